@@ -1,0 +1,102 @@
+/*
+ * Tracee memory. Reads use process_vm_readv (one syscall, stops at the first unmapped page,
+ * which gives "as many bytes as are readable"), falling back to /proc/PID/mem. Writes go
+ * through /proc/PID/mem, which a ptrace tracer may use to write read-only text (FOLL_FORCE),
+ * as breakpoints need; process_vm_writev cannot. PTRACE_POKEDATA is the last resort.
+ */
+#define _GNU_SOURCE
+#include "utrace.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ptrace.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+static int open_mem(pid_t pid, int flags) {
+  char path[64];
+  snprintf(path, sizeof path, "/proc/%d/mem", pid);
+  return open(path, flags | O_CLOEXEC);
+}
+
+/* readMemory(pid, addr, buffer, length) -> bytes read (0 if the first byte is unreadable) */
+static napi_value n_read_memory(napi_env env, napi_callback_info info) {
+  static const char *u = "readMemory(pid, addr, buffer, length)";
+  napi_value argv[4];
+  if (arg_count(env, info, 4, argv, u) < 0) return NULL;
+  int64_t pid, want;
+  uint64_t addr;
+  void *buf;
+  size_t len;
+  if (arg_i64(env, argv[0], &pid, u) < 0 || arg_u64(env, argv[1], &addr, u) < 0 ||
+      arg_buffer(env, argv[2], &buf, &len, u) < 0 || arg_i64(env, argv[3], &want, u) < 0)
+    return NULL;
+  if (want < 0 || (size_t)want > len) return utrace_throw_type(env, u);
+  if (want == 0) return make_i64(env, 0);
+  struct iovec local = {buf, (size_t)want}, remote = {(void *)addr, (size_t)want};
+  ssize_t n = process_vm_readv((pid_t)pid, &local, 1, &remote, 1, 0);
+  if (n >= 0) return make_i64(env, n);
+  if (errno == EFAULT) return make_i64(env, 0);
+  if (errno == ESRCH) return utrace_throw(env, errno, "process_vm_readv", pid);
+  /* ENOSYS/EPERM (e.g. restricted by an LSM): /proc/PID/mem still works for a tracer. */
+  int fd = open_mem((pid_t)pid, O_RDONLY);
+  if (fd < 0) return utrace_throw(env, errno, "open(/proc/PID/mem)", pid);
+  size_t got = 0;
+  while (got < (size_t)want) {
+    ssize_t r = pread(fd, (char *)buf + got, (size_t)want - got, (off_t)(addr + got));
+    if (r <= 0) break;
+    got += (size_t)r;
+  }
+  close(fd);
+  return make_i64(env, (int64_t)got);
+}
+
+/* writeMemory(pid, addr, buffer, length) -> bytes written */
+static napi_value n_write_memory(napi_env env, napi_callback_info info) {
+  static const char *u = "writeMemory(pid, addr, buffer, length)";
+  napi_value argv[4];
+  if (arg_count(env, info, 4, argv, u) < 0) return NULL;
+  int64_t pid, want;
+  uint64_t addr;
+  void *buf;
+  size_t len;
+  if (arg_i64(env, argv[0], &pid, u) < 0 || arg_u64(env, argv[1], &addr, u) < 0 ||
+      arg_buffer(env, argv[2], &buf, &len, u) < 0 || arg_i64(env, argv[3], &want, u) < 0)
+    return NULL;
+  if (want < 0 || (size_t)want > len) return utrace_throw_type(env, u);
+  int fd = open_mem((pid_t)pid, O_RDWR);
+  if (fd >= 0) {
+    size_t done = 0;
+    while (done < (size_t)want) {
+      ssize_t r = pwrite(fd, (char *)buf + done, (size_t)want - done, (off_t)(addr + done));
+      if (r <= 0) break;
+      done += (size_t)r;
+    }
+    int err = errno;
+    close(fd);
+    if (done == 0 && want > 0) return utrace_throw(env, err ? err : EIO, "pwrite(/proc/PID/mem)", pid);
+    return make_i64(env, (int64_t)done);
+  }
+  /* Fallback: word-wise POKEDATA, merging partial words with their current contents. */
+  size_t done = 0;
+  while (done < (size_t)want) {
+    uint64_t a = addr + done, base = a & ~7ull;
+    errno = 0;
+    long word = ptrace(PTRACE_PEEKDATA, (pid_t)pid, (void *)base, 0);
+    if (word == -1 && errno) break;
+    size_t off = (size_t)(a - base), n = 8 - off;
+    if (n > (size_t)want - done) n = (size_t)want - done;
+    memcpy((char *)&word + off, (char *)buf + done, n);
+    if (ptrace(PTRACE_POKEDATA, (pid_t)pid, (void *)base, (void *)word) < 0) break;
+    done += n;
+  }
+  if (done == 0 && want > 0) return utrace_throw(env, errno ? errno : EIO, "ptrace(PTRACE_POKEDATA)", pid);
+  return make_i64(env, (int64_t)done);
+}
+
+void mem_register(napi_env env, napi_value exports) {
+  EXPORT_FN(env, exports, "readMemory", n_read_memory);
+  EXPORT_FN(env, exports, "writeMemory", n_write_memory);
+}

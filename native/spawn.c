@@ -1,0 +1,217 @@
+/*
+ * Starting a program traced from its first instruction.
+ *
+ * The child blocks on a pipe until the parent has PTRACE_SEIZEd it (so no event is missed
+ * and no SIGSTOP group-stop is ever involved), optionally installs a seccomp-bpf filter
+ * (built in TypeScript; SECCOMP_RET_TRACE stops come back as PTRACE_EVENT_SECCOMP), then
+ * stops itself with SIGSTOP right before execve. spawn() returns with the child in that
+ * signal-delivery-stop: the "spawn hold". Engines attach there and see the execve syscall
+ * itself; the tracer resumes the child with signal 0, suppressing the SIGSTOP.
+ * Failures before the hold (chdir, seccomp) are reported through a CLOEXEC pipe and the
+ * child is reaped here, so a failed spawn leaves no zombie.
+ */
+#define _GNU_SOURCE
+#include "utrace.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/personality.h>
+#include <sys/prctl.h>
+#include <sys/ptrace.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+struct spawn_req {
+  char *file, *cwd;
+  char **argv, **envp;
+  int fds[3];
+  void *filter;
+  size_t filter_len;
+  bool setpgid, no_aslr;
+  int64_t options;
+};
+
+static void free_strv(char **v) {
+  if (!v) return;
+  for (char **p = v; *p; p++) free(*p);
+  free(v);
+}
+
+static int get_strv(napi_env env, napi_value obj, const char *key, char ***out, const char *u) {
+  napi_value arr;
+  uint32_t n;
+  bool is_arr;
+  napi_get_named_property(env, obj, key, &arr);
+  napi_is_array(env, arr, &is_arr);
+  if (!is_arr) {
+    utrace_throw_type(env, u);
+    return -1;
+  }
+  napi_get_array_length(env, arr, &n);
+  char **v = calloc(n + 1, sizeof(char *));
+  for (uint32_t i = 0; i < n; i++) {
+    napi_value el;
+    napi_get_element(env, arr, i, &el);
+    if (arg_string(env, el, &v[i], u) < 0) {
+      free_strv(v);
+      return -1;
+    }
+  }
+  *out = v;
+  return 0;
+}
+
+static void child_fail(int fd, int err) {
+  (void)!write(fd, &err, sizeof err);
+  _exit(127);
+}
+
+static void child(struct spawn_req *r, int sync_rd, int err_wr) {
+  /* Node ignores SIGPIPE and blocks some signals; the program must start with defaults. */
+  sigset_t none;
+  sigemptyset(&none);
+  for (int s = 1; s < 65; s++)
+    if (s != SIGKILL && s != SIGSTOP) signal(s, SIG_DFL);
+  sigprocmask(SIG_SETMASK, &none, NULL);
+  if (r->setpgid) setpgid(0, 0);
+  for (int i = 0; i < 3; i++) {
+    if (r->fds[i] < 0) continue;
+    if (r->fds[i] == i) fcntl(i, F_SETFD, 0);
+    else if (dup2(r->fds[i], i) < 0) child_fail(err_wr, errno);
+  }
+  if (r->cwd && chdir(r->cwd) < 0) child_fail(err_wr, errno);
+  if (r->no_aslr) personality(personality(0xffffffff) | ADDR_NO_RANDOMIZE);
+  char c;
+  while (read(sync_rd, &c, 1) < 0 && errno == EINTR) {
+  }
+  if (r->filter) {
+    struct sock_fprog prog = {(unsigned short)(r->filter_len / sizeof(struct sock_filter)), r->filter};
+    if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog) < 0) {
+      /* Without CAP_SYS_ADMIN a filter needs no_new_privs (which disables setuid). */
+      if (errno != EACCES || prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 ||
+          syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog) < 0)
+        child_fail(err_wr, errno);
+    }
+  }
+  kill(getpid(), SIGSTOP);
+  execve(r->file, r->argv, r->envp);
+  _exit(127); /* the failed execve is visible to the tracer */
+}
+
+/* spawn({file, argv, envp, cwd, stdio:[fd,fd,fd], seccomp, setpgid, noAslr, options}) -> pid */
+static napi_value n_spawn(napi_env env, napi_callback_info info) {
+  static const char *u =
+      "spawn({file, argv, envp, cwd?, stdio:[in,out,err], seccomp?, setpgid, noAslr, options})";
+  napi_value argv[1], v;
+  if (arg_count(env, info, 1, argv, u) < 0) return NULL;
+  napi_value o = argv[0];
+  struct spawn_req r;
+  memset(&r, 0, sizeof r);
+  napi_valuetype t;
+  napi_value result = NULL;
+
+  napi_get_named_property(env, o, "file", &v);
+  if (arg_string(env, v, &r.file, u) < 0) goto out;
+  if (get_strv(env, o, "argv", &r.argv, u) < 0 || get_strv(env, o, "envp", &r.envp, u) < 0) goto out;
+  napi_get_named_property(env, o, "cwd", &v);
+  napi_typeof(env, v, &t);
+  if (t == napi_string && arg_string(env, v, &r.cwd, u) < 0) goto out;
+  napi_get_named_property(env, o, "stdio", &v);
+  for (uint32_t i = 0; i < 3; i++) {
+    napi_value el;
+    int32_t fd = -1;
+    napi_get_element(env, v, i, &el);
+    napi_typeof(env, el, &t);
+    if (t == napi_number) napi_get_value_int32(env, el, &fd);
+    r.fds[i] = fd;
+  }
+  napi_get_named_property(env, o, "seccomp", &v);
+  napi_typeof(env, v, &t);
+  if (t == napi_object) {
+    void *data;
+    if (arg_buffer(env, v, &data, &r.filter_len, u) < 0) goto out;
+    r.filter = malloc(r.filter_len);
+    memcpy(r.filter, data, r.filter_len);
+  }
+  napi_get_named_property(env, o, "setpgid", &v);
+  napi_get_value_bool(env, v, &r.setpgid);
+  napi_get_named_property(env, o, "noAslr", &v);
+  napi_get_value_bool(env, v, &r.no_aslr);
+  napi_get_named_property(env, o, "options", &v);
+  if (arg_i64(env, v, &r.options, u) < 0) goto out;
+
+  int sync[2], errp[2];
+  if (pipe2(sync, O_CLOEXEC) < 0) {
+    utrace_throw(env, errno, "pipe2", 0);
+    goto out;
+  }
+  if (pipe2(errp, O_CLOEXEC) < 0) {
+    utrace_throw(env, errno, "pipe2", 0);
+    close(sync[0]);
+    close(sync[1]);
+    goto out;
+  }
+  pid_t pid = fork();
+  if (pid < 0) {
+    utrace_throw(env, errno, "fork", 0);
+    close(sync[0]); close(sync[1]); close(errp[0]); close(errp[1]);
+    goto out;
+  }
+  if (pid == 0) {
+    close(sync[1]);
+    close(errp[0]);
+    child(&r, sync[0], errp[1]);
+  }
+  close(sync[0]);
+  close(errp[1]);
+  if (ptrace(PTRACE_SEIZE, pid, 0, (void *)(long)r.options) < 0) {
+    int e = errno;
+    kill(pid, SIGKILL);
+    close(sync[1]);
+    close(errp[0]);
+    while (waitpid(pid, NULL, __WALL) < 0 && errno == EINTR) {
+    }
+    utrace_throw(env, e, "ptrace(PTRACE_SEIZE)", pid);
+    goto out;
+  }
+  close(sync[1]);
+  for (;;) {
+    int st;
+    pid_t w = waitpid(pid, &st, __WALL);
+    if (w < 0) {
+      if (errno == EINTR) continue;
+      utrace_throw(env, errno, "waitpid", pid);
+      break;
+    }
+    if (WIFEXITED(st) || WIFSIGNALED(st)) {
+      int err = 0;
+      if (read(errp[0], &err, sizeof err) != sizeof err || err == 0) err = ECHILD;
+      utrace_throw(env, err, "spawn", pid);
+      break;
+    }
+    if (WSTOPSIG(st) == SIGSTOP && (st >> 16) == 0) { /* the spawn hold */
+      tracked_add(pid);
+      result = make_i64(env, pid);
+      break;
+    }
+    /* A seccomp stop for the child's own set-up calls: not the program yet. */
+    ptrace(PTRACE_CONT, pid, 0, 0);
+  }
+  close(errp[0]);
+
+out:
+  free(r.file);
+  free(r.cwd);
+  free_strv(r.argv);
+  free_strv(r.envp);
+  free(r.filter);
+  return result;
+}
+
+void spawn_register(napi_env env, napi_value exports) { EXPORT_FN(env, exports, "spawn", n_spawn); }

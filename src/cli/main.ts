@@ -1,0 +1,51 @@
+/**
+ * The `utrace` command: thin subcommands that build engines from the library and hand them
+ * to one Tracer (../shared/spec/cli.md).
+ */
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+const pkg = JSON.parse(readFileSync(fileURLToPath(new URL('../../../package.json', import.meta.url)), 'utf8')) as { version: string };
+
+const USAGE = `usage: utrace <command> [options]
+
+Multi-engine tracing and control of live Linux processes.
+
+commands:
+  strace     trace system calls and signals (strace-compatible)
+  gdbserver  serve the GDB remote protocol (gdbserver-compatible)
+  run        run several engines on one process at once
+
+options:
+  -h, --help     show this help
+  -V, --version  show the version
+`;
+
+async function main(argv: string[]): Promise<number> {
+  const [cmd, ...rest] = argv;
+  switch (cmd) {
+    case undefined:
+    case '-h':
+    case '--help':
+      process.stdout.write(USAGE);
+      return cmd === undefined ? 1 : 0;
+    case '-V':
+    case '--version':
+      process.stdout.write(`utrace ${pkg.version}\n`);
+      return 0;
+    default:
+      process.stderr.write(`utrace: unknown command '${cmd}'\n${USAGE}`);
+      void rest;
+      return 1;
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (e: unknown) => {
+    process.stderr.write(`utrace: ${e instanceof Error ? e.message : String(e)}\n`);
+    process.exitCode = 1;
+  },
+);

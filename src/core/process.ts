@@ -1,0 +1,143 @@
+/**
+ * Process: what the threads of one thread group share: the address space (memory access and
+ * the breakpoint table that hides our int3 bytes from every engine), the seccomp filter it
+ * was started with, and its exit status.
+ */
+import { native } from '../native/binding.js';
+import { BREAKPOINT_INSN } from '../arch/x86_64/regs.js';
+import type { Engine } from './engine.js';
+import { UtraceError } from './errors.js';
+import type { Task } from './task.js';
+import type { ExitStatus } from './types.js';
+
+interface Breakpoint {
+  orig: number;
+  owners: Set<Engine>;
+}
+
+export class Process {
+  readonly pid: number;
+  /** @internal */ _threads = new Set<Task>();
+  /** @internal */ _breakpoints = new Map<bigint, Breakpoint>();
+  /** @internal syscall numbers the seccomp filter traps, or null when there is no filter */ _seccomp: ReadonlySet<number> | null = null;
+  /** @internal started by tracer.spawn (killed, not detached, on fatal errors) */ _spawned = false;
+  /** @internal */ _exitResolve!: (s: ExitStatus) => void;
+  /** @internal */ _exited = false;
+  /** Settles when the process is gone (its leader reaped). */
+  readonly exit: Promise<ExitStatus>;
+
+  /** @internal */
+  constructor(pid: number) {
+    this.pid = pid;
+    this.exit = new Promise((r) => (this._exitResolve = r));
+  }
+
+  get threads(): readonly Task[] {
+    return [...this._threads];
+  }
+
+  /** Whether the process runs under a seccomp prefilter (spawned with syscalls). */
+  get seccompFiltered(): boolean {
+    return this._seccomp !== null;
+  }
+
+  /** @internal */
+  _read(tid: number, addr: bigint, len: number): Buffer {
+    if (len <= 0) return Buffer.alloc(0);
+    const buf = Buffer.allocUnsafe(len);
+    const n = native.readMemory(tid, addr, buf, len);
+    const out = buf.subarray(0, n);
+    if (this._breakpoints.size) {
+      for (const [a, bp] of this._breakpoints) {
+        if (a >= addr && a < addr + BigInt(n)) out[Number(a - addr)] = bp.orig;
+      }
+    }
+    return out;
+  }
+
+  /** @internal */
+  _write(tid: number, addr: bigint, bytes: Uint8Array): number {
+    let data = bytes;
+    if (this._breakpoints.size) {
+      for (const [a, bp] of this._breakpoints) {
+        if (a >= addr && a < addr + BigInt(bytes.length)) {
+          if (data === bytes) data = Uint8Array.from(bytes);
+          const i = Number(a - addr);
+          bp.orig = data[i]!;
+          data[i] = BREAKPOINT_INSN;
+        }
+      }
+    }
+    return native.writeMemory(tid, addr, data, data.length);
+  }
+
+  /** Insert a software breakpoint (int3) at addr for engine. Idempotent per engine; the
+   * byte is shared by all engines and removed when the last owner removes it. */
+  insertBreakpoint(engine: Engine, addr: bigint): void {
+    const bp = this._breakpoints.get(addr);
+    if (bp) {
+      bp.owners.add(engine);
+      return;
+    }
+    const tid = this._anyTid();
+    const b = Buffer.alloc(1);
+    if (native.readMemory(tid, addr, b, 1) !== 1) {
+      throw new UtraceError('EFAULT', 'insertBreakpoint', tid, `0x${addr.toString(16)}`);
+    }
+    native.writeMemory(tid, addr, Buffer.from([BREAKPOINT_INSN]), 1);
+    this._breakpoints.set(addr, { orig: b[0]!, owners: new Set([engine]) });
+  }
+
+  removeBreakpoint(engine: Engine, addr: bigint): boolean {
+    const bp = this._breakpoints.get(addr);
+    if (!bp || !bp.owners.delete(engine)) return false;
+    if (bp.owners.size === 0) {
+      this._breakpoints.delete(addr);
+      try {
+        native.writeMemory(this._anyTid(), addr, Buffer.from([bp.orig]), 1);
+      } catch (e) {
+        if (!(e instanceof UtraceError && e.code === 'ESRCH')) throw e;
+      }
+    }
+    return true;
+  }
+
+  /** Is there one of our breakpoints at addr? */
+  hasBreakpoint(addr: bigint): boolean {
+    return this._breakpoints.has(addr);
+  }
+
+  /** @internal remove every breakpoint an engine owns (engine detached) */
+  _dropOwner(engine: Engine): void {
+    for (const addr of [...this._breakpoints.keys()]) this.removeBreakpoint(engine, addr);
+  }
+
+  /** @internal restore all original bytes (last engine gone, or tracer closing) */
+  _removeAllBreakpoints(): void {
+    for (const [addr, bp] of this._breakpoints) {
+      try {
+        native.writeMemory(this._anyTid(), addr, Buffer.from([bp.orig]), 1);
+      } catch {
+        /* process gone: nothing left to restore */
+      }
+    }
+    this._breakpoints.clear();
+  }
+
+  /** @internal a fork child inherited our int3 bytes: put the originals back in its copy */
+  _scrubInherited(childPid: number): void {
+    for (const [addr, bp] of this._breakpoints) {
+      try {
+        native.writeMemory(childPid, addr, Buffer.from([bp.orig]), 1);
+      } catch {
+        /* child gone */
+      }
+    }
+  }
+
+  /** @internal */
+  _anyTid(): number {
+    for (const t of this._threads) if (t.state !== 'dead') return t.tid;
+    return this.pid;
+  }
+}

@@ -1,0 +1,42 @@
+/**
+ * Builds the seccomp-bpf prefilter: SECCOMP_RET_TRACE for the selected syscall numbers,
+ * SECCOMP_RET_ALLOW for the rest, so unselected calls never stop (seccomp(2), strace's
+ * --seccomp-bpf). The native spawn installs it in the child right before execve.
+ */
+const BPF_LD_W_ABS = 0x20;
+const BPF_JEQ_K = 0x15;
+const BPF_RET_K = 0x06;
+const AUDIT_ARCH_X86_64 = 0xc000003e;
+const SECCOMP_RET_ALLOW = 0x7fff0000;
+const SECCOMP_RET_TRACE = 0x7ff00000;
+/** seccomp_data: nr at 0, arch at 4. */
+const OFF_NR = 0;
+const OFF_ARCH = 4;
+const MAX_JUMP = 255;
+
+export function buildSeccompFilter(selected: Iterable<number>, allNrs: readonly number[]): Uint8Array {
+  const sel = new Set(selected);
+  // Jump offsets are 8-bit: list whichever side is shorter (selected, or its complement).
+  const complement = allNrs.filter((n) => !sel.has(n));
+  const listSelected = sel.size <= complement.length;
+  const list = listSelected ? [...sel] : complement;
+  if (list.length > MAX_JUMP) throw new RangeError('seccomp filter: too many syscalls');
+  const hit = listSelected ? SECCOMP_RET_TRACE : SECCOMP_RET_ALLOW;
+  const miss = listSelected ? SECCOMP_RET_ALLOW : SECCOMP_RET_TRACE;
+  const prog: [number, number, number, number][] = [
+    [BPF_LD_W_ABS, 0, 0, OFF_ARCH],
+    [BPF_JEQ_K, 1, 0, AUDIT_ARCH_X86_64],
+    [BPF_RET_K, 0, 0, SECCOMP_RET_ALLOW], // other ABIs are not filtered
+    [BPF_LD_W_ABS, 0, 0, OFF_NR],
+  ];
+  list.forEach((nr, i) => prog.push([BPF_JEQ_K, list.length - i, 0, nr]));
+  prog.push([BPF_RET_K, 0, 0, miss], [BPF_RET_K, 0, 0, hit]);
+  const buf = Buffer.alloc(prog.length * 8);
+  prog.forEach(([code, jt, jf, k], i) => {
+    buf.writeUInt16LE(code, i * 8);
+    buf.writeUInt8(jt, i * 8 + 2);
+    buf.writeUInt8(jf, i * 8 + 3);
+    buf.writeUInt32LE(k >>> 0, i * 8 + 4);
+  });
+  return buf;
+}

@@ -1,0 +1,163 @@
+/**
+ * Task: one traced thread. Registers and memory are reachable only while the thread is
+ * stopped and held (inside a callback, or by an engine's STOP); otherwise EAGAIN.
+ */
+import { native } from '../native/binding.js';
+import {
+  DEBUGREG_OFFSET, FPREGS_SIZE, GPR_SIZE, NT_PRFPREG, NT_PRSTATUS, NT_X86_XSTATE, Regs, XSTATE_MAX,
+} from '../arch/x86_64/regs.js';
+import { Resume } from './actions.js';
+import type { Engine } from './engine.js';
+import { UtraceError } from './errors.js';
+import type { Process } from './process.js';
+import type { Tracer } from './tracer.js';
+import type { ExitStatus } from './types.js';
+
+export type TaskState = 'running' | 'stopped' | 'dead';
+
+/** Why the thread is in its current ptrace stop (internal). */
+export type StopKind =
+  | 'spawn' | 'initial' | 'syscall-entry' | 'syscall-exit' | 'seccomp' | 'signal' | 'step'
+  | 'clone' | 'exec' | 'exit' | 'group' | 'interrupt' | 'other';
+
+export class Task {
+  readonly tgid: number;
+  /** @internal */ _tid: number;
+  /** @internal */ _state: TaskState = 'running';
+  /** @internal */ _tracer: Tracer;
+  /** @internal */ _proc: Process;
+  /** @internal engines in attach order */ _engines: Engine[] = [];
+  /** @internal */ _stop: StopKind | null = null;
+  /** @internal signal to deliver at restart */ _sig = 0;
+  /** @internal active report passes */ _passes = 0;
+  /** @internal callbacks are running for this task (register access allowed) */ _inCallback = 0;
+  /** @internal */ _regs: Regs | null = null;
+  /** @internal syscall number and args seen at the last entry */ _sysNr = -1;
+  /** @internal */ _sysArgs: bigint[] | null = null;
+  /** @internal the syscall was entered via seccomp, resumed with PTRACE_SYSCALL for its exit */ _seccompExit = false;
+  /** @internal ptrace options in effect */ _options = 0;
+  /** @internal internal PTRACE_INTERRUPT requested (mode change, detach, control) */ _interrupting = false;
+  /** @internal in PTRACE_LISTEN (group-stop kept) */ _listening = false;
+  /** @internal the initial stop of an auto-attached child has not been seen yet */ _awaitingInitial = false;
+  /** @internal detach for real at the next stop */ _detachPending = false;
+  /** @internal stepping requested at the last restart */ _stepping: Resume | null = null;
+  /** @internal the spawn hold is on */ _spawnHold = false;
+  /** @internal signal to re-send after restart (HOLD) */ _heldSig = 0;
+  /** @internal the syscall-entry pass asked for a repeat (REPORT while held at entry) */ _entryRepeat = false;
+  /** @internal in a job-control stop (PTRACE_EVENT_STOP with a stop signal) */ _inGroupStop = false;
+  /** @internal last restart request */ _lastReq = 0;
+  /** @internal exit status from PTRACE_EVENT_EXIT */ _exitStatus: number | undefined;
+  /** @internal */ _exitResolve!: (s: ExitStatus) => void;
+  /** Settles when the thread dies: exit code or fatal signal (for the leader: the process's). */
+  readonly exit: Promise<ExitStatus>;
+
+  /** @internal */
+  constructor(tracer: Tracer, proc: Process, tid: number) {
+    this._tracer = tracer;
+    this._proc = proc;
+    this._tid = tid;
+    this.tgid = proc.pid;
+    this.exit = new Promise((r) => (this._exitResolve = r));
+  }
+
+  get tid(): number {
+    return this._tid;
+  }
+
+  get state(): TaskState {
+    return this._state;
+  }
+
+  /** Engines attached to this thread, in attach order. */
+  get engines(): readonly Engine[] {
+    return this._engines;
+  }
+
+  /** The process (thread group) this thread belongs to. */
+  get process(): Process {
+    return this._proc;
+  }
+
+  /** Drop the spawn hold: the thread runs unless an engine holds it. */
+  start(): void {
+    if (!this._spawnHold) return;
+    this._spawnHold = false;
+    this._tracer._maybeRestart(this);
+  }
+
+  /** @internal throws unless registers/memory may be touched now */
+  _checkHeld(what: string): void {
+    if (this._state === 'dead') throw new UtraceError('ESRCH', what, this._tid, 'thread is dead');
+    if (this._state !== 'stopped') throw new UtraceError('EAGAIN', what, this._tid, 'thread is running');
+    if (this._inCallback === 0 && !this._spawnHold && !this._engines.some((e) => e._vote === Resume.STOP)) {
+      throw new UtraceError('EAGAIN', what, this._tid, 'thread is not held stopped by an engine');
+    }
+  }
+
+  /** General registers (cached for this stop; call setRegs to change them). */
+  regs(): Regs {
+    this._checkHeld('regs');
+    if (!this._regs) {
+      const r = new Regs();
+      native.getRegSet(this._tid, NT_PRSTATUS, r.buf);
+      this._regs = r;
+    }
+    return this._regs;
+  }
+
+  setRegs(regs: Regs): void {
+    this._checkHeld('setRegs');
+    native.setRegSet(this._tid, NT_PRSTATUS, regs.buf, GPR_SIZE);
+    this._regs = regs === this._regs ? regs : regs.clone();
+  }
+
+  /** A register set by name: 'general' (user_regs_struct), 'fp' (FXSAVE), 'xstate' (XSAVE). */
+  regset(name: 'general' | 'fp' | 'xstate'): Buffer {
+    this._checkHeld('regset');
+    if (name === 'general') return Buffer.from(this.regs().buf);
+    const buf = Buffer.alloc(name === 'fp' ? FPREGS_SIZE : XSTATE_MAX);
+    const n = native.getRegSet(this._tid, name === 'fp' ? NT_PRFPREG : NT_X86_XSTATE, buf);
+    return buf.subarray(0, n);
+  }
+
+  setRegset(name: 'general' | 'fp' | 'xstate', buf: Buffer): void {
+    this._checkHeld('setRegset');
+    if (name === 'general') return this.setRegs(new Regs(Buffer.from(buf)));
+    native.setRegSet(this._tid, name === 'fp' ? NT_PRFPREG : NT_X86_XSTATE, buf, buf.length);
+  }
+
+  /** Debug register n (0-7). */
+  debugReg(n: number): bigint {
+    this._checkHeld('debugReg');
+    return native.peekUser(this._tid, DEBUGREG_OFFSET + n * 8);
+  }
+
+  setDebugReg(n: number, value: bigint): void {
+    this._checkHeld('setDebugReg');
+    native.pokeUser(this._tid, DEBUGREG_OFFSET + n * 8, value);
+  }
+
+  /** Read up to len bytes (fewer if the range runs into unmapped memory). Breakpoint bytes
+   * inserted through the core read as the original bytes. */
+  readMemory(addr: bigint, len: number): Buffer {
+    this._checkHeld('readMemory');
+    return this._proc._read(this._tid, addr, len);
+  }
+
+  /** Write bytes, also into read-only text. Writes over inserted breakpoints update the
+   * saved original instead. Returns bytes written. */
+  writeMemory(addr: bigint, bytes: Uint8Array): number {
+    this._checkHeld('writeMemory');
+    return this._proc._write(this._tid, addr, bytes);
+  }
+
+  /** Queue a signal for this thread (tgkill). */
+  signal(signo: number): void {
+    if (this._state === 'dead') throw new UtraceError('ESRCH', 'tgkill', this._tid);
+    native.tgkill(this.tgid, this._tid, signo);
+  }
+
+  toString(): string {
+    return `Task(${this._tid}${this._tid !== this.tgid ? `/${this.tgid}` : ''} ${this._state})`;
+  }
+}

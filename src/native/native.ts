@@ -1,0 +1,47 @@
+/**
+ * The exact shape of the native addon (native/*.c). Only src/native/binding.ts loads it and
+ * only src/core uses it. Numbers are tids/pids, ptrace request numbers and signals;
+ * buffers are filled in place so the hot path allocates nothing.
+ */
+export interface ISpawnRequest {
+  file: string;
+  argv: string[];
+  envp: string[];
+  cwd?: string;
+  /** fds to install as 0, 1, 2 in the child; -1 keeps the parent's. */
+  stdio: [number, number, number];
+  /** struct sock_filter[] to install before execve, or undefined. */
+  seccomp?: Uint8Array;
+  setpgid: boolean;
+  noAslr: boolean;
+  /** PTRACE_SEIZE options. */
+  options: number;
+}
+
+export interface INative {
+  setErrorFactory(factory: (errno: number, syscall: string, tid: number) => Error): void;
+  seize(tid: number, options: number): void;
+  interrupt(tid: number): void;
+  resume(tid: number, request: number, signal: number): void;
+  setOptions(tid: number, options: number): void;
+  getEventMsg(tid: number): number;
+  getSigInfo(tid: number, buf: Uint8Array): void;
+  setSigInfo(tid: number, buf: Uint8Array): void;
+  getRegSet(tid: number, nt: number, buf: Uint8Array): number;
+  setRegSet(tid: number, nt: number, buf: Uint8Array, length: number): void;
+  getSyscallInfo(tid: number, buf: Uint8Array): number;
+  peekUser(tid: number, offset: number): bigint;
+  pokeUser(tid: number, offset: number, value: bigint): void;
+  tgkill(tgid: number, tid: number, signal: number): void;
+  kill(pid: number, signal: number): void;
+  /** out = [pid, status, sysinfoLength, 0]; 1 = event, 0 = none within spin, -1 = no children. */
+  waitNext(out: Int32Array, sysinfo: Uint8Array, spinMicros: number, hintTid: number): number;
+  waitPid(pid: number, out: Int32Array, blocking: boolean): number;
+  waiterStart(callback: () => void): void;
+  waiterArm(armed: boolean): void;
+  waiterRef(keepAlive: boolean): void;
+  track(pid: number, on: boolean): void;
+  readMemory(pid: number, addr: bigint, buf: Uint8Array, length: number): number;
+  writeMemory(pid: number, addr: bigint, buf: Uint8Array, length: number): number;
+  spawn(req: ISpawnRequest): number;
+}

@@ -1,0 +1,84 @@
+/**
+ * `npm run bench`: utrace against strace / native runs, in the same invocation, reported as
+ * ratios (lower is better). Each pair is run interleaved several times and the medians are
+ * compared, so machine noise hits both sides alike. Not part of `npm test`.
+ */
+import { spawnSync } from 'node:child_process';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Attach, Event, Tracer } from '../src/index.js';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const fixture = (name: string): string => path.join(root, 'test/fixtures/bin', name);
+const REPS = Number(process.env.BENCH_REPS ?? 5);
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)]!;
+}
+
+function timeCmd(argv: string[]): number {
+  const t0 = performance.now();
+  const r = spawnSync(argv[0]!, argv.slice(1), { stdio: ['ignore', 'ignore', 'inherit'] });
+  if (r.status !== 0) throw new Error(`${argv.join(' ')}: exit ${r.status ?? r.signal}`);
+  return performance.now() - t0;
+}
+
+/** One engine asking for every syscall entry and exit, doing nothing with them. */
+async function nullEngine(argv: string[]): Promise<number> {
+  const tracer = new Tracer();
+  const t0 = performance.now();
+  const task = await tracer.spawn(argv, { stdio: ['ignore', 'ignore', 'inherit'] });
+  const ops = {
+    reportSyscallEntry: () => undefined,
+    reportSyscallExit: () => undefined,
+    reportClone: (_a: number, _e: unknown, _f: bigint, child: import('../src/index.js').Task) => {
+      tracer.attachTask(child, Attach.CREATE, ops).setEvents(Event.SYSCALL | Event.CLONE);
+    },
+  };
+  tracer.attachTask(task, Attach.CREATE, ops).setEvents(Event.SYSCALL | Event.CLONE);
+  task.start();
+  const st = await task.exit;
+  if (st.code !== 0) throw new Error(`traced run failed: ${JSON.stringify(st)}`);
+  return performance.now() - t0;
+}
+
+interface Row {
+  name: string;
+  ours: number;
+  ref: number;
+  refName: string;
+  target: number;
+}
+
+async function pair(name: string, refName: string, target: number, ours: () => Promise<number> | number,
+  ref: () => number): Promise<Row> {
+  const a: number[] = [];
+  const b: number[] = [];
+  for (let i = 0; i < REPS; i++) {
+    b.push(ref());
+    a.push(await ours());
+  }
+  return { name, ours: median(a), ref: median(b), refName, target };
+}
+
+async function main(): Promise<void> {
+  const rows: Row[] = [];
+  const loop = fixture('getppid_loop');
+  const N = String(process.env.BENCH_N ?? 100000);
+  rows.push(await pair(`core: null engine, all syscall stops, ${N} getppid`, 'strace -f -e trace=getppid -o /dev/null', 1.0,
+    () => nullEngine([loop, N]),
+    () => timeCmd(['strace', '-f', '-e', 'trace=getppid', '-o', '/dev/null', loop, N])));
+  const native = median(Array.from({ length: REPS }, () => timeCmd([loop, N])));
+  console.log(`\nutrace bench (${REPS} interleaved runs each, medians; ratio = ours / reference)\n`);
+  for (const r of rows) {
+    const ratio = r.ours / r.ref;
+    console.log(`${r.name}\n  ours ${r.ours.toFixed(0)} ms   ${r.refName} ${r.ref.toFixed(0)} ms   ratio ${ratio.toFixed(2)} (target <= ${r.target})${ratio <= r.target ? '' : '  ** over target **'}`);
+  }
+  console.log(`native run of the same loop: ${native.toFixed(0)} ms`);
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exitCode = 1;
+});

@@ -81,8 +81,9 @@ static void child(struct spawn_req *r, int sync_rd, int err_wr) {
   sigprocmask(SIG_SETMASK, &none, NULL);
   if (r->setpgid) setpgid(0, 0);
   for (int i = 0; i < 3; i++) {
-    if (r->fds[i] < 0) continue;
-    if (r->fds[i] == i) fcntl(i, F_SETFD, 0);
+    /* Inherited stdio must survive execve even where the parent marked it close-on-exec. */
+    if (r->fds[i] < 0 || r->fds[i] == i) fcntl(i, F_SETFD, 0);
+    if (r->fds[i] < 0 || r->fds[i] == i) continue;
     else if (dup2(r->fds[i], i) < 0) child_fail(err_wr, errno);
   }
   if (r->cwd && chdir(r->cwd) < 0) child_fail(err_wr, errno);

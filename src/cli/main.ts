@@ -4,6 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { straceMain } from './strace.js';
 
 const pkg = JSON.parse(readFileSync(fileURLToPath(new URL('../../../package.json', import.meta.url)), 'utf8')) as { version: string };
 
@@ -33,9 +34,14 @@ async function main(argv: string[]): Promise<number> {
     case '--version':
       process.stdout.write(`utrace ${pkg.version}\n`);
       return 0;
+    case 'strace':
+      return straceMain(rest);
+    case 'gdbserver': {
+      const { gdbserverMain } = await import('./gdbserver.js');
+      return gdbserverMain(rest);
+    }
     default:
       process.stderr.write(`utrace: unknown command '${cmd}'\n${USAGE}`);
-      void rest;
       return 1;
   }
 }

@@ -30,6 +30,7 @@ export class Engine<D = any> {
   /** @internal STOP requested while the thread was running. */ _stopPending = false;
   /** @internal REPORT/INTERRUPT/step requested: a report pass is owed. */ _reportPending = false;
   /** @internal action requested while the thread was running */ _pendingAction: Resume = Resume.REPORT;
+  /** @internal id of the last pass this engine voted in */ _passId = 0;
   /** @internal */ _detached = false;
   /** @internal callbacks running or queued */ _inFlight = 0;
   /** @internal */ _barrierWaiters: (() => void)[] = [];

@@ -32,7 +32,9 @@ export class Task {
   /** @internal active report passes */ _passes = 0;
   /** @internal callbacks are running for this task (register access allowed) */ _inCallback = 0;
   /** @internal */ _regs: Regs | null = null;
-  /** @internal syscall number and args seen at the last entry */ _sysNr = -1;
+  /** @internal syscall number and args of the current call (-1: not fetched) */ _sysNr = -1;
+  /** @internal between a syscall-entry and its exit stop */ _inSyscall = false;
+  /** @internal _inSyscall is trustworthy (false after attach or an interrupt) */ _sysKnown = false;
   /** @internal */ _sysArgs: bigint[] | null = null;
   /** @internal the syscall was entered via seccomp, resumed with PTRACE_SYSCALL for its exit */ _seccompExit = false;
   /** @internal ptrace options in effect */ _options = 0;
@@ -41,11 +43,13 @@ export class Task {
   /** @internal the initial stop of an auto-attached child has not been seen yet */ _awaitingInitial = false;
   /** @internal detach for real at the next stop */ _detachPending = false;
   /** @internal stepping requested at the last restart */ _stepping: Resume | null = null;
+  /** @internal a step going through a syscall with PTRACE_SYSCALL, reported at its exit stop */ _stepOwed: Resume | null = null;
   /** @internal the spawn hold is on */ _spawnHold = false;
   /** @internal signal to re-send after restart (HOLD) */ _heldSig = 0;
   /** @internal the syscall-entry pass asked for a repeat (REPORT while held at entry) */ _entryRepeat = false;
   /** @internal in a job-control stop (PTRACE_EVENT_STOP with a stop signal) */ _inGroupStop = false;
   /** @internal last restart request */ _lastReq = 0;
+  /** @internal syscall stop mode for the current engines (null: recompute) */ _modeCache: string | null = null;
   /** @internal exit status from PTRACE_EVENT_EXIT */ _exitStatus: number | undefined;
   /** @internal */ _exitResolve!: (s: ExitStatus) => void;
   /** Settles when the thread dies: exit code or fatal signal (for the leader: the process's). */

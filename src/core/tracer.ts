@@ -12,7 +12,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { native } from '../native/binding.js';
 import { SYSCALLS } from '../arch/x86_64/syscalls.gen.js';
-import { Regs } from '../arch/x86_64/regs.js';
+import { Regs, SYSCALL_INSN } from '../arch/x86_64/regs.js';
 import {
   Attach, combine, Event, Resume, RESUME_MASK, SignalAction, SyscallAction, validResume,
 } from './actions.js';
@@ -54,7 +54,8 @@ const hub = {
   lastResumed: 0,
   started: false,
   out: new Int32Array(4),
-  sysinfo: new Uint8Array(88),
+  /** Empty: syscall info is fetched lazily (loadSysinfo), not by every wait. */
+  sysinfo: new Uint8Array(0),
 };
 
 function kick(): void {
@@ -70,11 +71,16 @@ function drain(): void {
   if (hub.draining) return;
   hub.draining = true;
   native.waiterArm(false);
+  native.drainActive(true);
   const t0 = performance.now();
   let yielded = false;
   try {
     for (;;) {
-      const r = native.waitNext(hub.out, hub.sysinfo, hub.running > 0 ? Tracer.spinMicros : 0, hub.lastResumed);
+      const hint = hub.running === 1 ? hub.lastResumed : 0;
+      let r = native.waitNext(hub.out, hub.sysinfo, hub.running > 0 ? Tracer.blockMicros : 0, hint);
+      // The hinted wait looks at one thread only; if the hint is stale (that thread already
+      // stopped) another thread's stop would never be consumed: peek at all, without blocking.
+      if (r === 0 && hint > 0) r = native.waitNext(hub.out, hub.sysinfo, 0, 0);
       if (r !== 1) break;
       const tid = hub.out[0]!;
       const status = hub.out[1]!;
@@ -96,10 +102,13 @@ function drain(): void {
     }
   } finally {
     hub.draining = false;
+    native.drainActive(false);
   }
   if (!yielded && hub.owner.size) native.waiterArm(true);
   native.waiterRef(hub.owner.size > 0);
 }
+
+let passIds = 0;
 
 const ALL_NRS = SYSCALLS.filter((s) => s !== undefined).map((s) => s!.nr);
 
@@ -132,7 +141,8 @@ interface Pass {
   stage: 0 | 1;
   action: number;
   serial: number;
-  voted: Set<Engine>;
+  /** Pass id: an engine's first vote in this pass replaces its previous one. */
+  id: number;
   detach: Engine[];
   name: keyof EngineOps;
   call: (e: Engine, action: number) => ActionResult;
@@ -155,21 +165,80 @@ const DISPOSITION_BIT = {
   core: Event.SIGNAL_CORE,
 } as const;
 
+/**
+ * One syscall stop as engines see it. Number, arguments and result are fetched from the
+ * kernel only when an engine reads them (PTRACE_GET_SYSCALL_INFO, or the registers), so an
+ * engine that only counts calls costs no extra syscall per stop.
+ */
 class SyscallCall implements SyscallReport {
   readonly task: Task;
   readonly entry: boolean;
   readonly seccomp: boolean;
-  nr: number;
-  args: bigint[];
-  ret: bigint | undefined;
+  private _nr: number | undefined;
+  private _args: bigint[] | undefined;
+  private _ret: bigint | undefined;
 
-  constructor(task: Task, entry: boolean, nr: number, args: bigint[], ret: bigint | undefined, seccomp: boolean) {
+  constructor(task: Task, entry: boolean, seccomp: boolean) {
     this.task = task;
     this.entry = entry;
-    this.nr = nr;
-    this.args = args;
-    this.ret = ret;
     this.seccomp = seccomp;
+    if (task._sysNr >= 0) {
+      this._nr = task._sysNr;
+      this._args = task._sysArgs ?? undefined;
+    }
+  }
+
+  get nr(): number {
+    if (this._nr === undefined) this._load();
+    return this._nr!;
+  }
+
+  get args(): bigint[] {
+    if (this._args === undefined) this._load();
+    return this._args!;
+  }
+
+  get ret(): bigint | undefined {
+    if (this.entry) return undefined;
+    if (this._ret === undefined) this._load();
+    return this._ret;
+  }
+
+  /** @internal whether the number was ever read (an ABORT needs it settled) */
+  get _loaded(): boolean {
+    return this._nr !== undefined;
+  }
+
+  private _load(): void {
+    const task = this.task;
+    const v = loadSysinfo(task);
+    if (this.entry) {
+      if (v && (v.getUint8(0) === P.SYSCALL_INFO_ENTRY || v.getUint8(0) === P.SYSCALL_INFO_SECCOMP)) {
+        this._nr = Number(v.getBigUint64(24, true));
+        this._args = [
+          v.getBigUint64(32, true), v.getBigUint64(40, true), v.getBigUint64(48, true),
+          v.getBigUint64(56, true), v.getBigUint64(64, true), v.getBigUint64(72, true),
+        ];
+      } else this._fromRegs();
+      task._sysNr = this._nr!;
+      task._sysArgs = this._args!;
+      return;
+    }
+    if (v && v.getUint8(0) === P.SYSCALL_INFO_EXIT) this._ret = v.getBigInt64(24, true);
+    if (this._nr === undefined || this._ret === undefined) this._fromRegs();
+  }
+
+  private _fromRegs(): void {
+    const t = this.task;
+    t._inCallback++;
+    try {
+      const r = t.regs();
+      this._nr ??= Number(BigInt.asIntN(64, r.get('orig_rax')));
+      this._args ??= (['rdi', 'rsi', 'rdx', 'r10', 'r8', 'r9'] as const).map((n) => r.get(n));
+      if (!this.entry) this._ret ??= r.getSigned('rax');
+    } finally {
+      t._inCallback--;
+    }
   }
 
   setNr(nr: number): void {
@@ -177,15 +246,17 @@ class SyscallCall implements SyscallReport {
     const r = this.task.regs();
     r.set('orig_rax', BigInt(nr));
     this.task.setRegs(r);
-    this.nr = nr;
+    this._nr = nr;
+    this.task._sysNr = nr;
   }
 
   setArg(i: number, value: bigint): void {
     if (!this.entry || i < 0 || i > 5) throw new UtraceError('EINVAL', 'setArg', this.task.tid);
+    const args = this.args;
     const r = this.task.regs();
     r.set((['rdi', 'rsi', 'rdx', 'r10', 'r8', 'r9'] as const)[i]!, value);
     this.task.setRegs(r);
-    this.args[i] = BigInt.asUintN(64, value);
+    args[i] = BigInt.asUintN(64, value);
   }
 
   setReturn(value: bigint): void {
@@ -193,7 +264,20 @@ class SyscallCall implements SyscallReport {
     const r = this.task.regs();
     r.set('rax', value);
     this.task.setRegs(r);
-    this.ret = BigInt.asIntN(64, value);
+    this._ret = BigInt.asIntN(64, value);
+  }
+}
+
+const sysinfoView = new DataView(new ArrayBuffer(88));
+const sysinfoBytes = new Uint8Array(sysinfoView.buffer);
+
+/** PTRACE_GET_SYSCALL_INFO for the current stop, or undefined where unsupported. */
+function loadSysinfo(task: Task): DataView | undefined {
+  try {
+    return native.getSyscallInfo(task.tid, sysinfoBytes) > 0 ? sysinfoView : undefined;
+  } catch (e) {
+    if (e instanceof UtraceError && (e.code === 'EIO' || e.code === 'EINVAL')) return undefined;
+    throw e;
   }
 }
 
@@ -202,16 +286,15 @@ class SyscallCall implements SyscallReport {
  * (the engine is detached, the thread goes on); 'error' for internal failures.
  */
 export class Tracer extends EventEmitter {
-  /** How long to spin for the next stop before yielding to the event loop (µs). */
-  static spinMicros = 200;
+  /** How long the drain may block waiting for the next stop before yielding to the event
+   * loop (µs). Bounds the event-loop latency a quiet tracee can cause. */
+  static blockMicros = 1000;
   /** @internal */ _tasks = new Map<number, Task>();
   private _procs = new Map<number, Process>();
   /** Spawned processes already detached whose exit we still reap. */
   private _watch = new Map<number, Process>();
   private _serial = 0;
   private _closed = false;
-  private readonly _sysinfo = hub.sysinfo;
-  private readonly _sysview = new DataView(hub.sysinfo.buffer);
   private readonly _siginfo = Buffer.alloc(128);
 
   constructor() {
@@ -362,6 +445,7 @@ export class Tracer extends EventEmitter {
     }
     const e = new Engine<D>(task, ops, data as D, ++this._serial);
     task._engines.push(e);
+    task._modeCache = null;
     return e;
   }
 
@@ -466,9 +550,13 @@ export class Tracer extends EventEmitter {
     const sig = P.WSTOPSIG(status);
     const ev = status >>> 16;
     if (task._awaitingInitial) return this._onInitialStop(task);
+    // Any trap clears the kernel's pending PTRACE_INTERRUPT, so this stop may be the only one
+    // an interrupt yields: pending requests are applied at it (_maybeRestart).
+    if (ev !== P.PTRACE_EVENT_STOP) task._interrupting = false;
     if (task._detachPending) {
       task._stop = ev === P.PTRACE_EVENT_STOP ? (isStopSignal(sig) ? 'group' : 'interrupt') : 'other';
-      if (ev === 0 && sig !== P.SIGTRAP) task._sig = sig;
+      // Only a signal-delivery-stop has a signal to pass on (a syscall stop is SIGTRAP|0x80).
+      if (ev === 0 && sig !== P.SIGTRAP && sig !== (P.SIGTRAP | 0x80)) task._sig = sig;
       return this._detachThread(task);
     }
     if (sig === (P.SIGTRAP | 0x80)) return this._onSyscallStop(task, silen);
@@ -494,9 +582,9 @@ export class Tracer extends EventEmitter {
 
   private _onInitialStop(task: Task): void {
     task._awaitingInitial = false;
+    task._sysKnown = false;
     task._stop = 'initial';
     if (task._engines.length === 0) return this._detachThread(task);
-    this._applyPending(task);
     this._maybeRestart(task);
   }
 
@@ -520,6 +608,7 @@ export class Tracer extends EventEmitter {
 
   private _onEventStop(task: Task, sig: number): void {
     task._interrupting = false;
+    task._sysKnown = false; // an interrupt may have cut a syscall short
     if (isStopSignal(sig)) {
       const fresh = !task._inGroupStop;
       task._inGroupStop = true;
@@ -558,6 +647,10 @@ export class Tracer extends EventEmitter {
   }
 
   private _syscallMode(task: Task): SyscallMode {
+    return (task._modeCache ??= this._computeSyscallMode(task)) as SyscallMode;
+  }
+
+  private _computeSyscallMode(task: Task): SyscallMode {
     let want = false;
     let declared = true;
     for (const e of task._engines) {
@@ -577,12 +670,21 @@ export class Tracer extends EventEmitter {
   }
 
   private _onSyscallStop(task: Task, silen: number): void {
+    void silen;
     const mode = this._syscallMode(task);
-    let op = silen > 0 ? this._sysinfo[0]! : P.SYSCALL_INFO_NONE;
-    if (op === P.SYSCALL_INFO_NONE) op = task._stop === 'syscall-entry' ? P.SYSCALL_INFO_EXIT : P.SYSCALL_INFO_ENTRY;
-    if (op === P.SYSCALL_INFO_ENTRY) {
+    // Entry and exit alternate; after an interrupt or attach, ask the kernel which it is.
+    let entry: boolean;
+    if (task._sysKnown) entry = !task._inSyscall;
+    else {
+      const v = loadSysinfo(task);
+      entry = v ? v.getUint8(0) !== P.SYSCALL_INFO_EXIT : !task._inSyscall;
+      task._sysKnown = true;
+    }
+    task._inSyscall = entry;
+    if (entry) {
       task._stop = 'syscall-entry';
-      this._readEntry(task);
+      task._sysNr = -1;
+      task._sysArgs = null;
       task._seccompExit = false;
       if (mode !== 'all') return this._maybeRestart(task);
       return this._entryPass(task, false, 0);
@@ -590,45 +692,35 @@ export class Tracer extends EventEmitter {
     task._stop = 'syscall-exit';
     const wasSeccomp = task._seccompExit;
     task._seccompExit = false;
-    if (mode === 'none' || (mode === 'seccomp' && !wasSeccomp)) return this._maybeRestart(task);
-    const ret = silen > 0 ? this._sysview.getBigInt64(24, true) : this._fallbackRet(task);
-    const call = new SyscallCall(task, false, task._sysNr, task._sysArgs ?? [0n, 0n, 0n, 0n, 0n, 0n], ret, wasSeccomp);
+    // A step that went through this syscall (see _restart) completes here: its report follows.
+    const stepped = task._stepOwed !== null;
+    task._stepOwed = null;
+    const next = stepped
+      ? () => this._quiescePass(task, 0, () => this._maybeRestart(task))
+      : () => this._maybeRestart(task);
+    if (mode === 'none' || (mode === 'seccomp' && !wasSeccomp)) return next();
+    const call = new SyscallCall(task, false, wasSeccomp);
     this._runPass(this._pass(task, Event.SYSCALL_EXIT, Event.SYSCALL_EXIT, 'reportSyscallExit',
-      (e, a) => e.ops.reportSyscallExit!(a, e, call), () => this._maybeRestart(task)));
-  }
-
-  private _fallbackRet(task: Task): bigint {
-    task._inCallback++;
-    try {
-      return task.regs().getSigned('rax');
-    } finally {
-      task._inCallback--;
-    }
-  }
-
-  private _readEntry(task: Task): void {
-    const v = this._sysview;
-    task._sysNr = Number(v.getBigUint64(24, true));
-    task._sysArgs = [
-      v.getBigUint64(32, true), v.getBigUint64(40, true), v.getBigUint64(48, true),
-      v.getBigUint64(56, true), v.getBigUint64(64, true), v.getBigUint64(72, true),
-    ];
+      (e, a) => e.ops.reportSyscallExit!(a, e, call), next));
   }
 
   private _onSeccomp(task: Task, silen: number): void {
     const mode = this._syscallMode(task);
     task._stop = 'seccomp';
     // In 'all' mode the syscall-entry stop already reported this call.
-    if (mode !== 'seccomp' || silen <= 0) return this._maybeRestart(task);
-    this._readEntry(task);
+    if (mode !== 'seccomp') return this._maybeRestart(task);
+    void silen;
+    task._inSyscall = true;
+    task._sysKnown = true;
+    task._sysNr = -1;
+    task._sysArgs = null;
     this._entryPass(task, true, 0);
   }
 
   private _entryPass(task: Task, seccomp: boolean, flags: number): void {
-    const call = new SyscallCall(task, true, task._sysNr, task._sysArgs!.slice(), undefined, seccomp);
+    const call = new SyscallCall(task, true, seccomp);
     const pass = this._pass(task, Event.SYSCALL_ENTRY, Event.SYSCALL_ENTRY, 'reportSyscallEntry',
       (e, a) => e.ops.reportSyscallEntry!(a, e, call), (action) => {
-        task._sysNr = call.nr;
         if (action & SyscallAction.ABORT) {
           // x86_64: a syscall number of -1 skips the call; rax then holds -ENOSYS, which
           // the exit report may replace.
@@ -656,7 +748,10 @@ export class Tracer extends EventEmitter {
     const code = info.readInt32LE(8);
     const stepping = task._stepping;
     task._stepping = null;
-    if (sig === P.SIGTRAP && stepping !== null && (code === P.TRAP_TRACE || code === P.TRAP_BRANCH)) {
+    // A step that runs a syscall instruction completes at the syscall's exit, where x86
+    // reports it as SIGTRAP with si_code SI_USER and si_pid 0 (user_single_step_report).
+    const kernelStep = code === P.SI_USER && info.readInt32LE(16) === 0;
+    if (sig === P.SIGTRAP && stepping !== null && (code === P.TRAP_TRACE || code === P.TRAP_BRANCH || kernelStep)) {
       // Our own single-step trap: a report point, never a signal.
       task._stop = 'step';
       task._sig = 0;
@@ -704,7 +799,8 @@ export class Tracer extends EventEmitter {
     if (!isThread) {
       proc = this._newProcess(childTid);
       proc._seccomp = task._proc._seccomp;
-      proc._spawned = task._proc._spawned;
+      // Not _spawned: a fork child of a tracee is not our child; once detached we could never
+      // reap it (and watching it would keep the event loop alive forever).
       if (!(flags & CLONE_VM)) task._proc._scrubInherited(childTid);
     }
     const child = this._newTask(proc, childTid);
@@ -849,7 +945,7 @@ export class Tracer extends EventEmitter {
     call: (e: Engine, action: number) => ActionResult, done: (action: number) => void): Pass {
     return {
       task, bit, quiesce, engines: [...task._engines], i: 0, stage: 0, action: Resume.RESUME,
-      serial: this._serial, voted: new Set(), detach: [], name, call, done,
+      serial: this._serial, id: ++passIds, detach: [], name, call, done,
     };
   }
 
@@ -906,9 +1002,12 @@ export class Tracer extends EventEmitter {
       this._vote(p, e, r as number | void, quiesce, name);
     }
     const task = p.task;
+    // Detach while the pass still counts, so nothing restarts the thread before done() has
+    // applied this pass's decision (signal to deliver, syscall abort); done() then restarts
+    // it, or detaches it for real if no engine is left.
+    for (const e of p.detach) this._detachEngine(e);
     task._passes--;
     task._inCallback--;
-    for (const e of p.detach) this._detachEngine(e);
     if (task.state === 'dead') return;
     try {
       p.done(p.action);
@@ -926,8 +1025,8 @@ export class Tracer extends EventEmitter {
     }
     const res = (r & RESUME_MASK) as Resume;
     const own = res === Resume.DETACH ? Resume.RESUME : res;
-    if (!p.voted.has(e)) {
-      p.voted.add(e);
+    if (e._passId !== p.id) {
+      e._passId = p.id;
       e._vote = own;
     } else if (own < e._vote) e._vote = own;
     if (res === Resume.DETACH) p.detach.push(e);
@@ -947,6 +1046,9 @@ export class Tracer extends EventEmitter {
   _maybeRestart(task: Task): void {
     if (task._state !== 'stopped' || task._passes > 0 || task._spawnHold || task._awaitingInitial) return;
     if (task._engines.length === 0) return this._detachThread(task);
+    // Requests made while the thread ran (STOP, REPORT, stepping) take effect at its next
+    // report point, whatever kind of stop that is.
+    if (this._applyPending(task)) return this._quiescePass(task, 0, () => this._maybeRestart(task));
     let min = Resume.RESUME;
     for (const e of task._engines) if (e._vote < min) min = e._vote;
     if (min === Resume.STOP) {
@@ -982,14 +1084,28 @@ export class Tracer extends EventEmitter {
         native.setOptions(tid, want);
         task._options = want;
       }
+      const mode = this._syscallMode(task);
+      const sysStops = mode === 'all' || task._seccompExit;
+      // Stepping and syscall reports on one thread: PTRACE_SINGLESTEP gives no syscall stops
+      // (a stepped syscall's exit shows only as a step trap), so a step that would run a
+      // syscall goes through it with PTRACE_SYSCALL and is reported at its exit stop; a block
+      // step, which may run a syscall mid-block, degrades to single steps.
+      if (step === Resume.BLOCKSTEP && mode === 'all') step = Resume.SINGLESTEP;
+      if (sysStops && task._stepOwed !== null) {
+        step ??= task._stepOwed; // still inside the syscall the step goes through
+        task._stepOwed = null;
+      }
+      if (step !== null && sysStops &&
+          (task._stop === 'syscall-entry' || task._stop === 'seccomp' || task._stop === 'clone' ||
+           task._stop === 'exec' || this._atSyscallInsn(task))) {
+        task._stepOwed = step;
+        step = null;
+      }
       let req: number;
       if (task._stop === 'group' && step === null) req = P.PTRACE_LISTEN;
       else if (step === Resume.SINGLESTEP) req = P.PTRACE_SINGLESTEP;
       else if (step === Resume.BLOCKSTEP) req = P.PTRACE_SINGLEBLOCK;
-      else {
-        const mode = this._syscallMode(task);
-        req = mode === 'all' || task._seccompExit ? P.PTRACE_SYSCALL : P.PTRACE_CONT;
-      }
+      else req = sysStops || task._stepOwed !== null ? P.PTRACE_SYSCALL : P.PTRACE_CONT;
       const sig = req === P.PTRACE_LISTEN ? 0 : task._sig;
       for (const e of task._engines) if (e._vote !== Resume.STOP) e._vote = Resume.RESUME;
       task._sig = 0;
@@ -1014,6 +1130,19 @@ export class Tracer extends EventEmitter {
     this._kick();
   }
 
+  /** Is the thread about to execute a syscall instruction? (breakpoint bytes hidden) */
+  private _atSyscallInsn(task: Task): boolean {
+    task._inCallback++;
+    try {
+      const b = task.readMemory(task.regs().get('rip'), 2);
+      return b.length === 2 && b[0] === SYSCALL_INSN[0] && b[1] === SYSCALL_INSN[1];
+    } catch {
+      return false;
+    } finally {
+      task._inCallback--;
+    }
+  }
+
   private _setRunning(task: Task): void {
     if (task._state !== 'running') {
       task._state = 'running';
@@ -1035,6 +1164,7 @@ export class Tracer extends EventEmitter {
 
   /** @internal an engine's mask changed: ask ptrace for what is now wanted */
   _eventsChanged(task: Task): void {
+    task._modeCache = null;
     if (task.state !== 'running' || task._awaitingInitial || task._listening) return;
     // A running thread restarted with PTRACE_CONT gives no syscall stops and a thread
     // without TRACECLONE/EXIT options no such events: interrupt it to re-arm.
@@ -1061,6 +1191,7 @@ export class Tracer extends EventEmitter {
     const task = engine._task;
     const i = task._engines.indexOf(engine);
     if (i >= 0) task._engines.splice(i, 1);
+    task._modeCache = null;
     try {
       task._proc._dropOwner(engine);
     } catch (err) {

@@ -1,0 +1,225 @@
+/**
+ * `utrace strace`: strace's command line on the strace engine (../shared/spec/cli.md).
+ */
+import * as fs from 'node:fs';
+import { parseArgs } from 'node:util';
+import { Tracer, UtraceError, type Task } from '../index.js';
+import { StraceEngine } from '../engines/strace/engine.js';
+import { FilterError, StraceFilter } from '../engines/strace/filter.js';
+import { JsonEventWriter } from '../engines/strace/json.js';
+import { TimelineWriter } from '../engines/strace/timeline.js';
+import { comm } from '../engines/strace/engine.js';
+import { attachError, BufferedSink, exitLikeChild, installSignalHandlers, splitCommand, UsageError } from './common.js';
+
+export const STRACE_USAGE = `usage: utrace strace [-cCfqrtTvy] [-a column] [-e expr]... [-o file] [-s strsize]
+                    [-X raw|abbrev|verbose] [--json] [--timeline FILE] [--no-seccomp]
+                    { -p pid[,pid]... | [--] PROG [ARGS] }
+
+  -f            follow forks, vforks and clones
+  -p PID        attach to PID (comma-separated or repeated)
+  -o FILE       write the trace to FILE instead of stderr
+  -e EXPR       trace=SET  signal=SET  status=SET  inject=SET:error=E|retval=N[:signal=S][:when=W]
+  -c / -C       count time, calls and errors per syscall (-C: also trace)
+  -T            show time spent in each syscall      -t/-tt/-ttt  timestamps
+  -r            relative timestamps                  -s N   string limit (default 32)
+  -y            print paths of file descriptors      -q/-qq quieter
+  -v            verbose structures                   -X     how to print constants
+  --json        one JSON object per event (NDJSON) instead of strace lines
+  --timeline F  also write a Chrome trace-event timeline (Perfetto) to F
+  --no-seccomp  do not use a seccomp-bpf prefilter for -e trace= on a launched command
+`;
+
+const OPTIONS = {
+  f: { type: 'boolean', short: 'f', multiple: true },
+  p: { type: 'string', short: 'p', multiple: true },
+  o: { type: 'string', short: 'o' },
+  e: { type: 'string', short: 'e', multiple: true },
+  c: { type: 'boolean', short: 'c' },
+  C: { type: 'boolean', short: 'C' },
+  T: { type: 'boolean', short: 'T' },
+  t: { type: 'boolean', short: 't', multiple: true },
+  r: { type: 'boolean', short: 'r' },
+  s: { type: 'string', short: 's' },
+  a: { type: 'string', short: 'a' },
+  y: { type: 'boolean', short: 'y' },
+  q: { type: 'boolean', short: 'q', multiple: true },
+  v: { type: 'boolean', short: 'v' },
+  X: { type: 'string', short: 'X' },
+  h: { type: 'boolean', short: 'h' },
+  json: { type: 'boolean' },
+  timeline: { type: 'string' },
+  'no-seccomp': { type: 'boolean' },
+} as const;
+
+export interface IParsedStrace {
+  values: ReturnType<typeof parseStraceArgs>['values'];
+  command: string[];
+  filter: StraceFilter;
+  pids: number[];
+}
+
+export function parseStraceArgs(argv: string[]) {
+  const [opts, command] = splitCommand(argv, OPTIONS);
+  const { values } = parseArgs({ args: opts, options: OPTIONS, allowPositionals: false, strict: true });
+  return { values, command };
+}
+
+/** Parse and validate everything before anything is launched. */
+export function prepareStrace(argv: string[]): IParsedStrace {
+  let parsed;
+  try {
+    parsed = parseStraceArgs(argv);
+  } catch (e) {
+    throw new UsageError((e as Error).message.replace(/^.*?: /, ''));
+  }
+  const { values, command } = parsed;
+  const filter = new StraceFilter();
+  for (const expr of values.e ?? []) {
+    try {
+      filter.apply(expr);
+    } catch (e) {
+      if (e instanceof FilterError) throw new UsageError(e.message);
+      throw e;
+    }
+  }
+  const pids: number[] = [];
+  for (const p of values.p ?? []) {
+    for (const s of p.split(/[,\s]+/).filter(Boolean)) {
+      const n = Number(s);
+      if (!Number.isInteger(n) || n <= 0) throw new UsageError(`Invalid process id: '${s}'`);
+      pids.push(n);
+    }
+  }
+  if (values.s !== undefined && !/^\d+$/.test(values.s)) throw new UsageError(`invalid -s argument: '${values.s}'`);
+  if (values.a !== undefined && !/^\d+$/.test(values.a)) throw new UsageError(`invalid -a argument: '${values.a}'`);
+  if (values.X !== undefined && !['raw', 'abbrev', 'verbose'].includes(values.X)) {
+    throw new UsageError(`invalid -X argument: '${values.X}'`);
+  }
+  if (!values.h && !pids.length && !command.length) throw new UsageError('must have PROG [ARGS] or -p PID');
+  if (pids.length && command.length) throw new UsageError('-p and a command are mutually exclusive');
+  return { values, command, filter, pids };
+}
+
+export async function straceMain(argv: string[]): Promise<number> {
+  let p: IParsedStrace;
+  try {
+    p = prepareStrace(argv);
+  } catch (e) {
+    if (e instanceof UsageError) {
+      process.stderr.write(`utrace strace: ${e.message}\nTry 'utrace strace -h' for more information.\n`);
+      return 1;
+    }
+    throw e;
+  }
+  const { values, command, filter, pids } = p;
+  if (values.h) {
+    process.stdout.write(STRACE_USAGE);
+    return 0;
+  }
+  const toFile = values.o !== undefined;
+  const sink = new BufferedSink(toFile ? fs.openSync(values.o!, 'w') : 2, toFile);
+  const timelineFd = values.timeline ? fs.openSync(values.timeline, 'w') : undefined;
+  const timeline = timelineFd !== undefined ? new TimelineWriter((s) => fs.writeSync(timelineFd, s)) : undefined;
+  const json = values.json ? new JsonEventWriter((line) => sink.write(line + '\n')) : undefined;
+  const summary = values.c ? 'only' : values.C ? 'also' : undefined;
+  const quiet = values.q?.length ?? 0;
+  const tracer = new Tracer();
+  const engine = new StraceEngine(tracer, {
+    filter,
+    follow: !!values.f,
+    write: json ? () => undefined : (s) => sink.write(s),
+    format: {
+      followForks: !!values.f,
+      toFile,
+      timestamps: Math.min(values.t?.length ?? 0, 3) as 0 | 1 | 2 | 3,
+      relative: !!values.r,
+      syscallTimes: !!values.T,
+      quiet,
+      column: values.a !== undefined ? Number(values.a) : undefined,
+      signalSelected: (s) => filter.signalSelected(s),
+      statusSelected: filter.statusGiven ? (s) => filter.statusSelected(s) : undefined,
+    },
+    decode: {
+      ...(values.s !== undefined ? { strsize: Number(values.s) } : {}),
+      ...(values.v ? { verbose: true } : {}),
+      ...(values.X ? { xlat: values.X as 'raw' | 'abbrev' | 'verbose' } : {}),
+    },
+    summary: summary as 'only' | 'also' | undefined,
+    json: json ?? undefined,
+    timeline,
+    fdPaths: !!values.y,
+  });
+
+  const finish = (): void => {
+    engine.formatter.flush();
+    sink.flush();
+    if (summary) {
+      const table = engine.summary.format();
+      if (toFile && summary === 'also') sink.write(table);
+      else process.stderr.write(table);
+      sink.flush();
+    }
+    timeline?.close();
+    if (timelineFd !== undefined) fs.closeSync(timelineFd);
+    if (toFile) sink.close();
+  };
+
+  if (pids.length) {
+    const procs: Promise<unknown>[] = [];
+    for (const pid of pids) {
+      let tasks: Task[];
+      try {
+        tasks = await tracer.attachProcess(pid);
+      } catch (e) {
+        process.stderr.write(attachError(pid, e));
+        await tracer.close();
+        finish();
+        return 1;
+      }
+      if (quiet === 0) {
+        process.stderr.write(`utrace strace: Process ${pid} attached${tasks.length > 1 ? ` with ${tasks.length} threads` : ''}\n`);
+      }
+      timeline?.processName(pid, comm(pid));
+      for (const t of tasks) engine.attach(t);
+      procs.push(tasks[0]!.process.exit);
+    }
+    const stop = installSignalHandlers(async () => {
+      engine.detachAll();
+      await tracer.close();
+      if (quiet === 0) for (const pid of pids) process.stderr.write(`utrace strace: Process ${pid} detached\n`);
+    });
+    await Promise.race([Promise.all(procs), stop.done]);
+    stop.dispose();
+    finish();
+    return 0;
+  }
+
+  let task: Task;
+  try {
+    task = await tracer.spawn(command, {
+      syscalls: values['no-seccomp'] ? undefined : engine.prefilter,
+    });
+  } catch (e) {
+    if (e instanceof UtraceError) {
+      process.stderr.write(`utrace strace: Can't stat '${command[0]}': ${e.code === 'ENOENT' ? 'No such file or directory' : e.message}\n`);
+      finish();
+      return 1;
+    }
+    throw e;
+  }
+  timeline?.processName(task.tgid, command[0]!.split('/').pop()!);
+  engine.attach(task);
+  const stop = installSignalHandlers(async () => {
+    // strace kills what it launched when interrupted.
+    try {
+      task.process.threads[0]?.signal(9);
+    } catch {
+      /* already gone */
+    }
+  });
+  task.start();
+  const st = await task.process.exit;
+  stop.dispose();
+  finish();
+  return exitLikeChild(st);
+}

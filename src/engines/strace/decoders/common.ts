@@ -1,0 +1,65 @@
+/**
+ * Structure printers shared by several decoder families (iovec arrays, timespec pairs, ...).
+ */
+import { Ctx, timespecValue, timevalValue } from '../printer.js';
+import { NULL, addr, field, num, struct, type Value } from '../value.js';
+
+/**
+ * struct iovec array (strace tprint_iov_upto). `dataSize` limits how many bytes of buffer content
+ * are shown in total (the return value of readv); undefined means all (writev at entry).
+ * `showData` false prints iov_base as addresses.
+ */
+export function iovArray(c: Ctx, ad: bigint, count: bigint, dataSize: bigint | undefined, showData = true): Value {
+  let left = dataSize;
+  return c.array(ad, count, 16, (b) => {
+    const base = b.readBigUInt64LE(0);
+    const len = b.readBigUInt64LE(8);
+    let v: Value;
+    if (!showData) v = addr(base);
+    else {
+      let n = len;
+      if (left !== undefined) {
+        if (n > left) n = left;
+        left -= n;
+      }
+      v = c.buf(base, n);
+    }
+    return struct([field('iov_base', v), field('iov_len', num(len))]);
+  });
+}
+
+/** struct timespec at addr. */
+export function timespecAt(c: Ctx, ad: bigint): Value {
+  return c.timespec(ad);
+}
+
+/** struct timeval at addr. */
+export function timevalAt(c: Ctx, ad: bigint): Value {
+  if (ad === 0n) return NULL;
+  const b = c.fetch(ad, 16);
+  return b ? timevalValue(b, 0) : addr(ad);
+}
+
+/** struct itimerspec {it_interval, it_value}. */
+export function itimerspecAt(c: Ctx, ad: bigint): Value {
+  if (ad === 0n) return NULL;
+  const b = c.fetch(ad, 32);
+  if (!b) return addr(ad);
+  return struct([field('it_interval', timespecValue(b, 0)), field('it_value', timespecValue(b, 16))]);
+}
+
+/** struct itimerval {it_interval, it_value} (timevals). */
+export function itimervalAt(c: Ctx, ad: bigint): Value {
+  if (ad === 0n) return NULL;
+  const b = c.fetch(ad, 32);
+  if (!b) return addr(ad);
+  return struct([field('it_interval', timevalValue(b, 0)), field('it_value', timevalValue(b, 16))]);
+}
+
+/** Text of a timespec for aux strings ("left {tv_sec=0, tv_nsec=122}"). */
+export function timespecText(b: Buffer): string {
+  return `{tv_sec=${b.readBigInt64LE(0)}, tv_nsec=${b.readBigInt64LE(8)}}`;
+}
+export function timevalText(b: Buffer): string {
+  return `{tv_sec=${b.readBigInt64LE(0)}, tv_usec=${b.readBigInt64LE(8)}}`;
+}

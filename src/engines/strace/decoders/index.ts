@@ -1,0 +1,38 @@
+/**
+ * All decoders, keyed by kernel syscall name (the name the generated syscall table uses).
+ * Syscalls without an entry print their arguments raw, as strace's printargs.
+ */
+import type { Decoder } from '../printer.js';
+import { descDecoders } from './desc.js';
+import { fileDecoders } from './file.js';
+import { memDecoders } from './mem.js';
+import { miscDecoders } from './misc.js';
+import { netDecoders } from './net.js';
+import { processDecoders } from './process.js';
+import { signalDecoders } from './signal.js';
+import { timeDecoders } from './time.js';
+
+export const DECODER_FAMILIES: Readonly<Record<string, Readonly<Record<string, Decoder>>>> = {
+  file: fileDecoders,
+  desc: descDecoders,
+  mem: memDecoders,
+  process: processDecoders,
+  signal: signalDecoders,
+  net: netDecoders,
+  time: timeDecoders,
+  misc: miscDecoders,
+};
+
+function merge(): Record<string, Decoder> {
+  const all: Record<string, Decoder> = Object.create(null) as Record<string, Decoder>;
+  for (const [family, rec] of Object.entries(DECODER_FAMILIES)) {
+    for (const [name, d] of Object.entries(rec)) {
+      // One decoder per syscall: a duplicate is a bug in the family files.
+      if (all[name]) throw new Error(`strace: decoder for ${name} defined twice (${family})`);
+      all[name] = d;
+    }
+  }
+  return all;
+}
+
+export const DECODERS: Readonly<Record<string, Decoder>> = merge();

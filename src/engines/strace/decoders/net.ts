@@ -1,0 +1,390 @@
+/**
+ * Sockets: socket/socketpair/bind/connect/listen/accept/accept4/shutdown, send and recv calls (with msghdr,
+ * iovec and control messages), get/setsockopt, getsockname/getpeername, with AF_UNIX, AF_INET,
+ * AF_INET6 and AF_NETLINK addresses (strace net.c, sockaddr.c, msghdr.c).
+ */
+import { Ctx, I32, RV, RVAL_DECODED, U32, flagsStr, xvalStr, type Decoder } from '../printer.js';
+import { NULL, addr, arr, call, chg, field, num, str, struct, sym, type Field, type Value } from '../value.js';
+import {
+  addrfams,
+  inet_protocols,
+  msg_flags,
+  netlink_protocols,
+  scmvals,
+  shutdown_modes,
+  sock_ip_options,
+  sock_ipv6_options,
+  sock_options,
+  sock_tcp_options,
+  sock_type_flags,
+  socketlayers,
+  socktypes,
+} from '../xlat/tables.gen.js';
+import type { IXlat } from '../xlat/xlat.js';
+import { renderValue } from '../render.js';
+import { iovArray } from './common.js';
+
+const AF_UNIX = 1;
+const AF_INET = 2;
+const AF_INET6 = 10;
+const AF_NETLINK = 16;
+const SOCKADDR_STORAGE = 128;
+
+function ipv4Text(b: Buffer, off: number): string {
+  return `${b[off]}.${b[off + 1]}.${b[off + 2]}.${b[off + 3]}`;
+}
+
+/** inet_ntop(AF_INET6) as glibc prints it (longest zero run of 2+ words becomes ::). */
+export function ipv6Text(b: Buffer, off: number): string {
+  const w: number[] = [];
+  for (let i = 0; i < 8; i++) w.push(b.readUInt16BE(off + i * 2));
+  let best = -1;
+  let bestLen = 0;
+  for (let i = 0; i < 8; ) {
+    if (w[i] !== 0) {
+      i++;
+      continue;
+    }
+    let j = i;
+    while (j < 8 && w[j] === 0) j++;
+    if (j - i > bestLen) {
+      best = i;
+      bestLen = j - i;
+    }
+    i = j;
+  }
+  if (bestLen < 2) best = -1;
+  let s = '';
+  for (let i = 0; i < 8; i++) {
+    if (best >= 0 && i >= best && i < best + bestLen) {
+      if (i === best) s += ':';
+      continue;
+    }
+    if (i) s += ':';
+    // IPv4-compatible and IPv4-mapped addresses end in dotted quad.
+    if (i === 6 && best === 0 && (bestLen === 6 || (bestLen === 5 && w[5] === 0xffff))) {
+      s += ipv4Text(b, off + 12);
+      break;
+    }
+    s += w[i].toString(16);
+  }
+  if (best >= 0 && best + bestLen === 8) s += ':';
+  return s;
+}
+
+/** struct sockaddr of `len` bytes at `ad` (strace decode_sockaddr). */
+export function sockaddrValue(c: Ctx, ad: bigint, len: bigint): Value {
+  if (ad === 0n) return NULL;
+  if (len < 2n) return addr(ad);
+  const n = len > BigInt(SOCKADDR_STORAGE) ? SOCKADDR_STORAGE : Number(len);
+  const b = c.fetch(ad, n);
+  if (!b) return addr(ad);
+  const fam = b.readUInt16LE(0);
+  const f: Field[] = [field('sa_family', c.xval(BigInt(fam), addrfams, 'AF_???'))];
+  if (fam === AF_UNIX) {
+    if (n > 2) {
+      const p = b.subarray(2, Math.min(n, 110));
+      if (p[0] === 0 && p.length > 1) {
+        // Abstract socket: every byte counts, NULs included.
+        f.push(field('sun_path', { t: 'sym', s: `@${renderStr(c, p.subarray(1))}` }));
+      } else {
+        const z = p.indexOf(0);
+        f.push(field('sun_path', str(z >= 0 ? p.subarray(0, z) : p)));
+      }
+    }
+    return struct(f);
+  }
+  if (fam === AF_INET && n >= 16) {
+    f.push(field('sin_port', call('htons', num(b.readUInt16BE(2)))), field('sin_addr', call('inet_addr', str(Buffer.from(ipv4Text(b, 4))))));
+    return struct(f);
+  }
+  if (fam === AF_INET6 && n >= 24) {
+    f.push(
+      field('sin6_port', call('htons', num(b.readUInt16BE(2)))),
+      field('sin6_flowinfo', call('htonl', num(b.readUInt32BE(4)))),
+      { k: 'sin6_addr', v: call('inet_pton', sym('AF_INET6'), str(Buffer.from(ipv6Text(b, 8))), sym('&sin6_addr')), bare: true },
+    );
+    if (n >= 28) f.push(field('sin6_scope_id', num(b.readUInt32LE(24))));
+    return struct(f);
+  }
+  if (fam === AF_NETLINK && n >= 12) {
+    f.push(field('nl_pid', num(b.readInt32LE(4))), field('nl_groups', sym(b.readUInt32LE(8).toString(16).padStart(8, '0'))));
+    return struct(f);
+  }
+  if (n > 2) f.push(field('sa_data', str(b.subarray(2, n))));
+  return struct(f);
+}
+
+function renderStr(c: Ctx, b: Buffer): string {
+  return renderValue(str(b), c.o.hexStrings);
+}
+
+const DOMAIN_PROTOCOLS: Record<number, IXlat> = {
+  [AF_INET]: inet_protocols,
+  [AF_INET6]: inet_protocols,
+  [AF_NETLINK]: netlink_protocols,
+};
+
+function sockTypeStr(c: Ctx, v: bigint): string {
+  if (c.o.xlat === 'raw') return `0x${v.toString(16)}`;
+  const t = xvalStr(v & 0xfn, socktypes, 'SOCK_???', 'abbrev');
+  const rest = v & ~0xfn;
+  return rest ? `${t}|${flagsStr(rest, sock_type_flags, 'SOCK_???')}` : t;
+}
+
+function protocolValue(c: Ctx, domain: number, proto: bigint): Value {
+  const x = DOMAIN_PROTOCOLS[domain];
+  if (!x) return num(I32(proto));
+  return c.xval(U32(proto), x, domain === AF_NETLINK ? 'NETLINK_???' : 'IPPROTO_???', 'u');
+}
+
+/** Reads an int-sized socklen at entry (value-result length arguments). */
+function readLen(c: Ctx, ad: bigint): bigint | undefined {
+  if (ad === 0n) return undefined;
+  const b = c.fetchAlways(ad, 4);
+  return b ? BigInt(b.readUInt32LE(0)) : undefined;
+}
+
+/** [in => out] or [out]; the address when unreadable. */
+function lenChanged(c: Ctx, ad: bigint, before: bigint | undefined): Value {
+  if (ad === 0n) return NULL;
+  if (before === undefined) return addr(ad);
+  if (c.failed) return arr([num(before)]);
+  const b = c.fetch(ad, 4);
+  if (!b) return addr(ad);
+  const after = BigInt(b.readUInt32LE(0));
+  return arr([after === before ? num(after) : chg(num(before), num(after))]);
+}
+
+/** accept/getsockname/getpeername: fd, sockaddr and value-result length at exit. */
+function sockaddrResult(withFlags: boolean): Decoder {
+  return (c) => {
+    if (c.entering) {
+      c.push(c.fd(c.a[0]));
+      c.priv = readLen(c, c.a[2]);
+      return 0;
+    }
+    const before = c.priv as bigint | undefined;
+    let outLen = before ?? 0n;
+    if (!c.failed && c.a[2]) {
+      const b = c.fetch(c.a[2], 4);
+      if (b) outLen = BigInt(b.readUInt32LE(0));
+    }
+    const shown = before !== undefined && outLen > before ? before : outLen;
+    c.push(c.failed || before === undefined ? c.ptr(1) : sockaddrValue(c, c.a[1], shown), lenChanged(c, c.a[2], before));
+    if (withFlags) c.push(sockTypeFlags(c, c.a[3]));
+    return withFlags ? RV.FD : 0;
+  };
+}
+
+function sockTypeFlags(c: Ctx, v: bigint): Value {
+  return c.flags(U32(v), sock_type_flags, 'SOCK_???');
+}
+
+const msgFlags = (c: Ctx, v: bigint): Value => c.flags(U32(v), msg_flags, 'MSG_???');
+
+/** Control messages (struct cmsghdr list) of `len` bytes. */
+function cmsgValue(c: Ctx, ad: bigint, len: bigint): Value {
+  if (ad === 0n) return NULL;
+  const n = len > 65536n ? 65536 : Number(len);
+  const b = c.fetch(ad, n);
+  if (!b) return addr(ad);
+  const items: Value[] = [];
+  let off = 0;
+  let more = false;
+  while (off + 16 <= n) {
+    if (items.length >= (c.abbrev ? c.o.strsize : 4096)) {
+      more = true;
+      break;
+    }
+    const clen = Number(b.readBigUInt64LE(off));
+    const level = b.readInt32LE(off + 8);
+    const type = b.readInt32LE(off + 12);
+    const f: Field[] = [
+      field('cmsg_len', num(clen)),
+      field('cmsg_level', c.xval(BigInt(level >>> 0), socketlayers, 'SOL_???', 'u')),
+    ];
+    const dataLen = Math.max(0, Math.min(clen, n - off) - 16);
+    const data = b.subarray(off + 16, off + 16 + dataLen);
+    if (level === 1) {
+      f.push(field('cmsg_type', c.xval(BigInt(type >>> 0), scmvals, 'SCM_???')));
+      if (type === 1) {
+        const fds: Value[] = [];
+        for (let i = 0; i + 4 <= data.length; i += 4) fds.push(c.fd(BigInt(data.readInt32LE(i))));
+        f.push(field('cmsg_data', arr(fds)));
+      } else if (type === 2 && data.length >= 12) {
+        f.push(field('cmsg_data', struct([field('pid', num(data.readInt32LE(0))), field('uid', num(data.readUInt32LE(4))), field('gid', num(data.readUInt32LE(8)))])));
+      } else if (data.length) f.push(field('cmsg_data', str(data.subarray(0, c.o.strsize), data.length > c.o.strsize)));
+    } else {
+      f.push(field('cmsg_type', sym(`0x${(type >>> 0).toString(16)}`)));
+      if (data.length) f.push(field('cmsg_data', str(data.subarray(0, c.o.strsize), data.length > c.o.strsize)));
+    }
+    items.push(struct(f));
+    if (clen < 16) break;
+    off += (clen + 7) & ~7;
+  }
+  return more ? { t: 'arr', a: items, more: true } : arr(items);
+}
+
+/** struct msghdr (56 bytes). `dataSize`: bytes of iov data to show (recvmsg: rval). */
+function msghdrValue(c: Ctx, ad: bigint, dataSize: bigint | undefined, namelenBefore?: number): Value {
+  if (ad === 0n) return NULL;
+  const b = c.fetch(ad, 56);
+  if (!b) return addr(ad);
+  const name = b.readBigUInt64LE(0);
+  const namelen = b.readUInt32LE(8);
+  const iov = b.readBigUInt64LE(16);
+  const iovlen = b.readBigUInt64LE(24);
+  const control = b.readBigUInt64LE(32);
+  const controllen = b.readBigUInt64LE(40);
+  const f: Field[] = [];
+  f.push(field('msg_name', name === 0n ? NULL : sockaddrValue(c, name, BigInt(namelen))));
+  f.push(field('msg_namelen', namelenBefore !== undefined && namelenBefore !== namelen ? chg(num(namelenBefore), num(namelen)) : num(namelen)));
+  f.push(field('msg_iov', iovArray(c, iov, iovlen, dataSize)));
+  f.push(field('msg_iovlen', num(iovlen)));
+  if (controllen) f.push(field('msg_control', cmsgValue(c, control, controllen)));
+  f.push(field('msg_controllen', num(controllen)));
+  f.push(field('msg_flags', msgFlags(c, BigInt(b.readInt32LE(48) >>> 0))));
+  return struct(f);
+}
+
+function sockoptTable(level: number): IXlat | undefined {
+  switch (level) {
+    case 0:
+      return sock_ip_options;
+    case 1:
+      return sock_options;
+    case 6:
+      return sock_tcp_options;
+    case 41:
+      return sock_ipv6_options;
+  }
+  return undefined;
+}
+
+function optnameValue(c: Ctx, level: number, name: bigint): Value {
+  const x = sockoptTable(level);
+  if (!x) return num(name);
+  return c.xval(name, x, undefined, 'u');
+}
+
+/** Option value: [int] for int-sized values, {l_onoff, l_linger} for SO_LINGER, else bytes. */
+function optvalValue(c: Ctx, level: number, name: number, ad: bigint, len: bigint): Value {
+  if (ad === 0n) return NULL;
+  if (len === 4n) {
+    const b = c.fetch(ad, 4);
+    return b ? arr([num(b.readInt32LE(0))]) : addr(ad);
+  }
+  if (level === 1 && name === 13 && len === 8n) {
+    const b = c.fetch(ad, 8);
+    return b ? struct([field('l_onoff', num(b.readInt32LE(0))), field('l_linger', num(b.readInt32LE(4)))]) : addr(ad);
+  }
+  if (len <= 0n) return addr(ad);
+  return c.buf(ad, len);
+}
+
+export const netDecoders: Record<string, Decoder> = {
+  socket: (c) => {
+    const dom = Number(U32(c.a[0]));
+    c.push(c.xval(BigInt(dom), addrfams, 'AF_???', 'x'), sym(sockTypeStr(c, U32(c.a[1]))), protocolValue(c, dom, c.a[2]));
+    return RVAL_DECODED | RV.FD;
+  },
+  socketpair: (c) => {
+    if (c.entering) {
+      const dom = Number(U32(c.a[0]));
+      c.push(c.xval(BigInt(dom), addrfams, 'AF_???', 'x'), sym(sockTypeStr(c, U32(c.a[1]))), protocolValue(c, dom, c.a[2]));
+      return 0;
+    }
+    const b = c.fetch(c.a[3], 8);
+    c.push(b ? arr([c.fd(BigInt(b.readInt32LE(0))), c.fd(BigInt(b.readInt32LE(4)))]) : c.ptr(3));
+    return 0;
+  },
+  bind: (c) => {
+    c.push(c.fd(c.a[0]), sockaddrValue(c, c.a[1], U32(c.a[2])), c.uint(2));
+    return RVAL_DECODED;
+  },
+  connect: (c) => {
+    c.push(c.fd(c.a[0]), sockaddrValue(c, c.a[1], U32(c.a[2])), c.uint(2));
+    return RVAL_DECODED;
+  },
+  listen: (c) => {
+    c.push(c.fd(c.a[0]), c.int(1));
+    return RVAL_DECODED;
+  },
+  accept: (c) => {
+    const r = sockaddrResult(false)(c);
+    return c.entering ? r : r | RV.FD;
+  },
+  accept4: sockaddrResult(true),
+  getsockname: sockaddrResult(false),
+  getpeername: sockaddrResult(false),
+  shutdown: (c) => {
+    c.push(c.fd(c.a[0]), c.xval(U32(c.a[1]), shutdown_modes, 'SHUT_???', 'u'));
+    return RVAL_DECODED;
+  },
+  sendto: (c) => {
+    c.push(c.fd(c.a[0]), c.buf(c.a[1], c.a[2]), c.ulong(2), msgFlags(c, c.a[3]), sockaddrValue(c, c.a[4], U32(c.a[5])), c.uint(5));
+    return RVAL_DECODED;
+  },
+  recvfrom: (c) => {
+    if (c.entering) {
+      c.push(c.fd(c.a[0]));
+      c.priv = readLen(c, c.a[5]);
+      return 0;
+    }
+    const before = c.priv as bigint | undefined;
+    c.push(c.failed ? c.ptr(1) : c.buf(c.a[1], c.rval), c.ulong(2), msgFlags(c, c.a[3]));
+    let outLen = before ?? 0n;
+    if (!c.failed && c.a[5]) {
+      const b = c.fetch(c.a[5], 4);
+      if (b) outLen = BigInt(b.readUInt32LE(0));
+    }
+    const shown = before !== undefined && outLen > before ? before : outLen;
+    c.push(c.failed || c.a[4] === 0n || before === undefined ? c.ptr(4) : sockaddrValue(c, c.a[4], shown), lenChanged(c, c.a[5], before));
+    return 0;
+  },
+  sendmsg: (c) => {
+    c.push(c.fd(c.a[0]), msghdrValue(c, c.a[1], undefined), msgFlags(c, c.a[2]));
+    return RVAL_DECODED;
+  },
+  recvmsg: (c) => {
+    if (c.entering) {
+      c.push(c.fd(c.a[0]));
+      const b = c.fetch(c.a[1], 12);
+      c.priv = b ? b.readUInt32LE(8) : undefined;
+      return 0;
+    }
+    c.push(c.failed ? c.ptr(1) : msghdrValue(c, c.a[1], c.rval, c.priv as number | undefined), msgFlags(c, c.a[2]));
+    return 0;
+  },
+  setsockopt: (c) => {
+    const level = Number(U32(c.a[1]));
+    const name = U32(c.a[2]);
+    c.push(
+      c.fd(c.a[0]),
+      c.xval(BigInt(level), socketlayers, 'SOL_???', 'u'),
+      optnameValue(c, level, name),
+      optvalValue(c, level, Number(name), c.a[3], U32(c.a[4])),
+      c.int(4),
+    );
+    return RVAL_DECODED;
+  },
+  getsockopt: (c) => {
+    const level = Number(U32(c.a[1]));
+    const name = U32(c.a[2]);
+    if (c.entering) {
+      c.push(c.fd(c.a[0]), c.xval(BigInt(level), socketlayers, 'SOL_???', 'u'), optnameValue(c, level, name));
+      c.priv = readLen(c, c.a[4]);
+      return 0;
+    }
+    const before = c.priv as bigint | undefined;
+    let outLen = before ?? 0n;
+    if (!c.failed && c.a[4]) {
+      const b = c.fetch(c.a[4], 4);
+      if (b) outLen = BigInt(b.readUInt32LE(0));
+    }
+    c.push(c.failed ? c.ptr(3) : optvalValue(c, level, Number(name), c.a[3], outLen), lenChanged(c, c.a[4], before));
+    return 0;
+  },
+};
+

@@ -1,0 +1,606 @@
+/**
+ * Processes and threads: clone/clone3/fork/vfork/execve/execveat, wait4/waitid, exit/exit_group,
+ * prctl/arch_prctl, set_tid_address, robust lists, rseq, rlimits/rusage, credentials (id calls),
+ * process groups, priorities, sched_* and uname/getrandom-adjacent process info
+ * (strace clone.c, execve.c, wait.c, prctl.c, resource.c, uid.c, sched.c, affinity.c).
+ */
+import { Ctx, I32, RV, RVAL_DECODED, U32, flagsStr, type Decoder } from '../printer.js';
+import { readExact } from '../memory.js';
+import { signalText } from '../siginfo.js';
+import { NULL, addr, arr, cmt, field, hexStr, kv, num, struct, sym, type Field, type Value } from '../value.js';
+import {
+  at_flags as at_flags_exec,
+  archvals,
+  cap,
+  cap_ambient,
+  clone3_flags,
+  clone_flags,
+  dumpable,
+  priorities,
+  prctl_options,
+  resources,
+  rseq_flags,
+  schedulers,
+  seccomp_mode,
+  usage_who,
+  wait4_options,
+  waitid_types,
+} from '../xlat/tables.gen.js';
+import { timevalValue } from '../printer.js';
+import { siginfoAt } from './signal.js';
+import { uidValue } from './file.js';
+
+// ---- clone -------------------------------------------------------------------------------
+
+const CSIGNAL = 0xffn;
+const CLONE_PIDFD = 0x1000n;
+const CLONE_SETTLS = 0x80000n;
+const CLONE_PARENT_SETTID = 0x100000n;
+const CLONE_CHILD_CLEARTID = 0x200000n;
+const CLONE_CHILD_SETTID = 0x1000000n;
+const CLONE_INTO_CGROUP = 0x200000000n;
+
+function cloneFlagsStr(c: Ctx, flags: bigint): string {
+  const sig = flags & CSIGNAL;
+  const f = flags & ~CSIGNAL;
+  if (c.o.xlat === 'raw') return hexStr(flags);
+  if (f) {
+    const s = flagsStr(f, clone_flags, 'CLONE_???');
+    return sig ? `${s}|${signalText(Number(sig))}` : s;
+  }
+  return sig ? signalText(Number(sig)) : hexStr(f);
+}
+
+const clone: Decoder = (c) => {
+  const flags = c.a[0];
+  const f = flags & ~CSIGNAL;
+  if (c.entering) {
+    c.push(kv('child_stack', c.ptr(1)), kv('flags', sym(cloneFlagsStr(c, flags))));
+    if ((f & (CLONE_PARENT_SETTID | CLONE_PIDFD | CLONE_CHILD_SETTID | CLONE_CHILD_CLEARTID | CLONE_SETTLS)) === 0n) return RVAL_DECODED;
+    c.noTrailingSep = true;
+    return 0;
+  }
+  if (f & (CLONE_PARENT_SETTID | CLONE_PIDFD)) {
+    c.push(kv('parent_tid', f & CLONE_PARENT_SETTID ? c.uintPtr(c.a[2]) : c.intPtr(c.a[2])));
+  }
+  if (f & CLONE_SETTLS) c.push(kv('tls', c.ptr(4)));
+  if (f & (CLONE_CHILD_SETTID | CLONE_CHILD_CLEARTID)) c.push(kv('child_tidptr', c.ptr(3)));
+  return 0;
+};
+
+/** struct clone_args of clone3 (88 bytes in its current version). */
+const clone3: Decoder = (c) => {
+  const size = c.a[1];
+  if (c.entering) {
+    const b = size >= 64n ? c.fetch(c.a[0], Number(size < 88n ? size : 88n)) : undefined;
+    if (!b) {
+      c.push(c.ptr(0), c.ulong(1));
+      return RVAL_DECODED;
+    }
+    const flags = b.readBigUInt64LE(0);
+    const u64 = (o: number): bigint => (o + 8 <= b.length ? b.readBigUInt64LE(o) : 0n);
+    const p = (o: number): Value => (u64(o) === 0n ? NULL : sym(hexStr(u64(o))));
+    const fl: Field[] = [field('flags', c.o.xlat === 'raw' ? sym(hexStr(flags)) : c.flags(flags, clone3_flags, 'CLONE_???'))];
+    if (flags & CLONE_PIDFD) fl.push(field('pidfd', p(8)));
+    if (flags & (CLONE_CHILD_SETTID | CLONE_CHILD_CLEARTID)) fl.push(field('child_tid', p(16)));
+    if (flags & CLONE_PARENT_SETTID) fl.push(field('parent_tid', p(24)));
+    const es = u64(32);
+    fl.push(field('exit_signal', es === 0n ? num(0) : es < 65n ? sym(signalText(Number(es))) : num(es)));
+    fl.push(field('stack', p(40)), field('stack_size', sym(hexStr(u64(48)))));
+    if (flags & CLONE_SETTLS) fl.push(field('tls', p(56)));
+    if (u64(72)) fl.push(field('set_tid', p(64)), field('set_tid_size', num(u64(72))));
+    if (flags & CLONE_INTO_CGROUP && b.length >= 88) fl.push(field('cgroup', num(u64(80))));
+    c.push(struct(fl));
+    c.priv = flags;
+    c.noTrailingSep = true;
+    return 0;
+  }
+  const flags = c.priv as bigint;
+  if (!c.failed && flags & (CLONE_PARENT_SETTID | CLONE_PIDFD)) {
+    const b = c.fetch(c.a[0], 32);
+    const out: Field[] = [];
+    if (b && flags & CLONE_PIDFD) out.push(field('pidfd', c.intPtr(b.readBigUInt64LE(8))));
+    if (b && flags & CLONE_PARENT_SETTID) out.push(field('parent_tid', c.intPtr(b.readBigUInt64LE(24))));
+    if (out.length) c.changeLast(struct(out));
+  }
+  c.push(c.ulong(1));
+  return 0;
+};
+
+// ---- execve ------------------------------------------------------------------------------
+
+/** Cap on pointers walked in argv/envp: the kernel's own limits are far lower in practice. */
+const MAX_ARGV_WALK = 1 << 18;
+const WALK_CHUNK = 512;
+
+/** Walks a NULL-terminated pointer array: the pointers read, whether it ended, whether reading failed. */
+function walkPtrs(c: Ctx, ad: bigint, max: number): { ptrs: bigint[]; terminated: boolean; failedAt?: bigint } {
+  const ptrs: bigint[] = [];
+  let cur = ad;
+  while (ptrs.length < max) {
+    const n = Math.min(WALK_CHUNK, max - ptrs.length);
+    const b = readExact(c.mem, cur, n * 8) ?? readExact(c.mem, cur, 8);
+    if (!b) return { ptrs, terminated: false, failedAt: cur };
+    for (let i = 0; i + 8 <= b.length; i += 8) {
+      const p = b.readBigUInt64LE(i);
+      if (p === 0n) return { ptrs, terminated: true };
+      ptrs.push(p);
+      if (ptrs.length >= max) return { ptrs, terminated: false };
+    }
+    cur += BigInt(b.length);
+  }
+  return { ptrs, terminated: false };
+}
+
+/** argv: ["ls", "-l"] with -s limits on count and length (strace printargv). */
+export function argvValue(c: Ctx, ad: bigint): Value {
+  if (ad === 0n) return NULL;
+  const limit = c.abbrev ? c.o.strsize : 4096;
+  const w = walkPtrs(c, ad, limit + 1);
+  if (w.ptrs.length === 0 && w.failedAt !== undefined) return addr(ad);
+  const items = w.ptrs.slice(0, limit).map((p) => c.cstr(p));
+  if (w.ptrs.length > limit) return { t: 'arr', a: items, more: true };
+  if (w.failedAt !== undefined) return { t: 'arr', a: items, moreAt: w.failedAt };
+  return arr(items);
+}
+
+/** envp in abbreviated mode: 0x7ffd… /* 35 vars *\/ (strace printargc). */
+function envCountValue(c: Ctx, ad: bigint): Value {
+  if (ad === 0n) return NULL;
+  const w = walkPtrs(c, ad, MAX_ARGV_WALK);
+  if (w.ptrs.length === 0 && w.failedAt !== undefined) return addr(ad);
+  const n = w.ptrs.length;
+  return cmt(addr(ad), `${n} var${n === 1 ? '' : 's'}${w.failedAt !== undefined ? ', unterminated' : ''}`);
+}
+
+const envValue = (c: Ctx, ad: bigint): Value => (c.abbrev ? envCountValue(c, ad) : argvValue(c, ad));
+
+// ---- wait --------------------------------------------------------------------------------
+
+/** Wait status: [{WIFEXITED(s) && WEXITSTATUS(s) == 0}] (strace printstatus). */
+export function waitStatusText(st: number): string {
+  const sig = st & 0x7f;
+  let s: string;
+  if ((st & 0xff) === 0x7f) {
+    s = `WIFSTOPPED(s) && WSTOPSIG(s) == ${signalText((st >> 8) & 0xff)}`;
+  } else if (st === 0xffff) {
+    s = 'WIFCONTINUED(s)';
+  } else if (sig === 0) {
+    s = `WIFEXITED(s) && WEXITSTATUS(s) == ${(st >> 8) & 0xff}`;
+  } else {
+    s = `WIFSIGNALED(s) && WTERMSIG(s) == ${signalText(sig)}${st & 0x80 ? ' && WCOREDUMP(s)' : ''}`;
+  }
+  // PTRACE_EVENT stops carry the event in bits 16..23.
+  const ev = (st >>> 16) & 0xff;
+  if ((st & 0xff) === 0x7f && ev) s += ` && (s >> 16) == ${ev}`;
+  return `{${s}}`;
+}
+
+function statusPtr(c: Ctx, ad: bigint): Value {
+  if (ad === 0n) return NULL;
+  const b = c.fetch(ad, 4);
+  return b ? arr([sym(waitStatusText(b.readInt32LE(0)))]) : addr(ad);
+}
+
+function rusageValue(c: Ctx, ad: bigint): Value {
+  if (ad === 0n) return NULL;
+  const b = c.fetch(ad, 144);
+  if (!b) return addr(ad);
+  const f: Field[] = [field('ru_utime', timevalValue(b, 0)), field('ru_stime', timevalValue(b, 16))];
+  if (c.abbrev) return struct(f, true);
+  const names = ['ru_maxrss', 'ru_ixrss', 'ru_idrss', 'ru_isrss', 'ru_minflt', 'ru_majflt', 'ru_nswap', 'ru_inblock', 'ru_oublock', 'ru_msgsnd', 'ru_msgrcv', 'ru_nsignals', 'ru_nvcsw', 'ru_nivcsw'];
+  names.forEach((n, i) => f.push(field(n, num(b.readBigInt64LE(32 + i * 8)))));
+  return struct(f);
+}
+
+const wait4: Decoder = (c) => {
+  if (c.entering) {
+    c.push(c.int(0));
+    return 0;
+  }
+  c.push(c.rval === 0n ? c.ptr(1) : statusPtr(c, c.a[1]), c.flags(U32(c.a[2]), wait4_options, 'W???'));
+  c.push(c.rval > 0n ? rusageValue(c, c.a[3]) : c.ptr(3));
+  return 0;
+};
+
+const waitid: Decoder = (c) => {
+  if (c.entering) {
+    c.push(c.xval(U32(c.a[0]), waitid_types, 'P_???', 'd'), c.int(1));
+    return 0;
+  }
+  c.push(siginfoAt(c, c.a[2]), c.flags(U32(c.a[3]), wait4_options, 'W???'), rusageValue(c, c.a[4]));
+  return 0;
+};
+
+// ---- rlimits -----------------------------------------------------------------------------
+
+function rlimText(v: bigint): string {
+  if (v === 0xffffffffffffffffn) return 'RLIM64_INFINITY';
+  if (v > 1024n && v % 1024n === 0n) return `${v / 1024n}*1024`;
+  return v.toString();
+}
+
+function rlimitValue(c: Ctx, ad: bigint): Value {
+  if (ad === 0n) return NULL;
+  const b = c.fetch(ad, 16);
+  if (!b) return addr(ad);
+  return struct([field('rlim_cur', sym(rlimText(b.readBigUInt64LE(0)))), field('rlim_max', sym(rlimText(b.readBigUInt64LE(8))))]);
+}
+
+const resource = (c: Ctx, i: number): Value => c.xval(U32(c.a[i]), resources, 'RLIMIT_???');
+
+// ---- prctl -------------------------------------------------------------------------------
+
+const PR = Object.fromEntries(prctl_options.entries.map(([v, n]) => [n, Number(v)])) as Record<string, number>;
+
+const prctl: Decoder = (c) => {
+  const opt = Number(U32(c.a[0]));
+  const rest = (from: number): void => {
+    for (let i = from; i < 5; i++) c.push(c.x(i));
+  };
+  if (c.entering) {
+    c.push(c.xval(BigInt(opt), prctl_options, 'PR_???'));
+    switch (opt) {
+      case PR.PR_GET_DUMPABLE:
+      case PR.PR_GET_KEEPCAPS:
+      case PR.PR_GET_SECCOMP:
+      case PR.PR_GET_TIMERSLACK:
+      case PR.PR_GET_TIMING:
+      case PR.PR_GET_NO_NEW_PRIVS:
+      case PR.PR_GET_THP_DISABLE:
+      case PR.PR_GET_IO_FLUSHER:
+      case PR.PR_MCE_KILL_GET:
+      case PR.PR_GET_SECUREBITS:
+      case PR.PR_TASK_PERF_EVENTS_DISABLE:
+      case PR.PR_TASK_PERF_EVENTS_ENABLE:
+        c.noTrailingSep = true;
+        return 0;
+      case PR.PR_GET_NAME:
+      case PR.PR_GET_PDEATHSIG:
+      case PR.PR_GET_CHILD_SUBREAPER:
+      case PR.PR_GET_TID_ADDRESS:
+        return 0;
+      case PR.PR_SET_NAME:
+        c.push(c.cstr(c.a[1], 15));
+        return RVAL_DECODED;
+      case PR.PR_SET_PDEATHSIG:
+        c.push(c.a[1] > 64n ? num(c.a[1]) : c.signo(c.a[1]));
+        return RVAL_DECODED;
+      case PR.PR_SET_DUMPABLE:
+        c.push(c.xval(c.a[1], dumpable, 'SUID_DUMP_???', 'u'));
+        return RVAL_DECODED;
+      case PR.PR_SET_KEEPCAPS:
+      case PR.PR_SET_CHILD_SUBREAPER:
+      case PR.PR_SET_TIMERSLACK:
+      case PR.PR_SET_THP_DISABLE:
+      case PR.PR_SET_IO_FLUSHER:
+        c.push(c.ulong(1));
+        return RVAL_DECODED;
+      case PR.PR_SET_NO_NEW_PRIVS:
+        for (let i = 1; i < 5; i++) c.push(c.ulong(i));
+        return RVAL_DECODED;
+      case PR.PR_CAPBSET_READ:
+      case PR.PR_CAPBSET_DROP:
+        c.push(c.xval(c.a[1], cap, 'CAP_???', 'u'));
+        return RVAL_DECODED;
+      case PR.PR_CAP_AMBIENT:
+        c.push(c.xval(c.a[1], cap_ambient, 'PR_CAP_AMBIENT_???'));
+        if (c.a[1] === 1n || c.a[1] === 2n || c.a[1] === 3n) c.push(c.xval(c.a[2], cap, 'CAP_???', 'u'));
+        else c.push(c.x(2));
+        c.push(c.x(3), c.x(4));
+        return RVAL_DECODED;
+      case PR.PR_SET_SECCOMP:
+        c.push(c.xval(c.a[1], seccomp_mode, 'SECCOMP_MODE_???'));
+        if (c.a[1] === 2n) c.push(c.ptr(2));
+        return RVAL_DECODED;
+      case PR.PR_SET_PTRACER:
+        c.push(c.a[1] === 0xffffffffffffffffn ? sym('PR_SET_PTRACER_ANY') : c.int(1));
+        return RVAL_DECODED;
+      case PR.PR_SET_MM:
+        rest(1);
+        return RVAL_DECODED;
+      default:
+        rest(1);
+        return RVAL_DECODED;
+    }
+  }
+  switch (opt) {
+    case PR.PR_GET_NAME: {
+      const ad = c.a[1];
+      const b = c.failed ? undefined : c.fetch(ad, 16);
+      c.push(b ? c.bufz(b) : c.ptr(1));
+      return 0;
+    }
+    case PR.PR_GET_PDEATHSIG: {
+      const b = c.fetch(c.a[1], 4);
+      c.push(b ? arr([c.signo(BigInt(b.readInt32LE(0)))]) : c.ptr(1));
+      return 0;
+    }
+    case PR.PR_GET_CHILD_SUBREAPER:
+      c.push(c.uintPtr(c.a[1]));
+      return 0;
+    case PR.PR_GET_TID_ADDRESS: {
+      const b = c.fetch(c.a[1], 8);
+      c.push(b ? arr([sym(hexStr(b.readBigUInt64LE(0)))]) : c.ptr(1));
+      return 0;
+    }
+    case PR.PR_GET_DUMPABLE:
+      if (!c.failed) c.aux = dumpable.lookup(c.rval);
+      return 0;
+    case PR.PR_GET_SECCOMP:
+      if (!c.failed) c.aux = seccomp_mode.lookup(c.rval);
+      return 0;
+  }
+  return 0;
+};
+
+// ---- arch_prctl --------------------------------------------------------------------------
+
+const ARCH_GET_FS = 0x1003n;
+const ARCH_GET_GS = 0x1004n;
+const ARCH_GET_CPUID = 0x1011n;
+const ARCH_SET_CPUID = 0x1012n;
+
+const archPrctl: Decoder = (c) => {
+  const code = U32(c.a[0]);
+  if (c.entering) {
+    c.push(c.xval(code, archvals, 'ARCH_???'));
+    if (code === ARCH_GET_FS || code === ARCH_GET_GS) return 0;
+    if (code === ARCH_GET_CPUID) return RVAL_DECODED;
+    if (code === ARCH_SET_CPUID) c.push(c.ulong(1));
+    else c.push(c.x(1));
+    return RVAL_DECODED;
+  }
+  const b = c.fetch(c.a[1], 8);
+  c.push(b ? arr([sym(hexStr(b.readBigUInt64LE(0)))]) : c.ptr(1));
+  return 0;
+};
+
+// ---- ids, groups, scheduling -------------------------------------------------------------
+
+const entry =
+  (...fmt: ((c: Ctx) => Value)[]): Decoder =>
+  (c) => {
+    for (const f of fmt) c.push(f(c));
+    return RVAL_DECODED;
+  };
+const UID = (i: number) => (c: Ctx) => uidValue(c.a[i]);
+const INT = (i: number) => (c: Ctx) => c.int(i);
+
+function idPtr(c: Ctx, ad: bigint): Value {
+  if (ad === 0n) return NULL;
+  const b = c.fetch(ad, 4);
+  return b ? arr([uidValue(BigInt(b.readUInt32LE(0)))]) : addr(ad);
+}
+
+function gidList(c: Ctx, ad: bigint, n: bigint): Value {
+  return c.array(ad, n, 4, (b) => uidValue(BigInt(b.readUInt32LE(0))));
+}
+
+/** CPU set: [0 1 5] for `len` bytes (strace affinity.c). */
+function cpusetValue(c: Ctx, ad: bigint, len: bigint): Value {
+  if (ad === 0n) return NULL;
+  const n = len > 8192n ? 8192 : Number(len);
+  const b = c.fetch(ad, n);
+  if (!b) return addr(ad);
+  const names: string[] = [];
+  for (let i = 0; i < n * 8; i++) if ((b[i >> 3] >> (i & 7)) & 1) names.push(String(i));
+  return { t: 'set', names, neg: false };
+}
+
+function schedParam(c: Ctx, ad: bigint): Value {
+  if (ad === 0n) return NULL;
+  const b = c.fetch(ad, 4);
+  return b ? arr([num(b.readInt32LE(0))]) : addr(ad);
+}
+
+const noArgs: Decoder = () => RVAL_DECODED;
+
+const CAP_VERSIONS: Record<number, string> = {
+  0x19980330: '_LINUX_CAPABILITY_VERSION_1',
+  0x20071026: '_LINUX_CAPABILITY_VERSION_2',
+  0x20080522: '_LINUX_CAPABILITY_VERSION_3',
+};
+
+function capHeader(c: Ctx, ad: bigint): Value {
+  if (ad === 0n) return NULL;
+  const b = c.fetchAlways(ad, 8);
+  if (!b) return addr(ad);
+  const v = b.readUInt32LE(0);
+  return struct([field('version', sym(CAP_VERSIONS[v] ?? `${hexStr(BigInt(v))} /* _LINUX_CAPABILITY_VERSION_??? */`)), field('pid', num(b.readInt32LE(4)))]);
+}
+
+/** 1<<CAP_CHOWN|1<<CAP_KILL... over the 64-bit capability set (strace print_cap_bits). */
+function capBits(lo: number, hi: number): string {
+  const parts: string[] = [];
+  const v = (BigInt(hi >>> 0) << 32n) | BigInt(lo >>> 0);
+  let rest = v;
+  for (let i = 0n; i < 64n; i++) {
+    if (!(v & (1n << i))) continue;
+    const n = cap.lookup(i);
+    if (n) {
+      parts.push(`1<<${n}`);
+      rest &= ~(1n << i);
+    }
+  }
+  if (rest) parts.push(hexStr(rest));
+  return parts.length ? parts.join('|') : '0';
+}
+
+function capData(c: Ctx, hdr: bigint, ad: bigint): Value {
+  if (ad === 0n) return NULL;
+  const h = c.fetchAlways(hdr, 4);
+  const v3 = h ? h.readUInt32LE(0) !== 0x19980330 : true;
+  const b = c.fetch(ad, v3 ? 24 : 12);
+  if (!b) return addr(ad);
+  const w = (i: number, k: number): number => b.readUInt32LE(i * 12 + k * 4);
+  return struct([
+    field('effective', sym(capBits(w(0, 0), v3 ? w(1, 0) : 0))),
+    field('permitted', sym(capBits(w(0, 1), v3 ? w(1, 1) : 0))),
+    field('inheritable', sym(capBits(w(0, 2), v3 ? w(1, 2) : 0))),
+  ]);
+}
+
+export const processDecoders: Record<string, Decoder> = {
+  clone,
+  clone3,
+  fork: noArgs,
+  vfork: noArgs,
+  execve: (c) => {
+    c.push(c.path(c.a[0]), argvValue(c, c.a[1]), envValue(c, c.a[2]));
+    return RVAL_DECODED;
+  },
+  execveat: (c) => {
+    c.push(c.dirfd(c.a[0]), c.path(c.a[1]), argvValue(c, c.a[2]), envValue(c, c.a[3]), c.flags(U32(c.a[4]), at_flags_exec, 'AT_???'));
+    return RVAL_DECODED;
+  },
+  wait4,
+  waitid,
+  exit: (c) => {
+    c.push(c.int(0));
+    return RVAL_DECODED | RV.NONE;
+  },
+  exit_group: (c) => {
+    c.push(c.int(0));
+    return RVAL_DECODED | RV.NONE;
+  },
+  prctl,
+  arch_prctl: archPrctl,
+  set_tid_address: (c) => {
+    c.push(c.ptr(0));
+    return RVAL_DECODED;
+  },
+  set_robust_list: (c) => {
+    c.push(c.ptr(0), c.ulong(1));
+    return RVAL_DECODED;
+  },
+  get_robust_list: (c) => {
+    if (c.entering) {
+      c.push(c.int(0));
+      return 0;
+    }
+    const hb = c.fetch(c.a[1], 8);
+    const lb = c.fetch(c.a[2], 8);
+    c.push(hb ? arr([sym(hexStr(hb.readBigUInt64LE(0)))]) : c.ptr(1), lb ? arr([num(lb.readBigUInt64LE(0))]) : c.ptr(2));
+    return 0;
+  },
+  rseq: (c) => {
+    c.push(c.ptr(0), sym(hexStr(U32(c.a[1]))), c.flags(U32(c.a[2]), rseq_flags, 'RSEQ_FLAG_???'), sym(hexStr(U32(c.a[3]))));
+    return RVAL_DECODED;
+  },
+  prlimit64: (c) => {
+    if (c.entering) {
+      c.push(c.int(0), resource(c, 1), rlimitValue(c, c.a[2]));
+      return 0;
+    }
+    c.push(rlimitValue(c, c.a[3]));
+    return 0;
+  },
+  getrlimit: (c) => {
+    if (c.entering) {
+      c.push(resource(c, 0));
+      return 0;
+    }
+    c.push(rlimitValue(c, c.a[1]));
+    return 0;
+  },
+  setrlimit: (c) => {
+    c.push(resource(c, 0), rlimitValue(c, c.a[1]));
+    return RVAL_DECODED;
+  },
+  getrusage: (c) => {
+    if (c.entering) {
+      c.push(c.xval(BigInt(Number(I32(c.a[0]))), usage_who, 'RUSAGE_???', 'd'));
+      return 0;
+    }
+    c.push(rusageValue(c, c.a[1]));
+    return 0;
+  },
+  getpriority: entry((c) => c.xval(U32(c.a[0]), priorities, 'PRIO_???', 'd'), INT(1)),
+  setpriority: entry((c) => c.xval(U32(c.a[0]), priorities, 'PRIO_???', 'd'), INT(1), INT(2)),
+  setuid: entry(UID(0)),
+  setgid: entry(UID(0)),
+  setfsuid: entry(UID(0)),
+  setfsgid: entry(UID(0)),
+  setreuid: entry(UID(0), UID(1)),
+  setregid: entry(UID(0), UID(1)),
+  setresuid: entry(UID(0), UID(1), UID(2)),
+  setresgid: entry(UID(0), UID(1), UID(2)),
+  getresuid: (c) => {
+    if (c.entering) return 0;
+    c.push(idPtr(c, c.a[0]), idPtr(c, c.a[1]), idPtr(c, c.a[2]));
+    return 0;
+  },
+  getresgid: (c) => {
+    if (c.entering) return 0;
+    c.push(idPtr(c, c.a[0]), idPtr(c, c.a[1]), idPtr(c, c.a[2]));
+    return 0;
+  },
+  getgroups: (c) => {
+    if (c.entering) {
+      c.push(c.int(0));
+      return 0;
+    }
+    c.push(c.failed ? c.ptr(1) : gidList(c, c.a[1], c.rval));
+    return 0;
+  },
+  setgroups: (c) => {
+    const n = I32(c.a[0]);
+    c.push(c.int(0), n < 0n ? c.ptr(1) : gidList(c, c.a[1], n));
+    return RVAL_DECODED;
+  },
+  setpgid: entry(INT(0), INT(1)),
+  getpgid: entry(INT(0)),
+  getsid: entry(INT(0)),
+  sched_getaffinity: (c) => {
+    if (c.entering) {
+      c.push(c.int(0), c.uint(1));
+      return 0;
+    }
+    c.push(c.failed ? c.ptr(2) : cpusetValue(c, c.a[2], c.rval));
+    return 0;
+  },
+  sched_setaffinity: entry(INT(0), (c) => c.uint(1), (c) => cpusetValue(c, c.a[2], U32(c.a[1]))),
+  sched_getscheduler: (c) => {
+    if (c.entering) {
+      c.push(c.int(0));
+      c.noTrailingSep = true;
+      return 0;
+    }
+    if (!c.failed) c.aux = schedulers.lookup(c.rval & ~0x40000000n);
+    return 0;
+  },
+  sched_setscheduler: entry(INT(0), (c) => c.xval(U32(c.a[1]), schedulers, 'SCHED_???', 'd'), (c) => schedParam(c, c.a[2])),
+  sched_getparam: (c) => {
+    if (c.entering) {
+      c.push(c.int(0));
+      return 0;
+    }
+    c.push(schedParam(c, c.a[1]));
+    return 0;
+  },
+  sched_setparam: entry(INT(0), (c) => schedParam(c, c.a[1])),
+  sched_get_priority_max: entry((c) => c.xval(U32(c.a[0]), schedulers, 'SCHED_???', 'd')),
+  sched_get_priority_min: entry((c) => c.xval(U32(c.a[0]), schedulers, 'SCHED_???', 'd')),
+  sched_rr_get_interval: (c) => {
+    if (c.entering) {
+      c.push(c.int(0));
+      return 0;
+    }
+    c.push(c.timespec(c.a[1]));
+    return 0;
+  },
+  sched_yield: noArgs,
+  capget: (c) => {
+    if (c.entering) {
+      c.push(capHeader(c, c.a[0]));
+      return 0;
+    }
+    c.push(capData(c, c.a[0], c.a[1]));
+    return 0;
+  },
+  capset: (c) => {
+    c.push(capHeader(c, c.a[0]), capData(c, c.a[0], c.a[1]));
+    return RVAL_DECODED;
+  },
+};

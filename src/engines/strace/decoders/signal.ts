@@ -1,0 +1,133 @@
+/**
+ * Signals: rt_sigaction, rt_sigprocmask, rt_sigreturn, sigaltstack, rt_sigsuspend,
+ * rt_sigpending, rt_sigtimedwait, rt_sigqueueinfo, kill/tkill/tgkill, pause, alarm
+ * (strace signal.c, sigaltstack.c, sigreturn.c).
+ */
+import { Ctx, RVAL_DECODED, U32, type Decoder } from '../printer.js';
+import { siginfoValue } from '../siginfo.js';
+import { sigName } from '../signals.js';
+import { NULL, addr, field, hexStr, num, struct, sym, type Field, type Value } from '../value.js';
+import { sigact_flags, sigaltstack_flags, sigprocmaskcmds } from '../xlat/tables.gen.js';
+
+const SA_RESTORER = 0x04000000n;
+
+function handlerValue(h: bigint): Value {
+  if (h === 0n) return sym('SIG_DFL');
+  if (h === 1n) return sym('SIG_IGN');
+  if (h === 0xffffffffffffffffn) return sym('SIG_ERR');
+  return sym(hexStr(h));
+}
+
+/** struct kernel_sigaction: handler, flags, restorer, mask (x86_64). */
+function sigactionValue(c: Ctx, ad: bigint): Value {
+  if (ad === 0n) return NULL;
+  const b = c.fetch(ad, 32);
+  if (!b) return addr(ad);
+  const flags = b.readBigUInt64LE(8);
+  const f: Field[] = [
+    field('sa_handler', handlerValue(b.readBigUInt64LE(0))),
+    field('sa_mask', c.sigsetFrom(b.subarray(24, 32))),
+    field('sa_flags', c.flags(flags, sigact_flags, 'SA_???')),
+  ];
+  if (flags & SA_RESTORER) f.push(field('sa_restorer', sym(hexStr(b.readBigUInt64LE(16)))));
+  return struct(f);
+}
+
+function stackValue(c: Ctx, ad: bigint): Value {
+  if (ad === 0n) return NULL;
+  const b = c.fetch(ad, 24);
+  if (!b) return addr(ad);
+  const sp = b.readBigUInt64LE(0);
+  return struct([
+    field('ss_sp', sp === 0n ? NULL : sym(hexStr(sp))),
+    field('ss_flags', c.flags(BigInt(b.readUInt32LE(8)), sigaltstack_flags, 'SS_???')),
+    field('ss_size', num(b.readBigUInt64LE(16))),
+  ]);
+}
+
+export function siginfoAt(c: Ctx, ad: bigint): Value {
+  if (ad === 0n) return NULL;
+  const b = c.fetch(ad, 128);
+  return b ? siginfoValue(b) : addr(ad);
+}
+
+/** Offset of uc_sigmask in the rt_sigframe's ucontext, from the stack pointer at the syscall. */
+const UC_SIGMASK_FROM_SP = 296n;
+
+export const signalDecoders: Record<string, Decoder> = {
+  rt_sigaction: (c) => {
+    if (c.entering) {
+      c.push(c.signo(c.a[0]), sigactionValue(c, c.a[1]));
+      return 0;
+    }
+    c.push(sigactionValue(c, c.a[2]), c.ulong(3));
+    return 0;
+  },
+  rt_sigprocmask: (c) => {
+    if (c.entering) {
+      c.push(c.xval(U32(c.a[0]), sigprocmaskcmds, 'SIG_???'), c.sigset(c.a[1], c.a[3]));
+      return 0;
+    }
+    c.push(c.sigset(c.a[2], c.a[3]), c.ulong(3));
+    return 0;
+  },
+  rt_sigreturn: (c) => {
+    // The mask being restored lives in the signal frame on the stack.
+    const sp = c.sp;
+    const b = sp !== undefined ? c.fetch(sp + UC_SIGMASK_FROM_SP, 8) : undefined;
+    c.push(struct([field('mask', b ? c.sigsetFrom(b) : sp !== undefined ? addr(sp + UC_SIGMASK_FROM_SP) : sym('?'))]));
+    return RVAL_DECODED;
+  },
+  sigaltstack: (c) => {
+    if (c.entering) {
+      c.push(stackValue(c, c.a[0]));
+      return 0;
+    }
+    c.push(stackValue(c, c.a[1]));
+    return 0;
+  },
+  rt_sigsuspend: (c) => {
+    c.push(c.sigset(c.a[0], c.a[1]), c.ulong(1));
+    return RVAL_DECODED;
+  },
+  rt_sigpending: (c) => {
+    if (c.entering) return 0;
+    c.push(c.sigset(c.a[0], c.a[1]), c.ulong(1));
+    return 0;
+  },
+  rt_sigtimedwait: (c) => {
+    if (c.entering) {
+      c.push(c.sigset(c.a[0], c.a[3]));
+      return 0;
+    }
+    c.push(siginfoAt(c, c.a[1]), c.timespec(c.a[2]), c.ulong(3));
+    if (!c.failed && c.rval > 0n) c.aux = sigName(Number(c.rval));
+    return 0;
+  },
+  rt_sigqueueinfo: (c) => {
+    c.push(c.int(0), c.signo(c.a[1]), siginfoAt(c, c.a[2]));
+    return RVAL_DECODED;
+  },
+  rt_tgsigqueueinfo: (c) => {
+    c.push(c.int(0), c.int(1), c.signo(c.a[2]), siginfoAt(c, c.a[3]));
+    return RVAL_DECODED;
+  },
+  kill: (c) => {
+    c.push(c.int(0), c.signo(c.a[1]));
+    return RVAL_DECODED;
+  },
+  tkill: (c) => {
+    c.push(c.int(0), c.signo(c.a[1]));
+    return RVAL_DECODED;
+  },
+  tgkill: (c) => {
+    c.push(c.int(0), c.int(1), c.signo(c.a[2]));
+    return RVAL_DECODED;
+  },
+  pause: () => RVAL_DECODED,
+  alarm: (c) => {
+    c.push(c.uint(0));
+    return RVAL_DECODED;
+  },
+};
+

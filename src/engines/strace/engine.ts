@@ -1,0 +1,222 @@
+/**
+ * The strace engine: wires the decoders and the formatter to the engine API. Written only
+ * against the public API (src/index.ts), like any user's engine: one engine per traced
+ * thread, following new threads and processes from reportClone when -f is given.
+ */
+import {
+  Attach, Event, Resume, SyscallAction,
+  type Engine, type EngineOps, type SignalReport, type SyscallReport, type Task, type Tracer,
+} from '../../index.js';
+import type { IMemoryReader } from './memory.js';
+import { DEFAULT_DECODE_OPTIONS, type IDecodeOptions } from './printer.js';
+import { decodeEntry, type DecodedSyscall } from './syscall.js';
+import { TraceFormatter, type IFormatOptions } from './format.js';
+import { InjectState, type IInjectRule, type StraceFilter } from './filter.js';
+import { SyscallSummary } from './summary.js';
+import type { JsonEventWriter } from './json.js';
+import type { TimelineWriter } from './timeline.js';
+import { readFileSync, readlinkSync } from 'node:fs';
+
+export interface IStraceOptions {
+  filter: StraceFilter;
+  /** -f: follow clone/fork/vfork. */
+  follow: boolean;
+  format: IFormatOptions;
+  decode?: Partial<IDecodeOptions>;
+  /** Sink for trace lines (already buffered by the caller as it sees fit). */
+  write: (s: string) => void;
+  /** -c (summary only) or -C (summary and trace). */
+  summary?: 'only' | 'also';
+  json?: JsonEventWriter;
+  timeline?: TimelineWriter;
+  /** -y: print paths of file descriptors. */
+  fdPaths?: boolean;
+}
+
+interface ITaskState {
+  call?: DecodedSyscall;
+  entryNs: bigint;
+  inject?: IInjectRule;
+  exitCode?: number;
+}
+
+/** Wall-clock nanoseconds with a monotonic fine part. */
+const wallBase = BigInt(Date.now()) * 1_000_000n - process.hrtime.bigint();
+const nowNs = (): bigint => wallBase + process.hrtime.bigint();
+
+export class StraceEngine {
+  readonly formatter: TraceFormatter;
+  readonly summary = new SyscallSummary();
+  private readonly _o: IStraceOptions;
+  private readonly _inject: InjectState;
+  private readonly _decode: IDecodeOptions;
+  private readonly _ops: EngineOps<ITaskState>;
+  private readonly _events: number;
+  private readonly _trace: boolean;
+  private readonly _engines = new Set<Engine<ITaskState>>();
+
+  constructor(private readonly _tracer: Tracer, opts: IStraceOptions) {
+    this._o = opts;
+    this._trace = opts.summary !== 'only';
+    this._inject = new InjectState(opts.filter);
+    this._decode = {
+      ...DEFAULT_DECODE_OPTIONS,
+      ...opts.decode,
+      fdPath: opts.fdPaths ? fdPath : undefined,
+    };
+    this.formatter = new TraceFormatter(this._trace ? opts.write : () => undefined, opts.format);
+    const self = this;
+    const selected = opts.filter.traceGiven ? new Set(opts.filter.selectedSyscalls()) : undefined;
+    this._ops = {
+      name: 'strace',
+      syscalls: selected,
+      reportSyscallEntry: (a, e, call) => self._entry(e, call),
+      reportSyscallExit: (a, e, call) => self._exit(e, call),
+      reportSignal: (a, e, sig) => self._signal(e, sig),
+      reportClone: (a, e, flags, child) => self._clone(child),
+      reportExit: (a, e, exit) => {
+        e.data.exitCode = exit.code;
+      },
+      reportExec: (a, e, exec) => {
+        if (exec.formerTid !== e.task.tid) this.formatter.superseded(exec.formerTid, e.task.tid, nowNs());
+      },
+      reportDeath: (e, groupDead, signal) => self._death(e, signal),
+      release: () => undefined,
+    };
+    this._events = Event.SYSCALL | Event.SIGNAL_ALL | Event.EXIT | Event.DEATH | Event.EXEC |
+      (opts.follow ? Event.CLONE : 0);
+  }
+
+  /** The syscall numbers a seccomp prefilter may restrict stops to (undefined: all). */
+  get prefilter(): number[] | undefined {
+    return this._o.filter.traceGiven ? this._o.filter.selectedSyscalls() : undefined;
+  }
+
+  /** Attach to one thread (every thread of an attached process, or the spawned task). */
+  attach(task: Task): Engine<ITaskState> {
+    const e = this._tracer.attachTask(task, Attach.CREATE, this._ops, { entryNs: 0n });
+    e.setEvents(this._events);
+    this._engines.add(e);
+    this.formatter.addTask(task.tid);
+    return e;
+  }
+
+  /** Detach from every thread (the tracees go on untraced). */
+  detachAll(): void {
+    for (const e of this._engines) {
+      if (!e.detached) {
+        this.formatter.detached(e.task.tid);
+        e.detach();
+      }
+    }
+    this._engines.clear();
+  }
+
+  private _mem(task: Task): IMemoryReader {
+    return {
+      read(addr: bigint, len: number): Buffer | undefined {
+        try {
+          const b = task.readMemory(addr, len);
+          return b.length ? b : undefined;
+        } catch {
+          return undefined;
+        }
+      },
+    };
+  }
+
+  private _entry(e: Engine<ITaskState>, call: SyscallReport): number | undefined {
+    const st = e.data;
+    const task = e.task;
+    const nr = call.nr;
+    const rule = this._inject.check(task.tid, nr);
+    st.inject = rule;
+    st.call = undefined;
+    if (this._o.filter.syscallSelected(nr)) {
+      let sp: bigint | undefined;
+      if (nr === 15 /* rt_sigreturn */) sp = task.regs().sp;
+      const d = decodeEntry({ nr, tid: task.tid, pid: task.tgid, args: call.args, mem: this._mem(task), sp }, this._decode);
+      st.entryNs = nowNs();
+      st.call = d;
+      if (rule && (rule.error !== undefined || rule.retval !== undefined)) d.injected = true;
+      if (this._trace) this.formatter.syscallEntry(d, st.entryNs);
+    }
+    if (rule && (rule.error !== undefined || rule.retval !== undefined)) {
+      return Resume.RESUME | SyscallAction.ABORT;
+    }
+    return undefined;
+  }
+
+  private _exit(e: Engine<ITaskState>, call: SyscallReport): undefined {
+    const st = e.data;
+    const rule = st.inject;
+    st.inject = undefined;
+    if (rule) {
+      if (rule.error !== undefined) call.setReturn(BigInt(-rule.error));
+      else if (rule.retval !== undefined) call.setReturn(rule.retval);
+      if (rule.signal !== undefined) e.task.signal(rule.signal);
+    }
+    const d = st.call;
+    if (!d) return undefined;
+    st.call = undefined;
+    const ns = nowNs();
+    const ret = call.ret ?? 0n;
+    d.exit(ret, this._mem(e.task));
+    if (this._trace) this.formatter.syscallExit(d, ns, ns - st.entryNs);
+    if (this._o.summary) this.summary.add(d.name, Number(ns - st.entryNs) / 1e9, ret < 0n && ret > -4096n, d.nr);
+    this._o.json?.syscall(d, st.entryNs, ns);
+    this._o.timeline?.syscall(d, st.entryNs, ns);
+    return undefined;
+  }
+
+  private _signal(e: Engine<ITaskState>, sig: SignalReport | null): undefined {
+    if (!sig) return undefined;
+    const ns = nowNs();
+    if (this._trace && this._o.filter.signalSelected(sig.signo)) {
+      this.formatter.signal(e.task.tid, sig.signo, sig.info, ns);
+    }
+    this._o.json?.signal(e.task.tgid, e.task.tid, sig.signo, sig.info, ns);
+    this._o.timeline?.signal(e.task.tgid, e.task.tid, sig.signo, sig.info, ns);
+    return undefined;
+  }
+
+  private _clone(child: Task): void {
+    this.attach(child);
+    this._o.timeline?.threadName(child.tgid, child.tid, comm(child.tid));
+  }
+
+  private _death(e: Engine<ITaskState>, signal: number): void {
+    const task = e.task;
+    const ns = nowNs();
+    this._engines.delete(e);
+    this._inject.forget(task.tid);
+    if (signal) {
+      const core = false;
+      if (this._trace) this.formatter.killed(task.tid, signal, core, ns);
+      this._o.json?.killed(task.tgid, task.tid, signal, core, ns);
+      this._o.timeline?.killed(task.tgid, task.tid, signal, core, ns);
+    } else {
+      const code = e.data.exitCode ?? 0;
+      if (this._trace) this.formatter.exited(task.tid, code, ns);
+      this._o.json?.exited(task.tgid, task.tid, code, ns);
+      this._o.timeline?.exited(task.tgid, task.tid, code, ns);
+    }
+    this.formatter.removeTask(task.tid);
+  }
+}
+
+function fdPath(pid: number, fd: number): string | undefined {
+  try {
+    return readlinkSync(`/proc/${pid}/fd/${fd}`);
+  } catch {
+    return undefined;
+  }
+}
+
+export function comm(tid: number): string {
+  try {
+    return readFileSync(`/proc/${tid}/comm`, 'utf8').trim();
+  } catch {
+    return '';
+  }
+}

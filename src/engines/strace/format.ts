@@ -1,0 +1,310 @@
+/**
+ * The trace-line formatter: turns decoded syscalls and task events into strace's output lines,
+ * byte for byte (strace.c printleader, syscall.c syscall_exiting_trace, print_event_exit).
+ *
+ * Line anatomy: [pid prefix][timestamp]name(args) <pad to column 40>= ret[ (INJECTED)][ <dur>]
+ * - pid prefix: "[pid  1234] " on the terminal/stderr when several tasks are traced; with -o FILE
+ *   "1234  " (%-5d ) on every line under -f (or when several tasks exist).
+ * - When another task prints while a syscall is in flight, the open line is closed with
+ *   " <unfinished ...>" and the exit later prints "<... name resumed>" plus the rest.
+ * Partial lines are written as soon as strace would write them (a blocked read(0, … shows at
+ * once), so the sink sees the same byte stream strace produces.
+ */
+import type { DecodedSyscall } from './syscall.js';
+import { renderValue } from './render.js';
+import { siginfoValue, signalText } from './siginfo.js';
+import { clockTime, secUsec } from './timefmt.js';
+
+export interface IFormatOptions {
+  /** -f: follow forks (affects the -o prefix style). */
+  readonly followForks?: boolean;
+  /** Output goes to a file given by -o (pid prefix "%-5d " instead of "[pid %5u] "). */
+  readonly toFile?: boolean;
+  /** Number of -t flags: 1 = HH:MM:SS, 2 = with microseconds, 3 = epoch seconds.micros. */
+  readonly timestamps?: 0 | 1 | 2 | 3;
+  /** -r: relative timestamps (delta from the previous line's start). */
+  readonly relative?: boolean;
+  /** -T: time spent in each syscall. */
+  readonly syscallTimes?: boolean;
+  /** Number of -q flags (2+: no "+++ exited with" lines). */
+  readonly quiet?: number;
+  /** -a COLUMN: where "= " starts (default 40). */
+  readonly column?: number;
+  /** -e signal=SET: which signals get "--- SIG ---" and "+++ killed by" lines. */
+  readonly signalSelected?: (sig: number) => boolean;
+  /**
+   * -e status=SET: which completed calls are shown. When set, lines are held until the call
+   * completes (strace stages them) and never split into unfinished/resumed.
+   */
+  readonly statusSelected?: (status: SyscallStatus) => boolean;
+}
+
+export type SyscallStatus = 'successful' | 'failed' | 'unfinished' | 'unavailable' | 'detached';
+
+interface ITaskState {
+  /** The syscall in flight, between entry and exit. */
+  call?: DecodedSyscall;
+  /** Its entry time (ns), for -T. */
+  entryNs?: bigint;
+  /** Staged text (status filtering only). */
+  staged?: string;
+}
+
+export class TraceFormatter {
+  private readonly _o: IFormatOptions;
+  private readonly _tasks = new Map<number, ITaskState>();
+  /** Task whose line was written last; its line is still open when _col > 0. */
+  private _printing: number | undefined;
+  private _col = 0;
+  private _lastNs: bigint | undefined;
+
+  constructor(
+    private readonly _write: (s: string) => void,
+    opts: IFormatOptions = {},
+  ) {
+    this._o = opts;
+  }
+
+  /** Registers a traced task (counts for the [pid N] prefix). */
+  addTask(tid: number): void {
+    if (!this._tasks.has(tid)) this._tasks.set(tid, {});
+  }
+
+  /** Forgets a task (after its exit line); does not print. */
+  removeTask(tid: number): void {
+    this._tasks.delete(tid);
+    if (this._printing === tid) {
+      this._printing = undefined;
+      this._col = 0;
+    }
+  }
+
+  get taskCount(): number {
+    return this._tasks.size;
+  }
+
+  // ---- syscalls ------------------------------------------------------------------------
+
+  /** Prints the entry half: "name(args-known-at-entry". */
+  syscallEntry(d: DecodedSyscall, ns: bigint): void {
+    const t = this._task(d.tid);
+    t.call = d;
+    t.entryNs = ns;
+    const text = `${d.name}(${d.entryText}`;
+    if (this._o.statusSelected) {
+      t.staged = this._leaderText(d.tid, ns) + text;
+      return;
+    }
+    this._leader(d.tid, ns);
+    this._emit(text);
+  }
+
+  /**
+   * Prints the exit half. `durationNs` overrides exit-minus-entry time for -T. The decoded
+   * syscall must have had exit() called.
+   */
+  syscallExit(d: DecodedSyscall, ns: bigint, durationNs?: bigint): void {
+    const t = this._task(d.tid);
+    const entryNs = t.entryNs ?? ns;
+    t.call = undefined;
+    t.entryNs = undefined;
+    let tail = `${d.exitText})`;
+    const ret = d.returnText();
+    const dur = durationNs ?? ns - entryNs;
+    const timing = this._o.syscallTimes && d.kind !== 5 ? ` <${secUsec(dur < 0n ? 0n : dur)}>` : '';
+    if (this._o.statusSelected) {
+      const staged = t.staged ?? this._leaderText(d.tid, entryNs) + `${d.name}(${d.entryText}`;
+      t.staged = undefined;
+      const status: SyscallStatus = d.errno ? 'failed' : 'successful';
+      if (!this._o.statusSelected(status)) return;
+      this._closeOpen();
+      this._printing = d.tid;
+      this._col = this._width(staged);
+      this._write(staged);
+      this._col += tail.length;
+      this._write(tail);
+      this._finishLine(`= ${ret}${timing}`);
+      return;
+    }
+    if (this._printing !== d.tid) {
+      // Someone else printed since our entry: reprint the leader and say what resumes.
+      this._leader(d.tid, ns);
+      tail = `<... ${d.name} resumed>${tail}`;
+    }
+    this._emit(tail);
+    this._finishLine(`= ${ret}${timing}`);
+  }
+
+  /**
+   * The task is exiting (or was killed) inside a syscall that will never return: completes the
+   * line with " = ?" (strace print_event_exit). No-op when the task is not in a syscall.
+   */
+  syscallNoReturn(tid: number, ns: bigint): void {
+    const t = this._tasks.get(tid);
+    const d = t?.call;
+    if (!t || !d) return;
+    t.call = undefined;
+    t.entryNs = undefined;
+    const tail = `${d.done ? '' : '...'})`;
+    if (this._o.statusSelected) {
+      const staged = t.staged ?? '';
+      t.staged = undefined;
+      if (!this._o.statusSelected('unfinished')) return;
+      this._closeOpen();
+      this._printing = tid;
+      this._col = this._width(staged);
+      this._write(staged);
+      this._emit(tail);
+      this._finishLine('= ?');
+      return;
+    }
+    if (this._printing !== tid || this._col === 0) {
+      this._leader(tid, ns);
+      this._emit(`<... ${d.name} resumed>${tail}`);
+    } else this._emit(tail);
+    this._finishLine('= ?');
+  }
+
+  /** The task was detached while in a syscall (Ctrl-C on -p): " <detached ...>". */
+  detached(tid: number): void {
+    const t = this._tasks.get(tid);
+    if (t?.call) {
+      if (this._o.statusSelected) {
+        if (this._o.statusSelected('detached') && t.staged) this._write(`${t.staged} <detached ...>\n`);
+      } else if (this._printing === tid && this._col > 0) {
+        this._write(' <detached ...>\n');
+        this._col = 0;
+        this._printing = undefined;
+      }
+    }
+    this.removeTask(tid);
+  }
+
+  // ---- signals and exits ---------------------------------------------------------------
+
+  /**
+   * "--- SIGCHLD {si_signo=SIGCHLD, ...} ---" from the raw 128-byte siginfo; without siginfo
+   * (PTRACE_GETSIGINFO failed) strace prints "--- SIGxxx (description) ---", we print the name.
+   */
+  signal(tid: number, signo: number, siginfo: Uint8Array | undefined, ns: bigint): void {
+    if (this._o.signalSelected && !this._o.signalSelected(signo)) return;
+    this._task(tid);
+    const info = siginfo && siginfo.length >= 12 ? ` ${renderValue(siginfoValue(siginfo))}` : '';
+    this._fullLine(tid, ns, `--- ${signalText(signo)}${info} ---`);
+  }
+
+  /** Group-stop seen with PTRACE_SEIZE: "--- stopped by SIGSTOP ---". */
+  stopped(tid: number, signo: number, ns: bigint): void {
+    if (this._o.signalSelected && !this._o.signalSelected(signo)) return;
+    this._task(tid);
+    this._fullLine(tid, ns, `--- stopped by ${signalText(signo)} ---`);
+  }
+
+  /** "+++ exited with N +++", then forgets the task. */
+  exited(tid: number, code: number, ns: bigint): void {
+    this.syscallNoReturn(tid, ns);
+    if ((this._o.quiet ?? 0) < 2) this._fullLine(tid, ns, `+++ exited with ${code} +++`);
+    this.removeTask(tid);
+  }
+
+  /** "+++ killed by SIGKILL +++" (with " (core dumped)"), then forgets the task. */
+  killed(tid: number, signo: number, coreDumped: boolean, ns: bigint): void {
+    this.syscallNoReturn(tid, ns);
+    if (!this._o.signalSelected || this._o.signalSelected(signo)) {
+      this._fullLine(tid, ns, `+++ killed by ${signalText(signo)} ${coreDumped ? '(core dumped) ' : ''}+++`);
+    }
+    this.removeTask(tid);
+  }
+
+  /** A non-leader thread exec'd: its old tid is gone ("+++ superseded by execve in pid N +++"). */
+  superseded(oldTid: number, newTid: number, ns: bigint): void {
+    this.syscallNoReturn(oldTid, ns);
+    if ((this._o.quiet ?? 0) < 1) this._fullLine(oldTid, ns, `+++ superseded by execve in pid ${newTid} +++`);
+    this.removeTask(oldTid);
+  }
+
+  /** Terminates an open line at the end of tracing (" <unfinished ...>"). */
+  flush(): void {
+    this._closeOpen();
+  }
+
+  // ---- internals -----------------------------------------------------------------------
+
+  private _task(tid: number): ITaskState {
+    let t = this._tasks.get(tid);
+    if (!t) {
+      t = {};
+      this._tasks.set(tid, t);
+    }
+    return t;
+  }
+
+  private _closeOpen(): void {
+    if (this._printing !== undefined && this._col > 0) {
+      this._write(' <unfinished ...>\n');
+      this._col = 0;
+    }
+  }
+
+  private _prefix(tid: number): string {
+    const n = this._tasks.size;
+    if (this._o.toFile) return this._o.followForks || n > 1 ? `${String(tid).padEnd(5)} ` : '';
+    return n > 1 ? `[pid ${String(tid).padStart(5)}] ` : '';
+  }
+
+  private _stamp(ns: bigint): string {
+    let s = '';
+    const ts = this._o.timestamps ?? 0;
+    if (ts === 1 || ts === 2) s += `${clockTime(ns, ts === 2)} `;
+    else if (ts === 3) s += `${secUsec(ns)} `;
+    if (this._o.relative) {
+      const d = this._lastNs === undefined ? 0n : ns - this._lastNs;
+      const t = secUsec(d < 0n ? 0n : d);
+      const [sec, us] = t.split('.');
+      s += `${sec.padStart(6)}.${us} `;
+    }
+    this._lastNs = ns;
+    return s;
+  }
+
+  private _leaderText(tid: number, ns: bigint): string {
+    return this._prefix(tid) + this._stamp(ns);
+  }
+
+  /** strace printleader: closes another open line, starts ours. */
+  private _leader(tid: number, ns: bigint): void {
+    this._closeOpen();
+    this._printing = tid;
+    this._col = 0;
+    this._emit(this._leaderText(tid, ns));
+  }
+
+  private _emit(s: string): void {
+    if (!s) return;
+    this._write(s);
+    this._col += this._width(s);
+  }
+
+  /** ") " then spaces up to the column, then the result (strace tabto). */
+  private _finishLine(result: string): void {
+    const col = this._o.column ?? 40;
+    let s = ' ';
+    const at = this._col + 1;
+    if (at < col) s += ' '.repeat(col - at);
+    this._write(`${s}${result}\n`);
+    this._col = 0;
+    this._printing = undefined;
+  }
+
+  private _fullLine(tid: number, ns: bigint, text: string): void {
+    this._leader(tid, ns);
+    this._write(`${text}\n`);
+    this._col = 0;
+    this._printing = undefined;
+  }
+
+  /** Output columns of a string (strace counts bytes; our text is ASCII except -y paths). */
+  private _width(s: string): number {
+    return Buffer.byteLength(s, 'utf8');
+  }
+}

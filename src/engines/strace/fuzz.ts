@@ -1,0 +1,203 @@
+/**
+ * Hostile-memory fuzzing of every decoder: random syscall numbers, arguments, return values,
+ * options and tracee memory (random bytes, pointers into and just past mapped regions,
+ * self-referential structures, huge counts). Checks that decoding never throws, that output stays
+ * bounded, and that no single memory read exceeds what could be printed.
+ *
+ * `fuzzDecoders(100000, 1)` is deterministic for a given seed, so a failure can be replayed.
+ */
+import { SYSCALLS } from '../../arch/x86_64/syscalls.gen.js';
+import { DECODERS } from './decoders/index.js';
+import { TraceFormatter } from './format.js';
+import { valueToJson } from './json.js';
+import { FakeMemory } from './memory.js';
+import type { IDecodeOptions } from './printer.js';
+import { decodeEntry, setDecoderErrorHook } from './syscall.js';
+
+/** Longest line accepted (verbose mode with -s 64 and nested arrays stays far below). */
+export const MAX_FUZZ_LINE = 4 << 20;
+/** Largest single read() a decoder may request (getdents reads up to 1 MiB). */
+export const MAX_FUZZ_READ = (1 << 20) + 4096;
+
+export interface IFuzzFailure {
+  readonly iteration: number;
+  readonly syscall: string;
+  readonly args: readonly string[];
+  readonly error: string;
+}
+
+export interface IFuzzResult {
+  readonly iterations: number;
+  readonly failures: readonly IFuzzFailure[];
+  readonly longestLine: number;
+  readonly largestRead: number;
+}
+
+/** mulberry32: small, fast, deterministic. */
+class Rng {
+  private _s: number;
+  constructor(seed: number) {
+    this._s = (seed * 0x9e3779b9) >>> 0 || 1;
+  }
+  u32(): number {
+    let t = (this._s = (this._s + 0x6d2b79f5) >>> 0);
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return (t ^ (t >>> 14)) >>> 0;
+  }
+  u64(): bigint {
+    return (BigInt(this.u32()) << 32n) | BigInt(this.u32());
+  }
+  int(n: number): number {
+    return n <= 0x100000000 ? Math.floor((this.u32() / 0x100000000) * n) : Number(this.u64() % BigInt(n));
+  }
+  pick<T>(a: readonly T[]): T {
+    return a[this.int(a.length)];
+  }
+  chance(p: number): boolean {
+    return this.u32() / 0x100000000 < p;
+  }
+}
+
+const BASES = [0x10000000n, 0x7ffd00000000n, 0x555500000000n];
+const REGION = 0x3000;
+
+function randomMemory(r: Rng): { mem: FakeMemory; ptrs: bigint[] } {
+  const mem = new FakeMemory();
+  const ptrs: bigint[] = [];
+  const nregions = 1 + r.int(3);
+  for (let i = 0; i < nregions; i++) {
+    const base = BASES[i];
+    const len = 1 + r.int(REGION);
+    const b = Buffer.alloc(len);
+    const style = r.int(5);
+    for (let j = 0; j < len; j++) {
+      if (style === 0) b[j] = r.int(256);
+      else if (style === 1) b[j] = 0;
+      else if (style === 2) b[j] = 0xff;
+      else if (style === 3) b[j] = 0x20 + r.int(95);
+      else b[j] = r.chance(0.3) ? 0 : r.int(256);
+    }
+    // Sprinkle pointers (to this and other regions, including past the end) and small ints.
+    for (let j = 0; j + 8 <= len; j += 8) {
+      const k = r.int(6);
+      if (k === 0) b.writeBigUInt64LE(base + BigInt(r.int(len + 64)), j);
+      else if (k === 1) b.writeBigUInt64LE(r.pick(BASES) + BigInt(r.int(REGION)), j);
+      else if (k === 2) b.writeBigUInt64LE(BigInt(r.int(64)), j);
+      else if (k === 3 && r.chance(0.2)) b.writeBigUInt64LE(0xffffffffffffffffn - BigInt(r.int(8)), j);
+    }
+    mem.map(base, b);
+    ptrs.push(base, base + BigInt(len) - BigInt(1 + r.int(8)), base + BigInt(r.int(len)));
+  }
+  return { mem, ptrs };
+}
+
+function randomArg(r: Rng, ptrs: bigint[]): bigint {
+  switch (r.int(10)) {
+    case 0:
+      return 0n;
+    case 1:
+      return BigInt(r.int(8));
+    case 2:
+      return BigInt.asUintN(64, -100n);
+    case 3:
+      return BigInt.asUintN(64, BigInt(-1 - r.int(3)));
+    case 4:
+      return r.u64();
+    case 5:
+      return BigInt(r.int(1 << 16));
+    case 6:
+      return BigInt.asUintN(64, 1n << BigInt(r.int(64)));
+    default:
+      return r.pick(ptrs);
+  }
+}
+
+function randomRet(r: Rng, ptrs: bigint[]): bigint {
+  switch (r.int(6)) {
+    case 0:
+      return 0n;
+    case 1:
+      return BigInt(-1 - r.int(4095));
+    case 2:
+      return BigInt(r.int(200));
+    case 3:
+      return BigInt.asIntN(64, r.u64());
+    case 4:
+      return r.pick([-512n, -513n, -514n, -516n, -4n]);
+    default:
+      return r.pick(ptrs);
+  }
+}
+
+function randomOpts(r: Rng): IDecodeOptions {
+  return {
+    strsize: r.pick([0, 1, 4, 32, 32, 32, 64]),
+    verbose: r.chance(0.2),
+    xlat: r.pick(['abbrev', 'abbrev', 'abbrev', 'raw', 'verbose'] as const),
+    hexStrings: r.pick(['none', 'none', 'none', 'non-ascii', 'all'] as const),
+    fdPath: r.chance(0.2) ? (_pid, fd) => (fd % 3 === 0 ? `/tmp/f<${fd}>\n` : undefined) : undefined,
+  };
+}
+
+/** Runs `n` random decodings from `seed`. Never throws; failures are reported. */
+export function fuzzDecoders(n: number, seed = 1): IFuzzResult {
+  const r = new Rng(seed);
+  const failures: IFuzzFailure[] = [];
+  const decoded = Object.keys(DECODERS);
+  let longestLine = 0;
+  let largestRead = 0;
+  let current = '';
+  let pendingErr: unknown;
+  const prev = setDecoderErrorHook((_name, err) => {
+    pendingErr ??= err;
+  });
+  try {
+    for (let i = 0; i < n; i++) {
+      // Mostly syscalls with decoders, sometimes any number (raw and unknown ones).
+      let nr: number;
+      if (r.chance(0.9)) {
+        const name = r.pick(decoded);
+        nr = SYSCALLS.findIndex((e) => e?.name === name);
+        if (nr < 0) nr = r.int(SYSCALLS.length + 20);
+      } else nr = r.int(SYSCALLS.length + 20) - 2;
+      const { mem, ptrs } = randomMemory(r);
+      const args = Array.from({ length: 6 }, () => randomArg(r, ptrs));
+      const opts = randomOpts(r);
+      current = SYSCALLS[nr]?.name ?? String(nr);
+      pendingErr = undefined;
+      try {
+        let out = '';
+        const fmt = new TraceFormatter((s) => (out += s), { timestamps: r.pick([0, 2] as const), syscallTimes: r.chance(0.2) });
+        const d = decodeEntry({ nr, tid: 100, pid: 100, args, mem, sp: r.chance(0.5) ? r.pick(ptrs) : undefined }, opts);
+        fmt.addTask(100);
+        fmt.syscallEntry(d, 1n);
+        if (r.chance(0.9)) {
+          // Exit sees different memory half the time (the kernel wrote output buffers).
+          const exitMem = r.chance(0.5) ? mem : randomMemory(r).mem;
+          d.exit(randomRet(r, ptrs), exitMem);
+          fmt.syscallExit(d, 2n);
+          exitMem.maxRequest > largestRead && (largestRead = exitMem.maxRequest);
+        } else fmt.syscallNoReturn(100, 2n);
+        JSON.stringify(d.args.map(valueToJson));
+        if (mem.maxRequest > largestRead) largestRead = mem.maxRequest;
+        if (out.length > longestLine) longestLine = out.length;
+        if (pendingErr !== undefined) throw pendingErr;
+        if (out.length > MAX_FUZZ_LINE) throw new Error(`line of ${out.length} bytes`);
+        if (largestRead > MAX_FUZZ_READ) throw new Error(`read of ${largestRead} bytes`);
+        if (!out.endsWith('\n') || out.slice(0, -1).includes('\n')) throw new Error('not exactly one line');
+      } catch (err) {
+        failures.push({
+          iteration: i,
+          syscall: current,
+          args: args.map((a) => `0x${a.toString(16)}`),
+          error: err instanceof Error ? (err.stack ?? err.message) : String(err),
+        });
+        if (failures.length >= 20) break;
+      }
+    }
+  } finally {
+    setDecoderErrorHook(prev);
+  }
+  return { iterations: n, failures, longestLine, largestRead };
+}

@@ -1,0 +1,119 @@
+/**
+ * siginfo_t decoding (x86_64 layout, 128 bytes) as strace prints it in `--- SIG... {...} ---`
+ * lines and in waitid/rt_sigtimedwait/rt_sigqueueinfo arguments (strace printsiginfo.c).
+ */
+import { SYSCALLS } from '../../arch/x86_64/syscalls.gen.js';
+import { errnoName } from '../../core/errno.js';
+import { sigName } from './signals.js';
+import { field, hexStr, num, struct, sym, type Field, type Value } from './value.js';
+import {
+  sigbus_codes,
+  sigchld_codes,
+  sigfpe_codes,
+  sigill_codes,
+  siginfo_codes,
+  sigpoll_codes,
+  sigsegv_codes,
+  sigsys_codes,
+  sigtrap_codes,
+} from './xlat/tables.gen.js';
+import type { IXlat } from './xlat/xlat.js';
+
+export const SIGINFO_SIZE = 128;
+
+const SIGILL = 4;
+const SIGTRAP = 5;
+const SIGBUS = 7;
+const SIGFPE = 8;
+const SIGSEGV = 11;
+const SIGCHLD = 17;
+const SIGPOLL = 29;
+const SIGSYS = 31;
+
+const CODE_TABLES: Record<number, IXlat> = {
+  [SIGILL]: sigill_codes,
+  [SIGTRAP]: sigtrap_codes,
+  [SIGBUS]: sigbus_codes,
+  [SIGFPE]: sigfpe_codes,
+  [SIGSEGV]: sigsegv_codes,
+  [SIGCHLD]: sigchld_codes,
+  [SIGPOLL]: sigpoll_codes,
+  [SIGSYS]: sigsys_codes,
+};
+
+export function signalText(n: number): string {
+  return sigName(n) ?? String(n);
+}
+
+function ptrValue(v: bigint): Value {
+  return v === 0n ? sym('NULL') : sym(hexStr(v));
+}
+
+/** Decodes a raw siginfo buffer into strace's structure. `b` must hold 128 bytes (shorter is padded). */
+export function siginfoValue(raw: Uint8Array): Value {
+  const b = Buffer.alloc(SIGINFO_SIZE);
+  Buffer.from(raw.buffer, raw.byteOffset, Math.min(raw.length, SIGINFO_SIZE)).copy(b);
+  const signo = b.readInt32LE(0);
+  const errno = b.readInt32LE(4);
+  const code = b.readInt32LE(8);
+  const f: Field[] = [field('si_signo', sym(signalText(signo)))];
+  if (errno) f.push(field('si_errno', sym(errno > 0 ? errnoName(errno) : String(errno))));
+  const codeName = siginfo_codes.lookup(BigInt(code)) ?? CODE_TABLES[signo]?.lookup(BigInt(code));
+  f.push(field('si_code', codeName ? sym(codeName) : num(code)));
+  const pid = b.readInt32LE(16);
+  const uid = b.readUInt32LE(20);
+  const source = (): void => {
+    f.push(field('si_pid', num(pid)), field('si_uid', num(uid)));
+  };
+  const sigval = (): void => {
+    f.push(field('si_value', struct([field('int', num(b.readInt32LE(24))), field('ptr', sym(hexStr(b.readBigUInt64LE(24))))])));
+  };
+  // SI_FROMUSER: codes <= 0 come from kill/sigqueue/timers, not the kernel.
+  if (code <= 0) {
+    switch (code) {
+      case 0: // SI_USER
+      case -6: // SI_TKILL
+        source();
+        break;
+      case -2: // SI_TIMER
+        f.push(field('si_timerid', sym(hexStr(BigInt(b.readInt32LE(16) >>> 0)))), field('si_overrun', num(b.readInt32LE(20))));
+        sigval();
+        break;
+      default:
+        source();
+        if (b.readBigUInt64LE(24) !== 0n) sigval();
+    }
+  } else {
+    switch (signo) {
+      case SIGCHLD: {
+        source();
+        const st = b.readInt32LE(24);
+        f.push(field('si_status', code === 1 ? num(st) : sym(signalText(st))));
+        f.push(field('si_utime', num(b.readBigInt64LE(32))), field('si_stime', num(b.readBigInt64LE(40))));
+        break;
+      }
+      case SIGILL:
+      case SIGFPE:
+      case SIGSEGV:
+      case SIGBUS:
+        f.push(field('si_addr', ptrValue(b.readBigUInt64LE(16))));
+        break;
+      case SIGPOLL:
+        if (code >= 1 && code <= 3) f.push(field('si_band', num(b.readBigInt64LE(16))));
+        break;
+      case SIGSYS: {
+        f.push(field('si_call_addr', ptrValue(b.readBigUInt64LE(16))));
+        const nr = b.readInt32LE(24);
+        const e = nr >= 0 ? SYSCALLS[nr] : undefined;
+        f.push(field('si_syscall', sym(e ? `__NR_${e.name}` : String(nr))));
+        const arch = b.readUInt32LE(28);
+        f.push(field('si_arch', sym(arch === 0xc000003e ? 'AUDIT_ARCH_X86_64' : arch === 0x40000003 ? 'AUDIT_ARCH_I386' : `${hexStr(BigInt(arch))} /* AUDIT_ARCH_??? */`)));
+        break;
+      }
+      default:
+        if (pid || uid) source();
+        if (b.readBigUInt64LE(24) !== 0n) sigval();
+    }
+  }
+  return struct(f);
+}

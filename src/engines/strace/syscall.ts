@@ -1,0 +1,216 @@
+/**
+ * Decoding one syscall from entry to exit: picks the decoder by kernel name, runs it at entry and
+ * (if it asked) at exit, and formats the return value as strace does (syscall.c
+ * syscall_exiting_trace). Pure: the engine supplies registers and a memory reader per stop.
+ */
+import { SYSCALLS } from '../../arch/x86_64/syscalls.gen.js';
+import { errnoMessage, errnoName } from '../../core/errno.js';
+import { DECODERS } from './decoders/index.js';
+import type { IMemoryReader } from './memory.js';
+import { Ctx, DEFAULT_DECODE_OPTIONS, RV, RVAL_DECODED, RVAL_MASK, type Decoder, type IDecodeOptions, type RvKind } from './printer.js';
+import { renderArgs, renderValue } from './render.js';
+import { chg, hexStr, sym, type Value } from './value.js';
+
+/** What the engine knows at a syscall-entry stop. */
+export interface ISyscallStop {
+  readonly nr: number;
+  readonly tid: number;
+  /** Thread-group id (for -y fd lookups). */
+  readonly pid: number;
+  /** The six argument registers. */
+  readonly args: readonly bigint[];
+  readonly mem: IMemoryReader;
+  /** Stack pointer, if known (rt_sigreturn shows the restored mask from the signal frame). */
+  readonly sp?: bigint;
+}
+
+/** Kernel-internal restart codes a tracer can observe (include/linux/errno.h). */
+const RESTART_CODES: Record<number, string> = {
+  512: 'ERESTARTSYS (To be restarted if SA_RESTART is set)',
+  513: 'ERESTARTNOINTR (To be restarted)',
+  514: 'ERESTARTNOHAND (To be restarted if no handler)',
+  516: 'ERESTART_RESTARTBLOCK (Interrupted by signal)',
+};
+
+let decoderErrorHook: ((syscall: string, err: unknown) => void) | undefined;
+
+/**
+ * Observes decoder exceptions (normally swallowed: the call then prints raw arguments).
+ * The fuzzer and tests use it to fail on decoder bugs. Returns the previous hook.
+ */
+export function setDecoderErrorHook(h: ((syscall: string, err: unknown) => void) | undefined): typeof decoderErrorHook {
+  const prev = decoderErrorHook;
+  decoderErrorHook = h;
+  return prev;
+}
+
+/** strace's printargs: every argument as %#lx (syscalls without a decoder). */
+export function makeRawDecoder(nargs: number): Decoder {
+  return (c) => {
+    for (let i = 0; i < nargs; i++) c.push(c.x(i));
+    return RVAL_DECODED;
+  };
+}
+const RAW6 = makeRawDecoder(6);
+
+export function syscallName(nr: number): string {
+  const e = nr >= 0 ? SYSCALLS[nr] : undefined;
+  return e ? e.name : `syscall_${hexStr(BigInt(nr >>> 0))}`;
+}
+
+/** One syscall in flight, from entry to exit. */
+export class DecodedSyscall {
+  /** Result of the last decoder call: RVAL_DECODED bit plus the return-value kind. */
+  private _res = 0;
+  /** Number of ctx.out values printed at entry. */
+  readonly entryCount: number;
+  /** Arguments text printed at entry, with the trailing ", " when more follow at exit. */
+  readonly entryText: string;
+  /** Arguments text appended at exit (empty when all was printed at entry). */
+  exitText = '';
+  exited = false;
+  /** Set by the engine when it replaced the result (-e inject). */
+  injected = false;
+  /** Set by the engine when a delay was injected. */
+  delayed = false;
+
+  constructor(
+    readonly nr: number,
+    readonly name: string,
+    readonly ctx: Ctx,
+    private readonly _decoder: Decoder,
+  ) {
+    this._res = this._run(true);
+    this.entryCount = ctx.out.length;
+    const text = renderArgs(ctx.out, ctx.o.hexStrings);
+    this.entryText = !this.done && this.entryCount > 0 && !ctx.noTrailingSep ? `${text}, ` : text;
+  }
+
+  get tid(): number {
+    return this.ctx.tid;
+  }
+  get pid(): number {
+    return this.ctx.pid;
+  }
+  /** True when the decoder printed everything at entry. */
+  get done(): boolean {
+    return (this._res & RVAL_DECODED) !== 0;
+  }
+  get kind(): RvKind {
+    return (this._res & RVAL_MASK) as RvKind;
+  }
+  get rval(): bigint {
+    return this.ctx.rval;
+  }
+  /** All decoded arguments (for JSON and timelines). */
+  get args(): readonly Value[] {
+    return this.ctx.out;
+  }
+  /** errno when the call failed, else 0. */
+  get errno(): number {
+    return this.ctx.failed ? Number(-this.ctx.rval) : 0;
+  }
+
+  /** Decodes the exit half. `rval` is the signed return register. */
+  exit(rval: bigint, mem?: IMemoryReader): void {
+    if (this.exited) return;
+    this.exited = true;
+    this.ctx.entering = false;
+    this.ctx.rval = BigInt.asIntN(64, rval);
+    if (mem) this.ctx.mem = mem;
+    if (!this.done) {
+      const res = this._run(false);
+      // Exit may refine the return kind (e.g. fcntl(F_DUPFD) returns an fd).
+      this._res = (res & RVAL_MASK) !== 0 ? res : (this._res & RVAL_MASK) | (res & ~RVAL_MASK);
+      const rest = renderArgs(this.ctx.out.slice(this.entryCount), this.ctx.o.hexStrings);
+      const ch = this.ctx.changed;
+      if (ch !== undefined && this.entryCount > 0) {
+        const i = this.entryCount - 1;
+        this.ctx.out[i] = chg(this.ctx.out[i], ch);
+        this.exitText = ` => ${renderValue(ch, this.ctx.o.hexStrings)}${rest ? `, ${rest}` : ''}`;
+      } else {
+        this.exitText = this.ctx.noTrailingSep && rest ? `, ${rest}` : rest;
+      }
+    }
+  }
+
+  /** The complete argument text: what goes between the parentheses. */
+  get argsText(): string {
+    return this.entryText + this.exitText;
+  }
+
+  /** Everything after "= ": "3", "-1 ENOENT (No such file or directory)", "?" ... */
+  returnText(): string {
+    const c = this.ctx;
+    let s: string;
+    if (!this.exited) return '?';
+    if (c.o.xlat === 'raw' && c.failed) {
+      s = `-1 (errno ${-c.rval})`;
+    } else if (this.kind !== RV.NONE && c.failed) {
+      const e = Number(-c.rval);
+      const r = RESTART_CODES[e];
+      if (r) s = `? ${r}`;
+      else {
+        // strace prints the bare number for errnos it has no name for.
+        const n = errnoName(e);
+        const name = n.startsWith('UNKNOWN_') ? String(e) : n;
+        const msg = errnoMessage(e);
+        s = `-1 ${name} (${msg})`;
+      }
+      if (c.aux !== undefined && c.auxOnError) s += ` (${c.aux})`;
+    } else {
+      switch (this.kind) {
+        case RV.NONE:
+          s = '?';
+          break;
+        case RV.HEX:
+          s = hexStr(BigInt.asUintN(64, c.rval));
+          break;
+        case RV.OCT: {
+          const v = BigInt.asUintN(64, c.rval);
+          s = v.toString(8).length >= 2 ? `0${v.toString(8)}` : `0${v.toString(8).padStart(2, '0')}`;
+          break;
+        }
+        case RV.UDEC:
+          s = BigInt.asUintN(64, c.rval).toString();
+          break;
+        case RV.FD:
+          s = c.o.fdPath ? renderValue(c.fd(c.rval)) : c.rval.toString();
+          break;
+        default:
+          s = c.rval.toString();
+      }
+      if (c.aux !== undefined) s += ` (${c.aux})`;
+    }
+    if (this.injected) s += ' (INJECTED)';
+    if (this.delayed) s += ' (DELAYED)';
+    return s;
+  }
+
+  private _run(entering: boolean): number {
+    const c = this.ctx;
+    const before = c.out.length;
+    try {
+      return this._decoder(c);
+    } catch (err) {
+      decoderErrorHook?.(this.name, err);
+      // A decoder bug must not take the tracer down: fall back to raw arguments.
+      c.out.length = entering ? 0 : before;
+      if (entering) {
+        const n = SYSCALLS[this.nr]?.nargs ?? 6;
+        for (let i = 0; i < n; i++) c.push(sym(hexStr(c.a[i])));
+      }
+      return RVAL_DECODED;
+    }
+  }
+}
+
+/** Starts decoding a syscall at its entry stop. */
+export function decodeEntry(stop: ISyscallStop, opts: IDecodeOptions = DEFAULT_DECODE_OPTIONS): DecodedSyscall {
+  const ent = stop.nr >= 0 ? SYSCALLS[stop.nr] : undefined;
+  const name = ent ? ent.name : syscallName(stop.nr);
+  const decoder = (ent && DECODERS[ent.name]) || (ent ? makeRawDecoder(ent.nargs) : RAW6);
+  const ctx = new Ctx(name, stop.pid, stop.tid, stop.args, stop.mem, opts);
+  ctx.sp = stop.sp;
+  return new DecodedSyscall(stop.nr, name, ctx, decoder);
+}

@@ -37,6 +37,8 @@ export interface INative {
   /** out = [pid, status, sysinfoLength, 0]; 1 = event, 0 = none within spin, -1 = no children. */
   waitNext(out: Int32Array, sysinfo: Uint8Array, spinMicros: number, hintTid: number): number;
   waitPid(pid: number, out: Int32Array, blocking: boolean): number;
+  /** The main thread enters/leaves a drain loop (arms the watchdog that bounds blocking waits). */
+  drainActive(on: boolean): number;
   waiterStart(callback: () => void): void;
   waiterArm(armed: boolean): void;
   waiterRef(keepAlive: boolean): void;

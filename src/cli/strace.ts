@@ -120,7 +120,7 @@ export async function straceMain(argv: string[]): Promise<number> {
   const sink = new BufferedSink(toFile ? fs.openSync(values.o!, 'w') : 2, toFile);
   const timelineFd = values.timeline ? fs.openSync(values.timeline, 'w') : undefined;
   const timeline = timelineFd !== undefined ? new TimelineWriter((s) => fs.writeSync(timelineFd, s)) : undefined;
-  const json = values.json ? new JsonEventWriter((line) => sink.write(line + '\n')) : undefined;
+  const json = values.json ? new JsonEventWriter((line) => sink.write(line.endsWith('\n') ? line : line + '\n')) : undefined;
   const summary = values.c ? 'only' : values.C ? 'also' : undefined;
   const quiet = values.q?.length ?? 0;
   const tracer = new Tracer();

@@ -69,6 +69,14 @@ async function main(): Promise<void> {
   rows.push(await pair(`core: null engine, all syscall stops, ${N} getppid`, 'strace -f -e trace=getppid -o /dev/null', 1.0,
     () => nullEngine([loop, N]),
     () => timeCmd(['strace', '-f', '-e', 'trace=getppid', '-o', '/dev/null', loop, N])));
+  const utrace = path.join(root, 'bin/utrace.js');
+  rows.push(await pair(`strace engine: full trace of ${N} getppid to a file (-f -o FILE)`, 'strace -f -o FILE', 0.8,
+    () => timeCmd(['node', utrace, 'strace', '-f', '-o', '/tmp/utrace-bench.trace', '--', loop, N]),
+    () => timeCmd(['strace', '-f', '-o', '/tmp/utrace-bench.strace', loop, N])));
+  const M = String(process.env.BENCH_M ?? 5000000);
+  rows.push(await pair(`strace engine: ${M} getppid, filter never matches (seccomp prefilter)`, 'native run', 1.05,
+    () => timeCmd(['node', utrace, 'strace', '-f', '-o', '/dev/null', '-e', 'trace=chdir', '--', loop, M]),
+    () => timeCmd([loop, M])));
   const native = median(Array.from({ length: REPS }, () => timeCmd([loop, N])));
   console.log(`\nutrace bench (${REPS} interleaved runs each, medians; ratio = ours / reference)\n`);
   for (const r of rows) {

@@ -553,7 +553,9 @@ export class Tracer extends EventEmitter {
     // Any trap clears the kernel's pending PTRACE_INTERRUPT, so this stop may be the only one
     // an interrupt yields: pending requests are applied at it (_maybeRestart).
     if (ev !== P.PTRACE_EVENT_STOP) task._interrupting = false;
+    task._listening = false; // a reported stop ends PTRACE_LISTEN
     if (task._detachPending) {
+      task._interrupting = false;
       task._stop = ev === P.PTRACE_EVENT_STOP ? (isStopSignal(sig) ? 'group' : 'interrupt') : 'other';
       // Only a signal-delivery-stop has a signal to pass on (a syscall stop is SIGTRAP|0x80).
       if (ev === 0 && sig !== P.SIGTRAP && sig !== (P.SIGTRAP | 0x80)) task._sig = sig;

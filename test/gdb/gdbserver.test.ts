@@ -1,0 +1,190 @@
+// End-to-end tests of `utrace gdbserver` driven by real gdb 13 in batch mode (spec
+// gdb-server.md §5.1), over stdio, TCP and a unix socket, plus protocol-level checks with
+// RspTestClient. Skipped when gdb is not installed.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as net from 'node:net';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { RspTestClient } from '../../src/engines/gdb/protocol/testClient.js';
+import { SocketTransport } from '../../src/engines/gdb/server.js';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+const PROG = path.join(root, 'test/fixtures/bin/gdb_prog');
+const CLI = path.join(root, 'dist/src/cli/gdbserver.js');
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'utrace-gdb-test-'));
+const WRAPPER = path.join(tmp, 'ug.mjs');
+fs.writeFileSync(WRAPPER, `import { gdbserverMain } from ${JSON.stringify(CLI)};\n` +
+  `gdbserverMain(process.argv.slice(2)).then((c) => { process.exitCode = c; });\n`);
+const haveGdb = spawnSync('gdb', ['--version']).status === 0;
+const SERVER = `${process.execPath} ${WRAPPER}`;
+
+function gdb(target: string, cmds: string[], extra: string[] = []): string {
+  const script = path.join(tmp, `s${Math.random().toString(36).slice(2)}.gdb`);
+  fs.writeFileSync(script, cmds.join('\n') + '\n');
+  const r = spawnSync('timeout', ['60', 'gdb', '-batch', '-nx', ...extra, '-ex', target, '-x', script, PROG], { encoding: 'utf8' });
+  return (r.stdout ?? '') + (r.stderr ?? '');
+}
+
+/** Start the server as a child and wait for its "Listening on" line. */
+function startServer(args: string[]): Promise<{ child: ChildProcess; port?: number; stderr: () => string }> {
+  const child = spawn(process.execPath, [WRAPPER, ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let err = '';
+  return new Promise((resolve, reject) => {
+    const t = setTimeout(() => reject(new Error(`server did not start: ${err}`)), 10000);
+    child.stderr!.on('data', (b: Buffer) => {
+      err += b.toString();
+      const m = /Listening on (?:port (\d+)|\S+)/.exec(err);
+      if (m) {
+        clearTimeout(t);
+        resolve({ child, port: m[1] ? Number(m[1]) : undefined, stderr: () => err });
+      }
+    });
+    child.on('exit', () => reject(new Error(`server exited: ${err}`)));
+  });
+}
+
+function exited(child: ChildProcess): Promise<number | null> {
+  if (child.exitCode !== null) return Promise.resolve(child.exitCode);
+  return new Promise((r) => child.on('exit', (c) => r(c)));
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]![0] !== 'Z';
+  } catch {
+    return false;
+  }
+}
+
+const opts = { skip: !haveGdb && 'gdb not installed', timeout: 90000 };
+
+test('stdio: break, continue, info registers, bt, finish, next, x, print, set var, kill', opts, () => {
+  const out = gdb(`target remote | ${SERVER} stdio -- ${PROG} basic`, [
+    'break add', 'continue', 'info registers rip', 'bt', 'finish', 'next', 'x/4xw &counter', 'print counter',
+    'set var g = 5', 'print g', 'info sharedlibrary', 'kill',
+  ]);
+  assert.match(out, /stdin\/stdout redirected/);
+  assert.match(out, /Breakpoint 1, add \(a=2, b=3\) at .*gdb_prog\.c:16/);
+  assert.match(out, /rip\s+0x[0-9a-f]+\s+0x[0-9a-f]+ <add\+\d+>/);
+  assert.match(out, /#1 .* in main \(argc=2/);
+  assert.match(out, /Value returned is \$1 = 5/);
+  assert.match(out, /<counter>:\s+0x00000000/);
+  assert.match(out, /\$3 = 5/);
+  assert.match(out, /libc\.so\.6/);
+  assert.match(out, /\[Inferior 1 \(process \d+\) killed\]/);
+});
+
+test('tcp --once: threads, hbreak, watchpoint in a thread created later, catch syscall, orig_rax, fs_base', opts, async () => {
+  const srv = await startServer(['--once', '127.0.0.1:0', '--', PROG, 'basic']);
+  const out = gdb(`target remote 127.0.0.1:${srv.port}`, [
+    'break worker', 'continue', 'info threads', 'thread 1', 'delete', 'watch late', 'continue', 'delete',
+    'hbreak add', 'catch syscall write', 'continue', 'info registers orig_rax', 'p $fs_base != 0', 'delete',
+    'continue',
+  ]);
+  assert.match(out, /hit Breakpoint 1, worker \(arg=0x\d\)/);
+  assert.match(out, /\* \d+\s+Thread \d+\.\d+ "gdb_prog" worker/);
+  assert.match(out, /Switching to thread 1 /);
+  assert.match(out, /Hardware watchpoint 2: late[\s\S]*Old value = 0\s+New value = 42/);
+  assert.match(out, /Catchpoint 4 \(call to syscall write\)/);
+  assert.match(out, /orig_rax\s+0x1\s+1/);
+  assert.match(out, /\$1 = 1/);
+  assert.match(out, /exited normally/);
+  assert.equal(await exited(srv.child), 0);
+});
+
+test('unix socket: signals in gdb numbering, $_siginfo, exit code; socket 0600 and removed', opts, async () => {
+  const sock = path.join(tmp, 'g.sock');
+  const srv = await startServer(['--listen', `unix:${sock}`, '--once', '--', PROG, 'usr1']);
+  assert.equal(fs.statSync(sock).mode & 0o777, 0o600);
+  const out = gdb(`target remote ${sock}`, ['handle SIGUSR1 stop print', 'continue', 'p $_siginfo.si_signo', 'continue']);
+  assert.match(out, /Program received signal SIGUSR1/);
+  assert.match(out, /\$1 = 10/);
+  assert.match(out, /exited normally/);
+  assert.equal(await exited(srv.child), 0);
+  assert.equal(fs.existsSync(sock), false);
+});
+
+test('SIGSEGV then death reported as X (gdb signal numbering); monitor help', opts, () => {
+  const out = gdb(`target remote | ${SERVER} stdio -- ${PROG} segv`, [
+    'monitor help', 'continue', 'p $_siginfo._sifields._sigfault.si_addr', 'continue',
+  ]);
+  assert.match(out, /The following monitor commands are supported/);
+  assert.match(out, /Program received signal SIGSEGV/);
+  assert.match(out, /\$1 = \(void \*\) 0x10/);
+  assert.match(out, /Program terminated with signal SIGSEGV/);
+});
+
+test('target-side condition: break tick if i == 700 stops once, at 700', opts, () => {
+  const out = gdb(`target remote | ${SERVER} stdio -- ${PROG} loop`, ['break tick if i == 700', 'continue', 'p i', 'delete', 'continue']);
+  assert.match(out, /Breakpoint 1, tick \(i=700\)/);
+  assert.match(out, /\$1 = 700/);
+  assert.match(out, /exited normally/);
+});
+
+test('catch fork with fork events; the child runs on after gdb detaches it', opts, () => {
+  const out = gdb(`target remote | ${SERVER} stdio -- ${PROG} fork`, ['catch fork', 'continue', 'continue']);
+  assert.match(out, /Catchpoint 1 \(forked process \d+\)/);
+  assert.match(out, /\[Inferior 1 \(process \d+\) exited with code 05\]/);
+});
+
+test('attach, Ctrl-C (SIGINT via 0x03), detach: the process keeps running with no int3 left', opts, async () => {
+  const victim = spawn(PROG, ['spin'], { stdio: 'ignore' });
+  try {
+    await new Promise((r) => setTimeout(r, 200));
+    const pid = victim.pid!;
+    const out = gdb(`target remote | ${SERVER} stdio --attach ${pid}`, [
+      'break tick', 'continue', 'bt 1', 'shell (sleep 1; kill -INT $PPID) &', 'delete', 'continue', 'break tick', 'detach',
+    ]);
+    assert.match(out, /Breakpoint 1, tick/);
+    assert.match(out, /Program received signal SIGINT/);
+    assert.match(out, /\[Inferior 1 \(process \d+\) detached\]/);
+    await new Promise((r) => setTimeout(r, 300));
+    assert.ok(alive(pid), 'process still running after detach');
+    const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+    assert.match(status, /TracerPid:\s+0/);
+    // No int3 left: tick's code in memory equals the file's bytes.
+    const sym = execFileSync('nm', [PROG]).toString().split('\n').find((l) => / T tick$/.test(l))!;
+    const off = parseInt(sym.split(' ')[0]!, 16);
+    const base = parseInt(fs.readFileSync(`/proc/${pid}/maps`, 'utf8').split('\n').find((l) => l.includes('gdb_prog'))!.split('-')[0]!, 16);
+    const fd = fs.openSync(`/proc/${pid}/mem`, 'r');
+    const mem = Buffer.alloc(16);
+    fs.readSync(fd, mem, 0, 16, base + off);
+    fs.closeSync(fd);
+    const file = fs.readFileSync(PROG).subarray(off, off + 16);
+    assert.deepEqual(mem, file);
+  } finally {
+    victim.kill('SIGKILL');
+  }
+});
+
+test('protocol: bad checksum NAKed, malformed packets answered, disconnect kills the started process', opts, async () => {
+  const srv = await startServer(['--once', '127.0.0.1:0', '--', PROG, 'spin']);
+  const pid = Number(/pid = (\d+)/.exec(srv.stderr())![1]);
+  const sock = net.connect(srv.port!, '127.0.0.1');
+  await new Promise((r) => sock.once('connect', r));
+  const c = new RspTestClient(new SocketTransport(sock));
+  c.sendRaw('$qSupported:multiprocess+;swbreak+#00'); // bad checksum
+  const nak = await c.next((t) => t.kind === 'nak' || t.kind === 'packet');
+  assert.equal(nak.kind, 'nak');
+  assert.match(await c.request('qSupported:multiprocess+;swbreak+;xmlRegisters=i386'), /PacketSize=47ff/);
+  assert.equal(await c.request('vMustReplyEmpty'), '');
+  assert.equal(await c.request('mzz,4'), 'E01');
+  assert.equal(await c.request('m0,4'), 'E01');
+  assert.equal(await c.request('Mnothex'), 'E01');
+  assert.equal(await c.request('Z0,zz,1'), 'E01');
+  assert.equal(await c.request('Z3,1000,4'), '');
+  assert.equal(await c.request('qTStatus'), '');
+  assert.equal(await c.request('vCont;x'), 'E01');
+  assert.equal(await c.request('Hgp0.0'), 'OK');
+  assert.equal((await c.request('g')).length, 1632);
+  assert.match(await c.request('?'), /^T05.*thread:p[0-9a-f]+\.[0-9a-f]+;/);
+  c.sendRaw('$m1234'); // truncated: then hang up mid-packet
+  sock.destroy();
+  assert.equal(await exited(srv.child), 0);
+  assert.equal(alive(pid), false, 'launched process killed on disconnect');
+});

@@ -1115,15 +1115,18 @@ export class Tracer extends EventEmitter {
       task._listening = req === P.PTRACE_LISTEN;
       if (req !== P.PTRACE_LISTEN) task._inGroupStop = false;
       task._regs = null;
-      native.resume(tid, req, sig);
-      task._lastReq = req;
-      hub.lastResumed = tid;
-      this._setRunning(task);
       if (task._heldSig) {
+        // Queue a held signal again while the thread is still stopped: it is dequeued (and
+        // reported) before the thread returns to user mode, as with the kernel's front-of-
+        // queue hold. Sent after the restart, it could arrive many instructions late.
         const s = task._heldSig;
         task._heldSig = 0;
         native.tgkill(task.tgid, tid, s);
       }
+      native.resume(tid, req, sig);
+      task._lastReq = req;
+      hub.lastResumed = tid;
+      this._setRunning(task);
     } catch (e) {
       if (!isGone(e)) throw e;
       // Killed under us (SIGKILL): its death status is on its way.
@@ -1218,6 +1221,9 @@ export class Tracer extends EventEmitter {
     const last = [...proc._threads].every((t) => t === task || t._engines.length === 0);
     if (last && proc._breakpoints.size) proc._removeAllBreakpoints();
     try {
+      // A held signal is passed on: queued again, delivered once the thread runs untraced.
+      if (task._heldSig) native.tgkill(task.tgid, task.tid, task._heldSig);
+      task._heldSig = 0;
       // A thread in a job-control stop stays stopped after detach, as untraced.
       native.resume(task.tid, P.PTRACE_DETACH, task._stop === 'group' ? 0 : task._sig);
     } catch (e) {

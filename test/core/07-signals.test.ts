@@ -93,6 +93,23 @@ test('HOLD keeps the signal pending while the thread is held; delivered after it
   assert.deepEqual(seen, [{ signo: SIGUSR1, code: SI_USER }, { signo: SIGUSR1, code: SI_TKILL }]);
 });
 
+test('a held signal is passed on when the last engine detaches', T, async () => {
+  const tracer = newTracer();
+  const out = capture();
+  const task = await tracer.spawn([fixture('sig'), 'raise'], { stdio: ['ignore', out.fd, 'inherit'] });
+  const e = tracer.attachTask(task, Attach.CREATE, {
+    reportSignal(_a, _e, sig) {
+      if (sig?.signo === SIGUSR1) return Resume.STOP | SignalAction.HOLD;
+    },
+  });
+  e.setEvents(Event.SIGNAL_ALL);
+  task.start();
+  await withTimeout(e.stopped(), 5000, 'held at the signal');
+  e.control(Resume.DETACH);
+  assert.deepEqual(await withTimeout(task.process.exit, 5000, 'exit'), { code: 0, signal: null, core: false });
+  assert.equal(out.text(), 'usr1=1 usr2=0\n', 'delivered to the program once untraced');
+});
+
 test('a signal injected by the tracer (task.signal) is reported and delivered', T, async () => {
   const seen: { signo: number; code: number }[] = [];
   const r = await runSig('wait', [recorder(seen)], async (task) => {

@@ -41,6 +41,13 @@ export function newTracer(): Tracer {
   const t: Tracked = { tracer, errors: [] };
   tracer.on('engine-error', (_e, name, err) => t.errors.push(new Error(`engine-error in ${name}: ${String(err?.stack ?? err)}`)));
   tracer.on('error', (err) => t.errors.push(err));
+  // Every spawned process is killed at cleanup, even if the test detached from it.
+  const spawn = tracer.spawn.bind(tracer);
+  tracer.spawn = async (...args: Parameters<Tracer['spawn']>) => {
+    const task = await spawn(...args);
+    killLater(task.tgid);
+    return task;
+  };
   tracers.push(t);
   return tracer;
 }
@@ -114,12 +121,13 @@ export function withTimeout<V>(p: Promise<V>, ms: number, what: string): Promise
 }
 
 /** Poll pred every few ms until it holds (returns its value) or fail after ms. */
-export async function waitFor<V>(pred: () => V | undefined | null | false, ms: number, what: string): Promise<V> {
+export async function waitFor<V>(pred: () => V | undefined | null | false, ms: number,
+  what: string | (() => string)): Promise<V> {
   const end = Date.now() + ms;
   for (;;) {
     const v = pred();
     if (v) return v;
-    if (Date.now() > end) throw new Error(`timeout after ${ms} ms waiting for ${what}`);
+    if (Date.now() > end) throw new Error(`timeout after ${ms} ms waiting for ${typeof what === 'function' ? what() : what}`);
     await delay(3);
   }
 }

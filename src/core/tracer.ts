@@ -639,13 +639,15 @@ export class Tracer extends EventEmitter {
 
   /** Finish a stop: run an owed REPORT/INTERRUPT pass, then restart if nobody holds. */
   private _afterReport(task: Task, report: boolean): void {
-    if (report) return this._quiescePass(task, 0, () => this._maybeRestart(task));
+    if (report) return this._reportPass(task, () => this._maybeRestart(task));
     this._maybeRestart(task);
   }
 
-  private _quiescePass(task: Task, event: number, done: () => void): void {
-    this._runPass(this._pass(task, Event.QUIESCE, null, 'reportQuiesce',
-      (e, a) => e.ops.reportQuiesce!(a, e, event), done));
+  /** A REPORT/INTERRUPT (or step-completion) pass: reportQuiesce(0), then reportSignal
+   * with no signal for engines that watch signals, as utrace's UTRACE_SIGNAL_REPORT pass. */
+  private _reportPass(task: Task, done: () => void): void {
+    this._runPass(this._pass(task, Event.SIGNAL, 0, 'reportSignal',
+      (e, a) => e.ops.reportSignal!(a, e, null), done));
   }
 
   private _syscallMode(task: Task): SyscallMode {
@@ -698,7 +700,7 @@ export class Tracer extends EventEmitter {
     const stepped = task._stepOwed !== null;
     task._stepOwed = null;
     const next = stepped
-      ? () => this._quiescePass(task, 0, () => this._maybeRestart(task))
+      ? () => this._reportPass(task, () => this._maybeRestart(task))
       : () => this._maybeRestart(task);
     if (mode === 'none' || (mode === 'seccomp' && !wasSeccomp)) return next();
     const call = new SyscallCall(task, false, wasSeccomp);
@@ -757,7 +759,7 @@ export class Tracer extends EventEmitter {
       // Our own single-step trap: a report point, never a signal.
       task._stop = 'step';
       task._sig = 0;
-      return this._quiescePass(task, 0, () => this._maybeRestart(task));
+      return this._reportPass(task, () => this._maybeRestart(task));
     }
     let anyone = false;
     for (const e of task._engines) if (e._events & Event.SIGNAL_ALL) anyone = true;
@@ -1050,7 +1052,7 @@ export class Tracer extends EventEmitter {
     if (task._engines.length === 0) return this._detachThread(task);
     // Requests made while the thread ran (STOP, REPORT, stepping) take effect at its next
     // report point, whatever kind of stop that is.
-    if (this._applyPending(task)) return this._quiescePass(task, 0, () => this._maybeRestart(task));
+    if (this._applyPending(task)) return this._reportPass(task, () => this._maybeRestart(task));
     let min = Resume.RESUME;
     for (const e of task._engines) if (e._vote < min) min = e._vote;
     if (min === Resume.STOP) {
@@ -1065,7 +1067,7 @@ export class Tracer extends EventEmitter {
         // Held at entry and asked for a report: the entry pass runs again.
         return this._entryPass(task, task._stop === 'seccomp', SyscallAction.RESUMED);
       }
-      return this._quiescePass(task, 0, () => this._maybeRestart(task));
+      return this._reportPass(task, () => this._maybeRestart(task));
     }
     this._restart(task, min === Resume.SINGLESTEP || min === Resume.BLOCKSTEP ? min : null);
   }

@@ -90,6 +90,29 @@ test('INTERRUPT: a quiesce report soon on a running thread, which then runs on',
   await exitOf(task);
 });
 
+test('INTERRUPT pass: reportQuiesce(0) then reportSignal with no signal, in that order', T, async () => {
+  const tracer = newTracer();
+  const out = capture();
+  const task = await tracer.spawn([fixture('spin')], { stdio: ['ignore', out.fd, 'inherit'] });
+  const seen: string[] = [];
+  const e = tracer.attachTask(task, Attach.CREATE, {
+    reportQuiesce(_a, _e, ev) {
+      seen.push(`quiesce ${ev}`);
+    },
+    reportSignal(_a, _e, sig) {
+      seen.push(sig === null ? 'signal null' : `signal ${sig.signo}`);
+    },
+  });
+  e.setEvents(Event.QUIESCE | Event.SIGNAL);
+  task.start();
+  await parseCounterAddr(out);
+  e.control(Resume.INTERRUPT);
+  await waitFor(() => seen.length >= 2, 5000, 'the report pass');
+  assert.deepEqual(seen.slice(0, 2), ['quiesce 0', 'signal null']);
+  task.signal(9);
+  await exitOf(task);
+});
+
 test('REPORT returned from a callback: a quiesce report (event 0) before the thread runs on', T, async () => {
   const tracer = newTracer();
   const task = await tracer.spawn([fixture('getppid_loop'), '3'], { stdio: 'ignore' });

@@ -87,7 +87,7 @@ test('tcp --once: threads, hbreak, watchpoint in a thread created later, catch s
     'continue',
   ]);
   assert.match(out, /hit Breakpoint 1, worker \(arg=0x\d\)/);
-  assert.match(out, /\* \d+\s+Thread \d+\.\d+ "gdb_prog" worker/);
+  assert.match(out, /\* \d+\s+Thread \d+\.\d+ "gdb_prog"\s+worker/);
   assert.match(out, /Switching to thread 1 /);
   assert.match(out, /Hardware watchpoint 2: late[\s\S]*Old value = 0\s+New value = 42/);
   assert.match(out, /Catchpoint 4 \(call to syscall write\)/);

@@ -366,6 +366,13 @@ export class Tracer extends EventEmitter {
       throw new UtraceError('ESRCH', 'attach', pid, `${pid} is a thread of ${status['Tgid']}; attach to the process`);
     }
     if (this._procs.has(pid)) throw new UtraceError('EEXIST', 'attach', pid, 'already traced by this tracer');
+    if (status && status['PPid'] === String(process.pid) && status['TracerPid'] === '0') {
+      // libuv waits for its own children by pid, and for a tracer that is also the parent
+      // those waits consume the ptrace stops: the tracee would hang, the parent see a false exit.
+      const e = new UtraceError('EPERM', 'attach', pid, 'a child of this Node process');
+      e.hint = `process ${pid} was started by this Node process (child_process); start it with tracer.spawn() instead`;
+      throw e;
+    }
     const proc = this._newProcess(pid);
     const opts = BASE_OPTIONS | CLONE_OPTIONS;
     const seen = new Set<number>();

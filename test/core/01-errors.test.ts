@@ -76,6 +76,16 @@ test('attaching a missing pid: ESRCH', T, async () => {
   assert.equal(tracer.process(gone), undefined);
 });
 
+test('attaching a child_process child of this very process: EPERM with a hint, the child unharmed', T, async () => {
+  const tracer = newTracer();
+  const child = cpSpawn('sleep', ['5'], { stdio: 'ignore' });
+  const exited = new Promise<number | null>((r) => child.on('exit', (c, sig) => r(sig ? -1 : c)));
+  await assert.rejects(tracer.attachProcess(child.pid!), (e: unknown) =>
+    e instanceof UtraceError && e.code === 'EPERM' && /tracer\.spawn/.test(e.hint ?? ''));
+  child.kill('SIGTERM');
+  assert.equal(await exited, -1);
+});
+
 test('attaching a process traced by strace (child of strace): EPERM with a TracerPid hint', T, async () => {
   const tracer = newTracer();
   const strace = cpSpawn('strace', ['-o', '/dev/null', 'sleep', '30'], { stdio: 'ignore' });

@@ -31,12 +31,44 @@ const programs = [
   ['sleep', '0.01'],
 ];
 
+/** Join `<unfinished ...>` / `<... resumed>` halves per pid: where a call was split depends
+ * only on how the processes' stops interleaved in that run. */
+function joinResumed(lines) {
+  const open = new Map();
+  const out = [];
+  for (const line of lines) {
+    const m = /^(\d+) +(.*)$/.exec(line);
+    if (!m) {
+      out.push(line);
+      continue;
+    }
+    const [, pid, rest] = m;
+    const u = / <unfinished \.\.\.>$/.exec(rest);
+    if (u) {
+      open.set(pid, out.length);
+      out.push(`${pid} ${rest.slice(0, u.index)}`);
+      continue;
+    }
+    const r = /^<\.\.\. [a-z0-9_]+ resumed>(.*)$/.exec(rest);
+    if (r && open.has(pid)) {
+      const i = open.get(pid);
+      open.delete(pid);
+      out[i] = `${out[i]}${r[1]}`.replace(/\s+= /, ' = ');
+      continue;
+    }
+    out.push(`${pid} ${rest}`);
+  }
+  return out;
+}
+
 function normalize(text) {
-  return text.split('\n').filter(Boolean).map((l) => l
+  return joinResumed(text.split('\n').filter(Boolean)).map((l) => l
+    .replace(/\s+= /, ' = ')
     .replace(/^\d+ +/, '')
     .replace(/0x[0-9a-f]+/g, '0xADDR')
     .replace(/\b(si_pid|si_uid|pid|tid)=\d+/g, '$1=N')
     .replace(/(st_(?:a|m|c)time(?:_nsec)?|tv_n?sec|st_ino|st_size|st_blocks|f_bfree|f_bavail|f_ffree|st_atime|st_mtime)=\d+/g, '$1=N')
+    .replace(/\b(uptime|loads|freeram|sharedram|bufferram|procs|si_utime|si_stime)=(\[[^\]]*\]|\d+)/g, '$1=N')
     .replace(/= \d+$/, '= N')
     .replace(/"[^"]*"\.\.\./g, '"..."')
     .replace(/getrandom\("[^"]*"/, 'getrandom("RANDOM"')

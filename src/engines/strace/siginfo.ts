@@ -89,7 +89,7 @@ export function siginfoValue(raw: Uint8Array): Value {
         source();
         const st = b.readInt32LE(24);
         f.push(field('si_status', code === 1 ? num(st) : sym(signalText(st))));
-        f.push(field('si_utime', num(b.readBigInt64LE(32))), field('si_stime', num(b.readBigInt64LE(40))));
+        f.push(field('si_utime', clockT(b.readBigInt64LE(32))), field('si_stime', clockT(b.readBigInt64LE(40))));
         break;
       }
       case SIGILL:
@@ -116,4 +116,9 @@ export function siginfoValue(raw: Uint8Array): Value {
     }
   }
   return struct(f);
+}
+
+/** A clock_t in ticks; strace adds the seconds as a comment when it is not zero (USER_HZ 100). */
+function clockT(v: bigint): Value {
+  return v === 0n ? num(v) : { t: 'cmt', v: num(v), c: `${(Number(v) / 100).toFixed(2)} s` };
 }

@@ -69,6 +69,7 @@ function normalize(text) {
     .replace(/\b(si_pid|si_uid|pid|tid)=\d+/g, '$1=N')
     .replace(/(st_(?:a|m|c)time(?:_nsec)?|tv_n?sec|st_ino|st_size|st_blocks|f_bfree|f_bavail|f_ffree|st_atime|st_mtime)=\d+/g, '$1=N')
     .replace(/\b(uptime|loads|freeram|sharedram|bufferram|procs|si_utime|si_stime)=(\[[^\]]*\]|\d+)/g, '$1=N')
+    .replace(/=N \/\* [0-9.]+ s \*\//g, '=N')
     .replace(/= \d+$/, '= N')
     .replace(/"[^"]*"\.\.\./g, '"..."')
     .replace(/getrandom\("[^"]*"/, 'getrandom("RANDOM"')

@@ -23,6 +23,7 @@
  * not report ptrace stops); a dedicated tracer thread (every register access would need a
  * cross-thread round trip).
  */
+#define _GNU_SOURCE /* REG_RIP, REG_RAX */
 #include "utrace.h"
 
 #include <errno.h>
@@ -195,10 +196,12 @@ static int start_helper_thread(pthread_t *t, void *(*fn)(void *)) {
  * quiet tracee would freeze the event loop. Arming a timer per stop costs more than the stop
  * itself in a VM (timer programming exits to the hypervisor: 9 us/stop measured), so a
  * watchdog thread looks every WATCH_US and, when the main thread has sat in the same wait
- * for two looks, interrupts it with a signal (handler without SA_RESTART: waitpid fails with
- * EINTR). The signal is blocked in the main thread except around the wait itself, so it can
- * never interrupt Node's own syscalls; one sent just as a wait ends stays pending and only
- * shortens the next wait. */
+ * for two looks, interrupts it with a signal.
+ * On x86_64 the handler is SA_RESTART, so any other syscall it lands in restarts
+ * transparently; only when it finds the main thread in our wait about to be restarted (RIP
+ * at the `syscall` instruction, RAX the wait4/waitid number, as the kernel leaves an
+ * -ERESTARTSYS call) does it turn the restart into -EINTR. That costs nothing per stop.
+ * Elsewhere the signal is unblocked only around the wait (two sigprocmask calls per stop). */
 #define WATCH_US 500
 static pthread_t main_thread, watchdog;
 static int watch_ready;
@@ -209,10 +212,30 @@ static volatile int draining;
 static pthread_mutex_t wmu = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t wcv = PTHREAD_COND_INITIALIZER;
 
-static void on_watch(int sig) {
+#if defined(__x86_64__)
+#include <sys/ucontext.h>
+#define WATCH_EDITS_CONTEXT 1
+static void on_watch(int sig, siginfo_t *si, void *ctx) {
   (void)sig;
+  (void)si;
+  if (!in_wait) return;
+  greg_t *g = ((ucontext_t *)ctx)->uc_mcontext.gregs;
+  const unsigned char *ip = (const unsigned char *)g[REG_RIP];
+  if ((g[REG_RAX] == SYS_wait4 || g[REG_RAX] == SYS_waitid) && ip[0] == 0x0f && ip[1] == 0x05) {
+    g[REG_RAX] = -EINTR; /* return EINTR instead of restarting the wait */
+    g[REG_RIP] += 2;
+    ticked = 1;
+  }
+}
+#else
+#define WATCH_EDITS_CONTEXT 0
+static void on_watch(int sig, siginfo_t *si, void *ctx) {
+  (void)sig;
+  (void)si;
+  (void)ctx;
   ticked = 1;
 }
+#endif
 
 static void *watchdog_main(void *arg) {
   (void)arg;
@@ -241,12 +264,15 @@ static int watch_init(void) {
   if (watch_ready) return 0;
   struct sigaction sa;
   memset(&sa, 0, sizeof sa);
-  sa.sa_handler = on_watch; /* no SA_RESTART: EINTR is the point */
+  sa.sa_sigaction = on_watch;
+  /* Without context editing, EINTR must come from the kernel: no SA_RESTART, and the signal
+   * stays blocked outside our waits. */
+  sa.sa_flags = SA_SIGINFO | (WATCH_EDITS_CONTEXT ? SA_RESTART : 0);
   sigemptyset(&sa.sa_mask);
   if (sigaction(SIGRTMAX - 3, &sa, NULL) < 0) return -errno;
   sigemptyset(&watch_set);
   sigaddset(&watch_set, SIGRTMAX - 3);
-  pthread_sigmask(SIG_BLOCK, &watch_set, NULL);
+  pthread_sigmask(WATCH_EDITS_CONTEXT ? SIG_UNBLOCK : SIG_BLOCK, &watch_set, NULL);
   main_thread = pthread_self();
   int e = start_helper_thread(&watchdog, watchdog_main);
   if (e) return -e;
@@ -273,11 +299,11 @@ static void wait_begin(void) {
   ticked = 0;
   wait_gen++;
   in_wait = 1;
-  pthread_sigmask(SIG_UNBLOCK, &watch_set, NULL);
+  if (!WATCH_EDITS_CONTEXT) pthread_sigmask(SIG_UNBLOCK, &watch_set, NULL);
 }
 
 static int wait_end(void) {
-  pthread_sigmask(SIG_BLOCK, &watch_set, NULL);
+  if (!WATCH_EDITS_CONTEXT) pthread_sigmask(SIG_BLOCK, &watch_set, NULL);
   in_wait = 0;
   return ticked;
 }

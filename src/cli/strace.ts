@@ -148,6 +148,7 @@ export async function straceMain(argv: string[]): Promise<number> {
     json: json ?? undefined,
     timeline,
     fdPaths: !!values.y,
+    onAttach: quiet === 0 ? (tid) => process.stderr.write(`utrace strace: Process ${tid} attached\n`) : undefined,
   });
 
   const finish = (): void => {

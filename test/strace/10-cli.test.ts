@@ -103,3 +103,11 @@ test('--json writes one object per event; --timeline writes Chrome trace events'
   const list = Array.isArray(trace) ? trace : trace.traceEvents!;
   assert.ok(list.some((e) => (e as { name?: string; ph?: string }).name === 'getppid' && (e as { ph?: string }).ph === 'X'));
 });
+
+test('-f reports each newly followed process on stderr, -q silences it', () => {
+  const a = run('node', [utrace, 'strace', '-f', '-o', '/dev/null', '--', '/bin/sh', '-c', '/bin/true; /bin/true']);
+  assert.equal(a.status, 0);
+  assert.equal((a.stderr.match(/Process \d+ attached/g) ?? []).length, 2, a.stderr);
+  const b = run('node', [utrace, 'strace', '-q', '-f', '-o', '/dev/null', '--', '/bin/sh', '-c', '/bin/true']);
+  assert.doesNotMatch(b.stderr, /attached/);
+});

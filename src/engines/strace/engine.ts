@@ -31,6 +31,8 @@ export interface IStraceOptions {
   timeline?: TimelineWriter;
   /** -y: print paths of file descriptors. */
   fdPaths?: boolean;
+  /** A new thread or process is now traced (strace's "Process N attached" message). */
+  onAttach?: (tid: number) => void;
 }
 
 interface ITaskState {
@@ -70,7 +72,7 @@ export class StraceEngine {
     this._ops = {
       name: 'strace',
       syscalls: selected,
-      reportSyscallEntry: (a, e, call) => self._entry(e, call),
+      reportSyscallEntry: (a, e, call) => self._entry(e, call, a),
       reportSyscallExit: (a, e, call) => self._exit(e, call),
       reportSignal: (a, e, sig) => self._signal(e, sig),
       reportClone: (a, e, flags, child) => self._clone(child),
@@ -125,7 +127,7 @@ export class StraceEngine {
     };
   }
 
-  private _entry(e: Engine<ITaskState>, call: SyscallReport): number | undefined {
+  private _entry(e: Engine<ITaskState>, call: SyscallReport, action = 0): number | undefined {
     const st = e.data;
     const task = e.task;
     const nr = call.nr;
@@ -139,6 +141,9 @@ export class StraceEngine {
       st.entryNs = nowNs();
       st.call = d;
       if (rule && (rule.error !== undefined || rule.retval !== undefined)) d.injected = true;
+      // An engine attached after this one (closer to user mode, so called first at entry)
+      // aborted the call: its result is injected, as with our own -e inject=.
+      if (action & SyscallAction.ABORT) d.injected = true;
       if (this._trace) this.formatter.syscallEntry(d, st.entryNs);
     }
     if (rule && (rule.error !== undefined || rule.retval !== undefined)) {
@@ -182,6 +187,7 @@ export class StraceEngine {
 
   private _clone(child: Task): void {
     this.attach(child);
+    this._o.onAttach?.(child.tid);
     this._o.timeline?.threadName(child.tgid, child.tid, comm(child.tid));
   }
 

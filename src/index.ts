@@ -18,3 +18,8 @@ export type { GprName } from './arch/x86_64/regs.js';
 export { SYSCALLS, SYSCALL_NR } from './arch/x86_64/syscalls.gen.js';
 export { errnoName, errnoMessage, errnoNumber } from './core/errno.js';
 export { signalName, signalNumber } from './core/signals.js';
+export { defineEngine, readCString, UserEngineRunner } from './engines/user.js';
+export type { UserEngine, UserEngineModule, UserEngineContext } from './engines/user.js';
+export { runEngines, userRunEngine, straceRunEngine, injectRunEngine, gdbRunEngine } from './engines/run.js';
+export type { RunEngine, RunOptions, RunResult, RunContext } from './engines/run.js';
+export { InjectEngine, parseInjectSpecs } from './engines/inject/engine.js';

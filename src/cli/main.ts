@@ -36,6 +36,10 @@ async function main(argv: string[]): Promise<number> {
       return 0;
     case 'strace':
       return straceMain(rest);
+    case 'run': {
+      const { runMain } = await import('./run.js');
+      return runMain(rest);
+    }
     case 'gdbserver': {
       const { gdbserverMain } = await import('./gdbserver.js');
       return gdbserverMain(rest);

@@ -210,6 +210,50 @@ export class GdbSession {
     return inf;
   }
 
+  /**
+   * Take over a program another party spawned (`tracer.spawn`, still held before execve, not
+   * started): launch() without the spawn, for several engines on one process. Attaches now;
+   * the caller attaches its other engines and calls task.start(); the returned promise
+   * resolves once the program is held at its first instruction after exec. The process counts
+   * as attached: gdb's detach or hang-up leaves it running under the other engines.
+   */
+  adopt(task: Task, argv: string[]): { inferior: Inferior; started: Promise<void> } {
+    const inf = this.addInferior(task.process, true);
+    const ts = this.addThread(inf, task);
+    inf.expectExecs = 1;
+    const started = new Promise<void>((resolve) => (inf.started = resolve));
+    ts.resumed = true;
+    const died = task.process.exit.then(() => {
+      throw new Error(`${argv[0]}: exited before it started`);
+    });
+    died.catch(() => undefined);
+    const done = Promise.race([started, died]).then(() => {
+      this.lastProgram = argv;
+      this.gThread = ts;
+      ts.resumed = false;
+      this.lastStop = { kind: 'thread', ts, signal: GDB_SIGNAL.TRAP };
+      this.lastReply = this.stopReply(ts, this.lastStop);
+    });
+    return { inferior: inf, started: done };
+  }
+
+  /** attach() on threads already seized by the caller (tracer.attachProcess). */
+  async adoptAttached(tasks: Task[]): Promise<Inferior> {
+    const pid = tasks[0]!.tgid;
+    const inf = this.addInferior(tasks[0]!.process, true);
+    for (const t of tasks) {
+      const ts = this.addThread(inf, t);
+      ts.resumed = true;
+    }
+    await this.withTimeout(Promise.all(inf.live().map((ts) => this.holdThread(ts))), 'attach: threads did not stop');
+    for (const ts of inf.live()) ts.resumed = false;
+    const main = inf.live().find((t) => t.tid === pid) ?? inf.live()[0]!;
+    this.gThread = main;
+    this.lastStop = { kind: 'thread', ts: main, signal: GDB_SIGNAL.NONE };
+    this.lastReply = this.stopReply(main, this.lastStop);
+    return inf;
+  }
+
   /** Seize a running process and stop all its threads (reply T00 like gdbserver). */
   async attach(pid: number): Promise<Inferior> {
     const tasks = await this.tracer.attachProcess(pid);

@@ -1,0 +1,342 @@
+/**
+ * `utrace run`: several engines on one process at once (../shared/spec/cli.md).
+ *
+ *   utrace run [--strace[=OPTIONS]] [--gdb ADDR] [--inject SPEC]… [--engine MODULE[=ARGS]]…
+ *              (-- CMD [ARG…] | -p PID)
+ *
+ * Every option is checked (and every module loaded) before anything is launched.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { Tracer } from '../index.js';
+import { StraceEngine } from '../engines/strace/engine.js';
+import { JsonEventWriter } from '../engines/strace/json.js';
+import { TimelineWriter } from '../engines/strace/timeline.js';
+import { InjectEngine, parseInjectSpecs, FilterError } from '../engines/inject/engine.js';
+import { GdbSession } from '../engines/gdb/session.js';
+import { parseListenAddress, type ListenAddress } from '../engines/gdb/server.js';
+import type { UserEngine, UserEngineModule } from '../engines/user.js';
+import {
+  gdbRunEngine, injectRunEngine, runEngines, straceRunEngine, userRunEngine, type RunEngine,
+} from '../engines/run.js';
+import { prepareStrace } from './strace.js';
+import { BufferedSink, exitLikeChild, installSignalHandlers, UsageError } from './common.js';
+
+export const RUN_USAGE = `usage: utrace run [--strace[="STRACE OPTIONS"]] [--gdb ADDR] [--inject SPEC]...
+                 [--engine MODULE[=ARG,...]]... (-- CMD [ARG...] | -p PID)
+
+Run several engines on one process at once, attached in the order given.
+  --strace[=OPTS]    the strace engine with 'utrace strace' options as one word (e.g. "-f -o FILE")
+  --gdb ADDR         the gdb server engine on HOST:PORT, :PORT, unix:PATH or stdio
+  --inject SPEC      fault injection, strace syntax: SET:error=E|retval=N[:signal=S][:when=W]
+  --engine MODULE    an ES module whose default export is an engine (see defineEngine);
+                     MODULE=A,B passes ['A', 'B'] as ctx.args
+  -p PID             seize a running process instead of starting CMD
+`;
+
+type Spec =
+  | { kind: 'strace'; words: string[] }
+  | { kind: 'gdb'; addr: ListenAddress }
+  | { kind: 'inject'; specs: string[] }
+  | { kind: 'engine'; module: string; args: string[] };
+
+interface IParsed {
+  specs: Spec[];
+  command: string[];
+  pid: number | undefined;
+  help: boolean;
+}
+
+/** Split an option word like a shell would (whitespace, '…' and "…" quoting, backslash). */
+export function splitWords(s: string): string[] {
+  const out: string[] = [];
+  let cur = '';
+  let have = false;
+  let q: string | undefined;
+  for (let i = 0; i < s.length; i++) {
+    const c = s[i]!;
+    if (q) {
+      if (c === q) q = undefined;
+      else if (c === '\\' && q === '"' && i + 1 < s.length) cur += s[++i];
+      else cur += c;
+    } else if (c === "'" || c === '"') {
+      q = c;
+      have = true;
+    } else if (c === '\\' && i + 1 < s.length) {
+      cur += s[++i];
+      have = true;
+    } else if (/\s/.test(c)) {
+      if (have) out.push(cur);
+      cur = '';
+      have = false;
+    } else {
+      cur += c;
+      have = true;
+    }
+  }
+  if (q) throw new UsageError(`--strace: unterminated quote in '${s}'`);
+  if (have) out.push(cur);
+  return out;
+}
+
+export function parseRunArgs(argv: string[]): IParsed {
+  const specs: Spec[] = [];
+  let command: string[] = [];
+  let pid: number | undefined;
+  let help = false;
+  const value = (i: number, name: string, inline: string | undefined): [string, number] => {
+    if (inline !== undefined) return [inline, i];
+    if (i + 1 >= argv.length) throw new UsageError(`${name}: missing argument`);
+    return [argv[i + 1]!, i + 1];
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === '--') {
+      command = argv.slice(i + 1);
+      if (!command.length) throw new UsageError('missing command after --');
+      break;
+    }
+    const eq = a.startsWith('--') ? a.indexOf('=') : -1;
+    const name = eq > 0 ? a.slice(0, eq) : a;
+    const inline = eq > 0 ? a.slice(eq + 1) : undefined;
+    let v: string;
+    switch (name) {
+      case '-h':
+      case '--help':
+        help = true;
+        break;
+      case '--strace':
+        if (specs.some((s) => s.kind === 'strace')) throw new UsageError('--strace given twice');
+        specs.push({ kind: 'strace', words: inline === undefined ? [] : splitWords(inline) });
+        break;
+      case '--gdb': {
+        [v, i] = value(i, '--gdb', inline);
+        if (specs.some((s) => s.kind === 'gdb')) throw new UsageError('--gdb given twice (one gdb server per run)');
+        let addr: ListenAddress;
+        try {
+          addr = parseListenAddress(v);
+        } catch (e) {
+          throw new UsageError(`--gdb: ${(e as Error).message}`);
+        }
+        specs.push({ kind: 'gdb', addr });
+        break;
+      }
+      case '--inject': {
+        [v, i] = value(i, '--inject', inline);
+        try {
+          parseInjectSpecs([v]);
+        } catch (e) {
+          if (e instanceof FilterError) throw new UsageError(`--inject: ${e.message}`);
+          throw e;
+        }
+        specs.push({ kind: 'inject', specs: [v] });
+        break;
+      }
+      case '--engine': {
+        [v, i] = value(i, '--engine', inline);
+        if (!v) throw new UsageError('--engine: missing module path');
+        const k = v.indexOf('=');
+        const module = k >= 0 ? v.slice(0, k) : v;
+        const args = k >= 0 ? v.slice(k + 1).split(',').filter((s) => s !== '') : [];
+        if (!module) throw new UsageError('--engine: missing module path');
+        specs.push({ kind: 'engine', module, args });
+        break;
+      }
+      case '-p': {
+        [v, i] = value(i, '-p', undefined);
+        if (!/^\d+$/.test(v) || Number(v) <= 0) throw new UsageError(`-p: invalid process id '${v}'`);
+        if (pid !== undefined) throw new UsageError('-p given twice');
+        pid = Number(v);
+        break;
+      }
+      default:
+        if (a.startsWith('-')) throw new UsageError(`unknown option '${a}'`);
+        command = argv.slice(i);
+        i = argv.length;
+    }
+  }
+  if (!help) {
+    if (pid !== undefined && command.length) throw new UsageError('-p and a command are mutually exclusive');
+    if (pid === undefined && !command.length) throw new UsageError('must have -- CMD [ARGS] or -p PID');
+    if (!specs.length) throw new UsageError('no engine given (--strace, --gdb, --inject or --engine)');
+  }
+  return { specs, command, pid, help };
+}
+
+/** Import MODULE and check its default export; the error names the module. */
+async function loadEngineModule(module: string): Promise<UserEngineModule> {
+  const file = path.resolve(module);
+  if (!fs.existsSync(file)) throw new UsageError(`--engine ${module}: no such file`);
+  let m: { default?: unknown };
+  try {
+    m = (await import(pathToFileURL(file).href)) as { default?: unknown };
+  } catch (e) {
+    throw new UsageError(`--engine ${module}: cannot load: ${e instanceof Error ? e.message : String(e)}`);
+  }
+  const d = m.default;
+  if (d === undefined) throw new UsageError(`--engine ${module}: no default export (export default defineEngine({...}))`);
+  if (typeof d !== 'function' && (typeof d !== 'object' || d === null)) {
+    throw new UsageError(`--engine ${module}: the default export is not an engine (got ${typeof d})`);
+  }
+  return d as UserEngineModule;
+}
+
+export async function runMain(argv: string[]): Promise<number> {
+  const log = (m: string): void => void process.stderr.write(m + '\n');
+  const tracer = new Tracer();
+  const engines: RunEngine[] = [];
+  let hasStdioGdb = false;
+  let gdbSession: GdbSession | undefined;
+  let parsed: IParsed;
+  const cleanups: (() => void)[] = [];
+  try {
+    parsed = parseRunArgs(argv);
+    if (parsed.help) {
+      process.stdout.write(RUN_USAGE);
+      return 0;
+    }
+    for (const spec of parsed.specs) {
+      switch (spec.kind) {
+        case 'strace':
+          engines.push(buildStrace(tracer, spec.words, cleanups));
+          break;
+        case 'inject':
+          engines.push(injectRunEngine(new InjectEngine(tracer, parseInjectSpecs(spec.specs))));
+          break;
+        case 'gdb': {
+          hasStdioGdb = spec.addr.kind === 'stdio';
+          const session: GdbSession = new GdbSession({
+            tracer, extended: false, log,
+            onExitRequest: () => session.closeConnection(),
+          });
+          gdbSession = session;
+          engines.push(gdbRunEngine(session, spec.addr, log));
+          break;
+        }
+        case 'engine': {
+          const mod = await loadEngineModule(spec.module);
+          let def: UserEngine;
+          try {
+            def = typeof mod === 'function'
+              ? await mod({ tracer, args: spec.args, log: (l) => log(`${spec.module}: ${l}`) })
+              : mod;
+          } catch (e) {
+            throw new UsageError(`--engine ${spec.module}: the engine factory threw: ${e instanceof Error ? e.message : String(e)}`);
+          }
+          if (!def || typeof def !== 'object' || typeof def.events !== 'number' || typeof def.name !== 'string') {
+            throw new UsageError(`--engine ${spec.module}: the default export is not an engine (needs name and events)`);
+          }
+          engines.push(userRunEngine(def, `${def.name} (${spec.module})`));
+          break;
+        }
+      }
+    }
+  } catch (e) {
+    for (const c of cleanups) c();
+    if (e instanceof UsageError) {
+      process.stderr.write(`utrace run: ${e.message}\nTry 'utrace run -h' for more information.\n`);
+      return 1;
+    }
+    throw e;
+  }
+  const ac = new AbortController();
+  const sig = installSignalHandlers(() => ac.abort());
+  let result;
+  try {
+    result = await runEngines({
+      tracer,
+      engines,
+      signal: ac.signal,
+      ...(parsed.pid !== undefined ? { pid: parsed.pid } : { argv: parsed.command }),
+      spawn: hasStdioGdb ? { stdio: ['ignore', 2, 2] } : undefined,
+      onEngineError: (engine, callback, error, tid) => {
+        log(`utrace run: engine ${engine.name}: ${callback} threw on thread ${tid}: ${error instanceof Error ? error.message : String(error)}; engine detached, the others go on`);
+      },
+    });
+  } catch (e) {
+    sig.dispose();
+    for (const c of cleanups) c();
+    await tracer.close();
+    const err = e as Error & { code?: string; hint?: string };
+    log(`utrace run: ${parsed.pid !== undefined ? `attach ${parsed.pid}` : parsed.command[0]}: ${err.message}${err.hint ? `\nutrace: hint: ${err.hint}` : ''}`);
+    return 1;
+  }
+  sig.dispose();
+  for (const c of cleanups) c();
+  await tracer.close();
+  void gdbSession;
+  if (result.interrupted || !result.status) return 0;
+  return exitLikeChild(result.status);
+}
+
+/** The strace engine from `utrace strace` options (command and -p are not allowed there). */
+function buildStrace(tracer: Tracer, words: string[], cleanups: (() => void)[]): RunEngine {
+  let p;
+  try {
+    p = prepareStrace([...words, '--', 'true']);
+  } catch (e) {
+    if (e instanceof UsageError) throw new UsageError(`--strace: ${e.message}`);
+    throw e;
+  }
+  const { values, filter } = p;
+  if (p.command.length !== 1 || p.pids.length) throw new UsageError('--strace: give the command after -- and -p to run, not inside --strace');
+  if (values.h) throw new UsageError('--strace: -h is not an option here');
+  const toFile = values.o !== undefined;
+  let fd = 2;
+  if (toFile) {
+    try {
+      fd = fs.openSync(values.o!, 'w');
+    } catch (e) {
+      throw new UsageError(`--strace: -o ${values.o}: ${(e as Error).message}`);
+    }
+  }
+  const sink = new BufferedSink(fd, toFile);
+  const timelineFd = values.timeline ? fs.openSync(values.timeline, 'w') : undefined;
+  const timeline = timelineFd !== undefined ? new TimelineWriter((s) => fs.writeSync(timelineFd, s)) : undefined;
+  const json = values.json ? new JsonEventWriter((line) => sink.write(line.endsWith('\n') ? line : line + '\n')) : undefined;
+  const summary = values.c ? 'only' : values.C ? 'also' : undefined;
+  const engine = new StraceEngine(tracer, {
+    filter,
+    follow: !!values.f,
+    write: json ? () => undefined : (s) => sink.write(s),
+    format: {
+      followForks: !!values.f,
+      toFile,
+      timestamps: Math.min(values.t?.length ?? 0, 3) as 0 | 1 | 2 | 3,
+      relative: !!values.r,
+      syscallTimes: !!values.T,
+      quiet: values.q?.length ?? 0,
+      column: values.a !== undefined ? Number(values.a) : undefined,
+      signalSelected: (s) => filter.signalSelected(s),
+      statusSelected: filter.statusGiven ? (s) => filter.statusSelected(s) : undefined,
+    },
+    decode: {
+      ...(values.s !== undefined ? { strsize: Number(values.s) } : {}),
+      ...(values.v ? { verbose: true } : {}),
+      ...(values.X ? { xlat: values.X as 'raw' | 'abbrev' | 'verbose' } : {}),
+    },
+    summary: summary as 'only' | 'also' | undefined,
+    json: json ?? undefined,
+    timeline,
+    fdPaths: !!values.y,
+  });
+  let closed = false;
+  const close = (): void => {
+    if (closed) return;
+    closed = true;
+    engine.formatter.flush();
+    sink.flush();
+    if (summary) {
+      const table = engine.summary.format();
+      if (toFile && summary === 'also') sink.write(table);
+      else process.stderr.write(table);
+      sink.flush();
+    }
+    timeline?.close();
+    if (timelineFd !== undefined) fs.closeSync(timelineFd);
+    if (toFile) sink.close();
+  };
+  cleanups.push(close);
+  return straceRunEngine(engine, close);
+}

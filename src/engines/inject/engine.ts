@@ -1,0 +1,106 @@
+/**
+ * The fault-injection engine: strace's `-e inject=` as an engine of its own, so it can be
+ * combined with any other engine on the same threads (`utrace run --inject SPEC`). Written
+ * only against the public API. SPEC is strace's syntax: `SET:error=E|retval=N[:signal=S]
+ * [:when=W][:delay_enter=US][:delay_exit=US]`.
+ *
+ * At syscall entry a rule that fires votes ABORT (the call is skipped) and also puts the
+ * result in rax at once, so every engine's exit report (in attach order, some of which run
+ * before ours) already sees the injected value; the exit report sets it again in case an
+ * engine closer to the kernel overrode the abort.
+ */
+import {
+  Attach, Event, Resume, SyscallAction, type Engine, type EngineOps, type SyscallReport, type Task, type Tracer,
+} from '../../index.js';
+import { FilterError, InjectState, StraceFilter, type IInjectRule } from '../strace/filter.js';
+
+interface ITaskState {
+  rule?: IInjectRule;
+}
+
+/** Parse inject specs (strace syntax, without the `inject=` prefix); throws FilterError. */
+export function parseInjectSpecs(specs: readonly string[]): StraceFilter {
+  const f = new StraceFilter();
+  for (const s of specs) f.apply(s.startsWith('inject=') || s.startsWith('fault=') ? s : `inject=${s}`);
+  return f;
+}
+
+export { FilterError };
+
+export class InjectEngine {
+  private readonly _state: InjectState;
+  private readonly _ops: EngineOps<ITaskState>;
+  private readonly _engines = new Set<Engine<ITaskState>>();
+  /** Number of injections made so far. */
+  injected = 0;
+
+  constructor(private readonly _tracer: Tracer, filter: StraceFilter, readonly follow = true) {
+    this._state = new InjectState(filter);
+    const sys = filter.selectedSyscalls().filter((nr) => filter.injection(nr));
+    this._ops = {
+      name: 'inject',
+      syscalls: sys,
+      reportSyscallEntry: (a, e, call) => this._entry(e, call),
+      reportSyscallExit: (a, e, call) => this._exit(e, call),
+      reportClone: (a, e, flags, child) => {
+        if (this.follow) this.attach(child);
+      },
+      reportDeath: (e) => {
+        this._engines.delete(e);
+        this._state.forget(e.task.tid);
+      },
+    };
+  }
+
+  attach(task: Task): Engine<ITaskState> {
+    const e = this._tracer.attachTask(task, Attach.CREATE, this._ops, {});
+    e.setEvents(Event.SYSCALL | Event.CLONE | Event.DEATH);
+    this._engines.add(e);
+    return e;
+  }
+
+  detachAll(): void {
+    for (const e of this._engines) {
+      try {
+        if (!e.detached) e.detach();
+      } catch {
+        /* gone */
+      }
+    }
+    this._engines.clear();
+  }
+
+  private _entry(e: Engine<ITaskState>, call: SyscallReport): number | void | Promise<number | void> {
+    const rule = this._state.check(e.task.tid, call.nr);
+    e.data.rule = rule;
+    if (!rule) return undefined;
+    const forced = rule.error !== undefined || rule.retval !== undefined;
+    const vote = forced ? Resume.RESUME | SyscallAction.ABORT : undefined;
+    if (forced) {
+      this.injected++;
+      const r = e.task.regs();
+      r.set('rax', resultOf(rule));
+      e.task.setRegs(r);
+    }
+    if (rule.delayEnter) return delay(rule.delayEnter).then(() => vote);
+    return vote;
+  }
+
+  private _exit(e: Engine<ITaskState>, call: SyscallReport): void | Promise<void> {
+    const rule = e.data.rule;
+    e.data.rule = undefined;
+    if (!rule) return undefined;
+    if (rule.error !== undefined || rule.retval !== undefined) call.setReturn(resultOf(rule));
+    if (rule.signal !== undefined) e.task.signal(rule.signal);
+    if (rule.delayExit) return delay(rule.delayExit);
+    return undefined;
+  }
+}
+
+function resultOf(rule: IInjectRule): bigint {
+  return rule.error !== undefined ? BigInt(-rule.error) : rule.retval!;
+}
+
+function delay(us: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, Math.ceil(us / 1000)));
+}

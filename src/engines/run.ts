@@ -1,0 +1,260 @@
+/**
+ * Several engines on one process: spawn (or seize) once on one Tracer, attach every engine to
+ * the same threads in the order given (that is the attach order: syscall entry reports run in
+ * reverse order, everything else in this order), then let the program run. Engines leave
+ * independently; the run ends when the traced process exits or when `signal` aborts, which
+ * detaches every engine and leaves the process running untraced.
+ *
+ * ```ts
+ * import { runEngines, Event } from 'utrace';
+ * const { status } = await runEngines({
+ *   argv: ['ls', '/'],
+ *   engines: [{ name: 'count', events: Event.SYSCALL_EXIT, reportSyscallExit() { n++; } }],
+ * });
+ * ```
+ */
+import { Tracer, type Engine, type ExitStatus, type SpawnOptions, type Task } from '../index.js';
+import { UserEngineRunner, type UserEngine } from './user.js';
+import type { StraceEngine } from './strace/engine.js';
+import type { InjectEngine } from './inject/engine.js';
+import type { GdbSession } from './gdb/session.js';
+import {
+  StdioTransport, listenAndServe, runConnection, type ListenAddress,
+} from './gdb/server.js';
+
+export interface RunContext {
+  readonly tracer: Tracer;
+  /** true: a program we spawned, held before execve; false: threads of a seized process. */
+  readonly spawned: boolean;
+  /** The command line when spawned. */
+  readonly argv?: readonly string[];
+}
+
+/** One engine (over every thread of the process) as runEngines drives it. */
+export interface RunEngine {
+  readonly name: string;
+  /** Attach to the initial threads (the engine follows new ones itself). */
+  attach(tasks: Task[], ctx: RunContext): void | Promise<void>;
+  /** Called once the program runs; resolves when the engine has left on its own. */
+  run?(): Promise<void>;
+  /** Detach from every thread (interrupt). */
+  detach(): void | Promise<void>;
+  /** The run is over (process exited, or everything detached): flush, report. */
+  finish?(status: ExitStatus | undefined): void | Promise<void>;
+  /** Whether a core engine (one thread's attachment) belongs to this engine. */
+  owns?(engine: Engine): boolean;
+}
+
+export interface RunOptions {
+  /** Program to start traced from its first instruction… */
+  argv?: string[];
+  /** …or a running process to seize (every thread). */
+  pid?: number;
+  /** In attach order. A plain UserEngine description is run with UserEngineRunner. */
+  engines: (RunEngine | UserEngine)[];
+  /** Use this tracer (the one the engines were built on); default: a new one, closed at the end. */
+  tracer?: Tracer;
+  spawn?: SpawnOptions;
+  /** Abort: detach every engine and end the run (the process goes on untraced). */
+  signal?: AbortSignal;
+  /** A callback threw: the engine is detached from every thread, the others go on. Default: stderr. */
+  onEngineError?(engine: RunEngine, callback: string, error: unknown, tid: number): void;
+  /** Called once every engine is attached and the program was let go. */
+  onStarted?(tasks: Task[]): void;
+}
+
+export interface RunResult {
+  /** How the process ended; undefined when the run was aborted first. */
+  status: ExitStatus | undefined;
+  interrupted: boolean;
+  pid: number;
+}
+
+function isRunEngine(e: RunEngine | UserEngine): e is RunEngine {
+  return typeof (e as RunEngine).attach === 'function' && typeof (e as RunEngine).detach === 'function';
+}
+
+export async function runEngines(opts: RunOptions): Promise<RunResult> {
+  if ((opts.argv === undefined) === (opts.pid === undefined)) throw new TypeError('runEngines: give argv or pid (not both)');
+  if (opts.argv && !opts.argv.length) throw new TypeError('runEngines: empty argv');
+  const ownTracer = !opts.tracer;
+  const tracer = opts.tracer ?? new Tracer();
+  const engines = opts.engines.map((e) => (isRunEngine(e) ? e : userRunEngine(e)));
+  const failed = new Set<RunEngine>();
+  const onError = (engine: Engine, callback: string, error: unknown): void => {
+    const owner = engines.find((r) => r.owns?.(engine)) ?? engines.find((r) => r.name === engine.ops.name);
+    if (!owner) return;
+    const tid = engine.task.tid;
+    if (failed.has(owner)) return;
+    failed.add(owner);
+    if (opts.onEngineError) opts.onEngineError(owner, callback, error, tid);
+    else process.stderr.write(`utrace: engine ${owner.name}: ${callback} threw on thread ${tid}: ${error instanceof Error ? error.message : String(error)}; engine detached\n`);
+    void Promise.resolve().then(() => owner.detach()).catch(() => undefined);
+  };
+  tracer.on('engine-error', onError);
+  let tasks: Task[];
+  const ctx: RunContext = { tracer, spawned: opts.argv !== undefined, argv: opts.argv };
+  try {
+    tasks = opts.argv ? [await tracer.spawn(opts.argv, opts.spawn)] : await tracer.attachProcess(opts.pid!);
+  } catch (e) {
+    tracer.off('engine-error', onError);
+    if (ownTracer) await tracer.close();
+    throw e;
+  }
+  const proc = tasks[0]!.process;
+  try {
+    for (const e of engines) await e.attach(tasks, ctx);
+  } catch (err) {
+    // Leave nothing half-attached: a spawned program is killed, a seized one let go.
+    for (const e of engines) await Promise.resolve(e.detach()).catch(() => undefined);
+    if (opts.argv) {
+      try {
+        process.kill(proc.pid, 'SIGKILL');
+      } catch {
+        /* gone */
+      }
+      tasks[0]!.start();
+    }
+    tracer.off('engine-error', onError);
+    if (ownTracer) await tracer.close();
+    throw err;
+  }
+  let interrupted = false;
+  let onAbort: () => void = () => undefined;
+  const aborted = new Promise<void>((resolve) => {
+    onAbort = () => {
+      interrupted = true;
+      resolve();
+    };
+    if (opts.signal?.aborted) onAbort();
+    else opts.signal?.addEventListener('abort', onAbort, { once: true });
+  });
+  if (opts.argv) tasks[0]!.start();
+  opts.onStarted?.(tasks);
+  for (const e of engines) void e.run?.().catch(() => undefined);
+  let status: ExitStatus | undefined;
+  await Promise.race([proc.exit.then((s) => void (status = s)), aborted]);
+  opts.signal?.removeEventListener('abort', onAbort);
+  if (interrupted && !status) {
+    for (const e of engines) await Promise.resolve(e.detach()).catch(() => undefined);
+  }
+  for (const e of engines) {
+    try {
+      await e.finish?.(status);
+    } catch (err) {
+      process.stderr.write(`utrace: engine ${e.name}: finish: ${err instanceof Error ? err.message : String(err)}\n`);
+    }
+  }
+  tracer.off('engine-error', onError);
+  if (ownTracer) await tracer.close();
+  return { status, interrupted: interrupted && !status, pid: proc.pid };
+}
+
+/** A UserEngine description as a RunEngine. */
+export function userRunEngine(def: UserEngine, label = def.name): RunEngine {
+  let runner: UserEngineRunner | undefined;
+  const ops = new Set<unknown>();
+  return {
+    name: label,
+    attach(tasks, ctx) {
+      runner = new UserEngineRunner(ctx.tracer, def);
+      for (const t of tasks) {
+        const e = runner.attach(t);
+        ops.add(e.ops);
+      }
+    },
+    detach() {
+      runner?.detachAll();
+    },
+    async finish(status) {
+      await def.finish?.(status);
+    },
+    owns: (e) => ops.has(e.ops),
+  };
+}
+
+/** The strace engine as a RunEngine; `finish` flushes its output. */
+export function straceRunEngine(strace: StraceEngine, finish?: () => void): RunEngine {
+  const ops = new Set<unknown>();
+  return {
+    name: 'strace',
+    attach(tasks) {
+      for (const t of tasks) ops.add(strace.attach(t).ops);
+    },
+    detach() {
+      strace.detachAll();
+    },
+    finish() {
+      finish?.();
+    },
+    owns: (e) => ops.has(e.ops),
+  };
+}
+
+export function injectRunEngine(inject: InjectEngine): RunEngine {
+  const ops = new Set<unknown>();
+  return {
+    name: 'inject',
+    attach(tasks) {
+      for (const t of tasks) ops.add(inject.attach(t).ops);
+    },
+    detach() {
+      inject.detachAll();
+    },
+    owns: (e) => ops.has(e.ops),
+  };
+}
+
+/**
+ * The gdb server engine on ADDR as a RunEngine. A spawned program is held at its first
+ * instruction after exec until gdb lets it go; one connection is served; when it closes (or
+ * gdb detaches) only the gdb engine leaves and the other engines go on.
+ */
+export function gdbRunEngine(session: GdbSession, addr: ListenAddress, log: (m: string) => void = (m) => void process.stderr.write(m + '\n')): RunEngine {
+  let ready: Promise<unknown> = Promise.resolve();
+  let stop: () => void = () => undefined;
+  const stopSignal = new Promise<void>((r) => (stop = r));
+  let served: Promise<void> | undefined;
+  let ended = false;
+  const leave = async (): Promise<void> => {
+    if (ended) return;
+    ended = true;
+    session.closeConnection();
+    stop();
+    await session.releaseAll();
+  };
+  return {
+    name: 'gdb',
+    attach(tasks, ctx) {
+      if (ctx.spawned) ready = session.adopt(tasks[0]!, [...ctx.argv!]).started;
+      else ready = session.adoptAttached(tasks);
+      ready.catch(() => undefined);
+    },
+    run() {
+      served = (async () => {
+        await ready;
+        const serve = { session, log, once: true };
+        if (addr.kind === 'stdio') {
+          await Promise.race([runConnection(new StdioTransport(), serve), stopSignal]);
+          session.closeConnection();
+          await session.disconnect();
+        } else {
+          await listenAndServe(addr, { ...serve, keepServing: () => false, stopSignal });
+        }
+        ended = true;
+      })();
+      served.catch((e) => log(`gdb: ${e instanceof Error ? e.message : String(e)}`));
+      return served;
+    },
+    detach: leave,
+    async finish() {
+      // The process is gone: give gdb a moment to read the exit reply, then hang up.
+      if (served && !ended) {
+        await Promise.race([served.catch(() => undefined), new Promise((r) => setTimeout(r, 2000).unref())]);
+      }
+      await leave();
+      if (addr.kind === 'stdio') process.stdin.destroy();
+    },
+    owns: (e) => e.ops === (session as unknown as { ops: unknown }).ops,
+  };
+}

@@ -1,0 +1,18 @@
+/** The README's runEngines example, as written there, compiles and runs. */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { runEngines, defineEngine, Event } from '../../src/index.js';
+
+test('README runEngines example', async () => {
+  let calls = 0;
+  let finished = false;
+  const counter = defineEngine({
+    name: 'count', events: Event.SYSCALL_EXIT,
+    reportSyscallExit() { calls++; },
+    finish() { finished = true; },
+  });
+  const { status } = await runEngines({ argv: ['/bin/true'], engines: [counter] });
+  assert.equal(status?.code, 0);
+  assert.ok(calls > 5);
+  assert.ok(finished);
+});

@@ -16,3 +16,11 @@ test('README runEngines example', async () => {
   assert.ok(calls > 5);
   assert.ok(finished);
 });
+
+test("the package imports by its own name (import('utrace'), typed exports)", async () => {
+  const name = 'utrace'; // a variable: resolved by Node's self-reference, not by tsc
+  const m = (await import(name)) as Record<string, unknown>;
+  for (const k of ['Tracer', 'Event', 'Resume', 'Attach', 'UtraceError', 'runEngines', 'defineEngine']) {
+    assert.ok(k in m, `export ${k}`);
+  }
+});

@@ -1,0 +1,89 @@
+/**
+ * `npm run stress`: load on three engines at once (a strace engine writing to /dev/null, an
+ * inject engine whose rule never fires, and an observer counting every report), checking
+ * that nothing is lost or duplicated, and printing events/s and the tracer's RSS.
+ */
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Attach, Event, Tracer, SYSCALL_NR, type Engine, type EngineOps, type Task } from '../src/index.js';
+import { StraceEngine } from '../src/engines/strace/engine.js';
+import { StraceFilter } from '../src/engines/strace/filter.js';
+import { InjectEngine, parseInjectSpecs } from '../src/engines/inject/engine.js';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const GETPPID = SYSCALL_NR['getppid']!;
+
+interface Counts {
+  entries: number;
+  exits: number;
+  getppid: number;
+  deaths: number;
+  tids: Set<number>;
+}
+
+async function run(argv: string[], onProgress?: (c: Counts) => void): Promise<{ counts: Counts; code: number | null; ms: number }> {
+  const tracer = new Tracer();
+  const counts: Counts = { entries: 0, exits: 0, getppid: 0, deaths: 0, tids: new Set() };
+  const strace = new StraceEngine(tracer, { filter: new StraceFilter(), follow: false, format: { followForks: true, toFile: true }, write: () => undefined });
+  const inject = new InjectEngine(tracer, parseInjectSpecs(['chdir:error=ENOENT:when=65535']), false);
+  const observer: EngineOps = {
+    name: 'observer',
+    reportSyscallEntry(_a, _e, call) {
+      counts.entries++;
+      if (call.nr === GETPPID) counts.getppid++;
+    },
+    reportSyscallExit() {
+      counts.exits++;
+    },
+    reportClone(_a, _e, _f, child: Task) {
+      attachAll(child);
+    },
+    reportDeath(e: Engine) {
+      counts.deaths++;
+      counts.tids.add(e.task.tid);
+      onProgress?.(counts);
+    },
+  };
+  const attachAll = (t: Task): void => {
+    strace.attach(t);
+    inject.attach(t);
+    tracer.attachTask(t, Attach.CREATE, observer).setEvents(Event.SYSCALL | Event.CLONE | Event.DEATH);
+  };
+  const t0 = performance.now();
+  const task = await tracer.spawn(argv, { stdio: ['ignore', 'ignore', 'inherit'] });
+  attachAll(task);
+  task.start();
+  const st = await task.process.exit;
+  return { counts, code: st.code, ms: performance.now() - t0 };
+}
+
+function rssMiB(): number {
+  return process.memoryUsage().rss / 2 ** 20;
+}
+
+async function main(): Promise<void> {
+  let ok = true;
+  const T = Number(process.env.STRESS_THREADS ?? 64);
+  const N = Number(process.env.STRESS_CALLS ?? 10000);
+  const a = await run([path.join(root, 'test/fixtures/bin/stress_threads'), String(T), String(N)]);
+  const events = a.counts.entries + a.counts.exits;
+  const good = a.counts.getppid === T * N && a.code === 7 && a.counts.deaths === T + 1 && a.counts.entries === a.counts.exits + a.counts.deaths; // every thread dies inside exit or exit_group
+  console.log(`${T} threads x ${N} getppid: ${a.counts.getppid} getppid entries (want ${T * N}), ${a.counts.deaths} deaths (want ${T + 1}), exit ${a.code} (want 7), ${(events / a.ms * 1000).toFixed(0)} syscall events/s  ${good ? 'ok' : 'MISMATCH'}`);
+  ok &&= good;
+
+  const P = Number(process.env.STRESS_PROCS ?? 1000);
+  let rss100 = 0;
+  const b = await run(['/bin/sh', '-c', `i=0; while [ $i -lt ${P} ]; do /bin/true; i=$((i+1)); done; exit 3`], (c) => {
+    if (c.deaths === 100) rss100 = rssMiB();
+  });
+  const rssEnd = rssMiB();
+  const growth = rss100 ? (rssEnd - rss100) / rss100 : 0;
+  console.log(`fork storm: ${P} processes, ${b.counts.deaths} deaths (want ${P + 1}), exit ${b.code} (want 3), ${(b.counts.deaths / b.ms * 1000).toFixed(0)} processes/s, RSS after 100: ${rss100.toFixed(1)} MiB, after ${P}: ${rssEnd.toFixed(1)} MiB (${(growth * 100).toFixed(1)}%, bound 20%)`);
+  ok &&= b.counts.deaths === P + 1 && b.code === 3 && growth <= 0.2;
+  process.exitCode = ok ? 0 : 1;
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exitCode = 1;
+});

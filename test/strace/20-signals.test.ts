@@ -1,0 +1,73 @@
+/**
+ * Faults: SIGINT/SIGTERM/SIGHUP to `utrace strace`. An attached process is detached and keeps
+ * running untraced (no pending stop); a launched one is killed, as strace does.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+const utrace = path.join(root, 'bin/utrace.js');
+const spinBin = path.join(root, 'test/fixtures/bin/spin');
+
+function status(pid: number): Record<string, string> {
+  const o: Record<string, string> = {};
+  for (const l of fs.readFileSync(`/proc/${pid}/status`, 'utf8').split('\n')) {
+    const i = l.indexOf(':');
+    if (i > 0) o[l.slice(0, i)] = l.slice(i + 1).trim();
+  }
+  return o;
+}
+
+async function until(cond: () => boolean, ms: number, what: string): Promise<void> {
+  const end = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+function exited(p: ReturnType<typeof spawn>): Promise<{ code: number | null; signal: string | null }> {
+  return new Promise((r) => p.on('exit', (code, signal) => r({ code, signal })));
+}
+
+for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+  test(`${sig} to utrace strace -p: the process is detached and keeps running`, { timeout: 30000 }, async () => {
+    const target = spawn(spinBin, [], { stdio: 'ignore' });
+    try {
+      const tracer = spawn('node', [utrace, 'strace', '-o', '/dev/null', '-p', String(target.pid)], { stdio: ['ignore', 'ignore', 'pipe'] });
+      let err = '';
+      tracer.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+      await until(() => status(target.pid!)['TracerPid'] === String(tracer.pid), 10000, 'the attach');
+      const done = exited(tracer);
+      tracer.kill(sig);
+      const r = await done;
+      assert.equal(r.code, 0, err);
+      assert.equal(status(target.pid!)['TracerPid'], '0');
+      // Running, not stopped: its CPU time keeps growing.
+      const ticks = (): number => Number(fs.readFileSync(`/proc/${target.pid}/stat`, 'utf8').split(') ')[1]!.split(' ')[11]);
+      const t0 = ticks();
+      await until(() => ticks() > t0, 5000, 'the detached process to run');
+      assert.match(status(target.pid!)['State']!, /^R|^S/);
+    } finally {
+      target.kill('SIGKILL');
+    }
+  });
+}
+
+test('SIGTERM to utrace strace -- CMD: the launched command is killed, like strace', { timeout: 30000 }, async () => {
+  const tracer = spawn('node', [utrace, 'strace', '-o', '/dev/null', '--', spinBin], { stdio: ['ignore', 'pipe', 'ignore'] });
+  let out = '';
+  tracer.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+  await until(() => out.includes('counter'), 10000, 'the program to start');
+  const children = fs.readFileSync(`/proc/${tracer.pid}/task/${tracer.pid}/children`, 'utf8').trim().split(/\s+/).map(Number);
+  assert.equal(children.length, 1);
+  const done = exited(tracer);
+  tracer.kill('SIGTERM');
+  const r = await done;
+  assert.ok(r.signal === 'SIGKILL' || r.code === 137, JSON.stringify(r)); // exit status like the killed program
+  assert.equal(fs.existsSync(`/proc/${children[0]}/status`) && !/Z|X/.test(status(children[0]!)['State'] ?? 'X'), false);
+});

@@ -167,12 +167,22 @@ export async function straceMain(argv: string[]): Promise<number> {
 
   if (pids.length) {
     const procs: Promise<unknown>[] = [];
+    // Installed before the first attach: a signal arriving mid-attach must still detach.
+    let stopping = false;
+    const stop = installSignalHandlers(async () => {
+      stopping = true;
+      engine.detachAll();
+      await tracer.close();
+      if (quiet === 0) for (const pid of pids) process.stderr.write(`utrace strace: Process ${pid} detached\n`);
+    });
     for (const pid of pids) {
+      if (stopping) break;
       let tasks: Task[];
       try {
         tasks = await tracer.attachProcess(pid);
       } catch (e) {
         process.stderr.write(attachError(pid, e));
+        stop.dispose();
         await tracer.close();
         finish();
         return 1;
@@ -184,11 +194,6 @@ export async function straceMain(argv: string[]): Promise<number> {
       for (const t of tasks) engine.attach(t);
       procs.push(tasks[0]!.process.exit);
     }
-    const stop = installSignalHandlers(async () => {
-      engine.detachAll();
-      await tracer.close();
-      if (quiet === 0) for (const pid of pids) process.stderr.write(`utrace strace: Process ${pid} detached\n`);
-    });
     await Promise.race([Promise.all(procs), stop.done]);
     stop.dispose();
     finish();

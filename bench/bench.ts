@@ -7,6 +7,7 @@ import { spawnSync } from 'node:child_process';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Attach, Event, Tracer } from '../src/index.js';
+import { gdbRows } from './gdb.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const fixture = (name: string): string => path.join(root, 'test/fixtures/bin', name);
@@ -77,6 +78,11 @@ async function main(): Promise<void> {
   rows.push(await pair(`strace engine: ${M} getppid, filter never matches (seccomp prefilter)`, 'native run', 1.05,
     () => timeCmd(['node', utrace, 'strace', '-f', '-o', '/dev/null', '-e', 'trace=chdir', '--', loop, M]),
     () => timeCmd([loop, M])));
+  try {
+    rows.push(...(await gdbRows(REPS)));
+  } catch (e) {
+    console.log(`gdb rows skipped: ${e instanceof Error ? e.message : String(e)}`);
+  }
   const native = median(Array.from({ length: REPS }, () => timeCmd([loop, N])));
   console.log(`\nutrace bench (${REPS} interleaved runs each, medians; ratio = ours / reference)\n`);
   for (const r of rows) {

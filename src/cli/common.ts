@@ -80,14 +80,23 @@ export class BufferedSink {
   }
 }
 
+/** fds whose reader is gone (EPIPE): further output is dropped, tracing goes on. */
+const broken = new Set<number>();
+
 function writeAll(fd: number, s: string): void {
+  if (broken.has(fd)) return;
   const b = Buffer.from(s);
   let off = 0;
   while (off < b.length) {
     try {
       off += fs.writeSync(fd, b, off);
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'EAGAIN') continue;
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === 'EAGAIN') continue;
+      if (code === 'EPIPE') {
+        broken.add(fd);
+        return;
+      }
       throw e;
     }
   }

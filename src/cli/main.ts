@@ -22,6 +22,10 @@ options:
   -V, --version  show the version
 `;
 
+// Diagnostics must never kill the tracer: with `target remote | utrace ...` our stderr is a
+// socket gdb reads, and it is gone once gdb exits while the engines go on (EPIPE).
+process.stderr.on('error', () => undefined);
+
 async function main(argv: string[]): Promise<number> {
   const [cmd, ...rest] = argv;
   switch (cmd) {

@@ -58,10 +58,13 @@ const hub = {
   sysinfo: new Uint8Array(0),
 };
 
+/** A thread was restarted outside a drain (from a socket handler, a timer, a promise): look
+ * for its next stop right after the current job, not a whole event-loop turn later; the
+ * stop of a stepped or briefly running thread usually comes within microseconds. */
 function kick(): void {
   if (hub.draining || hub.kicked) return;
   hub.kicked = true;
-  setImmediate(() => {
+  queueMicrotask(() => {
     hub.kicked = false;
     drain();
   });
@@ -769,14 +772,25 @@ export class Tracer extends EventEmitter {
       return this._reportPass(task, () => this._maybeRestart(task));
     }
     let anyone = false;
-    for (const e of task._engines) if (e._events & Event.SIGNAL_ALL) anyone = true;
+    let partial = false; // some engine wants only some dispositions: then we must know it
+    for (const e of task._engines) {
+      const bits = e._events & Event.SIGNAL_ALL;
+      if (bits) anyone = true;
+      if (bits && bits !== Event.SIGNAL_ALL) partial = true;
+    }
     if (!anyone) {
       task._sig = sig;
       return this._maybeRestart(task);
     }
-    const disposition = signalDisposition(task.tid, sig);
-    const report: SignalReport = { task, signo: sig, info: Buffer.from(info), code, disposition };
-    const pass = this._pass(task, DISPOSITION_BIT[disposition], null, 'reportSignal',
+    // The disposition costs a read of /proc/TID/status: only when a mask or an engine needs it.
+    let disposition: SignalReport['disposition'] | undefined = partial ? signalDisposition(task.tid, sig) : undefined;
+    const report: SignalReport = {
+      task, signo: sig, info: Buffer.from(info), code,
+      get disposition() {
+        return (disposition ??= signalDisposition(task.tid, sig));
+      },
+    };
+    const pass = this._pass(task, disposition ? DISPOSITION_BIT[disposition] : Event.SIGNAL_ALL, null, 'reportSignal',
       (e, a) => e.ops.reportSignal!(a, e, report), (action) => {
         const decision = action & SignalAction.MASK;
         let deliver = report.signo;

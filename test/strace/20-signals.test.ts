@@ -71,3 +71,12 @@ test('SIGTERM to utrace strace -- CMD: the launched command is killed, like stra
   assert.ok(r.signal === 'SIGKILL' || r.code === 137, JSON.stringify(r)); // exit status like the killed program
   assert.equal(fs.existsSync(`/proc/${children[0]}/status`) && !/Z|X/.test(status(children[0]!)['State'] ?? 'X'), false);
 });
+
+test('a closed stderr (EPIPE, e.g. gdb gone) does not stop the trace', { timeout: 30000 }, async () => {
+  const out = path.join(fs.mkdtempSync('/tmp/utrace-epipe-'), 'trace');
+  const p = spawn('node', [utrace, 'strace', '-f', '-o', out, '--', '/bin/sh', '-c', 'sleep 0.3; /bin/true; /bin/true'], { stdio: ['ignore', 'ignore', 'pipe'] });
+  p.stderr!.destroy(); // "Process N attached" lines now hit a pipe with no reader
+  const r = await exited(p);
+  assert.equal(r.code, 0);
+  assert.match(fs.readFileSync(out, 'utf8'), /\+\+\+ exited with 0 \+\+\+\n$/);
+});

@@ -44,6 +44,8 @@ export class Task {
   /** @internal detach for real at the next stop */ _detachPending = false;
   /** @internal stepping requested at the last restart */ _stepping: Resume | null = null;
   /** @internal a step going through a syscall with PTRACE_SYSCALL, reported at its exit stop */ _stepOwed: Resume | null = null;
+  /** @internal a step was cut short by another stop; its trap may still arrive */ _staleStepTrap = false;
+  /** @internal the report pass waiting for an engine's promise */ _waitingPass: unknown = null;
   /** @internal the spawn hold is on */ _spawnHold = false;
   /** @internal signal to re-send after restart (HOLD) */ _heldSig = 0;
   /** @internal the syscall-entry pass asked for a repeat (REPORT while held at entry) */ _entryRepeat = false;

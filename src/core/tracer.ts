@@ -135,6 +135,8 @@ type SyscallMode = 'none' | 'seccomp' | 'all';
 
 interface Pass {
   task: Task;
+  /** The engine whose asynchronous callback the pass is waiting for. */
+  waiting?: Engine | null;
   /** Mask bits an engine needs for the main callback. */
   bit: number;
   /** Event passed to reportQuiesce first, or null for no quiesce report. */
@@ -765,7 +767,18 @@ export class Tracer extends EventEmitter {
     // A step that runs a syscall instruction completes at the syscall's exit, where x86
     // reports it as SIGTRAP with si_code SI_USER and si_pid 0 (user_single_step_report).
     const kernelStep = code === P.SI_USER && info.readInt32LE(16) === 0;
-    if (sig === P.SIGTRAP && stepping !== null && (code === P.TRAP_TRACE || code === P.TRAP_BRANCH || kernelStep)) {
+    // x86 reports a step as TRAP_TRACE, a block step as TRAP_BRANCH, and a step over a
+    // `syscall` instruction as TRAP_BRKPT (or SI_USER from the syscall-exit path); int3 is
+    // SI_KERNEL and never a step.
+    const stepTrap = sig === P.SIGTRAP &&
+      (code === P.TRAP_TRACE || code === P.TRAP_BRANCH || code === P.TRAP_BRKPT || kernelStep);
+    if (stepTrap && stepping === null && task._staleStepTrap) {
+      task._staleStepTrap = false;
+      task._sig = 0;
+      return this._maybeRestart(task);
+    }
+    if (stepTrap) task._staleStepTrap = false;
+    if (stepTrap && stepping !== null) {
       // Our own single-step trap: a report point, never a signal.
       task._stop = 'step';
       task._sig = 0;
@@ -1009,16 +1022,26 @@ export class Tracer extends EventEmitter {
         continue;
       }
       if (r && typeof (r as Promise<unknown>).then === 'function') {
+        // The pass waits for this engine; if the engine is detached meanwhile it stops
+        // waiting (_detachEngine) and a late settle is ignored.
+        p.waiting = e;
+        p.task._waitingPass = p;
+        const resume = (): void => {
+          if (p.waiting !== e) return;
+          p.waiting = null;
+          p.task._waitingPass = null;
+          this._continuePass(p);
+        };
         (r as Promise<number | void>).then(
           (v) => {
             e._callbackDone();
-            this._vote(p, e, v, quiesce, name);
-            this._continuePass(p);
+            if (p.waiting === e) this._vote(p, e, v, quiesce, name);
+            resume();
           },
           (err) => {
             e._callbackDone();
-            this._engineFailed(e, name, err);
-            this._continuePass(p);
+            if (p.waiting === e) this._engineFailed(e, name, err);
+            resume();
           },
         );
         return;
@@ -1134,6 +1157,9 @@ export class Tracer extends EventEmitter {
       const sig = req === P.PTRACE_LISTEN ? 0 : task._sig;
       for (const e of task._engines) if (e._vote !== Resume.STOP) e._vote = Resume.RESUME;
       task._sig = 0;
+      // A step that ended in another stop (an interrupt, an event) may still have its trap
+      // queued: it must not surface later as a signal.
+      if (task._stepping !== null && step === null) task._staleStepTrap = true;
       task._stepping = step;
       task._listening = req === P.PTRACE_LISTEN;
       if (req !== P.PTRACE_LISTEN) task._inGroupStop = false;
@@ -1226,6 +1252,13 @@ export class Tracer extends EventEmitter {
       if (!isGone(err)) this.emit('error', err);
     }
     this._release(engine);
+    const waiting = task._waitingPass as Pass | null;
+    if (waiting && waiting.waiting === engine) {
+      // Its pending callback will never count: let the pass go on without it.
+      waiting.waiting = null;
+      task._waitingPass = null;
+      queueMicrotask(() => this._continuePass(waiting));
+    }
     if (task.state === 'dead' || task._passes > 0) return;
     if (task._engines.length === 0) return this._detachThread(task);
     if (task.state === 'stopped') this._maybeRestart(task);

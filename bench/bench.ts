@@ -78,6 +78,13 @@ async function main(): Promise<void> {
   rows.push(await pair(`strace engine: ${M} getppid, filter never matches (seccomp prefilter)`, 'native run', 1.05,
     () => timeCmd(['node', utrace, 'strace', '-f', '-o', '/dev/null', '-e', 'trace=chdir', '--', loop, M]),
     () => timeCmd([loop, M])));
+  // Composition (issue 5): the same full trace with an idle gdb engine attached too (gdb
+  // connects over stdio, continues, and waits for the exit).
+  rows.push(await pair(`utrace run: full trace of ${N} getppid with an idle gdb engine`, 'the same without gdb', 1.1,
+    () => timeCmd(['gdb', '-batch', '-nx', '-ex',
+      `target remote | node ${utrace} run --gdb stdio --strace='-f -o /tmp/utrace-bench.trace2' -- ${loop} ${N}`,
+      '-ex', 'continue', loop]),
+    () => timeCmd(['node', utrace, 'run', `--strace=-f -o /tmp/utrace-bench.trace3`, '--', loop, N])));
   try {
     rows.push(...(await gdbRows(REPS)));
   } catch (e) {

@@ -23,3 +23,5 @@ export type { UserEngine, UserEngineModule, UserEngineContext } from './engines/
 export { runEngines, userRunEngine, straceRunEngine, injectRunEngine, gdbRunEngine } from './engines/run.js';
 export type { RunEngine, RunOptions, RunResult, RunContext } from './engines/run.js';
 export { InjectEngine, parseInjectSpecs } from './engines/inject/engine.js';
+export { socketPeer } from './core/sockets.js';
+export type { PeerCredentials } from './core/sockets.js';

@@ -34,6 +34,8 @@ export interface INative {
   pokeUser(tid: number, offset: number, value: bigint): void;
   tgkill(tgid: number, tid: number, signal: number): void;
   kill(pid: number, signal: number): void;
+  /** [pid, uid, gid] of a unix socket's peer. */
+  peerCred(fd: number): [number, number, number];
   /** out = [pid, status, sysinfoLength, 0]; 1 = event, 0 = none within spin, -1 = no children. */
   waitNext(out: Int32Array, sysinfo: Uint8Array, spinMicros: number, hintTid: number): number;
   waitPid(pid: number, out: Int32Array, blocking: boolean): number;

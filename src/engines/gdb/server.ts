@@ -5,6 +5,7 @@
  */
 import * as fs from 'node:fs';
 import * as net from 'node:net';
+import { socketPeer } from '../../index.js';
 import { RspConnection, type ITransport } from './protocol/index.js';
 import type { GdbSession } from './session.js';
 
@@ -161,6 +162,13 @@ export async function listenAndServe(addr: Exclude<ListenAddress, { kind: 'stdio
     done();
   });
   server.on('connection', (sock) => {
+    if (addr.kind === 'unix' && !peerIsUs(sock)) {
+      // The socket is 0600, but its mode can be changed or the path be somewhere shared: the
+      // kernel's word on who connected decides.
+      opts.log('A client of another user tried to connect to the unix socket; refused');
+      sock.destroy();
+      return;
+    }
     if (busy) {
       // gdbserver serves one client; a second one is refused.
       opts.log('Another client tried to connect while one is connected; refused');
@@ -183,4 +191,16 @@ export async function listenAndServe(addr: Exclude<ListenAddress, { kind: 'stdio
     sock.resume();
   });
   await finished;
+}
+
+/** Is the peer of a unix-socket connection our own user (or root)? Unknown counts as no. */
+function peerIsUs(sock: net.Socket): boolean {
+  const fd = (sock as unknown as { _handle?: { fd?: number } })._handle?.fd;
+  if (typeof fd !== 'number' || fd < 0) return false;
+  try {
+    const { uid } = socketPeer(fd);
+    return uid === process.getuid!() || uid === 0;
+  } catch {
+    return false;
+  }
 }

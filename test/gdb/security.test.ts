@@ -31,7 +31,7 @@ test('unix socket: mode 0600; a peer of another uid is refused, our own uid is s
   let log = '';
   server.stderr!.on('data', (d: Buffer) => (log += d.toString()));
   try {
-    await until(() => fs.existsSync(sock), 10000);
+    await until(() => /Listening on/.test(log), 10000); // after the server's own chmod
     assert.equal(fs.statSync(sock).mode & 0o777, 0o600);
     // Simulate a careless mode: the kernel's peer credentials must still decide.
     fs.chmodSync(dir, 0o755);

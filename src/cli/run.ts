@@ -10,9 +10,6 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Tracer } from '../index.js';
-import { StraceEngine } from '../engines/strace/engine.js';
-import { JsonEventWriter } from '../engines/strace/json.js';
-import { TimelineWriter } from '../engines/strace/timeline.js';
 import { InjectEngine, parseInjectSpecs, FilterError } from '../engines/inject/engine.js';
 import { GdbSession } from '../engines/gdb/session.js';
 import { parseListenAddress, type ListenAddress } from '../engines/gdb/server.js';
@@ -20,8 +17,8 @@ import type { UserEngine, UserEngineModule } from '../engines/user.js';
 import {
   gdbRunEngine, injectRunEngine, runEngines, straceRunEngine, userRunEngine, type RunEngine,
 } from '../engines/run.js';
-import { prepareStrace } from './strace.js';
-import { BufferedSink, exitLikeChild, installSignalHandlers, UsageError } from './common.js';
+import { buildStraceOutput, prepareStrace } from './strace.js';
+import { exitLikeChild, installSignalHandlers, UsageError } from './common.js';
 
 export const RUN_USAGE = `usage: utrace run [--strace[="STRACE OPTIONS"]] [--gdb ADDR] [--inject SPEC]...
                  [--engine MODULE[=ARG,...]]... (-- CMD [ARG...] | -p PID)
@@ -279,64 +276,17 @@ function buildStrace(tracer: Tracer, words: string[], cleanups: (() => void)[]):
     if (e instanceof UsageError) throw new UsageError(`--strace: ${e.message}`);
     throw e;
   }
-  const { values, filter } = p;
+  const { values } = p;
   if (p.command.length !== 1 || p.pids.length) throw new UsageError('--strace: give the command after -- and -p to run, not inside --strace');
   if (values.h) throw new UsageError('--strace: -h is not an option here');
-  const toFile = values.o !== undefined;
-  let fd = 2;
-  if (toFile) {
-    try {
-      fd = fs.openSync(values.o!, 'w');
-    } catch (e) {
-      throw new UsageError(`--strace: -o ${values.o}: ${(e as Error).message}`);
-    }
+  let built;
+  try {
+    built = buildStraceOutput(tracer, p);
+  } catch (e) {
+    if (e instanceof UsageError) throw new UsageError(`--strace: ${e.message}`);
+    throw e;
   }
-  const sink = new BufferedSink(fd, toFile);
-  const timelineFd = values.timeline ? fs.openSync(values.timeline, 'w') : undefined;
-  const timeline = timelineFd !== undefined ? new TimelineWriter((s) => fs.writeSync(timelineFd, s)) : undefined;
-  const json = values.json ? new JsonEventWriter((line) => sink.write(line.endsWith('\n') ? line : line + '\n')) : undefined;
-  const summary = values.c ? 'only' : values.C ? 'also' : undefined;
-  const engine = new StraceEngine(tracer, {
-    filter,
-    follow: !!values.f,
-    write: json ? () => undefined : (s) => sink.write(s),
-    format: {
-      followForks: !!values.f,
-      toFile,
-      timestamps: Math.min(values.t?.length ?? 0, 3) as 0 | 1 | 2 | 3,
-      relative: !!values.r,
-      syscallTimes: !!values.T,
-      quiet: values.q?.length ?? 0,
-      column: values.a !== undefined ? Number(values.a) : undefined,
-      signalSelected: (s) => filter.signalSelected(s),
-      statusSelected: filter.statusGiven ? (s) => filter.statusSelected(s) : undefined,
-    },
-    decode: {
-      ...(values.s !== undefined ? { strsize: Number(values.s) } : {}),
-      ...(values.v ? { verbose: true } : {}),
-      ...(values.X ? { xlat: values.X as 'raw' | 'abbrev' | 'verbose' } : {}),
-    },
-    summary: summary as 'only' | 'also' | undefined,
-    json: json ?? undefined,
-    timeline,
-    fdPaths: !!values.y,
-  });
-  let closed = false;
-  const close = (): void => {
-    if (closed) return;
-    closed = true;
-    engine.formatter.flush();
-    sink.flush();
-    if (summary) {
-      const table = engine.summary.format();
-      if (toFile && summary === 'also') sink.write(table);
-      else process.stderr.write(table);
-      sink.flush();
-    }
-    timeline?.close();
-    if (timelineFd !== undefined) fs.closeSync(timelineFd);
-    if (toFile) sink.close();
-  };
+  const { engine, finish: close } = built;
   cleanups.push(close);
   return straceRunEngine(engine, close);
 }

@@ -111,59 +111,26 @@ export async function straceMain(argv: string[]): Promise<number> {
     }
     throw e;
   }
-  const { values, command, filter, pids } = p;
+  const { values, command, pids } = p;
   if (values.h) {
     process.stdout.write(STRACE_USAGE);
     return 0;
   }
-  const toFile = values.o !== undefined;
-  const sink = new BufferedSink(toFile ? fs.openSync(values.o!, 'w') : 2, toFile);
-  const timelineFd = values.timeline ? fs.openSync(values.timeline, 'w') : undefined;
-  const timeline = timelineFd !== undefined ? new TimelineWriter((s) => fs.writeSync(timelineFd, s)) : undefined;
-  const json = values.json ? new JsonEventWriter((line) => sink.write(line.endsWith('\n') ? line : line + '\n')) : undefined;
-  const summary = values.c ? 'only' : values.C ? 'also' : undefined;
   const quiet = values.q?.length ?? 0;
   const tracer = new Tracer();
-  const engine = new StraceEngine(tracer, {
-    filter,
-    follow: !!values.f,
-    write: json ? () => undefined : (s) => sink.write(s),
-    format: {
-      followForks: !!values.f,
-      toFile,
-      timestamps: Math.min(values.t?.length ?? 0, 3) as 0 | 1 | 2 | 3,
-      relative: !!values.r,
-      syscallTimes: !!values.T,
-      quiet,
-      column: values.a !== undefined ? Number(values.a) : undefined,
-      signalSelected: (s) => filter.signalSelected(s),
-      statusSelected: filter.statusGiven ? (s) => filter.statusSelected(s) : undefined,
-    },
-    decode: {
-      ...(values.s !== undefined ? { strsize: Number(values.s) } : {}),
-      ...(values.v ? { verbose: true } : {}),
-      ...(values.X ? { xlat: values.X as 'raw' | 'abbrev' | 'verbose' } : {}),
-    },
-    summary: summary as 'only' | 'also' | undefined,
-    json: json ?? undefined,
-    timeline,
-    fdPaths: !!values.y,
-    onAttach: quiet === 0 ? (tid) => process.stderr.write(`utrace strace: Process ${tid} attached\n`) : undefined,
-  });
-
-  const finish = (): void => {
-    engine.formatter.flush();
-    sink.flush();
-    if (summary) {
-      const table = engine.summary.format();
-      if (toFile && summary === 'also') sink.write(table);
-      else process.stderr.write(table);
-      sink.flush();
+  let built: IStraceOutput;
+  try {
+    built = buildStraceOutput(tracer, p, {
+      onAttach: quiet === 0 ? (tid) => process.stderr.write(`utrace strace: Process ${tid} attached\n`) : undefined,
+    });
+  } catch (e) {
+    if (e instanceof UsageError) {
+      process.stderr.write(`utrace strace: ${e.message}\n`);
+      return 1;
     }
-    timeline?.close();
-    if (timelineFd !== undefined) fs.closeSync(timelineFd);
-    if (toFile) sink.close();
-  };
+    throw e;
+  }
+  const { engine, finish, timeline } = built;
 
   if (pids.length) {
     const procs: Promise<unknown>[] = [];
@@ -228,4 +195,77 @@ export async function straceMain(argv: string[]): Promise<number> {
   stop.dispose();
   finish();
   return exitLikeChild(st);
+}
+
+export interface IStraceOutput {
+  engine: StraceEngine;
+  /** Flush the trace, print the -c table, close the files (idempotent). */
+  finish: () => void;
+  /** The --timeline writer, for process and thread names. */
+  timeline: TimelineWriter | undefined;
+}
+
+/**
+ * The strace engine and its outputs (-o, --json, --timeline, -c) from parsed options; shared
+ * by `utrace strace` and `utrace run --strace`. A file that cannot be opened is a UsageError.
+ */
+export function buildStraceOutput(tracer: Tracer, p: IParsedStrace,
+  extra: { onAttach?: (tid: number) => void } = {}): IStraceOutput {
+  const { values, filter } = p;
+  const open = (file: string, opt: string): number => {
+    try {
+      return fs.openSync(file, 'w');
+    } catch (e) {
+      throw new UsageError(`${opt} ${file}: ${(e as Error).message}`);
+    }
+  };
+  const toFile = values.o !== undefined;
+  const sink = new BufferedSink(toFile ? open(values.o!, '-o') : 2, toFile);
+  const timelineFd = values.timeline ? open(values.timeline, '--timeline') : undefined;
+  const timeline = timelineFd !== undefined ? new TimelineWriter((s) => fs.writeSync(timelineFd, s)) : undefined;
+  const json = values.json ? new JsonEventWriter((line) => sink.write(line.endsWith('\n') ? line : line + '\n')) : undefined;
+  const summary = values.c ? 'only' : values.C ? 'also' : undefined;
+  const engine = new StraceEngine(tracer, {
+    filter,
+    follow: !!values.f,
+    write: json ? () => undefined : (s) => sink.write(s),
+    format: {
+      followForks: !!values.f,
+      toFile,
+      timestamps: Math.min(values.t?.length ?? 0, 3) as 0 | 1 | 2 | 3,
+      relative: !!values.r,
+      syscallTimes: !!values.T,
+      quiet: values.q?.length ?? 0,
+      column: values.a !== undefined ? Number(values.a) : undefined,
+      signalSelected: (s) => filter.signalSelected(s),
+      statusSelected: filter.statusGiven ? (s) => filter.statusSelected(s) : undefined,
+    },
+    decode: {
+      ...(values.s !== undefined ? { strsize: Number(values.s) } : {}),
+      ...(values.v ? { verbose: true } : {}),
+      ...(values.X ? { xlat: values.X as 'raw' | 'abbrev' | 'verbose' } : {}),
+    },
+    summary,
+    json,
+    timeline,
+    fdPaths: !!values.y,
+    onAttach: extra.onAttach,
+  });
+  let finished = false;
+  const finish = (): void => {
+    if (finished) return;
+    finished = true;
+    engine.formatter.flush();
+    sink.flush();
+    if (summary) {
+      const table = engine.summary.format();
+      if (toFile && summary === 'also') sink.write(table);
+      else process.stderr.write(table);
+      sink.flush();
+    }
+    timeline?.close();
+    if (timelineFd !== undefined) fs.closeSync(timelineFd);
+    if (toFile) sink.close();
+  };
+  return { engine, finish, timeline };
 }

@@ -256,19 +256,7 @@ export class GdbSession {
 
   /** Seize a running process and stop all its threads (reply T00 like gdbserver). */
   async attach(pid: number): Promise<Inferior> {
-    const tasks = await this.tracer.attachProcess(pid);
-    const inf = this.addInferior(tasks[0]!.process, true);
-    for (const t of tasks) {
-      const ts = this.addThread(inf, t);
-      ts.resumed = true;
-    }
-    await this.withTimeout(Promise.all(inf.live().map((ts) => this.holdThread(ts))), 'attach: threads did not stop');
-    for (const ts of inf.live()) ts.resumed = false;
-    const main = inf.live().find((t) => t.tid === pid) ?? inf.live()[0]!;
-    this.gThread = main;
-    this.lastStop = { kind: 'thread', ts: main, signal: GDB_SIGNAL.NONE };
-    this.lastReply = this.stopReply(main, this.lastStop);
-    return inf;
+    return this.adoptAttached(await this.tracer.attachProcess(pid));
   }
 
   private addInferior(proc: Process, attached: boolean): Inferior {

@@ -18,7 +18,9 @@ Serve the GDB remote protocol (gdbserver-compatible) for a program or a running 
 
 ADDR / COMM:
   HOST:PORT | :PORT   TCP (default host 127.0.0.1; other hosts are bound only when named)
-  unix:PATH           unix socket, created mode 0600, removed on exit
+  unix:PATH           unix socket, mode 0600 in a 0700 directory of ours (when PATH's
+                      directory is shared, PATH links into a fresh .utrace-gdb-XXXXXX);
+                      peers of another user are refused; removed on exit
   stdio | -           fd 0/1 (target remote | utrace gdbserver stdio -- prog)
 
 options:

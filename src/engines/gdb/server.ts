@@ -5,6 +5,7 @@
  */
 import * as fs from 'node:fs';
 import * as net from 'node:net';
+import * as path from 'node:path';
 import { socketPeer } from '../../index.js';
 import { RspConnection, type ITransport } from './protocol/index.js';
 import type { GdbSession } from './session.js';
@@ -68,9 +69,9 @@ export type ListenAddress =
 export function parseListenAddress(text: string): ListenAddress {
   if (text === 'stdio' || text === '-') return { kind: 'stdio' };
   if (text.startsWith('unix:')) {
-    const path = text.slice(5);
-    if (!path) throw new Error(`bad address '${text}': unix:PATH needs a path`);
-    return { kind: 'unix', path };
+    const p = text.slice(5);
+    if (!p) throw new Error(`bad address '${text}': unix:PATH needs a path`);
+    return { kind: 'unix', path: p };
   }
   const m = /^(?:\[([^\]]+)\]|([^:]*)):(\d+)$/.exec(text) ?? /^()()(\d+)$/.exec(text);
   if (!m) throw new Error(`bad address '${text}': expected HOST:PORT, :PORT, unix:PATH or stdio`);
@@ -118,44 +119,46 @@ export async function listenAndServe(addr: Exclude<ListenAddress, { kind: 'stdio
   let busy = false;
   let done: () => void = () => undefined;
   const finished = new Promise<void>((r) => (done = r));
-  if (addr.kind === 'unix') {
-    try {
-      if (fs.statSync(addr.path).isSocket()) fs.unlinkSync(addr.path); // a stale socket of ours
-    } catch {
-      /* not there */
+  const unix = addr.kind === 'unix' ? prepareUnixSocket(addr.path) : undefined;
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      const onListening = (): void => {
+        server.off('error', reject);
+        resolve();
+      };
+      if (addr.kind === 'tcp') server.listen({ host: addr.host, port: addr.port, exclusive: true }, onListening);
+      else {
+        // The socket is created mode 0600. bind(2) runs inside listen(), so the umask is
+        // ours only for that call, also when it fails.
+        const old = process.umask(0o177);
+        try {
+          server.listen(unix!.bindPath, onListening);
+        } finally {
+          process.umask(old);
+        }
+      }
+    });
+    if (unix) {
+      fs.chmodSync(unix.bindPath, 0o600);
+      if (unix.linkPath) fs.symlinkSync(unix.bindPath, unix.linkPath);
     }
+  } catch (e) {
+    server.close();
+    if (unix) removeUnixSocket(unix);
+    throw e;
   }
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    const onListening = (): void => {
-      server.off('error', reject);
-      resolve();
-    };
-    if (addr.kind === 'tcp') server.listen({ host: addr.host, port: addr.port, exclusive: true }, onListening);
-    else {
-      const old = process.umask(0o177); // the socket is created mode 0600
-      server.listen(addr.path, () => {
-        process.umask(old);
-        onListening();
-      });
-    }
-  });
   if (addr.kind === 'tcp') {
     const a = server.address() as net.AddressInfo;
     opts.log(`Listening on port ${a.port}`);
+  } else if (unix!.linkPath) {
+    opts.log(`Listening on ${addr.path} (a link to ${unix!.bindPath}: ${path.dirname(unix!.linkPath)} is not a private directory)`);
   } else {
-    fs.chmodSync(addr.path, 0o600);
     opts.log(`Listening on ${addr.path}`);
   }
   const cleanup = (): void => {
     server.close();
-    if (addr.kind === 'unix') {
-      try {
-        fs.unlinkSync(addr.path);
-      } catch {
-        /* gone */
-      }
-    }
+    if (unix) removeUnixSocket(unix);
   };
   void opts.stopSignal.then(() => {
     cleanup();
@@ -203,4 +206,107 @@ function peerIsUs(sock: net.Socket): boolean {
   } catch {
     return false;
   }
+}
+
+/**
+ * Where a unix socket for `unix:PATH` is bound. The socket is always mode 0600 inside a
+ * directory that only we can enter (owner = our euid, mode 0700 or stricter):
+ * - PATH's directory is such a directory: the socket is PATH itself;
+ * - otherwise (/tmp, a home directory of mode 0755, …): a fresh private directory is made
+ *   next to PATH (`.utrace-gdb-XXXXXX`, mode 0700), the socket is bound in it, and PATH is a
+ *   symlink to it, so `target remote PATH` works unchanged (gdb and connect(2) follow links).
+ * The socket's mode is a second lock, SO_PEERCRED (peerIsUs) a third.
+ */
+export interface UnixEndpoint {
+  /** Where the socket is bound. */
+  bindPath: string;
+  /** The user's path, a symlink to bindPath (only when a private directory was made). */
+  linkPath?: string;
+  /** The private directory we made (removed on exit). */
+  privateDir?: string;
+}
+
+const PRIVATE_DIR_PREFIX = '.utrace-gdb-';
+
+/** Is dir a directory only our euid can enter or change? */
+function isPrivateDir(dir: string): boolean {
+  try {
+    const st = fs.statSync(dir);
+    return st.isDirectory() && st.uid === process.geteuid!() && (st.mode & 0o077) === 0;
+  } catch {
+    return false;
+  }
+}
+
+/** Is a socket bound at p listening? Read from /proc/net/unix, not by connecting: a probe
+ * connection would be the one client a gdbserver without --multi serves. */
+function listening(p: string): boolean {
+  try {
+    for (const line of fs.readFileSync('/proc/net/unix', 'utf8').split('\n').slice(1)) {
+      // Num RefCount Protocol Flags Type St Inode Path; Flags 00010000 = __SO_ACCEPTCON
+      const f = line.trim().split(/\s+/);
+      if (f.length >= 8 && f.slice(7).join(' ') === p && (parseInt(f[3]!, 16) & 0x10000) !== 0) return true;
+    }
+    return false;
+  } catch {
+    return true; // cannot tell: do not remove it
+  }
+}
+
+/** Remove what a killed server of ours left at p (a socket, or our link and its private
+ * directory); refuse anything else, and a live server. */
+function clearStale(p: string): void {
+  let st: fs.Stats;
+  try {
+    st = fs.lstatSync(p);
+  } catch {
+    return; // nothing there
+  }
+  const inUse = (): Error =>
+    Object.assign(new Error(`${p}: another server is listening there`), { code: 'EADDRINUSE' });
+  if (st.uid === process.geteuid!() && st.isSocket()) {
+    if (listening(p)) throw inUse();
+    fs.unlinkSync(p);
+    return;
+  }
+  if (st.uid === process.geteuid!() && st.isSymbolicLink()) {
+    const target = fs.readlinkSync(p);
+    const dir = path.dirname(target);
+    if (path.basename(dir).startsWith(PRIVATE_DIR_PREFIX) && path.dirname(dir) === path.dirname(path.resolve(p))) {
+      if (listening(target)) throw inUse();
+      fs.unlinkSync(p);
+      if (isPrivateDir(dir)) fs.rmSync(dir, { recursive: true, force: true });
+      return;
+    }
+  }
+  throw Object.assign(new Error(`${p} exists and is not a stale socket of ours; remove it or choose another path`), { code: 'EEXIST' });
+}
+
+/** Decide where unix:PATH is bound (see UnixEndpoint) and clear a stale socket left at PATH. */
+export function prepareUnixSocket(userPath: string): UnixEndpoint {
+  const p = path.resolve(userPath);
+  clearStale(p);
+  const parent = path.dirname(p);
+  if (isPrivateDir(parent)) return { bindPath: p };
+  const dir = fs.mkdtempSync(path.join(parent, PRIVATE_DIR_PREFIX)); // mode 0700, a fresh name
+  fs.chmodSync(dir, 0o700);
+  return { bindPath: path.join(dir, path.basename(p)), linkPath: p, privateDir: dir };
+}
+
+/** Remove the socket, our link (if it still points to it) and our private directory. */
+export function removeUnixSocket(u: UnixEndpoint): void {
+  const quiet = (f: () => void): void => {
+    try {
+      f();
+    } catch {
+      /* gone already */
+    }
+  };
+  if (u.linkPath) {
+    quiet(() => {
+      if (fs.readlinkSync(u.linkPath!) === u.bindPath) fs.unlinkSync(u.linkPath!);
+    });
+  }
+  quiet(() => fs.unlinkSync(u.bindPath));
+  if (u.privateDir) quiet(() => fs.rmdirSync(u.privateDir!));
 }

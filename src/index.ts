@@ -23,5 +23,6 @@ export type { UserEngine, UserEngineModule, UserEngineContext } from './engines/
 export { runEngines, userRunEngine, straceRunEngine, injectRunEngine, gdbRunEngine } from './engines/run.js';
 export type { RunEngine, RunOptions, RunResult, RunContext } from './engines/run.js';
 export { InjectEngine, parseInjectSpecs } from './engines/inject/engine.js';
+export * as ptraceAbi from './core/ptrace.js';
 export { socketPeer } from './core/sockets.js';
 export type { PeerCredentials } from './core/sockets.js';

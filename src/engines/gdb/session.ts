@@ -165,7 +165,11 @@ export class GdbSession {
   private noAslr: boolean;
   private lastProgram: string[] | undefined;
   private readonly ops: EngineOps<ThreadState>;
-  private readonly hostio = hostIo();
+  private readonly hostio = hostIo({
+    defaultPid: () => this.currentThread()?.inf.pid,
+    allowPid: (pid) => this.inferiors.has(pid),
+    log: (m) => this.log(m),
+  });
 
   constructor(opts: GdbSessionOptions) {
     this.opts = opts;
@@ -833,6 +837,7 @@ export class GdbSession {
     const w = this.stopWaiter;
     this.stopWaiter = undefined;
     w?.('');
+    this.hostio.close();
     await this.releaseAll();
   }
 
@@ -1379,7 +1384,7 @@ export class GdbSession {
 
   // ---------------------------------------------------------------- v packets
 
-  private vPacket(p: string): string | Buffer | Promise<string | undefined> {
+  private vPacket(p: string): string | Buffer | Promise<string | Buffer | undefined> {
     if (p === 'vCont?') return VCONT_SUPPORTED_REPLY;
     if (p.startsWith('vCont;')) return this.resume(parseVCont(p));
     if (p.startsWith('vFile:')) return this.hostio(p);

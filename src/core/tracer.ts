@@ -556,6 +556,9 @@ export class Tracer extends EventEmitter {
       return;
     }
     if (!P.WIFSTOPPED(status)) return this._onDeath(task, status);
+    // Only SIGKILL takes a thread out of a stop an engine still holds with a pending
+    // callback: that report is over, its late settle ignored.
+    if (task._waitingPass) this._abandonPass(task);
     if (task._state === 'running') hub.running--;
     task._state = 'stopped';
     task._regs = null;
@@ -1062,6 +1065,14 @@ export class Tracer extends EventEmitter {
     } catch (e) {
       if (!isGone(e)) this.emit('error', e);
     }
+  }
+
+  private _abandonPass(task: Task): void {
+    const p = task._waitingPass as Pass;
+    task._waitingPass = null;
+    p.waiting = null;
+    task._passes--;
+    task._inCallback--;
   }
 
   private _vote(p: Pass, e: Engine, r: number | void, quiesce: boolean, name: string): void {

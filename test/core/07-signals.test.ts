@@ -241,3 +241,36 @@ test('SignalAction.STOP turns a handled signal into a job-control stop', T, asyn
   assert.equal(out.text(), 'usr1=0 usr2=0\n', 'SIGUSR1 became a stop, never reached the handler');
   assert.deepEqual(jctl, ['stopped', 'continued']);
 });
+
+test('SIGKILL while an engine holds a signal report with a pending Promise: the thread dies, DEATH is reported, nothing hangs', T, async () => {
+  const tracer = newTracer();
+  const out = capture();
+  const task = await tracer.spawn([fixture('sig'), 'raise'], { stdio: ['ignore', out.fd, 'inherit'] });
+  let settle: ((v: number) => void) | undefined;
+  const deaths: number[] = [];
+  const e = tracer.attachTask(task, Attach.CREATE, {
+    reportSignal(_a, _e, sig) {
+      if (!sig) return;
+      // Never settled by the engine: only SIGKILL gets the thread out.
+      return new Promise<number>((r) => (settle = r));
+    },
+    // The exit stop (PTRACE_EVENT_EXIT) comes while the old report is still pending.
+    reportExit() {
+      return undefined;
+    },
+    reportDeath(_e, _g, signal) {
+      deaths.push(signal);
+    },
+  });
+  e.setEvents(Event.SIGNAL_ALL | Event.EXIT | Event.DEATH);
+  task.start();
+  await waitFor(() => settle, 5000, 'signal report held');
+  assert.equal(procState(task.tid), 't');
+  process.kill(task.tid, 'SIGKILL');
+  const st = await exitOf(task);
+  assert.equal(st.signal, 9);
+  assert.deepEqual(deaths, [9]);
+  settle!(Resume.RESUME); // a late settle is ignored
+  await delay(20);
+  assert.equal(out.text(), '');
+});

@@ -49,6 +49,9 @@ interface Stop {
   release(action: number): void;
 }
 
+/** UTRACE_PTRACE_DEBUG=1: log the stops and deaths reported to clients (stderr). */
+const DEBUG = !!process.env['UTRACE_PTRACE_DEBUG'];
+const log = (s: string): void => void process.stderr.write(`[ptrace] ${s}\n`);
 const SIGINFO_SIZE = 128;
 const SYSCALL_INFO_SIZE = 88;
 /** sizeof(struct user) on x86_64 and the offset of u_debugreg within it (<sys/user.h>). */
@@ -590,6 +593,7 @@ export class PtraceClient {
 
   /** @internal a stop or death is ready for wait */
   _post(t: Tracee): void {
+    if (DEBUG) log(`client ${this.pid}: ${t.tid} ${t.death !== null ? `died 0x${t.death.toString(16)}` : `${t.stop?.kind} stop 0x${t.stop?.status.toString(16)}`}`);
     if (!this._ready.includes(t)) this._ready.push(t);
     this.onEvent?.();
   }
@@ -875,6 +879,12 @@ export class PtracePersonality {
 
   private _onExit(t: Tracee, status: number): number | void | Promise<number> {
     t.exitStatus = status;
+    if (t.stop) {
+      // Killed in a stop we held: that stop is over.
+      t.stop.release(Resume.RESUME);
+      t.stop = null;
+      t.client?._unready(t);
+    }
     if (!t.client || !(t.options & P.PTRACE_O_TRACEEXIT)) return;
     const code = P.SIGTRAP | (P.PTRACE_EVENT_EXIT << 8);
     return this._held(t, 'event', (code << 8) | 0x7f, trapInfo(code, t.tid, uidOf(t.tid)), { eventMsg: BigInt(status) });
@@ -882,6 +892,8 @@ export class PtracePersonality {
 
   private _onDeath(t: Tracee, signal: number): void {
     const c = t.client;
+    // Killed in a stop we held (SIGKILL): settle the callback the core has given up on.
+    t.stop?.release(Resume.RESUME);
     t.stop = null;
     t.pendingHold = null;
     if (!c) return;

@@ -25,6 +25,9 @@ const NR_PAUSE = SYSCALL_NR['pause']!;
 const ERESTARTSYS = 512n;
 const RUSAGE_SIZE = 144;
 const EVENTS = Event.SYSCALL | Event.CLONE | Event.QUIESCE | Event.DEATH;
+/** UTRACE_PTRACE_DEBUG=1: log every request a tool makes and its answer (stderr). */
+const DEBUG = !!process.env['UTRACE_PTRACE_DEBUG'];
+const log = (s: string): void => void process.stderr.write(`[ptrace-tool] ${s}\n`);
 
 /** The call is waiting in pause(2) for an event. */
 interface Blocked {
@@ -37,6 +40,8 @@ interface Blocked {
 
 interface ToolThread {
   tool: PtraceTool;
+  /** The process that forked this one (its real parent), 0 for the tool itself. */
+  parent: number;
   /** Result to force at the exit stop of a skipped call. */
   forced: bigint | null;
   blocked: Blocked | null;
@@ -84,7 +89,7 @@ export class PtraceTool {
       name: 'ptrace-tool',
       syscalls: [NR_PTRACE, NR_WAIT4, NR_WAITID],
       reportQuiesce: () => undefined,
-      reportClone: (_a, e, _flags, child) => void this.attach(child),
+      reportClone: (_a, e, _flags, child) => void this.attach(child, child.tgid === e.task.tgid ? e.data.parent : e.task.tgid),
       reportSyscallEntry: (_a, e, call) => this._entry(e, call),
       reportSyscallExit: (_a, e, call) => this._exit(e, call),
       reportDeath: (e, groupDead) => this._death(e, groupDead),
@@ -104,8 +109,8 @@ export class PtraceTool {
     return task;
   }
 
-  attach(task: Task): Engine<ToolThread> {
-    const e = this.tracer.attachTask<ToolThread>(task, Attach.CREATE, this._ops, { tool: this, forced: null, blocked: null });
+  attach(task: Task, parent = 0): Engine<ToolThread> {
+    const e = this.tracer.attachTask<ToolThread>(task, Attach.CREATE, this._ops, { tool: this, parent, forced: null, blocked: null });
     e.setEvents(EVENTS);
     this._engines.add(e);
     return e;
@@ -170,6 +175,7 @@ export class PtraceTool {
       } catch (err) {
         d.forced = -BigInt(errnoOf(err));
       }
+      if (DEBUG) log(`${task.tid} ptrace(0x${req.toString(16)}, ${pid}, 0x${a[2]!.toString(16)}, 0x${a[3]!.toString(16)}) = ${d.forced}`);
       return Resume.RESUME | 0x10; // SyscallAction.ABORT: the result is forced at exit
     }
     if (call.nr !== NR_WAIT4 && call.nr !== NR_WAITID) return;
@@ -177,7 +183,10 @@ export class PtraceTool {
     if (!sel) return; // P_PIDFD: the kernel answers
     const client = this._client(task.tgid);
     const out = client.wait(sel.pid, sel.options, sel.exits);
-    if (out.kind === 'none') return; // real children only: the real call
+    if (DEBUG) log(`${task.tid} ${call.nr === NR_WAIT4 ? 'wait4' : 'waitid'}(${sel.pid}, 0x${(sel.options >>> 0).toString(16)}) -> ${JSON.stringify(out)}`);
+    if (out.kind === 'none' && ((sel.options & P.WNOHANG) || !this._liveChild(task.tgid, sel.pid, sel.options))) {
+      return; // real children only (or none): the real call
+    }
     if (out.kind === 'event') {
       if (out.realChild) {
         // Our tracee is also the tool's own child: let the kernel reap it (same status).
@@ -202,6 +211,19 @@ export class PtraceTool {
     call.setNr(NR_PAUSE);
   }
 
+  /** A live child of `client` we trace (it may still call PTRACE_TRACEME: a real wait4
+   * would sleep past its ptrace stops), matching the wait's pid and clone selection. */
+  private _liveChild(client: number, pid: number, options: number): boolean {
+    for (const e of this._engines) {
+      const t = e.task;
+      if (e.detached || e.data.parent !== client || t.tid !== t.tgid || t.state === 'dead') continue;
+      if (pid > 0 && t.tid !== pid) continue;
+      if (!(options & P.__WALL) && options & P.__WCLONE) continue;
+      return true;
+    }
+    return false;
+  }
+
   private _exit(e: Engine<ToolThread>, call: SyscallReport): void {
     const d = e.data;
     if (d.forced !== null) {
@@ -214,6 +236,7 @@ export class PtraceTool {
     d.blocked = null;
     const task = e.task;
     const out: WaitOutcome = this._client(task.tgid).wait(b.pid, b.options, b.exits);
+    if (DEBUG) log(`${task.tid} woken: ${call.ret} -> ${JSON.stringify(out)}`);
     if (out.kind === 'event' && !out.realChild) {
       call.setReturn(this._deliver(task, b.nr, b.args, out));
       return;
@@ -275,6 +298,8 @@ export class PtraceTool {
   private _death(e: Engine<ToolThread>, groupDead: boolean): void {
     this._engines.delete(e);
     if (!groupDead || e.task.tid !== e.task.tgid) return;
+    // A parent sleeping in an emulated wait must now reap this child for real.
+    if (e.data.parent) this._wake(this._client(e.data.parent));
     for (const c of this.personality.clients()) if (c.pid === e.task.tgid) c.close();
   }
 }

@@ -13,7 +13,7 @@
  * });
  * ```
  */
-import { Tracer, type Engine, type ExitStatus, type SpawnOptions, type Task } from '../index.js';
+import { Event, Tracer, type Engine, type ExitStatus, type SpawnOptions, type Task } from '../index.js';
 import { UserEngineRunner, type UserEngine } from './user.js';
 import type { StraceEngine } from './strace/engine.js';
 import type { InjectEngine } from './inject/engine.js';
@@ -28,6 +28,8 @@ export interface RunContext {
   readonly spawned: boolean;
   /** The command line when spawned. */
   readonly argv?: readonly string[];
+  /** The engines attached before this one (their syscall-entry reports run after its own). */
+  readonly before: readonly RunEngine[];
 }
 
 /** One engine (over every thread of the process) as runEngines drives it. */
@@ -43,6 +45,8 @@ export interface RunEngine {
   finish?(status: ExitStatus | undefined): void | Promise<void>;
   /** Whether a core engine (one thread's attachment) belongs to this engine. */
   owns?(engine: Engine): boolean;
+  /** The engine may skip syscalls (SyscallAction.ABORT) and force their results. */
+  readonly abortsCalls?: boolean;
 }
 
 export interface RunOptions {
@@ -93,7 +97,7 @@ export async function runEngines(opts: RunOptions): Promise<RunResult> {
   };
   tracer.on('engine-error', onError);
   let tasks: Task[];
-  const ctx: RunContext = { tracer, spawned: opts.argv !== undefined, argv: opts.argv };
+  const ctx = { tracer, spawned: opts.argv !== undefined, argv: opts.argv };
   try {
     tasks = opts.argv ? [await tracer.spawn(opts.argv, opts.spawn)] : await tracer.attachProcess(opts.pid!);
   } catch (e) {
@@ -103,7 +107,7 @@ export async function runEngines(opts: RunOptions): Promise<RunResult> {
   }
   const proc = tasks[0]!.process;
   try {
-    for (const e of engines) await e.attach(tasks, ctx);
+    for (let i = 0; i < engines.length; i++) await engines[i]!.attach(tasks, { ...ctx, before: engines.slice(0, i) });
   } catch (err) {
     // Leave nothing half-attached: a spawned program is killed, a seized one let go.
     for (const e of engines) await Promise.resolve(e.detach()).catch(() => undefined);
@@ -156,6 +160,8 @@ export function userRunEngine(def: UserEngine, label = def.name): RunEngine {
   const ops = new Set<unknown>();
   return {
     name: label,
+    // Only a syscall-entry report can skip a call.
+    abortsCalls: (def.events & Event.SYSCALL_ENTRY) !== 0,
     attach(tasks, ctx) {
       runner = new UserEngineRunner(ctx.tracer, def);
       for (const t of tasks) {
@@ -178,7 +184,9 @@ export function straceRunEngine(strace: StraceEngine, finish?: () => void): RunE
   const ops = new Set<unknown>();
   return {
     name: 'strace',
-    attach(tasks) {
+    attach(tasks, ctx) {
+      // Calls skipped by an engine attached before ours are marked (INJECTED) at exit.
+      if (ctx.before.some((e) => e.abortsCalls)) strace.detectEarlierAborts = true;
       for (const t of tasks) ops.add(strace.attach(t).ops);
     },
     detach() {
@@ -195,6 +203,7 @@ export function injectRunEngine(inject: InjectEngine): RunEngine {
   const ops = new Set<unknown>();
   return {
     name: 'inject',
+    abortsCalls: true,
     attach(tasks) {
       for (const t of tasks) ops.add(inject.attach(t).ops);
     },

@@ -39,6 +39,50 @@ test('--inject error= alone; inject before strace still changes what strace sees
   assert.match(fs.readFileSync(out, 'utf8'), /getppid\(\) += -1 EPERM/);
 });
 
+test('(INJECTED) in the trace whatever the order of --inject and --strace; the program sees the forced result', () => {
+  const cases: { inject: string; stdout: RegExp; line: RegExp }[] = [
+    { inject: 'getppid:retval=42', stdout: /^getppid=42$/m, line: /^getppid\(\) += 42 \(INJECTED\)$/m },
+    { inject: 'getppid:error=EPERM', stdout: /^getppid=-1$/m, line: /^getppid\(\) += -1 EPERM \(Operation not permitted\) \(INJECTED\)$/m },
+  ];
+  for (const c of cases) {
+    for (const injectFirst of [true, false]) {
+      const out = path.join(tmp, `order-${injectFirst ? 'is' : 'si'}-${c.inject.replace(/\W/g, '_')}`);
+      const strace = `--strace=-o ${out} -e trace=getppid`;
+      const args = injectFirst ? ['--inject', c.inject, strace] : [strace, '--inject', c.inject];
+      const r = run([...args, '--', fixture, 'getppid']);
+      const what = `${args.join(' ')}: ${r.stderr}`;
+      assert.equal(r.status, 0, what);
+      assert.match(r.stdout, c.stdout, what);
+      const trace = fs.readFileSync(out, 'utf8');
+      assert.match(trace, c.line, `${what}\n${trace}`);
+      assert.equal(trace.match(/getppid\(/g)?.length, 1, trace);
+      assert.match(trace, /\+\+\+ exited with 0 \+\+\+\n$/);
+    }
+  }
+  // --json carries the mark too, and only on the injected call.
+  const json = path.join(tmp, 'order-json');
+  const r = run(['--inject', 'getppid:retval=5', `--strace=--json -o ${json}`, '--', fixture, 'getppid']);
+  assert.equal(r.status, 0, r.stderr);
+  const events = fs.readFileSync(json, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { syscall?: string; injected?: boolean; return?: unknown });
+  const getppid = events.filter((e) => e.syscall === 'getppid');
+  assert.equal(getppid.length, 1);
+  assert.equal(getppid[0]!.injected, true, JSON.stringify(getppid[0]));
+  assert.equal(events.filter((e) => e.injected).length, 1);
+});
+
+test('a user engine attached before --strace that aborts calls: its result is marked (INJECTED) too', () => {
+  const out = path.join(tmp, 'order-user');
+  const r = run(['--engine', `${path.join(examples, 'net-sandbox.js')}=127.0.0.1:1`, `--strace=-o ${out} -e trace=connect,getppid`,
+    '--', fixture, 'connect', '1', '2']);
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, /^connect 1: ECONNREFUSED$/m);
+  assert.match(r.stdout, /^connect 2: EACCES$/m);
+  const trace = fs.readFileSync(out, 'utf8');
+  // The allowed call ran (not injected); the denied one did not.
+  assert.match(trace, /^connect\(3, \{sa_family=AF_INET, sin_port=htons\(1\), .*\) += -1 ECONNREFUSED \(Connection refused\)$/m, trace);
+  assert.match(trace, /^connect\(3, \{sa_family=AF_INET, sin_port=htons\(2\), .*\) += -1 EACCES \(Permission denied\) \(INJECTED\)$/m, trace);
+});
+
 test('example: file-access auditor lists read, written, created and deleted files of a command tree', () => {
   const dir = fs.mkdtempSync(path.join(tmp, 'fa-'));
   fs.writeFileSync(path.join(dir, 'in'), 'hello\n');

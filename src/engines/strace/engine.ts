@@ -56,6 +56,15 @@ export class StraceEngine {
   private readonly _events: number;
   private readonly _trace: boolean;
   private readonly _engines = new Set<Engine<ITaskState>>();
+  /**
+   * Engines attached before this one get their syscall-entry reports after ours (entry runs in
+   * reverse attach order), so an ABORT they vote is not in the action we see at entry. Set this
+   * when such an engine may skip calls and force their results (fault injection, a sandbox):
+   * at exit a call skipped by anyone has its syscall number at -1 (x86_64 orig_rax) and is
+   * marked (INJECTED), as calls aborted by engines attached after us already are. Costs one
+   * register read per traced exit, so it is off unless engines are composed that way.
+   */
+  detectEarlierAborts = false;
 
   constructor(private readonly _tracer: Tracer, opts: IStraceOptions) {
     this._o = opts;
@@ -164,6 +173,9 @@ export class StraceEngine {
     const d = st.call;
     if (!d) return undefined;
     st.call = undefined;
+    if (this.detectEarlierAborts && !d.injected && d.nr !== -1 && e.task.regs().getSigned('orig_rax') === -1n) {
+      d.injected = true;
+    }
     const ns = nowNs();
     const ret = call.ret ?? 0n;
     d.exit(ret, this._mem(e.task));

@@ -24,5 +24,7 @@ export { runEngines, userRunEngine, straceRunEngine, injectRunEngine, gdbRunEngi
 export type { RunEngine, RunOptions, RunResult, RunContext } from './engines/run.js';
 export { InjectEngine, parseInjectSpecs } from './engines/inject/engine.js';
 export * as ptraceAbi from './core/ptrace.js';
+export { PtracePersonality, PtraceClient, PtraceTool, toolRunEngine } from './engines/ptrace/index.js';
+export type { ClientMemory, WaitOutcome, ToolRunEngine, ToolRunOptions } from './engines/ptrace/index.js';
 export { socketPeer } from './core/sockets.js';
 export type { PeerCredentials } from './core/sockets.js';

@@ -18,10 +18,12 @@ import {
   gdbRunEngine, injectRunEngine, runEngines, straceRunEngine, userRunEngine, type RunEngine,
 } from '../engines/run.js';
 import { buildStraceOutput, prepareStrace } from './strace.js';
+import { toolRunEngine } from '../engines/ptrace/run.js';
 import { exitLikeChild, installSignalHandlers, UsageError } from './common.js';
 
 export const RUN_USAGE = `usage: utrace run [--strace[="STRACE OPTIONS"]] [--gdb ADDR] [--inject SPEC]...
-                 [--engine MODULE[=ARG,...]]... (-- CMD [ARG...] | -p PID)
+                 [--engine MODULE[=ARG,...]]... [--tool 'CMD ... {pid} ...']
+                 (-- CMD [ARG...] | -p PID)
 
 Run several engines on one process at once, attached in the order given.
   --strace[=OPTS]    the strace engine with 'utrace strace' options as one word (e.g. "-f -o FILE")
@@ -29,6 +31,9 @@ Run several engines on one process at once, attached in the order given.
   --inject SPEC      fault injection, strace syntax: SET:error=E|retval=N[:signal=S][:when=W]
   --engine MODULE    an ES module whose default export is an engine (see defineEngine);
                      MODULE=A,B passes ['A', 'B'] as ctx.args
+  --tool 'CMD'       an unmodified ptrace tool (e.g. 'strace -f -p {pid}', 'gdb -p {pid}')
+                     whose ptrace and wait calls are served by the ptrace personality
+                     ({pid} is the target's pid)
   -p PID             seize a running process instead of starting CMD
 `;
 
@@ -36,7 +41,8 @@ type Spec =
   | { kind: 'strace'; words: string[] }
   | { kind: 'gdb'; addr: ListenAddress }
   | { kind: 'inject'; specs: string[] }
-  | { kind: 'engine'; module: string; args: string[] };
+  | { kind: 'engine'; module: string; args: string[] }
+  | { kind: 'tool'; command: string[] };
 
 interface IParsed {
   specs: Spec[];
@@ -140,6 +146,14 @@ export function parseRunArgs(argv: string[]): IParsed {
         specs.push({ kind: 'engine', module, args });
         break;
       }
+      case '--tool': {
+        [v, i] = value(i, '--tool', inline);
+        const command = splitWords(v);
+        if (!command.length) throw new UsageError('--tool: missing command');
+        if (specs.some((s) => s.kind === 'tool')) throw new UsageError('--tool given twice (a thread has one ptrace tracer)');
+        specs.push({ kind: 'tool', command });
+        break;
+      }
       case '-p': {
         [v, i] = value(i, '-p', undefined);
         if (!/^\d+$/.test(v) || Number(v) <= 0) throw new UsageError(`-p: invalid process id '${v}'`);
@@ -156,7 +170,7 @@ export function parseRunArgs(argv: string[]): IParsed {
   if (!help) {
     if (pid !== undefined && command.length) throw new UsageError('-p and a command are mutually exclusive');
     if (pid === undefined && !command.length) throw new UsageError('must have -- CMD [ARGS] or -p PID');
-    if (!specs.length) throw new UsageError('no engine given (--strace, --gdb, --inject or --engine)');
+    if (!specs.length) throw new UsageError('no engine given (--strace, --gdb, --inject, --engine or --tool)');
   }
   return { specs, command, pid, help };
 }
@@ -211,6 +225,16 @@ export async function runMain(argv: string[]): Promise<number> {
           engines.push(gdbRunEngine(session, spec.addr, log));
           break;
         }
+        case 'tool':
+          engines.push(toolRunEngine(spec.command, {
+            stdio: hasStdioGdb ? ['ignore', 2, 2] : undefined,
+            onExit: (st) => {
+              if (st instanceof Error) log(`utrace run: --tool ${spec.command[0]}: ${st.message}`);
+              else if (st.signal) log(`utrace run: --tool ${spec.command[0]} killed by signal ${st.signal}`);
+              else if (st.code) log(`utrace run: --tool ${spec.command[0]} exited with ${st.code}`);
+            },
+          }));
+          break;
         case 'engine': {
           const mod = await loadEngineModule(spec.module);
           let def: UserEngine;

@@ -659,6 +659,7 @@ function sigMask(tid: number): bigint {
  */
 export class PtracePersonality {
   private readonly _clients = new Map<number, PtraceClient>();
+  private readonly _tracees = new Set<Tracee>();
   private readonly _ops: EngineOps<Tracee>;
 
   constructor(readonly tracer: Tracer) {
@@ -685,6 +686,7 @@ export class PtracePersonality {
     const e = this.tracer.attachTask<Tracee>(task, Attach.CREATE, this._ops, undefined as unknown as Tracee);
     e.data = new Tracee(this, e);
     e.setEvents(DORMANT);
+    this._tracees.add(e.data);
     return e.data;
   }
 
@@ -726,10 +728,12 @@ export class PtracePersonality {
     return c;
   }
 
-  /** Detach every client and engine (the tracees go on untraced by us). */
+  /** Detach every client (as if each tracer exited) and every engine of ours. */
   close(): void {
-    for (const c of this._clients.values()) c.close();
+    for (const c of [...this._clients.values()]) c.close();
     this._clients.clear();
+    for (const t of this._tracees) if (!t.engine.detached) t.engine.detach();
+    this._tracees.clear();
   }
 
   private _find(task: Task): Tracee | undefined {
@@ -902,7 +906,7 @@ export class PtracePersonality {
   }
 
   private _onReap(t: Tracee): void {
-    // A client that has not waited yet keeps the death (as a zombie keeps its status).
-    if (!t.client) return;
+    // A client that has not waited yet keeps its Tracee (as a zombie keeps its status).
+    this._tracees.delete(t);
   }
 }

@@ -271,6 +271,8 @@ export async function runMain(argv: string[]): Promise<number> {
       signal: ac.signal,
       ...(parsed.pid !== undefined ? { pid: parsed.pid } : { argv: parsed.command }),
       spawn: hasStdioGdb ? { stdio: ['ignore', 2, 2] } : undefined,
+      // Ctrl-C: a seized process is detached and goes on; a launched one is killed, as strace does.
+      abortSpawned: 'kill',
       onEngineError: (engine, callback, error, tid) => {
         log(`utrace run: engine ${engine.name}: ${callback} threw on thread ${tid}: ${error instanceof Error ? error.message : String(error)}; engine detached, the others go on`);
       },
@@ -287,7 +289,7 @@ export async function runMain(argv: string[]): Promise<number> {
   for (const c of cleanups) c();
   await tracer.close();
   void gdbSession;
-  if (result.interrupted || !result.status) return 0;
+  if (!result.status) return 0; // detached on a signal: the process goes on
   return exitLikeChild(result.status);
 }
 

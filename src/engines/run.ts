@@ -59,8 +59,14 @@ export interface RunOptions {
   /** Use this tracer (the one the engines were built on); default: a new one, closed at the end. */
   tracer?: Tracer;
   spawn?: SpawnOptions;
-  /** Abort: detach every engine and end the run (the process goes on untraced). */
+  /** Abort: detach every engine and end the run (the process goes on untraced)… */
   signal?: AbortSignal;
+  /**
+   * …unless this is 'kill' and runEngines spawned the program: then the program is killed
+   * (SIGKILL), as strace and gdbserver do on Ctrl-C, the engines see its death, and the run
+   * ends with that status. A seized process (pid) is always detached. Default 'detach'.
+   */
+  abortSpawned?: 'detach' | 'kill';
   /** A callback threw: the engine is detached from every thread, the others go on. Default: stderr. */
   onEngineError?(engine: RunEngine, callback: string, error: unknown, tid: number): void;
   /** Called once every engine is attached and the program was let go. */
@@ -70,6 +76,7 @@ export interface RunOptions {
 export interface RunResult {
   /** How the process ended; undefined when the run was aborted first. */
   status: ExitStatus | undefined;
+  /** `signal` aborted the run: the process was detached (status undefined) or killed. */
   interrupted: boolean;
   pid: number;
 }
@@ -140,7 +147,8 @@ export async function runEngines(opts: RunOptions): Promise<RunResult> {
   await Promise.race([proc.exit.then((s) => void (status = s)), aborted]);
   opts.signal?.removeEventListener('abort', onAbort);
   if (interrupted && !status) {
-    for (const e of engines) await Promise.resolve(e.detach()).catch(() => undefined);
+    if (opts.argv && opts.abortSpawned === 'kill') status = await killSpawned(proc, engines);
+    else for (const e of engines) await Promise.resolve(e.detach()).catch(() => undefined);
   }
   for (const e of engines) {
     try {
@@ -151,7 +159,24 @@ export async function runEngines(opts: RunOptions): Promise<RunResult> {
   }
   tracer.off('engine-error', onError);
   if (ownTracer) await tracer.close();
-  return { status, interrupted: interrupted && !status, pid: proc.pid };
+  return { status, interrupted, pid: proc.pid };
+}
+
+/** SIGKILL a program we spawned and wait for its death (seen by every engine). */
+async function killSpawned(proc: Task['process'], engines: RunEngine[]): Promise<ExitStatus> {
+  try {
+    process.kill(proc.pid, 'SIGKILL');
+  } catch {
+    /* already gone */
+  }
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<undefined>((r) => (timer = setTimeout(r, 5000, undefined)));
+  const st = await Promise.race([proc.exit, late]);
+  clearTimeout(timer);
+  if (st) return st;
+  // An engine still holds a thread at its exit report: let everything go, the kill completes.
+  for (const e of engines) await Promise.resolve(e.detach()).catch(() => undefined);
+  return proc.exit;
 }
 
 /** A UserEngine description as a RunEngine. */

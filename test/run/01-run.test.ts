@@ -70,6 +70,17 @@ test('(INJECTED) in the trace whatever the order of --inject and --strace; the p
   assert.equal(events.filter((e) => e.injected).length, 1);
 });
 
+test('with --inject before --strace, calls nobody skipped are not marked (rt_sigreturn sets orig_rax to -1 itself)', () => {
+  const out = path.join(tmp, 'order-sigreturn');
+  const r = run(['--inject', 'getppid:retval=1', `--strace=-o ${out}`, '--', path.join(root, 'test/fixtures/bin/sig'), 'raise']);
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, /^usr1=1 usr2=0$/m);
+  const trace = fs.readFileSync(out, 'utf8');
+  assert.match(trace, /^--- SIGUSR1 \{si_signo=SIGUSR1, /m, trace);
+  assert.match(trace, /^rt_sigreturn\(\{mask=\[\]\}\) += 0$/m, trace);
+  assert.doesNotMatch(trace, /INJECTED/, trace);
+});
+
 test('a user engine attached before --strace that aborts calls: its result is marked (INJECTED) too', () => {
   const out = path.join(tmp, 'order-user');
   const r = run(['--engine', `${path.join(examples, 'net-sandbox.js')}=127.0.0.1:1`, `--strace=-o ${out} -e trace=connect,getppid`,

@@ -173,7 +173,8 @@ export class StraceEngine {
     const d = st.call;
     if (!d) return undefined;
     st.call = undefined;
-    if (this.detectEarlierAborts && !d.injected && d.nr !== -1 && e.task.regs().getSigned('orig_rax') === -1n) {
+    // rt_sigreturn restores orig_rax = -1 itself (restore_sigcontext): not a skipped call.
+    if (this.detectEarlierAborts && !d.injected && d.nr !== 15 && d.nr !== -1 && e.task.regs().getSigned('orig_rax') === -1n) {
       d.injected = true;
     }
     const ns = nowNs();

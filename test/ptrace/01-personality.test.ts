@@ -74,6 +74,44 @@ test('every request and wait status: the personality gives the kernel\'s transcr
   assert.equal(grouped(e.out), grouped(n.out));
 });
 
+test('ATTACH and its SIGSTOP, SYSEMU with a call emulated by the client, SINGLEBLOCK, GETSIGMASK, ARCH_PRCTL, debug registers, DETACH: as the kernel', T, async () => {
+  const n = await native('attach');
+  const e = await emulated('attach');
+  assert.match(n.out, /target: target stopped status=0x137f sig=19/);
+  assert.match(n.out, /target:   target siginfo signo=5 code=1$/m); // a step through a syscall: TRAP_BRKPT
+  assert.match(n.out, /dr0=0x1000/);
+  assert.equal(grouped(e.out), grouped(n.out));
+  assert.equal(n.target.code, 3);
+  assert.equal(e.target.code, 3, 'the read the client emulated returned its byte');
+});
+
+test('job control under SEIZE: SIGSTOP stop, group-stop, LISTEN, the SIGCONT trap and signal stop, SETSIGINFO, DETACH with a signal: as the kernel', T, async () => {
+  const n = await native('jobctl');
+  const e = await emulated('jobctl');
+  assert.match(n.out, /status=0x80137f sig=19 event=128/); // group-stop of a seized tracee
+  assert.match(n.out, /status=0x80057f sig=5 event=128/); // the SIGCONT notification
+  assert.match(n.out, /siginfo after set: signo=18 errno=42/);
+  assert.equal(grouped(e.out), grouped(n.out));
+  assert.equal(e.target.code, 3);
+});
+
+test('TRACEME from the tool\'s own child, the exec SIGTRAP, a thread auto-attached by TRACECLONE, TRACEEXIT, the exit and its reap: as the kernel', T, async () => {
+  const argv = [fixture('ptrace_client'), '0', 'traceme', fixture('ptrace_loop')];
+  const nc = spawn(argv[0]!, argv.slice(1), { stdio: ['ignore', 'pipe', 'inherit'] });
+  let nout = '';
+  nc.stdout.on('data', (d) => (nout += d));
+  const ncode = await new Promise((r) => nc.on('close', r));
+  assert.equal(ncode, 0);
+  const tracer = newTracer();
+  const out = capture();
+  const tool = await new PtraceTool(tracer, new PtracePersonality(tracer)).spawn(argv, { stdio: ['ignore', out.fd, 'inherit'] });
+  assert.equal((await withTimeout(tool.process.exit, 15000, 'tool exit')).code, 0);
+  const strip = (t: string): string => grouped(t.split('\n').filter((l) => !/^work \d+$/.test(l)).join('\n'));
+  assert.match(nout, /status=0x3057f sig=5 event=3/); // clone event
+  assert.match(nout, /target: target exited 4/);
+  assert.equal(strip(out.text()), strip(nout));
+});
+
 test('a client that exits while its tracee is stopped: the tracee goes on (or dies with PTRACE_O_EXITKILL), as with the kernel', T, async () => {
   for (const mode of ['abandon', 'exitkill']) {
     const n = await native(mode);

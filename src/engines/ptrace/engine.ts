@@ -45,6 +45,8 @@ interface Stop {
   eventMsg: bigint;
   signal?: SignalReport;
   call?: SyscallReport;
+  /** A syscall-entry stop reached under PTRACE_SYSEMU: the call is skipped however resumed. */
+  sysemu?: boolean;
   /** Let the thread go with this engine action (resume action | event bits). */
   release(action: number): void;
 }
@@ -74,9 +76,9 @@ function err(code: string, tid: number, msg?: string): UtraceError {
   return new UtraceError(code, 'ptrace', tid, msg);
 }
 
-function trapInfo(code: number, pid: number, uid = 0): Buffer {
+function trapInfo(code: number, pid: number, uid = 0, signo = P.SIGTRAP): Buffer {
   const b = Buffer.alloc(SIGINFO_SIZE);
-  b.writeInt32LE(P.SIGTRAP, 0);
+  b.writeInt32LE(signo, 0);
   b.writeInt32LE(code, 8);
   b.writeInt32LE(pid, 16);
   b.writeUInt32LE(uid, 20);
@@ -117,10 +119,12 @@ export class Tracee {
   mode: 'cont' | 'syscall' | 'sysemu' = 'cont';
   /** A report pass owed to this client (a step's completion). */
   stepping = false;
+  /** The step was started from a syscall-entry stop (x86 then reports it as TRAP_BRKPT). */
+  stepFromEntry = false;
   /** PTRACE_INTERRUPT while stopped: trap again right after the next resume. */
   interruptAfterResume = false;
   /** The client's hold that is being set up (a STOP that has not taken effect yet). */
-  pendingHold: 'attach' | 'interrupt' | null = null;
+  pendingHold: 'attach' | 'child' | 'interrupt' | null = null;
   listening = false;
   /** Stop signal of the current job-control stop. */
   stopSig = P.SIGSTOP;
@@ -374,7 +378,7 @@ export class PtraceClient {
     if (!Number.isInteger(sig) || sig < 0 || sig > 64) throw err('EIO', t.tid, `invalid signal ${sig}`);
     t.mode = how === 'syscall' ? 'syscall' : how === 'sysemu' || how === 'sysemu-step' ? 'sysemu' : 'cont';
     const step = how === 'step' || how === 'sysemu-step' ? Resume.SINGLESTEP : how === 'block' ? Resume.BLOCKSTEP : null;
-    this._release(t, step ?? Resume.RESUME, sig, t.mode === 'sysemu');
+    this._release(t, step ?? Resume.RESUME, sig);
   }
 
   /** PTRACE_LISTEN: only from a SEIZE'd job-control stop (EIO otherwise, as the kernel). */
@@ -383,13 +387,13 @@ export class PtraceClient {
     if (!t.seized || (stop.kind !== 'group' && stop.kind !== 'interrupt')) throw err('EIO', t.tid, 'not in a group-stop of a seized tracee');
     // The core keeps a job-control stop with PTRACE_LISTEN itself: our hold just goes. (On an
     // INTERRUPT stop outside a group-stop the tracee resumes: see the docs.)
-    this._release(t, Resume.RESUME, 0, false);
+    this._release(t, Resume.RESUME, 0);
   }
 
   detach(t: Tracee, sig: number): void {
     if (!Number.isInteger(sig) || sig < 0 || sig > 64) throw err('EIO', t.tid, `invalid signal ${sig}`);
     t.mode = 'cont';
-    this._release(t, Resume.RESUME, sig, false);
+    this._release(t, Resume.RESUME, sig);
     this._drop(t);
   }
 
@@ -399,7 +403,7 @@ export class PtraceClient {
     } catch {
       /* already dead */
     }
-    if (t.stopped) this._release(t, Resume.RESUME, 0, false);
+    if (t.stopped) this._release(t, Resume.RESUME, 0);
   }
 
   interrupt(t: Tracee): void {
@@ -414,7 +418,7 @@ export class PtraceClient {
 
   /** Release the current stop. `sig` follows the kernel: delivered from a signal stop,
    * sent anew from syscall/step/attach stops, ignored at event and group stops. */
-  private _release(t: Tracee, action: Resume, sig: number, sysemu: boolean): void {
+  private _release(t: Tracee, action: Resume, sig: number): void {
     const stop = t.stop;
     if (!stop) return;
     t.stop = null;
@@ -422,6 +426,7 @@ export class PtraceClient {
     t.listening = false;
     this._unready(t);
     t.stepping = action === Resume.SINGLESTEP || action === Resume.BLOCKSTEP;
+    t.stepFromEntry = stop.kind === 'syscall-entry';
     t._syncEvents();
     let bits = 0;
     let inject = 0;
@@ -431,8 +436,8 @@ export class PtraceClient {
         bits = sig ? SignalAction.DELIVER : SignalAction.IGN;
         break;
       case 'syscall-entry':
-        if (sysemu) bits = SyscallAction.ABORT;
-        t.skipExit = sysemu;
+        if (stop.sysemu) bits = SyscallAction.ABORT;
+        t.skipExit = !!stop.sysemu;
         inject = sig;
         break;
       case 'syscall-exit':
@@ -507,14 +512,17 @@ export class PtraceClient {
     const r = t.task.regs();
     b.writeBigUInt64LE(r.get('rip'), 8);
     b.writeBigUInt64LE(r.get('rsp'), 16);
-    if (stop.kind === 'syscall-entry' && stop.call) {
+    // The kernel tells entry from exit by the stop's si_code: SIGTRAP|0x80 only with
+    // PTRACE_O_TRACESYSGOOD; without it every stop is PTRACE_SYSCALL_INFO_NONE.
+    const sysgood = (stop.status >> 8) === (P.SIGTRAP | 0x80);
+    if (stop.kind === 'syscall-entry' && stop.call && sysgood) {
       b.writeUInt8(P.SYSCALL_INFO_ENTRY, 0);
       b.writeBigUInt64LE(BigInt.asUintN(64, BigInt(Number(BigInt.asIntN(64, r.get('orig_rax'))))), 24);
       const a = stop.call.args;
       for (let i = 0; i < 6; i++) b.writeBigUInt64LE(BigInt.asUintN(64, a[i]!), 32 + i * 8);
       return b.subarray(0, 80);
     }
-    if (stop.kind === 'syscall-exit') {
+    if (stop.kind === 'syscall-exit' && sysgood) {
       b.writeUInt8(P.SYSCALL_INFO_EXIT, 0);
       const rval = r.getSigned('rax');
       b.writeBigInt64LE(rval, 24);
@@ -585,7 +593,7 @@ export class PtraceClient {
       // The kernel's exit_ptrace: a stopped tracee resumes with the signal it stopped for.
       const sig = t.stop?.kind === 'signal' ? t.stop.signal!.signo : 0;
       t.mode = 'cont';
-      this._release(t, Resume.RESUME, sig, false);
+      this._release(t, Resume.RESUME, sig);
       this._drop(t);
     }
     this.personality._clientClosed(this);
@@ -764,7 +772,7 @@ export class PtracePersonality {
 
   /** @internal a stop that is not a report (attach SIGSTOP, INTERRUPT, a new child's first
    * stop): hold with STOP, then make the stop once the thread is held. */
-  _hold(t: Tracee, why: 'attach' | 'interrupt'): void {
+  _hold(t: Tracee, why: 'attach' | 'child' | 'interrupt'): void {
     t.pendingHold = why;
     const e = t.engine;
     let r: 'EINPROGRESS' | undefined;
@@ -780,12 +788,12 @@ export class PtracePersonality {
       const release = (action: number): void => {
         if (!e.detached) e.control((action & 0x0f) as Resume);
       };
-      if (why === 'attach' || !t.seized) {
-        // PTRACE_ATTACH's SIGSTOP (SEND_SIG_PRIV: si_code SI_KERNEL); also the first stop of
-        // a child auto-attached by a non-seizing tracer.
+      if (why === 'attach' || (why === 'child' && !t.seized)) {
+        // PTRACE_ATTACH's SIGSTOP (SEND_SIG_PRIV: si_code SI_KERNEL); the first stop of a
+        // child auto-attached by a non-seizing tracer is a plain queued SIGSTOP (SI_USER).
         const info = Buffer.alloc(SIGINFO_SIZE);
         info.writeInt32LE(P.SIGSTOP, 0);
-        info.writeInt32LE(P.SI_KERNEL, 8);
+        info.writeInt32LE(why === 'attach' ? P.SI_KERNEL : P.SI_USER, 8);
         this._stop(t, 'attach', (P.SIGSTOP << 8) | 0x7f, info, {}, release);
       } else {
         const code = P.SIGTRAP | (P.PTRACE_EVENT_STOP << 8);
@@ -817,7 +825,7 @@ export class PtracePersonality {
     ct.realParent = thread ? 0 : t.task.tgid;
     c.tracees.add(ct);
     ct._syncEvents();
-    this._hold(ct, t.seized ? 'interrupt' : 'attach');
+    this._hold(ct, 'child');
     const code = P.SIGTRAP | (ev << 8);
     return this._held(t, 'event', (code << 8) | 0x7f, trapInfo(code, t.tid, uidOf(t.tid)), { eventMsg: BigInt(child.tid) });
   }
@@ -829,7 +837,7 @@ export class PtracePersonality {
       // Our step completed (the core reports a step as a report pass).
       const info = Buffer.alloc(SIGINFO_SIZE);
       info.writeInt32LE(P.SIGTRAP, 0);
-      info.writeInt32LE(P.TRAP_TRACE, 8);
+      info.writeInt32LE(t.stepFromEntry ? P.TRAP_BRKPT : P.TRAP_TRACE, 8);
       try {
         info.writeBigUInt64LE(t.task.regs().get('rip'), 16);
       } catch {
@@ -845,8 +853,9 @@ export class PtracePersonality {
   private _onJctl(t: Tracee, type: 'stopped' | 'continued'): number | void | Promise<number> {
     if (!t.client) return;
     if (type === 'stopped') {
-      const status = t.seized ? (((P.PTRACE_EVENT_STOP << 8) | t.stopSig) << 8) | 0x7f : (t.stopSig << 8) | 0x7f;
-      return this._held(t, 'group', status, null);
+      if (!t.seized) return this._held(t, 'group', (t.stopSig << 8) | 0x7f, null); // GETSIGINFO: EINVAL
+      const code = (P.PTRACE_EVENT_STOP << 8) | t.stopSig;
+      return this._held(t, 'group', (code << 8) | 0x7f, trapInfo(code, t.tid, uidOf(t.tid), t.stopSig));
     }
     if (!t.seized) return;
     // SIGCONT ends the group-stop of a seized (listening) tracee with a PTRACE_EVENT_STOP trap.
@@ -878,7 +887,9 @@ export class PtracePersonality {
     if (call.entry && action & SyscallAction.RESUMED) return;
     const code = t.options & P.PTRACE_O_TRACESYSGOOD ? P.SIGTRAP | 0x80 : P.SIGTRAP;
     const kind = call.entry ? 'syscall-entry' : 'syscall-exit';
-    return this._held(t, kind, (code << 8) | 0x7f, trapInfo(code, t.tid, uidOf(t.tid)), { call });
+    // GETEVENTMSG at a syscall stop: PTRACE_EVENTMSG_SYSCALL_ENTRY (1) / _EXIT (2).
+    return this._held(t, kind, (code << 8) | 0x7f, trapInfo(code, t.tid, uidOf(t.tid)),
+      { call, eventMsg: call.entry ? 1n : 2n, sysemu: call.entry && t.mode === 'sysemu' });
   }
 
   private _onExit(t: Tracee, status: number): number | void | Promise<number> {

@@ -115,8 +115,11 @@ test('real strace as a tool gives the trace real strace gives natively, while ou
   });
   stdin.close();
   assert.equal(r.code, 3, r.stderr); // the target's own exit status
-  const want = normalize(native);
-  const got = normalize(fs.readFileSync(theirs, 'utf8'));
+  // strace says "attached" before its first stop: the byte we then send may complete the read
+  // before the tracee is interrupted, so the read shows or not, in either run.
+  const noRead = (l: string): boolean => !/^P1 read\(0, /.test(l);
+  const want = normalize(native).filter(noRead);
+  const got = normalize(fs.readFileSync(theirs, 'utf8')).filter(noRead);
   assert.ok(want.length >= 12, native);
   assert.deepEqual(got, want);
   assert.match(want.join('\n'), /P1 wait4\(P2, \[\{WIFEXITED\(s\) && WEXITSTATUS\(s\) == 7\}\], 0, NULL\) = P2/);

@@ -134,8 +134,15 @@ test('real strace as a tool gives the trace real strace gives natively, while ou
 test('real gdb as a tool: break, continue, bt, info registers, threads and detach, while our strace engine traces the target', T, async () => {
   const ours = path.join(tmp, 'gdb-ours.trace');
   const gdb = 'gdb -nx -batch -p {pid} -ex "break work" -ex continue -ex bt -ex "info registers rip" -ex "info threads" -ex detach';
-  const cp = spawn('node', [utrace, 'run', `--strace=-f -o ${ours}`, '--tool', gdb, '--', bin('ptrace_loop'), '40'],
+  // The loop starts once gdb has set its breakpoint (however slow gdb is to start).
+  const gate = path.join(tmp, 'gdb-gate');
+  const cp = spawn('node', [utrace, 'run', `--strace=-f -o ${ours}`, '--tool', gdb, '--', bin('ptrace_loop'), '40', gate],
     { stdio: ['ignore', 'pipe', 'pipe'] });
+  let seen = '';
+  cp.stdout!.on('data', (d) => {
+    seen += d;
+    if (/Breakpoint 1 at/.test(seen) && !fs.existsSync(gate)) fs.writeFileSync(gate, '');
+  });
   const r = await collect(cp);
   assert.equal(r.code, 4, r.stderr);
   const out = r.stdout;

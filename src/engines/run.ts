@@ -47,6 +47,8 @@ export interface RunEngine {
   owns?(engine: Engine): boolean;
   /** The engine may skip syscalls (SyscallAction.ABORT) and force their results. */
   readonly abortsCalls?: boolean;
+  /** Subscribe to the calls it skips, at their entry (engines that can say so). */
+  onInjected?(listener: (task: Task, nr: number) => void): void;
 }
 
 export interface RunOptions {
@@ -210,8 +212,12 @@ export function straceRunEngine(strace: StraceEngine, finish?: () => void): RunE
   return {
     name: 'strace',
     attach(tasks, ctx) {
-      // Calls skipped by an engine attached before ours are marked (INJECTED) at exit.
-      if (ctx.before.some((e) => e.abortsCalls)) strace.detectEarlierAborts = true;
+      // Calls skipped by an engine attached before ours are marked (INJECTED): the engine says
+      // so when it can, else the exit report looks for the skip.
+      for (const e of ctx.before) {
+        if (e.onInjected) e.onInjected((task) => strace.markInjected(task));
+        else if (e.abortsCalls) strace.detectEarlierAborts = true;
+      }
       for (const t of tasks) ops.add(strace.attach(t).ops);
     },
     detach() {
@@ -229,6 +235,7 @@ export function injectRunEngine(inject: InjectEngine): RunEngine {
   return {
     name: 'inject',
     abortsCalls: true,
+    onInjected: (listener) => inject.onInjected(listener),
     attach(tasks) {
       for (const t of tasks) ops.add(inject.attach(t).ops);
     },

@@ -70,9 +70,10 @@ test('(INJECTED) in the trace whatever the order of --inject and --strace; the p
   assert.equal(events.filter((e) => e.injected).length, 1);
 });
 
-test('with --inject before --strace, calls nobody skipped are not marked (rt_sigreturn sets orig_rax to -1 itself)', () => {
+test('with a syscall engine before --strace, calls nobody skipped are not marked (rt_sigreturn sets orig_rax to -1 itself)', () => {
   const out = path.join(tmp, 'order-sigreturn');
-  const r = run(['--inject', 'getppid:retval=1', `--strace=-o ${out}`, '--', path.join(root, 'test/fixtures/bin/sig'), 'raise']);
+  const r = run(['--engine', `${path.join(examples, 'net-sandbox.js')}=127.0.0.1:1`, '--inject', 'getppid:retval=1', `--strace=-o ${out}`,
+    '--', path.join(root, 'test/fixtures/bin/sig'), 'raise']);
   assert.equal(r.status, 0, r.stderr);
   assert.match(r.stdout, /^usr1=1 usr2=0$/m);
   const trace = fs.readFileSync(out, 'utf8');

@@ -33,6 +33,7 @@ export class InjectEngine {
   private readonly _engines = new Set<Engine<ITaskState>>();
   /** Number of injections made so far. */
   injected = 0;
+  private readonly _listeners: ((task: Task, nr: number) => void)[] = [];
 
   constructor(private readonly _tracer: Tracer, filter: StraceFilter, readonly follow = true) {
     this._state = new InjectState(filter);
@@ -59,6 +60,15 @@ export class InjectEngine {
     return e;
   }
 
+  /**
+   * Call `listener` at syscall entry each time a call is skipped and its result forced, while
+   * the thread is still in that call (its exit reports follow). Engines attached before this
+   * one get their entry reports before ours and cannot see our ABORT vote: this tells them.
+   */
+  onInjected(listener: (task: Task, nr: number) => void): void {
+    this._listeners.push(listener);
+  }
+
   detachAll(): void {
     for (const e of this._engines) {
       try {
@@ -81,6 +91,7 @@ export class InjectEngine {
       const r = e.task.regs();
       r.set('rax', resultOf(rule));
       e.task.setRegs(r);
+      for (const l of this._listeners) l(e.task, call.nr);
     }
     if (rule.delayEnter) return delay(rule.delayEnter).then(() => vote);
     return vote;

@@ -59,10 +59,11 @@ export class StraceEngine {
   /**
    * Engines attached before this one get their syscall-entry reports after ours (entry runs in
    * reverse attach order), so an ABORT they vote is not in the action we see at entry. Set this
-   * when such an engine may skip calls and force their results (fault injection, a sandbox):
-   * at exit a call skipped by anyone has its syscall number at -1 (x86_64 orig_rax) and is
-   * marked (INJECTED), as calls aborted by engines attached after us already are. Costs one
-   * register read per traced exit, so it is off unless engines are composed that way.
+   * when such an engine may skip calls and force their results (a user's sandbox): at exit a
+   * call skipped by anyone has its syscall number at -1 (x86_64 orig_rax) and is marked
+   * (INJECTED), as calls aborted by engines attached after us already are. Costs one register
+   * read per traced exit, so it is off unless engines are composed that way; an engine that
+   * says when it injects (InjectEngine.onInjected) should call markInjected instead, for free.
    */
   detectEarlierAborts = false;
 
@@ -110,6 +111,20 @@ export class StraceEngine {
     this._engines.add(e);
     this.formatter.addTask(task.tid);
     return e;
+  }
+
+  /**
+   * Another engine skipped the call `task` is in and forced its result (called from its
+   * syscall-entry report): the call is printed with (INJECTED).
+   */
+  markInjected(task: Task): void {
+    let e: Engine<ITaskState>;
+    try {
+      e = this._tracer.attachTask(task, Attach.MATCH_OPS, this._ops);
+    } catch {
+      return; // not traced by us
+    }
+    if (e.data.call) e.data.call.injected = true;
   }
 
   /** Detach from every thread (the tracees go on untraced). */

@@ -35,6 +35,9 @@ Run several engines on one process at once, attached in the order given.
                      whose ptrace and wait calls are served by the ptrace personality
                      ({pid} is the target's pid)
   -p PID             seize a running process instead of starting CMD
+
+Ctrl-C (SIGINT, SIGTERM, SIGHUP) detaches every engine from a process seized with -p, which
+goes on running; a launched CMD is killed, as strace does.
 `;
 
 type Spec =

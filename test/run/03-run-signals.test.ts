@@ -153,9 +153,9 @@ test('SIGINT to utrace run -- CMD (strace + inject): the launched program is kil
   }
 });
 
-test('SIGINT to utrace run -- CMD blocked in a long sleep: killed promptly, the trace ends with its death', { timeout: 60000 }, async () => {
+for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) test(`${sig} to utrace run -- CMD blocked in a long sleep: killed promptly, the trace ends with its death`, { timeout: 60000 }, async () => {
   // A program blocked in a long sleep (a syscall in progress): the kill still ends it promptly.
-  const out = path.join(tmp, 'sleep-trace');
+  const out = path.join(tmp, `sleep-trace-${sig}`);
   const tracer = spawn('node', [utrace, 'run', `--strace=-o ${out}`, '--', '/bin/sleep', '1000'], { stdio: ['ignore', 'ignore', 'pipe'] });
   const u = collect(tracer);
   const done = exited(tracer);
@@ -163,7 +163,7 @@ test('SIGINT to utrace run -- CMD blocked in a long sleep: killed promptly, the 
     await until(() => /clock_nanosleep\(|nanosleep\(/.test(read(out)), 10000, 'the sleep');
     const child = Number(fs.readFileSync(`/proc/${tracer.pid}/task/${tracer.pid}/children`, 'utf8').trim());
     const t0 = Date.now();
-    tracer.kill('SIGINT');
+    tracer.kill(sig);
     const r = await done;
     assert.ok(Date.now() - t0 < 5000, 'prompt');
     assert.ok(r.signal === 'SIGKILL' || r.code === 137, JSON.stringify(r) + u.err);

@@ -50,7 +50,7 @@ function normalize(trace: string): string[] {
   const pending = new Map<string, string>();
   const byRole = new Map<string, string[]>();
   for (const raw of trace.split('\n')) {
-    const m = /^(\d+) (.*)$/.exec(raw);
+    const m = /^(\d+) +(.*)$/.exec(raw);
     if (!m) continue;
     const [, pid, body0] = m as unknown as [string, string, string];
     if (!roles.has(pid)) roles.set(pid, `P${roles.size + 1}`);
@@ -164,11 +164,13 @@ test('real gdb as a tool: break, continue, bt, info registers, threads and detac
 });
 
 test('--tool bad input: a missing command or one that does not exist is a clear error and the program is not left behind', T, () => {
-  let r = spawnSync('node', [utrace, 'run', '--tool', '', '--', bin('ptrace_loop'), '1'], { encoding: 'utf8', timeout: 20000 });
+  // A gate file that never appears: a ptrace_loop left behind would wait for it forever.
+  const gate = path.join(tmp, 'never-created-gate');
+  let r = spawnSync('node', [utrace, 'run', '--tool', '', '--', bin('ptrace_loop'), '1', gate], { encoding: 'utf8', timeout: 20000 });
   assert.equal(r.status, 1);
   assert.match(r.stderr, /--tool: missing command/);
-  r = spawnSync('node', [utrace, 'run', '--tool', 'no-such-tool-xyz -p {pid}', '--', bin('ptrace_loop'), '1'], { encoding: 'utf8', timeout: 20000 });
+  r = spawnSync('node', [utrace, 'run', '--tool', 'no-such-tool-xyz -p {pid}', '--', bin('ptrace_loop'), '1', gate], { encoding: 'utf8', timeout: 20000 });
   assert.equal(r.status, 1);
   assert.match(r.stderr, /no-such-tool-xyz: command not found/);
-  assert.equal(spawnSync('pgrep', ['-f', 'fixtures/bin/ptrace_loop']).status, 1, 'no ptrace_loop left running');
+  assert.equal(spawnSync('pgrep', ['-f', gate]).status, 1, 'no ptrace_loop left running');
 });

@@ -26,7 +26,7 @@ export const STRACE_USAGE = `usage: utrace strace [-cCfqrtTvy] [-a column] [-e e
   -v            verbose structures                   -X     how to print constants
   --json        one JSON object per event (NDJSON) instead of strace lines
   --timeline F  also write a Chrome trace-event timeline (Perfetto) to F
-  --no-seccomp  do not use a seccomp-bpf prefilter for -e trace= on a launched command
+  --no-seccomp  do not use a seccomp-bpf prefilter for -e trace= on a launched command (used only with -f)
 `;
 
 const OPTIONS = {
@@ -170,7 +170,9 @@ export async function straceMain(argv: string[]): Promise<number> {
   let task: Task;
   try {
     task = await tracer.spawn(command, {
-      syscalls: values['no-seccomp'] ? undefined : engine.prefilter,
+      // Only when following (-f), as strace's --seccomp-bpf: the filter is inherited, and in
+      // a child we do not trace every selected syscall would fail with ENOSYS.
+      syscalls: values['no-seccomp'] || !values.f ? undefined : engine.prefilter,
     });
   } catch (e) {
     if (e instanceof UtraceError) {

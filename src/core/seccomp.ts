@@ -2,16 +2,32 @@
  * Builds the seccomp-bpf prefilter: SECCOMP_RET_TRACE for the selected syscall numbers,
  * SECCOMP_RET_ALLOW for the rest, so unselected calls never stop (seccomp(2), strace's
  * --seccomp-bpf). The native spawn installs it in the child right before execve.
+ *
+ * The filter is inherited by every descendant and cannot be removed, and SECCOMP_RET_TRACE
+ * with no tracer makes the call fail with ENOSYS. So a descendant that escaped tracing would
+ * lose every selected syscall. A guard in front of the list stops every clone3 and any clone
+ * with CLONE_UNTRACED (SECCOMP_RET_TRACE with data SECCOMP_GUARD_DATA), whether selected or
+ * not, so that the core can clear CLONE_UNTRACED and keep the child traced. (Children that are
+ * not followed at all get ENOSYS the same way: the prefilter is for following tracers, as
+ * strace uses --seccomp-bpf only with -f.)
  */
 const BPF_LD_W_ABS = 0x20;
 const BPF_JEQ_K = 0x15;
+const BPF_JSET_K = 0x45;
 const BPF_RET_K = 0x06;
 const AUDIT_ARCH_X86_64 = 0xc000003e;
 const SECCOMP_RET_ALLOW = 0x7fff0000;
 const SECCOMP_RET_TRACE = 0x7ff00000;
-/** seccomp_data: nr at 0, arch at 4. */
+/** seccomp_data: nr at 0, arch at 4, args[0] at 16 (its low 32 bits, little-endian). */
 const OFF_NR = 0;
 const OFF_ARCH = 4;
+const OFF_ARG0_LO = 16;
+const NR_CLONE = 56;
+const NR_CLONE3 = 435;
+/** Clone flag that keeps the kernel from attaching the child to our tracer. */
+export const CLONE_UNTRACED = 0x00800000;
+/** SECCOMP_RET_DATA of the guard's stops (selected calls stop with 0). */
+export const SECCOMP_GUARD_DATA = 1;
 const MAX_JUMP = 255;
 
 export function buildSeccompFilter(selected: Iterable<number>, allNrs: readonly number[]): Uint8Array {
@@ -27,6 +43,13 @@ export function buildSeccompFilter(selected: Iterable<number>, allNrs: readonly 
     [BPF_LD_W_ABS, 0, 0, OFF_ARCH],
     [BPF_JEQ_K, 1, 0, AUDIT_ARCH_X86_64],
     [BPF_RET_K, 0, 0, SECCOMP_RET_ALLOW], // other ABIs are not filtered
+    [BPF_LD_W_ABS, 0, 0, OFF_NR],
+    // The guard: clone3 (flags in memory), or clone with CLONE_UNTRACED in its flags.
+    [BPF_JEQ_K, 3, 0, NR_CLONE3],
+    [BPF_JEQ_K, 0, 3, NR_CLONE],
+    [BPF_LD_W_ABS, 0, 0, OFF_ARG0_LO],
+    [BPF_JSET_K, 0, 1, CLONE_UNTRACED],
+    [BPF_RET_K, 0, 0, SECCOMP_RET_TRACE | SECCOMP_GUARD_DATA],
     [BPF_LD_W_ABS, 0, 0, OFF_NR],
   ];
   list.forEach((nr, i) => prog.push([BPF_JEQ_K, list.length - i, 0, nr]));

@@ -20,7 +20,7 @@ import { Engine } from './engine.js';
 import { isGone, UtraceError } from './errors.js';
 import { Process } from './process.js';
 import * as P from './ptrace.js';
-import { buildSeccompFilter } from './seccomp.js';
+import { CLONE_UNTRACED, SECCOMP_GUARD_DATA, buildSeccompFilter } from './seccomp.js';
 import { Task } from './task.js';
 import type {
   ActionResult, EngineOps, ExecReport, ExitReport, ExitStatus, SignalReport, SyscallReport,
@@ -36,6 +36,8 @@ const CLONE_VFORK = 0x4000n;
 const CLONE_THREAD = 0x10000n;
 const SIGCHLD_FLAG = 17n;
 const NR_CLONE3 = 435;
+/** How often leaders of attached processes are checked for a silent release (ms). */
+const LEADER_CHECK_MS = 1000;
 /** Longest a drain may keep the event loop before yielding (ms). */
 const DRAIN_SLICE_MS = 4;
 
@@ -301,6 +303,8 @@ export class Tracer extends EventEmitter {
   private _serial = 0;
   private _closed = false;
   private readonly _siginfo = Buffer.alloc(128);
+  /** Looks for leaders released without a status (see _checkLeaders) while processes are traced. */
+  private _leaderTimer: NodeJS.Timeout | null = null;
 
   constructor() {
     super();
@@ -724,16 +728,57 @@ export class Tracer extends EventEmitter {
   }
 
   private _onSeccomp(task: Task, silen: number): void {
+    void silen;
     const mode = this._syscallMode(task);
     task._stop = 'seccomp';
-    // In 'all' mode the syscall-entry stop already reported this call.
-    if (mode !== 'seccomp') return this._maybeRestart(task);
-    void silen;
+    // The number and arguments come with the stop's info (engines read them anyway); the
+    // filter's guard stops (a clone that would escape tracing) are told apart by their data.
+    const guard = this._seccompGuard(task);
+    // In 'all' mode the syscall-entry stop already reported this call; a guard stop of a call
+    // nobody selected is no report at all.
+    if (mode !== 'seccomp' || (guard && !task._proc._seccomp?.has(task._sysNr))) return this._maybeRestart(task);
     task._inSyscall = true;
     task._sysKnown = true;
+    this._entryPass(task, true, 0);
+  }
+
+  /**
+   * Load this seccomp stop's number and arguments; for a guard stop (seccomp.ts), clear
+   * CLONE_UNTRACED so the child is traced: untraced, it would keep our filter and get ENOSYS
+   * for every selected syscall. Engines still see the flags the program passed.
+   */
+  private _seccompGuard(task: Task): boolean {
     task._sysNr = -1;
     task._sysArgs = null;
-    this._entryPass(task, true, 0);
+    const v = loadSysinfo(task);
+    if (!v || v.getUint8(0) !== P.SYSCALL_INFO_SECCOMP) return false;
+    const nr = Number(v.getBigUint64(24, true));
+    const args: bigint[] = [];
+    for (let i = 0; i < 6; i++) args.push(v.getBigUint64(32 + 8 * i, true));
+    task._sysNr = nr;
+    task._sysArgs = args;
+    if (v.getUint32(80, true) !== SECCOMP_GUARD_DATA) return false;
+    const untraced = BigInt(CLONE_UNTRACED);
+    task._inCallback++;
+    try {
+      if (nr === NR_CLONE3) {
+        const b = task._proc._read(task.tid, args[0]!, 8);
+        if (b.length === 8 && b.readBigUInt64LE(0) & untraced) {
+          const w = Buffer.alloc(8);
+          w.writeBigUInt64LE(b.readBigUInt64LE(0) & ~untraced);
+          task._proc._write(task.tid, args[0]!, w);
+        }
+      } else if (args[0]! & untraced) {
+        const r = task.regs();
+        r.set('rdi', args[0]! & ~untraced);
+        task.setRegs(r);
+      }
+    } catch (e) {
+      if (!isGone(e)) throw e;
+    } finally {
+      task._inCallback--;
+    }
+    return true;
   }
 
   private _entryPass(task: Task, seccomp: boolean, flags: number): void {
@@ -1337,7 +1382,39 @@ export class Tracer extends EventEmitter {
   private _newProcess(pid: number): Process {
     const p = new Process(pid);
     this._procs.set(pid, p);
+    if (!this._leaderTimer) {
+      this._leaderTimer = setInterval(() => this._checkLeaders(), LEADER_CHECK_MS);
+      this._leaderTimer.unref();
+    }
     return p;
+  }
+
+  /**
+   * The one way a tracee leaves without a wait status: when a thread we do not trace (made
+   * with CLONE_UNTRACED) calls execve, de_thread() kills our thread-group leader and releases
+   * it silently ("the tracer can sleep in do_wait"), and the process goes on under the same
+   * pid, untraced. Nothing would ever wake us for it (strace notices only because wait4 then
+   * fails with ECHILD, which a Node process with other children never sees), so the leaders
+   * of processes we did not start are looked at once a second: TracerPid no longer ours means
+   * the leader is gone. A process we started is our child: its exit status reaches us anyway.
+   */
+  private _checkLeaders(): void {
+    if (this._procs.size === 0) {
+      clearInterval(this._leaderTimer!);
+      this._leaderTimer = null;
+      return;
+    }
+    for (const proc of [...this._procs.values()]) {
+      if (proc._spawned) continue;
+      let leader: Task | undefined;
+      for (const t of proc._threads) if (t.tid === proc.pid && t.state !== 'dead') leader = t;
+      if (!leader || this._tasks.get(leader.tid) !== leader) continue;
+      if (readStatus(proc.pid)?.['TracerPid'] === String(process.pid)) continue;
+      // Killed by de_thread (SIGKILL), as its engines are told; the process's status is not
+      // ours to know, as after a detach.
+      if (leader._state === 'running') hub.running--;
+      this._reportGone(leader, P.SIGKILL, true, { code: null, signal: null, core: false });
+    }
   }
 
   private _newTask(proc: Process, tid: number): Task {

@@ -9,6 +9,7 @@ import { memDecoders } from './mem.js';
 import { miscDecoders } from './misc.js';
 import { netDecoders } from './net.js';
 import { processDecoders } from './process.js';
+import { ptraceDecoders } from './ptrace.js';
 import { signalDecoders } from './signal.js';
 import { timeDecoders } from './time.js';
 
@@ -17,6 +18,7 @@ export const DECODER_FAMILIES: Readonly<Record<string, Readonly<Record<string, D
   desc: descDecoders,
   mem: memDecoders,
   process: processDecoders,
+  ptrace: ptraceDecoders,
   signal: signalDecoders,
   net: netDecoders,
   time: timeDecoders,

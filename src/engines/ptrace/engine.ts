@@ -132,6 +132,8 @@ export class Tracee {
   skipExit = false;
   /** Process id of the real parent (a TRACEME tracee is its tracer's child). */
   realParent = 0;
+  /** A vfork child whose release (exec or exit) is owed as PTRACE_EVENT_VFORK_DONE. */
+  vforkDone = 0;
 
   constructor(readonly personality: PtracePersonality, public engine: Engine<Tracee>) {}
 
@@ -151,7 +153,8 @@ export class Tracee {
   /** @internal the event mask this state needs */
   _events(): number {
     if (!this.client) return DORMANT;
-    return this.mode === 'cont' ? ACTIVE : ACTIVE | Event.SYSCALL;
+    // The vfork's own syscall exit is where the kernel reports PTRACE_EVENT_VFORK_DONE.
+    return this.mode !== 'cont' ? ACTIVE | Event.SYSCALL : this.vforkDone ? ACTIVE | Event.SYSCALL_EXIT : ACTIVE;
   }
 
   /** @internal */
@@ -826,6 +829,10 @@ export class PtracePersonality {
     c.tracees.add(ct);
     ct._syncEvents();
     this._hold(ct, 'child');
+    if (vfork && t.options & P.PTRACE_O_TRACEVFORKDONE) {
+      t.vforkDone = child.tid;
+      t._syncEvents();
+    }
     const code = P.SIGTRAP | (ev << 8);
     return this._held(t, 'event', (code << 8) | 0x7f, trapInfo(code, t.tid, uidOf(t.tid)), { eventMsg: BigInt(child.tid) });
   }
@@ -879,12 +886,26 @@ export class PtracePersonality {
   }
 
   private _onSyscall(t: Tracee, call: SyscallReport, action: number): number | void | Promise<number> {
+    if (t.client && !call.entry && t.vforkDone) {
+      // The vfork child has exec'd or exited: PTRACE_EVENT_VFORK_DONE, then (PTRACE_SYSCALL)
+      // the vfork's exit stop.
+      const pid = t.vforkDone;
+      t.vforkDone = 0;
+      t._syncEvents();
+      const code = P.SIGTRAP | (P.PTRACE_EVENT_VFORK_DONE << 8);
+      return this._held(t, 'event', (code << 8) | 0x7f, trapInfo(code, t.tid, uidOf(t.tid)), { eventMsg: BigInt(pid) })
+        .then((a) => (t.client && t.mode !== 'cont' ? this._syscallStop(t, call) : a));
+    }
     if (!t.client || t.mode === 'cont') return;
     if (!call.entry && t.skipExit) {
       t.skipExit = false;
       return;
     }
     if (call.entry && action & SyscallAction.RESUMED) return;
+    return this._syscallStop(t, call);
+  }
+
+  private _syscallStop(t: Tracee, call: SyscallReport): Promise<number> {
     const code = t.options & P.PTRACE_O_TRACESYSGOOD ? P.SIGTRAP | 0x80 : P.SIGTRAP;
     const kind = call.entry ? 'syscall-entry' : 'syscall-exit';
     // GETEVENTMSG at a syscall stop: PTRACE_EVENTMSG_SYSCALL_ENTRY (1) / _EXIT (2).

@@ -13,6 +13,9 @@ import type { Process } from './process.js';
 import type { Tracer } from './tracer.js';
 import type { ExitStatus } from './types.js';
 
+/** This CPU's XSAVE area size, learnt from the first GETREGSET (0: not yet). */
+let xstateSize = 0;
+
 export type TaskState = 'running' | 'stopped' | 'dead';
 
 /** Why the thread is in its current ptrace stop (internal). */
@@ -121,8 +124,9 @@ export class Task {
   regset(name: 'general' | 'fp' | 'xstate'): Buffer {
     this._checkHeld('regset');
     if (name === 'general') return Buffer.from(this.regs().buf);
-    const buf = Buffer.alloc(name === 'fp' ? FPREGS_SIZE : XSTATE_MAX);
+    const buf = Buffer.alloc(name === 'fp' ? FPREGS_SIZE : xstateSize || XSTATE_MAX);
     const n = native.getRegSet(this._tid, name === 'fp' ? NT_PRFPREG : NT_X86_XSTATE, buf);
+    if (name === 'xstate') xstateSize = n;
     return buf.subarray(0, n);
   }
 

@@ -116,12 +116,13 @@ test('TRACEME from the tool\'s own child, the exec SIGTRAP, a thread auto-attach
   assert.equal(strip(out.text()), strip(nout));
 });
 
-test('a client that exits while its tracee is stopped: the tracee goes on (or dies with PTRACE_O_EXITKILL), as with the kernel', T, async () => {
-  for (const mode of ['abandon', 'exitkill']) {
+test('a client that exits while its tracee is stopped: the tracee goes on (or dies with PTRACE_O_EXITKILL); PTRACE_KILL: as with the kernel', T, async () => {
+  for (const mode of ['abandon', 'exitkill', 'kill']) {
     const n = await native(mode);
     const e = await emulated(mode);
     assert.equal(grouped(e.out), grouped(n.out), mode);
     assert.match(e.out, /target stopped status=0x80057f/, mode);
+    if (mode === 'kill') assert.match(n.out, /target killed 9/);
     if (mode === 'abandon') {
       assert.equal(n.target.code, 3);
       assert.equal(e.target.code, 3, 'not left stopped: it read its byte and finished');

@@ -20,8 +20,9 @@ export const NT_PRSTATUS = 1;
 export const NT_PRFPREG = 2;
 export const NT_X86_XSTATE = 0x202;
 export const FPREGS_SIZE = 512;
-/** Enough for AVX-512 + PKU xsave areas (2,696 bytes on current CPUs). */
-export const XSTATE_MAX = 4096;
+/** Upper bound for one XSAVE area (AMX tile data makes it over 8 KiB); the kernel says the
+ * real size by how much of it GETREGSET fills. */
+export const XSTATE_MAX = 64 * 1024;
 
 /** offsetof(struct user, u_debugreg): debug registers via PTRACE_PEEKUSER/POKEUSER. */
 export const DEBUGREG_OFFSET = 848;

@@ -260,6 +260,8 @@ export class PtraceClient {
           iov.writeBigUInt64LE(BigInt(n), 8);
           writeClient(mem, data, iov);
         } else {
+          // The kernel takes an XSAVE area only whole (xstateregs_set).
+          if (name === 'xstate' && len < cur.length) throw err('EFAULT', pid, 'partial xstate');
           const n = Math.min(len, cur.length);
           readClient(mem, base, n).copy(cur, 0);
           task.setRegset(name, cur);

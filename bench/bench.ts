@@ -12,6 +12,9 @@ import { gdbRows } from './gdb.js';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const fixture = (name: string): string => path.join(root, 'test/fixtures/bin', name);
 const REPS = Number(process.env.BENCH_REPS ?? 5);
+/** BENCH_ONLY=core,strace,filter,compose,gdb: run only these rows. */
+const ONLY = process.env.BENCH_ONLY?.split(',');
+const want = (key: string): boolean => !ONLY || ONLY.includes(key);
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
@@ -23,6 +26,14 @@ function timeCmd(argv: string[]): number {
   const r = spawnSync(argv[0]!, argv.slice(1), { stdio: ['ignore', 'ignore', 'inherit'] });
   if (r.status !== 0) throw new Error(`${argv.join(' ')}: exit ${r.status ?? r.signal}`);
   return performance.now() - t0;
+}
+
+/** The loop's own duration as getppid_loop reports it (argument "time"). */
+function loopTime(argv: string[]): number {
+  const r = spawnSync(argv[0]!, argv.slice(1), { stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' });
+  const m = /elapsed_ms=([\d.]+)/.exec(r.stderr ?? '');
+  if (r.status !== 0 || !m) throw new Error(`${argv.join(' ')}: exit ${r.status ?? r.signal}: ${r.stderr}`);
+  return Number(m[1]);
 }
 
 /** One engine asking for every syscall entry and exit, doing nothing with them. */
@@ -67,26 +78,27 @@ async function main(): Promise<void> {
   const rows: Row[] = [];
   const loop = fixture('getppid_loop');
   const N = String(process.env.BENCH_N ?? 100000);
-  rows.push(await pair(`core: null engine, all syscall stops, ${N} getppid`, 'strace -f -e trace=getppid -o /dev/null', 1.0,
+  if (want('core')) rows.push(await pair(`core: null engine, all syscall stops, ${N} getppid`, 'strace -f -e trace=getppid -o /dev/null', 1.0,
     () => nullEngine([loop, N]),
     () => timeCmd(['strace', '-f', '-e', 'trace=getppid', '-o', '/dev/null', loop, N])));
   const utrace = path.join(root, 'bin/utrace.js');
-  rows.push(await pair(`strace engine: full trace of ${N} getppid to a file (-f -o FILE)`, 'strace -f -o FILE', 0.8,
+  if (want('strace')) rows.push(await pair(`strace engine: full trace of ${N} getppid to a file (-f -o FILE)`, 'strace -f -o FILE', 0.8,
     () => timeCmd(['node', utrace, 'strace', '-f', '-o', '/tmp/utrace-bench.trace', '--', loop, N]),
     () => timeCmd(['strace', '-f', '-o', '/tmp/utrace-bench.strace', loop, N])));
   const M = String(process.env.BENCH_M ?? 5000000);
-  rows.push(await pair(`strace engine: ${M} getppid, filter never matches (seccomp prefilter)`, 'native run', 1.05,
+  if (want('filter')) rows.push(await pair(`strace engine: ${M} getppid, filter never matches (seccomp prefilter)`, 'native run', 1.05,
     () => timeCmd(['node', utrace, 'strace', '-f', '-o', '/dev/null', '-e', 'trace=chdir', '--', loop, M]),
     () => timeCmd([loop, M])));
   // Composition (issue 5): the same full trace with an idle gdb engine attached too (gdb
-  // connects over stdio, continues, and waits for the exit).
-  rows.push(await pair(`utrace run: full trace of ${N} getppid with an idle gdb engine`, 'the same without gdb', 1.1,
-    () => timeCmd(['gdb', '-batch', '-nx', '-ex',
-      `target remote | node ${utrace} run --gdb stdio --strace='-f -o /tmp/utrace-bench.trace2' -- ${loop} ${N}`,
+  // connects over stdio, continues, and waits for the exit). The loop times itself, so gdb's
+  // and Node's start-up are left out: what is compared is the cost of the extra engine.
+  if (want('compose')) rows.push(await pair(`utrace run: full trace of ${N} getppid with an idle gdb engine (loop time)`, 'the same without gdb', 1.1,
+    () => loopTime(['gdb', '-batch', '-nx', '-ex',
+      `target remote | node ${utrace} run --gdb stdio --strace='-f -o /tmp/utrace-bench.trace2' -- ${loop} ${N} time`,
       '-ex', 'continue', loop]),
-    () => timeCmd(['node', utrace, 'run', `--strace=-f -o /tmp/utrace-bench.trace3`, '--', loop, N])));
+    () => loopTime(['node', utrace, 'run', `--strace=-f -o /tmp/utrace-bench.trace3`, '--', loop, N, 'time'])));
   try {
-    rows.push(...(await gdbRows(REPS)));
+    if (want('gdb')) rows.push(...(await gdbRows(REPS)));
   } catch (e) {
     console.log(`gdb rows skipped: ${e instanceof Error ? e.message : String(e)}`);
   }

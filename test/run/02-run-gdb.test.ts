@@ -38,3 +38,22 @@ test('gdb breaks and detaches halfway; strace on the same threads traces to the 
   const tids = new Set([...trace.matchAll(/^(\d+) +getppid\(\)/gm)].map((m) => m[1]));
   assert.equal(tids.size, 3, 'getppid traced on all three worker threads');
 });
+
+test('gdb single-steps over a syscall instruction while --strace and --inject run: the call is traced exactly once, and gdb, the program and the trace all see the forced result', { skip: !haveGdb && 'gdb not installed', timeout: 90000 }, () => {
+  const out = path.join(tmp, 'trace-stepi');
+  const sc = path.join(root, 'test/fixtures/bin/sc_step');
+  const r = spawnSync('timeout', ['-s', 'KILL', '60', 'gdb', '-batch', '-nx',
+    '-ex', `target remote | node ${utrace} run --gdb stdio --strace='-o ${out}' --inject getppid:retval=42:when=1 -- ${sc}`,
+    '-ex', 'break *sc_insn', '-ex', 'continue', '-ex', 'stepi', '-ex', 'info registers rip rax', '-ex', 'delete', '-ex', 'continue', sc],
+  { encoding: 'utf8' });
+  const text = r.stdout + r.stderr;
+  // Stopped after the 2-byte syscall instruction, with the injected result in rax.
+  assert.match(text, /^rip\s+0x[0-9a-f]+\s+0x[0-9a-f]+ <raw_getppid\+11>$/m, text);
+  assert.match(text, /^rax\s+0x2a\s+42$/m, text);
+  const ppid = /ppid=42 ppid=(\d+)/.exec(text);
+  assert.ok(ppid, text);
+  assert.match(text, /exited normally/);
+  const trace = fs.readFileSync(out, 'utf8');
+  assert.deepEqual(trace.match(/^getppid\(\).*$/gm), ['getppid()                               = 42 (INJECTED)', `getppid()                               = ${ppid[1]}`]);
+  assert.match(trace, /\+\+\+ exited with 0 \+\+\+\n$/);
+});

@@ -30,6 +30,8 @@ export interface IFuzzResult {
   readonly iterations: number;
   readonly failures: readonly IFuzzFailure[];
   readonly longestLine: number;
+  /** The call that printed it, and the start of the line. */
+  readonly longestCall: string;
   readonly largestRead: number;
 }
 
@@ -146,6 +148,7 @@ export function fuzzDecoders(n: number, seed = 1): IFuzzResult {
   const failures: IFuzzFailure[] = [];
   const decoded = Object.keys(DECODERS);
   let longestLine = 0;
+  let longestCall = '';
   let largestRead = 0;
   let current = '';
   let pendingErr: unknown;
@@ -181,7 +184,10 @@ export function fuzzDecoders(n: number, seed = 1): IFuzzResult {
         } else fmt.syscallNoReturn(100, 2n);
         JSON.stringify(d.args.map(valueToJson));
         if (mem.maxRequest > largestRead) largestRead = mem.maxRequest;
-        if (out.length > longestLine) longestLine = out.length;
+        if (out.length > longestLine) {
+          longestLine = out.length;
+          longestCall = `${current} (-s ${opts.strsize}${opts.verbose ? ' -v' : ''}): ${out.slice(0, 160)}`;
+        }
         if (pendingErr !== undefined) throw pendingErr;
         if (out.length > MAX_FUZZ_LINE) throw new Error(`line of ${out.length} bytes`);
         if (largestRead > MAX_FUZZ_READ) throw new Error(`read of ${largestRead} bytes`);
@@ -199,5 +205,5 @@ export function fuzzDecoders(n: number, seed = 1): IFuzzResult {
   } finally {
     setDecoderErrorHook(prev);
   }
-  return { iterations: n, failures, longestLine, largestRead };
+  return { iterations: n, failures, longestLine, longestCall, largestRead };
 }

@@ -15,7 +15,7 @@ import type { Engine, EngineOps, ExecReport, Process, SignalReport, SpawnOptions
 import {
   GDB_SIGNAL, RspParseError, THREAD_ALL, THREAD_ANY, VCONT_SUPPORTED_REPLY, XSTATE_MIN_AVX_SIZE,
   decodeG, encodeG, evaluateConditions, expeditedRegisters, formatConsoleOutput, formatExited,
-  formatKilled, formatQSupported, formatTStop, formatThreadId, gdbSignalFromLinux, hexDecode,
+  formatKilled, formatQSupported, formatTStop, formatThreadExited, formatThreadId, gdbSignalFromLinux, hexDecode,
   hexDecodeString, hexEncode, linuxSignalFromGdb, parseHexBigInt, parseHexNumber, parsePid,
   parseQSupported, parseQXferRead, parseThreadId, parseVCont, parseZPacket, qXferSlice,
   readRegister, readRegisterValue, resolveVCont, supports, targetXmlBuffer, writeRegister,
@@ -26,7 +26,9 @@ import { hostIo } from './hostio.js';
 const SIGINT = 2;
 const SIGTRAP = 5;
 const SIGKILL = 9;
+const SIGSTOP = 19;
 const SI_USER = 0;
+const SI_TKILL = -6;
 const SI_KERNEL = 0x80;
 const TRAP_BRKPT = 1;
 const TRAP_TRACE = 2;
@@ -55,7 +57,13 @@ interface ExitStop {
   code: number | null;
   signal: number | null;
 }
-type StopEvent = ThreadStop | ExitStop;
+/** A thread exited (`w`), reported only when gdb turned QThreadEvents on (non-stop). */
+interface ThreadExitStop {
+  kind: 'texit';
+  ts: ThreadState;
+  code: number;
+}
+type StopEvent = ThreadStop | ExitStop | ThreadExitStop;
 
 interface HwSlot {
   /** 0 exec, 1 write, 3 access (DR7 RW bits). */
@@ -94,6 +102,12 @@ export class ThreadState {
   busy = false;
   /** vfork parent waiting for the vfork syscall to return (vforkdone). */
   vforkWait = false;
+  /** A new thread whose first stop is still to come (a REPORT pass is owed there). */
+  fresh = false;
+  /** Non-stop: gdb asked to stop it (vCont;t, vCtrlC); its stop report is on its way. */
+  tStop = false;
+  /** The last stop gdb was told about (non-stop `?` repeats it). */
+  lastStop: ThreadStop | undefined;
   gone = false;
 
   constructor(readonly inf: Inferior, readonly task: Task) {}
@@ -150,6 +164,15 @@ export class GdbSession {
   private multiprocess = false;
   private avx = false;
   private state: 'stopped' | 'running' | 'stopping' = 'stopped';
+  /** Non-stop mode (QNonStop:1): each thread stops and runs on its own; stops go out as
+   * `%Stop` notifications, one outstanding at a time, the rest fetched with vStopped. */
+  private nonStop = false;
+  /** QThreadEvents:1: report thread creation (`T05create:`) and exit (`w`) in non-stop. */
+  private threadEvents = false;
+  /** Non-stop: the stop sent last (as `%Stop` or as a vStopped reply), not yet acked. */
+  private notifHead: StopEvent | undefined;
+  /** Non-stop: a notification sequence is open (until a vStopped is answered OK). */
+  private notifPending = false;
   private queue: StopEvent[] = [];
   private stopWaiter: ((reply: string) => void) | undefined;
   private gThread: ThreadState | undefined;
@@ -209,7 +232,7 @@ export class GdbSession {
     this.lastProgram = argv;
     this.gThread = ts;
     ts.resumed = false;
-    this.lastStop = { kind: 'thread', ts, signal: GDB_SIGNAL.TRAP };
+    this.lastStop = ts.lastStop = { kind: 'thread', ts, signal: GDB_SIGNAL.TRAP };
     this.lastReply = this.stopReply(ts, this.lastStop);
     return inf;
   }
@@ -235,7 +258,7 @@ export class GdbSession {
       this.lastProgram = argv;
       this.gThread = ts;
       ts.resumed = false;
-      this.lastStop = { kind: 'thread', ts, signal: GDB_SIGNAL.TRAP };
+      this.lastStop = ts.lastStop = { kind: 'thread', ts, signal: GDB_SIGNAL.TRAP };
       this.lastReply = this.stopReply(ts, this.lastStop);
     });
     return { inferior: inf, started: done };
@@ -250,7 +273,12 @@ export class GdbSession {
       ts.resumed = true;
     }
     await this.withTimeout(Promise.all(inf.live().map((ts) => this.holdThread(ts))), 'attach: threads did not stop');
-    for (const ts of inf.live()) ts.resumed = false;
+    for (const ts of inf.live()) {
+      // Non-stop (vAttach): gdb counts the threads as running and stops each with vCont;t,
+      // which then reports T00 at once (they are held already), as gdbserver does.
+      ts.resumed = this.nonStop;
+      ts.lastStop = { kind: 'thread', ts, signal: GDB_SIGNAL.NONE };
+    }
     const main = inf.live().find((t) => t.tid === pid) ?? inf.live()[0]!;
     this.gThread = main;
     this.lastStop = { kind: 'thread', ts: main, signal: GDB_SIGNAL.NONE };
@@ -368,9 +396,15 @@ export class GdbSession {
     return ts.stepping ? Resume.SINGLESTEP : Resume.RESUME;
   }
 
+  /** Threads gdb resumed may run: always in non-stop, only between a resume and the next
+   * stop report in all-stop. */
+  private get running(): boolean {
+    return this.nonStop || this.state === 'running';
+  }
+
   /** What a callback votes when it has nothing to report: go on if gdb runs it, else hold. */
   private proceed(ts: ThreadState): number {
-    if (this.state === 'running' && ts.resumed && !ts.stopRequested) return this.resumeKind(ts);
+    if (this.running && ts.resumed && !ts.stopRequested) return this.resumeKind(ts);
     this.markHeld(ts);
     return Resume.STOP;
   }
@@ -392,16 +426,107 @@ export class GdbSession {
   }
 
   private queueStop(ev: StopEvent): void {
-    this.dbg(`queue ${ev.kind === 'exit' ? `exit ${ev.inf.pid}` : `${ev.ts.tid} sig ${ev.signal} ${ev.reason?.kind ?? ''}`}`);
+    if (DEBUG) this.dbg(`queue ${ev.kind === 'exit' ? `exit ${ev.inf.pid}` : ev.kind === 'texit' ? `thread exit ${ev.ts.tid}` : `${ev.ts.tid} sig ${ev.signal} ${ev.reason?.kind ?? ''}`}`);
     this.queue.push(ev);
+    if (this.nonStop) {
+      // One notification at a time; later stops wait for gdb's vStopped. Sent after the
+      // reply of the packet being handled (a vCont;t of a held thread queues at once).
+      if (!this.notifPending) {
+        this.notifPending = true;
+        queueMicrotask(() => this.sendNotification());
+      }
+      return;
+    }
     if (this.state === 'running') {
       this.state = 'stopping';
       void this.stopAll().then(() => this.reportNext(), (e) => this.log(`stop: ${String(e)}`));
     }
   }
 
+  /** Is a stop for this thread queued and not yet told to gdb? */
+  private hasQueued(ts: ThreadState): boolean {
+    for (const ev of this.queue) if (ev.kind === 'thread' && ev.ts === ts && ev !== this.notifHead) return true;
+    return false;
+  }
+
+  /** Drop queued events (never the one gdb is about to ack with vStopped). */
+  private filterQueue(keep: (ev: StopEvent) => boolean): void {
+    this.queue = this.queue.filter((ev) => ev === this.notifHead || keep(ev));
+  }
+
+  // ---------------------------------------------------------------- non-stop notifications
+
+  /** Format the first valid queued stop for gdb (it stays queued until acked). */
+  private nextNonStopReply(): string | undefined {
+    while (this.queue.length) {
+      const ev = this.queue[0]!;
+      if (!this.validStop(ev)) {
+        this.queue.shift();
+        // A stale stop (say, a hit of a breakpoint gdb removed meanwhile): gdb still counts
+        // the thread as running, so it runs again.
+        if (ev.kind === 'thread' && ev.ts.resumed && ev.ts.held && !ev.ts.gone && !this.hasQueued(ev.ts)) {
+          this.release(ev.ts, this.resumeKind(ev.ts), 0);
+        }
+        continue;
+      }
+      this.notifHead = ev;
+      if (ev.kind === 'exit') return this.exitReply(ev);
+      if (ev.kind === 'texit') return formatThreadExited(ev.code, ev.ts.id, this.multiprocess);
+      const ts = ev.ts;
+      ts.resumed = false;
+      ts.stepping = false;
+      ts.range = undefined;
+      ts.lastStop = ev;
+      return this.stopReply(ts, ev);
+    }
+    this.notifHead = undefined;
+    return undefined;
+  }
+
+  private sendNotification(): void {
+    const reply = this.nextNonStopReply();
+    if (reply === undefined) {
+      this.notifPending = false;
+      return;
+    }
+    this.dbg(`%Stop:${reply.slice(0, 40)}`);
+    this.conn?.sendNotification('Stop', reply);
+  }
+
+  /** vStopped: gdb took the last stop; answer the next one, or OK when none is left. */
+  private vStopped(): string {
+    if (this.notifHead) {
+      const i = this.queue.indexOf(this.notifHead);
+      if (i >= 0) this.queue.splice(i, 1);
+      this.notifHead = undefined;
+    }
+    const reply = this.nextNonStopReply();
+    if (reply !== undefined) return reply;
+    this.notifPending = false;
+    return 'OK';
+  }
+
+  /** `?` in non-stop: a stop for every thread gdb may see stopped, the first one now, the
+   * rest through vStopped (OK when nothing is stopped), as gdbserver's handle_status. */
+  private nonStopStatus(): string {
+    const fresh: StopEvent[] = [];
+    for (const ts of this.allThreads()) {
+      if (ts.resumed || !ts.held) continue;
+      const last = ts.lastStop;
+      fresh.push(last ? { ...last, ts } : { kind: 'thread', ts, signal: GDB_SIGNAL.NONE });
+    }
+    // Stops of threads gdb still counts as running follow (they were never told).
+    const pending = this.queue.filter((ev) => ev !== this.notifHead && (ev.kind !== 'thread' || ev.ts.resumed));
+    this.queue = [...fresh, ...pending];
+    this.notifHead = undefined;
+    const reply = this.nextNonStopReply();
+    this.notifPending = reply !== undefined;
+    return reply ?? 'OK';
+  }
+
   private validStop(ev: StopEvent): boolean {
     if (ev.kind === 'exit') return true;
+    if (ev.kind === 'texit') return !ev.ts.inf.gone;
     const ts = ev.ts;
     if (ts.gone || ts.inf.gone || ts.task.state === 'dead') return false;
     // gdb pulled the breakpoint out before hearing of the hit: the PC is already back on it,
@@ -431,10 +556,12 @@ export class GdbSession {
     if (ev.kind === 'exit') {
       reply = this.exitReply(ev);
       this.lastStop = undefined;
+    } else if (ev.kind === 'texit') {
+      reply = formatThreadExited(ev.code, ev.ts.id, this.multiprocess);
     } else {
       reply = this.stopReply(ev.ts, ev);
       this.gThread = ev.ts;
-      this.lastStop = ev;
+      this.lastStop = ev.ts.lastStop = ev;
     }
     for (const ts of this.allThreads()) {
       ts.resumed = false;
@@ -475,7 +602,8 @@ export class GdbSession {
   private onInferiorExit(inf: Inferior, code: number | null, signal: number | null): void {
     if (inf.gone) return;
     for (const ts of inf.threads.values()) this.markGone(ts);
-    this.queue = this.queue.filter((e) => e.kind === 'exit' || e.ts.inf !== inf);
+    // Its threads' stops are moot; their exits (`w`) still go out, before the `W`.
+    this.filterQueue((e) => e.kind !== 'thread' || e.ts.inf !== inf);
     this.queueStop({ kind: 'exit', inf, code, signal });
   }
 
@@ -483,7 +611,7 @@ export class GdbSession {
     inf.gone = true;
     this.inferiors.delete(inf.pid);
     for (const ts of inf.threads.values()) this.markGone(ts);
-    this.queue = this.queue.filter((e) => (e.kind === 'exit' ? e.inf !== inf : e.ts.inf !== inf));
+    this.filterQueue((e) => (e.kind === 'exit' ? e.inf !== inf : e.ts.inf !== inf));
     if (this.gThread?.inf === inf) this.gThread = undefined;
     this.threadsXml = undefined;
   }
@@ -504,15 +632,23 @@ export class GdbSession {
         const ts = e.data;
         ts.inf.threads.delete(ts.task);
         this.threadsXml = undefined;
+        const wasGone = ts.gone;
         this.markGone(ts);
         if (this.gThread === ts) this.gThread = undefined;
+        // A thread of a live process exited: `w` when gdb asked for thread events (non-stop).
+        if (!wasGone && this.nonStop && this.threadEvents && !ts.inf.gone && ts.tid !== ts.inf.pid) {
+          void ts.task.exit.then((st) => {
+            if (!ts.inf.gone) this.queueStop({ kind: 'texit', ts, code: st.code ?? 0 });
+          });
+        }
       },
     };
   }
 
-  /** Event 0 is a report point owed to a step we asked for. */
+  /** Event 0 is a report point owed to a step we asked for, or a new thread's first stop. */
   private onQuiesce(ts: ThreadState, event: number): number | void {
     if (event !== 0) return undefined;
+    if (ts.fresh) return this.onNewThread(ts);
     if (ts.stepOver) return this.finishStepOver(ts);
     if (!ts.stepping) return undefined;
     return this.onStepDone(ts);
@@ -521,7 +657,7 @@ export class GdbSession {
   private onStepDone(ts: ThreadState): number {
     const hw = this.checkDebugStatus(ts);
     if (hw) return this.holdWith(ts, { kind: 'thread', ts, signal: GDB_SIGNAL.TRAP, reason: hw });
-    if (ts.range && this.state === 'running') {
+    if (ts.range && this.running) {
       const pc = ts.task.regs().pc;
       if (pc >= ts.range.start && pc < ts.range.end) return Resume.SINGLESTEP; // range stepping
     }
@@ -625,9 +761,9 @@ export class GdbSession {
         /* unmapped meanwhile */
       }
     }
-    if (this.state === 'running') {
+    if (this.running) {
       for (const o of others) {
-        if (o.held && o.resumed && !o.gone && !this.queue.some((e) => e.kind === 'thread' && e.ts === o)) {
+        if (o.held && o.resumed && !o.gone && !o.stopRequested && !this.queue.some((e) => e.kind === 'thread' && e.ts === o)) {
           this.release(o, this.resumeKind(o), 0);
         }
       }
@@ -641,11 +777,15 @@ export class GdbSession {
       const cts = this.addThread(ts.inf, child);
       cts.resumed = ts.resumed;
       cts.resumeAction = { action: 'c' };
-      cts.stopRequested = true;
-      // Hold it at its first stop: debug registers are per thread and not inherited.
-      const gen = cts.gen;
-      if (cts.engine.control(Resume.STOP) === undefined) this.newThreadStopped(cts, gen);
-      else cts.engine.stopped().then(() => this.newThreadStopped(cts, gen), () => this.markGone(cts));
+      // A report pass at its first stop, in the same drain as the stop: debug registers
+      // (per thread, not inherited) are copied there, and it runs on or stays held as the
+      // others do. (A STOP and a promise would keep it until the event loop turns.)
+      cts.fresh = true;
+      try {
+        cts.engine.control(Resume.REPORT);
+      } catch {
+        this.markGone(cts); // died at once
+      }
       return this.proceed(ts);
     }
     const vfork = (flags & CLONE_VFORK) !== 0n;
@@ -665,16 +805,21 @@ export class GdbSession {
     });
   }
 
-  private newThreadStopped(cts: ThreadState, gen: number): void {
-    this.dbg(`new thread ${cts.tid} stopped (gen ${gen}/${cts.gen}, resumed ${cts.resumed})`);
-    if (cts.gen !== gen) return;
-    try {
-      this.applyDebugRegs(cts);
-    } catch (e) {
-      this.log(`debug registers for new thread ${cts.tid}: ${String(e)}`);
+  /** The first stop of a new thread (its owed report pass). */
+  private onNewThread(cts: ThreadState): number {
+    cts.fresh = false;
+    this.dbg(`new thread ${cts.tid} stopped (resumed ${cts.resumed})`);
+    if (cts.inf.hw.some((s) => s)) {
+      try {
+        this.applyDebugRegs(cts);
+      } catch (e) {
+        this.log(`debug registers for new thread ${cts.tid}: ${String(e)}`);
+      }
     }
-    if (this.state === 'running' && cts.resumed) this.release(cts, Resume.RESUME, 0);
-    else this.markHeld(cts);
+    if (this.nonStop && this.threadEvents && cts.resumed) {
+      return this.holdWith(cts, { kind: 'thread', ts: cts, signal: GDB_SIGNAL.TRAP, reason: { kind: 'create' } });
+    }
+    return this.proceed(cts);
   }
 
   private onExec(ts: ThreadState, exec: ExecReport): number {
@@ -816,15 +961,19 @@ export class GdbSession {
     this.conn?.close();
   }
 
-  /** Interrupt (0x03): stop everything and report SIGINT on the current thread. */
+  /** Interrupt (0x03, vCtrlC): stop everything and report SIGINT on the current thread; in
+   * non-stop, stop one running thread (the current one if it runs) and report SIGINT. */
   interrupt(): void {
+    const info = killInfo(SIGINT, SI_USER);
+    if (this.nonStop) {
+      const cur = this.gThread && !this.gThread.gone && this.gThread.resumed ? this.gThread : undefined;
+      const ts = cur ?? this.allThreads().find((t) => t.resumed && !this.hasQueued(t));
+      if (ts) this.stopNonStop(ts, GDB_SIGNAL.INT, info);
+      return;
+    }
     if (this.state !== 'running') return;
     const ts = (this.gThread && !this.gThread.gone ? this.gThread : undefined) ?? this.allThreads()[0];
     if (!ts) return;
-    const info = Buffer.alloc(128);
-    info.writeInt32LE(SIGINT, 0);
-    info.writeInt32LE(SI_USER, 8);
-    info.writeInt32LE(process.pid, 16);
     const ev: ThreadStop = { kind: 'thread', ts, signal: GDB_SIGNAL.INT };
     void this.holdThread(ts).then(() => {
       ts.siginfo = info;
@@ -971,6 +1120,7 @@ export class GdbSession {
       case 'v':
         return this.vPacket(p);
       case '?':
+        if (this.nonStop) return this.nonStopStatus();
         // Formatted now: qSupported (multiprocess) may have come after the stop.
         if (this.lastStop && !this.lastStop.ts.gone && this.state === 'stopped') return this.stopReply(this.lastStop.ts, this.lastStop);
         return this.lastReply;
@@ -1047,12 +1197,12 @@ export class GdbSession {
       ['QSetWorkingDir', true], ['QCatchSyscalls', true], ['qXfer:features:read', true],
       ['qXfer:auxv:read', true], ['qXfer:exec-file:read', true], ['qXfer:threads:read', true],
       ['qXfer:siginfo:read', true], ['QStartNoAckMode', true], ['QDisableRandomization', true],
-      ['ConditionalBreakpoints', true], ['multiprocess', this.multiprocess],
+      ['ConditionalBreakpoints', true], ['multiprocess', this.multiprocess], ['QNonStop', true],
     ];
     if (supports(this.q, 'swbreak')) f.push(['swbreak', true]);
     if (supports(this.q, 'hwbreak')) f.push(['hwbreak', true]);
     for (const name of ['fork-events', 'vfork-events', 'exec-events']) if (supports(this.q, name)) f.push([name, true]);
-    f.push(['vContSupported', true]);
+    f.push(['vContSupported', true], ['QThreadEvents', true]);
     return formatQSupported(f);
   }
 
@@ -1113,9 +1263,39 @@ export class GdbSession {
     return Buffer.from(lines.join('\n'));
   }
 
-  private setQ(p: string): string {
+  /** QNonStop:0: back to all-stop; every thread is stopped first (gdb sends it on every
+   * connect, when nothing runs). */
+  private allStop(): string | Promise<string> {
+    if (!this.nonStop) return 'OK';
+    this.nonStop = false;
+    this.notifHead = undefined;
+    this.notifPending = false;
+    this.queue = this.queue.filter((ev) => ev.kind !== 'texit');
+    this.state = 'stopping';
+    return this.withTimeout(this.stopAll(), 'threads did not stop').then(() => {
+      for (const ts of this.allThreads()) {
+        ts.resumed = false;
+        ts.stepping = false;
+        ts.range = undefined;
+      }
+      this.state = 'stopped';
+      return 'OK';
+    });
+  }
+
+  private setQ(p: string): string | Promise<string> {
     if (p === 'QStartNoAckMode') return 'OK';
-    if (p.startsWith('QNonStop:')) return p === 'QNonStop:0' ? 'OK' : 'E01';
+    if (p === 'QNonStop:1') {
+      this.nonStop = true;
+      this.state = 'stopped';
+      return 'OK';
+    }
+    if (p === 'QNonStop:0') return this.allStop();
+    if (p.startsWith('QThreadEvents:')) {
+      if (p !== 'QThreadEvents:0' && p !== 'QThreadEvents:1') return 'E01';
+      this.threadEvents = p.endsWith('1');
+      return 'OK';
+    }
     if (p.startsWith('QPassSignals:')) {
       this.passSignals = new Set(p.slice(13).split(';').filter(Boolean).map(parseHexNumber));
       return 'OK';
@@ -1221,13 +1401,20 @@ export class GdbSession {
 
   // ---------------------------------------------------------------- registers and memory
 
+  /** The current thread, for register access: E01 while it runs (non-stop). */
+  private regThread(): ThreadState {
+    const ts = this.needThread();
+    if (!ts.held) throw new RspParseError('the selected thread is running');
+    return ts;
+  }
+
   private regBuffers(ts: ThreadState): { gpr: Buffer; fp: Buffer; xstate: Buffer | undefined } {
     const t = ts.task;
     return { gpr: t.regset('general'), fp: t.regset('fp'), xstate: this.avx ? t.regset('xstate') : undefined };
   }
 
   private readRegs(): string {
-    const { gpr, fp, xstate } = this.regBuffers(this.needThread());
+    const { gpr, fp, xstate } = this.regBuffers(this.regThread());
     return encodeG(gpr, fp, xstate, this.avx);
   }
 
@@ -1238,21 +1425,21 @@ export class GdbSession {
   }
 
   private writeRegs(hex: string): string {
-    const ts = this.needThread();
+    const ts = this.regThread();
     const { gpr, fp, xstate } = this.regBuffers(ts);
     this.storeRegs(ts, decodeG(hex, gpr, fp, xstate));
     return 'OK';
   }
 
   private readReg(text: string): string {
-    const { gpr, fp, xstate } = this.regBuffers(this.needThread());
+    const { gpr, fp, xstate } = this.regBuffers(this.regThread());
     return readRegister(parseHexNumber(text), gpr, fp, xstate, this.avx) ?? 'E01';
   }
 
   private writeReg(text: string): string {
     const eq = text.indexOf('=');
     if (eq < 0) throw new RspParseError('P needs n=value');
-    const ts = this.needThread();
+    const ts = this.regThread();
     const { gpr, fp, xstate } = this.regBuffers(ts);
     const n = parseHexNumber(text.slice(0, eq));
     if (n >= (this.avx ? 76 : 60)) return 'E01';
@@ -1266,27 +1453,46 @@ export class GdbSession {
     return [parseHexBigInt(text.slice(0, comma)), parseHexNumber(text.slice(comma + 1))];
   }
 
-  private readMem(text: string): string {
+  /**
+   * Run a memory access of the current process through a thread the core lets us use: the
+   * current thread when held, else another held thread of the process (they share the
+   * address space). In non-stop gdb also reads memory while the selected thread runs
+   * (`print global`); when every thread runs, the current one is paused for the access.
+   */
+  private withMemory<T>(fn: (ts: ThreadState) => T): T | Promise<T> {
+    const ts = this.needThread();
+    if (ts.held) return fn(ts);
+    for (const o of ts.inf.threads.values()) if (o.held && !o.gone) return fn(o);
+    return this.withTimeout(this.holdThread(ts), 'thread did not stop for a memory access').then(() => {
+      try {
+        return fn(ts);
+      } finally {
+        if (this.nonStop && ts.resumed && ts.held && !ts.tStop && !this.hasQueued(ts)) this.release(ts, this.resumeKind(ts), 0);
+      }
+    });
+  }
+
+  private readMem(text: string): string | Promise<string> {
     const [addr, len] = this.parseAddrLen(text);
     if (len > 0x100000) return 'E01';
-    const ts = this.needThread();
-    let b: Buffer;
-    try {
-      b = ts.task.readMemory(addr, len);
-    } catch {
-      return 'E01';
-    }
-    if (b.length === 0 && len > 0) return 'E01';
-    return hexEncode(b);
+    return this.withMemory((ts) => {
+      let b: Buffer;
+      try {
+        b = ts.task.readMemory(addr, len);
+      } catch {
+        return 'E01';
+      }
+      if (b.length === 0 && len > 0) return 'E01';
+      return hexEncode(b);
+    });
   }
 
-  private writeMem(addr: bigint, data: Buffer): string {
+  private writeMem(addr: bigint, data: Buffer): string | Promise<string> {
     if (data.length === 0) return 'OK';
-    const n = this.needThread().task.writeMemory(addr, data);
-    return n === data.length ? 'OK' : 'E01';
+    return this.withMemory((ts) => (ts.task.writeMemory(addr, data) === data.length ? 'OK' : 'E01'));
   }
 
-  private writeMemHex(text: string): string {
+  private writeMemHex(text: string): string | Promise<string> {
     const colon = text.indexOf(':');
     if (colon < 0) throw new RspParseError('M needs addr,len:data');
     const [addr, len] = this.parseAddrLen(text.slice(0, colon));
@@ -1295,7 +1501,7 @@ export class GdbSession {
     return this.writeMem(addr, data);
   }
 
-  private writeMemBin(raw: Buffer): string {
+  private writeMemBin(raw: Buffer): string | Promise<string> {
     const colon = raw.indexOf(0x3a);
     if (colon < 0) throw new RspParseError('X needs addr,len:data');
     const [addr, len] = this.parseAddrLen(raw.toString('latin1', 1, colon));
@@ -1349,7 +1555,50 @@ export class GdbSession {
     return this.resume(actions);
   }
 
+  /**
+   * Non-stop vCont: each thread takes its leftmost matching action; threads gdb counts as
+   * running ignore c/s/r, stopped ones ignore t. Answered OK at once; stops follow as
+   * notifications.
+   */
+  private resumeNonStop(actions: IVContAction[]): string {
+    const threads = this.allThreads();
+    const resolved = resolveVCont(actions, threads.map((ts) => ({ pid: ts.inf.pid, tid: ts.tid, ts })));
+    for (const { thread: { ts }, action: a } of resolved) {
+      if (!a) continue;
+      if (a.action === 't') {
+        this.stopNonStop(ts, GDB_SIGNAL.NONE);
+        continue;
+      }
+      if (ts.resumed || this.hasQueued(ts)) continue;
+      ts.resumed = true;
+      ts.resumeAction = a;
+      ts.stepping = a.action === 's' || a.action === 'S' || a.action === 'r';
+      ts.range = a.action === 'r' ? { start: a.start!, end: a.end! } : undefined;
+      const sig = a.signal !== undefined ? linuxSignalFromGdb(a.signal) ?? 0 : 0;
+      this.release(ts, this.resumeKind(ts), sig);
+    }
+    return 'OK';
+  }
+
+  /** Non-stop: stop one thread gdb counts as running and report it with `signal`
+   * (0 for vCont;t, SIGINT for vCtrlC), unless another stop of it is on its way. */
+  private stopNonStop(ts: ThreadState, signal: number, info?: Buffer): void {
+    if (!ts.resumed || ts.gone || this.hasQueued(ts)) return;
+    ts.tStop = true;
+    const report = (): void => {
+      ts.tStop = false;
+      if (ts.gone || !ts.resumed || !ts.held || this.hasQueued(ts)) return;
+      // gdbserver stops a thread with a SIGSTOP it sends (tkill), and `$_siginfo` then shows
+      // that; we stop it with PTRACE_INTERRUPT, which has no siginfo of its own: show the same.
+      ts.siginfo = info ?? killInfo(SIGSTOP, SI_TKILL);
+      this.queueStop({ kind: 'thread', ts, signal });
+    };
+    if (ts.held) report();
+    else void this.holdThread(ts).then(report);
+  }
+
   private async resume(actions: IVContAction[]): Promise<string | undefined> {
+    if (this.nonStop) return this.resumeNonStop(actions);
     if (this.allThreads().length === 0) return this.lastReply.startsWith('W') || this.lastReply.startsWith('X') ? this.lastReply : 'W00';
     const threads = this.allThreads();
     const resolved = resolveVCont(actions.filter((a) => a.action !== 't'), threads.map((ts) => ({ pid: ts.inf.pid, tid: ts.tid, ts })));
@@ -1399,6 +1648,7 @@ export class GdbSession {
       this.interrupt();
       return 'OK';
     }
+    if (p === 'vStopped') return this.nonStop ? this.vStopped() : '';
     return ''; // vMustReplyEmpty and anything unknown
   }
 
@@ -1427,7 +1677,8 @@ export class GdbSession {
       return 'E01';
     }
     this.log(`Attached; pid = ${pid}`);
-    return this.lastReply;
+    // Non-stop: no stop reply; gdb stops the threads with vCont;t and hears T00 for each.
+    return this.nonStop ? 'OK' : this.lastReply;
   }
 
   private async detachPacket(p: string): Promise<string | undefined> {
@@ -1448,6 +1699,16 @@ export class GdbSession {
 }
 
 // ---------------------------------------------------------------- helpers
+
+/** The siginfo of a signal we sent with kill/tkill. */
+function killInfo(signo: number, code: number): Buffer {
+  const info = Buffer.alloc(128);
+  info.writeInt32LE(signo, 0);
+  info.writeInt32LE(code, 8);
+  info.writeInt32LE(process.pid, 16);
+  info.writeUInt32LE(process.getuid?.() ?? 0, 20);
+  return info;
+}
 
 function shQuote(s: string): string {
   return /^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;

@@ -22,6 +22,7 @@ import {
   type IQSupported, type IThreadId, type IVContAction, type RspConnection, type StopReason,
 } from './protocol/index.js';
 import { hostIo } from './hostio.js';
+import { NO_R_DEBUG, findRDebug, svr4LibraryList } from './svr4.js';
 
 const SIGINT = 2;
 const SIGTRAP = 5;
@@ -128,6 +129,10 @@ export class Inferior {
   owner: Engine | undefined;
   /** Exec events to let pass before the first stop of a new program (2 with a shell). */
   expectExecs = 0;
+  /** ld.so's r_debug address (0: not known yet), for qXfer:libraries-svr4. */
+  rDebug = 0n;
+  /** The last library list served (its later chunks come from it). */
+  svr4Doc: Buffer | undefined;
   started: (() => void) | undefined;
   gone = false;
   constructor(readonly pid: number, readonly proc: Process, readonly attached: boolean) {}
@@ -826,6 +831,8 @@ export class GdbSession {
     const inf = ts.inf;
     inf.swbps.clear(); // a new address space: the core dropped its table too
     inf.hw = [null, null, null, null];
+    inf.rDebug = 0n;
+    inf.svr4Doc = undefined;
     this.threadsXml = undefined;
     if (inf.expectExecs > 0) {
       if (--inf.expectExecs > 0) return Resume.RESUME; // the shell's exec
@@ -1164,7 +1171,7 @@ export class GdbSession {
 
   // ---------------------------------------------------------------- q / Q
 
-  private query(p: string): string | Buffer | Promise<string> {
+  private query(p: string): string | Buffer | Promise<string | Buffer> {
     if (p.startsWith('qSupported')) return this.qSupported(p);
     if (p.startsWith('qXfer:')) return this.qXfer(p);
     if (p === 'qC') {
@@ -1194,7 +1201,8 @@ export class GdbSession {
     const f: Array<[string, string | boolean]> = [
       ['PacketSize', '47ff'], ['QPassSignals', true], ['QProgramSignals', true], ['QStartupWithShell', true],
       ['QEnvironmentHexEncoded', true], ['QEnvironmentReset', true], ['QEnvironmentUnset', true],
-      ['QSetWorkingDir', true], ['QCatchSyscalls', true], ['qXfer:features:read', true],
+      ['QSetWorkingDir', true], ['QCatchSyscalls', true], ['qXfer:libraries-svr4:read', true],
+      ['augmented-libraries-svr4-read', true], ['qXfer:features:read', true],
       ['qXfer:auxv:read', true], ['qXfer:exec-file:read', true], ['qXfer:threads:read', true],
       ['qXfer:siginfo:read', true], ['QStartNoAckMode', true], ['QDisableRandomization', true],
       ['ConditionalBreakpoints', true], ['multiprocess', this.multiprocess], ['QNonStop', true],
@@ -1206,11 +1214,22 @@ export class GdbSession {
     return formatQSupported(f);
   }
 
-  private qXfer(p: string): string | Buffer {
+  private qXfer(p: string): string | Buffer | Promise<string | Buffer> {
     const x = parseQXferRead(p);
     if (!x) return '';
     let data: Buffer | undefined;
     switch (x.object) {
+      case 'libraries-svr4': {
+        const inf = this.currentThread()?.inf;
+        if (!inf) return 'E01';
+        if (x.offset > 0 && inf.svr4Doc) return qXferSlice(inf.svr4Doc, x.offset, x.length);
+        return this.withMemory((ts) => {
+          const doc = this.libraryList(ts, x.annex);
+          if (doc === undefined) return 'E01';
+          inf.svr4Doc = doc;
+          return qXferSlice(doc, x.offset, x.length);
+        });
+      }
       case 'features':
         if (x.annex !== 'target.xml') return 'E00';
         data = targetXmlBuffer({ avx: this.avx });
@@ -1246,6 +1265,31 @@ export class GdbSession {
     }
     if (!data) return 'E01';
     return qXferSlice(data, x.offset, x.length);
+  }
+
+  /** The svr4 library list, read through a held thread of the current process. */
+  private libraryList(ts: ThreadState, annex: string): Buffer | undefined {
+    const inf = ts.inf;
+    const read = (addr: bigint, len: number): Buffer | undefined => {
+      try {
+        return ts.task.readMemory(addr, len);
+      } catch {
+        return undefined;
+      }
+    };
+    const doc = svr4LibraryList({
+      read, annex,
+      rDebug: () => {
+        // Found once ld.so has set DT_DEBUG (0 before that), for this address space.
+        if (!inf.rDebug) {
+          const auxv = readProc(`/proc/${inf.pid}/auxv`);
+          inf.rDebug = auxv ? findRDebug(read, auxv) : NO_R_DEBUG;
+        }
+        return inf.rDebug;
+      },
+      warn: (m) => this.log(m),
+    });
+    return doc === undefined ? undefined : Buffer.from(doc, 'latin1');
   }
 
   private buildThreadsXml(): Buffer {

@@ -1140,6 +1140,10 @@ export class Tracer extends EventEmitter {
   }
 
   private _engineFailed(e: Engine, name: string, err: unknown): void {
+    // A request that failed because the thread was killed out of its stop under the callback
+    // (SIGKILL; exit_group or an execve in another thread, even an untraced one) is no fault
+    // of the engine: it stays, and the thread's death report follows.
+    if (err instanceof UtraceError && err.code === 'ESRCH' && err.tid === e.task.tid) return;
     this.emit('engine-error', e, name, err);
     if (!e._detached) this._detachEngine(e);
   }

@@ -7,8 +7,10 @@ import { native } from '../native/binding.js';
 import { BREAKPOINT_INSN } from '../arch/x86_64/regs.js';
 import type { Engine } from './engine.js';
 import { UtraceError } from './errors.js';
+import { PTRACE_O_EXITKILL } from './ptrace.js';
 import type { Task } from './task.js';
 import type { ExitStatus } from './types.js';
+import { BreakpointWatchdog, watchdogEnabled } from './watchdog.js';
 
 interface Breakpoint {
   orig: number;
@@ -23,6 +25,7 @@ export class Process {
   /** @internal started by tracer.spawn (killed, not detached, on fatal errors) */ _spawned = false;
   /** @internal */ _exitResolve!: (s: ExitStatus) => void;
   /** @internal */ _exited = false;
+  /** @internal restores our int3 bytes if we die (attached processes only; see watchdog.ts) */ _watchdog: BreakpointWatchdog | null = null;
   /** Settles when the process is gone (its leader reaped). */
   readonly exit: Promise<ExitStatus>;
 
@@ -30,6 +33,7 @@ export class Process {
   constructor(pid: number) {
     this.pid = pid;
     this.exit = new Promise((r) => (this._exitResolve = r));
+    void this.exit.then(() => this._dropWatchdog());
   }
 
   get threads(): readonly Task[] {
@@ -65,6 +69,7 @@ export class Process {
           const i = Number(a - addr);
           bp.orig = data[i]!;
           data[i] = BREAKPOINT_INSN;
+          this._watchdog?.inserted(a, bp.orig);
         }
       }
     }
@@ -84,6 +89,7 @@ export class Process {
     if (native.readMemory(tid, addr, b, 1) !== 1) {
       throw new UtraceError('EFAULT', 'insertBreakpoint', tid, `0x${addr.toString(16)}`);
     }
+    this._guard()?.inserted(addr, b[0]!);
     native.writeMemory(tid, addr, Buffer.from([BREAKPOINT_INSN]), 1);
     this._breakpoints.set(addr, { orig: b[0]!, owners: new Set([engine]) });
   }
@@ -98,6 +104,7 @@ export class Process {
       } catch (e) {
         if (!(e instanceof UtraceError && e.code === 'ESRCH')) throw e;
       }
+      this._watchdog?.removed(addr);
     }
     return true;
   }
@@ -122,6 +129,33 @@ export class Process {
       }
     }
     this._breakpoints.clear();
+    this._dropWatchdog();
+  }
+
+  /** @internal a new address space (exec): none of our bytes are in it, and the watchdog's
+   * memory descriptor is for the old one */
+  _forgetBreakpoints(): void {
+    this._breakpoints.clear();
+    this._dropWatchdog();
+  }
+
+  /** The watchdog for an attached process, started at its first breakpoint. A process we
+   * started dies with us (PTRACE_O_EXITKILL) and needs none. */
+  private _guard(): BreakpointWatchdog | null {
+    if (this._watchdog || !watchdogEnabled()) return this._watchdog;
+    for (const t of this._threads) if (t._options & PTRACE_O_EXITKILL) return null;
+    try {
+      this._watchdog = new BreakpointWatchdog(this.pid);
+    } catch {
+      // No watchdog (e.g. /proc/PID/mem refused): breakpoints work, without that promise.
+    }
+    return this._watchdog;
+  }
+
+  /** @internal */
+  _dropWatchdog(): void {
+    this._watchdog?.close();
+    this._watchdog = null;
   }
 
   /** @internal a fork child inherited our int3 bytes: put the originals back in its copy */

@@ -946,7 +946,7 @@ export class Tracer extends EventEmitter {
       }
     }
     task._stop = 'exec';
-    task._proc._breakpoints.clear(); // a new address space: nothing of ours is in it
+    task._proc._forgetBreakpoints(); // a new address space: nothing of ours is in it
     let filename = '';
     try {
       filename = fs.readlinkSync(`/proc/${task.tid}/exe`);
@@ -1335,7 +1335,7 @@ export class Tracer extends EventEmitter {
     }
     const proc = task._proc;
     const last = [...proc._threads].every((t) => t === task || t._engines.length === 0);
-    if (last && proc._breakpoints.size) proc._removeAllBreakpoints();
+    if (last) proc._removeAllBreakpoints(); // also ends the process's breakpoint watchdog
     try {
       // A held signal is passed on: queued again, delivered once the thread runs untraced.
       if (task._heldSig) native.tgkill(task.tgid, task.tid, task._heldSig);

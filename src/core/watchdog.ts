@@ -1,0 +1,146 @@
+/**
+ * The breakpoint watchdog: int3 bytes must not outlive us in a process we attached to, even
+ * when we are SIGKILLed. (A process we started has PTRACE_O_EXITKILL: it dies with us.)
+ *
+ * For each attached process with breakpoints, a small detached helper (watchdog-main.js)
+ * inherits three descriptors from us:
+ * - /proc/PID/mem, opened here, so it needs no ptrace rights of its own (yama's ptrace_scope=1
+ *   would refuse a sibling);
+ * - the breakpoint table, an unlinked file of 16-byte slots (address, original byte, in use)
+ *   that we update with pwrite(2): synchronous, never EAGAIN, and in the page cache the
+ *   moment the call returns, so the table is right whenever we die;
+ * - a pipe we never write to: end of file means every holder of its write end is gone, i.e.
+ *   we are dead, or said goodbye (table emptied first).
+ * It then writes the original bytes back at once, while the kernel detaches the threads (a
+ * thread that runs on must not meet a leftover int3), checks again once the kernel has
+ * detached them, and reports what it did on stderr.
+ *
+ * Cost: one spawn per attached process at its first breakpoint (about 3 ms: the helper starts
+ * in the background; we pay fork+exec), then one pwrite of 16 bytes per breakpoint inserted,
+ * before the int3 is written. Slots are freed lazily, once per event-loop turn and only for
+ * addresses not inserted again by then: the step over a breakpoint (remove, step, insert)
+ * writes nothing, and a stale slot only makes the helper write an original byte back where it
+ * already is.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const MAIN = fileURLToPath(new URL('./watchdog-main.js', import.meta.url));
+/** Slot: u64 address, u8 original byte, u8 in use (1), 6 bytes padding (little-endian). */
+export const SLOT_SIZE = 16;
+const O_TMPFILE = 0o20200000; // __O_TMPFILE | O_DIRECTORY
+
+/** Whether attached processes get a watchdog (UTRACE_BREAKPOINT_WATCHDOG=0 turns it off). */
+export function watchdogEnabled(): boolean {
+  return process.env['UTRACE_BREAKPOINT_WATCHDOG'] !== '0';
+}
+
+/** An unlinked read-write file only we (and our helper) can reach. */
+function anonymousFile(): number {
+  try {
+    return fs.openSync(os.tmpdir(), fs.constants.O_RDWR | O_TMPFILE, 0o600);
+  } catch {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'utrace-wd-'));
+    const p = path.join(dir, 'table');
+    const fd = fs.openSync(p, 'wx+', 0o600);
+    fs.unlinkSync(p);
+    fs.rmdirSync(dir);
+    return fd;
+  }
+}
+
+export class BreakpointWatchdog {
+  private readonly child: ChildProcess;
+  private readonly table: number;
+  /** Slot of each address the table lists, with the original byte it holds. */
+  private readonly slots = new Map<bigint, { slot: number; orig: number }>();
+  private readonly free: number[] = [];
+  private nextSlot = 0;
+  /** Removed here, slot not yet freed. */
+  private readonly removedLater = new Set<bigint>();
+  private flushScheduled = false;
+  private closed = false;
+  private readonly slotBuf = Buffer.alloc(SLOT_SIZE);
+
+  /** Start the helper for pid. Throws when /proc/PID/mem cannot be opened or spawn fails. */
+  constructor(readonly pid: number) {
+    const mem = fs.openSync(`/proc/${pid}/mem`, 'r+');
+    try {
+      this.table = anonymousFile();
+      try {
+        this.child = spawn(process.execPath, [MAIN, String(pid), String(process.pid)], {
+          stdio: ['pipe', 'ignore', 'inherit', mem, this.table],
+          detached: true, // its own session: a signal to our process group does not reach it
+          env: {},
+          cwd: '/',
+        });
+      } catch (e) {
+        fs.closeSync(this.table);
+        throw e;
+      }
+    } finally {
+      fs.closeSync(mem);
+    }
+    this.child.unref();
+    (this.child.stdin as unknown as { unref?: () => void }).unref?.();
+    this.child.stdin!.on('error', () => undefined);
+    this.child.on('error', () => undefined);
+  }
+
+  /** Call before the int3 is written: from then on the helper can put orig back. */
+  inserted(addr: bigint, orig: number): void {
+    if (this.closed) return;
+    const had = this.slots.get(addr);
+    if (this.removedLater.delete(addr) && had?.orig === orig) return;
+    const slot = had?.slot ?? this.free.pop() ?? this.nextSlot++;
+    this.slots.set(addr, { slot, orig });
+    this.write(slot, addr, orig, 1);
+  }
+
+  /** Call after the original byte is back. */
+  removed(addr: bigint): void {
+    if (this.closed || !this.slots.has(addr)) return;
+    this.removedLater.add(addr);
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    setImmediate(() => this.flush()).unref();
+  }
+
+  /** Every original byte is back (or the address space is gone): empty the table and let the
+   * helper end quietly. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    try {
+      fs.ftruncateSync(this.table, 0);
+    } catch {
+      /* nothing we can do; the helper writes original bytes that are already there */
+    }
+    fs.closeSync(this.table);
+    this.child.stdin!.end();
+  }
+
+  private flush(): void {
+    this.flushScheduled = false;
+    if (this.closed) return;
+    for (const a of this.removedLater) {
+      const s = this.slots.get(a);
+      if (!s) continue;
+      this.slots.delete(a);
+      this.write(s.slot, 0n, 0, 0);
+      this.free.push(s.slot);
+    }
+    this.removedLater.clear();
+  }
+
+  private write(slot: number, addr: bigint, orig: number, used: number): void {
+    const b = this.slotBuf;
+    b.writeBigUInt64LE(addr, 0);
+    b[8] = orig;
+    b[9] = used;
+    fs.writeSync(this.table, b, 0, SLOT_SIZE, slot * SLOT_SIZE);
+  }
+}

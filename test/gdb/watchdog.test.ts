@@ -1,0 +1,202 @@
+/**
+ * SIGKILL to utrace while breakpoints are inserted in an *attached* process: the breakpoint
+ * watchdog (src/core/watchdog.ts) writes the original bytes back, and the process runs on.
+ * Driven through real gdb (breakpoints inserted while running, and always-inserted at the
+ * prompt), through the core API directly, and once with the watchdog off to show what it
+ * prevents: the int3 stays and the program dies of SIGTRAP.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+const utrace = path.join(root, 'bin/utrace.js');
+const VICTIM = path.join(root, 'test/fixtures/bin/bp_victim');
+const haveGdb = spawnSync('gdb', ['--version']).status === 0;
+const gdbOpts = { timeout: 60000, skip: !haveGdb && 'gdb not installed' };
+const FILE = fs.readFileSync(VICTIM);
+const SYMS = new Map(execFileSync('nm', [VICTIM]).toString().split('\n')
+  .map((l) => l.split(' ')).filter((f) => f[1] === 'T').map((f) => [f[2]!, parseInt(f[0]!, 16)]));
+
+interface Victim {
+  child: ChildProcess;
+  pid: number;
+  base: number;
+  out: () => string;
+  exit: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+async function until<T>(f: () => T | undefined | false, ms: number, what: string): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = f();
+    if (v) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+async function startVictim(): Promise<Victim> {
+  const child = spawn(VICTIM, [], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+  const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((r) => child.on('exit', (code, signal) => r({ code, signal })));
+  await until(() => /ready/.test(out), 5000, 'the victim');
+  const pid = child.pid!;
+  const base = parseInt(fs.readFileSync(`/proc/${pid}/maps`, 'utf8').split('\n').find((l) => l.includes('bp_victim'))!.split('-')[0]!, 16);
+  return { child, pid, base, out: () => out, exit };
+}
+
+/** The victim's byte at an address (as root: /proc/PID/mem). */
+function memByte(pid: number, addr: number): number {
+  const fd = fs.openSync(`/proc/${pid}/mem`, 'r');
+  try {
+    const b = Buffer.alloc(1);
+    fs.readSync(fd, b, 0, 1, addr);
+    return b[0]!;
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+/** The same byte in the executable file. */
+const fileByte = (v: Victim, addr: number): number => FILE[addr - v.base]!;
+const tracerOf = (pid: number): number => Number(/TracerPid:\s+(\d+)/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))![1]);
+const stateOf = (pid: number): string => /State:\s+(\S)/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))![1]!;
+
+/** gdb attached through `utrace gdbserver stdio --attach`, in its own process group. */
+function gdbAttach(v: Victim, cmds: string[], env: NodeJS.ProcessEnv = process.env): { gdb: ChildProcess; out: () => string } {
+  const args = ['-batch', '-nx', '-ex', `target remote | ${process.execPath} ${utrace} gdbserver stdio --attach ${v.pid}`];
+  for (const c of cmds) args.push('-ex', c);
+  const gdb = spawn('gdb', [...args, VICTIM], { stdio: ['ignore', 'pipe', 'pipe'], detached: true, env });
+  let out = '';
+  gdb.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+  gdb.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+  return { gdb, out: () => out };
+}
+
+function killGroup(c: ChildProcess): void {
+  try {
+    process.kill(-c.pid!, 'SIGKILL');
+  } catch {
+    /* gone */
+  }
+}
+
+/** Breakpoint addresses as gdb reports them ("Breakpoint N at 0x…"). */
+async function gdbBreakpoints(out: () => string, n: number): Promise<number[]> {
+  return until(() => {
+    const a = [...out().matchAll(/Breakpoint \d+ at (0x[0-9a-f]+)/g)].map((m) => parseInt(m[1]!, 16));
+    return a.length >= n ? a : undefined;
+  }, 20000, `gdb's breakpoints: ${out()}`);
+}
+
+test('gdb breakpoints inserted while the attached program runs; utrace SIGKILLed: original bytes back, program runs on', gdbOpts, async () => {
+  const v = await startVictim();
+  const { gdb, out } = gdbAttach(v, ['break target', 'break never', 'continue']);
+  try {
+    const addrs = await gdbBreakpoints(out, 2);
+    await until(() => addrs.every((a) => memByte(v.pid, a) === 0xcc), 20000, 'int3 bytes in memory');
+    const utracePid = tracerOf(v.pid);
+    assert.ok(utracePid > 0);
+    process.kill(utracePid, 'SIGKILL');
+    await until(() => tracerOf(v.pid) === 0 && addrs.every((a) => memByte(v.pid, a) === fileByte(v, a)), 3000, 'the original bytes');
+    for (const a of addrs) assert.notEqual(fileByte(v, a), 0xcc);
+    assert.notEqual(stateOf(v.pid), 't', 'not left in a tracing stop');
+    process.kill(v.pid, 'SIGUSR1'); // now target() runs 1000 times
+    assert.deepEqual(await v.exit, { code: 0, signal: null });
+    assert.match(v.out(), /^done 1498500$/m);
+  } finally {
+    killGroup(gdb);
+    v.child.kill('SIGKILL');
+  }
+});
+
+test('gdb at the prompt with breakpoint always-inserted on; utrace SIGKILLed: original bytes back, program resumes', gdbOpts, async () => {
+  const v = await startVictim();
+  const { gdb, out } = gdbAttach(v, ['set breakpoint always-inserted on', 'break target', 'break never', 'echo prompt\\n', 'shell sleep 20']);
+  try {
+    const addrs = await gdbBreakpoints(out, 2);
+    await until(() => /prompt/.test(out()), 20000, 'gdb at its prompt');
+    for (const a of addrs) assert.equal(memByte(v.pid, a), 0xcc, 'inserted while stopped');
+    assert.equal(stateOf(v.pid), 't', 'held by the debugger');
+    process.kill(tracerOf(v.pid), 'SIGKILL');
+    await until(() => tracerOf(v.pid) === 0 && addrs.every((a) => memByte(v.pid, a) === fileByte(v, a)), 3000, 'the original bytes');
+    process.kill(v.pid, 'SIGUSR1');
+    assert.deepEqual(await v.exit, { code: 0, signal: null });
+    assert.match(v.out(), /^done 1498500$/m);
+  } finally {
+    killGroup(gdb);
+    v.child.kill('SIGKILL');
+  }
+});
+
+test('control: with the watchdog off (UTRACE_BREAKPOINT_WATCHDOG=0) the int3 outlives utrace and kills the program', gdbOpts, async () => {
+  const v = await startVictim();
+  const { gdb, out } = gdbAttach(v, ['break target', 'continue'], { ...process.env, UTRACE_BREAKPOINT_WATCHDOG: '0' });
+  try {
+    const [addr] = await gdbBreakpoints(out, 1);
+    await until(() => memByte(v.pid, addr!) === 0xcc, 20000, 'the int3');
+    process.kill(tracerOf(v.pid), 'SIGKILL');
+    await until(() => tracerOf(v.pid) === 0, 3000, 'the kernel to detach');
+    await new Promise((r) => setTimeout(r, 300));
+    assert.equal(memByte(v.pid, addr!), 0xcc, 'left behind');
+    process.kill(v.pid, 'SIGUSR1');
+    assert.deepEqual(await v.exit, { code: null, signal: 'SIGTRAP' });
+  } finally {
+    killGroup(gdb);
+    v.child.kill('SIGKILL');
+  }
+});
+
+/** A tracer process using the core API: attaches (or spawns), inserts breakpoints, removes the
+ * last one, prints what it saw, and SIGKILLs itself before the removal is sent lazily. */
+const SCRIPT = `
+import * as fs from 'node:fs';
+import { Tracer, Attach } from ${JSON.stringify(path.join(root, 'dist/src/index.js'))};
+const [mode, target, ...hex] = process.argv.slice(2);
+const tracer = new Tracer();
+const tasks = mode === 'attach' ? await tracer.attachProcess(Number(target)) : [await tracer.spawn([target])];
+// A started program is held before its execve: any mapped code address will do.
+const addrs = mode === 'attach' ? hex.map((h) => BigInt(h))
+  : [BigInt('0x' + fs.readFileSync('/proc/' + tasks[0].tid + '/maps', 'utf8').split('\\n').find((l) => l.includes(' r-xp ')).split('-')[0])];
+const eng = tracer.attachTask(tasks[0], Attach.CREATE, {});
+const proc = tasks[0].process;
+const us = [];
+for (const a of addrs) {
+  const t = process.hrtime.bigint();
+  proc.insertBreakpoint(eng, a);
+  us.push(Number(process.hrtime.bigint() - t) / 1000);
+}
+proc.removeBreakpoint(eng, addrs[addrs.length - 1]);
+console.log(JSON.stringify({ watchdog: proc._watchdog !== null, us }));
+process.kill(process.pid, 'SIGKILL');
+`;
+
+test('core API: an attached process gets a watchdog at its first breakpoint, a started one does not; SIGKILL restores every byte', { timeout: 30000 }, async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'utrace-wd-'));
+  const script = path.join(dir, 'tracer.mjs');
+  fs.writeFileSync(script, SCRIPT);
+  const v = await startVictim();
+  try {
+    const addrs = [SYMS.get('target')!, SYMS.get('never')!, SYMS.get('never')! + 4].map((o) => v.base + o);
+    const r = spawnSync(process.execPath, [script, 'attach', String(v.pid), ...addrs.map((a) => `0x${a.toString(16)}`)], { encoding: 'utf8', timeout: 20000 });
+    assert.equal(r.signal, 'SIGKILL', r.stderr);
+    const seen = JSON.parse(r.stdout.trim()) as { watchdog: boolean; us: number[] };
+    assert.equal(seen.watchdog, true);
+    // Restored: the two still inserted, and the one removed just before the kill.
+    await until(() => tracerOf(v.pid) === 0 && addrs.every((a) => memByte(v.pid, a) === fileByte(v, a)), 3000, 'the original bytes');
+    process.kill(v.pid, 'SIGUSR1');
+    assert.deepEqual(await v.exit, { code: 0, signal: null });
+    // A started program dies with its tracer (PTRACE_O_EXITKILL): no watchdog.
+    const s = spawnSync(process.execPath, [script, 'spawn', VICTIM], { encoding: 'utf8', timeout: 20000 });
+    assert.equal((JSON.parse(s.stdout.trim()) as { watchdog: boolean }).watchdog, false, s.stderr);
+    process.stderr.write(`# breakpoint insertion, attached: first ${seen.us[0]!.toFixed(0)} µs (watchdog start), then ${seen.us.slice(1).map((u) => u.toFixed(0)).join(', ')} µs\n`);
+  } finally {
+    v.child.kill('SIGKILL');
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -74,7 +74,25 @@ async function pair(name: string, refName: string, target: number, ours: () => P
   return { name, ours: median(a), ref: median(b), refName, target };
 }
 
+/**
+ * Every run is pinned to one CPU (BENCH_CPU, default 0; "none" to leave scheduling alone): on
+ * this VM a tracer and its tracee on different vCPUs pay a cross-CPU wake-up per stop that
+ * comes and goes with the host (a C ptrace loop measured 2.3 us/stop pinned, 8-22 us/stop
+ * unpinned in the same minute), which swamps what the rows compare. Both sides of every
+ * ratio run under the same pinning.
+ */
+function pinSelf(): boolean {
+  const cpu = process.env.BENCH_CPU ?? '0';
+  if (cpu === 'none' || process.env.BENCH_PINNED) return false;
+  const r = spawnSync('taskset', ['-c', cpu, process.execPath, ...process.argv.slice(1)],
+    { stdio: 'inherit', env: { ...process.env, BENCH_PINNED: cpu } });
+  process.exitCode = r.status ?? 1;
+  return true;
+}
+
 async function main(): Promise<void> {
+  if (pinSelf()) return;
+  if (process.env.BENCH_PINNED) console.log(`(pinned to CPU ${process.env.BENCH_PINNED}: tracer, tracee and reference tools alike)`);
   const rows: Row[] = [];
   const loop = fixture('getppid_loop');
   const N = String(process.env.BENCH_N ?? 100000);

@@ -329,33 +329,17 @@ static int bounded_waitid(siginfo_t *si) {
   return r;
 }
 
-/* waitNext(out: Int32Array(4), sysinfo: Uint8Array, blockMicros, hintTid) -> 1 event, 0 none,
- * -1 no children at all. Looks for a stop of ours; if there is none and blockMicros > 0,
- * blocks for at most that long. hintTid > 0 says "this is the only thread running": the
- * block is then a direct waitpid on it (one syscall per stop); otherwise it is a WNOWAIT
- * peek over all children followed by a consume. */
-static napi_value n_wait_next(napi_env env, napi_callback_info info) {
-  static const char *u = "waitNext(out, sysinfo, spinMicros, hintTid)";
-  napi_value argv[4];
-  if (arg_count(env, info, 4, argv, u) < 0) return NULL;
-  void *outp, *sysinfo;
-  size_t outlen, silen;
-  double spin;
-  int32_t hint;
-  if (arg_buffer(env, argv[0], &outp, &outlen, u) < 0 ||
-      arg_buffer(env, argv[1], &sysinfo, &silen, u) < 0 || arg_i32(env, argv[3], &hint, u) < 0)
-    return NULL;
-  if (outlen < 16) return utrace_throw_type(env, u);
-  napi_get_value_double(env, argv[2], &spin);
-  int32_t *out = outp;
+/* The wait itself (see waitNext): 1 event in out[0..2], 0 none, -1 no children at all. */
+static int wait_next_core(int32_t *out, void *sysinfo, size_t silen, double spin, int32_t hint) {
+  void *outp = out;
   /* With a hint and a budget, go straight to the blocking waitpid: the hinted thread was
    * just resumed, so a non-blocking look first would almost always find nothing. */
   if (hint <= 0 || spin <= 0) {
     pid_t pid = peek_ours();
-    if (pid == -ECHILD) return make_i64(env, -1);
-    if (pid > 0 && consume(pid, outp, sysinfo, silen) > 0) return make_i64(env, 1);
+    if (pid == -ECHILD) return -1;
+    if (pid > 0 && consume(pid, outp, sysinfo, silen) > 0) return 1;
   }
-  if (spin <= 0 || !watch_ready || !draining) return make_i64(env, 0);
+  if (spin <= 0 || !watch_ready || !draining) return 0;
   int found = 0, interrupted = 0;
   while (!found && !interrupted) {
     if (hint > 0) {
@@ -398,7 +382,94 @@ static napi_value n_wait_next(napi_env env, napi_callback_info info) {
       }
     }
   }
-  return make_i64(env, found);
+  return found;
+}
+
+/* Restart a thread before waiting (fused resume+wait): 0 or -errno. */
+static int32_t pre_resume(int32_t tid, int64_t req, int64_t sig) {
+  switch (req) {
+    case PTRACE_CONT: case PTRACE_SYSCALL: case PTRACE_SINGLESTEP: case PTRACE_SINGLEBLOCK:
+    case PTRACE_LISTEN:
+      break;
+    default:
+      return -EINVAL;
+  }
+  return ptrace((enum __ptrace_request)req, (pid_t)tid, 0, (void *)(long)sig) < 0 ? -errno : 0;
+}
+
+/* waitNext(out: Int32Array(4), sysinfo: Uint8Array, blockMicros, hintTid
+ *          [, resumeTid, request, signal]) -> 1 event, 0 none, -1 no children at all.
+ * Looks for a stop of ours; if there is none and blockMicros > 0, blocks for at most that
+ * long. hintTid > 0 says "this is the only thread running": the block is then a direct
+ * waitpid on it (one syscall per stop); otherwise it is a WNOWAIT peek over all children
+ * followed by a consume. With resumeTid > 0 the thread is first restarted with
+ * ptrace(request, resumeTid, 0, signal) (CONT, SYSCALL, SINGLESTEP, SINGLEBLOCK or LISTEN):
+ * resume and wait in one call from JS, as a C loop does; out[3] is then 0 or -errno of
+ * that restart. */
+static napi_value n_wait_next(napi_env env, napi_callback_info info) {
+  static const char *u = "waitNext(out, sysinfo, spinMicros, hintTid[, resumeTid, request, signal])";
+  napi_value argv[7];
+  size_t argc = 7;
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  if (argc < 4) return utrace_throw_type(env, u);
+  void *outp, *sysinfo;
+  size_t outlen, silen;
+  double spin;
+  int32_t hint;
+  if (arg_buffer(env, argv[0], &outp, &outlen, u) < 0 ||
+      arg_buffer(env, argv[1], &sysinfo, &silen, u) < 0 || arg_i32(env, argv[3], &hint, u) < 0)
+    return NULL;
+  if (outlen < 16) return utrace_throw_type(env, u);
+  napi_get_value_double(env, argv[2], &spin);
+  if (argc >= 7) {
+    int32_t rtid;
+    int64_t req, sig;
+    if (arg_i32(env, argv[4], &rtid, u) < 0 || arg_i64(env, argv[5], &req, u) < 0 ||
+        arg_i64(env, argv[6], &sig, u) < 0)
+      return NULL;
+    if (rtid > 0) ((int32_t *)outp)[3] = pre_resume(rtid, req, sig);
+  }
+  return make_i64(env, wait_next_core(outp, sysinfo, silen, spin, hint));
+}
+
+/* The hot path without argument conversions: waitSetup(ctl: Int32Array(16), sysinfo) once,
+ * then waitFast() reads its inputs from ctl and writes its outputs there:
+ *   in:  ctl[0] blockMicros, ctl[1] hintTid, ctl[2] resumeTid (0: none), ctl[3] request,
+ *        ctl[4] signal;
+ *   out: ctl[8] tid, ctl[9] status, ctl[10] syscall-info length or -errno, ctl[11] 0 or
+ *        -errno of the restart; returns as waitNext. The arrays are kept referenced. */
+static int32_t *fast_ctl;
+static void *fast_si;
+static size_t fast_silen;
+static napi_ref fast_refs[2];
+
+static napi_value n_wait_setup(napi_env env, napi_callback_info info) {
+  static const char *u = "waitSetup(ctl: Int32Array(16), sysinfo: Uint8Array)";
+  napi_value argv[2];
+  if (arg_count(env, info, 2, argv, u) < 0) return NULL;
+  void *c, *si;
+  size_t cl, sl;
+  if (arg_buffer(env, argv[0], &c, &cl, u) < 0 || arg_buffer(env, argv[1], &si, &sl, u) < 0) return NULL;
+  if (cl < 64) return utrace_throw_type(env, u);
+  for (int i = 0; i < 2; i++) {
+    if (fast_refs[i]) napi_delete_reference(env, fast_refs[i]);
+    napi_create_reference(env, argv[i], 1, &fast_refs[i]);
+  }
+  fast_ctl = c;
+  fast_si = si;
+  fast_silen = sl;
+  return make_undefined(env);
+}
+
+static napi_value n_wait_fast(napi_env env, napi_callback_info info) {
+  (void)info;
+  if (!fast_ctl) return utrace_throw_type(env, "waitFast() needs waitSetup() first");
+  int32_t *c = fast_ctl;
+  if (c[2] > 0) {
+    c[11] = pre_resume(c[2], c[3], c[4]);
+    c[2] = 0;
+  }
+  return make_i64(env, wait_next_core(c + 8, fast_si, fast_silen, (double)c[0], c[1]));
 }
 
 /* waitPid(pid, out, blocking) -> 1 event, 0 none (non-blocking). For one known pid, e.g.
@@ -537,6 +608,8 @@ static napi_value n_track(napi_env env, napi_callback_info info) {
 
 void wait_register(napi_env env, napi_value exports) {
   EXPORT_FN(env, exports, "waitNext", n_wait_next);
+  EXPORT_FN(env, exports, "waitSetup", n_wait_setup);
+  EXPORT_FN(env, exports, "waitFast", n_wait_fast);
   EXPORT_FN(env, exports, "waitPid", n_wait_pid);
   EXPORT_FN(env, exports, "drainActive", n_drain_active);
   EXPORT_FN(env, exports, "waiterStart", n_waiter_start);

@@ -18,6 +18,7 @@ import {
 } from './actions.js';
 import { Engine } from './engine.js';
 import { isGone, UtraceError } from './errors.js';
+import { errnoName, errnoNumber } from './errno.js';
 import { Process } from './process.js';
 import * as P from './ptrace.js';
 import { CLONE_UNTRACED, SECCOMP_GUARD_DATA, buildSeccompFilter } from './seccomp.js';
@@ -55,10 +56,34 @@ const hub = {
   /** The thread restarted last: most likely to stop next. */
   lastResumed: 0,
   started: false,
-  out: new Int32Array(4),
+  /** Inputs and outputs of native.waitFast() (see native/wait.c): no argument conversions on
+   * the hot path. */
+  ctl: new Int32Array(16),
+  ctlReady: false,
   /** Empty: syscall info is fetched lazily (loadSysinfo), not by every wait. */
   sysinfo: new Uint8Array(0),
+  /** Set while the drain dispatches a stop: a restart decided then is deferred... */
+  dispatching: false,
+  /** ...to the drain's next wait, which makes it (resume and wait in one native call, as a
+   * C loop does: one JS-to-C crossing per stop instead of two). */
+  pendingTid: 0,
+  pendingReq: 0,
+  pendingSig: 0,
 };
+
+const ESRCH = errnoNumber('ESRCH')!;
+
+/** Make a deferred restart now (the drain is about to leave). */
+function flushPending(): void {
+  const tid = hub.pendingTid;
+  if (!tid) return;
+  hub.pendingTid = 0;
+  try {
+    native.resume(tid, hub.pendingReq, hub.pendingSig);
+  } catch (e) {
+    if (!isGone(e)) hub.owner.get(tid)?.emit('error', e);
+  }
+}
 
 /** A thread was restarted outside a drain (from a socket handler, a timer, a promise): look
  * for its next stop right after the current job, not a whole event-loop turn later; the
@@ -75,6 +100,10 @@ function kick(): void {
 function drain(): void {
   if (hub.draining) return;
   hub.draining = true;
+  if (!hub.ctlReady) {
+    native.waitSetup(hub.ctl, hub.sysinfo);
+    hub.ctlReady = true;
+  }
   native.waiterArm(false);
   native.drainActive(true);
   const t0 = performance.now();
@@ -82,30 +111,56 @@ function drain(): void {
   try {
     for (;;) {
       const hint = hub.running === 1 ? hub.lastResumed : 0;
-      let r = native.waitNext(hub.out, hub.sysinfo, hub.running > 0 ? Tracer.blockMicros : 0, hint);
+      const ctl = hub.ctl;
+      ctl[0] = hub.running > 0 ? Tracer.blockMicros : 0;
+      ctl[1] = hint;
+      const rt = hub.pendingTid;
+      if (rt) {
+        hub.pendingTid = 0;
+        ctl[2] = rt;
+        ctl[3] = hub.pendingReq;
+        ctl[4] = hub.pendingSig;
+      }
+      let r = native.waitFast();
+      if (rt) {
+        const err = -ctl[11]!;
+        // ESRCH: killed under us (SIGKILL), its death status is on its way.
+        if (err > 0 && err !== ESRCH) {
+          hub.owner.get(rt)?.emit('error', new UtraceError(errnoName(err), 'ptrace(resume)', rt));
+        }
+      }
       // The hinted wait looks at one thread only; if the hint is stale (that thread already
       // stopped) another thread's stop would never be consumed: peek at all, without blocking.
-      if (r === 0 && hint > 0) r = native.waitNext(hub.out, hub.sysinfo, 0, 0);
+      if (r === 0 && hint > 0) {
+        ctl[0] = 0;
+        ctl[1] = 0;
+        r = native.waitFast();
+      }
       if (r !== 1) break;
-      const tid = hub.out[0]!;
-      const status = hub.out[1]!;
+      const tid = ctl[8]!;
+      const status = ctl[9]!;
       const owner = hub.owner.get(tid);
       if (!owner) {
         if (P.WIFSTOPPED(status)) hub.orphans.set(tid, status);
       } else {
+        hub.dispatching = true;
         try {
-          owner._dispatch(tid, status, hub.out[2]!);
+          owner._dispatch(tid, status, ctl[10]!);
         } catch (e) {
           if (!isGone(e)) owner.emit('error', e);
+        } finally {
+          hub.dispatching = false;
         }
       }
       if (performance.now() - t0 > DRAIN_SLICE_MS) {
+        flushPending();
         yielded = true;
         setImmediate(drain);
         break;
       }
     }
   } finally {
+    flushPending();
     hub.draining = false;
     native.drainActive(false);
   }
@@ -1232,7 +1287,12 @@ export class Tracer extends EventEmitter {
         task._heldSig = 0;
         native.tgkill(task.tgid, tid, s);
       }
-      native.resume(tid, req, sig);
+      if (hub.dispatching && !hub.pendingTid && req !== P.PTRACE_DETACH) {
+        // Made by the drain's next wait call (see hub.pendingTid).
+        hub.pendingTid = tid;
+        hub.pendingReq = req;
+        hub.pendingSig = sig;
+      } else native.resume(tid, req, sig);
       task._lastReq = req;
       hub.lastResumed = tid;
       this._setRunning(task);

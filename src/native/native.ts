@@ -37,7 +37,12 @@ export interface INative {
   /** [pid, uid, gid] of a unix socket's peer. */
   peerCred(fd: number): [number, number, number];
   /** out = [pid, status, sysinfoLength, 0]; 1 = event, 0 = none within spin, -1 = no children. */
-  waitNext(out: Int32Array, sysinfo: Uint8Array, spinMicros: number, hintTid: number): number;
+  /** With resumeTid > 0, restarts that thread first (out[3]: 0 or -errno of the restart). */
+  /** Hot path: inputs and outputs in the Int32Array given to waitSetup (see wait.c). */
+  waitSetup(ctl: Int32Array, sysinfo: Uint8Array): void;
+  waitFast(): number;
+  waitNext(out: Int32Array, sysinfo: Uint8Array, spinMicros: number, hintTid: number,
+    resumeTid?: number, request?: number, signal?: number): number;
   waitPid(pid: number, out: Int32Array, blocking: boolean): number;
   /** The main thread enters/leaves a drain loop (arms the watchdog that bounds blocking waits). */
   drainActive(on: boolean): number;

@@ -26,6 +26,7 @@ if (f.failures.length) {
 t = performance.now();
 const d = fuzzDecoders(n, seed);
 console.log(`decoders: ${n} cases, longest line ${d.longestLine}, largest read ${d.largestRead} B, ${d.failures.length} failures (${((performance.now() - t) / 1000).toFixed(1)} s)`);
+console.log(`  longest line from ${d.longestCall.slice(0, 120)}...`);
 if (d.failures.length) {
   failed = true;
   console.log(d.failures.slice(0, 10).map((x) => JSON.stringify(x)).join('\n'));

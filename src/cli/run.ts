@@ -210,6 +210,9 @@ export async function runMain(argv: string[]): Promise<number> {
       process.stdout.write(RUN_USAGE);
       return 0;
     }
+    // gdb on stdio owns our stdout: the program's and a --tool's output go to stderr, whatever
+    // the order of the options.
+    hasStdioGdb = parsed.specs.some((s) => s.kind === 'gdb' && s.addr.kind === 'stdio');
     for (const spec of parsed.specs) {
       switch (spec.kind) {
         case 'strace':
@@ -219,7 +222,6 @@ export async function runMain(argv: string[]): Promise<number> {
           engines.push(injectRunEngine(new InjectEngine(tracer, parseInjectSpecs(spec.specs))));
           break;
         case 'gdb': {
-          hasStdioGdb = spec.addr.kind === 'stdio';
           const session: GdbSession = new GdbSession({
             tracer, extended: false, log,
             onExitRequest: () => session.closeConnection(),

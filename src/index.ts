@@ -6,7 +6,7 @@ export { Tracer, exitStatusOf } from './core/tracer.js';
 export type { SpawnOptions } from './core/tracer.js';
 export { Task } from './core/task.js';
 export type { TaskState } from './core/task.js';
-export { Engine } from './core/engine.js';
+export { Engine, detachEngines } from './core/engine.js';
 export { Process } from './core/process.js';
 export { Event, Resume, SyscallAction, SignalAction, Attach, RESUME_MASK, combine } from './core/actions.js';
 export { UtraceError } from './core/errors.js';

@@ -132,3 +132,19 @@ export class Engine<D = any> {
     return this.ops.name ?? 'engine';
   }
 }
+
+/** Detach every engine of a set (an engine over many threads, say) and empty it; engines
+ * already detached or on threads already gone are skipped. `each` runs first for each one
+ * still attached (e.g. to note the detach in an output). */
+export function detachEngines<D>(engines: Set<Engine<D>>, each?: (e: Engine<D>) => void): void {
+  for (const e of engines) {
+    if (e.detached) continue;
+    each?.(e);
+    try {
+      e.detach();
+    } catch {
+      /* gone */
+    }
+  }
+  engines.clear();
+}

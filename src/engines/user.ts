@@ -15,7 +15,7 @@
  * ```
  */
 import {
-  Attach, Event, type Engine, type EngineOps, type ExitStatus, type Task, type Tracer,
+  Attach, Event, detachEngines, type Engine, type EngineOps, type ExitStatus, type Task, type Tracer,
 } from '../index.js';
 
 /** What an engine module is given when it is instantiated. */
@@ -113,14 +113,7 @@ export class UserEngineRunner<D = any> {
   }
 
   detachAll(): void {
-    for (const e of this._engines) {
-      try {
-        if (!e.detached) e.detach();
-      } catch {
-        /* gone */
-      }
-    }
-    this._engines.clear();
+    detachEngines(this._engines);
   }
 }
 

@@ -10,7 +10,7 @@
  * engine closer to the kernel overrode the abort.
  */
 import {
-  Attach, Event, Resume, SyscallAction, type Engine, type EngineOps, type SyscallReport, type Task, type Tracer,
+  Attach, Event, Resume, SyscallAction, detachEngines, type Engine, type EngineOps, type SyscallReport, type Task, type Tracer,
 } from '../../index.js';
 import { FilterError, InjectState, StraceFilter, type IInjectRule } from '../strace/filter.js';
 
@@ -70,14 +70,7 @@ export class InjectEngine {
   }
 
   detachAll(): void {
-    for (const e of this._engines) {
-      try {
-        if (!e.detached) e.detach();
-      } catch {
-        /* gone */
-      }
-    }
-    this._engines.clear();
+    detachEngines(this._engines);
   }
 
   private _entry(e: Engine<ITaskState>, call: SyscallReport): number | void | Promise<number | void> {

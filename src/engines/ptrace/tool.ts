@@ -13,7 +13,7 @@
  */
 import * as fs from 'node:fs';
 import {
-  Attach, Event, Resume, SYSCALL_NR, UtraceError, errnoNumber, ptraceAbi as P,
+  Attach, Event, Resume, SYSCALL_NR, detachEngines, UtraceError, errnoNumber, ptraceAbi as P,
   type Engine, type EngineOps, type ExitStatus, type SpawnOptions, type SyscallReport, type Task, type Tracer,
 } from '../../index.js';
 import { PtracePersonality, type ClientMemory, type PtraceClient, type WaitOutcome } from './engine.js';
@@ -118,8 +118,7 @@ export class PtraceTool {
 
   /** Stop serving (the tool's calls then fail with ENOSYS from its seccomp filter). */
   detachAll(): void {
-    for (const e of this._engines) if (!e.detached) e.detach();
-    this._engines.clear();
+    detachEngines(this._engines);
   }
 
   private _client(pid: number): PtraceClient {

@@ -4,7 +4,7 @@
  * thread, following new threads and processes from reportClone when -f is given.
  */
 import {
-  Attach, Event, Resume, SyscallAction,
+  Attach, Event, Resume, SyscallAction, detachEngines,
   type Engine, type EngineOps, type SignalReport, type SyscallReport, type Task, type Tracer,
 } from '../../index.js';
 import type { IMemoryReader } from './memory.js';
@@ -129,13 +129,7 @@ export class StraceEngine {
 
   /** Detach from every thread (the tracees go on untraced). */
   detachAll(): void {
-    for (const e of this._engines) {
-      if (!e.detached) {
-        this.formatter.detached(e.task.tid);
-        e.detach();
-      }
-    }
-    this._engines.clear();
+    detachEngines(this._engines, (e) => this.formatter.detached(e.task.tid));
   }
 
   private _mem(task: Task): IMemoryReader {

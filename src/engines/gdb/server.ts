@@ -10,14 +10,43 @@ import { socketPeer } from '../../index.js';
 import { RspConnection, type ITransport } from './protocol/index.js';
 import type { GdbSession } from './session.js';
 
+/**
+ * Write a reply with one write(2) on the stream's descriptor when nothing is queued in the
+ * stream, else (or for what a full socket buffer left over) through the stream, which keeps
+ * the order. The direct write leaves no stream bookkeeping to run after the reply is out:
+ * gdb, woken by the reply, often waits for our CPU until we go idle.
+ */
+function writeDirect(stream: net.Socket, fd: number | undefined, data: Buffer): void {
+  if (fd !== undefined && fd >= 0 && stream.writableLength === 0) {
+    try {
+      const n = fs.writeSync(fd, data);
+      if (n === data.length) return;
+      data = data.subarray(n);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EAGAIN') {
+        stream.destroy();
+        return;
+      }
+    }
+  }
+  stream.write(data);
+}
+
+function streamFd(stream: net.Socket): number | undefined {
+  const fd = (stream as unknown as { _handle?: { fd?: number } })._handle?.fd;
+  return typeof fd === 'number' && fd >= 0 ? fd : undefined;
+}
+
 /** net.Socket as an ITransport. Node queues partial writes in order. */
 export class SocketTransport implements ITransport {
+  private readonly fd: number | undefined;
   constructor(private readonly sock: net.Socket) {
     sock.setNoDelay?.(true);
     sock.on('error', () => sock.destroy());
+    this.fd = streamFd(sock);
   }
   write(data: Buffer): void {
-    if (!this.sock.destroyed) this.sock.write(data);
+    if (!this.sock.destroyed) writeDirect(this.sock, this.fd, data);
   }
   onData(cb: (b: Buffer) => void): void {
     this.sock.on('data', cb);
@@ -41,7 +70,11 @@ export class StdioTransport implements ITransport {
     process.stdout.on('error', () => this.fireClose());
   }
   write(data: Buffer): void {
-    if (!this.closed) process.stdout.write(data);
+    if (this.closed) return;
+    const out = process.stdout as unknown as net.Socket;
+    // fd 1 is a pipe or socket here (gdb's `target remote | …`); a file or tty stdout writes
+    // synchronously through the stream anyway.
+    writeDirect(out, typeof out.writableLength === 'number' && streamFd(out) !== undefined ? 1 : undefined, data);
   }
   onData(cb: (b: Buffer) => void): void {
     process.stdin.on('data', cb);
@@ -103,6 +136,8 @@ export function runConnection(transport: ITransport, opts: ServeOptions): Promis
       onWarning: (m) => opts.log(`rsp: ${m}`),
       onClose: () => resolve(),
       maxPacketSize: 0x10000,
+      // As gdbserver: runs of zeros in `m` and `g` hex and in binary vFile/qXfer data shrink.
+      rle: true,
       trace: opts.trace ? (dir, b) => opts.log(`${dir === 'recv' ? 'getpkt' : 'putpkt'} ${JSON.stringify(b.toString('latin1').slice(0, 300))}`) : undefined,
     });
     session.attachConnection(conn);

@@ -107,6 +107,8 @@ export class ThreadState {
   fresh = false;
   /** Non-stop: gdb asked to stop it (vCont;t, vCtrlC); its stop report is on its way. */
   tStop = false;
+  /** /proc/PID/task/TID/stat, kept open for the `core:` of stop replies. */
+  statFd: number | undefined;
   /** The last stop gdb was told about (non-stop `?` repeats it). */
   lastStop: ThreadStop | undefined;
   gone = false;
@@ -184,6 +186,7 @@ export class GdbSession {
   private lastReply = 'W00';
   private lastStop: ThreadStop | undefined;
   private passSignals = new Set<number>();
+  private passSignalsText = '';
   private catchSyscalls: { all: boolean; nrs: Set<number> } | undefined;
   private threadsXml: Buffer | undefined;
   // vRun state
@@ -335,6 +338,7 @@ export class GdbSession {
   private markGone(ts: ThreadState): void {
     ts.gone = true;
     ts.held = false;
+    closeStat(ts);
     const w = ts.waiters;
     ts.waiters = [];
     for (const f of w) f();
@@ -444,8 +448,19 @@ export class GdbSession {
     }
     if (this.state === 'running') {
       this.state = 'stopping';
+      // Every thread held already (one thread, or all stopped at once): report now, in this
+      // very callback, rather than a promise turn later.
+      if (this.queue.length === 1 && this.validStop(ev) && this.allHeld()) return this.reportNext();
       void this.stopAll().then(() => this.reportNext(), (e) => this.log(`stop: ${String(e)}`));
     }
+  }
+
+  private allHeld(): boolean {
+    for (const inf of this.inferiors.values()) {
+      if (inf.gone) continue;
+      for (const t of inf.threads.values()) if (!t.held && !t.gone && t.task.state !== 'dead') return false;
+    }
+    return true;
   }
 
   /** Is a stop for this thread queued and not yet told to gdb? */
@@ -1341,7 +1356,11 @@ export class GdbSession {
       return 'OK';
     }
     if (p.startsWith('QPassSignals:')) {
-      this.passSignals = new Set(p.slice(13).split(';').filter(Boolean).map(parseHexNumber));
+      // gdb alternates two lists (empty before a step, its list before a continue).
+      if (p !== this.passSignalsText) {
+        this.passSignals = new Set(p.slice(13).split(';').filter(Boolean).map(parseHexNumber));
+        this.passSignalsText = p;
+      }
       return 'OK';
     }
     if (p.startsWith('QProgramSignals:')) return 'OK';
@@ -1588,7 +1607,7 @@ export class GdbSession {
 
   // ---------------------------------------------------------------- resume
 
-  private legacyResume(p: string): Promise<string | undefined> {
+  private legacyResume(p: string): string | Promise<undefined> {
     const sig = p[0] === 'C' || p[0] === 'S' ? p.slice(1, 3) : '';
     const ts = this.currentThread();
     const kind = p[0]!.toLowerCase();
@@ -1641,7 +1660,7 @@ export class GdbSession {
     else void this.holdThread(ts).then(report);
   }
 
-  private async resume(actions: IVContAction[]): Promise<string | undefined> {
+  private resume(actions: IVContAction[]): string | Promise<undefined> {
     if (this.nonStop) return this.resumeNonStop(actions);
     if (this.allThreads().length === 0) return this.lastReply.startsWith('W') || this.lastReply.startsWith('X') ? this.lastReply : 'W00';
     const threads = this.allThreads();
@@ -1651,7 +1670,13 @@ export class GdbSession {
     this.queue = this.queue.filter((ev) => this.validStop(ev));
     const goSet = new Set(go.map((r) => r.ts));
     const pending = this.queue.findIndex((ev) => ev.kind === 'exit' || goSet.has(ev.ts));
-    const reply = new Promise<string>((resolve) => (this.stopWaiter = resolve));
+    // The stop reply goes out from deliverStop itself, at once (often from inside the drain
+    // that saw the stop); the packet's promise only settles the connection's turn.
+    const conn = this.conn;
+    const reply = new Promise<undefined>((resolve) => (this.stopWaiter = (r: string) => {
+      if (r !== '') conn?.send(r);
+      resolve(undefined);
+    }));
     if (pending >= 0) {
       const [ev] = this.queue.splice(pending, 1);
       this.deliverStop(ev!);
@@ -1671,8 +1696,7 @@ export class GdbSession {
       const sig = a.signal !== undefined ? linuxSignalFromGdb(a.signal) ?? 0 : 0;
       this.release(ts, this.resumeKind(ts), sig);
     }
-    const r = await reply;
-    return r === '' ? undefined : r;
+    return reply;
   }
 
   // ---------------------------------------------------------------- v packets
@@ -1770,13 +1794,41 @@ function readProc(path: string): Buffer | undefined {
   }
 }
 
-/** The CPU a thread last ran on (field 39 of /proc/PID/task/TID/stat). */
+const statBuf = Buffer.alloc(1024);
+
+/**
+ * The CPU a thread last ran on (field 39 of /proc/PID/task/TID/stat), for the `core:` of stop
+ * replies, as gdbserver reports it. Read at every stop, so the file stays open per thread and
+ * is re-read with one pread (the kernel regenerates it at offset 0) instead of open, fstat,
+ * read, read and close.
+ */
 function coreOf(ts: ThreadState): number | undefined {
-  const s = readProc(`/proc/${ts.inf.pid}/task/${ts.tid}/stat`)?.toString('latin1');
-  if (!s) return undefined;
-  const f = s.slice(s.lastIndexOf(')') + 2).split(' ');
-  const n = Number(f[36]);
-  return Number.isInteger(n) ? n : undefined;
+  let n = 0;
+  try {
+    if (ts.statFd === undefined) ts.statFd = fs.openSync(`/proc/${ts.inf.pid}/task/${ts.tid}/stat`, 'r');
+    n = fs.readSync(ts.statFd, statBuf, 0, statBuf.length, 0);
+  } catch {
+    closeStat(ts);
+    return undefined;
+  }
+  // Field 39 is the 37th after "pid (comm) ": count spaces from the last ')'.
+  let i = statBuf.lastIndexOf(0x29, n - 1) + 2;
+  for (let field = 0; field < 36 && i > 1 && i < n; field++) i = statBuf.indexOf(0x20, i) + 1;
+  if (i <= 1 || i >= n) return undefined;
+  let core = 0;
+  let digits = 0;
+  for (; i < n && statBuf[i]! >= 0x30 && statBuf[i]! <= 0x39; i++, digits++) core = core * 10 + statBuf[i]! - 0x30;
+  return digits ? core : undefined;
+}
+
+function closeStat(ts: ThreadState): void {
+  if (ts.statFd === undefined) return;
+  try {
+    fs.closeSync(ts.statFd);
+  } catch {
+    /* closed */
+  }
+  ts.statFd = undefined;
 }
 
 let avxCache: boolean | undefined;

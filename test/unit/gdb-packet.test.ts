@@ -137,6 +137,22 @@ test('RLE + escapes round-trip random binary through the reader', () => {
   }
 });
 
+test('RLE: the one-pass encoder gives the two-pass escape-then-rleEncode bytes when nothing needs escaping, and well-formed runs next to escapes', () => {
+  const r = rng(12);
+  for (let i = 0; i < 300; i++) {
+    const data = Buffer.from(randomBinary(r, Math.floor(r() * 600)).map((b) => (b === 0x23 || b === 0x24 || b === 0x7d || b === 0x2a ? 0x30 : b)));
+    if (r() < 0.5) data.fill(0x30, 0, Math.floor(data.length * r()));
+    const two = rleEncode(escapeBinary(data));
+    let cs = 0;
+    for (const b of two) cs += b;
+    const want = `$${two.toString('latin1')}#${(cs & 0xff).toString(16).padStart(2, '0')}`;
+    assert.equal(encodePacket(data, { rle: true }).toString('latin1'), want);
+  }
+  // A run right after an escaped byte, and of bytes around it: `}` pairs are never run-encoded.
+  const wire = encodePacket(Buffer.from('####0000000000}}}}****'), { rle: true }).toString('latin1');
+  assert.equal(wire.slice(0, wire.indexOf('#', 1)), '$}\x03}\x03}\x03}\x030*&}]}]}]}]}\n}\n}\n}\n');
+});
+
 test('decodeRle rejects a marker with nothing to repeat', () => {
   assert.throws(() => decodeRle(Buffer.from('*"')), RspParseError);
   assert.throws(() => decodeRle(Buffer.from('0*')), RspParseError);

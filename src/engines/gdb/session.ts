@@ -13,7 +13,7 @@ import * as fs from 'node:fs';
 import { Attach, Event, Resume, SignalAction } from '../../index.js';
 import type { Engine, EngineOps, ExecReport, Process, SignalReport, SpawnOptions, SyscallReport, Task, Tracer } from '../../index.js';
 import {
-  GDB_SIGNAL, RspParseError, THREAD_ALL, THREAD_ANY, VCONT_SUPPORTED_REPLY, XSTATE_MIN_AVX_SIZE,
+  AMD64_REGISTERS, GDB_SIGNAL, RspParseError, THREAD_ALL, THREAD_ANY, VCONT_SUPPORTED_REPLY, XSTATE_MIN_AVX_SIZE,
   decodeG, encodeG, evaluateConditions, expeditedRegisters, formatConsoleOutput, formatExited,
   formatKilled, formatQSupported, formatTStop, formatThreadExited, formatThreadId, gdbSignalFromLinux, hexDecode,
   hexDecodeString, hexEncode, linuxSignalFromGdb, parseHexBigInt, parseHexNumber, parsePid,
@@ -71,7 +71,8 @@ interface HwSlot {
   rw: 0 | 1 | 3;
   addr: bigint;
   len: number;
-  /** The Z packet this slot serves (a split watchpoint uses several slots). */
+  /** The Z packet this slot serves (a split watchpoint uses several slots); Z0 (0): a
+   * debug-register stand-in for a software breakpoint with target-side conditions. */
   zType: number;
   zAddr: bigint;
   zLen: number;
@@ -126,6 +127,8 @@ export class Inferior {
   readonly threads = new Map<Task, ThreadState>();
   /** Software breakpoints gdb inserted, with their target-side conditions. */
   readonly swbps = new Map<bigint, Buffer[]>();
+  /** Those of them served by a debug register instead of an int3 (see drForConditions). */
+  readonly drBps = new Set<bigint>();
   hw: (HwSlot | null)[] = [null, null, null, null];
   /** Engine that owns our int3 bytes in the core's table (one per process). */
   owner: Engine | undefined;
@@ -697,7 +700,7 @@ export class GdbSession {
       ts.injectSig = 0;
       return this.resumeKind(ts) | SignalAction.DELIVER;
     }
-    ts.siginfo = Buffer.from(rep.info);
+    ts.siginfo = rep.info; // the core's own copy for this report
     let ev: ThreadStop | undefined;
     if (sig === SIGTRAP) {
       if (rep.code === SI_KERNEL) {
@@ -712,6 +715,21 @@ export class GdbSession {
           ev = { kind: 'thread', ts, signal: GDB_SIGNAL.TRAP, reason: { kind: 'swbreak' }, bpAddr: addr };
         } else if (ts.inf.proc.hasBreakpoint(addr)) {
           return undefined; // another engine's breakpoint: its business
+        }
+      }
+      if (!ev && rep.code === TRAP_HWBKPT) {
+        const hit = this.debugHit(ts);
+        if (hit?.zType === 0) {
+          // A debug-register breakpoint traps before the instruction: the PC is on it.
+          const addr = hit.zAddr;
+          const conds = ts.inf.swbps.get(addr) ?? [];
+          if (conds.length && !ts.stepping && !this.conditionTrue(ts, conds)) {
+            // The kernel set RF: resumed, the instruction runs without trapping again.
+            return this.proceed(ts) | SignalAction.IGN;
+          }
+          ev = { kind: 'thread', ts, signal: GDB_SIGNAL.TRAP, reason: { kind: 'swbreak' }, bpAddr: addr };
+        } else if (hit) {
+          ev = { kind: 'thread', ts, signal: GDB_SIGNAL.TRAP, reason: hit.zType === 1 ? { kind: 'hwbreak' } : { kind: hit.zType === 2 ? 'watch' : hit.zType === 3 ? 'rwatch' : 'awatch', address: hit.zAddr } };
         }
       }
       if (!ev) {
@@ -737,10 +755,17 @@ export class GdbSession {
   }
 
   private conditionTrue(ts: ThreadState, conds: Buffer[]): boolean {
-    const gpr = ts.task.regset('general');
+    const gpr = ts.task.regs().buf; // read only: no copy
     let fp: Buffer | undefined;
     const r = evaluateConditions(conds, {
       readRegister: (n) => {
+        // General registers straight from the stop's cached user_regs_struct; the FP set is
+        // fetched only for an FP or vector register.
+        const reg = AMD64_REGISTERS[n];
+        if (reg?.source.buf === 'gpr') {
+          const off = reg.source.slot * 8;
+          return reg.size === 8 ? gpr.readBigUInt64LE(off) : BigInt(gpr.readUInt32LE(off));
+        }
         fp ??= ts.task.regset('fp');
         const v = readRegisterValue(n, gpr, fp);
         if (v === undefined) throw new Error(`no register ${n}`);
@@ -757,17 +782,21 @@ export class GdbSession {
 
   /** A false target-side condition: step over the breakpoint here, without gdb. Other
    * threads of the process are held meanwhile so none runs past the lifted int3. */
-  private async stepOverBreakpoint(ts: ThreadState, addr: bigint): Promise<number> {
+  private stepOverBreakpoint(ts: ThreadState, addr: bigint): number | Promise<number> {
     ts.busy = true;
     const others = ts.inf.live().filter((o) => o !== ts && !o.held);
-    await Promise.all(others.map((o) => this.holdThread(o)));
-    try {
-      ts.inf.proc.removeBreakpoint(ts.inf.owner!, addr);
-    } catch {
-      /* gone */
-    }
-    ts.stepOver = { addr, others };
-    return Resume.SINGLESTEP | SignalAction.IGN;
+    const step = (): number => {
+      try {
+        ts.inf.proc.removeBreakpoint(ts.inf.owner!, addr);
+      } catch {
+        /* gone */
+      }
+      ts.stepOver = { addr, others };
+      return Resume.SINGLESTEP | SignalAction.IGN;
+    };
+    // Nothing else runs (one thread, or all held): no promise turn.
+    if (others.length === 0) return step();
+    return Promise.all(others.map((o) => this.holdThread(o))).then(step);
   }
 
   private finishStepOver(ts: ThreadState): number {
@@ -845,6 +874,7 @@ export class GdbSession {
   private onExec(ts: ThreadState, exec: ExecReport): number {
     const inf = ts.inf;
     inf.swbps.clear(); // a new address space: the core dropped its table too
+    inf.drBps.clear();
     inf.hw = [null, null, null, null];
     inf.rDebug = 0n;
     inf.svr4Doc = undefined;
@@ -910,8 +940,8 @@ export class GdbSession {
     t.setDebugReg(7, this.dr7(inf));
   }
 
-  /** DR6 hit bits -> stop reason; DR6 is cleared (the CPU never clears it). */
-  private checkDebugStatus(ts: ThreadState): StopReason | undefined {
+  /** The slot whose DR6 hit bit is set; DR6 is cleared (the CPU never clears it). */
+  private debugHit(ts: ThreadState): HwSlot | undefined {
     if (!ts.inf.hw.some((s) => s)) return undefined;
     let dr6: bigint;
     try {
@@ -923,18 +953,40 @@ export class GdbSession {
     ts.task.setDebugReg(6, 0n);
     for (let i = 0; i < 4; i++) {
       const s = ts.inf.hw[i];
-      if (!(dr6 & (1n << BigInt(i))) || !s) continue;
-      if (s.zType === 1) return { kind: 'hwbreak' };
-      return { kind: s.zType === 2 ? 'watch' : s.zType === 3 ? 'rwatch' : 'awatch', address: s.zAddr };
+      if (dr6 & (1n << BigInt(i)) && s) return s;
     }
     return undefined;
   }
 
+  /** DR6 hit bits -> stop reason. */
+  private checkDebugStatus(ts: ThreadState): StopReason | undefined {
+    const s = this.debugHit(ts);
+    if (!s) return undefined;
+    if (s.zType === 0) return { kind: 'swbreak' };
+    if (s.zType === 1) return { kind: 'hwbreak' };
+    return { kind: s.zType === 2 ? 'watch' : s.zType === 3 ? 'rwatch' : 'awatch', address: s.zAddr };
+  }
+
+  /**
+   * May a software breakpoint with target-side conditions be served by a debug register?
+   * A false condition then costs one stop and no step-over: an execute breakpoint traps before
+   * the instruction runs and the kernel sets RF in the saved flags, so the thread simply
+   * continues (an int3 must be lifted, the instruction single-stepped with every other thread
+   * held, and the int3 put back). Only when a slot is free and every thread of the process is
+   * held (debug registers are per thread and written with ptrace, and new threads get them at
+   * their first stop), so all-stop only.
+   */
+  private drForConditions(inf: Inferior): boolean {
+    if (this.nonStop || !inf.hw.includes(null)) return false;
+    for (const t of inf.threads.values()) if (!t.held && !t.gone && t.task.state !== 'dead') return false;
+    return true;
+  }
+
   private hwInsert(inf: Inferior, type: number, addr: bigint, len: number): boolean {
     if (inf.hw.some((s) => s && s.zType === type && s.zAddr === addr && s.zLen === len)) return true;
-    const rw: 0 | 1 | 3 = type === 1 ? 0 : type === 2 ? 1 : 3;
+    const rw: 0 | 1 | 3 = type <= 1 ? 0 : type === 2 ? 1 : 3;
     const chunks: { addr: bigint; len: number }[] = [];
-    if (type === 1) chunks.push({ addr, len: 1 });
+    if (type <= 1) chunks.push({ addr, len: 1 });
     else {
       // Split into naturally aligned 1/2/4/8-byte pieces, one debug register each.
       let a = addr;
@@ -947,6 +999,7 @@ export class GdbSession {
         left -= size;
       }
     }
+    if (type !== 0) this.evictDrBps(inf, chunks.length);
     const free = inf.hw.map((s, i) => (s ? -1 : i)).filter((i) => i >= 0);
     if (chunks.length > free.length || len <= 0) return false;
     chunks.forEach((c, k) => {
@@ -954,6 +1007,22 @@ export class GdbSession {
     });
     this.applyDebugRegsAll(inf);
     return true;
+  }
+
+  /** gdb's own hbreak/watchpoints come first: debug-register stand-ins for conditional
+   * breakpoints give their slots up (and become int3s) until `need` slots are free. */
+  private evictDrBps(inf: Inferior, need: number): void {
+    for (let i = 0; i < 4 && inf.hw.filter((s) => !s).length < need; i++) {
+      const s = inf.hw[i];
+      if (!s || s.zType !== 0) continue;
+      try {
+        inf.proc.insertBreakpoint(inf.owner!, s.zAddr);
+      } catch {
+        continue; // unmapped: keep it on the debug register
+      }
+      inf.drBps.delete(s.zAddr);
+      inf.hw[i] = null;
+    }
   }
 
   private hwRemove(inf: Inferior, type: number, addr: bigint, len: number): void {
@@ -1046,6 +1115,7 @@ export class GdbSession {
       }
     }
     inf.swbps.clear();
+    inf.drBps.clear();
     for (const ts of threads) {
       if (ts.gate) {
         // Hand back a real signal gdb has not seen consumed; drop our own traps.
@@ -1583,15 +1653,30 @@ export class GdbSession {
     const inf = ts.inf;
     if (z.type === 0) {
       if (z.insert) {
+        const conds = z.options.conditions;
+        // Inserted again (gdb does so when the conditions change): same kind as before.
+        if (inf.drBps.has(z.addr)) {
+          inf.swbps.set(z.addr, conds);
+          return 'OK';
+        }
+        if (conds.length && !inf.swbps.has(z.addr) && this.drForConditions(inf) && this.hwInsert(inf, 0, z.addr, 1)) {
+          inf.drBps.add(z.addr);
+          inf.swbps.set(z.addr, conds);
+          return 'OK';
+        }
         try {
           inf.proc.insertBreakpoint(inf.owner!, z.addr);
         } catch {
           return 'E01';
         }
-        inf.swbps.set(z.addr, z.options.conditions);
+        inf.swbps.set(z.addr, conds);
       } else {
         // OK even when absent: gdb removes inherited breakpoints from fork children.
         inf.swbps.delete(z.addr);
+        if (inf.drBps.delete(z.addr)) {
+          this.hwRemove(inf, 0, z.addr, 1);
+          return 'OK';
+        }
         try {
           inf.proc.removeBreakpoint(inf.owner!, z.addr);
         } catch {

@@ -230,9 +230,51 @@ export interface IEncodeOptions {
  * escaping twice is a classic bug (spec §4.2).
  */
 export function encodePacket(payload: Buffer | string, options: IEncodeOptions = {}): Buffer {
-  let wire = escapeBinary(toBuffer(payload));
-  if (options.rle) wire = rleEncode(wire);
-  return frame(DOLLAR, wire);
+  if (options.rle) return encodeRle(toBuffer(payload));
+  return frame(DOLLAR, escapeBinary(toBuffer(payload)));
+}
+
+/**
+ * `$…#cs` with escapes and run-length encoding in one pass over the payload (replies are sent
+ * at every stop and a vFile:pread carries 18 KiB): a run of an unescaped byte becomes `X*c`
+ * (c = 29 + extra copies, at most 97, never `#` or `$`: 6 and 7 are sent as 5); escaped bytes
+ * are not run-length encoded. The checksum covers the bytes as sent.
+ */
+function encodeRle(src: Buffer): Buffer {
+  const n = src.length;
+  const out = Buffer.allocUnsafe(2 * n + 4);
+  out[0] = DOLLAR;
+  let o = 1;
+  let sum = 0;
+  let i = 0;
+  while (i < n) {
+    const b = src[i]!;
+    if (b === HASH || b === DOLLAR || b === ESCAPE || b === STAR) {
+      out[o++] = ESCAPE;
+      out[o++] = b ^ 0x20;
+      sum += ESCAPE + (b ^ 0x20);
+      i++;
+      continue;
+    }
+    out[o++] = b;
+    sum += b;
+    let run = 0;
+    while (run < RLE_MAX_REPEAT && i + 1 + run < n && src[i + 1 + run] === b) run++;
+    if (run < 3) {
+      i++;
+      continue;
+    }
+    while (run + 29 === HASH || run + 29 === DOLLAR) run--;
+    out[o++] = STAR;
+    out[o++] = run + 29;
+    sum += STAR + run + 29;
+    i += 1 + run;
+  }
+  sum &= 0xff;
+  out[o++] = HASH;
+  out[o++] = HEX_DIGITS.charCodeAt(sum >> 4);
+  out[o++] = HEX_DIGITS.charCodeAt(sum & 15);
+  return out.subarray(0, o);
 }
 
 /** `%<name>:<payload>#cs`, e.g. encodeNotification('Stop', 'T05…'). Same escaping as packets, no RLE. */

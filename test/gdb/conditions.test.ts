@@ -1,0 +1,91 @@
+// Target-side breakpoint conditions (gdb's agent bytecode in Z0) served by a debug register
+// while one is free, so a false condition costs no step-over, and by an int3 once the four
+// debug registers are taken. Real gdb 13 in batch mode; the kind of trap shows in
+// $_siginfo.si_code (TRAP_HWBKPT = 4 for a debug register, SI_KERNEL = 0x80 for int3).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+const PROG = path.join(root, 'test/fixtures/bin/gdb_prog');
+const CLI = path.join(root, 'dist/src/cli/gdbserver.js');
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'utrace-gdb-cond-'));
+const WRAPPER = path.join(tmp, 'ug.mjs');
+fs.writeFileSync(WRAPPER, `import { gdbserverMain } from ${JSON.stringify(CLI)};\n` +
+  `gdbserverMain(process.argv.slice(2)).then((c) => { process.exitCode = c; });\n`);
+const SERVER = `${process.execPath} ${WRAPPER}`;
+const haveGdb = spawnSync('gdb', ['--version']).status === 0;
+const opts = { skip: !haveGdb && 'gdb not installed', timeout: 90000 };
+
+function gdb(cmds: string[]): string {
+  const r = spawnSync('timeout', ['60', 'gdb', '-batch', '-nx', ...cmds.flatMap((c) => ['-ex', c]), PROG], { encoding: 'utf8' });
+  return (r.stdout ?? '') + (r.stderr ?? '');
+}
+
+test('a target-side condition on a debug register: false 700 times without a stop reply, then the hit at 700; the program sees no int3', opts, () => {
+  const log = path.join(tmp, 'dr.rsp');
+  const out = gdb([`set remotelogfile ${log}`, `target remote | ${SERVER} stdio -- ${PROG} loop`,
+    'set breakpoint condition-evaluation target', 'break tick if i == 700', 'continue', 'p i', 'p $_siginfo.si_code',
+    'p/x $pc', 'bt 1', 'next', 'delete', 'continue']);
+  assert.match(out, /Breakpoint 1, tick \(i=700\)/, out);
+  assert.match(out, /^\$1 = 700$/m);
+  assert.match(out, /^\$2 = 4$/m, 'a debug-register trap (TRAP_HWBKPT)');
+  const bp = /Breakpoint 1 at (0x[0-9a-f]+):/.exec(out)?.[1];
+  assert.ok(bp, out);
+  assert.match(out, new RegExp(`^\\$3 = ${bp}$`, 'm'), 'stopped on the breakpoint address, not after it');
+  assert.match(out, /sum=999000/, 'the program computed its sum: no int3 or lost instruction on the way');
+  assert.match(out, /exited normally/);
+  const rsp = fs.readFileSync(log, 'latin1');
+  assert.match(rsp, /^w \$Z0,[0-9a-f]+,1;X[0-9a-f]+,/m, 'the condition went to the server as bytecode');
+  // Between the user's `continue` and `p i`: a few stops for ld.so's library events, none for
+  // the 700 hits of the false condition.
+  const run = rsp.slice(rsp.indexOf('\nc continue\n'), rsp.indexOf('\nc p i\n'));
+  assert.ok(run.length > 0, rsp.slice(0, 500));
+  const stops = run.split('\n').filter((l) => /^r \$T05/.test(l)).length;
+  assert.ok(stops >= 1 && stops <= 6, `${stops} stop replies for 700 hits`);
+});
+
+test('with the four debug registers taken by hbreak and watchpoints, the conditional breakpoint is an int3 and still stops only at 700', opts, () => {
+  const out = gdb([`target remote | ${SERVER} stdio -- ${PROG} loop`,
+    'set breakpoint condition-evaluation target', 'set can-use-hw-watchpoints 1',
+    'hbreak add', 'hbreak worker', 'hbreak late_writer', 'watch g',
+    'break tick if i == 700', 'continue', 'p i', 'p $_siginfo.si_code', 'p/x $pc', 'delete', 'continue']);
+  assert.match(out, /Hardware watchpoint 4: g/, out);
+  assert.doesNotMatch(out, /Could not insert/, out);
+  assert.match(out, /Breakpoint 5, tick \(i=700\)/, out);
+  assert.match(out, /^\$1 = 700$/m);
+  assert.match(out, /^\$2 = 128$/m, 'an int3 trap (SI_KERNEL)');
+  const bp = /Breakpoint 5 at (0x[0-9a-f]+):/.exec(out)?.[1];
+  assert.match(out, new RegExp(`^\\$3 = ${bp}$`, 'm'), 'the PC put back on the int3');
+  assert.match(out, /sum=999000/);
+  assert.match(out, /exited normally/);
+});
+
+test('gdb\'s hbreak and watchpoints take the debug registers back from a conditional breakpoint inserted before them', opts, () => {
+  const out = gdb([`target remote | ${SERVER} stdio -- ${PROG} loop`,
+    'set breakpoint condition-evaluation target', 'break tick if i == 300', 'continue', 'p $_siginfo.si_code',
+    'hbreak add', 'hbreak worker', 'hbreak late_writer', 'watch g', 'delete 1', 'break tick if i == 700', 'continue', 'p i',
+    'p $_siginfo.si_code', 'delete', 'continue']);
+  assert.match(out, /Breakpoint 1, tick \(i=300\)/, out);
+  assert.match(out, /^\$1 = 4$/m, 'first on a debug register');
+  assert.doesNotMatch(out, /Could not insert/, out);
+  assert.match(out, /Breakpoint 6, tick \(i=700\)/, out);
+  assert.match(out, /^\$2 = 700$/m);
+  assert.match(out, /^\$3 = 128$/m, 'then an int3: the four debug registers went to gdb');
+  assert.match(out, /sum=999000/);
+  assert.match(out, /exited normally/);
+});
+
+test('a conditional breakpoint on a debug register in threads created after it was set: each new thread gets it', opts, () => {
+  const out = gdb([`target remote | ${SERVER} stdio -- ${PROG} threads`,
+    'set breakpoint condition-evaluation target', 'break worker if (long)arg == 5', 'continue', 'p (long)arg',
+    'p $_siginfo.si_code', 'delete', 'continue']);
+  assert.match(out, /hit Breakpoint 1, worker \(arg=0x5\)/, out);
+  assert.match(out, /^\$1 = 5$/m);
+  assert.match(out, /^\$2 = 4$/m, 'a debug-register trap in a thread created after the breakpoint');
+  assert.match(out, /exited normally/, out);
+});

@@ -4,7 +4,6 @@
  */
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { straceMain } from './strace.js';
 
 const pkg = JSON.parse(readFileSync(fileURLToPath(new URL('../../../package.json', import.meta.url)), 'utf8')) as { version: string };
 
@@ -38,8 +37,11 @@ async function main(argv: string[]): Promise<number> {
     case '--version':
       process.stdout.write(`utrace ${pkg.version}\n`);
       return 0;
-    case 'strace':
+    case 'strace': {
+      // Each subcommand loads only its own modules (start-up time: gdb measures it).
+      const { straceMain } = await import('./strace.js');
       return straceMain(rest);
+    }
     case 'run': {
       const { runMain } = await import('./run.js');
       return runMain(rest);

@@ -1281,6 +1281,7 @@ export class GdbSession {
 
   private qSupported(p: string): string {
     this.q = parseQSupported(p);
+    this.threadEvents = false; // a new negotiation (a new gdb, or a reconnect)
     this.multiprocess = supports(this.q, 'multiprocess');
     this.avx = this.q.features.has('xmlRegisters') && cpuHasAvx();
     const f: Array<[string, string | boolean]> = [

@@ -11,10 +11,10 @@
  *    consume a status only when it is ours: a ptrace stop (si_code CLD_TRAPPED, which only a
  *    tracer can see) or the exit of a pid in the tracked set. When a foreign zombie sits in
  *    front, we poll the tracked pids one by one instead.
- *  - Hot path: after handling a stop and resuming, JS calls waitNext(), which blocks for a
+ *  - Hot path: after handling a stop, JS calls waitFast(), which resumes and blocks for a
  *    bounded time (see "bounded blocking" below). A busy tracee's next stop usually arrives
  *    within microseconds, so most stops never go through the event loop (as fast as C).
- *  - Idle path: when waitNext() finds nothing, JS arms the waiter thread, which blocks in
+ *  - Idle path: when waitFast() finds nothing, JS arms the waiter thread, which blocks in
  *    waitid(WNOWAIT) and wakes JS through one threadsafe function. It never consumes a
  *    status, so the two paths cannot race for one; it disarms itself before notifying so an
  *    event costs at most one notification.
@@ -329,7 +329,11 @@ static int bounded_waitid(siginfo_t *si) {
   return r;
 }
 
-/* The wait itself (see waitNext): 1 event in out[0..2], 0 none, -1 no children at all. */
+/* The wait: 1 event in out[0..2] (tid, status, syscall-info length or -errno), 0 none, -1 no
+ * children at all. Looks for a stop of ours; if there is none and spin (µs) > 0, blocks for
+ * at most that long. hint > 0 says "this is the only thread running": the block is then a
+ * direct waitpid on it (one syscall per stop); otherwise it is a WNOWAIT peek over all
+ * children followed by a consume. */
 static int wait_next_core(int32_t *out, void *sysinfo, size_t silen, double spin, int32_t hint) {
   void *outp = out;
   /* With a hint and a budget, go straight to the blocking waitpid: the hinted thread was
@@ -397,47 +401,14 @@ static int32_t pre_resume(int32_t tid, int64_t req, int64_t sig) {
   return ptrace((enum __ptrace_request)req, (pid_t)tid, 0, (void *)(long)sig) < 0 ? -errno : 0;
 }
 
-/* waitNext(out: Int32Array(4), sysinfo: Uint8Array, blockMicros, hintTid
- *          [, resumeTid, request, signal]) -> 1 event, 0 none, -1 no children at all.
- * Looks for a stop of ours; if there is none and blockMicros > 0, blocks for at most that
- * long. hintTid > 0 says "this is the only thread running": the block is then a direct
- * waitpid on it (one syscall per stop); otherwise it is a WNOWAIT peek over all children
- * followed by a consume. With resumeTid > 0 the thread is first restarted with
- * ptrace(request, resumeTid, 0, signal) (CONT, SYSCALL, SINGLESTEP, SINGLEBLOCK or LISTEN):
- * resume and wait in one call from JS, as a C loop does; out[3] is then 0 or -errno of
- * that restart. */
-static napi_value n_wait_next(napi_env env, napi_callback_info info) {
-  static const char *u = "waitNext(out, sysinfo, spinMicros, hintTid[, resumeTid, request, signal])";
-  napi_value argv[7];
-  size_t argc = 7;
-  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
-  if (argc < 4) return utrace_throw_type(env, u);
-  void *outp, *sysinfo;
-  size_t outlen, silen;
-  double spin;
-  int32_t hint;
-  if (arg_buffer(env, argv[0], &outp, &outlen, u) < 0 ||
-      arg_buffer(env, argv[1], &sysinfo, &silen, u) < 0 || arg_i32(env, argv[3], &hint, u) < 0)
-    return NULL;
-  if (outlen < 16) return utrace_throw_type(env, u);
-  napi_get_value_double(env, argv[2], &spin);
-  if (argc >= 7) {
-    int32_t rtid;
-    int64_t req, sig;
-    if (arg_i32(env, argv[4], &rtid, u) < 0 || arg_i64(env, argv[5], &req, u) < 0 ||
-        arg_i64(env, argv[6], &sig, u) < 0)
-      return NULL;
-    if (rtid > 0) ((int32_t *)outp)[3] = pre_resume(rtid, req, sig);
-  }
-  return make_i64(env, wait_next_core(outp, sysinfo, silen, spin, hint));
-}
-
-/* The hot path without argument conversions: waitSetup(ctl: Int32Array(16), sysinfo) once,
- * then waitFast() reads its inputs from ctl and writes its outputs there:
+/* The hot path, without argument conversions: waitSetup(ctl: Int32Array(16), sysinfo) once,
+ * then waitFast() reads its inputs from ctl and writes its outputs there. With a resumeTid it
+ * first restarts that thread (CONT, SYSCALL, SINGLESTEP, SINGLEBLOCK or LISTEN): resume and
+ * wait in one call from JS, as a C loop does.
  *   in:  ctl[0] blockMicros, ctl[1] hintTid, ctl[2] resumeTid (0: none), ctl[3] request,
  *        ctl[4] signal;
  *   out: ctl[8] tid, ctl[9] status, ctl[10] syscall-info length or -errno, ctl[11] 0 or
- *        -errno of the restart; returns as waitNext. The arrays are kept referenced. */
+ *        -errno of the restart; returns as wait_next_core. The arrays are kept referenced. */
 static int32_t *fast_ctl;
 static void *fast_si;
 static size_t fast_silen;
@@ -607,7 +578,6 @@ static napi_value n_track(napi_env env, napi_callback_info info) {
 }
 
 void wait_register(napi_env env, napi_value exports) {
-  EXPORT_FN(env, exports, "waitNext", n_wait_next);
   EXPORT_FN(env, exports, "waitSetup", n_wait_setup);
   EXPORT_FN(env, exports, "waitFast", n_wait_fast);
   EXPORT_FN(env, exports, "waitPid", n_wait_pid);

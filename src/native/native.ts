@@ -36,13 +36,12 @@ export interface INative {
   kill(pid: number, signal: number): void;
   /** [pid, uid, gid] of a unix socket's peer. */
   peerCred(fd: number): [number, number, number];
-  /** out = [pid, status, sysinfoLength, 0]; 1 = event, 0 = none within spin, -1 = no children. */
-  /** With resumeTid > 0, restarts that thread first (out[3]: 0 or -errno of the restart). */
-  /** Hot path: inputs and outputs in the Int32Array given to waitSetup (see wait.c). */
+  /** The hot path's shared inputs and outputs (ctl, see native/wait.c), given once. */
   waitSetup(ctl: Int32Array, sysinfo: Uint8Array): void;
+  /** Restart ctl[2] if set, then wait: 1 = event in ctl[8..10], 0 = none within ctl[0] µs,
+   * -1 = no children; ctl[11] = 0 or -errno of the restart. */
   waitFast(): number;
-  waitNext(out: Int32Array, sysinfo: Uint8Array, spinMicros: number, hintTid: number,
-    resumeTid?: number, request?: number, signal?: number): number;
+  /** out = [pid, status, 0, 0]; 1 = event, 0 = none (non-blocking). */
   waitPid(pid: number, out: Int32Array, blocking: boolean): number;
   /** The main thread enters/leaves a drain loop (arms the watchdog that bounds blocking waits). */
   drainActive(on: boolean): number;

@@ -26,5 +26,6 @@ export { InjectEngine, parseInjectSpecs } from './engines/inject/engine.js';
 export * as ptraceAbi from './core/ptrace.js';
 export { PtracePersonality, PtraceClient, PtraceTool, toolRunEngine } from './engines/ptrace/index.js';
 export type { ClientMemory, WaitOutcome, ToolRunEngine, ToolRunOptions } from './engines/ptrace/index.js';
+export { procStatus } from './core/procfs.js';
 export { socketPeer } from './core/sockets.js';
 export type { PeerCredentials } from './core/sockets.js';

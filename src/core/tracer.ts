@@ -18,7 +18,8 @@ import {
 } from './actions.js';
 import { Engine } from './engine.js';
 import { isGone, UtraceError } from './errors.js';
-import { errnoName, errnoNumber } from './errno.js';
+import { errnoName } from './errno.js';
+import { procStatus } from './procfs.js';
 import { Process } from './process.js';
 import * as P from './ptrace.js';
 import { CLONE_UNTRACED, SECCOMP_GUARD_DATA, buildSeccompFilter } from './seccomp.js';
@@ -71,8 +72,6 @@ const hub = {
   pendingSig: 0,
 };
 
-const ESRCH = errnoNumber('ESRCH')!;
-
 /** Make a deferred restart now (the drain is about to leave). */
 function flushPending(): void {
   const tid = hub.pendingTid;
@@ -81,8 +80,14 @@ function flushPending(): void {
   try {
     native.resume(tid, hub.pendingReq, hub.pendingSig);
   } catch (e) {
-    if (!isGone(e)) hub.owner.get(tid)?.emit('error', e);
+    resumeFailed(tid, e);
   }
+}
+
+/** A deferred restart failed: ESRCH means killed under us (SIGKILL), its death status is on
+ * its way; anything else is the owner's error. */
+function resumeFailed(tid: number, e: unknown): void {
+  if (!isGone(e)) hub.owner.get(tid)?.emit('error', e);
 }
 
 /** A thread was restarted outside a drain (from a socket handler, a timer, a promise): look
@@ -125,10 +130,7 @@ function drain(): void {
       let r = native.waitFast();
       if (rt) {
         const err = -ctl[11]!;
-        // ESRCH: killed under us (SIGKILL), its death status is on its way.
-        if (err > 0 && err !== ESRCH) {
-          hub.owner.get(rt)?.emit('error', new UtraceError(errnoName(err), 'ptrace(resume)', rt));
-        }
+        if (err > 0) resumeFailed(rt, new UtraceError(errnoName(err), 'ptrace(resume)', rt));
       }
       // The hinted wait looks at one thread only; if the hint is stale (that thread already
       // stopped) another thread's stop would never be consumed: peek at all, without blocking.
@@ -429,7 +431,7 @@ export class Tracer extends EventEmitter {
     this._checkOpen();
     if (!Number.isInteger(pid) || pid <= 0) throw new UtraceError('ESRCH', 'attach', pid, 'invalid pid');
     if (!fs.existsSync(`/proc/${pid}`)) throw new UtraceError('ESRCH', 'attach', pid);
-    const status = readStatus(pid);
+    const status = procStatus(pid);
     if (status && status['Tgid'] !== String(pid)) {
       throw new UtraceError('ESRCH', 'attach', pid, `${pid} is a thread of ${status['Tgid']}; attach to the process`);
     }
@@ -460,7 +462,7 @@ export class Tracer extends EventEmitter {
           native.seize(tid, opts);
         } catch (e) {
           if (e instanceof UtraceError && e.code === 'EPERM') {
-            const tracer = readStatus(tid)?.['TracerPid'];
+            const tracer = procStatus(tid)?.['TracerPid'];
             if (tracer === String(process.pid)) continue; // auto-attached by a clone event
             if (tid === pid) {
               this._procs.delete(pid);
@@ -1477,7 +1479,7 @@ export class Tracer extends EventEmitter {
       let leader: Task | undefined;
       for (const t of proc._threads) if (t.tid === proc.pid && t.state !== 'dead') leader = t;
       if (!leader || this._tasks.get(leader.tid) !== leader) continue;
-      if (readStatus(proc.pid)?.['TracerPid'] === String(process.pid)) continue;
+      if (procStatus(proc.pid)?.['TracerPid'] === String(process.pid)) continue;
       // Killed by de_thread (SIGKILL), as its engines are told; the process's status is not
       // ours to know, as after a detach.
       if (leader._state === 'running') hub.running--;
@@ -1509,21 +1511,8 @@ export function exitStatusOf(status: number): ExitStatus {
   return { code: null, signal: P.WTERMSIG(status), core: P.WCOREDUMP(status) };
 }
 
-function readStatus(pid: number): Record<string, string> | undefined {
-  try {
-    const o: Record<string, string> = {};
-    for (const line of fs.readFileSync(`/proc/${pid}/status`, 'utf8').split('\n')) {
-      const i = line.indexOf(':');
-      if (i > 0) o[line.slice(0, i)] = line.slice(i + 1).trim();
-    }
-    return o;
-  } catch {
-    return undefined;
-  }
-}
-
 function signalDisposition(tid: number, sig: number): SignalReport['disposition'] {
-  const st = readStatus(tid);
+  const st = procStatus(tid);
   const bit = 1n << BigInt(sig - 1);
   if (st?.['SigCgt'] && BigInt('0x' + st['SigCgt']) & bit) return 'handler';
   if (st?.['SigIgn'] && BigInt('0x' + st['SigIgn']) & bit) return 'ignore';

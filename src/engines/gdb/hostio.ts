@@ -20,6 +20,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { hexDecodeString, parseHexNumber } from './protocol/index.js';
+import { procStatus } from '../../index.js';
 
 /** gdb's fileio errno values (gdb/include/gdb/fileio.h). */
 const FILEIO_ERRNO: Record<string, number> = {
@@ -135,13 +136,9 @@ export interface FsCreds {
 
 /** fsuid, fsgid and groups of pid (the 4th Uid:/Gid: field is the filesystem id). */
 export function fsCredsOf(pid: number): FsCreds | undefined {
-  let text: string;
-  try {
-    text = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
-  } catch {
-    return undefined;
-  }
-  const field = (name: string): string[] => (new RegExp(`^${name}:\\s*(.*)$`, 'm').exec(text)?.[1] ?? '').trim().split(/\s+/).filter(Boolean);
+  const st = procStatus(pid);
+  if (!st) return undefined;
+  const field = (name: string): string[] => (st[name] ?? '').split(/\s+/).filter(Boolean);
   const uid = Number(field('Uid')[3]);
   const gid = Number(field('Gid')[3]);
   if (!Number.isInteger(uid) || !Number.isInteger(gid)) return undefined;

@@ -15,7 +15,7 @@
  * What cannot be emulated over a single real ptrace is written in docs/ptrace-personality.md.
  */
 import {
-  Attach, Event, Resume, SignalAction, SyscallAction, UtraceError, ptraceAbi as P,
+  Attach, Event, Resume, SignalAction, SyscallAction, UtraceError, procStatus, ptraceAbi as P,
   type Engine, type EngineOps, type SignalReport, type SyscallReport, type Task, type Tracer,
 } from '../../index.js';
 import * as fs from 'node:fs';
@@ -86,21 +86,11 @@ function trapInfo(code: number, pid: number, uid = 0, signo = P.SIGTRAP): Buffer
 }
 
 function uidOf(pid: number): number {
-  try {
-    const m = /\nUid:\s+(\d+)/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return m ? Number(m[1]) : 0;
-  } catch {
-    return 0;
-  }
+  return Number(procStatus(pid)?.['Uid']?.split(/\s+/)[0] ?? 0);
 }
 
 function ppidOf(pid: number): number {
-  try {
-    const m = /\nPPid:\s+(\d+)/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return m ? Number(m[1]) : 0;
-  } catch {
-    return 0;
-  }
+  return Number(procStatus(pid)?.['PPid'] ?? 0);
 }
 
 /** One thread the personality knows: its engine, and its emulated ptrace state. */
@@ -658,12 +648,8 @@ function readClient(mem: ClientMemory, addr: bigint, len: number): Buffer {
 }
 
 function sigMask(tid: number): bigint {
-  try {
-    const m = /\nSigBlk:\s+([0-9a-f]+)/.exec(fs.readFileSync(`/proc/${tid}/status`, 'utf8'));
-    return m ? BigInt('0x' + m[1]) : 0n;
-  } catch {
-    return 0n;
-  }
+  const m = procStatus(tid)?.['SigBlk'];
+  return m ? BigInt('0x' + m) : 0n;
 }
 
 /**

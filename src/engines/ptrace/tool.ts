@@ -11,9 +11,8 @@
  * either returns the event or is restarted (ERESTARTSYS: EINTR or a restart, as the tool's
  * SA_RESTART says).
  */
-import * as fs from 'node:fs';
 import {
-  Attach, Event, Resume, SYSCALL_NR, detachEngines, UtraceError, errnoNumber, ptraceAbi as P,
+  Attach, Event, Resume, SYSCALL_NR, detachEngines, procStatus, UtraceError, errnoNumber, ptraceAbi as P,
   type Engine, type EngineOps, type ExitStatus, type SpawnOptions, type SyscallReport, type Task, type Tracer,
 } from '../../index.js';
 import { PtracePersonality, type ClientMemory, type PtraceClient, type WaitOutcome } from './engine.js';
@@ -62,16 +61,10 @@ function selector(nr: number, a: readonly bigint[]): { pid: number; options: num
 
 function tracePending(tid: number): boolean {
   // Unblocked signals pending for the thread or its process.
-  try {
-    const s = fs.readFileSync(`/proc/${tid}/status`, 'utf8');
-    const field = (k: string): bigint => {
-      const m = new RegExp(`\\n${k}:\\s+([0-9a-f]+)`).exec(s);
-      return m ? BigInt('0x' + m[1]) : 0n;
-    };
-    return ((field('SigPnd') | field('ShdPnd')) & ~field('SigBlk')) !== 0n;
-  } catch {
-    return false;
-  }
+  const st = procStatus(tid);
+  if (!st) return false;
+  const field = (k: string): bigint => (st[k] ? BigInt('0x' + st[k]) : 0n);
+  return ((field('SigPnd') | field('ShdPnd')) & ~field('SigBlk')) !== 0n;
 }
 
 /**
@@ -154,9 +147,7 @@ export class PtraceTool {
   private _mem(task: Task): ClientMemory {
     return {
       read: (addr, len) => task.readMemory(addr, len),
-      write: (addr, bytes) => {
-        if (task.writeMemory(addr, bytes) < bytes.length) throw new UtraceError('EFAULT', 'write', task.tid);
-      },
+      write: (addr, bytes) => this._write(task, addr, bytes),
     };
   }
 

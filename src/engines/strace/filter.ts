@@ -292,18 +292,26 @@ export class StraceFilter {
 
 const KNOWN_UNSUPPORTED = new Set(['abbrev', 'a', 'verbose', 'v', 'raw', 'x', 'read', 'reads', 'r', 'write', 'writes', 'w', 'trace-fd', 'trace-fds', 'fd', 'fds', 'kvm', 'quiet', 'silent', 'silence', 'q', 'decode-fd', 'decode-fds', 'decode-pid', 'decode-pids', 'secontext']);
 
-function parseTokens(str: string, set: NumberSet, what: string, conv: (t: string) => number | undefined): void {
+/** The part strace's qualify_* parsers share: clear the set, apply leading '!'s, and take
+ * 'none' / 'all'. Returns the token list left to parse, or undefined when done. */
+function setPrefix(str: string, set: NumberSet): string | undefined {
   set.clear();
   let s = str;
   while (s.startsWith('!')) {
     set.invert();
     s = s.slice(1);
   }
-  if (s === 'none') return;
+  if (s === 'none') return undefined;
   if (s === 'all') {
     set.invert();
-    return;
+    return undefined;
   }
+  return s;
+}
+
+function parseTokens(str: string, set: NumberSet, what: string, conv: (t: string) => number | undefined): void {
+  const s = setPrefix(str, set);
+  if (s === undefined) return;
   let done = false;
   for (const tok of s.split(',')) {
     if (tok === '') continue;
@@ -317,17 +325,8 @@ function parseTokens(str: string, set: NumberSet, what: string, conv: (t: string
 
 /** strace qualify_syscall_tokens. */
 export function parseSyscallSet(str: string, set: NumberSet): void {
-  set.clear();
-  let s = str;
-  while (s.startsWith('!')) {
-    set.invert();
-    s = s.slice(1);
-  }
-  if (s === 'none') return;
-  if (s === 'all') {
-    set.invert();
-    return;
-  }
+  const s = setPrefix(str, set);
+  if (s === undefined) return;
   let done = false;
   for (const tok of s.split(',')) {
     if (tok === '') continue;

@@ -195,14 +195,19 @@ static int start_helper_thread(pthread_t *t, void *(*fn)(void *)) {
  * spinning (measured 2.8 vs 3.7 us/stop on the 2-core VM). The block must be bounded, or a
  * quiet tracee would freeze the event loop. Arming a timer per stop costs more than the stop
  * itself in a VM (timer programming exits to the hypervisor: 9 us/stop measured), so a
- * watchdog thread looks every WATCH_US and, when the main thread has sat in the same wait
- * for two looks, interrupts it with a signal.
+ * watchdog thread looks every half of the bound the caller gives (ctl[0], Tracer.blockMicros)
+ * and, when the main thread has sat in the same wait for two looks, interrupts it with a
+ * signal: a quiet tracee holds the event loop for at most that bound. Each look costs a
+ * wake-up and two context switches on the main thread's CPU: a busy trace ran about 4% faster
+ * with looks every 2 ms than every 500 us (2-core VM), so the bound is the drain's own 4 ms
+ * slice rather than shorter.
  * On x86_64 the handler is SA_RESTART, so any other syscall it lands in restarts
  * transparently; only when it finds the main thread in our wait about to be restarted (RIP
  * at the `syscall` instruction, RAX the wait4/waitid number, as the kernel leaves an
  * -ERESTARTSYS call) does it turn the restart into -EINTR. That costs nothing per stop.
  * Elsewhere the signal is unblocked only around the wait (two sigprocmask calls per stop). */
-#define WATCH_US 500
+/* Half the bound, in us: set by every bounded wait, read by the watchdog. */
+static volatile long watch_period_us = 2000;
 static pthread_t main_thread, watchdog;
 static int watch_ready;
 static sigset_t watch_set;
@@ -245,7 +250,8 @@ static void *watchdog_main(void *arg) {
     pthread_mutex_lock(&wmu);
     while (!draining) pthread_cond_wait(&wcv, &wmu);
     pthread_mutex_unlock(&wmu);
-    struct timespec ts = {0, WATCH_US * 1000};
+    long us = watch_period_us;
+    struct timespec ts = {us / 1000000, us % 1000000 * 1000};
     nanosleep(&ts, NULL);
     unsigned long g = wait_gen;
     /* Interrupt only a wait during which no stop arrived for a whole period. */
@@ -331,7 +337,7 @@ static int bounded_waitid(siginfo_t *si) {
 
 /* The wait: 1 event in out[0..2] (tid, status, syscall-info length or -errno), 0 none, -1 no
  * children at all. Looks for a stop of ours; if there is none and spin (µs) > 0, blocks for
- * at most that long. hint > 0 says "this is the only thread running": the block is then a
+ * at most about that long (the watchdog's bound, see above). hint > 0 says "this is the only thread running": the block is then a
  * direct waitpid on it (one syscall per stop); otherwise it is a WNOWAIT peek over all
  * children followed by a consume. */
 static int wait_next_core(int32_t *out, void *sysinfo, size_t silen, double spin, int32_t hint) {
@@ -344,6 +350,7 @@ static int wait_next_core(int32_t *out, void *sysinfo, size_t silen, double spin
     if (pid > 0 && consume(pid, outp, sysinfo, silen) > 0) return 1;
   }
   if (spin <= 0 || !watch_ready || !draining) return 0;
+  watch_period_us = spin >= 200 ? (long)(spin / 2) : 100;
   int found = 0, interrupted = 0;
   while (!found && !interrupted) {
     if (hint > 0) {

@@ -355,8 +355,10 @@ function loadSysinfo(task: Task): DataView | undefined {
  */
 export class Tracer extends EventEmitter {
   /** How long the drain may block waiting for the next stop before yielding to the event
-   * loop (µs). Bounds the event-loop latency a quiet tracee can cause. */
-  static blockMicros = 1000;
+   * loop (µs): the event-loop latency a quiet tracee can cause, as a busy one causes up to
+   * the drain's 4 ms slice. A native watchdog thread enforces it by looking every half of it;
+   * shorter bounds cost busy traces more wake-ups (native/wait.c). */
+  static blockMicros = 4000;
   /** @internal */ _tasks = new Map<number, Task>();
   private _procs = new Map<number, Process>();
   /** Spawned processes already detached whose exit we still reap. */

@@ -26,6 +26,8 @@ export class Process {
   /** @internal */ _exitResolve!: (s: ExitStatus) => void;
   /** @internal */ _exited = false;
   /** @internal restores our int3 bytes if we die (attached processes only; see watchdog.ts) */ _watchdog: BreakpointWatchdog | null = null;
+  /** Watchdogs turned off (UTRACE_BREAKPOINT_WATCHDOG=0). */
+  private _unguarded = false;
   /** Settles when the process is gone (its leader reaped). */
   readonly exit: Promise<ExitStatus>;
 
@@ -142,7 +144,12 @@ export class Process {
   /** The watchdog for an attached process, started at its first breakpoint. A process we
    * started dies with us (PTRACE_O_EXITKILL) and needs none. */
   private _guard(): BreakpointWatchdog | null {
-    if (this._watchdog || !watchdogEnabled()) return this._watchdog;
+    if (this._watchdog || this._unguarded) return this._watchdog;
+    // Decided once: the environment is a slow property to read at every breakpoint insert.
+    if (!watchdogEnabled()) {
+      this._unguarded = true;
+      return null;
+    }
     for (const t of this._threads) if (t._options & PTRACE_O_EXITKILL) return null;
     try {
       this._watchdog = new BreakpointWatchdog(this.pid);

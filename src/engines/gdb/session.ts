@@ -189,7 +189,9 @@ export class GdbSession {
   private lastReply = 'W00';
   private lastStop: ThreadStop | undefined;
   private passSignals = new Set<number>();
-  private passSignalsText = '';
+  /** Parsed QPassSignals lists by text: gdb alternates two (empty before a step, its list
+   * before a continue), so one remembered text would miss every time. */
+  private readonly passSignalsSeen = new Map<string, Set<number>>();
   private catchSyscalls: { all: boolean; nrs: Set<number> } | undefined;
   private threadsXml: Buffer | undefined;
   // vRun state
@@ -1427,11 +1429,13 @@ export class GdbSession {
       return 'OK';
     }
     if (p.startsWith('QPassSignals:')) {
-      // gdb alternates two lists (empty before a step, its list before a continue).
-      if (p !== this.passSignalsText) {
-        this.passSignals = new Set(p.slice(13).split(';').filter(Boolean).map(parseHexNumber));
-        this.passSignalsText = p;
+      let set = this.passSignalsSeen.get(p);
+      if (!set) {
+        set = new Set(p.slice(13).split(';').filter(Boolean).map(parseHexNumber));
+        if (this.passSignalsSeen.size >= 8) this.passSignalsSeen.clear();
+        this.passSignalsSeen.set(p, set);
       }
+      this.passSignals = set;
       return 'OK';
     }
     if (p.startsWith('QProgramSignals:')) return 'OK';

@@ -18,7 +18,7 @@ import {
   formatKilled, formatQSupported, formatTStop, formatThreadExited, formatThreadId, gdbSignalFromLinux, hexDecode,
   hexDecodeString, hexEncode, linuxSignalFromGdb, parseHexBigInt, parseHexNumber, parsePid,
   parseQSupported, parseQXferRead, parseThreadId, parseVCont, parseZPacket, qXferSlice,
-  readRegister, readRegisterValue, resolveVCont, supports, targetXmlBuffer, writeRegister,
+  readRegister, readRegisterValue, resolveVCont, supports, vContActionFor, targetXmlBuffer, writeRegister,
   type IQSupported, type IThreadId, type IVContAction, type RspConnection, type StopReason,
 } from './protocol/index.js';
 import { hostIo } from './hostio.js';
@@ -142,7 +142,9 @@ export class Inferior {
   gone = false;
   constructor(readonly pid: number, readonly proc: Process, readonly attached: boolean) {}
   live(): ThreadState[] {
-    return [...this.threads.values()].filter((t) => !t.gone && t.task.state !== 'dead');
+    const out: ThreadState[] = [];
+    for (const t of this.threads.values()) if (!t.gone && t.task.state !== 'dead') out.push(t);
+    return out;
   }
 }
 
@@ -327,7 +329,10 @@ export class GdbSession {
 
   private allThreads(): ThreadState[] {
     const out: ThreadState[] = [];
-    for (const inf of this.inferiors.values()) if (!inf.gone) out.push(...inf.live());
+    for (const inf of this.inferiors.values()) {
+      if (inf.gone) continue;
+      for (const t of inf.threads.values()) if (!t.gone && t.task.state !== 'dead') out.push(t);
+    }
     return out;
   }
 
@@ -1752,14 +1757,20 @@ export class GdbSession {
 
   private resume(actions: IVContAction[]): string | Promise<undefined> {
     if (this.nonStop) return this.resumeNonStop(actions);
-    if (this.allThreads().length === 0) return this.lastReply.startsWith('W') || this.lastReply.startsWith('X') ? this.lastReply : 'W00';
     const threads = this.allThreads();
-    const resolved = resolveVCont(actions.filter((a) => a.action !== 't'), threads.map((ts) => ({ pid: ts.inf.pid, tid: ts.tid, ts })));
-    const go = resolved.filter((r) => r.action !== undefined).map((r) => ({ ts: r.thread.ts, action: r.action }));
+    if (threads.length === 0) return this.lastReply.startsWith('W') || this.lastReply.startsWith('X') ? this.lastReply : 'W00';
+    // Once per resume packet (two per breakpoint hit with host-side conditions): plain loops.
+    const go: { ts: ThreadState; action: IVContAction }[] = [];
+    for (const ts of threads) {
+      const action = vContActionFor(actions, ts.inf.pid, ts.tid, true);
+      if (action) go.push({ ts, action });
+    }
     // Stops already queued for threads gdb resumes are reported without running anything.
-    this.queue = this.queue.filter((ev) => this.validStop(ev));
-    const goSet = new Set(go.map((r) => r.ts));
-    const pending = this.queue.findIndex((ev) => ev.kind === 'exit' || goSet.has(ev.ts));
+    let pending = -1;
+    if (this.queue.length > 0) {
+      this.queue = this.queue.filter((ev) => this.validStop(ev));
+      pending = this.queue.findIndex((ev) => ev.kind === 'exit' || go.some((r) => r.ts === ev.ts));
+    }
     // The stop reply goes out from deliverStop itself, at once (often from inside the drain
     // that saw the stop); the packet's promise only settles the connection's turn.
     const conn = this.conn;

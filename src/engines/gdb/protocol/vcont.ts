@@ -77,8 +77,14 @@ export interface IResolvedAction<T extends IThreadId> {
  * `c:p5.-1` leaves process 6 alone.
  */
 export function resolveVCont<T extends IThreadId>(actions: readonly IVContAction[], threads: readonly T[]): Array<IResolvedAction<T>> {
-  return threads.map((thread) => ({
-    thread,
-    action: actions.find((a) => a.thread === undefined || threadMatches(a.thread, thread)),
-  }));
+  return threads.map((thread) => ({ thread, action: vContActionFor(actions, thread.pid, thread.tid) }));
+}
+
+/** The leftmost action matching thread pid.tid, skipping `t` (stop) actions when skipStops. */
+export function vContActionFor(actions: readonly IVContAction[], pid: number, tid: number, skipStops = false): IVContAction | undefined {
+  for (const a of actions) {
+    if (skipStops && a.action === 't') continue;
+    if (a.thread === undefined || threadMatches(a.thread, { pid, tid })) return a;
+  }
+  return undefined;
 }

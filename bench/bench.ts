@@ -61,6 +61,8 @@ interface Row {
   ref: number;
   refName: string;
   target: number;
+  /** A line printed under the row (the gdb rows' floor). */
+  note?: string;
 }
 
 async function pair(name: string, refName: string, target: number, ours: () => Promise<number> | number,
@@ -125,6 +127,7 @@ async function main(): Promise<void> {
   for (const r of rows) {
     const ratio = r.ours / r.ref;
     console.log(`${r.name}\n  ours ${r.ours.toFixed(0)} ms   ${r.refName} ${r.ref.toFixed(0)} ms   ratio ${ratio.toFixed(2)} (target <= ${r.target})${ratio <= r.target ? '' : '  ** over target **'}`);
+    if (r.note) console.log(`  ${r.note}`);
   }
   console.log(`native run of the same loop: ${native.toFixed(0)} ms`);
 }

@@ -15,7 +15,16 @@
  * stepi row must equal gdbserver's), and an untimed run per server with `set remotelogfile`
  * checks that the target-side row really produced no per-hit stop replies. Any mismatch throws.
  *
- * Needs the fixture test/fixtures/bin/gdb_bench (`node scripts/build-fixtures.mjs`).
+ * Each row also reports a floor: the part of the row no server written in Node can avoid. Per
+ * repetition, after the two timed runs, an untimed run records gdbserver's session
+ * (bench/rsp-replay.mjs record, between gdb and gdbserver), then a third timed run replaces the
+ * server with bench/rsp-replay.mjs replay, a Node peer that traces nothing and answers each of
+ * gdb's packets with gdbserver's recorded reply. Same gdb, script and binary, so the replay run's
+ * output gets the row's checks too. gdbserver's median minus the replay's, per hit (or step), is
+ * what is left for the tracing itself. Before the rows, test/fixtures/bin/trapcost reports what
+ * an int3 and a single-step trap cost on this machine, without any tracer.
+ *
+ * Needs the fixtures test/fixtures/bin/gdb_bench and trapcost (`node scripts/build-fixtures.mjs`).
  */
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -33,6 +42,10 @@ export interface GdbRow {
   ref: number;
   refName: string;
   target: number;
+  /** Median of the replay runs: gdb with a Node peer replaying gdbserver's replies. */
+  floor?: number;
+  /** A line to print under the row. */
+  note?: string;
 }
 
 function median(xs: number[]): number {
@@ -74,18 +87,67 @@ function expect(cond: boolean, what: string, server: string, out: string): void 
 /** `$N = V` lines printed by the script, in order. */
 const printed = (out: string): string[] => [...out.matchAll(/^\$\d+ = (.*)$/gm)].map((m) => m[1]!.trim());
 
+/**
+ * A recorded session (rsp-replay.mjs record) as the replay script: each packet gdb sent, with
+ * every byte the server sent from then until gdb's next packet (acks and stop replies included).
+ * gdb's own acks are dropped; server bytes before gdb's first packet go to `pre`.
+ */
+function toReplay(events: [from: 'gdb' | 'server', bytes: string][]): { pre: string; packets: [string, string][] } {
+  let pre = '';
+  const packets: [string, string][] = [];
+  let pending = '';
+  for (const [from, bytes] of events) {
+    if (from === 'server') {
+      if (packets.length) packets[packets.length - 1]![1] += bytes;
+      else pre += bytes;
+      continue;
+    }
+    pending += bytes;
+    for (;;) {
+      const start = pending.indexOf('$');
+      if (start < 0) {
+        pending = '';
+        break;
+      }
+      const end = pending.indexOf('#', start);
+      if (end < 0 || end + 3 > pending.length) {
+        pending = pending.slice(start);
+        break;
+      }
+      packets.push([pending.slice(start + 1, end), '']);
+      pending = pending.slice(end + 3);
+    }
+  }
+  return { pre, packets };
+}
+
+/** What one int3 and one single-step trap cost here, caught in-process (test/fixtures/trapcost.c). */
+function trapCost(bin: string): { int3: number; step: number } {
+  const r = spawnSync(bin, { encoding: 'utf8' });
+  const m = /int3_us=([\d.]+) step_us=([\d.]+)/.exec(r.stdout ?? '');
+  if (r.status !== 0 || !m) throw new Error(`gdb bench: ${bin} exited ${r.status ?? r.signal}: ${r.stdout}${r.stderr}`);
+  return { int3: Number(m[1]), step: Number(m[2]) };
+}
+
 export async function gdbRows(reps: number): Promise<GdbRow[]> {
   const gdbserverPath = which('gdbserver');
   if (!gdbserverPath) throw new Error('gdb bench: gdbserver is not installed (the reference server); install it with `apt-get install -y gdbserver`');
   if (!which('gdb')) throw new Error('gdb bench: gdb is not installed; install it with `apt-get install -y gdb`');
   const prog = path.join(root, 'test/fixtures/bin/gdb_bench');
-  if (!fs.existsSync(prog)) throw new Error(`gdb bench: missing fixture ${prog}; run \`node scripts/build-fixtures.mjs\``);
+  const trapcost = path.join(root, 'test/fixtures/bin/trapcost');
+  for (const f of [prog, trapcost]) {
+    if (!fs.existsSync(f)) throw new Error(`gdb bench: missing fixture ${f}; run \`node scripts/build-fixtures.mjs\``);
+  }
   const ver = spawnSync(gdbserverPath, ['--version'], { encoding: 'utf8' }).stdout.split('\n')[0]?.match(/[\d.]+\S*$/)?.[0] ?? '';
   const refName = `gdbserver ${ver}`.trim();
   const servers = {
     ref: `${shq(gdbserverPath)} - ${shq(prog)}`,
     ours: `${shq(process.execPath)} ${shq(path.join(root, 'bin/utrace.js'))} gdbserver stdio ${shq(prog)}`,
   };
+  const rspReplay = `${shq(process.execPath)} ${shq(path.join(root, 'bench/rsp-replay.mjs'))}`;
+
+  const trap = trapCost(trapcost);
+  console.log(`  this machine: an int3 trap costs ${trap.int3.toFixed(1)} us, a single-step (#DB) trap ${trap.step.toFixed(1)} us (each stepi pays one #DB)`);
 
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'utrace-gdb-bench-'));
   const write = (name: string, lines: string[]): string => {
@@ -166,9 +228,11 @@ export async function gdbRows(reps: number): Promise<GdbRow[]> {
   }
 
   const rows: GdbRow[] = [];
-  const pair = (name: string, script: string, check: (server: string, r: Run) => void): void => {
+  const pair = (name: string, script: string, check: (server: string, r: Run) => void, count: number, unit: string): void => {
     const a: number[] = [];
     const b: number[] = [];
+    const c: number[] = [];
+    const key = path.basename(script, '.gdb');
     for (let i = 0; i < reps; i++) {
       const rr = runGdb(servers.ref, script, prog);
       check(servers.ref, rr);
@@ -176,13 +240,30 @@ export async function gdbRows(reps: number): Promise<GdbRow[]> {
       const ro = runGdb(servers.ours, script, prog);
       check(servers.ours, ro);
       a.push(ro.ms);
+      // Untimed: this repetition's gdbserver session, then the timed replay of it.
+      const events = path.join(dir, `${key}-${i}.events.json`);
+      const recorder = `${rspReplay} record ${shq(events)} -- ${servers.ref}`;
+      check(recorder, runGdb(recorder, script, prog));
+      const replayFile = path.join(dir, `${key}-${i}.replay.json`);
+      fs.writeFileSync(replayFile, JSON.stringify(toReplay(JSON.parse(fs.readFileSync(events, 'utf8')))));
+      const replay = `${rspReplay} replay ${shq(replayFile)}`;
+      const rp = runGdb(replay, script, prog);
+      check(replay, rp);
+      expect(!/^rsp-replay:/m.test(rp.out), 'gdb did not send the recorded packets', replay, rp.out);
+      c.push(rp.ms);
     }
-    rows.push({ name, ours: median(a), ref: median(b), refName, target: 1.0 });
+    const ref = median(b);
+    const floor = median(c);
+    rows.push({
+      name, ours: median(a), ref, refName, target: 1.0, floor,
+      note: `floor: gdb + a Node peer replaying gdbserver's own replies (no tracing): ${floor.toFixed(0)} ms `
+        + `(gdbserver ${ref.toFixed(0)} ms: leaves ${((ref - floor) * 1000 / count).toFixed(1)} us per ${unit} for the tracing work)`,
+    });
   };
   try {
-    pair(`gdbserver engine: break tick if ($hits = $hits + 1, i < 0) never true, ${HITS} hits, host-side conditions`, host, checkHost);
-    pair(`gdbserver engine: break tick if i < 0 never true, ${HITS} hits, target-side conditions`, target, checkTarget);
-    pair(`gdbserver engine: stepi ${STEPS}`, stepi, checkStepi);
+    pair(`gdbserver engine: break tick if ($hits = $hits + 1, i < 0) never true, ${HITS} hits, host-side conditions`, host, checkHost, HITS, 'hit');
+    pair(`gdbserver engine: break tick if i < 0 never true, ${HITS} hits, target-side conditions`, target, checkTarget, HITS, 'hit');
+    pair(`gdbserver engine: stepi ${STEPS}`, stepi, checkStepi, STEPS, 'step');
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
@@ -197,6 +278,7 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
     for (const r of rows) {
       const ratio = r.ours / r.ref;
       console.log(`${r.name}\n  ours ${r.ours.toFixed(0)} ms   ${r.refName} ${r.ref.toFixed(0)} ms   ratio ${ratio.toFixed(2)} (target <= ${r.target})${ratio <= r.target ? '' : '  ** over target **'}`);
+      if (r.note) console.log(`  ${r.note}`);
     }
   }).catch((e) => {
     console.error(e);

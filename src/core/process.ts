@@ -178,7 +178,13 @@ export class Process {
 
   /** @internal */
   _anyTid(): number {
-    for (const t of this._threads) if (t.state !== 'dead') return t.tid;
-    return this.pid;
+    // Not a thread past its exit stop: a zombie leader has no address space to reach.
+    let exiting = 0;
+    for (const t of this._threads) {
+      if (t.state === 'dead') continue;
+      if (!t._exiting) return t.tid;
+      exiting ||= t.tid;
+    }
+    return exiting || this.pid;
   }
 }

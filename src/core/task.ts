@@ -56,6 +56,7 @@ export class Task {
   /** @internal last restart request */ _lastReq = 0;
   /** @internal syscall stop mode for the current engines (null: recompute) */ _modeCache: string | null = null;
   /** @internal exit status from PTRACE_EVENT_EXIT */ _exitStatus: number | undefined;
+  /** @internal past its exit stop (see exiting) */ _exiting = false;
   /** @internal */ _exitResolve!: (s: ExitStatus) => void;
   /** Settles when the thread dies: exit code or fatal signal (for the leader: the process's). */
   readonly exit: Promise<ExitStatus>;
@@ -75,6 +76,16 @@ export class Task {
 
   get state(): TaskState {
     return this._state;
+  }
+
+  /**
+   * The thread reached its exit stop (PTRACE_EVENT_EXIT): it will not stop again, only die.
+   * A thread-group leader whose other threads live on (it called pthread_exit) stays a zombie,
+   * and the kernel reports its death only with the whole process's: until then it shows as
+   * running, and waiting for it to stop would wait forever.
+   */
+  get exiting(): boolean {
+    return this._exiting;
   }
 
   /** Engines attached to this thread, in attach order. */

@@ -72,6 +72,11 @@ const hub = {
   pendingSig: 0,
 };
 
+/** A thread counted as running (see Tracer._setRunning) stopped or died. */
+function notRunning(task: Task): void {
+  if (task._state === 'running' && !task._exiting) hub.running--;
+}
+
 /** Make a deferred restart now (the drain is about to leave). */
 function flushPending(): void {
   const tid = hub.pendingTid;
@@ -626,7 +631,7 @@ export class Tracer extends EventEmitter {
     // Only SIGKILL takes a thread out of a stop an engine still holds with a pending
     // callback: that report is over, its late settle ignored.
     if (task._waitingPass) this._abandonPass(task);
-    if (task._state === 'running') hub.running--;
+    notRunning(task);
     task._state = 'stopped';
     task._regs = null;
     const sig = P.WSTOPSIG(status);
@@ -1002,7 +1007,7 @@ export class Tracer extends EventEmitter {
         this._tasks.set(execer._tid, execer);
         hub.owner.set(execer._tid, this);
         native.track(execer._tid, true);
-        if (execer._state === 'running') hub.running--;
+        notRunning(execer);
         execer._state = 'stopped';
         execer._regs = null;
         task = execer;
@@ -1024,6 +1029,7 @@ export class Tracer extends EventEmitter {
 
   private _onExitEvent(task: Task): void {
     task._stop = 'exit';
+    task._exiting = true;
     const status = native.getEventMsg(task.tid);
     task._exitStatus = status;
     const st = exitStatusOf(status);
@@ -1035,7 +1041,7 @@ export class Tracer extends EventEmitter {
 
   private _onDeath(task: Task, status: number): void {
     const st = exitStatusOf(status);
-    if (task._state === 'running') hub.running--;
+    notRunning(task);
     this._reportGone(task, st.signal ?? 0, task.tid === task.tgid, st);
   }
 
@@ -1243,7 +1249,9 @@ export class Tracer extends EventEmitter {
     let o = BASE_OPTIONS | (task._options & P.PTRACE_O_EXITKILL);
     // New threads must be followed if anyone may attach to them in reportClone.
     if (this._wantsEvent(task, Event.CLONE)) o |= CLONE_OPTIONS;
-    if (this._wantsEvent(task, Event.EXIT)) o |= P.PTRACE_O_TRACEEXIT;
+    // A leader's exit stop is the only sign that it left early (pthread_exit) and will sit as
+    // a zombie until its process ends (Task.exiting): one stop per process, taken always.
+    if (this._wantsEvent(task, Event.EXIT) || task.tid === task.tgid) o |= P.PTRACE_O_TRACEEXIT;
     return o;
   }
 
@@ -1328,7 +1336,9 @@ export class Tracer extends EventEmitter {
   private _setRunning(task: Task): void {
     if (task._state !== 'running') {
       task._state = 'running';
-      hub.running++;
+      // Past its exit stop a thread never stops again, and a leader whose other threads live
+      // on reports its death only with theirs: not worth blocking for.
+      if (!task._exiting) hub.running++;
     }
     task._stop = null;
   }
@@ -1484,7 +1494,7 @@ export class Tracer extends EventEmitter {
       if (procStatus(proc.pid)?.['TracerPid'] === String(process.pid)) continue;
       // Killed by de_thread (SIGKILL), as its engines are told; the process's status is not
       // ours to know, as after a detach.
-      if (leader._state === 'running') hub.running--;
+      notRunning(leader);
       this._reportGone(leader, P.SIGKILL, true, { code: null, signal: null, core: false });
     }
   }

@@ -283,3 +283,30 @@ test('exit, death, reap in that order for every thread of a multi-threaded proce
   assert.equal(log.size, 12, 'main + 8 threads + 3 children');
   for (const [tid, l] of log) assert.deepEqual(l, ['exit', 'death', 'reap'], `thread ${tid}`);
 });
+
+test('a leader that leaves with pthread_exit: exiting (a zombie, not stoppable) while its worker runs; dies with the process status', T, async () => {
+  const tracer = newTracer();
+  const task = await tracer.spawn([fixture('leader_exit'), '7'], { stdio: 'ignore' });
+  const deaths: [number, boolean][] = [];
+  let worker: Task | undefined;
+  const ops = {
+    reportClone(_a: number, _e: Engine, _f: bigint, child: Task) {
+      worker = child;
+      tracer.attachTask(child, Attach.CREATE, ops).setEvents(MASK);
+    },
+    reportDeath(eng: Engine, groupDead: boolean) {
+      deaths.push([eng.task.tid, groupDead]);
+    },
+  };
+  // No EXIT report asked for: the core must still see the leader leave.
+  const MASK = Event.CLONE | Event.DEATH;
+  tracer.attachTask(task, Attach.CREATE, ops).setEvents(MASK);
+  task.start();
+  await waitFor(() => task.exiting, 5000, 'the leader to pass its exit stop');
+  assert.ok(worker && worker.state !== 'dead' && !worker.exiting, 'the worker lives on');
+  assert.equal(task.state, 'running', 'a zombie leader has no death to report yet');
+  await waitFor(() => procState(task.tgid) === 'Z', 2000, 'the leader to be a zombie');
+  assert.equal((await exitOf(task)).code, 7, 'the process status is the worker\'s exit(7)');
+  assert.deepEqual(deaths.map(([tid]) => tid), [worker!.tid, task.tid], 'the worker dies first, then the leader');
+  assert.equal(deaths[1]![1], true, 'the leader\'s death is the group\'s');
+});

@@ -22,10 +22,10 @@ fs.writeFileSync(WRAPPER, `import { gdbserverMain } from ${JSON.stringify(CLI)};
 const haveGdb = spawnSync('gdb', ['--version']).status === 0;
 const SERVER = `${process.execPath} ${WRAPPER}`;
 
-function gdb(target: string, cmds: string[], extra: string[] = []): string {
+function gdb(target: string, cmds: string[], extra: string[] = [], prog = PROG): string {
   const script = path.join(tmp, `s${Math.random().toString(36).slice(2)}.gdb`);
   fs.writeFileSync(script, cmds.join('\n') + '\n');
-  const r = spawnSync('timeout', ['60', 'gdb', '-batch', '-nx', ...extra, '-ex', target, '-x', script, PROG], { encoding: 'utf8' });
+  const r = spawnSync('timeout', ['60', 'gdb', '-batch', '-nx', ...extra, '-ex', target, '-x', script, prog], { encoding: 'utf8' });
   return (r.stdout ?? '') + (r.stderr ?? '');
 }
 
@@ -77,6 +77,20 @@ test('stdio: break, continue, info registers, bt, finish, next, x, print, set va
   assert.match(out, /\$3 = 5/);
   assert.match(out, /libc\.so\.6/);
   assert.match(out, /\[Inferior 1 \(process \d+\) killed\]/);
+});
+
+test('a main thread gone with pthread_exit: the worker hits its breakpoint 5 times, the zombie leader is not waited for, as with gdbserver', opts, () => {
+  const prog = path.join(root, 'test/fixtures/bin/leader_exit');
+  const out = gdb(`target remote | ${SERVER} stdio -- ${prog} 3`, [
+    'break tick', 'continue', 'info threads', 'continue', 'continue', 'continue', 'continue', 'print ticks', 'continue',
+  ], [], prog);
+  for (let i = 1; i <= 5; i++) assert.match(out, new RegExp(`hit Breakpoint 1, tick \\(i=${i}\\)`), out);
+  // Only the worker is listed: the leader left (gdbserver drops a zombie leader too).
+  const threads = out.slice(out.indexOf('  Id '), out.indexOf('hit Breakpoint 1, tick (i=2)'));
+  assert.equal(threads.match(/^\*?\s+\d+\s+Thread /gm)?.length, 1, threads);
+  assert.match(out, /^\$1 = 10$/m);
+  assert.match(out, /exited with code 03/);
+  assert.doesNotMatch(out, /Cannot insert|Cannot access|internal-error/);
 });
 
 test('tcp --once: threads, hbreak, watchpoint in a thread created later, catch syscall, orig_rax, fs_base', opts, async () => {

@@ -143,9 +143,15 @@ export class Inferior {
   constructor(readonly pid: number, readonly proc: Process, readonly attached: boolean) {}
   live(): ThreadState[] {
     const out: ThreadState[] = [];
-    for (const t of this.threads.values()) if (!t.gone && t.task.state !== 'dead') out.push(t);
+    for (const t of this.threads.values()) if (isLive(t)) out.push(t);
     return out;
   }
+}
+
+/** A thread gdb may see: not dead, and not past its exit stop (a leader gone with pthread_exit
+ * is a zombie until its process ends; gdbserver drops it from the thread list too). */
+function isLive(t: ThreadState): boolean {
+  return !t.gone && t.task.state !== 'dead' && !t.task.exiting;
 }
 
 export interface GdbSessionOptions {
@@ -331,7 +337,7 @@ export class GdbSession {
     const out: ThreadState[] = [];
     for (const inf of this.inferiors.values()) {
       if (inf.gone) continue;
-      for (const t of inf.threads.values()) if (!t.gone && t.task.state !== 'dead') out.push(t);
+      for (const t of inf.threads.values()) if (isLive(t)) out.push(t);
     }
     return out;
   }
@@ -356,7 +362,7 @@ export class GdbSession {
 
   /** Resolves once the thread is held by us (or gone). */
   private holdThread(ts: ThreadState): Promise<void> {
-    if (ts.held || ts.gone || ts.task.state === 'dead' || ts.engine.detached) return Promise.resolve();
+    if (ts.held || !isLive(ts) || ts.engine.detached) return Promise.resolve();
     return new Promise((resolve) => {
       ts.waiters.push(resolve);
       if (ts.stopRequested || ts.busy) return;
@@ -468,7 +474,7 @@ export class GdbSession {
   private allHeld(): boolean {
     for (const inf of this.inferiors.values()) {
       if (inf.gone) continue;
-      for (const t of inf.threads.values()) if (!t.held && !t.gone && t.task.state !== 'dead') return false;
+      for (const t of inf.threads.values()) if (!t.held && isLive(t)) return false;
     }
     return true;
   }
@@ -558,7 +564,7 @@ export class GdbSession {
     if (ev.kind === 'exit') return true;
     if (ev.kind === 'texit') return !ev.ts.inf.gone;
     const ts = ev.ts;
-    if (ts.gone || ts.inf.gone || ts.task.state === 'dead') return false;
+    if (!isLive(ts) || ts.inf.gone) return false;
     // gdb pulled the breakpoint out before hearing of the hit: the PC is already back on it,
     // so the instruction simply runs again (gdbserver "discarding pending breakpoint status").
     if (ev.bpAddr !== undefined && !ts.inf.swbps.has(ev.bpAddr)) return false;
@@ -985,7 +991,7 @@ export class GdbSession {
    */
   private drForConditions(inf: Inferior): boolean {
     if (this.nonStop || !inf.hw.includes(null)) return false;
-    for (const t of inf.threads.values()) if (!t.held && !t.gone && t.task.state !== 'dead') return false;
+    for (const t of inf.threads.values()) if (!t.held && isLive(t)) return false;
     return true;
   }
 
@@ -1504,7 +1510,7 @@ export class GdbSession {
 
   private currentThread(): ThreadState | undefined {
     const g = this.gThread;
-    if (g && !g.gone && g.task.state !== 'dead') return g;
+    if (g && isLive(g)) return g;
     const first = this.allThreads()[0];
     this.gThread = first;
     return first;
@@ -1533,7 +1539,7 @@ export class GdbSession {
 
   private threadAlive(p: string): string {
     const ts = this.findThread(parseThreadId(p.slice(1)));
-    return ts && ts.task.state !== 'dead' ? 'OK' : 'E01';
+    return ts && isLive(ts) ? 'OK' : 'E01';
   }
 
   private needThread(): ThreadState {

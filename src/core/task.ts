@@ -60,6 +60,7 @@ export class Task {
   /** @internal */ _exitResolve!: (s: ExitStatus) => void;
   /** Settles when the thread dies: exit code or fatal signal (for the leader: the process's). */
   readonly exit: Promise<ExitStatus>;
+  /** @internal */ _deathStatus: ExitStatus | undefined;
 
   /** @internal */
   constructor(tracer: Tracer, proc: Process, tid: number) {
@@ -84,6 +85,12 @@ export class Task {
    * and the kernel reports its death only with the whole process's: until then it shows as
    * running, and waiting for it to stop would wait forever.
    */
+  /** What `exit` settles with, already readable in reportDeath and reportReap; undefined
+   * before. A leader's is its process's: the group's exit code, not its own exit report's. */
+  get exitStatus(): ExitStatus | undefined {
+    return this._deathStatus;
+  }
+
   get exiting(): boolean {
     return this._exiting;
   }

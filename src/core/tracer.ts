@@ -1049,6 +1049,8 @@ export class Tracer extends EventEmitter {
   private _reportGone(task: Task, signal: number, groupDead: boolean, st?: ExitStatus): void {
     task._state = 'dead';
     task._stop = null;
+    const status = st ?? { code: null, signal: signal || null, core: false };
+    task._deathStatus = status;
     const engines = [...task._engines];
     for (const e of engines) {
       if (e._detached || !(e._events & Event.DEATH)) continue;
@@ -1067,7 +1069,6 @@ export class Tracer extends EventEmitter {
     }
     const proc = task._proc;
     proc._threads.delete(task);
-    const status = st ?? { code: null, signal: signal || null, core: false };
     task._exitResolve(status);
     if (groupDead && !proc._exited) {
       proc._exited = true;

@@ -111,3 +111,19 @@ test('-f reports each newly followed process on stderr, -q silences it', () => {
   const b = run('node', [utrace, 'strace', '-q', '-f', '-o', '/dev/null', '--', '/bin/sh', '-c', '/bin/true']);
   assert.doesNotMatch(b.stderr, /attached/);
 });
+
+test('a main thread gone with pthread_exit: its exit(0) ends "= ?", and the process exits with the worker\'s code, as strace prints', { skip: !haveStrace && 'strace not installed' }, () => {
+  const prog = path.join(root, 'test/fixtures/bin/leader_exit');
+  const ours = tmp('ours');
+  const theirs = tmp('theirs');
+  const a = run('node', [utrace, 'strace', '-f', '-e', 'trace=exit,exit_group', '-o', ours, '--', prog, '3']);
+  const b = run('strace', ['-f', '-e', 'trace=exit,exit_group', '-o', theirs, '--', prog, '3']);
+  assert.equal(a.status, 3, a.stderr);
+  assert.equal(b.status, 3, b.stderr);
+  // -o with -f prefixes each line with its pid; the leader's and the worker's lines may
+  // interleave differently, so compare per pid.
+  const byPid = (f: string): string[] => normalize(fs.readFileSync(f, 'utf8')).sort();
+  assert.deepEqual(byPid(ours), byPid(theirs));
+  assert.ok(byPid(ours).some((l) => /^exit\(0\) += \?$/.test(l)), byPid(ours).join('\n'));
+  assert.ok(byPid(ours).filter((l) => l === '+++ exited with 3 +++').length === 2);
+});

@@ -88,6 +88,9 @@ export class StraceEngine {
       reportClone: (a, e, flags, child) => self._clone(child),
       reportExit: (a, e, exit) => {
         e.data.exitCode = exit.code;
+        // The call that ends the thread never returns: "= ?" now, as strace prints it at the
+        // exit stop (a leader gone with pthread_exit dies only when its process does).
+        if (this._trace) this.formatter.syscallNoReturn(e.task.tid, nowNs());
       },
       reportExec: (a, e, exec) => {
         if (exec.formerTid !== e.task.tid) this.formatter.superseded(exec.formerTid, e.task.tid, nowNs());
@@ -224,7 +227,9 @@ export class StraceEngine {
       this._o.json?.killed(task.tgid, task.tid, signal, core, ns);
       this._o.timeline?.killed(task.tgid, task.tid, signal, core, ns);
     } else {
-      const code = e.data.exitCode ?? 0;
+      // The death's own status where known: a leader's is its process's (exit_group's code
+      // from another thread after a pthread_exit), not its exit report's.
+      const code = task.exitStatus?.code ?? e.data.exitCode ?? 0;
       if (this._trace) this.formatter.exited(task.tid, code, ns);
       this._o.json?.exited(task.tgid, task.tid, code, ns);
       this._o.timeline?.exited(task.tgid, task.tid, code, ns);

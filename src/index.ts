@@ -2,30 +2,11 @@
  * utrace: multi-engine tracing and control of live Linux processes.
  * Public API: the engine framework (src/core) and the engines built on it.
  */
-export { Tracer, exitStatusOf } from './core/tracer.js';
-export type { SpawnOptions } from './core/tracer.js';
-export { Task } from './core/task.js';
-export type { TaskState } from './core/task.js';
-export { Engine, detachEngines } from './core/engine.js';
-export { Process } from './core/process.js';
-export { Event, Resume, SyscallAction, SignalAction, Attach, RESUME_MASK, combine } from './core/actions.js';
-export { UtraceError } from './core/errors.js';
-export type {
-  ActionResult, EngineOps, SyscallReport, SignalReport, ExecReport, ExitReport, ExitStatus,
-} from './core/types.js';
-export { Regs, GPR_NAMES } from './arch/x86_64/regs.js';
-export type { GprName } from './arch/x86_64/regs.js';
-export { SYSCALLS, SYSCALL_NR } from './arch/x86_64/syscalls.gen.js';
-export { errnoName, errnoMessage, errnoNumber } from './core/errno.js';
-export { signalName, signalNumber } from './core/signals.js';
+export * from './api.js';
 export { defineEngine, readCString, UserEngineRunner } from './engines/user.js';
 export type { UserEngine, UserEngineModule, UserEngineContext } from './engines/user.js';
 export { runEngines, userRunEngine, straceRunEngine, injectRunEngine, gdbRunEngine } from './engines/run.js';
 export type { RunEngine, RunOptions, RunResult, RunContext } from './engines/run.js';
 export { InjectEngine, parseInjectSpecs } from './engines/inject/engine.js';
-export * as ptraceAbi from './core/ptrace.js';
 export { PtracePersonality, PtraceClient, PtraceTool, toolRunEngine } from './engines/ptrace/index.js';
 export type { ClientMemory, WaitOutcome, ToolRunEngine, ToolRunOptions } from './engines/ptrace/index.js';
-export { procStatus } from './core/procfs.js';
-export { socketPeer } from './core/sockets.js';
-export type { PeerCredentials } from './core/sockets.js';

@@ -3,7 +3,7 @@
  * error messages with hints, signal handling and exit statuses like the traced program's.
  */
 import * as fs from 'node:fs';
-import { UtraceError, signalName, type ExitStatus } from '../index.js';
+import { UtraceError, signalName, type ExitStatus } from '../api.js';
 
 export class UsageError extends Error {}
 

@@ -5,7 +5,7 @@
  *   utrace gdbserver [--once] [--multi] [--attach] COMM [PROG [ARGS…] | PID]   (gdbserver's form)
  */
 import { parseArgs } from 'node:util';
-import { Tracer } from '../index.js';
+import { Tracer } from '../api.js';
 import { GdbSession } from '../engines/gdb/session.js';
 import {
   StdioTransport, isLoopback, listenAndServe, parseListenAddress, runConnection, type ListenAddress,

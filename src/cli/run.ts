@@ -9,7 +9,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { Tracer } from '../index.js';
+import { Tracer } from '../api.js';
 import { InjectEngine, parseInjectSpecs, FilterError } from '../engines/inject/engine.js';
 import { GdbSession } from '../engines/gdb/session.js';
 import { parseListenAddress, type ListenAddress } from '../engines/gdb/server.js';

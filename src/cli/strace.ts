@@ -3,7 +3,7 @@
  */
 import * as fs from 'node:fs';
 import { parseArgs } from 'node:util';
-import { Tracer, UtraceError, type Task } from '../index.js';
+import { Tracer, UtraceError, type Task } from '../api.js';
 import { StraceEngine } from '../engines/strace/engine.js';
 import { FilterError, StraceFilter } from '../engines/strace/filter.js';
 import { JsonEventWriter } from '../engines/strace/json.js';

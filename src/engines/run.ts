@@ -13,7 +13,7 @@
  * });
  * ```
  */
-import { Event, Tracer, type Engine, type ExitStatus, type SpawnOptions, type Task } from '../index.js';
+import { Event, Tracer, type Engine, type ExitStatus, type SpawnOptions, type Task } from '../api.js';
 import { UserEngineRunner, type UserEngine } from './user.js';
 import type { StraceEngine } from './strace/engine.js';
 import type { InjectEngine } from './inject/engine.js';

@@ -16,7 +16,7 @@
  */
 import {
   Attach, Event, detachEngines, type Engine, type EngineOps, type ExitStatus, type Task, type Tracer,
-} from '../index.js';
+} from '../api.js';
 
 /** What an engine module is given when it is instantiated. */
 export interface UserEngineContext {

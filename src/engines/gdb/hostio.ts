@@ -20,7 +20,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { hexDecodeString, parseHexNumber } from './protocol/index.js';
-import { procStatus } from '../../index.js';
+import { procStatus } from '../../api.js';
 
 /** gdb's fileio errno values (gdb/include/gdb/fileio.h). */
 const FILEIO_ERRNO: Record<string, number> = {

@@ -6,7 +6,7 @@
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
-import { socketPeer } from '../../index.js';
+import { socketPeer } from '../../api.js';
 import { RspConnection, type ITransport } from './protocol/index.js';
 import type { GdbSession } from './session.js';
 

@@ -10,8 +10,8 @@
  * later resumes without running the thread.
  */
 import * as fs from 'node:fs';
-import { Attach, Event, Resume, SignalAction } from '../../index.js';
-import type { Engine, EngineOps, ExecReport, Process, SignalReport, SpawnOptions, SyscallReport, Task, Tracer } from '../../index.js';
+import { Attach, Event, Resume, SignalAction } from '../../api.js';
+import type { Engine, EngineOps, ExecReport, Process, SignalReport, SpawnOptions, SyscallReport, Task, Tracer } from '../../api.js';
 import {
   AMD64_REGISTERS, GDB_SIGNAL, RspParseError, THREAD_ALL, THREAD_ANY, VCONT_SUPPORTED_REPLY, XSTATE_MIN_AVX_SIZE,
   decodeG, encodeG, evaluateConditions, expeditedRegisters, formatConsoleOutput, formatExited,

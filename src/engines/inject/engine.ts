@@ -11,7 +11,7 @@
  */
 import {
   Attach, Event, Resume, SyscallAction, detachEngines, type Engine, type EngineOps, type SyscallReport, type Task, type Tracer,
-} from '../../index.js';
+} from '../../api.js';
 import { FilterError, InjectState, StraceFilter, type IInjectRule } from '../strace/filter.js';
 
 interface ITaskState {

@@ -17,7 +17,7 @@
 import {
   Attach, Event, Resume, SignalAction, SyscallAction, UtraceError, procStatus, ptraceAbi as P,
   type Engine, type EngineOps, type SignalReport, type SyscallReport, type Task, type Tracer,
-} from '../../index.js';
+} from '../../api.js';
 import * as fs from 'node:fs';
 
 /** Memory of the client (where ptrace reads its arguments and writes its results). */

@@ -5,7 +5,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { UtraceError, type ExitStatus, type SpawnOptions, type Task } from '../../index.js';
+import { UtraceError, type ExitStatus, type SpawnOptions, type Task } from '../../api.js';
 import type { RunEngine } from '../run.js';
 import { PtracePersonality } from './engine.js';
 import { PtraceTool } from './tool.js';

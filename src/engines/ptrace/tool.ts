@@ -14,7 +14,7 @@
 import {
   Attach, Event, Resume, SYSCALL_NR, detachEngines, procStatus, UtraceError, errnoNumber, ptraceAbi as P,
   type Engine, type EngineOps, type ExitStatus, type SpawnOptions, type SyscallReport, type Task, type Tracer,
-} from '../../index.js';
+} from '../../api.js';
 import { PtracePersonality, type ClientMemory, type PtraceClient, type WaitOutcome } from './engine.js';
 
 const NR_PTRACE = SYSCALL_NR['ptrace']!;

@@ -6,7 +6,7 @@
 import {
   Attach, Event, Resume, SyscallAction, detachEngines,
   type Engine, type EngineOps, type SignalReport, type SyscallReport, type Task, type Tracer,
-} from '../../index.js';
+} from '../../api.js';
 import type { IMemoryReader } from './memory.js';
 import { DEFAULT_DECODE_OPTIONS, type IDecodeOptions } from './printer.js';
 import { decodeEntry, type DecodedSyscall } from './syscall.js';

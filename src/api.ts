@@ -1,0 +1,24 @@
+/**
+ * The framework's public API (src/core and the architecture tables), without the engines:
+ * what an engine imports. `index.ts` adds the engines built on it.
+ */
+export { Tracer, exitStatusOf } from './core/tracer.js';
+export type { SpawnOptions } from './core/tracer.js';
+export { Task } from './core/task.js';
+export type { TaskState } from './core/task.js';
+export { Engine, detachEngines } from './core/engine.js';
+export { Process } from './core/process.js';
+export { Event, Resume, SyscallAction, SignalAction, Attach, RESUME_MASK, combine } from './core/actions.js';
+export { UtraceError } from './core/errors.js';
+export type {
+  ActionResult, EngineOps, SyscallReport, SignalReport, ExecReport, ExitReport, ExitStatus,
+} from './core/types.js';
+export { Regs, GPR_NAMES } from './arch/x86_64/regs.js';
+export type { GprName } from './arch/x86_64/regs.js';
+export { SYSCALLS, SYSCALL_NR } from './arch/x86_64/syscalls.gen.js';
+export { errnoName, errnoMessage, errnoNumber } from './core/errno.js';
+export { signalName, signalNumber } from './core/signals.js';
+export * as ptraceAbi from './core/ptrace.js';
+export { procStatus } from './core/procfs.js';
+export { socketPeer } from './core/sockets.js';
+export type { PeerCredentials } from './core/sockets.js';

@@ -1034,7 +1034,9 @@ export class Tracer extends EventEmitter {
     task._exitStatus = status;
     const st = exitStatusOf(status);
     const report: ExitReport = { status, code: st.code ?? undefined, signal: st.signal ?? undefined };
-    if (!this._wantsEvent(task, Event.EXIT)) return this._maybeRestart(task);
+    // Nobody asked to see it (a leader's exit stop is taken for Task.exiting alone): invisible,
+    // so no hold applies. A thread SIGKILLed out of an engine's STOP must die, as without it.
+    if (!this._wantsEvent(task, Event.EXIT)) return this._restart(task, null);
     this._runPass(this._pass(task, Event.EXIT, Event.EXIT, 'reportExit',
       (e, a) => e.ops.reportExit!(a, e, report), () => this._maybeRestart(task)));
   }

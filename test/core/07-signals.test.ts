@@ -274,3 +274,24 @@ test('SIGKILL while an engine holds a signal report with a pending Promise: the 
   await delay(20);
   assert.equal(out.text(), '');
 });
+
+test('SIGKILL takes a thread out of an engine\'s STOP hold: it dies at once (the leader\'s own exit stop holds nothing)', T, async () => {
+  const tracer = newTracer();
+  const task = await tracer.spawn([fixture('spin')], { stdio: 'ignore' });
+  const deaths: number[] = [];
+  const e = tracer.attachTask(task, Attach.CREATE, {
+    reportDeath(_e, _g, signal) {
+      deaths.push(signal);
+    },
+  });
+  e.setEvents(Event.DEATH); // no EXIT report asked for
+  task.start();
+  await delay(50);
+  assert.equal(e.control(Resume.STOP), 'EINPROGRESS');
+  await withTimeout(e.stopped(), 5000, 'control(STOP)');
+  process.kill(task.tgid, 'SIGKILL');
+  // Held by a sticky STOP, the core's exit stop would keep the thread from dying.
+  const st = await withTimeout(task.exit, 1000, 'the death of the SIGKILLed thread');
+  assert.equal(st.signal, 9);
+  assert.deepEqual(deaths, [9]);
+});

@@ -289,8 +289,9 @@ export function gdbRunEngine(session: GdbSession, addr: ListenAddress, log: (m: 
     },
     detach: leave,
     async finish() {
-      // The process is gone: give gdb a moment to read the exit reply, then hang up.
-      if (served && !ended) {
+      // The process is gone: give a connected gdb a moment to read the exit reply and quit,
+      // then hang up. With no gdb there is nobody to wait for.
+      if (served && !ended && session.connected) {
         await Promise.race([served.catch(() => undefined), new Promise((r) => setTimeout(r, 2000).unref())]);
       }
       await leave();

@@ -1060,6 +1060,11 @@ export class GdbSession {
     this.conn = conn;
   }
 
+  /** Whether a gdb is connected now. */
+  get connected(): boolean {
+    return this.conn !== undefined && !this.conn.closed;
+  }
+
   /** Hang up on gdb (server shutting down). */
   closeConnection(): void {
     this.conn?.close();

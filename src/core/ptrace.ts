@@ -119,3 +119,6 @@ export const WTERMSIG = (s: number): number => s & 0x7f;
 export const WCOREDUMP = (s: number): boolean => (s & 0x80) !== 0;
 export const WIFSTOPPED = (s: number): boolean => (s & 0xff) === 0x7f;
 export const WSTOPSIG = (s: number): number => (s >> 8) & 0xff;
+/** The wait status of a death (W_EXITCODE, or the signal with the core-dump bit). */
+export const waitStatusOf = (st: { code: number | null; signal: number | null; core: boolean }): number =>
+  st.code !== null ? (st.code & 0xff) << 8 : ((st.signal ?? 0) & 0x7f) | (st.core ? 0x80 : 0);

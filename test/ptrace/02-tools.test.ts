@@ -176,3 +176,15 @@ test('--tool bad input: a missing command or one that does not exist is a clear 
   assert.match(r.stderr, /no-such-tool-xyz: command not found/);
   assert.equal(spawnSync('pgrep', ['-f', gate]).status, 1, 'no ptrace_loop left running');
 });
+
+test('real strace as a tool on a program whose main thread calls pthread_exit: both pids end "+++ exited with 3 +++", as natively', T, () => {
+  const ours = path.join(tmp, 'leader-tool.trace');
+  const theirs = path.join(tmp, 'leader-native.trace');
+  const r = spawnSync('node', [utrace, 'run', '--tool', `strace -f -o ${ours} -p {pid}`, '--', bin('leader_exit'), '3'], { encoding: 'utf8', timeout: 30000 });
+  assert.equal(r.status, 3, r.stderr);
+  assert.equal(spawnSync('strace', ['-f', '-o', theirs, bin('leader_exit'), '3']).status, 3);
+  // The leader's wait status is its process's (the worker's exit_group(3)), not its own exit(0).
+  const ends = (f: string): string[] => fs.readFileSync(f, 'utf8').split('\n').filter((l) => l.includes('+++')).map((l) => l.replace(/^\d+ +/, ''));
+  assert.deepEqual(ends(ours), ['+++ exited with 3 +++', '+++ exited with 3 +++'], fs.readFileSync(ours, 'utf8'));
+  assert.deepEqual(ends(ours), ends(theirs));
+});

@@ -16,7 +16,7 @@
  */
 import {
   Attach, Event, Resume, SignalAction, SyscallAction, UtraceError, procStatus, ptraceAbi as P,
-  type Engine, type EngineOps, type SignalReport, type SyscallReport, type Task, type Tracer,
+  type Engine, type EngineOps, type ExitStatus, type SignalReport, type SyscallReport, type Task, type Tracer,
 } from '../../api.js';
 import * as fs from 'node:fs';
 
@@ -673,7 +673,7 @@ export class PtracePersonality {
       reportSyscallEntry: (a, e, call) => self._onSyscall(e.data, call, a),
       reportSyscallExit: (a, e, call) => self._onSyscall(e.data, call, a),
       reportExit: (_a, e, exit) => self._onExit(e.data, exit.status),
-      reportDeath: (e, _g, signal) => self._onDeath(e.data, signal),
+      reportDeath: (e, _g, signal) => self._onDeath(e.data, signal, e.task.exitStatus),
       reportReap: (e) => self._onReap(e.data),
     };
   }
@@ -914,14 +914,16 @@ export class PtracePersonality {
     return this._held(t, 'event', (code << 8) | 0x7f, trapInfo(code, t.tid, uidOf(t.tid)), { eventMsg: BigInt(status) });
   }
 
-  private _onDeath(t: Tracee, signal: number): void {
+  private _onDeath(t: Tracee, signal: number, st: ExitStatus | undefined): void {
     const c = t.client;
     // Killed in a stop we held (SIGKILL): settle the callback the core has given up on.
     t.stop?.release(Resume.RESUME);
     t.stop = null;
     t.pendingHold = null;
     if (!c) return;
-    t.death = t.exitStatus ?? (signal & 0x7f);
+    // The death's own status, as the kernel gives it: a leader gone with pthread_exit dies with
+    // its process's, not with the status of its own exit stop.
+    t.death = st ? P.waitStatusOf(st) : t.exitStatus ?? (signal & 0x7f);
     c._post(t);
   }
 

@@ -87,40 +87,6 @@ function expect(cond: boolean, what: string, server: string, out: string): void 
 /** `$N = V` lines printed by the script, in order. */
 const printed = (out: string): string[] => [...out.matchAll(/^\$\d+ = (.*)$/gm)].map((m) => m[1]!.trim());
 
-/**
- * A recorded session (rsp-replay.mjs record) as the replay script: each packet gdb sent, with
- * every byte the server sent from then until gdb's next packet (acks and stop replies included).
- * gdb's own acks are dropped; server bytes before gdb's first packet go to `pre`.
- */
-function toReplay(events: [from: 'gdb' | 'server', bytes: string][]): { pre: string; packets: [string, string][] } {
-  let pre = '';
-  const packets: [string, string][] = [];
-  let pending = '';
-  for (const [from, bytes] of events) {
-    if (from === 'server') {
-      if (packets.length) packets[packets.length - 1]![1] += bytes;
-      else pre += bytes;
-      continue;
-    }
-    pending += bytes;
-    for (;;) {
-      const start = pending.indexOf('$');
-      if (start < 0) {
-        pending = '';
-        break;
-      }
-      const end = pending.indexOf('#', start);
-      if (end < 0 || end + 3 > pending.length) {
-        pending = pending.slice(start);
-        break;
-      }
-      packets.push([pending.slice(start + 1, end), '']);
-      pending = pending.slice(end + 3);
-    }
-  }
-  return { pre, packets };
-}
-
 /** What one int3 and one single-step trap cost here, caught in-process (test/fixtures/trapcost.c). */
 function trapCost(bin: string): { int3: number; step: number } {
   const r = spawnSync(bin, { encoding: 'utf8' });
@@ -241,11 +207,9 @@ export async function gdbRows(reps: number): Promise<GdbRow[]> {
       check(servers.ours, ro);
       a.push(ro.ms);
       // Untimed: this repetition's gdbserver session, then the timed replay of it.
-      const events = path.join(dir, `${key}-${i}.events.json`);
-      const recorder = `${rspReplay} record ${shq(events)} -- ${servers.ref}`;
-      check(recorder, runGdb(recorder, script, prog));
       const replayFile = path.join(dir, `${key}-${i}.replay.json`);
-      fs.writeFileSync(replayFile, JSON.stringify(toReplay(JSON.parse(fs.readFileSync(events, 'utf8')))));
+      const recorder = `${rspReplay} record ${shq(replayFile)} -- ${servers.ref}`;
+      check(recorder, runGdb(recorder, script, prog));
       const replay = `${rspReplay} replay ${shq(replayFile)}`;
       const rp = runGdb(replay, script, prog);
       check(replay, rp);

@@ -3,10 +3,11 @@
  * server is a Node process doing no tracing at all, only answering with gdbserver's own replies.
  * Plain JS without dependencies, so it is the least any server written in Node has to pay.
  *
- *   node bench/rsp-replay.mjs record EVENTS.json -- SERVER [ARG...]
+ *   node bench/rsp-replay.mjs record SCRIPT.json -- SERVER [ARG...]
  *     Runs SERVER between gdb (our stdio) and itself, forwarding both ways unchanged, and at exit
- *     writes every chunk in arrival order to EVENTS.json as [from, bytes]: from is 'gdb' or
- *     'server', bytes a latin1 string (lossless for any byte).
+ *     writes the session as a replay script: each packet gdb sent, with every byte the server
+ *     sent from then until gdb's next packet (acks and stop replies included); server bytes
+ *     before gdb's first packet go to `pre`. Bytes are latin1 strings (lossless for any byte).
  *   node bench/rsp-replay.mjs replay SCRIPT.json
  *     Stands in for the server. SCRIPT.json is { pre, packets: [[payload, reply], ...] }: pre is
  *     written at once, then for the i-th `$payload#xx` from gdb the i-th reply, byte for byte.
@@ -31,18 +32,47 @@ function writeAll(buf) {
   }
 }
 
+/**
+ * Feeds gdb's bytes in; calls onPacket(payload) for each complete `$payload#xx`. Acks ('+') and
+ * anything else between packets are skipped; '$' and '#' are escaped inside packets.
+ */
+function packetSplitter(onPacket) {
+  let buf = '';
+  return (chunk) => {
+    buf += chunk.toString('latin1');
+    for (;;) {
+      const start = buf.indexOf('$');
+      if (start < 0) {
+        buf = '';
+        return;
+      }
+      const end = buf.indexOf('#', start);
+      if (end < 0 || end + 3 > buf.length) {
+        buf = buf.slice(start);
+        return;
+      }
+      const payload = buf.slice(start + 1, end);
+      buf = buf.slice(end + 3);
+      onPacket(payload);
+    }
+  };
+}
+
 function record(file, argv) {
-  const events = [];
-  const save = () => fs.writeFileSync(file, JSON.stringify(events));
+  const script = { pre: '', packets: [] };
+  const save = () => fs.writeFileSync(file, JSON.stringify(script));
   const child = spawn(argv[0], argv.slice(1), { stdio: ['pipe', 'pipe', 'inherit'] });
   child.stdin.on('error', () => undefined); // gdb may still write after the server has exited
+  const split = packetSplitter((payload) => script.packets.push([payload, '']));
   process.stdin.on('data', (b) => {
-    events.push(['gdb', b.toString('latin1')]);
+    split(b);
     child.stdin.write(b);
   });
   process.stdin.on('end', () => child.stdin.end());
   child.stdout.on('data', (b) => {
-    events.push(['server', b.toString('latin1')]);
+    const last = script.packets[script.packets.length - 1];
+    if (last) last[1] += b.toString('latin1');
+    else script.pre += b.toString('latin1');
     writeAll(b);
   });
   child.on('close', (code) => {
@@ -61,36 +91,19 @@ function replay(file) {
   const { pre, packets } = JSON.parse(fs.readFileSync(file, 'utf8'));
   if (pre) writeAll(Buffer.from(pre, 'latin1'));
   let next = 0;
-  let buf = '';
-  process.stdin.on('data', (chunk) => {
-    buf += chunk.toString('latin1');
-    for (;;) {
-      // Acks ('+') and anything else between packets are skipped; '$' and '#' are escaped inside.
-      const start = buf.indexOf('$');
-      if (start < 0) {
-        buf = '';
-        break;
-      }
-      const end = buf.indexOf('#', start);
-      if (end < 0 || end + 3 > buf.length) {
-        buf = buf.slice(start);
-        break;
-      }
-      const payload = buf.slice(start + 1, end);
-      buf = buf.slice(end + 3);
-      const n = next++;
-      if (n >= packets.length) {
-        // Nothing left to answer with, and gdb would wait for a stop reply forever: hang up.
-        process.stderr.write(`rsp-replay: packet ${n} $${payload.slice(0, 60)} is past the end of the recording (${packets.length})\n`);
-        process.exit(1);
-      }
-      const [want, reply] = packets[n];
-      if (payload !== want) {
-        process.stderr.write(`rsp-replay: packet ${n} is $${payload.slice(0, 60)}, recorded $${want.slice(0, 60)}\n`);
-      }
-      writeAll(Buffer.from(reply, 'latin1'));
+  process.stdin.on('data', packetSplitter((payload) => {
+    const n = next++;
+    if (n >= packets.length) {
+      // Nothing left to answer with, and gdb would wait for a stop reply forever: hang up.
+      process.stderr.write(`rsp-replay: packet ${n} $${payload.slice(0, 60)} is past the end of the recording (${packets.length})\n`);
+      process.exit(1);
     }
-  });
+    const [want, reply] = packets[n];
+    if (payload !== want) {
+      process.stderr.write(`rsp-replay: packet ${n} is $${payload.slice(0, 60)}, recorded $${want.slice(0, 60)}\n`);
+    }
+    writeAll(Buffer.from(reply, 'latin1'));
+  }));
   process.stdin.on('end', () => process.exit(0));
 }
 
@@ -98,6 +111,6 @@ const [mode, file, sep, ...argv] = process.argv.slice(2);
 if (mode === 'record' && file && sep === '--' && argv.length) record(file, argv);
 else if (mode === 'replay' && file && sep === undefined) replay(file);
 else {
-  process.stderr.write('usage: rsp-replay.mjs record EVENTS.json -- SERVER [ARG...] | rsp-replay.mjs replay SCRIPT.json\n');
+  process.stderr.write('usage: rsp-replay.mjs record SCRIPT.json -- SERVER [ARG...] | rsp-replay.mjs replay SCRIPT.json\n');
   process.exit(2);
 }

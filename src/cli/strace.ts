@@ -15,7 +15,7 @@ export const STRACE_USAGE = `usage: utrace strace [-cCfqrtTvy] [-a column] [-e e
                     [-X raw|abbrev|verbose] [--json] [--timeline FILE] [--no-seccomp]
                     { -p pid[,pid]... | [--] PROG [ARGS] }
 
-  -f            follow forks, vforks and clones
+  -f            follow forks, vforks and clones (-ff with -o: one file per thread, FILE.TID)
   -p PID        attach to PID (comma-separated or repeated)
   -o FILE       write the trace to FILE instead of stderr
   -e EXPR       trace=SET  signal=SET  status=SET  inject=SET:error=E|retval=N[:signal=S][:when=W]
@@ -222,7 +222,19 @@ export function buildStraceOutput(tracer: Tracer, p: IParsedStrace,
     }
   };
   const toFile = values.o !== undefined;
-  const sink = new BufferedSink(toFile ? open(values.o!, '-o') : 2, toFile);
+  // -ff with -o: FILE.TID per thread, as strace; without -o it is plain -f.
+  const perTask = toFile && (values.f?.length ?? 0) >= 2;
+  if (perTask && values.json) throw new UsageError('--json: not with -ff (one file per thread)');
+  const sink = new BufferedSink(toFile && !perTask ? open(values.o!, '-o') : 2, toFile && !perTask);
+  const taskSinks = new Map<number, BufferedSink>();
+  const writeFor = perTask ? (tid: number) => {
+    let s = taskSinks.get(tid);
+    if (!s) {
+      s = new BufferedSink(open(`${values.o!}.${tid}`, '-o'), true);
+      taskSinks.set(tid, s);
+    }
+    return (text: string) => s!.write(text);
+  } : undefined;
   const timelineFd = values.timeline ? open(values.timeline, '--timeline') : undefined;
   const timeline = timelineFd !== undefined ? new TimelineWriter((s) => fs.writeSync(timelineFd, s)) : undefined;
   const json = values.json ? new JsonEventWriter((line) => sink.write(line.endsWith('\n') ? line : line + '\n')) : undefined;
@@ -231,6 +243,7 @@ export function buildStraceOutput(tracer: Tracer, p: IParsedStrace,
     filter,
     follow: !!values.f,
     write: json ? () => undefined : (s) => sink.write(s),
+    writeFor,
     format: {
       followForks: !!values.f,
       toFile,
@@ -259,6 +272,10 @@ export function buildStraceOutput(tracer: Tracer, p: IParsedStrace,
     finished = true;
     engine.formatter.flush();
     sink.flush();
+    for (const s of taskSinks.values()) {
+      s.flush();
+      s.close();
+    }
     if (summary) {
       const table = engine.summary.format();
       if (toFile && summary === 'also') sink.write(table);
@@ -267,7 +284,7 @@ export function buildStraceOutput(tracer: Tracer, p: IParsedStrace,
     }
     timeline?.close();
     if (timelineFd !== undefined) fs.closeSync(timelineFd);
-    if (toFile) sink.close();
+    if (toFile && !perTask) sink.close();
   };
   return { engine, finish, timeline };
 }

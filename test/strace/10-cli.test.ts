@@ -127,3 +127,21 @@ test('a main thread gone with pthread_exit: its exit(0) ends "= ?", and the proc
   assert.ok(byPid(ours).some((l) => /^exit\(0\) += \?$/.test(l)), byPid(ours).join('\n'));
   assert.ok(byPid(ours).filter((l) => l === '+++ exited with 3 +++').length === 2);
 });
+
+test('-ff -o FILE: one file per thread (FILE.TID), whole lines without a pid prefix, as strace writes them', { skip: !haveStrace && 'strace not installed' }, () => {
+  const prog = path.join(root, 'test/fixtures/bin/leader_exit');
+  const dirOf = (name: string): string => path.dirname(tmp(name));
+  const oursDir = dirOf('ours');
+  const theirsDir = dirOf('theirs');
+  const a = run('node', [utrace, 'strace', '-ff', '-e', 'trace=exit,exit_group', '-o', path.join(oursDir, 't'), '--', prog, '3']);
+  const b = run('strace', ['-ff', '-e', 'trace=exit,exit_group', '-o', path.join(theirsDir, 't'), '--', prog, '3']);
+  assert.equal(a.status, 3, a.stderr);
+  assert.equal(b.status, 3, b.stderr);
+  const files = (dir: string): string[] => fs.readdirSync(dir).sort();
+  assert.equal(files(oursDir).length, 2, files(oursDir).join(' '));
+  assert.ok(files(oursDir).every((f) => /^t\.\d+$/.test(f)), 'FILE.TID only, FILE itself not written');
+  // Each thread's file, as a whole (pids differ from run to run, so compare the contents).
+  const contents = (dir: string): string[] => files(dir).map((f) => normalize(fs.readFileSync(path.join(dir, f), 'utf8')).join('\n')).sort();
+  assert.deepEqual(contents(oursDir), contents(theirsDir));
+  assert.ok(contents(oursDir).some((c) => /^exit\(0\) += \?\n\+\+\+ exited with 3 \+\+\+$/.test(c)), contents(oursDir).join('\n--\n'));
+});

@@ -10,7 +10,7 @@ import {
 import type { IMemoryReader } from './memory.js';
 import { DEFAULT_DECODE_OPTIONS, type IDecodeOptions } from './printer.js';
 import { decodeEntry, type DecodedSyscall } from './syscall.js';
-import { TraceFormatter, type IFormatOptions } from './format.js';
+import { PerTaskFormatter, TraceFormatter, type IFormatOptions, type ITraceFormatter } from './format.js';
 import { InjectState, type IInjectRule, type StraceFilter } from './filter.js';
 import { SyscallSummary } from './summary.js';
 import type { JsonEventWriter } from './json.js';
@@ -25,6 +25,8 @@ export interface IStraceOptions {
   decode?: Partial<IDecodeOptions>;
   /** Sink for trace lines (already buffered by the caller as it sees fit). */
   write: (s: string) => void;
+  /** -ff with -o: a sink per thread instead (`write` unused); each gets whole lines, no prefix. */
+  writeFor?: (tid: number) => (s: string) => void;
   /** -c (summary only) or -C (summary and trace). */
   summary?: 'only' | 'also';
   json?: JsonEventWriter;
@@ -47,7 +49,7 @@ const wallBase = BigInt(Date.now()) * 1_000_000n - process.hrtime.bigint();
 const nowNs = (): bigint => wallBase + process.hrtime.bigint();
 
 export class StraceEngine {
-  readonly formatter: TraceFormatter;
+  readonly formatter: ITraceFormatter;
   readonly summary = new SyscallSummary();
   private readonly _o: IStraceOptions;
   private readonly _inject: InjectState;
@@ -76,7 +78,10 @@ export class StraceEngine {
       ...opts.decode,
       fdPath: opts.fdPaths ? fdPath : undefined,
     };
-    this.formatter = new TraceFormatter(this._trace ? opts.write : () => undefined, opts.format);
+    const silent = (): void => undefined;
+    this.formatter = opts.writeFor && this._trace
+      ? new PerTaskFormatter(opts.writeFor, opts.format)
+      : new TraceFormatter(this._trace ? opts.write : silent, opts.format);
     const self = this;
     const selected = opts.filter.traceGiven ? new Set(opts.filter.selectedSyscalls()) : undefined;
     this._ops = {

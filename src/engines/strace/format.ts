@@ -308,3 +308,76 @@ export class TraceFormatter {
     return Buffer.byteLength(s, 'utf8');
   }
 }
+
+/** What the strace engine needs of a formatter. */
+export type ITraceFormatter = Pick<TraceFormatter, 'addTask' | 'removeTask' | 'syscallEntry' | 'syscallExit' |
+  'syscallNoReturn' | 'detached' | 'signal' | 'exited' | 'killed' | 'superseded' | 'flush'>;
+
+/**
+ * strace -ff -o FILE: each thread's lines go to a file of its own (FILE.TID), whole, with no pid
+ * prefix: one TraceFormatter per thread, so a line is never cut by another thread's.
+ */
+export class PerTaskFormatter implements ITraceFormatter {
+  private readonly _per = new Map<number, TraceFormatter>();
+
+  constructor(
+    private readonly _writeFor: (tid: number) => (s: string) => void,
+    private readonly _opts: IFormatOptions = {},
+  ) {}
+
+  private _f(tid: number): TraceFormatter {
+    let f = this._per.get(tid);
+    if (!f) {
+      f = new TraceFormatter(this._writeFor(tid), { ...this._opts, followForks: false });
+      f.addTask(tid);
+      this._per.set(tid, f);
+    }
+    return f;
+  }
+
+  addTask(tid: number): void {
+    this._f(tid);
+  }
+
+  removeTask(tid: number): void {
+    this._per.get(tid)?.removeTask(tid);
+  }
+
+  syscallEntry(d: DecodedSyscall, ns: bigint): void {
+    this._f(d.tid).syscallEntry(d, ns);
+  }
+
+  syscallExit(d: DecodedSyscall, ns: bigint, durationNs?: bigint): void {
+    this._f(d.tid).syscallExit(d, ns, durationNs);
+  }
+
+  syscallNoReturn(tid: number, ns: bigint): void {
+    this._per.get(tid)?.syscallNoReturn(tid, ns);
+  }
+
+  detached(tid: number): void {
+    this._per.get(tid)?.detached(tid);
+  }
+
+  signal(tid: number, signo: number, siginfo: Uint8Array | undefined, ns: bigint): void {
+    this._f(tid).signal(tid, signo, siginfo, ns);
+  }
+
+  exited(tid: number, code: number, ns: bigint): void {
+    this._f(tid).exited(tid, code, ns);
+  }
+
+  killed(tid: number, signo: number, coreDumped: boolean, ns: bigint): void {
+    this._f(tid).killed(tid, signo, coreDumped, ns);
+  }
+
+  superseded(oldTid: number, newTid: number, ns: bigint): void {
+    this._f(oldTid).superseded(oldTid, newTid, ns);
+    // The exec'd thread now has the leader's tid: a fresh formatter for what it prints next.
+    this._per.delete(newTid);
+  }
+
+  flush(): void {
+    for (const f of this._per.values()) f.flush();
+  }
+}

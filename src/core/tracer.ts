@@ -473,7 +473,11 @@ export class Tracer extends EventEmitter {
             if (tracer === String(process.pid)) continue; // auto-attached by a clone event
             if (tid === pid) {
               this._procs.delete(pid);
-              if (tracer && tracer !== '0') {
+              const st = procStatus(tid);
+              if (st?.['State']?.startsWith('Z')) {
+                // The kernel refuses to seize a zombie; strace 6 fails the same way.
+                e.hint = `the main thread of ${pid} has exited (a zombie until its process ends, e.g. after pthread_exit); its other threads cannot be traced as a process`;
+              } else if (tracer && tracer !== '0') {
                 e.hint = `process ${pid} is already traced by pid ${tracer} (TracerPid in /proc/${pid}/status)`;
               } else {
                 e.hint = 'permission denied: not the same user, or ptrace is restricted (kernel.yama.ptrace_scope)';

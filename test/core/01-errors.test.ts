@@ -6,7 +6,7 @@
  */
 import { after, afterEach, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn as cpSpawn, spawnSync } from 'node:child_process';
+import { execSync, spawn as cpSpawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -14,7 +14,7 @@ import { Attach, Event, Resume, SYSCALL_NR, UtraceError } from '../../src/index.
 import type { EngineOps } from '../../src/index.js';
 import {
   capture, cleanup, exitGuard, exitOf, fixture, killLater, newTracer, ourZombies, parseCounterAddr, T, takeErrors,
-  tracerPid, waitFor, withTimeout,
+  procState, tracerPid, waitFor, withTimeout,
 } from './helpers.js';
 
 afterEach(cleanup);
@@ -84,6 +84,16 @@ test('attaching a child_process child of this very process: EPERM with a hint, t
     e instanceof UtraceError && e.code === 'EPERM' && /tracer\.spawn/.test(e.hint ?? ''));
   child.kill('SIGTERM');
   assert.equal(await exited, -1);
+});
+
+test('attaching a process whose main thread left with pthread_exit: EPERM (a zombie cannot be seized), with a hint saying so', T, async () => {
+  const tracer = newTracer();
+  // Not our child: a shell starts it in the background and says its pid.
+  const pid = Number(execSync(`${fixture('leader_exit')} 0 5000 >/dev/null 2>&1 & echo $!`, { encoding: 'utf8', shell: '/bin/sh' }).trim());
+  killLater(pid);
+  await waitFor(() => procState(pid) === 'Z', 5000, 'the leader to be a zombie');
+  await assert.rejects(tracer.attachProcess(pid), (e: unknown) =>
+    e instanceof UtraceError && e.code === 'EPERM' && /main thread of \d+ has exited/.test(e.hint ?? ''));
 });
 
 test('attaching a process traced by strace (child of strace): EPERM with a TracerPid hint', T, async () => {

@@ -4,27 +4,14 @@
 // $_siginfo.si_code (TRAP_HWBKPT = 4 for a debug register, SI_KERNEL = 0x80 for int3).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { SERVER, fixtureBin, gdbEx, gdbOpts, tmpDir } from './helpers.js';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
-const PROG = path.join(root, 'test/fixtures/bin/gdb_prog');
-const CLI = path.join(root, 'dist/src/cli/gdbserver.js');
-const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'utrace-gdb-cond-'));
-const WRAPPER = path.join(tmp, 'ug.mjs');
-fs.writeFileSync(WRAPPER, `import { gdbserverMain } from ${JSON.stringify(CLI)};\n` +
-  `gdbserverMain(process.argv.slice(2)).then((c) => { process.exitCode = c; });\n`);
-const SERVER = `${process.execPath} ${WRAPPER}`;
-const haveGdb = spawnSync('gdb', ['--version']).status === 0;
-const opts = { skip: !haveGdb && 'gdb not installed', timeout: 90000 };
-
-function gdb(cmds: string[]): string {
-  const r = spawnSync('timeout', ['60', 'gdb', '-batch', '-nx', ...cmds.flatMap((c) => ['-ex', c]), PROG], { encoding: 'utf8' });
-  return (r.stdout ?? '') + (r.stderr ?? '');
-}
+const PROG = fixtureBin('gdb_prog');
+const tmp = tmpDir('utrace-gdb-cond-');
+const opts = gdbOpts;
+const gdb = (cmds: string[]): string => gdbEx(cmds, PROG);
 
 test('a target-side condition on a debug register: false 700 times without a stop reply, then the hit at 700; the program sees no int3', opts, () => {
   const log = path.join(tmp, 'dr.rsp');

@@ -3,53 +3,23 @@
 // RspTestClient. Skipped when gdb is not installed.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
-import * as os from 'node:os';
 import * as path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { RspTestClient } from '../../src/engines/gdb/protocol/testClient.js';
 import { SocketTransport } from '../../src/engines/gdb/server.js';
+import { ROOT, SERVER, exited, fixtureBin, haveGdb, startServer, tmpDir } from './helpers.js';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
-const PROG = path.join(root, 'test/fixtures/bin/gdb_prog');
-const CLI = path.join(root, 'dist/src/cli/gdbserver.js');
-const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'utrace-gdb-test-'));
-const WRAPPER = path.join(tmp, 'ug.mjs');
-fs.writeFileSync(WRAPPER, `import { gdbserverMain } from ${JSON.stringify(CLI)};\n` +
-  `gdbserverMain(process.argv.slice(2)).then((c) => { process.exitCode = c; });\n`);
-const haveGdb = spawnSync('gdb', ['--version']).status === 0;
-const SERVER = `${process.execPath} ${WRAPPER}`;
+const root = ROOT;
+const PROG = fixtureBin('gdb_prog');
+const tmp = tmpDir('utrace-gdb-test-');
 
 function gdb(target: string, cmds: string[], extra: string[] = [], prog = PROG): string {
   const script = path.join(tmp, `s${Math.random().toString(36).slice(2)}.gdb`);
   fs.writeFileSync(script, cmds.join('\n') + '\n');
   const r = spawnSync('timeout', ['60', 'gdb', '-batch', '-nx', ...extra, '-ex', target, '-x', script, prog], { encoding: 'utf8' });
   return (r.stdout ?? '') + (r.stderr ?? '');
-}
-
-/** Start the server as a child and wait for its "Listening on" line. */
-function startServer(args: string[]): Promise<{ child: ChildProcess; port?: number; stderr: () => string }> {
-  const child = spawn(process.execPath, [WRAPPER, ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
-  let err = '';
-  return new Promise((resolve, reject) => {
-    const t = setTimeout(() => reject(new Error(`server did not start: ${err}`)), 10000);
-    child.stderr!.on('data', (b: Buffer) => {
-      err += b.toString();
-      const m = /Listening on (?:port (\d+)|\S+)/.exec(err);
-      if (m) {
-        clearTimeout(t);
-        resolve({ child, port: m[1] ? Number(m[1]) : undefined, stderr: () => err });
-      }
-    });
-    child.on('exit', () => reject(new Error(`server exited: ${err}`)));
-  });
-}
-
-function exited(child: ChildProcess): Promise<number | null> {
-  if (child.exitCode !== null) return Promise.resolve(child.exitCode);
-  return new Promise((r) => child.on('exit', (c) => r(c)));
 }
 
 function alive(pid: number): boolean {

@@ -3,45 +3,16 @@
 // (`--multi`, gdb's `attach PID`) followed by a detach that leaves the process running.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { decodeRle } from '../../src/engines/gdb/protocol/packet.js';
+import { SERVER, fixtureBin, gdbEx, gdbOpts, startServer, tmpDir } from './helpers.js';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
-const PROG = path.join(root, 'test/fixtures/bin/gdb_prog');
-const CLI = path.join(root, 'dist/src/cli/gdbserver.js');
-const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'utrace-gdb-lib-'));
-const WRAPPER = path.join(tmp, 'ug.mjs');
-fs.writeFileSync(WRAPPER, `import { gdbserverMain } from ${JSON.stringify(CLI)};\n` +
-  `gdbserverMain(process.argv.slice(2)).then((c) => { process.exitCode = c; });\n`);
-const SERVER = `${process.execPath} ${WRAPPER}`;
-const haveGdb = spawnSync('gdb', ['--version']).status === 0;
-const opts = { skip: !haveGdb && 'gdb not installed', timeout: 90000 };
-
-function gdb(cmds: string[]): string {
-  const r = spawnSync('timeout', ['60', 'gdb', '-batch', '-nx', ...cmds.flatMap((c) => ['-ex', c]), PROG], { encoding: 'utf8' });
-  return (r.stdout ?? '') + (r.stderr ?? '');
-}
-
-function startServer(args: string[]): Promise<{ child: ChildProcess; port: number }> {
-  const child = spawn(process.execPath, [WRAPPER, ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
-  let err = '';
-  return new Promise((resolve, reject) => {
-    const t = setTimeout(() => reject(new Error(`server did not start: ${err}`)), 10000);
-    child.stderr!.on('data', (b: Buffer) => {
-      err += b.toString();
-      const m = /Listening on port (\d+)/.exec(err);
-      if (m) {
-        clearTimeout(t);
-        resolve({ child, port: Number(m[1]) });
-      }
-    });
-    child.on('exit', () => reject(new Error(`server exited: ${err}`)));
-  });
-}
+const PROG = fixtureBin('gdb_prog');
+const tmp = tmpDir('utrace-gdb-lib-');
+const opts = gdbOpts;
+const gdb = (cmds: string[]): string => gdbEx(cmds, PROG);
 
 /** Replies to `qXfer:libraries-svr4:read` in a remote log, run-length encoding undone. */
 function svr4Replies(log: string): string[] {

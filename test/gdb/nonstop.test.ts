@@ -4,53 +4,19 @@
 // iteration HIT; the other workers keep ticking and making syscalls).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
-import * as os from 'node:os';
 import * as path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { RspTestClient } from '../../src/engines/gdb/protocol/testClient.js';
 import { SocketTransport } from '../../src/engines/gdb/server.js';
+import { SERVER, exited, fixtureBin, gdbEx, gdbOpts, startServer, tmpDir } from './helpers.js';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
-const NS = path.join(root, 'test/fixtures/bin/ns_ticker');
-const CLI = path.join(root, 'dist/src/cli/gdbserver.js');
-const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'utrace-gdb-ns-'));
-const WRAPPER = path.join(tmp, 'ug.mjs');
-fs.writeFileSync(WRAPPER, `import { gdbserverMain } from ${JSON.stringify(CLI)};\n` +
-  `gdbserverMain(process.argv.slice(2)).then((c) => { process.exitCode = c; });\n`);
-const SERVER = `${process.execPath} ${WRAPPER}`;
-const haveGdb = spawnSync('gdb', ['--version']).status === 0;
-const opts = { skip: !haveGdb && 'gdb not installed', timeout: 90000 };
-
+const NS = fixtureBin('ns_ticker');
+const tmp = tmpDir('utrace-gdb-ns-');
+const opts = gdbOpts;
 /** gdb -batch with every command as -ex (later commands run even if one fails). */
-function gdb(cmds: string[], prog = NS): string {
-  const r = spawnSync('timeout', ['60', 'gdb', '-batch', '-nx', ...cmds.flatMap((c) => ['-ex', c]), prog], { encoding: 'utf8' });
-  return (r.stdout ?? '') + (r.stderr ?? '');
-}
-
-function startServer(args: string[]): Promise<{ child: ChildProcess; port: number; stderr: () => string }> {
-  const child = spawn(process.execPath, [WRAPPER, ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
-  let err = '';
-  return new Promise((resolve, reject) => {
-    const t = setTimeout(() => reject(new Error(`server did not start: ${err}`)), 10000);
-    child.stderr!.on('data', (b: Buffer) => {
-      err += b.toString();
-      const m = /Listening on port (\d+)/.exec(err);
-      if (m) {
-        clearTimeout(t);
-        resolve({ child, port: Number(m[1]), stderr: () => err });
-      }
-    });
-    child.on('exit', () => reject(new Error(`server exited: ${err}`)));
-  });
-}
-
-function exited(child: ChildProcess): Promise<number | null> {
-  if (child.exitCode !== null) return Promise.resolve(child.exitCode);
-  return new Promise((r) => child.on('exit', (c) => r(c)));
-}
+const gdb = (cmds: string[], prog = NS): string => gdbEx(cmds, prog);
 
 /** `$N = V` values printed by gdb, in order. */
 const values = (out: string): string[] => [...out.matchAll(/^\$\d+ = (.*)$/gm)].map((m) => m[1]!);
@@ -164,7 +130,7 @@ test('non-stop extended-remote: attach PID (vAttach), info threads, interrupt, m
 test('protocol, non-stop: QThreadEvents reports thread creation (T05create:) and exit (w0;…), then W0', { timeout: 60000 }, async () => {
   const srv = await startServer(['--once', '127.0.0.1:0', '--', NS, '2', '30', '1000']);
   const pid = Number(/pid = (\d+)/.exec(srv.stderr())![1]);
-  const sock = net.connect(srv.port, '127.0.0.1');
+  const sock = net.connect(srv.port!, '127.0.0.1');
   await new Promise((r) => sock.once('connect', r));
   const c = new RspTestClient(new SocketTransport(sock));
   try {
@@ -206,7 +172,7 @@ test('protocol, non-stop: without QThreadEvents new threads just run; vCont;t of
   const srv = await startServer(['--once', '127.0.0.1:0', '--', NS, '2', '100000', '100000000']);
   const pid = Number(/pid = (\d+)/.exec(srv.stderr())![1]);
   const p = pid.toString(16);
-  const sock = net.connect(srv.port, '127.0.0.1');
+  const sock = net.connect(srv.port!, '127.0.0.1');
   await new Promise((r) => sock.once('connect', r));
   const c = new RspTestClient(new SocketTransport(sock));
   try {

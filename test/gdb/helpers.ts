@@ -1,0 +1,57 @@
+/**
+ * Shared set-up of the gdb end-to-end tests (test/gdb/*.test.ts): the server as a command line,
+ * real gdb in batch mode, a listening server started as a child. Not a test file itself (node
+ * --test loads it and finds no tests).
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** dist/test/gdb -> package root */
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+
+export const fixtureBin = (name: string): string => path.join(ROOT, 'test/fixtures/bin', name);
+
+/** A fresh temporary directory for one test file. */
+export const tmpDir = (prefix: string): string => fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+
+/** `utrace gdbserver` from dist without the CLI's start-up, as a script path and a command line. */
+export const WRAPPER = path.join(tmpDir('utrace-gdb-wrapper-'), 'ug.mjs');
+fs.writeFileSync(WRAPPER, `import { gdbserverMain } from ${JSON.stringify(path.join(ROOT, 'dist/src/cli/gdbserver.js'))};\n` +
+  `gdbserverMain(process.argv.slice(2)).then((c) => { process.exitCode = c; });\n`);
+export const SERVER = `${process.execPath} ${WRAPPER}`;
+
+export const haveGdb = spawnSync('gdb', ['--version']).status === 0;
+export const gdbOpts = { skip: !haveGdb && 'gdb not installed', timeout: 90000 };
+
+/** gdb -batch on prog with every command as -ex (later commands run even if one fails). */
+export function gdbEx(cmds: string[], prog: string): string {
+  const r = spawnSync('timeout', ['60', 'gdb', '-batch', '-nx', ...cmds.flatMap((c) => ['-ex', c]), prog], { encoding: 'utf8' });
+  return (r.stdout ?? '') + (r.stderr ?? '');
+}
+
+/** Start the server as a child and wait for its "Listening on" line (port: TCP only). */
+export function startServer(args: string[]): Promise<{ child: ChildProcess; port?: number; stderr: () => string }> {
+  const child = spawn(process.execPath, [WRAPPER, ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let err = '';
+  return new Promise((resolve, reject) => {
+    const t = setTimeout(() => reject(new Error(`server did not start: ${err}`)), 10000);
+    child.stderr!.on('data', (b: Buffer) => {
+      err += b.toString();
+      const m = /Listening on (?:port (\d+)|\S+)/.exec(err);
+      if (m) {
+        clearTimeout(t);
+        resolve({ child, port: m[1] ? Number(m[1]) : undefined, stderr: () => err });
+      }
+    });
+    child.on('exit', () => reject(new Error(`server exited: ${err}`)));
+  });
+}
+
+/** The child's exit code, once it has exited. */
+export function exited(child: ChildProcess): Promise<number | null> {
+  if (child.exitCode !== null) return Promise.resolve(child.exitCode);
+  return new Promise((r) => child.on('exit', (c) => r(c)));
+}

@@ -22,3 +22,5 @@ export * as ptraceAbi from './core/ptrace.js';
 export { procStatus } from './core/procfs.js';
 export { socketPeer } from './core/sockets.js';
 export type { PeerCredentials } from './core/sockets.js';
+export { readCStringBytes } from './core/cstring.js';
+export type { MemoryReader } from './core/cstring.js';

@@ -15,7 +15,7 @@
  * ```
  */
 import {
-  Attach, Event, detachEngines, type Engine, type EngineOps, type ExitStatus, type Task, type Tracer,
+  Attach, Event, detachEngines, readCStringBytes, type Engine, type EngineOps, type ExitStatus, type Task, type Tracer,
 } from '../api.js';
 
 /** What an engine module is given when it is instantiated. */
@@ -120,25 +120,5 @@ export class UserEngineRunner<D = any> {
 /** Read a NUL-terminated string from the tracee (for path arguments); undefined if unreadable. */
 export function readCString(task: Task, addr: bigint, max = 4096): string | undefined {
   if (addr === 0n) return undefined;
-  const parts: Buffer[] = [];
-  let total = 0;
-  while (total < max) {
-    // Read up to the end of the page, so an unmapped next page does not fail the read.
-    const n = Math.min(max - total, 4096 - Number((addr + BigInt(total)) & 4095n));
-    let b: Buffer;
-    try {
-      b = task.readMemory(addr + BigInt(total), n);
-    } catch {
-      return parts.length ? Buffer.concat(parts).toString('utf8') : undefined;
-    }
-    if (!b.length) break;
-    const z = b.indexOf(0);
-    if (z >= 0) {
-      parts.push(b.subarray(0, z));
-      break;
-    }
-    parts.push(b);
-    total += b.length;
-  }
-  return Buffer.concat(parts).toString('utf8');
+  return readCStringBytes((a, n) => task.readMemory(a, n), addr, max)?.toString('utf8');
 }

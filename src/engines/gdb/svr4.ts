@@ -12,8 +12,10 @@
  * one namespace's list from LM on.
  */
 
+import { readCStringBytes, type MemoryReader } from '../../api.js';
+
 /** Reads exactly len bytes of tracee memory, or fewer / undefined where it is unmapped. */
-export type ReadMemory = (addr: bigint, len: number) => Buffer | undefined;
+export type ReadMemory = MemoryReader;
 
 const AT_PHDR = 3n;
 const AT_PHNUM = 5n;
@@ -96,26 +98,6 @@ function xmlEscape(s: string): string {
   return s.replace(/[<>&"']/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;', "'": '&apos;' })[c]!);
 }
 
-/** A NUL-terminated string of at most PATH_MAX - 1 bytes, read in pieces so a string near
- * the end of a mapping is still found. */
-function readCString(read: ReadMemory, addr: bigint): string {
-  const parts: Buffer[] = [];
-  let total = 0;
-  while (total < PATH_MAX - 1) {
-    const want = Math.min(256, PATH_MAX - 1 - total);
-    const b = read(addr + BigInt(total), want);
-    if (!b || b.length === 0) break;
-    const z = b.indexOf(0);
-    if (z >= 0) {
-      parts.push(b.subarray(0, z));
-      break;
-    }
-    parts.push(b);
-    total += b.length;
-    if (b.length < want) break;
-  }
-  return Buffer.concat(parts).toString('latin1');
-}
 
 function readLinkMap(read: ReadMemory, out: string[], lmid: bigint, lmStart: bigint, lmPrev: bigint, warn: (m: string) => void): void {
   let lm = lmStart;
@@ -131,7 +113,7 @@ function readLinkMap(read: ReadMemory, out: string[], lmid: bigint, lmStart: big
       warn(`Corrupted shared library list: 0x${hex(prev)} != 0x${hex(lPrev)}`);
       break;
     }
-    const libname = name === 0n ? '' : readCString(read, name);
+    const libname = name === 0n ? '' : readCStringBytes(read, name, PATH_MAX - 1)?.toString('latin1') ?? '';
     if (libname !== '') {
       out.push(`<library name="${xmlEscape(libname)}" lm="0x${hex(lm)}" l_addr="0x${hex(lAddr)}" l_ld="0x${hex(lLd)}" lmid="0x${hex(lmid)}"/>`);
     }

@@ -337,9 +337,9 @@ static int bounded_waitid(siginfo_t *si) {
 
 /* The wait: 1 event in out[0..2] (tid, status, syscall-info length or -errno), 0 none, -1 no
  * children at all. Looks for a stop of ours; if there is none and spin (µs) > 0, blocks for
- * at most about that long (the watchdog's bound, see above). hint > 0 says "this is the only thread running": the block is then a
- * direct waitpid on it (one syscall per stop); otherwise it is a WNOWAIT peek over all
- * children followed by a consume. */
+ * at most about that long (the watchdog's bound, see above). hint > 0 says "this is the only
+ * thread running": the block is then a direct waitpid on it (one syscall per stop); otherwise
+ * it is a WNOWAIT peek over all children followed by a consume. */
 static int wait_next_core(int32_t *out, void *sysinfo, size_t silen, double spin, int32_t hint) {
   void *outp = out;
   /* With a hint and a budget, go straight to the blocking waitpid: the hinted thread was

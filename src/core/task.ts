@@ -79,18 +79,18 @@ export class Task {
     return this._state;
   }
 
-  /**
-   * The thread reached its exit stop (PTRACE_EVENT_EXIT): it will not stop again, only die.
-   * A thread-group leader whose other threads live on (it called pthread_exit) stays a zombie,
-   * and the kernel reports its death only with the whole process's: until then it shows as
-   * running, and waiting for it to stop would wait forever.
-   */
   /** What `exit` settles with, already readable in reportDeath and reportReap; undefined
    * before. A leader's is its process's: the group's exit code, not its own exit report's. */
   get exitStatus(): ExitStatus | undefined {
     return this._deathStatus;
   }
 
+  /**
+   * The thread reached its exit stop (PTRACE_EVENT_EXIT): it will not stop again, only die.
+   * A thread-group leader whose other threads live on (it called pthread_exit) stays a zombie,
+   * and the kernel reports its death only with the whole process's: until then it shows as
+   * running, and waiting for it to stop would wait forever.
+   */
   get exiting(): boolean {
     return this._exiting;
   }

@@ -469,11 +469,11 @@ export class Tracer extends EventEmitter {
           native.seize(tid, opts);
         } catch (e) {
           if (e instanceof UtraceError && e.code === 'EPERM') {
-            const tracer = procStatus(tid)?.['TracerPid'];
+            const st = procStatus(tid);
+            const tracer = st?.['TracerPid'];
             if (tracer === String(process.pid)) continue; // auto-attached by a clone event
             if (tid === pid) {
               this._procs.delete(pid);
-              const st = procStatus(tid);
               if (st?.['State']?.startsWith('Z')) {
                 // The kernel refuses to seize a zombie; strace 6 fails the same way.
                 e.hint = `the main thread of ${pid} has exited (a zombie until its process ends, e.g. after pthread_exit); its other threads cannot be traced as a process`;

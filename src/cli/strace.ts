@@ -226,14 +226,18 @@ export function buildStraceOutput(tracer: Tracer, p: IParsedStrace,
   const perTask = toFile && (values.f?.length ?? 0) >= 2;
   if (perTask && values.json) throw new UsageError('--json: not with -ff (one file per thread)');
   const sink = new BufferedSink(toFile && !perTask ? open(values.o!, '-o') : 2, toFile && !perTask);
+  // Open until the thread is done (or the trace ends).
   const taskSinks = new Map<number, BufferedSink>();
-  const writeFor = perTask ? (tid: number) => {
-    let s = taskSinks.get(tid);
-    if (!s) {
-      s = new BufferedSink(open(`${values.o!}.${tid}`, '-o'), true);
-      taskSinks.set(tid, s);
-    }
-    return (text: string) => s!.write(text);
+  const outputFor = perTask ? (tid: number) => {
+    const s = new BufferedSink(open(`${values.o!}.${tid}`, '-o'), true);
+    taskSinks.set(tid, s);
+    return {
+      write: (text: string) => s.write(text),
+      end: () => {
+        taskSinks.delete(tid);
+        s.close();
+      },
+    };
   } : undefined;
   const timelineFd = values.timeline ? open(values.timeline, '--timeline') : undefined;
   const timeline = timelineFd !== undefined ? new TimelineWriter((s) => fs.writeSync(timelineFd, s)) : undefined;
@@ -243,7 +247,7 @@ export function buildStraceOutput(tracer: Tracer, p: IParsedStrace,
     filter,
     follow: !!values.f,
     write: json ? () => undefined : (s) => sink.write(s),
-    writeFor,
+    outputFor,
     format: {
       followForks: !!values.f,
       toFile,
@@ -272,10 +276,7 @@ export function buildStraceOutput(tracer: Tracer, p: IParsedStrace,
     finished = true;
     engine.formatter.flush();
     sink.flush();
-    for (const s of taskSinks.values()) {
-      s.flush();
-      s.close();
-    }
+    for (const s of taskSinks.values()) s.close();
     if (summary) {
       const table = engine.summary.format();
       if (toFile && summary === 'also') sink.write(table);

@@ -10,7 +10,7 @@ import {
 import type { IMemoryReader } from './memory.js';
 import { DEFAULT_DECODE_OPTIONS, type IDecodeOptions } from './printer.js';
 import { decodeEntry, type DecodedSyscall } from './syscall.js';
-import { PerTaskFormatter, TraceFormatter, type IFormatOptions, type ITraceFormatter } from './format.js';
+import { PerTaskFormatter, TraceFormatter, type IFormatOptions, type ITaskOutput, type ITraceFormatter } from './format.js';
 import { InjectState, type IInjectRule, type StraceFilter } from './filter.js';
 import { SyscallSummary } from './summary.js';
 import type { JsonEventWriter } from './json.js';
@@ -25,8 +25,8 @@ export interface IStraceOptions {
   decode?: Partial<IDecodeOptions>;
   /** Sink for trace lines (already buffered by the caller as it sees fit). */
   write: (s: string) => void;
-  /** -ff with -o: a sink per thread instead (`write` unused); each gets whole lines, no prefix. */
-  writeFor?: (tid: number) => (s: string) => void;
+  /** -ff with -o: an output per thread instead (`write` unused); each gets whole lines, no prefix. */
+  outputFor?: (tid: number) => ITaskOutput;
   /** -c (summary only) or -C (summary and trace). */
   summary?: 'only' | 'also';
   json?: JsonEventWriter;
@@ -79,8 +79,8 @@ export class StraceEngine {
       fdPath: opts.fdPaths ? fdPath : undefined,
     };
     const silent = (): void => undefined;
-    this.formatter = opts.writeFor && this._trace
-      ? new PerTaskFormatter(opts.writeFor, opts.format)
+    this.formatter = opts.outputFor && this._trace
+      ? new PerTaskFormatter(opts.outputFor, opts.format)
       : new TraceFormatter(this._trace ? opts.write : silent, opts.format);
     const self = this;
     const selected = opts.filter.traceGiven ? new Set(opts.filter.selectedSyscalls()) : undefined;

@@ -309,6 +309,12 @@ export class TraceFormatter {
   }
 }
 
+/** One thread's output under -ff: its lines, then end() once the thread is done. */
+export interface ITaskOutput {
+  write(s: string): void;
+  end(): void;
+}
+
 /** What the strace engine needs of a formatter. */
 export type ITraceFormatter = Pick<TraceFormatter, 'addTask' | 'removeTask' | 'syscallEntry' | 'syscallExit' |
   'syscallNoReturn' | 'detached' | 'signal' | 'exited' | 'killed' | 'superseded' | 'flush'>;
@@ -318,21 +324,22 @@ export type ITraceFormatter = Pick<TraceFormatter, 'addTask' | 'removeTask' | 's
  * prefix: one TraceFormatter per thread, so a line is never cut by another thread's.
  */
 export class PerTaskFormatter implements ITraceFormatter {
-  private readonly _per = new Map<number, TraceFormatter>();
+  private readonly _per = new Map<number, { f: TraceFormatter; out: ITaskOutput }>();
 
   constructor(
-    private readonly _writeFor: (tid: number) => (s: string) => void,
+    private readonly _outputFor: (tid: number) => ITaskOutput,
     private readonly _opts: IFormatOptions = {},
   ) {}
 
   private _f(tid: number): TraceFormatter {
-    let f = this._per.get(tid);
-    if (!f) {
-      f = new TraceFormatter(this._writeFor(tid), { ...this._opts, followForks: false });
-      f.addTask(tid);
-      this._per.set(tid, f);
+    let p = this._per.get(tid);
+    if (!p) {
+      const out = this._outputFor(tid);
+      p = { f: new TraceFormatter((s) => out.write(s), { ...this._opts, followForks: false }), out };
+      p.f.addTask(tid);
+      this._per.set(tid, p);
     }
-    return f;
+    return p.f;
   }
 
   addTask(tid: number): void {
@@ -340,7 +347,12 @@ export class PerTaskFormatter implements ITraceFormatter {
   }
 
   removeTask(tid: number): void {
-    this._per.get(tid)?.removeTask(tid);
+    // The thread is done: its output is ended (a fork storm must not pile up open files).
+    const p = this._per.get(tid);
+    if (!p) return;
+    p.f.removeTask(tid);
+    this._per.delete(tid);
+    p.out.end();
   }
 
   syscallEntry(d: DecodedSyscall, ns: bigint): void {
@@ -352,11 +364,11 @@ export class PerTaskFormatter implements ITraceFormatter {
   }
 
   syscallNoReturn(tid: number, ns: bigint): void {
-    this._per.get(tid)?.syscallNoReturn(tid, ns);
+    this._per.get(tid)?.f.syscallNoReturn(tid, ns);
   }
 
   detached(tid: number): void {
-    this._per.get(tid)?.detached(tid);
+    this._per.get(tid)?.f.detached(tid);
   }
 
   signal(tid: number, signo: number, siginfo: Uint8Array | undefined, ns: bigint): void {
@@ -378,6 +390,6 @@ export class PerTaskFormatter implements ITraceFormatter {
   }
 
   flush(): void {
-    for (const f of this._per.values()) f.flush();
+    for (const p of this._per.values()) p.f.flush();
   }
 }

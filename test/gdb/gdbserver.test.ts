@@ -3,13 +3,13 @@
 // RspTestClient. Skipped when gdb is not installed.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
 import { RspTestClient } from '../../src/engines/gdb/protocol/testClient.js';
 import { SocketTransport } from '../../src/engines/gdb/server.js';
-import { ROOT, SERVER, exited, fixtureBin, haveGdb, startServer, tmpDir } from './helpers.js';
+import { ROOT, SERVER, codeInMemoryAndFile, exited, fixtureBin, haveGdb, startServer, tmpDir } from './helpers.js';
 
 const root = ROOT;
 const PROG = fixtureBin('gdb_prog');
@@ -132,14 +132,7 @@ test('attach, Ctrl-C (SIGINT via 0x03), detach: the process keeps running with n
     const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
     assert.match(status, /TracerPid:\s+0/);
     // No int3 left: tick's code in memory equals the file's bytes.
-    const sym = execFileSync('nm', [PROG]).toString().split('\n').find((l) => / T tick$/.test(l))!;
-    const off = parseInt(sym.split(' ')[0]!, 16);
-    const base = parseInt(fs.readFileSync(`/proc/${pid}/maps`, 'utf8').split('\n').find((l) => l.includes('gdb_prog'))!.split('-')[0]!, 16);
-    const fd = fs.openSync(`/proc/${pid}/mem`, 'r');
-    const mem = Buffer.alloc(16);
-    fs.readSync(fd, mem, 0, 16, base + off);
-    fs.closeSync(fd);
-    const file = fs.readFileSync(PROG).subarray(off, off + 16);
+    const { mem, file } = codeInMemoryAndFile(pid, PROG, 'tick');
     assert.deepEqual(mem, file);
   } finally {
     victim.kill('SIGKILL');

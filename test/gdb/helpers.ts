@@ -3,7 +3,7 @@
  * real gdb in batch mode, a listening server started as a child. Not a test file itself (node
  * --test loads it and finds no tests).
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -54,4 +54,19 @@ export function startServer(args: string[]): Promise<{ child: ChildProcess; port
 export function exited(child: ChildProcess): Promise<number | null> {
   if (child.exitCode !== null) return Promise.resolve(child.exitCode);
   return new Promise((r) => child.on('exit', (c) => r(c)));
+}
+
+/** 16 bytes of fn's code in pid's memory and in the file prog (equal when no int3 is left). */
+export function codeInMemoryAndFile(pid: number, prog: string, fn: string): { mem: Buffer; file: Buffer } {
+  const sym = execFileSync('nm', [prog]).toString().split('\n').find((l) => new RegExp(` T ${fn}$`).test(l))!;
+  const off = parseInt(sym.split(' ')[0]!, 16);
+  const base = parseInt(fs.readFileSync(`/proc/${pid}/maps`, 'utf8').split('\n').find((l) => l.includes(path.basename(prog)))!.split('-')[0]!, 16);
+  const fd = fs.openSync(`/proc/${pid}/mem`, 'r');
+  const mem = Buffer.alloc(16);
+  try {
+    fs.readSync(fd, mem, 0, 16, base + off);
+  } finally {
+    fs.closeSync(fd);
+  }
+  return { mem, file: fs.readFileSync(prog).subarray(off, off + 16) };
 }

@@ -3,11 +3,11 @@
 // (`--multi`, gdb's `attach PID`) followed by a detach that leaves the process running.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { decodeRle } from '../../src/engines/gdb/protocol/packet.js';
-import { SERVER, fixtureBin, gdbEx, gdbOpts, startServer, tmpDir } from './helpers.js';
+import { SERVER, codeInMemoryAndFile, fixtureBin, gdbEx, gdbOpts, startServer, tmpDir } from './helpers.js';
 
 const PROG = fixtureBin('gdb_prog');
 const tmp = tmpDir('utrace-gdb-lib-');
@@ -80,14 +80,8 @@ test('extended-remote --multi: attach PID (vAttach), bt, info threads, break, de
     assert.match(fs.readFileSync(`/proc/${pid}/status`, 'utf8'), /TracerPid:\s+0/);
     assert.match(fs.readFileSync(`/proc/${pid}/stat`, 'utf8'), /\) [RS] /);
     // No int3 left where the breakpoint was.
-    const sym = execFileSync('nm', [PROG]).toString().split('\n').find((l) => / T tick$/.test(l))!;
-    const off = parseInt(sym.split(' ')[0]!, 16);
-    const base = parseInt(fs.readFileSync(`/proc/${pid}/maps`, 'utf8').split('\n').find((l) => l.includes('gdb_prog'))!.split('-')[0]!, 16);
-    const fd = fs.openSync(`/proc/${pid}/mem`, 'r');
-    const mem = Buffer.alloc(16);
-    fs.readSync(fd, mem, 0, 16, base + off);
-    fs.closeSync(fd);
-    assert.deepEqual(mem, fs.readFileSync(PROG).subarray(off, off + 16));
+    const { mem, file } = codeInMemoryAndFile(pid, PROG, 'tick');
+    assert.deepEqual(mem, file);
   } finally {
     victim.kill('SIGKILL');
     srv.child.kill('SIGKILL');

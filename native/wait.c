@@ -27,6 +27,7 @@
 #include "utrace.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -314,6 +315,33 @@ static int wait_end(void) {
   return ticked;
 }
 
+/* readBounded(fd, buf): wait for the descriptor under the same bound as the waits (the
+ * watchdog's signal ends a poll with EINTR: poll is never restarted after a handler ran,
+ * SA_RESTART or not), then read once. Bytes read (0 = end of file), -EINTR when the bound
+ * (or any signal) ended the wait, or -errno. For a peer that usually answers within
+ * microseconds (gdb): its next request is read without a turn of the event loop. */
+static napi_value n_read_bounded(napi_env env, napi_callback_info info) {
+  static const char *u = "readBounded(fd, buf)";
+  napi_value argv[2];
+  if (arg_count(env, info, 2, argv, u) < 0) return NULL;
+  int64_t fd;
+  void *buf;
+  size_t len;
+  if (arg_i64(env, argv[0], &fd, u) < 0 || arg_buffer(env, argv[1], &buf, &len, u) < 0) return NULL;
+  for (;;) {
+    /* Poll first: the descriptor may be in blocking mode, and a read must never block. */
+    struct pollfd pfd = {(int)fd, POLLIN, 0};
+    wait_begin();
+    int r = poll(&pfd, 1, -1);
+    int e = errno;
+    wait_end();
+    if (r < 0) return make_i64(env, -e);
+    ssize_t n = read((int)fd, buf, len);
+    if (n >= 0) return make_i64(env, n);
+    if (errno != EAGAIN && errno != EINTR) return make_i64(env, -errno);
+  }
+}
+
 /* One bounded blocking wait: waitpid's result, or -2 when the watchdog interrupted it. */
 static pid_t bounded_waitpid(pid_t pid, int *status) {
   wait_begin();
@@ -589,6 +617,7 @@ void wait_register(napi_env env, napi_value exports) {
   EXPORT_FN(env, exports, "waitFast", n_wait_fast);
   EXPORT_FN(env, exports, "waitPid", n_wait_pid);
   EXPORT_FN(env, exports, "drainActive", n_drain_active);
+  EXPORT_FN(env, exports, "readBounded", n_read_bounded);
   EXPORT_FN(env, exports, "waiterStart", n_waiter_start);
   EXPORT_FN(env, exports, "waiterArm", n_waiter_arm);
   EXPORT_FN(env, exports, "waiterRef", n_waiter_ref);

@@ -52,6 +52,8 @@ const hub = {
   /** Stops of auto-attached children seen before their parent's clone event. */
   orphans: new Map<number, number>(),
   draining: false,
+  /** Inside Tracer.readWhileHeld: it owns the watchdog and the waiter thread meanwhile. */
+  serving: false,
   kicked: false,
   running: 0,
   /** The thread restarted last: most likely to stop next. */
@@ -114,8 +116,11 @@ function drain(): void {
     native.waitSetup(hub.ctl, hub.sysinfo);
     hub.ctlReady = true;
   }
-  native.waiterArm(false);
-  native.drainActive(true);
+  const serving = hub.serving;
+  if (!serving) {
+    native.waiterArm(false);
+    native.drainActive(true);
+  }
   const t0 = performance.now();
   let yielded = false;
   let n = 0;
@@ -172,10 +177,42 @@ function drain(): void {
   } finally {
     flushPending();
     hub.draining = false;
-    native.drainActive(false);
+    if (!serving) native.drainActive(false);
   }
+  if (!serving) idle(yielded);
+}
+
+/** Leaving the synchronous loops for the event loop: the waiter thread takes over. */
+function idle(yielded: boolean): void {
   if (!yielded && hub.owner.size) native.waiterArm(true);
   native.waiterRef(hub.owner.size > 0);
+}
+
+/** See Tracer.readWhileHeld. */
+function readWhileHeld(fd: number, buf: Uint8Array, onRead: (n: number) => void): void {
+  if (hub.serving || hub.draining) return;
+  hub.serving = true;
+  native.waiterArm(false);
+  native.drainActive(true);
+  const t0 = performance.now();
+  try {
+    for (;;) {
+      if (hub.running > 0 || hub.pendingTid) drain();
+      // A thread runs on (or the drain used its slice): its stops, and the peer's bytes,
+      // come through the event loop now.
+      if (hub.running > 0 || performance.now() - t0 > DRAIN_SLICE_MS) break;
+      const n = native.readBounded(fd, buf);
+      // Quiet for the bound, end of file or an error: the caller's stream sees the latter two
+      // itself when the event loop reads the descriptor again.
+      if (n <= 0) break;
+      onRead(n);
+    }
+  } finally {
+    flushPending();
+    hub.serving = false;
+    native.drainActive(false);
+    idle(false);
+  }
 }
 
 let passIds = 0;
@@ -581,6 +618,20 @@ export class Tracer extends EventEmitter {
     }
     this._interrupt(task);
     return action === Resume.STOP ? 'EINPROGRESS' : undefined;
+  }
+
+  /**
+   * Serve a peer's descriptor synchronously while it keeps talking and no traced thread
+   * runs: gdb's next request usually follows our reply within microseconds, and a turn of
+   * the event loop per request costs more than the request. Each read goes to onRead at once
+   * (buf is reused: copy what must outlive the call); a resume onRead asks for is followed to
+   * its stop (reports included) before the next read. Returns when the peer has been quiet
+   * for about blockMicros, when a thread keeps running, after a drain slice (the event loop
+   * gets its turn), or at end of file or a read error, which the caller's own stream on the
+   * descriptor then sees. Does nothing when called from a callback or from onRead itself.
+   */
+  readWhileHeld(fd: number, buf: Uint8Array, onRead: (n: number) => void): void {
+    readWhileHeld(fd, buf, onRead);
   }
 
   /** Detach everything and leave every tracee running as it would untraced. */

@@ -45,6 +45,9 @@ export interface INative {
   waitPid(pid: number, out: Int32Array, blocking: boolean): number;
   /** The main thread enters/leaves a drain loop (arms the watchdog that bounds blocking waits). */
   drainActive(on: boolean): number;
+  /** Wait (bounded like the waits, drainActive) for fd to be readable, then read once:
+   * bytes read (0 = end of file), -EINTR when the bound ended the wait, or -errno. */
+  readBounded(fd: number, buf: Uint8Array): number;
   waiterStart(callback: () => void): void;
   waiterArm(armed: boolean): void;
   waiterRef(keepAlive: boolean): void;

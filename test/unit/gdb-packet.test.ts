@@ -258,3 +258,18 @@ test('reader: onToken callback sees the same tokens in order', () => {
   assert.deepEqual(seen, ['ack', 'packet', 'interrupt', 'nak']);
   assert.deepEqual(ret.map((t) => t.kind), seen);
 });
+
+test('reader: a packet split across reads survives the caller reusing its read buffer', () => {
+  const wire = Buffer.concat([encodeRawPacket('m7fffffffe680,40'), encodeRawPacket('X1000,4:' + 'abcd'), encodeRawPacket('vCont;s:p1.1')]);
+  for (const size of [1, 3, 5, 11, 17]) {
+    const reader = new PacketReader();
+    const buf = Buffer.alloc(size); // one buffer for every "read", as a descriptor reader does
+    const got: string[] = [];
+    for (let i = 0; i < wire.length; i += size) {
+      const n = wire.copy(buf, 0, i, i + size);
+      for (const t of reader.push(buf.subarray(0, n))) if (t.kind === 'packet') got.push(t.data.toString('latin1'));
+      buf.fill(0x2a); // the next read overwrites it
+    }
+    assert.deepEqual(got, ['m7fffffffe680,40', 'X1000,4:abcd', 'vCont;s:p1.1'], `reads of ${size}`);
+  }
+});

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 
 import { encodePacket, encodeRawPacket, escapeBinary } from '../../src/engines/gdb/protocol/packet.js';
 import { RspTestClient } from '../../src/engines/gdb/protocol/testClient.js';
-import { InMemoryTransport, RspConnection, type IRspConnectionOptions, type PacketHandler } from '../../src/engines/gdb/protocol/transport.js';
+import { DEFERRED, InMemoryTransport, RspConnection, type IRspConnectionOptions, type PacketHandler } from '../../src/engines/gdb/protocol/transport.js';
 
 const tick = (): Promise<void> => new Promise((r) => setImmediate(r));
 
@@ -341,4 +341,41 @@ test('ack mode: a packet cut short by a new `$` is dropped without a NAK; the ne
   await tick();
   assert.deepEqual(seen, ['Hgp1.1']);
   assert.equal(output(), '+$OK#9a');
+});
+
+test('DEFERRED: the turn ends at complete(), synchronously, also when complete() comes inside the handler', async () => {
+  const seen: string[] = [];
+  let pending: RspConnection | undefined;
+  const { conn, output, send } = setup((packet, c) => {
+    const p = packet.toString('latin1');
+    seen.push(p);
+    if (p === 'vCont;c') {
+      pending = c;
+      return DEFERRED;
+    }
+    if (p === 'vCont;s') {
+      c.send('T05'); // the reply is ready before the handler returns
+      c.complete();
+      return DEFERRED;
+    }
+    c.send('OK');
+    return undefined;
+  });
+  send('$QStartNoAckMode#b0');
+  await tick();
+  send('+' + encodeRawPacket('vCont;c').toString('latin1') + encodeRawPacket('m0,1').toString('latin1'));
+  await tick();
+  assert.deepEqual(seen, ['QStartNoAckMode', 'vCont;c'], 'm waits for the deferred turn');
+  assert.equal(conn.queuedPackets, 1);
+  pending!.send('S05');
+  pending!.complete();
+  // No tick: the queued packet was handled inside complete().
+  assert.deepEqual(seen, ['QStartNoAckMode', 'vCont;c', 'm0,1']);
+  await tick(); // the in-memory pipe delivers asynchronously
+  assert.ok(output().endsWith('$S05#b8$OK#9a'), output());
+  pending!.complete(); // nothing deferred now: no effect
+  send(encodeRawPacket('vCont;s').toString('latin1') + encodeRawPacket('g').toString('latin1'));
+  await tick();
+  assert.deepEqual(seen.slice(3), ['vCont;s', 'g'], 'a turn completed inside its handler does not hold the next packet');
+  assert.ok(output().endsWith('$T05#b9$OK#9a'), output());
 });

@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
 import { socketPeer } from '../../api.js';
-import { RspConnection, type ITransport } from './protocol/index.js';
+import { RspConnection, type HotReader, type ITransport } from './protocol/index.js';
 import type { GdbSession } from './session.js';
 
 /**
@@ -37,19 +37,47 @@ function streamFd(stream: net.Socket): number | undefined {
   return typeof fd === 'number' && fd >= 0 ? fd : undefined;
 }
 
+/**
+ * The stream's 'data' events, and after each one the hot reader (when one is set) reading the
+ * descriptor on directly: bytes come in order either way, since the stream buffers nothing
+ * while it flows and libuv reads again only after the event.
+ */
+class HotInput {
+  private reader: HotReader | undefined;
+  private buf: Buffer | undefined;
+  constructor(private readonly stream: net.Socket, private readonly fd: number | undefined) {}
+  use(reader: HotReader): void {
+    if (this.fd !== undefined) this.reader = reader;
+  }
+  on(cb: (b: Buffer) => void): void {
+    this.stream.on('data', (b: Buffer) => {
+      cb(b);
+      const reader = this.reader;
+      if (!reader || this.stream.destroyed || this.stream.isPaused()) return;
+      const buf = (this.buf ??= Buffer.allocUnsafeSlow(64 * 1024));
+      reader(this.fd!, buf, (n) => cb(buf.subarray(0, n)));
+    });
+  }
+}
+
 /** net.Socket as an ITransport. Node queues partial writes in order. */
 export class SocketTransport implements ITransport {
   private readonly fd: number | undefined;
+  private readonly input: HotInput;
   constructor(private readonly sock: net.Socket) {
     sock.setNoDelay?.(true);
     sock.on('error', () => sock.destroy());
     this.fd = streamFd(sock);
+    this.input = new HotInput(sock, this.fd);
   }
   write(data: Buffer): void {
     if (!this.sock.destroyed) writeDirect(this.sock, this.fd, data);
   }
   onData(cb: (b: Buffer) => void): void {
-    this.sock.on('data', cb);
+    this.input.on(cb);
+  }
+  useHotReader(reader: HotReader): void {
+    this.input.use(reader);
   }
   onClose(cb: () => void): void {
     this.sock.on('close', cb);
@@ -64,7 +92,11 @@ export class SocketTransport implements ITransport {
 export class StdioTransport implements ITransport {
   private closed = false;
   private closeCbs: (() => void)[] = [];
+  private readonly input: HotInput;
   constructor() {
+    const stdin = process.stdin as unknown as net.Socket;
+    // A pipe or socket (gdb's `target remote | …`) only: a file or tty stdin is left to the stream.
+    this.input = new HotInput(stdin, typeof stdin.isPaused === 'function' && streamFd(stdin) === 0 ? 0 : undefined);
     process.stdin.on('end', () => this.fireClose());
     process.stdin.on('error', () => this.fireClose());
     process.stdout.on('error', () => this.fireClose());
@@ -77,7 +109,10 @@ export class StdioTransport implements ITransport {
     writeDirect(out, typeof out.writableLength === 'number' && streamFd(out) !== undefined ? 1 : undefined, data);
   }
   onData(cb: (b: Buffer) => void): void {
-    process.stdin.on('data', cb);
+    this.input.on(cb);
+  }
+  useHotReader(reader: HotReader): void {
+    this.input.use(reader);
   }
   onClose(cb: () => void): void {
     this.closeCbs.push(cb);
@@ -141,6 +176,7 @@ export function runConnection(transport: ITransport, opts: ServeOptions): Promis
       trace: opts.trace ? (dir, b) => opts.log(`${dir === 'recv' ? 'getpkt' : 'putpkt'} ${JSON.stringify(b.toString('latin1').slice(0, 300))}`) : undefined,
     });
     session.attachConnection(conn);
+    transport.useHotReader?.((fd, buf, onRead) => session.tracer.readWhileHeld(fd, buf, onRead));
   });
 }
 

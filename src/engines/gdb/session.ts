@@ -13,7 +13,7 @@ import * as fs from 'node:fs';
 import { Attach, Event, Resume, SignalAction } from '../../api.js';
 import type { Engine, EngineOps, ExecReport, Process, SignalReport, SpawnOptions, SyscallReport, Task, Tracer } from '../../api.js';
 import {
-  AMD64_REGISTERS, GDB_SIGNAL, RspParseError, THREAD_ALL, THREAD_ANY, VCONT_SUPPORTED_REPLY, XSTATE_MIN_AVX_SIZE,
+  AMD64_REGISTERS, DEFERRED, GDB_SIGNAL, RspParseError, THREAD_ALL, THREAD_ANY, VCONT_SUPPORTED_REPLY, XSTATE_MIN_AVX_SIZE,
   decodeG, encodeG, evaluateConditions, expeditedRegisters, formatConsoleOutput, formatExited,
   formatKilled, formatQSupported, formatTStop, formatThreadExited, formatThreadId, gdbSignalFromLinux, hexDecode,
   hexDecodeString, hexEncode, linuxSignalFromGdb, parseHexBigInt, parseHexNumber, parsePid,
@@ -754,11 +754,12 @@ export class GdbSession {
         ev = { kind: 'thread', ts, signal: GDB_SIGNAL.TRAP };
       }
     }
+    // A trap of ours (breakpoint, watchpoint, step) is never delivered: the thread is held
+    // with a plain STOP, released synchronously by the resume packet (no promise turn).
+    if (ev) return this.holdWith(ts, ev) | SignalAction.IGN;
     const gdbSig = gdbSignalFromLinux(sig);
-    if (!ev) {
-      if (this.passSignals.has(gdbSig) && sig !== SIGTRAP) return this.resumeKind(ts) | SignalAction.DELIVER;
-      ev = { kind: 'thread', ts, signal: gdbSig };
-    }
+    if (this.passSignals.has(gdbSig) && sig !== SIGTRAP) return this.resumeKind(ts) | SignalAction.DELIVER;
+    ev = { kind: 'thread', ts, signal: gdbSig };
     return new Promise<number>((resolve) => {
       ts.gate = resolve;
       ts.gateReport = rep;
@@ -1197,11 +1198,12 @@ export class GdbSession {
   // ================================================================ packets
 
   /** The RspConnection packet handler. */
-  handle = (packet: Buffer, conn: RspConnection): void | Promise<void> => {
+  handle = (packet: Buffer, conn: RspConnection): void | Promise<void> | typeof DEFERRED => {
     this.conn = conn;
     const p = packet.toString('latin1');
     try {
       const r = this.dispatch(p, packet);
+      if (r === DEFERRED) return r;
       if (r instanceof Promise) {
         return r.then((reply) => {
           if (reply !== undefined) conn.send(reply);
@@ -1220,7 +1222,7 @@ export class GdbSession {
     return 'E01';
   }
 
-  private dispatch(p: string, raw: Buffer): string | Buffer | undefined | Promise<string | Buffer | undefined> {
+  private dispatch(p: string, raw: Buffer): string | Buffer | undefined | typeof DEFERRED | Promise<string | Buffer | undefined> {
     const c = p[0];
     switch (c) {
       case 'q':
@@ -1713,7 +1715,7 @@ export class GdbSession {
 
   // ---------------------------------------------------------------- resume
 
-  private legacyResume(p: string): string | Promise<undefined> {
+  private legacyResume(p: string): string | typeof DEFERRED {
     const sig = p[0] === 'C' || p[0] === 'S' ? p.slice(1, 3) : '';
     const ts = this.currentThread();
     const kind = p[0]!.toLowerCase();
@@ -1766,7 +1768,7 @@ export class GdbSession {
     else void this.holdThread(ts).then(report);
   }
 
-  private resume(actions: IVContAction[]): string | Promise<undefined> {
+  private resume(actions: IVContAction[]): string | typeof DEFERRED {
     if (this.nonStop) return this.resumeNonStop(actions);
     const threads = this.allThreads();
     if (threads.length === 0) return this.lastReply.startsWith('W') || this.lastReply.startsWith('X') ? this.lastReply : 'W00';
@@ -1783,18 +1785,20 @@ export class GdbSession {
       pending = this.queue.findIndex((ev) => ev.kind === 'exit' || go.some((r) => r.ts === ev.ts));
     }
     // The stop reply goes out from deliverStop itself, at once (often from inside the drain
-    // that saw the stop); the packet's promise only settles the connection's turn.
+    // that saw the stop), and ends the connection's turn there too.
     const conn = this.conn;
-    const reply = new Promise<undefined>((resolve) => (this.stopWaiter = (r: string) => {
+    const waiter = (r: string): void => {
       if (r !== '') conn?.send(r);
-      resolve(undefined);
-    }));
+      conn?.complete();
+    };
     if (pending >= 0) {
       const [ev] = this.queue.splice(pending, 1);
+      this.stopWaiter = waiter;
       this.deliverStop(ev!);
-      return reply;
+      return DEFERRED;
     }
     if (go.length === 0) return 'E01';
+    this.stopWaiter = waiter;
     for (const { ts, action } of go) {
       const a = action!;
       ts.resumed = true;
@@ -1808,12 +1812,12 @@ export class GdbSession {
       const sig = a.signal !== undefined ? linuxSignalFromGdb(a.signal) ?? 0 : 0;
       this.release(ts, this.resumeKind(ts), sig);
     }
-    return reply;
+    return DEFERRED;
   }
 
   // ---------------------------------------------------------------- v packets
 
-  private vPacket(p: string): string | Buffer | Promise<string | Buffer | undefined> {
+  private vPacket(p: string): string | Buffer | typeof DEFERRED | Promise<string | Buffer | undefined> {
     if (p === 'vCont?') return VCONT_SUPPORTED_REPLY;
     if (p.startsWith('vCont;')) return this.resume(parseVCont(p));
     if (p.startsWith('vFile:')) return this.hostio(p);

@@ -327,7 +327,7 @@ const enum State {
 
 /**
  * Incremental framer. Feed it whatever read() returned; it keeps at most one
- * partial packet (bounded by maxPacketSize) between calls.
+ * partial packet (bounded by maxPacketSize, copied) between calls.
  */
 export class PacketReader {
   private readonly _max: number;
@@ -437,6 +437,9 @@ export class PacketReader {
         }
       }
     }
+    // A packet left open keeps a copy of its bytes, not a view: the caller may reuse the chunk.
+    const last = this._parts.length - 1;
+    if (last >= 0 && this._parts[last]!.buffer === buf.buffer) this._parts[last] = Buffer.from(this._parts[last]!);
     return tokens;
   }
 

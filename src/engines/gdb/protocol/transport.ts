@@ -11,12 +11,19 @@ import {
   type RspToken,
 } from './packet.js';
 
+/** Reads a descriptor synchronously while its peer keeps talking (Tracer.readWhileHeld):
+ * each read's n bytes are in buf when onRead is called. */
+export type HotReader = (fd: number, buf: Uint8Array, onRead: (n: number) => void) => void;
+
 /** A reliable, ordered byte stream. write() must keep order even if the OS accepts it partially. */
 export interface ITransport {
   write(data: Buffer): void;
   onData(cb: (b: Buffer) => void): void;
   onClose(cb: () => void): void;
   close(): void;
+  /** After each chunk the event loop delivers, read on synchronously with this (transports
+   * over a descriptor): gdb's next packet then costs no turn of the event loop. */
+  useHotReader?(reader: HotReader): void;
 }
 
 /**
@@ -94,8 +101,13 @@ export class InMemoryTransport implements ITransport {
   }
 }
 
+/** A handler's answer "the reply comes later": the connection's turn ends at conn.complete(),
+ * synchronously (a stop reply sent from inside a tracer callback lets the next packet be
+ * handled at once, without a promise turn). */
+export const DEFERRED: unique symbol = Symbol('rsp.deferred');
+
 /** Handles one complete packet (payload unescaped once). Replies go through conn.send(). */
-export type PacketHandler = (packet: Buffer, conn: RspConnection) => void | Promise<void>;
+export type PacketHandler = (packet: Buffer, conn: RspConnection) => void | Promise<void> | typeof DEFERRED;
 
 export interface IRspConnectionOptions {
   /** 0x03 from gdb. Called synchronously, also while a handler (a vCont waiting for a stop) is pending. */
@@ -170,6 +182,8 @@ export class RspConnection {
   /** Packet whose handler is running, and how many replies it has sent. */
   private _current: Buffer | undefined;
   private _currentSends = 0;
+  /** complete() came while the handler that returns DEFERRED was still running. */
+  private _completedEarly = false;
   private _idleWaiters: Array<() => void> = [];
   private _closeReported = false;
 
@@ -234,6 +248,16 @@ export class RspConnection {
   sendNotification(name: string, payload: Buffer | string): void {
     if (this._closed) return;
     this._write(encodeNotification(name, payload));
+  }
+
+  /** Ends the turn of the packet whose handler returned DEFERRED; the next one is handled now. */
+  complete(): void {
+    if (this._current === undefined) return;
+    if (!this._busy) {
+      this._completedEarly = true; // still inside the handler
+      return;
+    }
+    this._settle();
   }
 
   /** Resolves when no packet is queued or running (tests). */
@@ -338,12 +362,18 @@ export class RspConnection {
   private _dispatch(packet: Buffer): void {
     this._current = packet;
     this._currentSends = 0;
-    let result: void | Promise<void>;
+    this._completedEarly = false;
+    let result: void | Promise<void> | typeof DEFERRED;
     try {
       result = this._handler(packet, this);
     } catch (err) {
       this._handlerFailed(err, packet);
       this._current = undefined;
+      return;
+    }
+    if (result === DEFERRED) {
+      if (this._completedEarly) this._current = undefined;
+      else this._busy = true;
       return;
     }
     if (result !== undefined && typeof (result as Promise<void>).then === 'function') {

@@ -110,7 +110,31 @@ static napi_value n_write_memory(napi_env env, napi_callback_info info) {
   return make_i64(env, (int64_t)done);
 }
 
+/* swapByte(pid, addr, byte) -> the byte that was there, or -errno. One PEEKDATA and one
+ * POKEDATA (a breakpoint insert needs the old byte and the word anyway): a stopped tracee. */
+static napi_value n_swap_byte(napi_env env, napi_callback_info info) {
+  static const char *u = "swapByte(pid, addr, byte)";
+  napi_value argv[3];
+  if (arg_count(env, info, 3, argv, u) < 0) return NULL;
+  int64_t pid, byte;
+  uint64_t addr;
+  if (arg_i64(env, argv[0], &pid, u) < 0 || arg_u64(env, argv[1], &addr, u) < 0 ||
+      arg_i64(env, argv[2], &byte, u) < 0)
+    return NULL;
+  if (byte < 0 || byte > 255) return utrace_throw_type(env, u);
+  uint64_t base = addr & ~7ull;
+  size_t off = (size_t)(addr - base);
+  errno = 0;
+  long word = ptrace(PTRACE_PEEKDATA, (pid_t)pid, (void *)base, 0);
+  if (word == -1 && errno) return make_i64(env, -errno);
+  unsigned char old = ((unsigned char *)&word)[off];
+  ((unsigned char *)&word)[off] = (unsigned char)byte;
+  if (ptrace(PTRACE_POKEDATA, (pid_t)pid, (void *)base, (void *)word) < 0) return make_i64(env, -errno);
+  return make_i64(env, old);
+}
+
 void mem_register(napi_env env, napi_value exports) {
+  EXPORT_FN(env, exports, "swapByte", n_swap_byte);
   EXPORT_FN(env, exports, "readMemory", n_read_memory);
   EXPORT_FN(env, exports, "writeMemory", n_write_memory);
 }

@@ -87,13 +87,21 @@ export class Process {
       return;
     }
     const tid = this._anyTid();
-    const b = Buffer.alloc(1);
-    if (native.readMemory(tid, addr, b, 1) !== 1) {
-      throw new UtraceError('EFAULT', 'insertBreakpoint', tid, `0x${addr.toString(16)}`);
+    const guard = this._guard();
+    // gdb re-inserts a conditional breakpoint at every hit: one peek and one poke when the
+    // thread is stopped. Otherwise (a running thread: non-stop; or a watchdog, which must
+    // know the original byte before the int3 is in memory) read, then write.
+    let orig = guard ? -1 : native.swapByte(tid, addr, BREAKPOINT_INSN);
+    if (orig < 0) {
+      const b = Buffer.alloc(1);
+      if (native.readMemory(tid, addr, b, 1) !== 1) {
+        throw new UtraceError('EFAULT', 'insertBreakpoint', tid, `0x${addr.toString(16)}`);
+      }
+      orig = b[0]!;
+      guard?.inserted(addr, orig);
+      native.writeMemory(tid, addr, Buffer.from([BREAKPOINT_INSN]), 1);
     }
-    this._guard()?.inserted(addr, b[0]!);
-    native.writeMemory(tid, addr, Buffer.from([BREAKPOINT_INSN]), 1);
-    this._breakpoints.set(addr, { orig: b[0]!, owners: new Set([engine]) });
+    this._breakpoints.set(addr, { orig, owners: new Set([engine]) });
   }
 
   removeBreakpoint(engine: Engine, addr: bigint): boolean {
@@ -102,7 +110,7 @@ export class Process {
     if (bp.owners.size === 0) {
       this._breakpoints.delete(addr);
       try {
-        native.writeMemory(this._anyTid(), addr, Buffer.from([bp.orig]), 1);
+        if (native.swapByte(this._anyTid(), addr, bp.orig) < 0) native.writeMemory(this._anyTid(), addr, Buffer.from([bp.orig]), 1);
       } catch (e) {
         if (!(e instanceof UtraceError && e.code === 'ESRCH')) throw e;
       }

@@ -384,7 +384,7 @@ export class GdbSession {
 
   /** Let a held thread go: continue or step, delivering a Linux signal if given. */
   private release(ts: ThreadState, kind: ResumeKind, sig: number): void {
-    this.dbg(`release ${ts.tid} kind ${kind} sig ${sig} gate ${!!ts.gate} core-state ${ts.task.state}`);
+    if (DEBUG) this.dbg(`release ${ts.tid} kind ${kind} sig ${sig} gate ${!!ts.gate} core-state ${ts.task.state}`);
     ts.held = false;
     ts.gen++;
     ts.stopRequested = false;
@@ -587,7 +587,7 @@ export class GdbSession {
   }
 
   private deliverStop(ev: StopEvent): void {
-    this.dbg(`deliver ${ev.kind}`);
+    if (DEBUG) this.dbg(`deliver ${ev.kind}`);
     let reply: string;
     if (ev.kind === 'exit') {
       reply = this.exitReply(ev);
@@ -707,7 +707,7 @@ export class GdbSession {
   }
 
   private onSignal(ts: ThreadState, rep: SignalReport): number | Promise<number> | void {
-    this.dbg(`signal ${rep.signo} code ${rep.code} on ${ts.tid}`);
+    if (DEBUG) this.dbg(`signal ${rep.signo} code ${rep.code} on ${ts.tid}`);
     const sig = rep.signo;
     if (ts.injectSig && sig === ts.injectSig) {
       ts.injectSig = 0;

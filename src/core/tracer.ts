@@ -101,7 +101,8 @@ function resumeFailed(tid: number, e: unknown): void {
  * for its next stop right after the current job, not a whole event-loop turn later; the
  * stop of a stepped or briefly running thread usually comes within microseconds. */
 function kick(): void {
-  if (hub.draining || hub.kicked) return;
+  // Inside readWhileHeld the loop drains after each read itself.
+  if (hub.draining || hub.kicked || hub.serving) return;
   hub.kicked = true;
   queueMicrotask(() => {
     hub.kicked = false;

@@ -190,7 +190,7 @@ function idle(yielded: boolean): void {
 }
 
 /** See Tracer.readWhileHeld. */
-function readWhileHeld(fd: number, buf: Uint8Array, onRead: (n: number) => void): void {
+function readWhileHeld(fd: number, buf: Uint8Array, onRead: (n: number) => void, ready?: () => boolean): void {
   if (hub.serving || hub.draining) return;
   hub.serving = true;
   native.waiterArm(false);
@@ -202,6 +202,8 @@ function readWhileHeld(fd: number, buf: Uint8Array, onRead: (n: number) => void)
       // A thread runs on (or the drain used its slice): its stops, and the peer's bytes,
       // come through the event loop now.
       if (hub.running > 0 || performance.now() - t0 > DRAIN_SLICE_MS) break;
+      // The peer waits for something other than a stop (a promise): let the event loop run.
+      if (ready && !ready()) break;
       const n = native.readBounded(fd, buf);
       // Quiet for the bound, end of file or an error: the caller's stream sees the latter two
       // itself when the event loop reads the descriptor again.
@@ -628,11 +630,13 @@ export class Tracer extends EventEmitter {
    * (buf is reused: copy what must outlive the call); a resume onRead asks for is followed to
    * its stop (reports included) before the next read. Returns when the peer has been quiet
    * for about blockMicros, when a thread keeps running, after a drain slice (the event loop
-   * gets its turn), or at end of file or a read error, which the caller's own stream on the
-   * descriptor then sees. Does nothing when called from a callback or from onRead itself.
+   * gets its turn), when ready() says the peer now waits for something else (a promise, which
+   * only the event loop settles), or at end of file or a read error, which the caller's own
+   * stream on the descriptor then sees. Does nothing when called from a callback or from
+   * onRead itself.
    */
-  readWhileHeld(fd: number, buf: Uint8Array, onRead: (n: number) => void): void {
-    readWhileHeld(fd, buf, onRead);
+  readWhileHeld(fd: number, buf: Uint8Array, onRead: (n: number) => void, ready?: () => boolean): void {
+    readWhileHeld(fd, buf, onRead, ready);
   }
 
   /** Detach everything and leave every tracee running as it would untraced. */

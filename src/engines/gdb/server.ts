@@ -176,7 +176,9 @@ export function runConnection(transport: ITransport, opts: ServeOptions): Promis
       trace: opts.trace ? (dir, b) => opts.log(`${dir === 'recv' ? 'getpkt' : 'putpkt'} ${JSON.stringify(b.toString('latin1').slice(0, 300))}`) : undefined,
     });
     session.attachConnection(conn);
-    transport.useHotReader?.((fd, buf, onRead) => session.tracer.readWhileHeld(fd, buf, onRead));
+    // Reading on is worth it only while gdb can send: not while a reply waits on a promise
+    // (all threads stopping, a file read), which the event loop must settle first.
+    transport.useHotReader?.((fd, buf, onRead) => session.tracer.readWhileHeld(fd, buf, onRead, () => !conn.busy));
   });
 }
 

@@ -217,6 +217,12 @@ export class RspConnection {
     return this._reader.bufferedBytes;
   }
 
+  /** A packet's handler has not finished (its reply comes from a stop or a promise): gdb
+   * waits for that reply before it sends anything but an interrupt. */
+  get busy(): boolean {
+    return this._busy;
+  }
+
   /** Replies awaiting gdb's ack (ack mode only). */
   get unackedReplies(): number {
     return this._unacked.length;

@@ -77,6 +77,9 @@ const hub = {
 /** A thread counted as running (see Tracer._setRunning) stopped or died. */
 function notRunning(task: Task): void {
   if (task._state === 'running' && !task._exiting) hub.running--;
+  // A stale hint would make the drain block on a thread that has nothing more to report
+  // while another one runs, for the whole bound.
+  if (task.tid === hub.lastResumed) hub.lastResumed = 0;
 }
 
 /** Make a deferred restart now (the drain is about to leave). */
@@ -1373,7 +1376,7 @@ export class Tracer extends EventEmitter {
         hub.pendingSig = sig;
       } else native.resume(tid, req, sig);
       task._lastReq = req;
-      hub.lastResumed = tid;
+      hub.lastResumed = task._exiting ? 0 : tid;
       this._setRunning(task);
     } catch (e) {
       if (!isGone(e)) throw e;

@@ -194,7 +194,10 @@ function idle(yielded: boolean): void {
 
 /** See Tracer.readWhileHeld. */
 function readWhileHeld(fd: number, buf: Uint8Array, onRead: (n: number) => void, ready?: () => boolean): void {
-  if (hub.serving || hub.draining) return;
+  // Only with every thread held: a thread that runs (gdb's non-stop mode, another engine's
+  // thread) is the event loop's to wait for; draining it here would block each read for the
+  // bound. Inside, the only running threads are those onRead resumed: likely to stop soon.
+  if (hub.serving || hub.draining || hub.running > 0) return;
   hub.serving = true;
   native.waiterArm(false);
   native.drainActive(true);
@@ -628,7 +631,8 @@ export class Tracer extends EventEmitter {
 
   /**
    * Serve a peer's descriptor synchronously while it keeps talking and no traced thread
-   * runs: gdb's next request usually follows our reply within microseconds, and a turn of
+   * runs (it returns at once when one does): gdb's next request usually follows our reply
+   * within microseconds, and a turn of
    * the event loop per request costs more than the request. Each read goes to onRead at once
    * (buf is reused: copy what must outlive the call); a resume onRead asks for is followed to
    * its stop (reports included) before the next read. Returns when the peer has been quiet

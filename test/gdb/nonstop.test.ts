@@ -221,3 +221,23 @@ test('protocol, non-stop: without QThreadEvents new threads just run; vCont;t of
     await exited(srv.child);
   }
 });
+
+test('non-stop: memory reads while the other threads run are answered at once, not after a wait bound each', opts, () => {
+  // Each `print` is a few `m` packets with threads running. A server that waits for the
+  // running threads' stops before each read (the drain's bound, 4-6 ms) takes seconds here.
+  const loop = path.join(tmp, 'prints.gdb');
+  fs.writeFileSync(loop, 'set $i = 0\nwhile $i < 100\n  print ticks[1]\n  set $i = $i + 1\nend\n');
+  const out = gdb([
+    'set non-stop on',
+    `target remote | ${SERVER} stdio -- ${NS} 3 3000 20`,
+    'break marker', 'continue',
+    'shell date +%s%N', `source ${loop}`, 'shell date +%s%N',
+    'delete', 'continue -a',
+  ]);
+  assert.equal(values(out).length, 100, out);
+  const [a, b] = [...out.matchAll(/^(\d{19})$/gm)].map((m) => BigInt(m[1]!));
+  assert.ok(a !== undefined && b !== undefined, out);
+  const ms = Number(b! - a!) / 1e6;
+  assert.ok(ms < 500, `100 prints took ${ms.toFixed(0)} ms`);
+  assert.match(out, /exited normally/, out);
+});

@@ -57,6 +57,8 @@ export class Task {
   /** @internal syscall stop mode for the current engines (null: recompute) */ _modeCache: string | null = null;
   /** @internal exit status from PTRACE_EVENT_EXIT */ _exitStatus: number | undefined;
   /** @internal past its exit stop (see exiting) */ _exiting = false;
+  /** @internal resumed (or interrupted) since the drain last waited in vain: the generation
+   * (hub.freshGen) it was counted in, 0 when not counted */ _fresh = 0;
   /** @internal */ _exitResolve!: (s: ExitStatus) => void;
   /** Settles when the thread dies: exit code or fatal signal (for the leader: the process's). */
   readonly exit: Promise<ExitStatus>;

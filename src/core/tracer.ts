@@ -58,6 +58,12 @@ const hub = {
   running: 0,
   /** The thread restarted last: most likely to stop next. */
   lastResumed: 0,
+  /** Running threads resumed or interrupted since the drain last waited in vain (their
+   * Task._fresh is freshGen): only those are worth blocking for. A thread that has simply
+   * been running (in pthread_join, or let go by gdb in non-stop) has nothing to report soon,
+   * and blocking for it would hold the event loop for the bound each time. */
+  fresh: 0,
+  freshGen: 1,
   started: false,
   /** Inputs and outputs of native.waitFast() (see native/wait.c): no argument conversions on
    * the hot path. */
@@ -77,9 +83,18 @@ const hub = {
 /** A thread counted as running (see Tracer._setRunning) stopped or died. */
 function notRunning(task: Task): void {
   if (task._state === 'running' && !task._exiting) hub.running--;
+  if (task._fresh === hub.freshGen) hub.fresh--;
+  task._fresh = 0;
   // A stale hint would make the drain block on a thread that has nothing more to report
   // while another one runs, for the whole bound.
   if (task.tid === hub.lastResumed) hub.lastResumed = 0;
+}
+
+/** The thread is resumed, interrupted or new: its next stop is likely soon. */
+function markFresh(task: Task): void {
+  if (task._exiting || task._fresh === hub.freshGen) return;
+  task._fresh = hub.freshGen;
+  hub.fresh++;
 }
 
 /** Make a deferred restart now (the drain is about to leave). */
@@ -132,7 +147,8 @@ function drain(): void {
     for (;;) {
       const hint = hub.running === 1 ? hub.lastResumed : 0;
       const ctl = hub.ctl;
-      ctl[0] = hub.running > 0 ? Tracer.blockMicros : 0;
+      const block = hub.running > 0 && hub.fresh > 0;
+      ctl[0] = block ? Tracer.blockMicros : 0;
       ctl[1] = hint;
       const rt = hub.pendingTid;
       if (rt) {
@@ -152,6 +168,11 @@ function drain(): void {
         ctl[0] = 0;
         ctl[1] = 0;
         r = native.waitFast();
+      }
+      if (r === 0 && block) {
+        // Waited the whole bound in vain: what runs now runs on; stop blocking for it.
+        hub.freshGen++;
+        hub.fresh = 0;
       }
       if (r !== 1) break;
       const tid = ctl[8]!;
@@ -1028,6 +1049,7 @@ export class Tracer extends EventEmitter {
     child._options = task._options;
     child._awaitingInitial = true;
     hub.running++;
+    markFresh(child);
     const finish = (): void => {
       const st = hub.orphans.get(childTid);
       if (st !== undefined) {
@@ -1410,12 +1432,14 @@ export class Tracer extends EventEmitter {
       // on reports its death only with theirs: not worth blocking for.
       if (!task._exiting) hub.running++;
     }
+    markFresh(task);
     task._stop = null;
   }
 
   private _interrupt(task: Task): void {
     if (task._interrupting || task._awaitingInitial) return;
     task._interrupting = true;
+    markFresh(task);
     try {
       native.interrupt(task.tid);
     } catch (e) {

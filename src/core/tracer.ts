@@ -653,15 +653,14 @@ export class Tracer extends EventEmitter {
   /**
    * Serve a peer's descriptor synchronously while it keeps talking and no traced thread
    * runs (it returns at once when one does): gdb's next request usually follows our reply
-   * within microseconds, and a turn of
-   * the event loop per request costs more than the request. Each read goes to onRead at once
-   * (buf is reused: copy what must outlive the call); a resume onRead asks for is followed to
-   * its stop (reports included) before the next read. Returns when the peer has been quiet
-   * for about blockMicros, when a thread keeps running, after a drain slice (the event loop
-   * gets its turn), when ready() says the peer now waits for something else (a promise, which
-   * only the event loop settles), or at end of file or a read error, which the caller's own
-   * stream on the descriptor then sees. Does nothing when called from a callback or from
-   * onRead itself.
+   * within microseconds, and a turn of the event loop per request costs more than the
+   * request. Each read goes to onRead at once (buf is reused: copy what must outlive the
+   * call); a resume onRead asks for is followed to its stop (reports included) before the
+   * next read. Returns when the peer has been quiet for about blockMicros, when a thread
+   * keeps running, after a drain slice (the event loop gets its turn), when ready() says the
+   * peer now waits for something else (a promise, which only the event loop settles), or at
+   * end of file or a read error, which the caller's own stream on the descriptor then sees.
+   * Does nothing when called from a callback or from onRead itself.
    */
   readWhileHeld(fd: number, buf: Uint8Array, onRead: (n: number) => void, ready?: () => boolean): void {
     readWhileHeld(fd, buf, onRead, ready);

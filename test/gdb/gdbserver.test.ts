@@ -139,6 +139,62 @@ test('attach, Ctrl-C (SIGINT via 0x03), detach: the process keeps running with n
   }
 });
 
+test('protocol: 3000 requests mixed with garbage, cut packets, oversized ones and 0x03, over a socket read synchronously between stops', opts, async () => {
+  // The server reads gdb's bytes straight from the descriptor while the tracee is held
+  // (Tracer.readWhileHeld): whatever the chunking, every well-formed request gets its reply,
+  // garbage never completes a packet (no '#': it is cut by the next '$'), and the server
+  // stays responsive. Ack mode, so no damaged packet is ever executed.
+  const srv = await startServer(['--once', '127.0.0.1:0', '--', PROG, 'spin']);
+  const pid = Number(/pid = (\d+)/.exec(srv.stderr())![1]);
+  const sock = net.connect(srv.port!, '127.0.0.1');
+  await new Promise((r) => sock.once('connect', r));
+  const c = new RspTestClient(new SocketTransport(sock));
+  assert.match(await c.request('qSupported:multiprocess+;swbreak+;xmlRegisters=i386'), /PacketSize=47ff/);
+  assert.equal(await c.request('Hgp0.0'), 'OK');
+  const regs = await c.request('g');
+  let seed = 0x5eed;
+  const rnd = (n: number): number => {
+    seed = (seed * 1103515245 + 12345) >>> 0;
+    return (seed >>> 8) % n;
+  };
+  const garbage = (): Buffer => {
+    const b = Buffer.alloc(1 + rnd(200));
+    for (let i = 0; i < b.length; i++) {
+      let x = rnd(256);
+      if (x === 0x23) x = 0x24; // '#' could complete a packet: make it a '$' (cuts one)
+      b[i] = x;
+    }
+    return b;
+  };
+  const requests = [
+    (): string => `m${(0x1000 + rnd(0x100000)).toString(16)},${(1 + rnd(64)).toString(16)}`,
+    (): string => `p${rnd(80).toString(16)}`,
+    (): string => 'g',
+    (): string => '?',
+    (): string => 'qC',
+    (): string => 'qfThreadInfo',
+    (): string => `qXfer:features:read:target.xml:${rnd(4000).toString(16)},${(1 + rnd(2000)).toString(16)}`,
+  ];
+  let replies = 0;
+  for (let i = 0; i < 3000; i++) {
+    const k = rnd(10);
+    if (k === 0) c.sendRaw(garbage());
+    else if (k === 1) c.sendRaw('$m1234,'); // cut by the next packet's '$'
+    else if (k === 2) c.sendRaw(Buffer.from([0x03]));
+    else if (k === 3 && i % 500 === 3) c.sendRaw('$' + 'x'.repeat(70000)); // oversized: NAKed, discarded
+    const reply = await c.request(requests[rnd(requests.length)]!());
+    assert.equal(typeof reply, 'string');
+    replies++;
+  }
+  assert.equal(replies, 3000);
+  assert.equal(await c.request('g'), regs, 'the held thread did not move');
+  assert.match(await c.request('?'), /^T05.*thread:p[0-9a-f]+\.[0-9a-f]+;/);
+  assert.equal(alive(pid), true);
+  sock.destroy();
+  assert.equal(await exited(srv.child), 0);
+  assert.equal(alive(pid), false, 'launched process killed on disconnect');
+});
+
 test('protocol: bad checksum NAKed, malformed packets answered, disconnect kills the started process', opts, async () => {
   const srv = await startServer(['--once', '127.0.0.1:0', '--', PROG, 'spin']);
   const pid = Number(/pid = (\d+)/.exec(srv.stderr())![1]);

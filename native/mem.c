@@ -53,6 +53,22 @@ static napi_value n_read_memory(napi_env env, napi_callback_info info) {
   return make_i64(env, (int64_t)got);
 }
 
+/* Replace n bytes at addr inside one aligned word with PEEKDATA + POKEDATA, keeping the
+ * bytes that were there in old (if given): 0, -EINVAL when they span two words, or -errno
+ * (a running tracee: ESRCH). */
+static int patch_word(pid_t pid, uint64_t addr, const void *src, size_t n, void *old) {
+  uint64_t base = addr & ~7ull;
+  size_t off = (size_t)(addr - base);
+  if (n == 0 || off + n > 8) return -EINVAL;
+  errno = 0;
+  long word = ptrace(PTRACE_PEEKDATA, pid, (void *)base, 0);
+  if (word == -1 && errno) return -errno;
+  if (old) memcpy(old, (char *)&word + off, n);
+  memcpy((char *)&word + off, src, n);
+  if (ptrace(PTRACE_POKEDATA, pid, (void *)base, (void *)word) < 0) return -errno;
+  return 0;
+}
+
 /* writeMemory(pid, addr, buffer, length) -> bytes written */
 static napi_value n_write_memory(napi_env env, napi_callback_info info) {
   static const char *u = "writeMemory(pid, addr, buffer, length)";
@@ -68,18 +84,7 @@ static napi_value n_write_memory(napi_env env, napi_callback_info info) {
   if (want < 0 || (size_t)want > len) return utrace_throw_type(env, u);
   /* A breakpoint byte or a register-sized patch: PEEK/POKEDATA (two syscalls, also into
    * read-only text) beats opening /proc/PID/mem. Works only on a stopped tracee. */
-  if (want > 0 && want <= 8) {
-    uint64_t base = addr & ~7ull;
-    size_t off = (size_t)(addr - base);
-    if (off + (size_t)want <= 8) {
-      errno = 0;
-      long word = ptrace(PTRACE_PEEKDATA, (pid_t)pid, (void *)base, 0);
-      if (!(word == -1 && errno)) {
-        memcpy((char *)&word + off, buf, (size_t)want);
-        if (ptrace(PTRACE_POKEDATA, (pid_t)pid, (void *)base, (void *)word) == 0) return make_i64(env, want);
-      }
-    }
-  }
+  if (want > 0 && patch_word((pid_t)pid, addr, buf, (size_t)want, NULL) == 0) return make_i64(env, want);
   int fd = open_mem((pid_t)pid, O_RDWR);
   if (fd >= 0) {
     size_t done = 0;
@@ -110,8 +115,8 @@ static napi_value n_write_memory(napi_env env, napi_callback_info info) {
   return make_i64(env, (int64_t)done);
 }
 
-/* swapByte(pid, addr, byte) -> the byte that was there, or -errno. One PEEKDATA and one
- * POKEDATA (a breakpoint insert needs the old byte and the word anyway): a stopped tracee. */
+/* swapByte(pid, addr, byte) -> the byte that was there, or -errno (patch_word: a stopped
+ * tracee). A breakpoint insert needs the old byte, and the peek has it anyway. */
 static napi_value n_swap_byte(napi_env env, napi_callback_info info) {
   static const char *u = "swapByte(pid, addr, byte)";
   napi_value argv[3];
@@ -122,15 +127,9 @@ static napi_value n_swap_byte(napi_env env, napi_callback_info info) {
       arg_i64(env, argv[2], &byte, u) < 0)
     return NULL;
   if (byte < 0 || byte > 255) return utrace_throw_type(env, u);
-  uint64_t base = addr & ~7ull;
-  size_t off = (size_t)(addr - base);
-  errno = 0;
-  long word = ptrace(PTRACE_PEEKDATA, (pid_t)pid, (void *)base, 0);
-  if (word == -1 && errno) return make_i64(env, -errno);
-  unsigned char old = ((unsigned char *)&word)[off];
-  ((unsigned char *)&word)[off] = (unsigned char)byte;
-  if (ptrace(PTRACE_POKEDATA, (pid_t)pid, (void *)base, (void *)word) < 0) return make_i64(env, -errno);
-  return make_i64(env, old);
+  unsigned char b = (unsigned char)byte, old;
+  int r = patch_word((pid_t)pid, addr, &b, 1, &old);
+  return make_i64(env, r < 0 ? r : old);
 }
 
 void mem_register(napi_env env, napi_value exports) {

@@ -225,7 +225,7 @@ function readWhileHeld(fd: number, buf: Uint8Array, onRead: (n: number) => void,
   const t0 = performance.now();
   try {
     for (;;) {
-      if (hub.running > 0 || hub.pendingTid) drain();
+      if (hub.running > 0) drain();
       // A thread runs on (or the drain used its slice): its stops, and the peer's bytes,
       // come through the event loop now.
       if (hub.running > 0 || performance.now() - t0 > DRAIN_SLICE_MS) break;
@@ -238,7 +238,6 @@ function readWhileHeld(fd: number, buf: Uint8Array, onRead: (n: number) => void,
       onRead(n);
     }
   } finally {
-    flushPending();
     hub.serving = false;
     native.drainActive(false);
     idle(false);

@@ -110,7 +110,8 @@ export class Process {
     if (bp.owners.size === 0) {
       this._breakpoints.delete(addr);
       try {
-        if (native.swapByte(this._anyTid(), addr, bp.orig) < 0) native.writeMemory(this._anyTid(), addr, Buffer.from([bp.orig]), 1);
+        const tid = this._anyTid();
+        if (native.swapByte(tid, addr, bp.orig) < 0) native.writeMemory(tid, addr, Buffer.from([bp.orig]), 1);
       } catch (e) {
         if (!(e instanceof UtraceError && e.code === 'ESRCH')) throw e;
       }

@@ -96,7 +96,7 @@ export class StdioTransport implements ITransport {
   constructor() {
     const stdin = process.stdin as unknown as net.Socket;
     // A pipe or socket (gdb's `target remote | …`) only: a file or tty stdin is left to the stream.
-    this.input = new HotInput(stdin, typeof stdin.isPaused === 'function' && streamFd(stdin) === 0 ? 0 : undefined);
+    this.input = new HotInput(stdin, streamFd(stdin));
     process.stdin.on('end', () => this.fireClose());
     process.stdin.on('error', () => this.fireClose());
     process.stdout.on('error', () => this.fireClose());

@@ -139,16 +139,21 @@ test('attach, Ctrl-C (SIGINT via 0x03), detach: the process keeps running with n
   }
 });
 
+/** `gdbserver --once` over TCP on gdb_prog spin, and a raw protocol client connected to it. */
+async function spinOverTcp() {
+  const srv = await startServer(['--once', '127.0.0.1:0', '--', PROG, 'spin']);
+  const pid = Number(/pid = (\d+)/.exec(srv.stderr())![1]);
+  const sock = net.connect(srv.port!, '127.0.0.1');
+  await new Promise((r) => sock.once('connect', r));
+  return { srv, pid, sock, c: new RspTestClient(new SocketTransport(sock)) };
+}
+
 test('protocol: 3000 requests mixed with garbage, cut packets, oversized ones and 0x03, over a socket read synchronously between stops', opts, async () => {
   // The server reads gdb's bytes straight from the descriptor while the tracee is held
   // (Tracer.readWhileHeld): whatever the chunking, every well-formed request gets its reply,
   // garbage never completes a packet (no '#': it is cut by the next '$'), and the server
   // stays responsive. Ack mode, so no damaged packet is ever executed.
-  const srv = await startServer(['--once', '127.0.0.1:0', '--', PROG, 'spin']);
-  const pid = Number(/pid = (\d+)/.exec(srv.stderr())![1]);
-  const sock = net.connect(srv.port!, '127.0.0.1');
-  await new Promise((r) => sock.once('connect', r));
-  const c = new RspTestClient(new SocketTransport(sock));
+  const { srv, pid, sock, c } = await spinOverTcp();
   assert.match(await c.request('qSupported:multiprocess+;swbreak+;xmlRegisters=i386'), /PacketSize=47ff/);
   assert.equal(await c.request('Hgp0.0'), 'OK');
   const regs = await c.request('g');
@@ -196,11 +201,7 @@ test('protocol: 3000 requests mixed with garbage, cut packets, oversized ones an
 });
 
 test('protocol: bad checksum NAKed, malformed packets answered, disconnect kills the started process', opts, async () => {
-  const srv = await startServer(['--once', '127.0.0.1:0', '--', PROG, 'spin']);
-  const pid = Number(/pid = (\d+)/.exec(srv.stderr())![1]);
-  const sock = net.connect(srv.port!, '127.0.0.1');
-  await new Promise((r) => sock.once('connect', r));
-  const c = new RspTestClient(new SocketTransport(sock));
+  const { srv, pid, sock, c } = await spinOverTcp();
   c.sendRaw('$qSupported:multiprocess+;swbreak+#00'); // bad checksum
   const nak = await c.next((t) => t.kind === 'nak' || t.kind === 'packet');
   assert.equal(nak.kind, 'nak');

@@ -21,6 +21,14 @@ options:
   -V, --version  show the version
 `;
 
+// bin/utrace.js starts Node without NODE_EXTRA_CA_CERTS (start-up time) and passes it on
+// under another name: programs we start must see the environment they were given.
+const extraCa = process.env['UTRACE_NODE_EXTRA_CA_CERTS'];
+if (extraCa !== undefined) {
+  process.env['NODE_EXTRA_CA_CERTS'] = extraCa;
+  delete process.env['UTRACE_NODE_EXTRA_CA_CERTS'];
+}
+
 // Diagnostics must never kill the tracer: with `target remote | utrace ...` our stderr is a
 // socket gdb reads, and it is gone once gdb exits while the engines go on (EPIPE).
 process.stderr.on('error', () => undefined);

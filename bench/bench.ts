@@ -103,11 +103,11 @@ async function main(): Promise<void> {
     () => timeCmd(['strace', '-f', '-e', 'trace=getppid', '-o', '/dev/null', loop, N])));
   const utrace = path.join(root, 'bin/utrace.js');
   if (want('strace')) rows.push(await pair(`strace engine: full trace of ${N} getppid to a file (-f -o FILE)`, 'strace -f -o FILE', 0.8,
-    () => timeCmd(['node', utrace, 'strace', '-f', '-o', '/tmp/utrace-bench.trace', '--', loop, N]),
+    () => timeCmd([utrace, 'strace', '-f', '-o', '/tmp/utrace-bench.trace', '--', loop, N]),
     () => timeCmd(['strace', '-f', '-o', '/tmp/utrace-bench.strace', loop, N])));
   const M = String(process.env.BENCH_M ?? 5000000);
   if (want('filter')) rows.push(await pair(`strace engine: ${M} getppid, filter never matches (seccomp prefilter)`, 'native run', 1.05,
-    () => timeCmd(['node', utrace, 'strace', '-f', '-o', '/dev/null', '-e', 'trace=chdir', '--', loop, M]),
+    () => timeCmd([utrace, 'strace', '-f', '-o', '/dev/null', '-e', 'trace=chdir', '--', loop, M]),
     () => timeCmd([loop, M])));
   // Composition (issue 5): the same full trace with an idle gdb engine attached too (gdb
   // connects over stdio, continues, and waits for the exit). The loop times itself, so gdb's
@@ -116,7 +116,7 @@ async function main(): Promise<void> {
     () => loopTime(['gdb', '-batch', '-nx', '-ex',
       `target remote | node ${utrace} run --gdb stdio --strace='-f -o /tmp/utrace-bench.trace2' -- ${loop} ${N} time`,
       '-ex', 'continue', loop]),
-    () => loopTime(['node', utrace, 'run', `--strace=-f -o /tmp/utrace-bench.trace3`, '--', loop, N, 'time'])));
+    () => loopTime([utrace, 'run', `--strace=-f -o /tmp/utrace-bench.trace3`, '--', loop, N, 'time'])));
   try {
     if (want('gdb')) rows.push(...(await gdbRows(REPS)));
   } catch (e) {

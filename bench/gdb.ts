@@ -2,7 +2,7 @@
  * Benchmark rows for the gdbserver engine (issue #4), measured against the real gdbserver in the
  * same run. Every row runs the same `gdb -batch -nx` command and script twice per repetition,
  * once through `target remote | gdbserver - PROG` and once through
- * `target remote | node bin/utrace.js gdbserver stdio PROG`; only the server changes. Runs are
+ * `target remote | bin/utrace.js gdbserver stdio PROG` (as users run `utrace`); only the server changes. Runs are
  * interleaved (reference, then ours) and the medians are compared. Nothing is subtracted: the
  * times include gdb and server startup (spec ../shared/spec/gdb-server.md §5–6).
  *
@@ -108,7 +108,7 @@ export async function gdbRows(reps: number): Promise<GdbRow[]> {
   const refName = `gdbserver ${ver}`.trim();
   const servers = {
     ref: `${shq(gdbserverPath)} - ${shq(prog)}`,
-    ours: `${shq(process.execPath)} ${shq(path.join(root, 'bin/utrace.js'))} gdbserver stdio ${shq(prog)}`,
+    ours: `${shq(path.join(root, 'bin/utrace.js'))} gdbserver stdio ${shq(prog)}`,
   };
   const rspReplay = `${shq(process.execPath)} ${shq(path.join(root, 'bench/rsp-replay.mjs'))}`;
 

@@ -132,7 +132,31 @@ static napi_value n_swap_byte(napi_env env, napi_callback_info info) {
   return make_i64(env, r < 0 ? r : old);
 }
 
+/* storeMemory(pid, addr, buffer, length) -> bytes written, as the thread's own store would:
+ * process_vm_writev honours page protections (0 where the first byte is not writable),
+ * unlike /proc/PID/mem, which writes read-only text for a tracer. */
+static napi_value n_store_memory(napi_env env, napi_callback_info info) {
+  static const char *u = "storeMemory(pid, addr, buffer, length)";
+  napi_value argv[4];
+  if (arg_count(env, info, 4, argv, u) < 0) return NULL;
+  int64_t pid, want;
+  uint64_t addr;
+  void *buf;
+  size_t len;
+  if (arg_i64(env, argv[0], &pid, u) < 0 || arg_u64(env, argv[1], &addr, u) < 0 ||
+      arg_buffer(env, argv[2], &buf, &len, u) < 0 || arg_i64(env, argv[3], &want, u) < 0)
+    return NULL;
+  if (want < 0 || (size_t)want > len) return utrace_throw_type(env, u);
+  if (want == 0) return make_i64(env, 0);
+  struct iovec local = {buf, (size_t)want}, remote = {(void *)addr, (size_t)want};
+  ssize_t n = process_vm_writev((pid_t)pid, &local, 1, &remote, 1, 0);
+  if (n >= 0) return make_i64(env, n);
+  if (errno == EFAULT) return make_i64(env, 0);
+  return utrace_throw(env, errno, "process_vm_writev", pid);
+}
+
 void mem_register(napi_env env, napi_value exports) {
+  EXPORT_FN(env, exports, "storeMemory", n_store_memory);
   EXPORT_FN(env, exports, "swapByte", n_swap_byte);
   EXPORT_FN(env, exports, "readMemory", n_read_memory);
   EXPORT_FN(env, exports, "writeMemory", n_write_memory);

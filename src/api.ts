@@ -16,6 +16,8 @@ export type {
 export { Regs, GPR_NAMES } from './arch/x86_64/regs.js';
 export type { GprName } from './arch/x86_64/regs.js';
 export { SYSCALLS, SYSCALL_NR } from './arch/x86_64/syscalls.gen.js';
+export { emulate } from './arch/x86_64/emulate.js';
+export type { EmuMemory, EmuResult, EmuStore } from './arch/x86_64/emulate.js';
 export { errnoName, errnoMessage, errnoNumber } from './core/errno.js';
 export { signalName, signalNumber } from './core/signals.js';
 export * as ptraceAbi from './core/ptrace.js';

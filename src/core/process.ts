@@ -120,6 +120,14 @@ export class Process {
     return true;
   }
 
+  /** @internal a breakpoint at addr that an engine other than `engine` inserted */
+  _breakpointOwnedByOthers(addr: bigint, engine: Engine | undefined): boolean {
+    const bp = this._breakpoints.get(addr);
+    if (!bp) return false;
+    for (const e of bp.owners) if (e !== engine) return true;
+    return false;
+  }
+
   /** Is there one of our breakpoints at addr? */
   hasBreakpoint(addr: bigint): boolean {
     return this._breakpoints.has(addr);

@@ -54,6 +54,9 @@ export interface INative {
   track(pid: number, on: boolean): void;
   readMemory(pid: number, addr: bigint, buf: Uint8Array, length: number): number;
   writeMemory(pid: number, addr: bigint, buf: Uint8Array, length: number): number;
+  /** Write as the thread's own store would (page protections apply): bytes written, 0 where
+   * the first byte is not writable. */
+  storeMemory(pid: number, addr: bigint, buf: Uint8Array, length: number): number;
   /** Put one byte at addr (a stopped tracee): the byte that was there, or -errno. */
   swapByte(pid: number, addr: bigint, byte: number): number;
   spawn(req: ISpawnRequest): number;

@@ -13,28 +13,33 @@ const tmp = tmpDir('utrace-gdb-cond-');
 const opts = gdbOpts;
 const gdb = (cmds: string[]): string => gdbEx(cmds, PROG);
 
-test('a target-side condition on a debug register: false 700 times without a stop reply, then the hit at 700; the program sees no int3', opts, () => {
-  const log = path.join(tmp, 'dr.rsp');
-  const out = gdb([`set remotelogfile ${log}`, `target remote | ${SERVER} stdio -- ${PROG} loop`,
-    'set breakpoint condition-evaluation target', 'break tick if i == 700', 'continue', 'p i', 'p $_siginfo.si_code',
-    'p/x $pc', 'bt 1', 'next', 'delete', 'continue']);
-  assert.match(out, /Breakpoint 1, tick \(i=700\)/, out);
-  assert.match(out, /^\$1 = 700$/m);
-  assert.match(out, /^\$2 = 4$/m, 'a debug-register trap (TRAP_HWBKPT)');
-  const bp = /Breakpoint 1 at (0x[0-9a-f]+):/.exec(out)?.[1];
-  assert.ok(bp, out);
-  assert.match(out, new RegExp(`^\\$3 = ${bp}$`, 'm'), 'stopped on the breakpoint address, not after it');
-  assert.match(out, /sum=999000/, 'the program computed its sum: no int3 or lost instruction on the way');
-  assert.match(out, /exited normally/);
-  const rsp = fs.readFileSync(log, 'latin1');
-  assert.match(rsp, /^w \$Z0,[0-9a-f]+,1;X[0-9a-f]+,/m, 'the condition went to the server as bytecode');
-  // Between the user's `continue` and `p i`: a few stops for ld.so's library events, none for
-  // the 700 hits of the false condition.
-  const run = rsp.slice(rsp.indexOf('\nc continue\n'), rsp.indexOf('\nc p i\n'));
-  assert.ok(run.length > 0, rsp.slice(0, 500));
-  const stops = run.split('\n').filter((l) => /^r \$T05/.test(l)).length;
-  assert.ok(stops >= 1 && stops <= 6, `${stops} stop replies for 700 hits`);
-});
+for (const mt of [false, true]) {
+  const mode = mt ? 'loop-mt' : 'loop';
+  const how = mt ? 'multi-threaded: on a debug register' : 'single-threaded: an int3, the step over it emulated';
+  test(`a target-side condition, ${how}: false 700 times without a stop reply, then the hit at 700; the program sees no int3`, opts, () => {
+    const log = path.join(tmp, `dr-${mode}.rsp`);
+    const out = gdb([`set remotelogfile ${log}`, `target remote | ${SERVER} stdio -- ${PROG} ${mode}`,
+      'set breakpoint condition-evaluation target', 'break tick if i == 700', 'continue', 'p i', 'p $_siginfo.si_code',
+      'p/x $pc', 'bt 1', 'next', 'delete', 'continue']);
+    assert.match(out, /Breakpoint 1, tick \(i=700\)/, out);
+    assert.match(out, /^\$1 = 700$/m);
+    if (mt) assert.match(out, /^\$2 = 4$/m, 'a debug-register trap (TRAP_HWBKPT)');
+    else assert.match(out, /^\$2 = 128$/m, 'an int3 trap (SI_KERNEL)');
+    const bp = /Breakpoint 1 at (0x[0-9a-f]+):/.exec(out)?.[1];
+    assert.ok(bp, out);
+    assert.match(out, new RegExp(`^\\$3 = ${bp}$`, 'm'), 'stopped on the breakpoint address, not after it');
+    assert.match(out, /sum=999000/, 'the program computed its sum: no int3 or lost instruction on the way');
+    assert.match(out, /exited normally/);
+    const rsp = fs.readFileSync(log, 'latin1');
+    assert.match(rsp, /^w \$Z0,[0-9a-f]+,1;X[0-9a-f]+,/m, 'the condition went to the server as bytecode');
+    // Between the user's `continue` and `p i`: a few stops for ld.so's library events, none for
+    // the 700 hits of the false condition.
+    const run = rsp.slice(rsp.indexOf('\nc continue\n'), rsp.indexOf('\nc p i\n'));
+    assert.ok(run.length > 0, rsp.slice(0, 500));
+    const stops = run.split('\n').filter((l) => /^r \$T05/.test(l)).length;
+    assert.ok(stops >= 1 && stops <= 6, `${stops} stop replies for 700 hits`);
+  });
+}
 
 test('with the four debug registers taken by hbreak and watchpoints, the conditional breakpoint is an int3 and still stops only at 700', opts, () => {
   const out = gdb([`target remote | ${SERVER} stdio -- ${PROG} loop`,
@@ -53,7 +58,7 @@ test('with the four debug registers taken by hbreak and watchpoints, the conditi
 });
 
 test('gdb\'s hbreak and watchpoints take the debug registers back from a conditional breakpoint inserted before them', opts, () => {
-  const out = gdb([`target remote | ${SERVER} stdio -- ${PROG} loop`,
+  const out = gdb([`target remote | ${SERVER} stdio -- ${PROG} loop-mt`,
     'set breakpoint condition-evaluation target', 'break tick if i == 300', 'continue', 'p $_siginfo.si_code',
     'hbreak add', 'hbreak worker', 'hbreak late_writer', 'watch g', 'delete 1', 'break tick if i == 700', 'continue', 'p i',
     'p $_siginfo.si_code', 'delete', 'continue']);

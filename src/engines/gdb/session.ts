@@ -10,7 +10,7 @@
  * later resumes without running the thread.
  */
 import * as fs from 'node:fs';
-import { Attach, Event, Resume, SignalAction } from '../../api.js';
+import { Attach, Event, Resume, SignalAction, emulate } from '../../api.js';
 import type { Engine, EngineOps, ExecReport, Process, SignalReport, SpawnOptions, SyscallReport, Task, Tracer } from '../../api.js';
 import {
   AMD64_REGISTERS, DEFERRED, GDB_SIGNAL, RspParseError, THREAD_ALL, THREAD_ANY, VCONT_SUPPORTED_REPLY, XSTATE_MIN_AVX_SIZE,
@@ -39,6 +39,9 @@ const CLONE_VFORK = 0x4000n;
 /** gdb must get an answer to non-resume packets within its 2 s remote timeout. */
 const QUICK_MS = 1500;
 const DEBUG = !!process.env['UTRACE_GDB_DEBUG'];
+/** Instructions of one range step (vCont;r) emulated in a row before real steps take over
+ * (these, unlike the synchronous emulation, let a 0x03 from gdb in). */
+const MAX_EMULATED_RANGE_STEP = 1000;
 
 const BASE_EVENTS = Event.QUIESCE | Event.SIGNAL_ALL | Event.CLONE | Event.EXEC | Event.DEATH | Event.REAP;
 
@@ -797,8 +800,17 @@ export class GdbSession {
   /** A false target-side condition: step over the breakpoint here, without gdb. Other
    * threads of the process are held meanwhile so none runs past the lifted int3. */
   private stepOverBreakpoint(ts: ThreadState, addr: bigint): number | Promise<number> {
-    ts.busy = true;
     const others = ts.inf.live().filter((o) => o !== ts && !o.held);
+    // Nothing else runs: the instruction under the int3 is emulated when the core can (the
+    // int3 stays; no single-step trap).
+    if (others.length === 0 && !ts.inf.hw.some((s) => s !== null && s.zType >= 2)) {
+      try {
+        if (ts.task.emulateStep(ts.inf.owner)) return this.proceed(ts) | SignalAction.IGN;
+      } catch {
+        /* gone */
+      }
+    }
+    ts.busy = true;
     const step = (): number => {
       try {
         ts.inf.proc.removeBreakpoint(ts.inf.owner!, addr);
@@ -837,6 +849,7 @@ export class GdbSession {
   private onClone(ts: ThreadState, flags: bigint, child: Task): number {
     this.dbg(`clone ${ts.tid} -> ${child.tid} flags ${flags.toString(16)}`);
     if (flags & CLONE_THREAD) {
+      if (!this.nonStop && ts.inf.live().length === 1) this.condBpsToDebugRegs(ts.inf);
       const cts = this.addThread(ts.inf, child);
       cts.resumed = ts.resumed;
       cts.resumeAction = { action: 'c' };
@@ -1682,7 +1695,11 @@ export class GdbSession {
           inf.swbps.set(z.addr, conds);
           return 'OK';
         }
-        if (conds.length && !inf.swbps.has(z.addr) && this.drForConditions(inf) && this.hwInsert(inf, 0, z.addr, 1)) {
+        // A debug register spares a false condition the step over the breakpoint, but traps
+        // with a #DB (~15 us on a VM). A single-threaded process whose instruction there the
+        // core can emulate does better with an int3 (~1 us) and the emulated step.
+        const emulated = inf.live().length === 1 && this.emulable(ts, z.addr);
+        if (conds.length && !emulated && !inf.swbps.has(z.addr) && this.drForConditions(inf) && this.hwInsert(inf, 0, z.addr, 1)) {
           inf.drBps.add(z.addr);
           inf.swbps.set(z.addr, conds);
           return 'OK';
@@ -1799,6 +1816,14 @@ export class GdbSession {
     }
     if (go.length === 0) return 'E01';
     this.stopWaiter = waiter;
+    // One thread stepped and nothing else resumed: what the core can emulate is executed
+    // without running the thread (no trap, no context switch) and the stop told at once.
+    if (go.length === 1 && this.emulateSteps(go[0]!.ts, go[0]!.action)) {
+      const ts = go[0]!.ts;
+      ts.siginfo = undefined; // as after a real step
+      this.deliverStop({ kind: 'thread', ts, signal: GDB_SIGNAL.TRAP });
+      return DEFERRED;
+    }
     for (const { ts, action } of go) {
       const a = action!;
       ts.resumed = true;
@@ -1813,6 +1838,62 @@ export class GdbSession {
       this.release(ts, this.resumeKind(ts), sig);
     }
     return DEFERRED;
+  }
+
+  /**
+   * vCont;s or ;r of the only thread gdb resumes (all-stop), with no signal: emulate its
+   * instructions (Task.emulateStep) instead of single-stepping them, one for s, until the PC
+   * leaves the range for r. True when the step is done; false to step for real (from wherever
+   * emulation stopped). Not with watchpoints set: they must fire for the accesses.
+   */
+  private emulateSteps(ts: ThreadState, a: IVContAction): boolean {
+    if ((a.action !== 's' && a.action !== 'r') || a.signal !== undefined) return false;
+    if (!ts.held || ts.gate || ts.injectSig || ts.stepOver || ts.fresh || ts.gone) return false;
+    if (ts.inf.hw.some((s) => s !== null && s.zType >= 2)) return false;
+    try {
+      for (let n = 0; n < MAX_EMULATED_RANGE_STEP; n++) {
+        // A debug-register breakpoint on the instruction traps before it runs: step for real.
+        const pc0 = ts.task.regs().pc;
+        if (ts.inf.hw.some((s) => s !== null && s.zType <= 1 && s.zAddr === pc0)) return false;
+        if (!ts.task.emulateStep()) return false;
+        if (a.action === 's') return true;
+        const pc = ts.task.regs().pc;
+        if (pc < a.start! || pc >= a.end!) return true;
+      }
+    } catch {
+      /* gone: the real resume reports it */
+    }
+    return false;
+  }
+
+  /**
+   * The process gets its second thread (the parent stopped here, the child not yet running):
+   * conditional breakpoints kept as int3s for their emulated step-over (single-threaded
+   * processes only) move to free debug registers, which need no step-over while other threads
+   * run. The child copies the debug registers at its first stop.
+   */
+  private condBpsToDebugRegs(inf: Inferior): void {
+    for (const [addr, conds] of inf.swbps) {
+      if (!conds.length || inf.drBps.has(addr) || !inf.hw.includes(null)) continue;
+      if (!this.hwInsert(inf, 0, addr, 1)) continue;
+      inf.drBps.add(addr);
+      try {
+        inf.proc.removeBreakpoint(inf.owner!, addr);
+      } catch {
+        /* unmapped meanwhile */
+      }
+    }
+  }
+
+  /** Would Task.emulateStep know the instruction at addr? (Its operands are not read.) */
+  private emulable(ts: ThreadState, addr: bigint): boolean {
+    try {
+      const regs = ts.task.regs().clone();
+      regs.pc = addr;
+      return emulate(ts.task.readMemory(addr, 15), regs, { load: () => 0n }) !== undefined;
+    } catch {
+      return false;
+    }
   }
 
   // ---------------------------------------------------------------- v packets

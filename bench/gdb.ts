@@ -113,7 +113,7 @@ export async function gdbRows(reps: number): Promise<GdbRow[]> {
   const rspReplay = `${shq(process.execPath)} ${shq(path.join(root, 'bench/rsp-replay.mjs'))}`;
 
   const trap = trapCost(trapcost);
-  console.log(`  this machine: an int3 trap costs ${trap.int3.toFixed(1)} us, a single-step (#DB) trap ${trap.step.toFixed(1)} us (each stepi pays one #DB)`);
+  console.log(`  this machine: an int3 trap costs ${trap.int3.toFixed(1)} us, a single-step (#DB) trap ${trap.step.toFixed(1)} us (a real single-step pays one; utrace emulates the instructions it knows instead)`);
 
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'utrace-gdb-bench-'));
   const write = (name: string, lines: string[]): string => {

@@ -7,4 +7,7 @@
 //   back before it starts any program, so traced programs get the environment they were given.
 // - with a fixed small young generation: under a busy trace V8 would otherwise grow it from 8
 //   to 32 MiB and more, and a long-running tracer's RSS with it (`npm run stress` measures it).
-import '../dist/src/cli/main.js';
+// Then the CLI starts from its bundle, with a code cache (src/cli/launch.ts).
+import { launch } from '../dist/src/cli/launch.js';
+
+launch();

@@ -2,10 +2,14 @@
  * bin/utrace.js starts Node without NODE_EXTRA_CA_CERTS (Node 20 parses that file at start-up)
  * and the CLI gives it back to the programs it starts. Node warns on stderr when the file named
  * there cannot be loaded, which shows whether Node saw the variable.
+ * Then the launcher's code cache (src/cli/launch.ts): where it is kept, when it is written, and
+ * that it is left alone when others could have written it.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -41,4 +45,57 @@ test('NODE_EXTRA_CA_CERTS: Node in utrace does not load it, the traced program g
   // Set but empty stays set but empty; unset stays unset.
   assert.ok(envOf({ ...base(), NODE_EXTRA_CA_CERTS: '' }).stdout.split('\n').includes('NODE_EXTRA_CA_CERTS='));
   assert.ok(!/NODE_EXTRA_CA_CERTS/.test(envOf(base()).stdout));
+});
+
+function runIn(cacheHome: string, extra: NodeJS.ProcessEnv = {}): void {
+  const r = spawnSync(utrace, ['strace', '-e', 'trace=none', '--', '/bin/true'],
+    { encoding: 'utf8', env: { ...base(), XDG_CACHE_HOME: cacheHome, ...extra }, timeout: 30000 });
+  assert.equal(r.status, 0, r.stderr);
+}
+
+test('code cache: written once per command in $XDG_CACHE_HOME/utrace (0700, 0600), then used as is; rewritten when V8 refuses it', () => {
+  const home = fs.mkdtempSync(path.join(os.tmpdir(), 'utrace-cc-'));
+  const dir = path.join(home, 'utrace');
+  runIn(home);
+  const files = fs.readdirSync(dir);
+  assert.equal(files.length, 1, files.join(' '));
+  assert.match(files[0]!, /^strace-\d+-\d+-v\d+\.\d+\.\d+-x64\.v8cache$/);
+  const file = path.join(dir, files[0]!);
+  assert.equal(fs.statSync(dir).mode & 0o777, 0o700);
+  assert.equal(fs.statSync(file).mode & 0o777, 0o600);
+  const first = fs.readFileSync(file);
+  assert.ok(first.length > 10000, `${first.length} bytes`);
+  const mtime = fs.statSync(file).mtimeMs;
+  runIn(home);
+  assert.equal(fs.statSync(file).mtimeMs, mtime, 'an accepted cache is not written again');
+  // Garbage: V8 rejects it, the run goes on, and a good one replaces it.
+  fs.writeFileSync(file, Buffer.alloc(first.length, 0x5a));
+  runIn(home);
+  assert.ok(!fs.readFileSync(file).equals(Buffer.alloc(first.length, 0x5a)), 'rewritten');
+  fs.rmSync(home, { recursive: true, force: true });
+});
+
+test('code cache: none in a directory others can write or read, none with UTRACE_CODE_CACHE=0', () => {
+  const home = fs.mkdtempSync(path.join(os.tmpdir(), 'utrace-cc-'));
+  const dir = path.join(home, 'utrace');
+  fs.mkdirSync(dir, { mode: 0o700 });
+  fs.chmodSync(dir, 0o777);
+  runIn(home);
+  assert.deepEqual(fs.readdirSync(dir), []);
+  // A cache file others could have written is not used: even a good one is replaced (an
+  // accepted cache is not written again, see above).
+  fs.chmodSync(dir, 0o700);
+  runIn(home);
+  const [name] = fs.readdirSync(dir);
+  const file = path.join(dir, name!);
+  fs.chmodSync(file, 0o666);
+  fs.utimesSync(file, 1, 1);
+  runIn(home);
+  assert.notEqual(fs.statSync(file).mtimeMs, 1000, 'not used, so written again');
+  assert.equal(fs.statSync(file).mode & 0o777, 0o600);
+  const off = fs.mkdtempSync(path.join(os.tmpdir(), 'utrace-cc-'));
+  runIn(off, { UTRACE_CODE_CACHE: '0' });
+  assert.ok(!fs.existsSync(path.join(off, 'utrace')) || fs.readdirSync(path.join(off, 'utrace')).length === 0);
+  fs.rmSync(home, { recursive: true, force: true });
+  fs.rmSync(off, { recursive: true, force: true });
 });

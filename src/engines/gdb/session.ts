@@ -1698,7 +1698,7 @@ export class GdbSession {
         // A debug register spares a false condition the step over the breakpoint, but traps
         // with a #DB (~15 us on a VM). A single-threaded process whose instruction there the
         // core can emulate does better with an int3 (~1 us) and the emulated step.
-        const emulated = inf.live().length === 1 && this.emulable(ts, z.addr);
+        const emulated = conds.length > 0 && inf.live().length === 1 && this.emulable(ts, z.addr);
         if (conds.length && !emulated && !inf.swbps.has(z.addr) && this.drForConditions(inf) && this.hwInsert(inf, 0, z.addr, 1)) {
           inf.drBps.add(z.addr);
           inf.swbps.set(z.addr, conds);

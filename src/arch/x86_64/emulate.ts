@@ -134,305 +134,9 @@ function alu(op: number, a: bigint, b: bigint, bits: number, flags: bigint): { r
  */
 export function emulate(code: Uint8Array, regs: Regs, mem: EmuMemory): EmuResult | undefined {
   if (regs.get('cs') !== USER64_CS) return undefined;
-  const eflags0 = regs.get('eflags');
-  if (eflags0 & TF) return undefined; // the program steps itself: its trap would be lost
-  const end = Math.min(code.length, 15);
-  let i = 0;
-  const byte = (): number => {
-    if (i >= end) throw TOO_LONG;
-    return code[i++]!;
-  };
-  const imm = (bytes: number): bigint => {
-    let v = 0n;
-    for (let k = 0; k < bytes; k++) v |= BigInt(byte()) << BigInt(8 * k);
-    return v;
-  };
+  if (regs.get('eflags') & TF) return undefined; // the program steps itself: its trap would be lost
   try {
-    // Prefixes: operand size, the segment overrides 64-bit mode ignores (cs/ds/es/ss, used in
-    // padding nops and notrack), fs/gs (TLS: the stack protector's canary), and rep only for
-    // the encodings that are something else (pause, endbr64, rep ret).
-    let o16 = false;
-    let segBase = 0n;
-    let rep = false;
-    for (;;) {
-      const b = code[i];
-      if (b === 0x66) o16 = true;
-      else if (b === 0x2e || b === 0x3e || b === 0x26 || b === 0x36) { /* ignored in 64-bit mode */ }
-      else if (b === 0x64) segBase = regs.get('fs_base');
-      else if (b === 0x65) segBase = regs.get('gs_base');
-      else if (b === 0xf3) rep = true;
-      else break;
-      i++;
-      if (i >= end) return undefined;
-    }
-    let rex = 0;
-    if ((code[i]! & 0xf0) === 0x40) rex = code[i++]!;
-    const W = (rex & 8) !== 0;
-    const rR = (rex & 4) << 1;
-    const rX = (rex & 2) << 2;
-    const rB = (rex & 1) << 3;
-    const osz = W ? 64 : o16 ? 16 : 32;
-    const rip0 = regs.get('rip');
-    let flags = eflags0;
-    let store: EmuStore | undefined;
-    let nextRip: bigint | undefined;
-
-    // ---- registers
-    const getReg = (n: number, bits: number): bigint => {
-      if (bits === 8 && rex === 0 && n >= 4 && n < 8) return (regs.get(REG[n - 4]!) >> 8n) & 0xffn;
-      return regs.get(REG[n]!) & mask(bits);
-    };
-    const setReg = (n: number, bits: number, v: bigint): void => {
-      v &= mask(bits);
-      if (bits >= 32) return regs.set(REG[n]!, v); // a 32-bit write clears the upper half
-      if (bits === 8 && rex === 0 && n >= 4 && n < 8) {
-        const name = REG[n - 4]!;
-        return regs.set(name, (regs.get(name) & ~0xff00n) | (v << 8n));
-      }
-      const name = REG[n]!;
-      regs.set(name, (regs.get(name) & ~mask(bits)) | v);
-    };
-
-    // ---- ModRM operand: a register, or a memory address (rip-relative ones are resolved
-    // once the instruction's length is known).
-    let mod = 0;
-    let regField = 0; // with REX.R
-    let ext = 0; // the bare reg field, an opcode extension for group opcodes
-    let rmReg = -1;
-    let ea = 0n;
-    let ripRel = false;
-    const modrm = (): void => {
-      const m = byte();
-      mod = m >> 6;
-      ext = (m >> 3) & 7;
-      regField = ext | rR;
-      const rm = m & 7;
-      if (mod === 3) {
-        rmReg = rm | rB;
-        return;
-      }
-      if (rm === 4) {
-        const sib = byte();
-        const scale = BigInt(sib >> 6);
-        const index = ((sib >> 3) & 7) | rX;
-        const base = sib & 7;
-        if (base === 5 && mod === 0) ea = sext(imm(4), 32);
-        else ea = regs.get(REG[base | rB]!);
-        if (index !== 4) ea += regs.get(REG[index]!) << scale;
-      } else if (rm === 5 && mod === 0) {
-        ripRel = true;
-        ea = sext(imm(4), 32);
-      } else {
-        ea = regs.get(REG[rm | rB]!);
-      }
-      if (mod === 1) ea += sext(imm(1), 8);
-      else if (mod === 2) ea += sext(imm(4), 32);
-    };
-    /** The memory address, once every byte of the instruction has been read. */
-    const addr = (): bigint => BigInt.asUintN(64, (ripRel ? rip0 + BigInt(i) + ea : ea) + segBase);
-    const load = (a: bigint, bits: number): bigint => {
-      const v = mem.load(a, bits / 8);
-      if (v === undefined) throw FAULT;
-      return v;
-    };
-    const readRm = (bits: number): bigint => (rmReg >= 0 ? getReg(rmReg, bits) : load(addr(), bits));
-    const writeRm = (bits: number, v: bigint): void => {
-      if (rmReg >= 0) return setReg(rmReg, bits, v);
-      if (store) throw UNSUPPORTED;
-      store = { addr: addr(), size: bits / 8, value: v & mask(bits) };
-    };
-    const push = (v: bigint): void => {
-      if (store) throw UNSUPPORTED;
-      const sp = BigInt.asUintN(64, regs.get('rsp') - 8n);
-      store = { addr: sp, size: 8, value: v };
-      regs.set('rsp', sp);
-    };
-    const pop = (): bigint => {
-      const sp = regs.get('rsp');
-      const v = load(sp, 64);
-      regs.set('rsp', BigInt.asUintN(64, sp + 8n));
-      return v;
-    };
-    /** Immediate of an operand of `bits` (imm32 sign-extended for 64). */
-    const immFor = (bits: number): bigint => (bits === 8 ? imm(1) : bits === 16 ? imm(2) : sext(imm(4), 32) & mask(bits));
-    const setStatus = (f: bigint): void => {
-      flags = (flags & ~STATUS) | f;
-    };
-    const relJump = (disp: bigint): bigint => BigInt.asUintN(64, rip0 + BigInt(i) + disp);
-
-    const op = byte();
-    if (rep && !(op === 0x90 || op === 0xc3 || op === 0x0f)) return undefined;
-    // Near branches ignore 0x66 on Intel and honour it on AMD: not ours to choose.
-    if (o16 && (op === 0xc3 || op === 0xe8 || op === 0xe9 || op === 0xeb || (op >= 0x70 && op <= 0x7f) ||
-      (op === 0x0f && code[i]! >= 0x80 && code[i]! <= 0x8f))) return undefined;
-    if (op < 0x40 && (op & 7) < 6) {
-      // add/or/adc/sbb/and/sub/xor/cmp in their six forms
-      const aop = op >> 3;
-      const form = op & 7;
-      const bits = form & 1 ? osz : 8;
-      let a: bigint;
-      let b: bigint;
-      let dst: 'rm' | 'reg' | 'acc';
-      if (form < 4) {
-        modrm();
-        if (form < 2) {
-          a = readRm(bits);
-          b = getReg(regField, bits);
-          dst = 'rm';
-        } else {
-          a = getReg(regField, bits);
-          b = readRm(bits);
-          dst = 'reg';
-        }
-      } else {
-        b = immFor(bits);
-        a = getReg(0, bits);
-        dst = 'acc';
-      }
-      const r = alu(aop, a, b, bits, flags);
-      setStatus(r.flags);
-      if (aop !== 7) {
-        if (dst === 'rm') writeRm(bits, r.res);
-        else setReg(dst === 'reg' ? regField : 0, bits, r.res);
-      }
-    } else if (op === 0x80 || op === 0x81 || op === 0x83) {
-      const bits = op === 0x80 ? 8 : osz;
-      modrm();
-      const b = op === 0x83 ? sext(imm(1), 8) & mask(bits) : immFor(bits);
-      const a = readRm(bits);
-      const r = alu(ext, a, b, bits, flags);
-      setStatus(r.flags);
-      if (ext !== 7) writeRm(bits, r.res);
-    } else if (op === 0x84 || op === 0x85) {
-      const bits = op === 0x84 ? 8 : osz;
-      modrm();
-      setStatus(alu(4, readRm(bits), getReg(regField, bits), bits, flags).flags);
-    } else if (op === 0xa8 || op === 0xa9) {
-      const bits = op === 0xa8 ? 8 : osz;
-      setStatus(alu(4, getReg(0, bits), immFor(bits), bits, flags).flags);
-    } else if (op === 0xf6 || op === 0xf7) {
-      const bits = op === 0xf6 ? 8 : osz;
-      modrm();
-      if (ext === 0) {
-        const b = immFor(bits);
-        setStatus(alu(4, readRm(bits), b, bits, flags).flags);
-      } else if (ext === 2) {
-        writeRm(bits, ~readRm(bits));
-      } else if (ext === 3) {
-        const v = readRm(bits);
-        const r = alu(5, 0n, v, bits, flags);
-        setStatus(r.flags);
-        writeRm(bits, r.res);
-      } else return undefined;
-    } else if (op === 0xfe || op === 0xff) {
-      const bits = op === 0xfe ? 8 : osz;
-      modrm();
-      if (ext === 0 || ext === 1) {
-        const r = alu(ext === 0 ? 0 : 5, readRm(bits), 1n, bits, flags);
-        setStatus((r.flags & ~CF) | (flags & CF)); // inc/dec keep CF
-        writeRm(bits, r.res);
-      } else if (op === 0xff && !o16 && (ext === 2 || ext === 4 || ext === 6)) {
-        const target = readRm(64);
-        if (ext === 2) {
-          push(rip0 + BigInt(i));
-          nextRip = target;
-        } else if (ext === 4) nextRip = target;
-        else push(target);
-      } else return undefined;
-    } else if (op >= 0x88 && op <= 0x8b) {
-      const bits = op & 1 ? osz : 8;
-      modrm();
-      if (op < 0x8a) writeRm(bits, getReg(regField, bits));
-      else setReg(regField, bits, readRm(bits));
-    } else if (op === 0x8d) {
-      modrm();
-      if (rmReg >= 0) return undefined;
-      const saved = segBase;
-      segBase = 0n; // lea computes the offset only
-      setReg(regField, osz, addr());
-      segBase = saved;
-    } else if (op === 0xc6 || op === 0xc7) {
-      const bits = op === 0xc6 ? 8 : osz;
-      modrm();
-      if (ext !== 0) return undefined;
-      writeRm(bits, immFor(bits));
-    } else if (op >= 0xb0 && op <= 0xbf) {
-      const n = (op & 7) | rB;
-      if (op < 0xb8) setReg(n, 8, imm(1));
-      else setReg(n, osz, imm(osz / 8));
-    } else if (op >= 0x50 && op <= 0x57) {
-      if (o16) return undefined;
-      push(regs.get(REG[(op & 7) | rB]!));
-    } else if (op >= 0x58 && op <= 0x5f) {
-      if (o16) return undefined;
-      const v = pop();
-      regs.set(REG[(op & 7) | rB]!, v); // pop %rsp: the loaded value wins
-    } else if (op === 0x6a || op === 0x68) {
-      if (o16) return undefined;
-      push(op === 0x6a ? sext(imm(1), 8) : sext(imm(4), 32));
-    } else if (op === 0x90) {
-      if (rB) return undefined; // xchg %r8, %rax
-    } else if (op === 0x98) {
-      if (W) regs.set('rax', sext(regs.get('rax'), 32));
-      else if (!o16) setReg(0, 32, sext(regs.get('rax'), 16));
-      else return undefined;
-    } else if (op === 0x99) {
-      if (W) regs.set('rdx', regs.get('rax') >> 63n ? M64 : 0n);
-      else if (!o16) setReg(2, 32, (regs.get('rax') >> 31n) & 1n ? 0xffffffffn : 0n);
-      else return undefined;
-    } else if (op === 0x63) {
-      if (!W) return undefined;
-      modrm();
-      setReg(regField, 64, sext(readRm(32), 32));
-    } else if (op === 0xc3) {
-      nextRip = pop();
-    } else if (op === 0xc9) {
-      if (o16) return undefined;
-      regs.set('rsp', regs.get('rbp'));
-      regs.set('rbp', pop());
-    } else if (op === 0xe8) {
-      const d = sext(imm(4), 32);
-      push(rip0 + BigInt(i));
-      nextRip = relJump(d);
-    } else if (op === 0xe9) {
-      nextRip = relJump(sext(imm(4), 32));
-    } else if (op === 0xeb) {
-      nextRip = relJump(sext(imm(1), 8));
-    } else if (op >= 0x70 && op <= 0x7f) {
-      const d = sext(imm(1), 8);
-      if (condition(op & 15, flags)) nextRip = relJump(d);
-    } else if (op === 0x0f) {
-      const op2 = byte();
-      if (rep) {
-        // endbr64 / endbr32: nops when CET is off, and a step over them is only a move of rip
-        if (op2 !== 0x1e) return undefined;
-        const b = byte();
-        if (b !== 0xfa && b !== 0xfb) return undefined;
-      } else if (op2 === 0x1f) {
-        modrm(); // the multi-byte nop: no access to its operand
-      } else if (op2 >= 0x80 && op2 <= 0x8f) {
-        const d = sext(imm(4), 32);
-        if (condition(op2 & 15, flags)) nextRip = relJump(d);
-      } else if (op2 >= 0x40 && op2 <= 0x4f) {
-        modrm();
-        const v = readRm(osz); // read (and faulting) whatever the condition
-        if (condition(op2 & 15, flags)) setReg(regField, osz, v);
-        else if (osz === 32) setReg(regField, 32, getReg(regField, 32)); // still zero-extends
-      } else if (op2 >= 0x90 && op2 <= 0x9f) {
-        modrm();
-        writeRm(8, condition(op2 & 15, flags) ? 1n : 0n);
-      } else if (op2 === 0xb6 || op2 === 0xb7 || op2 === 0xbe || op2 === 0xbf) {
-        const from = op2 & 1 ? 16 : 8;
-        modrm();
-        const v = readRm(from);
-        setReg(regField, osz, op2 >= 0xbe ? sext(v, from) : v);
-      } else return undefined;
-    } else {
-      return undefined;
-    }
-    regs.set('rip', nextRip ?? rip0 + BigInt(i));
-    regs.set('eflags', flags & ~RF);
-    return store ? { store, length: i } : { length: i };
+    return new Insn(code, regs, mem).run();
   } catch (e) {
     if (e === TOO_LONG || e === FAULT || e === UNSUPPORTED) return undefined;
     throw e;
@@ -442,3 +146,338 @@ export function emulate(code: Uint8Array, regs: Regs, mem: EmuMemory): EmuResult
 const TOO_LONG = new Error('instruction runs past the bytes given');
 const FAULT = new Error('memory operand unreadable');
 const UNSUPPORTED = new Error('more than one store');
+
+/** One instruction being decoded and executed (a class, not closures: nothing to allocate but
+ * itself per instruction, and one shape for the JIT). */
+class Insn {
+  private i = 0;
+  private readonly end: number;
+  private rex = 0;
+  private o16 = false;
+  private segBase = 0n;
+  private readonly rip0: bigint;
+  private flags: bigint;
+  private store: EmuStore | undefined = undefined;
+  private nextRip: bigint | undefined = undefined;
+  // ModRM operand: a register (rmReg >= 0) or a memory address (rip-relative ones are
+  // resolved once the instruction's length is known).
+  private regField = 0; // with REX.R
+  private ext = 0; // the bare reg field, an opcode extension for group opcodes
+  private rmReg = -1;
+  private ea = 0n;
+  private ripRel = false;
+
+  constructor(
+    private readonly code: Uint8Array,
+    private readonly regs: Regs,
+    private readonly mem: EmuMemory,
+  ) {
+    this.end = Math.min(code.length, 15);
+    this.rip0 = regs.get('rip');
+    this.flags = regs.get('eflags');
+  }
+
+  private byte(): number {
+    if (this.i >= this.end) throw TOO_LONG;
+    return this.code[this.i++]!;
+  }
+
+  private imm(bytes: number): bigint {
+    let v = 0n;
+    for (let k = 0; k < bytes; k++) v |= BigInt(this.byte()) << BigInt(8 * k);
+    return v;
+  }
+
+  /** Immediate of an operand of `bits` (imm32 sign-extended for 64). */
+  private immFor(bits: number): bigint {
+    return bits === 8 ? this.imm(1) : bits === 16 ? this.imm(2) : sext(this.imm(4), 32) & mask(bits);
+  }
+
+  private getReg(n: number, bits: number): bigint {
+    if (bits === 8 && this.rex === 0 && n >= 4 && n < 8) return (this.regs.get(REG[n - 4]!) >> 8n) & 0xffn;
+    return this.regs.get(REG[n]!) & mask(bits);
+  }
+
+  private setReg(n: number, bits: number, v: bigint): void {
+    v &= mask(bits);
+    if (bits >= 32) return this.regs.set(REG[n]!, v); // a 32-bit write clears the upper half
+    if (bits === 8 && this.rex === 0 && n >= 4 && n < 8) {
+      const name = REG[n - 4]!;
+      return this.regs.set(name, (this.regs.get(name) & ~0xff00n) | (v << 8n));
+    }
+    const name = REG[n]!;
+    this.regs.set(name, (this.regs.get(name) & ~mask(bits)) | v);
+  }
+
+  private modrm(): void {
+    const m = this.byte();
+    const mod = m >> 6;
+    const rR = (this.rex & 4) << 1;
+    const rX = (this.rex & 2) << 2;
+    const rB = (this.rex & 1) << 3;
+    this.ext = (m >> 3) & 7;
+    this.regField = this.ext | rR;
+    const rm = m & 7;
+    if (mod === 3) {
+      this.rmReg = rm | rB;
+      return;
+    }
+    if (rm === 4) {
+      const sib = this.byte();
+      const scale = BigInt(sib >> 6);
+      const index = ((sib >> 3) & 7) | rX;
+      const base = sib & 7;
+      if (base === 5 && mod === 0) this.ea = sext(this.imm(4), 32);
+      else this.ea = this.regs.get(REG[base | rB]!);
+      if (index !== 4) this.ea += this.regs.get(REG[index]!) << scale;
+    } else if (rm === 5 && mod === 0) {
+      this.ripRel = true;
+      this.ea = sext(this.imm(4), 32);
+    } else {
+      this.ea = this.regs.get(REG[rm | rB]!);
+    }
+    if (mod === 1) this.ea += sext(this.imm(1), 8);
+    else if (mod === 2) this.ea += sext(this.imm(4), 32);
+  }
+
+  /** The memory address, once every byte of the instruction has been read. */
+  private addr(): bigint {
+    return BigInt.asUintN(64, (this.ripRel ? this.rip0 + BigInt(this.i) + this.ea : this.ea) + this.segBase);
+  }
+
+  private load(a: bigint, bits: number): bigint {
+    const v = this.mem.load(a, bits / 8);
+    if (v === undefined) throw FAULT;
+    return v;
+  }
+
+  private readRm(bits: number): bigint {
+    return this.rmReg >= 0 ? this.getReg(this.rmReg, bits) : this.load(this.addr(), bits);
+  }
+
+  private writeRm(bits: number, v: bigint): void {
+    if (this.rmReg >= 0) return this.setReg(this.rmReg, bits, v);
+    this.storeAt(this.addr(), bits / 8, v & mask(bits));
+  }
+
+  private storeAt(addr: bigint, size: number, value: bigint): void {
+    if (this.store) throw UNSUPPORTED;
+    this.store = { addr, size, value };
+  }
+
+  private push(v: bigint): void {
+    const sp = BigInt.asUintN(64, this.regs.get('rsp') - 8n);
+    this.storeAt(sp, 8, v);
+    this.regs.set('rsp', sp);
+  }
+
+  private pop(): bigint {
+    const sp = this.regs.get('rsp');
+    const v = this.load(sp, 64);
+    this.regs.set('rsp', BigInt.asUintN(64, sp + 8n));
+    return v;
+  }
+
+  private setStatus(f: bigint): void {
+    this.flags = (this.flags & ~STATUS) | f;
+  }
+
+  private relJump(disp: bigint): bigint {
+    return BigInt.asUintN(64, this.rip0 + BigInt(this.i) + disp);
+  }
+
+  run(): EmuResult | undefined {
+    const { code, regs } = this;
+    // Prefixes: operand size, the segment overrides 64-bit mode ignores (cs/ds/es/ss, used in
+    // padding nops and notrack), fs/gs (TLS: the stack protector's canary), and rep only for
+    // the encodings that are something else (pause, endbr64, rep ret).
+    let rep = false;
+    for (;;) {
+      const b = code[this.i];
+      if (b === 0x66) this.o16 = true;
+      else if (b === 0x2e || b === 0x3e || b === 0x26 || b === 0x36) { /* ignored in 64-bit mode */ }
+      else if (b === 0x64) this.segBase = regs.get('fs_base');
+      else if (b === 0x65) this.segBase = regs.get('gs_base');
+      else if (b === 0xf3) rep = true;
+      else break;
+      if (++this.i >= this.end) return undefined;
+    }
+    if ((code[this.i]! & 0xf0) === 0x40) this.rex = code[this.i++]!;
+    const rex = this.rex;
+    const W = (rex & 8) !== 0;
+    const rB = (rex & 1) << 3;
+    const o16 = this.o16;
+    const osz = W ? 64 : o16 ? 16 : 32;
+
+    const op = this.byte();
+    if (rep && !(op === 0x90 || op === 0xc3 || op === 0x0f)) return undefined;
+    // Near branches ignore 0x66 on Intel and honour it on AMD: not ours to choose.
+    if (o16 && (op === 0xc3 || op === 0xe8 || op === 0xe9 || op === 0xeb || (op >= 0x70 && op <= 0x7f) ||
+      (op === 0x0f && code[this.i]! >= 0x80 && code[this.i]! <= 0x8f))) return undefined;
+    if (op < 0x40 && (op & 7) < 6) {
+      // add/or/adc/sbb/and/sub/xor/cmp in their six forms
+      const aop = op >> 3;
+      const form = op & 7;
+      const bits = form & 1 ? osz : 8;
+      let a: bigint;
+      let b: bigint;
+      let dst: 'rm' | 'reg' | 'acc';
+      if (form < 4) {
+        this.modrm();
+        if (form < 2) {
+          a = this.readRm(bits);
+          b = this.getReg(this.regField, bits);
+          dst = 'rm';
+        } else {
+          a = this.getReg(this.regField, bits);
+          b = this.readRm(bits);
+          dst = 'reg';
+        }
+      } else {
+        b = this.immFor(bits);
+        a = this.getReg(0, bits);
+        dst = 'acc';
+      }
+      const r = alu(aop, a, b, bits, this.flags);
+      this.setStatus(r.flags);
+      if (aop !== 7) {
+        if (dst === 'rm') this.writeRm(bits, r.res);
+        else this.setReg(dst === 'reg' ? this.regField : 0, bits, r.res);
+      }
+    } else if (op === 0x80 || op === 0x81 || op === 0x83) {
+      const bits = op === 0x80 ? 8 : osz;
+      this.modrm();
+      const b = op === 0x83 ? sext(this.imm(1), 8) & mask(bits) : this.immFor(bits);
+      const r = alu(this.ext, this.readRm(bits), b, bits, this.flags);
+      this.setStatus(r.flags);
+      if (this.ext !== 7) this.writeRm(bits, r.res);
+    } else if (op === 0x84 || op === 0x85) {
+      const bits = op === 0x84 ? 8 : osz;
+      this.modrm();
+      this.setStatus(alu(4, this.readRm(bits), this.getReg(this.regField, bits), bits, this.flags).flags);
+    } else if (op === 0xa8 || op === 0xa9) {
+      const bits = op === 0xa8 ? 8 : osz;
+      this.setStatus(alu(4, this.getReg(0, bits), this.immFor(bits), bits, this.flags).flags);
+    } else if (op === 0xf6 || op === 0xf7) {
+      const bits = op === 0xf6 ? 8 : osz;
+      this.modrm();
+      if (this.ext === 0) {
+        const b = this.immFor(bits);
+        this.setStatus(alu(4, this.readRm(bits), b, bits, this.flags).flags);
+      } else if (this.ext === 2) {
+        this.writeRm(bits, ~this.readRm(bits));
+      } else if (this.ext === 3) {
+        const r = alu(5, 0n, this.readRm(bits), bits, this.flags);
+        this.setStatus(r.flags);
+        this.writeRm(bits, r.res);
+      } else return undefined;
+    } else if (op === 0xfe || op === 0xff) {
+      const bits = op === 0xfe ? 8 : osz;
+      this.modrm();
+      const ext = this.ext;
+      if (ext === 0 || ext === 1) {
+        const r = alu(ext === 0 ? 0 : 5, this.readRm(bits), 1n, bits, this.flags);
+        this.setStatus((r.flags & ~CF) | (this.flags & CF)); // inc/dec keep CF
+        this.writeRm(bits, r.res);
+      } else if (op === 0xff && !o16 && (ext === 2 || ext === 4 || ext === 6)) {
+        const target = this.readRm(64);
+        if (ext === 2) {
+          this.push(this.rip0 + BigInt(this.i));
+          this.nextRip = target;
+        } else if (ext === 4) this.nextRip = target;
+        else this.push(target);
+      } else return undefined;
+    } else if (op >= 0x88 && op <= 0x8b) {
+      const bits = op & 1 ? osz : 8;
+      this.modrm();
+      if (op < 0x8a) this.writeRm(bits, this.getReg(this.regField, bits));
+      else this.setReg(this.regField, bits, this.readRm(bits));
+    } else if (op === 0x8d) {
+      this.modrm();
+      if (this.rmReg >= 0) return undefined;
+      this.segBase = 0n; // lea computes the offset only
+      this.setReg(this.regField, osz, this.addr());
+    } else if (op === 0xc6 || op === 0xc7) {
+      const bits = op === 0xc6 ? 8 : osz;
+      this.modrm();
+      if (this.ext !== 0) return undefined;
+      this.writeRm(bits, this.immFor(bits));
+    } else if (op >= 0xb0 && op <= 0xbf) {
+      const n = (op & 7) | rB;
+      if (op < 0xb8) this.setReg(n, 8, this.imm(1));
+      else this.setReg(n, osz, this.imm(osz / 8));
+    } else if (op >= 0x50 && op <= 0x57) {
+      if (o16) return undefined;
+      this.push(regs.get(REG[(op & 7) | rB]!));
+    } else if (op >= 0x58 && op <= 0x5f) {
+      if (o16) return undefined;
+      const v = this.pop();
+      regs.set(REG[(op & 7) | rB]!, v); // pop %rsp: the loaded value wins
+    } else if (op === 0x6a || op === 0x68) {
+      if (o16) return undefined;
+      this.push(op === 0x6a ? sext(this.imm(1), 8) : sext(this.imm(4), 32));
+    } else if (op === 0x90) {
+      if (rB) return undefined; // xchg %r8, %rax
+    } else if (op === 0x98) {
+      if (W) regs.set('rax', sext(regs.get('rax'), 32));
+      else if (!o16) this.setReg(0, 32, sext(regs.get('rax'), 16));
+      else return undefined;
+    } else if (op === 0x99) {
+      if (W) regs.set('rdx', regs.get('rax') >> 63n ? M64 : 0n);
+      else if (!o16) this.setReg(2, 32, (regs.get('rax') >> 31n) & 1n ? 0xffffffffn : 0n);
+      else return undefined;
+    } else if (op === 0x63) {
+      if (!W) return undefined;
+      this.modrm();
+      this.setReg(this.regField, 64, sext(this.readRm(32), 32));
+    } else if (op === 0xc3) {
+      this.nextRip = this.pop();
+    } else if (op === 0xc9) {
+      if (o16) return undefined;
+      regs.set('rsp', regs.get('rbp'));
+      regs.set('rbp', this.pop());
+    } else if (op === 0xe8) {
+      const d = sext(this.imm(4), 32);
+      this.push(this.rip0 + BigInt(this.i));
+      this.nextRip = this.relJump(d);
+    } else if (op === 0xe9) {
+      this.nextRip = this.relJump(sext(this.imm(4), 32));
+    } else if (op === 0xeb) {
+      this.nextRip = this.relJump(sext(this.imm(1), 8));
+    } else if (op >= 0x70 && op <= 0x7f) {
+      const d = sext(this.imm(1), 8);
+      if (condition(op & 15, this.flags)) this.nextRip = this.relJump(d);
+    } else if (op === 0x0f) {
+      const op2 = this.byte();
+      if (rep) {
+        // endbr64 / endbr32: nops when CET is off, and a step over them is only a move of rip
+        if (op2 !== 0x1e) return undefined;
+        const b = this.byte();
+        if (b !== 0xfa && b !== 0xfb) return undefined;
+      } else if (op2 === 0x1f) {
+        this.modrm(); // the multi-byte nop: no access to its operand
+      } else if (op2 >= 0x80 && op2 <= 0x8f) {
+        const d = sext(this.imm(4), 32);
+        if (condition(op2 & 15, this.flags)) this.nextRip = this.relJump(d);
+      } else if (op2 >= 0x40 && op2 <= 0x4f) {
+        this.modrm();
+        const v = this.readRm(osz); // read (and faulting) whatever the condition
+        if (condition(op2 & 15, this.flags)) this.setReg(this.regField, osz, v);
+        else if (osz === 32) this.setReg(this.regField, 32, this.getReg(this.regField, 32)); // still zero-extends
+      } else if (op2 >= 0x90 && op2 <= 0x9f) {
+        this.modrm();
+        this.writeRm(8, condition(op2 & 15, this.flags) ? 1n : 0n);
+      } else if (op2 === 0xb6 || op2 === 0xb7 || op2 === 0xbe || op2 === 0xbf) {
+        const from = op2 & 1 ? 16 : 8;
+        this.modrm();
+        const v = this.readRm(from);
+        this.setReg(this.regField, osz, op2 >= 0xbe ? sext(v, from) : v);
+      } else return undefined;
+    } else {
+      return undefined;
+    }
+    regs.set('rip', this.nextRip ?? this.rip0 + BigInt(this.i));
+    regs.set('eflags', this.flags & ~RF);
+    return this.store ? { store: this.store, length: this.i } : { length: this.i };
+  }
+}

@@ -54,6 +54,8 @@ interface ThreadStop {
   reason?: StopReason;
   /** swbreak: the breakpoint address (a queued hit whose breakpoint gdb removed is dropped). */
   bpAddr?: bigint;
+  /** The step was emulated: the thread did not run, so it is on the CPU it was last seen on. */
+  emulated?: boolean;
 }
 interface ExitStop {
   kind: 'exit';
@@ -113,6 +115,8 @@ export class ThreadState {
   tStop = false;
   /** /proc/PID/task/TID/stat, kept open for the `core:` of stop replies. */
   statFd: number | undefined;
+  /** The CPU coreOf last read. */
+  lastCore: number | undefined;
   /** The last stop gdb was told about (non-stop `?` repeats it). */
   lastStop: ThreadStop | undefined;
   gone = false;
@@ -635,7 +639,8 @@ export class GdbSession {
     let reason = ev.reason;
     if (reason?.kind === 'swbreak' && !supports(this.q, 'swbreak')) reason = undefined;
     if (reason?.kind === 'hwbreak' && !supports(this.q, 'hwbreak')) reason = undefined;
-    return formatTStop({ signal: ev.signal, reason, registers, thread: ts.id, core: coreOf(ts) }, this.multiprocess);
+    const core = ev.emulated && ts.lastCore !== undefined ? ts.lastCore : coreOf(ts);
+    return formatTStop({ signal: ev.signal, reason, registers, thread: ts.id, core }, this.multiprocess);
   }
 
   private onInferiorExit(inf: Inferior, code: number | null, signal: number | null): void {
@@ -1821,7 +1826,7 @@ export class GdbSession {
     if (go.length === 1 && this.emulateSteps(go[0]!.ts, go[0]!.action)) {
       const ts = go[0]!.ts;
       ts.siginfo = undefined; // as after a real step
-      this.deliverStop({ kind: 'thread', ts, signal: GDB_SIGNAL.TRAP });
+      this.deliverStop({ kind: 'thread', ts, signal: GDB_SIGNAL.TRAP, emulated: true });
       return DEFERRED;
     }
     for (const { ts, action } of go) {
@@ -2017,7 +2022,7 @@ function coreOf(ts: ThreadState): number | undefined {
   let core = 0;
   let digits = 0;
   for (; i < n && statBuf[i]! >= 0x30 && statBuf[i]! <= 0x39; i++, digits++) core = core * 10 + statBuf[i]! - 0x30;
-  return digits ? core : undefined;
+  return (ts.lastCore = digits ? core : undefined);
 }
 
 function closeStat(ts: ThreadState): void {

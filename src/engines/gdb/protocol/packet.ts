@@ -230,8 +230,17 @@ export interface IEncodeOptions {
  * escaping twice is a classic bug (spec §4.2).
  */
 export function encodePacket(payload: Buffer | string, options: IEncodeOptions = {}): Buffer {
-  if (options.rle) return encodeRle(toBuffer(payload));
+  if (options.rle) return encodeRle(typeof payload === 'string' ? utf8View(payload) : payload);
   return frame(DOLLAR, escapeBinary(toBuffer(payload)));
+}
+
+let scratch = Buffer.allocUnsafe(4096);
+
+/** A text reply's UTF-8 bytes in a reused buffer, valid until the next call (encodeRle copies
+ * them out at once): no allocation per reply, and one call site whatever the text. */
+function utf8View(text: string): Buffer {
+  if (scratch.length < text.length * 3) scratch = Buffer.allocUnsafe(text.length * 3);
+  return scratch.subarray(0, scratch.write(text, 0, 'utf8'));
 }
 
 /**
@@ -264,7 +273,7 @@ function encodeRle(src: Buffer): Buffer {
       i++;
       continue;
     }
-    while (run + 29 === HASH || run + 29 === DOLLAR) run--;
+    if (run + 29 === HASH || run + 29 === DOLLAR) run = 5; // 6 or 7 more copies: send 5 of them
     out[o++] = STAR;
     out[o++] = run + 29;
     sum += STAR + run + 29;

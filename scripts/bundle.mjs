@@ -21,6 +21,10 @@ const metaUrl = {
   setup(build) {
     build.onLoad({ filter: /\.js$/ }, (args) => {
       let contents = fs.readFileSync(args.path, 'utf8');
+      // `import * as fs from 'node:fs'` would become a copy of the module whose every property
+      // is a getter (esbuild's CommonJS interop), paid at each fs.readSync; the default import
+      // is the module itself, the same functions.
+      contents = contents.replace(/^import \* as (\w+) from '(node:[\w/]+)';$/gm, "import $1 from '$2';");
       if (contents.includes('import.meta.url')) {
         const rel = path.relative(dir, args.path).split(path.sep).join('/');
         contents = contents.replaceAll('import.meta.url', `__utraceModuleUrl(${JSON.stringify(rel)})`);

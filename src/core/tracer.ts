@@ -10,6 +10,9 @@
 import { EventEmitter } from 'node:events';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+// The module's binding, not the global: globalThis.performance is an accessor, looked up at
+// every call of the drain loops.
+import { performance } from 'node:perf_hooks';
 import { native } from '../native/binding.js';
 import { SYSCALLS } from '../arch/x86_64/syscalls.gen.js';
 import { Regs, SYSCALL_INSN } from '../arch/x86_64/regs.js';

@@ -93,20 +93,23 @@ export class StdioTransport implements ITransport {
   private closed = false;
   private closeCbs: (() => void)[] = [];
   private readonly input: HotInput;
+  private readonly out: net.Socket;
+  /** 1 when stdout is a pipe or socket (gdb's `target remote | …`), written directly; a file
+   * or tty stdout writes synchronously through the stream anyway. */
+  private readonly outFd: number | undefined;
   constructor() {
     const stdin = process.stdin as unknown as net.Socket;
     // A pipe or socket (gdb's `target remote | …`) only: a file or tty stdin is left to the stream.
     this.input = new HotInput(stdin, streamFd(stdin));
+    this.out = process.stdout as unknown as net.Socket;
+    this.outFd = typeof this.out.writableLength === 'number' && streamFd(this.out) !== undefined ? 1 : undefined;
     process.stdin.on('end', () => this.fireClose());
     process.stdin.on('error', () => this.fireClose());
-    process.stdout.on('error', () => this.fireClose());
+    this.out.on('error', () => this.fireClose());
   }
   write(data: Buffer): void {
     if (this.closed) return;
-    const out = process.stdout as unknown as net.Socket;
-    // fd 1 is a pipe or socket here (gdb's `target remote | …`); a file or tty stdout writes
-    // synchronously through the stream anyway.
-    writeDirect(out, typeof out.writableLength === 'number' && streamFd(out) !== undefined ? 1 : undefined, data);
+    writeDirect(this.out, this.outFd, data);
   }
   onData(cb: (b: Buffer) => void): void {
     this.input.on(cb);

@@ -45,7 +45,8 @@ function closedToOthers(st: fs.Stats, dir: boolean): boolean {
 
 function cacheDir(): string | undefined {
   if (process.env['UTRACE_CODE_CACHE'] === '0') return undefined;
-  const base = process.env['XDG_CACHE_HOME'] || path.join(os.homedir(), '.cache');
+  const xdg = process.env['XDG_CACHE_HOME'];
+  const base = xdg && path.isAbsolute(xdg) ? xdg : path.join(os.homedir(), '.cache'); // relative: ignored (XDG)
   const dir = path.join(base, 'utrace');
   try {
     fs.mkdirSync(dir, { recursive: true, mode: 0o700 });

@@ -49,7 +49,14 @@ function cacheDir(): string | undefined {
   const base = xdg && path.isAbsolute(xdg) ? xdg : path.join(os.homedir(), '.cache'); // relative: ignored (XDG)
   const dir = path.join(base, 'utrace');
   try {
-    fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+    // Not recursive: a home directory that does not exist (nobody's /nonexistent) stays so.
+    for (const d of [base, dir]) {
+      try {
+        fs.mkdirSync(d, { mode: 0o700 });
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'EEXIST') return undefined;
+      }
+    }
     return closedToOthers(fs.statSync(dir), true) ? dir : undefined;
   } catch {
     return undefined;

@@ -93,6 +93,10 @@ test('code cache: none in a directory others can write or read, none with UTRACE
   runIn(home);
   assert.notEqual(fs.statSync(file).mtimeMs, 1000, 'not used, so written again');
   assert.equal(fs.statSync(file).mode & 0o777, 0o600);
+  // A cache home that does not exist is not created.
+  const missing = path.join(home, 'no-such-home');
+  runIn(path.join(missing, '.cache'));
+  assert.equal(fs.existsSync(missing), false);
   const off = fs.mkdtempSync(path.join(os.tmpdir(), 'utrace-cc-'));
   runIn(off, { UTRACE_CODE_CACHE: '0' });
   assert.ok(!fs.existsSync(path.join(off, 'utrace')) || fs.readdirSync(path.join(off, 'utrace')).length === 0);

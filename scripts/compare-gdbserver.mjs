@@ -49,6 +49,12 @@ const scenarios = [
   { name: 'dlopen', args: 'dlopen', cmds: ['info sharedlibrary', 'break tick', 'continue', 'info sharedlibrary', 'continue'] },
   { name: 'regs', args: 'basic', cmds: ['break add', 'continue', 'p $xmm0.v4_int32', 'p $ymm0.v8_int32', 'stepi', 'x/2i $pc', 'p $rip = $rip', 'p $eflags', 'p $orig_rax', 'kill'] },
   { name: 'cond', args: 'loop', cmds: ['break tick if i == 700', 'continue', 'p i', 'bt 1', 'delete', 'continue'] },
+  // Single steps and range steps: ours are mostly emulated (Task.emulateStep), gdbserver's real.
+  { name: 'steps', args: 'loop 30', cmds: [
+    'break tick', 'continue', 'delete', 'display/i $pc', 'stepi 5', 'stepi', 'stepi', 'stepi',
+    'info registers rip rax rdx rsp rbp eflags', 'next', 'step', 'finish', 'info registers rip rax eflags',
+    'stepi 200', 'info registers rip rax rcx rdx rsi rdi rsp rbp eflags', 'undisplay', 'continue',
+  ] },
   { name: 'extended', target: 'extended', cmds: [
     `set remote exec-file ${prog}`, 'set args fork', 'catch fork', 'break tick', 'run', 'info inferiors', 'continue', 'continue',
     'set follow-fork-mode child', 'run', 'bt 1', 'continue', 'continue', 'set args exec', 'catch exec', 'run', 'continue',

@@ -193,8 +193,9 @@ export class Task {
    * Returns false, having changed nothing, for any other instruction; inside a system call
    * (the kernel may restart it at the next resume); with a signal to deliver at the next
    * resume; when an operand faults or the store would cross a page or land on a breakpoint;
-   * and when a breakpoint sits on the instruction that `engine` did not insert (its owner
-   * must see the hit). The caller then steps the thread for real.
+   * when a breakpoint sits on the instruction that `engine` did not insert (its owner must
+   * see the hit); and when another engine asked to step the thread (its report follows a real
+   * instruction). The caller then steps the thread for real.
    * Left to the caller: other threads of the process must not run meanwhile (they would see
    * the store apart from the registers), hardware watchpoints do not fire for these accesses,
    * and a signal pending for the thread is reported after the instruction instead of before.
@@ -202,6 +203,8 @@ export class Task {
   emulateStep(engine?: Engine): boolean {
     this._checkHeld('emulateStep');
     if (this._sig !== 0 || this._exiting) return false;
+    // Another engine's step wants its report after a real instruction.
+    for (const e of this._engines) if (e !== engine && (e._vote === Resume.SINGLESTEP || e._vote === Resume.BLOCKSTEP)) return false;
     const regs = this.regs();
     if (regs.get('orig_rax') !== ORIG_NONE) return false;
     const pc = regs.pc;

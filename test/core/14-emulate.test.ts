@@ -166,6 +166,27 @@ test('Task.emulateStep: a pass never run, only emulated, and the program still e
   assert.equal(refused, 0);
   assert.ok(emulated >= 5 * 140, `${emulated}`);
 
+  // Another engine stepping the thread: its report must follow a real instruction.
+  const t3 = await tracer.spawn([fixture('emu_insns'), '1']);
+  let whileStepping: boolean | undefined;
+  let afterwards: boolean | undefined;
+  const stepper = tracer.attachTask(t3, Attach.CREATE, { reportQuiesce: () => undefined });
+  stepper.setEvents(Event.QUIESCE);
+  tracer.attachTask(t3, Attach.CREATE, {
+    reportSignal(_a, eng: Engine, rep: SignalReport | null) {
+      if (!rep || rep.signo !== SIGTRAP) return undefined;
+      stepper.control(Resume.SINGLESTEP);
+      whileStepping = eng.task.emulateStep();
+      stepper.control(Resume.RESUME);
+      afterwards = eng.task.emulateStep();
+      return Resume.RESUME | SignalAction.IGN;
+    },
+  }).setEvents(Event.SIGNAL_ALL);
+  t3.start();
+  assert.deepEqual(await exitOf(t3), { code: 0, signal: null, core: false });
+  assert.equal(whileStepping, false);
+  assert.equal(afterwards, true);
+
   // At a system call stop the kernel may still restart the call: never emulated.
   const t2 = await tracer.spawn([fixture('getppid_loop'), '3'], { stdio: ['ignore', 'ignore', 'inherit'] });
   const answers: boolean[] = [];

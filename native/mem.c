@@ -21,25 +21,43 @@ static int open_mem(pid_t pid, int flags) {
   return open(path, flags | O_CLOEXEC);
 }
 
+/* (pid, addr, buffer, length) of the memory calls, length within the buffer: 0, or -1 with a
+ * JS exception pending. */
+static int mem_args(napi_env env, napi_callback_info info, const char *u, int64_t *pid, uint64_t *addr,
+                    void **buf, int64_t *want) {
+  napi_value argv[4];
+  size_t len;
+  if (arg_count(env, info, 4, argv, u) < 0) return -1;
+  if (arg_i64(env, argv[0], pid, u) < 0 || arg_u64(env, argv[1], addr, u) < 0 ||
+      arg_buffer(env, argv[2], buf, &len, u) < 0 || arg_i64(env, argv[3], want, u) < 0)
+    return -1;
+  if (*want < 0 || (size_t)*want > len) {
+    utrace_throw_type(env, u);
+    return -1;
+  }
+  return 0;
+}
+
+/* process_vm_readv or _writev of one range: bytes moved, 0 when its first byte is out of
+ * reach (EFAULT), or -errno. */
+static ssize_t vm_io(pid_t pid, uint64_t addr, void *buf, size_t n, int write) {
+  if (n == 0) return 0;
+  struct iovec local = {buf, n}, remote = {(void *)addr, n};
+  ssize_t r = write ? process_vm_writev(pid, &local, 1, &remote, 1, 0) : process_vm_readv(pid, &local, 1, &remote, 1, 0);
+  if (r >= 0) return r;
+  return errno == EFAULT ? 0 : -errno;
+}
+
 /* readMemory(pid, addr, buffer, length) -> bytes read (0 if the first byte is unreadable) */
 static napi_value n_read_memory(napi_env env, napi_callback_info info) {
   static const char *u = "readMemory(pid, addr, buffer, length)";
-  napi_value argv[4];
-  if (arg_count(env, info, 4, argv, u) < 0) return NULL;
   int64_t pid, want;
   uint64_t addr;
   void *buf;
-  size_t len;
-  if (arg_i64(env, argv[0], &pid, u) < 0 || arg_u64(env, argv[1], &addr, u) < 0 ||
-      arg_buffer(env, argv[2], &buf, &len, u) < 0 || arg_i64(env, argv[3], &want, u) < 0)
-    return NULL;
-  if (want < 0 || (size_t)want > len) return utrace_throw_type(env, u);
-  if (want == 0) return make_i64(env, 0);
-  struct iovec local = {buf, (size_t)want}, remote = {(void *)addr, (size_t)want};
-  ssize_t n = process_vm_readv((pid_t)pid, &local, 1, &remote, 1, 0);
+  if (mem_args(env, info, u, &pid, &addr, &buf, &want) < 0) return NULL;
+  ssize_t n = vm_io((pid_t)pid, addr, buf, (size_t)want, 0);
   if (n >= 0) return make_i64(env, n);
-  if (errno == EFAULT) return make_i64(env, 0);
-  if (errno == ESRCH) return utrace_throw(env, errno, "process_vm_readv", pid);
+  if (n == -ESRCH) return utrace_throw(env, ESRCH, "process_vm_readv", pid);
   /* ENOSYS/EPERM (e.g. restricted by an LSM): /proc/PID/mem still works for a tracer. */
   int fd = open_mem((pid_t)pid, O_RDONLY);
   if (fd < 0) return utrace_throw(env, errno, "open(/proc/PID/mem)", pid);
@@ -72,16 +90,10 @@ static int patch_word(pid_t pid, uint64_t addr, const void *src, size_t n, void 
 /* writeMemory(pid, addr, buffer, length) -> bytes written */
 static napi_value n_write_memory(napi_env env, napi_callback_info info) {
   static const char *u = "writeMemory(pid, addr, buffer, length)";
-  napi_value argv[4];
-  if (arg_count(env, info, 4, argv, u) < 0) return NULL;
   int64_t pid, want;
   uint64_t addr;
   void *buf;
-  size_t len;
-  if (arg_i64(env, argv[0], &pid, u) < 0 || arg_u64(env, argv[1], &addr, u) < 0 ||
-      arg_buffer(env, argv[2], &buf, &len, u) < 0 || arg_i64(env, argv[3], &want, u) < 0)
-    return NULL;
-  if (want < 0 || (size_t)want > len) return utrace_throw_type(env, u);
+  if (mem_args(env, info, u, &pid, &addr, &buf, &want) < 0) return NULL;
   /* A breakpoint byte or a register-sized patch: PEEK/POKEDATA (two syscalls, also into
    * read-only text) beats opening /proc/PID/mem. Works only on a stopped tracee. */
   if (want > 0 && patch_word((pid_t)pid, addr, buf, (size_t)want, NULL) == 0) return make_i64(env, want);
@@ -137,22 +149,13 @@ static napi_value n_swap_byte(napi_env env, napi_callback_info info) {
  * unlike /proc/PID/mem, which writes read-only text for a tracer. */
 static napi_value n_store_memory(napi_env env, napi_callback_info info) {
   static const char *u = "storeMemory(pid, addr, buffer, length)";
-  napi_value argv[4];
-  if (arg_count(env, info, 4, argv, u) < 0) return NULL;
   int64_t pid, want;
   uint64_t addr;
   void *buf;
-  size_t len;
-  if (arg_i64(env, argv[0], &pid, u) < 0 || arg_u64(env, argv[1], &addr, u) < 0 ||
-      arg_buffer(env, argv[2], &buf, &len, u) < 0 || arg_i64(env, argv[3], &want, u) < 0)
-    return NULL;
-  if (want < 0 || (size_t)want > len) return utrace_throw_type(env, u);
-  if (want == 0) return make_i64(env, 0);
-  struct iovec local = {buf, (size_t)want}, remote = {(void *)addr, (size_t)want};
-  ssize_t n = process_vm_writev((pid_t)pid, &local, 1, &remote, 1, 0);
+  if (mem_args(env, info, u, &pid, &addr, &buf, &want) < 0) return NULL;
+  ssize_t n = vm_io((pid_t)pid, addr, buf, (size_t)want, 1);
   if (n >= 0) return make_i64(env, n);
-  if (errno == EFAULT) return make_i64(env, 0);
-  return utrace_throw(env, errno, "process_vm_writev", pid);
+  return utrace_throw(env, (int)-n, "process_vm_writev", pid);
 }
 
 void mem_register(napi_env env, napi_value exports) {

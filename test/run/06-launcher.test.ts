@@ -47,6 +47,16 @@ test('NODE_EXTRA_CA_CERTS: Node in utrace does not load it, the traced program g
   assert.ok(!/NODE_EXTRA_CA_CERTS/.test(envOf(base()).stdout));
 });
 
+/** The launcher uses the bundle only when it is newer than its inputs (`npm run build`; a bare
+ * `tsc` leaves it stale and the CLI runs unbundled, without a code cache). */
+function assertBundleFresh(): void {
+  const dir = path.join(root, 'dist/src/cli');
+  const bundle = fs.statSync(path.join(dir, 'utrace.bundle.cjs')).mtimeMs;
+  const { inputs } = JSON.parse(fs.readFileSync(path.join(dir, 'utrace.bundle.json'), 'utf8')) as { inputs: string[] };
+  const stale = inputs.filter((rel) => fs.statSync(path.join(dir, rel)).mtimeMs > bundle);
+  assert.deepEqual(stale, [], 'the CLI bundle is older than these inputs: run `npm run build`');
+}
+
 function runIn(cacheHome: string, extra: NodeJS.ProcessEnv = {}): void {
   const r = spawnSync(utrace, ['strace', '-e', 'trace=none', '--', '/bin/true'],
     { encoding: 'utf8', env: { ...base(), XDG_CACHE_HOME: cacheHome, ...extra }, timeout: 30000 });
@@ -54,6 +64,7 @@ function runIn(cacheHome: string, extra: NodeJS.ProcessEnv = {}): void {
 }
 
 test('code cache: written once per command in $XDG_CACHE_HOME/utrace (0700, 0600), then used as is; rewritten when V8 refuses it', () => {
+  assertBundleFresh();
   const home = fs.mkdtempSync(path.join(os.tmpdir(), 'utrace-cc-'));
   const dir = path.join(home, 'utrace');
   runIn(home);
@@ -76,6 +87,7 @@ test('code cache: written once per command in $XDG_CACHE_HOME/utrace (0700, 0600
 });
 
 test('code cache: none in a directory others can write or read, none with UTRACE_CODE_CACHE=0', () => {
+  assertBundleFresh();
   const home = fs.mkdtempSync(path.join(os.tmpdir(), 'utrace-cc-'));
   const dir = path.join(home, 'utrace');
   fs.mkdirSync(dir, { mode: 0o700 });

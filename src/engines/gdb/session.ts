@@ -808,7 +808,7 @@ export class GdbSession {
     const others = ts.inf.live().filter((o) => o !== ts && !o.held);
     // Nothing else runs: the instruction under the int3 is emulated when the core can (the
     // int3 stays; no single-step trap).
-    if (others.length === 0 && !ts.inf.hw.some((s) => s !== null && s.zType >= 2)) {
+    if (others.length === 0 && !hasWatchpoints(ts.inf)) {
       try {
         if (ts.task.emulateStep(ts.inf.owner)) return this.proceed(ts) | SignalAction.IGN;
       } catch {
@@ -1854,7 +1854,7 @@ export class GdbSession {
   private emulateSteps(ts: ThreadState, a: IVContAction): boolean {
     if ((a.action !== 's' && a.action !== 'r') || a.signal !== undefined) return false;
     if (!ts.held || ts.gate || ts.injectSig || ts.stepOver || ts.fresh || ts.gone) return false;
-    if (ts.inf.hw.some((s) => s !== null && s.zType >= 2)) return false;
+    if (hasWatchpoints(ts.inf)) return false;
     try {
       for (let n = 0; n < MAX_EMULATED_RANGE_STEP; n++) {
         // A debug-register breakpoint on the instruction traps before it runs: step for real.
@@ -2004,6 +2004,11 @@ const statBuf = Buffer.alloc(1024);
  * is re-read with one pread (the kernel regenerates it at offset 0) instead of open, fstat,
  * read, read and close.
  */
+/** Watchpoints on the debug registers: emulated accesses would not trigger them. */
+function hasWatchpoints(inf: Inferior): boolean {
+  return inf.hw.some((s) => s !== null && s.zType >= 2);
+}
+
 function coreOf(ts: ThreadState): number | undefined {
   let n = 0;
   try {

@@ -17,6 +17,9 @@ import type { ExitStatus } from './types.js';
 /** orig_rax outside a system call. */
 const ORIG_NONE = 0xffffffffffffffffn;
 
+/** emulateStep's load and store bytes (synchronous, never nested): not an allocation per step. */
+const emulationScratch = Buffer.alloc(8);
+
 /** This CPU's XSAVE area size, learnt from the first GETREGSET (0: not yet). */
 let xstateSize = 0;
 
@@ -212,7 +215,7 @@ export class Task {
     const code = this._proc._read(this._tid, pc, 15);
     const next = regs.clone();
     const tid = this._tid;
-    const scratch = Buffer.alloc(8);
+    const scratch = emulationScratch;
     const done = emulate(code, next, {
       load: (addr, size) => {
         if (native.readMemory(tid, addr, scratch, size) !== size) return undefined;

@@ -27,6 +27,7 @@
 #include "utrace.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
@@ -196,7 +197,7 @@ static int start_helper_thread(pthread_t *t, void *(*fn)(void *)) {
  * spinning (measured 2.8 vs 3.7 us/stop on the 2-core VM). The block must be bounded, or a
  * quiet tracee would freeze the event loop. Arming a timer per stop costs more than the stop
  * itself in a VM (timer programming exits to the hypervisor: 9 us/stop measured), so a
- * watchdog thread looks every half of the bound the caller gives (ctl[0], Tracer.blockMicros)
+ * watchdog thread looks every half of the bound the caller gives (wait_ctl.block_us, Tracer.blockMicros)
  * and, when the main thread has sat in the same wait for two looks, interrupts it with a
  * signal: a quiet tracee holds the event loop for at most that bound. Each look costs a
  * wake-up and two context switches on the main thread's CPU: a busy trace ran about 4% faster
@@ -436,15 +437,31 @@ static int32_t pre_resume(int32_t tid, int64_t req, int64_t sig) {
   return ptrace((enum __ptrace_request)req, (pid_t)tid, 0, (void *)(long)sig) < 0 ? -errno : 0;
 }
 
-/* The hot path, without argument conversions: waitSetup(ctl: Int32Array(16), sysinfo) once,
- * then waitFast() reads its inputs from ctl and writes its outputs there. With a resumeTid it
- * first restarts that thread (CONT, SYSCALL, SINGLESTEP, SINGLEBLOCK or LISTEN): resume and
- * wait in one call from JS, as a C loop does.
- *   in:  ctl[0] blockMicros, ctl[1] hintTid, ctl[2] resumeTid (0: none), ctl[3] request,
- *        ctl[4] signal;
- *   out: ctl[8] tid, ctl[9] status, ctl[10] syscall-info length or -errno, ctl[11] 0 or
- *        -errno of the restart; returns as wait_next_core. The arrays are kept referenced. */
-static int32_t *fast_ctl;
+/* The hot path, without argument conversions: waitSetup(ctl, sysinfo) once, then waitFast()
+ * reads its inputs from the block and writes its outputs there. With a resume_tid it first
+ * restarts that thread (CONT, SYSCALL, SINGLESTEP, SINGLEBLOCK or LISTEN): resume and wait in
+ * one call from JS, as a C loop does. The block is an Int32Array(16) on the JS side; its field
+ * offsets are exported (waitCtlLayout) and src/core/waitHub.ts checks its own names against
+ * them when it loads, so the two sides cannot drift apart. The arrays are kept referenced. */
+struct wait_ctl {
+  int32_t block_us;   /* in: longest blocking wait (us); 0 peeks */
+  int32_t hint_tid;   /* in: the one running thread worth blocking for; 0: any */
+  int32_t resume_tid; /* in: restart this thread first (0: none); cleared once made */
+  int32_t resume_req; /* in: its ptrace request */
+  int32_t resume_sig; /* in: its signal */
+  int32_t unused_in[3];
+  int32_t tid;        /* out: the thread with an event (as wait_next_core) */
+  int32_t status;     /* out: its wait status */
+  int32_t silen;      /* out: syscall-info length, or -errno */
+  int32_t resume_err; /* out: 0, or -errno of the restart */
+  int32_t unused_out[4];
+};
+_Static_assert(sizeof(struct wait_ctl) == 16 * sizeof(int32_t), "ctl is an Int32Array(16)");
+_Static_assert(offsetof(struct wait_ctl, status) == offsetof(struct wait_ctl, tid) + 4 &&
+                   offsetof(struct wait_ctl, silen) == offsetof(struct wait_ctl, tid) + 8,
+               "wait_next_core writes tid, status, silen in a row");
+
+static struct wait_ctl *fast_ctl;
 static void *fast_si;
 static size_t fast_silen;
 static napi_ref fast_refs[2];
@@ -456,7 +473,7 @@ static napi_value n_wait_setup(napi_env env, napi_callback_info info) {
   void *c, *si;
   size_t cl, sl;
   if (arg_buffer(env, argv[0], &c, &cl, u) < 0 || arg_buffer(env, argv[1], &si, &sl, u) < 0) return NULL;
-  if (cl < 64) return utrace_throw_type(env, u);
+  if (cl < sizeof(struct wait_ctl)) return utrace_throw_type(env, u);
   for (int i = 0; i < 2; i++) {
     if (fast_refs[i]) napi_delete_reference(env, fast_refs[i]);
     napi_create_reference(env, argv[i], 1, &fast_refs[i]);
@@ -470,12 +487,33 @@ static napi_value n_wait_setup(napi_env env, napi_callback_info info) {
 static napi_value n_wait_fast(napi_env env, napi_callback_info info) {
   (void)info;
   if (!fast_ctl) return utrace_throw_type(env, "waitFast() needs waitSetup() first");
-  int32_t *c = fast_ctl;
-  if (c[2] > 0) {
-    c[11] = pre_resume(c[2], c[3], c[4]);
-    c[2] = 0;
+  struct wait_ctl *c = fast_ctl;
+  if (c->resume_tid > 0) {
+    c->resume_err = pre_resume(c->resume_tid, c->resume_req, c->resume_sig);
+    c->resume_tid = 0;
   }
-  return make_i64(env, wait_next_core(c + 8, fast_si, fast_silen, (double)c[0], c[1]));
+  return make_i64(env, wait_next_core(&c->tid, fast_si, fast_silen, (double)c->block_us, c->hint_tid));
+}
+
+/* waitCtlLayout() -> { field: index in the Int32Array } for every field of struct wait_ctl. */
+static napi_value n_wait_ctl_layout(napi_env env, napi_callback_info info) {
+  (void)info;
+  static const struct { const char *name; size_t off; } fields[] = {
+    {"blockMicros", offsetof(struct wait_ctl, block_us)},
+    {"hintTid", offsetof(struct wait_ctl, hint_tid)},
+    {"resumeTid", offsetof(struct wait_ctl, resume_tid)},
+    {"resumeRequest", offsetof(struct wait_ctl, resume_req)},
+    {"resumeSignal", offsetof(struct wait_ctl, resume_sig)},
+    {"tid", offsetof(struct wait_ctl, tid)},
+    {"status", offsetof(struct wait_ctl, status)},
+    {"sysinfoLength", offsetof(struct wait_ctl, silen)},
+    {"resumeError", offsetof(struct wait_ctl, resume_err)},
+  };
+  napi_value obj;
+  napi_create_object(env, &obj);
+  for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++)
+    napi_set_named_property(env, obj, fields[i].name, make_i64(env, (int64_t)(fields[i].off / sizeof(int32_t))));
+  return obj;
 }
 
 /* waitPid(pid, out, blocking) -> 1 event, 0 none (non-blocking). For one known pid, e.g.
@@ -615,6 +653,7 @@ static napi_value n_track(napi_env env, napi_callback_info info) {
 void wait_register(napi_env env, napi_value exports) {
   EXPORT_FN(env, exports, "waitSetup", n_wait_setup);
   EXPORT_FN(env, exports, "waitFast", n_wait_fast);
+  EXPORT_FN(env, exports, "waitCtlLayout", n_wait_ctl_layout);
   EXPORT_FN(env, exports, "waitPid", n_wait_pid);
   EXPORT_FN(env, exports, "drainActive", n_drain_active);
   EXPORT_FN(env, exports, "readBounded", n_read_bounded);

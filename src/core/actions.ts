@@ -1,6 +1,6 @@
 /**
  * Events, resume actions and their arbitration: the vocabulary of the engine API
- * (../shared/spec/engine-api.md, after the 2009 utrace.h).
+ * (docs/engine-contract.md, after the 2009 utrace.h).
  *
  * A callback's return value is a resume action in the low 4 bits OR-ed with event-specific
  * bits (syscall RUN/ABORT, signal DELIVER/IGN/...). Within one report pass the smallest

@@ -3,8 +3,8 @@
  * the breakpoint table that hides our int3 bytes from every engine), the seccomp filter it
  * was started with, and its exit status.
  */
-import { native } from '../native/binding.js';
 import { BREAKPOINT_INSN } from '../arch/x86_64/regs.js';
+import type { TraceBackend } from './backend.js';
 import type { Engine } from './engine.js';
 import { UtraceError } from './errors.js';
 import { PTRACE_O_EXITKILL } from './ptrace.js';
@@ -19,6 +19,7 @@ interface Breakpoint {
 
 export class Process {
   readonly pid: number;
+  /** @internal */ readonly _backend: TraceBackend;
   /** @internal */ _threads = new Set<Task>();
   /** @internal */ _breakpoints = new Map<bigint, Breakpoint>();
   /** @internal syscall numbers the seccomp filter traps, or null when there is no filter */ _seccomp: ReadonlySet<number> | null = null;
@@ -32,8 +33,9 @@ export class Process {
   readonly exit: Promise<ExitStatus>;
 
   /** @internal */
-  constructor(pid: number) {
+  constructor(pid: number, backend: TraceBackend) {
     this.pid = pid;
+    this._backend = backend;
     this.exit = new Promise((r) => (this._exitResolve = r));
     void this.exit.then(() => this._dropWatchdog());
   }
@@ -51,7 +53,7 @@ export class Process {
   _read(tid: number, addr: bigint, len: number): Buffer {
     if (len <= 0) return Buffer.alloc(0);
     const buf = Buffer.allocUnsafe(len);
-    const n = native.readMemory(tid, addr, buf, len);
+    const n = this._backend.readMemory(tid, addr, buf, len);
     const out = buf.subarray(0, n);
     if (this._breakpoints.size) {
       for (const [a, bp] of this._breakpoints) {
@@ -75,7 +77,7 @@ export class Process {
         }
       }
     }
-    return native.writeMemory(tid, addr, data, data.length);
+    return this._backend.writeMemory(tid, addr, data, data.length);
   }
 
   /** Insert a software breakpoint (int3) at addr for engine. Idempotent per engine; the
@@ -91,15 +93,15 @@ export class Process {
     // gdb re-inserts a conditional breakpoint at every hit: one peek and one poke when the
     // thread is stopped. Otherwise (a running thread: non-stop; or a watchdog, which must
     // know the original byte before the int3 is in memory) read, then write.
-    let orig = guard ? -1 : native.swapByte(tid, addr, BREAKPOINT_INSN);
+    let orig = guard ? -1 : this._backend.swapByte(tid, addr, BREAKPOINT_INSN);
     if (orig < 0) {
       const b = Buffer.alloc(1);
-      if (native.readMemory(tid, addr, b, 1) !== 1) {
+      if (this._backend.readMemory(tid, addr, b, 1) !== 1) {
         throw new UtraceError('EFAULT', 'insertBreakpoint', tid, `0x${addr.toString(16)}`);
       }
       orig = b[0]!;
       guard?.inserted(addr, orig);
-      native.writeMemory(tid, addr, Buffer.from([BREAKPOINT_INSN]), 1);
+      this._backend.writeMemory(tid, addr, Buffer.from([BREAKPOINT_INSN]), 1);
     }
     this._breakpoints.set(addr, { orig, owners: new Set([engine]) });
   }
@@ -111,7 +113,7 @@ export class Process {
       this._breakpoints.delete(addr);
       try {
         const tid = this._anyTid();
-        if (native.swapByte(tid, addr, bp.orig) < 0) native.writeMemory(tid, addr, Buffer.from([bp.orig]), 1);
+        if (this._backend.swapByte(tid, addr, bp.orig) < 0) this._backend.writeMemory(tid, addr, Buffer.from([bp.orig]), 1);
       } catch (e) {
         if (!(e instanceof UtraceError && e.code === 'ESRCH')) throw e;
       }
@@ -142,7 +144,7 @@ export class Process {
   _removeAllBreakpoints(): void {
     for (const [addr, bp] of this._breakpoints) {
       try {
-        native.writeMemory(this._anyTid(), addr, Buffer.from([bp.orig]), 1);
+        this._backend.writeMemory(this._anyTid(), addr, Buffer.from([bp.orig]), 1);
       } catch {
         /* process gone: nothing left to restore */
       }
@@ -186,7 +188,7 @@ export class Process {
   _scrubInherited(childPid: number): void {
     for (const [addr, bp] of this._breakpoints) {
       try {
-        native.writeMemory(childPid, addr, Buffer.from([bp.orig]), 1);
+        this._backend.writeMemory(childPid, addr, Buffer.from([bp.orig]), 1);
       } catch {
         /* child gone */
       }

@@ -9,8 +9,13 @@
  * with CLONE_UNTRACED (SECCOMP_RET_TRACE with data SECCOMP_GUARD_DATA), whether selected or
  * not, so that the core can clear CLONE_UNTRACED and keep the child traced. (Children that are
  * not followed at all get ENOSYS the same way: the prefilter is for following tracers, as
- * strace uses --seccomp-bpf only with -f.)
+ * strace uses --seccomp-bpf only with -f.) seccompStop() below does that clearing at the stop.
  */
+import { isGone } from './errors.js';
+import * as P from './ptrace.js';
+import { loadSysinfo } from './syscallCall.js';
+import type { Task } from './task.js';
+
 const BPF_LD_W_ABS = 0x20;
 const BPF_JEQ_K = 0x15;
 const BPF_JSET_K = 0x45;
@@ -62,4 +67,44 @@ export function buildSeccompFilter(selected: Iterable<number>, allNrs: readonly 
     buf.writeUInt32LE(k >>> 0, i * 8 + 4);
   });
   return buf;
+}
+
+/**
+ * At a seccomp stop: load the call's number and arguments, and for a stop of the guard (above)
+ * clear CLONE_UNTRACED so the child is traced: untraced, it would keep our filter and get
+ * ENOSYS for every selected syscall. Engines still see the flags the program passed. Returns
+ * whether it was the guard's stop.
+ */
+export function seccompStop(task: Task): boolean {
+  task._sysNr = -1;
+  task._sysArgs = null;
+  const v = loadSysinfo(task);
+  if (!v || v.getUint8(0) !== P.SYSCALL_INFO_SECCOMP) return false;
+  const nr = Number(v.getBigUint64(24, true));
+  const args: bigint[] = [];
+  for (let i = 0; i < 6; i++) args.push(v.getBigUint64(32 + 8 * i, true));
+  task._sysNr = nr;
+  task._sysArgs = args;
+  if (v.getUint32(80, true) !== SECCOMP_GUARD_DATA) return false;
+  const untraced = BigInt(CLONE_UNTRACED);
+  task._inCallback++;
+  try {
+    if (nr === NR_CLONE3) {
+      const b = task._proc._read(task.tid, args[0]!, 8);
+      if (b.length === 8 && b.readBigUInt64LE(0) & untraced) {
+        const w = Buffer.alloc(8);
+        w.writeBigUInt64LE(b.readBigUInt64LE(0) & ~untraced);
+        task._proc._write(task.tid, args[0]!, w);
+      }
+    } else if (args[0]! & untraced) {
+      const r = task.regs();
+      r.set('rdi', args[0]! & ~untraced);
+      task.setRegs(r);
+    }
+  } catch (e) {
+    if (!isGone(e)) throw e;
+  } finally {
+    task._inCallback--;
+  }
+  return true;
 }

@@ -2,16 +2,16 @@
  * Task: one traced thread. Registers and memory are reachable only while the thread is
  * stopped and held (inside a callback, or by an engine's STOP); otherwise EAGAIN.
  */
-import { native } from '../native/binding.js';
 import {
   DEBUGREG_OFFSET, FPREGS_SIZE, GPR_SIZE, NT_PRFPREG, NT_PRSTATUS, NT_X86_XSTATE, Regs, XSTATE_MAX,
 } from '../arch/x86_64/regs.js';
 import { emulate } from '../arch/x86_64/emulate.js';
 import { Resume } from './actions.js';
+import type { TraceBackend } from './backend.js';
 import type { Engine } from './engine.js';
 import { UtraceError } from './errors.js';
 import type { Process } from './process.js';
-import type { Tracer } from './tracer.js';
+import type { StopMachine } from './stops.js';
 import type { ExitStatus } from './types.js';
 
 /** orig_rax outside a system call. */
@@ -34,7 +34,8 @@ export class Task {
   readonly tgid: number;
   /** @internal */ _tid: number;
   /** @internal */ _state: TaskState = 'running';
-  /** @internal */ _tracer: Tracer;
+  /** @internal */ _tracer: StopMachine;
+  /** @internal the tracer's */ readonly _backend: TraceBackend;
   /** @internal */ _proc: Process;
   /** @internal engines in attach order */ _engines: Engine[] = [];
   /** @internal */ _stop: StopKind | null = null;
@@ -72,8 +73,9 @@ export class Task {
   /** @internal */ _deathStatus: ExitStatus | undefined;
 
   /** @internal */
-  constructor(tracer: Tracer, proc: Process, tid: number) {
+  constructor(tracer: StopMachine, proc: Process, tid: number) {
     this._tracer = tracer;
+    this._backend = tracer._backend;
     this._proc = proc;
     this._tid = tid;
     this.tgid = proc.pid;
@@ -135,7 +137,7 @@ export class Task {
     this._checkHeld('regs');
     if (!this._regs) {
       const r = new Regs();
-      native.getRegSet(this._tid, NT_PRSTATUS, r.buf);
+      this._backend.getRegSet(this._tid, NT_PRSTATUS, r.buf);
       this._regs = r;
     }
     return this._regs;
@@ -143,7 +145,7 @@ export class Task {
 
   setRegs(regs: Regs): void {
     this._checkHeld('setRegs');
-    native.setRegSet(this._tid, NT_PRSTATUS, regs.buf, GPR_SIZE);
+    this._backend.setRegSet(this._tid, NT_PRSTATUS, regs.buf, GPR_SIZE);
     this._regs = regs === this._regs ? regs : regs.clone();
   }
 
@@ -152,7 +154,7 @@ export class Task {
     this._checkHeld('regset');
     if (name === 'general') return Buffer.from(this.regs().buf);
     const buf = Buffer.alloc(name === 'fp' ? FPREGS_SIZE : xstateSize || XSTATE_MAX);
-    const n = native.getRegSet(this._tid, name === 'fp' ? NT_PRFPREG : NT_X86_XSTATE, buf);
+    const n = this._backend.getRegSet(this._tid, name === 'fp' ? NT_PRFPREG : NT_X86_XSTATE, buf);
     if (name === 'xstate') xstateSize = n;
     return buf.subarray(0, n);
   }
@@ -160,18 +162,18 @@ export class Task {
   setRegset(name: 'general' | 'fp' | 'xstate', buf: Buffer): void {
     this._checkHeld('setRegset');
     if (name === 'general') return this.setRegs(new Regs(Buffer.from(buf)));
-    native.setRegSet(this._tid, name === 'fp' ? NT_PRFPREG : NT_X86_XSTATE, buf, buf.length);
+    this._backend.setRegSet(this._tid, name === 'fp' ? NT_PRFPREG : NT_X86_XSTATE, buf, buf.length);
   }
 
   /** Debug register n (0-7). */
   debugReg(n: number): bigint {
     this._checkHeld('debugReg');
-    return native.peekUser(this._tid, DEBUGREG_OFFSET + n * 8);
+    return this._backend.peekUser(this._tid, DEBUGREG_OFFSET + n * 8);
   }
 
   setDebugReg(n: number, value: bigint): void {
     this._checkHeld('setDebugReg');
-    native.pokeUser(this._tid, DEBUGREG_OFFSET + n * 8, value);
+    this._backend.pokeUser(this._tid, DEBUGREG_OFFSET + n * 8, value);
   }
 
   /** Read up to len bytes (fewer if the range runs into unmapped memory). Breakpoint bytes
@@ -218,7 +220,7 @@ export class Task {
     const scratch = emulationScratch;
     const done = emulate(code, next, {
       load: (addr, size) => {
-        if (native.readMemory(tid, addr, scratch, size) !== size) return undefined;
+        if (this._backend.readMemory(tid, addr, scratch, size) !== size) return undefined;
         return size === 8 ? scratch.readBigUInt64LE(0) : BigInt(scratch.readUIntLE(0, size));
       },
     });
@@ -228,7 +230,7 @@ export class Task {
       if ((st.addr & 0xfffn) + BigInt(st.size) > 0x1000n) return false;
       for (let k = 0n; k < BigInt(st.size); k++) if (this._proc.hasBreakpoint(st.addr + k)) return false;
       scratch.writeBigUInt64LE(st.value);
-      if (native.storeMemory(tid, st.addr, scratch, st.size) !== st.size) return false;
+      if (this._backend.storeMemory(tid, st.addr, scratch, st.size) !== st.size) return false;
     }
     this.setRegs(next);
     return true;
@@ -237,7 +239,7 @@ export class Task {
   /** Queue a signal for this thread (tgkill). */
   signal(signo: number): void {
     if (this._state === 'dead') throw new UtraceError('ESRCH', 'tgkill', this._tid);
-    native.tgkill(this.tgid, this._tid, signo);
+    this._backend.tgkill(this.tgid, this._tid, signo);
   }
 
   toString(): string {

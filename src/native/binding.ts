@@ -5,9 +5,9 @@
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import * as path from 'node:path';
-import type { INative } from './native.js';
+import type { NativeAddon } from './native.js';
 
-function load(): INative {
+function load(): NativeAddon {
   if (process.platform !== 'linux') {
     throw new Error(`utrace: Linux only (this is ${process.platform})`);
   }
@@ -21,7 +21,7 @@ function load(): INative {
       const p = path.join(root, 'build', kind, 'utrace_native.node');
       tried.push(p);
       try {
-        return require(p) as INative;
+        return require(p) as NativeAddon;
       } catch (e) {
         if ((e as NodeJS.ErrnoException).code !== 'MODULE_NOT_FOUND') throw e;
       }
@@ -30,4 +30,4 @@ function load(): INative {
   throw new Error(`utrace: native addon not built (run npm install). Tried:\n  ${tried.join('\n  ')}`);
 }
 
-export const native: INative = load();
+export const native: NativeAddon = load();

@@ -3,7 +3,7 @@
  * only src/core uses it. Numbers are tids/pids, ptrace request numbers and signals;
  * buffers are filled in place so the hot path allocates nothing.
  */
-export interface ISpawnRequest {
+export interface SpawnRequest {
   file: string;
   argv: string[];
   envp: string[];
@@ -18,7 +18,7 @@ export interface ISpawnRequest {
   options: number;
 }
 
-export interface INative {
+export interface NativeAddon {
   setErrorFactory(factory: (errno: number, syscall: string, tid: number) => Error): void;
   seize(tid: number, options: number): void;
   interrupt(tid: number): void;
@@ -36,10 +36,14 @@ export interface INative {
   kill(pid: number, signal: number): void;
   /** [pid, uid, gid] of a unix socket's peer. */
   peerCred(fd: number): [number, number, number];
-  /** The hot path's shared inputs and outputs (ctl, see native/wait.c), given once. */
+  /** The hot path's shared inputs and outputs (struct wait_ctl in native/wait.c, an
+   * Int32Array(16)), given once. */
   waitSetup(ctl: Int32Array, sysinfo: Uint8Array): void;
-  /** Restart ctl[2] if set, then wait: 1 = event in ctl[8..10], 0 = none within ctl[0] µs,
-   * -1 = no children; ctl[11] = 0 or -errno of the restart. */
+  /** Where each field of struct wait_ctl sits in that Int32Array. */
+  waitCtlLayout(): Record<string, number>;
+  /** Restart ctl.resumeTid if set, then wait: 1 = event (ctl.tid, status, sysinfoLength),
+   * 0 = none within ctl.blockMicros, -1 = no children; ctl.resumeError = 0 or -errno of the
+   * restart. */
   waitFast(): number;
   /** out = [pid, status, 0, 0]; 1 = event, 0 = none (non-blocking). */
   waitPid(pid: number, out: Int32Array, blocking: boolean): number;
@@ -59,5 +63,5 @@ export interface INative {
   storeMemory(pid: number, addr: bigint, buf: Uint8Array, length: number): number;
   /** Put one byte at addr (a stopped tracee): the byte that was there, or -errno. */
   swapByte(pid: number, addr: bigint, byte: number): number;
-  spawn(req: ISpawnRequest): number;
+  spawn(req: SpawnRequest): number;
 }

@@ -1,0 +1,96 @@
+/**
+ * Spawning a traced program: the options users give, execvp's PATH lookup (done before the
+ * fork, so a missing program is ENOENT from spawn() and not a child that fails), the stdio
+ * descriptors, and the native request (native/spawn.c forks, stops the child before its
+ * execve, installs the seccomp prefilter if any, and seizes it).
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { SYSCALLS } from '../arch/x86_64/syscalls.gen.js';
+import type { SpawnRequest } from '../native/native.js';
+import { UtraceError } from './errors.js';
+import { buildSeccompFilter } from './seccomp.js';
+
+export interface SpawnOptions {
+  cwd?: string;
+  /** Environment (default: process.env). */
+  env?: Record<string, string | undefined>;
+  /** Per fd 0..2: 'inherit' (default), 'ignore' (/dev/null) or an open fd. */
+  stdio?: 'inherit' | 'ignore' | readonly ('inherit' | 'ignore' | number)[];
+  /** argv[0] as the program sees it (default: argv[0]). */
+  argv0?: string;
+  /** Seccomp prefilter: only these syscall numbers cause syscall stops. */
+  syscalls?: Iterable<number>;
+  /** Put the child in its own process group. */
+  setpgid?: boolean;
+  /** Disable address-space randomisation (personality ADDR_NO_RANDOMIZE). */
+  noAslr?: boolean;
+}
+const ALL_NRS = SYSCALLS.filter((s) => s !== undefined).map((s) => s!.nr);
+
+/** The native request for argv and options, the syscalls of its seccomp prefilter (null:
+ * none), and the descriptors opened for it (close them once the request is made, whether it
+ * succeeded or not). */
+export function spawnRequest(argv: readonly string[], options: SpawnOptions, ptraceOptions: number): {
+  req: SpawnRequest;
+  syscalls: Set<number> | null;
+  opened: number[];
+} {
+  if (!argv.length) throw new UtraceError('EINVAL', 'spawn', undefined, 'empty argv');
+  const env = options.env ?? process.env;
+  const file = resolveProgram(argv[0]!, env['PATH'], options.cwd);
+  const opened: number[] = [];
+  const fds = normStdio(options.stdio).map((s) => {
+    if (s === 'inherit') return -1;
+    if (s === 'ignore') {
+      const fd = fs.openSync('/dev/null', 'r+');
+      opened.push(fd);
+      return fd;
+    }
+    return s;
+  }) as [number, number, number];
+  const syscalls = options.syscalls ? new Set(options.syscalls) : null;
+  const req: SpawnRequest = {
+    file,
+    argv: [options.argv0 ?? argv[0]!, ...argv.slice(1)],
+    envp: Object.entries(env).filter(([, v]) => v !== undefined).map(([k, v]) => `${k}=${v}`),
+    cwd: options.cwd,
+    stdio: fds,
+    seccomp: syscalls ? buildSeccompFilter(syscalls, ALL_NRS) : undefined,
+    setpgid: options.setpgid ?? false,
+    noAslr: options.noAslr ?? false,
+    options: ptraceOptions,
+  };
+  return { req, syscalls, opened };
+}
+
+function normStdio(s: SpawnOptions['stdio']): ('inherit' | 'ignore' | number)[] {
+  if (s === undefined || s === 'inherit') return ['inherit', 'inherit', 'inherit'];
+  if (s === 'ignore') return ['ignore', 'ignore', 'ignore'];
+  return [0, 1, 2].map((i) => s[i] ?? 'inherit');
+}
+
+/** execvp's lookup, done before forking so a missing program is ENOENT from spawn(). */
+export function resolveProgram(file: string, pathEnv: string | undefined, cwd?: string): string {
+  const check = (p: string): string | undefined => {
+    try {
+      const st = fs.statSync(p);
+      if (st.isDirectory()) return undefined;
+      fs.accessSync(p, fs.constants.X_OK);
+      return p;
+    } catch {
+      return undefined;
+    }
+  };
+  if (file.includes('/')) {
+    const abs = path.resolve(cwd ?? process.cwd(), file);
+    if (!fs.existsSync(abs)) throw new UtraceError('ENOENT', 'spawn', undefined, file);
+    if (!check(abs)) throw new UtraceError('EACCES', 'spawn', undefined, file);
+    return abs;
+  }
+  for (const dir of (pathEnv ?? '/usr/local/bin:/usr/bin:/bin').split(':')) {
+    const p = check(path.join(dir || '.', file));
+    if (p) return p;
+  }
+  throw new UtraceError('ENOENT', 'spawn', undefined, file);
+}

@@ -1,0 +1,323 @@
+/**
+ * The wait hub: the real TraceBackend (backend.ts), over the native addon. Every ptrace, wait
+ * and tracee-memory call of the core is made here, and here only.
+ *
+ * Waiting is per Node process, not per Tracer: one waiter thread and one drain loop serve every
+ * Tracer, and each stop goes to the StopSink that owns the tid. The strategy (native/wait.c and
+ * docs/design.md, "Waiting"): while the event loop is idle, a native waiter thread sleeps in
+ * waitid(WNOWAIT) and wakes the loop with one threadsafe call; then the drain consumes stops
+ * synchronously, blocking (bounded by a native watchdog) only for threads likely to stop soon,
+ * and fuses each restart decided during a dispatch with its next wait (one crossing per stop).
+ */
+// The module's binding, not the global: globalThis.performance is an accessor, looked up at
+// every call of the drain loops.
+import { performance } from 'node:perf_hooks';
+import { native } from '../native/binding.js';
+import type { SpawnRequest } from '../native/native.js';
+import type { StopSink, TraceBackend } from './backend.js';
+import { isGone, UtraceError } from './errors.js';
+import { errnoName } from './errno.js';
+import * as P from './ptrace.js';
+import type { Task } from './task.js';
+
+native.setErrorFactory((errno, syscall, tid) => new UtraceError(errno, syscall, tid));
+
+/** Longest a drain may keep the event loop before yielding (ms). */
+const DRAIN_SLICE_MS = 4;
+
+// struct wait_ctl (native/wait.c): where each field sits in the shared Int32Array. Checked
+// against the addon's own offsets below.
+const CTL_BLOCK_MICROS = 0;
+const CTL_HINT_TID = 1;
+const CTL_RESUME_TID = 2;
+const CTL_RESUME_REQUEST = 3;
+const CTL_RESUME_SIGNAL = 4;
+const CTL_TID = 8;
+const CTL_STATUS = 9;
+const CTL_SYSINFO_LENGTH = 10;
+const CTL_RESUME_ERROR = 11;
+
+/** The layout this file was written for, by the addon's field names. */
+export const WAIT_CTL_LAYOUT: Readonly<Record<string, number>> = {
+  blockMicros: CTL_BLOCK_MICROS,
+  hintTid: CTL_HINT_TID,
+  resumeTid: CTL_RESUME_TID,
+  resumeRequest: CTL_RESUME_REQUEST,
+  resumeSignal: CTL_RESUME_SIGNAL,
+  tid: CTL_TID,
+  status: CTL_STATUS,
+  sysinfoLength: CTL_SYSINFO_LENGTH,
+  resumeError: CTL_RESUME_ERROR,
+};
+
+{
+  const theirs = native.waitCtlLayout();
+  for (const k of new Set([...Object.keys(theirs), ...Object.keys(WAIT_CTL_LAYOUT)])) {
+    if (theirs[k] !== WAIT_CTL_LAYOUT[k]) {
+      throw new Error(`utrace: native addon and src/core/waitHub.ts disagree on struct wait_ctl (${k}); rebuild the addon (npm install)`);
+    }
+  }
+}
+
+/** How long the drain may block for the next stop: Tracer.blockMicros (set there). */
+export const waitBound = { micros: 4000 };
+
+const hub = {
+  owner: new Map<number, StopSink>(),
+  /** Stops of auto-attached children seen before their parent's clone event. */
+  orphans: new Map<number, number>(),
+  draining: false,
+  /** Inside readWhileHeld: it owns the watchdog and the waiter thread meanwhile. */
+  serving: false,
+  kicked: false,
+  running: 0,
+  /** The thread restarted last: most likely to stop next. */
+  lastResumed: 0,
+  /** Running threads resumed or interrupted since the drain last waited in vain (their
+   * Task._fresh is freshGen): only those are worth blocking for. A thread that has simply
+   * been running (in pthread_join, or let go by gdb in non-stop) has nothing to report soon,
+   * and blocking for it would hold the event loop for the bound each time. */
+  fresh: 0,
+  freshGen: 1,
+  started: false,
+  /** Inputs and outputs of native.waitFast(): no argument conversions on the hot path. */
+  ctl: new Int32Array(16),
+  ctlReady: false,
+  /** Empty: syscall info is fetched lazily (SyscallCall), not by every wait. */
+  sysinfo: new Uint8Array(0),
+  /** Set while the drain dispatches a stop: a restart decided then is deferred... */
+  dispatching: false,
+  /** ...to the drain's next wait, which makes it (resume and wait in one native call, as a
+   * C loop does: one JS-to-C crossing per stop instead of two). */
+  pendingTid: 0,
+  pendingReq: 0,
+  pendingSig: 0,
+};
+
+/** Make a deferred restart now (the drain is about to leave). */
+function flushPending(): void {
+  const tid = hub.pendingTid;
+  if (!tid) return;
+  hub.pendingTid = 0;
+  try {
+    native.resume(tid, hub.pendingReq, hub.pendingSig);
+  } catch (e) {
+    resumeFailed(tid, e);
+  }
+}
+
+/** A deferred restart failed: ESRCH means killed under us (SIGKILL), its death status is on
+ * its way; anything else is the owner's error. */
+function resumeFailed(tid: number, e: unknown): void {
+  if (!isGone(e)) hub.owner.get(tid)?.emit('error', e);
+}
+
+/** A thread was restarted outside a drain (from a socket handler, a timer, a promise): look
+ * for its next stop right after the current job, not a whole event-loop turn later; the
+ * stop of a stepped or briefly running thread usually comes within microseconds. */
+function kick(): void {
+  // Inside readWhileHeld the loop drains after each read itself.
+  if (hub.draining || hub.kicked || hub.serving) return;
+  hub.kicked = true;
+  queueMicrotask(() => {
+    hub.kicked = false;
+    drain();
+  });
+}
+
+function drain(): void {
+  if (hub.draining) return;
+  hub.draining = true;
+  if (!hub.ctlReady) {
+    native.waitSetup(hub.ctl, hub.sysinfo);
+    hub.ctlReady = true;
+  }
+  const serving = hub.serving;
+  if (!serving) {
+    native.waiterArm(false);
+    native.drainActive(true);
+  }
+  const t0 = performance.now();
+  let yielded = false;
+  let n = 0;
+  try {
+    for (;;) {
+      const hint = hub.running === 1 ? hub.lastResumed : 0;
+      const ctl = hub.ctl;
+      const block = hub.running > 0 && hub.fresh > 0;
+      ctl[CTL_BLOCK_MICROS] = block ? waitBound.micros : 0;
+      ctl[CTL_HINT_TID] = hint;
+      const rt = hub.pendingTid;
+      if (rt) {
+        hub.pendingTid = 0;
+        ctl[CTL_RESUME_TID] = rt;
+        ctl[CTL_RESUME_REQUEST] = hub.pendingReq;
+        ctl[CTL_RESUME_SIGNAL] = hub.pendingSig;
+      }
+      let r = native.waitFast();
+      if (rt) {
+        const err = -ctl[CTL_RESUME_ERROR]!;
+        if (err > 0) resumeFailed(rt, new UtraceError(errnoName(err), 'ptrace(resume)', rt));
+      }
+      // The hinted wait looks at one thread only; if the hint is stale (that thread already
+      // stopped) another thread's stop would never be consumed: peek at all, without blocking.
+      if (r === 0 && hint > 0) {
+        ctl[CTL_BLOCK_MICROS] = 0;
+        ctl[CTL_HINT_TID] = 0;
+        r = native.waitFast();
+      }
+      if (r === 0 && block) {
+        // Waited the whole bound in vain: what runs now runs on; stop blocking for it.
+        hub.freshGen++;
+        hub.fresh = 0;
+      }
+      if (r !== 1) break;
+      const tid = ctl[CTL_TID]!;
+      const status = ctl[CTL_STATUS]!;
+      const owner = hub.owner.get(tid);
+      if (!owner) {
+        if (P.WIFSTOPPED(status)) hub.orphans.set(tid, status);
+      } else {
+        hub.dispatching = true;
+        try {
+          owner._dispatch(tid, status, ctl[CTL_SYSINFO_LENGTH]!);
+        } catch (e) {
+          if (!isGone(e)) owner.emit('error', e);
+        } finally {
+          hub.dispatching = false;
+        }
+      }
+      // The clock every 8 stops: a busy tracee stops every few microseconds, and a quiet one
+      // ends the loop through the bounded wait anyway.
+      if ((++n & 7) === 0 && performance.now() - t0 > DRAIN_SLICE_MS) {
+        flushPending();
+        yielded = true;
+        setImmediate(drain);
+        break;
+      }
+    }
+  } finally {
+    flushPending();
+    hub.draining = false;
+    if (!serving) native.drainActive(false);
+  }
+  if (!serving) idle(yielded);
+}
+
+/** Leaving the synchronous loops for the event loop: the waiter thread takes over. */
+function idle(yielded: boolean): void {
+  if (!yielded && hub.owner.size) native.waiterArm(true);
+  native.waiterRef(hub.owner.size > 0);
+}
+
+function readWhileHeld(fd: number, buf: Uint8Array, onRead: (n: number) => void, ready?: () => boolean): void {
+  // Only with every thread held: a thread that runs (gdb's non-stop mode, another engine's
+  // thread) is the event loop's to wait for; draining it here would block each read for the
+  // bound. Inside, the only running threads are those onRead resumed: likely to stop soon.
+  if (hub.serving || hub.draining || hub.running > 0) return;
+  hub.serving = true;
+  native.waiterArm(false);
+  native.drainActive(true);
+  const t0 = performance.now();
+  try {
+    for (;;) {
+      if (hub.running > 0) drain();
+      // A thread runs on (or the drain used its slice): its stops, and the peer's bytes,
+      // come through the event loop now.
+      if (hub.running > 0 || performance.now() - t0 > DRAIN_SLICE_MS) break;
+      // The peer waits for something other than a stop (a promise): let the event loop run.
+      if (ready && !ready()) break;
+      const n = native.readBounded(fd, buf);
+      // Quiet for the bound, end of file or an error: the caller's stream sees the latter two
+      // itself when the event loop reads the descriptor again.
+      if (n <= 0) break;
+      onRead(n);
+    }
+  } finally {
+    hub.serving = false;
+    native.drainActive(false);
+    idle(false);
+  }
+}
+
+/** The one real backend of this Node process. */
+export const waitHub: TraceBackend = {
+  start(): void {
+    if (hub.started) return;
+    hub.started = true;
+    native.waiterStart(drain);
+  },
+  own(tid: number, sink: StopSink): void {
+    hub.owner.set(tid, sink);
+    native.track(tid, true);
+  },
+  disown(tid: number): void {
+    hub.owner.delete(tid);
+    native.track(tid, false);
+  },
+  takeOrphan(tid: number): number | undefined {
+    const st = hub.orphans.get(tid);
+    if (st !== undefined) hub.orphans.delete(tid);
+    return st;
+  },
+  orphan(tid: number, status: number): void {
+    hub.orphans.set(tid, status);
+  },
+  isOrphan(tid: number): boolean {
+    return hub.orphans.has(tid);
+  },
+  kick,
+  refresh(): void {
+    native.waiterRef(hub.owner.size > 0);
+  },
+  readWhileHeld,
+
+  running(task: Task): void {
+    // Past its exit stop a thread never stops again, and a leader whose other threads live
+    // on reports its death only with theirs: not worth blocking for.
+    if (!task._exiting) hub.running++;
+  },
+  stopped(task: Task): void {
+    if (task._state === 'running' && !task._exiting) hub.running--;
+    if (task._fresh === hub.freshGen) hub.fresh--;
+    task._fresh = 0;
+    // A stale hint would make the drain block on a thread that has nothing more to report
+    // while another one runs, for the whole bound.
+    if (task.tid === hub.lastResumed) hub.lastResumed = 0;
+  },
+  fresh(task: Task): void {
+    if (task._exiting || task._fresh === hub.freshGen) return;
+    task._fresh = hub.freshGen;
+    hub.fresh++;
+  },
+
+  spawn: (req: SpawnRequest) => native.spawn(req),
+  seize: (tid, options) => native.seize(tid, options),
+  interrupt: (tid) => native.interrupt(tid),
+  restart(task: Task, request: number, signal: number): void {
+    const tid = task.tid;
+    if (hub.dispatching && !hub.pendingTid) {
+      // Made by the drain's next wait call (see hub.pendingTid).
+      hub.pendingTid = tid;
+      hub.pendingReq = request;
+      hub.pendingSig = signal;
+    } else native.resume(tid, request, signal);
+    hub.lastResumed = task._exiting ? 0 : tid;
+  },
+  detach: (tid, signal) => native.resume(tid, P.PTRACE_DETACH, signal),
+  setOptions: (tid, options) => native.setOptions(tid, options),
+  eventMessage: (tid) => native.getEventMsg(tid),
+  getSigInfo: (tid, buf) => native.getSigInfo(tid, buf),
+  setSigInfo: (tid, buf) => native.setSigInfo(tid, buf),
+  syscallInfo: (tid, buf) => native.getSyscallInfo(tid, buf),
+  getRegSet: (tid, nt, buf) => native.getRegSet(tid, nt, buf),
+  setRegSet: (tid, nt, buf, length) => native.setRegSet(tid, nt, buf, length),
+  peekUser: (tid, offset) => native.peekUser(tid, offset),
+  pokeUser: (tid, offset, value) => native.pokeUser(tid, offset, value),
+  tgkill: (tgid, tid, signal) => native.tgkill(tgid, tid, signal),
+
+  readMemory: (tid, addr, buf, length) => native.readMemory(tid, addr, buf, length),
+  writeMemory: (tid, addr, buf, length) => native.writeMemory(tid, addr, buf, length),
+  storeMemory: (tid, addr, buf, length) => native.storeMemory(tid, addr, buf, length),
+  swapByte: (tid, addr, byte) => native.swapByte(tid, addr, byte),
+};

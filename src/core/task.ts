@@ -59,7 +59,6 @@ export class Task {
   /** @internal the report pass waiting for an engine's promise */ _waitingPass: unknown = null;
   /** @internal the spawn hold is on */ _spawnHold = false;
   /** @internal signal to re-send after restart (HOLD) */ _heldSig = 0;
-  /** @internal the syscall-entry pass asked for a repeat (REPORT while held at entry) */ _entryRepeat = false;
   /** @internal in a job-control stop (PTRACE_EVENT_STOP with a stop signal) */ _inGroupStop = false;
   /** @internal last restart request */ _lastReq = 0;
   /** @internal syscall stop mode for the current engines (null: recompute) */ _modeCache: string | null = null;

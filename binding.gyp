@@ -7,7 +7,8 @@
         "native/ptrace_ops.c",
         "native/wait.c",
         "native/mem.c",
-        "native/spawn.c"
+        "native/spawn.c",
+        "native/sockets.c"
       ],
       "cflags": ["-std=gnu11", "-Wall", "-Wextra", "-Wno-unused-parameter", "-fvisibility=hidden", "-O2"],
       "defines": ["NAPI_VERSION=8"]

@@ -162,6 +162,7 @@ static napi_value init(napi_env env, napi_value exports) {
   wait_register(env, exports);
   mem_register(env, exports);
   spawn_register(env, exports);
+  sockets_register(env, exports);
   return exports;
 }
 

@@ -3,7 +3,6 @@
  * that attached (Linux checks tracee->parent == current); src/core calls them only from
  * the JS main thread, synchronously. See ptrace(2), PTRACE_SEIZE and PTRACE_GET_SYSCALL_INFO.
  */
-#define _GNU_SOURCE /* struct ucred */
 #include "utrace.h"
 
 #include <errno.h>
@@ -15,7 +14,6 @@
 #include <sys/uio.h>
 #include <sys/user.h>
 #include <unistd.h>
-#include <sys/socket.h>
 
 #ifndef PTRACE_GET_SYSCALL_INFO
 #define PTRACE_GET_SYSCALL_INFO 0x420e
@@ -228,24 +226,6 @@ static napi_value n_kill(napi_env env, napi_callback_info info) {
 
 /* peerCred(fd) -> [pid, uid, gid] of a unix socket's peer (SO_PEERCRED), for servers that
  * must refuse other users. */
-static napi_value n_peer_cred(napi_env env, napi_callback_info info) {
-  static const char *u = "peerCred(fd)";
-  napi_value argv[1];
-  if (arg_count(env, info, 1, argv, u) < 0) return NULL;
-  int64_t fd;
-  if (arg_i64(env, argv[0], &fd, u) < 0) return NULL;
-  struct ucred cred;
-  socklen_t len = sizeof cred;
-  if (getsockopt((int)fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0)
-    return utrace_throw(env, errno, "getsockopt(SO_PEERCRED)", 0);
-  napi_value arr;
-  napi_create_array_with_length(env, 3, &arr);
-  napi_set_element(env, arr, 0, make_i64(env, cred.pid));
-  napi_set_element(env, arr, 1, make_i64(env, cred.uid));
-  napi_set_element(env, arr, 2, make_i64(env, cred.gid));
-  return arr;
-}
-
 void ptrace_ops_register(napi_env env, napi_value exports) {
   EXPORT_FN(env, exports, "seize", n_seize);
   EXPORT_FN(env, exports, "interrupt", n_interrupt);
@@ -261,5 +241,4 @@ void ptrace_ops_register(napi_env env, napi_value exports) {
   EXPORT_FN(env, exports, "pokeUser", n_poke_user);
   EXPORT_FN(env, exports, "tgkill", n_tgkill);
   EXPORT_FN(env, exports, "kill", n_kill);
-  EXPORT_FN(env, exports, "peerCred", n_peer_cred);
 }

@@ -12,15 +12,13 @@
 // The module's binding, not the global: globalThis.performance is an accessor, looked up at
 // every call of the drain loops.
 import { performance } from 'node:perf_hooks';
-import { native } from '../native/binding.js';
+import { native } from './addon.js';
 import type { SpawnRequest } from '../native/native.js';
 import type { StopSink, TraceBackend } from './backend.js';
 import { isGone, UtraceError } from './errors.js';
 import { errnoName } from './errno.js';
 import * as P from './ptrace.js';
 import type { Task } from './task.js';
-
-native.setErrorFactory((errno, syscall, tid) => new UtraceError(errno, syscall, tid));
 
 /** Longest a drain may keep the event loop before yielding (ms). */
 const DRAIN_SLICE_MS = 4;

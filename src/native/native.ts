@@ -36,6 +36,11 @@ export interface NativeAddon {
   kill(pid: number, signal: number): void;
   /** [pid, uid, gid] of a unix socket's peer. */
   peerCred(fd: number): [number, number, number];
+  /** One message with descriptors (SCM_RIGHTS), waiting up to timeoutMs for room: bytes sent. */
+  sendFds(fd: number, data: Uint8Array, fds: number[], timeoutMs: number): number;
+  /** One message and its descriptors (close-on-exec), without waiting: bytes = -EAGAIN when
+   * none is there yet, 0 at end of file. */
+  recvFds(fd: number, buf: Uint8Array): { bytes: number; fds: number[] };
   /** The hot path's shared inputs and outputs (struct wait_ctl in native/wait.c, an
    * Int32Array(16)), given once. */
   waitSetup(ctl: Int32Array, sysinfo: Uint8Array): void;

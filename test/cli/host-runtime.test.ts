@@ -1,0 +1,81 @@
+/**
+ * The resident tracer's runtime directory and control protocol, without a host: who may own
+ * RUNTIME, how processes are named (pid + start time), and what the control protocol accepts.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { LineReader, MAX_LINE, parseRequest } from '../../src/cli/host/protocol.js';
+import { hostPaths, privateDir, processId, runtimeRoot, sameProcess, startTime } from '../../src/cli/host/runtime.js';
+
+test('RUNTIME is $XDG_RUNTIME_DIR/utrace, else /tmp/utrace-UID; a relative XDG_RUNTIME_DIR is ignored', () => {
+  assert.equal(runtimeRoot({ XDG_RUNTIME_DIR: '/run/user/1000' }), '/run/user/1000/utrace');
+  assert.equal(runtimeRoot({}), path.join(os.tmpdir(), `utrace-${process.getuid!()}`));
+  assert.equal(runtimeRoot({ XDG_RUNTIME_DIR: 'run' }), path.join(os.tmpdir(), `utrace-${process.getuid!()}`));
+  assert.equal(hostPaths(4242, '/r').gdb, '/r/4242/gdb');
+});
+
+test('a private directory is created 0700; one with another mode, another owner or a symlink is refused', () => {
+  const base = fs.mkdtempSync(path.join(os.tmpdir(), 'utrace-rt-'));
+  try {
+    const d = privateDir(path.join(base, 'a'));
+    assert.equal(fs.statSync(d).mode & 0o777, 0o700);
+    assert.equal(privateDir(d), d, 'an existing one of ours is used');
+    const loose = path.join(base, 'loose');
+    fs.mkdirSync(loose, { mode: 0o755 });
+    fs.chmodSync(loose, 0o755);
+    assert.throws(() => privateDir(loose), /mode 755, not 700/);
+    const link = path.join(base, 'link');
+    fs.symlinkSync(d, link);
+    assert.throws(() => privateDir(link), /not a directory/);
+    if (process.getuid!() === 0) {
+      const theirs = path.join(base, 'theirs');
+      fs.mkdirSync(theirs, { mode: 0o700 });
+      fs.chownSync(theirs, 65534, 65534);
+      assert.throws(() => privateDir(theirs), /belongs to uid 65534/);
+    }
+  } finally {
+    fs.rmSync(base, { recursive: true, force: true });
+  }
+});
+
+test('a process is named by pid and start time: ours matches, a dead one does not', () => {
+  const me = processId(process.pid)!;
+  assert.ok(me.start > 0);
+  assert.ok(sameProcess(me));
+  assert.equal(sameProcess({ pid: me.pid, start: me.start + 1 }), false, 'a reused pid has another start time');
+  const child = spawnSync('true');
+  assert.equal(startTime(child.pid!), undefined, 'gone');
+  assert.equal(sameProcess({ pid: child.pid!, start: 1 }), false);
+});
+
+test('control lines: split across chunks, empty lines skipped, an overlong line refused', () => {
+  const r = new LineReader();
+  assert.deepEqual(r.push('{"op":"st'), []);
+  assert.deepEqual(r.push('atus"}\n\n{"op":"leave"}\n{"op"'), ['{"op":"status"}', '{"op":"leave"}']);
+  assert.ok(r.pending);
+  assert.throws(() => r.push('x'.repeat(MAX_LINE + 1)), /longer than/);
+});
+
+test('control requests: what is accepted and what is refused, with the reason', () => {
+  const join = {
+    op: 'join', target: { pid: 1, start: 2 }, client: { pid: 3, argv: ['utrace', 'strace'] }, cwd: '/',
+    fds: ['mem', 'stderr'], engines: [{ kind: 'strace', words: ['-f'] }],
+  };
+  assert.deepEqual(parseRequest(JSON.stringify(join)), join);
+  assert.deepEqual(parseRequest('{"op":"status","junk":1}'), { op: 'status' });
+  const bad: [unknown, RegExp][] = [
+    ['nope', /not JSON/],
+    [[], /unknown op/],
+    [{ op: 'format' }, /unknown op "format"/],
+    [{ ...join, target: { pid: 'x', start: 2 } }, /bad target/],
+    [{ ...join, engines: [] }, /no engines/],
+    [{ ...join, engines: [{ kind: 'strace', words: [1] }] }, /strace: bad words/],
+    [{ ...join, engines: [{ kind: 'shell', cmd: 'rm' }] }, /unknown engine kind "shell"/],
+    [{ ...join, fds: 'mem' }, /bad fds/],
+  ];
+  for (const [v, re] of bad) assert.throws(() => parseRequest(typeof v === 'string' ? v : JSON.stringify(v)), re, JSON.stringify(v));
+});

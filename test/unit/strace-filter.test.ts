@@ -2,7 +2,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { SYSCALL_NR } from '../../src/arch/x86_64/syscalls.gen.js';
-import { FilterError, InjectState, StraceFilter } from '../../src/engines/strace/filter.js';
+import { FilterError, StraceFilter } from '../../src/engines/strace/filter.js';
+import { InjectState } from '../../src/engines/qualifier/inject.js';
 
 const nr = (n: string): number => SYSCALL_NR[n];
 

@@ -96,8 +96,6 @@ export class Ctx {
   priv: unknown;
   /** Set at entry when the exit part continues the last entry argument (no ", " between). */
   noTrailingSep = false;
-  /** Print `aux` after an error return too (strace RVAL_STR on failure). */
-  auxOnError = false;
   /** Set at exit by changeLast(): the new value of the last entry argument (printed " => v"). */
   changed: Value | undefined;
   /** The syscall's raw argument registers as unsigned 64-bit values. */

@@ -155,7 +155,6 @@ export class DecodedSyscall {
         const msg = errnoMessage(e);
         s = `-1 ${name} (${msg})`;
       }
-      if (c.aux !== undefined && c.auxOnError) s += ` (${c.aux})`;
     } else {
       switch (this.kind) {
         case RV.NONE:

@@ -2,8 +2,8 @@
 // packet parser and connection, strace's -e expression parser, and the syscall decoders over
 // random (hostile) tracee memory. Exits non-zero on any failure.
 import { fuzzPackets } from '../dist/src/engines/gdb/protocol/fuzz.js';
-import { fuzzDecoders } from '../dist/src/engines/strace/fuzz.js';
-import { fuzzFilter } from '../dist/src/engines/strace/fuzzFilter.js';
+import { fuzzDecoders } from '../dist/test/fuzz/strace-decoders.js';
+import { fuzzFilter } from '../dist/test/fuzz/strace-filter.js';
 
 const n = Number(process.argv[2] ?? 100000);
 const seed = Number(process.env.FUZZ_SEED ?? Date.now() % 100000);

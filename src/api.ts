@@ -15,7 +15,7 @@ export type {
 } from './core/types.js';
 export { Regs, GPR_NAMES } from './arch/x86_64/regs.js';
 export type { GprName } from './arch/x86_64/regs.js';
-export { SYSCALLS, SYSCALL_NR } from './arch/x86_64/syscalls.gen.js';
+export { SYSCALLS, SYSCALL_NR, SYSCALL_CLASS_NAMES } from './arch/x86_64/syscalls.gen.js';
 export { emulate } from './arch/x86_64/emulate.js';
 export type { EmuMemory, EmuResult, EmuStore } from './arch/x86_64/emulate.js';
 export { errnoName, errnoMessage, errnoNumber } from './core/errno.js';
@@ -25,4 +25,4 @@ export { procStatus } from './core/procfs.js';
 export { socketPeer } from './core/sockets.js';
 export type { PeerCredentials } from './core/sockets.js';
 export { readCStringBytes } from './core/cstring.js';
-export type { MemoryReader } from './core/cstring.js';
+export type { TaskMemory, MemoryReader } from './core/cstring.js';

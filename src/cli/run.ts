@@ -14,9 +14,9 @@ import { InjectEngine, parseInjectSpecs, FilterError } from '../engines/inject/e
 import { GdbSession } from '../engines/gdb/session.js';
 import { parseListenAddress, type ListenAddress } from '../engines/gdb/server.js';
 import type { UserEngine, UserEngineModule } from '../engines/user.js';
-import {
-  gdbRunEngine, injectRunEngine, runEngines, straceRunEngine, userRunEngine, type RunEngine,
-} from '../engines/run.js';
+import { gdbRunEngine, runEngines, userRunEngine, type RunEngine } from '../engines/run.js';
+import { straceRunEngine } from '../engines/strace/run.js';
+import { injectRunEngine } from '../engines/inject/run.js';
 import { buildStraceOutput, prepareStrace } from './strace.js';
 import { toolRunEngine } from '../engines/ptrace/run.js';
 import { exitLikeChild, installSignalHandlers, UsageError } from './common.js';

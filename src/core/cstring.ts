@@ -1,13 +1,34 @@
 /**
- * NUL-terminated strings in a tracee's memory, read a page at a time at most, so a string that
- * ends just before an unmapped page is still found.
+ * A thread's memory as engines read it, and NUL-terminated strings in it.
  */
 
-/** Reads len bytes at addr; a short, empty or undefined result (or a throw) ends the string. */
+/**
+ * A thread's memory as engines see it: a held `Task` is one; a test's memory image is
+ * another. Every address and length may come from the traced program: callers bound what they
+ * read and treat failure as "unreadable", never as an error of theirs.
+ */
+export interface TaskMemory {
+  /**
+   * Up to len bytes at addr: fewer when the range runs into unmapped memory; an empty buffer,
+   * undefined or a throw when nothing at addr is readable (or the thread is not held).
+   */
+  readMemory(addr: bigint, len: number): Buffer | undefined;
+  /** Writes bytes at addr, returns how many were written. Read-only memory has none. */
+  writeMemory?(addr: bigint, bytes: Uint8Array): number;
+}
+
+/**
+ * @deprecated a bare read function, still taken by readCStringBytes for the gdb engine's svr4
+ * reader; use TaskMemory. To be removed once nothing passes one.
+ */
 export type MemoryReader = (addr: bigint, len: number) => Buffer | undefined;
 
-/** The bytes before the NUL (at most max), or undefined when nothing at addr is readable. */
-export function readCStringBytes(read: MemoryReader, addr: bigint, max = 4096): Buffer | undefined {
+/**
+ * The bytes before the NUL (at most max), or undefined when nothing at addr is readable. Reads
+ * a page at a time at most, so a string that ends just before an unmapped page is still found.
+ */
+export function readCStringBytes(mem: TaskMemory | MemoryReader, addr: bigint, max = 4096): Buffer | undefined {
+  const read: MemoryReader = typeof mem === 'function' ? mem : (a, n) => mem.readMemory(a, n);
   const parts: Buffer[] = [];
   let total = 0;
   while (total < max) {

@@ -5,6 +5,10 @@
  * independently; the run ends when the traced process exits or when `signal` aborts, which
  * detaches every engine and leaves the process running untraced.
  *
+ * This module knows no engine but user engines: each engine brings its RunEngine adapter
+ * (strace/run.ts, inject/run.ts, ptrace/run.ts), except the gdb server's, which is still here
+ * (gdbRunEngine, below) and loads the gdb engine only when it runs.
+ *
  * ```ts
  * import { runEngines, Event } from 'utrace';
  * const { status } = await runEngines({
@@ -15,12 +19,9 @@
  */
 import { Event, Tracer, type Engine, type ExitStatus, type SpawnOptions, type Task } from '../api.js';
 import { UserEngineRunner, type UserEngine } from './user.js';
-import type { StraceEngine } from './strace/engine.js';
-import type { InjectEngine } from './inject/engine.js';
-import type { GdbSession } from './gdb/session.js';
-import {
-  StdioTransport, listenAndServe, runConnection, type ListenAddress,
-} from './gdb/server.js';
+// Types only: the gdb server is loaded when a gdb engine runs (see gdbRunEngine), so a run of
+// other engines does not load the RSP stack.
+import type { GdbSession, ListenAddress } from './gdb/index.js';
 
 export interface RunContext {
   readonly tracer: Tracer;
@@ -206,46 +207,6 @@ export function userRunEngine(def: UserEngine, label = def.name): RunEngine {
   };
 }
 
-/** The strace engine as a RunEngine; `finish` flushes its output. */
-export function straceRunEngine(strace: StraceEngine, finish?: () => void): RunEngine {
-  const ops = new Set<unknown>();
-  return {
-    name: 'strace',
-    attach(tasks, ctx) {
-      // Calls skipped by an engine attached before ours are marked (INJECTED): the engine says
-      // so when it can, else the exit report looks for the skip.
-      for (const e of ctx.before) {
-        if (e.onInjected) e.onInjected((task) => strace.markInjected(task));
-        else if (e.abortsCalls) strace.detectEarlierAborts = true;
-      }
-      for (const t of tasks) ops.add(strace.attach(t).ops);
-    },
-    detach() {
-      strace.detachAll();
-    },
-    finish() {
-      finish?.();
-    },
-    owns: (e) => ops.has(e.ops),
-  };
-}
-
-export function injectRunEngine(inject: InjectEngine): RunEngine {
-  const ops = new Set<unknown>();
-  return {
-    name: 'inject',
-    abortsCalls: true,
-    onInjected: (listener) => inject.onInjected(listener),
-    attach(tasks) {
-      for (const t of tasks) ops.add(inject.attach(t).ops);
-    },
-    detach() {
-      inject.detachAll();
-    },
-    owns: (e) => ops.has(e.ops),
-  };
-}
-
 /**
  * The gdb server engine on ADDR as a RunEngine. A spawned program is held at its first
  * instruction after exec until gdb lets it go; one connection is served; when it closes (or
@@ -273,6 +234,7 @@ export function gdbRunEngine(session: GdbSession, addr: ListenAddress, log: (m: 
     },
     run() {
       served = (async () => {
+        const { StdioTransport, listenAndServe, runConnection } = await import('./gdb/index.js');
         await ready;
         const serve = { session, log, once: true };
         if (addr.kind === 'stdio') {

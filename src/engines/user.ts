@@ -15,7 +15,7 @@
  * ```
  */
 import {
-  Attach, Event, detachEngines, readCStringBytes, type Engine, type EngineOps, type ExitStatus, type Task, type Tracer,
+  Attach, Event, detachEngines, readCStringBytes, type Engine, type EngineOps, type ExitStatus, type Task, type TaskMemory, type Tracer,
 } from '../api.js';
 
 /** What an engine module is given when it is instantiated. */
@@ -117,8 +117,11 @@ export class UserEngineRunner<D = any> {
   }
 }
 
-/** Read a NUL-terminated string from the tracee (for path arguments); undefined if unreadable. */
-export function readCString(task: Task, addr: bigint, max = 4096): string | undefined {
+/**
+ * Read a NUL-terminated string from the tracee (for path arguments): `mem` is the thread's
+ * Task, held in a callback. Undefined if unreadable.
+ */
+export function readCString(mem: TaskMemory, addr: bigint, max = 4096): string | undefined {
   if (addr === 0n) return undefined;
-  return readCStringBytes((a, n) => task.readMemory(a, n), addr, max)?.toString('utf8');
+  return readCStringBytes(mem, addr, max)?.toString('utf8');
 }

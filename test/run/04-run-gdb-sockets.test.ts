@@ -20,16 +20,16 @@ const calls = path.join(root, 'test/fixtures/bin/run_calls');
 const spinBin = path.join(root, 'test/fixtures/bin/spin');
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'utrace-run-gdbsock-'));
 
-interface IProc {
+interface Proc {
   p: ChildProcess;
   out: string;
   err: string;
   done: Promise<{ code: number | null; signal: string | null }>;
 }
 
-function start(cmd: string, args: string[]): IProc {
+function start(cmd: string, args: string[]): Proc {
   const p = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  const o: IProc = { p, out: '', err: '', done: new Promise((r) => p.on('exit', (code, signal) => r({ code, signal }))) };
+  const o: Proc = { p, out: '', err: '', done: new Promise((r) => p.on('exit', (code, signal) => r({ code, signal }))) };
   p.stdout!.on('data', (d: Buffer) => (o.out += d.toString()));
   p.stderr!.on('data', (d: Buffer) => (o.err += d.toString()));
   return o;
@@ -44,7 +44,7 @@ async function until(cond: () => boolean, ms: number, what: () => string): Promi
 }
 
 /** Wait for a process, killing it after `ms`. */
-async function finish(o: IProc, ms: number): Promise<{ code: number | null; signal: string | null }> {
+async function finish(o: Proc, ms: number): Promise<{ code: number | null; signal: string | null }> {
   const t = setTimeout(() => o.p.kill('SIGKILL'), ms);
   try {
     return await o.done;

@@ -1,8 +1,7 @@
 // Descriptor I/O decoders against real strace 6.1 output (see strace-file.test.ts for method).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { FakeMemory } from '../../src/engines/strace/memory.js';
-import { formatCall } from '../../src/engines/strace/testing.js';
+import { FakeMemory, formatCall } from './strace-helpers.js';
 
 const M = 0x10000000n;
 

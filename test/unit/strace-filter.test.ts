@@ -2,7 +2,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { SYSCALL_NR } from '../../src/arch/x86_64/syscalls.gen.js';
-import { FilterError, InjectState, StraceFilter } from '../../src/engines/strace/filter.js';
+import { FilterError, StraceFilter } from '../../src/engines/strace/filter.js';
+import { InjectState } from '../../src/engines/qualifier/inject.js';
+import { parseInjectSpecs } from '../../src/engines/inject/engine.js';
 
 const nr = (n: string): number => SYSCALL_NR[n];
 
@@ -114,4 +116,23 @@ test('inject rules and when= counting per thread', () => {
   // Injected syscalls are part of the prefilter set even when not traced.
   const p = new StraceFilter().apply('trace=close').apply('inject=openat:error=ENOENT');
   assert.deepEqual(p.selectedSyscalls(), [nr('close'), nr('openat')]);
+});
+
+test("the inject engine's specs are strace's inject=/fault= (one grammar)", () => {
+  const specs = ['openat:error=ENOENT:when=2+', 'fault=read', 'inject=%memory:retval=0x10:when=3..5', 'getppid:signal=SIGUSR1:delay_exit=1ms'];
+  const rules = parseInjectSpecs(specs);
+  const f = new StraceFilter();
+  for (const s of specs) f.apply(s.startsWith('fault=') || s.startsWith('inject=') ? s : `inject=${s}`);
+  assert.ok(rules.syscalls().length > 10);
+  assert.deepEqual(rules.syscalls(), f.selectedSyscalls().filter((n) => f.injection(n)));
+  for (const n of rules.syscalls()) assert.deepEqual(rules.injection(n), f.injection(n), String(n));
+  assert.equal(rules.injection(nr('read'))!.error, 38);
+  assert.equal(rules.injection(nr('getppid'))!.delayExit, 1000);
+  for (const [spec, msg] of [
+    ['openat', "invalid inject argument 'openat'"],
+    ['fault=openat:retval=1', "invalid fault argument 'openat:retval=1'"],
+    ['nosuchcall:error=EIO', "invalid system call 'nosuchcall'"],
+  ]) {
+    assert.throws(() => parseInjectSpecs([spec]), (e: unknown) => e instanceof FilterError && e.message === msg, spec);
+  }
 });

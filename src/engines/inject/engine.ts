@@ -12,32 +12,39 @@
 import {
   Attach, Event, Resume, SyscallAction, detachEngines, type Engine, type EngineOps, type SyscallReport, type Task, type Tracer,
 } from '../../api.js';
-import { FilterError, InjectState, StraceFilter, type IInjectRule } from '../strace/filter.js';
+import { InjectRules, InjectState, type InjectRule } from '../qualifier/inject.js';
+import { FilterError } from '../qualifier/sets.js';
 
-interface ITaskState {
-  rule?: IInjectRule;
+interface TaskState {
+  rule?: InjectRule;
 }
 
-/** Parse inject specs (strace syntax, without the `inject=` prefix); throws FilterError. */
-export function parseInjectSpecs(specs: readonly string[]): StraceFilter {
-  const f = new StraceFilter();
-  for (const s of specs) f.apply(s.startsWith('inject=') || s.startsWith('fault=') ? s : `inject=${s}`);
-  return f;
+/**
+ * Parse inject specs (strace syntax; `inject=` is implied, `fault=SPEC` makes a fault rule);
+ * throws FilterError.
+ */
+export function parseInjectSpecs(specs: readonly string[]): InjectRules {
+  const rules = new InjectRules();
+  for (const s of specs) {
+    if (s.startsWith('fault=')) rules.add(s.slice('fault='.length), true);
+    else rules.add(s.startsWith('inject=') ? s.slice('inject='.length) : s, false);
+  }
+  return rules;
 }
 
 export { FilterError };
 
 export class InjectEngine {
   private readonly _state: InjectState;
-  private readonly _ops: EngineOps<ITaskState>;
-  private readonly _engines = new Set<Engine<ITaskState>>();
+  private readonly _ops: EngineOps<TaskState>;
+  private readonly _engines = new Set<Engine<TaskState>>();
   /** Number of injections made so far. */
   injected = 0;
   private readonly _listeners: ((task: Task, nr: number) => void)[] = [];
 
-  constructor(private readonly _tracer: Tracer, filter: StraceFilter, readonly follow = true) {
-    this._state = new InjectState(filter);
-    const sys = filter.selectedSyscalls().filter((nr) => filter.injection(nr));
+  constructor(private readonly _tracer: Tracer, rules: InjectRules, readonly follow = true) {
+    this._state = new InjectState(rules);
+    const sys = rules.syscalls();
     this._ops = {
       name: 'inject',
       syscalls: sys,
@@ -53,7 +60,7 @@ export class InjectEngine {
     };
   }
 
-  attach(task: Task): Engine<ITaskState> {
+  attach(task: Task): Engine<TaskState> {
     const e = this._tracer.attachTask(task, Attach.CREATE, this._ops, {});
     e.setEvents(Event.SYSCALL | Event.CLONE | Event.DEATH);
     this._engines.add(e);
@@ -73,7 +80,7 @@ export class InjectEngine {
     detachEngines(this._engines);
   }
 
-  private _entry(e: Engine<ITaskState>, call: SyscallReport): number | void | Promise<number | void> {
+  private _entry(e: Engine<TaskState>, call: SyscallReport): number | void | Promise<number | void> {
     const rule = this._state.check(e.task.tid, call.nr);
     e.data.rule = rule;
     if (!rule) return undefined;
@@ -90,7 +97,7 @@ export class InjectEngine {
     return vote;
   }
 
-  private _exit(e: Engine<ITaskState>, call: SyscallReport): void | Promise<void> {
+  private _exit(e: Engine<TaskState>, call: SyscallReport): void | Promise<void> {
     const rule = e.data.rule;
     e.data.rule = undefined;
     if (!rule) return undefined;
@@ -101,7 +108,7 @@ export class InjectEngine {
   }
 }
 
-function resultOf(rule: IInjectRule): bigint {
+function resultOf(rule: InjectRule): bigint {
   return rule.error !== undefined ? BigInt(-rule.error) : rule.retval!;
 }
 

@@ -16,15 +16,9 @@
  */
 import {
   Attach, Event, Resume, SignalAction, SyscallAction, UtraceError, procStatus, ptraceAbi as P,
-  type Engine, type EngineOps, type ExitStatus, type SignalReport, type SyscallReport, type Task, type Tracer,
+  type Engine, type EngineOps, type ExitStatus, type SignalReport, type SyscallReport, type Task, type TaskMemory, type Tracer,
 } from '../../api.js';
 import * as fs from 'node:fs';
-
-/** Memory of the client (where ptrace reads its arguments and writes its results). */
-export interface ClientMemory {
-  read(addr: bigint, len: number): Buffer;
-  write(addr: bigint, bytes: Buffer): void;
-}
 
 /** What a wait found. */
 export type WaitOutcome =
@@ -173,9 +167,10 @@ export class PtraceClient {
   /**
    * ptrace(req, pid, addr, data) with the raw system call's semantics (PEEK* store the word
    * at `data`; GETREGS etc. write into `data`). Returns the syscall's result; throws a
-   * UtraceError whose code is the errno the kernel would give.
+   * UtraceError whose code is the errno the kernel would give. `mem` is the client's memory,
+   * where ptrace reads its arguments and writes its results (the client's Task, while held).
    */
-  request(req: number, pid: number, addr: bigint, data: bigint, mem: ClientMemory): bigint {
+  request(req: number, pid: number, addr: bigint, data: bigint, mem: TaskMemory): bigint {
     if (this.closed) throw err('ESRCH', pid, 'client gone');
     switch (req) {
       case P.PTRACE_TRACEME:
@@ -628,22 +623,24 @@ export class PtraceClient {
   }
 }
 
-function writeClient(mem: ClientMemory, addr: bigint, bytes: Buffer): void {
+function writeClient(mem: TaskMemory, addr: bigint, bytes: Buffer): void {
+  let n = -1;
   try {
-    mem.write(addr, bytes);
+    if (mem.writeMemory) n = mem.writeMemory(addr, bytes);
   } catch {
-    throw err('EFAULT', 0, `cannot write client memory at 0x${addr.toString(16)}`);
+    /* EFAULT below */
   }
+  if (n < bytes.length) throw err('EFAULT', 0, `cannot write client memory at 0x${addr.toString(16)}`);
 }
 
-function readClient(mem: ClientMemory, addr: bigint, len: number): Buffer {
-  let b: Buffer;
+function readClient(mem: TaskMemory, addr: bigint, len: number): Buffer {
+  let b: Buffer | undefined;
   try {
-    b = mem.read(addr, len);
+    b = mem.readMemory(addr, len);
   } catch {
-    throw err('EFAULT', 0, `cannot read client memory at 0x${addr.toString(16)}`);
+    /* EFAULT below */
   }
-  if (b.length < len) throw err('EFAULT', 0, `cannot read client memory at 0x${addr.toString(16)}`);
+  if (!b || b.length < len) throw err('EFAULT', 0, `cannot read client memory at 0x${addr.toString(16)}`);
   return b;
 }
 

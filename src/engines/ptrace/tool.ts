@@ -15,7 +15,7 @@ import {
   Attach, Event, Resume, SYSCALL_NR, detachEngines, procStatus, UtraceError, errnoNumber, ptraceAbi as P,
   type Engine, type EngineOps, type ExitStatus, type SpawnOptions, type SyscallReport, type Task, type Tracer,
 } from '../../api.js';
-import { PtracePersonality, type ClientMemory, type PtraceClient, type WaitOutcome } from './engine.js';
+import { PtracePersonality, type PtraceClient, type WaitOutcome } from './engine.js';
 
 const NR_PTRACE = SYSCALL_NR['ptrace']!;
 const NR_WAIT4 = SYSCALL_NR['wait4']!;
@@ -144,13 +144,6 @@ export class PtraceTool {
     }
   }
 
-  private _mem(task: Task): ClientMemory {
-    return {
-      read: (addr, len) => task.readMemory(addr, len),
-      write: (addr, bytes) => this._write(task, addr, bytes),
-    };
-  }
-
   private _entry(e: Engine<ToolThread>, call: SyscallReport): number | void {
     const d = e.data;
     const task = e.task;
@@ -161,7 +154,7 @@ export class PtraceTool {
       const pid = Number(BigInt.asIntN(32, a[1]!));
       try {
         if (req === P.PTRACE_TRACEME) this._hook(this.personality.traceme(task));
-        d.forced = req === P.PTRACE_TRACEME ? 0n : this._client(task.tgid).request(req, pid, a[2]!, a[3]!, this._mem(task));
+        d.forced = req === P.PTRACE_TRACEME ? 0n : this._client(task.tgid).request(req, pid, a[2]!, a[3]!, task);
       } catch (err) {
         d.forced = -BigInt(errnoOf(err));
       }

@@ -7,26 +7,26 @@ import {
   Attach, Event, Resume, SyscallAction, detachEngines,
   type Engine, type EngineOps, type SignalReport, type SyscallReport, type Task, type Tracer,
 } from '../../api.js';
-import type { IMemoryReader } from './memory.js';
-import { DEFAULT_DECODE_OPTIONS, type IDecodeOptions } from './printer.js';
+import { DEFAULT_DECODE_OPTIONS, type DecodeOptions } from './printer.js';
 import { decodeEntry, type DecodedSyscall } from './syscall.js';
-import { PerTaskFormatter, TraceFormatter, type IFormatOptions, type ITaskOutput, type ITraceFormatter } from './format.js';
-import { InjectState, type IInjectRule, type StraceFilter } from './filter.js';
+import { PerTaskFormatter, TraceFormatter, type FormatOptions, type TaskOutput, type Formatter } from './format.js';
+import { InjectState, type InjectRule } from '../qualifier/inject.js';
+import type { StraceFilter } from './filter.js';
 import { SyscallSummary } from './summary.js';
 import type { JsonEventWriter } from './json.js';
 import type { TimelineWriter } from './timeline.js';
 import { readFileSync, readlinkSync } from 'node:fs';
 
-export interface IStraceOptions {
+export interface StraceOptions {
   filter: StraceFilter;
   /** -f: follow clone/fork/vfork. */
   follow: boolean;
-  format: IFormatOptions;
-  decode?: Partial<IDecodeOptions>;
+  format: FormatOptions;
+  decode?: Partial<DecodeOptions>;
   /** Sink for trace lines (already buffered by the caller as it sees fit). */
   write: (s: string) => void;
   /** -ff with -o: an output per thread instead (`write` unused); each gets whole lines, no prefix. */
-  outputFor?: (tid: number) => ITaskOutput;
+  outputFor?: (tid: number) => TaskOutput;
   /** -c (summary only) or -C (summary and trace). */
   summary?: 'only' | 'also';
   json?: JsonEventWriter;
@@ -37,10 +37,10 @@ export interface IStraceOptions {
   onAttach?: (tid: number) => void;
 }
 
-interface ITaskState {
+interface TaskState {
   call?: DecodedSyscall;
   entryNs: bigint;
-  inject?: IInjectRule;
+  inject?: InjectRule;
   exitCode?: number;
 }
 
@@ -49,15 +49,15 @@ const wallBase = BigInt(Date.now()) * 1_000_000n - process.hrtime.bigint();
 const nowNs = (): bigint => wallBase + process.hrtime.bigint();
 
 export class StraceEngine {
-  readonly formatter: ITraceFormatter;
+  readonly formatter: Formatter;
   readonly summary = new SyscallSummary();
-  private readonly _o: IStraceOptions;
+  private readonly _o: StraceOptions;
   private readonly _inject: InjectState;
-  private readonly _decode: IDecodeOptions;
-  private readonly _ops: EngineOps<ITaskState>;
+  private readonly _decode: DecodeOptions;
+  private readonly _ops: EngineOps<TaskState>;
   private readonly _events: number;
   private readonly _trace: boolean;
-  private readonly _engines = new Set<Engine<ITaskState>>();
+  private readonly _engines = new Set<Engine<TaskState>>();
   /**
    * Engines attached before this one get their syscall-entry reports after ours (entry runs in
    * reverse attach order), so an ABORT they vote is not in the action we see at entry. Set this
@@ -69,10 +69,10 @@ export class StraceEngine {
    */
   detectEarlierAborts = false;
 
-  constructor(private readonly _tracer: Tracer, opts: IStraceOptions) {
+  constructor(private readonly _tracer: Tracer, opts: StraceOptions) {
     this._o = opts;
     this._trace = opts.summary !== 'only';
-    this._inject = new InjectState(opts.filter);
+    this._inject = new InjectState(opts.filter.inject);
     this._decode = {
       ...DEFAULT_DECODE_OPTIONS,
       ...opts.decode,
@@ -113,7 +113,7 @@ export class StraceEngine {
   }
 
   /** Attach to one thread (every thread of an attached process, or the spawned task). */
-  attach(task: Task): Engine<ITaskState> {
+  attach(task: Task): Engine<TaskState> {
     const e = this._tracer.attachTask(task, Attach.CREATE, this._ops, { entryNs: 0n });
     e.setEvents(this._events);
     this._engines.add(e);
@@ -126,7 +126,7 @@ export class StraceEngine {
    * syscall-entry report): the call is printed with (INJECTED).
    */
   markInjected(task: Task): void {
-    let e: Engine<ITaskState>;
+    let e: Engine<TaskState>;
     try {
       e = this._tracer.attachTask(task, Attach.MATCH_OPS, this._ops);
     } catch {
@@ -140,20 +140,7 @@ export class StraceEngine {
     detachEngines(this._engines, (e) => this.formatter.detached(e.task.tid));
   }
 
-  private _mem(task: Task): IMemoryReader {
-    return {
-      read(addr: bigint, len: number): Buffer | undefined {
-        try {
-          const b = task.readMemory(addr, len);
-          return b.length ? b : undefined;
-        } catch {
-          return undefined;
-        }
-      },
-    };
-  }
-
-  private _entry(e: Engine<ITaskState>, call: SyscallReport, action = 0): number | undefined {
+  private _entry(e: Engine<TaskState>, call: SyscallReport, action = 0): number | undefined {
     const st = e.data;
     const task = e.task;
     const nr = call.nr;
@@ -163,7 +150,7 @@ export class StraceEngine {
     if (this._o.filter.syscallSelected(nr)) {
       let sp: bigint | undefined;
       if (nr === 15 /* rt_sigreturn */) sp = task.regs().sp;
-      const d = decodeEntry({ nr, tid: task.tid, pid: task.tgid, args: call.args, mem: this._mem(task), sp }, this._decode);
+      const d = decodeEntry({ nr, tid: task.tid, pid: task.tgid, args: call.args, mem: task, sp }, this._decode);
       st.entryNs = nowNs();
       st.call = d;
       if (rule && (rule.error !== undefined || rule.retval !== undefined)) d.injected = true;
@@ -178,7 +165,7 @@ export class StraceEngine {
     return undefined;
   }
 
-  private _exit(e: Engine<ITaskState>, call: SyscallReport): undefined {
+  private _exit(e: Engine<TaskState>, call: SyscallReport): undefined {
     const st = e.data;
     const rule = st.inject;
     st.inject = undefined;
@@ -196,7 +183,7 @@ export class StraceEngine {
     }
     const ns = nowNs();
     const ret = call.ret ?? 0n;
-    d.exit(ret, this._mem(e.task));
+    d.exit(ret, e.task);
     if (this._trace) this.formatter.syscallExit(d, ns, ns - st.entryNs);
     if (this._o.summary) this.summary.add(d.name, Number(ns - st.entryNs) / 1e9, ret < 0n && ret > -4096n, d.nr);
     this._o.json?.syscall(d, st.entryNs, ns);
@@ -204,7 +191,7 @@ export class StraceEngine {
     return undefined;
   }
 
-  private _signal(e: Engine<ITaskState>, sig: SignalReport | null): undefined {
+  private _signal(e: Engine<TaskState>, sig: SignalReport | null): undefined {
     if (!sig) return undefined;
     const ns = nowNs();
     if (this._trace && this._o.filter.signalSelected(sig.signo)) {
@@ -221,7 +208,7 @@ export class StraceEngine {
     this._o.timeline?.threadName(child.tgid, child.tid, comm(child.tid));
   }
 
-  private _death(e: Engine<ITaskState>, signal: number): void {
+  private _death(e: Engine<TaskState>, signal: number): void {
     const task = e.task;
     const ns = nowNs();
     this._engines.delete(e);

@@ -15,7 +15,7 @@ import { renderValue } from './render.js';
 import { siginfoValue, signalText } from './siginfo.js';
 import { clockTime, secUsec } from './timefmt.js';
 
-export interface IFormatOptions {
+export interface FormatOptions {
   /** -f: follow forks (affects the -o prefix style). */
   readonly followForks?: boolean;
   /** Output goes to a file given by -o (pid prefix "%-5d " instead of "[pid %5u] "). */
@@ -41,7 +41,7 @@ export interface IFormatOptions {
 
 export type SyscallStatus = 'successful' | 'failed' | 'unfinished' | 'unavailable' | 'detached';
 
-interface ITaskState {
+interface TaskState {
   /** The syscall in flight, between entry and exit. */
   call?: DecodedSyscall;
   /** Its entry time (ns), for -T. */
@@ -51,8 +51,8 @@ interface ITaskState {
 }
 
 export class TraceFormatter {
-  private readonly _o: IFormatOptions;
-  private readonly _tasks = new Map<number, ITaskState>();
+  private readonly _o: FormatOptions;
+  private readonly _tasks = new Map<number, TaskState>();
   /** Task whose line was written last; its line is still open when _col > 0. */
   private _printing: number | undefined;
   private _col = 0;
@@ -60,7 +60,7 @@ export class TraceFormatter {
 
   constructor(
     private readonly _write: (s: string) => void,
-    opts: IFormatOptions = {},
+    opts: FormatOptions = {},
   ) {
     this._o = opts;
   }
@@ -230,7 +230,7 @@ export class TraceFormatter {
 
   // ---- internals -----------------------------------------------------------------------
 
-  private _task(tid: number): ITaskState {
+  private _task(tid: number): TaskState {
     let t = this._tasks.get(tid);
     if (!t) {
       t = {};
@@ -310,25 +310,25 @@ export class TraceFormatter {
 }
 
 /** One thread's output under -ff: its lines, then end() once the thread is done. */
-export interface ITaskOutput {
+export interface TaskOutput {
   write(s: string): void;
   end(): void;
 }
 
 /** What the strace engine needs of a formatter. */
-export type ITraceFormatter = Pick<TraceFormatter, 'addTask' | 'removeTask' | 'syscallEntry' | 'syscallExit' |
+export type Formatter = Pick<TraceFormatter, 'addTask' | 'removeTask' | 'syscallEntry' | 'syscallExit' |
   'syscallNoReturn' | 'detached' | 'signal' | 'exited' | 'killed' | 'superseded' | 'flush'>;
 
 /**
  * strace -ff -o FILE: each thread's lines go to a file of its own (FILE.TID), whole, with no pid
  * prefix: one TraceFormatter per thread, so a line is never cut by another thread's.
  */
-export class PerTaskFormatter implements ITraceFormatter {
-  private readonly _per = new Map<number, { f: TraceFormatter; out: ITaskOutput }>();
+export class PerTaskFormatter implements Formatter {
+  private readonly _per = new Map<number, { f: TraceFormatter; out: TaskOutput }>();
 
   constructor(
-    private readonly _outputFor: (tid: number) => ITaskOutput,
-    private readonly _opts: IFormatOptions = {},
+    private readonly _outputFor: (tid: number) => TaskOutput,
+    private readonly _opts: FormatOptions = {},
   ) {}
 
   private _f(tid: number): TraceFormatter {

@@ -5,7 +5,7 @@
  */
 import type { DecodedSyscall } from './syscall.js';
 import { siginfoValue, signalText } from './siginfo.js';
-import { errnoMessage, errnoName } from '../../core/errno.js';
+import { errnoMessage, errnoName } from '../../api.js';
 import { hexStr, type Value } from './value.js';
 
 export type JsonValue = null | boolean | number | string | JsonValue[] | { [k: string]: JsonValue };

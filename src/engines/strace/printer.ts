@@ -9,7 +9,8 @@
  * return value prints (decimal, hex, fd, ...). Decoders never read more tracee memory than they
  * will print, and never throw on bad memory: unreadable pointers print as addresses.
  */
-import { readCString, readExact, type IMemoryReader } from './memory.js';
+import type { TaskMemory } from '../../api.js';
+import { readCString, readExact } from './memory.js';
 import type { HexStyle } from './quote.js';
 import {
   NULL,
@@ -23,9 +24,9 @@ import {
   sym,
   type Value,
 } from './value.js';
-import type { IXlat } from './xlat/xlat.js';
+import type { Xlat } from './xlat/xlat.js';
 import { modetypes } from './xlat/tables.gen.js';
-import { sigName } from './signals.js';
+import { sigName } from '../qualifier/signals.js';
 
 /** How return values print. */
 export const RV = {
@@ -50,7 +51,7 @@ export const RVAL_MASK = 0xff;
 /** -X: how constants print. */
 export type XlatStyle = 'abbrev' | 'raw' | 'verbose';
 
-export interface IDecodeOptions {
+export interface DecodeOptions {
   /** -s: bytes of strings and elements of arrays shown (default 32). */
   readonly strsize: number;
   /** -v: unabbreviated structures. */
@@ -63,7 +64,7 @@ export interface IDecodeOptions {
   readonly fdPath?: (pid: number, fd: number) => string | undefined;
 }
 
-export const DEFAULT_DECODE_OPTIONS: IDecodeOptions = {
+export const DEFAULT_DECODE_OPTIONS: DecodeOptions = {
   strsize: 32,
   verbose: false,
   xlat: 'abbrev',
@@ -95,8 +96,6 @@ export class Ctx {
   priv: unknown;
   /** Set at entry when the exit part continues the last entry argument (no ", " between). */
   noTrailingSep = false;
-  /** Print `aux` after an error return too (strace RVAL_STR on failure). */
-  auxOnError = false;
   /** Set at exit by changeLast(): the new value of the last entry argument (printed " => v"). */
   changed: Value | undefined;
   /** The syscall's raw argument registers as unsigned 64-bit values. */
@@ -109,8 +108,8 @@ export class Ctx {
     readonly pid: number,
     readonly tid: number,
     args: readonly bigint[],
-    public mem: IMemoryReader,
-    readonly o: IDecodeOptions = DEFAULT_DECODE_OPTIONS,
+    public mem: TaskMemory,
+    readonly o: DecodeOptions = DEFAULT_DECODE_OPTIONS,
   ) {
     const a: bigint[] = [];
     for (let i = 0; i < 6; i++) a.push(U64(args[i] ?? 0n));
@@ -190,11 +189,11 @@ export class Ctx {
   // ---- constants ---------------------------------------------------------------------------
 
   /** printflags: names joined by |, leftover bits in hex, `dflt` comment when nothing matched. */
-  flags(v: bigint, x: IXlat, dflt?: string): Value {
+  flags(v: bigint, x: Xlat, dflt?: string): Value {
     return sym(flagsStr(v, x, dflt, this.o.xlat));
   }
   /** printxval: the constant's name, else the number (hex by default) with a `dflt` comment. */
-  xval(v: bigint, x: IXlat, dflt?: string, fmt: 'x' | 'd' | 'u' = 'x'): Value {
+  xval(v: bigint, x: Xlat, dflt?: string, fmt: 'x' | 'd' | 'u' = 'x'): Value {
     return sym(xvalStr(v, x, dflt, this.o.xlat, fmt));
   }
 
@@ -357,7 +356,7 @@ export class Ctx {
   }
 }
 
-export function pathValue(mem: IMemoryReader, addr: bigint, max: number): Value {
+export function pathValue(mem: TaskMemory, addr: bigint, max: number): Value {
   if (addr === 0n) return NULL;
   const r = readCString(mem, addr, max + 1);
   if (!r) return addrv(addr);
@@ -384,7 +383,7 @@ export function symbolicModeStr(mode: bigint, style: XlatStyle = 'abbrev'): stri
   return style === 'verbose' ? `${umodeStr(mode)} /* ${s} */` : s;
 }
 
-export function flagsStr(v: bigint, x: IXlat, dflt: string | undefined, style: XlatStyle = 'abbrev'): string {
+export function flagsStr(v: bigint, x: Xlat, dflt: string | undefined, style: XlatStyle = 'abbrev'): string {
   if (style === 'raw') return hexStr(v);
   const names: string[] = [];
   let rest = v;
@@ -407,7 +406,7 @@ export function flagsStr(v: bigint, x: IXlat, dflt: string | undefined, style: X
 
 export function xvalStr(
   v: bigint,
-  x: IXlat,
+  x: Xlat,
   dflt: string | undefined,
   style: XlatStyle = 'abbrev',
   fmt: 'x' | 'd' | 'u' = 'x',

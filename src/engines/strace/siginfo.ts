@@ -2,9 +2,8 @@
  * siginfo_t decoding (x86_64 layout, 128 bytes) as strace prints it in `--- SIG... {...} ---`
  * lines and in waitid/rt_sigtimedwait/rt_sigqueueinfo arguments (strace printsiginfo.c).
  */
-import { SYSCALLS } from '../../arch/x86_64/syscalls.gen.js';
-import { errnoName } from '../../core/errno.js';
-import { sigName } from './signals.js';
+import { SYSCALLS, errnoName } from '../../api.js';
+import { sigName } from '../qualifier/signals.js';
 import { field, hexStr, num, struct, sym, type Field, type Value } from './value.js';
 import {
   sigbus_codes,
@@ -17,7 +16,7 @@ import {
   sigsys_codes,
   sigtrap_codes,
 } from './xlat/tables.gen.js';
-import type { IXlat } from './xlat/xlat.js';
+import type { Xlat } from './xlat/xlat.js';
 
 export const SIGINFO_SIZE = 128;
 
@@ -30,7 +29,7 @@ const SIGCHLD = 17;
 const SIGPOLL = 29;
 const SIGSYS = 31;
 
-const CODE_TABLES: Record<number, IXlat> = {
+const CODE_TABLES: Record<number, Xlat> = {
   [SIGILL]: sigill_codes,
   [SIGTRAP]: sigtrap_codes,
   [SIGBUS]: sigbus_codes,

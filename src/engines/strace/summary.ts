@@ -10,11 +10,11 @@
  * Rows are sorted by time (strace -S time), ties kept in syscall-number order as strace's
  * stable sort leaves them; an error count of 0 prints as blanks ("%9.u").
  */
-import { SYSCALL_NR } from '../../arch/x86_64/syscalls.gen.js';
+import { SYSCALL_NR } from '../../api.js';
 
 export type SummarySort = 'time' | 'calls' | 'errors' | 'name' | 'nothing';
 
-interface IRow {
+interface Row {
   name: string;
   nr: number;
   ns: number;
@@ -25,7 +25,7 @@ interface IRow {
 const DASHES = '------ ----------- ----------- --------- --------- ----------------';
 
 export class SyscallSummary {
-  private readonly _rows = new Map<string, IRow>();
+  private readonly _rows = new Map<string, Row>();
 
   /** Accounts one completed syscall. `seconds` is its duration. */
   add(name: string, seconds: number, isError: boolean, nr?: number): void {
@@ -47,7 +47,7 @@ export class SyscallSummary {
   /** The table, with a trailing newline. */
   format(sortBy: SummarySort = 'time'): string {
     const rows = [...this._rows.values()].sort((a, b) => a.nr - b.nr);
-    const cmp: Record<SummarySort, ((a: IRow, b: IRow) => number) | undefined> = {
+    const cmp: Record<SummarySort, ((a: Row, b: Row) => number) | undefined> = {
       time: (a, b) => b.ns - a.ns,
       calls: (a, b) => b.calls - a.calls,
       errors: (a, b) => b.errors - a.errors,

@@ -3,23 +3,21 @@
  * (if it asked) at exit, and formats the return value as strace does (syscall.c
  * syscall_exiting_trace). Pure: the engine supplies registers and a memory reader per stop.
  */
-import { SYSCALLS } from '../../arch/x86_64/syscalls.gen.js';
-import { errnoMessage, errnoName } from '../../core/errno.js';
+import { SYSCALLS, errnoMessage, errnoName, type TaskMemory } from '../../api.js';
 import { DECODERS } from './decoders/index.js';
-import type { IMemoryReader } from './memory.js';
-import { Ctx, DEFAULT_DECODE_OPTIONS, RV, RVAL_DECODED, RVAL_MASK, type Decoder, type IDecodeOptions, type RvKind } from './printer.js';
+import { Ctx, DEFAULT_DECODE_OPTIONS, RV, RVAL_DECODED, RVAL_MASK, type Decoder, type DecodeOptions, type RvKind } from './printer.js';
 import { renderArgs, renderValue } from './render.js';
 import { chg, hexStr, sym, type Value } from './value.js';
 
 /** What the engine knows at a syscall-entry stop. */
-export interface ISyscallStop {
+export interface SyscallStop {
   readonly nr: number;
   readonly tid: number;
   /** Thread-group id (for -y fd lookups). */
   readonly pid: number;
   /** The six argument registers. */
   readonly args: readonly bigint[];
-  readonly mem: IMemoryReader;
+  readonly mem: TaskMemory;
   /** Stack pointer, if known (rt_sigreturn shows the restored mask from the signal frame). */
   readonly sp?: bigint;
 }
@@ -112,7 +110,7 @@ export class DecodedSyscall {
   }
 
   /** Decodes the exit half. `rval` is the signed return register. */
-  exit(rval: bigint, mem?: IMemoryReader): void {
+  exit(rval: bigint, mem?: TaskMemory): void {
     if (this.exited) return;
     this.exited = true;
     this.ctx.entering = false;
@@ -157,7 +155,6 @@ export class DecodedSyscall {
         const msg = errnoMessage(e);
         s = `-1 ${name} (${msg})`;
       }
-      if (c.aux !== undefined && c.auxOnError) s += ` (${c.aux})`;
     } else {
       switch (this.kind) {
         case RV.NONE:
@@ -206,7 +203,7 @@ export class DecodedSyscall {
 }
 
 /** Starts decoding a syscall at its entry stop. */
-export function decodeEntry(stop: ISyscallStop, opts: IDecodeOptions = DEFAULT_DECODE_OPTIONS): DecodedSyscall {
+export function decodeEntry(stop: SyscallStop, opts: DecodeOptions = DEFAULT_DECODE_OPTIONS): DecodedSyscall {
   const ent = stop.nr >= 0 ? SYSCALLS[stop.nr] : undefined;
   const name = ent ? ent.name : syscallName(stop.nr);
   const decoder = (ent && DECODERS[ent.name]) || (ent ? makeRawDecoder(ent.nargs) : RAW6);

@@ -40,7 +40,7 @@ import {
 } from '../xlat/tables.gen.js';
 import { iovArray, itimerspecAt, timespecText, timevalAt, timevalText } from './common.js';
 import { openFlagsStr } from './file.js';
-import { sigName } from '../signals.js';
+import { sigName } from '../../qualifier/signals.js';
 
 // ---- read/write ---------------------------------------------------------------------------
 

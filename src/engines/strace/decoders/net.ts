@@ -20,7 +20,7 @@ import {
   socketlayers,
   socktypes,
 } from '../xlat/tables.gen.js';
-import type { IXlat } from '../xlat/xlat.js';
+import type { Xlat } from '../xlat/xlat.js';
 import { renderValue } from '../render.js';
 import { iovArray } from './common.js';
 
@@ -119,7 +119,7 @@ function renderStr(c: Ctx, b: Buffer): string {
   return renderValue(str(b), c.o.hexStrings);
 }
 
-const DOMAIN_PROTOCOLS: Record<number, IXlat> = {
+const DOMAIN_PROTOCOLS: Record<number, Xlat> = {
   [AF_INET]: inet_protocols,
   [AF_INET6]: inet_protocols,
   [AF_NETLINK]: netlink_protocols,
@@ -248,7 +248,7 @@ function msghdrValue(c: Ctx, ad: bigint, dataSize: bigint | undefined, namelenBe
   return struct(f);
 }
 
-function sockoptTable(level: number): IXlat | undefined {
+function sockoptTable(level: number): Xlat | undefined {
   switch (level) {
     case 0:
       return sock_ip_options;

@@ -5,7 +5,7 @@
  */
 import { Ctx, RVAL_DECODED, U32, type Decoder } from '../printer.js';
 import { siginfoValue } from '../siginfo.js';
-import { sigName } from '../signals.js';
+import { sigName } from '../../qualifier/signals.js';
 import { NULL, addr, field, hexStr, num, struct, sym, type Field, type Value } from '../value.js';
 import { sigact_flags, sigaltstack_flags, sigprocmaskcmds } from '../xlat/tables.gen.js';
 

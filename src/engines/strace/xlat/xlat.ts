@@ -3,7 +3,7 @@
  * constants. The data lives in tables.gen.ts, generated from ./in/*.in; this file only holds the
  * runtime shape and the lookup index.
  */
-export interface IXlat {
+export interface Xlat {
   readonly name: string;
   /** Entries in printing order: flag printers take them first to last. */
   readonly entries: readonly (readonly [bigint, string])[];
@@ -13,7 +13,7 @@ export interface IXlat {
   valueOf(name: string): bigint | undefined;
 }
 
-class Xlat implements IXlat {
+class XlatTable implements Xlat {
   private _byValue: Map<bigint, string> | undefined;
   private _byName: Map<string, bigint> | undefined;
   constructor(
@@ -35,6 +35,6 @@ class Xlat implements IXlat {
   }
 }
 
-export function xlat(name: string, entries: readonly (readonly [bigint, string])[]): IXlat {
-  return new Xlat(name, entries);
+export function xlat(name: string, entries: readonly (readonly [bigint, string])[]): Xlat {
+  return new XlatTable(name, entries);
 }

@@ -1,9 +1,10 @@
 /**
- * Signal names as strace prints them. Standard signals come from core/signals.ts; real-time
- * signals are named by rule (SIGRTMIN, SIGRT_1 … SIGRT_32, strace's ASM_SIGRTMIN = 32 on x86_64)
- * since glibc reserves the first ones and the kernel has no names for them.
+ * Signal names as strace spells them, in its output and in the qualifiers (`signal=`, inject's
+ * `signal=`). Standard signals come from the framework's table; real-time signals are named by
+ * rule (SIGRTMIN, SIGRT_1 … SIGRT_32, strace's ASM_SIGRTMIN = 32 on x86_64) since glibc
+ * reserves the first ones and the kernel has no names for them.
  */
-import { signalName, signalNumber } from '../../core/signals.js';
+import { signalName, signalNumber } from '../../api.js';
 
 export const NSIG = 64;
 const SIGRTMIN = 32;

@@ -6,29 +6,29 @@
  *
  * `fuzzDecoders(100000, 1)` is deterministic for a given seed, so a failure can be replayed.
  */
-import { SYSCALLS } from '../../arch/x86_64/syscalls.gen.js';
-import { DECODERS } from './decoders/index.js';
-import { TraceFormatter } from './format.js';
-import { valueToJson } from './json.js';
-import { FakeMemory } from './memory.js';
-import type { IDecodeOptions } from './printer.js';
-import { decodeEntry, setDecoderErrorHook } from './syscall.js';
+import { SYSCALLS } from '../../src/api.js';
+import { DECODERS } from '../../src/engines/strace/decoders/index.js';
+import { TraceFormatter } from '../../src/engines/strace/format.js';
+import { valueToJson } from '../../src/engines/strace/json.js';
+import type { DecodeOptions } from '../../src/engines/strace/printer.js';
+import { decodeEntry, setDecoderErrorHook } from '../../src/engines/strace/syscall.js';
+import { FakeMemory } from '../unit/strace-helpers.js';
 
 /** Longest line accepted (verbose mode with -s 64 and nested arrays stays far below). */
 export const MAX_FUZZ_LINE = 4 << 20;
 /** Largest single read() a decoder may request (getdents reads up to 1 MiB). */
 export const MAX_FUZZ_READ = (1 << 20) + 4096;
 
-export interface IFuzzFailure {
+export interface FuzzFailure {
   readonly iteration: number;
   readonly syscall: string;
   readonly args: readonly string[];
   readonly error: string;
 }
 
-export interface IFuzzResult {
+export interface FuzzResult {
   readonly iterations: number;
-  readonly failures: readonly IFuzzFailure[];
+  readonly failures: readonly FuzzFailure[];
   readonly longestLine: number;
   /** The call that printed it, and the start of the line. */
   readonly longestCall: string;
@@ -132,7 +132,7 @@ function randomRet(r: Rng, ptrs: bigint[]): bigint {
   }
 }
 
-function randomOpts(r: Rng): IDecodeOptions {
+function randomOpts(r: Rng): DecodeOptions {
   return {
     strsize: r.pick([0, 1, 4, 32, 32, 32, 64]),
     verbose: r.chance(0.2),
@@ -143,9 +143,9 @@ function randomOpts(r: Rng): IDecodeOptions {
 }
 
 /** Runs `n` random decodings from `seed`. Never throws; failures are reported. */
-export function fuzzDecoders(n: number, seed = 1): IFuzzResult {
+export function fuzzDecoders(n: number, seed = 1): FuzzResult {
   const r = new Rng(seed);
-  const failures: IFuzzFailure[] = [];
+  const failures: FuzzFailure[] = [];
   const decoded = Object.keys(DECODERS);
   let longestLine = 0;
   let longestCall = '';

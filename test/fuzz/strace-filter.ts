@@ -2,7 +2,7 @@
  * Fuzzing of the -e expression parser: random and mutated expressions must either parse or
  * throw a FilterError naming the problem, never another exception, and never hang.
  */
-import { FilterError, StraceFilter } from './filter.js';
+import { FilterError, StraceFilter } from '../../src/engines/strace/filter.js';
 
 const SEEDS = [
   'trace=open,openat', 'trace=!read', 'trace=%file,%network', 'trace=/^get.*/', 'signal=SIGUSR1',
@@ -11,14 +11,14 @@ const SEEDS = [
 ];
 const ALPHABET = 'abcdefghijklmnopqrstuvwxyz%!/=:,.+0123456789_^$*()[]{}\\ENOIT- ';
 
-export interface IFilterFuzzResult {
+export interface FilterFuzzResult {
   cases: number;
   parsed: number;
   rejected: number;
   failures: string[];
 }
 
-export function fuzzFilter(n: number, seed = 1): IFilterFuzzResult {
+export function fuzzFilter(n: number, seed = 1): FilterFuzzResult {
   let x = seed >>> 0 || 1;
   const rnd = (k: number): number => {
     x ^= x << 13;
@@ -26,7 +26,7 @@ export function fuzzFilter(n: number, seed = 1): IFilterFuzzResult {
     x ^= x << 5;
     return (x >>> 0) % k;
   };
-  const res: IFilterFuzzResult = { cases: 0, parsed: 0, rejected: 0, failures: [] };
+  const res: FilterFuzzResult = { cases: 0, parsed: 0, rejected: 0, failures: [] };
   for (let i = 0; i < n; i++) {
     let s = SEEDS[rnd(SEEDS.length)]!;
     const edits = rnd(6);

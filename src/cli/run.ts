@@ -47,7 +47,7 @@ type Spec =
   | { kind: 'engine'; module: string; args: string[] }
   | { kind: 'tool'; command: string[] };
 
-interface IParsed {
+interface ParsedRun {
   specs: Spec[];
   command: string[];
   pid: number | undefined;
@@ -86,7 +86,7 @@ export function splitWords(s: string): string[] {
   return out;
 }
 
-export function parseRunArgs(argv: string[]): IParsed {
+export function parseRunArgs(argv: string[]): ParsedRun {
   const specs: Spec[] = [];
   let command: string[] = [];
   let pid: number | undefined;
@@ -202,7 +202,7 @@ export async function runMain(argv: string[]): Promise<number> {
   const engines: RunEngine[] = [];
   let hasStdioGdb = false;
   let gdbSession: GdbSession | undefined;
-  let parsed: IParsed;
+  let parsed: ParsedRun;
   const cleanups: (() => void)[] = [];
   try {
     parsed = parseRunArgs(argv);

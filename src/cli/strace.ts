@@ -51,7 +51,7 @@ const OPTIONS = {
   'no-seccomp': { type: 'boolean' },
 } as const;
 
-export interface IParsedStrace {
+export interface ParsedStrace {
   values: ReturnType<typeof parseStraceArgs>['values'];
   command: string[];
   filter: StraceFilter;
@@ -65,7 +65,7 @@ export function parseStraceArgs(argv: string[]) {
 }
 
 /** Parse and validate everything before anything is launched. */
-export function prepareStrace(argv: string[]): IParsedStrace {
+export function prepareStrace(argv: string[]): ParsedStrace {
   let parsed;
   try {
     parsed = parseStraceArgs(argv);
@@ -101,7 +101,7 @@ export function prepareStrace(argv: string[]): IParsedStrace {
 }
 
 export async function straceMain(argv: string[]): Promise<number> {
-  let p: IParsedStrace;
+  let p: ParsedStrace;
   try {
     p = prepareStrace(argv);
   } catch (e) {
@@ -118,7 +118,7 @@ export async function straceMain(argv: string[]): Promise<number> {
   }
   const quiet = values.q?.length ?? 0;
   const tracer = new Tracer();
-  let built: IStraceOutput;
+  let built: StraceOutput;
   try {
     built = buildStraceOutput(tracer, p, {
       onAttach: quiet === 0 ? (tid) => process.stderr.write(`utrace strace: Process ${tid} attached\n`) : undefined,
@@ -199,7 +199,7 @@ export async function straceMain(argv: string[]): Promise<number> {
   return exitLikeChild(st);
 }
 
-export interface IStraceOutput {
+export interface StraceOutput {
   engine: StraceEngine;
   /** Flush the trace, print the -c table, close the files (idempotent). */
   finish: () => void;
@@ -211,8 +211,8 @@ export interface IStraceOutput {
  * The strace engine and its outputs (-o, --json, --timeline, -c) from parsed options; shared
  * by `utrace strace` and `utrace run --strace`. A file that cannot be opened is a UsageError.
  */
-export function buildStraceOutput(tracer: Tracer, p: IParsedStrace,
-  extra: { onAttach?: (tid: number) => void } = {}): IStraceOutput {
+export function buildStraceOutput(tracer: Tracer, p: ParsedStrace,
+  extra: { onAttach?: (tid: number) => void } = {}): StraceOutput {
   const { values, filter } = p;
   const open = (file: string, opt: string): number => {
     try {

@@ -181,7 +181,7 @@ export interface VoteState {
  * decides a signal or a syscall). Returns false, changing nothing, for an answer that is no
  * resume action.
  */
-export function castVote(p: VoteState, e: Pick<Engine, '_passId' | '_vote'>, r: number | void | null, quiesce: boolean): boolean {
+export function castVote(p: VoteState, e: { _passId: number; _vote: Resume }, r: number | void | null, quiesce: boolean): boolean {
   if (r === undefined || r === null) r = Resume.RESUME | (p.action & ~RESUME_MASK);
   if (typeof r !== 'number' || !Number.isInteger(r) || !validResume(r)) return false;
   const res = (r & RESUME_MASK) as Resume;

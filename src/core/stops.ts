@@ -12,11 +12,11 @@ import { EventEmitter } from 'node:events';
 import * as fs from 'node:fs';
 import { SYSCALL_INSN } from '../arch/x86_64/regs.js';
 import { Event, Resume, SignalAction, SyscallAction } from './actions.js';
-import type { StopSink, TraceBackend } from './backend.js';
+import type { TraceBackend } from './backend.js';
 import { DISPOSITION_BIT, signalDisposition } from './dispositions.js';
 import type { Engine } from './engine.js';
 import { isGone, UtraceError } from './errors.js';
-import { abandonPass, detachedWhileWaited, newPass, runPass, type Pass, type PassHost } from './passes.js';
+import { abandonPass, detachedWhileWaited, newPass, runPass, type Pass } from './passes.js';
 import { procStatus } from './procfs.js';
 import { Process } from './process.js';
 import * as P from './ptrace.js';
@@ -40,11 +40,13 @@ const LEADER_CHECK_MS = 1000;
 
 type SyscallMode = 'none' | 'seccomp' | 'all';
 
-export abstract class StopMachine extends EventEmitter implements StopSink, PassHost {
+// A StopSink (backend.ts) and a PassHost (passes.ts) by shape: the members those interfaces
+// name are internal (stripped from the .d.ts), and a published `implements` would name them.
+export abstract class StopMachine extends EventEmitter {
   /** @internal */ readonly _backend: TraceBackend;
   /** @internal */ _tasks = new Map<number, Task>();
-  protected _procs = new Map<number, Process>();
-  /** Spawned processes already detached whose exit we still reap. */
+  /** @internal */ protected _procs = new Map<number, Process>();
+  /** @internal spawned processes already detached whose exit we still reap */
   protected _watch = new Map<number, Process>();
   /** @internal attach serial of the last engine (engines attached during a pass skip it) */ _serial = 0;
   private readonly _siginfo = Buffer.alloc(128);

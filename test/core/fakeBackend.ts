@@ -7,7 +7,6 @@
 import type { StopSink, TraceBackend } from '../../src/core/backend.js';
 import * as P from '../../src/core/ptrace.js';
 import type { Task } from '../../src/core/task.js';
-import type { SpawnRequest } from '../../src/native/native.js';
 
 /** One request the core made, as a short line: 'SYSCALL 1000 0', 'DETACH 1000 0', 'interrupt 1000'. */
 export type Request = string;
@@ -122,7 +121,7 @@ export class FakeKernel implements TraceBackend {
   stopped(_task: Task): void {}
   fresh(_task: Task): void {}
 
-  spawn(_req: SpawnRequest): number {
+  spawn(_req: Parameters<TraceBackend['spawn']>[0]): number {
     return this.nextPid++;
   }
   seize(tid: number): void {

@@ -83,7 +83,7 @@ export class BufferedSink {
 /** fds whose reader is gone (EPIPE): further output is dropped, tracing goes on. */
 const broken = new Set<number>();
 
-function writeAll(fd: number, s: string): void {
+export function writeAll(fd: number, s: string): void {
   if (broken.has(fd)) return;
   const b = Buffer.from(s);
   let off = 0;

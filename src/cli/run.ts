@@ -20,6 +20,7 @@ import { injectRunEngine } from '../engines/inject/run.js';
 import { buildStraceOutput, prepareStrace } from './strace.js';
 import { toolRunEngine } from '../engines/ptrace/run.js';
 import { exitLikeChild, installSignalHandlers, UsageError } from './common.js';
+import { ownIo } from './io.js';
 
 export const RUN_USAGE = `usage: utrace run [--strace[="STRACE OPTIONS"]] [--gdb ADDR] [--inject SPEC]...
                  [--engine MODULE[=ARG,...]]... [--tool 'CMD ... {pid} ...']
@@ -312,7 +313,7 @@ function buildStrace(tracer: Tracer, words: string[], cleanups: (() => void)[]):
   if (values.h) throw new UsageError('--strace: -h is not an option here');
   let built;
   try {
-    built = buildStraceOutput(tracer, p);
+    built = buildStraceOutput(tracer, p, ownIo());
   } catch (e) {
     if (e instanceof UsageError) throw new UsageError(`--strace: ${e.message}`);
     throw e;

@@ -10,6 +10,7 @@ import { JsonEventWriter } from '../engines/strace/json.js';
 import { TimelineWriter } from '../engines/strace/timeline.js';
 import { comm } from '../engines/strace/engine.js';
 import { attachError, BufferedSink, exitLikeChild, installSignalHandlers, splitCommand, UsageError } from './common.js';
+import { ownIo, say, type CommandIo } from './io.js';
 
 export const STRACE_USAGE = `usage: utrace strace [-cCfqrtTvy] [-a column] [-e expr]... [-o file] [-s strsize]
                     [-X raw|abbrev|verbose] [--json] [--timeline FILE] [--no-seccomp]
@@ -120,7 +121,7 @@ export async function straceMain(argv: string[]): Promise<number> {
   const tracer = new Tracer();
   let built: StraceOutput;
   try {
-    built = buildStraceOutput(tracer, p, {
+    built = buildStraceOutput(tracer, p, ownIo(), {
       onAttach: quiet === 0 ? (tid) => process.stderr.write(`utrace strace: Process ${tid} attached\n`) : undefined,
     });
   } catch (e) {
@@ -211,21 +212,15 @@ export interface StraceOutput {
  * The strace engine and its outputs (-o, --json, --timeline, -c) from parsed options; shared
  * by `utrace strace` and `utrace run --strace`. A file that cannot be opened is a UsageError.
  */
-export function buildStraceOutput(tracer: Tracer, p: ParsedStrace,
+export function buildStraceOutput(tracer: Tracer, p: ParsedStrace, io: CommandIo,
   extra: { onAttach?: (tid: number) => void } = {}): StraceOutput {
   const { values, filter } = p;
-  const open = (file: string, opt: string): number => {
-    try {
-      return fs.openSync(file, 'w');
-    } catch (e) {
-      throw new UsageError(`${opt} ${file}: ${(e as Error).message}`);
-    }
-  };
+  const open = (file: string, opt: string): number => io.openOutput(file, opt);
   const toFile = values.o !== undefined;
   // -ff with -o: FILE.TID per thread, as strace; without -o it is plain -f.
   const perTask = toFile && (values.f?.length ?? 0) >= 2;
   if (perTask && values.json) throw new UsageError('--json: not with -ff (one file per thread)');
-  const sink = new BufferedSink(toFile && !perTask ? open(values.o!, '-o') : 2, toFile && !perTask);
+  const sink = new BufferedSink(toFile && !perTask ? open(values.o!, '-o') : io.stderr, toFile && !perTask);
   // Open until the thread is done (or the trace ends).
   const taskSinks = new Map<number, BufferedSink>();
   const outputFor = perTask ? (tid: number) => {
@@ -280,7 +275,7 @@ export function buildStraceOutput(tracer: Tracer, p: ParsedStrace,
     if (summary) {
       const table = engine.summary.format();
       if (toFile && summary === 'also') sink.write(table);
-      else process.stderr.write(table);
+      else say(io, table);
       sink.flush();
     }
     timeline?.close();

@@ -1,0 +1,80 @@
+/**
+ * A command's standard descriptors, working directory and output files. A command run as a
+ * process has its own; a command that joined a host (host/) has them served by the host: the
+ * descriptors it handed over with its request, the files it opened itself. Engines built by
+ * the CLI write only through a CommandIo, so the same code serves both.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { UsageError, writeAll } from './common.js';
+
+export interface CommandIo {
+  readonly stdin: number;
+  readonly stdout: number;
+  readonly stderr: number;
+  /** Where relative paths are taken from. */
+  readonly cwd: string;
+  /**
+   * Open an output file named by an option (strace -o FILE, --timeline FILE), truncated, and
+   * return a descriptor the caller closes. opt names the option for the error message (a
+   * UsageError: "-o FILE: EACCES ...").
+   */
+  openOutput(file: string, opt: string): number;
+}
+
+/** This process's own descriptors and files. */
+export function ownIo(): CommandIo {
+  return {
+    stdin: 0,
+    stdout: 1,
+    stderr: 2,
+    cwd: process.cwd(),
+    openOutput(file: string, opt: string): number {
+      try {
+        return fs.openSync(file, 'w');
+      } catch (e) {
+        throw new UsageError(`${opt} ${file}: ${(e as Error).message}`);
+      }
+    },
+  };
+}
+
+/**
+ * The io of a joined command, served by a host: its descriptors by role, and the output files
+ * it opened, by absolute path. A file it did not open (strace -ff's FILE.TID, named only when a
+ * thread appears) is opened here by the same path, with the host's rights, which are the
+ * command's (a host serves only commands of its own user).
+ */
+export function servedIo(cwd: string, fds: Map<string, number>): CommandIo {
+  const taken = new Set<string>();
+  const std = (role: string, fallback: number): number => fds.get(role) ?? fallback;
+  return {
+    stdin: std('stdin', -1),
+    stdout: std('stdout', -1),
+    stderr: std('stderr', -1),
+    cwd,
+    openOutput(file: string, opt: string): number {
+      const abs = path.resolve(cwd, file);
+      const fd = fds.get(`file:${abs}`);
+      if (fd !== undefined && !taken.has(abs)) {
+        taken.add(abs);
+        return fd;
+      }
+      try {
+        return fs.openSync(abs, 'w');
+      } catch (e) {
+        throw new UsageError(`${opt} ${file}: ${(e as Error).message}`);
+      }
+    },
+  };
+}
+
+/** A line on the command's stderr (never throws: the reader may be gone). */
+export function say(io: CommandIo, text: string): void {
+  if (io.stderr < 0) return;
+  try {
+    writeAll(io.stderr, text.endsWith('\n') ? text : text + '\n');
+  } catch {
+    /* its terminal is gone */
+  }
+}

@@ -36,7 +36,7 @@ function assertWellFormedXml(xml: string): void {
   assert.equal(roots, 1);
 }
 
-interface IXmlReg {
+interface XmlReg {
   name: string;
   bitsize: number;
   regnum: number;
@@ -44,8 +44,8 @@ interface IXmlReg {
 }
 
 /** Registers in document order with gdb's numbering rule (explicit regnum, else previous + 1). */
-function xmlRegisters(xml: string): IXmlReg[] {
-  const regs: IXmlReg[] = [];
+function xmlRegisters(xml: string): XmlReg[] {
+  const regs: XmlReg[] = [];
   let feature = '';
   let next = 0;
   for (const m of xml.matchAll(/<feature name="([^"]+)">|<reg ([^>]*)\/>/g)) {

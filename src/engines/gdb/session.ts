@@ -19,7 +19,7 @@ import {
   hexDecodeString, hexEncode, linuxSignalFromGdb, parseHexBigInt, parseHexNumber, parsePid,
   parseQSupported, parseQXferRead, parseThreadId, parseVCont, parseZPacket, qXferSlice,
   readRegister, readRegisterValue, resolveVCont, supports, vContActionFor, targetXmlBuffer, writeRegister,
-  type IQSupported, type IThreadId, type IVContAction, type RspConnection, type StopReason,
+  type QSupported, type ThreadId, type VContAction, type RspConnection, type StopReason,
 } from './protocol/index.js';
 import { hostIo } from './hostio.js';
 import { NO_R_DEBUG, findRDebug, svr4LibraryList } from './svr4.js';
@@ -96,7 +96,7 @@ export class ThreadState {
   gateReport: SignalReport | undefined;
   /** gdb considers the thread running. */
   resumed = false;
-  resumeAction: IVContAction | undefined;
+  resumeAction: VContAction | undefined;
   stepping = false;
   range: { start: bigint; end: bigint } | undefined;
   /** Linux signal we tgkill'ed to deliver gdb's vCont;C at a non-signal stop. */
@@ -125,7 +125,7 @@ export class ThreadState {
   get tid(): number {
     return this.task.tid;
   }
-  get id(): IThreadId {
+  get id(): ThreadId {
     return { pid: this.inf.pid, tid: this.task.tid };
   }
 }
@@ -185,7 +185,7 @@ export class GdbSession {
   private conn: RspConnection | undefined;
   private readonly log: (m: string) => void;
   private readonly opts: GdbSessionOptions;
-  private q: IQSupported = { features: new Map() };
+  private q: QSupported = { features: new Map() };
   private multiprocess = false;
   private avx = false;
   private state: 'stopped' | 'running' | 'stopping' = 'stopped';
@@ -1541,7 +1541,7 @@ export class GdbSession {
     return first;
   }
 
-  private findThread(id: IThreadId): ThreadState | undefined {
+  private findThread(id: ThreadId): ThreadState | undefined {
     if (id.tid === THREAD_ANY || id.tid === THREAD_ALL) {
       if (id.pid === THREAD_ANY || id.pid === THREAD_ALL) return this.currentThread() ?? this.allThreads()[0];
       return this.inferiors.get(id.pid)?.live()[0];
@@ -1741,7 +1741,7 @@ export class GdbSession {
     const sig = p[0] === 'C' || p[0] === 'S' ? p.slice(1, 3) : '';
     const ts = this.currentThread();
     const kind = p[0]!.toLowerCase();
-    const actions: IVContAction[] = [];
+    const actions: VContAction[] = [];
     if (ts) actions.push({ action: (kind + (sig ? '' : '')) as 'c' | 's', thread: ts.id, ...(sig ? { signal: parseInt(sig, 16) } : {}) });
     if (sig && ts) actions[0]!.action = kind === 's' ? 'S' : 'C';
     if (kind === 'c') actions.push({ action: 'c' });
@@ -1753,7 +1753,7 @@ export class GdbSession {
    * running ignore c/s/r, stopped ones ignore t. Answered OK at once; stops follow as
    * notifications.
    */
-  private resumeNonStop(actions: IVContAction[]): string {
+  private resumeNonStop(actions: VContAction[]): string {
     const threads = this.allThreads();
     const resolved = resolveVCont(actions, threads.map((ts) => ({ pid: ts.inf.pid, tid: ts.tid, ts })));
     for (const { thread: { ts }, action: a } of resolved) {
@@ -1790,12 +1790,12 @@ export class GdbSession {
     else void this.holdThread(ts).then(report);
   }
 
-  private resume(actions: IVContAction[]): string | typeof DEFERRED {
+  private resume(actions: VContAction[]): string | typeof DEFERRED {
     if (this.nonStop) return this.resumeNonStop(actions);
     const threads = this.allThreads();
     if (threads.length === 0) return this.lastReply.startsWith('W') || this.lastReply.startsWith('X') ? this.lastReply : 'W00';
     // Once per resume packet (two per breakpoint hit with host-side conditions): plain loops.
-    const go: { ts: ThreadState; action: IVContAction }[] = [];
+    const go: { ts: ThreadState; action: VContAction }[] = [];
     for (const ts of threads) {
       const action = vContActionFor(actions, ts.inf.pid, ts.tid, true);
       if (action) go.push({ ts, action });
@@ -1851,7 +1851,7 @@ export class GdbSession {
    * leaves the range for r. True when the step is done; false to step for real (from wherever
    * emulation stopped). Not with watchpoints set: they must fire for the accesses.
    */
-  private emulateSteps(ts: ThreadState, a: IVContAction): boolean {
+  private emulateSteps(ts: ThreadState, a: VContAction): boolean {
     if ((a.action !== 's' && a.action !== 'r') || a.signal !== undefined) return false;
     if (!ts.held || ts.gate || ts.injectSig || ts.stepOver || ts.fresh || ts.gone) return false;
     if (hasWatchpoints(ts.inf)) return false;

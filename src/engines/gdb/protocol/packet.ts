@@ -219,7 +219,7 @@ function frame(lead: number, wire: Buffer): Buffer {
   return out;
 }
 
-export interface IEncodeOptions {
+export interface EncodeOptions {
   /** Run-length encode the escaped payload (default false). */
   rle?: boolean;
 }
@@ -229,7 +229,7 @@ export interface IEncodeOptions {
  * and appends the checksum of the bytes as sent. Pass binary data unescaped;
  * escaping twice is a classic bug (spec §4.2).
  */
-export function encodePacket(payload: Buffer | string, options: IEncodeOptions = {}): Buffer {
+export function encodePacket(payload: Buffer | string, options: EncodeOptions = {}): Buffer {
   if (options.rle) return encodeRle(typeof payload === 'string' ? utf8View(payload) : payload);
   return frame(DOLLAR, escapeBinary(toBuffer(payload)));
 }
@@ -316,7 +316,7 @@ export type RspToken =
    */
   | { kind: 'error'; reason: 'oversize' | 'truncated' | 'bad-rle'; message: string };
 
-export interface IPacketReaderOptions {
+export interface PacketReaderOptions {
   /** Largest payload (wire bytes) buffered for one packet. Default DEFAULT_MAX_PACKET_SIZE. */
   maxPacketSize?: number;
   /** Expand run-length encoding (client side reading server replies). Default false: gdb never sends RLE. */
@@ -354,7 +354,7 @@ export class PacketReader {
   private _csumHi = 0;
   private _skipped = 0;
 
-  constructor(options: IPacketReaderOptions = {}) {
+  constructor(options: PacketReaderOptions = {}) {
     this._max = options.maxPacketSize ?? DEFAULT_MAX_PACKET_SIZE;
     this._rle = options.rle ?? false;
     this._notifications = options.notifications ?? false;

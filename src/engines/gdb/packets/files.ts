@@ -6,5 +6,5 @@
 import type { PacketFamily } from './types.js';
 
 export const filePackets: PacketFamily = {
-  vFile: (s, p) => s.hostio(p),
+  'vFile:': (s, p) => s.hostio(p),
 };

@@ -1,12 +1,14 @@
 /**
  * The packet table: every RSP packet the server answers, keyed by packet name, assembled from
  * one module per packet family. Adding a packet is adding one entry to its family's table
- * (docs/adding-a-packet.md); a name registered twice fails at load.
+ * (docs/adding-a-packet.md); a key registered twice fails at load.
  *
- * A packet's name is its first character (`g`, `m`, `Z`, `?`, ...), or for the q, Q and v
- * packets the text up to the first ':', ';' or ',' (`qXfer:features:read:…` -> `qXfer`,
- * `vCont;c` -> `vCont`, `vCont?` -> `vCont?`, `QPassSignals:…` -> `QPassSignals`). An unknown
- * name gets the empty reply, which tells gdb the packet is not supported.
+ * The key is the packet's name as it starts the packet on the wire: its first character for
+ * the one-letter packets (`g`, `m`, `Z`, `?`, ...); for the q, Q and v packets, the name up to
+ * and including the separator its arguments follow (`qXfer:`, `vCont;`, `qRcmd,`), or the whole
+ * packet when it has none (`qC`, `vCont?`, `vStopped`). So `vKill;1f` finds `vKill;`, while a
+ * malformed `vKill:1f` or a bare `vKill` finds nothing. A packet with no key gets the empty
+ * reply, which tells gdb it is not supported.
  */
 import type { PacketFamily, PacketHandler } from './types.js';
 import { breakpointPackets } from './breakpoints.js';
@@ -44,7 +46,7 @@ export function packetName(p: string): string {
   if (c !== q && c !== Q && c !== v) return p.charAt(0);
   for (let i = 1; i < p.length; i++) {
     const ch = p.charCodeAt(i);
-    if (ch === 0x3a /* : */ || ch === 0x3b /* ; */ || ch === 0x2c /* , */) return p.slice(0, i);
+    if (ch === 0x3a /* : */ || ch === 0x3b /* ; */ || ch === 0x2c /* , */) return p.slice(0, i + 1);
   }
   return p;
 }

@@ -14,16 +14,12 @@ export const lifecyclePackets: PacketFamily = {
     s.extended = true;
     return 'OK';
   },
-  vRun,
-  vAttach: (s, p) => vAttach(s, parsePid(p.slice(8))),
-  qAttached: (s, p) => {
-    const pid = p.length > 10 ? parsePid(p.slice(10)) : s.currentThread()?.inf.pid;
-    const inf = pid === undefined ? undefined : s.inferiors.get(pid);
-    if (!inf) return 'E01';
-    return inf.attached ? '1' : '0';
-  },
+  'vRun;': vRun,
+  'vAttach;': (s, p) => vAttach(s, parsePid(p.slice(8))),
+  qAttached,
+  'qAttached:': qAttached,
   D: detach,
-  vKill: (s, p) => {
+  'vKill;': (s, p) => {
     const inf = s.inferiors.get(parsePid(p.slice(6)));
     if (!inf) return 'E01';
     return s.kill(inf).then(() => 'OK');
@@ -33,31 +29,40 @@ export const lifecyclePackets: PacketFamily = {
     s.env = { ...process.env };
     return 'OK';
   },
-  QEnvironmentHexEncoded: (s, p) => {
+  'QEnvironmentHexEncoded:': (s, p) => {
     const kv = hexDecodeString(p.slice(23));
     const eq = kv.indexOf('=');
     if (eq < 0) return 'E01';
     s.env[kv.slice(0, eq)] = kv.slice(eq + 1);
     return 'OK';
   },
-  QEnvironmentUnset: (s, p) => {
+  'QEnvironmentUnset:': (s, p) => {
     delete s.env[hexDecodeString(p.slice(18))];
     return 'OK';
   },
-  QSetWorkingDir: (s, p) => {
+  'QSetWorkingDir:': (s, p) => {
     const d = p.slice(15);
     s.cwd = d ? hexDecodeString(d) : undefined;
     return 'OK';
   },
-  QStartupWithShell: (s, p) => {
+  'QStartupWithShell:': (s, p) => {
     s.startupWithShell = p.endsWith(':1');
     return 'OK';
   },
-  QDisableRandomization: (s, p) => {
+  'QDisableRandomization:': (s, p) => {
     s.noAslr = p.endsWith(':1');
     return 'OK';
   },
 };
+
+/** qAttached, qAttached:pid: 1 when we attached to the process (gdb detaches it on quit),
+ * 0 when we started it (gdb kills it). */
+function qAttached(s: GdbSession, p: string): string {
+  const pid = p.length > 10 ? parsePid(p.slice(10)) : s.currentThread()?.inf.pid;
+  const inf = pid === undefined ? undefined : s.inferiors.get(pid);
+  if (!inf) return 'E01';
+  return inf.attached ? '1' : '0';
+}
 
 /** vRun;prog;arg...: start a program (an empty prog: the last one again). */
 async function vRun(s: GdbSession, p: string): Promise<string> {

@@ -16,10 +16,12 @@ import type { PacketFamily } from './types.js';
 
 export const queryPackets: PacketFamily = {
   qSupported,
+  'qSupported:': qSupported,
   QStartNoAckMode: () => 'OK', // the transport leaves ack mode once this OK is out
   qSymbol: () => 'OK', // no symbols wanted
-  qRcmd: (s, p) => monitor(s, hexDecodeString(p.slice(6))),
-  qXfer,
+  'qSymbol:': () => 'OK',
+  'qRcmd,': (s, p) => monitor(s, hexDecodeString(p.slice(6))),
+  'qXfer:': qXfer,
 };
 
 function qSupported(s: GdbSession, p: string): string {

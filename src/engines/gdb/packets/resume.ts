@@ -13,7 +13,7 @@ import type { PacketFamily } from './types.js';
 
 export const resumePackets: PacketFamily = {
   'vCont?': () => VCONT_SUPPORTED_REPLY,
-  vCont: (s, p) => s.stops.resume(parseVCont(p)),
+  'vCont;': (s, p) => s.stops.resume(parseVCont(p)),
   c: legacyResume,
   s: legacyResume,
   C: legacyResume,
@@ -23,11 +23,11 @@ export const resumePackets: PacketFamily = {
     return 'OK';
   },
   '?': (s) => s.stops.status(),
-  QNonStop: (s, p) => (p === 'QNonStop:1' ? s.stops.setNonStop(true) : p === 'QNonStop:0' ? s.stops.setNonStop(false) : ''),
+  'QNonStop:': (s, p) => (p === 'QNonStop:1' ? s.stops.setNonStop(true) : p === 'QNonStop:0' ? s.stops.setNonStop(false) : ''),
   vStopped: (s) => (s.stops.nonStop ? s.stops.vStopped() : ''),
-  QPassSignals: passSignals,
-  QProgramSignals: () => 'OK', // signals the program sends itself always reach gdb
-  QCatchSyscalls: catchSyscalls,
+  'QPassSignals:': passSignals,
+  'QProgramSignals:': () => 'OK', // signals the program sends itself always reach gdb
+  'QCatchSyscalls:': catchSyscalls,
 };
 
 /** c/s[addr] and C/Ssig[;addr]: the current thread continues or steps; on c, all others too. */

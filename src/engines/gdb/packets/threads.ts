@@ -24,7 +24,7 @@ export const threadPackets: PacketFamily = {
     return ids.length ? 'm' + ids.join(',') : 'l';
   },
   qsThreadInfo: () => 'l',
-  QThreadEvents: (s, p) => {
+  'QThreadEvents:': (s, p) => {
     if (p !== 'QThreadEvents:0' && p !== 'QThreadEvents:1') return 'E01';
     s.threadEvents = p.endsWith('1');
     return 'OK';

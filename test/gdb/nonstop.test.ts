@@ -1,4 +1,4 @@
-// Non-stop mode (spec gdb-server.md §3.10) driven by real gdb 13 in batch mode with
+// Non-stop mode (docs/gdb-server.md, "All-stop and non-stop") driven by real gdb 13 in batch mode with
 // `set non-stop on`, and at the protocol level (QThreadEvents create/exit events) with
 // RspTestClient. Fixture: test/fixtures/ns_ticker.c (worker 0 calls marker() once, at its
 // iteration HIT; the other workers keep ticking and making syscalls).

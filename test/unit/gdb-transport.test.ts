@@ -1,5 +1,5 @@
-// RspConnection over InMemoryTransport: raw transcripts as gdb 13.1 sends them
-// (spec gdb-server.md §1, §2), ack mode, interrupts and ordering.
+// RspConnection over InMemoryTransport: raw transcripts as gdb 13.1 sends them,
+// ack mode, interrupts and ordering.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';

@@ -1,8 +1,9 @@
 // Agent-expression bytecode (gdb manual, "Agent Expressions"; opcode values
 // from gdbsupport/ax.def) for target-side breakpoint conditions: with
 // `ConditionalBreakpoints+` advertised, gdb appends `;X<len>,<hex>` to `Z0`
-// and the server decides alone whether a hit is reported (spec §6: this is
-// what removes the 8 round trips per conditional hit).
+// and the server decides alone whether a hit is reported (this is what spares
+// gdb's eight packets per conditional hit: docs/gdb-server.md, "Per-stop and
+// per-packet work").
 //
 // Values are unsigned 64-bit bigints; signed operations reinterpret them as
 // two's complement. Evaluation is bounded in steps and stack depth, so a

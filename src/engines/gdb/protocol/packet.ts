@@ -1,4 +1,4 @@
-// GDB remote serial protocol framing (spec gdb-server.md §1): an incremental
+// GDB remote serial protocol framing (gdb manual, "Remote Protocol"): an incremental
 // lexer for what gdb sends, the encoder for what the server replies, and the
 // byte-level helpers (hex, `}` escapes, run-length encoding). Pure: no I/O.
 //
@@ -227,7 +227,7 @@ export interface EncodeOptions {
 /**
  * Frames a server reply: escapes `#$}*` in the raw payload, optionally RLEs it,
  * and appends the checksum of the bytes as sent. Pass binary data unescaped;
- * escaping twice is a classic bug (spec §4.2).
+ * escaping twice is a classic bug.
  */
 export function encodePacket(payload: Buffer | string, options: EncodeOptions = {}): Buffer {
   if (options.rle) return encodeRle(typeof payload === 'string' ? utf8View(payload) : payload);

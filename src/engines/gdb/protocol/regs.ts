@@ -1,5 +1,5 @@
 // x86_64 registers between Linux's ptrace buffers and gdb's remote numbering
-// (spec gdb-server.md §3.2). One table (AMD64_REGISTERS) defines numbers,
+// (gdb's amd64 target description, as gdbserver serves it). One table (AMD64_REGISTERS) defines numbers,
 // sizes, `g` offsets and the tdesc attributes; tdesc.ts renders it as XML, so
 // the `g` layout and target.xml cannot drift apart.
 //

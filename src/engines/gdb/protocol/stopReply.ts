@@ -1,4 +1,5 @@
-// Stop replies and qSupported (spec gdb-server.md §3.1, §3.6). Formats follow
+// Stop replies and qSupported (gdb manual, "Stop Reply Packets", "General Query
+// Packets"). Formats follow
 // gdbserver's prepare_resume_reply: reason first, then the expedited
 // registers, then thread and core, e.g.
 //   T05swbreak:;06:…;07:…;10:…;thread:p1148.1148;core:1;

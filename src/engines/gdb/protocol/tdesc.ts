@@ -1,5 +1,5 @@
-// Target description served as qXfer:features:read:target.xml (spec
-// gdb-server.md §3.2). Everything is inlined in one document, as gdbserver
+// Target description served as qXfer:features:read:target.xml (gdb manual,
+// "Target Descriptions"). Everything is inlined in one document, as gdbserver
 // does. Feature contents and type definitions follow gdb's own
 // features/i386/64bit-{core,sse,linux,segments,avx}.xml so that `p $xmm0`
 // prints the same union as against gdbserver; the registers themselves come

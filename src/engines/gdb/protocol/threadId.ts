@@ -1,4 +1,4 @@
-// RSP thread ids (spec gdb-server.md §3.3): `pPID.TID` with the multiprocess
+// RSP thread ids (gdb manual, "Packets", thread-id): `pPID.TID` with the multiprocess
 // extension, a plain hex TID without it; `-1` means all, `0` means any.
 // Linux TIDs are unique system-wide, so a plain TID parses with pid ANY and
 // still names exactly one thread.

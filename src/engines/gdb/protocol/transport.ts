@@ -1,7 +1,8 @@
 // The byte-stream seam under the RSP server (TCP, unix socket, stdio, or in
 // memory for tests) and RspConnection, which owns everything between bytes and
 // complete packets: acks and no-ack mode, NAK/resend, interrupts, and strictly
-// ordered one-at-a-time dispatch. Spec gdb-server.md §1 and §4 items 1-5.
+// ordered one-at-a-time dispatch (gdb manual, "Remote Protocol": "Overview",
+// "Interrupts", "Packet Acknowledgment").
 
 import {
   DEFAULT_MAX_PACKET_SIZE,

@@ -1,4 +1,5 @@
-// vCont parsing and per-thread resolution (spec gdb-server.md §3.6, §4.10).
+// vCont parsing and per-thread resolution (gdb manual, "Packets"; in non-stop,
+// docs/gdb-server.md, "All-stop and non-stop").
 // Observed forms: `vCont;c:p1148.-1`, `vCont;s:p1148.1148`,
 // `vCont;C1e:p14db.14db;c:p14db.-1`, `vCont;r5555…248,5555…25a:p1148.1148;c:p1148.-1`,
 // `vCont;s:p207e.207e;c`, `vCont;t:p207e.207e`.

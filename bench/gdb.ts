@@ -4,7 +4,7 @@
  * once through `target remote | gdbserver - PROG` and once through
  * `target remote | bin/utrace.js gdbserver stdio PROG` (as users run `utrace`); only the server changes. Runs are
  * interleaved (reference, then ours) and the medians are compared. Nothing is subtracted: the
- * times include gdb and server startup (spec ../shared/spec/gdb-server.md §5–6).
+ * times include gdb and server startup (docs/gdb-server.md, "Per-stop and per-packet work").
  *
  * Rows:
  *  1. `break tick if …` never true, 5000 hits, host-side conditions (8 round trips per hit).

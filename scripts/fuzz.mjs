@@ -1,7 +1,7 @@
 // `npm run fuzz [N]`: the three fuzzers at full size (default 100,000 cases each): the RSP
 // packet parser and connection, strace's -e expression parser, and the syscall decoders over
 // random (hostile) tracee memory. Exits non-zero on any failure.
-import { fuzzPackets } from '../dist/src/engines/gdb/protocol/fuzz.js';
+import { fuzzPackets } from '../dist/test/support/gdb/fuzz.js';
 import { fuzzDecoders } from '../dist/test/fuzz/strace-decoders.js';
 import { fuzzFilter } from '../dist/test/fuzz/strace-filter.js';
 

@@ -21,6 +21,9 @@ export type { EmuMemory, EmuResult, EmuStore } from './arch/x86_64/emulate.js';
 export { errnoName, errnoMessage, errnoNumber } from './core/errno.js';
 export { signalName, signalNumber } from './core/signals.js';
 export * as ptraceAbi from './core/ptrace.js';
+export const CLONE_VFORK = 0x4000n; // clone(2) flags as reportClone passes them (<linux/sched.h>)
+export const CLONE_THREAD = 0x10000n;
+export const SI_TKILL = -6; // si_code of a signal sent with tkill(2) (asm-generic/siginfo.h)
 export { procStatus } from './core/procfs.js';
 export { socketPeer } from './core/sockets.js';
 export type { PeerCredentials } from './core/sockets.js';

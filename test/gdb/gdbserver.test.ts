@@ -1,13 +1,13 @@
-// End-to-end tests of `utrace gdbserver` driven by real gdb 13 in batch mode (spec
-// gdb-server.md §5.1), over stdio, TCP and a unix socket, plus protocol-level checks with
-// RspTestClient. Skipped when gdb is not installed.
+// End-to-end tests of `utrace gdbserver` driven by real gdb 13 in batch mode, over stdio,
+// TCP and a unix socket, plus protocol-level checks with RspTestClient. Skipped when gdb is
+// not installed.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
-import { RspTestClient } from '../../src/engines/gdb/protocol/testClient.js';
+import { RspTestClient } from '../support/gdb/testClient.js';
 import { SocketTransport } from '../../src/engines/gdb/server.js';
 import { ROOT, SERVER, codeInMemoryAndFile, exited, fixtureBin, haveGdb, startServer, tmpDir } from './helpers.js';
 

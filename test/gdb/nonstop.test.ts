@@ -1,4 +1,4 @@
-// Non-stop mode (spec gdb-server.md §3.10) driven by real gdb 13 in batch mode with
+// Non-stop mode (docs/gdb-server.md, "All-stop and non-stop") driven by real gdb 13 in batch mode with
 // `set non-stop on`, and at the protocol level (QThreadEvents create/exit events) with
 // RspTestClient. Fixture: test/fixtures/ns_ticker.c (worker 0 calls marker() once, at its
 // iteration HIT; the other workers keep ticking and making syscalls).
@@ -8,7 +8,7 @@ import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
-import { RspTestClient } from '../../src/engines/gdb/protocol/testClient.js';
+import { RspTestClient } from '../support/gdb/testClient.js';
 import { SocketTransport } from '../../src/engines/gdb/server.js';
 import { SERVER, exited, fixtureBin, gdbEx, gdbOpts, startServer, tmpDir } from './helpers.js';
 

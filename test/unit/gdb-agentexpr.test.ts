@@ -11,14 +11,14 @@ import {
   parseConditionList,
   parseZPacket,
   type AgentResult,
-  type IAgentEnv,
+  type AgentEnv,
 } from '../../src/engines/gdb/protocol/agentExpr.js';
 import { RspParseError } from '../../src/engines/gdb/protocol/packet.js';
 
 const code = (...bytes: number[]): Buffer => Buffer.from(bytes);
 const U64 = (v: bigint): bigint => BigInt.asUintN(64, v);
 
-function env(regs: Record<number, bigint> = {}, memory: Map<bigint, number> = new Map()): IAgentEnv {
+function env(regs: Record<number, bigint> = {}, memory: Map<bigint, number> = new Map()): AgentEnv {
   return {
     readRegister: (n) => {
       if (!(n in regs)) throw new Error(`no register ${n}`);
@@ -211,7 +211,7 @@ test('trace ops are accepted and collect nothing', () => {
 
 test('getv / setv use the trace state variables of the environment', () => {
   const tsv = new Map<number, bigint>([[1, 41n]]);
-  const e: IAgentEnv = { ...env(), getTraceStateVariable: (n) => tsv.get(n), setTraceStateVariable: (n, v) => void tsv.set(n, v) };
+  const e: AgentEnv = { ...env(), getTraceStateVariable: (n) => tsv.get(n), setTraceStateVariable: (n, v) => void tsv.set(n, v) };
   assert.equal(value(evalAgentExpr(code(OP.getv, 0, 1, OP.const8, 1, OP.add, OP.setv, 0, 2, OP.end), e)), 42n);
   assert.equal(tsv.get(2), 42n);
   assert.match(error(evalAgentExpr(code(OP.getv, 0, 9, OP.end), e)), /trace state variable 9/);
@@ -220,7 +220,7 @@ test('getv / setv use the trace state variables of the environment', () => {
 
 test('printf (dprintf agent style) pops fn, channel and args in format order', () => {
   const calls: Array<[string, bigint[]]> = [];
-  const e: IAgentEnv = { ...env(), printf: (fmt, args) => void calls.push([fmt, args]) };
+  const e: AgentEnv = { ...env(), printf: (fmt, args) => void calls.push([fmt, args]) };
   const fmt = Buffer.from('x=%d y=%d\0');
   // Args pushed in reverse (last first), then channel, then function: what gdb's ax_gen_printf emits.
   const prog = code(OP.const8, 2, OP.const8, 1, OP.const8, 0, OP.const8, 0, OP.printf, 2, 0, fmt.length, ...fmt, OP.end);

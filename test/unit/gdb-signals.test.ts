@@ -1,4 +1,4 @@
-// Linux <-> gdb signal numbers (spec §3.6).
+// Linux <-> gdb signal numbers.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';

@@ -1,4 +1,4 @@
-// Stop replies and qSupported (spec §2, §3.1, §3.6).
+// Stop replies and qSupported.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';

@@ -1,4 +1,4 @@
-// target.xml against the spec's numbering/layout table, and qXfer chunking.
+// target.xml against gdb's amd64 register numbering and `g` layout, and qXfer chunking.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -36,7 +36,7 @@ function assertWellFormedXml(xml: string): void {
   assert.equal(roots, 1);
 }
 
-interface IXmlReg {
+interface XmlReg {
   name: string;
   bitsize: number;
   regnum: number;
@@ -44,8 +44,8 @@ interface IXmlReg {
 }
 
 /** Registers in document order with gdb's numbering rule (explicit regnum, else previous + 1). */
-function xmlRegisters(xml: string): IXmlReg[] {
-  const regs: IXmlReg[] = [];
+function xmlRegisters(xml: string): XmlReg[] {
+  const regs: XmlReg[] = [];
   let feature = '';
   let next = 0;
   for (const m of xml.matchAll(/<feature name="([^"]+)">|<reg ([^>]*)\/>/g)) {
@@ -61,7 +61,8 @@ function xmlRegisters(xml: string): IXmlReg[] {
   return regs;
 }
 
-// The spec's table (§3.2): first register of each row, regnum, size, g offset.
+// gdb's amd64 layout, as gdbserver's target.xml numbers it: first register of each row,
+// regnum, size, g offset.
 const SPEC_ROWS: Array<[string, number, number, number]> = [
   ['rax', 0, 8, 0], ['rbx', 1, 8, 8], ['rcx', 2, 8, 16], ['rdx', 3, 8, 24], ['rsi', 4, 8, 32], ['rdi', 5, 8, 40],
   ['rbp', 6, 8, 48], ['rsp', 7, 8, 56], ['r8', 8, 8, 64], ['r15', 15, 8, 120],

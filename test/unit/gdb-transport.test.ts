@@ -1,17 +1,17 @@
-// RspConnection over InMemoryTransport: raw transcripts as gdb 13.1 sends them
-// (spec gdb-server.md §1, §2), ack mode, interrupts and ordering.
+// RspConnection over InMemoryTransport: raw transcripts as gdb 13.1 sends them,
+// ack mode, interrupts and ordering.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 
 import { encodePacket, encodeRawPacket, escapeBinary } from '../../src/engines/gdb/protocol/packet.js';
-import { RspTestClient } from '../../src/engines/gdb/protocol/testClient.js';
-import { DEFERRED, InMemoryTransport, RspConnection, type IRspConnectionOptions, type PacketHandler } from '../../src/engines/gdb/protocol/transport.js';
+import { RspTestClient } from '../support/gdb/testClient.js';
+import { DEFERRED, InMemoryTransport, RspConnection, type RspConnectionOptions, type PacketHandler } from '../../src/engines/gdb/protocol/transport.js';
 
 const tick = (): Promise<void> => new Promise((r) => setImmediate(r));
 
 /** Server on one end, raw byte capture on the other. */
-function setup(handler: PacketHandler, options: IRspConnectionOptions = {}) {
+function setup(handler: PacketHandler, options: RspConnectionOptions = {}) {
   const [serverEnd, clientEnd] = InMemoryTransport.pair();
   const conn = new RspConnection(serverEnd, handler, options);
   const fromServer: Buffer[] = [];

@@ -1,4 +1,4 @@
-// Thread ids and vCont parsing/resolution (spec §3.3, §3.6, §4.10).
+// Thread ids and vCont parsing/resolution.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';

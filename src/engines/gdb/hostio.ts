@@ -1,5 +1,5 @@
 /**
- * vFile host I/O (spec gdb-server.md §3.7): gdb's `sysroot target:` reads the program and its
+ * vFile host I/O (gdb manual, "Host I/O Packets"): gdb's `sysroot target:` reads the program and its
  * libraries through these. Without them gdb warns and reads the local files, which works here
  * but prints a line gdbserver users never see.
  *

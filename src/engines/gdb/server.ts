@@ -1,5 +1,5 @@
 /**
- * Transports for the RSP server: TCP, unix socket and stdio, each turned into an ITransport
+ * Transports for the RSP server: TCP, unix socket and stdio, each turned into a Transport
  * for RspConnection, plus the accept loop with gdbserver's connection rules (one client at a
  * time; --once exits after the first; --multi keeps serving between clients).
  */
@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
 import { socketPeer } from '../../api.js';
-import { RspConnection, type HotReader, type ITransport } from './protocol/index.js';
+import { RspConnection, type HotReader, type Transport } from './protocol/index.js';
 import type { GdbSession } from './session.js';
 
 /**
@@ -60,8 +60,8 @@ class HotInput {
   }
 }
 
-/** net.Socket as an ITransport. Node queues partial writes in order. */
-export class SocketTransport implements ITransport {
+/** net.Socket as a Transport. Node queues partial writes in order. */
+export class SocketTransport implements Transport {
   private readonly fd: number | undefined;
   private readonly input: HotInput;
   constructor(private readonly sock: net.Socket) {
@@ -89,7 +89,7 @@ export class SocketTransport implements ITransport {
 }
 
 /** fd 0 / fd 1 (`target remote | utrace gdbserver stdio …`): protocol only on these. */
-export class StdioTransport implements ITransport {
+export class StdioTransport implements Transport {
   private closed = false;
   private closeCbs: (() => void)[] = [];
   private readonly input: HotInput;
@@ -165,7 +165,7 @@ export interface ServeOptions {
 }
 
 /** Run one RSP connection over a transport until it closes. */
-export function runConnection(transport: ITransport, opts: ServeOptions): Promise<void> {
+export function runConnection(transport: Transport, opts: ServeOptions): Promise<void> {
   return new Promise((resolve) => {
     const { session } = opts;
     const conn = new RspConnection(transport, session.handle, {

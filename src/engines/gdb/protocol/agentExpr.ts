@@ -1,8 +1,9 @@
 // Agent-expression bytecode (gdb manual, "Agent Expressions"; opcode values
 // from gdbsupport/ax.def) for target-side breakpoint conditions: with
 // `ConditionalBreakpoints+` advertised, gdb appends `;X<len>,<hex>` to `Z0`
-// and the server decides alone whether a hit is reported (spec §6: this is
-// what removes the 8 round trips per conditional hit).
+// and the server decides alone whether a hit is reported (this is what spares
+// gdb's eight packets per conditional hit: docs/gdb-server.md, "Per-stop and
+// per-packet work").
 //
 // Values are unsigned 64-bit bigints; signed operations reinterpret them as
 // two's complement. Evaluation is bounded in steps and stack depth, so a
@@ -25,7 +26,7 @@ export const AX_OP = {
   tracenz: 0x2f, trace16: 0x30, invalid2: 0x31, pick: 0x32, rot: 0x33, printf: 0x34,
 } as const;
 
-export interface IAgentEnv {
+export interface AgentEnv {
   /** Register value by remote regnum (readRegisterValue in regs.ts); may throw to fail the evaluation. */
   readRegister(regnum: number): bigint;
   /** Exactly len bytes at addr, or undefined if unreadable (the evaluation then fails). */
@@ -37,7 +38,7 @@ export interface IAgentEnv {
   printf?(format: string, args: bigint[], fn: bigint, channel: bigint): void;
 }
 
-export interface IAgentLimits {
+export interface AgentLimits {
   /** Instructions executed before giving up (default 100000). */
   maxSteps?: number;
   /** Stack depth (default 1024; gdbserver's is 100). */
@@ -55,7 +56,7 @@ const s64 = (v: bigint): bigint => BigInt.asIntN(64, v);
 class AgentError extends Error {}
 
 /** Evaluates one bytecode program. Never throws: failures come back as { error }. */
-export function evalAgentExpr(code: Buffer, env: IAgentEnv, limits: IAgentLimits = {}): AgentResult {
+export function evalAgentExpr(code: Buffer, env: AgentEnv, limits: AgentLimits = {}): AgentResult {
   try {
     return { value: run(code, env, limits) };
   } catch (e) {
@@ -64,7 +65,7 @@ export function evalAgentExpr(code: Buffer, env: IAgentEnv, limits: IAgentLimits
   }
 }
 
-function run(code: Buffer, env: IAgentEnv, limits: IAgentLimits): bigint {
+function run(code: Buffer, env: AgentEnv, limits: AgentLimits): bigint {
   const maxSteps = limits.maxSteps ?? 100_000;
   const maxStack = limits.maxStack ?? 1024;
   const requireValue = limits.requireValue ?? true;
@@ -274,7 +275,7 @@ function run(code: Buffer, env: IAgentEnv, limits: IAgentLimits): bigint {
 // ---------------------------------------------------------------------------
 // Z packet options
 
-export interface IBreakpointOptions {
+export interface BreakpointOptions {
   /** Condition programs; the breakpoint triggers if any is true (or fails). */
   conditions: Buffer[];
   /** `cmds:` programs (dprintf); persist = keep running them after gdb disconnects. */
@@ -297,8 +298,8 @@ function readProgram(text: string, i: number): { program: Buffer; next: number }
  * remote_add_target_side_condition); `;` between them is accepted too. Unknown
  * tokens are skipped up to the next `;`, as gdbserver does.
  */
-export function parseConditionList(text: string): IBreakpointOptions {
-  const result: IBreakpointOptions = { conditions: [] };
+export function parseConditionList(text: string): BreakpointOptions {
+  const result: BreakpointOptions = { conditions: [] };
   if (text === '') return result;
   if (text[0] !== ';') throw new RspParseError('breakpoint options must start with ;');
   let i = 1;
@@ -332,18 +333,18 @@ export function parseConditionList(text: string): IBreakpointOptions {
   return result;
 }
 
-export interface IZPacket {
+export interface ZPacket {
   insert: boolean;
   /** 0 software, 1 hardware, 2 write watch, 3 read watch, 4 access watch. */
   type: number;
   addr: bigint;
   /** Breakpoint kind (1 on x86) or watch length. */
   kind: number;
-  options: IBreakpointOptions;
+  options: BreakpointOptions;
 }
 
 /** Parses `Z<type>,<addr>,<kind>[;options]` / `z<type>,<addr>,<kind>`. Throws RspParseError. */
-export function parseZPacket(payload: string): IZPacket {
+export function parseZPacket(payload: string): ZPacket {
   const m = /^([Zz])([0-9]),([0-9a-fA-F]+),([0-9a-fA-F]+)(.*)$/s.exec(payload);
   if (!m) throw new RspParseError(`bad breakpoint packet '${payload.slice(0, 60)}'`);
   return {
@@ -361,7 +362,7 @@ export function parseZPacket(payload: string): IZPacket {
  * evaluation error also counts as true (gdbserver semantics, so a broken
  * condition is visible to the user instead of silently skipping the stop).
  */
-export function evaluateConditions(conditions: readonly Buffer[], env: IAgentEnv, limits?: IAgentLimits): { stop: boolean; error?: string } {
+export function evaluateConditions(conditions: readonly Buffer[], env: AgentEnv, limits?: AgentLimits): { stop: boolean; error?: string } {
   if (conditions.length === 0) return { stop: true };
   for (const code of conditions) {
     const r = evalAgentExpr(code, env, limits);

@@ -1,4 +1,4 @@
-// GDB remote serial protocol framing (spec gdb-server.md §1): an incremental
+// GDB remote serial protocol framing (gdb manual, "Remote Protocol"): an incremental
 // lexer for what gdb sends, the encoder for what the server replies, and the
 // byte-level helpers (hex, `}` escapes, run-length encoding). Pure: no I/O.
 //
@@ -219,7 +219,7 @@ function frame(lead: number, wire: Buffer): Buffer {
   return out;
 }
 
-export interface IEncodeOptions {
+export interface EncodeOptions {
   /** Run-length encode the escaped payload (default false). */
   rle?: boolean;
 }
@@ -227,9 +227,9 @@ export interface IEncodeOptions {
 /**
  * Frames a server reply: escapes `#$}*` in the raw payload, optionally RLEs it,
  * and appends the checksum of the bytes as sent. Pass binary data unescaped;
- * escaping twice is a classic bug (spec §4.2).
+ * escaping twice is a classic bug.
  */
-export function encodePacket(payload: Buffer | string, options: IEncodeOptions = {}): Buffer {
+export function encodePacket(payload: Buffer | string, options: EncodeOptions = {}): Buffer {
   if (options.rle) return encodeRle(typeof payload === 'string' ? utf8View(payload) : payload);
   return frame(DOLLAR, escapeBinary(toBuffer(payload)));
 }
@@ -316,7 +316,7 @@ export type RspToken =
    */
   | { kind: 'error'; reason: 'oversize' | 'truncated' | 'bad-rle'; message: string };
 
-export interface IPacketReaderOptions {
+export interface PacketReaderOptions {
   /** Largest payload (wire bytes) buffered for one packet. Default DEFAULT_MAX_PACKET_SIZE. */
   maxPacketSize?: number;
   /** Expand run-length encoding (client side reading server replies). Default false: gdb never sends RLE. */
@@ -354,7 +354,7 @@ export class PacketReader {
   private _csumHi = 0;
   private _skipped = 0;
 
-  constructor(options: IPacketReaderOptions = {}) {
+  constructor(options: PacketReaderOptions = {}) {
     this._max = options.maxPacketSize ?? DEFAULT_MAX_PACKET_SIZE;
     this._rle = options.rle ?? false;
     this._notifications = options.notifications ?? false;

@@ -1,5 +1,5 @@
 // x86_64 registers between Linux's ptrace buffers and gdb's remote numbering
-// (spec gdb-server.md §3.2). One table (AMD64_REGISTERS) defines numbers,
+// (gdb's amd64 target description, as gdbserver serves it). One table (AMD64_REGISTERS) defines numbers,
 // sizes, `g` offsets and the tdesc attributes; tdesc.ts renders it as XML, so
 // the `g` layout and target.xml cannot drift apart.
 //
@@ -52,7 +52,7 @@ type RegSource =
   | { buf: 'ftag' } // abridged tag byte at 4 <-> full tag word
   | { buf: 'ymmh'; index: number }; // xstate YMM_Hi128[index]
 
-export interface IRegisterInfo {
+export interface RegisterInfo {
   regnum: number;
   name: string;
   bitsize: number;
@@ -67,8 +67,8 @@ export interface IRegisterInfo {
   source: RegSource;
 }
 
-function buildTable(): IRegisterInfo[] {
-  const regs: IRegisterInfo[] = [];
+function buildTable(): RegisterInfo[] {
+  const regs: RegisterInfo[] = [];
   let offset = 0;
   const add = (name: string, bitsize: number, type: string, feature: TdescFeature, source: RegSource, group?: string): void => {
     const size = bitsize / 8;
@@ -104,14 +104,14 @@ function buildTable(): IRegisterInfo[] {
 }
 
 /** All registers in remote numbering order (0..75). */
-export const AMD64_REGISTERS: readonly IRegisterInfo[] = buildTable();
+export const AMD64_REGISTERS: readonly RegisterInfo[] = buildTable();
 
 /** Number of registers served: 60 without AVX (through gs_base), 76 with. */
 export function registerCount(avx: boolean): number {
   return avx ? 76 : 60;
 }
 
-export function registerByName(name: string): IRegisterInfo | undefined {
+export function registerByName(name: string): RegisterInfo | undefined {
   return AMD64_REGISTERS.find((r) => r.name === name);
 }
 
@@ -175,7 +175,7 @@ function checkBuffers(gpr: Buffer, fp: Buffer): void {
  * Copies the register's bytes (target order) to out[at..at+size). Returns
  * false, leaving out untouched, when the value is unavailable.
  */
-function readInto(reg: IRegisterInfo, gpr: Buffer, fp: Buffer, xstate: Buffer | undefined, out: Buffer, at: number): boolean {
+function readInto(reg: RegisterInfo, gpr: Buffer, fp: Buffer, xstate: Buffer | undefined, out: Buffer, at: number): boolean {
   const src = reg.source;
   switch (src.buf) {
     case 'gpr':
@@ -208,13 +208,13 @@ function readInto(reg: IRegisterInfo, gpr: Buffer, fp: Buffer, xstate: Buffer | 
 }
 
 /** Register bytes in target (little-endian) order, or undefined when the value is unavailable. */
-function readRaw(reg: IRegisterInfo, gpr: Buffer, fp: Buffer, xstate: Buffer | undefined): Buffer | undefined {
+function readRaw(reg: RegisterInfo, gpr: Buffer, fp: Buffer, xstate: Buffer | undefined): Buffer | undefined {
   const out = Buffer.alloc(reg.size);
   return readInto(reg, gpr, fp, xstate, out, 0) ? out : undefined;
 }
 
 /** Writes a register into the (already copied) buffers. Returns false if it cannot be stored (no xstate). */
-function writeRaw(reg: IRegisterInfo, value: Buffer, gpr: Buffer, fp: Buffer, xstate: Buffer | undefined): boolean {
+function writeRaw(reg: RegisterInfo, value: Buffer, gpr: Buffer, fp: Buffer, xstate: Buffer | undefined): boolean {
   const src = reg.source;
   switch (src.buf) {
     case 'gpr':
@@ -253,14 +253,14 @@ function writeRaw(reg: IRegisterInfo, value: Buffer, gpr: Buffer, fp: Buffer, xs
   }
 }
 
-function hexOf(reg: IRegisterInfo, raw: Buffer | undefined): string {
+function hexOf(reg: RegisterInfo, raw: Buffer | undefined): string {
   return raw === undefined ? 'x'.repeat(reg.size * 2) : raw.toString('hex');
 }
 
 const LAYOUT_SSE = AMD64_REGISTERS.slice(0, registerCount(false));
 const LAYOUT_AVX = AMD64_REGISTERS.slice(0, registerCount(true));
 
-function layout(avx: boolean): readonly IRegisterInfo[] {
+function layout(avx: boolean): readonly RegisterInfo[] {
   return avx ? LAYOUT_AVX : LAYOUT_SSE;
 }
 
@@ -277,7 +277,7 @@ export function encodeG(gpr: Buffer, fp: Buffer, xstate: Buffer | undefined, avx
   const regs = layout(avx);
   const last = regs[regs.length - 1]!;
   const bytes = Buffer.alloc(last.offset + last.size);
-  let unavailable: IRegisterInfo[] | undefined;
+  let unavailable: RegisterInfo[] | undefined;
   for (const reg of regs) {
     if (!readInto(reg, gpr, fp, xstate, bytes, reg.offset)) (unavailable ??= []).push(reg);
   }
@@ -289,7 +289,7 @@ export function encodeG(gpr: Buffer, fp: Buffer, xstate: Buffer | undefined, avx
 }
 
 /** Modified copies of the register buffers and which of them differ from the originals. */
-export interface IRegisterWriteResult {
+export interface RegisterWriteResult {
   gpr: Buffer;
   fp: Buffer;
   xstate: Buffer | undefined;
@@ -305,11 +305,11 @@ export interface IRegisterWriteResult {
 }
 
 function applyWrites(
-  writes: Array<{ reg: IRegisterInfo; value: Buffer }>,
+  writes: Array<{ reg: RegisterInfo; value: Buffer }>,
   gpr: Buffer,
   fp: Buffer,
   xstate: Buffer | undefined,
-): IRegisterWriteResult {
+): RegisterWriteResult {
   checkBuffers(gpr, fp);
   const g2 = Buffer.from(gpr);
   const f2 = Buffer.from(fp);
@@ -331,7 +331,7 @@ function applyWrites(
 }
 
 /** `xx` (unavailable) or hex bytes; throws RspParseError on anything else. */
-function parseRegisterHex(hex: string, reg: IRegisterInfo): Buffer | undefined {
+function parseRegisterHex(hex: string, reg: RegisterInfo): Buffer | undefined {
   if (hex.length !== reg.size * 2) throw new RspParseError(`register ${reg.name} needs ${reg.size * 2} hex digits, got ${hex.length}`);
   if (/^x+$/i.test(hex)) return undefined;
   const out = Buffer.allocUnsafe(reg.size);
@@ -350,11 +350,11 @@ function parseRegisterHex(hex: string, reg: IRegisterInfo): Buffer | undefined {
  * accepts for `g`), skips registers sent as `xx…`, and rejects a payload
  * longer than the AVX layout or cut inside a register (RspParseError).
  */
-export function decodeG(hex: string, gpr: Buffer, fp: Buffer, xstate?: Buffer): IRegisterWriteResult {
+export function decodeG(hex: string, gpr: Buffer, fp: Buffer, xstate?: Buffer): RegisterWriteResult {
   if (hex.length % 2 !== 0) throw new RspParseError('odd-length G payload');
   const bytes = hex.length / 2;
   if (bytes > G_SIZE_AVX) throw new RspParseError(`G payload of ${bytes} bytes is longer than the register layout (${G_SIZE_AVX})`);
-  const writes: Array<{ reg: IRegisterInfo; value: Buffer }> = [];
+  const writes: Array<{ reg: RegisterInfo; value: Buffer }> = [];
   for (const reg of AMD64_REGISTERS) {
     if (reg.offset >= bytes) break;
     if (reg.offset + reg.size > bytes) throw new RspParseError(`G payload ends inside register ${reg.name}`);
@@ -378,7 +378,7 @@ export function readRegister(regnum: number, gpr: Buffer, fp: Buffer, xstate: Bu
  * gdb writes P39=ffffffffffffffff (orig_rax = -1) after changing the PC of a
  * thread stopped in a syscall; that lands in gpr like any other register.
  */
-export function writeRegister(regnum: number, hexValue: string, gpr: Buffer, fp: Buffer, xstate?: Buffer): IRegisterWriteResult {
+export function writeRegister(regnum: number, hexValue: string, gpr: Buffer, fp: Buffer, xstate?: Buffer): RegisterWriteResult {
   const reg = AMD64_REGISTERS[regnum];
   if (reg === undefined || !Number.isInteger(regnum)) throw new RangeError(`no register ${regnum}`);
   const value = parseRegisterHex(hexValue, reg);

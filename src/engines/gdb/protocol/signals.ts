@@ -1,5 +1,5 @@
-// Linux (x86_64) signal numbers <-> gdb's protocol signal numbers (spec
-// gdb-server.md §3.6; gdb include/gdb/signals.def, gdbsupport/signals.cc).
+// Linux (x86_64) signal numbers <-> gdb's protocol signal numbers (gdb
+// include/gdb/signals.def, gdbsupport/signals.cc).
 // Every signal number on the wire is gdb's: T/S/X replies, vCont;C/S,
 // QPassSignals, QProgramSignals. They coincide only for some signals
 // (SIGUSR1 is 10 on Linux but 30 for gdb).

@@ -1,11 +1,12 @@
-// Stop replies and qSupported (spec gdb-server.md §3.1, §3.6). Formats follow
+// Stop replies and qSupported (gdb manual, "Stop Reply Packets", "General Query
+// Packets"). Formats follow
 // gdbserver's prepare_resume_reply: reason first, then the expedited
 // registers, then thread and core, e.g.
 //   T05swbreak:;06:…;07:…;10:…;thread:p1148.1148;core:1;
 // All signal numbers here are gdb's (see signals.ts).
 
 import { RspParseError, hexEncode, hexEncodeString } from './packet.js';
-import { formatThreadId, type IThreadId } from './threadId.js';
+import { formatThreadId, type ThreadId } from './threadId.js';
 
 /** At most one reason per stop. Only use fork/vfork/exec/swbreak/hwbreak if gdb offered them in qSupported. */
 export type StopReason =
@@ -14,20 +15,20 @@ export type StopReason =
   /** The data address from DR6 (no PC adjustment: x86 traps after the access). */
   | { kind: 'watch' | 'rwatch' | 'awatch'; address: bigint }
   | { kind: 'syscall_entry' | 'syscall_return'; syscall: number }
-  | { kind: 'fork' | 'vfork'; child: IThreadId }
+  | { kind: 'fork' | 'vfork'; child: ThreadId }
   | { kind: 'vforkdone' }
   /** The new executable's path (sent hex-encoded). */
   | { kind: 'exec'; path: string | Buffer }
   | { kind: 'create' }
   | { kind: 'library' };
 
-export interface ITStopReply {
+export interface TStopReply {
   /** gdb signal number: 0 for attach / vCont;t, 2 for Ctrl-C, 5 for traps. */
   signal: number;
   reason?: StopReason;
   /** [regnum, little-endian hex] pairs, usually expeditedRegisters(gpr). */
   registers?: ReadonlyArray<readonly [number, string]>;
-  thread?: IThreadId;
+  thread?: ThreadId;
   core?: number;
 }
 
@@ -61,7 +62,7 @@ function reasonText(reason: StopReason, multiprocess: boolean): string {
 }
 
 /** `T` stop reply. */
-export function formatTStop(reply: ITStopReply, multiprocess: boolean): string {
+export function formatTStop(reply: TStopReply, multiprocess: boolean): string {
   let out = 'T' + hex2(reply.signal, 'signal');
   if (reply.reason) out += reasonText(reply.reason, multiprocess);
   for (const [regnum, value] of reply.registers ?? []) out += `${hex2(regnum, 'register')}:${value};`;
@@ -86,7 +87,7 @@ export function formatKilled(gdbSignal: number, pid: number | undefined, multipr
 }
 
 /** `w AA;tid`: a thread exited (only when gdb enabled QThreadEvents). */
-export function formatThreadExited(exitCode: number, thread: IThreadId, multiprocess: boolean): string {
+export function formatThreadExited(exitCode: number, thread: ThreadId, multiprocess: boolean): string {
   return `w${(exitCode & 0xff).toString(16)};${formatThreadId(thread, multiprocess)}`;
 }
 
@@ -101,7 +102,7 @@ export function formatConsoleOutput(text: string | Buffer): string {
 // ---------------------------------------------------------------------------
 // qSupported
 
-export interface IQSupported {
+export interface QSupported {
   /** `name+` -> true, `name-` -> false, `name=value` -> value, `name?` -> '?'. */
   features: Map<string, string | boolean>;
 }
@@ -110,7 +111,7 @@ export interface IQSupported {
  * Parses `qSupported[:f1;f2;…]`. Each call is a fresh negotiation: callers
  * should replace, not merge, what an earlier qSupported said.
  */
-export function parseQSupported(payload: string): IQSupported {
+export function parseQSupported(payload: string): QSupported {
   if (payload !== 'qSupported' && !payload.startsWith('qSupported:')) throw new RspParseError('not a qSupported packet');
   const features = new Map<string, string | boolean>();
   const list = payload.length > 'qSupported:'.length ? payload.slice('qSupported:'.length) : '';
@@ -132,7 +133,7 @@ export function parseQSupported(payload: string): IQSupported {
 }
 
 /** Whether gdb offered a boolean feature (`name+`). */
-export function supports(q: IQSupported, name: string): boolean {
+export function supports(q: QSupported, name: string): boolean {
   return q.features.get(name) === true;
 }
 

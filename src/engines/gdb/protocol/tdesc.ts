@@ -1,14 +1,14 @@
-// Target description served as qXfer:features:read:target.xml (spec
-// gdb-server.md §3.2). Everything is inlined in one document, as gdbserver
+// Target description served as qXfer:features:read:target.xml (gdb manual,
+// "Target Descriptions"). Everything is inlined in one document, as gdbserver
 // does. Feature contents and type definitions follow gdb's own
 // features/i386/64bit-{core,sse,linux,segments,avx}.xml so that `p $xmm0`
 // prints the same union as against gdbserver; the registers themselves come
 // from AMD64_REGISTERS, the table the `g` codec uses.
 
 import { RspParseError, parseHexNumber } from './packet.js';
-import { AMD64_REGISTERS, registerCount, type IRegisterInfo, type TdescFeature } from './regs.js';
+import { AMD64_REGISTERS, registerCount, type RegisterInfo, type TdescFeature } from './regs.js';
 
-export interface ITdescOptions {
+export interface TdescOptions {
   /** Include org.gnu.gdb.i386.avx (ymm0h..ymm15h, regnums 60-75). */
   avx: boolean;
 }
@@ -64,7 +64,7 @@ const FEATURE_TYPES: Record<TdescFeature, string[]> = {
   avx: [],
 };
 
-function regXml(reg: IRegisterInfo): string {
+function regXml(reg: RegisterInfo): string {
   // Every register carries its regnum: gdb would number them consecutively
   // anyway, but the regnum is the remote number that fixes the `g` layout,
   // so it is stated rather than implied.
@@ -74,7 +74,7 @@ function regXml(reg: IRegisterInfo): string {
 }
 
 /** The complete target.xml for x86_64 GNU/Linux. */
-export function amd64LinuxTargetXml(options: ITdescOptions): string {
+export function amd64LinuxTargetXml(options: TdescOptions): string {
   const regs = AMD64_REGISTERS.slice(0, registerCount(options.avx));
   const features: TdescFeature[] = ['core', 'sse', 'linux', 'segments'];
   if (options.avx) features.push('avx');
@@ -98,7 +98,7 @@ export function amd64LinuxTargetXml(options: ITdescOptions): string {
 const cache = new Map<boolean, Buffer>();
 
 /** target.xml as bytes (cached; treat as read-only). */
-export function targetXmlBuffer(options: ITdescOptions): Buffer {
+export function targetXmlBuffer(options: TdescOptions): Buffer {
   let b = cache.get(options.avx);
   if (!b) {
     b = Buffer.from(amd64LinuxTargetXml(options), 'utf8');
@@ -122,7 +122,7 @@ export function qXferSlice(data: Buffer, offset: number, length: number): Buffer
   return out;
 }
 
-export interface IQXferRead {
+export interface QXferRead {
   object: string;
   annex: string;
   offset: number;
@@ -134,7 +134,7 @@ export interface IQXferRead {
  * `qXfer:features:read:target.xml:0,1000`, `qXfer:auxv:read::0,1000`).
  * Returns undefined for other packets; throws RspParseError when malformed.
  */
-export function parseQXferRead(payload: string): IQXferRead | undefined {
+export function parseQXferRead(payload: string): QXferRead | undefined {
   if (!payload.startsWith('qXfer:')) return undefined;
   const parts = payload.split(':');
   if (parts.length !== 5 || parts[2] !== 'read') return undefined;

@@ -1,4 +1,4 @@
-// RSP thread ids (spec gdb-server.md §3.3): `pPID.TID` with the multiprocess
+// RSP thread ids (gdb manual, "Packets", thread-id): `pPID.TID` with the multiprocess
 // extension, a plain hex TID without it; `-1` means all, `0` means any.
 // Linux TIDs are unique system-wide, so a plain TID parses with pid ANY and
 // still names exactly one thread.
@@ -9,7 +9,7 @@ import { RspParseError } from './packet.js';
 export const THREAD_ALL = -1;
 export const THREAD_ANY = 0;
 
-export interface IThreadId {
+export interface ThreadId {
   pid: number;
   tid: number;
 }
@@ -26,7 +26,7 @@ function parsePart(text: string, what: string, whole: string): number {
  *   `-1` -> {ALL, ALL}; `0` -> {ANY, ANY}; `1a2b` -> {ANY, 0x1a2b}.
  * Throws RspParseError on anything else.
  */
-export function parseThreadId(text: string): IThreadId {
+export function parseThreadId(text: string): ThreadId {
   if (text.startsWith('p')) {
     const dot = text.indexOf('.');
     const pid = parsePart(dot < 0 ? text.slice(1) : text.slice(1, dot), 'pid', text);
@@ -44,7 +44,7 @@ function formatPart(n: number): string {
 }
 
 /** `p1148.1148` with multiprocess, `1148` without (all -> `-1`, any -> `0`). */
-export function formatThreadId(id: IThreadId, multiprocess: boolean): string {
+export function formatThreadId(id: ThreadId, multiprocess: boolean): string {
   if (multiprocess) return `p${formatPart(id.pid)}.${formatPart(id.tid)}`;
   return formatPart(id.tid);
 }
@@ -53,14 +53,14 @@ export function formatThreadId(id: IThreadId, multiprocess: boolean): string {
  * Whether `pattern` (as parsed) names `thread` (a concrete pid/tid). ALL and
  * ANY act as wildcards: `p5.-1` matches every thread of 5 and nothing of 6.
  */
-export function threadMatches(pattern: IThreadId, thread: IThreadId): boolean {
+export function threadMatches(pattern: ThreadId, thread: ThreadId): boolean {
   const pidOk = pattern.pid === THREAD_ALL || pattern.pid === THREAD_ANY || pattern.pid === thread.pid;
   const tidOk = pattern.tid === THREAD_ALL || pattern.tid === THREAD_ANY || pattern.tid === thread.tid;
   return pidOk && tidOk;
 }
 
 /** True unless the id names one specific thread (a concrete tid; the pid may be a wildcard since tids are unique). */
-export function isWildcard(id: IThreadId): boolean {
+export function isWildcard(id: ThreadId): boolean {
   return id.tid <= 0;
 }
 

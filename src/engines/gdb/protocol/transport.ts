@@ -1,7 +1,8 @@
 // The byte-stream seam under the RSP server (TCP, unix socket, stdio, or in
 // memory for tests) and RspConnection, which owns everything between bytes and
 // complete packets: acks and no-ack mode, NAK/resend, interrupts, and strictly
-// ordered one-at-a-time dispatch. Spec gdb-server.md §1 and §4 items 1-5.
+// ordered one-at-a-time dispatch (gdb manual, "Remote Protocol": "Overview",
+// "Interrupts", "Packet Acknowledgment").
 
 import {
   DEFAULT_MAX_PACKET_SIZE,
@@ -16,7 +17,7 @@ import {
 export type HotReader = (fd: number, buf: Uint8Array, onRead: (n: number) => void) => void;
 
 /** A reliable, ordered byte stream. write() must keep order even if the OS accepts it partially. */
-export interface ITransport {
+export interface Transport {
   write(data: Buffer): void;
   onData(cb: (b: Buffer) => void): void;
   onClose(cb: () => void): void;
@@ -31,7 +32,7 @@ export interface ITransport {
  * write) like a real socket, and data written before the peer registers
  * onData is held, not lost.
  */
-export class InMemoryTransport implements ITransport {
+export class InMemoryTransport implements Transport {
   /** Everything this end wrote, in order (for assertions). */
   readonly written: Buffer[] = [];
   private _peer: InMemoryTransport | undefined;
@@ -109,7 +110,7 @@ export const DEFERRED: unique symbol = Symbol('rsp.deferred');
 /** Handles one complete packet (payload unescaped once). Replies go through conn.send(). */
 export type PacketHandler = (packet: Buffer, conn: RspConnection) => void | Promise<void> | typeof DEFERRED;
 
-export interface IRspConnectionOptions {
+export interface RspConnectionOptions {
   /** 0x03 from gdb. Called synchronously, also while a handler (a vCont waiting for a stop) is pending. */
   onInterrupt?: () => void;
   /** A handler threw or rejected, or the connection had to give up (e.g. queue overflow). */
@@ -137,7 +138,7 @@ export interface IRspConnectionOptions {
 
 type QueueItem = { kind: 'packet'; data: Buffer } | { kind: 'interrupt' };
 
-interface IOutgoing {
+interface Outgoing {
   bytes: Buffer;
   /** The `OK` to QStartNoAckMode: once written, no more acks either way. */
   endsAckMode: boolean;
@@ -148,7 +149,7 @@ const ACK = Buffer.from('+');
 const NAK = Buffer.from('-');
 
 /**
- * RSP session framing over an ITransport.
+ * RSP session framing over a Transport.
  *
  * - Ack mode (the initial state): every good packet is answered `+` at once,
  *   a bad checksum `-`; each reply waits for gdb's `+` before the next goes
@@ -165,9 +166,9 @@ const NAK = Buffer.from('-');
  *   handler is still pending.
  */
 export class RspConnection {
-  private readonly _transport: ITransport;
+  private readonly _transport: Transport;
   private readonly _handler: PacketHandler;
-  private readonly _opts: IRspConnectionOptions;
+  private readonly _opts: RspConnectionOptions;
   private readonly _reader: PacketReader;
   private readonly _maxQueued: number;
   private readonly _maxUnacked: number;
@@ -178,7 +179,7 @@ export class RspConnection {
   private _pumping = false;
   private readonly _queue: QueueItem[] = [];
   /** Ack mode only: replies not yet acknowledged; the head is on the wire. */
-  private readonly _unacked: IOutgoing[] = [];
+  private readonly _unacked: Outgoing[] = [];
   /** Packet whose handler is running, and how many replies it has sent. */
   private _current: Buffer | undefined;
   private _currentSends = 0;
@@ -187,7 +188,7 @@ export class RspConnection {
   private _idleWaiters: Array<() => void> = [];
   private _closeReported = false;
 
-  constructor(transport: ITransport, handler: PacketHandler, options: IRspConnectionOptions = {}) {
+  constructor(transport: Transport, handler: PacketHandler, options: RspConnectionOptions = {}) {
     this._transport = transport;
     this._handler = handler;
     this._opts = options;

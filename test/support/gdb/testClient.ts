@@ -3,8 +3,8 @@
 // ack mode, and decodes gdbserver-style replies (RLE, `}` escapes,
 // notifications). Not used by the server itself.
 
-import { PacketReader, encodeRawPacket, type RspToken } from './packet.js';
-import type { ITransport } from './transport.js';
+import { PacketReader, encodeRawPacket, type RspToken } from '../../../src/engines/gdb/protocol/packet.js';
+import type { Transport } from '../../../src/engines/gdb/protocol/transport.js';
 
 type Waiter = { accept: (t: RspToken) => boolean; resolve: (t: RspToken) => void; reject: (e: Error) => void; timer: NodeJS.Timeout };
 
@@ -13,12 +13,12 @@ export class RspTestClient {
   readonly received: RspToken[] = [];
   /** Ack replies automatically, as gdb does until QStartNoAckMode is answered. Set false afterwards. */
   ackMode = true;
-  private readonly _transport: ITransport;
+  private readonly _transport: Transport;
   private readonly _reader = new PacketReader({ rle: true, notifications: true });
   private readonly _pending: RspToken[] = [];
   private readonly _waiters: Waiter[] = [];
 
-  constructor(transport: ITransport) {
+  constructor(transport: Transport) {
     this._transport = transport;
     transport.onData((b) => this._onData(b));
   }

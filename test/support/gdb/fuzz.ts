@@ -5,10 +5,10 @@
 // exactly). Deterministic for a given seed so failures can be replayed.
 // The unit tests run it briefly; scripts can run fuzzPackets(100_000+, seed).
 
-import { PacketReader, encodeRawPacket, escapeBinary, type RspToken } from './packet.js';
-import { RspConnection, type ITransport } from './transport.js';
+import { PacketReader, encodeRawPacket, escapeBinary, type RspToken } from '../../../src/engines/gdb/protocol/packet.js';
+import { RspConnection, type Transport } from '../../../src/engines/gdb/protocol/transport.js';
 
-export interface IFuzzStats {
+export interface FuzzStats {
   iterations: number;
   bytes: number;
   packets: number;
@@ -34,7 +34,7 @@ function prng(seed: number): () => number {
 }
 
 /** Synchronous loopback so the fuzz loop needs no event-loop turns. Writes are counted, not kept. */
-class SyncTransport implements ITransport {
+class SyncTransport implements Transport {
   written = 0;
   private _data: ((b: Buffer) => void) | undefined;
   private _close: (() => void) | undefined;
@@ -57,11 +57,11 @@ class SyncTransport implements ITransport {
 
 const SPECIAL = [0x23, 0x24, 0x7d, 0x2a, 0x03, 0x2b, 0x2d, 0x25];
 
-export function fuzzPackets(n: number, seed = 1): IFuzzStats {
+export function fuzzPackets(n: number, seed = 1): FuzzStats {
   const rnd = prng(seed);
   const int = (k: number): number => Math.floor(rnd() * k);
   const MAX = 4096;
-  const stats: IFuzzStats = {
+  const stats: FuzzStats = {
     iterations: 0, bytes: 0, packets: 0, verified: 0, badChecksums: 0, errors: 0,
     interrupts: 0, handled: 0, connectionRestarts: 0, maxBuffered: 0,
   };

@@ -1,0 +1,212 @@
+/**
+ * The gdb engine's callbacks (EngineOps, one engine per traced thread with its ThreadState as
+ * engine data): what each report from the core means for gdb. A callback votes one of
+ * - go on as gdb asked, or stay held when gdb did not resume the thread (stops.proceed);
+ * - hold the thread and queue a stop for gdb (stops.holdWith);
+ * - for a real signal, hold the thread in a gate until gdb says whether it is delivered
+ *   (stops.holdInGate);
+ * - nothing (undefined) for what is not gdb's business (another engine's breakpoint).
+ * The protocol those votes feed is in stops.ts.
+ */
+import { CLONE_THREAD, CLONE_VFORK, Event, Resume, SignalAction, ptraceAbi } from '../../api.js';
+import type { EngineOps, ExecReport, SignalReport, SyscallReport, Task } from '../../api.js';
+import { GDB_SIGNAL, gdbSignalFromLinux, supports, type StopReason } from './protocol/index.js';
+import { applyDebugRegs, condBpsToDebugRegs, debugHit, debugStopReason, slotReason } from './debugRegs.js';
+import type { ThreadState, ThreadStop } from './model.js';
+import { DEBUG } from './stops.js';
+import { conditionTrue, finishStepOver, stepOverBreakpoint } from './stepping.js';
+import type { GdbSession } from './session.js';
+
+const { SIGTRAP, SI_KERNEL, TRAP_BRKPT, TRAP_TRACE, TRAP_HWBKPT } = ptraceAbi;
+
+/** The events every gdb engine asks for (plus syscalls while gdb catches some). */
+export const BASE_EVENTS = Event.QUIESCE | Event.SIGNAL_ALL | Event.CLONE | Event.EXEC | Event.DEATH | Event.REAP;
+
+export function engineOps(s: GdbSession): EngineOps<ThreadState> {
+  return {
+    name: 'gdbserver',
+    reportQuiesce: (_a, e, event) => onQuiesce(s, e.data, event),
+    reportSignal: (_a, e, sig) => (sig ? onSignal(s, e.data, sig) : undefined),
+    reportClone: (_a, e, flags, child) => onClone(s, e.data, flags, child),
+    reportExec: (_a, e, exec) => onExec(s, e.data, exec),
+    reportSyscallEntry: (_a, e, call) => onSyscall(s, e.data, call, true),
+    reportSyscallExit: (_a, e, call) => onSyscall(s, e.data, call, false),
+    reportDeath: () => undefined,
+    reportReap: (e) => {
+      const ts = e.data;
+      ts.inf.threads.delete(ts.task);
+      s.threadsXml = undefined;
+      const wasGone = ts.gone;
+      s.stops.markGone(ts);
+      if (s.gThread === ts) s.gThread = undefined;
+      // A thread of a live process exited: `w` when gdb asked for thread events (non-stop).
+      if (!wasGone && s.stops.nonStop && s.threadEvents && !ts.inf.gone && ts.tid !== ts.inf.pid) {
+        void ts.task.exit.then((st) => {
+          if (!ts.inf.gone) s.stops.queueStop({ kind: 'texit', ts, code: st.code ?? 0 });
+        });
+      }
+    },
+  };
+}
+
+/** Event 0 is a report point owed to a step we asked for, or a new thread's first stop. */
+function onQuiesce(s: GdbSession, ts: ThreadState, event: number): number | void {
+  if (event !== 0) return undefined;
+  if (ts.fresh) return onNewThread(s, ts);
+  if (ts.stepOver) return finishStepOver(s, ts);
+  if (!ts.stepping) return undefined;
+  return onStepDone(s, ts);
+}
+
+function onStepDone(s: GdbSession, ts: ThreadState): number {
+  const hw = debugStopReason(ts);
+  if (hw) return s.stops.holdWith(ts, { kind: 'thread', ts, signal: GDB_SIGNAL.TRAP, reason: hw });
+  if (ts.range && s.stops.running) {
+    const pc = ts.task.regs().pc;
+    if (pc >= ts.range.start && pc < ts.range.end) return Resume.SINGLESTEP; // range stepping
+  }
+  return s.stops.holdWith(ts, { kind: 'thread', ts, signal: GDB_SIGNAL.TRAP });
+}
+
+function onSignal(s: GdbSession, ts: ThreadState, rep: SignalReport): number | Promise<number> | void {
+  if (DEBUG) s.stops.dbg(`signal ${rep.signo} code ${rep.code} on ${ts.tid}`);
+  const sig = rep.signo;
+  if (ts.injectSig && sig === ts.injectSig) {
+    ts.injectSig = 0;
+    return s.stops.resumeKind(ts) | SignalAction.DELIVER;
+  }
+  ts.siginfo = rep.info; // the core's own copy for this report
+  let ev: ThreadStop | undefined;
+  if (sig === SIGTRAP) {
+    if (rep.code === SI_KERNEL) {
+      const regs = ts.task.regs();
+      const addr = regs.pc - 1n;
+      if (ts.inf.swbps.has(addr)) {
+        // x86 reports int3 with the PC after it: put it back on the breakpoint, in the thread.
+        regs.pc = addr;
+        ts.task.setRegs(regs);
+        const conds = ts.inf.swbps.get(addr)!;
+        if (conds.length && !ts.stepping && !conditionTrue(ts, conds, s.log)) return stepOverBreakpoint(s, ts, addr);
+        ev = { kind: 'thread', ts, signal: GDB_SIGNAL.TRAP, reason: { kind: 'swbreak' }, bpAddr: addr };
+      } else if (ts.inf.proc.hasBreakpoint(addr)) {
+        return undefined; // another engine's breakpoint: its business
+      }
+    }
+    if (!ev && rep.code === TRAP_HWBKPT) {
+      const hit = debugHit(ts);
+      if (hit?.zType === 0) {
+        // A debug-register breakpoint traps before the instruction: the PC is on it.
+        const addr = hit.zAddr;
+        const conds = ts.inf.swbps.get(addr) ?? [];
+        if (conds.length && !ts.stepping && !conditionTrue(ts, conds, s.log)) {
+          // The kernel set RF: resumed, the instruction runs without trapping again.
+          return s.stops.proceed(ts) | SignalAction.IGN;
+        }
+        ev = { kind: 'thread', ts, signal: GDB_SIGNAL.TRAP, reason: { kind: 'swbreak' }, bpAddr: addr };
+      } else if (hit) {
+        ev = { kind: 'thread', ts, signal: GDB_SIGNAL.TRAP, reason: slotReason(hit) };
+      }
+    }
+    if (!ev) {
+      const hw = debugStopReason(ts);
+      if (hw) ev = { kind: 'thread', ts, signal: GDB_SIGNAL.TRAP, reason: hw };
+    }
+    if (!ev && ts.stepping && (rep.code === TRAP_BRKPT || rep.code === TRAP_TRACE)) {
+      // A step over `syscall` ends with TRAP_BRKPT: still our step.
+      ev = { kind: 'thread', ts, signal: GDB_SIGNAL.TRAP };
+    }
+  }
+  // A trap of ours (breakpoint, watchpoint, step) is never delivered: the thread is held
+  // with a plain STOP, released synchronously by the resume packet (no promise turn).
+  if (ev) return s.stops.holdWith(ts, ev) | SignalAction.IGN;
+  const gdbSig = gdbSignalFromLinux(sig);
+  if (s.passSignals.has(gdbSig) && sig !== SIGTRAP) return s.stops.resumeKind(ts) | SignalAction.DELIVER;
+  return s.stops.holdInGate(ts, rep, { kind: 'thread', ts, signal: gdbSig });
+}
+
+function onClone(s: GdbSession, ts: ThreadState, flags: bigint, child: Task): number {
+  s.stops.dbg(`clone ${ts.tid} -> ${child.tid} flags ${flags.toString(16)}`);
+  if (flags & CLONE_THREAD) {
+    if (!s.stops.nonStop && ts.inf.live().length === 1) condBpsToDebugRegs(ts.inf, s.log);
+    const cts = s.addThread(ts.inf, child);
+    cts.resumed = ts.resumed;
+    cts.resumeAction = { action: 'c' };
+    // A report pass at its first stop, in the same drain as the stop: debug registers
+    // (per thread, not inherited) are copied there, and it runs on or stays held as the
+    // others do. (A STOP and a promise would keep it until the event loop turns.)
+    cts.fresh = true;
+    try {
+      cts.engine.control(Resume.REPORT);
+    } catch {
+      s.stops.markGone(cts); // died at once
+    }
+    return s.stops.proceed(ts);
+  }
+  const vfork = (flags & CLONE_VFORK) !== 0n;
+  if (!supports(s.q, vfork ? 'vfork-events' : 'fork-events')) return s.stops.proceed(ts); // the core detaches the child
+  const cinf = s.addInferior(child.process, ts.inf.attached);
+  const cts = s.addThread(cinf, child);
+  s.stops.holdForkChild(cts);
+  if (vfork) {
+    ts.vforkWait = true;
+    s.updateEvents();
+  }
+  return s.stops.holdWith(ts, {
+    kind: 'thread', ts, signal: GDB_SIGNAL.TRAP, reason: { kind: vfork ? 'vfork' : 'fork', child: { pid: child.tid, tid: child.tid } },
+  });
+}
+
+/** The first stop of a new thread (its owed report pass). */
+function onNewThread(s: GdbSession, cts: ThreadState): number {
+  cts.fresh = false;
+  s.stops.dbg(`new thread ${cts.tid} stopped (resumed ${cts.resumed})`);
+  if (cts.inf.hw.some((slot) => slot)) {
+    try {
+      applyDebugRegs(cts);
+    } catch (e) {
+      s.log(`debug registers for new thread ${cts.tid}: ${String(e)}`);
+    }
+  }
+  if (s.stops.nonStop && s.threadEvents && cts.resumed) {
+    return s.stops.holdWith(cts, { kind: 'thread', ts: cts, signal: GDB_SIGNAL.TRAP, reason: { kind: 'create' } });
+  }
+  return s.stops.proceed(cts);
+}
+
+function onExec(s: GdbSession, ts: ThreadState, exec: ExecReport): number {
+  const inf = ts.inf;
+  inf.swbps.clear(); // a new address space: the core dropped its table too
+  inf.drBps.clear();
+  inf.hw = [null, null, null, null];
+  inf.rDebug = 0n;
+  inf.svr4Doc = undefined;
+  s.threadsXml = undefined;
+  if (inf.expectExecs > 0) {
+    if (--inf.expectExecs > 0) return Resume.RESUME; // the shell's exec
+    s.stops.markHeld(ts);
+    inf.started?.();
+    inf.started = undefined;
+    return Resume.STOP;
+  }
+  const reason: StopReason | undefined = supports(s.q, 'exec-events') ? { kind: 'exec', path: exec.filename } : undefined;
+  return s.stops.holdWith(ts, { kind: 'thread', ts, signal: GDB_SIGNAL.TRAP, reason });
+}
+
+function onSyscall(s: GdbSession, ts: ThreadState, call: SyscallReport, entry: boolean): number | void {
+  if (!entry && ts.vforkWait) {
+    // The first syscall exit after the vfork event is the vfork's own return: the child
+    // has exec'd or exited and released the shared memory.
+    ts.vforkWait = false;
+    s.updateEvents();
+    return s.stops.holdWith(ts, { kind: 'thread', ts, signal: GDB_SIGNAL.TRAP, reason: { kind: 'vforkdone' } });
+  }
+  const c = s.catchSyscalls;
+  if (c && (c.all || c.nrs.has(call.nr)) && ts.resumed) {
+    return s.stops.holdWith(ts, {
+      kind: 'thread', ts, signal: GDB_SIGNAL.TRAP,
+      reason: { kind: entry ? 'syscall_entry' : 'syscall_return', syscall: call.nr },
+    });
+  }
+  if (ts.stepping) return Resume.SINGLESTEP;
+  return undefined;
+}

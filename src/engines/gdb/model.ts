@@ -1,0 +1,113 @@
+/**
+ * The gdb session's data model: an Inferior per traced process, a ThreadState per traced
+ * thread (the engine data of that thread's gdb engine), and the stop events the stop queue
+ * (stops.ts) keeps until gdb hears of them.
+ */
+import type { Engine, Process, SignalReport, Task } from '../../api.js';
+import type { StopReason, ThreadId, VContAction } from './protocol/index.js';
+import type { HwSlot } from './debugRegs.js';
+
+/** A stop to report for one thread. */
+export interface ThreadStop {
+  kind: 'thread';
+  ts: ThreadState;
+  /** gdb signal number. */
+  signal: number;
+  reason?: StopReason;
+  /** swbreak: the breakpoint address (a queued hit whose breakpoint gdb removed is dropped). */
+  bpAddr?: bigint;
+  /** The step was emulated: the thread did not run, so it is on the CPU it was last seen on. */
+  emulated?: boolean;
+}
+export interface ExitStop {
+  kind: 'exit';
+  inf: Inferior;
+  code: number | null;
+  signal: number | null;
+}
+/** A thread exited (`w`), reported only when gdb turned QThreadEvents on (non-stop). */
+export interface ThreadExitStop {
+  kind: 'texit';
+  ts: ThreadState;
+  code: number;
+}
+export type StopEvent = ThreadStop | ExitStop | ThreadExitStop;
+
+export class ThreadState {
+  engine!: Engine<ThreadState>;
+  /** Held stopped by us (STOP vote or gate); register access is allowed. */
+  held = false;
+  /** Bumped on every release, so a late engine.stopped() cannot mark a running thread held. */
+  gen = 0;
+  stopRequested = false;
+  waiters: (() => void)[] = [];
+  /** A signal stop kept open until gdb decides what to deliver: resolves the report's vote. */
+  gate: ((vote: number) => void) | undefined;
+  gateReport: SignalReport | undefined;
+  /** gdb considers the thread running. */
+  resumed = false;
+  resumeAction: VContAction | undefined;
+  stepping = false;
+  range: { start: bigint; end: bigint } | undefined;
+  /** Linux signal we tgkill'ed to deliver gdb's vCont;C at a non-signal stop. */
+  injectSig = 0;
+  /** The siginfo of the current stop, for qXfer:siginfo:read. */
+  siginfo: Buffer | undefined;
+  /** Internal step over a breakpoint whose target-side condition was false. */
+  stepOver: { addr: bigint; others: ThreadState[] } | undefined;
+  /** Stepping over a breakpoint on our own: do not stop it with control(STOP). */
+  busy = false;
+  /** vfork parent waiting for the vfork syscall to return (vforkdone). */
+  vforkWait = false;
+  /** A new thread whose first stop is still to come (a REPORT pass is owed there). */
+  fresh = false;
+  /** Non-stop: gdb asked to stop it (vCont;t, vCtrlC); its stop report is on its way. */
+  tStop = false;
+  /** /proc/PID/task/TID/stat, kept open for the `core:` of stop replies. */
+  statFd: number | undefined;
+  /** The CPU coreOf last read. */
+  lastCore: number | undefined;
+  /** The last stop gdb was told about (non-stop `?` repeats it). */
+  lastStop: ThreadStop | undefined;
+  gone = false;
+
+  constructor(readonly inf: Inferior, readonly task: Task) {}
+  get tid(): number {
+    return this.task.tid;
+  }
+  get id(): ThreadId {
+    return { pid: this.inf.pid, tid: this.task.tid };
+  }
+}
+
+export class Inferior {
+  readonly threads = new Map<Task, ThreadState>();
+  /** Software breakpoints gdb inserted, with their target-side conditions. */
+  readonly swbps = new Map<bigint, Buffer[]>();
+  /** Those of them served by a debug register instead of an int3 (see drForConditions). */
+  readonly drBps = new Set<bigint>();
+  /** The debug-register slots DR0-DR3 (debugRegs.ts). */
+  hw: (HwSlot | null)[] = [null, null, null, null];
+  /** Engine that owns our int3 bytes in the core's table (one per process). */
+  owner: Engine | undefined;
+  /** Exec events to let pass before the first stop of a new program (2 with a shell). */
+  expectExecs = 0;
+  /** ld.so's r_debug address (0: not known yet), for qXfer:libraries-svr4. */
+  rDebug = 0n;
+  /** The last library list served (its later chunks come from it). */
+  svr4Doc: Buffer | undefined;
+  started: (() => void) | undefined;
+  gone = false;
+  constructor(readonly pid: number, readonly proc: Process, readonly attached: boolean) {}
+  live(): ThreadState[] {
+    const out: ThreadState[] = [];
+    for (const t of this.threads.values()) if (isLive(t)) out.push(t);
+    return out;
+  }
+}
+
+/** A thread gdb may see: not dead, and not past its exit stop (a leader gone with pthread_exit
+ * is a zombie until its process ends; gdbserver drops it from the thread list too). */
+export function isLive(t: ThreadState): boolean {
+  return !t.gone && t.task.state !== 'dead' && !t.task.exiting;
+}

@@ -1,0 +1,65 @@
+/**
+ * Breakpoint and watchpoint packets, Z (insert) and z (remove) `TYPE,ADDR,KIND[;cond…]`:
+ * type 0 software breakpoints (an int3 in the core's breakpoint table, or a debug register
+ * for one with target-side conditions), 1 hardware breakpoints, 2 write and 4 access
+ * watchpoints (debug registers, debugRegs.ts). Type 3 (read watchpoints) is not supported:
+ * x86 cannot trap reads only, and gdb falls back to an access watchpoint.
+ */
+import { parseZPacket } from '../protocol/index.js';
+import { drForConditions, hwInsert, hwRemove } from '../debugRegs.js';
+import { emulable } from '../stepping.js';
+import type { GdbSession } from '../session.js';
+import type { PacketFamily } from './types.js';
+
+export const breakpointPackets: PacketFamily = {
+  Z: breakpoint,
+  z: breakpoint,
+};
+
+function breakpoint(s: GdbSession, p: string): string {
+  const z = parseZPacket(p);
+  if (z.type === 3 || z.type > 4) return ''; // x86 cannot trap reads only: gdb retries with Z4
+  const ts = s.needThread();
+  const inf = ts.inf;
+  if (z.type === 0) {
+    if (z.insert) {
+      const conds = z.options.conditions;
+      // Inserted again (gdb does so when the conditions change): same kind as before.
+      if (inf.drBps.has(z.addr)) {
+        inf.swbps.set(z.addr, conds);
+        return 'OK';
+      }
+      // A debug register spares a false condition the step over the breakpoint, but traps
+      // with a #DB (~15 us on a VM). A single-threaded process whose instruction there the
+      // core can emulate does better with an int3 (~1 us) and the emulated step.
+      const emulated = conds.length > 0 && inf.live().length === 1 && emulable(ts, z.addr);
+      if (conds.length && !emulated && !inf.swbps.has(z.addr) && drForConditions(inf, s.stops.nonStop) && hwInsert(inf, 0, z.addr, 1, s.log)) {
+        inf.drBps.add(z.addr);
+        inf.swbps.set(z.addr, conds);
+        return 'OK';
+      }
+      try {
+        inf.proc.insertBreakpoint(inf.owner!, z.addr);
+      } catch {
+        return 'E01';
+      }
+      inf.swbps.set(z.addr, conds);
+    } else {
+      // OK even when absent: gdb removes inherited breakpoints from fork children.
+      inf.swbps.delete(z.addr);
+      if (inf.drBps.delete(z.addr)) {
+        hwRemove(inf, 0, z.addr, 1, s.log);
+        return 'OK';
+      }
+      try {
+        inf.proc.removeBreakpoint(inf.owner!, z.addr);
+      } catch {
+        return 'E01';
+      }
+    }
+    return 'OK';
+  }
+  if (z.insert) return hwInsert(inf, z.type, z.addr, z.type === 1 ? 1 : z.kind, s.log) ? 'OK' : 'E01';
+  hwRemove(inf, z.type, z.addr, z.type === 1 ? 1 : z.kind, s.log);
+  return 'OK';
+}

@@ -1,0 +1,137 @@
+/**
+ * Query packets: capabilities (qSupported, QStartNoAckMode), the symbol lookup gdb offers
+ * (qSymbol, declined), `monitor` commands (qRcmd) and the objects gdb reads with qXfer
+ * (target description, auxv, executable, libraries, threads, siginfo).
+ */
+import {
+  formatConsoleOutput, formatQSupported, hexDecodeString, parsePid, parseQSupported, parseQXferRead, qXferSlice,
+  supports, targetXmlBuffer,
+} from '../protocol/index.js';
+import type { ThreadState } from '../model.js';
+import { auxvOf, cpuHasAvx, exePath } from '../procfs.js';
+import { NO_R_DEBUG, findRDebug, svr4LibraryList } from '../svr4.js';
+import type { GdbSession } from '../session.js';
+import { buildThreadsXml } from './threads.js';
+import type { PacketFamily } from './types.js';
+
+export const queryPackets: PacketFamily = {
+  qSupported,
+  'qSupported:': qSupported,
+  QStartNoAckMode: () => 'OK', // the transport leaves ack mode once this OK is out
+  qSymbol: () => 'OK', // no symbols wanted
+  'qSymbol:': () => 'OK',
+  'qRcmd,': (s, p) => monitor(s, hexDecodeString(p.slice(6))),
+  'qXfer:': qXfer,
+};
+
+function qSupported(s: GdbSession, p: string): string {
+  s.q = parseQSupported(p);
+  s.threadEvents = false; // a new negotiation (a new gdb, or a reconnect)
+  s.multiprocess = supports(s.q, 'multiprocess');
+  s.avx = s.q.features.has('xmlRegisters') && cpuHasAvx();
+  const f: Array<[string, string | boolean]> = [
+    ['PacketSize', '47ff'], ['QPassSignals', true], ['QProgramSignals', true], ['QStartupWithShell', true],
+    ['QEnvironmentHexEncoded', true], ['QEnvironmentReset', true], ['QEnvironmentUnset', true],
+    ['QSetWorkingDir', true], ['QCatchSyscalls', true], ['qXfer:libraries-svr4:read', true],
+    ['augmented-libraries-svr4-read', true], ['qXfer:features:read', true],
+    ['qXfer:auxv:read', true], ['qXfer:exec-file:read', true], ['qXfer:threads:read', true],
+    ['qXfer:siginfo:read', true], ['QStartNoAckMode', true], ['QDisableRandomization', true],
+    ['ConditionalBreakpoints', true], ['multiprocess', s.multiprocess], ['QNonStop', true],
+  ];
+  if (supports(s.q, 'swbreak')) f.push(['swbreak', true]);
+  if (supports(s.q, 'hwbreak')) f.push(['hwbreak', true]);
+  for (const name of ['fork-events', 'vfork-events', 'exec-events']) if (supports(s.q, name)) f.push([name, true]);
+  f.push(['vContSupported', true], ['QThreadEvents', true]);
+  return formatQSupported(f);
+}
+
+/** `monitor CMD`: its output goes out as `O` packets before the OK. */
+function monitor(s: GdbSession, cmd: string): string {
+  const out = (text: string): void => s.conn?.send(formatConsoleOutput(text));
+  const c = cmd.trim();
+  if (c === 'help') {
+    out('The following monitor commands are supported:\n  help\n    Print this message\n  exit\n    Quit the server\n');
+    return 'OK';
+  }
+  if (c === 'exit') {
+    setImmediate(() => s.opts.onExitRequest?.());
+    return 'OK';
+  }
+  out(`Unknown monitor command.\n\n`);
+  return 'OK';
+}
+
+/** qXfer:OBJECT:read:ANNEX:OFFSET,LENGTH. */
+function qXfer(s: GdbSession, p: string): string | Buffer | Promise<string | Buffer> {
+  const x = parseQXferRead(p);
+  if (!x) return '';
+  let data: Buffer | undefined;
+  switch (x.object) {
+    case 'libraries-svr4': {
+      const inf = s.currentThread()?.inf;
+      if (!inf) return 'E01';
+      if (x.offset > 0 && inf.svr4Doc) return qXferSlice(inf.svr4Doc, x.offset, x.length);
+      return s.stops.withMemory((ts) => {
+        const doc = libraryList(s, ts, x.annex);
+        if (doc === undefined) return 'E01';
+        inf.svr4Doc = doc;
+        return qXferSlice(doc, x.offset, x.length);
+      });
+    }
+    case 'features':
+      if (x.annex !== 'target.xml') return 'E00';
+      data = targetXmlBuffer({ avx: s.avx });
+      break;
+    case 'auxv': {
+      const inf = s.currentThread()?.inf;
+      if (!inf) return 'E01';
+      data = auxvOf(inf.pid);
+      break;
+    }
+    case 'exec-file': {
+      const pid = x.annex ? parsePid(x.annex) : s.currentThread()?.inf.pid;
+      if (pid === undefined) return 'E01';
+      data = exePath(pid);
+      break;
+    }
+    case 'threads':
+      if (x.offset === 0 || !s.threadsXml) s.threadsXml = buildThreadsXml(s);
+      data = s.threadsXml;
+      break;
+    case 'siginfo': {
+      const ts = s.currentThread();
+      if (!ts?.siginfo) return 'E01';
+      data = ts.siginfo;
+      break;
+    }
+    default:
+      return '';
+  }
+  if (!data) return 'E01';
+  return qXferSlice(data, x.offset, x.length);
+}
+
+/** The svr4 library list, read through a held thread of the current process. */
+function libraryList(s: GdbSession, ts: ThreadState, annex: string): Buffer | undefined {
+  const inf = ts.inf;
+  const read = (addr: bigint, len: number): Buffer | undefined => {
+    try {
+      return ts.task.readMemory(addr, len);
+    } catch {
+      return undefined;
+    }
+  };
+  const doc = svr4LibraryList({
+    read, annex,
+    rDebug: () => {
+      // Found once ld.so has set DT_DEBUG (0 before that), for this address space.
+      if (!inf.rDebug) {
+        const auxv = auxvOf(inf.pid);
+        inf.rDebug = auxv ? findRDebug(read, auxv) : NO_R_DEBUG;
+      }
+      return inf.rDebug;
+    },
+    warn: (m) => s.log(m),
+  });
+  return doc === undefined ? undefined : Buffer.from(doc, 'latin1');
+}

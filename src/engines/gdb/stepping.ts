@@ -1,0 +1,124 @@
+/**
+ * Steps the engine takes without gdb: the steps gdb asks for, emulated when the core knows the
+ * instruction (the thread never runs), and the step over a breakpoint whose target-side
+ * condition is false (emulated in a single-threaded process, else the int3 lifted for one real
+ * step with the other threads held). docs/gdb-server.md, "Steps gdb asks for, emulated" and
+ * "Target-side breakpoint conditions".
+ */
+import { Resume, SignalAction, emulate } from '../../api.js';
+import { AMD64_REGISTERS, evaluateConditions, readRegisterValue, type VContAction } from './protocol/index.js';
+import { hasWatchpoints } from './debugRegs.js';
+import type { ThreadState } from './model.js';
+import type { GdbSession } from './session.js';
+
+/** Instructions of one range step (vCont;r) emulated in a row before real steps take over
+ * (these, unlike the synchronous emulation, let a 0x03 from gdb in). */
+const MAX_EMULATED_RANGE_STEP = 1000;
+
+/**
+ * vCont;s or ;r of the only thread gdb resumes (all-stop), with no signal: emulate its
+ * instructions (Task.emulateStep) instead of single-stepping them, one for s, until the PC
+ * leaves the range for r. True when the step is done; false to step for real (from wherever
+ * emulation stopped). Not with watchpoints set: they must fire for the accesses.
+ */
+export function emulateSteps(ts: ThreadState, a: VContAction): boolean {
+  if ((a.action !== 's' && a.action !== 'r') || a.signal !== undefined) return false;
+  if (!ts.held || ts.gate || ts.injectSig || ts.stepOver || ts.fresh || ts.gone) return false;
+  if (hasWatchpoints(ts.inf)) return false;
+  try {
+    for (let n = 0; n < MAX_EMULATED_RANGE_STEP; n++) {
+      // A debug-register breakpoint on the instruction traps before it runs: step for real.
+      const pc0 = ts.task.regs().pc;
+      if (ts.inf.hw.some((s) => s !== null && s.zType <= 1 && s.zAddr === pc0)) return false;
+      if (!ts.task.emulateStep()) return false;
+      if (a.action === 's') return true;
+      const pc = ts.task.regs().pc;
+      if (pc < a.start! || pc >= a.end!) return true;
+    }
+  } catch {
+    /* gone: the real resume reports it */
+  }
+  return false;
+}
+
+/** Would Task.emulateStep know the instruction at addr? (Its operands are not read.) */
+export function emulable(ts: ThreadState, addr: bigint): boolean {
+  try {
+    const regs = ts.task.regs().clone();
+    regs.pc = addr;
+    return emulate(ts.task.readMemory(addr, 15), regs, { load: () => 0n }) !== undefined;
+  } catch {
+    return false;
+  }
+}
+
+/** Evaluate a breakpoint's target-side conditions (agent bytecode) in the stopped thread. */
+export function conditionTrue(ts: ThreadState, conds: Buffer[], log: (m: string) => void): boolean {
+  const gpr = ts.task.regs().buf; // read only: no copy
+  let fp: Buffer | undefined;
+  const r = evaluateConditions(conds, {
+    readRegister: (n) => {
+      // General registers straight from the stop's cached user_regs_struct; the FP set is
+      // fetched only for an FP or vector register.
+      const reg = AMD64_REGISTERS[n];
+      if (reg?.source.buf === 'gpr') {
+        const off = reg.source.slot * 8;
+        return reg.size === 8 ? gpr.readBigUInt64LE(off) : BigInt(gpr.readUInt32LE(off));
+      }
+      fp ??= ts.task.regset('fp');
+      const v = readRegisterValue(n, gpr, fp);
+      if (v === undefined) throw new Error(`no register ${n}`);
+      return v;
+    },
+    readMemory: (addr, len) => {
+      const b = ts.task.readMemory(addr, len);
+      return b.length === len ? b : undefined;
+    },
+  });
+  if (r.error) log(`breakpoint condition: ${r.error}`);
+  return r.stop;
+}
+
+/** A false target-side condition: step over the breakpoint here, without gdb. Other
+ * threads of the process are held meanwhile so none runs past the lifted int3. */
+export function stepOverBreakpoint(s: GdbSession, ts: ThreadState, addr: bigint): number | Promise<number> {
+  const others = ts.inf.live().filter((o) => o !== ts && !o.held);
+  // Nothing else runs: the instruction under the int3 is emulated when the core can (the
+  // int3 stays; no single-step trap).
+  if (others.length === 0 && !hasWatchpoints(ts.inf)) {
+    try {
+      if (ts.task.emulateStep(ts.inf.owner)) return s.stops.proceed(ts) | SignalAction.IGN;
+    } catch {
+      /* gone */
+    }
+  }
+  ts.busy = true;
+  const step = (): number => {
+    try {
+      ts.inf.proc.removeBreakpoint(ts.inf.owner!, addr);
+    } catch {
+      /* gone */
+    }
+    ts.stepOver = { addr, others };
+    return Resume.SINGLESTEP | SignalAction.IGN;
+  };
+  // Nothing else runs (one thread, or all held): no promise turn.
+  if (others.length === 0) return step();
+  return Promise.all(others.map((o) => s.stops.holdThread(o))).then(step);
+}
+
+/** The step over the breakpoint is done: the int3 goes back, the others go on. */
+export function finishStepOver(s: GdbSession, ts: ThreadState): number {
+  const { addr, others } = ts.stepOver!;
+  ts.stepOver = undefined;
+  ts.busy = false;
+  if (ts.inf.swbps.has(addr)) {
+    try {
+      ts.inf.proc.insertBreakpoint(ts.inf.owner!, addr);
+    } catch {
+      /* unmapped meanwhile */
+    }
+  }
+  s.stops.resumeHeldForStepOver(others);
+  return s.stops.proceed(ts);
+}

@@ -13,6 +13,7 @@
 #include <sys/syscall.h>
 #include <sys/uio.h>
 #include <sys/user.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #ifndef PTRACE_GET_SYSCALL_INFO
@@ -224,8 +225,51 @@ static napi_value n_kill(napi_env env, napi_callback_info info) {
   return make_undefined(env);
 }
 
-/* peerCred(fd) -> [pid, uid, gid] of a unix socket's peer (SO_PEERCRED), for servers that
- * must refuse other users. */
+/* debugRegsTrap() -> true when an execute breakpoint in DR0 stops a tracee. Some hypervisors
+ * accept writes to the debug registers and never deliver the trap (gdbserver's hbreak and
+ * watchpoints then silently never fire); a server asks once and refuses what would not work.
+ * A forked child stops itself, gets DR0 = the address of probe_target and DR7 = L0 (execute,
+ * one byte), and calls it: a SIGTRAP with DR6.B0 set means the registers work. The child
+ * only makes raw system calls (we fork a multi-threaded process) and is always reaped. */
+static void __attribute__((noinline)) probe_target(void) { __asm__ volatile("nop"); }
+
+static int probe_debug_regs(void) {
+  pid_t pid = fork();
+  if (pid < 0) return -errno;
+  if (pid == 0) {
+    if (ptrace(PTRACE_TRACEME, 0, 0, 0) < 0) syscall(SYS_exit_group, 2);
+    syscall(SYS_tgkill, syscall(SYS_getpid), syscall(SYS_gettid), SIGSTOP);
+    probe_target();
+    syscall(SYS_exit_group, 0);
+  }
+  int st, works = 0;
+  if (waitpid(pid, &st, __WALL) == pid && WIFSTOPPED(st)) {
+    long dr0 = offsetof(struct user, u_debugreg[0]), dr6 = offsetof(struct user, u_debugreg[6]),
+         dr7 = offsetof(struct user, u_debugreg[7]);
+    if (ptrace(PTRACE_POKEUSER, pid, (void *)dr0, (void *)&probe_target) == 0 &&
+        ptrace(PTRACE_POKEUSER, pid, (void *)dr7, (void *)1L) == 0 &&
+        ptrace(PTRACE_CONT, pid, 0, 0) == 0 && waitpid(pid, &st, __WALL) == pid &&
+        WIFSTOPPED(st) && WSTOPSIG(st) == SIGTRAP) {
+      errno = 0;
+      long v = ptrace(PTRACE_PEEKUSER, pid, (void *)dr6, 0);
+      works = !errno && (v & 1);
+    }
+  }
+  kill(pid, SIGKILL);
+  while (waitpid(pid, &st, __WALL) == pid && !WIFEXITED(st) && !WIFSIGNALED(st)) {
+  }
+  return works;
+}
+
+static napi_value n_debug_regs_trap(napi_env env, napi_callback_info info) {
+  (void)info;
+  int r = probe_debug_regs();
+  if (r < 0) return utrace_throw(env, -r, "fork", 0);
+  napi_value v;
+  napi_get_boolean(env, r, &v);
+  return v;
+}
+
 void ptrace_ops_register(napi_env env, napi_value exports) {
   EXPORT_FN(env, exports, "seize", n_seize);
   EXPORT_FN(env, exports, "interrupt", n_interrupt);
@@ -241,4 +285,5 @@ void ptrace_ops_register(napi_env env, napi_value exports) {
   EXPORT_FN(env, exports, "pokeUser", n_poke_user);
   EXPORT_FN(env, exports, "tgkill", n_tgkill);
   EXPORT_FN(env, exports, "kill", n_kill);
+  EXPORT_FN(env, exports, "debugRegsTrap", n_debug_regs_trap);
 }

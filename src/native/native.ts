@@ -34,6 +34,8 @@ export interface NativeAddon {
   pokeUser(tid: number, offset: number, value: bigint): void;
   tgkill(tgid: number, tid: number, signal: number): void;
   kill(pid: number, signal: number): void;
+  /** Does an execute breakpoint in DR0 stop a (forked, reaped) probe child? */
+  debugRegsTrap(): boolean;
   /** [pid, uid, gid] of a unix socket's peer. */
   peerCred(fd: number): [number, number, number];
   /** One message with descriptors (SCM_RIGHTS), waiting up to timeoutMs for room: bytes sent. */

@@ -8,6 +8,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { debugRegistersTrap } from '../../src/api.js';
 
 /** dist/test/gdb -> package root */
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
@@ -22,6 +23,11 @@ export const WRAPPER = path.join(tmpDir('utrace-gdb-wrapper-'), 'ug.mjs');
 fs.writeFileSync(WRAPPER, `import { gdbserverMain } from ${JSON.stringify(path.join(ROOT, 'dist/src/cli/gdbserver.js'))};\n` +
   `gdbserverMain(process.argv.slice(2)).then((c) => { process.exitCode = c; });\n`);
 export const SERVER = `${process.execPath} ${WRAPPER}`;
+
+/** Do debug registers trap on this machine? Some hypervisors never deliver the trap: the server
+ * then refuses hardware breakpoints and watchpoints (Z1-Z4) and keeps conditional breakpoints
+ * on int3s, and the tests assert that behaviour instead. */
+export const DR = debugRegistersTrap();
 
 export const haveGdb = spawnSync('gdb', ['--version']).status === 0;
 export const gdbOpts = { skip: !haveGdb && 'gdb not installed', timeout: 90000 };

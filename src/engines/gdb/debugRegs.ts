@@ -9,6 +9,7 @@
  * registers are per thread: every change is written to every live thread of the process, and
  * a new thread gets them at its first stop (callbacks.ts).
  */
+import { debugRegistersTrap } from '../../api.js';
 import type { StopReason } from './protocol/index.js';
 import { isLive, type Inferior, type ThreadState } from './model.js';
 
@@ -151,10 +152,10 @@ function evictDrBps(inf: Inferior, need: number): void {
  * continues (an int3 must be lifted, the instruction single-stepped with every other thread
  * held, and the int3 put back). Only when a slot is free and every thread of the process is
  * held (debug registers are per thread and written with ptrace, and new threads get them at
- * their first stop), so all-stop only.
+ * their first stop), so all-stop only; and only where debug registers trap at all.
  */
 export function drForConditions(inf: Inferior, nonStop: boolean): boolean {
-  if (nonStop || !inf.hw.includes(null)) return false;
+  if (nonStop || !inf.hw.includes(null) || !debugRegistersTrap()) return false;
   for (const t of inf.threads.values()) if (!t.held && isLive(t)) return false;
   return true;
 }
@@ -166,6 +167,7 @@ export function drForConditions(inf: Inferior, nonStop: boolean): boolean {
  * run. The child copies the debug registers at its first stop.
  */
 export function condBpsToDebugRegs(inf: Inferior, log: (m: string) => void): void {
+  if (!debugRegistersTrap()) return;
   for (const [addr, conds] of inf.swbps) {
     if (!conds.length || inf.drBps.has(addr) || !inf.hw.includes(null)) continue;
     if (!hwInsert(inf, 0, addr, 1, log)) continue;

@@ -10,6 +10,7 @@ import { AMD64_REGISTERS, evaluateConditions, readRegisterValue, type VContActio
 import { hasWatchpoints } from './debugRegs.js';
 import type { ThreadState } from './model.js';
 import type { GdbSession } from './session.js';
+import { DEBUG } from './stops.js';
 
 /** Instructions of one range step (vCont;r) emulated in a row before real steps take over
  * (these, unlike the synchronous emulation, let a 0x03 from gdb in). */
@@ -82,7 +83,16 @@ export function conditionTrue(ts: ThreadState, conds: Buffer[], log: (m: string)
 /** A false target-side condition: step over the breakpoint here, without gdb. Other
  * threads of the process are held meanwhile so none runs past the lifted int3. */
 export function stepOverBreakpoint(s: GdbSession, ts: ThreadState, addr: bigint): number | Promise<number> {
+  // Someone wants this thread held (another thread's step over, which waits for it; or gdb
+  // stopping everything): stay held on the int3, the PC already put back. Released, the thread
+  // hits it again and the condition is evaluated again (gdbserver does the same). Stepping
+  // over here too would deadlock: each step over waits for the other thread to be held.
+  if (ts.stopRequested || ts.inf.live().some((o) => o !== ts && o.busy)) {
+    if (DEBUG) s.stops.dbg(`step over ${addr.toString(16)} by ${ts.tid}: another thread's step over first`);
+    return s.stops.proceed(ts) | SignalAction.IGN;
+  }
   const others = ts.inf.live().filter((o) => o !== ts && !o.held);
+  if (DEBUG) s.stops.dbg(`step over ${addr.toString(16)} by ${ts.tid}, holding ${others.map((o) => o.tid).join(',')}`);
   // Nothing else runs: the instruction under the int3 is emulated when the core can (the
   // int3 stays; no single-step trap).
   if (others.length === 0 && !hasWatchpoints(ts.inf)) {
@@ -102,14 +112,21 @@ export function stepOverBreakpoint(s: GdbSession, ts: ThreadState, addr: bigint)
     ts.stepOver = { addr, others };
     return Resume.SINGLESTEP | SignalAction.IGN;
   };
-  // Nothing else runs (one thread, or all held): no promise turn.
-  if (others.length === 0) return step();
-  return Promise.all(others.map((o) => s.stops.holdThread(o))).then(step);
+  // Nothing else runs (one thread, or all held): no promise turn. Else hold them, and again
+  // any thread created meanwhile, until none runs.
+  const gather = (): number | Promise<number> => {
+    const running = ts.inf.live().filter((o) => o !== ts && !o.held);
+    if (running.length === 0) return step();
+    for (const o of running) if (!others.includes(o)) others.push(o);
+    return Promise.all(running.map((o) => s.stops.holdThread(o))).then(gather);
+  };
+  return gather();
 }
 
 /** The step over the breakpoint is done: the int3 goes back, the others go on. */
 export function finishStepOver(s: GdbSession, ts: ThreadState): number {
   const { addr, others } = ts.stepOver!;
+  if (DEBUG) s.stops.dbg(`step over ${addr.toString(16)} by ${ts.tid} done`);
   ts.stepOver = undefined;
   ts.busy = false;
   if (ts.inf.swbps.has(addr)) {

@@ -236,7 +236,8 @@ export class StopProtocol {
   resumeHeldForStepOver(others: ThreadState[]): void {
     if (!this.running) return;
     for (const o of others) {
-      if (o.held && o.resumed && !o.gone && !o.stopRequested && !this.queue.some((e) => e.kind === 'thread' && e.ts === o)) {
+      // stopRequested is the step over's own holdThread (gdb's stops leave `running`).
+      if (o.held && o.resumed && !o.gone && !this.queue.some((e) => e.kind === 'thread' && e.ts === o)) {
         this.release(o, this.resumeKind(o), 0);
       }
     }

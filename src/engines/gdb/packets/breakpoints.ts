@@ -3,8 +3,12 @@
  * type 0 software breakpoints (an int3 in the core's breakpoint table, or a debug register
  * for one with target-side conditions), 1 hardware breakpoints, 2 write and 4 access
  * watchpoints (debug registers, debugRegs.ts). Type 3 (read watchpoints) is not supported:
- * x86 cannot trap reads only, and gdb falls back to an access watchpoint.
+ * x86 cannot trap reads only, and gdb falls back to an access watchpoint. Where the debug
+ * registers never trap (some hypervisors), types 1-4 get the empty reply: gdb then says it
+ * cannot insert them and uses software watchpoints, rather than waiting for a hit that never
+ * comes.
  */
+import { debugRegistersTrap } from '../../../api.js';
 import { parseZPacket } from '../protocol/index.js';
 import { drForConditions, hwInsert, hwRemove } from '../debugRegs.js';
 import { emulable } from '../stepping.js';
@@ -19,6 +23,7 @@ export const breakpointPackets: PacketFamily = {
 function breakpoint(s: GdbSession, p: string): string {
   const z = parseZPacket(p);
   if (z.type === 3 || z.type > 4) return ''; // x86 cannot trap reads only: gdb retries with Z4
+  if (z.type !== 0 && !debugRegistersTrap()) return '';
   const ts = s.needThread();
   const inf = ts.inf;
   if (z.type === 0) {

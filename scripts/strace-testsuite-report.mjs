@@ -99,6 +99,15 @@ function result(label, t) {
     return null; // not run
   }
 }
+/** [seconds, limit] the test took in a run (the harness's stand-in records it), or null. */
+function readTime(label, t) {
+  try {
+    const [sec, limit] = fs.readFileSync(path.join(work, 'runs', label, `${base(t)}.time`), 'utf8').trim().split('\t');
+    return [Number(sec), Number(limit)];
+  } catch {
+    return null;
+  }
+}
 function readLog(label, t) {
   try {
     return fs.readFileSync(path.join(work, 'runs', label, `${base(t)}.log`), 'utf8');
@@ -207,8 +216,13 @@ function usageDetail(msg) {
   if (m) return { category: 'option', detail: m[1] };
   m = /^invalid system call '([^']*)'/.exec(msg);
   if (m) return { category: 'option', detail: `-e trace=${m[1]}` };
-  m = /^invalid (\w+) argument '([^:=']*)/.exec(msg);
-  if (m) return { category: 'option', detail: `-e ${m[1]}=${m[2]}` };
+  m = /^invalid (\w+) argument '([^']*)'/.exec(msg);
+  if (m) {
+    // -e inject=SET:KEY=V...: name the keys beyond those utrace's usage lists.
+    const keys = m[2].split(':').slice(1).map((k) => k.replace(/=.*$/, ''))
+      .filter((k) => !['error', 'retval', 'signal', 'when'].includes(k));
+    return { category: 'option', detail: `-e ${m[1]}=${keys.length ? `…:${keys.join(',')}` : '(argument)'}` };
+  }
   m = /^Option '(-\w)[, ]/.exec(msg);
   if (m) return { category: 'option', detail: `${m[1]} (argument)` };
   return { category: 'option', detail: msg.replace(/'[^']*'/g, "'…'").slice(0, 60) };
@@ -340,8 +354,12 @@ function top(cats) {
 
 // Files: one TSV per run, the regressions, names per category, JSON, a history line.
 const tsv = (v) => String(v ?? '').replace(/[\t\n]/g, ' ');
-fs.writeFileSync(path.join(out, 'strace.tsv'), 'test\tresult\n' + rows.map((x) => `${x.test}\t${x.strace ?? 'NOT-RUN'}\n`).join(''));
-fs.writeFileSync(path.join(out, 'utrace.tsv'), 'test\tresult\n' + rows.map((x) => `${x.test}\t${x.utrace ?? 'NOT-RUN'}\n`).join(''));
+for (const label of ['strace', 'utrace']) {
+  fs.writeFileSync(path.join(out, `${label}.tsv`), 'test\tresult\tseconds\tlimit\n' + rows.map((x) => {
+    const tm = readTime(label, x.test);
+    return `${x.test}\t${x[label] ?? 'NOT-RUN'}\t${tm?.[0] ?? ''}\t${tm?.[1] ?? ''}\n`;
+  }).join(''));
+}
 fs.writeFileSync(path.join(out, 'regressions.tsv'), 'test\tresult\tcategory\tdetail\texpected (strace)\tactual (utrace)\n' +
   regressions.map((g) => [g.test, g.result, g.category, g.detail, g.e, g.a].map(tsv).join('\t') + '\n').join(''));
 fs.writeFileSync(path.join(out, 'pass-strace.txt'), straceP.map((x) => `${x.test}\n`).join(''));

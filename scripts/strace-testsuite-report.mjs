@@ -1,44 +1,16 @@
 // scripts/strace-testsuite-report.mjs: compares the two recorded runs of strace's test suite
-// (scripts/strace-testsuite.sh: WORK/runs/strace and WORK/runs/utrace, one NAME.log and
-// NAME.trs per test) and classifies every regression (PASS with strace, anything else with
-// utrace) by the FIRST difference its utrace log shows. Writes WORK/results/ and prints a
-// summary.
-//
-// Rules, tried in this order; the first that applies names the category:
-//   harness      no result from the harness (it stopped before the test ran)
-//   timeout      "time limit (N) exceeded": the test ran into --timeout (hang or far too slow)
-//   option-long  utrace's usage error (a "utrace strace: ..." line followed by "Try 'utrace
-//   option       strace -h'"): an unknown --long option goes to option-long, anything else
-//                (unknown short option, unsupported -e qualifier, a syscall name or class
-//                that -e trace= does not know, an invalid argument) to option
-//   crash        a JavaScript exception or "Internal error" in the log
-//   Otherwise the first difference: the first change block of the first `diff -u` hunk
-//   (expected = strace's line E, actual = utrace's line A), or for match_grep checks the first
-//   failed pattern (E) and the actual line with the same syscall name (A). Leading pids and
-//   timestamps are ignored when naming the syscall. Then:
-//   netlink      E holds a netlink message (nlmsg_*), or the test is netlink_*/nlattr_* and
-//                E is a socket send/receive call; detail: the netlink family (from the test)
-//   ioctl        E is an ioctl call; detail: the family (the test's subject, ioctl_FOO -> FOO)
-//   signal       E or A is a signal line (--- SIG...)
-//   exit         E or A is an exit line (+++ exited/killed), or utrace itself exited non-zero
-//                without a usage error ("... failed with code N" from run_strace)
-//   threads      E or A is an <unfinished ...>/resumed line, or only one has a pid prefix
-//   xlat         a -Xraw/-Xabbrev/-Xverbose test whose twin without the -X suffix passes
-//                with utrace: the difference is in how -X prints constants
-//   raw          E's syscall has no decoder in utrace (src/engines/strace/decoders), so
-//                utrace prints it raw; detail: the syscall
-//   lines        E and A are different syscalls, or one side has no line: a line missing or
-//                extra (selection: -e trace/-P/-y paths/--status; or a call not stopped at)
-//   format       E and A are the same once whitespace is ignored (the -a column, spacing)
-//   retval       E and A differ only after the last ") = " (return value, errno, flags)
-//   decoder      same syscall, the arguments differ; detail: the syscall
-//   other        anything else (awk checks, a test's own failure message); detail: that message
+// (scripts/strace-testsuite.sh: WORK/runs/strace and WORK/runs/utrace, NAME.log, NAME.trs and
+// NAME.time per test) and classifies every regression (PASS with strace, anything else with
+// utrace) with scripts/strace-testsuite-classify.mjs, whose header states the rules. Writes
+// WORK/results/ (TSV per run, regressions.tsv, categories.txt, summary.json, history.tsv) and
+// prints a summary.
 // Counting: only tests that PASS with strace count (about 32 fail on this kernel with strace
 // itself; SKIPs are not passes). The target is utrace passes / strace passes.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
+import { CATEGORIES, classify, subject } from './strace-testsuite-classify.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const { values: opt } = parseArgs({
@@ -63,33 +35,10 @@ try {
   console.error('strace-testsuite-report: dist/ not built; the "raw" rule is off');
 }
 
-const CATEGORIES = {
-  harness: 'no result from the harness',
-  timeout: 'run-time: hang / time limit',
-  'option-long': 'utrace rejected a --long option',
-  option: 'utrace rejected an option / usage error',
-  crash: 'utrace threw / internal error',
-  netlink: 'netlink message decoding',
-  ioctl: 'ioctl decoding',
-  signal: 'run-time: signals',
-  exit: 'run-time: exit status',
-  threads: 'run-time: threads / unfinished-resumed',
-  xlat: '-X raw/abbrev/verbose',
-  raw: 'syscall printed raw (no decoder)',
-  lines: 'line missing or extra (selection)',
-  format: 'whitespace / alignment only',
-  retval: 'return value / errno differs',
-  decoder: 'decoder differs (same syscall)',
-  message: 'diagnostic message differs (syntax tests)',
-  skip: 'skipped with utrace (the test\'s own check of strace failed)',
-  other: 'other',
-};
 
 // --- reading runs ----------------------------------------------------------------------------
 /** The harness's base name of a test: foo.gen.test -> foo.gen, foo.test -> foo. */
 const base = (t) => t.replace(/\.test$/, '');
-/** The test's subject: foo.gen.test -> foo. */
-const subject = (t) => t.replace(/(\.gen)?\.test$/, '');
 
 function result(label, t) {
   try {
@@ -135,191 +84,6 @@ else {
     .map((f) => `${f.slice(0, -4)}.test`);
 }
 
-// --- classifying -----------------------------------------------------------------------------
-/** A trace line without its pid prefix and timestamps. */
-function strip(line) {
-  return line
-    .trimStart()
-    .replace(/^\[pid +\d+\] /, '')
-    .replace(/^\d+ +/, '')
-    .replace(/^(\d+:\d+:\d+(\.\d+)?|\d+\.\d+) +/, '')
-    .replace(/^\d+\.\d+ +/, '');
-}
-const callName = (line) => (line == null ? null : (/^([a-z_][a-z0-9_]*)\(/.exec(strip(line))?.[1] ?? null));
-const hasPid = (line) => /^(\[pid +\d+\] |\d+ +)/.test(line);
-
-/** The first difference in a log: { e, a, at } (e or a may be null; at: its line index), or
- * null when there is none. */
-export function firstDifference(log) {
-  const lines = log.split('\n');
-  const unified = lines.findIndex((l) => l.startsWith('@@ '));
-  // A plain diff (threads-execve and a few others): the suite puts the expected file first.
-  const plain = lines.findIndex((l) => /^\d+(,\d+)?[acd]\d+(,\d+)?$/.test(l));
-  const grep = lines.findIndex((l) => l === 'Failed patterns of expected output:');
-  const first = Math.min(...[unified, plain, grep].map((i) => (i < 0 ? Infinity : i)));
-  if (first === Infinity) return null;
-  let e = null;
-  let a = null;
-  if (first === unified) {
-    for (let i = unified + 1; i < lines.length; i++) {
-      const l = lines[i];
-      if (l.startsWith('-')) {
-        if (a !== null) break; // a later change block
-        e ??= l.slice(1);
-      } else if (l.startsWith('+')) a ??= l.slice(1);
-      else if (e !== null || a !== null) break;
-      else if (!l.startsWith(' ') && !l.startsWith('@@')) break;
-    }
-  } else if (first === plain) {
-    for (let i = plain + 1; i < lines.length; i++) {
-      const l = lines[i];
-      if (l.startsWith('< ')) e ??= l.slice(2);
-      else if (l.startsWith('> ')) a ??= l.slice(2);
-      else if (l !== '---') break;
-    }
-  } else {
-    // match_grep: "#N: pattern" lines, then "Actual output:"; a few tests print bare patterns.
-    e = /^(?:#\d+: )?(.*)$/.exec(lines[grep + 1] ?? '')?.[1] ?? null;
-    const act = lines.indexOf('Actual output:', grep);
-    const name = patternName(e);
-    if (name) {
-      const from = act >= 0 ? act + 1 : grep + 2;
-      a = lines.slice(from).find((l) => callName(l) === name) ?? null;
-    }
-  }
-  return e !== null || a !== null ? { e, a, at: first } : null;
-}
-/** The syscall an egrep pattern of expected output is about. */
-function patternName(p) {
-  return p == null ? null : (/([a-z_][a-z0-9_]*)\\\(/.exec(p)?.[1] ?? callName(p));
-}
-
-const WRAPPER = /\S*\/utrace-strace\b/g;
-/** The last "failed test:" message, the test's own words. */
-function failMessage(log) {
-  const m = [...log.matchAll(/: failed test: (.*)$/gm)].pop();
-  return m ? m[1].replace(WRAPPER, 'STRACE') : '';
-}
-
-/** A usage error of `utrace strace` in a text: {category, detail} or null. */
-function usageError(text) {
-  const u = /^utrace strace: (.*)\nTry 'utrace strace -h'/m.exec(text);
-  return u ? usageDetail(u[1]) : null;
-}
-function usageDetail(msg) {
-  const unk = /^Unknown option '([^']*)'/.exec(msg);
-  if (unk) {
-    const o = unk[1].replace(/=.*$/, '');
-    return { category: o.startsWith('--') ? 'option-long' : 'option', detail: o };
-  }
-  let m = /^(-e [\w-]+=) is not supported/.exec(msg);
-  if (m) return { category: 'option', detail: m[1] };
-  m = /^invalid system call '([^']*)'/.exec(msg);
-  if (m) return { category: 'option', detail: `-e trace=${m[1]}` };
-  m = /^invalid (\w+) argument '([^']*)'/.exec(msg);
-  if (m) {
-    // -e inject=SET:KEY=V...: name the keys beyond those utrace's usage lists.
-    const keys = m[2].split(':').slice(1).map((k) => k.replace(/=.*$/, ''))
-      .filter((k) => !['error', 'retval', 'signal', 'when'].includes(k));
-    return { category: 'option', detail: `-e ${m[1]}=${keys.length ? `…:${keys.join(',')}` : '(argument)'}` };
-  }
-  m = /^Option '(-\w)[, ]/.exec(msg);
-  if (m) return { category: 'option', detail: `${m[1]} (argument)` };
-  return { category: 'option', detail: msg.replace(/'[^']*'/g, "'…'").slice(0, 60) };
-}
-const CRASH = /^\s+at .*\.js:\d+:\d+\)?$|Internal error|Uncaught|^\w*(TypeError|RangeError|ReferenceError)\b/m;
-
-function netlinkFamily(t) {
-  const s = subject(t).replace(/-.*$/, '');
-  if (/^nfnetlink_/.test(s)) return 'netfilter';
-  let m = /^netlink_(.*)$/.exec(s);
-  if (m) return m[1];
-  m = /^nlattr_(.*)$/.exec(s);
-  if (!m) return s === 'nlattr' ? 'protocol' : s;
-  const k = m[1];
-  if (/diag_(msg|req)/.test(k)) return 'sock_diag';
-  if (/^crypto/.test(k)) return 'crypto';
-  if (/^nlmsgerr/.test(k)) return 'protocol';
-  if (/^(ifaddrmsg|ifinfomsg|ifaddrlblmsg|ifla|ifstats|rtmsg|rtgenmsg|ndmsg|ndtmsg|tcmsg|tcamsg|tca_|tc_|br_port_msg|mdba|dcbmsg|fib_rule|netconfmsg|nhmsg|cachereport)/.test(k)) return 'route';
-  return k;
-}
-function ioctlFamily(t) {
-  const s = subject(t).replace(/-.*$/, '');
-  const m = /^ioctl_(.*)$/.exec(s);
-  if (m) return m[1];
-  return s === 'ioctl' ? 'misc (ioctl.test)' : s;
-}
-
-/** @returns {{category: string, detail: string, e: string|null, a: string|null}} */
-export function classify(t, { log, dirText, result, twinPasses }) {
-  const none = { e: null, a: null };
-  if (log.includes('strace-testsuite: no result from the harness')) return { category: 'harness', detail: '', ...none };
-  const usage = usageError(log);
-  if (usage) return { ...usage, ...none };
-  const crash = CRASH.exec(log);
-  if (crash) return { category: 'crash', detail: crash[0].trim().slice(0, 80), ...none };
-  const d = firstDifference(log);
-  const lines = log.split('\n');
-  const limit = lines.findIndex((l) => /time limit \(\d+\) exceeded/.test(l));
-  if (limit >= 0 && !(d && d.at < limit)) return { category: 'timeout', detail: '', ...none };
-  if (d) return classifyDifference(t, d, twinPasses);
-  // Nothing in the log: the test sent strace's stderr to a file in its directory.
-  const usage2 = usageError(dirText);
-  if (usage2) return { ...usage2, ...none };
-  const crash2 = CRASH.exec(dirText);
-  if (crash2) return { category: 'crash', detail: crash2[0].trim().slice(0, 80), ...none };
-  const fm = failMessage(log) || failMessage(dirText);
-  // The line the test printed before failing: the program's or utrace's own complaint.
-  const at = lines.findIndex((l) => l.includes(': failed test: '));
-  const before = at > 0 ? lines.slice(0, at).filter((l) => l && !/^(utrace strace: Process \d+ (attached|detached)|\+\+\+ )/.test(l)).pop() ?? null : null;
-  if (result === 'SKIP') {
-    const m = /: (?:framework )?skip(?:ped test)?: (.*)$/m.exec(log);
-    return { category: 'skip', detail: (m?.[1] ?? '').replace(WRAPPER, 'STRACE').slice(0, 80), ...none };
-  }
-  const m = /^STRACE .* failed with code (\d+)$/.exec(fm);
-  if (m) return { category: 'exit', detail: `utrace exited ${m[1]}`, e: fm, a: before };
-  const st = /\(exit status: (\d+)\)\s*$/.exec(log)?.[1];
-  return { category: 'other', detail: (fm || (st ? `no message, exit status ${st}` : '')).slice(0, 100), e: null, a: before };
-}
-
-function classifyDifference(t, { e, a }, twinPasses) {
-  const en = callName(e) ?? patternName(e);
-  const an = callName(a);
-  const se = e == null ? '' : strip(e);
-  const sa = a == null ? '' : strip(a);
-  const r = (category, detail) => ({ category, detail, e, a });
-  const sub = subject(t);
-  // Diagnostics: tests of option syntax compare strace's error messages.
-  const au = /^utrace strace: (.*)$/.exec(sa);
-  if (au && /^(Unknown option|-e [\w-]+= is not supported|invalid system call)/.test(au[1])) {
-    const u = usageDetail(au[1]);
-    return r(u.category, u.detail);
-  }
-  if (/^(\S*\/utrace-strace|strace): /.test(se) || au) return r('message', se.replace(WRAPPER, 'STRACE').slice(0, 60));
-  if (/nlmsg_/.test(se) || (/^(netlink_|nlattr_|nfnetlink_)/.test(sub) && /^(send|recv)/.test(en ?? ''))) {
-    return r('netlink', netlinkFamily(t));
-  }
-  if (en === 'ioctl') return r('ioctl', ioctlFamily(t));
-  if (/superseded by execve|<pid changed to|<unfinished \.\.\.>|resumed>/.test(`${e ?? ''}${a ?? ''}`) ||
-      (e != null && a != null && hasPid(e) !== hasPid(a))) {
-    return r('threads', en ?? an ?? (se || sa).slice(0, 40));
-  }
-  if (/^-+ SIG|^--- /.test(se) || /^--- /.test(sa)) return r('signal', (se || sa).replace(/ \{.*/, '').slice(0, 60));
-  if (/^\+\+\+ (exited|killed)/.test(se) || /^\+\+\+ (exited|killed)/.test(sa)) return r('exit', (se || sa).slice(0, 60));
-  if (/-X(raw|abbrev|verbose)/.test(sub) && twinPasses) return r('xlat', /-X(raw|abbrev|verbose)/.exec(sub)[0]);
-  if (en && decoded && !decoded.has(en)) return r('raw', en);
-  if (!en || !an || en !== an) return r('lines', en ?? an ?? (se || sa).slice(0, 40));
-  if (se.replace(/\s+/g, '') === sa.replace(/\s+/g, '')) return r('format', en);
-  const ret = (x) => {
-    const i = x.lastIndexOf(') = ');
-    return i < 0 ? [x, ''] : [x.slice(0, i), x.slice(i)];
-  };
-  const [ea, er] = ret(se);
-  const [aa, ar] = ret(sa);
-  if (ea === aa && er !== ar) return r('retval', en);
-  return r('decoder', en);
-}
-
 // --- main ------------------------------------------------------------------------------------
 const rows = [];
 for (const t of tests) rows.push({ test: t, strace: result('strace', t), utrace: result('utrace', t) });
@@ -330,7 +94,7 @@ for (const x of rows) {
   const twin = subject(x.test).replace(/-X(raw|abbrev|verbose)/, '');
   const twinPasses = twin !== subject(x.test) && utraceResult.get(twin) === 'PASS';
   const log = readLog('utrace', x.test);
-  regressions.push({ test: x.test, result: x.utrace, ...classify(x.test, { log, dirText: readDir('utrace', x.test), result: x.utrace, twinPasses }) });
+  regressions.push({ test: x.test, result: x.utrace, ...classify(x.test, { log, dirText: readDir('utrace', x.test), result: x.utrace, twinPasses, decoded }) });
 }
 const straceP = rows.filter((x) => x.strace === 'PASS');
 const utraceP = rows.filter((x) => x.utrace === 'PASS');
@@ -413,7 +177,7 @@ p(`  utrace: ${JSON.stringify(summary.utrace)}`);
 if (onlyUtrace.length) p(`  pass with utrace only (not counted): ${onlyUtrace.map((x) => subject(x.test)).join(' ')}`);
 if (notRun.length) p(`  not run in one of the two runs: ${notRun.length}`);
 p();
-p('regressions per category (rules: header of scripts/strace-testsuite-report.mjs)');
+p('regressions per category (rules: header of scripts/strace-testsuite-classify.mjs)');
 for (const [c, gs] of byCat) if (gs.length) p(`  ${String(gs.length).padStart(5)}  ${c.padEnd(12)} ${CATEGORIES[c]}`);
 const topLine = (title, list, n = 15) => {
   if (!list.length) return;

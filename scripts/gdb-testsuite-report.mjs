@@ -67,38 +67,56 @@ function readRun(side, exp) {
   };
 }
 
-/** Tests that PASS with gdbserver and do not with utrace, in gdbserver's order. */
+/**
+ * Tests that PASS with gdbserver and do not with utrace, in gdbserver's order, with what
+ * utrace got: its result under the same name, or under the name with a " (reason)" suffix
+ * as gdb's FAILs often carry ("... (timeout)"), else "missing".
+ */
 function lostPasses(gs, ut) {
-  const utByKey = new Map();
-  for (const r of ut.results) {
-    if (!utByKey.has(r.key)) utByKey.set(r.key, []);
-    utByKey.get(r.key).push(r.kind);
-  }
+  const unused = ut.results.map((r) => ({ ...r, used: false }));
+  const take = (pred) => {
+    const r = unused.find((u) => !u.used && pred(u));
+    if (r) r.used = true;
+    return r;
+  };
   const lost = [];
   for (const r of gs.results) {
     if (r.kind !== 'PASS') continue;
-    const kinds = utByKey.get(r.key);
-    const i = kinds ? kinds.indexOf('PASS') : -1;
-    if (i >= 0) { kinds.splice(i, 1); continue; }
-    lost.push({ name: r.name, utrace: kinds?.length ? kinds.shift() : 'missing' });
+    if (take((u) => u.key === r.key && u.kind === 'PASS')) continue;
+    const other = take((u) => u.key === r.key) ?? take((u) => u.kind !== 'PASS' && u.key.startsWith(`${r.key} (`));
+    lost.push({ name: r.name, utrace: other ? other.kind : 'missing', as: other && other.name !== r.name ? other.name : undefined });
   }
   return lost;
 }
 
-/** First lines of the utrace log that usually say why: server errors, connection trouble. */
+/**
+ * Lines of the utrace log that usually say why (server errors, connection trouble, gdb's
+ * complaints) and that gdbserver's log of the same file does not have.
+ */
 const HINT_RES = [
   /utrace gdbserver: .*/,
   /^ERROR: .*/,
-  /Remote connection closed|Remote communication error.*|Timeout waiting for gdbserver response|Connection refused|Ignoring packet error.*|Remote replied unexpectedly.*|Packet .* not supported|unknown option.*|usage: utrace.*/,
+  /Remote connection closed|Remote communication error.*|Timeout waiting for gdbserver response|Connection refused|Ignoring packet error.*|Remote replied unexpectedly.*|Packet .* not supported|unknown option.*|usage: utrace.*|internal-error: .*|Can't detach.*|Cannot access memory at .*|Could not .*|not supported by this target.*|Couldn't .*|Invalid .*/,
 ];
-function hints(logPath, max = 3) {
+function hintLines(logPath) {
   if (!fs.existsSync(logPath)) return [];
   const out = [];
   for (const line of fs.readFileSync(logPath, 'utf8').split('\n')) {
     for (const re of HINT_RES) {
       const m = re.exec(line);
-      if (m && !out.includes(m[0].trim())) { out.push(m[0].trim().slice(0, 200)); break; }
+      if (m) { out.push(m[0].trim().slice(0, 200)); break; }
     }
+  }
+  return out;
+}
+function hints(utLog, gsLog, max = 3) {
+  const seen = new Set(hintLines(gsLog).map(normalise));
+  const out = [];
+  for (const h of hintLines(utLog)) {
+    const k = normalise(h);
+    if (seen.has(k)) continue;
+    seen.add(k);
+    out.push(h);
     if (out.length >= max) break;
   }
   return out;
@@ -166,7 +184,7 @@ const fewer = both.filter((r) => r.delta < 0).map((r) => {
     timedOut: { gdbserver: r.gs.timedOut, utrace: r.ut.timedOut },
     stressAside: r.gs.timedOut && r.ut.timedOut,
     lost: lost.slice(0, maxNames), lostCount: lost.length,
-    hints: hints(r.ut.logPath),
+    hints: hints(r.ut.logPath, r.gs.logPath),
   };
 });
 console.log(`\nfiles where utrace has fewer PASS: ${fewer.length}` +
@@ -174,7 +192,7 @@ console.log(`\nfiles where utrace has fewer PASS: ${fewer.length}` +
 for (const f of fewer) {
   const t = f.timedOut.utrace ? (f.timedOut.gdbserver ? ', timed out both ways' : ', utrace timed out') : '';
   console.log(`- ${f.exp}: ${f.gdbserverPass} -> ${f.utracePass} PASS (${f.delta}${t})`);
-  for (const l of f.lost) console.log(`    ${l.utrace.padEnd(10)} ${l.name}`);
+  for (const l of f.lost) console.log(`    ${l.utrace.padEnd(10)} ${l.as ?? l.name}`);
   if (f.lostCount > f.lost.length) console.log(`    ... ${f.lostCount - f.lost.length} more`);
   for (const h of f.hints) console.log(`    log: ${h}`);
 }

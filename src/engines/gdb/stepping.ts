@@ -16,6 +16,10 @@ import { DEBUG } from './stops.js';
  * (these, unlike the synchronous emulation, let a 0x03 from gdb in). */
 const MAX_EMULATED_RANGE_STEP = 1000;
 
+/** UTRACE_GDB_EMULATE=0: every step gdb asks for is a real single-step (to compare with the
+ * emulator when its result is in doubt; the tests compare both). */
+const EMULATE_STEPS = process.env['UTRACE_GDB_EMULATE'] !== '0';
+
 /**
  * vCont;s or ;r of the only thread gdb resumes (all-stop), with no signal: emulate its
  * instructions (Task.emulateStep) instead of single-stepping them, one for s, until the PC
@@ -23,6 +27,7 @@ const MAX_EMULATED_RANGE_STEP = 1000;
  * emulation stopped). Not with watchpoints set: they must fire for the accesses.
  */
 export function emulateSteps(ts: ThreadState, a: VContAction): boolean {
+  if (!EMULATE_STEPS) return false;
   if ((a.action !== 's' && a.action !== 'r') || a.signal !== undefined) return false;
   if (!ts.held || ts.gate || ts.injectSig || ts.stepOver || ts.fresh || ts.gone) return false;
   if (hasWatchpoints(ts.inf)) return false;

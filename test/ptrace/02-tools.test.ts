@@ -180,7 +180,9 @@ test('--tool bad input: a missing command or one that does not exist is a clear 
 test('real strace as a tool on a program whose main thread calls pthread_exit: both pids end "+++ exited with 3 +++", as natively', T, () => {
   const ours = path.join(tmp, 'leader-tool.trace');
   const theirs = path.join(tmp, 'leader-native.trace');
-  const r = spawnSync('node', [utrace, 'run', '--tool', `strace -f -o ${ours} -p {pid}`, '--', bin('leader_exit'), '3'], { encoding: 'utf8', timeout: 30000 });
+  // The tool starts with the program and attaches when it is up: the leader waits 1 s before
+  // leaving (a zombie leader cannot be attached, natively either).
+  const r = spawnSync('node', [utrace, 'run', '--tool', `strace -f -o ${ours} -p {pid}`, '--', bin('leader_exit'), '3', '100', '1000'], { encoding: 'utf8', timeout: 30000 });
   assert.equal(r.status, 3, r.stderr);
   assert.equal(spawnSync('strace', ['-f', '-o', theirs, bin('leader_exit'), '3']).status, 3);
   // The leader's wait status is its process's (the worker's exit_group(3)), not its own exit(0).

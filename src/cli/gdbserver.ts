@@ -136,6 +136,11 @@ export async function gdbserverMain(argv: string[]): Promise<number> {
   if (opts.addr.kind === 'tcp' && !isLoopback(opts.addr.host)) {
     log(`utrace gdbserver: warning: listening on ${opts.addr.host}, reachable from other machines; anyone who connects controls the debugged process`);
   }
+  if (opts.attachPid !== undefined && !opts.multi && process.env['UTRACE_NO_HOST'] !== '1') {
+    // Served by the process's host, which other utrace commands can join too.
+    const { gdbserverJoin } = await import('./host/gdbJoin.js');
+    return gdbserverJoin(opts.addr, opts.attachPid, argv, log);
+  }
   const tracer = new Tracer();
   let stop: () => void = () => undefined;
   const stopSignal = new Promise<void>((r) => (stop = r));

@@ -1,6 +1,6 @@
 /**
  * The `utrace` command: thin subcommands that build engines from the library and hand them
- * to one Tracer (../shared/spec/cli.md).
+ * to one Tracer (docs/cli.md).
  */
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -15,6 +15,8 @@ commands:
   strace     trace system calls and signals (strace-compatible)
   gdbserver  serve the GDB remote protocol (gdbserver-compatible)
   run        run several engines on one process at once
+  host       hold a process so that independent commands trace it together
+  ps         list hosted processes and their engines
 
 options:
   -h, --help     show this help
@@ -57,6 +59,14 @@ async function main(argv: string[]): Promise<number> {
     case 'gdbserver': {
       const { gdbserverMain } = await import('./gdbserver.js');
       return gdbserverMain(rest);
+    }
+    case 'host': {
+      const { hostMain } = await import('./host/command.js');
+      return hostMain(rest);
+    }
+    case 'ps': {
+      const { psMain } = await import('./host/command.js');
+      return psMain(rest);
     }
     default:
       process.stderr.write(`utrace: unknown command '${cmd}'\n${USAGE}`);

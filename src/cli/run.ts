@@ -211,6 +211,12 @@ export async function runMain(argv: string[]): Promise<number> {
       process.stdout.write(RUN_USAGE);
       return 0;
     }
+    if (parsed.pid !== undefined && process.env['UTRACE_NO_HOST'] !== '1') {
+      // Served by the process's host, which other utrace commands can join too.
+      await tracer.close();
+      const { runJoin } = await import('./host/runJoin.js');
+      return await runJoin(parsed.specs, parsed.pid, argv, log);
+    }
     // gdb on stdio owns our stdout: the program's and a --tool's output go to stderr, whatever
     // the order of the options.
     hasStdioGdb = parsed.specs.some((s) => s.kind === 'gdb' && s.addr.kind === 'stdio');

@@ -2,6 +2,7 @@
  * `utrace strace`: strace's command line on the strace engine (../shared/spec/cli.md).
  */
 import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { Tracer, UtraceError, type Task } from '../api.js';
 import { StraceEngine } from '../engines/strace/engine.js';
@@ -133,6 +134,11 @@ export async function straceMain(argv: string[]): Promise<number> {
   }
   const { engine, finish, timeline } = built;
 
+  if (pids.length && process.env['UTRACE_NO_HOST'] !== '1') {
+    finish();
+    await tracer.close();
+    return straceJoin(argv, p);
+  }
   if (pids.length) {
     const procs: Promise<unknown>[] = [];
     // Installed before the first attach: a signal arriving mid-attach must still detach.
@@ -283,4 +289,80 @@ export function buildStraceOutput(tracer: Tracer, p: ParsedStrace, io: CommandIo
     if (toFile && !perTask) sink.close();
   };
   return { engine, finish, timeline };
+}
+
+/** argv without its -p options (what a host is sent: the process is given there). */
+export function withoutPids(argv: string[]): string[] {
+  const [opts] = splitCommand(argv, OPTIONS);
+  const { tokens } = parseArgs({ args: opts, options: OPTIONS, allowPositionals: false, strict: true, tokens: true });
+  const drop = new Set<number>();
+  const rewrite = new Map<number, string>();
+  for (const t of tokens) {
+    if (t.kind !== 'option' || t.name !== 'p') continue;
+    const a = opts[t.index]!;
+    if (!t.inlineValue) drop.add(t.index + 1);
+    const at = a.startsWith('--') ? 0 : a.indexOf('p');
+    if (at <= 1) drop.add(t.index); // -p, -pN, --p...
+    else rewrite.set(t.index, a.slice(0, at)); // -fp N, -fpN: keep -f
+  }
+  return opts.flatMap((a, i) => (drop.has(i) ? [] : [rewrite.get(i) ?? a]));
+}
+
+/**
+ * strace -p: join the host of each process (one is started in the background when none
+ * runs: host/join.ts), so that other utrace commands can trace the same processes, and killing
+ * this command never detaches anyone else. The host writes our trace to our own stderr or -o
+ * file, handed over with the request.
+ */
+async function straceJoin(argv: string[], p: ParsedStrace): Promise<number> {
+  const { ensureHost, join, targetOf } = await import('./host/join.js');
+  const quiet = p.values.q?.length ?? 0;
+  const words = withoutPids(argv);
+  const handed = [{ role: 'stdout', fd: 1 }, { role: 'stderr', fd: 2 }];
+  const out = p.values.o;
+  let outFd: number | undefined;
+  if (out !== undefined && (p.values.f?.length ?? 0) < 2) {
+    try {
+      outFd = fs.openSync(out, 'w');
+    } catch (e) {
+      process.stderr.write(`utrace strace: Can't fopen '${out}': ${(e as Error).message}\n`);
+      return 1;
+    }
+    handed.push({ role: `file:${path.resolve(out)}`, fd: outFd });
+  }
+  const joined: Awaited<ReturnType<typeof join>>[] = [];
+  let stopping = false;
+  const stop = installSignalHandlers(async () => {
+    stopping = true;
+    for (const j of joined) j.leave();
+    await Promise.all(joined.map((j) => j.done));
+  });
+  let code = 0;
+  try {
+    for (const pid of p.pids) {
+      if (stopping) break;
+      try {
+        const target = targetOf(pid);
+        await ensureHost(target);
+        const j = await join(target, [{ kind: 'strace', words }], handed, ['strace', ...argv]);
+        joined.push(j);
+        if (stopping) j.leave(); // the signal came while joining
+      } catch (e) {
+        process.stderr.write(attachError(pid, e));
+        code = 1;
+        break;
+      }
+      if (quiet === 0) process.stderr.write(`utrace strace: Process ${pid} attached\n`);
+    }
+    if (code) for (const j of joined) j.leave();
+    // Every member ends: the process exited, or we left (a signal, or an attach error).
+    const ends = await Promise.all(joined.map((j) => j.done));
+    if (stopping || ends.some((e) => e.kind === 'left')) {
+      if (quiet === 0 && !code) for (const pid of p.pids.slice(0, joined.length)) process.stderr.write(`utrace strace: Process ${pid} detached\n`);
+    }
+  } finally {
+    stop.dispose();
+    if (outFd !== undefined) fs.closeSync(outFd);
+  }
+  return code;
 }

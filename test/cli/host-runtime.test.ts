@@ -79,3 +79,16 @@ test('control requests: what is accepted and what is refused, with the reason', 
   ];
   for (const [v, re] of bad) assert.throws(() => parseRequest(typeof v === 'string' ? v : JSON.stringify(v)), re, JSON.stringify(v));
 });
+
+test('gdb\'s first packet sent again while the host started is answered once; anything else passes untouched', async () => {
+  const { collapseRetransmits } = await import('../../src/cli/host/engines.js');
+  const c = (s: string): string => collapseRetransmits(Buffer.from(s, 'latin1')).toString('latin1');
+  const q = '$qSupported:multiprocess+#c6';
+  assert.equal(c(`+${q}${q}${q}`), `+${q}`);
+  assert.equal(c(`${q}+${q}`), q);
+  assert.equal(c(`+${q}$vMustReplyEmpty#3a`), `+${q}$vMustReplyEmpty#3a`, 'different packets stay');
+  assert.equal(c(`+${q}${q}$vMustReplyEmpty#3a`), `+${q}$vMustReplyEmpty#3a`);
+  assert.equal(c('$m0,4#fd$m0,4#fd'), '$m0,4#fd', 'only at the very start (the first chunk)');
+  assert.equal(c('\x03'), '\x03');
+  assert.equal(c(`${q.slice(0, 10)}`), q.slice(0, 10), 'a cut packet stays');
+});

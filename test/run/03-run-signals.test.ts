@@ -84,7 +84,16 @@ test('SIGINT to utrace run -p: every thread detached, never left stopped; the pr
       { stdio: ['ignore', 'ignore', 'pipe'] });
     const u = collect(tracer);
     const done = exited(tracer);
-    await until(() => tids.every((tid) => status(pid, tid)['TracerPid'] === String(tracer!.pid)), 10000, 'the attach of every thread');
+    // The attachment is held by a host started for this command (`utrace host PID`).
+    const byHost = (tid: number): boolean => {
+      const t = status(pid, tid)['TracerPid'];
+      try {
+        return !!t && t !== '0' && /\0host\0/.test(fs.readFileSync(`/proc/${t}/cmdline`, 'latin1'));
+      } catch {
+        return false;
+      }
+    };
+    await until(() => tids.every(byHost), 10000, 'the attach of every thread');
     // The trace is being written: injected getppid calls of every worker thread reach the file
     // (whole, or as `<... getppid resumed>` when threads interleave).
     const injectedTids = (): Set<number> =>

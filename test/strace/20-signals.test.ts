@@ -30,6 +30,17 @@ async function until(cond: () => boolean, ms: number, what: string): Promise<voi
   }
 }
 
+/** Is pid traced by a utrace host process? */
+function hostTraces(pid: number): boolean {
+  const t = status(pid)['TracerPid'];
+  if (!t || t === '0') return false;
+  try {
+    return /\0host\0/.test(fs.readFileSync(`/proc/${t}/cmdline`, 'latin1'));
+  } catch {
+    return false;
+  }
+}
+
 function exited(p: ReturnType<typeof spawn>): Promise<{ code: number | null; signal: string | null }> {
   return new Promise((r) => p.on('exit', (code, signal) => r({ code, signal })));
 }
@@ -41,7 +52,8 @@ for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
       const tracer = spawn('node', [utrace, 'strace', '-o', '/dev/null', '-p', String(target.pid)], { stdio: ['ignore', 'ignore', 'pipe'] });
       let err = '';
       tracer.stderr!.on('data', (d: Buffer) => (err += d.toString()));
-      await until(() => status(target.pid!)['TracerPid'] === String(tracer.pid), 10000, 'the attach');
+      // The attachment is held by a host started for this command (`utrace host PID`).
+      await until(() => hostTraces(target.pid!), 10000, 'the attach');
       const done = exited(tracer);
       tracer.kill(sig);
       const r = await done;

@@ -1,0 +1,72 @@
+/**
+ * `utrace gdbserver --attach PID`: the gdb connection is served by the host of PID (started in
+ * the background when none runs), so gdb can debug a process that other utrace commands trace.
+ * The connection itself is handed over (SCM_RIGHTS): in stdio mode our stdin and stdout (gdb's
+ * `target remote | ...` pipes), else the one connection accepted here. No byte passes through
+ * this process; it only waits, and its end (even SIGKILL) takes only gdb's engines away.
+ */
+import * as fs from 'node:fs';
+import * as net from 'node:net';
+import type { ListenAddress } from '../../engines/gdb/server.js';
+import type { HandedFd } from './join.js';
+
+export async function gdbserverJoin(addr: ListenAddress, pid: number, argv: string[], log: (m: string) => void): Promise<number> {
+  const { ensureHost, join, targetOf } = await import('./join.js');
+  const { socketFd } = await import('./serve.js');
+  let target;
+  try {
+    target = targetOf(pid);
+    await ensureHost(target);
+  } catch (e) {
+    const err = e as Error & { hint?: string };
+    log(`utrace gdbserver: ${err.message}${err.hint ? `\n  hint: ${err.hint}` : ''}`);
+    return 1;
+  }
+  log(`Attached; pid = ${pid}`);
+  let handed: HandedFd[];
+  let sock: net.Socket | undefined;
+  if (addr.kind === 'stdio') {
+    handed = [{ role: 'gdb-in', fd: 0 }, { role: 'gdb-out', fd: 1 }];
+  } else {
+    const server = net.createServer({ pauseOnConnect: true });
+    try {
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        if (addr.kind === 'tcp') server.listen(addr.port, addr.host, resolve);
+        else server.listen(addr.path, resolve);
+      });
+    } catch (e) {
+      log(`utrace gdbserver: cannot listen on ${addr.kind === 'tcp' ? `${addr.host}:${addr.port}` : addr.path}: ${(e as Error).message}`);
+      return 1;
+    }
+    if (addr.kind === 'unix') fs.chmodSync(addr.path, 0o600);
+    const a = server.address();
+    log(addr.kind === 'tcp' ? `Listening on port ${typeof a === 'object' && a ? a.port : addr.port}` : `Listening on ${addr.path}`);
+    sock = await new Promise<net.Socket>((resolve) => server.once('connection', resolve));
+    server.close();
+    if (addr.kind === 'unix') fs.rmSync(addr.path, { force: true });
+    if (addr.kind === 'tcp') log(`Remote debugging from host ${sock.remoteAddress}, port ${sock.remotePort}`);
+    handed = [{ role: 'gdb', fd: socketFd(sock) }];
+  }
+  handed.push({ role: 'stderr', fd: 2 });
+  let joined;
+  try {
+    joined = await join(target, [{ kind: 'gdb' }], handed, ['gdbserver', ...argv]);
+  } catch (e) {
+    const err = e as Error & { hint?: string };
+    log(`utrace gdbserver: ${err.message}${err.hint ? `\n  hint: ${err.hint}` : ''}`);
+    sock?.destroy();
+    return 1;
+  }
+  sock?.destroy(); // the host has its own copy
+  const onSignal = (): void => joined.leave();
+  process.on('SIGTERM', onSignal);
+  process.on('SIGHUP', onSignal);
+  // SIGINT: gdb's Ctrl-C reaches the whole terminal's process group; gdb sends 0x03 itself.
+  process.on('SIGINT', () => undefined);
+  await joined.done;
+  process.off('SIGTERM', onSignal);
+  process.off('SIGHUP', onSignal);
+  return 0;
+}
+

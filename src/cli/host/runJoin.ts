@@ -1,0 +1,98 @@
+/**
+ * `utrace run -p PID`: the engines are attached in the process's host (started in the
+ * background when none runs), after any engine another command attached there, and their
+ * output goes to our descriptors. A --gdb on stdio is handed over with the rest; a --gdb that
+ * listens joins later, as a second member, once gdb has connected (the other engines trace
+ * meanwhile, as they would in one process).
+ */
+import * as fs from 'node:fs';
+import * as net from 'node:net';
+import type { ExitStatus } from '../../api.js';
+import type { ListenAddress } from '../../engines/gdb/server.js';
+import { exitLikeChild, installSignalHandlers } from '../common.js';
+import type { HandedFd, Joined } from './join.js';
+import type { EngineSpec } from './protocol.js';
+
+export type RunSpec = Exclude<EngineSpec, { kind: 'gdb' }> | { kind: 'gdb'; addr: ListenAddress };
+
+export async function runJoin(specs: RunSpec[], pid: number, argv: string[], log: (m: string) => void): Promise<number> {
+  const { ensureHost, join, targetOf } = await import('./join.js');
+  const { socketFd } = await import('./serve.js');
+  const fail = (e: unknown): number => {
+    const err = e as Error & { hint?: string };
+    log(`utrace run: attach ${pid}: ${err.message}${err.hint ? `\nutrace: hint: ${err.hint}` : ''}`);
+    return 1;
+  };
+  let target;
+  try {
+    target = targetOf(pid);
+    await ensureHost(target);
+  } catch (e) {
+    return fail(e);
+  }
+  const stdioGdb = specs.some((s) => s.kind === 'gdb' && s.addr.kind === 'stdio');
+  // gdb on stdio owns our stdout: a --tool writes to stderr then.
+  const std: HandedFd[] = [{ role: 'stdin', fd: stdioGdb ? -1 : 0 }, { role: 'stdout', fd: stdioGdb ? 2 : 1 }, { role: 'stderr', fd: 2 }].filter((h) => h.fd >= 0);
+  const now: EngineSpec[] = [];
+  const handed = [...std];
+  let later: { addr: Exclude<ListenAddress, { kind: 'stdio' }> } | undefined;
+  for (const s of specs) {
+    if (s.kind !== 'gdb') now.push(s);
+    else if (s.addr.kind === 'stdio') {
+      now.push({ kind: 'gdb' });
+      handed.push({ role: 'gdb-in', fd: 0 }, { role: 'gdb-out', fd: 1 });
+    } else later = { addr: s.addr };
+  }
+  const members: Joined[] = [];
+  let leaving = false;
+  const sig = installSignalHandlers(async () => {
+    leaving = true;
+    for (const m of members) m.leave();
+    await Promise.all(members.map((m) => m.done));
+  });
+  try {
+    if (now.length) members.push(await join(target, now, handed, ['run', ...argv]));
+    if (leaving) for (const m of members) m.leave(); // the signal came while joining
+    if (later && !leaving) {
+      const sock = await acceptOne(later.addr, log, sig.done);
+      if (!sock) return leaving ? 0 : 1;
+      try {
+        members.push(await join(target, [{ kind: 'gdb' }], [{ role: 'gdb', fd: socketFd(sock) }, { role: 'stderr', fd: 2 }], ['run', ...argv]));
+      } finally {
+        sock.destroy(); // the host has its own copy
+      }
+    }
+  } catch (e) {
+    for (const m of members) m.leave();
+    sig.dispose();
+    return fail(e);
+  }
+  if (leaving) for (const m of members) m.leave();
+  const ends = await Promise.all(members.map((m) => m.done));
+  sig.dispose();
+  const exit = ends.find((e): e is { kind: 'exit'; status: ExitStatus } => e.kind === 'exit');
+  return exit ? exitLikeChild(exit.status) : 0;
+}
+
+/** Listen where --gdb says, take one connection, stop listening. */
+async function acceptOne(addr: Exclude<ListenAddress, { kind: 'stdio' }>, log: (m: string) => void, stop: Promise<void>): Promise<net.Socket | undefined> {
+  const server = net.createServer({ pauseOnConnect: true });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      if (addr.kind === 'tcp') server.listen(addr.port, addr.host, resolve);
+      else server.listen(addr.path, resolve);
+    });
+  } catch (e) {
+    log(`utrace run: --gdb: cannot listen on ${addr.kind === 'tcp' ? `${addr.host}:${addr.port}` : addr.path}: ${(e as Error).message}`);
+    return undefined;
+  }
+  if (addr.kind === 'unix') fs.chmodSync(addr.path, 0o600);
+  const a = server.address();
+  log(addr.kind === 'tcp' ? `Listening on port ${typeof a === 'object' && a ? a.port : addr.port}` : `Listening on ${addr.path}`);
+  // Ctrl-C while nobody has connected: stop listening, join nothing.
+  const sock = await Promise.race([new Promise<net.Socket>((resolve) => server.once('connection', resolve)), stop.then(() => undefined)]);
+  server.close();
+  if (addr.kind === 'unix') fs.rmSync(addr.path, { force: true });
+  return sock;
+}

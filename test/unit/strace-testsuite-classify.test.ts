@@ -8,10 +8,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
-interface IClassified { category: string; detail: string; e: string | null; a: string | null }
-interface IInput { log: string; dirText?: string; result?: string; twinPasses?: boolean; decoded?: Set<string> | null }
-interface IClassifier {
-  classify(t: string, input: IInput): IClassified;
+interface Classified { category: string; detail: string; e: string | null; a: string | null }
+interface ClassifierInput { log: string; dirText?: string; result?: string; twinPasses?: boolean; decoded?: Set<string> | null }
+interface Classifier {
+  classify(t: string, input: ClassifierInput): Classified;
   CATEGORIES: Record<string, string>;
 }
 
@@ -24,7 +24,7 @@ function repoRoot(): string {
     dir = up;
   }
 }
-const mod = (await import(pathToFileURL(path.join(repoRoot(), 'scripts', 'strace-testsuite-classify.mjs')).href)) as IClassifier;
+const mod = (await import(pathToFileURL(path.join(repoRoot(), 'scripts', 'strace-testsuite-classify.mjs')).href)) as Classifier;
 const decoded = new Set(['read', 'write', 'openat', 'execve', 'ioctl', 'sendto', 'nanosleep', 'prctl']);
 const W = '/var/tmp/suite/utrace-strace';
 
@@ -36,7 +36,7 @@ function unified(expected: string[], actual: string[], context = ['read(0, "", 0
 const usage = (msg: string) => `utrace strace: ${msg}\nTry 'utrace strace -h' for more information.\n` +
   `t.test: failed test: ${W} -o log ../t failed with code 1\nFAIL t.test (exit status: 1)\n`;
 
-const cases: Array<[string, string, IInput, string, string]> = [
+const cases: Array<[string, string, ClassifierInput, string, string]> = [
   // [what, test, input, category, detail]
   ['unknown long option', 'dup-y.gen.test', { log: usage("Unknown option '--decode-fds=path'") }, 'option-long', '--decode-fds'],
   ['unknown short option', 'read-write.gen.test', { log: usage("Unknown option '-P'") }, 'option', '-P'],

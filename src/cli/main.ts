@@ -1,6 +1,6 @@
 /**
  * The `utrace` command: thin subcommands that build engines from the library and hand them
- * to one Tracer (../shared/spec/cli.md).
+ * to one Tracer (docs/cli.md).
  */
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';

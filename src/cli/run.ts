@@ -1,5 +1,5 @@
 /**
- * `utrace run`: several engines on one process at once (../shared/spec/cli.md).
+ * `utrace run`: several engines on one process at once (docs/cli.md).
  *
  *   utrace run [--strace[=OPTIONS]] [--gdb ADDR] [--inject SPEC]… [--engine MODULE[=ARGS]]…
  *              (-- CMD [ARG…] | -p PID)

@@ -61,10 +61,6 @@ const layers = [
   engineBlock(2),
   restrict(['src/engines/qualifier/**/*.ts'], [[String.raw`^\.\./(?!\.\./api\.js$)`, SHARED_RULE]]),
   sharedRootBlock(['src/engines/*.ts']),
-  // TEMPORARY: gdbRunEngine still lives in run.ts (src/engines/gdb/ belongs to another change
-  // in flight); it takes the gdb engine's public entry, lazily. Remove once gdbRunEngine
-  // moves to src/engines/gdb/run.ts, like strace/run.ts and inject/run.ts.
-  sharedRootBlock(['src/engines/run.ts'], String.raw`|gdb/index\.js$`),
   restrict(['src/cli/**/*.ts'], [[String.raw`(?:^|/)native/`, NATIVE_RULE]]),
   // Tests may test the CLI's own modules; nothing else may import them.
   restrict(['test/**/*.ts'], [[String.raw`(?:^|/)src/native/`, NATIVE_RULE]]),
@@ -91,14 +87,4 @@ export default [
     },
   },
   ...layers,
-  {
-    // TEMPORARY allow-list: files whose I-prefixed interfaces are renamed by other changes in
-    // flight (the gdb engine's).
-    // Remove after those merges.
-    files: [
-      'src/engines/gdb/**/*.ts',
-      'test/unit/gdb-tdesc.test.ts',
-    ],
-    rules: { '@typescript-eslint/naming-convention': 'off' },
-  },
 ];

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Runs the same gdb batch scripts against GNU gdbserver and `utrace gdbserver` (stdio
 // transport, same fixture, same gdb), normalises pids/tids/addresses and prints, per
-// scenario and overall, the share of identical output lines (spec gdb-server.md §5.1).
+// scenario and overall, the share of identical output lines (docs/gdb-server.md quotes the result).
 // Usage: node scripts/compare-gdbserver.mjs [--verbose] [SCENARIO…]   (needs gdb, gdbserver, built dist/)
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -80,8 +80,8 @@ function normalise(text) {
     // The server's own stderr, which gdb echoes (stdio transport): not about debugging, and
     // each server words it its own way ("Process -- created" is gdbserver parsing `-- PROG`).
     .filter((l) => !/^(Process .* created; pid|Remote debugging using|stdin\/stdout redirected|Listening on|Killing process|Child exited|Child terminated|Detaching from process|Attached; pid)/.test(l))
-    // gdbserver 13 on this kernel: its full XSAVE write fails with EFAULT and it warns (spec
-    // gdb-server.md §3.2); we write only the register sets that changed.
+    // gdbserver 13 on this kernel: its full XSAVE write fails with EFAULT and it warns; we
+    // write only the register sets that changed (docs/gdb-server.md, "Registers").
     .filter((l) => !/^(Warning: ptrace\(regsets_store_inferior_registers\))/.test(l))
     .map((l) => l
       // pids and tids differ from run to run

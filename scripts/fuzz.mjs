@@ -1,9 +1,9 @@
 // `npm run fuzz [N]`: the three fuzzers at full size (default 100,000 cases each): the RSP
 // packet parser and connection, strace's -e expression parser, and the syscall decoders over
 // random (hostile) tracee memory. Exits non-zero on any failure.
-import { fuzzPackets } from '../dist/test/support/gdb/fuzz.js';
-import { fuzzDecoders } from '../dist/test/fuzz/strace-decoders.js';
-import { fuzzFilter } from '../dist/test/fuzz/strace-filter.js';
+import { fuzzPackets } from '../dist/test/gdb/fuzz.js';
+import { fuzzDecoders } from '../dist/test/strace/fuzz-decoders.js';
+import { fuzzFilter } from '../dist/test/strace/fuzz-filter.js';
 
 const n = Number(process.argv[2] ?? 100000);
 const seed = Number(process.env.FUZZ_SEED ?? Date.now() % 100000);

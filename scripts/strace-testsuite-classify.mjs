@@ -1,7 +1,7 @@
 // scripts/strace-testsuite-classify.mjs: names the kind of a regression in strace's test suite
 // (a test that passes with strace and not with `utrace strace`) from the FIRST difference its
 // utrace log shows. Used by scripts/strace-testsuite-report.mjs; pure (table tests in
-// test/unit/strace-testsuite-classify.test.ts).
+// test/scripts/strace-testsuite-classify.test.ts).
 //
 // Inputs: the test's log (the harness's NAME.log: what the test printed), the text files it
 // left in NAME.dir (many tests send strace's stderr there), its utrace result, whether its twin

@@ -29,4 +29,4 @@ export { debugRegistersTrap } from './core/capabilities.js';
 export { socketPeer, sendWithFds, receiveWithFds } from './core/sockets.js';
 export type { PeerCredentials } from './core/sockets.js';
 export { readCStringBytes } from './core/cstring.js';
-export type { TaskMemory, MemoryReader } from './core/cstring.js';
+export type { TaskMemory } from './core/cstring.js';

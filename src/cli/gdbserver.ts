@@ -1,5 +1,5 @@
 /**
- * `utrace gdbserver`: a GDB remote serial protocol server (spec ../shared/spec/cli.md).
+ * `utrace gdbserver`: a GDB remote serial protocol server (docs/cli.md).
  *
  *   utrace gdbserver [--listen ADDR] [--multi] [--once] (-- CMD [ARG…] | --attach PID)
  *   utrace gdbserver [--once] [--multi] [--attach] COMM [PROG [ARGS…] | PID]   (gdbserver's form)

@@ -1,5 +1,5 @@
 /**
- * `utrace run`: several engines on one process at once (../shared/spec/cli.md).
+ * `utrace run`: several engines on one process at once (docs/cli.md).
  *
  *   utrace run [--strace[=OPTIONS]] [--gdb ADDR] [--inject SPEC]… [--engine MODULE[=ARGS]]…
  *              (-- CMD [ARG…] | -p PID)
@@ -14,7 +14,8 @@ import { InjectEngine, parseInjectSpecs, FilterError } from '../engines/inject/e
 import { GdbSession } from '../engines/gdb/session.js';
 import { parseListenAddress, type ListenAddress } from '../engines/gdb/server.js';
 import type { UserEngine, UserEngineModule } from '../engines/user.js';
-import { gdbRunEngine, runEngines, userRunEngine, type RunEngine } from '../engines/run.js';
+import { runEngines, userRunEngine, type RunEngine } from '../engines/run.js';
+import { gdbRunEngine } from '../engines/gdb/run.js';
 import { straceRunEngine } from '../engines/strace/run.js';
 import { injectRunEngine } from '../engines/inject/run.js';
 import { buildStraceOutput, prepareStrace } from './strace.js';

@@ -1,5 +1,5 @@
 /**
- * `utrace strace`: strace's command line on the strace engine (../shared/spec/cli.md).
+ * `utrace strace`: strace's command line on the strace engine (docs/cli.md).
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';

@@ -90,10 +90,6 @@ export const Attach = {
   MATCH_DATA: 8,
 } as const;
 
-export function resumeOf(action: number): Resume {
-  return (action & RESUME_MASK) as Resume;
-}
-
 /** The thread's action for one pass: the strictest vote; DETACH counts as RESUME. */
 export function combine(a: Resume, b: Resume): Resume {
   const x = a === Resume.DETACH ? Resume.RESUME : a;

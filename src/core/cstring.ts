@@ -18,17 +18,10 @@ export interface TaskMemory {
 }
 
 /**
- * @deprecated a bare read function, still taken by readCStringBytes for the gdb engine's svr4
- * reader; use TaskMemory. To be removed once nothing passes one.
- */
-export type MemoryReader = (addr: bigint, len: number) => Buffer | undefined;
-
-/**
  * The bytes before the NUL (at most max), or undefined when nothing at addr is readable. Reads
  * a page at a time at most, so a string that ends just before an unmapped page is still found.
  */
-export function readCStringBytes(mem: TaskMemory | MemoryReader, addr: bigint, max = 4096): Buffer | undefined {
-  const read: MemoryReader = typeof mem === 'function' ? mem : (a, n) => mem.readMemory(a, n);
+export function readCStringBytes(mem: TaskMemory, addr: bigint, max = 4096): Buffer | undefined {
   const parts: Buffer[] = [];
   let total = 0;
   while (total < max) {
@@ -36,7 +29,7 @@ export function readCStringBytes(mem: TaskMemory | MemoryReader, addr: bigint, m
     const want = Math.min(max - total, 4096 - Number(at & 4095n));
     let b: Buffer | undefined;
     try {
-      b = read(at, want);
+      b = mem.readMemory(at, want);
     } catch {
       b = undefined;
     }

@@ -82,7 +82,8 @@ export class Engine<D = any> {
   }
 
   /** Ask for a resume action from outside a callback. STOP on a running thread returns
-   * 'EINPROGRESS' (await stopped()); see the spec for each action's rule. */
+   * 'EINPROGRESS' (await stopped()); each action's rule is in docs/engine-contract.md,
+   * "control, stopped, barrier". */
   control(action: Resume): 'EINPROGRESS' | undefined {
     return this._task._tracer.control(this._task, this, action);
   }

@@ -190,7 +190,7 @@ export class Tracer extends StopMachine {
     return this.attachTask(task, flags, ops, data);
   }
 
-  /** engine.control(): see the spec's Control section. */
+  /** engine.control(): docs/engine-contract.md, "control, stopped, barrier". */
   control(task: Task, engine: Engine, action: Resume): 'EINPROGRESS' | undefined {
     if (engine._detached || engine._task !== task) throw new UtraceError('ESRCH', 'control', task.tid, 'engine is detached');
     if (!Number.isInteger(action) || !validResume(action) || action & ~RESUME_MASK) {

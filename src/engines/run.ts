@@ -6,8 +6,7 @@
  * detaches every engine and leaves the process running untraced.
  *
  * This module knows no engine but user engines: each engine brings its RunEngine adapter
- * (strace/run.ts, inject/run.ts, ptrace/run.ts), except the gdb server's, which is still here
- * (gdbRunEngine, below) and loads the gdb engine only when it runs.
+ * (strace/run.ts, inject/run.ts, ptrace/run.ts, gdb/run.ts).
  *
  * ```ts
  * import { runEngines, Event } from 'utrace';
@@ -19,9 +18,6 @@
  */
 import { Event, Tracer, type Engine, type ExitStatus, type SpawnOptions, type Task } from '../api.js';
 import { UserEngineRunner, type UserEngine } from './user.js';
-// Types only: the gdb server is loaded when a gdb engine runs (see gdbRunEngine), so a run of
-// other engines does not load the RSP stack.
-import type { GdbSession, ListenAddress } from './gdb/index.js';
 
 export interface RunContext {
   readonly tracer: Tracer;
@@ -204,61 +200,5 @@ export function userRunEngine(def: UserEngine, label = def.name): RunEngine {
       await def.finish?.(status);
     },
     owns: (e) => ops.has(e.ops),
-  };
-}
-
-/**
- * The gdb server engine on ADDR as a RunEngine. A spawned program is held at its first
- * instruction after exec until gdb lets it go; one connection is served; when it closes (or
- * gdb detaches) only the gdb engine leaves and the other engines go on.
- */
-export function gdbRunEngine(session: GdbSession, addr: ListenAddress, log: (m: string) => void = (m) => void process.stderr.write(m + '\n')): RunEngine {
-  let ready: Promise<unknown> = Promise.resolve();
-  let stop: () => void = () => undefined;
-  const stopSignal = new Promise<void>((r) => (stop = r));
-  let served: Promise<void> | undefined;
-  let ended = false;
-  const leave = async (): Promise<void> => {
-    if (ended) return;
-    ended = true;
-    session.closeConnection();
-    stop();
-    await session.releaseAll();
-  };
-  return {
-    name: 'gdb',
-    attach(tasks, ctx) {
-      if (ctx.spawned) ready = session.adopt(tasks[0]!, [...ctx.argv!]).started;
-      else ready = session.adoptAttached(tasks);
-      ready.catch(() => undefined);
-    },
-    run() {
-      served = (async () => {
-        const { StdioTransport, listenAndServe, runConnection } = await import('./gdb/index.js');
-        await ready;
-        const serve = { session, log, once: true };
-        if (addr.kind === 'stdio') {
-          await Promise.race([runConnection(new StdioTransport(), serve), stopSignal]);
-          session.closeConnection();
-          await session.disconnect();
-        } else {
-          await listenAndServe(addr, { ...serve, keepServing: () => false, stopSignal });
-        }
-        ended = true;
-      })();
-      served.catch((e) => log(`gdb: ${e instanceof Error ? e.message : String(e)}`));
-      return served;
-    },
-    detach: leave,
-    async finish() {
-      // The process is gone: give a connected gdb a moment to read the exit reply and quit,
-      // then hang up. With no gdb there is nobody to wait for.
-      if (served && !ended && session.connected) {
-        await Promise.race([served.catch(() => undefined), new Promise((r) => setTimeout(r, 2000).unref())]);
-      }
-      await leave();
-      if (addr.kind === 'stdio') process.stdin.destroy();
-    },
-    owns: (e) => e.ops === (session as unknown as { ops: unknown }).ops,
   };
 }

@@ -11,7 +11,7 @@ import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { RspTestClient } from '../support/gdb/testClient.js';
+import { RspTestClient } from './testClient.js';
 import { SocketTransport } from '../../src/engines/gdb/server.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');

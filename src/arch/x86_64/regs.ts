@@ -27,9 +27,6 @@ export const XSTATE_MAX = 64 * 1024;
 /** offsetof(struct user, u_debugreg): debug registers via PTRACE_PEEKUSER/POKEUSER. */
 export const DEBUGREG_OFFSET = 848;
 
-/** Syscall ABI: number in orig_rax at entry, args in rdi rsi rdx r10 r8 r9, result in rax. */
-export const SYSCALL_ARG_REGS: readonly GprName[] = ['rdi', 'rsi', 'rdx', 'r10', 'r8', 'r9'];
-
 /** The `syscall` instruction (0f 05), for step-over-syscall detection. */
 export const SYSCALL_INSN = [0x0f, 0x05] as const;
 /** int3 */

@@ -130,7 +130,6 @@ function onClone(s: GdbSession, ts: ThreadState, flags: bigint, child: Task): nu
     if (!s.stops.nonStop && ts.inf.live().length === 1) condBpsToDebugRegs(ts.inf, s.log);
     const cts = s.addThread(ts.inf, child);
     cts.resumed = ts.resumed;
-    cts.resumeAction = { action: 'c' };
     // A report pass at its first stop, in the same drain as the stop: debug registers
     // (per thread, not inherited) are copied there, and it runs on or stays held as the
     // others do. (A STOP and a promise would keep it until the event loop turns.)

@@ -4,7 +4,7 @@
  * (stops.ts) keeps until gdb hears of them.
  */
 import type { Engine, Process, SignalReport, Task } from '../../api.js';
-import type { StopReason, ThreadId, VContAction } from './protocol/index.js';
+import type { StopReason, ThreadId } from './protocol/index.js';
 import type { HwSlot } from './debugRegs.js';
 
 /** A stop to report for one thread. */
@@ -46,7 +46,6 @@ export class ThreadState {
   gateReport: SignalReport | undefined;
   /** gdb considers the thread running. */
   resumed = false;
-  resumeAction: VContAction | undefined;
   stepping = false;
   range: { start: bigint; end: bigint } | undefined;
   /** Linux signal we tgkill'ed to deliver gdb's vCont;C at a non-signal stop. */

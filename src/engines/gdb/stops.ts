@@ -563,7 +563,6 @@ export class StopProtocol {
     for (const { ts, action } of go) {
       const a = action!;
       ts.resumed = true;
-      ts.resumeAction = a;
       ts.stepping = a.action === 's' || a.action === 'S' || a.action === 'r';
       ts.range = a.action === 'r' ? { start: a.start!, end: a.end! } : undefined;
     }
@@ -592,7 +591,6 @@ export class StopProtocol {
       }
       if (ts.resumed || this.hasQueued(ts)) continue;
       ts.resumed = true;
-      ts.resumeAction = a;
       ts.stepping = a.action === 's' || a.action === 'S' || a.action === 'r';
       ts.range = a.action === 'r' ? { start: a.start!, end: a.end! } : undefined;
       const sig = a.signal !== undefined ? linuxSignalFromGdb(a.signal) ?? 0 : 0;

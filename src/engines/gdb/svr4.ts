@@ -12,10 +12,7 @@
  * one namespace's list from LM on.
  */
 
-import { readCStringBytes, type MemoryReader } from '../../api.js';
-
-/** Reads exactly len bytes of tracee memory, or fewer / undefined where it is unmapped. */
-export type ReadMemory = MemoryReader;
+import { readCStringBytes, type TaskMemory } from '../../api.js';
 
 const AT_PHDR = 3n;
 const AT_PHNUM = 5n;
@@ -49,8 +46,17 @@ function auxvValue(auxv: Buffer, type: bigint): bigint | undefined {
   return undefined;
 }
 
-function readPtr(read: ReadMemory, addr: bigint): bigint | undefined {
-  const b = read(addr, 8);
+/** Up to len bytes at addr, fewer or undefined where the tracee's memory is unreadable. */
+function read(mem: TaskMemory, addr: bigint, len: number): Buffer | undefined {
+  try {
+    return mem.readMemory(addr, len);
+  } catch {
+    return undefined;
+  }
+}
+
+function readPtr(mem: TaskMemory, addr: bigint): bigint | undefined {
+  const b = read(mem, addr, 8);
   return b && b.length === 8 ? b.readBigUInt64LE(0) : undefined;
 }
 
@@ -58,12 +64,12 @@ function readPtr(read: ReadMemory, addr: bigint): bigint | undefined {
  * The address of `r_debug` (DT_DEBUG's value: 0 until ld.so has filled it in), or NO_R_DEBUG
  * when the program has no PT_DYNAMIC or no DT_DEBUG (gdbserver's get_r_debug).
  */
-export function findRDebug(read: ReadMemory, auxv: Buffer): bigint {
+export function findRDebug(mem: TaskMemory, auxv: Buffer): bigint {
   const phdr = auxvValue(auxv, AT_PHDR);
   const phnum = auxvValue(auxv, AT_PHNUM);
   if (phdr === undefined || phnum === undefined || phnum === 0n || phnum >= 100n) return NO_R_DEBUG;
   const n = Number(phnum);
-  const hdrs = read(phdr, n * PHDR_SIZE);
+  const hdrs = read(mem, phdr, n * PHDR_SIZE);
   if (!hdrs || hdrs.length !== n * PHDR_SIZE) return NO_R_DEBUG;
   let relocation: bigint | undefined;
   for (let i = 0; i < n && relocation === undefined; i++) {
@@ -81,7 +87,7 @@ export function findRDebug(read: ReadMemory, auxv: Buffer): bigint {
   if (dynamic === undefined) return NO_R_DEBUG;
   let map = NO_R_DEBUG;
   for (let addr = dynamic; ; addr += BigInt(DYN_SIZE)) {
-    const d = read(addr, DYN_SIZE);
+    const d = read(mem, addr, DYN_SIZE);
     if (!d || d.length !== DYN_SIZE) break;
     const tag = d.readBigInt64LE(0);
     if (tag === DT_DEBUG && map === NO_R_DEBUG) map = d.readBigUInt64LE(8);
@@ -99,21 +105,21 @@ function xmlEscape(s: string): string {
 }
 
 
-function readLinkMap(read: ReadMemory, out: string[], lmid: bigint, lmStart: bigint, lmPrev: bigint, warn: (m: string) => void): void {
+function readLinkMap(mem: TaskMemory, out: string[], lmid: bigint, lmStart: bigint, lmPrev: bigint, warn: (m: string) => void): void {
   let lm = lmStart;
   let prev = lmPrev;
   while (lm !== 0n) {
-    const name = readPtr(read, lm + L_NAME);
-    const lAddr = readPtr(read, lm + L_ADDR);
-    const lLd = readPtr(read, lm + L_LD);
-    const lPrev = readPtr(read, lm + L_PREV);
-    const lNext = readPtr(read, lm + L_NEXT);
+    const name = readPtr(mem, lm + L_NAME);
+    const lAddr = readPtr(mem, lm + L_ADDR);
+    const lLd = readPtr(mem, lm + L_LD);
+    const lPrev = readPtr(mem, lm + L_PREV);
+    const lNext = readPtr(mem, lm + L_NEXT);
     if (name === undefined || lAddr === undefined || lLd === undefined || lPrev === undefined || lNext === undefined) break;
     if (prev !== lPrev) {
       warn(`Corrupted shared library list: 0x${hex(prev)} != 0x${hex(lPrev)}`);
       break;
     }
-    const libname = name === 0n ? '' : readCStringBytes(read, name, PATH_MAX - 1)?.toString('latin1') ?? '';
+    const libname = name === 0n ? '' : readCStringBytes(mem, name, PATH_MAX - 1)?.toString('latin1') ?? '';
     if (libname !== '') {
       out.push(`<library name="${xmlEscape(libname)}" lm="0x${hex(lm)}" l_addr="0x${hex(lAddr)}" l_ld="0x${hex(lLd)}" lmid="0x${hex(lmid)}"/>`);
     }
@@ -137,7 +143,7 @@ export function parseSvr4Annex(annex: string): { lmid: bigint; start: bigint; pr
 }
 
 export interface Svr4Options {
-  read: ReadMemory;
+  mem: TaskMemory;
   annex: string;
   /** r_debug's address as found so far (cache it per address space while non-zero). */
   rDebug: () => bigint;
@@ -156,13 +162,13 @@ export function svr4LibraryList(o: Svr4Options): string | undefined {
   };
   if (start !== 0n) {
     close();
-    readLinkMap(o.read, out, lmid, start, prev, warn);
+    readLinkMap(o.mem, out, lmid, start, prev, warn);
   } else {
     const main = o.rDebug();
     if (main === NO_R_DEBUG) return undefined;
     let rDebug = main;
     while (rDebug !== 0n) {
-      const v = o.read(rDebug + R_VERSION, 4);
+      const v = read(o.mem, rDebug + R_VERSION, 4);
       if (!v || v.length !== 4) {
         warn(`unable to read r_version from 0x${hex(rDebug + R_VERSION)}`);
         break;
@@ -172,7 +178,7 @@ export function svr4LibraryList(o: Svr4Options): string | undefined {
         warn(`unexpected r_debug version ${version}`);
         break;
       }
-      let lm = readPtr(o.read, rDebug + R_MAP);
+      let lm = readPtr(o.mem, rDebug + R_MAP);
       if (lm === undefined) {
         warn(`unable to read r_map from 0x${hex(rDebug + R_MAP)}`);
         break;
@@ -183,16 +189,16 @@ export function svr4LibraryList(o: Svr4Options): string | undefined {
         if (lm !== 0n) out.push(` main-lm="0x${hex(lm)}"`);
         close();
         lmPrev = lm;
-        const next = readPtr(o.read, lm + L_NEXT);
+        const next = readPtr(o.mem, lm + L_NEXT);
         if (next === undefined) {
           warn(`unable to read l_next from 0x${hex(lm + L_NEXT)}`);
           break;
         }
         lm = next;
       }
-      readLinkMap(o.read, out, rDebug, lm, lmPrev, warn);
+      readLinkMap(o.mem, out, rDebug, lm, lmPrev, warn);
       if (version < 2) break;
-      const next = readPtr(o.read, rDebug + R_NEXT);
+      const next = readPtr(o.mem, rDebug + R_NEXT);
       if (next === undefined) {
         warn(`unable to read r_next from 0x${hex(rDebug + R_NEXT)}`);
         break;

@@ -15,7 +15,7 @@
  * What cannot be emulated over a single real ptrace is written in docs/ptrace-personality.md.
  */
 import {
-  Attach, Event, Resume, SignalAction, SyscallAction, UtraceError, procStatus, ptraceAbi as P,
+  Attach, CLONE_THREAD, CLONE_VFORK, Event, Resume, SignalAction, SyscallAction, UtraceError, procStatus, ptraceAbi as P,
   type Engine, type EngineOps, type ExitStatus, type SignalReport, type SyscallReport, type Task, type TaskMemory, type Tracer,
 } from '../../api.js';
 import * as fs from 'node:fs';
@@ -62,8 +62,6 @@ const DORMANT = Event.CLONE | Event.REAP;
 const ACTIVE = Event.QUIESCE | Event.SIGNAL_ALL | Event.CLONE | Event.EXEC | Event.EXIT | Event.DEATH |
   Event.REAP | Event.JCTL;
 
-const CLONE_THREAD = 0x10000n;
-const CLONE_VFORK = 0x4000n;
 const CSIGNAL = 0xffn;
 
 function err(code: string, tid: number, msg?: string): UtraceError {

@@ -6,8 +6,8 @@
  */
 import { signalName, signalNumber } from '../../api.js';
 
-export const NSIG = 64;
-const SIGRTMIN = 32;
+export const NSIG = signalNumber('SIGRTMAX')!;
+const SIGRTMIN = signalNumber('SIGRTMIN')!;
 
 /** SIGINT, SIGRTMIN, SIGRT_3; undefined outside 1..64. */
 export function sigName(n: number): string | undefined {

@@ -2,7 +2,7 @@
  * siginfo_t decoding (x86_64 layout, 128 bytes) as strace prints it in `--- SIG... {...} ---`
  * lines and in waitid/rt_sigtimedwait/rt_sigqueueinfo arguments (strace printsiginfo.c).
  */
-import { SYSCALLS, errnoName } from '../../api.js';
+import { SYSCALLS, errnoName, signalNumber } from '../../api.js';
 import { sigName } from '../qualifier/signals.js';
 import { field, hexStr, num, struct, sym, type Field, type Value } from './value.js';
 import {
@@ -20,14 +20,8 @@ import type { Xlat } from './xlat/xlat.js';
 
 export const SIGINFO_SIZE = 128;
 
-const SIGILL = 4;
-const SIGTRAP = 5;
-const SIGBUS = 7;
-const SIGFPE = 8;
-const SIGSEGV = 11;
-const SIGCHLD = 17;
-const SIGPOLL = 29;
-const SIGSYS = 31;
+const [SIGILL, SIGTRAP, SIGBUS, SIGFPE, SIGSEGV, SIGCHLD, SIGPOLL, SIGSYS] =
+  ['SIGILL', 'SIGTRAP', 'SIGBUS', 'SIGFPE', 'SIGSEGV', 'SIGCHLD', 'SIGPOLL', 'SIGSYS'].map((n) => signalNumber(n)!);
 
 const CODE_TABLES: Record<number, Xlat> = {
   [SIGILL]: sigill_codes,

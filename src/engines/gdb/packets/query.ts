@@ -114,20 +114,13 @@ function qXfer(s: GdbSession, p: string): string | Buffer | Promise<string | Buf
 /** The svr4 library list, read through a held thread of the current process. */
 function libraryList(s: GdbSession, ts: ThreadState, annex: string): Buffer | undefined {
   const inf = ts.inf;
-  const read = (addr: bigint, len: number): Buffer | undefined => {
-    try {
-      return ts.task.readMemory(addr, len);
-    } catch {
-      return undefined;
-    }
-  };
   const doc = svr4LibraryList({
-    read, annex,
+    mem: ts.task, annex,
     rDebug: () => {
       // Found once ld.so has set DT_DEBUG (0 before that), for this address space.
       if (!inf.rDebug) {
         const auxv = auxvOf(inf.pid);
-        inf.rDebug = auxv ? findRDebug(read, auxv) : NO_R_DEBUG;
+        inf.rDebug = auxv ? findRDebug(ts.task, auxv) : NO_R_DEBUG;
       }
       return inf.rDebug;
     },

@@ -12,6 +12,7 @@
 // NB: gdbserver treats a condition whose evaluation fails as TRUE (the stop is
 // reported, so the user sees something happened); evaluateConditions does the same.
 
+import type { TaskMemory } from '../../../api.js';
 import { RspParseError, hexDecode, parseHexBigInt, parseHexNumber } from './packet.js';
 
 export const AX_OP = {
@@ -26,11 +27,10 @@ export const AX_OP = {
   tracenz: 0x2f, trace16: 0x30, invalid2: 0x31, pick: 0x32, rot: 0x33, printf: 0x34,
 } as const;
 
-export interface AgentEnv {
+/** The thread a condition is evaluated on: its memory (a short or failed read fails the evaluation), … */
+export interface AgentEnv extends TaskMemory {
   /** Register value by remote regnum (readRegisterValue in regs.ts); may throw to fail the evaluation. */
   readRegister(regnum: number): bigint;
-  /** Exactly len bytes at addr, or undefined if unreadable (the evaluation then fails). */
-  readMemory(addr: bigint, len: number): Buffer | undefined;
   /** Trace state variables (getv/setv). Without these, getv/setv fail. */
   getTraceStateVariable?(n: number): bigint | undefined;
   setTraceStateVariable?(n: number, value: bigint): void;

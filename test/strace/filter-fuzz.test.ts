@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { fuzzFilter } from '../fuzz/strace-filter.js';
+import { fuzzFilter } from './fuzz-filter.js';
 
 test('-e expression fuzz (slice of npm run fuzz): parse or FilterError, nothing else', () => {
   const r = fuzzFilter(5000, 7);

@@ -13,7 +13,7 @@ import { SYSCALLS, SYSCALL_CLASS_NAMES, SYSCALL_NR, SyscallClass } from '../../s
 import { ERRNO, ERRNO_NAMES, errnoMessage, errnoName, errnoNumber } from '../../src/core/errno.js';
 import { SIGNAL, signalName, signalNumber } from '../../src/core/signals.js';
 
-// The test runs from dist/test/unit (compiled) or test/unit; find the repo root
+// The test runs from dist/test/arch (compiled) or test/arch; find the repo root
 // by its generator script instead of assuming a depth.
 function repoRoot(): string {
   let dir = path.dirname(fileURLToPath(import.meta.url));

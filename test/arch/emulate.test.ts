@@ -9,7 +9,7 @@ import { after, afterEach, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Attach, Event, Resume, SignalAction, SYSCALL_NR, emulate } from '../../src/index.js';
 import type { Engine, GprName, Regs, SignalReport, Task } from '../../src/index.js';
-import { cleanup, exitGuard, exitOf, fixture, newTracer, T } from './helpers.js';
+import { cleanup, exitGuard, exitOf, fixture, newTracer, T } from '../core/helpers.js';
 
 afterEach(cleanup);
 after(exitGuard);

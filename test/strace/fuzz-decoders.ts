@@ -12,7 +12,7 @@ import { TraceFormatter } from '../../src/engines/strace/format.js';
 import { valueToJson } from '../../src/engines/strace/json.js';
 import type { DecodeOptions } from '../../src/engines/strace/printer.js';
 import { decodeEntry, setDecoderErrorHook } from '../../src/engines/strace/syscall.js';
-import { FakeMemory } from '../unit/strace-helpers.js';
+import { FakeMemory } from './helpers.js';
 
 /** Longest line accepted (verbose mode with -s 64 and nested arrays stays far below). */
 export const MAX_FUZZ_LINE = 4 << 20;

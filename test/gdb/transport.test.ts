@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 
 import { encodePacket, encodeRawPacket, escapeBinary } from '../../src/engines/gdb/protocol/packet.js';
-import { RspTestClient } from '../support/gdb/testClient.js';
+import { RspTestClient } from './testClient.js';
 import { DEFERRED, InMemoryTransport, RspConnection, type RspConnectionOptions, type PacketHandler } from '../../src/engines/gdb/protocol/transport.js';
 
 const tick = (): Promise<void> => new Promise((r) => setImmediate(r));

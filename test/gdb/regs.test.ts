@@ -74,7 +74,7 @@ function field(g: string, name: string): string {
   return g.slice(r.offset * 2, (r.offset + r.size) * 2);
 }
 
-test('g is 560 bytes without AVX and 816 with; fields sit at the spec offsets', () => {
+test('g is 560 bytes without AVX and 816 with; fields sit at the offsets of docs/gdb-server.md, Registers', () => {
   const gpr = makeGpr();
   const fp = makeFp();
   const g = encodeG(gpr, fp, undefined, false);

@@ -5,8 +5,8 @@
 // exactly). Deterministic for a given seed so failures can be replayed.
 // The unit tests run it briefly; scripts can run fuzzPackets(100_000+, seed).
 
-import { PacketReader, encodeRawPacket, escapeBinary, type RspToken } from '../../../src/engines/gdb/protocol/packet.js';
-import { RspConnection, type Transport } from '../../../src/engines/gdb/protocol/transport.js';
+import { PacketReader, encodeRawPacket, escapeBinary, type RspToken } from '../../src/engines/gdb/protocol/packet.js';
+import { RspConnection, type Transport } from '../../src/engines/gdb/protocol/transport.js';
 
 export interface FuzzStats {
   iterations: number;

@@ -1,7 +1,7 @@
-// Descriptor I/O decoders against real strace 6.1 output (see strace-file.test.ts for method).
+// Descriptor I/O decoders against real strace 6.1 output (see file.test.ts for method).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { FakeMemory, formatCall } from './strace-helpers.js';
+import { FakeMemory, formatCall } from './helpers.js';
 
 const M = 0x10000000n;
 

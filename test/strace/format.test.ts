@@ -2,7 +2,7 @@
 // prints them (scenarios transcribed from real `strace -f` runs).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { FakeMemory, decodeCall } from './strace-helpers.js';
+import { FakeMemory, decodeCall } from './helpers.js';
 import { TraceFormatter } from '../../src/engines/strace/format.js';
 
 process.env.TZ = 'UTC';

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { SyscallSummary } from '../../src/engines/strace/summary.js';
 import { JsonEventWriter, valueToJson } from '../../src/engines/strace/json.js';
 import { TimelineWriter } from '../../src/engines/strace/timeline.js';
-import { FakeMemory, decodeCall } from './strace-helpers.js';
+import { FakeMemory, decodeCall } from './helpers.js';
 
 const M = 0x10000000n;
 

@@ -3,8 +3,8 @@
 // ack mode, and decodes gdbserver-style replies (RLE, `}` escapes,
 // notifications). Not used by the server itself.
 
-import { PacketReader, encodeRawPacket, type RspToken } from '../../../src/engines/gdb/protocol/packet.js';
-import type { Transport } from '../../../src/engines/gdb/protocol/transport.js';
+import { PacketReader, encodeRawPacket, type RspToken } from '../../src/engines/gdb/protocol/packet.js';
+import type { Transport } from '../../src/engines/gdb/protocol/transport.js';
 
 type Waiter = { accept: (t: RspToken) => boolean; resolve: (t: RspToken) => void; reject: (e: Error) => void; timer: NodeJS.Timeout };
 

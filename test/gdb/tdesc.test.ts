@@ -77,7 +77,7 @@ const SPEC_ROWS: Array<[string, number, number, number]> = [
 ];
 
 for (const avx of [false, true]) {
-  test(`target.xml (avx=${avx}) is well-formed and matches the spec numbering and g layout`, () => {
+  test(`target.xml (avx=${avx}) is well-formed and matches the numbering and g layout of docs/gdb-server.md`, () => {
     const xml = amd64LinuxTargetXml({ avx });
     assertWellFormedXml(xml);
     assert.match(xml, /<architecture>i386:x86-64<\/architecture>/);

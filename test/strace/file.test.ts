@@ -2,7 +2,7 @@
 // calls and memory contents (test programs mapped data at 0x10000000 to get stable addresses).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { FakeMemory, formatCall } from './strace-helpers.js';
+import { FakeMemory, formatCall } from './helpers.js';
 
 process.env.TZ = 'UTC';
 const M = 0x10000000n;

@@ -2,10 +2,11 @@
 // PT_DYNAMIC -> DT_DEBUG -> r_debug -> link_map chain), in gdbserver 13's exact form.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { NO_R_DEBUG, findRDebug, parseSvr4Annex, svr4LibraryList, type ReadMemory } from '../../src/engines/gdb/svr4.js';
+import { NO_R_DEBUG, findRDebug, parseSvr4Annex, svr4LibraryList } from '../../src/engines/gdb/svr4.js';
+import type { TaskMemory } from '../../src/api.js';
 
 /** Sparse memory: regions of bytes at addresses; reads stop at the first unmapped byte. */
-class Mem {
+class Mem implements TaskMemory {
   private regions: { addr: bigint; data: Buffer }[] = [];
   /** Later writes win. */
   put(addr: bigint, data: Buffer): void {
@@ -16,7 +17,7 @@ class Mem {
     vals.forEach((v, i) => b.writeBigUInt64LE(BigInt.asUintN(64, v), 8 * i));
     this.put(addr, b);
   }
-  read: ReadMemory = (addr, len) => {
+  readMemory(addr: bigint, len: number): Buffer | undefined {
     const out: number[] = [];
     for (let i = 0n; i < BigInt(len); i++) {
       const a = addr + i;
@@ -25,7 +26,7 @@ class Mem {
       out.push(r.data[Number(a - r.addr)]!);
     }
     return out.length ? Buffer.from(out) : undefined;
-  };
+  }
 }
 
 const LOAD = 0x555555554000n;
@@ -80,8 +81,8 @@ const LIBS: Array<[string, bigint, bigint]> = [
 
 test('svr4: r_debug from auxv/PT_PHDR/PT_DYNAMIC/DT_DEBUG; the list in gdbserver form (main-lm, no main entry)', () => {
   const m = image(LIBS);
-  assert.equal(findRDebug(m.read, auxv(PHDR, 3)), R_DEBUG);
-  const doc = svr4LibraryList({ read: m.read, annex: '', rDebug: () => findRDebug(m.read, auxv(PHDR, 3)) });
+  assert.equal(findRDebug(m, auxv(PHDR, 3)), R_DEBUG);
+  const doc = svr4LibraryList({ mem: m, annex: '', rDebug: () => findRDebug(m, auxv(PHDR, 3)) });
   assert.equal(doc,
     '<library-list-svr4 version="1.0" main-lm="0x7ffff7ffe2e0">' +
     '<library name="linux-vdso.so.1" lm="0x7ffff7fc1000" l_addr="0x7ffff7fc8000" l_ld="0x7ffff7fc8440" lmid="0x7ffff7ffe118"/>' +
@@ -92,18 +93,18 @@ test('svr4: r_debug from auxv/PT_PHDR/PT_DYNAMIC/DT_DEBUG; the list in gdbserver
 
 test('svr4: before ld.so sets DT_DEBUG the list is empty; no PT_DYNAMIC or DT_DEBUG means E01 (undefined)', () => {
   const early = image(LIBS, 1, 0n);
-  assert.equal(findRDebug(early.read, auxv(PHDR, 3)), 0n);
-  assert.equal(svr4LibraryList({ read: early.read, annex: '', rDebug: () => 0n }), '<library-list-svr4 version="1.0"></library-list-svr4>');
+  assert.equal(findRDebug(early, auxv(PHDR, 3)), 0n);
+  assert.equal(svr4LibraryList({ mem: early, annex: '', rDebug: () => 0n }), '<library-list-svr4 version="1.0"></library-list-svr4>');
   const stat = new Mem();
   stat.put(PHDR, phdrs([[6, 0x40n], [1, 0n]]));
-  assert.equal(findRDebug(stat.read, auxv(PHDR, 2)), NO_R_DEBUG);
-  assert.equal(svr4LibraryList({ read: stat.read, annex: '', rDebug: () => NO_R_DEBUG }), undefined);
+  assert.equal(findRDebug(stat, auxv(PHDR, 2)), NO_R_DEBUG);
+  assert.equal(svr4LibraryList({ mem: stat, annex: '', rDebug: () => NO_R_DEBUG }), undefined);
   const noDebug = new Mem();
   noDebug.put(PHDR, phdrs([[6, 0x40n], [2, 0x3000n]]));
   noDebug.u64(DYNAMIC, 1n, 0x10n, 0n, 0n);
-  assert.equal(findRDebug(noDebug.read, auxv(PHDR, 2)), NO_R_DEBUG);
-  assert.equal(findRDebug(new Mem().read, auxv(PHDR, 2)), NO_R_DEBUG, 'unreadable program headers');
-  assert.equal(findRDebug(new Mem().read, Buffer.alloc(16)), NO_R_DEBUG, 'no AT_PHDR');
+  assert.equal(findRDebug(noDebug, auxv(PHDR, 2)), NO_R_DEBUG);
+  assert.equal(findRDebug(new Mem(), auxv(PHDR, 2)), NO_R_DEBUG, 'unreadable program headers');
+  assert.equal(findRDebug(new Mem(), Buffer.alloc(16)), NO_R_DEBUG, 'no AT_PHDR');
 });
 
 test('svr4: augmented annex start=;prev=;lmid= gives the rest of one namespace; a corrupted l_prev ends the walk', () => {
@@ -111,14 +112,14 @@ test('svr4: augmented annex start=;prev=;lmid= gives the rest of one namespace; 
   assert.deepEqual(parseSvr4Annex('start=7ffff7fc2000;prev=7ffff7fc1000;lmid=7ffff7ffe118;junk=zz;x'), {
     start: 0x7ffff7fc2000n, prev: 0x7ffff7fc1000n, lmid: 0x7ffff7ffe118n,
   });
-  const doc = svr4LibraryList({ read: m.read, annex: 'start=7ffff7fc2000;prev=7ffff7fc1000;lmid=7ffff7ffe118', rDebug: () => assert.fail('not used') });
+  const doc = svr4LibraryList({ mem: m, annex: 'start=7ffff7fc2000;prev=7ffff7fc1000;lmid=7ffff7ffe118', rDebug: () => assert.fail('not used') });
   assert.equal(doc,
     '<library-list-svr4 version="1.0">' +
     '<library name="/lib/x86_64-linux-gnu/libc.so.6" lm="0x7ffff7fc2000" l_addr="0x7ffff7dd5000" l_ld="0x7ffff7fa7b60" lmid="0x7ffff7ffe118"/>' +
     '<library name="/lib64/ld-linux-x86-64.so.2" lm="0x7ffff7fc3000" l_addr="0x7ffff7fca000" l_ld="0x7ffff7ffce40" lmid="0x7ffff7ffe118"/>' +
     '</library-list-svr4>');
   const warnings: string[] = [];
-  const bad = svr4LibraryList({ read: m.read, annex: 'start=7ffff7fc2000;prev=1234', rDebug: () => 0n, warn: (w) => warnings.push(w) });
+  const bad = svr4LibraryList({ mem: m, annex: 'start=7ffff7fc2000;prev=1234', rDebug: () => 0n, warn: (w) => warnings.push(w) });
   assert.equal(bad, '<library-list-svr4 version="1.0"></library-list-svr4>');
   assert.deepEqual(warnings, ['Corrupted shared library list: 0x1234 != 0x7ffff7fc1000']);
 });
@@ -135,7 +136,7 @@ test('svr4: r_version 2 follows r_next into the other namespaces (their lmid is 
   m.u64(NS2 + 40n, 0n);
   m.put(0x7ffff7ac0000n, Buffer.from('/ns2/libx.so\0'));
   m.u64(LM2, 0x9000n, 0x7ffff7ac0000n, 0x9100n, 0n, 0n);
-  const doc = svr4LibraryList({ read: m.read, annex: '', rDebug: () => R_DEBUG });
+  const doc = svr4LibraryList({ mem: m, annex: '', rDebug: () => R_DEBUG });
   assert.equal(doc,
     '<library-list-svr4 version="1.0" main-lm="0x7ffff7ffe2e0">' +
     '<library name="/tmp/a&amp;b&lt;&quot;c&quot;&gt;.so" lm="0x7ffff7fc1000" l_addr="0x7000" l_ld="0x7100" lmid="0x7ffff7ffe118"/>' +
@@ -145,7 +146,7 @@ test('svr4: r_version 2 follows r_next into the other namespaces (their lmid is 
 
 test('svr4: an unreadable r_debug still gives a well-formed empty document', () => {
   const warnings: string[] = [];
-  const doc = svr4LibraryList({ read: new Mem().read, annex: '', rDebug: () => R_DEBUG, warn: (w) => warnings.push(w) });
+  const doc = svr4LibraryList({ mem: new Mem(), annex: '', rDebug: () => R_DEBUG, warn: (w) => warnings.push(w) });
   assert.equal(doc, '<library-list-svr4 version="1.0"></library-list-svr4>');
   assert.match(warnings[0]!, /unable to read r_version/);
 });

@@ -1,10 +1,10 @@
 // Fuzzes PacketReader and RspConnection with 20k random and mutated packets
-// (longer runs: node -e "import('./dist/test/support/gdb/fuzz.js').then(m => console.log(m.fuzzPackets(200000, 42)))").
+// (longer runs: node -e "import('./dist/test/gdb/fuzz.js').then(m => console.log(m.fuzzPackets(200000, 42)))").
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 
-import { fuzzPackets } from '../support/gdb/fuzz.js';
+import { fuzzPackets } from './fuzz.js';
 
 test('fuzz: 20k random and mutated packets, no throw, bounded buffers, valid packets decoded exactly', () => {
   const stats = fuzzPackets(20_000, 0x5eed);

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 
 import { GDB_SIGNAL, gdbSignalFromLinux, linuxSignalFromGdb } from '../../src/engines/gdb/protocol/signals.js';
 
-test('signals that differ, Linux -> gdb, as listed in the spec', () => {
+test('signals that differ, Linux -> gdb, as gdb numbers them (include/gdb/signals.def)', () => {
   const table: Array<[string, number, number]> = [
     ['BUS', 7, 10], ['USR1', 10, 30], ['USR2', 12, 31], ['CHLD', 17, 20], ['CONT', 18, 19], ['STOP', 19, 17],
     ['TSTP', 20, 18], ['URG', 23, 16], ['IO', 29, 23], ['PWR', 30, 32], ['SYS', 31, 12], ['STKFLT', 16, 143],

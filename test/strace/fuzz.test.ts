@@ -2,8 +2,8 @@
 // lines (5k random cases here; scripts can run fuzzDecoders(100000, seed) for more).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { fuzzDecoders } from '../fuzz/strace-decoders.js';
-import { FakeMemory, formatCall } from './strace-helpers.js';
+import { fuzzDecoders } from './fuzz-decoders.js';
+import { FakeMemory, formatCall } from './helpers.js';
 
 const M = 0x10000000n;
 

@@ -1,7 +1,7 @@
 // Socket decoders against real strace 6.1 output.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { FakeMemory, formatCall } from './strace-helpers.js';
+import { FakeMemory, formatCall } from './helpers.js';
 import { ipv6Text } from '../../src/engines/strace/decoders/net.js';
 
 const M = 0x10000000n;

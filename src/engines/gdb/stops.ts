@@ -325,15 +325,46 @@ export class StopProtocol {
     return true;
   }
 
-  /** Everything is held: send the first valid queued stop. */
+  /**
+   * All-stop, at a resume: a queued stop that gdb's time at the prompt made moot (as
+   * gdbserver and gdb's own native target judge their pending statuses). Reported, either
+   * would be a plain SIGTRAP to gdb, a few bytes past a breakpoint (issue 15):
+   *  - a finished step of a thread gdb resumes again: gdb gave up that step when it heard of
+   *    another thread's stop; the thread just goes on as now asked;
+   *  - a breakpoint hit whose PC gdb moved (jump, an inferior call): the thread goes on from
+   *    there. (A hit of a breakpoint gdb removed is validStop's.)
+   */
+  private moot(ev: StopEvent, go: { ts: ThreadState }[]): boolean {
+    if (ev.kind !== 'thread') return false;
+    const ts = ev.ts;
+    if (ev.step) return go.some((r) => r.ts === ts);
+    if (ev.bpAddr === undefined) return false;
+    try {
+      return ts.task.regs().pc !== ev.bpAddr;
+    } catch {
+      return true; // dead meanwhile
+    }
+  }
+
+  /** Everything is held: send the first valid queued stop of a thread gdb resumed. */
   private reportNext(): void {
-    while (this.queue.length) {
-      const ev = this.queue.shift()!;
-      if (!this.validStop(ev)) continue;
+    for (let i = 0; i < this.queue.length; ) {
+      const ev = this.queue[i]!;
+      if (!this.validStop(ev)) {
+        this.queue.splice(i, 1);
+        continue;
+      }
+      // A stop of a thread gdb did not resume (scheduler-locking, an inferior call in one
+      // thread): gdb expects none from it now; it waits until gdb resumes the thread.
+      if (ev.kind === 'thread' && !ev.ts.resumed) {
+        i++;
+        continue;
+      }
+      this.queue.splice(i, 1);
       this.deliverStop(ev);
       return;
     }
-    // Nothing left to say (stale events only): carry on as gdb asked.
+    // Nothing to say (stale events only, or of threads gdb did not resume): carry on as gdb asked.
     this.state = 'running';
     for (const ts of this.s.allThreads()) {
       if (ts.resumed && ts.held) this.release(ts, this.resumeKind(ts), 0);
@@ -531,10 +562,11 @@ export class StopProtocol {
       const action = vContActionFor(actions, ts.inf.pid, ts.tid, true);
       if (action) go.push({ ts, action });
     }
-    // Stops already queued for threads gdb resumes are reported without running anything.
+    // Stops already queued for threads gdb resumes are reported without running anything,
+    // unless moot by now (see moot()).
     let pending = -1;
     if (this.queue.length > 0) {
-      this.queue = this.queue.filter((ev) => this.validStop(ev));
+      this.queue = this.queue.filter((ev) => this.validStop(ev) && !this.moot(ev, go));
       pending = this.queue.findIndex((ev) => ev.kind === 'exit' || go.some((r) => r.ts === ev.ts));
     }
     // The stop reply goes out from deliverStop itself, at once (often from inside the drain
@@ -630,7 +662,8 @@ export class StopProtocol {
       return;
     }
     if (this.state !== 'running') return;
-    const ts = (g && !g.gone ? g : undefined) ?? this.s.allThreads()[0];
+    // A thread gdb resumed (reportNext reports no other).
+    const ts = (g && !g.gone && g.resumed ? g : undefined) ?? this.s.allThreads().find((t) => t.resumed) ?? this.s.allThreads()[0];
     if (!ts) return;
     const ev: ThreadStop = { kind: 'thread', ts, signal: GDB_SIGNAL.INT };
     void this.holdThread(ts).then(() => {

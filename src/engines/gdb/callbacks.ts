@@ -31,7 +31,10 @@ export function engineOps(s: GdbSession): EngineOps<ThreadState> {
     reportExec: (_a, e, exec) => onExec(s, e.data, exec),
     reportSyscallEntry: (_a, e, call) => onSyscall(s, e.data, call, true),
     reportSyscallExit: (_a, e, call) => onSyscall(s, e.data, call, false),
-    reportDeath: () => undefined,
+    reportDeath: (e, groupDead) => {
+      if (!groupDead) s.stops.threadDied(e.data);
+      return undefined;
+    },
     reportReap: (e) => {
       const ts = e.data;
       ts.inf.threads.delete(ts.task);
@@ -59,6 +62,7 @@ function onQuiesce(s: GdbSession, ts: ThreadState, event: number): number | void
 }
 
 function onStepDone(s: GdbSession, ts: ThreadState): number {
+  if (DEBUG) s.stops.dbg(`step done ${ts.tid}`);
   const hw = debugStopReason(ts);
   if (hw) return s.stops.holdWith(ts, { kind: 'thread', ts, signal: GDB_SIGNAL.TRAP, reason: hw });
   if (ts.range) {

@@ -43,7 +43,7 @@
 import { Resume, SI_TKILL, SignalAction, ptraceAbi } from '../../api.js';
 import type { SignalReport } from '../../api.js';
 import {
-  DEFERRED, GDB_SIGNAL, expeditedRegisters, formatExited, formatKilled, formatTStop, formatThreadExited,
+  DEFERRED, GDB_SIGNAL, NO_RESUMED_REPLY, expeditedRegisters, formatExited, formatKilled, formatTStop, formatThreadExited,
   gdbSignalFromLinux, linuxSignalFromGdb, resolveVCont, supports, vContActionFor, type VContAction,
 } from './protocol/index.js';
 import { isLive, type ExitStop, type Inferior, type StopEvent, type ThreadState, type ThreadStop } from './model.js';
@@ -55,6 +55,8 @@ const { SIGINT, SIGSTOP, SIGTRAP, SI_USER } = ptraceAbi;
 /** gdb must get an answer to non-resume packets within its 2 s remote timeout. */
 export const QUICK_MS = 1500;
 export const DEBUG = !!process.env['UTRACE_GDB_DEBUG'];
+/** How long after the death of the last thread gdb resumed `N` waits for an exit instead. */
+const NO_RESUMED_DELAY_MS = 100;
 
 export type ResumeKind = Resume.RESUME | Resume.SINGLESTEP;
 
@@ -70,6 +72,8 @@ export class StopProtocol {
   private notifHead: StopEvent | undefined;
   /** Non-stop: a notification sequence is open (until a vStopped is answered OK). */
   private notifPending = false;
+  /** All-stop resume packets so far (a late decision checks that no new one came). */
+  private resumes = 0;
   /** All-stop: sends the reply of the resume packet waiting for a stop. */
   private stopWaiter: ((reply: string) => void) | undefined;
   /** The last stop or exit reply (`?` and vRun/vAttach answer it). */
@@ -406,6 +410,42 @@ export class StopProtocol {
     this.queueStop({ kind: 'exit', inf, code, signal });
   }
 
+  /**
+   * All-stop: a thread gdb resumed died, its process living on. With no thread gdb resumed
+   * left, no stop can come: gdb hears `N` (no resumed threads; its no-resumed feature), as
+   * from gdbserver, instead of waiting for ever (a thread run alone with scheduler-locking
+   * that exits). The other threads are held already: gdb did not resume them. Decided a
+   * little later: a thread killed by another's exit_group may be reaped before the exit stop
+   * of the thread that called it is seen, and then the process's exit is the answer.
+   */
+  threadDied(ts: ThreadState): void {
+    if (this.nonStop || this.state !== 'running' || !ts.resumed) return;
+    ts.resumed = false;
+    if (!this.noneResumed() || !supports(this.s.q, 'no-resumed')) return;
+    const resumes = this.resumes;
+    setTimeout(() => {
+      if (this.state !== 'running' || this.resumes !== resumes || !this.noneResumed()) return;
+      if (DEBUG) this.dbg(`no resumed thread left (${ts.tid} died)`);
+      for (const t of this.s.allThreads()) {
+        t.stepping = false;
+        t.range = undefined;
+      }
+      this.state = 'stopped';
+      const w = this.stopWaiter;
+      this.stopWaiter = undefined;
+      w?.(NO_RESUMED_REPLY);
+    }, NO_RESUMED_DELAY_MS);
+  }
+
+  /** No thread that gdb resumed is alive (exiting counts as alive: its exit is coming). */
+  private noneResumed(): boolean {
+    for (const inf of this.s.inferiors.values()) {
+      if (inf.gone) continue;
+      for (const t of inf.threads.values()) if (t.resumed && !t.gone && t.task.state !== 'dead') return false;
+    }
+    return true;
+  }
+
   /** The client went away: the resume waiting for a stop gets no reply. */
   dropStopWaiter(): void {
     const w = this.stopWaiter;
@@ -554,6 +594,7 @@ export class StopProtocol {
   /** vCont (and the legacy c/s/C/S): all-stop replies once a stop is delivered (DEFERRED). */
   resume(actions: VContAction[]): string | typeof DEFERRED {
     if (this.nonStop) return this.resumeNonStop(actions);
+    this.resumes++;
     const threads = this.s.allThreads();
     if (threads.length === 0) return this.lastReply.startsWith('W') || this.lastReply.startsWith('X') ? this.lastReply : 'W00';
     // Once per resume packet (two per breakpoint hit with host-side conditions): plain loops.

@@ -24,9 +24,17 @@
  *    delivered as the resume's reply (reportNext, deliverStop): 'stopped'. When every thread
  *    is held already, the reply goes out from the very callback that saw the stop.
  *  - Stops that arrive meanwhile stay queued; a later resume of their thread reports the
- *    first of them at once, without running anything. A queued stop gone stale (its thread
- *    died, gdb removed the breakpoint it hit: validStop) is dropped; when only stale ones were
- *    left, the threads gdb resumed simply go on (reportNext).
+ *    first of them at once, without running anything. Only a stop of a thread gdb resumed is
+ *    reported (reportNext); one of a thread gdb left stopped (scheduler-locking, an inferior
+ *    call) waits for a resume of that thread. A queued stop gone stale is dropped: its thread
+ *    died, gdb removed the breakpoint it hit (validStop); at a resume also a finished step of
+ *    a thread gdb resumes again, and a breakpoint hit whose PC gdb moved (moot: reported, either
+ *    would be a plain SIGTRAP). The PC of a hit is put back on the breakpoint when it is seen,
+ *    so a dropped hit is hit again if the breakpoint is still there. When only stale stops
+ *    were left, the threads gdb resumed simply go on (reportNext). A range step still in its
+ *    range when its thread is asked to stop is held with no stop to report.
+ *  - The last thread gdb resumed died (the others are held): gdb hears `N`, no resumed thread
+ *    left (threadDied), as from gdbserver.
  *
  * Non-stop (QNonStop:1): only a thread that stopped is held; the others run. Resume packets
  * are answered OK at once (resumeNonStop). Queued stops go out as `%Stop` notifications, one

@@ -189,7 +189,8 @@ export abstract class StopMachine extends EventEmitter {
     }
     task._stop = 'interrupt';
     const report = this._applyPending(task);
-    if (unasked && !report && task._stepping !== null && !task._engines.some((e) => e._vote === Resume.STOP)) {
+    if (unasked && !report && task._stepping !== null && task._passes === 0 && task._engines.length > 0 &&
+        !task._engines.some((e) => e._vote === Resume.STOP)) {
       return this._restart(task, task._stepping);
     }
     this._afterReport(task, report);

@@ -160,6 +160,10 @@ export abstract class StopMachine extends EventEmitter {
   }
 
   protected _onEventStop(task: Task, sig: number): void {
+    // A PTRACE_INTERRUPT sent while the thread was already in a trap we had not reaped yet is
+    // not cleared by that trap: it stops the thread again right after the next restart, before
+    // any instruction runs. Nobody waits for that stop; a step it cut short is taken again.
+    const unasked = !task._interrupting;
     task._interrupting = false;
     task._sysKnown = false; // an interrupt may have cut a syscall short
     if (isStopSignal(sig)) {
@@ -185,6 +189,10 @@ export abstract class StopMachine extends EventEmitter {
     }
     task._stop = 'interrupt';
     const report = this._applyPending(task);
+    if (unasked && !report && task._stepping !== null && task._passes === 0 && task._engines.length > 0 &&
+        !task._engines.some((e) => e._vote === Resume.STOP)) {
+      return this._restart(task, task._stepping);
+    }
     this._afterReport(task, report);
   }
 

@@ -31,7 +31,10 @@ export function engineOps(s: GdbSession): EngineOps<ThreadState> {
     reportExec: (_a, e, exec) => onExec(s, e.data, exec),
     reportSyscallEntry: (_a, e, call) => onSyscall(s, e.data, call, true),
     reportSyscallExit: (_a, e, call) => onSyscall(s, e.data, call, false),
-    reportDeath: () => undefined,
+    reportDeath: (e, groupDead) => {
+      if (!groupDead) s.stops.threadDied(e.data);
+      return undefined;
+    },
     reportReap: (e) => {
       const ts = e.data;
       ts.inf.threads.delete(ts.task);
@@ -59,13 +62,20 @@ function onQuiesce(s: GdbSession, ts: ThreadState, event: number): number | void
 }
 
 function onStepDone(s: GdbSession, ts: ThreadState): number {
+  if (DEBUG) s.stops.dbg(`step done ${ts.tid}`);
   const hw = debugStopReason(ts);
   if (hw) return s.stops.holdWith(ts, { kind: 'thread', ts, signal: GDB_SIGNAL.TRAP, reason: hw });
-  if (ts.range && s.stops.running) {
+  if (ts.range) {
     const pc = ts.task.regs().pc;
-    if (pc >= ts.range.start && pc < ts.range.end) return Resume.SINGLESTEP; // range stepping
+    if (pc >= ts.range.start && pc < ts.range.end) {
+      // Range stepping, still in the range: step on, or, when asked to stop (another stop,
+      // a step over), stay held with nothing to report (a stop inside the range is none of
+      // gdb's business); released, the thread steps the range on.
+      if (s.stops.running && !ts.stopRequested) return Resume.SINGLESTEP;
+      return s.stops.proceed(ts);
+    }
   }
-  return s.stops.holdWith(ts, { kind: 'thread', ts, signal: GDB_SIGNAL.TRAP });
+  return s.stops.holdWith(ts, { kind: 'thread', ts, signal: GDB_SIGNAL.TRAP, step: true });
 }
 
 function onSignal(s: GdbSession, ts: ThreadState, rep: SignalReport): number | Promise<number> | void {
@@ -113,7 +123,7 @@ function onSignal(s: GdbSession, ts: ThreadState, rep: SignalReport): number | P
     }
     if (!ev && ts.stepping && (rep.code === TRAP_BRKPT || rep.code === TRAP_TRACE)) {
       // A step over `syscall` ends with TRAP_BRKPT: still our step.
-      ev = { kind: 'thread', ts, signal: GDB_SIGNAL.TRAP };
+      ev = { kind: 'thread', ts, signal: GDB_SIGNAL.TRAP, step: true };
     }
   }
   // A trap of ours (breakpoint, watchpoint, step) is never delivered: the thread is held

@@ -14,8 +14,12 @@ export interface ThreadStop {
   /** gdb signal number. */
   signal: number;
   reason?: StopReason;
-  /** swbreak: the breakpoint address (a queued hit whose breakpoint gdb removed is dropped). */
+  /** swbreak: the breakpoint address, where the PC was put back (a queued hit whose
+   * breakpoint gdb removed, or whose PC gdb moved, is dropped). */
   bpAddr?: bigint;
+  /** A finished single step of gdb's (no other reason): queued, it is dropped when gdb
+   * resumes the thread again (gdb itself forgets a finished step at a new resume). */
+  step?: boolean;
   /** The step was emulated: the thread did not run, so it is on the CPU it was last seen on. */
   emulated?: boolean;
 }

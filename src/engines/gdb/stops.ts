@@ -24,9 +24,17 @@
  *    delivered as the resume's reply (reportNext, deliverStop): 'stopped'. When every thread
  *    is held already, the reply goes out from the very callback that saw the stop.
  *  - Stops that arrive meanwhile stay queued; a later resume of their thread reports the
- *    first of them at once, without running anything. A queued stop gone stale (its thread
- *    died, gdb removed the breakpoint it hit: validStop) is dropped; when only stale ones were
- *    left, the threads gdb resumed simply go on (reportNext).
+ *    first of them at once, without running anything. Only a stop of a thread gdb resumed is
+ *    reported (reportNext); one of a thread gdb left stopped (scheduler-locking, an inferior
+ *    call) waits for a resume of that thread. A queued stop gone stale is dropped: its thread
+ *    died, gdb removed the breakpoint it hit (validStop); at a resume also a finished step of
+ *    a thread gdb resumes again, and a breakpoint hit whose PC gdb moved (moot: reported, either
+ *    would be a plain SIGTRAP). The PC of a hit is put back on the breakpoint when it is seen,
+ *    so a dropped hit is hit again if the breakpoint is still there. When only stale stops
+ *    were left, the threads gdb resumed simply go on (reportNext). A range step still in its
+ *    range when its thread is asked to stop is held with no stop to report.
+ *  - The last thread gdb resumed died (the others are held): gdb hears `N`, no resumed thread
+ *    left (threadDied), as from gdbserver.
  *
  * Non-stop (QNonStop:1): only a thread that stopped is held; the others run. Resume packets
  * are answered OK at once (resumeNonStop). Queued stops go out as `%Stop` notifications, one
@@ -43,7 +51,7 @@
 import { Resume, SI_TKILL, SignalAction, ptraceAbi } from '../../api.js';
 import type { SignalReport } from '../../api.js';
 import {
-  DEFERRED, GDB_SIGNAL, expeditedRegisters, formatExited, formatKilled, formatTStop, formatThreadExited,
+  DEFERRED, GDB_SIGNAL, NO_RESUMED_REPLY, expeditedRegisters, formatExited, formatKilled, formatTStop, formatThreadExited,
   gdbSignalFromLinux, linuxSignalFromGdb, resolveVCont, supports, vContActionFor, type VContAction,
 } from './protocol/index.js';
 import { isLive, type ExitStop, type Inferior, type StopEvent, type ThreadState, type ThreadStop } from './model.js';
@@ -55,6 +63,8 @@ const { SIGINT, SIGSTOP, SIGTRAP, SI_USER } = ptraceAbi;
 /** gdb must get an answer to non-resume packets within its 2 s remote timeout. */
 export const QUICK_MS = 1500;
 export const DEBUG = !!process.env['UTRACE_GDB_DEBUG'];
+/** How long after the death of the last thread gdb resumed `N` waits for an exit instead. */
+const NO_RESUMED_DELAY_MS = 100;
 
 export type ResumeKind = Resume.RESUME | Resume.SINGLESTEP;
 
@@ -70,6 +80,8 @@ export class StopProtocol {
   private notifHead: StopEvent | undefined;
   /** Non-stop: a notification sequence is open (until a vStopped is answered OK). */
   private notifPending = false;
+  /** All-stop resume packets so far (a late decision checks that no new one came). */
+  private resumes = 0;
   /** All-stop: sends the reply of the resume packet waiting for a stop. */
   private stopWaiter: ((reply: string) => void) | undefined;
   /** The last stop or exit reply (`?` and vRun/vAttach answer it). */
@@ -325,15 +337,46 @@ export class StopProtocol {
     return true;
   }
 
-  /** Everything is held: send the first valid queued stop. */
+  /**
+   * All-stop, at a resume: a queued stop that gdb's time at the prompt made moot (as
+   * gdbserver and gdb's own native target judge their pending statuses). Reported, either
+   * would be a plain SIGTRAP to gdb, a few bytes past a breakpoint (issue 15):
+   *  - a finished step of a thread gdb resumes again: gdb gave up that step when it heard of
+   *    another thread's stop; the thread just goes on as now asked;
+   *  - a breakpoint hit whose PC gdb moved (jump, an inferior call): the thread goes on from
+   *    there. (A hit of a breakpoint gdb removed is validStop's.)
+   */
+  private moot(ev: StopEvent, go: { ts: ThreadState }[]): boolean {
+    if (ev.kind !== 'thread') return false;
+    const ts = ev.ts;
+    if (ev.step) return go.some((r) => r.ts === ts);
+    if (ev.bpAddr === undefined) return false;
+    try {
+      return ts.task.regs().pc !== ev.bpAddr;
+    } catch {
+      return true; // dead meanwhile
+    }
+  }
+
+  /** Everything is held: send the first valid queued stop of a thread gdb resumed. */
   private reportNext(): void {
-    while (this.queue.length) {
-      const ev = this.queue.shift()!;
-      if (!this.validStop(ev)) continue;
+    for (let i = 0; i < this.queue.length; ) {
+      const ev = this.queue[i]!;
+      if (!this.validStop(ev)) {
+        this.queue.splice(i, 1);
+        continue;
+      }
+      // A stop of a thread gdb did not resume (scheduler-locking, an inferior call in one
+      // thread): gdb expects none from it now; it waits until gdb resumes the thread.
+      if (ev.kind === 'thread' && !ev.ts.resumed) {
+        i++;
+        continue;
+      }
+      this.queue.splice(i, 1);
       this.deliverStop(ev);
       return;
     }
-    // Nothing left to say (stale events only): carry on as gdb asked.
+    // Nothing to say (stale events only, or of threads gdb did not resume): carry on as gdb asked.
     this.state = 'running';
     for (const ts of this.s.allThreads()) {
       if (ts.resumed && ts.held) this.release(ts, this.resumeKind(ts), 0);
@@ -373,6 +416,42 @@ export class StopProtocol {
     // Its threads' stops are moot; their exits (`w`) still go out, before the `W`.
     this.filterQueue((e) => e.kind !== 'thread' || e.ts.inf !== inf);
     this.queueStop({ kind: 'exit', inf, code, signal });
+  }
+
+  /**
+   * All-stop: a thread gdb resumed died, its process living on. With no thread gdb resumed
+   * left, no stop can come: gdb hears `N` (no resumed threads; its no-resumed feature), as
+   * from gdbserver, instead of waiting for ever (a thread run alone with scheduler-locking
+   * that exits). The other threads are held already: gdb did not resume them. Decided a
+   * little later: a thread killed by another's exit_group may be reaped before the exit stop
+   * of the thread that called it is seen, and then the process's exit is the answer.
+   */
+  threadDied(ts: ThreadState): void {
+    if (this.nonStop || this.state !== 'running' || !ts.resumed) return;
+    ts.resumed = false;
+    if (!this.noneResumed() || !supports(this.s.q, 'no-resumed')) return;
+    const resumes = this.resumes;
+    setTimeout(() => {
+      if (this.state !== 'running' || this.resumes !== resumes || !this.noneResumed()) return;
+      if (DEBUG) this.dbg(`no resumed thread left (${ts.tid} died)`);
+      for (const t of this.s.allThreads()) {
+        t.stepping = false;
+        t.range = undefined;
+      }
+      this.state = 'stopped';
+      const w = this.stopWaiter;
+      this.stopWaiter = undefined;
+      w?.(NO_RESUMED_REPLY);
+    }, NO_RESUMED_DELAY_MS);
+  }
+
+  /** No thread that gdb resumed is alive (exiting counts as alive: its exit is coming). */
+  private noneResumed(): boolean {
+    for (const inf of this.s.inferiors.values()) {
+      if (inf.gone) continue;
+      for (const t of inf.threads.values()) if (t.resumed && !t.gone && t.task.state !== 'dead') return false;
+    }
+    return true;
   }
 
   /** The client went away: the resume waiting for a stop gets no reply. */
@@ -523,6 +602,7 @@ export class StopProtocol {
   /** vCont (and the legacy c/s/C/S): all-stop replies once a stop is delivered (DEFERRED). */
   resume(actions: VContAction[]): string | typeof DEFERRED {
     if (this.nonStop) return this.resumeNonStop(actions);
+    this.resumes++;
     const threads = this.s.allThreads();
     if (threads.length === 0) return this.lastReply.startsWith('W') || this.lastReply.startsWith('X') ? this.lastReply : 'W00';
     // Once per resume packet (two per breakpoint hit with host-side conditions): plain loops.
@@ -531,10 +611,11 @@ export class StopProtocol {
       const action = vContActionFor(actions, ts.inf.pid, ts.tid, true);
       if (action) go.push({ ts, action });
     }
-    // Stops already queued for threads gdb resumes are reported without running anything.
+    // Stops already queued for threads gdb resumes are reported without running anything,
+    // unless moot by now (see moot()).
     let pending = -1;
     if (this.queue.length > 0) {
-      this.queue = this.queue.filter((ev) => this.validStop(ev));
+      this.queue = this.queue.filter((ev) => this.validStop(ev) && !this.moot(ev, go));
       pending = this.queue.findIndex((ev) => ev.kind === 'exit' || go.some((r) => r.ts === ev.ts));
     }
     // The stop reply goes out from deliverStop itself, at once (often from inside the drain
@@ -628,7 +709,8 @@ export class StopProtocol {
       return;
     }
     if (this.state !== 'running') return;
-    const ts = (g && !g.gone ? g : undefined) ?? this.s.allThreads()[0];
+    // A thread gdb resumed (reportNext reports no other).
+    const ts = (g && !g.gone && g.resumed ? g : undefined) ?? this.s.allThreads().find((t) => t.resumed) ?? this.s.allThreads()[0];
     if (!ts) return;
     const ev: ThreadStop = { kind: 'thread', ts, signal: GDB_SIGNAL.INT };
     void this.holdThread(ts).then(() => {

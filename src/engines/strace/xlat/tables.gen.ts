@@ -412,6 +412,28 @@ export const fdflags = xlat('fdflags', [
   [0x1n, 'FD_CLOEXEC'],
 ]);
 
+/** include/uapi/linux/fiemap.h */
+export const fiemap_extent_flags = xlat('fiemap_extent_flags', [
+  [0x1n, 'FIEMAP_EXTENT_LAST'],
+  [0x2n, 'FIEMAP_EXTENT_UNKNOWN'],
+  [0x4n, 'FIEMAP_EXTENT_DELALLOC'],
+  [0x8n, 'FIEMAP_EXTENT_ENCODED'],
+  [0x80n, 'FIEMAP_EXTENT_DATA_ENCRYPTED'],
+  [0x100n, 'FIEMAP_EXTENT_NOT_ALIGNED'],
+  [0x200n, 'FIEMAP_EXTENT_DATA_INLINE'],
+  [0x400n, 'FIEMAP_EXTENT_DATA_TAIL'],
+  [0x800n, 'FIEMAP_EXTENT_UNWRITTEN'],
+  [0x1000n, 'FIEMAP_EXTENT_MERGED'],
+  [0x2000n, 'FIEMAP_EXTENT_SHARED'],
+]);
+
+/** include/uapi/linux/fiemap.h */
+export const fiemap_flags = xlat('fiemap_flags', [
+  [0x1n, 'FIEMAP_FLAG_SYNC'],
+  [0x2n, 'FIEMAP_FLAG_XATTR'],
+  [0x4n, 'FIEMAP_FLAG_CACHE'],
+]);
+
 /** include/uapi/asm-generic/fcntl.h */
 export const flockcmds = xlat('flockcmds', [
   [0x1n, 'LOCK_SH'],
@@ -422,6 +444,27 @@ export const flockcmds = xlat('flockcmds', [
   [0x40n, 'LOCK_READ'],
   [0x80n, 'LOCK_WRITE'],
   [0xc0n, 'LOCK_RW'],
+]);
+
+/** include/uapi/linux/fs.h (struct fsxattr fsx_xflags) */
+export const fs_xflags = xlat('fs_xflags', [
+  [0x1n, 'FS_XFLAG_REALTIME'],
+  [0x2n, 'FS_XFLAG_PREALLOC'],
+  [0x8n, 'FS_XFLAG_IMMUTABLE'],
+  [0x10n, 'FS_XFLAG_APPEND'],
+  [0x20n, 'FS_XFLAG_SYNC'],
+  [0x40n, 'FS_XFLAG_NOATIME'],
+  [0x80n, 'FS_XFLAG_NODUMP'],
+  [0x100n, 'FS_XFLAG_RTINHERIT'],
+  [0x200n, 'FS_XFLAG_PROJINHERIT'],
+  [0x400n, 'FS_XFLAG_NOSYMLINKS'],
+  [0x800n, 'FS_XFLAG_EXTSIZE'],
+  [0x1000n, 'FS_XFLAG_EXTSZINHERIT'],
+  [0x2000n, 'FS_XFLAG_NODEFRAG'],
+  [0x4000n, 'FS_XFLAG_FILESTREAM'],
+  [0x8000n, 'FS_XFLAG_DAX'],
+  [0x10000n, 'FS_XFLAG_COWEXTSIZE'],
+  [0x80000000n, 'FS_XFLAG_HASATTR'],
 ]);
 
 /** include/uapi/linux/magic.h */
@@ -550,101 +593,44 @@ export const inet_protocols = xlat('inet_protocols', [
   [0x106n, 'IPPROTO_MPTCP'],
 ]);
 
+/** include/uapi/linux/fs.h (inode flags, FS_IOC_GETFLAGS) */
+export const inode_flags = xlat('inode_flags', [
+  [0x1n, 'FS_SECRM_FL'],
+  [0x2n, 'FS_UNRM_FL'],
+  [0x4n, 'FS_COMPR_FL'],
+  [0x8n, 'FS_SYNC_FL'],
+  [0x10n, 'FS_IMMUTABLE_FL'],
+  [0x20n, 'FS_APPEND_FL'],
+  [0x40n, 'FS_NODUMP_FL'],
+  [0x80n, 'FS_NOATIME_FL'],
+  [0x100n, 'FS_DIRTY_FL'],
+  [0x200n, 'FS_COMPRBLK_FL'],
+  [0x400n, 'FS_NOCOMP_FL'],
+  [0x800n, 'FS_ENCRYPT_FL'],
+  [0x1000n, 'FS_INDEX_FL'],
+  [0x2000n, 'FS_IMAGIC_FL'],
+  [0x4000n, 'FS_JOURNAL_DATA_FL'],
+  [0x8000n, 'FS_NOTAIL_FL'],
+  [0x10000n, 'FS_DIRSYNC_FL'],
+  [0x20000n, 'FS_TOPDIR_FL'],
+  [0x40000n, 'FS_HUGE_FILE_FL'],
+  [0x80000n, 'FS_EXTENT_FL'],
+  [0x100000n, 'FS_VERITY_FL'],
+  [0x200000n, 'FS_EA_INODE_FL'],
+  [0x400000n, 'FS_EOFBLOCKS_FL'],
+  [0x800000n, 'FS_NOCOW_FL'],
+  [0x2000000n, 'FS_DAX_FL'],
+  [0x10000000n, 'FS_INLINE_DATA_FL'],
+  [0x20000000n, 'FS_PROJINHERIT_FL'],
+  [0x40000000n, 'FS_CASEFOLD_FL'],
+  [0x80000000n, 'FS_RESERVED_FL'],
+]);
+
 /** include/uapi/asm-generic/ioctl.h (strace prints _IOC_READ before _IOC_WRITE) */
 export const ioctl_dirs = xlat('ioctl_dirs', [
   [0x0n, '_IOC_NONE'],
   [0x2n, '_IOC_READ'],
   [0x1n, '_IOC_WRITE'],
-]);
-
-/** include/uapi/asm-generic/ioctls.h, include/uapi/linux/fs.h (request numbers strace names; x86_64 encoding) */
-export const ioctl_names = xlat('ioctl_names', [
-  [0x5401n, 'TCGETS'],
-  [0x5402n, 'TCSETS'],
-  [0x5403n, 'TCSETSW'],
-  [0x5404n, 'TCSETSF'],
-  [0x5405n, 'TCGETA'],
-  [0x5406n, 'TCSETA'],
-  [0x5407n, 'TCSETAW'],
-  [0x5408n, 'TCSETAF'],
-  [0x5409n, 'TCSBRK'],
-  [0x540an, 'TCXONC'],
-  [0x540bn, 'TCFLSH'],
-  [0x540cn, 'TIOCEXCL'],
-  [0x540dn, 'TIOCNXCL'],
-  [0x540en, 'TIOCSCTTY'],
-  [0x540fn, 'TIOCGPGRP'],
-  [0x5410n, 'TIOCSPGRP'],
-  [0x5411n, 'TIOCOUTQ'],
-  [0x5412n, 'TIOCSTI'],
-  [0x5413n, 'TIOCGWINSZ'],
-  [0x5414n, 'TIOCSWINSZ'],
-  [0x5415n, 'TIOCMGET'],
-  [0x5416n, 'TIOCMBIS'],
-  [0x5417n, 'TIOCMBIC'],
-  [0x5418n, 'TIOCMSET'],
-  [0x5419n, 'TIOCGSOFTCAR'],
-  [0x541an, 'TIOCSSOFTCAR'],
-  [0x541bn, 'FIONREAD'],
-  [0x541cn, 'TIOCLINUX'],
-  [0x541dn, 'TIOCCONS'],
-  [0x541en, 'TIOCGSERIAL'],
-  [0x541fn, 'TIOCSSERIAL'],
-  [0x5420n, 'TIOCPKT'],
-  [0x5421n, 'FIONBIO'],
-  [0x5422n, 'TIOCNOTTY'],
-  [0x5423n, 'TIOCSETD'],
-  [0x5424n, 'TIOCGETD'],
-  [0x5425n, 'TCSBRKP'],
-  [0x5427n, 'TIOCSBRK'],
-  [0x5428n, 'TIOCCBRK'],
-  [0x5429n, 'TIOCGSID'],
-  [0x802c542an, 'TCGETS2'],
-  [0x402c542bn, 'TCSETS2'],
-  [0x402c542cn, 'TCSETSW2'],
-  [0x402c542dn, 'TCSETSF2'],
-  [0x542en, 'TIOCGRS485'],
-  [0x542fn, 'TIOCSRS485'],
-  [0x80045430n, 'TIOCGPTN'],
-  [0x40045431n, 'TIOCSPTLCK'],
-  [0x80045432n, 'TIOCGDEV'],
-  [0x40045436n, 'TIOCSIG'],
-  [0x5437n, 'TIOCVHANGUP'],
-  [0x80045438n, 'TIOCGPKT'],
-  [0x80045439n, 'TIOCGPTLCK'],
-  [0x80045440n, 'TIOCGEXCL'],
-  [0x5441n, 'TIOCGPTPEER'],
-  [0x5450n, 'FIONCLEX'],
-  [0x5451n, 'FIOCLEX'],
-  [0x5452n, 'FIOASYNC'],
-  [0x5453n, 'TIOCSERCONFIG'],
-  [0x5454n, 'TIOCSERGWILD'],
-  [0x5455n, 'TIOCSERSWILD'],
-  [0x5456n, 'TIOCGLCKTRMIOS'],
-  [0x5457n, 'TIOCSLCKTRMIOS'],
-  [0x5458n, 'TIOCSERGSTRUCT'],
-  [0x5459n, 'TIOCSERGETLSR'],
-  [0x545an, 'TIOCSERGETMULTI'],
-  [0x545bn, 'TIOCSERSETMULTI'],
-  [0x545cn, 'TIOCMIWAIT'],
-  [0x545dn, 'TIOCGICOUNT'],
-  [0x5460n, 'FIOQSIZE'],
-  [0x2n, 'FIGETBSZ'],
-  [0x1n, 'FIBMAP'],
-  [0xc0045877n, 'FIFREEZE'],
-  [0xc0045878n, 'FITHAW'],
-  [0x80086601n, 'FS_IOC_GETFLAGS'],
-  [0x40086602n, 'FS_IOC_SETFLAGS'],
-  [0x80087601n, 'FS_IOC_GETVERSION'],
-  [0x40087602n, 'FS_IOC_SETVERSION'],
-  [0xc020660bn, 'FS_IOC_FIEMAP'],
-  [0x40049409n, 'FICLONE'],
-  [0x4020940dn, 'FICLONERANGE'],
-  [0xc0189436n, 'FIDEDUPERANGE'],
-  [0x80081272n, 'BLKGETSIZE64'],
-  [0x1260n, 'BLKGETSIZE'],
-  [0x1268n, 'BLKSSZGET'],
-  [0x125en, 'BLKROGET'],
 ]);
 
 /** include/uapi/linux/time.h */
@@ -747,6 +733,22 @@ export const mmap_prot = xlat('mmap_prot', [
   [0x2000000n, 'PROT_GROWSUP'],
 ]);
 
+/** include/uapi/asm-generic/termios.h (modem lines, TIOCMGET) */
+export const modem_flags = xlat('modem_flags', [
+  [0x1n, 'TIOCM_LE'],
+  [0x2n, 'TIOCM_DTR'],
+  [0x4n, 'TIOCM_RTS'],
+  [0x8n, 'TIOCM_ST'],
+  [0x10n, 'TIOCM_SR'],
+  [0x20n, 'TIOCM_CTS'],
+  [0x40n, 'TIOCM_CAR'],
+  [0x80n, 'TIOCM_RNG'],
+  [0x100n, 'TIOCM_DSR'],
+  [0x2000n, 'TIOCM_OUT1'],
+  [0x4000n, 'TIOCM_OUT2'],
+  [0x8000n, 'TIOCM_LOOP'],
+]);
+
 /** include/uapi/linux/stat.h */
 export const modetypes = xlat('modetypes', [
   [0x8000n, 'S_IFREG'],
@@ -798,6 +800,21 @@ export const msync_flags = xlat('msync_flags', [
   [0x1n, 'MS_ASYNC'],
   [0x2n, 'MS_INVALIDATE'],
   [0x4n, 'MS_SYNC'],
+]);
+
+/** include/uapi/linux/nbd.h (bits the installed headers lack are from newer kernels) */
+export const nbd_ioctl_flags = xlat('nbd_ioctl_flags', [
+  [0x1n, 'NBD_FLAG_HAS_FLAGS'],
+  [0x2n, 'NBD_FLAG_READ_ONLY'],
+  [0x4n, 'NBD_FLAG_SEND_FLUSH'],
+  [0x8n, 'NBD_FLAG_SEND_FUA'],
+  [0x10n, 'NBD_FLAG_ROTATIONAL'],
+  [0x20n, 'NBD_FLAG_SEND_TRIM'],
+  [0x40n, 'NBD_FLAG_SEND_WRITE_ZEROES'],
+  [0x80n, 'NBD_FLAG_SEND_DF'],
+  [0x100n, 'NBD_FLAG_CAN_MULTI_CONN'],
+  [0x200n, 'NBD_FLAG_SEND_RESIZE'],
+  [0x400n, 'NBD_FLAG_SEND_CACHE'],
 ]);
 
 /** include/uapi/linux/netlink.h */
@@ -876,6 +893,11 @@ export const openat2_resolve = xlat('openat2_resolve', [
   [0x8n, 'RESOLVE_BENEATH'],
   [0x10n, 'RESOLVE_IN_ROOT'],
   [0x20n, 'RESOLVE_CACHED'],
+]);
+
+/** include/uapi/linux/perf_event.h */
+export const perf_ioctl_flags = xlat('perf_ioctl_flags', [
+  [0x1n, 'PERF_IOC_FLAG_GROUP'],
 ]);
 
 /** include/uapi/linux/personality.h */

@@ -123,3 +123,33 @@ test('ioctl small families: nsfs, random, watchdog, inotify, nbd, tiocm', () => 
   assert.equal(fmt({ name: 'ioctl', args: [-1, ioc('TIOCMBIS'), M], ret: -9, mem: m }), 'ioctl(-1, TIOCMBIS, [0xffff1e00 /* TIOCM_??? */]) = -1 EBADF (Bad file descriptor)');
   assert.equal(fmt({ name: 'ioctl', args: [-1, ioc('TIOCMGET'), 0], ret: -9, mem: m }), 'ioctl(-1, TIOCMGET, NULL) = -1 EBADF (Bad file descriptor)');
 });
+
+test('ioctl hdio family: geometry, drive command, nice bits, bus state, identity', () => {
+  const g = Buffer.alloc(16);
+  g.writeUInt8(202, 0);
+  g.writeUInt8(254, 1);
+  g.writeUInt16LE(47806, 2);
+  g.writeBigUInt64LE(13464652301225294542n, 8);
+  const gm = new FakeMemory().map(M, g);
+  assert.equal(fmt({ name: 'ioctl', args: [-1, 0x0301, M], ret: 42, mem: gm }), 'ioctl(-1, HDIO_GETGEO, {heads=202, sectors=254, cylinders=47806, start=13464652301225294542}) = 42');
+  assert.equal(fmt({ name: 'ioctl', args: [-1, 0x0301, M], ret: -9, mem: gm }), 'ioctl(-1, HDIO_GETGEO, 0x10000000) = -1 EBADF (Bad file descriptor)');
+  const cmd = new FakeMemory().map(M, Buffer.from([0xca, 255, 238, 0])).map(M + 0x100n, Buffer.concat([Buffer.from([0x80, 129, 130, 131]), Buffer.alloc(64, 0x84)]));
+  assert.equal(
+    fmt({ name: 'ioctl', args: [-1, 0x031f, M], ret: 42, mem: cmd }),
+    'ioctl(-1, HDIO_DRIVE_CMD, {command=ATA_CMD_WRITE, sector_number=255, feature=238, sector_count=0} => {status=0xca, error=255, nsector=238}) = 42',
+  );
+  assert.equal(
+    fmt({ name: 'ioctl', args: [-1, 0x031f, M + 0x100n], ret: 42, mem: cmd, opts: { strsize: 4 } }),
+    'ioctl(-1, HDIO_DRIVE_CMD, {command=0x80 /* ATA_CMD_??? */, sector_number=129, feature=130, sector_count=131} => {status=0x80, error=129, nsector=130, buf="\\x84\\x84\\x84\\x84"...}) = 42',
+  );
+  assert.equal(
+    fmt({ name: 'ioctl', args: [-1, 0x0329, 0xfacefeedded2ffffn], ret: -9, mem: none }),
+    'ioctl(-1, HDIO_SET_NICE, 1 << IDE_NICE_DSC_OVERLAP|1 << IDE_NICE_ATAPI_OVERLAP|1 << IDE_NICE_1|1 << IDE_NICE_0|1 << IDE_NICE_2|0xfacefeedded2ffe0) = -1 EBADF (Bad file descriptor)',
+  );
+  assert.equal(fmt({ name: 'ioctl', args: [-1, 0x032d, 2], ret: -9, mem: none }), 'ioctl(-1, HDIO_SET_BUSSTATE, BUSSTATE_TRISTATE) = -1 EBADF (Bad file descriptor)');
+  const u = new FakeMemory().u64(M, 18072662652281011951n);
+  assert.equal(fmt({ name: 'ioctl', args: [-1, ioc('HDIO_GET_DMA'), M], ret: 42, mem: u }), 'ioctl(-1, HDIO_GET_DMA, [18072662652281011951]) = 42');
+  assert.equal(fmt({ name: 'ioctl', args: [-1, ioc('HDIO_GET_QDMA'), 0], ret: -9, mem: none }), 'ioctl(-1, HDIO_GET_QDMA, 0) = -1 EBADF (Bad file descriptor)');
+  const id = new FakeMemory().map(M, Buffer.alloc(512));
+  assert.equal(fmt({ name: 'ioctl', args: [-1, ioc('HDIO_GET_IDENTITY'), M], ret: 42, mem: id, opts: { strsize: 2 } }), 'ioctl(-1, HDIO_GET_IDENTITY, "\\0\\0"...) = 42');
+});

@@ -3,6 +3,7 @@
  * it (registerIoctlFamily), so this list is the one place that says which families exist.
  */
 import './ioctl-fs.js';
+import './ioctl-hdio.js';
 import './ioctl-misc.js';
 import './ioctl-term.js';
 

@@ -90,9 +90,8 @@ export function registerIoctlFamily(types: readonly number[], f: IoctlFamily, na
   }
 }
 
-interface IoctlPriv {
-  f: IoctlFamily;
-}
+/** The family that asked to see the exit stop (c.priv stays the family's own scratch). */
+const pending = new WeakMap<Ctx, IoctlFamily>();
 
 export const ioctl: Decoder = (c) => {
   const code = Number(c.a[1] & 0xffffffffn);
@@ -103,12 +102,12 @@ export const ioctl: Decoder = (c) => {
     for (const f of FAMILIES.get(type) ?? []) {
       const r = f(c, code, arg);
       if (r === undefined) continue;
-      if (!(r & RVAL_DECODED)) c.priv = { f } satisfies IoctlPriv;
+      if (!(r & RVAL_DECODED)) pending.set(c, f);
       return r;
     }
     c.push(sym(hexStr(arg)));
     return RVAL_DECODED;
   }
-  const p = c.priv as IoctlPriv | undefined;
-  return p ? (p.f(c, code, arg) ?? 0) : 0;
+  const f = pending.get(c);
+  return f ? (f(c, code, arg) ?? 0) : 0;
 };

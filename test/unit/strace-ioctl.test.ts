@@ -153,3 +153,16 @@ test('ioctl hdio family: geometry, drive command, nice bits, bus state, identity
   const id = new FakeMemory().map(M, Buffer.alloc(512));
   assert.equal(fmt({ name: 'ioctl', args: [-1, ioc('HDIO_GET_IDENTITY'), M], ret: 42, mem: id, opts: { strsize: 2 } }), 'ioctl(-1, HDIO_GET_IDENTITY, "\\0\\0"...) = 42');
 });
+
+test('ioctl counter family: COUNTER_ADD_WATCH_IOCTL, no-argument requests', () => {
+  const mem = new FakeMemory().map(M, Buffer.from([5, 2, 23, 42, 6, 69])).map(M + 0x100n, Buffer.from([6, 3, 142, 160, 7, 173]));
+  assert.equal(
+    fmt({ name: 'ioctl', args: [-1, 0x40063e00, M], ret: -9, mem }),
+    'ioctl(-1, COUNTER_ADD_WATCH_IOCTL, {component={type=COUNTER_COMPONENT_EXTENSION, scope=COUNTER_SCOPE_COUNT, parent=23, id=42}, event=COUNTER_EVENT_CAPTURE, channel=69}) = -1 EBADF (Bad file descriptor)',
+  );
+  assert.equal(
+    fmt({ name: 'ioctl', args: [-1, 0x40063e00, M + 0x100n], ret: -9, mem, opts: { xlat: 'verbose' } }),
+    'ioctl(-1, 0x40063e00 /* COUNTER_ADD_WATCH_IOCTL */, {component={type=0x6 /* COUNTER_COMPONENT_??? */, scope=0x3 /* COUNTER_SCOPE_??? */, parent=142, id=160}, event=0x7 /* COUNTER_EVENT_??? */, channel=173}) = -1 EBADF (Bad file descriptor)',
+  );
+  assert.equal(fmt({ name: 'ioctl', args: [-1, ioc('COUNTER_ENABLE_EVENTS_IOCTL'), 1], ret: -9, mem }), 'ioctl(-1, COUNTER_ENABLE_EVENTS_IOCTL) = -1 EBADF (Bad file descriptor)');
+});

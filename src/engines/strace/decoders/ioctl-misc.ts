@@ -1,17 +1,24 @@
 /**
  * Small ioctl families: namespaces (linux/nsfs.h), the random device (linux/random.h), watchdogs
- * (linux/watchdog.h), inotify (linux/inotify.h), network block devices (linux/nbd.h).
+ * (linux/watchdog.h), inotify (linux/inotify.h), network block devices (linux/nbd.h), counters
+ * (linux/counter.h).
  */
 import { Ctx, I32, RVAL_DECODED } from '../printer.js';
 import { addr, field, num, struct, type Value } from '../value.js';
-import { clone_flags, nbd_ioctl_flags } from '../xlat/tables.gen.js';
+import {
+  clone_flags,
+  counter_component_types,
+  counter_events,
+  counter_scopes,
+  nbd_ioctl_flags,
+} from '../xlat/tables.gen.js';
 import { ioc, registerIoctlFamily } from './ioctl.js';
 
 /**
  * How a request prints its argument: none; an int passed by value; a long printed unsigned; an
  * fd; an int * read at entry (in) or at exit (out); an unsigned * read at exit.
  */
-type Kind = 'none' | 'int' | 'ulong' | 'fd' | 'intIn' | 'intOut' | 'uintOut' | 'nbdFlags' | 'nstype' | 'entropy';
+type Kind = 'none' | 'int' | 'ulong' | 'fd' | 'intIn' | 'intOut' | 'uintOut' | 'nbdFlags' | 'nstype' | 'entropy' | 'counterWatch';
 
 function table(rows: [string, Kind][]): () => Map<number, Kind> {
   let m: Map<number, Kind> | undefined;
@@ -27,6 +34,25 @@ function entropy(c: Ctx, ad: bigint): Value {
     field('entropy_count', num(b.readInt32LE(0))),
     field('buf_size', num(size)),
     field('buf', size < 0 ? addr(ad + 8n) : c.buf(ad + 8n, BigInt(size))),
+  ]);
+}
+
+/** struct counter_watch { struct counter_component { u8 type, scope, parent, id; }; u8 event, channel; } */
+function counterWatch(c: Ctx, ad: bigint): Value {
+  const b = c.fetch(ad, 6);
+  if (!b) return addr(ad);
+  return struct([
+    field(
+      'component',
+      struct([
+        field('type', c.xval(BigInt(b[0]!), counter_component_types, 'COUNTER_COMPONENT_???')),
+        field('scope', c.xval(BigInt(b[1]!), counter_scopes, 'COUNTER_SCOPE_???')),
+        field('parent', num(b[2]!)),
+        field('id', num(b[3]!)),
+      ]),
+    ),
+    field('event', c.xval(BigInt(b[4]!), counter_events, 'COUNTER_EVENT_???')),
+    field('channel', num(b[5]!)),
   ]);
 }
 
@@ -54,6 +80,9 @@ function family(kinds: () => Map<number, Kind>) {
         return RVAL_DECODED;
       case 'entropy':
         c.push(entropy(c, arg));
+        return RVAL_DECODED;
+      case 'counterWatch':
+        c.push(counterWatch(c, arg));
         return RVAL_DECODED;
       case 'nstype':
         // The namespace type comes back as the return value: 268435456 (CLONE_NEWUSER).
@@ -115,7 +144,14 @@ const nbd = table([
   ['NBD_SET_FLAGS', 'nbdFlags'],
 ]);
 
+const counter = table([
+  ['COUNTER_ADD_WATCH_IOCTL', 'counterWatch'],
+  ['COUNTER_ENABLE_EVENTS_IOCTL', 'none'],
+  ['COUNTER_DISABLE_EVENTS_IOCTL', 'none'],
+]);
+
 registerIoctlFamily([0xb7], family(nsfs));
+registerIoctlFamily([0x3e], family(counter));
 registerIoctlFamily([0x52], family(random));
 registerIoctlFamily([0x57], family(watchdog));
 registerIoctlFamily([0x49], family(inotify));

@@ -289,6 +289,34 @@ export const close_range_flags = xlat('close_range_flags', [
   [0x4n, 'CLOSE_RANGE_CLOEXEC'],
 ]);
 
+/** include/uapi/linux/counter.h */
+export const counter_component_types = xlat('counter_component_types', [
+  [0x0n, 'COUNTER_COMPONENT_NONE'],
+  [0x1n, 'COUNTER_COMPONENT_SIGNAL'],
+  [0x2n, 'COUNTER_COMPONENT_COUNT'],
+  [0x3n, 'COUNTER_COMPONENT_FUNCTION'],
+  [0x4n, 'COUNTER_COMPONENT_SYNAPSE_ACTION'],
+  [0x5n, 'COUNTER_COMPONENT_EXTENSION'],
+]);
+
+/** include/uapi/linux/counter.h */
+export const counter_events = xlat('counter_events', [
+  [0x0n, 'COUNTER_EVENT_OVERFLOW'],
+  [0x1n, 'COUNTER_EVENT_UNDERFLOW'],
+  [0x2n, 'COUNTER_EVENT_OVERFLOW_UNDERFLOW'],
+  [0x3n, 'COUNTER_EVENT_THRESHOLD'],
+  [0x4n, 'COUNTER_EVENT_INDEX'],
+  [0x5n, 'COUNTER_EVENT_CHANGE_OF_STATE'],
+  [0x6n, 'COUNTER_EVENT_CAPTURE'],
+]);
+
+/** include/uapi/linux/counter.h */
+export const counter_scopes = xlat('counter_scopes', [
+  [0x0n, 'COUNTER_SCOPE_DEVICE'],
+  [0x1n, 'COUNTER_SCOPE_SIGNAL'],
+  [0x2n, 'COUNTER_SCOPE_COUNT'],
+]);
+
 /** include/linux/fs_types.h */
 export const dirent_types = xlat('dirent_types', [
   [0x0n, 'DT_UNKNOWN'],

@@ -166,3 +166,18 @@ test('ioctl counter family: COUNTER_ADD_WATCH_IOCTL, no-argument requests', () =
   );
   assert.equal(fmt({ name: 'ioctl', args: [-1, ioc('COUNTER_ENABLE_EVENTS_IOCTL'), 1], ret: -9, mem }), 'ioctl(-1, COUNTER_ENABLE_EVENTS_IOCTL) = -1 EBADF (Bad file descriptor)');
 });
+
+test('ioctl lirc family: modes, features, u32 settings', () => {
+  const mem = new FakeMemory().u32(M, 0x2c000202).u32(M + 4n, 3).u32(M + 8n, 0x1f).u32(M + 12n, 40000);
+  assert.equal(
+    fmt({ name: 'ioctl', args: [-1, ioc('LIRC_GET_FEATURES'), M], ret: 42, mem }),
+    'ioctl(-1, LIRC_GET_FEATURES, [LIRC_CAN_SEND_PULSE|LIRC_CAN_SET_SEND_DUTY_CYCLE|LIRC_CAN_USE_WIDEBAND_RECEIVER|LIRC_CAN_GET_REC_RESOLUTION|0x8000000]) = 42',
+  );
+  assert.equal(fmt({ name: 'ioctl', args: [-1, ioc('LIRC_GET_FEATURES'), M], ret: -9, mem }), 'ioctl(-1, LIRC_GET_FEATURES, 0x10000000) = -1 EBADF (Bad file descriptor)');
+  assert.equal(fmt({ name: 'ioctl', args: [-1, ioc('LIRC_SET_REC_MODE'), M + 4n], ret: -9, mem }), 'ioctl(-1, LIRC_SET_REC_MODE, [0x3 /* LIRC_MODE_??? */]) = -1 EBADF (Bad file descriptor)');
+  assert.equal(fmt({ name: 'ioctl', args: [-1, ioc('LIRC_SET_TRANSMITTER_MASK'), M + 8n], ret: -9, mem }), 'ioctl(-1, LIRC_SET_TRANSMITTER_MASK, [0x1f]) = -1 EBADF (Bad file descriptor)');
+  assert.equal(
+    fmt({ name: 'ioctl', args: [-1, ioc('LIRC_SET_REC_CARRIER_RANGE'), M + 12n], ret: -9, mem }),
+    'ioctl(-1, IPMICTL_SET_MAINTENANCE_MODE_CMD or LIRC_SET_REC_CARRIER_RANGE, [40000]) = -1 EBADF (Bad file descriptor)',
+  );
+});

@@ -1,15 +1,17 @@
 /**
  * Small ioctl families: namespaces (linux/nsfs.h), the random device (linux/random.h), watchdogs
  * (linux/watchdog.h), inotify (linux/inotify.h), network block devices (linux/nbd.h), counters
- * (linux/counter.h).
+ * (linux/counter.h), infrared remotes (linux/lirc.h).
  */
 import { Ctx, I32, RVAL_DECODED } from '../printer.js';
-import { addr, field, num, struct, type Value } from '../value.js';
+import { addr, arr, field, hexStr, num, struct, sym, type Value } from '../value.js';
 import {
   clone_flags,
   counter_component_types,
   counter_events,
   counter_scopes,
+  lirc_features,
+  lirc_modes,
   nbd_ioctl_flags,
 } from '../xlat/tables.gen.js';
 import { ioc, registerIoctlFamily } from './ioctl.js';
@@ -18,7 +20,7 @@ import { ioc, registerIoctlFamily } from './ioctl.js';
  * How a request prints its argument: none; an int passed by value; a long printed unsigned; an
  * fd; an int * read at entry (in) or at exit (out); an unsigned * read at exit.
  */
-type Kind = 'none' | 'int' | 'ulong' | 'fd' | 'intIn' | 'intOut' | 'uintOut' | 'nbdFlags' | 'nstype' | 'entropy' | 'counterWatch';
+type Kind = 'none' | 'int' | 'ulong' | 'fd' | 'intIn' | 'intOut' | 'uintOut' | 'nbdFlags' | 'nstype' | 'entropy' | 'counterWatch' | 'u32In' | 'u32Out' | 'hex32In' | 'modeIn' | 'modeOut' | 'lircFeatures';
 
 function table(rows: [string, Kind][]): () => Map<number, Kind> {
   let m: Map<number, Kind> | undefined;
@@ -56,6 +58,12 @@ function counterWatch(c: Ctx, ad: bigint): Value {
   ]);
 }
 
+/** A __u32 behind a pointer, shaped by `f`: [v]. */
+function u32Ptr(c: Ctx, ad: bigint, f: (v: bigint) => Value): Value {
+  const b = c.fetch(ad, 4);
+  return b ? arr([f(BigInt(b.readUInt32LE(0)))]) : addr(ad);
+}
+
 function family(kinds: () => Map<number, Kind>) {
   return (c: Ctx, code: number, arg: bigint): number | undefined => {
     const kind = kinds().get(code);
@@ -84,6 +92,25 @@ function family(kinds: () => Map<number, Kind>) {
       case 'counterWatch':
         c.push(counterWatch(c, arg));
         return RVAL_DECODED;
+      case 'u32In':
+        c.push(u32Ptr(c, arg, (v) => num(v)));
+        return RVAL_DECODED;
+      case 'hex32In':
+        c.push(u32Ptr(c, arg, (v) => sym(hexStr(v))));
+        return RVAL_DECODED;
+      case 'modeIn':
+        c.push(u32Ptr(c, arg, (v) => c.xval(v, lirc_modes, 'LIRC_MODE_???')));
+        return RVAL_DECODED;
+      case 'u32Out':
+      case 'modeOut':
+      case 'lircFeatures':
+        if (c.entering) return 0;
+        c.push(
+          u32Ptr(c, arg, (v) =>
+            kind === 'u32Out' ? num(v) : kind === 'modeOut' ? c.xval(v, lirc_modes, 'LIRC_MODE_???') : c.flags(v, lirc_features, 'LIRC_CAN_???'),
+          ),
+        );
+        return 0;
       case 'nstype':
         // The namespace type comes back as the return value: 268435456 (CLONE_NEWUSER).
         if (c.entering) {
@@ -150,7 +177,30 @@ const counter = table([
   ['COUNTER_DISABLE_EVENTS_IOCTL', 'none'],
 ]);
 
+const lirc = table([
+  ['LIRC_GET_FEATURES', 'lircFeatures'],
+  ['LIRC_GET_SEND_MODE', 'modeOut'],
+  ['LIRC_GET_REC_MODE', 'modeOut'],
+  ['LIRC_GET_REC_RESOLUTION', 'u32Out'],
+  ['LIRC_GET_MIN_TIMEOUT', 'u32Out'],
+  ['LIRC_GET_MAX_TIMEOUT', 'u32Out'],
+  ['LIRC_GET_LENGTH', 'u32Out'],
+  ['LIRC_GET_REC_TIMEOUT', 'u32Out'],
+  ['LIRC_SET_SEND_MODE', 'modeIn'],
+  ['LIRC_SET_REC_MODE', 'modeIn'],
+  ['LIRC_SET_SEND_CARRIER', 'u32In'],
+  ['LIRC_SET_REC_CARRIER', 'u32In'],
+  ['LIRC_SET_SEND_DUTY_CYCLE', 'u32In'],
+  ['LIRC_SET_TRANSMITTER_MASK', 'hex32In'],
+  ['LIRC_SET_REC_TIMEOUT', 'u32In'],
+  ['LIRC_SET_REC_TIMEOUT_REPORTS', 'u32In'],
+  ['LIRC_SET_MEASURE_CARRIER_MODE', 'u32In'],
+  ['LIRC_SET_REC_CARRIER_RANGE', 'u32In'],
+  ['LIRC_SET_WIDEBAND_RECEIVER', 'u32In'],
+]);
+
 registerIoctlFamily([0xb7], family(nsfs));
+registerIoctlFamily([0x69], family(lirc));
 registerIoctlFamily([0x3e], family(counter));
 registerIoctlFamily([0x52], family(random));
 registerIoctlFamily([0x57], family(watchdog));

@@ -751,6 +751,37 @@ export const itimer_which = xlat('itimer_which', [
   [0x2n, 'ITIMER_PROF'],
 ]);
 
+/** include/uapi/linux/lirc.h (LIRC_GET_FEATURES bits) */
+export const lirc_features = xlat('lirc_features', [
+  [0x1n, 'LIRC_CAN_SEND_RAW'],
+  [0x2n, 'LIRC_CAN_SEND_PULSE'],
+  [0x4n, 'LIRC_CAN_SEND_MODE2'],
+  [0x10n, 'LIRC_CAN_SEND_LIRCCODE'],
+  [0x100n, 'LIRC_CAN_SET_SEND_CARRIER'],
+  [0x200n, 'LIRC_CAN_SET_SEND_DUTY_CYCLE'],
+  [0x400n, 'LIRC_CAN_SET_TRANSMITTER_MASK'],
+  [0x10000n, 'LIRC_CAN_REC_RAW'],
+  [0x20000n, 'LIRC_CAN_REC_PULSE'],
+  [0x40000n, 'LIRC_CAN_REC_MODE2'],
+  [0x80000n, 'LIRC_CAN_REC_SCANCODE'],
+  [0x100000n, 'LIRC_CAN_REC_LIRCCODE'],
+  [0x1000000n, 'LIRC_CAN_SET_REC_CARRIER'],
+  [0x2000000n, 'LIRC_CAN_MEASURE_CARRIER'],
+  [0x4000000n, 'LIRC_CAN_USE_WIDEBAND_RECEIVER'],
+  [0x10000000n, 'LIRC_CAN_SET_REC_TIMEOUT'],
+  [0x20000000n, 'LIRC_CAN_GET_REC_RESOLUTION'],
+  [0x80000000n, 'LIRC_CAN_SET_REC_CARRIER_RANGE'],
+]);
+
+/** include/uapi/linux/lirc.h */
+export const lirc_modes = xlat('lirc_modes', [
+  [0x1n, 'LIRC_MODE_RAW'],
+  [0x2n, 'LIRC_MODE_PULSE'],
+  [0x4n, 'LIRC_MODE_MODE2'],
+  [0x8n, 'LIRC_MODE_SCANCODE'],
+  [0x10n, 'LIRC_MODE_LIRCCODE'],
+]);
+
 /** include/uapi/asm-generic/fcntl.h */
 export const lockfcmds = xlat('lockfcmds', [
   [0x0n, 'F_RDLCK'],

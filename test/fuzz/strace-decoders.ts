@@ -140,10 +140,14 @@ function randomOpts(r: Rng): DecodeOptions {
     xlat: r.pick(['abbrev', 'abbrev', 'abbrev', 'raw', 'verbose'] as const),
     hexStrings: r.pick(['none', 'none', 'none', 'non-ascii', 'all'] as const),
     fdPath: r.chance(0.2) ? (_pid, fd) => (fd % 3 === 0 ? `/tmp/f<${fd}>\n` : undefined) : undefined,
+    netlinkProtocol: r.chance(0.5) ? netlinkProtocol(r.pick([0, 4, 9, 16])) : undefined,
   };
 }
 
-const FOCUS = ['ioctl'];
+/** Every fd is a netlink socket of protocol `p` (sendto data decodes as netlink messages). */
+const netlinkProtocol = (p: number) => (): number => p;
+
+const FOCUS = ['ioctl', 'sendto'];
 
 /** A known request number, sometimes with its size or direction bits disturbed. */
 function ioctlRequest(r: Rng): bigint {

@@ -959,6 +959,22 @@ export const nbd_ioctl_flags = xlat('nbd_ioctl_flags', [
   [0x400n, 'NBD_FLAG_SEND_CACHE'],
 ]);
 
+/** include/uapi/linux/netlink.h (nlmsg_flags of NLMSG_ERROR acknowledgements) */
+export const netlink_ack_flags = xlat('netlink_ack_flags', [
+  [0x100n, 'NLM_F_CAPPED'],
+  [0x200n, 'NLM_F_ACK_TLVS'],
+]);
+
+/** include/uapi/linux/netlink.h (nlmsg_flags bits of every message) */
+export const netlink_flags = xlat('netlink_flags', [
+  [0x1n, 'NLM_F_REQUEST'],
+  [0x2n, 'NLM_F_MULTI'],
+  [0x4n, 'NLM_F_ACK'],
+  [0x8n, 'NLM_F_ECHO'],
+  [0x10n, 'NLM_F_DUMP_INTR'],
+  [0x20n, 'NLM_F_DUMP_FILTERED'],
+]);
+
 /** include/uapi/linux/netlink.h */
 export const netlink_protocols = xlat('netlink_protocols', [
   [0x0n, 'NETLINK_ROUTE'],
@@ -983,6 +999,20 @@ export const netlink_protocols = xlat('netlink_protocols', [
   [0x14n, 'NETLINK_RDMA'],
   [0x15n, 'NETLINK_CRYPTO'],
   [0x16n, 'NETLINK_SMC'],
+]);
+
+/** include/uapi/linux/netlink.h (message types every netlink protocol shares) */
+export const nl_generic_types = xlat('nl_generic_types', [
+  [0x1n, 'NLMSG_NOOP'],
+  [0x2n, 'NLMSG_ERROR'],
+  [0x3n, 'NLMSG_DONE'],
+  [0x4n, 'NLMSG_OVERRUN'],
+]);
+
+/** include/uapi/linux/sock_diag.h (NETLINK_SOCK_DIAG message types) */
+export const nl_sock_diag_types = xlat('nl_sock_diag_types', [
+  [0x14n, 'SOCK_DIAG_BY_FAMILY'],
+  [0x15n, 'SOCK_DESTROY'],
 ]);
 
 /** include/uapi/linux/fcntl.h */

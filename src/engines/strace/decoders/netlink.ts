@@ -10,7 +10,7 @@
  */
 import type { Ctx } from '../printer.js';
 import { addr, arr, field, hexstr, num, struct, sym, type Value } from '../value.js';
-import { errnoName } from '../../../core/errno.js';
+import { errnoName } from '../../../api.js';
 import { netlink_ack_flags, netlink_flags, nl_generic_types, nl_sock_diag_types } from '../xlat/tables.gen.js';
 import { xlat, type Xlat } from '../xlat/xlat.js';
 

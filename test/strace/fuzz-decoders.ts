@@ -12,6 +12,7 @@ import { TraceFormatter } from '../../src/engines/strace/format.js';
 import { valueToJson } from '../../src/engines/strace/json.js';
 import type { DecodeOptions } from '../../src/engines/strace/printer.js';
 import { decodeEntry, setDecoderErrorHook } from '../../src/engines/strace/syscall.js';
+import { IOCTL_NAMES } from '../../src/engines/strace/xlat/ioctls.gen.js';
 import { FakeMemory } from './helpers.js';
 
 /** Longest line accepted (verbose mode with -s 64 and nested arrays stays far below). */
@@ -139,7 +140,21 @@ function randomOpts(r: Rng): DecodeOptions {
     xlat: r.pick(['abbrev', 'abbrev', 'abbrev', 'raw', 'verbose'] as const),
     hexStrings: r.pick(['none', 'none', 'none', 'non-ascii', 'all'] as const),
     fdPath: r.chance(0.2) ? (_pid, fd) => (fd % 3 === 0 ? `/tmp/f<${fd}>\n` : undefined) : undefined,
+    netlinkProtocol: r.chance(0.5) ? netlinkProtocol(r.pick([0, 4, 9, 16])) : undefined,
   };
+}
+
+/** Every fd is a netlink socket of protocol `p` (sendto data decodes as netlink messages). */
+const netlinkProtocol = (p: number) => (): number => p;
+
+const FOCUS = ['ioctl', 'sendto'];
+
+/** A known request number, sometimes with its size or direction bits disturbed. */
+function ioctlRequest(r: Rng): bigint {
+  let code = r.pick(IOCTL_NAMES)[0];
+  if (r.chance(0.1)) code ^= 1 << (16 + r.int(14));
+  if (r.chance(0.05)) code ^= 1 << (30 + r.int(2));
+  return BigInt(code >>> 0);
 }
 
 /** Runs `n` random decodings from `seed`. Never throws; failures are reported. */
@@ -159,13 +174,18 @@ export function fuzzDecoders(n: number, seed = 1): FuzzResult {
     for (let i = 0; i < n; i++) {
       // Mostly syscalls with decoders, sometimes any number (raw and unknown ones).
       let nr: number;
-      if (r.chance(0.9)) {
+      // ioctl and the netlink carriers get extra turns: their decoders fan out per request
+      // and per message type, and a random request number almost never names a known one.
+      const focus = r.chance(0.15) ? r.pick(FOCUS) : undefined;
+      if (focus !== undefined) nr = SYSCALLS.findIndex((e) => e?.name === focus);
+      else if (r.chance(0.9)) {
         const name = r.pick(decoded);
         nr = SYSCALLS.findIndex((e) => e?.name === name);
         if (nr < 0) nr = r.int(SYSCALLS.length + 20);
       } else nr = r.int(SYSCALLS.length + 20) - 2;
       const { mem, ptrs } = randomMemory(r);
       const args = Array.from({ length: 6 }, () => randomArg(r, ptrs));
+      if (SYSCALLS[nr]?.name === 'ioctl' && r.chance(0.8)) args[1] = ioctlRequest(r);
       const opts = randomOpts(r);
       current = SYSCALLS[nr]?.name ?? String(nr);
       pendingErr = undefined;

@@ -77,6 +77,7 @@ export class StraceEngine {
       ...DEFAULT_DECODE_OPTIONS,
       ...opts.decode,
       fdPath: opts.fdPaths ? fdPath : undefined,
+      netlinkProtocol,
     };
     const silent = (): void => undefined;
     this.formatter = opts.outputFor && this._trace
@@ -236,6 +237,30 @@ function fdPath(pid: number, fd: number): string | undefined {
   } catch {
     return undefined;
   }
+}
+
+/**
+ * The protocol of a netlink socket fd: its inode from /proc/PID/fd, looked up in the Eth column
+ * of /proc/PID/net/netlink (the table of the tracee's network namespace).
+ */
+function netlinkProtocol(pid: number, fd: number): number | undefined {
+  let inode: string;
+  try {
+    const m = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/${pid}/fd/${fd}`));
+    if (!m) return undefined;
+    inode = m[1]!;
+  } catch {
+    return undefined;
+  }
+  try {
+    for (const line of readFileSync(`/proc/${pid}/net/netlink`, 'utf8').split('\n').slice(1)) {
+      const w = line.trim().split(/\s+/);
+      if (w.length >= 10 && w[9] === inode) return Number(w[1]);
+    }
+  } catch {
+    return undefined;
+  }
+  return undefined;
 }
 
 export function comm(tid: number): string {

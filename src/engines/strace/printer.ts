@@ -62,6 +62,8 @@ export interface DecodeOptions {
   readonly hexStrings: HexStyle;
   /** -y: path of a tracee fd (pid is the thread-group id), if known. */
   readonly fdPath?: (pid: number, fd: number) => string | undefined;
+  /** The netlink protocol (NETLINK_ROUTE...) of a tracee fd that is a netlink socket. */
+  readonly netlinkProtocol?: (pid: number, fd: number) => number | undefined;
 }
 
 export const DEFAULT_DECODE_OPTIONS: DecodeOptions = {

@@ -6,7 +6,6 @@
 import { Ctx, I32, RV, RVAL_DECODED, U32, flagsStr, xvalStr, type Decoder } from '../printer.js';
 import { NULL, addr, arr, field, hexStr, num, struct, sym, type Field, type Value } from '../value.js';
 import {
-  baud_options,
   clocknames,
   efd_flags,
   epollctls,
@@ -16,28 +15,16 @@ import {
   fcntl_leases,
   fcntlcmds,
   fdflags,
-  ioctl_dirs,
-  ioctl_names,
   lockfcmds,
   notifyflags,
   open_mode_flags,
   pollflags,
   sfd_flags,
-  term_cflags,
-  term_cflags_csize,
-  term_iflags,
-  term_lflags,
-  term_oflags,
-  term_oflags_bsdly,
-  term_oflags_crdly,
-  term_oflags_ffdly,
-  term_oflags_nldly,
-  term_oflags_tabdly,
-  term_oflags_vtdly,
   timerfd_create_flags,
   timerfd_settime_flags,
   whence_codes,
 } from '../xlat/tables.gen.js';
+import { ioctl } from './ioctl-families.js';
 import { iovArray, itimerspecAt, timespecText, timevalAt, timevalText } from './common.js';
 import { openFlagsStr } from './file.js';
 import { sigName } from '../../qualifier/signals.js';
@@ -183,176 +170,6 @@ const fcntl: Decoder = (c) => {
       if (c.failed || rv === 0n) return 0;
       c.aux = `seals ${flagsStr(rv, f_seals, undefined, c.o.xlat)}`;
       return RV.HEX;
-  }
-  return 0;
-};
-
-// ---- ioctl -------------------------------------------------------------------------------
-
-/** Requests strace knows under two names print both (its ioctl table has both entries). */
-const IOCTL_ALIASES = new Map<bigint, string>([[0x40049409n, 'BTRFS_IOC_CLONE or FICLONE']]);
-
-function ioctlReqStr(c: Ctx, req: bigint): string {
-  const name = c.o.xlat === 'raw' ? undefined : (IOCTL_ALIASES.get(req) ?? ioctl_names.lookup(req));
-  if (name !== undefined) return c.o.xlat === 'verbose' ? `${hexStr(req)} /* ${name} */` : name;
-  if (c.o.xlat === 'raw') return hexStr(req);
-  const dir = (req >> 30n) & 3n;
-  const size = (req >> 16n) & 0x3fffn;
-  const type = (req >> 8n) & 0xffn;
-  const nr = req & 0xffn;
-  const dirs = dir === 0n ? '_IOC_NONE' : flagsStr(dir, ioctl_dirs, undefined);
-  return `_IOC(${dirs}, ${hexStr(type)}, ${hexStr(nr)}, ${hexStr(size)})`;
-}
-
-/** struct termios (the kernel's, 36 bytes: 4 flag words, c_line, 19 c_cc). */
-function termiosValue(c: Ctx, ad: bigint): Value {
-  if (ad === 0n) return NULL;
-  const b = c.fetch(ad, 36);
-  if (!b) return addr(ad);
-  const iflag = BigInt(b.readUInt32LE(0));
-  const oflag = BigInt(b.readUInt32LE(4));
-  const cflag = BigInt(b.readUInt32LE(8));
-  const lflag = BigInt(b.readUInt32LE(12));
-  const raw = c.o.xlat === 'raw';
-  const fieldMasked = (v: bigint, parts: [bigint, typeof term_oflags_nldly][], rest: typeof term_oflags, restMask: bigint): string => {
-    if (raw) return hexStr(v);
-    const out: string[] = [];
-    for (const [mask, x] of parts) out.push(xvalStr(v & mask, x, undefined, 'abbrev'));
-    const r = v & restMask;
-    if (r) out.push(flagsStr(r, rest, undefined));
-    return out.join('|');
-  };
-  const oflagStr = fieldMasked(
-    oflag,
-    [
-      [0o400n, term_oflags_nldly],
-      [0o3000n, term_oflags_crdly],
-      [0o14000n, term_oflags_tabdly],
-      [0o20000n, term_oflags_bsdly],
-      [0o40000n, term_oflags_vtdly],
-      [0o100000n, term_oflags_ffdly],
-    ],
-    term_oflags,
-    ~0o177400n & 0xffffffffn,
-  );
-  let cflagStr: string;
-  if (raw) cflagStr = hexStr(cflag);
-  else {
-    const parts = [xvalStr(cflag & 0o10017n, baud_options, undefined), xvalStr(cflag & 0o60n, term_cflags_csize, undefined)];
-    const ibaud = (cflag >> 16n) & 0o10017n;
-    if (ibaud) parts.push(`${xvalStr(ibaud, baud_options, undefined)}<<IBSHIFT`);
-    const r = cflag & ~(0o10017n | 0o60n | (0o10017n << 16n));
-    if (r) parts.push(flagsStr(r, term_cflags, undefined));
-    cflagStr = parts.join('|');
-  }
-  const f: Field[] = [
-    field('c_iflag', c.flags(iflag, term_iflags, undefined)),
-    field('c_oflag', sym(oflagStr)),
-    field('c_cflag', sym(cflagStr)),
-    field('c_lflag', c.flags(lflag, term_lflags, undefined)),
-  ];
-  if (c.abbrev) return struct(f, true);
-  f.push(field('c_line', num(b[16])));
-  f.push(field('c_cc', { t: 'str', b: b.subarray(17, 36), more: false }));
-  return struct(f);
-}
-
-function winsizeValue(c: Ctx, ad: bigint): Value {
-  if (ad === 0n) return NULL;
-  const b = c.fetch(ad, 8);
-  if (!b) return addr(ad);
-  return struct([
-    field('ws_row', num(b.readUInt16LE(0))),
-    field('ws_col', num(b.readUInt16LE(2))),
-    field('ws_xpixel', num(b.readUInt16LE(4))),
-    field('ws_ypixel', num(b.readUInt16LE(6))),
-  ]);
-}
-
-const IOC = Object.fromEntries(ioctl_names.entries.map(([v, n]) => [n, v])) as Record<string, bigint>;
-
-/** How each known request prints its third argument. */
-type IoctlArg = 'none' | 'int' | 'intIn' | 'intOut' | 'termiosIn' | 'termiosOut' | 'winsizeIn' | 'winsizeOut';
-const IOCTL_ARGS = new Map<bigint, IoctlArg>([
-  [IOC.TCGETS, 'termiosOut'],
-  [IOC.TCSETS, 'termiosIn'],
-  [IOC.TCSETSW, 'termiosIn'],
-  [IOC.TCSETSF, 'termiosIn'],
-  [IOC.TIOCGWINSZ, 'winsizeOut'],
-  [IOC.TIOCSWINSZ, 'winsizeIn'],
-  [IOC.FIONBIO, 'intIn'],
-  [IOC.FIOASYNC, 'intIn'],
-  [IOC.FIOCLEX, 'none'],
-  [IOC.FIONCLEX, 'none'],
-  [IOC.TIOCNOTTY, 'none'],
-  [IOC.TIOCEXCL, 'none'],
-  [IOC.TIOCNXCL, 'none'],
-  [IOC.TIOCCONS, 'none'],
-  [IOC.TIOCSBRK, 'none'],
-  [IOC.TIOCCBRK, 'none'],
-  [IOC.FIONREAD, 'intOut'],
-  [IOC.TIOCOUTQ, 'intOut'],
-  [IOC.TIOCGPGRP, 'intOut'],
-  [IOC.TIOCGSID, 'intOut'],
-  [IOC.TIOCGPTN, 'intOut'],
-  [IOC.TIOCGETD, 'intOut'],
-  [IOC.TIOCGEXCL, 'intOut'],
-  [IOC.TIOCGPKT, 'intOut'],
-  [IOC.TIOCGPTLCK, 'intOut'],
-  [IOC.TIOCSPGRP, 'intIn'],
-  [IOC.TIOCSPTLCK, 'intIn'],
-  [IOC.TIOCSETD, 'intIn'],
-  [IOC.TIOCPKT, 'intIn'],
-  [IOC.TIOCSCTTY, 'int'],
-  [IOC.TCSBRK, 'int'],
-  [IOC.TCSBRKP, 'int'],
-  [IOC.TCXONC, 'int'],
-  [IOC.TCFLSH, 'int'],
-  [IOC.TIOCSIG, 'int'],
-  [IOC.TIOCVHANGUP, 'none'],
-  [IOC.FICLONE, 'int'],
-]);
-
-const ioctl: Decoder = (c) => {
-  const req = U32(c.a[1]);
-  const kind = IOCTL_ARGS.get(req);
-  const arg = c.a[2];
-  if (c.entering) {
-    c.push(c.fd(c.a[0]), sym(ioctlReqStr(c, req)));
-    switch (kind) {
-      case 'none':
-        return RVAL_DECODED;
-      case 'int':
-        c.push(num(I32(arg)));
-        return RVAL_DECODED;
-      case 'intIn':
-        c.push(c.intPtr(arg));
-        return RVAL_DECODED;
-      case 'termiosIn':
-        c.push(termiosValue(c, arg));
-        return RVAL_DECODED;
-      case 'winsizeIn':
-        c.push(winsizeValue(c, arg));
-        return RVAL_DECODED;
-      case 'intOut':
-      case 'termiosOut':
-      case 'winsizeOut':
-        return 0;
-      default:
-        c.push(sym(hexStr(arg)));
-        return RVAL_DECODED;
-    }
-  }
-  switch (kind) {
-    case 'intOut':
-      c.push(c.failed ? c.ptr(2) : c.intPtr(arg));
-      break;
-    case 'termiosOut':
-      c.push(termiosValue(c, arg));
-      break;
-    case 'winsizeOut':
-      c.push(winsizeValue(c, arg));
-      break;
   }
   return 0;
 };

@@ -23,6 +23,7 @@ import {
 import type { Xlat } from '../xlat/xlat.js';
 import { renderValue } from '../render.js';
 import { iovArray } from './common.js';
+import { messages as netlinkMessages } from './netlink.js';
 
 const AF_UNIX = 1;
 const AF_INET = 2;
@@ -283,6 +284,13 @@ function optvalValue(c: Ctx, level: number, name: number, ad: bigint, len: bigin
   return c.buf(ad, len);
 }
 
+/** Data sent on fd a[0]: netlink messages on a netlink socket, else the bytes. */
+function sendData(c: Ctx, ad: bigint, len: bigint): Value {
+  const proto = ad !== 0n ? c.o.netlinkProtocol?.(c.pid, Number(I32(c.a[0]))) : undefined;
+  if (proto !== undefined) return netlinkMessages(c, ad, len > 0x7fffffffn ? 0x7fffffff : Number(len), proto);
+  return c.buf(ad, len);
+}
+
 export const netDecoders: Record<string, Decoder> = {
   socket: (c) => {
     const dom = Number(U32(c.a[0]));
@@ -323,7 +331,7 @@ export const netDecoders: Record<string, Decoder> = {
     return RVAL_DECODED;
   },
   sendto: (c) => {
-    c.push(c.fd(c.a[0]), c.buf(c.a[1], c.a[2]), c.ulong(2), msgFlags(c, c.a[3]), sockaddrValue(c, c.a[4], U32(c.a[5])), c.uint(5));
+    c.push(c.fd(c.a[0]), sendData(c, c.a[1], c.a[2]), c.ulong(2), msgFlags(c, c.a[3]), sockaddrValue(c, c.a[4], U32(c.a[5])), c.uint(5));
     return RVAL_DECODED;
   },
   recvfrom: (c) => {

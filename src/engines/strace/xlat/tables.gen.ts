@@ -289,6 +289,34 @@ export const close_range_flags = xlat('close_range_flags', [
   [0x4n, 'CLOSE_RANGE_CLOEXEC'],
 ]);
 
+/** include/uapi/linux/counter.h */
+export const counter_component_types = xlat('counter_component_types', [
+  [0x0n, 'COUNTER_COMPONENT_NONE'],
+  [0x1n, 'COUNTER_COMPONENT_SIGNAL'],
+  [0x2n, 'COUNTER_COMPONENT_COUNT'],
+  [0x3n, 'COUNTER_COMPONENT_FUNCTION'],
+  [0x4n, 'COUNTER_COMPONENT_SYNAPSE_ACTION'],
+  [0x5n, 'COUNTER_COMPONENT_EXTENSION'],
+]);
+
+/** include/uapi/linux/counter.h */
+export const counter_events = xlat('counter_events', [
+  [0x0n, 'COUNTER_EVENT_OVERFLOW'],
+  [0x1n, 'COUNTER_EVENT_UNDERFLOW'],
+  [0x2n, 'COUNTER_EVENT_OVERFLOW_UNDERFLOW'],
+  [0x3n, 'COUNTER_EVENT_THRESHOLD'],
+  [0x4n, 'COUNTER_EVENT_INDEX'],
+  [0x5n, 'COUNTER_EVENT_CHANGE_OF_STATE'],
+  [0x6n, 'COUNTER_EVENT_CAPTURE'],
+]);
+
+/** include/uapi/linux/counter.h */
+export const counter_scopes = xlat('counter_scopes', [
+  [0x0n, 'COUNTER_SCOPE_DEVICE'],
+  [0x1n, 'COUNTER_SCOPE_SIGNAL'],
+  [0x2n, 'COUNTER_SCOPE_COUNT'],
+]);
+
 /** include/linux/fs_types.h */
 export const dirent_types = xlat('dirent_types', [
   [0x0n, 'DT_UNKNOWN'],
@@ -412,6 +440,28 @@ export const fdflags = xlat('fdflags', [
   [0x1n, 'FD_CLOEXEC'],
 ]);
 
+/** include/uapi/linux/fiemap.h */
+export const fiemap_extent_flags = xlat('fiemap_extent_flags', [
+  [0x1n, 'FIEMAP_EXTENT_LAST'],
+  [0x2n, 'FIEMAP_EXTENT_UNKNOWN'],
+  [0x4n, 'FIEMAP_EXTENT_DELALLOC'],
+  [0x8n, 'FIEMAP_EXTENT_ENCODED'],
+  [0x80n, 'FIEMAP_EXTENT_DATA_ENCRYPTED'],
+  [0x100n, 'FIEMAP_EXTENT_NOT_ALIGNED'],
+  [0x200n, 'FIEMAP_EXTENT_DATA_INLINE'],
+  [0x400n, 'FIEMAP_EXTENT_DATA_TAIL'],
+  [0x800n, 'FIEMAP_EXTENT_UNWRITTEN'],
+  [0x1000n, 'FIEMAP_EXTENT_MERGED'],
+  [0x2000n, 'FIEMAP_EXTENT_SHARED'],
+]);
+
+/** include/uapi/linux/fiemap.h */
+export const fiemap_flags = xlat('fiemap_flags', [
+  [0x1n, 'FIEMAP_FLAG_SYNC'],
+  [0x2n, 'FIEMAP_FLAG_XATTR'],
+  [0x4n, 'FIEMAP_FLAG_CACHE'],
+]);
+
 /** include/uapi/asm-generic/fcntl.h */
 export const flockcmds = xlat('flockcmds', [
   [0x1n, 'LOCK_SH'],
@@ -422,6 +472,27 @@ export const flockcmds = xlat('flockcmds', [
   [0x40n, 'LOCK_READ'],
   [0x80n, 'LOCK_WRITE'],
   [0xc0n, 'LOCK_RW'],
+]);
+
+/** include/uapi/linux/fs.h (struct fsxattr fsx_xflags) */
+export const fs_xflags = xlat('fs_xflags', [
+  [0x1n, 'FS_XFLAG_REALTIME'],
+  [0x2n, 'FS_XFLAG_PREALLOC'],
+  [0x8n, 'FS_XFLAG_IMMUTABLE'],
+  [0x10n, 'FS_XFLAG_APPEND'],
+  [0x20n, 'FS_XFLAG_SYNC'],
+  [0x40n, 'FS_XFLAG_NOATIME'],
+  [0x80n, 'FS_XFLAG_NODUMP'],
+  [0x100n, 'FS_XFLAG_RTINHERIT'],
+  [0x200n, 'FS_XFLAG_PROJINHERIT'],
+  [0x400n, 'FS_XFLAG_NOSYMLINKS'],
+  [0x800n, 'FS_XFLAG_EXTSIZE'],
+  [0x1000n, 'FS_XFLAG_EXTSZINHERIT'],
+  [0x2000n, 'FS_XFLAG_NODEFRAG'],
+  [0x4000n, 'FS_XFLAG_FILESTREAM'],
+  [0x8000n, 'FS_XFLAG_DAX'],
+  [0x10000n, 'FS_XFLAG_COWEXTSIZE'],
+  [0x80000000n, 'FS_XFLAG_HASATTR'],
 ]);
 
 /** include/uapi/linux/magic.h */
@@ -514,6 +585,89 @@ export const getrandom_flags = xlat('getrandom_flags', [
   [0x4n, 'GRND_INSECURE'],
 ]);
 
+/** include/uapi/linux/hdreg.h (enum of HDIO_SET_BUSSTATE) */
+export const hdio_busstate = xlat('hdio_busstate', [
+  [0x0n, 'BUSSTATE_OFF'],
+  [0x1n, 'BUSSTATE_ON'],
+  [0x2n, 'BUSSTATE_TRISTATE'],
+]);
+
+/** include/linux/ata.h (ATA command opcodes, ATA/ATAPI command set; the kernel does not export this header to user space, so the values are given here) */
+export const hdio_drive_cmds = xlat('hdio_drive_cmds', [
+  [0x8n, 'ATA_CMD_DEV_RESET'],
+  [0xe5n, 'ATA_CMD_CHK_POWER'],
+  [0xe2n, 'ATA_CMD_STANDBY'],
+  [0xe3n, 'ATA_CMD_IDLE'],
+  [0x90n, 'ATA_CMD_EDD'],
+  [0x92n, 'ATA_CMD_DOWNLOAD_MICRO'],
+  [0x0n, 'ATA_CMD_NOP'],
+  [0xe7n, 'ATA_CMD_FLUSH'],
+  [0xean, 'ATA_CMD_FLUSH_EXT'],
+  [0xecn, 'ATA_CMD_ID_ATA'],
+  [0xa1n, 'ATA_CMD_ID_ATAPI'],
+  [0xa2n, 'ATA_CMD_SERVICE'],
+  [0xc8n, 'ATA_CMD_READ'],
+  [0x25n, 'ATA_CMD_READ_EXT'],
+  [0x26n, 'ATA_CMD_READ_QUEUED'],
+  [0x2bn, 'ATA_CMD_READ_STREAM_EXT'],
+  [0x2an, 'ATA_CMD_READ_STREAM_DMA_EXT'],
+  [0xcan, 'ATA_CMD_WRITE'],
+  [0x35n, 'ATA_CMD_WRITE_EXT'],
+  [0x36n, 'ATA_CMD_WRITE_QUEUED'],
+  [0x3bn, 'ATA_CMD_WRITE_STREAM_EXT'],
+  [0x3an, 'ATA_CMD_WRITE_STREAM_DMA_EXT'],
+  [0x3dn, 'ATA_CMD_WRITE_FUA_EXT'],
+  [0x3en, 'ATA_CMD_WRITE_QUEUED_FUA_EXT'],
+  [0x60n, 'ATA_CMD_FPDMA_READ'],
+  [0x61n, 'ATA_CMD_FPDMA_WRITE'],
+  [0x20n, 'ATA_CMD_PIO_READ'],
+  [0x24n, 'ATA_CMD_PIO_READ_EXT'],
+  [0x30n, 'ATA_CMD_PIO_WRITE'],
+  [0x34n, 'ATA_CMD_PIO_WRITE_EXT'],
+  [0xc4n, 'ATA_CMD_READ_MULTI'],
+  [0x29n, 'ATA_CMD_READ_MULTI_EXT'],
+  [0xc5n, 'ATA_CMD_WRITE_MULTI'],
+  [0x39n, 'ATA_CMD_WRITE_MULTI_EXT'],
+  [0xcen, 'ATA_CMD_WRITE_MULTI_FUA_EXT'],
+  [0xefn, 'ATA_CMD_SET_FEATURES'],
+  [0xc6n, 'ATA_CMD_SET_MULTI'],
+  [0xa0n, 'ATA_CMD_PACKET'],
+  [0x40n, 'ATA_CMD_VERIFY'],
+  [0x42n, 'ATA_CMD_VERIFY_EXT'],
+  [0xe0n, 'ATA_CMD_STANDBYNOW1'],
+  [0xe1n, 'ATA_CMD_IDLEIMMEDIATE'],
+  [0xe6n, 'ATA_CMD_SLEEP'],
+  [0x91n, 'ATA_CMD_INIT_DEV_PARAMS'],
+  [0xf8n, 'ATA_CMD_READ_NATIVE_MAX'],
+  [0x27n, 'ATA_CMD_READ_NATIVE_MAX_EXT'],
+  [0xf9n, 'ATA_CMD_SET_MAX'],
+  [0x37n, 'ATA_CMD_SET_MAX_EXT'],
+  [0x2fn, 'ATA_CMD_READ_LOG_EXT'],
+  [0x3fn, 'ATA_CMD_WRITE_LOG_EXT'],
+  [0x47n, 'ATA_CMD_READ_LOG_DMA_EXT'],
+  [0x57n, 'ATA_CMD_WRITE_LOG_DMA_EXT'],
+  [0xe4n, 'ATA_CMD_PMP_READ'],
+  [0xe8n, 'ATA_CMD_PMP_WRITE'],
+  [0xb0n, 'ATA_CMD_SMART'],
+  [0xden, 'ATA_CMD_MEDIA_LOCK'],
+  [0xdfn, 'ATA_CMD_MEDIA_UNLOCK'],
+  [0x6n, 'ATA_CMD_DSM'],
+  [0x22n, 'ATA_CMD_READ_LONG'],
+  [0x23n, 'ATA_CMD_READ_LONG_ONCE'],
+  [0x32n, 'ATA_CMD_WRITE_LONG'],
+  [0x33n, 'ATA_CMD_WRITE_LONG_ONCE'],
+  [0x10n, 'ATA_CMD_RESTORE'],
+]);
+
+/** include/uapi/linux/hdreg.h (bit numbers of HDIO_SET_NICE; printed 1 << NAME) */
+export const hdio_ide_nice_bits = xlat('hdio_ide_nice_bits', [
+  [0x0n, 'IDE_NICE_DSC_OVERLAP'],
+  [0x1n, 'IDE_NICE_ATAPI_OVERLAP'],
+  [0x3n, 'IDE_NICE_1'],
+  [0x2n, 'IDE_NICE_0'],
+  [0x4n, 'IDE_NICE_2'],
+]);
+
 /** include/uapi/linux/in.h, include/uapi/linux/in6.h */
 export const inet_protocols = xlat('inet_protocols', [
   [0x0n, 'IPPROTO_IP'],
@@ -550,6 +704,39 @@ export const inet_protocols = xlat('inet_protocols', [
   [0x106n, 'IPPROTO_MPTCP'],
 ]);
 
+/** include/uapi/linux/fs.h (inode flags, FS_IOC_GETFLAGS) */
+export const inode_flags = xlat('inode_flags', [
+  [0x1n, 'FS_SECRM_FL'],
+  [0x2n, 'FS_UNRM_FL'],
+  [0x4n, 'FS_COMPR_FL'],
+  [0x8n, 'FS_SYNC_FL'],
+  [0x10n, 'FS_IMMUTABLE_FL'],
+  [0x20n, 'FS_APPEND_FL'],
+  [0x40n, 'FS_NODUMP_FL'],
+  [0x80n, 'FS_NOATIME_FL'],
+  [0x100n, 'FS_DIRTY_FL'],
+  [0x200n, 'FS_COMPRBLK_FL'],
+  [0x400n, 'FS_NOCOMP_FL'],
+  [0x800n, 'FS_ENCRYPT_FL'],
+  [0x1000n, 'FS_INDEX_FL'],
+  [0x2000n, 'FS_IMAGIC_FL'],
+  [0x4000n, 'FS_JOURNAL_DATA_FL'],
+  [0x8000n, 'FS_NOTAIL_FL'],
+  [0x10000n, 'FS_DIRSYNC_FL'],
+  [0x20000n, 'FS_TOPDIR_FL'],
+  [0x40000n, 'FS_HUGE_FILE_FL'],
+  [0x80000n, 'FS_EXTENT_FL'],
+  [0x100000n, 'FS_VERITY_FL'],
+  [0x200000n, 'FS_EA_INODE_FL'],
+  [0x400000n, 'FS_EOFBLOCKS_FL'],
+  [0x800000n, 'FS_NOCOW_FL'],
+  [0x2000000n, 'FS_DAX_FL'],
+  [0x10000000n, 'FS_INLINE_DATA_FL'],
+  [0x20000000n, 'FS_PROJINHERIT_FL'],
+  [0x40000000n, 'FS_CASEFOLD_FL'],
+  [0x80000000n, 'FS_RESERVED_FL'],
+]);
+
 /** include/uapi/asm-generic/ioctl.h (strace prints _IOC_READ before _IOC_WRITE) */
 export const ioctl_dirs = xlat('ioctl_dirs', [
   [0x0n, '_IOC_NONE'],
@@ -557,101 +744,42 @@ export const ioctl_dirs = xlat('ioctl_dirs', [
   [0x1n, '_IOC_WRITE'],
 ]);
 
-/** include/uapi/asm-generic/ioctls.h, include/uapi/linux/fs.h (request numbers strace names; x86_64 encoding) */
-export const ioctl_names = xlat('ioctl_names', [
-  [0x5401n, 'TCGETS'],
-  [0x5402n, 'TCSETS'],
-  [0x5403n, 'TCSETSW'],
-  [0x5404n, 'TCSETSF'],
-  [0x5405n, 'TCGETA'],
-  [0x5406n, 'TCSETA'],
-  [0x5407n, 'TCSETAW'],
-  [0x5408n, 'TCSETAF'],
-  [0x5409n, 'TCSBRK'],
-  [0x540an, 'TCXONC'],
-  [0x540bn, 'TCFLSH'],
-  [0x540cn, 'TIOCEXCL'],
-  [0x540dn, 'TIOCNXCL'],
-  [0x540en, 'TIOCSCTTY'],
-  [0x540fn, 'TIOCGPGRP'],
-  [0x5410n, 'TIOCSPGRP'],
-  [0x5411n, 'TIOCOUTQ'],
-  [0x5412n, 'TIOCSTI'],
-  [0x5413n, 'TIOCGWINSZ'],
-  [0x5414n, 'TIOCSWINSZ'],
-  [0x5415n, 'TIOCMGET'],
-  [0x5416n, 'TIOCMBIS'],
-  [0x5417n, 'TIOCMBIC'],
-  [0x5418n, 'TIOCMSET'],
-  [0x5419n, 'TIOCGSOFTCAR'],
-  [0x541an, 'TIOCSSOFTCAR'],
-  [0x541bn, 'FIONREAD'],
-  [0x541cn, 'TIOCLINUX'],
-  [0x541dn, 'TIOCCONS'],
-  [0x541en, 'TIOCGSERIAL'],
-  [0x541fn, 'TIOCSSERIAL'],
-  [0x5420n, 'TIOCPKT'],
-  [0x5421n, 'FIONBIO'],
-  [0x5422n, 'TIOCNOTTY'],
-  [0x5423n, 'TIOCSETD'],
-  [0x5424n, 'TIOCGETD'],
-  [0x5425n, 'TCSBRKP'],
-  [0x5427n, 'TIOCSBRK'],
-  [0x5428n, 'TIOCCBRK'],
-  [0x5429n, 'TIOCGSID'],
-  [0x802c542an, 'TCGETS2'],
-  [0x402c542bn, 'TCSETS2'],
-  [0x402c542cn, 'TCSETSW2'],
-  [0x402c542dn, 'TCSETSF2'],
-  [0x542en, 'TIOCGRS485'],
-  [0x542fn, 'TIOCSRS485'],
-  [0x80045430n, 'TIOCGPTN'],
-  [0x40045431n, 'TIOCSPTLCK'],
-  [0x80045432n, 'TIOCGDEV'],
-  [0x40045436n, 'TIOCSIG'],
-  [0x5437n, 'TIOCVHANGUP'],
-  [0x80045438n, 'TIOCGPKT'],
-  [0x80045439n, 'TIOCGPTLCK'],
-  [0x80045440n, 'TIOCGEXCL'],
-  [0x5441n, 'TIOCGPTPEER'],
-  [0x5450n, 'FIONCLEX'],
-  [0x5451n, 'FIOCLEX'],
-  [0x5452n, 'FIOASYNC'],
-  [0x5453n, 'TIOCSERCONFIG'],
-  [0x5454n, 'TIOCSERGWILD'],
-  [0x5455n, 'TIOCSERSWILD'],
-  [0x5456n, 'TIOCGLCKTRMIOS'],
-  [0x5457n, 'TIOCSLCKTRMIOS'],
-  [0x5458n, 'TIOCSERGSTRUCT'],
-  [0x5459n, 'TIOCSERGETLSR'],
-  [0x545an, 'TIOCSERGETMULTI'],
-  [0x545bn, 'TIOCSERSETMULTI'],
-  [0x545cn, 'TIOCMIWAIT'],
-  [0x545dn, 'TIOCGICOUNT'],
-  [0x5460n, 'FIOQSIZE'],
-  [0x2n, 'FIGETBSZ'],
-  [0x1n, 'FIBMAP'],
-  [0xc0045877n, 'FIFREEZE'],
-  [0xc0045878n, 'FITHAW'],
-  [0x80086601n, 'FS_IOC_GETFLAGS'],
-  [0x40086602n, 'FS_IOC_SETFLAGS'],
-  [0x80087601n, 'FS_IOC_GETVERSION'],
-  [0x40087602n, 'FS_IOC_SETVERSION'],
-  [0xc020660bn, 'FS_IOC_FIEMAP'],
-  [0x40049409n, 'FICLONE'],
-  [0x4020940dn, 'FICLONERANGE'],
-  [0xc0189436n, 'FIDEDUPERANGE'],
-  [0x80081272n, 'BLKGETSIZE64'],
-  [0x1260n, 'BLKGETSIZE'],
-  [0x1268n, 'BLKSSZGET'],
-  [0x125en, 'BLKROGET'],
-]);
-
 /** include/uapi/linux/time.h */
 export const itimer_which = xlat('itimer_which', [
   [0x0n, 'ITIMER_REAL'],
   [0x1n, 'ITIMER_VIRTUAL'],
   [0x2n, 'ITIMER_PROF'],
+]);
+
+/** include/uapi/linux/lirc.h (LIRC_GET_FEATURES bits) */
+export const lirc_features = xlat('lirc_features', [
+  [0x1n, 'LIRC_CAN_SEND_RAW'],
+  [0x2n, 'LIRC_CAN_SEND_PULSE'],
+  [0x4n, 'LIRC_CAN_SEND_MODE2'],
+  [0x10n, 'LIRC_CAN_SEND_LIRCCODE'],
+  [0x100n, 'LIRC_CAN_SET_SEND_CARRIER'],
+  [0x200n, 'LIRC_CAN_SET_SEND_DUTY_CYCLE'],
+  [0x400n, 'LIRC_CAN_SET_TRANSMITTER_MASK'],
+  [0x10000n, 'LIRC_CAN_REC_RAW'],
+  [0x20000n, 'LIRC_CAN_REC_PULSE'],
+  [0x40000n, 'LIRC_CAN_REC_MODE2'],
+  [0x80000n, 'LIRC_CAN_REC_SCANCODE'],
+  [0x100000n, 'LIRC_CAN_REC_LIRCCODE'],
+  [0x1000000n, 'LIRC_CAN_SET_REC_CARRIER'],
+  [0x2000000n, 'LIRC_CAN_MEASURE_CARRIER'],
+  [0x4000000n, 'LIRC_CAN_USE_WIDEBAND_RECEIVER'],
+  [0x10000000n, 'LIRC_CAN_SET_REC_TIMEOUT'],
+  [0x20000000n, 'LIRC_CAN_GET_REC_RESOLUTION'],
+  [0x80000000n, 'LIRC_CAN_SET_REC_CARRIER_RANGE'],
+]);
+
+/** include/uapi/linux/lirc.h */
+export const lirc_modes = xlat('lirc_modes', [
+  [0x1n, 'LIRC_MODE_RAW'],
+  [0x2n, 'LIRC_MODE_PULSE'],
+  [0x4n, 'LIRC_MODE_MODE2'],
+  [0x8n, 'LIRC_MODE_SCANCODE'],
+  [0x10n, 'LIRC_MODE_LIRCCODE'],
 ]);
 
 /** include/uapi/asm-generic/fcntl.h */
@@ -747,6 +875,22 @@ export const mmap_prot = xlat('mmap_prot', [
   [0x2000000n, 'PROT_GROWSUP'],
 ]);
 
+/** include/uapi/asm-generic/termios.h (modem lines, TIOCMGET) */
+export const modem_flags = xlat('modem_flags', [
+  [0x1n, 'TIOCM_LE'],
+  [0x2n, 'TIOCM_DTR'],
+  [0x4n, 'TIOCM_RTS'],
+  [0x8n, 'TIOCM_ST'],
+  [0x10n, 'TIOCM_SR'],
+  [0x20n, 'TIOCM_CTS'],
+  [0x40n, 'TIOCM_CAR'],
+  [0x80n, 'TIOCM_RNG'],
+  [0x100n, 'TIOCM_DSR'],
+  [0x2000n, 'TIOCM_OUT1'],
+  [0x4000n, 'TIOCM_OUT2'],
+  [0x8000n, 'TIOCM_LOOP'],
+]);
+
 /** include/uapi/linux/stat.h */
 export const modetypes = xlat('modetypes', [
   [0x8000n, 'S_IFREG'],
@@ -800,6 +944,37 @@ export const msync_flags = xlat('msync_flags', [
   [0x4n, 'MS_SYNC'],
 ]);
 
+/** include/uapi/linux/nbd.h (bits the installed headers lack are from newer kernels) */
+export const nbd_ioctl_flags = xlat('nbd_ioctl_flags', [
+  [0x1n, 'NBD_FLAG_HAS_FLAGS'],
+  [0x2n, 'NBD_FLAG_READ_ONLY'],
+  [0x4n, 'NBD_FLAG_SEND_FLUSH'],
+  [0x8n, 'NBD_FLAG_SEND_FUA'],
+  [0x10n, 'NBD_FLAG_ROTATIONAL'],
+  [0x20n, 'NBD_FLAG_SEND_TRIM'],
+  [0x40n, 'NBD_FLAG_SEND_WRITE_ZEROES'],
+  [0x80n, 'NBD_FLAG_SEND_DF'],
+  [0x100n, 'NBD_FLAG_CAN_MULTI_CONN'],
+  [0x200n, 'NBD_FLAG_SEND_RESIZE'],
+  [0x400n, 'NBD_FLAG_SEND_CACHE'],
+]);
+
+/** include/uapi/linux/netlink.h (nlmsg_flags of NLMSG_ERROR acknowledgements) */
+export const netlink_ack_flags = xlat('netlink_ack_flags', [
+  [0x100n, 'NLM_F_CAPPED'],
+  [0x200n, 'NLM_F_ACK_TLVS'],
+]);
+
+/** include/uapi/linux/netlink.h (nlmsg_flags bits of every message) */
+export const netlink_flags = xlat('netlink_flags', [
+  [0x1n, 'NLM_F_REQUEST'],
+  [0x2n, 'NLM_F_MULTI'],
+  [0x4n, 'NLM_F_ACK'],
+  [0x8n, 'NLM_F_ECHO'],
+  [0x10n, 'NLM_F_DUMP_INTR'],
+  [0x20n, 'NLM_F_DUMP_FILTERED'],
+]);
+
 /** include/uapi/linux/netlink.h */
 export const netlink_protocols = xlat('netlink_protocols', [
   [0x0n, 'NETLINK_ROUTE'],
@@ -824,6 +999,20 @@ export const netlink_protocols = xlat('netlink_protocols', [
   [0x14n, 'NETLINK_RDMA'],
   [0x15n, 'NETLINK_CRYPTO'],
   [0x16n, 'NETLINK_SMC'],
+]);
+
+/** include/uapi/linux/netlink.h (message types every netlink protocol shares) */
+export const nl_generic_types = xlat('nl_generic_types', [
+  [0x1n, 'NLMSG_NOOP'],
+  [0x2n, 'NLMSG_ERROR'],
+  [0x3n, 'NLMSG_DONE'],
+  [0x4n, 'NLMSG_OVERRUN'],
+]);
+
+/** include/uapi/linux/sock_diag.h (NETLINK_SOCK_DIAG message types) */
+export const nl_sock_diag_types = xlat('nl_sock_diag_types', [
+  [0x14n, 'SOCK_DIAG_BY_FAMILY'],
+  [0x15n, 'SOCK_DESTROY'],
 ]);
 
 /** include/uapi/linux/fcntl.h */
@@ -876,6 +1065,11 @@ export const openat2_resolve = xlat('openat2_resolve', [
   [0x8n, 'RESOLVE_BENEATH'],
   [0x10n, 'RESOLVE_IN_ROOT'],
   [0x20n, 'RESOLVE_CACHED'],
+]);
+
+/** include/uapi/linux/perf_event.h */
+export const perf_ioctl_flags = xlat('perf_ioctl_flags', [
+  [0x1n, 'PERF_IOC_FLAG_GROUP'],
 ]);
 
 /** include/uapi/linux/personality.h */

@@ -1,0 +1,10 @@
+/**
+ * The ioctl decoder with every device family registered: importing a family module registers
+ * it (registerIoctlFamily), so this list is the one place that says which families exist.
+ */
+import './ioctl-fs.js';
+import './ioctl-hdio.js';
+import './ioctl-misc.js';
+import './ioctl-term.js';
+
+export { ioctl } from './ioctl.js';

@@ -6,22 +6,15 @@
  *
  * Every option is checked (and every module loaded) before anything is launched.
  */
-import * as fs from 'node:fs';
-import * as path from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { Tracer } from '../api.js';
-import { InjectEngine, parseInjectSpecs, FilterError } from '../engines/inject/engine.js';
+import { parseInjectSpecs, FilterError } from '../engines/inject/engine.js';
 import { GdbSession } from '../engines/gdb/session.js';
 import { parseListenAddress, type ListenAddress } from '../engines/gdb/server.js';
-import type { UserEngine, UserEngineModule } from '../engines/user.js';
-import { runEngines, userRunEngine, type RunEngine } from '../engines/run.js';
+import { runEngines, type RunEngine } from '../engines/run.js';
 import { gdbRunEngine } from '../engines/gdb/run.js';
-import { straceRunEngine } from '../engines/strace/run.js';
-import { injectRunEngine } from '../engines/inject/run.js';
-import { buildStraceOutput, prepareStrace } from './strace.js';
-import { toolRunEngine } from '../engines/ptrace/run.js';
 import { exitLikeChild, installSignalHandlers, UsageError } from './common.js';
 import { ownIo } from './io.js';
+import { buildEngines } from './engines.js';
 
 export const RUN_USAGE = `usage: utrace run [--strace[="STRACE OPTIONS"]] [--gdb ADDR] [--inject SPEC]...
                  [--engine MODULE[=ARG,...]]... [--tool 'CMD ... {pid} ...']
@@ -180,23 +173,6 @@ export function parseRunArgs(argv: string[]): ParsedRun {
   return { specs, command, pid, help };
 }
 
-/** Import MODULE and check its default export; the error names the module. */
-async function loadEngineModule(module: string): Promise<UserEngineModule> {
-  const file = path.resolve(module);
-  if (!fs.existsSync(file)) throw new UsageError(`--engine ${module}: no such file`);
-  let m: { default?: unknown };
-  try {
-    m = (await import(pathToFileURL(file).href)) as { default?: unknown };
-  } catch (e) {
-    throw new UsageError(`--engine ${module}: cannot load: ${e instanceof Error ? e.message : String(e)}`);
-  }
-  const d = m.default;
-  if (d === undefined) throw new UsageError(`--engine ${module}: no default export (export default defineEngine({...}))`);
-  if (typeof d !== 'function' && (typeof d !== 'object' || d === null)) {
-    throw new UsageError(`--engine ${module}: the default export is not an engine (got ${typeof d})`);
-  }
-  return d as UserEngineModule;
-}
 
 export async function runMain(argv: string[]): Promise<number> {
   const log = (m: string): void => void process.stderr.write(m + '\n');
@@ -221,49 +197,19 @@ export async function runMain(argv: string[]): Promise<number> {
     // gdb on stdio owns our stdout: the program's and a --tool's output go to stderr, whatever
     // the order of the options.
     hasStdioGdb = parsed.specs.some((s) => s.kind === 'gdb' && s.addr.kind === 'stdio');
+    // One factory for every engine but gdb (cli/engines.ts: a host builds a joining command's
+    // engines with it too); gdb here listens where --gdb says.
+    const io = { ...ownIo(), ...(hasStdioGdb ? { stdin: -1, stdout: 2 } : {}) };
     for (const spec of parsed.specs) {
-      switch (spec.kind) {
-        case 'strace':
-          engines.push(buildStrace(tracer, spec.words, cleanups));
-          break;
-        case 'inject':
-          engines.push(injectRunEngine(new InjectEngine(tracer, parseInjectSpecs(spec.specs))));
-          break;
-        case 'gdb': {
-          const session: GdbSession = new GdbSession({
-            tracer, extended: false, log,
-            onExitRequest: () => session.closeConnection(),
-          });
-          gdbSession = session;
-          engines.push(gdbRunEngine(session, spec.addr, log));
-          break;
-        }
-        case 'tool':
-          engines.push(toolRunEngine(spec.command, {
-            stdio: hasStdioGdb ? ['ignore', 2, 2] : undefined,
-            onExit: (st) => {
-              if (st instanceof Error) log(`utrace run: --tool ${spec.command[0]}: ${st.message}`);
-              else if (st.signal) log(`utrace run: --tool ${spec.command[0]} killed by signal ${st.signal}`);
-              else if (st.code) log(`utrace run: --tool ${spec.command[0]} exited with ${st.code}`);
-            },
-          }));
-          break;
-        case 'engine': {
-          const mod = await loadEngineModule(spec.module);
-          let def: UserEngine;
-          try {
-            def = typeof mod === 'function'
-              ? await mod({ tracer, args: spec.args, log: (l) => log(`${spec.module}: ${l}`) })
-              : mod;
-          } catch (e) {
-            throw new UsageError(`--engine ${spec.module}: the engine factory threw: ${e instanceof Error ? e.message : String(e)}`);
-          }
-          if (!def || typeof def !== 'object' || typeof def.events !== 'number' || typeof def.name !== 'string') {
-            throw new UsageError(`--engine ${spec.module}: the default export is not an engine (needs name and events)`);
-          }
-          engines.push(userRunEngine(def, `${def.name} (${spec.module})`));
-          break;
-        }
+      if (spec.kind === 'gdb') {
+        const session: GdbSession = new GdbSession({
+          tracer, extended: false, log,
+          onExitRequest: () => session.closeConnection(),
+        });
+        gdbSession = session;
+        engines.push(gdbRunEngine(session, spec.addr, log));
+      } else {
+        engines.push(...(await buildEngines([spec], { tracer, io, cleanups })));
       }
     }
   } catch (e) {
@@ -306,26 +252,3 @@ export async function runMain(argv: string[]): Promise<number> {
   return exitLikeChild(result.status);
 }
 
-/** The strace engine from `utrace strace` options (command and -p are not allowed there). */
-function buildStrace(tracer: Tracer, words: string[], cleanups: (() => void)[]): RunEngine {
-  let p;
-  try {
-    p = prepareStrace([...words, '--', 'true']);
-  } catch (e) {
-    if (e instanceof UsageError) throw new UsageError(`--strace: ${e.message}`);
-    throw e;
-  }
-  const { values } = p;
-  if (p.command.length !== 1 || p.pids.length) throw new UsageError('--strace: give the command after -- and -p to run, not inside --strace');
-  if (values.h) throw new UsageError('--strace: -h is not an option here');
-  let built;
-  try {
-    built = buildStraceOutput(tracer, p, ownIo());
-  } catch (e) {
-    if (e instanceof UsageError) throw new UsageError(`--strace: ${e.message}`);
-    throw e;
-  }
-  const { engine, finish: close } = built;
-  cleanups.push(close);
-  return straceRunEngine(engine, close);
-}

@@ -11,7 +11,6 @@ import { spawn } from 'node:child_process';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import * as path from 'node:path';
-import type { ExitStatus } from '../../api.js';
 import { attachError, exitLikeChild, installSignalHandlers } from '../common.js';
 import { Host } from './host.js';
 import { LineReader, type HostStatus, type Reply } from './protocol.js';

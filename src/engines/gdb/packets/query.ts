@@ -4,13 +4,14 @@
  * (target description, auxv, executable, libraries, threads, siginfo).
  */
 import {
-  formatConsoleOutput, formatQSupported, hexDecodeString, parsePid, parseQSupported, parseQXferRead, qXferSlice,
+  formatQSupported, hexDecodeString, parsePid, parseQSupported, parseQXferRead, qXferSlice,
   supports, targetXmlBuffer,
 } from '../protocol/index.js';
 import type { ThreadState } from '../model.js';
 import { auxvOf, cpuHasAvx, exePath } from '../procfs.js';
 import { NO_R_DEBUG, findRDebug, svr4LibraryList } from '../svr4.js';
 import type { GdbSession } from '../session.js';
+import { monitor } from './monitor.js';
 import { buildThreadsXml } from './threads.js';
 import type { PacketFamily } from './types.js';
 
@@ -43,22 +44,6 @@ function qSupported(s: GdbSession, p: string): string {
   for (const name of ['fork-events', 'vfork-events', 'exec-events']) if (supports(s.q, name)) f.push([name, true]);
   f.push(['vContSupported', true], ['QThreadEvents', true]);
   return formatQSupported(f);
-}
-
-/** `monitor CMD`: its output goes out as `O` packets before the OK. */
-function monitor(s: GdbSession, cmd: string): string {
-  const out = (text: string): void => s.conn?.send(formatConsoleOutput(text));
-  const c = cmd.trim();
-  if (c === 'help') {
-    out('The following monitor commands are supported:\n  help\n    Print this message\n  exit\n    Quit the server\n');
-    return 'OK';
-  }
-  if (c === 'exit') {
-    setImmediate(() => s.opts.onExitRequest?.());
-    return 'OK';
-  }
-  out(`Unknown monitor command.\n\n`);
-  return 'OK';
 }
 
 /** qXfer:OBJECT:read:ANNEX:OFFSET,LENGTH. */

@@ -94,6 +94,8 @@ export class GdbSession {
   catchSyscalls: { all: boolean; nrs: Set<number> } | undefined;
   /** The qXfer:threads document last served (its later chunks come from it). */
   threadsXml: Buffer | undefined;
+  /** The qXfer:osdata document last served, by annex (its later chunks come from it). */
+  osdataDoc: { annex: string; doc: Buffer } | undefined;
   // vRun state
   env: Record<string, string | undefined> = { ...process.env };
   cwd: string | undefined;

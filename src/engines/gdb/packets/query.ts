@@ -1,13 +1,14 @@
 /**
  * Query packets: capabilities (qSupported, QStartNoAckMode), the symbol lookup gdb offers
- * (qSymbol, declined), `monitor` commands (qRcmd) and the objects gdb reads with qXfer
- * (target description, auxv, executable, libraries, threads, siginfo).
+ * (qSymbol, declined), `monitor` commands (qRcmd, monitor.ts) and the objects gdb reads with
+ * qXfer (target description, auxv, executable, libraries, threads, siginfo, osdata).
  */
 import {
   formatQSupported, hexDecodeString, parsePid, parseQSupported, parseQXferRead, qXferSlice,
   supports, targetXmlBuffer,
 } from '../protocol/index.js';
 import type { ThreadState } from '../model.js';
+import { osdata } from '../osdata.js';
 import { auxvOf, cpuHasAvx, exePath } from '../procfs.js';
 import { NO_R_DEBUG, findRDebug, svr4LibraryList } from '../svr4.js';
 import type { GdbSession } from '../session.js';
@@ -36,7 +37,7 @@ function qSupported(s: GdbSession, p: string): string {
     ['QSetWorkingDir', true], ['QCatchSyscalls', true], ['qXfer:libraries-svr4:read', true],
     ['augmented-libraries-svr4-read', true], ['qXfer:features:read', true],
     ['qXfer:auxv:read', true], ['qXfer:exec-file:read', true], ['qXfer:threads:read', true],
-    ['qXfer:siginfo:read', true], ['QStartNoAckMode', true], ['QDisableRandomization', true],
+    ['qXfer:siginfo:read', true], ['qXfer:osdata:read', true], ['QStartNoAckMode', true], ['QDisableRandomization', true],
     ['ConditionalBreakpoints', true], ['multiprocess', s.multiprocess], ['QNonStop', true],
   ];
   if (supports(s.q, 'swbreak')) f.push(['swbreak', true]);
@@ -83,6 +84,14 @@ function qXfer(s: GdbSession, p: string): string | Buffer | Promise<string | Buf
       if (x.offset === 0 || !s.threadsXml) s.threadsXml = buildThreadsXml(s);
       data = s.threadsXml;
       break;
+    case 'osdata': {
+      // Built at offset 0; later chunks of the same table come from that document.
+      if (x.offset === 0 || s.osdataDoc?.annex !== x.annex) {
+        s.osdataDoc = { annex: x.annex, doc: osdata(x.annex) };
+      }
+      data = s.osdataDoc.doc;
+      break;
+    }
     case 'siginfo': {
       const ts = s.currentThread();
       if (!ts?.siginfo) return 'E01';

@@ -1,6 +1,7 @@
 /**
  * vFile host I/O (gdb manual, "Host I/O Packets"): gdb's `sysroot target:` reads the program and its
- * libraries through these. Without them gdb warns and reads the local files, which works here
+ * libraries through these; `remote put`, `remote get` and `remote delete` write, read and
+ * remove files (open with O_CREAT/O_WRONLY/O_TRUNC, pwrite, unlink). Without them gdb warns and reads the local files, which works here
  * but prints a line gdbserver users never see.
  *
  * Files are opened with the permissions of the traced process's user, not ours: a root utrace
@@ -87,7 +88,8 @@ export function localHostIo(): (p: string) => string | Buffer {
         case 'setfs':
           return 'F0';
         case 'open': {
-          const fd = fs.openSync(hexDecodeString(args[0]!), openFlags(parseHexNumber(args[1]!)), parseHexNumber(args[2] ?? '0'));
+          // Only the permission bits of gdb's mode count (as gdbserver's fileio_to_host_mode).
+          const fd = fs.openSync(hexDecodeString(args[0]!), openFlags(parseHexNumber(args[1]!)), parseHexNumber(args[2] ?? '0') & 0o777);
           fds.add(fd);
           return `F${fd.toString(16)}`;
         }
@@ -98,6 +100,17 @@ export function localHostIo(): (p: string) => string | Buffer {
           const buf = Buffer.alloc(len);
           const n = fs.readSync(fd, buf, 0, len, parseHexNumber(args[2]!));
           return Buffer.concat([Buffer.from(`F${n.toString(16)};`), buf.subarray(0, n)]);
+        }
+        case 'pwrite': {
+          // vFile:pwrite:FD,OFFSET,DATA: DATA is binary and may hold commas.
+          const c1 = p.indexOf(',', colon + 1);
+          const c2 = c1 < 0 ? -1 : p.indexOf(',', c1 + 1);
+          if (c2 < 0) return 'F-1,16'; // EINVAL (22)
+          const fd = parseHexNumber(p.slice(colon + 1, c1));
+          if (!fds.has(fd)) return 'F-1,9';
+          const data = Buffer.from(p.slice(c2 + 1), 'latin1');
+          const n = fs.writeSync(fd, data, 0, data.length, parseHexNumber(p.slice(c1 + 1, c2)));
+          return `F${n.toString(16)}`;
         }
         case 'close': {
           const fd = parseHexNumber(args[0]!);
@@ -287,6 +300,7 @@ export function hostIo(opts: HostIoOptions = {}): HostIo {
           return 'F0';
         }
         case 'pread':
+        case 'pwrite':
         case 'close':
         case 'fstat':
           return withFd(p, op, args);

@@ -3,11 +3,12 @@
  * for RspConnection, plus the accept loop with gdbserver's connection rules (one client at a
  * time; --once exits after the first; --multi keeps serving between clients).
  */
+import * as dns from 'node:dns/promises';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
 import { socketPeer } from '../../api.js';
-import { RspConnection, type HotReader, type Transport } from './protocol/index.js';
+import { RspConnection, withoutStopParts, type HotReader, type Transport } from './protocol/index.js';
 import type { GdbSession } from './session.js';
 
 /**
@@ -132,11 +133,15 @@ export class StdioTransport implements Transport {
 }
 
 export type ListenAddress =
-  | { kind: 'tcp'; host: string; port: number }
+  | { kind: 'tcp'; host: string; port: number; family?: 4 | 6 }
   | { kind: 'unix'; path: string }
   | { kind: 'stdio' };
 
-/** Parse `HOST:PORT`, `:PORT`, `PORT`, `unix:PATH`, `stdio` or `-`. Throws with a clear message. */
+/**
+ * Parse `[tcp:|tcp4:|tcp6:]HOST:PORT` (HOST may be `[IPV6]`), `:PORT`, `PORT`, `unix:PATH`,
+ * `stdio` or `-`. Throws with a clear message; a word before a HOST:PORT that is not one of
+ * those protocols is refused by name.
+ */
 export function parseListenAddress(text: string): ListenAddress {
   if (text === 'stdio' || text === '-') return { kind: 'stdio' };
   if (text.startsWith('unix:')) {
@@ -144,12 +149,43 @@ export function parseListenAddress(text: string): ListenAddress {
     if (!p) throw new Error(`bad address '${text}': unix:PATH needs a path`);
     return { kind: 'unix', path: p };
   }
-  const m = /^(?:\[([^\]]+)\]|([^:]*)):(\d+)$/.exec(text) ?? /^()()(\d+)$/.exec(text);
-  if (!m) throw new Error(`bad address '${text}': expected HOST:PORT, :PORT, unix:PATH or stdio`);
+  let rest = text;
+  let family: 4 | 6 | undefined;
+  const proto = /^(tcp|tcp4|tcp6):/.exec(text);
+  if (proto) {
+    rest = text.slice(proto[0].length);
+    family = proto[1] === 'tcp4' ? 4 : proto[1] === 'tcp6' ? 6 : undefined;
+  } else {
+    // PROTO:HOST:PORT with an unknown PROTO (HOST:PORT alone has one colon, or brackets).
+    const other = /^([A-Za-z][\w.+-]*):(?:\[[^\]]*\]|[^:[\]]*):\d+$/.exec(text);
+    if (other) throw new Error(`bad address '${text}': unknown protocol '${other[1]}:' (expected tcp:, tcp4:, tcp6:, unix:, or none)`);
+  }
+  const m = /^(?:\[([^\]]+)\]|([^:[\]]*)):(\d+)$/.exec(rest) ?? /^()()(\d+)$/.exec(rest);
+  if (!m) throw new Error(`bad address '${text}': expected HOST:PORT, [IPV6]:PORT, :PORT, tcp6:…, unix:PATH or stdio`);
   const port = Number(m[3]);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`bad port in '${text}'`);
   const host = m[1] ?? m[2] ?? '';
-  return { kind: 'tcp', host: host === '' ? '127.0.0.1' : host, port };
+  if (m[1] !== undefined && m[1] !== '' && net.isIP(m[1]) !== 6) throw new Error(`bad address '${text}': '[${m[1]}]' is not an IPv6 address`);
+  if (family === 4 && net.isIP(host) === 6) throw new Error(`bad address '${text}': tcp4: with an IPv6 address`);
+  if (family === 6 && net.isIP(host) === 4) throw new Error(`bad address '${text}': tcp6: with an IPv4 address`);
+  // No host: the loopback address of the family (the whole network only when named).
+  const dflt = family === 6 ? '::1' : '127.0.0.1';
+  return { kind: 'tcp', host: host === '' ? dflt : host, port, ...(family ? { family } : {}) };
+}
+
+/**
+ * Check that a TCP address's host name resolves (before a program is started for it), with
+ * gdbserver's words when it does not: `HOST:PORT: cannot resolve name: …`.
+ */
+export async function checkListenAddress(addr: ListenAddress, text: string): Promise<void> {
+  if (addr.kind !== 'tcp' || net.isIP(addr.host)) return;
+  try {
+    await dns.lookup(addr.host, addr.family ? { family: addr.family } : {});
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    const why = code === 'ENOTFOUND' ? 'Name or service not known' : code === 'EAI_AGAIN' ? 'Temporary failure in name resolution' : String(code ?? e);
+    throw new Error(`${text}: cannot resolve name: ${why}`);
+  }
 }
 
 export function isLoopback(host: string): boolean {
@@ -160,8 +196,8 @@ export interface ServeOptions {
   session: GdbSession;
   log: (m: string) => void;
   once: boolean;
-  /** Log every packet to stderr (--remote-debug). */
-  trace?: boolean;
+  /** Log every packet to stderr (--remote-debug, `monitor set remote-debug`): asked per packet. */
+  trace?: () => boolean;
 }
 
 /** Run one RSP connection over a transport until it closes. */
@@ -176,8 +212,19 @@ export function runConnection(transport: Transport, opts: ServeOptions): Promise
       maxPacketSize: 0x10000,
       // As gdbserver: runs of zeros in `m` and `g` hex and in binary vFile/qXfer data shrink.
       rle: true,
-      trace: opts.trace ? (dir, b) => opts.log(`${dir === 'recv' ? 'getpkt' : 'putpkt'} ${JSON.stringify(b.toString('latin1').slice(0, 300))}`) : undefined,
+      trace: opts.trace ? (dir, b) => {
+        if (opts.trace!()) session.debugLog(`[remote] ${dir === 'recv' ? 'getpkt' : 'putpkt'} (${JSON.stringify(b.toString('latin1').slice(0, 300))})`);
+      } : undefined,
     });
+    const off = session.opts.disabledPackets;
+    if (off?.has('T') || off?.has('Tthread')) {
+      // --disable-packet=T / Tthread: every stop reply goes out through this connection.
+      const parts = { T: off.has('T'), Tthread: off.has('Tthread') };
+      const send = conn.send.bind(conn);
+      const notify = conn.sendNotification.bind(conn);
+      conn.send = (p) => send(typeof p === 'string' ? withoutStopParts(p, parts) : p);
+      conn.sendNotification = (name, p) => notify(name, typeof p === 'string' ? withoutStopParts(p, parts) : p);
+    }
     session.attachConnection(conn);
     // Reading on is worth it only while gdb can send: not while a reply waits on a promise
     // (all threads stopping, a file read), which the event loop must settle first.
@@ -187,7 +234,7 @@ export function runConnection(transport: Transport, opts: ServeOptions): Promise
 
 /** Listen on TCP or a unix socket; serve one client at a time. Resolves when done serving. */
 export async function listenAndServe(addr: Exclude<ListenAddress, { kind: 'stdio' }>, opts: ServeOptions & {
-  /** Keep listening after a client leaves (--multi without --once). */
+  /** Keep listening after a client leaves (not --once; --multi, or a process is left). */
   keepServing: () => boolean;
   stopSignal: Promise<void>;
 }): Promise<void> {
@@ -224,9 +271,12 @@ export async function listenAndServe(addr: Exclude<ListenAddress, { kind: 'stdio
     if (unix) removeUnixSocket(unix);
     throw e;
   }
+  const listeningOn = (): void => {
+    if (addr.kind === 'tcp') opts.log(`Listening on port ${(server.address() as net.AddressInfo).port}`);
+    else opts.log(`Listening on ${addr.path}`);
+  };
   if (addr.kind === 'tcp') {
-    const a = server.address() as net.AddressInfo;
-    opts.log(`Listening on port ${a.port}`);
+    listeningOn();
   } else if (unix!.linkPath) {
     opts.log(`Listening on ${addr.path} (a link to ${unix!.bindPath}: ${path.dirname(unix!.linkPath)} is not a private directory)`);
   } else {
@@ -258,12 +308,16 @@ export async function listenAndServe(addr: Exclude<ListenAddress, { kind: 'stdio
     if (addr.kind === 'tcp') opts.log(`Remote debugging from host ${sock.remoteAddress}, port ${sock.remotePort}`);
     const transport = new SocketTransport(sock);
     void runConnection(transport, opts).then(async () => {
-      await opts.session.disconnect();
-      busy = false;
       if (!opts.once && opts.keepServing()) {
+        // As gdbserver: the processes stay, stopped, for the next gdb.
+        await opts.session.park();
+        busy = false;
         opts.log('Remote side has terminated connection.  GDBserver will reopen the connection.');
+        listeningOn();
         return;
       }
+      await opts.session.disconnect();
+      busy = false;
       cleanup();
       done();
     });

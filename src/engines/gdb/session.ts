@@ -24,7 +24,7 @@ import { applyDebugRegs } from './debugRegs.js';
 import { hostIo } from './hostio.js';
 import { Inferior, ThreadState, isLive, type ThreadStop } from './model.js';
 import { PACKETS, packetName, type Reply } from './packets/index.js';
-import { StopProtocol, withTimeout } from './stops.js';
+import { StopProtocol, setGdbDebug, withTimeout } from './stops.js';
 
 const { SIGKILL } = ptraceAbi;
 
@@ -41,6 +41,29 @@ export interface GdbSessionOptions {
   /** Disable ASLR for started programs by default (gdbserver does). */
   disableRandomization?: boolean;
   startupWithShell?: boolean;
+  /** `--wrapper WRAPPER --`: started programs run as `WRAPPER PROG ARGS` (the wrapper execs PROG). */
+  wrapper?: string[];
+  /** `--disable-packet=…`: packets and stop-reply parts gdbserver lets one switch off. */
+  disabledPackets?: ReadonlySet<string>;
+  /** Debug output at start (--debug, --remote-debug, --debug-format=timestamp). */
+  debug?: Partial<DebugSettings>;
+}
+
+/** What `--debug`, `--remote-debug`, `--debug-format` and `monitor set …` switch. */
+export interface DebugSettings {
+  /** General debugging messages (the stop protocol's log). */
+  general: boolean;
+  /** Every packet in and out. */
+  remote: boolean;
+  /** Debug lines start with a timestamp (`--debug-format=timestamp`). */
+  timestamp: boolean;
+}
+
+/** The exit status of a program that could not be started: gdbserver's 127, from the shell or exec. */
+export class StartupExit extends Error {
+  constructor(readonly code: number | null, readonly signal: number | null) {
+    super(signal !== null ? `During startup program terminated with signal ${signal}.` : `During startup program exited with code ${code ?? 0}.`);
+  }
 }
 
 export class GdbSession {
@@ -71,12 +94,16 @@ export class GdbSession {
   catchSyscalls: { all: boolean; nrs: Set<number> } | undefined;
   /** The qXfer:threads document last served (its later chunks come from it). */
   threadsXml: Buffer | undefined;
+  /** The qXfer:osdata document last served, by annex (its later chunks come from it). */
+  osdataDoc: { annex: string; doc: Buffer } | undefined;
   // vRun state
   env: Record<string, string | undefined> = { ...process.env };
   cwd: string | undefined;
   startupWithShell: boolean;
   noAslr: boolean;
   lastProgram: string[] | undefined;
+
+  readonly debug: DebugSettings;
 
   private readonly ops: EngineOps<ThreadState>;
   readonly hostio = hostIo({
@@ -92,6 +119,8 @@ export class GdbSession {
     this.log = opts.log;
     this.startupWithShell = opts.startupWithShell ?? false;
     this.noAslr = opts.disableRandomization ?? true;
+    this.debug = { general: false, remote: false, timestamp: false, ...opts.debug };
+    setGdbDebug(this.debug.general);
     this.ops = engineOps(this);
     this.tracer.on('engine-error', (engine: Engine, name: string, err: unknown) => {
       if (engine.ops === this.ops) this.log(`gdbserver: ${name} on thread ${engine.task.tid}: ${err instanceof Error ? err.stack : String(err)}`);
@@ -102,24 +131,31 @@ export class GdbSession {
 
   /** Start a program stopped at its first instruction (after exec), as gdbserver does. */
   async launch(argv: string[], shell = this.startupWithShell): Promise<Inferior> {
-    let args = argv;
+    const wrapper = this.opts.wrapper ?? [];
+    let args = [...wrapper, ...argv];
     if (shell) {
       const sh = this.env['SHELL'] || '/bin/sh';
-      args = [sh, '-c', `exec ${shQuote(argv[0]!)} ${argv.slice(1).join(' ')}`];
+      args = [sh, '-c', `exec ${[...wrapper, argv[0]!].map(shQuote).join(' ')} ${argv.slice(1).join(' ')}`];
     }
     const task = await this.tracer.spawn(args, {
       env: this.env, cwd: this.cwd, stdio: this.opts.inferiorStdio, setpgid: true, noAslr: this.noAslr,
     });
     const inf = this.addInferior(task.process, false);
     const ts = this.addThread(inf, task);
-    inf.expectExecs = shell ? 2 : 1;
+    // The program's exec is the last of: the shell's, the wrapper's, its own.
+    inf.expectExecs = (shell ? 2 : 1) + (wrapper.length ? 1 : 0);
     const started = new Promise<void>((resolve) => (inf.started = resolve));
     ts.resumed = true;
     task.start();
-    const died = task.process.exit.then(() => {
-      throw new Error(`${argv[0]}: exited before it started`);
+    const died = task.process.exit.then((st) => {
+      throw new StartupExit(st.code, st.signal);
     });
-    await Promise.race([started, died]);
+    try {
+      await Promise.race([started, died]);
+    } catch (e) {
+      this.forget(inf); // gone already: nothing to kill
+      throw e;
+    }
     this.lastProgram = argv;
     this.gThread = ts;
     ts.resumed = false;
@@ -241,6 +277,19 @@ export class GdbSession {
     const threads = [...inf.threads.values()].filter((t) => t.task.state !== 'dead');
     // Stop everything first: debug registers and memory need held threads.
     await withTimeout(Promise.all(threads.map((t) => (t.gate || t.held ? undefined : this.stops.holdThreadForce(t)))), 'detach: threads did not stop').catch(() => undefined);
+    this.removeBreakpoints(inf, threads);
+    for (const ts of threads) if (ts.gate) await this.stops.openGateForDetach(ts);
+    for (const ts of threads) {
+      try {
+        ts.engine.detach();
+      } catch {
+        /* already gone */
+      }
+    }
+  }
+
+  /** Every breakpoint and watchpoint gdb inserted in inf, out (its threads held). */
+  private removeBreakpoints(inf: Inferior, threads: ThreadState[]): void {
     inf.hw = [null, null, null, null];
     for (const ts of threads) {
       try {
@@ -258,14 +307,6 @@ export class GdbSession {
     }
     inf.swbps.clear();
     inf.drBps.clear();
-    for (const ts of threads) if (ts.gate) await this.stops.openGateForDetach(ts);
-    for (const ts of threads) {
-      try {
-        ts.engine.detach();
-      } catch {
-        /* already gone */
-      }
-    }
   }
 
   async kill(inf: Inferior): Promise<void> {
@@ -321,6 +362,50 @@ export class GdbSession {
     await this.releaseAll();
   }
 
+  /**
+   * The client went away and the server waits for the next one (gdbserver's "will reopen the
+   * connection"): every process stays, all threads stopped, no stop pending. A gdb that
+   * connects next asks `?` and hears the last stop, or T00 of the current thread when they
+   * were running.
+   */
+  async park(): Promise<void> {
+    const st = this.stops;
+    st.dropStopWaiter();
+    this.hostio.close();
+    const wasRunning = st.nonStop || st.state !== 'stopped';
+    if (st.nonStop) {
+      await Promise.resolve(st.setNonStop(false)).catch((e) => this.log(String(e)));
+    } else if (st.state !== 'stopped') {
+      st.state = 'stopping';
+      await withTimeout(st.stopAll(), 'threads did not stop').catch((e) => this.log(String(e)));
+    }
+    // A new gdb starts from scratch: stops nobody heard of are dropped (not exits), and the
+    // breakpoints of a gdb that could not remove them (killed while the program ran) go: the
+    // next gdb inserts its own, and would not know what to make of a trap at one of these.
+    st.filterQueue((ev) => ev.kind === 'exit');
+    for (const inf of this.inferiors.values()) {
+      if (!inf.gone) this.removeBreakpoints(inf, inf.live());
+    }
+    for (const ts of this.allThreads()) {
+      ts.resumed = false;
+      ts.stepping = false;
+      ts.range = undefined;
+    }
+    st.state = 'stopped';
+    const cur = this.currentThread();
+    if (wasRunning && cur) st.initialStop({ kind: 'thread', ts: cur, signal: GDB_SIGNAL.NONE });
+    this.conn = undefined;
+  }
+
+  /** A debug line (--debug, --remote-debug), with a timestamp under --debug-format=timestamp. */
+  debugLog(m: string): void {
+    if (this.debug.timestamp) {
+      const t = Date.now();
+      m = `${Math.floor(t / 1000)}.${String((t % 1000) * 1000).padStart(6, '0')} ${m}`;
+    }
+    this.log(m);
+  }
+
   /** The RspConnection packet handler: the packet's handler from the table, its reply sent. */
   handle = (packet: Buffer, conn: RspConnection): void | Promise<void> | typeof DEFERRED => {
     this.conn = conn;
@@ -342,7 +427,9 @@ export class GdbSession {
   };
 
   private dispatch(p: string, raw: Buffer): Reply {
-    const handler = PACKETS.get(packetName(p));
+    const name = packetName(p);
+    if (this.opts.disabledPackets && isDisabled(this.opts.disabledPackets, name)) return '';
+    const handler = PACKETS.get(name);
     return handler === undefined ? '' : handler(this, p, raw);
   }
 
@@ -376,6 +463,14 @@ export class GdbSession {
     if (!ts) throw new Error('no thread');
     return ts;
   }
+}
+
+/** --disable-packet: vCont (vCont? and vCont;), qC, qfThreadInfo (and its qsThreadInfo). */
+function isDisabled(off: ReadonlySet<string>, name: string): boolean {
+  if (name.startsWith('vCont')) return off.has('vCont');
+  if (name === 'qC') return off.has('qC');
+  if (name === 'qfThreadInfo' || name === 'qsThreadInfo') return off.has('qfThreadInfo');
+  return false;
 }
 
 function shQuote(s: string): string {

@@ -62,7 +62,11 @@ import type { GdbSession } from './session.js';
 const { SIGINT, SIGSTOP, SIGTRAP, SI_USER } = ptraceAbi;
 /** gdb must get an answer to non-resume packets within its 2 s remote timeout. */
 export const QUICK_MS = 1500;
-export const DEBUG = !!process.env['UTRACE_GDB_DEBUG'];
+export let DEBUG = !!process.env['UTRACE_GDB_DEBUG'];
+/** --debug, `monitor set debug 1|0` (UTRACE_GDB_DEBUG keeps it on). */
+export function setGdbDebug(on: boolean): void {
+  DEBUG = on || !!process.env['UTRACE_GDB_DEBUG'];
+}
 /** How long after the death of the last thread gdb resumed `N` waits for an exit instead. */
 const NO_RESUMED_DELAY_MS = 100;
 
@@ -91,7 +95,7 @@ export class StopProtocol {
   constructor(private readonly s: GdbSession) {}
 
   dbg(m: string): void {
-    if (DEBUG) this.s.log(`[gdb] ${m} (state ${this.state})`);
+    if (DEBUG) this.s.debugLog(`[gdb] ${m} (state ${this.state})`);
   }
 
   // ================================================================ holding and releasing

@@ -1,7 +1,8 @@
 /**
- * File packets: vFile host I/O (open, pread, close, fstat, readlink, unlink, setfs), with which
- * gdb's `sysroot target:` reads the program and its libraries. hostio.ts does the work, with
- * the permissions of the traced process's user.
+ * File packets: vFile host I/O (open, pread, pwrite, close, fstat, readlink, unlink, setfs),
+ * with which gdb's `sysroot target:` reads the program and its libraries and `remote put` /
+ * `remote delete` write and remove files. hostio.ts does the work, with the permissions of
+ * the traced process's user.
  */
 import type { PacketFamily } from './types.js';
 

@@ -1,16 +1,18 @@
 /**
  * Query packets: capabilities (qSupported, QStartNoAckMode), the symbol lookup gdb offers
- * (qSymbol, declined), `monitor` commands (qRcmd) and the objects gdb reads with qXfer
- * (target description, auxv, executable, libraries, threads, siginfo).
+ * (qSymbol, declined), `monitor` commands (qRcmd, monitor.ts) and the objects gdb reads with
+ * qXfer (target description, auxv, executable, libraries, threads, siginfo, osdata).
  */
 import {
-  formatConsoleOutput, formatQSupported, hexDecodeString, parsePid, parseQSupported, parseQXferRead, qXferSlice,
+  formatQSupported, hexDecodeString, parsePid, parseQSupported, parseQXferRead, qXferSlice,
   supports, targetXmlBuffer,
 } from '../protocol/index.js';
 import type { ThreadState } from '../model.js';
+import { osdata } from '../osdata.js';
 import { auxvOf, cpuHasAvx, exePath } from '../procfs.js';
 import { NO_R_DEBUG, findRDebug, svr4LibraryList } from '../svr4.js';
 import type { GdbSession } from '../session.js';
+import { monitor } from './monitor.js';
 import { buildThreadsXml } from './threads.js';
 import type { PacketFamily } from './types.js';
 
@@ -35,7 +37,7 @@ function qSupported(s: GdbSession, p: string): string {
     ['QSetWorkingDir', true], ['QCatchSyscalls', true], ['qXfer:libraries-svr4:read', true],
     ['augmented-libraries-svr4-read', true], ['qXfer:features:read', true],
     ['qXfer:auxv:read', true], ['qXfer:exec-file:read', true], ['qXfer:threads:read', true],
-    ['qXfer:siginfo:read', true], ['QStartNoAckMode', true], ['QDisableRandomization', true],
+    ['qXfer:siginfo:read', true], ['qXfer:osdata:read', true], ['QStartNoAckMode', true], ['QDisableRandomization', true],
     ['ConditionalBreakpoints', true], ['multiprocess', s.multiprocess], ['QNonStop', true],
   ];
   if (supports(s.q, 'swbreak')) f.push(['swbreak', true]);
@@ -43,22 +45,6 @@ function qSupported(s: GdbSession, p: string): string {
   for (const name of ['fork-events', 'vfork-events', 'exec-events']) if (supports(s.q, name)) f.push([name, true]);
   f.push(['vContSupported', true], ['QThreadEvents', true]);
   return formatQSupported(f);
-}
-
-/** `monitor CMD`: its output goes out as `O` packets before the OK. */
-function monitor(s: GdbSession, cmd: string): string {
-  const out = (text: string): void => s.conn?.send(formatConsoleOutput(text));
-  const c = cmd.trim();
-  if (c === 'help') {
-    out('The following monitor commands are supported:\n  help\n    Print this message\n  exit\n    Quit the server\n');
-    return 'OK';
-  }
-  if (c === 'exit') {
-    setImmediate(() => s.opts.onExitRequest?.());
-    return 'OK';
-  }
-  out(`Unknown monitor command.\n\n`);
-  return 'OK';
 }
 
 /** qXfer:OBJECT:read:ANNEX:OFFSET,LENGTH. */
@@ -98,6 +84,14 @@ function qXfer(s: GdbSession, p: string): string | Buffer | Promise<string | Buf
       if (x.offset === 0 || !s.threadsXml) s.threadsXml = buildThreadsXml(s);
       data = s.threadsXml;
       break;
+    case 'osdata': {
+      // Built at offset 0; later chunks of the same table come from that document.
+      if (x.offset === 0 || s.osdataDoc?.annex !== x.annex) {
+        s.osdataDoc = { annex: x.annex, doc: osdata(x.annex) };
+      }
+      data = s.osdataDoc.doc;
+      break;
+    }
     case 'siginfo': {
       const ts = s.currentThread();
       if (!ts?.siginfo) return 'E01';

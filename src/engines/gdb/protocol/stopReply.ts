@@ -94,6 +94,17 @@ export function formatThreadExited(exitCode: number, thread: ThreadId, multiproc
 /** `N`: no resumed threads left (only with the no-resumed feature). */
 export const NO_RESUMED_REPLY = 'N';
 
+/**
+ * A stop reply with parts switched off (gdbserver's --disable-packet): `T` gives the plain
+ * `S` form (signal only); `Tthread` drops the `thread:` field. Other replies pass unchanged.
+ */
+export function withoutStopParts(reply: string, off: { T: boolean; Tthread: boolean }): string {
+  if (!/^T[0-9a-fA-F]{2}/.test(reply)) return reply;
+  if (off.T) return `S${reply.slice(1, 3)}`;
+  if (off.Tthread) return reply.replace(/(^T[0-9a-fA-F]{2}|;)thread:[^;]*;/, '$1');
+  return reply;
+}
+
 /** `O<hex>` console output (all-stop only; qRcmd replies). */
 export function formatConsoleOutput(text: string | Buffer): string {
   return 'O' + (typeof text === 'string' ? hexEncodeString(text) : hexEncode(text));

@@ -8,7 +8,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
-import { RspTestClient } from '../support/gdb/testClient.js';
+import { RspTestClient } from './testClient.js';
 import { SocketTransport } from '../../src/engines/gdb/server.js';
 import { WRAPPER, exited, fixtureBin, gdbOpts, startServer, tmpDir } from './helpers.js';
 import { parseGdbserverArgs, programPath } from '../../src/cli/gdbserver.js';

@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
-import { RspTestClient } from '../support/gdb/testClient.js';
+import { RspTestClient } from './testClient.js';
 import { SocketTransport } from '../../src/engines/gdb/server.js';
 import { exited, fixtureBin, gdbEx, gdbOpts, startServer } from './helpers.js';
 

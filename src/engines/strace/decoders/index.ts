@@ -8,8 +8,10 @@ import { fileDecoders } from './file.js';
 import { memDecoders } from './mem.js';
 import { miscDecoders } from './misc.js';
 import { netDecoders } from './net.js';
+import { prctlDecoders } from './prctl.js';
 import { processDecoders } from './process.js';
 import { ptraceDecoders } from './ptrace.js';
+import { seccompDecoders } from './seccomp.js';
 import { signalDecoders } from './signal.js';
 import { timeDecoders } from './time.js';
 
@@ -18,6 +20,8 @@ export const DECODER_FAMILIES: Readonly<Record<string, Readonly<Record<string, D
   desc: descDecoders,
   mem: memDecoders,
   process: processDecoders,
+  prctl: prctlDecoders,
+  seccomp: seccompDecoders,
   ptrace: ptraceDecoders,
   signal: signalDecoders,
   net: netDecoders,

@@ -152,6 +152,78 @@ export const baud_options = xlat('baud_options', [
   [0x100fn, 'B4000000'],
 ]);
 
+/** include/uapi/linux/filter.h */
+export const bpf_class = xlat('bpf_class', [
+  [0x0n, 'BPF_LD'],
+  [0x1n, 'BPF_LDX'],
+  [0x2n, 'BPF_ST'],
+  [0x3n, 'BPF_STX'],
+  [0x4n, 'BPF_ALU'],
+  [0x5n, 'BPF_JMP'],
+  [0x6n, 'BPF_RET'],
+  [0x7n, 'BPF_MISC'],
+]);
+
+/** include/uapi/linux/filter.h */
+export const bpf_miscop = xlat('bpf_miscop', [
+  [0x0n, 'BPF_TAX'],
+  [0x80n, 'BPF_TXA'],
+]);
+
+/** include/uapi/linux/filter.h */
+export const bpf_mode = xlat('bpf_mode', [
+  [0x0n, 'BPF_IMM'],
+  [0x20n, 'BPF_ABS'],
+  [0x40n, 'BPF_IND'],
+  [0x60n, 'BPF_MEM'],
+  [0x80n, 'BPF_LEN'],
+  [0xa0n, 'BPF_MSH'],
+]);
+
+/** include/uapi/linux/filter.h */
+export const bpf_op_alu = xlat('bpf_op_alu', [
+  [0x0n, 'BPF_ADD'],
+  [0x10n, 'BPF_SUB'],
+  [0x20n, 'BPF_MUL'],
+  [0x30n, 'BPF_DIV'],
+  [0x40n, 'BPF_OR'],
+  [0x50n, 'BPF_AND'],
+  [0x60n, 'BPF_LSH'],
+  [0x70n, 'BPF_RSH'],
+  [0x80n, 'BPF_NEG'],
+  [0x90n, 'BPF_MOD'],
+  [0xa0n, 'BPF_XOR'],
+]);
+
+/** include/uapi/linux/filter.h */
+export const bpf_op_jmp = xlat('bpf_op_jmp', [
+  [0x0n, 'BPF_JA'],
+  [0x10n, 'BPF_JEQ'],
+  [0x20n, 'BPF_JGT'],
+  [0x30n, 'BPF_JGE'],
+  [0x40n, 'BPF_JSET'],
+]);
+
+/** include/uapi/linux/filter.h */
+export const bpf_rval = xlat('bpf_rval', [
+  [0x0n, 'BPF_K'],
+  [0x8n, 'BPF_X'],
+  [0x10n, 'BPF_A'],
+]);
+
+/** include/uapi/linux/filter.h */
+export const bpf_size = xlat('bpf_size', [
+  [0x0n, 'BPF_W'],
+  [0x8n, 'BPF_H'],
+  [0x10n, 'BPF_B'],
+]);
+
+/** include/uapi/linux/filter.h */
+export const bpf_src = xlat('bpf_src', [
+  [0x0n, 'BPF_K'],
+  [0x8n, 'BPF_X'],
+]);
+
 /** include/uapi/linux/capability.h */
 export const cap = xlat('cap', [
   [0x0n, 'CAP_CHOWN'],
@@ -883,6 +955,14 @@ export const personality_types = xlat('personality_types', [
   [0x0n, 'PER_LINUX'],
 ]);
 
+/** include/linux/pid.h (enum pid_type; not UAPI: values follow the PR_SCHED_CORE_SCOPE_* order of linux/prctl.h) */
+export const pidtypes = xlat('pidtypes', [
+  [0x0n, 'PIDTYPE_PID'],
+  [0x1n, 'PIDTYPE_TGID'],
+  [0x2n, 'PIDTYPE_PGID'],
+  [0x3n, 'PIDTYPE_SID'],
+]);
+
 /** include/uapi/asm-generic/poll.h */
 export const pollflags = xlat('pollflags', [
   [0x1n, 'POLLIN'],
@@ -898,6 +978,85 @@ export const pollflags = xlat('pollflags', [
   [0x400n, 'POLLMSG'],
   [0x1000n, 'POLLREMOVE'],
   [0x2000n, 'POLLRDHUP'],
+]);
+
+/** include/uapi/linux/prctl.h */
+export const pr_endian = xlat('pr_endian', [
+  [0x0n, 'PR_ENDIAN_BIG'],
+  [0x1n, 'PR_ENDIAN_LITTLE'],
+  [0x2n, 'PR_ENDIAN_PPC_LITTLE'],
+]);
+
+/** include/uapi/linux/prctl.h */
+export const pr_fp_exc = xlat('pr_fp_exc', [
+  [0x80n, 'PR_FP_EXC_SW_ENABLE'],
+  [0x10000n, 'PR_FP_EXC_DIV'],
+  [0x20000n, 'PR_FP_EXC_OVF'],
+  [0x40000n, 'PR_FP_EXC_UND'],
+  [0x80000n, 'PR_FP_EXC_RES'],
+  [0x100000n, 'PR_FP_EXC_INV'],
+  [0x0n, 'PR_FP_EXC_DISABLED'],
+  [0x1n, 'PR_FP_EXC_NONRECOV'],
+  [0x2n, 'PR_FP_EXC_ASYNC'],
+  [0x3n, 'PR_FP_EXC_PRECISE'],
+]);
+
+/** include/uapi/linux/prctl.h */
+export const pr_fp_mode = xlat('pr_fp_mode', [
+  [0x1n, 'PR_FP_MODE_FR'],
+  [0x2n, 'PR_FP_MODE_FRE'],
+]);
+
+/** include/uapi/linux/prctl.h */
+export const pr_fpemu = xlat('pr_fpemu', [
+  [0x1n, 'PR_FPEMU_NOPRINT'],
+  [0x2n, 'PR_FPEMU_SIGFPE'],
+]);
+
+/** include/uapi/linux/prctl.h */
+export const pr_mce_kill = xlat('pr_mce_kill', [
+  [0x0n, 'PR_MCE_KILL_CLEAR'],
+  [0x1n, 'PR_MCE_KILL_SET'],
+]);
+
+/** include/uapi/linux/prctl.h */
+export const pr_mce_kill_policy = xlat('pr_mce_kill_policy', [
+  [0x0n, 'PR_MCE_KILL_LATE'],
+  [0x1n, 'PR_MCE_KILL_EARLY'],
+  [0x2n, 'PR_MCE_KILL_DEFAULT'],
+]);
+
+/** include/uapi/linux/prctl.h */
+export const pr_mte_tcf = xlat('pr_mte_tcf', [
+  [0x0n, 'PR_MTE_TCF_NONE'],
+  [0x2n, 'PR_MTE_TCF_SYNC'],
+  [0x4n, 'PR_MTE_TCF_ASYNC'],
+  [0x6n, 'PR_MTE_TCF_MASK'],
+]);
+
+/** include/uapi/linux/prctl.h */
+export const pr_pac_enabled_keys = xlat('pr_pac_enabled_keys', [
+  [0x1n, 'PR_PAC_APIAKEY'],
+  [0x2n, 'PR_PAC_APIBKEY'],
+  [0x4n, 'PR_PAC_APDAKEY'],
+  [0x8n, 'PR_PAC_APDBKEY'],
+]);
+
+/** include/uapi/linux/prctl.h */
+export const pr_pac_keys = xlat('pr_pac_keys', [
+  [0x1n, 'PR_PAC_APIAKEY'],
+  [0x2n, 'PR_PAC_APIBKEY'],
+  [0x4n, 'PR_PAC_APDAKEY'],
+  [0x8n, 'PR_PAC_APDBKEY'],
+  [0x10n, 'PR_PAC_APGAKEY'],
+]);
+
+/** include/uapi/linux/prctl.h */
+export const pr_sched_core_cmds = xlat('pr_sched_core_cmds', [
+  [0x0n, 'PR_SCHED_CORE_GET'],
+  [0x1n, 'PR_SCHED_CORE_CREATE'],
+  [0x2n, 'PR_SCHED_CORE_SHARE_TO'],
+  [0x3n, 'PR_SCHED_CORE_SHARE_FROM'],
 ]);
 
 /** include/uapi/linux/prctl.h */
@@ -917,6 +1076,71 @@ export const pr_set_mm = xlat('pr_set_mm', [
   [0xdn, 'PR_SET_MM_EXE_FILE'],
   [0xen, 'PR_SET_MM_MAP'],
   [0xfn, 'PR_SET_MM_MAP_SIZE'],
+]);
+
+/** include/uapi/linux/prctl.h */
+export const pr_set_vma = xlat('pr_set_vma', [
+  [0x0n, 'PR_SET_VMA_ANON_NAME'],
+]);
+
+/** include/uapi/linux/prctl.h */
+export const pr_sme_vl_flags = xlat('pr_sme_vl_flags', [
+  [0x40000n, 'PR_SME_SET_VL_ONEXEC'],
+  [0x20000n, 'PR_SME_VL_INHERIT'],
+]);
+
+/** include/uapi/linux/prctl.h */
+export const pr_spec_cmds = xlat('pr_spec_cmds', [
+  [0x0n, 'PR_SPEC_STORE_BYPASS'],
+  [0x1n, 'PR_SPEC_INDIRECT_BRANCH'],
+  [0x2n, 'PR_SPEC_L1D_FLUSH'],
+]);
+
+/** include/uapi/linux/prctl.h */
+export const pr_spec_get_store_bypass_flags = xlat('pr_spec_get_store_bypass_flags', [
+  [0x1n, 'PR_SPEC_PRCTL'],
+  [0x2n, 'PR_SPEC_ENABLE'],
+  [0x4n, 'PR_SPEC_DISABLE'],
+  [0x8n, 'PR_SPEC_FORCE_DISABLE'],
+  [0x10n, 'PR_SPEC_DISABLE_NOEXEC'],
+]);
+
+/** include/uapi/linux/prctl.h */
+export const pr_spec_set_store_bypass_flags = xlat('pr_spec_set_store_bypass_flags', [
+  [0x2n, 'PR_SPEC_ENABLE'],
+  [0x4n, 'PR_SPEC_DISABLE'],
+  [0x8n, 'PR_SPEC_FORCE_DISABLE'],
+  [0x10n, 'PR_SPEC_DISABLE_NOEXEC'],
+]);
+
+/** include/uapi/linux/prctl.h */
+export const pr_sve_vl_flags = xlat('pr_sve_vl_flags', [
+  [0x40000n, 'PR_SVE_SET_VL_ONEXEC'],
+  [0x20000n, 'PR_SVE_VL_INHERIT'],
+]);
+
+/** include/uapi/linux/prctl.h */
+export const pr_sys_dispatch_ops = xlat('pr_sys_dispatch_ops', [
+  [0x0n, 'PR_SYS_DISPATCH_OFF'],
+  [0x1n, 'PR_SYS_DISPATCH_ON'],
+]);
+
+/** include/uapi/linux/prctl.h */
+export const pr_timing = xlat('pr_timing', [
+  [0x0n, 'PR_TIMING_STATISTICAL'],
+  [0x1n, 'PR_TIMING_TIMESTAMP'],
+]);
+
+/** include/uapi/linux/prctl.h */
+export const pr_tsc = xlat('pr_tsc', [
+  [0x1n, 'PR_TSC_ENABLE'],
+  [0x2n, 'PR_TSC_SIGSEGV'],
+]);
+
+/** include/uapi/linux/prctl.h */
+export const pr_unalign_flags = xlat('pr_unalign_flags', [
+  [0x1n, 'PR_UNALIGN_NOPRINT'],
+  [0x2n, 'PR_UNALIGN_SIGBUS'],
 ]);
 
 /** include/uapi/linux/prctl.h */
@@ -1051,11 +1275,53 @@ export const scmvals = xlat('scmvals', [
   [0x4n, 'SCM_PIDFD'],
 ]);
 
+/** include/uapi/linux/securebits.h */
+export const secbits = xlat('secbits', [
+  [0x1n, 'SECBIT_NOROOT'],
+  [0x2n, 'SECBIT_NOROOT_LOCKED'],
+  [0x4n, 'SECBIT_NO_SETUID_FIXUP'],
+  [0x8n, 'SECBIT_NO_SETUID_FIXUP_LOCKED'],
+  [0x10n, 'SECBIT_KEEP_CAPS'],
+  [0x20n, 'SECBIT_KEEP_CAPS_LOCKED'],
+  [0x40n, 'SECBIT_NO_CAP_AMBIENT_RAISE'],
+  [0x80n, 'SECBIT_NO_CAP_AMBIENT_RAISE_LOCKED'],
+]);
+
+/** include/uapi/linux/seccomp.h */
+export const seccomp_filter_flags = xlat('seccomp_filter_flags', [
+  [0x1n, 'SECCOMP_FILTER_FLAG_TSYNC'],
+  [0x2n, 'SECCOMP_FILTER_FLAG_LOG'],
+  [0x4n, 'SECCOMP_FILTER_FLAG_SPEC_ALLOW'],
+  [0x8n, 'SECCOMP_FILTER_FLAG_NEW_LISTENER'],
+  [0x10n, 'SECCOMP_FILTER_FLAG_TSYNC_ESRCH'],
+  [0x20n, 'SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV'],
+]);
+
 /** include/uapi/linux/seccomp.h */
 export const seccomp_mode = xlat('seccomp_mode', [
   [0x0n, 'SECCOMP_MODE_DISABLED'],
   [0x1n, 'SECCOMP_MODE_STRICT'],
   [0x2n, 'SECCOMP_MODE_FILTER'],
+]);
+
+/** include/uapi/linux/seccomp.h */
+export const seccomp_ops = xlat('seccomp_ops', [
+  [0x0n, 'SECCOMP_SET_MODE_STRICT'],
+  [0x1n, 'SECCOMP_SET_MODE_FILTER'],
+  [0x2n, 'SECCOMP_GET_ACTION_AVAIL'],
+  [0x3n, 'SECCOMP_GET_NOTIF_SIZES'],
+]);
+
+/** include/uapi/linux/seccomp.h */
+export const seccomp_ret_action = xlat('seccomp_ret_action', [
+  [0x80000000n, 'SECCOMP_RET_KILL_PROCESS'],
+  [0x0n, 'SECCOMP_RET_KILL_THREAD'],
+  [0x30000n, 'SECCOMP_RET_TRAP'],
+  [0x50000n, 'SECCOMP_RET_ERRNO'],
+  [0x7fc00000n, 'SECCOMP_RET_USER_NOTIF'],
+  [0x7ff00000n, 'SECCOMP_RET_TRACE'],
+  [0x7ffc0000n, 'SECCOMP_RET_LOG'],
+  [0x7fff0000n, 'SECCOMP_RET_ALLOW'],
 ]);
 
 /** include/uapi/linux/signalfd.h */
@@ -1705,6 +1971,45 @@ export const whence_codes = xlat('whence_codes', [
   [0x2n, 'SEEK_END'],
   [0x3n, 'SEEK_DATA'],
   [0x4n, 'SEEK_HOLE'],
+]);
+
+/** arch/x86/include/asm/fpu/types.h (XFEATURE_MASK_*; not UAPI: the XSAVE state-component bits of the Intel SDM vol. 1 ch. 13) */
+export const x86_xfeature_masks = xlat('x86_xfeature_masks', [
+  [0x3n, 'XFEATURE_MASK_FPSSE'],
+  [0x1n, 'XFEATURE_MASK_FP'],
+  [0x2n, 'XFEATURE_MASK_SSE'],
+  [0x4n, 'XFEATURE_MASK_YMM'],
+  [0x8n, 'XFEATURE_MASK_BNDREGS'],
+  [0x10n, 'XFEATURE_MASK_BNDCSR'],
+  [0xe0n, 'XFEATURE_MASK_AVX512'],
+  [0x20n, 'XFEATURE_MASK_OPMASK'],
+  [0x40n, 'XFEATURE_MASK_ZMM_Hi256'],
+  [0x80n, 'XFEATURE_MASK_Hi16_ZMM'],
+  [0x100n, 'XFEATURE_MASK_PT'],
+  [0x200n, 'XFEATURE_MASK_PKRU'],
+  [0x400n, 'XFEATURE_MASK_PASID'],
+  [0x8000n, 'XFEATURE_MASK_LBR'],
+  [0x60000n, 'XFEATURE_MASK_XTILE'],
+  [0x20000n, 'XFEATURE_MASK_XTILE_CFG'],
+  [0x40000n, 'XFEATURE_MASK_XTILE_DATA'],
+]);
+
+/** arch/x86/include/asm/fpu/types.h (enum xfeature; not UAPI: XSAVE state-component numbers of the Intel SDM) */
+export const x86_xfeatures = xlat('x86_xfeatures', [
+  [0x0n, 'XFEATURE_FP'],
+  [0x1n, 'XFEATURE_SSE'],
+  [0x2n, 'XFEATURE_YMM'],
+  [0x3n, 'XFEATURE_BNDREGS'],
+  [0x4n, 'XFEATURE_BNDCSR'],
+  [0x5n, 'XFEATURE_OPMASK'],
+  [0x6n, 'XFEATURE_ZMM_Hi256'],
+  [0x7n, 'XFEATURE_Hi16_ZMM'],
+  [0x8n, 'XFEATURE_PT_UNIMPLEMENTED_SO_FAR'],
+  [0x9n, 'XFEATURE_PKRU'],
+  [0xan, 'XFEATURE_PASID'],
+  [0xfn, 'XFEATURE_LBR'],
+  [0x11n, 'XFEATURE_XTILE_CFG'],
+  [0x12n, 'XFEATURE_XTILE_DATA'],
 ]);
 
 /** include/uapi/linux/xattr.h */

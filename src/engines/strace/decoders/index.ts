@@ -3,6 +3,7 @@
  * Syscalls without an entry print their arguments raw, as strace's printargs.
  */
 import type { Decoder } from '../printer.js';
+import { adminDecoders } from './admin.js';
 import { descDecoders } from './desc.js';
 import { fileDecoders } from './file.js';
 import { memDecoders } from './mem.js';
@@ -27,6 +28,7 @@ export const DECODER_FAMILIES: Readonly<Record<string, Readonly<Record<string, D
   net: netDecoders,
   time: timeDecoders,
   misc: miscDecoders,
+  admin: adminDecoders,
 };
 
 function merge(): Record<string, Decoder> {

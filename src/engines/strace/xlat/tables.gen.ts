@@ -361,6 +361,12 @@ export const close_range_flags = xlat('close_range_flags', [
   [0x4n, 'CLOSE_RANGE_CLOEXEC'],
 ]);
 
+/** include/uapi/asm-generic/fcntl.h (delete_module flags) */
+export const delete_module_flags = xlat('delete_module_flags', [
+  [0x800n, 'O_NONBLOCK'],
+  [0x200n, 'O_TRUNC'],
+]);
+
 /** include/linux/fs_types.h */
 export const dirent_types = xlat('dirent_types', [
   [0x0n, 'DT_UNKNOWN'],
@@ -434,6 +440,17 @@ export const faccessat_flags = xlat('faccessat_flags', [
   [0x100n, 'AT_SYMLINK_NOFOLLOW'],
   [0x200n, 'AT_EACCESS'],
   [0x1000n, 'AT_EMPTY_PATH'],
+]);
+
+/** include/uapi/linux/falloc.h */
+export const falloc_flags = xlat('falloc_flags', [
+  [0x1n, 'FALLOC_FL_KEEP_SIZE'],
+  [0x2n, 'FALLOC_FL_PUNCH_HOLE'],
+  [0x4n, 'FALLOC_FL_NO_HIDE_STALE'],
+  [0x8n, 'FALLOC_FL_COLLAPSE_RANGE'],
+  [0x10n, 'FALLOC_FL_ZERO_RANGE'],
+  [0x20n, 'FALLOC_FL_INSERT_RANGE'],
+  [0x40n, 'FALLOC_FL_UNSHARE_RANGE'],
 ]);
 
 /** include/uapi/asm-generic/fcntl.h */
@@ -579,6 +596,13 @@ export const futexwakeops = xlat('futexwakeops', [
   [0x4n, 'FUTEX_OP_XOR'],
 ]);
 
+/** include/uapi/linux/mempolicy.h */
+export const get_mempolicy_flags = xlat('get_mempolicy_flags', [
+  [0x1n, 'MPOL_F_NODE'],
+  [0x2n, 'MPOL_F_ADDR'],
+  [0x4n, 'MPOL_F_MEMS_ALLOWED'],
+]);
+
 /** include/uapi/linux/random.h */
 export const getrandom_flags = xlat('getrandom_flags', [
   [0x1n, 'GRND_NONBLOCK'],
@@ -620,6 +644,38 @@ export const inet_protocols = xlat('inet_protocols', [
   [0x8fn, 'IPPROTO_ETHERNET'],
   [0xffn, 'IPPROTO_RAW'],
   [0x106n, 'IPPROTO_MPTCP'],
+]);
+
+/** include/uapi/linux/inotify.h */
+export const inotify_flags = xlat('inotify_flags', [
+  [0x1n, 'IN_ACCESS'],
+  [0x2n, 'IN_MODIFY'],
+  [0x4n, 'IN_ATTRIB'],
+  [0x8n, 'IN_CLOSE_WRITE'],
+  [0x10n, 'IN_CLOSE_NOWRITE'],
+  [0x20n, 'IN_OPEN'],
+  [0x40n, 'IN_MOVED_FROM'],
+  [0x80n, 'IN_MOVED_TO'],
+  [0x100n, 'IN_CREATE'],
+  [0x200n, 'IN_DELETE'],
+  [0x400n, 'IN_DELETE_SELF'],
+  [0x800n, 'IN_MOVE_SELF'],
+  [0x2000n, 'IN_UNMOUNT'],
+  [0x4000n, 'IN_Q_OVERFLOW'],
+  [0x8000n, 'IN_IGNORED'],
+  [0x1000000n, 'IN_ONLYDIR'],
+  [0x2000000n, 'IN_DONT_FOLLOW'],
+  [0x4000000n, 'IN_EXCL_UNLINK'],
+  [0x10000000n, 'IN_MASK_CREATE'],
+  [0x20000000n, 'IN_MASK_ADD'],
+  [0x40000000n, 'IN_ISDIR'],
+  [0x80000000n, 'IN_ONESHOT'],
+]);
+
+/** include/uapi/linux/inotify.h */
+export const inotify_init_flags = xlat('inotify_init_flags', [
+  [0x800n, 'IN_NONBLOCK'],
+  [0x80000n, 'IN_CLOEXEC'],
 ]);
 
 /** include/uapi/asm-generic/ioctl.h (strace prints _IOC_READ before _IOC_WRITE) */
@@ -719,11 +775,38 @@ export const ioctl_names = xlat('ioctl_names', [
   [0x125en, 'BLKROGET'],
 ]);
 
+/** include/uapi/linux/ioprio.h */
+export const ioprio_class = xlat('ioprio_class', [
+  [0x0n, 'IOPRIO_CLASS_NONE'],
+  [0x1n, 'IOPRIO_CLASS_RT'],
+  [0x2n, 'IOPRIO_CLASS_BE'],
+  [0x3n, 'IOPRIO_CLASS_IDLE'],
+]);
+
+/** include/uapi/linux/ioprio.h */
+export const ioprio_who = xlat('ioprio_who', [
+  [0x1n, 'IOPRIO_WHO_PROCESS'],
+  [0x2n, 'IOPRIO_WHO_PGRP'],
+  [0x3n, 'IOPRIO_WHO_USER'],
+]);
+
 /** include/uapi/linux/time.h */
 export const itimer_which = xlat('itimer_which', [
   [0x0n, 'ITIMER_REAL'],
   [0x1n, 'ITIMER_VIRTUAL'],
   [0x2n, 'ITIMER_PROF'],
+]);
+
+/** include/uapi/linux/kcmp.h */
+export const kcmp_types = xlat('kcmp_types', [
+  [0x0n, 'KCMP_FILE'],
+  [0x1n, 'KCMP_VM'],
+  [0x2n, 'KCMP_FILES'],
+  [0x3n, 'KCMP_FS'],
+  [0x4n, 'KCMP_SIGHAND'],
+  [0x5n, 'KCMP_IO'],
+  [0x6n, 'KCMP_SYSVSEM'],
+  [0x7n, 'KCMP_EPOLL_TFD'],
 ]);
 
 /** include/uapi/asm-generic/fcntl.h */
@@ -733,6 +816,19 @@ export const lockfcmds = xlat('lockfcmds', [
   [0x2n, 'F_UNLCK'],
   [0x4n, 'F_EXLCK'],
   [0x8n, 'F_SHLCK'],
+]);
+
+/** include/linux/kern_levels.h (not UAPI) */
+export const loglevels = xlat('loglevels', [
+  [0x0n, 'LOGLEVEL_EMERG'],
+  [0x1n, 'LOGLEVEL_ALERT'],
+  [0x2n, 'LOGLEVEL_CRIT'],
+  [0x3n, 'LOGLEVEL_ERR'],
+  [0x4n, 'LOGLEVEL_WARNING'],
+  [0x5n, 'LOGLEVEL_NOTICE'],
+  [0x6n, 'LOGLEVEL_INFO'],
+  [0x7n, 'LOGLEVEL_DEBUG'],
+  [0x8n, 'LOGLEVEL_DEBUG+1'],
 ]);
 
 /** include/uapi/asm-generic/mman-common.h */
@@ -764,6 +860,13 @@ export const madvise_cmds = xlat('madvise_cmds', [
   [0x65n, 'MADV_SOFT_OFFLINE'],
 ]);
 
+/** include/uapi/linux/mempolicy.h */
+export const mbind_flags = xlat('mbind_flags', [
+  [0x1n, 'MPOL_MF_STRICT'],
+  [0x2n, 'MPOL_MF_MOVE'],
+  [0x4n, 'MPOL_MF_MOVE_ALL'],
+]);
+
 /** include/uapi/linux/membarrier.h */
 export const membarrier_cmds = xlat('membarrier_cmds', [
   [0x0n, 'MEMBARRIER_CMD_QUERY'],
@@ -776,6 +879,18 @@ export const membarrier_cmds = xlat('membarrier_cmds', [
   [0x40n, 'MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED_SYNC_CORE'],
   [0x80n, 'MEMBARRIER_CMD_PRIVATE_EXPEDITED_RSEQ'],
   [0x100n, 'MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED_RSEQ'],
+]);
+
+/** include/uapi/linux/memfd.h */
+export const memfd_create_flags = xlat('memfd_create_flags', [
+  [0x1n, 'MFD_CLOEXEC'],
+  [0x2n, 'MFD_ALLOW_SEALING'],
+  [0x4n, 'MFD_HUGETLB'],
+]);
+
+/** include/uapi/linux/mman.h */
+export const mlock_flags = xlat('mlock_flags', [
+  [0x1n, 'MLOCK_ONFAULT'],
 ]);
 
 /** include/uapi/asm-generic/mman-common.h (x86_64) */
@@ -828,6 +943,30 @@ export const modetypes = xlat('modetypes', [
   [0x4000n, 'S_IFDIR'],
   [0x6000n, 'S_IFBLK'],
   [0x2000n, 'S_IFCHR'],
+]);
+
+/** include/uapi/linux/module.h */
+export const module_init_flags = xlat('module_init_flags', [
+  [0x1n, 'MODULE_INIT_IGNORE_MODVERSIONS'],
+  [0x2n, 'MODULE_INIT_IGNORE_VERMAGIC'],
+  [0x4n, 'MODULE_INIT_COMPRESSED_FILE'],
+]);
+
+/** include/uapi/linux/mempolicy.h */
+export const mpol_mode_flags = xlat('mpol_mode_flags', [
+  [0x8000n, 'MPOL_F_STATIC_NODES'],
+  [0x4000n, 'MPOL_F_RELATIVE_NODES'],
+  [0x2000n, 'MPOL_F_NUMA_BALANCING'],
+]);
+
+/** include/uapi/linux/mempolicy.h */
+export const mpol_modes = xlat('mpol_modes', [
+  [0x0n, 'MPOL_DEFAULT'],
+  [0x1n, 'MPOL_PREFERRED'],
+  [0x2n, 'MPOL_BIND'],
+  [0x3n, 'MPOL_INTERLEAVE'],
+  [0x4n, 'MPOL_LOCAL'],
+  [0x5n, 'MPOL_PREFERRED_MANY'],
 ]);
 
 /** include/uapi/linux/mman.h */
@@ -961,6 +1100,12 @@ export const pidtypes = xlat('pidtypes', [
   [0x1n, 'PIDTYPE_TGID'],
   [0x2n, 'PIDTYPE_PGID'],
   [0x3n, 'PIDTYPE_SID'],
+]);
+
+/** include/uapi/linux/mman.h */
+export const pkey_access = xlat('pkey_access', [
+  [0x1n, 'PKEY_DISABLE_ACCESS'],
+  [0x2n, 'PKEY_DISABLE_WRITE'],
 ]);
 
 /** include/uapi/asm-generic/poll.h */
@@ -1219,6 +1364,27 @@ export const priorities = xlat('priorities', [
   [0x2n, 'PRIO_USER'],
 ]);
 
+/** include/uapi/linux/reboot.h */
+export const reboot_cmds = xlat('reboot_cmds', [
+  [0x1234567n, 'LINUX_REBOOT_CMD_RESTART'],
+  [0xcdef0123n, 'LINUX_REBOOT_CMD_HALT'],
+  [0x89abcdefn, 'LINUX_REBOOT_CMD_CAD_ON'],
+  [0x0n, 'LINUX_REBOOT_CMD_CAD_OFF'],
+  [0x4321fedcn, 'LINUX_REBOOT_CMD_POWER_OFF'],
+  [0xa1b2c3d4n, 'LINUX_REBOOT_CMD_RESTART2'],
+  [0xd000fce2n, 'LINUX_REBOOT_CMD_SW_SUSPEND'],
+  [0x45584543n, 'LINUX_REBOOT_CMD_KEXEC'],
+]);
+
+/** include/uapi/linux/reboot.h */
+export const reboot_magic = xlat('reboot_magic', [
+  [0xfee1deadn, 'LINUX_REBOOT_MAGIC1'],
+  [0x28121969n, 'LINUX_REBOOT_MAGIC2'],
+  [0x5121996n, 'LINUX_REBOOT_MAGIC2A'],
+  [0x16041998n, 'LINUX_REBOOT_MAGIC2B'],
+  [0x20112000n, 'LINUX_REBOOT_MAGIC2C'],
+]);
+
 /** include/uapi/linux/fs.h */
 export const renameat2_flags = xlat('renameat2_flags', [
   [0x1n, 'RENAME_NOREPLACE'],
@@ -1322,6 +1488,18 @@ export const seccomp_ret_action = xlat('seccomp_ret_action', [
   [0x7ff00000n, 'SECCOMP_RET_TRACE'],
   [0x7ffc0000n, 'SECCOMP_RET_LOG'],
   [0x7fff0000n, 'SECCOMP_RET_ALLOW'],
+]);
+
+/** include/uapi/linux/sched.h (the CLONE_NEW* namespace flags) */
+export const setns_types = xlat('setns_types', [
+  [0x80n, 'CLONE_NEWTIME'],
+  [0x20000n, 'CLONE_NEWNS'],
+  [0x2000000n, 'CLONE_NEWCGROUP'],
+  [0x4000000n, 'CLONE_NEWUTS'],
+  [0x8000000n, 'CLONE_NEWIPC'],
+  [0x10000000n, 'CLONE_NEWUSER'],
+  [0x20000000n, 'CLONE_NEWPID'],
+  [0x40000000n, 'CLONE_NEWNET'],
 ]);
 
 /** include/uapi/linux/signalfd.h */
@@ -1760,6 +1938,14 @@ export const socktypes = xlat('socktypes', [
   [0xan, 'SOCK_PACKET'],
 ]);
 
+/** include/linux/splice.h (not UAPI; the same values as glibc <fcntl.h>) */
+export const splice_flags = xlat('splice_flags', [
+  [0x1n, 'SPLICE_F_MOVE'],
+  [0x2n, 'SPLICE_F_NONBLOCK'],
+  [0x4n, 'SPLICE_F_MORE'],
+  [0x8n, 'SPLICE_F_GIFT'],
+]);
+
 /** include/linux/statfs.h */
 export const statfs_flags = xlat('statfs_flags', [
   [0x1n, 'ST_RDONLY'],
@@ -1806,6 +1992,36 @@ export const statx_masks = xlat('statx_masks', [
   [0x800n, 'STATX_BTIME'],
   [0x1000n, 'STATX_MNT_ID'],
   [0x2000n, 'STATX_DIOALIGN'],
+]);
+
+/** include/linux/swap.h (not UAPI: the values of glibc <sys/swap.h>) */
+export const swap_flags = xlat('swap_flags', [
+  [0x8000n, 'SWAP_FLAG_PREFER'],
+  [0x10000n, 'SWAP_FLAG_DISCARD'],
+  [0x20000n, 'SWAP_FLAG_DISCARD_ONCE'],
+  [0x40000n, 'SWAP_FLAG_DISCARD_PAGES'],
+]);
+
+/** include/uapi/linux/fs.h */
+export const sync_file_range_flags = xlat('sync_file_range_flags', [
+  [0x1n, 'SYNC_FILE_RANGE_WAIT_BEFORE'],
+  [0x2n, 'SYNC_FILE_RANGE_WRITE'],
+  [0x4n, 'SYNC_FILE_RANGE_WAIT_AFTER'],
+]);
+
+/** include/linux/syslog.h (not UAPI) */
+export const syslog_action_type = xlat('syslog_action_type', [
+  [0x0n, 'SYSLOG_ACTION_CLOSE'],
+  [0x1n, 'SYSLOG_ACTION_OPEN'],
+  [0x2n, 'SYSLOG_ACTION_READ'],
+  [0x3n, 'SYSLOG_ACTION_READ_ALL'],
+  [0x4n, 'SYSLOG_ACTION_READ_CLEAR'],
+  [0x5n, 'SYSLOG_ACTION_CLEAR'],
+  [0x6n, 'SYSLOG_ACTION_CONSOLE_OFF'],
+  [0x7n, 'SYSLOG_ACTION_CONSOLE_ON'],
+  [0x8n, 'SYSLOG_ACTION_CONSOLE_LEVEL'],
+  [0x9n, 'SYSLOG_ACTION_SIZE_UNREAD'],
+  [0xan, 'SYSLOG_ACTION_SIZE_BUFFER'],
 ]);
 
 /** include/uapi/asm-generic/termbits.h */
@@ -1931,9 +2147,35 @@ export const timerfd_settime_flags = xlat('timerfd_settime_flags', [
   [0x2n, 'TFD_TIMER_CANCEL_ON_SET'],
 ]);
 
+/** include/linux/fs.h (umount flags; not UAPI: the values of glibc <sys/mount.h>) */
+export const umount_flags = xlat('umount_flags', [
+  [0x1n, 'MNT_FORCE'],
+  [0x2n, 'MNT_DETACH'],
+  [0x4n, 'MNT_EXPIRE'],
+  [0x8n, 'UMOUNT_NOFOLLOW'],
+]);
+
 /** include/uapi/linux/fcntl.h */
 export const unlinkat_flags = xlat('unlinkat_flags', [
   [0x200n, 'AT_REMOVEDIR'],
+]);
+
+/** include/uapi/linux/sched.h (the flags unshare(2) accepts) */
+export const unshare_flags = xlat('unshare_flags', [
+  [0x80n, 'CLONE_NEWTIME'],
+  [0x100n, 'CLONE_VM'],
+  [0x200n, 'CLONE_FS'],
+  [0x400n, 'CLONE_FILES'],
+  [0x800n, 'CLONE_SIGHAND'],
+  [0x10000n, 'CLONE_THREAD'],
+  [0x20000n, 'CLONE_NEWNS'],
+  [0x40000n, 'CLONE_SYSVSEM'],
+  [0x2000000n, 'CLONE_NEWCGROUP'],
+  [0x4000000n, 'CLONE_NEWUTS'],
+  [0x8000000n, 'CLONE_NEWIPC'],
+  [0x10000000n, 'CLONE_NEWUSER'],
+  [0x20000000n, 'CLONE_NEWPID'],
+  [0x40000000n, 'CLONE_NEWNET'],
 ]);
 
 /** include/uapi/linux/resource.h */

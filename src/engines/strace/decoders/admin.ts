@@ -3,8 +3,8 @@
  * reboot, modules, iopl, namespaces (unshare, setns) and kcmp.
  */
 import { Ctx, I32, RVAL_DECODED, U32, flagsStr, type Decoder } from '../printer.js';
-import { readCString } from '../memory.js';
-import { NULL, addr, num, str, sym, type Value } from '../value.js';
+import { NULL, addr, num, sym, type Value } from '../value.js';
+import { kernelBoundedString } from './common.js';
 import {
   delete_module_flags,
   kcmp_types,
@@ -92,25 +92,14 @@ function kcmpEpoll(c: Ctx, ad: bigint): Value {
 
 /** __NEW_UTS_LEN: longer host and domain names are refused, and printed as an address. */
 const UTS_LEN = 64n;
+/** Size of the kernel's buffer for reboot's LINUX_REBOOT_CMD_RESTART2 command, NUL included. */
+const RESTART2_LEN = 256;
 
 const setName: Decoder = (c) => {
   const len = U32(c.a[1]);
   c.push(len > UTS_LEN ? c.ptr(0) : c.buf(c.a[0], len), c.uint(1));
   return RVAL_DECODED;
 };
-
-/** Size of the kernel's buffer for reboot's command string, NUL included. */
-const RESTART2_LEN = 256;
-
-/** reboot's command string: the kernel copies at most 255 bytes of it. */
-function restart2Cmd(c: Ctx, ad: bigint): Value {
-  if (ad === 0n) return NULL;
-  const r = readCString(c.mem, ad, RESTART2_LEN - 1);
-  if (!r) return addr(ad);
-  const max = c.o.strsize;
-  if (r.nul && r.bytes.length <= max) return str(r.bytes);
-  return str(r.bytes.subarray(0, max), true);
-}
 
 export const adminDecoders: Record<string, Decoder> = {
   acct: (c) => {
@@ -139,7 +128,7 @@ export const adminDecoders: Record<string, Decoder> = {
       c.xval(U32(c.a[2]), reboot_cmds, 'LINUX_REBOOT_CMD_???'),
     );
     // LINUX_REBOOT_CMD_RESTART2 takes a command string.
-    if (U32(c.a[2]) === 0xa1b2c3d4n) c.push(restart2Cmd(c, c.a[3]));
+    if (U32(c.a[2]) === 0xa1b2c3d4n) c.push(kernelBoundedString(c, c.a[3], RESTART2_LEN - 1));
     return RVAL_DECODED;
   },
   init_module: (c) => {

@@ -5,6 +5,7 @@
 import type { Decoder } from '../printer.js';
 import { adminDecoders } from './admin.js';
 import { descDecoders } from './desc.js';
+import { fdopsDecoders } from './fdops.js';
 import { fileDecoders } from './file.js';
 import { memDecoders } from './mem.js';
 import { miscDecoders } from './misc.js';
@@ -29,6 +30,7 @@ export const DECODER_FAMILIES: Readonly<Record<string, Readonly<Record<string, D
   time: timeDecoders,
   misc: miscDecoders,
   admin: adminDecoders,
+  fdops: fdopsDecoders,
 };
 
 function merge(): Record<string, Decoder> {

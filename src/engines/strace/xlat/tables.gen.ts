@@ -888,6 +888,11 @@ export const memfd_create_flags = xlat('memfd_create_flags', [
   [0x4n, 'MFD_HUGETLB'],
 ]);
 
+/** include/uapi/asm-generic/fcntl.h (memfd_secret flags) */
+export const memfd_secret_flags = xlat('memfd_secret_flags', [
+  [0x80000n, 'O_CLOEXEC'],
+]);
+
 /** include/uapi/linux/mman.h */
 export const mlock_flags = xlat('mlock_flags', [
   [0x1n, 'MLOCK_ONFAULT'],
@@ -1094,6 +1099,11 @@ export const personality_types = xlat('personality_types', [
   [0x0n, 'PER_LINUX'],
 ]);
 
+/** include/uapi/linux/pidfd.h (PIDFD_NONBLOCK is O_NONBLOCK) */
+export const pidfd_open_flags = xlat('pidfd_open_flags', [
+  [0x800n, 'PIDFD_NONBLOCK'],
+]);
+
 /** include/linux/pid.h (enum pid_type; not UAPI: values follow the PR_SCHED_CORE_SCOPE_* order of linux/prctl.h) */
 export const pidtypes = xlat('pidtypes', [
   [0x0n, 'PIDTYPE_PID'],
@@ -1106,6 +1116,7 @@ export const pidtypes = xlat('pidtypes', [
 export const pkey_access = xlat('pkey_access', [
   [0x1n, 'PKEY_DISABLE_ACCESS'],
   [0x2n, 'PKEY_DISABLE_WRITE'],
+  [0x4n, 'PKEY_DISABLE_EXECUTE'],
 ]);
 
 /** include/uapi/asm-generic/poll.h */
@@ -2145,6 +2156,13 @@ export const timerfd_create_flags = xlat('timerfd_create_flags', [
 export const timerfd_settime_flags = xlat('timerfd_settime_flags', [
   [0x1n, 'TFD_TIMER_ABSTIME'],
   [0x2n, 'TFD_TIMER_CANCEL_ON_SET'],
+]);
+
+/** include/uapi/linux/userfaultfd.h and asm-generic/fcntl.h */
+export const uffd_flags = xlat('uffd_flags', [
+  [0x1n, 'UFFD_USER_MODE_ONLY'],
+  [0x800n, 'O_NONBLOCK'],
+  [0x80000n, 'O_CLOEXEC'],
 ]);
 
 /** include/linux/fs.h (umount flags; not UAPI: the values of glibc <sys/mount.h>) */

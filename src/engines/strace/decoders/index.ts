@@ -10,6 +10,7 @@ import { fileDecoders } from './file.js';
 import { memDecoders } from './mem.js';
 import { miscDecoders } from './misc.js';
 import { netDecoders } from './net.js';
+import { numaDecoders } from './numa.js';
 import { prctlDecoders } from './prctl.js';
 import { processDecoders } from './process.js';
 import { ptraceDecoders } from './ptrace.js';
@@ -31,6 +32,7 @@ export const DECODER_FAMILIES: Readonly<Record<string, Readonly<Record<string, D
   misc: miscDecoders,
   admin: adminDecoders,
   fdops: fdopsDecoders,
+  numa: numaDecoders,
 };
 
 function merge(): Record<string, Decoder> {

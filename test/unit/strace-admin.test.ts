@@ -33,6 +33,12 @@ test('system administration calls', () => {
     ['kcmp', [-87158697, -553988398, 0xda7adead, 0xdec0ded3dec0ded4n, 0xba5e1e55deadc0den], -3, 'kcmp(-87158697, -553988398, 0xda7adead /* KCMP_??? */, 0xdec0ded3dec0ded4, 0xba5e1e55deadc0de) = -1 ESRCH (No such process)'],
     ['kcmp', [1, 2, 7, 23, M + 0x200n], -3, 'kcmp(1, 2, KCMP_EPOLL_TFD, 23, {efd=23, tfd=42, toff=0}) = -1 ESRCH (No such process)'],
     ['kcmp', [1, 2, 1, 3, 4], 0, 'kcmp(1, 2, KCMP_VM) = 0'],
+    ['ioprio_get', [1, 13278], 0x4004, 'ioprio_get(IOPRIO_WHO_PROCESS, 13278) = 16388 (IOPRIO_PRIO_VALUE(IOPRIO_CLASS_BE, 4))'],
+    ['ioprio_get', [1, 13278], 0, 'ioprio_get(0x1 /* IOPRIO_WHO_PROCESS */, 13278) = 0 (IOPRIO_PRIO_VALUE(0 /* IOPRIO_CLASS_NONE */, 0))', 'verbose'],
+    ['ioprio_get', [0xfa57beef, -629534633], -22, 'ioprio_get(0xfa57beef /* IOPRIO_WHO_??? */, -629534633) = -1 EINVAL (Invalid argument)'],
+    ['ioprio_set', [2, 77, 8191], 0, 'ioprio_set(IOPRIO_WHO_PGRP, 77, IOPRIO_PRIO_VALUE(IOPRIO_CLASS_NONE, 8191)) = 0'],
+    ['ioprio_set', [2, 77, 8191], 0, 'ioprio_set(0x2 /* IOPRIO_WHO_PGRP */, 77, 8191 /* IOPRIO_PRIO_VALUE(0 /* IOPRIO_CLASS_NONE */, 8191) */) = 0', 'verbose'],
+    ['ioprio_set', [2, 77, 8191], 0, 'ioprio_set(0x2, 77, 8191) = 0', 'raw'],
   ];
   for (const [name, args, ret, want, xlat] of cases) {
     // Column padding before " = " is not what this test is about.

@@ -1,12 +1,14 @@
 /**
  * System administration: accounting, host and domain names, swap, umount2, the kernel log,
- * reboot, modules, iopl, namespaces (unshare, setns) and kcmp.
+ * reboot, modules, iopl, namespaces (unshare, setns), kcmp and I/O priorities (ioprio_get/set).
  */
-import { Ctx, I32, RVAL_DECODED, U32, flagsStr, type Decoder } from '../printer.js';
+import { Ctx, I32, RVAL_DECODED, U32, flagsStr, xvalStr, type Decoder } from '../printer.js';
 import { NULL, addr, num, sym, type Value } from '../value.js';
 import { kernelBoundedString } from './common.js';
 import {
   delete_module_flags,
+  ioprio_class,
+  ioprio_who,
   kcmp_types,
   loglevels,
   module_init_flags,
@@ -101,7 +103,35 @@ const setName: Decoder = (c) => {
   return RVAL_DECODED;
 };
 
+/** IOPRIO_CLASS_SHIFT and the data bits below it, as strace 6.1 splits an I/O priority. */
+const IOPRIO_CLASS_SHIFT = 13n;
+const IOPRIO_DATA_MASK = (1n << IOPRIO_CLASS_SHIFT) - 1n;
+
+/** IOPRIO_PRIO_VALUE(IOPRIO_CLASS_BE, 4), the class in the given -X style. */
+function ioprioText(v: bigint, style: 'abbrev' | 'verbose'): string {
+  const u = BigInt.asUintN(32, v);
+  return `IOPRIO_PRIO_VALUE(${xvalStr(u >> IOPRIO_CLASS_SHIFT, ioprio_class, 'IOPRIO_CLASS_???', style)}, ${u & IOPRIO_DATA_MASK})`;
+}
+
+const ioprioWho = (c: Ctx): Value => c.xval(U32(c.a[0]), ioprio_who, 'IOPRIO_WHO_???');
+
 export const adminDecoders: Record<string, Decoder> = {
+  ioprio_get: (c) => {
+    if (c.entering) {
+      c.push(ioprioWho(c), c.int(1));
+      // Called again at exit only for the text after the return value.
+      c.noTrailingSep = true;
+      return 0;
+    }
+    if (!c.failed && c.o.xlat !== 'raw') c.aux = ioprioText(c.rval, c.o.xlat);
+    return 0;
+  },
+  ioprio_set: (c) => {
+    const v = I32(c.a[2]);
+    const prio = c.o.xlat === 'raw' ? num(v) : sym(c.o.xlat === 'verbose' ? `${v} /* ${ioprioText(v, 'verbose')} */` : ioprioText(v, 'abbrev'));
+    c.push(ioprioWho(c), c.int(1), prio);
+    return RVAL_DECODED;
+  },
   acct: (c) => {
     c.push(c.path(c.a[0]));
     return RVAL_DECODED;

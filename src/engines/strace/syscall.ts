@@ -142,9 +142,8 @@ export class DecodedSyscall {
     const c = this.ctx;
     let s: string;
     if (!this.exited) return '?';
-    if (c.o.xlat === 'raw' && c.failed) {
-      s = `-1 (errno ${-c.rval})`;
-    } else if (this.kind !== RV.NONE && c.failed) {
+    // -X raw still names the errno (strace prints err_name whatever the -X style).
+    if (this.kind !== RV.NONE && c.failed) {
       const e = Number(-c.rval);
       const r = RESTART_CODES[e];
       if (r) s = `? ${r}`;

@@ -2,7 +2,8 @@
  * Structure printers shared by several decoder families (iovec arrays, timespec pairs, ...).
  */
 import { Ctx, timespecValue, timevalValue } from '../printer.js';
-import { NULL, addr, field, num, struct, type Value } from '../value.js';
+import { readCString } from '../memory.js';
+import { NULL, addr, field, num, str, struct, type Value } from '../value.js';
 
 /**
  * struct iovec array (strace tprint_iov_upto). `dataSize` limits how many bytes of buffer content
@@ -62,4 +63,17 @@ export function timespecText(b: Buffer): string {
 }
 export function timevalText(b: Buffer): string {
   return `{tv_sec=${b.readBigInt64LE(0)}, tv_usec=${b.readBigInt64LE(8)}}`;
+}
+
+/**
+ * A string the kernel reads at most `max` bytes of (reboot's command, a memfd name): all of it
+ * when a NUL ends it within them, else `max` bytes and `...`; -s cuts it further.
+ */
+export function kernelBoundedString(c: Ctx, ad: bigint, max: number): Value {
+  if (ad === 0n) return NULL;
+  const r = readCString(c.mem, ad, max);
+  if (!r) return addr(ad);
+  const lim = c.o.strsize;
+  if (r.nul && r.bytes.length <= lim) return str(r.bytes);
+  return str(r.bytes.subarray(0, lim), true);
 }

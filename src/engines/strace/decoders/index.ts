@@ -3,13 +3,18 @@
  * Syscalls without an entry print their arguments raw, as strace's printargs.
  */
 import type { Decoder } from '../printer.js';
+import { adminDecoders } from './admin.js';
 import { descDecoders } from './desc.js';
+import { fdopsDecoders } from './fdops.js';
 import { fileDecoders } from './file.js';
 import { memDecoders } from './mem.js';
 import { miscDecoders } from './misc.js';
 import { netDecoders } from './net.js';
+import { numaDecoders } from './numa.js';
+import { prctlDecoders } from './prctl.js';
 import { processDecoders } from './process.js';
 import { ptraceDecoders } from './ptrace.js';
+import { seccompDecoders } from './seccomp.js';
 import { signalDecoders } from './signal.js';
 import { timeDecoders } from './time.js';
 
@@ -18,11 +23,16 @@ export const DECODER_FAMILIES: Readonly<Record<string, Readonly<Record<string, D
   desc: descDecoders,
   mem: memDecoders,
   process: processDecoders,
+  prctl: prctlDecoders,
+  seccomp: seccompDecoders,
   ptrace: ptraceDecoders,
   signal: signalDecoders,
   net: netDecoders,
   time: timeDecoders,
   misc: miscDecoders,
+  admin: adminDecoders,
+  fdops: fdopsDecoders,
+  numa: numaDecoders,
 };
 
 function merge(): Record<string, Decoder> {

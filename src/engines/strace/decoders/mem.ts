@@ -1,10 +1,10 @@
 /**
- * Memory management: mmap/munmap/mprotect/brk/madvise/mremap/msync/mlock*. Output follows
+ * Memory management: mmap/munmap/mprotect/brk/madvise/mremap/msync/mlock*, pkey_alloc/pkey_free, remap_file_pages. Output follows
  * strace 6.x mem.c (mmap flags: the MAP_TYPE value, then flag bits, then n<<MAP_HUGE_SHIFT).
  */
 import { Ctx, I32, RV, RVAL_DECODED, U32, flagsStr, xvalStr, type Decoder } from '../printer.js';
 import { hexStr, sym, type Value } from '../value.js';
-import { madvise_cmds, mlockall_flags, mmap_flags, mmap_prot, mremap_flags, msync_flags } from '../xlat/tables.gen.js';
+import { madvise_cmds, mlock_flags, mlockall_flags, mmap_flags, mmap_prot, mremap_flags, msync_flags, pkey_access } from '../xlat/tables.gen.js';
 
 const MAP_TYPE = 0xfn;
 const MAP_HUGE_SHIFT = 26n;
@@ -27,6 +27,23 @@ export function mmapFlagsStr(c: Ctx, flags: bigint): string {
 const prot = (c: Ctx, v: bigint): Value => c.flags(U32(v), mmap_prot, 'PROT_???');
 
 export const memDecoders: Record<string, Decoder> = {
+  mlock2: (c) => {
+    c.push(c.x(0), c.ulong(1), c.flags(U32(c.a[2]), mlock_flags, 'MLOCK_???'));
+    return RVAL_DECODED;
+  },
+  pkey_alloc: (c) => {
+    c.push(c.x(0), c.flags(c.a[1], pkey_access, 'PKEY_???'));
+    return RVAL_DECODED;
+  },
+  pkey_free: (c) => {
+    c.push(c.int(0));
+    return RVAL_DECODED;
+  },
+  remap_file_pages: (c) => {
+    // prot is an unsigned long here.
+    c.push(c.x(0), c.ulong(1), c.flags(c.a[2], mmap_prot, 'PROT_???'), c.ulong(3), sym(mmapFlagsStr(c, U32(c.a[4]))));
+    return RVAL_DECODED;
+  },
   mmap: (c) => {
     c.push(c.ptr(0), c.ulong(1), prot(c, c.a[2]), sym(mmapFlagsStr(c, U32(c.a[3]))), c.fd(c.a[4]), c.x(5));
     return RVAL_DECODED | RV.HEX;

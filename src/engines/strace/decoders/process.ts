@@ -1,8 +1,8 @@
 /**
  * Processes and threads: clone/clone3/fork/vfork/execve/execveat, wait4/waitid, exit/exit_group,
- * prctl/arch_prctl, set_tid_address, robust lists, rseq, rlimits/rusage, credentials (id calls),
+ * set_tid_address, robust lists, rseq, rlimits/rusage, credentials (id calls),
  * process groups, priorities, sched_* and uname/getrandom-adjacent process info
- * (strace clone.c, execve.c, wait.c, prctl.c, resource.c, uid.c, sched.c, affinity.c).
+ * (strace clone.c, execve.c, wait.c, resource.c, uid.c, sched.c, affinity.c).
  */
 import { Ctx, I32, RV, RVAL_DECODED, U32, flagsStr, type Decoder } from '../printer.js';
 import { readExact } from '../memory.js';
@@ -10,18 +10,13 @@ import { signalText } from '../siginfo.js';
 import { NULL, addr, arr, cmt, field, hexStr, kv, num, struct, sym, type Field, type Value } from '../value.js';
 import {
   at_flags as at_flags_exec,
-  archvals,
   cap,
-  cap_ambient,
   clone3_flags,
   clone_flags,
-  dumpable,
   priorities,
-  prctl_options,
   resources,
   rseq_flags,
   schedulers,
-  seccomp_mode,
   usage_who,
   wait4_options,
   waitid_types,
@@ -229,133 +224,6 @@ function rlimitValue(c: Ctx, ad: bigint): Value {
 
 const resource = (c: Ctx, i: number): Value => c.xval(U32(c.a[i]), resources, 'RLIMIT_???');
 
-// ---- prctl -------------------------------------------------------------------------------
-
-const PR = Object.fromEntries(prctl_options.entries.map(([v, n]) => [n, Number(v)])) as Record<string, number>;
-
-const prctl: Decoder = (c) => {
-  const opt = Number(U32(c.a[0]));
-  const rest = (from: number): void => {
-    for (let i = from; i < 5; i++) c.push(c.x(i));
-  };
-  if (c.entering) {
-    c.push(c.xval(BigInt(opt), prctl_options, 'PR_???'));
-    switch (opt) {
-      case PR.PR_GET_DUMPABLE:
-      case PR.PR_GET_KEEPCAPS:
-      case PR.PR_GET_SECCOMP:
-      case PR.PR_GET_TIMERSLACK:
-      case PR.PR_GET_TIMING:
-      case PR.PR_GET_NO_NEW_PRIVS:
-      case PR.PR_GET_THP_DISABLE:
-      case PR.PR_GET_IO_FLUSHER:
-      case PR.PR_MCE_KILL_GET:
-      case PR.PR_GET_SECUREBITS:
-      case PR.PR_TASK_PERF_EVENTS_DISABLE:
-      case PR.PR_TASK_PERF_EVENTS_ENABLE:
-        c.noTrailingSep = true;
-        return 0;
-      case PR.PR_GET_NAME:
-      case PR.PR_GET_PDEATHSIG:
-      case PR.PR_GET_CHILD_SUBREAPER:
-      case PR.PR_GET_TID_ADDRESS:
-        return 0;
-      case PR.PR_SET_NAME:
-        c.push(c.cstr(c.a[1], 15));
-        return RVAL_DECODED;
-      case PR.PR_SET_PDEATHSIG:
-        c.push(c.a[1] > 64n ? num(c.a[1]) : c.signo(c.a[1]));
-        return RVAL_DECODED;
-      case PR.PR_SET_DUMPABLE:
-        c.push(c.xval(c.a[1], dumpable, 'SUID_DUMP_???', 'u'));
-        return RVAL_DECODED;
-      case PR.PR_SET_KEEPCAPS:
-      case PR.PR_SET_CHILD_SUBREAPER:
-      case PR.PR_SET_TIMERSLACK:
-      case PR.PR_SET_THP_DISABLE:
-      case PR.PR_SET_IO_FLUSHER:
-        c.push(c.ulong(1));
-        return RVAL_DECODED;
-      case PR.PR_SET_NO_NEW_PRIVS:
-        for (let i = 1; i < 5; i++) c.push(c.ulong(i));
-        return RVAL_DECODED;
-      case PR.PR_CAPBSET_READ:
-      case PR.PR_CAPBSET_DROP:
-        c.push(c.xval(c.a[1], cap, 'CAP_???', 'u'));
-        return RVAL_DECODED;
-      case PR.PR_CAP_AMBIENT:
-        c.push(c.xval(c.a[1], cap_ambient, 'PR_CAP_AMBIENT_???'));
-        if (c.a[1] === 1n || c.a[1] === 2n || c.a[1] === 3n) c.push(c.xval(c.a[2], cap, 'CAP_???', 'u'));
-        else c.push(c.x(2));
-        c.push(c.x(3), c.x(4));
-        return RVAL_DECODED;
-      case PR.PR_SET_SECCOMP:
-        c.push(c.xval(c.a[1], seccomp_mode, 'SECCOMP_MODE_???'));
-        if (c.a[1] === 2n) c.push(c.ptr(2));
-        return RVAL_DECODED;
-      case PR.PR_SET_PTRACER:
-        c.push(c.a[1] === 0xffffffffffffffffn ? sym('PR_SET_PTRACER_ANY') : c.int(1));
-        return RVAL_DECODED;
-      case PR.PR_SET_MM:
-        rest(1);
-        return RVAL_DECODED;
-      default:
-        rest(1);
-        return RVAL_DECODED;
-    }
-  }
-  switch (opt) {
-    case PR.PR_GET_NAME: {
-      const ad = c.a[1];
-      const b = c.failed ? undefined : c.fetch(ad, 16);
-      c.push(b ? c.bufz(b) : c.ptr(1));
-      return 0;
-    }
-    case PR.PR_GET_PDEATHSIG: {
-      const b = c.fetch(c.a[1], 4);
-      c.push(b ? arr([c.signo(BigInt(b.readInt32LE(0)))]) : c.ptr(1));
-      return 0;
-    }
-    case PR.PR_GET_CHILD_SUBREAPER:
-      c.push(c.uintPtr(c.a[1]));
-      return 0;
-    case PR.PR_GET_TID_ADDRESS: {
-      const b = c.fetch(c.a[1], 8);
-      c.push(b ? arr([sym(hexStr(b.readBigUInt64LE(0)))]) : c.ptr(1));
-      return 0;
-    }
-    case PR.PR_GET_DUMPABLE:
-      if (!c.failed) c.aux = dumpable.lookup(c.rval);
-      return 0;
-    case PR.PR_GET_SECCOMP:
-      if (!c.failed) c.aux = seccomp_mode.lookup(c.rval);
-      return 0;
-  }
-  return 0;
-};
-
-// ---- arch_prctl --------------------------------------------------------------------------
-
-const ARCH_GET_FS = 0x1003n;
-const ARCH_GET_GS = 0x1004n;
-const ARCH_GET_CPUID = 0x1011n;
-const ARCH_SET_CPUID = 0x1012n;
-
-const archPrctl: Decoder = (c) => {
-  const code = U32(c.a[0]);
-  if (c.entering) {
-    c.push(c.xval(code, archvals, 'ARCH_???'));
-    if (code === ARCH_GET_FS || code === ARCH_GET_GS) return 0;
-    if (code === ARCH_GET_CPUID) return RVAL_DECODED;
-    if (code === ARCH_SET_CPUID) c.push(c.ulong(1));
-    else c.push(c.x(1));
-    return RVAL_DECODED;
-  }
-  const b = c.fetch(c.a[1], 8);
-  c.push(b ? arr([sym(hexStr(b.readBigUInt64LE(0)))]) : c.ptr(1));
-  return 0;
-};
-
 // ---- ids, groups, scheduling -------------------------------------------------------------
 
 const entry =
@@ -464,8 +332,6 @@ export const processDecoders: Record<string, Decoder> = {
     c.push(c.int(0));
     return RVAL_DECODED | RV.NONE;
   },
-  prctl,
-  arch_prctl: archPrctl,
   set_tid_address: (c) => {
     c.push(c.ptr(0));
     return RVAL_DECODED;

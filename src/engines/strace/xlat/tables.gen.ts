@@ -152,6 +152,78 @@ export const baud_options = xlat('baud_options', [
   [0x100fn, 'B4000000'],
 ]);
 
+/** include/uapi/linux/filter.h */
+export const bpf_class = xlat('bpf_class', [
+  [0x0n, 'BPF_LD'],
+  [0x1n, 'BPF_LDX'],
+  [0x2n, 'BPF_ST'],
+  [0x3n, 'BPF_STX'],
+  [0x4n, 'BPF_ALU'],
+  [0x5n, 'BPF_JMP'],
+  [0x6n, 'BPF_RET'],
+  [0x7n, 'BPF_MISC'],
+]);
+
+/** include/uapi/linux/filter.h */
+export const bpf_miscop = xlat('bpf_miscop', [
+  [0x0n, 'BPF_TAX'],
+  [0x80n, 'BPF_TXA'],
+]);
+
+/** include/uapi/linux/filter.h */
+export const bpf_mode = xlat('bpf_mode', [
+  [0x0n, 'BPF_IMM'],
+  [0x20n, 'BPF_ABS'],
+  [0x40n, 'BPF_IND'],
+  [0x60n, 'BPF_MEM'],
+  [0x80n, 'BPF_LEN'],
+  [0xa0n, 'BPF_MSH'],
+]);
+
+/** include/uapi/linux/filter.h */
+export const bpf_op_alu = xlat('bpf_op_alu', [
+  [0x0n, 'BPF_ADD'],
+  [0x10n, 'BPF_SUB'],
+  [0x20n, 'BPF_MUL'],
+  [0x30n, 'BPF_DIV'],
+  [0x40n, 'BPF_OR'],
+  [0x50n, 'BPF_AND'],
+  [0x60n, 'BPF_LSH'],
+  [0x70n, 'BPF_RSH'],
+  [0x80n, 'BPF_NEG'],
+  [0x90n, 'BPF_MOD'],
+  [0xa0n, 'BPF_XOR'],
+]);
+
+/** include/uapi/linux/filter.h */
+export const bpf_op_jmp = xlat('bpf_op_jmp', [
+  [0x0n, 'BPF_JA'],
+  [0x10n, 'BPF_JEQ'],
+  [0x20n, 'BPF_JGT'],
+  [0x30n, 'BPF_JGE'],
+  [0x40n, 'BPF_JSET'],
+]);
+
+/** include/uapi/linux/filter.h */
+export const bpf_rval = xlat('bpf_rval', [
+  [0x0n, 'BPF_K'],
+  [0x8n, 'BPF_X'],
+  [0x10n, 'BPF_A'],
+]);
+
+/** include/uapi/linux/filter.h */
+export const bpf_size = xlat('bpf_size', [
+  [0x0n, 'BPF_W'],
+  [0x8n, 'BPF_H'],
+  [0x10n, 'BPF_B'],
+]);
+
+/** include/uapi/linux/filter.h */
+export const bpf_src = xlat('bpf_src', [
+  [0x0n, 'BPF_K'],
+  [0x8n, 'BPF_X'],
+]);
+
 /** include/uapi/linux/capability.h */
 export const cap = xlat('cap', [
   [0x0n, 'CAP_CHOWN'],
@@ -317,6 +389,12 @@ export const counter_scopes = xlat('counter_scopes', [
   [0x2n, 'COUNTER_SCOPE_COUNT'],
 ]);
 
+/** include/uapi/asm-generic/fcntl.h (delete_module flags) */
+export const delete_module_flags = xlat('delete_module_flags', [
+  [0x800n, 'O_NONBLOCK'],
+  [0x200n, 'O_TRUNC'],
+]);
+
 /** include/linux/fs_types.h */
 export const dirent_types = xlat('dirent_types', [
   [0x0n, 'DT_UNKNOWN'],
@@ -390,6 +468,17 @@ export const faccessat_flags = xlat('faccessat_flags', [
   [0x100n, 'AT_SYMLINK_NOFOLLOW'],
   [0x200n, 'AT_EACCESS'],
   [0x1000n, 'AT_EMPTY_PATH'],
+]);
+
+/** include/uapi/linux/falloc.h */
+export const falloc_flags = xlat('falloc_flags', [
+  [0x1n, 'FALLOC_FL_KEEP_SIZE'],
+  [0x2n, 'FALLOC_FL_PUNCH_HOLE'],
+  [0x4n, 'FALLOC_FL_NO_HIDE_STALE'],
+  [0x8n, 'FALLOC_FL_COLLAPSE_RANGE'],
+  [0x10n, 'FALLOC_FL_ZERO_RANGE'],
+  [0x20n, 'FALLOC_FL_INSERT_RANGE'],
+  [0x40n, 'FALLOC_FL_UNSHARE_RANGE'],
 ]);
 
 /** include/uapi/asm-generic/fcntl.h */
@@ -578,6 +667,13 @@ export const futexwakeops = xlat('futexwakeops', [
   [0x4n, 'FUTEX_OP_XOR'],
 ]);
 
+/** include/uapi/linux/mempolicy.h */
+export const get_mempolicy_flags = xlat('get_mempolicy_flags', [
+  [0x1n, 'MPOL_F_NODE'],
+  [0x2n, 'MPOL_F_ADDR'],
+  [0x4n, 'MPOL_F_MEMS_ALLOWED'],
+]);
+
 /** include/uapi/linux/random.h */
 export const getrandom_flags = xlat('getrandom_flags', [
   [0x1n, 'GRND_NONBLOCK'],
@@ -737,6 +833,38 @@ export const inode_flags = xlat('inode_flags', [
   [0x80000000n, 'FS_RESERVED_FL'],
 ]);
 
+/** include/uapi/linux/inotify.h */
+export const inotify_flags = xlat('inotify_flags', [
+  [0x1n, 'IN_ACCESS'],
+  [0x2n, 'IN_MODIFY'],
+  [0x4n, 'IN_ATTRIB'],
+  [0x8n, 'IN_CLOSE_WRITE'],
+  [0x10n, 'IN_CLOSE_NOWRITE'],
+  [0x20n, 'IN_OPEN'],
+  [0x40n, 'IN_MOVED_FROM'],
+  [0x80n, 'IN_MOVED_TO'],
+  [0x100n, 'IN_CREATE'],
+  [0x200n, 'IN_DELETE'],
+  [0x400n, 'IN_DELETE_SELF'],
+  [0x800n, 'IN_MOVE_SELF'],
+  [0x2000n, 'IN_UNMOUNT'],
+  [0x4000n, 'IN_Q_OVERFLOW'],
+  [0x8000n, 'IN_IGNORED'],
+  [0x1000000n, 'IN_ONLYDIR'],
+  [0x2000000n, 'IN_DONT_FOLLOW'],
+  [0x4000000n, 'IN_EXCL_UNLINK'],
+  [0x10000000n, 'IN_MASK_CREATE'],
+  [0x20000000n, 'IN_MASK_ADD'],
+  [0x40000000n, 'IN_ISDIR'],
+  [0x80000000n, 'IN_ONESHOT'],
+]);
+
+/** include/uapi/linux/inotify.h */
+export const inotify_init_flags = xlat('inotify_init_flags', [
+  [0x800n, 'IN_NONBLOCK'],
+  [0x80000n, 'IN_CLOEXEC'],
+]);
+
 /** include/uapi/asm-generic/ioctl.h (strace prints _IOC_READ before _IOC_WRITE) */
 export const ioctl_dirs = xlat('ioctl_dirs', [
   [0x0n, '_IOC_NONE'],
@@ -744,11 +872,38 @@ export const ioctl_dirs = xlat('ioctl_dirs', [
   [0x1n, '_IOC_WRITE'],
 ]);
 
+/** include/uapi/linux/ioprio.h */
+export const ioprio_class = xlat('ioprio_class', [
+  [0x0n, 'IOPRIO_CLASS_NONE'],
+  [0x1n, 'IOPRIO_CLASS_RT'],
+  [0x2n, 'IOPRIO_CLASS_BE'],
+  [0x3n, 'IOPRIO_CLASS_IDLE'],
+]);
+
+/** include/uapi/linux/ioprio.h */
+export const ioprio_who = xlat('ioprio_who', [
+  [0x1n, 'IOPRIO_WHO_PROCESS'],
+  [0x2n, 'IOPRIO_WHO_PGRP'],
+  [0x3n, 'IOPRIO_WHO_USER'],
+]);
+
 /** include/uapi/linux/time.h */
 export const itimer_which = xlat('itimer_which', [
   [0x0n, 'ITIMER_REAL'],
   [0x1n, 'ITIMER_VIRTUAL'],
   [0x2n, 'ITIMER_PROF'],
+]);
+
+/** include/uapi/linux/kcmp.h */
+export const kcmp_types = xlat('kcmp_types', [
+  [0x0n, 'KCMP_FILE'],
+  [0x1n, 'KCMP_VM'],
+  [0x2n, 'KCMP_FILES'],
+  [0x3n, 'KCMP_FS'],
+  [0x4n, 'KCMP_SIGHAND'],
+  [0x5n, 'KCMP_IO'],
+  [0x6n, 'KCMP_SYSVSEM'],
+  [0x7n, 'KCMP_EPOLL_TFD'],
 ]);
 
 /** include/uapi/linux/lirc.h (LIRC_GET_FEATURES bits) */
@@ -791,6 +946,19 @@ export const lockfcmds = xlat('lockfcmds', [
   [0x8n, 'F_SHLCK'],
 ]);
 
+/** include/linux/kern_levels.h (not UAPI) */
+export const loglevels = xlat('loglevels', [
+  [0x0n, 'LOGLEVEL_EMERG'],
+  [0x1n, 'LOGLEVEL_ALERT'],
+  [0x2n, 'LOGLEVEL_CRIT'],
+  [0x3n, 'LOGLEVEL_ERR'],
+  [0x4n, 'LOGLEVEL_WARNING'],
+  [0x5n, 'LOGLEVEL_NOTICE'],
+  [0x6n, 'LOGLEVEL_INFO'],
+  [0x7n, 'LOGLEVEL_DEBUG'],
+  [0x8n, 'LOGLEVEL_DEBUG+1'],
+]);
+
 /** include/uapi/asm-generic/mman-common.h */
 export const madvise_cmds = xlat('madvise_cmds', [
   [0x0n, 'MADV_NORMAL'],
@@ -820,6 +988,13 @@ export const madvise_cmds = xlat('madvise_cmds', [
   [0x65n, 'MADV_SOFT_OFFLINE'],
 ]);
 
+/** include/uapi/linux/mempolicy.h */
+export const mbind_flags = xlat('mbind_flags', [
+  [0x1n, 'MPOL_MF_STRICT'],
+  [0x2n, 'MPOL_MF_MOVE'],
+  [0x4n, 'MPOL_MF_MOVE_ALL'],
+]);
+
 /** include/uapi/linux/membarrier.h */
 export const membarrier_cmds = xlat('membarrier_cmds', [
   [0x0n, 'MEMBARRIER_CMD_QUERY'],
@@ -832,6 +1007,23 @@ export const membarrier_cmds = xlat('membarrier_cmds', [
   [0x40n, 'MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED_SYNC_CORE'],
   [0x80n, 'MEMBARRIER_CMD_PRIVATE_EXPEDITED_RSEQ'],
   [0x100n, 'MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED_RSEQ'],
+]);
+
+/** include/uapi/linux/memfd.h */
+export const memfd_create_flags = xlat('memfd_create_flags', [
+  [0x1n, 'MFD_CLOEXEC'],
+  [0x2n, 'MFD_ALLOW_SEALING'],
+  [0x4n, 'MFD_HUGETLB'],
+]);
+
+/** include/uapi/asm-generic/fcntl.h (memfd_secret flags) */
+export const memfd_secret_flags = xlat('memfd_secret_flags', [
+  [0x80000n, 'O_CLOEXEC'],
+]);
+
+/** include/uapi/linux/mman.h */
+export const mlock_flags = xlat('mlock_flags', [
+  [0x1n, 'MLOCK_ONFAULT'],
 ]);
 
 /** include/uapi/asm-generic/mman-common.h (x86_64) */
@@ -900,6 +1092,30 @@ export const modetypes = xlat('modetypes', [
   [0x4000n, 'S_IFDIR'],
   [0x6000n, 'S_IFBLK'],
   [0x2000n, 'S_IFCHR'],
+]);
+
+/** include/uapi/linux/module.h */
+export const module_init_flags = xlat('module_init_flags', [
+  [0x1n, 'MODULE_INIT_IGNORE_MODVERSIONS'],
+  [0x2n, 'MODULE_INIT_IGNORE_VERMAGIC'],
+  [0x4n, 'MODULE_INIT_COMPRESSED_FILE'],
+]);
+
+/** include/uapi/linux/mempolicy.h */
+export const mpol_mode_flags = xlat('mpol_mode_flags', [
+  [0x8000n, 'MPOL_F_STATIC_NODES'],
+  [0x4000n, 'MPOL_F_RELATIVE_NODES'],
+  [0x2000n, 'MPOL_F_NUMA_BALANCING'],
+]);
+
+/** include/uapi/linux/mempolicy.h */
+export const mpol_modes = xlat('mpol_modes', [
+  [0x0n, 'MPOL_DEFAULT'],
+  [0x1n, 'MPOL_PREFERRED'],
+  [0x2n, 'MPOL_BIND'],
+  [0x3n, 'MPOL_INTERLEAVE'],
+  [0x4n, 'MPOL_LOCAL'],
+  [0x5n, 'MPOL_PREFERRED_MANY'],
 ]);
 
 /** include/uapi/linux/mman.h */
@@ -1077,6 +1293,26 @@ export const personality_types = xlat('personality_types', [
   [0x0n, 'PER_LINUX'],
 ]);
 
+/** include/uapi/linux/pidfd.h (PIDFD_NONBLOCK is O_NONBLOCK) */
+export const pidfd_open_flags = xlat('pidfd_open_flags', [
+  [0x800n, 'PIDFD_NONBLOCK'],
+]);
+
+/** include/linux/pid.h (enum pid_type; not UAPI: values follow the PR_SCHED_CORE_SCOPE_* order of linux/prctl.h) */
+export const pidtypes = xlat('pidtypes', [
+  [0x0n, 'PIDTYPE_PID'],
+  [0x1n, 'PIDTYPE_TGID'],
+  [0x2n, 'PIDTYPE_PGID'],
+  [0x3n, 'PIDTYPE_SID'],
+]);
+
+/** include/uapi/linux/mman.h */
+export const pkey_access = xlat('pkey_access', [
+  [0x1n, 'PKEY_DISABLE_ACCESS'],
+  [0x2n, 'PKEY_DISABLE_WRITE'],
+  [0x4n, 'PKEY_DISABLE_EXECUTE'],
+]);
+
 /** include/uapi/asm-generic/poll.h */
 export const pollflags = xlat('pollflags', [
   [0x1n, 'POLLIN'],
@@ -1092,6 +1328,85 @@ export const pollflags = xlat('pollflags', [
   [0x400n, 'POLLMSG'],
   [0x1000n, 'POLLREMOVE'],
   [0x2000n, 'POLLRDHUP'],
+]);
+
+/** include/uapi/linux/prctl.h */
+export const pr_endian = xlat('pr_endian', [
+  [0x0n, 'PR_ENDIAN_BIG'],
+  [0x1n, 'PR_ENDIAN_LITTLE'],
+  [0x2n, 'PR_ENDIAN_PPC_LITTLE'],
+]);
+
+/** include/uapi/linux/prctl.h */
+export const pr_fp_exc = xlat('pr_fp_exc', [
+  [0x80n, 'PR_FP_EXC_SW_ENABLE'],
+  [0x10000n, 'PR_FP_EXC_DIV'],
+  [0x20000n, 'PR_FP_EXC_OVF'],
+  [0x40000n, 'PR_FP_EXC_UND'],
+  [0x80000n, 'PR_FP_EXC_RES'],
+  [0x100000n, 'PR_FP_EXC_INV'],
+  [0x0n, 'PR_FP_EXC_DISABLED'],
+  [0x1n, 'PR_FP_EXC_NONRECOV'],
+  [0x2n, 'PR_FP_EXC_ASYNC'],
+  [0x3n, 'PR_FP_EXC_PRECISE'],
+]);
+
+/** include/uapi/linux/prctl.h */
+export const pr_fp_mode = xlat('pr_fp_mode', [
+  [0x1n, 'PR_FP_MODE_FR'],
+  [0x2n, 'PR_FP_MODE_FRE'],
+]);
+
+/** include/uapi/linux/prctl.h */
+export const pr_fpemu = xlat('pr_fpemu', [
+  [0x1n, 'PR_FPEMU_NOPRINT'],
+  [0x2n, 'PR_FPEMU_SIGFPE'],
+]);
+
+/** include/uapi/linux/prctl.h */
+export const pr_mce_kill = xlat('pr_mce_kill', [
+  [0x0n, 'PR_MCE_KILL_CLEAR'],
+  [0x1n, 'PR_MCE_KILL_SET'],
+]);
+
+/** include/uapi/linux/prctl.h */
+export const pr_mce_kill_policy = xlat('pr_mce_kill_policy', [
+  [0x0n, 'PR_MCE_KILL_LATE'],
+  [0x1n, 'PR_MCE_KILL_EARLY'],
+  [0x2n, 'PR_MCE_KILL_DEFAULT'],
+]);
+
+/** include/uapi/linux/prctl.h */
+export const pr_mte_tcf = xlat('pr_mte_tcf', [
+  [0x0n, 'PR_MTE_TCF_NONE'],
+  [0x2n, 'PR_MTE_TCF_SYNC'],
+  [0x4n, 'PR_MTE_TCF_ASYNC'],
+  [0x6n, 'PR_MTE_TCF_MASK'],
+]);
+
+/** include/uapi/linux/prctl.h */
+export const pr_pac_enabled_keys = xlat('pr_pac_enabled_keys', [
+  [0x1n, 'PR_PAC_APIAKEY'],
+  [0x2n, 'PR_PAC_APIBKEY'],
+  [0x4n, 'PR_PAC_APDAKEY'],
+  [0x8n, 'PR_PAC_APDBKEY'],
+]);
+
+/** include/uapi/linux/prctl.h */
+export const pr_pac_keys = xlat('pr_pac_keys', [
+  [0x1n, 'PR_PAC_APIAKEY'],
+  [0x2n, 'PR_PAC_APIBKEY'],
+  [0x4n, 'PR_PAC_APDAKEY'],
+  [0x8n, 'PR_PAC_APDBKEY'],
+  [0x10n, 'PR_PAC_APGAKEY'],
+]);
+
+/** include/uapi/linux/prctl.h */
+export const pr_sched_core_cmds = xlat('pr_sched_core_cmds', [
+  [0x0n, 'PR_SCHED_CORE_GET'],
+  [0x1n, 'PR_SCHED_CORE_CREATE'],
+  [0x2n, 'PR_SCHED_CORE_SHARE_TO'],
+  [0x3n, 'PR_SCHED_CORE_SHARE_FROM'],
 ]);
 
 /** include/uapi/linux/prctl.h */
@@ -1111,6 +1426,71 @@ export const pr_set_mm = xlat('pr_set_mm', [
   [0xdn, 'PR_SET_MM_EXE_FILE'],
   [0xen, 'PR_SET_MM_MAP'],
   [0xfn, 'PR_SET_MM_MAP_SIZE'],
+]);
+
+/** include/uapi/linux/prctl.h */
+export const pr_set_vma = xlat('pr_set_vma', [
+  [0x0n, 'PR_SET_VMA_ANON_NAME'],
+]);
+
+/** include/uapi/linux/prctl.h */
+export const pr_sme_vl_flags = xlat('pr_sme_vl_flags', [
+  [0x40000n, 'PR_SME_SET_VL_ONEXEC'],
+  [0x20000n, 'PR_SME_VL_INHERIT'],
+]);
+
+/** include/uapi/linux/prctl.h */
+export const pr_spec_cmds = xlat('pr_spec_cmds', [
+  [0x0n, 'PR_SPEC_STORE_BYPASS'],
+  [0x1n, 'PR_SPEC_INDIRECT_BRANCH'],
+  [0x2n, 'PR_SPEC_L1D_FLUSH'],
+]);
+
+/** include/uapi/linux/prctl.h */
+export const pr_spec_get_store_bypass_flags = xlat('pr_spec_get_store_bypass_flags', [
+  [0x1n, 'PR_SPEC_PRCTL'],
+  [0x2n, 'PR_SPEC_ENABLE'],
+  [0x4n, 'PR_SPEC_DISABLE'],
+  [0x8n, 'PR_SPEC_FORCE_DISABLE'],
+  [0x10n, 'PR_SPEC_DISABLE_NOEXEC'],
+]);
+
+/** include/uapi/linux/prctl.h */
+export const pr_spec_set_store_bypass_flags = xlat('pr_spec_set_store_bypass_flags', [
+  [0x2n, 'PR_SPEC_ENABLE'],
+  [0x4n, 'PR_SPEC_DISABLE'],
+  [0x8n, 'PR_SPEC_FORCE_DISABLE'],
+  [0x10n, 'PR_SPEC_DISABLE_NOEXEC'],
+]);
+
+/** include/uapi/linux/prctl.h */
+export const pr_sve_vl_flags = xlat('pr_sve_vl_flags', [
+  [0x40000n, 'PR_SVE_SET_VL_ONEXEC'],
+  [0x20000n, 'PR_SVE_VL_INHERIT'],
+]);
+
+/** include/uapi/linux/prctl.h */
+export const pr_sys_dispatch_ops = xlat('pr_sys_dispatch_ops', [
+  [0x0n, 'PR_SYS_DISPATCH_OFF'],
+  [0x1n, 'PR_SYS_DISPATCH_ON'],
+]);
+
+/** include/uapi/linux/prctl.h */
+export const pr_timing = xlat('pr_timing', [
+  [0x0n, 'PR_TIMING_STATISTICAL'],
+  [0x1n, 'PR_TIMING_TIMESTAMP'],
+]);
+
+/** include/uapi/linux/prctl.h */
+export const pr_tsc = xlat('pr_tsc', [
+  [0x1n, 'PR_TSC_ENABLE'],
+  [0x2n, 'PR_TSC_SIGSEGV'],
+]);
+
+/** include/uapi/linux/prctl.h */
+export const pr_unalign_flags = xlat('pr_unalign_flags', [
+  [0x1n, 'PR_UNALIGN_NOPRINT'],
+  [0x2n, 'PR_UNALIGN_SIGBUS'],
 ]);
 
 /** include/uapi/linux/prctl.h */
@@ -1189,6 +1569,27 @@ export const priorities = xlat('priorities', [
   [0x2n, 'PRIO_USER'],
 ]);
 
+/** include/uapi/linux/reboot.h */
+export const reboot_cmds = xlat('reboot_cmds', [
+  [0x1234567n, 'LINUX_REBOOT_CMD_RESTART'],
+  [0xcdef0123n, 'LINUX_REBOOT_CMD_HALT'],
+  [0x89abcdefn, 'LINUX_REBOOT_CMD_CAD_ON'],
+  [0x0n, 'LINUX_REBOOT_CMD_CAD_OFF'],
+  [0x4321fedcn, 'LINUX_REBOOT_CMD_POWER_OFF'],
+  [0xa1b2c3d4n, 'LINUX_REBOOT_CMD_RESTART2'],
+  [0xd000fce2n, 'LINUX_REBOOT_CMD_SW_SUSPEND'],
+  [0x45584543n, 'LINUX_REBOOT_CMD_KEXEC'],
+]);
+
+/** include/uapi/linux/reboot.h */
+export const reboot_magic = xlat('reboot_magic', [
+  [0xfee1deadn, 'LINUX_REBOOT_MAGIC1'],
+  [0x28121969n, 'LINUX_REBOOT_MAGIC2'],
+  [0x5121996n, 'LINUX_REBOOT_MAGIC2A'],
+  [0x16041998n, 'LINUX_REBOOT_MAGIC2B'],
+  [0x20112000n, 'LINUX_REBOOT_MAGIC2C'],
+]);
+
 /** include/uapi/linux/fs.h */
 export const renameat2_flags = xlat('renameat2_flags', [
   [0x1n, 'RENAME_NOREPLACE'],
@@ -1245,11 +1646,65 @@ export const scmvals = xlat('scmvals', [
   [0x4n, 'SCM_PIDFD'],
 ]);
 
+/** include/uapi/linux/securebits.h */
+export const secbits = xlat('secbits', [
+  [0x1n, 'SECBIT_NOROOT'],
+  [0x2n, 'SECBIT_NOROOT_LOCKED'],
+  [0x4n, 'SECBIT_NO_SETUID_FIXUP'],
+  [0x8n, 'SECBIT_NO_SETUID_FIXUP_LOCKED'],
+  [0x10n, 'SECBIT_KEEP_CAPS'],
+  [0x20n, 'SECBIT_KEEP_CAPS_LOCKED'],
+  [0x40n, 'SECBIT_NO_CAP_AMBIENT_RAISE'],
+  [0x80n, 'SECBIT_NO_CAP_AMBIENT_RAISE_LOCKED'],
+]);
+
+/** include/uapi/linux/seccomp.h */
+export const seccomp_filter_flags = xlat('seccomp_filter_flags', [
+  [0x1n, 'SECCOMP_FILTER_FLAG_TSYNC'],
+  [0x2n, 'SECCOMP_FILTER_FLAG_LOG'],
+  [0x4n, 'SECCOMP_FILTER_FLAG_SPEC_ALLOW'],
+  [0x8n, 'SECCOMP_FILTER_FLAG_NEW_LISTENER'],
+  [0x10n, 'SECCOMP_FILTER_FLAG_TSYNC_ESRCH'],
+  [0x20n, 'SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV'],
+]);
+
 /** include/uapi/linux/seccomp.h */
 export const seccomp_mode = xlat('seccomp_mode', [
   [0x0n, 'SECCOMP_MODE_DISABLED'],
   [0x1n, 'SECCOMP_MODE_STRICT'],
   [0x2n, 'SECCOMP_MODE_FILTER'],
+]);
+
+/** include/uapi/linux/seccomp.h */
+export const seccomp_ops = xlat('seccomp_ops', [
+  [0x0n, 'SECCOMP_SET_MODE_STRICT'],
+  [0x1n, 'SECCOMP_SET_MODE_FILTER'],
+  [0x2n, 'SECCOMP_GET_ACTION_AVAIL'],
+  [0x3n, 'SECCOMP_GET_NOTIF_SIZES'],
+]);
+
+/** include/uapi/linux/seccomp.h */
+export const seccomp_ret_action = xlat('seccomp_ret_action', [
+  [0x80000000n, 'SECCOMP_RET_KILL_PROCESS'],
+  [0x0n, 'SECCOMP_RET_KILL_THREAD'],
+  [0x30000n, 'SECCOMP_RET_TRAP'],
+  [0x50000n, 'SECCOMP_RET_ERRNO'],
+  [0x7fc00000n, 'SECCOMP_RET_USER_NOTIF'],
+  [0x7ff00000n, 'SECCOMP_RET_TRACE'],
+  [0x7ffc0000n, 'SECCOMP_RET_LOG'],
+  [0x7fff0000n, 'SECCOMP_RET_ALLOW'],
+]);
+
+/** include/uapi/linux/sched.h (the CLONE_NEW* namespace flags) */
+export const setns_types = xlat('setns_types', [
+  [0x80n, 'CLONE_NEWTIME'],
+  [0x20000n, 'CLONE_NEWNS'],
+  [0x2000000n, 'CLONE_NEWCGROUP'],
+  [0x4000000n, 'CLONE_NEWUTS'],
+  [0x8000000n, 'CLONE_NEWIPC'],
+  [0x10000000n, 'CLONE_NEWUSER'],
+  [0x20000000n, 'CLONE_NEWPID'],
+  [0x40000000n, 'CLONE_NEWNET'],
 ]);
 
 /** include/uapi/linux/signalfd.h */
@@ -1688,6 +2143,14 @@ export const socktypes = xlat('socktypes', [
   [0xan, 'SOCK_PACKET'],
 ]);
 
+/** include/linux/splice.h (not UAPI; the same values as glibc <fcntl.h>) */
+export const splice_flags = xlat('splice_flags', [
+  [0x1n, 'SPLICE_F_MOVE'],
+  [0x2n, 'SPLICE_F_NONBLOCK'],
+  [0x4n, 'SPLICE_F_MORE'],
+  [0x8n, 'SPLICE_F_GIFT'],
+]);
+
 /** include/linux/statfs.h */
 export const statfs_flags = xlat('statfs_flags', [
   [0x1n, 'ST_RDONLY'],
@@ -1734,6 +2197,36 @@ export const statx_masks = xlat('statx_masks', [
   [0x800n, 'STATX_BTIME'],
   [0x1000n, 'STATX_MNT_ID'],
   [0x2000n, 'STATX_DIOALIGN'],
+]);
+
+/** include/linux/swap.h (not UAPI: the values of glibc <sys/swap.h>) */
+export const swap_flags = xlat('swap_flags', [
+  [0x8000n, 'SWAP_FLAG_PREFER'],
+  [0x10000n, 'SWAP_FLAG_DISCARD'],
+  [0x20000n, 'SWAP_FLAG_DISCARD_ONCE'],
+  [0x40000n, 'SWAP_FLAG_DISCARD_PAGES'],
+]);
+
+/** include/uapi/linux/fs.h */
+export const sync_file_range_flags = xlat('sync_file_range_flags', [
+  [0x1n, 'SYNC_FILE_RANGE_WAIT_BEFORE'],
+  [0x2n, 'SYNC_FILE_RANGE_WRITE'],
+  [0x4n, 'SYNC_FILE_RANGE_WAIT_AFTER'],
+]);
+
+/** include/linux/syslog.h (not UAPI) */
+export const syslog_action_type = xlat('syslog_action_type', [
+  [0x0n, 'SYSLOG_ACTION_CLOSE'],
+  [0x1n, 'SYSLOG_ACTION_OPEN'],
+  [0x2n, 'SYSLOG_ACTION_READ'],
+  [0x3n, 'SYSLOG_ACTION_READ_ALL'],
+  [0x4n, 'SYSLOG_ACTION_READ_CLEAR'],
+  [0x5n, 'SYSLOG_ACTION_CLEAR'],
+  [0x6n, 'SYSLOG_ACTION_CONSOLE_OFF'],
+  [0x7n, 'SYSLOG_ACTION_CONSOLE_ON'],
+  [0x8n, 'SYSLOG_ACTION_CONSOLE_LEVEL'],
+  [0x9n, 'SYSLOG_ACTION_SIZE_UNREAD'],
+  [0xan, 'SYSLOG_ACTION_SIZE_BUFFER'],
 ]);
 
 /** include/uapi/asm-generic/termbits.h */
@@ -1859,9 +2352,42 @@ export const timerfd_settime_flags = xlat('timerfd_settime_flags', [
   [0x2n, 'TFD_TIMER_CANCEL_ON_SET'],
 ]);
 
+/** include/uapi/linux/userfaultfd.h and asm-generic/fcntl.h */
+export const uffd_flags = xlat('uffd_flags', [
+  [0x1n, 'UFFD_USER_MODE_ONLY'],
+  [0x800n, 'O_NONBLOCK'],
+  [0x80000n, 'O_CLOEXEC'],
+]);
+
+/** include/linux/fs.h (umount flags; not UAPI: the values of glibc <sys/mount.h>) */
+export const umount_flags = xlat('umount_flags', [
+  [0x1n, 'MNT_FORCE'],
+  [0x2n, 'MNT_DETACH'],
+  [0x4n, 'MNT_EXPIRE'],
+  [0x8n, 'UMOUNT_NOFOLLOW'],
+]);
+
 /** include/uapi/linux/fcntl.h */
 export const unlinkat_flags = xlat('unlinkat_flags', [
   [0x200n, 'AT_REMOVEDIR'],
+]);
+
+/** include/uapi/linux/sched.h (the flags unshare(2) accepts) */
+export const unshare_flags = xlat('unshare_flags', [
+  [0x80n, 'CLONE_NEWTIME'],
+  [0x100n, 'CLONE_VM'],
+  [0x200n, 'CLONE_FS'],
+  [0x400n, 'CLONE_FILES'],
+  [0x800n, 'CLONE_SIGHAND'],
+  [0x10000n, 'CLONE_THREAD'],
+  [0x20000n, 'CLONE_NEWNS'],
+  [0x40000n, 'CLONE_SYSVSEM'],
+  [0x2000000n, 'CLONE_NEWCGROUP'],
+  [0x4000000n, 'CLONE_NEWUTS'],
+  [0x8000000n, 'CLONE_NEWIPC'],
+  [0x10000000n, 'CLONE_NEWUSER'],
+  [0x20000000n, 'CLONE_NEWPID'],
+  [0x40000000n, 'CLONE_NEWNET'],
 ]);
 
 /** include/uapi/linux/resource.h */
@@ -1899,6 +2425,45 @@ export const whence_codes = xlat('whence_codes', [
   [0x2n, 'SEEK_END'],
   [0x3n, 'SEEK_DATA'],
   [0x4n, 'SEEK_HOLE'],
+]);
+
+/** arch/x86/include/asm/fpu/types.h (XFEATURE_MASK_*; not UAPI: the XSAVE state-component bits of the Intel SDM vol. 1 ch. 13) */
+export const x86_xfeature_masks = xlat('x86_xfeature_masks', [
+  [0x3n, 'XFEATURE_MASK_FPSSE'],
+  [0x1n, 'XFEATURE_MASK_FP'],
+  [0x2n, 'XFEATURE_MASK_SSE'],
+  [0x4n, 'XFEATURE_MASK_YMM'],
+  [0x8n, 'XFEATURE_MASK_BNDREGS'],
+  [0x10n, 'XFEATURE_MASK_BNDCSR'],
+  [0xe0n, 'XFEATURE_MASK_AVX512'],
+  [0x20n, 'XFEATURE_MASK_OPMASK'],
+  [0x40n, 'XFEATURE_MASK_ZMM_Hi256'],
+  [0x80n, 'XFEATURE_MASK_Hi16_ZMM'],
+  [0x100n, 'XFEATURE_MASK_PT'],
+  [0x200n, 'XFEATURE_MASK_PKRU'],
+  [0x400n, 'XFEATURE_MASK_PASID'],
+  [0x8000n, 'XFEATURE_MASK_LBR'],
+  [0x60000n, 'XFEATURE_MASK_XTILE'],
+  [0x20000n, 'XFEATURE_MASK_XTILE_CFG'],
+  [0x40000n, 'XFEATURE_MASK_XTILE_DATA'],
+]);
+
+/** arch/x86/include/asm/fpu/types.h (enum xfeature; not UAPI: XSAVE state-component numbers of the Intel SDM) */
+export const x86_xfeatures = xlat('x86_xfeatures', [
+  [0x0n, 'XFEATURE_FP'],
+  [0x1n, 'XFEATURE_SSE'],
+  [0x2n, 'XFEATURE_YMM'],
+  [0x3n, 'XFEATURE_BNDREGS'],
+  [0x4n, 'XFEATURE_BNDCSR'],
+  [0x5n, 'XFEATURE_OPMASK'],
+  [0x6n, 'XFEATURE_ZMM_Hi256'],
+  [0x7n, 'XFEATURE_Hi16_ZMM'],
+  [0x8n, 'XFEATURE_PT_UNIMPLEMENTED_SO_FAR'],
+  [0x9n, 'XFEATURE_PKRU'],
+  [0xan, 'XFEATURE_PASID'],
+  [0xfn, 'XFEATURE_LBR'],
+  [0x11n, 'XFEATURE_XTILE_CFG'],
+  [0x12n, 'XFEATURE_XTILE_DATA'],
 ]);
 
 /** include/uapi/linux/xattr.h */

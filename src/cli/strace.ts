@@ -2,9 +2,11 @@
  * `utrace strace`: strace's command line on the strace engine (../shared/spec/cli.md).
  */
 import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Tracer, UtraceError, type Task } from '../api.js';
 import { StraceEngine } from '../engines/strace/engine.js';
+import { PathTrace } from '../engines/strace/pathtrace.js';
 import { JsonEventWriter } from '../engines/strace/json.js';
 import { TimelineWriter } from '../engines/strace/timeline.js';
 import { comm } from '../engines/strace/engine.js';
@@ -71,7 +73,6 @@ function refuseUnsupported(c: StraceConfig): void {
   if (c.detachOnExecve) no('-b/--detach-on');
   if (c.instructionPointer) no('-i/--instruction-pointer');
   if (c.syscallNumber) no('-n/--syscall-number');
-  if (c.tracePaths.length) no('-P/--trace-path');
   if (c.decodePids.has('comm')) no('-Y/--decode-pids=comm');
   if (c.output !== undefined && /^[|!]/.test(c.output)) no('-o |COMMAND');
   if (c.summaryColumns || c.sortBy || c.overheadNs !== undefined) no('-S/-U/-O');
@@ -96,6 +97,23 @@ export function prepareStrace(argv: string[]): ParsedStrace {
 function versionText(): string {
   const pkg = JSON.parse(fs.readFileSync(fileURLToPath(new URL('../../../package.json', import.meta.url)), 'utf8')) as { version: string };
   return `utrace strace -- version ${pkg.version}\nutrace: multi-engine tracing of live Linux processes (strace-compatible command line).\n\nOptional features enabled: (none)\n`;
+}
+
+/** PROG as execvp finds it in our PATH, if it has no '/' and is found there. */
+function lookPath(prog: string): string | undefined {
+  if (prog.includes('/')) return undefined;
+  for (const dir of (process.env['PATH'] ?? '/usr/local/bin:/usr/bin:/bin').split(':')) {
+    const f = path.join(dir || '.', prog);
+    try {
+      if (fs.statSync(f).isFile()) {
+        fs.accessSync(f, fs.constants.X_OK);
+        return f;
+      }
+    } catch {
+      /* not here */
+    }
+  }
+  return undefined;
 }
 
 /** The command's environment after -E VAR=VAL (set) and -E VAR (remove), in order. */
@@ -187,9 +205,12 @@ export async function straceMain(argv: string[], env: { inheritedFds?: readonly 
     return 0;
   }
 
+  // The program is looked up in our PATH, not the one -E gives it (as strace does).
+  const file = p.env.length ? lookPath(command[0]!) : undefined;
   let task: Task;
   try {
-    task = await tracer.spawn(command, {
+    task = await tracer.spawn(file ? [file, ...command.slice(1)] : command, {
+      argv0: command[0],
       env: commandEnv(process.env, p.env),
       inheritFds: env.inheritedFds,
       // Only when following (-f), as strace's --seccomp-bpf: the filter is inherited, and in
@@ -216,6 +237,9 @@ export async function straceMain(argv: string[], env: { inheritedFds?: readonly 
   });
   task.start();
   const st = await task.process.exit;
+  // Followed children may outlive the program (a daemon, a pid namespace's init): traced to
+  // their end, as by strace; a signal to us still ends it all.
+  if (p.follow) await Promise.race([engine.allGone(), stop.done]);
   stop.dispose();
   finish();
   return exitLikeChild(st);
@@ -260,6 +284,8 @@ export function buildStraceOutput(tracer: Tracer, p: ParsedStrace, io: CommandIo
   const json = p.json ? new JsonEventWriter((line) => sink.write(line.endsWith('\n') ? line : line + '\n')) : undefined;
   const summary = p.summary;
   const { absolute, relative } = p;
+  const pathTrace = p.tracePaths.length ? new PathTrace(p.tracePaths, io.cwd) : undefined;
+  if (pathTrace && !p.quiet.has('path-resolution')) for (const n of pathTrace.notes) say(io, `${straceName()}: ${n}`);
   const durationPrecision = p.syscallTimes;
   const engine = new StraceEngine(tracer, {
     filter,
@@ -288,6 +314,7 @@ export function buildStraceOutput(tracer: Tracer, p: ParsedStrace, io: CommandIo
     json,
     timeline,
     fdPaths: p.decodeFds.has('path'),
+    pathTrace,
     onAttach: extra.onAttach,
   });
   let finished = false;

@@ -13,6 +13,7 @@ import { PerTaskFormatter, TraceFormatter, type FormatOptions, type TaskOutput, 
 import { InjectState, type InjectRule } from '../qualifier/inject.js';
 import type { StraceFilter } from './filter.js';
 import { SyscallSummary } from './summary.js';
+import type { PathTrace } from './pathtrace.js';
 import type { JsonEventWriter } from './json.js';
 import type { TimelineWriter } from './timeline.js';
 import { readFileSync, readlinkSync } from 'node:fs';
@@ -33,6 +34,8 @@ export interface StraceOptions {
   timeline?: TimelineWriter;
   /** -y: print paths of file descriptors. */
   fdPaths?: boolean;
+  /** -P: only calls that name these paths or use descriptors open on them. */
+  pathTrace?: PathTrace;
   /** A new thread or process is now traced (strace's "Process N attached" message). */
   onAttach?: (tid: number) => void;
 }
@@ -68,6 +71,7 @@ export class StraceEngine {
    * says when it injects (InjectEngine.onInjected) should call markInjected instead, for free.
    */
   detectEarlierAborts = false;
+  private _allGone: (() => void)[] = [];
 
   constructor(private readonly _tracer: Tracer, opts: StraceOptions) {
     this._o = opts;
@@ -101,7 +105,8 @@ export class StraceEngine {
         if (exec.formerTid !== e.task.tid) this.formatter.superseded(exec.formerTid, e.task.tid, nowNs());
       },
       reportDeath: (e, groupDead, signal) => self._death(e, signal),
-      release: () => undefined,
+      // Gone for good without a death report (detached, failed): no longer waited for.
+      release: (data) => self._released(data),
     };
     this._events = Event.SYSCALL | Event.SIGNAL_ALL | Event.EXIT | Event.DEATH | Event.EXEC |
       (opts.follow ? Event.CLONE : 0);
@@ -135,6 +140,15 @@ export class StraceEngine {
     if (e.data.call) e.data.call.injected = true;
   }
 
+  /**
+   * Resolves once no traced thread is left (at once if none is): with -f, strace goes on
+   * until the last process it follows is gone, not only the one it started.
+   */
+  allGone(): Promise<void> {
+    if (!this._engines.size) return Promise.resolve();
+    return new Promise((resolve) => this._allGone.push(resolve));
+  }
+
   /** Detach from every thread (the tracees go on untraced). */
   detachAll(): void {
     detachEngines(this._engines, (e) => this.formatter.detached(e.task.tid));
@@ -147,7 +161,7 @@ export class StraceEngine {
     const rule = this._inject.check(task.tid, nr);
     st.inject = rule;
     st.call = undefined;
-    if (this._o.filter.syscallSelected(nr)) {
+    if (this._o.filter.syscallSelected(nr) && (!this._o.pathTrace || this._o.pathTrace.matches(nr, call.args, task, task.tgid))) {
       let sp: bigint | undefined;
       if (nr === 15 /* rt_sigreturn */) sp = task.regs().sp;
       const d = decodeEntry({ nr, tid: task.tid, pid: task.tgid, args: call.args, mem: task, sp }, this._decode);
@@ -208,6 +222,15 @@ export class StraceEngine {
     this._o.timeline?.threadName(child.tgid, child.tid, comm(child.tid));
   }
 
+  private _released(data: TaskState): void {
+    for (const e of this._engines) {
+      if (e.data !== data) continue;
+      this._engines.delete(e);
+      if (!this._engines.size) for (const resolve of this._allGone.splice(0)) resolve();
+      return;
+    }
+  }
+
   private _death(e: Engine<TaskState>, signal: number): void {
     const task = e.task;
     const ns = nowNs();
@@ -227,6 +250,7 @@ export class StraceEngine {
       this._o.timeline?.exited(task.tgid, task.tid, code, ns);
     }
     this.formatter.removeTask(task.tid);
+    if (!this._engines.size) for (const resolve of this._allGone.splice(0)) resolve();
   }
 }
 

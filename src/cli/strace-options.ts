@@ -240,7 +240,7 @@ export function parseStraceCommandLine(argv: string[]): StraceConfig {
       case 'a': c.column = uint(v, '-a'); break;
       case 'A': c.append = true; break;
       case 'b':
-        if (v !== 'execve') usage(`Syscall '${v}' for -b isn't supported`);
+        if (v !== 'execve') throw new UsageError(`Syscall '${v}' for -b isn't supported`);
         c.detachOnExecve = true;
         break;
       case 'c': summaryOnly = true; break;
@@ -362,7 +362,7 @@ export function parseStraceCommandLine(argv: string[]): StraceConfig {
   if (t) c.absolute = t === 1 ? { format: 'time', precision: 's' } : t === 2 ? { format: 'time', precision: 'us' } : { format: 'unix', precision: 'us' };
   if (x) c.hexStrings = x === 1 ? 'non-ascii' : 'all';
   if (y) c.decodeFds.add('path');
-  if (y >= 2) c.decodeFds.add('socket').add('dev');
+  if (y >= 2) for (const n of DECODE_FDS) c.decodeFds.add(n);
   if (summaryOnly && summaryAlso) usage('-c/--summary-only and -C/--summary are mutually exclusive');
   if (summaryOnly || summaryAlso) c.summary = summaryOnly ? 'only' : 'also';
   if (c.follow >= 2) c.outputSeparately = true;

@@ -211,6 +211,7 @@ export function parseStraceCommandLine(argv: string[]): StraceConfig {
   };
   let q = 0;
   let t = 0;
+  let longTs = false;
   let x = 0;
   let y = 0;
   let summaryOnly = false;
@@ -295,15 +296,15 @@ export function parseStraceCommandLine(argv: string[]): StraceConfig {
       case 'relative-timestamps': c.relative = precisionArg(arg, 'us', '--relative-timestamps'); break;
       case 's': c.strsize = uint(v, '-s'); break;
       case 'S':
-        if (!SORT_BY.includes(v)) usage(`invalid sortby: '${v}'`);
+        if (!SORT_BY.includes(v.replace(/_/g, '-'))) usage(`invalid sortby: '${v}'`);
         c.sortBy = v;
         break;
-      case 't': t++; c.absolute = undefined; break;
+      case 't': t++; break;
       case 'absolute-timestamps':
       case 'timestamps': {
         const f = parseAbsolute(arg ?? '');
         if (!f) usage(`invalid --${name} argument: '${v}'`);
-        t = 0;
+        longTs = true;
         c.absolute = f!.format === 'none' ? undefined : f;
         break;
       }
@@ -312,7 +313,7 @@ export function parseStraceCommandLine(argv: string[]): StraceConfig {
       case 'u': c.user = v; break;
       case 'U': {
         const cols = v.split(',');
-        for (const col of cols) if (!COLUMNS.includes(col)) usage(`unknown column name: '${col}'`);
+        for (const col of cols) if (!COLUMNS.includes(col.replace(/_/g, '-'))) usage(`unknown column name: '${col}'`);
         c.summaryColumns = cols;
         break;
       }
@@ -359,6 +360,7 @@ export function parseStraceCommandLine(argv: string[]): StraceConfig {
     if (q >= 2) c.quiet.add('exit');
     if (q >= 3) for (const n of ALL_QUIET) c.quiet.add(n);
   }
+  if (t && longTs) throw new UsageError('-t and --absolute-timestamps cannot be provided simultaneously');
   if (t) c.absolute = t === 1 ? { format: 'time', precision: 's' } : t === 2 ? { format: 'time', precision: 'us' } : { format: 'unix', precision: 'us' };
   if (x) c.hexStrings = x === 1 ? 'non-ascii' : 'all';
   if (y) c.decodeFds.add('path');
@@ -444,6 +446,7 @@ export function parseAbsolute(v: string): TimestampFormat | undefined {
   const f: TimestampFormat = { format: 'time', precision: 's' };
   if (v === '') return f;
   for (const part of v.split(',')) {
+    if (part === '') continue;
     const m = /^(?:(format|precision):)?(.*)$/.exec(part)!;
     const val = m[2]!;
     if ((m[1] === 'format' || !m[1]) && ['none', 'time', 'unix'].includes(val)) f.format = val as TimestampFormat['format'];

@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { Tracer, UtraceError, type Task } from '../api.js';
 import { StraceEngine } from '../engines/strace/engine.js';
 import { PathTrace } from '../engines/strace/pathtrace.js';
+import type { SummarySort } from '../engines/strace/summary.js';
 import { JsonEventWriter } from '../engines/strace/json.js';
 import { TimelineWriter } from '../engines/strace/timeline.js';
 import { comm } from '../engines/strace/engine.js';
@@ -75,7 +76,21 @@ function refuseUnsupported(c: StraceConfig): void {
   if (c.syscallNumber) no('-n/--syscall-number');
   if (c.decodePids.has('comm')) no('-Y/--decode-pids=comm');
   if (c.output !== undefined && /^[|!]/.test(c.output)) no('-o |COMMAND');
-  if (c.summaryColumns || c.sortBy || c.overheadNs !== undefined) no('-S/-U/-O');
+  if (c.summaryColumns) no('-U/--summary-columns');
+  if (c.overheadNs !== undefined) no('-O/--summary-syscall-overhead');
+  if (c.sortBy !== undefined && !summarySort(c.sortBy)) no(`-S ${c.sortBy}`);
+}
+
+/** -S's names for the orders the summary knows. */
+function summarySort(by: string | undefined): SummarySort | undefined {
+  by = by?.replace(/_/g, '-');
+  const names: Record<string, SummarySort> = {
+    'time': 'time', 'time-total': 'time', 'total-time': 'time', 'calls': 'calls', 'count': 'calls',
+    'errors': 'errors', 'error': 'errors', 'name': 'name', 'syscall': 'name', 'syscall-name': 'name',
+    'nothing': 'nothing', 'none': 'nothing', 'avg-time': 'avg', 'time-avg': 'avg', 'min-time': 'min',
+    'shortest': 'min', 'time-min': 'min', 'max-time': 'max', 'longest': 'max', 'time-max': 'max',
+  };
+  return by === undefined ? 'time' : names[by];
 }
 
 /** Parse and validate everything before anything is launched. */
@@ -311,6 +326,7 @@ export function buildStraceOutput(tracer: Tracer, p: ParsedStrace, io: CommandIo
       ...(p.hexStrings !== 'none' ? { hexStrings: p.hexStrings } : {}),
     },
     summary,
+    summaryClock: p.wallClock ? 'wall' : 'system',
     json,
     timeline,
     fdPaths: p.decodeFds.has('path'),
@@ -325,8 +341,9 @@ export function buildStraceOutput(tracer: Tracer, p: ParsedStrace, io: CommandIo
     sink.flush();
     for (const s of taskSinks.values()) s.close();
     if (summary) {
-      const table = engine.summary.format();
-      if (toFile && summary === 'also') sink.write(table);
+      const table = engine.summary.format(summarySort(p.sortBy));
+      // Into the -o file, as strace writes it (with -ff: stderr, there is no one file).
+      if (toFile && !perTask) sink.write(table);
       else say(io, table);
       sink.flush();
     }

@@ -117,3 +117,20 @@ test('messages start with the name a wrapper gives (UTRACE_STRACE_ARGV0), worded
   assert.equal(v.status, 0);
   assert.match(v.stdout, /^utrace strace -- version \d+\.\d+\.\d+\n/);
 });
+
+test('-c counts system time (a sleep costs next to none), -w wall time; the table goes to the -o file, as strace writes it', () => {
+  const secs = (file: string): number => {
+    const m = /^ *[\d.]+ +([\d.]+) +\d+ +\d+ +(\d+ +)?clock_nanosleep$/m.exec(fs.readFileSync(file, 'utf8'));
+    assert.ok(m, fs.readFileSync(file, 'utf8'));
+    return Number(m[1]);
+  };
+  const sys = path.join(dir, 'c-sys');
+  const wall = path.join(dir, 'c-wall');
+  assert.equal(run(['-c', '-o', sys, '/bin/sleep', '0.3']).status, 0);
+  assert.equal(run(['-c', '-w', '-S', 'calls', '-o', wall, '/bin/sleep', '0.3']).status, 0);
+  assert.ok(secs(sys) < 0.1, `system time ${secs(sys)}`);
+  assert.ok(secs(wall) >= 0.25, `wall time ${secs(wall)}`);
+  const w = run(['-w', 'true']);
+  assert.equal(w.status, 1);
+  assert.match(w.stderr, /-w\/--summary-wall-clock must be given with/);
+});

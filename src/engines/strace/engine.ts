@@ -30,6 +30,11 @@ export interface StraceOptions {
   outputFor?: (tid: number) => TaskOutput;
   /** -c (summary only) or -C (summary and trace). */
   summary?: 'only' | 'also';
+  /**
+   * What -c counts: the CPU time the thread spent in the call (strace's default, system
+   * time) or the wall-clock time from entry to exit (-w).
+   */
+  summaryClock?: 'system' | 'wall';
   json?: JsonEventWriter;
   timeline?: TimelineWriter;
   /** -y: print paths of file descriptors. */
@@ -43,6 +48,8 @@ export interface StraceOptions {
 interface TaskState {
   call?: DecodedSyscall;
   entryNs: bigint;
+  /** The thread's CPU time at entry (-c without -w). */
+  entryCpuNs?: bigint;
   inject?: InjectRule;
   exitCode?: number;
 }
@@ -172,6 +179,7 @@ export class StraceEngine {
       // aborted the call: its result is injected, as with our own -e inject=.
       if (action & SyscallAction.ABORT) d.injected = true;
       if (this._trace) this.formatter.syscallEntry(d, st.entryNs);
+      if (this._o.summary && this._o.summaryClock !== 'wall') st.entryCpuNs = cpuNs(task.tid);
     }
     if (rule && (rule.error !== undefined || rule.retval !== undefined)) {
       return Resume.RESUME | SyscallAction.ABORT;
@@ -199,7 +207,15 @@ export class StraceEngine {
     const ret = call.ret ?? 0n;
     d.exit(ret, e.task);
     if (this._trace) this.formatter.syscallExit(d, ns, ns - st.entryNs);
-    if (this._o.summary) this.summary.add(d.name, Number(ns - st.entryNs) / 1e9, ret < 0n && ret > -4096n, d.nr);
+    if (this._o.summary) {
+      let spent = ns - st.entryNs;
+      if (this._o.summaryClock !== 'wall') {
+        // Between the entry and exit stops the thread ran only the call, in the kernel.
+        const cpu = cpuNs(e.task.tid);
+        spent = cpu !== undefined && st.entryCpuNs !== undefined ? cpu - st.entryCpuNs : 0n;
+      }
+      this.summary.add(d.name, Number(spent) / 1e9, ret < 0n && ret > -4096n, d.nr);
+    }
     this._o.json?.syscall(d, st.entryNs, ns);
     this._o.timeline?.syscall(d, st.entryNs, ns);
     return undefined;
@@ -251,6 +267,16 @@ export class StraceEngine {
     }
     this.formatter.removeTask(task.tid);
     if (!this._engines.size) for (const resolve of this._allGone.splice(0)) resolve();
+  }
+}
+
+/** CPU time a thread has run, in ns (/proc/TID/schedstat's first field). */
+function cpuNs(tid: number): bigint | undefined {
+  try {
+    const text = readFileSync(`/proc/${tid}/schedstat`, 'latin1');
+    return BigInt(text.slice(0, text.indexOf(' ')));
+  } catch {
+    return undefined;
   }
 }
 

@@ -212,6 +212,7 @@ export function parseStraceCommandLine(argv: string[]): StraceConfig {
   let q = 0;
   let t = 0;
   let longTs = false;
+  let absState: TimestampFormat | undefined;
   let x = 0;
   let y = 0;
   let summaryOnly = false;
@@ -302,9 +303,11 @@ export function parseStraceCommandLine(argv: string[]): StraceConfig {
       case 't': t++; break;
       case 'absolute-timestamps':
       case 'timestamps': {
-        const f = parseAbsolute(arg ?? '');
+        // A later one changes only what it names (format:unix after precision:us keeps us).
+        const f = parseAbsolute(arg ?? '', absState);
         if (!f) usage(`invalid --${name} argument: '${v}'`);
         longTs = true;
+        absState = f!;
         c.absolute = f!.format === 'none' ? undefined : f;
         break;
       }
@@ -442,9 +445,12 @@ function precisionArg(v: string | undefined, dflt: Precision, opt: string): Prec
 }
 
 /** --absolute-timestamps=[[format:]FORMAT][,[precision:]PRECISION] (either order). */
-export function parseAbsolute(v: string): TimestampFormat | undefined {
-  const f: TimestampFormat = { format: 'time', precision: 's' };
-  if (v === '') return f;
+export function parseAbsolute(v: string, previous?: TimestampFormat): TimestampFormat | undefined {
+  const f: TimestampFormat = { format: previous?.format ?? 'time', precision: previous?.precision ?? 's' };
+  if (v === '') {
+    if (f.format === 'none') f.format = 'time';
+    return f;
+  }
   for (const part of v.split(',')) {
     if (part === '') continue;
     const m = /^(?:(format|precision):)?(.*)$/.exec(part)!;

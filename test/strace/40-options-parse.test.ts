@@ -90,6 +90,7 @@ test('timestamps: formats and precisions of --absolute-timestamps, -r, -T', () =
   assert.deepEqual(parseAbsolute('unix,ns'), { format: 'unix', precision: 'ns' });
   assert.deepEqual(parseAbsolute('precision:ms,format:time'), { format: 'time', precision: 'ms' });
   assert.equal(parseAbsolute('bogus'), undefined);
+  assert.deepEqual(parse('--absolute-timestamps=precision:us', '--timestamps=format:unix').absolute, { format: 'unix', precision: 'us' });
   const ns = 1_700_000_000_123_456_789n;
   assert.equal(absoluteText(ns, { format: 'unix', precision: 's' }), '1700000000');
   assert.equal(absoluteText(ns, { format: 'unix', precision: 'ms' }), '1700000000.123');

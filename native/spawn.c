@@ -31,6 +31,9 @@ struct spawn_req {
   char *file, *cwd;
   char **argv, **envp;
   int fds[3];
+  /* Descriptors 3 and up the program inherits (Node marked what it inherited close-on-exec). */
+  int *inherit;
+  uint32_t n_inherit;
   void *filter;
   size_t filter_len;
   bool setpgid, no_aslr;
@@ -86,6 +89,8 @@ static void child(struct spawn_req *r, int sync_rd, int err_wr) {
     if (r->fds[i] < 0 || r->fds[i] == i) continue;
     else if (dup2(r->fds[i], i) < 0) child_fail(err_wr, errno);
   }
+  for (uint32_t i = 0; i < r->n_inherit; i++)
+    if (r->inherit[i] > 2 && r->inherit[i] != sync_rd && r->inherit[i] != err_wr) fcntl(r->inherit[i], F_SETFD, 0);
   if (r->cwd && chdir(r->cwd) < 0) child_fail(err_wr, errno);
   if (r->no_aslr) personality(personality(0xffffffff) | ADDR_NO_RANDOMIZE);
   char c;
@@ -131,6 +136,21 @@ static napi_value n_spawn(napi_env env, napi_callback_info info) {
     napi_typeof(env, el, &t);
     if (t == napi_number) napi_get_value_int32(env, el, &fd);
     r.fds[i] = fd;
+  }
+  napi_get_named_property(env, o, "inherit", &v);
+  bool is_array = false;
+  napi_is_array(env, v, &is_array);
+  if (is_array) {
+    napi_get_array_length(env, v, &r.n_inherit);
+    r.inherit = calloc(r.n_inherit ? r.n_inherit : 1, sizeof(int));
+    for (uint32_t i = 0; i < r.n_inherit; i++) {
+      napi_value el;
+      int32_t fd = -1;
+      napi_get_element(env, v, i, &el);
+      napi_typeof(env, el, &t);
+      if (t == napi_number) napi_get_value_int32(env, el, &fd);
+      r.inherit[i] = fd;
+    }
   }
   napi_get_named_property(env, o, "seccomp", &v);
   napi_typeof(env, v, &t);
@@ -212,6 +232,7 @@ out:
   free_strv(r.argv);
   free_strv(r.envp);
   free(r.filter);
+  free(r.inherit);
   return result;
 }
 

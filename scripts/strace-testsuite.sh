@@ -12,8 +12,10 @@
 #   3. Runs the suite (automake's harness, `make -C tests check TESTS=... -jN`) twice: with the
 #      strace just built (the baseline) and with STRACE= a wrapper that runs this checkout's
 #      `bin/utrace.js strace "$@"`. The suite's run.sh runs `$STRACE -V` before every test only
-#      to see that $STRACE works, so the wrapper answers a lone `-V` itself (utrace strace has
-#      no -V); every other command line, strace-V.test's included, goes to utrace. Each test's
+#      to see that $STRACE works, so the wrapper answers a lone `-V` itself (saving a Node
+#      start-up per test); every other command line, strace-V.test's included, goes to utrace,
+#      with UTRACE_STRACE_ARGV0 set to the wrapper's path (messages start with it, as strace's
+#      start with its argv[0]). Each test's
 #      log and .trs are kept in WORK/runs/{strace,utrace}/.
 #   4. scripts/strace-testsuite-report.mjs compares the two runs and classifies each
 #      regression (passes with strace, not with utrace) by the FIRST difference in its log;
@@ -169,9 +171,10 @@ write_wrapper() {
 #!/bin/sh
 # Written by $ROOT/scripts/strace-testsuite.sh: strace's suite runs this as \$STRACE.
 # run.sh calls a lone \`\$STRACE -V\` before each test only to see that \$STRACE works;
-# utrace strace has no -V, so that one command line is answered here.
+# that one command line is answered here (no Node start-up before each test).
+# UTRACE_STRACE_ARGV0: utrace strace's messages start with our name, as strace's with its argv[0].
 if [ "\$#" = 1 ] && [ "\$1" = -V ]; then echo 'utrace strace (strace test-suite wrapper)'; exit 0; fi
-exec "$ROOT/bin/utrace.js" strace "\$@"
+UTRACE_STRACE_ARGV0=\$0 exec "$ROOT/bin/utrace.js" strace "\$@"
 EOF
   chmod +x "$WRAPPER"
 }

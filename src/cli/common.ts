@@ -5,7 +5,12 @@
 import * as fs from 'node:fs';
 import { UtraceError, signalName, type ExitStatus } from '../api.js';
 
-export class UsageError extends Error {}
+/** A command-line error; tryHelp: followed by "Try ... -h for more information." */
+export class UsageError extends Error {
+  constructor(message: string, readonly tryHelp = false) {
+    super(message);
+  }
+}
 
 type OptSpec = Record<string, { type: 'string' | 'boolean'; short?: string }>;
 

@@ -102,9 +102,8 @@ function buildStrace(tracer: Tracer, words: string[], io: CommandIo, cleanups: (
     if (e instanceof UsageError) throw new UsageError(`--strace: ${e.message}`);
     throw e;
   }
-  const { values } = p;
   if (p.command.length !== 1 || p.pids.length) throw new UsageError('--strace: give the command after -- and -p to run, not inside --strace');
-  if (values.h) throw new UsageError('--strace: -h is not an option here');
+  if (p.help) throw new UsageError('--strace: -h is not an option here');
   let built;
   try {
     built = buildStraceOutput(tracer, p, io);

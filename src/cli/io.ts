@@ -17,9 +17,9 @@ export interface CommandIo {
   /**
    * Open an output file named by an option (strace -o FILE, --timeline FILE), truncated, and
    * return a descriptor the caller closes. opt names the option for the error message (a
-   * UsageError: "-o FILE: EACCES ...").
+   * UsageError: "-o FILE: EACCES ..."). append: opened for appending, not truncated (-A).
    */
-  openOutput(file: string, opt: string): number;
+  openOutput(file: string, opt: string, append?: boolean): number;
 }
 
 /** This process's own descriptors and files. */
@@ -29,9 +29,9 @@ export function ownIo(): CommandIo {
     stdout: 1,
     stderr: 2,
     cwd: process.cwd(),
-    openOutput(file: string, opt: string): number {
+    openOutput(file: string, opt: string, append = false): number {
       try {
-        return fs.openSync(file, 'w');
+        return fs.openSync(file, append ? 'a' : 'w');
       } catch (e) {
         throw new UsageError(`${opt} ${file}: ${(e as Error).message}`);
       }
@@ -53,7 +53,7 @@ export function servedIo(cwd: string, fds: Map<string, number>): CommandIo {
     stdout: std('stdout', -1),
     stderr: std('stderr', -1),
     cwd,
-    openOutput(file: string, opt: string): number {
+    openOutput(file: string, opt: string, append = false): number {
       const abs = path.resolve(cwd, file);
       const fd = fds.get(`file:${abs}`);
       if (fd !== undefined && !taken.has(abs)) {
@@ -61,7 +61,7 @@ export function servedIo(cwd: string, fds: Map<string, number>): CommandIo {
         return fd;
       }
       try {
-        return fs.openSync(abs, 'w');
+        return fs.openSync(abs, append ? 'a' : 'w');
       } catch (e) {
         throw new UsageError(`${opt} ${file}: ${(e as Error).message}`);
       }

@@ -31,6 +31,11 @@ if (extraCa !== undefined) {
   delete process.env['UTRACE_NODE_EXTRA_CA_CERTS'];
 }
 
+// Descriptors 3..9 bin/utrace.js found open (see there): programs `utrace strace` starts get
+// them, as under strace. Not in the environment of anything we start.
+const inheritedFds = (process.env['UTRACE_INHERITED_FDS'] ?? '').split(' ').filter(Boolean).map(Number);
+delete process.env['UTRACE_INHERITED_FDS'];
+
 // Diagnostics must never kill the tracer: with `target remote | utrace ...` our stderr is a
 // socket gdb reads, and it is gone once gdb exits while the engines go on (EPIPE).
 process.stderr.on('error', () => undefined);
@@ -50,7 +55,7 @@ async function main(argv: string[]): Promise<number> {
     case 'strace': {
       // Each subcommand loads only its own modules (start-up time: gdb measures it).
       const { straceMain } = await import('./strace.js');
-      return straceMain(rest);
+      return straceMain(rest, { inheritedFds });
     }
     case 'run': {
       const { runMain } = await import('./run.js');

@@ -3,131 +3,184 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { parseArgs } from 'node:util';
+import { fileURLToPath } from 'node:url';
 import { Tracer, UtraceError, type Task } from '../api.js';
 import { StraceEngine } from '../engines/strace/engine.js';
-import { FilterError, StraceFilter } from '../engines/strace/filter.js';
+import { PathTrace } from '../engines/strace/pathtrace.js';
+import type { SummarySort } from '../engines/strace/summary.js';
 import { JsonEventWriter } from '../engines/strace/json.js';
 import { TimelineWriter } from '../engines/strace/timeline.js';
 import { comm } from '../engines/strace/engine.js';
-import { attachError, BufferedSink, exitLikeChild, installSignalHandlers, splitCommand, UsageError } from './common.js';
+import { durationText, leaderStamp } from '../engines/strace/timefmt.js';
+import { attachError, BufferedSink, exitLikeChild, installSignalHandlers, UsageError } from './common.js';
+import { normalizeArgv, parseStraceCommandLine, shortTakesValue, type StraceConfig } from './strace-options.js';
 import { ownIo, say, type CommandIo } from './io.js';
 
-export const STRACE_USAGE = `usage: utrace strace [-cCfqrtTvy] [-a column] [-e expr]... [-o file] [-s strsize]
-                    [-X raw|abbrev|verbose] [--json] [--timeline FILE] [--no-seccomp]
+export const STRACE_USAGE = `usage: utrace strace [-ACcdfFhqrtTvVwxyYzZ] [-a column] [-e expr]... [-o file] [-s strsize]
+                    [-X raw|abbrev|verbose] [-O overhead] [-S sortby] [-U columns] [-P path]...
+                    [-E var[=val]]... [-I n] [--json] [--timeline FILE] [--no-seccomp]
                     { -p pid[,pid]... | [--] PROG [ARGS] }
 
-  -f            follow forks, vforks and clones (-ff with -o: one file per thread, FILE.TID)
-  -p PID        attach to PID (comma-separated or repeated)
-  -o FILE       write the trace to FILE instead of stderr
-  -e EXPR       trace=SET  signal=SET  status=SET  inject=SET:error=E|retval=N[:signal=S][:when=W]
-  -c / -C       count time, calls and errors per syscall (-C: also trace)
-  -T            show time spent in each syscall      -t/-tt/-ttt  timestamps
-  -r            relative timestamps                  -s N   string limit (default 32)
-  -y            print paths of file descriptors      -q/-qq quieter
-  -v            verbose structures                   -X     how to print constants
-  --json        one JSON object per event (NDJSON) instead of strace lines
-  --timeline F  also write a Chrome trace-event timeline (Perfetto) to F
-  --no-seccomp  do not use a seccomp-bpf prefilter for -e trace= on a launched command (used only with -f)
+  -f, --follow-forks        follow forks, vforks and clones (-ff with -o: one file per thread, FILE.TID)
+  -p, --attach=PID          attach to PID (comma-separated or repeated)
+  -o, --output=FILE         write the trace to FILE instead of stderr (-A: append)
+  -e EXPR                   trace=SET  signal=SET  status=SET  quiet=SET  decode-fds=SET
+                            inject=SET:error=E|retval=N[:signal=S][:when=W]  fault=SET[:error=E]
+                            (also as --trace=SET, --signal=SET, --status=SET, --quiet=SET, ...)
+  -P, --trace-path=PATH     trace only syscalls that access PATH
+  -c, --summary-only        count time, calls and errors per syscall (-C, --summary: also trace)
+  -w, --summary-wall-clock  wall-clock time in the summary   -S/-U/-O  sort, columns, overhead
+  -z, -Z                    only successful / only failed calls
+  -T, --syscall-times[=P]   time spent in each syscall (P: s, ms, us, ns)
+  -t/-tt/-ttt, --absolute-timestamps[=FORMAT,PRECISION]   timestamps (FORMAT: time, unix, none)
+  -r, --relative-timestamps[=P]   time since the previous line
+  -s, --string-limit=N      string limit (default 32)   -a, --columns=N  result column (default 40)
+  -x/-xx, --strings-in-hex[=non-ascii|all]   strings in hex
+  -y/-yy, --decode-fds[=SET]  print paths of file descriptors
+  -q/-qq/-qqq, --quiet[=SET]  quieter (attach, exit, personality, thread-execve, path-resolution)
+  -v, --no-abbrev           verbose structures        -X, --const-print-style=raw|abbrev|verbose
+  -E, --env=VAR[=VAL]       set or remove VAR in the command's environment
+  -V, --version             version                   -h, --help  this help
+  --json                    one JSON object per event (NDJSON) instead of strace lines
+  --timeline F              also write a Chrome trace-event timeline (Perfetto) to F
+  --no-seccomp              do not use a seccomp-bpf prefilter for -e trace= on a launched command
 `;
 
-const OPTIONS = {
-  f: { type: 'boolean', short: 'f', multiple: true },
-  p: { type: 'string', short: 'p', multiple: true },
-  o: { type: 'string', short: 'o' },
-  e: { type: 'string', short: 'e', multiple: true },
-  c: { type: 'boolean', short: 'c' },
-  C: { type: 'boolean', short: 'C' },
-  T: { type: 'boolean', short: 'T' },
-  t: { type: 'boolean', short: 't', multiple: true },
-  r: { type: 'boolean', short: 'r' },
-  s: { type: 'string', short: 's' },
-  a: { type: 'string', short: 'a' },
-  y: { type: 'boolean', short: 'y' },
-  q: { type: 'boolean', short: 'q', multiple: true },
-  v: { type: 'boolean', short: 'v' },
-  X: { type: 'string', short: 'X' },
-  h: { type: 'boolean', short: 'h' },
-  json: { type: 'boolean' },
-  timeline: { type: 'string' },
-  'no-seccomp': { type: 'boolean' },
-} as const;
+export type ParsedStrace = StraceConfig;
 
-export interface ParsedStrace {
-  values: ReturnType<typeof parseStraceArgs>['values'];
-  command: string[];
-  filter: StraceFilter;
-  pids: number[];
+/**
+ * The name messages start with, as strace's start with its argv[0]: "utrace strace", or what
+ * a wrapper standing in for strace says in UTRACE_STRACE_ARGV0 (taken out of the environment,
+ * so the traced program does not see it).
+ */
+export function straceName(): string {
+  const v = process.env['UTRACE_STRACE_ARGV0'];
+  if (v !== undefined) {
+    delete process.env['UTRACE_STRACE_ARGV0'];
+    cachedName = v;
+  }
+  return cachedName;
+}
+let cachedName = 'utrace strace';
+
+/** Options utrace strace knows but does not do: refused, never silently ignored. */
+function refuseUnsupported(c: StraceConfig): void {
+  const no = (what: string): never => {
+    throw new UsageError(`${what} is not supported by utrace strace`);
+  };
+  if (c.daemonize) no('-D/--daemonize');
+  if (c.stackTraces) no('-k/--stack-traces');
+  if (c.user !== undefined) no('-u/--user');
+  if (c.detachOnExecve) no('-b/--detach-on');
+  if (c.instructionPointer) no('-i/--instruction-pointer');
+  if (c.syscallNumber) no('-n/--syscall-number');
+  if (c.decodePids.has('comm')) no('-Y/--decode-pids=comm');
+  if (c.output !== undefined && /^[|!]/.test(c.output)) no('-o |COMMAND');
+  if (c.summaryColumns) no('-U/--summary-columns');
+  if (c.overheadNs !== undefined) no('-O/--summary-syscall-overhead');
+  if (c.sortBy !== undefined && !summarySort(c.sortBy)) no(`-S ${c.sortBy}`);
 }
 
-export function parseStraceArgs(argv: string[]) {
-  const [opts, command] = splitCommand(argv, OPTIONS);
-  const { values } = parseArgs({ args: opts, options: OPTIONS, allowPositionals: false, strict: true });
-  return { values, command };
+/** -S's names for the orders the summary knows. */
+function summarySort(by: string | undefined): SummarySort | undefined {
+  by = by?.replace(/_/g, '-');
+  const names: Record<string, SummarySort> = {
+    'time': 'time', 'time-total': 'time', 'total-time': 'time', 'calls': 'calls', 'count': 'calls',
+    'errors': 'errors', 'error': 'errors', 'name': 'name', 'syscall': 'name', 'syscall-name': 'name',
+    'nothing': 'nothing', 'none': 'nothing', 'avg-time': 'avg', 'time-avg': 'avg', 'min-time': 'min',
+    'shortest': 'min', 'time-min': 'min', 'max-time': 'max', 'longest': 'max', 'time-max': 'max',
+  };
+  return by === undefined ? 'time' : names[by];
 }
 
 /** Parse and validate everything before anything is launched. */
 export function prepareStrace(argv: string[]): ParsedStrace {
-  let parsed;
+  let c: StraceConfig;
   try {
-    parsed = parseStraceArgs(argv);
+    c = parseStraceCommandLine(argv);
   } catch (e) {
-    throw new UsageError((e as Error).message.replace(/^.*?: /, ''));
+    // parseArgs' own errors (none expected after normalisation) read as usage errors too.
+    if (e instanceof UsageError) throw e;
+    if ((e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) throw new UsageError((e as Error).message, true);
+    throw e;
   }
-  const { values, command } = parsed;
-  const filter = new StraceFilter();
-  for (const expr of values.e ?? []) {
-    try {
-      filter.apply(expr);
-    } catch (e) {
-      if (e instanceof FilterError) throw new UsageError(e.message);
-      throw e;
-    }
-  }
-  const pids: number[] = [];
-  for (const p of values.p ?? []) {
-    for (const s of p.split(/[,\s]+/).filter(Boolean)) {
-      const n = Number(s);
-      if (!Number.isInteger(n) || n <= 0) throw new UsageError(`Invalid process id: '${s}'`);
-      pids.push(n);
-    }
-  }
-  if (values.s !== undefined && !/^\d+$/.test(values.s)) throw new UsageError(`invalid -s argument: '${values.s}'`);
-  if (values.a !== undefined && !/^\d+$/.test(values.a)) throw new UsageError(`invalid -a argument: '${values.a}'`);
-  if (values.X !== undefined && !['raw', 'abbrev', 'verbose'].includes(values.X)) {
-    throw new UsageError(`invalid -X argument: '${values.X}'`);
-  }
-  if (!values.h && !pids.length && !command.length) throw new UsageError('must have PROG [ARGS] or -p PID');
-  if (pids.length && command.length) throw new UsageError('-p and a command are mutually exclusive');
-  return { values, command, filter, pids };
+  refuseUnsupported(c);
+  return c;
 }
 
-export async function straceMain(argv: string[]): Promise<number> {
+/** strace's -V, in its format, for utrace. */
+function versionText(): string {
+  const pkg = JSON.parse(fs.readFileSync(fileURLToPath(new URL('../../../package.json', import.meta.url)), 'utf8')) as { version: string };
+  return `utrace strace -- version ${pkg.version}\nutrace: multi-engine tracing of live Linux processes (strace-compatible command line).\n\nOptional features enabled: (none)\n`;
+}
+
+/** PROG as execvp finds it in our PATH, if it has no '/' and is found there. */
+function lookPath(prog: string): string | undefined {
+  if (prog.includes('/')) return undefined;
+  for (const dir of (process.env['PATH'] ?? '/usr/local/bin:/usr/bin:/bin').split(':')) {
+    const f = path.join(dir || '.', prog);
+    try {
+      if (fs.statSync(f).isFile()) {
+        fs.accessSync(f, fs.constants.X_OK);
+        return f;
+      }
+    } catch {
+      /* not here */
+    }
+  }
+  return undefined;
+}
+
+/** The command's environment after -E VAR=VAL (set) and -E VAR (remove), in order. */
+export function commandEnv(base: NodeJS.ProcessEnv, edits: readonly string[]): Record<string, string | undefined> | undefined {
+  if (!edits.length) return undefined;
+  const env: Record<string, string | undefined> = { ...base };
+  for (const e of edits) {
+    const eq = e.indexOf('=');
+    if (eq < 0) delete env[e];
+    else env[e.slice(0, eq)] = e.slice(eq + 1);
+  }
+  return env;
+}
+
+/** @param env.inheritedFds descriptors 3 and up we were given, which the command inherits */
+export async function straceMain(argv: string[], env: { inheritedFds?: readonly number[] } = {}): Promise<number> {
+  const name = straceName();
+  const err = (msg: string): void => {
+    process.stderr.write(`${name}: ${msg}\n`);
+  };
   let p: ParsedStrace;
   try {
     p = prepareStrace(argv);
   } catch (e) {
     if (e instanceof UsageError) {
-      process.stderr.write(`utrace strace: ${e.message}\nTry 'utrace strace -h' for more information.\n`);
+      err(e.message);
+      if (e.tryHelp) process.stderr.write(`Try '${name} -h' for more information.\n`);
       return 1;
     }
     throw e;
   }
-  const { values, command, pids } = p;
-  if (values.h) {
+  for (const w of p.warnings) err(w);
+  for (const w of p.filter.warnings) err(w);
+  const { command, pids } = p;
+  if (p.help) {
     process.stdout.write(STRACE_USAGE);
     return 0;
   }
-  const quiet = values.q?.length ?? 0;
+  if (p.version) {
+    process.stdout.write(versionText());
+    return 0;
+  }
+  const quietAttach = p.quiet.has('attach');
   const tracer = new Tracer();
   let built: StraceOutput;
   try {
     built = buildStraceOutput(tracer, p, ownIo(), {
-      onAttach: quiet === 0 ? (tid) => process.stderr.write(`utrace strace: Process ${tid} attached\n`) : undefined,
+      onAttach: quietAttach ? undefined : (tid) => err(`Process ${tid} attached`),
     });
   } catch (e) {
     if (e instanceof UsageError) {
-      process.stderr.write(`utrace strace: ${e.message}\n`);
+      err(e.message);
       return 1;
     }
     throw e;
@@ -137,7 +190,7 @@ export async function straceMain(argv: string[]): Promise<number> {
   if (pids.length && process.env['UTRACE_NO_HOST'] !== '1') {
     finish();
     await tracer.close();
-    return straceJoin(argv, p);
+    return straceJoin(argv, p, err);
   }
   if (pids.length) {
     const procs: Promise<unknown>[] = [];
@@ -147,7 +200,7 @@ export async function straceMain(argv: string[]): Promise<number> {
       stopping = true;
       engine.detachAll();
       await tracer.close();
-      if (quiet === 0) for (const pid of pids) process.stderr.write(`utrace strace: Process ${pid} detached\n`);
+      if (!quietAttach) for (const pid of pids) err(`Process ${pid} detached`);
     });
     for (const pid of pids) {
       if (stopping) break;
@@ -161,9 +214,7 @@ export async function straceMain(argv: string[]): Promise<number> {
         finish();
         return 1;
       }
-      if (quiet === 0) {
-        process.stderr.write(`utrace strace: Process ${pid} attached${tasks.length > 1 ? ` with ${tasks.length} threads` : ''}\n`);
-      }
+      if (!quietAttach) err(`Process ${pid} attached${tasks.length > 1 ? ` with ${tasks.length} threads` : ''}`);
       timeline?.processName(pid, comm(pid));
       for (const t of tasks) engine.attach(t);
       procs.push(tasks[0]!.process.exit);
@@ -174,16 +225,21 @@ export async function straceMain(argv: string[]): Promise<number> {
     return 0;
   }
 
+  // The program is looked up in our PATH, not the one -E gives it (as strace does).
+  const file = p.env.length ? lookPath(command[0]!) : undefined;
   let task: Task;
   try {
-    task = await tracer.spawn(command, {
+    task = await tracer.spawn(file ? [file, ...command.slice(1)] : command, {
+      argv0: command[0],
+      env: commandEnv(process.env, p.env),
+      inheritFds: env.inheritedFds,
       // Only when following (-f), as strace's --seccomp-bpf: the filter is inherited, and in
       // a child we do not trace every selected syscall would fail with ENOSYS.
-      syscalls: values['no-seccomp'] || !values.f ? undefined : engine.prefilter,
+      syscalls: p.noSeccomp || !p.follow ? undefined : engine.prefilter,
     });
   } catch (e) {
     if (e instanceof UtraceError) {
-      process.stderr.write(`utrace strace: Can't stat '${command[0]}': ${e.code === 'ENOENT' ? 'No such file or directory' : e.message}\n`);
+      err(`Can't stat '${command[0]}': ${e.code === 'ENOENT' ? 'No such file or directory' : e.message}`);
       finish();
       return 1;
     }
@@ -201,6 +257,9 @@ export async function straceMain(argv: string[]): Promise<number> {
   });
   task.start();
   const st = await task.process.exit;
+  // Followed children may outlive the program (a daemon, a pid namespace's init): traced to
+  // their end, as by strace; a signal to us still ends it all.
+  if (p.follow) await Promise.race([engine.allGone(), stop.done]);
   stop.dispose();
   finish();
   return exitLikeChild(st);
@@ -220,17 +279,17 @@ export interface StraceOutput {
  */
 export function buildStraceOutput(tracer: Tracer, p: ParsedStrace, io: CommandIo,
   extra: { onAttach?: (tid: number) => void } = {}): StraceOutput {
-  const { values, filter } = p;
-  const open = (file: string, opt: string): number => io.openOutput(file, opt);
-  const toFile = values.o !== undefined;
+  const { filter } = p;
+  const open = (file: string, opt: string): number => io.openOutput(file, opt, p.append);
+  const toFile = p.output !== undefined;
   // -ff with -o: FILE.TID per thread, as strace; without -o it is plain -f.
-  const perTask = toFile && (values.f?.length ?? 0) >= 2;
-  if (perTask && values.json) throw new UsageError('--json: not with -ff (one file per thread)');
-  const sink = new BufferedSink(toFile && !perTask ? open(values.o!, '-o') : io.stderr, toFile && !perTask);
+  const perTask = toFile && p.outputSeparately;
+  if (perTask && p.json) throw new UsageError('--json: not with -ff (one file per thread)');
+  const sink = new BufferedSink(toFile && !perTask ? open(p.output!, '-o') : io.stderr, toFile && !perTask);
   // Open until the thread is done (or the trace ends).
   const taskSinks = new Map<number, BufferedSink>();
   const outputFor = perTask ? (tid: number) => {
-    const s = new BufferedSink(open(`${values.o!}.${tid}`, '-o'), true);
+    const s = new BufferedSink(open(`${p.output!}.${tid}`, '-o'), true);
     taskSinks.set(tid, s);
     return {
       write: (text: string) => s.write(text),
@@ -240,35 +299,43 @@ export function buildStraceOutput(tracer: Tracer, p: ParsedStrace, io: CommandIo
       },
     };
   } : undefined;
-  const timelineFd = values.timeline ? open(values.timeline, '--timeline') : undefined;
+  const timelineFd = p.timeline ? open(p.timeline, '--timeline') : undefined;
   const timeline = timelineFd !== undefined ? new TimelineWriter((s) => fs.writeSync(timelineFd, s)) : undefined;
-  const json = values.json ? new JsonEventWriter((line) => sink.write(line.endsWith('\n') ? line : line + '\n')) : undefined;
-  const summary = values.c ? 'only' : values.C ? 'also' : undefined;
+  const json = p.json ? new JsonEventWriter((line) => sink.write(line.endsWith('\n') ? line : line + '\n')) : undefined;
+  const summary = p.summary;
+  const { absolute, relative } = p;
+  const pathTrace = p.tracePaths.length ? new PathTrace(p.tracePaths, io.cwd) : undefined;
+  if (pathTrace && !p.quiet.has('path-resolution')) for (const n of pathTrace.notes) say(io, `${straceName()}: ${n}`);
+  const durationPrecision = p.syscallTimes;
   const engine = new StraceEngine(tracer, {
     filter,
-    follow: !!values.f,
+    follow: p.follow > 0,
     write: json ? () => undefined : (s) => sink.write(s),
     outputFor,
     format: {
-      followForks: !!values.f,
+      followForks: p.follow > 0,
       toFile,
-      timestamps: Math.min(values.t?.length ?? 0, 3) as 0 | 1 | 2 | 3,
-      relative: !!values.r,
-      syscallTimes: !!values.T,
-      quiet: values.q?.length ?? 0,
-      column: values.a !== undefined ? Number(values.a) : undefined,
+      stamp: absolute || relative ? (ns, prev) => leaderStamp(ns, prev, absolute, relative) : undefined,
+      syscallTimes: durationPrecision !== undefined,
+      durationText: durationPrecision ? (ns) => durationText(ns, durationPrecision) : undefined,
+      quietExit: p.quiet.has('exit'),
+      quietSuperseded: p.quiet.has('thread-execve'),
+      column: p.column,
       signalSelected: (s) => filter.signalSelected(s),
       statusSelected: filter.statusGiven ? (s) => filter.statusSelected(s) : undefined,
     },
     decode: {
-      ...(values.s !== undefined ? { strsize: Number(values.s) } : {}),
-      ...(values.v ? { verbose: true } : {}),
-      ...(values.X ? { xlat: values.X as 'raw' | 'abbrev' | 'verbose' } : {}),
+      ...(p.strsize !== undefined ? { strsize: p.strsize } : {}),
+      ...(p.verbose ? { verbose: true } : {}),
+      ...(p.xlat ? { xlat: p.xlat } : {}),
+      ...(p.hexStrings !== 'none' ? { hexStrings: p.hexStrings } : {}),
     },
     summary,
+    summaryClock: p.wallClock ? 'wall' : 'system',
     json,
     timeline,
-    fdPaths: !!values.y,
+    fdPaths: p.decodeFds.has('path'),
+    pathTrace,
     onAttach: extra.onAttach,
   });
   let finished = false;
@@ -279,8 +346,9 @@ export function buildStraceOutput(tracer: Tracer, p: ParsedStrace, io: CommandIo
     sink.flush();
     for (const s of taskSinks.values()) s.close();
     if (summary) {
-      const table = engine.summary.format();
-      if (toFile && summary === 'also') sink.write(table);
+      const table = engine.summary.format(summarySort(p.sortBy));
+      // Into the -o file, as strace writes it (with -ff: stderr, there is no one file).
+      if (toFile && !perTask) sink.write(table);
       else say(io, table);
       sink.flush();
     }
@@ -291,21 +359,18 @@ export function buildStraceOutput(tracer: Tracer, p: ParsedStrace, io: CommandIo
   return { engine, finish, timeline };
 }
 
-/** argv without its -p options (what a host is sent: the process is given there). */
+/** argv without its -p/--attach options (what a host is sent: the process is given there). */
 export function withoutPids(argv: string[]): string[] {
-  const [opts] = splitCommand(argv, OPTIONS);
-  const { tokens } = parseArgs({ args: opts, options: OPTIONS, allowPositionals: false, strict: true, tokens: true });
-  const drop = new Set<number>();
-  const rewrite = new Map<number, string>();
-  for (const t of tokens) {
-    if (t.kind !== 'option' || t.name !== 'p') continue;
-    const a = opts[t.index]!;
-    if (!t.inlineValue) drop.add(t.index + 1);
-    const at = a.startsWith('--') ? 0 : a.indexOf('p');
-    if (at <= 1) drop.add(t.index); // -p, -pN, --p...
-    else rewrite.set(t.index, a.slice(0, at)); // -fp N, -fpN: keep -f
-  }
-  return opts.flatMap((a, i) => (drop.has(i) ? [] : [rewrite.get(i) ?? a]));
+  // Normalized: every value attached to its option word (-fp123, --attach=123).
+  return normalizeArgv(argv).opts.flatMap((a) => {
+    if (a.startsWith('--')) return a.startsWith('--attach=') ? [] : [a];
+    for (let j = 1; j < a.length; j++) {
+      if (!shortTakesValue(a[j]!)) continue;
+      if (a[j] !== 'p') return [a];
+      return j === 1 ? [] : [a.slice(0, j)]; // -fp123: keep -f
+    }
+    return [a];
+  });
 }
 
 /**
@@ -314,18 +379,18 @@ export function withoutPids(argv: string[]): string[] {
  * this command never detaches anyone else. The host writes our trace to our own stderr or -o
  * file, handed over with the request.
  */
-async function straceJoin(argv: string[], p: ParsedStrace): Promise<number> {
+async function straceJoin(argv: string[], p: ParsedStrace, err: (m: string) => void): Promise<number> {
   const { ensureHost, join, targetOf } = await import('./host/join.js');
-  const quiet = p.values.q?.length ?? 0;
+  const quietAttach = p.quiet.has('attach');
   const words = withoutPids(argv);
   const handed = [{ role: 'stdout', fd: 1 }, { role: 'stderr', fd: 2 }];
-  const out = p.values.o;
+  const out = p.output;
   let outFd: number | undefined;
-  if (out !== undefined && (p.values.f?.length ?? 0) < 2) {
+  if (out !== undefined && !p.outputSeparately) {
     try {
       outFd = fs.openSync(out, 'w');
     } catch (e) {
-      process.stderr.write(`utrace strace: Can't fopen '${out}': ${(e as Error).message}\n`);
+      err(`Can't fopen '${out}': ${(e as Error).message}`);
       return 1;
     }
     handed.push({ role: `file:${path.resolve(out)}`, fd: outFd });
@@ -352,13 +417,13 @@ async function straceJoin(argv: string[], p: ParsedStrace): Promise<number> {
         code = 1;
         break;
       }
-      if (quiet === 0) process.stderr.write(`utrace strace: Process ${pid} attached\n`);
+      if (!quietAttach) err(`Process ${pid} attached`);
     }
     if (code) for (const j of joined) j.leave();
     // Every member ends: the process exited, or we left (a signal, or an attach error).
     const ends = await Promise.all(joined.map((j) => j.done));
     if (stopping || ends.some((e) => e.kind === 'left')) {
-      if (quiet === 0 && !code) for (const pid of p.pids.slice(0, joined.length)) process.stderr.write(`utrace strace: Process ${pid} detached\n`);
+      if (!quietAttach && !code) for (const pid of p.pids.slice(0, joined.length)) err(`Process ${pid} detached`);
     }
   } finally {
     stop.dispose();

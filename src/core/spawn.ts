@@ -25,6 +25,11 @@ export interface SpawnOptions {
   setpgid?: boolean;
   /** Disable address-space randomisation (personality ADDR_NO_RANDOMIZE). */
   noAslr?: boolean;
+  /**
+   * Descriptors 3 and up of this process the program inherits, as a shell's `9>>FILE` gives
+   * them (Node marks what it inherited close-on-exec; these are cleared in the child).
+   */
+  inheritFds?: readonly number[];
 }
 const ALL_NRS = SYSCALLS.filter((s) => s !== undefined).map((s) => s!.nr);
 
@@ -56,6 +61,7 @@ export function spawnRequest(argv: readonly string[], options: SpawnOptions, ptr
     envp: Object.entries(env).filter(([, v]) => v !== undefined).map(([k, v]) => `${k}=${v}`),
     cwd: options.cwd,
     stdio: fds,
+    inherit: options.inheritFds?.filter((fd) => fd > 2),
     seccomp: syscalls ? buildSeccompFilter(syscalls, ALL_NRS) : undefined,
     setpgid: options.setpgid ?? false,
     noAslr: options.noAslr ?? false,
@@ -86,7 +92,9 @@ export function resolveProgram(file: string, pathEnv: string | undefined, cwd?: 
     const abs = path.resolve(cwd ?? process.cwd(), file);
     if (!fs.existsSync(abs)) throw new UtraceError('ENOENT', 'spawn', undefined, file);
     if (!check(abs)) throw new UtraceError('EACCES', 'spawn', undefined, file);
-    return abs;
+    // As typed: execve resolves it against the same directory, and the traced program's first
+    // execve shows the path its user gave (as under strace).
+    return file;
   }
   for (const dir of (pathEnv ?? '/usr/local/bin:/usr/bin:/bin').split(':')) {
     const p = check(path.join(dir || '.', file));

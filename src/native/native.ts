@@ -10,6 +10,8 @@ export interface SpawnRequest {
   cwd?: string;
   /** fds to install as 0, 1, 2 in the child; -1 keeps the parent's. */
   stdio: [number, number, number];
+  /** Descriptors 3 and up the child keeps across execve (their close-on-exec flag cleared). */
+  inherit?: number[];
   /** struct sock_filter[] to install before execve, or undefined. */
   seccomp?: Uint8Array;
   setpgid: boolean;

@@ -142,7 +142,7 @@ test('bad input is an error before launch, naming the option', () => {
     [['--engine', ...[]], /--engine: missing argument/],
     [['--engine', path.join(tmp, 'nope.js'), ...cmd], /--engine .*nope\.js: no such file/],
     [['--inject', 'getppid:bogus=1', ...cmd], /--inject: /],
-    [['--strace=-Z', ...cmd], /--strace: /],
+    [['--strace=-Q', ...cmd], /--strace: /],
     [['--strace=-s x', ...cmd], /--strace: invalid -s argument/],
     [['--strace'], /must have -- CMD/],
     [['--', 'true'], /no engine given/],

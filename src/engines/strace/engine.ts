@@ -13,6 +13,7 @@ import { PerTaskFormatter, TraceFormatter, type FormatOptions, type TaskOutput, 
 import { InjectState, type InjectRule } from '../qualifier/inject.js';
 import type { StraceFilter } from './filter.js';
 import { SyscallSummary } from './summary.js';
+import type { PathTrace } from './pathtrace.js';
 import type { JsonEventWriter } from './json.js';
 import type { TimelineWriter } from './timeline.js';
 import { readFileSync, readlinkSync } from 'node:fs';
@@ -29,10 +30,17 @@ export interface StraceOptions {
   outputFor?: (tid: number) => TaskOutput;
   /** -c (summary only) or -C (summary and trace). */
   summary?: 'only' | 'also';
+  /**
+   * What -c counts: the CPU time the thread spent in the call (strace's default, system
+   * time) or the wall-clock time from entry to exit (-w).
+   */
+  summaryClock?: 'system' | 'wall';
   json?: JsonEventWriter;
   timeline?: TimelineWriter;
   /** -y: print paths of file descriptors. */
   fdPaths?: boolean;
+  /** -P: only calls that name these paths or use descriptors open on them. */
+  pathTrace?: PathTrace;
   /** A new thread or process is now traced (strace's "Process N attached" message). */
   onAttach?: (tid: number) => void;
 }
@@ -40,6 +48,8 @@ export interface StraceOptions {
 interface TaskState {
   call?: DecodedSyscall;
   entryNs: bigint;
+  /** The thread's CPU time at entry (-c without -w). */
+  entryCpuNs?: bigint;
   inject?: InjectRule;
   exitCode?: number;
 }
@@ -68,6 +78,7 @@ export class StraceEngine {
    * says when it injects (InjectEngine.onInjected) should call markInjected instead, for free.
    */
   detectEarlierAborts = false;
+  private _allGone: (() => void)[] = [];
 
   constructor(private readonly _tracer: Tracer, opts: StraceOptions) {
     this._o = opts;
@@ -102,7 +113,8 @@ export class StraceEngine {
         if (exec.formerTid !== e.task.tid) this.formatter.superseded(exec.formerTid, e.task.tid, nowNs());
       },
       reportDeath: (e, groupDead, signal) => self._death(e, signal),
-      release: () => undefined,
+      // Gone for good without a death report (detached, failed): no longer waited for.
+      release: (data) => self._released(data),
     };
     this._events = Event.SYSCALL | Event.SIGNAL_ALL | Event.EXIT | Event.DEATH | Event.EXEC |
       (opts.follow ? Event.CLONE : 0);
@@ -136,6 +148,15 @@ export class StraceEngine {
     if (e.data.call) e.data.call.injected = true;
   }
 
+  /**
+   * Resolves once no traced thread is left (at once if none is): with -f, strace goes on
+   * until the last process it follows is gone, not only the one it started.
+   */
+  allGone(): Promise<void> {
+    if (!this._engines.size) return Promise.resolve();
+    return new Promise((resolve) => this._allGone.push(resolve));
+  }
+
   /** Detach from every thread (the tracees go on untraced). */
   detachAll(): void {
     detachEngines(this._engines, (e) => this.formatter.detached(e.task.tid));
@@ -148,7 +169,7 @@ export class StraceEngine {
     const rule = this._inject.check(task.tid, nr);
     st.inject = rule;
     st.call = undefined;
-    if (this._o.filter.syscallSelected(nr)) {
+    if (this._o.filter.syscallSelected(nr) && (!this._o.pathTrace || this._o.pathTrace.matches(nr, call.args, task, task.tgid))) {
       let sp: bigint | undefined;
       if (nr === 15 /* rt_sigreturn */) sp = task.regs().sp;
       const d = decodeEntry({ nr, tid: task.tid, pid: task.tgid, args: call.args, mem: task, sp }, this._decode);
@@ -159,6 +180,7 @@ export class StraceEngine {
       // aborted the call: its result is injected, as with our own -e inject=.
       if (action & SyscallAction.ABORT) d.injected = true;
       if (this._trace) this.formatter.syscallEntry(d, st.entryNs);
+      if (this._o.summary && this._o.summaryClock !== 'wall') st.entryCpuNs = cpuNs(task.tid);
     }
     if (rule && (rule.error !== undefined || rule.retval !== undefined)) {
       return Resume.RESUME | SyscallAction.ABORT;
@@ -186,7 +208,15 @@ export class StraceEngine {
     const ret = call.ret ?? 0n;
     d.exit(ret, e.task);
     if (this._trace) this.formatter.syscallExit(d, ns, ns - st.entryNs);
-    if (this._o.summary) this.summary.add(d.name, Number(ns - st.entryNs) / 1e9, ret < 0n && ret > -4096n, d.nr);
+    if (this._o.summary) {
+      let spent = ns - st.entryNs;
+      if (this._o.summaryClock !== 'wall') {
+        // Between the entry and exit stops the thread ran only the call, in the kernel.
+        const cpu = cpuNs(e.task.tid);
+        spent = cpu !== undefined && st.entryCpuNs !== undefined ? cpu - st.entryCpuNs : 0n;
+      }
+      this.summary.add(d.name, Number(spent) / 1e9, ret < 0n && ret > -4096n, d.nr);
+    }
     this._o.json?.syscall(d, st.entryNs, ns);
     this._o.timeline?.syscall(d, st.entryNs, ns);
     return undefined;
@@ -209,6 +239,15 @@ export class StraceEngine {
     this._o.timeline?.threadName(child.tgid, child.tid, comm(child.tid));
   }
 
+  private _released(data: TaskState): void {
+    for (const e of this._engines) {
+      if (e.data !== data) continue;
+      this._engines.delete(e);
+      if (!this._engines.size) for (const resolve of this._allGone.splice(0)) resolve();
+      return;
+    }
+  }
+
   private _death(e: Engine<TaskState>, signal: number): void {
     const task = e.task;
     const ns = nowNs();
@@ -228,6 +267,17 @@ export class StraceEngine {
       this._o.timeline?.exited(task.tgid, task.tid, code, ns);
     }
     this.formatter.removeTask(task.tid);
+    if (!this._engines.size) for (const resolve of this._allGone.splice(0)) resolve();
+  }
+}
+
+/** CPU time a thread has run, in ns (/proc/TID/schedstat's first field). */
+function cpuNs(tid: number): bigint | undefined {
+  try {
+    const text = readFileSync(`/proc/${tid}/schedstat`, 'latin1');
+    return BigInt(text.slice(0, text.indexOf(' ')));
+  } catch {
+    return undefined;
   }
 }
 

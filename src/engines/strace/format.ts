@@ -37,6 +37,13 @@ export interface FormatOptions {
    * completes (strace stages them) and never split into unfinished/resumed.
    */
   readonly statusSelected?: (status: SyscallStatus) => boolean;
+  /** When set, the leader's timestamps (replaces timestamps/relative): text for a line at ns. */
+  readonly stamp?: (ns: bigint, previousNs: bigint | undefined) => string;
+  /** When set, -T's text between < and > (replaces seconds.micros). */
+  readonly durationText?: (ns: bigint) => string;
+  /** When set, whether "+++ exited with" (quietExit) and "superseded" lines are left out (replaces quiet). */
+  readonly quietExit?: boolean;
+  readonly quietSuperseded?: boolean;
 }
 
 export type SyscallStatus = 'successful' | 'failed' | 'unfinished' | 'unavailable' | 'detached';
@@ -111,7 +118,8 @@ export class TraceFormatter {
     let tail = `${d.exitText})`;
     const ret = d.returnText();
     const dur = durationNs ?? ns - entryNs;
-    const timing = this._o.syscallTimes && d.kind !== 5 ? ` <${secUsec(dur < 0n ? 0n : dur)}>` : '';
+    const timing = this._o.syscallTimes && d.kind !== 5
+      ? ` <${this._o.durationText ? this._o.durationText(dur) : secUsec(dur < 0n ? 0n : dur)}>` : '';
     if (this._o.statusSelected) {
       const staged = t.staged ?? this._leaderText(d.tid, entryNs) + `${d.name}(${d.entryText}`;
       t.staged = undefined;
@@ -203,7 +211,7 @@ export class TraceFormatter {
   /** "+++ exited with N +++", then forgets the task. */
   exited(tid: number, code: number, ns: bigint): void {
     this.syscallNoReturn(tid, ns);
-    if ((this._o.quiet ?? 0) < 2) this._fullLine(tid, ns, `+++ exited with ${code} +++`);
+    if (!(this._o.quietExit ?? (this._o.quiet ?? 0) >= 2)) this._fullLine(tid, ns, `+++ exited with ${code} +++`);
     this.removeTask(tid);
   }
 
@@ -219,7 +227,7 @@ export class TraceFormatter {
   /** A non-leader thread exec'd: its old tid is gone ("+++ superseded by execve in pid N +++"). */
   superseded(oldTid: number, newTid: number, ns: bigint): void {
     this.syscallNoReturn(oldTid, ns);
-    if ((this._o.quiet ?? 0) < 1) this._fullLine(oldTid, ns, `+++ superseded by execve in pid ${newTid} +++`);
+    if (!(this._o.quietSuperseded ?? (this._o.quiet ?? 0) >= 1)) this._fullLine(oldTid, ns, `+++ superseded by execve in pid ${newTid} +++`);
     this.removeTask(oldTid);
   }
 
@@ -253,6 +261,11 @@ export class TraceFormatter {
   }
 
   private _stamp(ns: bigint): string {
+    if (this._o.stamp) {
+      const text = this._o.stamp(ns, this._lastNs);
+      this._lastNs = ns;
+      return text;
+    }
     let s = '';
     const ts = this._o.timestamps ?? 0;
     if (ts === 1 || ts === 2) s += `${clockTime(ns, ts === 2)} `;

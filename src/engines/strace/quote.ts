@@ -4,8 +4,8 @@
  * printed byte is an octal digit (so "\0" followed by "1" stays unambiguous as "\0001").
  */
 
-/** -x / -xx: strace's xflag. */
-export type HexStyle = 'none' | 'non-ascii' | 'all';
+/** -x / -xx / --strings-in-hex=non-ascii-chars (hex escapes instead of octal): strace's xflag. */
+export type HexStyle = 'none' | 'non-ascii-chars' | 'non-ascii' | 'all';
 
 const ESC: Record<number, string> = {
   0x22: '\\"',
@@ -48,6 +48,8 @@ export function escapeBytes(b: Uint8Array, hexStyle: HexStyle = 'none', extra = 
       s += e;
     } else if (c >= 0x20 && c < 0x7f && (extra === '' || !extra.includes(String.fromCharCode(c)))) {
       s += String.fromCharCode(c);
+    } else if (hexStyle === 'non-ascii-chars') {
+      s += '\\x' + hex2(c);
     } else {
       s += '\\';
       const next = i + 1 < b.length ? b[i + 1] : -1;

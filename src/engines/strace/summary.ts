@@ -7,17 +7,21 @@
  *   ------ ----------- ----------- --------- --------- ----------------
  *   100.00    0.000233           2        96         2 total
  *
- * Rows are sorted by time (strace -S time), ties kept in syscall-number order as strace's
+ * Rows are sorted by time (strace -S time; or by shortest, longest, average call, calls,
+ * errors, name), ties kept in syscall-number order as strace's
  * stable sort leaves them; an error count of 0 prints as blanks ("%9.u").
  */
 import { SYSCALL_NR } from '../../api.js';
 
-export type SummarySort = 'time' | 'calls' | 'errors' | 'name' | 'nothing';
+export type SummarySort = 'time' | 'min' | 'max' | 'avg' | 'calls' | 'errors' | 'name' | 'nothing';
 
 interface Row {
   name: string;
   nr: number;
   ns: number;
+  /** Shortest and longest call. */
+  minNs: number;
+  maxNs: number;
   calls: number;
   errors: number;
 }
@@ -32,12 +36,15 @@ export class SyscallSummary {
     let r = this._rows.get(name);
     if (!r) {
       const n = nr ?? SYSCALL_NR[name] ?? (/^syscall_0x([0-9a-f]+)$/.test(name) ? parseInt(name.slice(10), 16) : 1 << 30);
-      r = { name, nr: n, ns: 0, calls: 0, errors: 0 };
+      r = { name, nr: n, ns: 0, minNs: Infinity, maxNs: 0, calls: 0, errors: 0 };
       this._rows.set(name, r);
     }
     r.calls++;
     if (isError) r.errors++;
-    if (Number.isFinite(seconds) && seconds > 0) r.ns += Math.round(seconds * 1e9);
+    const ns = Number.isFinite(seconds) && seconds > 0 ? Math.round(seconds * 1e9) : 0;
+    r.ns += ns;
+    r.minNs = Math.min(r.minNs, ns);
+    r.maxNs = Math.max(r.maxNs, ns);
   }
 
   get empty(): boolean {
@@ -49,6 +56,9 @@ export class SyscallSummary {
     const rows = [...this._rows.values()].sort((a, b) => a.nr - b.nr);
     const cmp: Record<SummarySort, ((a: Row, b: Row) => number) | undefined> = {
       time: (a, b) => b.ns - a.ns,
+      min: (a, b) => b.minNs - a.minNs,
+      max: (a, b) => b.maxNs - a.maxNs,
+      avg: (a, b) => b.ns / b.calls - a.ns / a.calls,
       calls: (a, b) => b.calls - a.calls,
       errors: (a, b) => b.errors - a.errors,
       name: (a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0),

@@ -39,3 +39,56 @@ export function secUsec(ns: bigint): string {
   const us = a / 1000n;
   return `${neg ? '-' : ''}${us / 1_000_000n}.${(us % 1_000_000n).toString().padStart(6, '0')}`;
 }
+
+/** Precision of a timestamp or duration (strace's --*-timestamps=PRECISION). */
+export type Precision = 's' | 'ms' | 'us' | 'ns';
+
+/** --absolute-timestamps: time of day or seconds since the epoch, at a precision. */
+export interface TimestampFormat {
+  format: 'none' | 'time' | 'unix';
+  precision: Precision;
+}
+
+const DIGITS: Record<Precision, number> = { s: 0, ms: 3, us: 6, ns: 9 };
+
+export function parsePrecision(v: string): Precision | undefined {
+  return v === 's' || v === 'ms' || v === 'us' || v === 'ns' ? v : undefined;
+}
+
+/** ".fff" with the precision's digits of the sub-second part (nanoseconds), or nothing. */
+function fraction(subNs: bigint, p: Precision): string {
+  const d = DIGITS[p];
+  if (!d) return '';
+  return `.${(subNs / 10n ** BigInt(9 - d)).toString().padStart(d, '0')}`;
+}
+
+/** A duration as seconds with the precision's fraction (-T's "0.000012", -r's). */
+export function durationText(ns: bigint, p: Precision): string {
+  const a = ns < 0n ? 0n : ns;
+  return `${a / 1_000_000_000n}${fraction(a % 1_000_000_000n, p)}`;
+}
+
+/** An absolute timestamp of wall-clock nanoseconds (-t, -tt, -ttt and their long forms). */
+export function absoluteText(ns: bigint, f: TimestampFormat): string {
+  const sec = ns / 1_000_000_000n;
+  const frac = fraction(ns % 1_000_000_000n, f.precision);
+  if (f.format === 'unix') return `${sec}${frac}`;
+  const d = new Date(Number(sec) * 1000);
+  return `${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}${frac}`;
+}
+
+/**
+ * The timestamps a trace line starts with, as strace's leader: the absolute time, the time
+ * since the previous line (`-r`, seconds right-aligned in 6 columns; `(+…)` after an absolute
+ * time), then a space.
+ */
+export function leaderStamp(ns: bigint, previousNs: bigint | undefined, abs: TimestampFormat | undefined,
+  rel: Precision | undefined): string {
+  let s = abs && abs.format !== 'none' ? absoluteText(ns, abs) : '';
+  if (rel) {
+    const [sec, frac] = durationText(previousNs === undefined ? 0n : ns - previousNs, rel).split('.');
+    const r = `${sec!.padStart(6)}${frac !== undefined ? `.${frac}` : ''}`;
+    s += s ? ` (+${r})` : r;
+  }
+  return s ? `${s} ` : '';
+}

@@ -144,8 +144,8 @@ async function runHost(pid: number | undefined, command: string[], readyFd: numb
       return 1;
     }
     host = pid !== undefined
-      ? await Host.attach(pid, { log, stay: true })
-      : await Host.launch(command, {}, { log, stay: true });
+      ? await Host.attach(pid, { log, stay: resident, untilFirstJoin: !resident })
+      : await Host.launch(command, {}, { log, stay: resident, untilFirstJoin: !resident });
   } catch (e) {
     const err = e as Error & { code?: string; hint?: string };
     ready(`error ${JSON.stringify({ code: err.code ?? 'EIO', message: pid !== undefined ? attachError(pid, e).replace(/^utrace: /, '').split('\n')[0] : err.message, hint: err.hint })}`);
@@ -170,17 +170,10 @@ async function runHost(pid: number | undefined, command: string[], readyFd: numb
   ready(`ready ${host.pid}`);
   if (!background) log(`utrace host: hosting ${host.pid} (${command.length ? command.join(' ') : 'attached'}); gdb: target remote ${served.paths.gdb}`);
   if (forCommand) {
-    // Started for commands: stay while they are there (none within 10 s: nobody came).
-    const firstJoin = setInterval(() => {
-      if (host.members.length) {
-        clearInterval(firstJoin);
-        host.stay = false;
-      }
-    }, 20);
+    // Started for a command: nobody came within 10 s, the host ends.
     setTimeout(() => {
       if (!host.members.length) void host.stop();
     }, 10_000).unref();
-    void host.ended.then(() => clearInterval(firstJoin));
   }
   const sig = installSignalHandlers(() => (host.launched && !pid ? killLaunched(host) : host.stop()));
   const st = await host.ended;

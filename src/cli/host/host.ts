@@ -42,6 +42,9 @@ export interface HostOptions {
   log?: (m: string) => void;
   /** Stay when the last member leaves (`utrace host`): end only with the process or stop(). */
   stay?: boolean;
+  /** Started for a command: stay only until the first member has joined (then end with the
+   * last one). */
+  untilFirstJoin?: boolean;
 }
 
 const EVENT_NAMES: [number, string][] = [
@@ -65,6 +68,7 @@ export class Host {
   private readonly _keepers = new Set<Engine>();
   private readonly _log: (m: string) => void;
   private _stay: boolean;
+  private _untilFirstJoin: boolean;
   private _nextId = 1;
   private _ending = false;
   private _spawned: Task | undefined;
@@ -76,7 +80,8 @@ export class Host {
     this.process = tasks[0]!.process;
     this.pid = this.process.pid;
     this._log = opts.log ?? ((m) => void process.stderr.write(m + '\n'));
-    this._stay = !!opts.stay;
+    this._stay = !!opts.stay || !!opts.untilFirstJoin;
+    this._untilFirstJoin = !!opts.untilFirstJoin;
     this._spawned = spawned ? tasks[0] : undefined;
     this.ended = new Promise((r) => (this._endResolve = r));
     const keeper: EngineOps = {
@@ -162,6 +167,7 @@ export class Host {
       throw err;
     }
     this._members.push(m);
+    if (this._untilFirstJoin) this._stay = this._untilFirstJoin = false;
     // An engine that can leave on its own (run() settles: gdb hung up, a tool exited) takes
     // the member with it once every such engine has left.
     const runs = engines.map((e) => e.run?.()).filter((p): p is Promise<void> => !!p);

@@ -3,8 +3,8 @@
  * pipe, poll/ppoll/select/pselect6, epoll_*, eventfd, timerfd_*, signalfd. Output follows
  * strace 6.x (io.c, desc.c, fcntl.c, ioctl.c, term.c, poll.c, epoll.c, ...).
  */
-import { Ctx, I32, RV, RVAL_DECODED, U32, flagsStr, xvalStr, type Decoder } from '../printer.js';
-import { NULL, addr, arr, field, hexStr, num, struct, sym, type Field, type Value } from '../value.js';
+import { Ctx, I32, RV, RVAL_DECODED, U32, flagsStr, type Decoder } from '../printer.js';
+import { NULL, addr, arr, field, hexStr, num, struct, sym, type Value } from '../value.js';
 import {
   clocknames,
   efd_flags,

@@ -5,9 +5,9 @@
  * `target remote | ...` pipes), else the one connection accepted here. No byte passes through
  * this process; it only waits, and its end (even SIGKILL) takes only gdb's engines away.
  */
-import * as fs from 'node:fs';
-import * as net from 'node:net';
+import type * as net from 'node:net';
 import type { ListenAddress } from '../../engines/gdb/server.js';
+import { acceptOne } from './accept.js';
 import type { HandedFd } from './join.js';
 
 export async function gdbserverJoin(addr: ListenAddress, pid: number, argv: string[], log: (m: string) => void): Promise<number> {
@@ -28,24 +28,8 @@ export async function gdbserverJoin(addr: ListenAddress, pid: number, argv: stri
   if (addr.kind === 'stdio') {
     handed = [{ role: 'gdb-in', fd: 0 }, { role: 'gdb-out', fd: 1 }];
   } else {
-    const server = net.createServer({ pauseOnConnect: true });
-    try {
-      await new Promise<void>((resolve, reject) => {
-        server.once('error', reject);
-        if (addr.kind === 'tcp') server.listen(addr.port, addr.host, resolve);
-        else server.listen(addr.path, resolve);
-      });
-    } catch (e) {
-      log(`utrace gdbserver: cannot listen on ${addr.kind === 'tcp' ? `${addr.host}:${addr.port}` : addr.path}: ${(e as Error).message}`);
-      return 1;
-    }
-    if (addr.kind === 'unix') fs.chmodSync(addr.path, 0o600);
-    const a = server.address();
-    log(addr.kind === 'tcp' ? `Listening on port ${typeof a === 'object' && a ? a.port : addr.port}` : `Listening on ${addr.path}`);
-    sock = await new Promise<net.Socket>((resolve) => server.once('connection', resolve));
-    server.close();
-    if (addr.kind === 'unix') fs.rmSync(addr.path, { force: true });
-    if (addr.kind === 'tcp') log(`Remote debugging from host ${sock.remoteAddress}, port ${sock.remotePort}`);
+    sock = await acceptOne(addr, log, 'utrace gdbserver');
+    if (!sock) return 1;
     handed = [{ role: 'gdb', fd: socketFd(sock) }];
   }
   handed.push({ role: 'stderr', fd: 2 });

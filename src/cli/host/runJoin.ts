@@ -5,11 +5,10 @@
  * listens joins later, as a second member, once gdb has connected (the other engines trace
  * meanwhile, as they would in one process).
  */
-import * as fs from 'node:fs';
-import * as net from 'node:net';
 import type { ExitStatus } from '../../api.js';
 import type { ListenAddress } from '../../engines/gdb/server.js';
 import { exitLikeChild, installSignalHandlers } from '../common.js';
+import { acceptOne } from './accept.js';
 import type { HandedFd, Joined } from './join.js';
 import type { EngineSpec } from './protocol.js';
 
@@ -54,7 +53,7 @@ export async function runJoin(specs: RunSpec[], pid: number, argv: string[], log
     if (now.length) members.push(await join(target, now, handed, ['run', ...argv]));
     if (leaving) for (const m of members) m.leave(); // the signal came while joining
     if (later && !leaving) {
-      const sock = await acceptOne(later.addr, log, sig.done);
+      const sock = await acceptOne(later.addr, log, 'utrace run: --gdb', sig.done);
       if (!sock) return leaving ? 0 : 1;
       try {
         members.push(await join(target, [{ kind: 'gdb' }], [{ role: 'gdb', fd: socketFd(sock) }, { role: 'stderr', fd: 2 }], ['run', ...argv]));
@@ -72,27 +71,4 @@ export async function runJoin(specs: RunSpec[], pid: number, argv: string[], log
   sig.dispose();
   const exit = ends.find((e): e is { kind: 'exit'; status: ExitStatus } => e.kind === 'exit');
   return exit ? exitLikeChild(exit.status) : 0;
-}
-
-/** Listen where --gdb says, take one connection, stop listening. */
-async function acceptOne(addr: Exclude<ListenAddress, { kind: 'stdio' }>, log: (m: string) => void, stop: Promise<void>): Promise<net.Socket | undefined> {
-  const server = net.createServer({ pauseOnConnect: true });
-  try {
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      if (addr.kind === 'tcp') server.listen(addr.port, addr.host, resolve);
-      else server.listen(addr.path, resolve);
-    });
-  } catch (e) {
-    log(`utrace run: --gdb: cannot listen on ${addr.kind === 'tcp' ? `${addr.host}:${addr.port}` : addr.path}: ${(e as Error).message}`);
-    return undefined;
-  }
-  if (addr.kind === 'unix') fs.chmodSync(addr.path, 0o600);
-  const a = server.address();
-  log(addr.kind === 'tcp' ? `Listening on port ${typeof a === 'object' && a ? a.port : addr.port}` : `Listening on ${addr.path}`);
-  // Ctrl-C while nobody has connected: stop listening, join nothing.
-  const sock = await Promise.race([new Promise<net.Socket>((resolve) => server.once('connection', resolve)), stop.then(() => undefined)]);
-  server.close();
-  if (addr.kind === 'unix') fs.rmSync(addr.path, { force: true });
-  return sock;
 }

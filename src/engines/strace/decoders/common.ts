@@ -1,9 +1,10 @@
 /**
  * Structure printers shared by several decoder families (iovec arrays, timespec pairs, ...).
  */
+import * as fs from 'node:fs';
 import { Ctx, timespecValue, timevalValue } from '../printer.js';
 import { readCString } from '../memory.js';
-import { NULL, addr, field, num, str, struct, type Value } from '../value.js';
+import { NULL, addr, field, num, str, struct, sym, type Value } from '../value.js';
 
 /**
  * struct iovec array (strace tprint_iov_upto). `dataSize` limits how many bytes of buffer content
@@ -76,4 +77,29 @@ export function kernelBoundedString(c: Ctx, ad: bigint, max: number): Value {
   const lim = c.o.strsize;
   if (r.nul && r.bytes.length <= lim) return str(r.bytes);
   return str(r.bytes.subarray(0, lim), true);
+}
+
+let ifnames: Map<number, string> | undefined;
+/** Interface names by index, from /sys/class/net (the tracer's network namespace, as strace). */
+function ifname(index: number): string | undefined {
+  if (!ifnames) {
+    ifnames = new Map();
+    try {
+      for (const n of fs.readdirSync('/sys/class/net')) {
+        const i = Number(fs.readFileSync(`/sys/class/net/${n}/ifindex`, 'utf8'));
+        if (Number.isInteger(i)) ifnames.set(i, n);
+      }
+    } catch {
+      /* no sysfs: numbers only */
+    }
+  }
+  return ifnames.get(index);
+}
+
+/** An interface index: if_nametoindex("lo"), or the number (strace's print_ifindex). */
+export function ifindexValue(c: Ctx, index: number): Value {
+  const name = c.o.xlat === 'raw' ? undefined : ifname(index);
+  if (name === undefined) return num(index);
+  const s = `if_nametoindex("${name}")`;
+  return sym(c.o.xlat === 'verbose' ? `${index} /* ${s} */` : s);
 }

@@ -10,6 +10,7 @@ import { fileDecoders } from './file.js';
 import { memDecoders } from './mem.js';
 import { miscDecoders } from './misc.js';
 import { netDecoders } from './net.js';
+import { sockoptDecoders } from './sockopt.js';
 import { numaDecoders } from './numa.js';
 import { prctlDecoders } from './prctl.js';
 import { processDecoders } from './process.js';
@@ -28,6 +29,7 @@ export const DECODER_FAMILIES: Readonly<Record<string, Readonly<Record<string, D
   ptrace: ptraceDecoders,
   signal: signalDecoders,
   net: netDecoders,
+  sockopt: sockoptDecoders,
   time: timeDecoders,
   misc: miscDecoders,
   admin: adminDecoders,

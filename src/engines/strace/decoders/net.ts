@@ -1,6 +1,6 @@
 /**
  * Sockets: socket/socketpair/bind/connect/listen/accept/accept4/shutdown, send and recv calls (with msghdr,
- * iovec and control messages), get/setsockopt, getsockname/getpeername, with AF_UNIX, AF_INET,
+ * iovec and control messages), getsockname/getpeername (get/setsockopt: sockopt.ts), with AF_UNIX, AF_INET,
  * AF_INET6 and AF_NETLINK addresses (strace net.c, sockaddr.c, msghdr.c).
  */
 import { Ctx, I32, RV, RVAL_DECODED, U32, flagsStr, xvalStr, type Decoder } from '../printer.js';
@@ -22,7 +22,7 @@ import {
 } from '../xlat/tables.gen.js';
 import type { Xlat } from '../xlat/xlat.js';
 import { renderValue } from '../render.js';
-import { iovArray } from './common.js';
+import { ifindexValue, iovArray } from './common.js';
 import { messages as netlinkMessages } from './netlink.js';
 
 const AF_UNIX = 1;
@@ -31,7 +31,7 @@ const AF_INET6 = 10;
 const AF_NETLINK = 16;
 const SOCKADDR_STORAGE = 128;
 
-function ipv4Text(b: Buffer, off: number): string {
+export function ipv4Text(b: Buffer, off: number): string {
   return `${b[off]}.${b[off + 1]}.${b[off + 2]}.${b[off + 3]}`;
 }
 
@@ -105,7 +105,12 @@ export function sockaddrValue(c: Ctx, ad: bigint, len: bigint): Value {
       field('sin6_flowinfo', call('htonl', num(b.readUInt32BE(4)))),
       { k: 'sin6_addr', v: call('inet_pton', sym('AF_INET6'), str(Buffer.from(ipv6Text(b, 8))), sym('&sin6_addr')), bare: true },
     );
-    if (n >= 28) f.push(field('sin6_scope_id', num(b.readUInt32LE(24))));
+    if (n >= 28) {
+      // Link-local unicast and multicast addresses name their interface (strace print_ifindex).
+      const linkLocal = (b[8] === 0xfe && (b[9]! & 0xc0) === 0x80) || (b[8] === 0xff && (b[9]! & 0x0f) === 0x02);
+      const scope = b.readUInt32LE(24);
+      f.push(field('sin6_scope_id', linkLocal ? ifindexValue(c, scope) : num(scope)));
+    }
     return struct(f);
   }
   if (fam === AF_NETLINK && n >= 12) {
@@ -249,41 +254,6 @@ function msghdrValue(c: Ctx, ad: bigint, dataSize: bigint | undefined, namelenBe
   return struct(f);
 }
 
-function sockoptTable(level: number): Xlat | undefined {
-  switch (level) {
-    case 0:
-      return sock_ip_options;
-    case 1:
-      return sock_options;
-    case 6:
-      return sock_tcp_options;
-    case 41:
-      return sock_ipv6_options;
-  }
-  return undefined;
-}
-
-function optnameValue(c: Ctx, level: number, name: bigint): Value {
-  const x = sockoptTable(level);
-  if (!x) return num(name);
-  return c.xval(name, x, undefined, 'u');
-}
-
-/** Option value: [int] for int-sized values, {l_onoff, l_linger} for SO_LINGER, else bytes. */
-function optvalValue(c: Ctx, level: number, name: number, ad: bigint, len: bigint): Value {
-  if (ad === 0n) return NULL;
-  if (len === 4n) {
-    const b = c.fetch(ad, 4);
-    return b ? arr([num(b.readInt32LE(0))]) : addr(ad);
-  }
-  if (level === 1 && name === 13 && len === 8n) {
-    const b = c.fetch(ad, 8);
-    return b ? struct([field('l_onoff', num(b.readInt32LE(0))), field('l_linger', num(b.readInt32LE(4)))]) : addr(ad);
-  }
-  if (len <= 0n) return addr(ad);
-  return c.buf(ad, len);
-}
-
 /** Data sent on fd a[0]: netlink messages on a netlink socket, else the bytes. */
 function sendData(c: Ctx, ad: bigint, len: bigint): Value {
   const proto = ad !== 0n ? c.o.netlinkProtocol?.(c.pid, Number(I32(c.a[0]))) : undefined;
@@ -363,35 +333,6 @@ export const netDecoders: Record<string, Decoder> = {
       return 0;
     }
     c.push(c.failed ? c.ptr(1) : msghdrValue(c, c.a[1], c.rval, c.priv as number | undefined), msgFlags(c, c.a[2]));
-    return 0;
-  },
-  setsockopt: (c) => {
-    const level = Number(U32(c.a[1]));
-    const name = U32(c.a[2]);
-    c.push(
-      c.fd(c.a[0]),
-      c.xval(BigInt(level), socketlayers, 'SOL_???', 'u'),
-      optnameValue(c, level, name),
-      optvalValue(c, level, Number(name), c.a[3], U32(c.a[4])),
-      c.int(4),
-    );
-    return RVAL_DECODED;
-  },
-  getsockopt: (c) => {
-    const level = Number(U32(c.a[1]));
-    const name = U32(c.a[2]);
-    if (c.entering) {
-      c.push(c.fd(c.a[0]), c.xval(BigInt(level), socketlayers, 'SOL_???', 'u'), optnameValue(c, level, name));
-      c.priv = readLen(c, c.a[4]);
-      return 0;
-    }
-    const before = c.priv as bigint | undefined;
-    let outLen = before ?? 0n;
-    if (!c.failed && c.a[4]) {
-      const b = c.fetch(c.a[4], 4);
-      if (b) outLen = BigInt(b.readUInt32LE(0));
-    }
-    c.push(c.failed ? c.ptr(3) : optvalValue(c, level, Number(name), c.a[3], outLen), lenChanged(c, c.a[4], before));
     return 0;
   },
 };

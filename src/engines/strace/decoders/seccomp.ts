@@ -3,9 +3,10 @@
  * prctl(PR_SET_SECCOMP) and SO_ATTACH_FILTER: instructions print as the BPF_STMT/BPF_JUMP macros
  * that would build them, return values of seccomp filters as SECCOMP_RET_* actions.
  */
-import { Ctx, RVAL_DECODED, U32, type Decoder } from '../printer.js';
+import { Ctx, RVAL_DECODED, U32, xvalStr, type Decoder, type XlatStyle } from '../printer.js';
 import { addr, arr, call, field, hexStr, num, struct, sym, type Value } from '../value.js';
 import {
+  skf_ad,
   bpf_class,
   bpf_miscop,
   bpf_mode,
@@ -25,33 +26,33 @@ const BPF_K = 0;
 const SECCOMP_RET_ACTION_FULL = 0xffff0000n;
 const SECCOMP_RET_DATA = 0xffffn;
 
-const name = (x: typeof bpf_class, v: number): string => x.lookup(BigInt(v)) ?? hexStr(BigInt(v));
+const name = (x: typeof bpf_class, v: number, style: XlatStyle): string => xvalStr(BigInt(v), x, undefined, style);
 
 /** The opcode as the OR of its parts: BPF_LD|BPF_W|BPF_ABS. */
-function bpfCodeText(code: number): string {
+function bpfCodeText(code: number, style: XlatStyle): string {
   const cls = code & 0x07;
-  const parts = [name(bpf_class, cls)];
+  const parts = [name(bpf_class, cls, style)];
   let used = 0x07;
   switch (cls) {
     case BPF_LD:
     case BPF_LDX:
-      parts.push(name(bpf_size, code & 0x18), name(bpf_mode, code & 0xe0));
+      parts.push(name(bpf_size, code & 0x18, style), name(bpf_mode, code & 0xe0, style));
       used |= 0x18 | 0xe0;
       break;
     case BPF_ALU:
-      parts.push(name(bpf_src, code & 0x08), name(bpf_op_alu, code & 0xf0));
+      parts.push(name(bpf_src, code & 0x08, style), name(bpf_op_alu, code & 0xf0, style));
       used |= 0x08 | 0xf0;
       break;
     case BPF_JMP:
-      parts.push(name(bpf_src, code & 0x08), name(bpf_op_jmp, code & 0xf0));
+      parts.push(name(bpf_src, code & 0x08, style), name(bpf_op_jmp, code & 0xf0, style));
       used |= 0x08 | 0xf0;
       break;
     case BPF_RET:
-      parts.push(name(bpf_rval, code & 0x18));
+      parts.push(name(bpf_rval, code & 0x18, style));
       used |= 0x18;
       break;
     case BPF_MISC:
-      parts.push(name(bpf_miscop, code & 0xf8));
+      parts.push(name(bpf_miscop, code & 0xf8, style));
       used |= 0xf8;
       break;
   }
@@ -69,17 +70,35 @@ function seccompRetText(k: bigint): string {
   return data ? `${n}|${hexStr(data)}` : n;
 }
 
+// Socket filters load packet bytes at negative offsets relative to these bases (linux/filter.h).
+const SKF_AD_OFF = 0xfffff000n;
+const SKF_NET_OFF = 0xfff00000n;
+const SKF_LL_OFF = 0xffe00000n;
+const BPF_ABS = 0x20;
+
+/** k of a socket filter's absolute load: SKF_AD_OFF+SKF_AD_PROTOCOL, SKF_NET_OFF+8, SKF_LL_OFF+4. */
+function sockFilterK(code: number, k: bigint, style: XlatStyle): string | undefined {
+  if ((code & 0x07) !== BPF_LD || (code & 0xe0) !== BPF_ABS) return undefined;
+  const base = k >= SKF_AD_OFF ? SKF_AD_OFF : k >= SKF_NET_OFF ? SKF_NET_OFF : k >= SKF_LL_OFF ? SKF_LL_OFF : undefined;
+  if (base === undefined) return undefined;
+  const baseName = base === SKF_AD_OFF ? 'SKF_AD_OFF' : base === SKF_NET_OFF ? 'SKF_NET_OFF' : 'SKF_LL_OFF';
+  const baseText = style === 'raw' ? hexStr(base) : style === 'verbose' ? `${hexStr(base)} /* ${baseName} */` : baseName;
+  const off = k - base;
+  const offText = base === SKF_AD_OFF ? xvalStr(off, skf_ad, 'SKF_AD_???', style) : off.toString();
+  return `${baseText}+${offText}`;
+}
+
 /** One 8-byte struct sock_filter {u16 code; u8 jt, jf; u32 k}. */
-export function bpfInsnValue(b: Buffer, seccomp: boolean): Value {
+export function bpfInsnValue(b: Buffer, seccomp: boolean, style: XlatStyle = 'abbrev'): Value {
   const code = b.readUInt16LE(0);
   const jt = b[2];
   const jf = b[3];
   const k = BigInt(b.readUInt32LE(4));
-  const op = sym(bpfCodeText(code));
+  const op = sym(bpfCodeText(code, style));
   if ((code & 0x07) === BPF_JMP && (code & 0xf0) !== BPF_JA) {
     return call('BPF_JUMP', op, sym(hexStr(k)), sym(hexStr(BigInt(jt))), sym(hexStr(BigInt(jf))));
   }
-  const kv = seccomp && code === (BPF_RET | BPF_K) ? sym(seccompRetText(k)) : sym(hexStr(k));
+  const kv = seccomp && code === (BPF_RET | BPF_K) ? sym(seccompRetText(k)) : sym((!seccomp && sockFilterK(code, k, style)) || hexStr(k));
   return call('BPF_STMT', op, kv);
 }
 
@@ -89,7 +108,7 @@ export function sockFprogValue(c: Ctx, ad: bigint, seccomp: boolean): Value {
   if (!b) return addr(ad);
   const len = b.readUInt16LE(0);
   const fp = b.readBigUInt64LE(8);
-  const filter = c.abbrev ? addr(fp) : c.array(fp, BigInt(len), 8, (e) => bpfInsnValue(e, seccomp));
+  const filter = c.abbrev ? addr(fp) : c.array(fp, BigInt(len), 8, (e) => bpfInsnValue(e, seccomp, c.o.xlat));
   return struct([field('len', num(len)), field('filter', filter)]);
 }
 

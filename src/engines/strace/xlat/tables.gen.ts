@@ -681,6 +681,43 @@ export const getrandom_flags = xlat('getrandom_flags', [
   [0x4n, 'GRND_INSECURE'],
 ]);
 
+/** include/uapi/linux/netfilter_{arp,bridge,ipv4}/*.h, include/uapi/linux/ip_vs.h */
+export const getsock_ip_options = xlat('getsock_ip_options', [
+  [0x60n, 'ARPT_SO_GET_INFO'],
+  [0x61n, 'ARPT_SO_GET_ENTRIES'],
+  [0x62n, 'ARPT_SO_GET_REVISION_MATCH'],
+  [0x63n, 'ARPT_SO_GET_REVISION_TARGET'],
+  [0x80n, 'EBT_SO_GET_INFO'],
+  [0x81n, 'EBT_SO_GET_ENTRIES'],
+  [0x82n, 'EBT_SO_GET_INIT_INFO'],
+  [0x83n, 'EBT_SO_GET_INIT_ENTRIES'],
+  [0x480n, 'IP_VS_SO_GET_VERSION'],
+  [0x481n, 'IP_VS_SO_GET_INFO'],
+  [0x482n, 'IP_VS_SO_GET_SERVICES'],
+  [0x483n, 'IP_VS_SO_GET_SERVICE'],
+  [0x484n, 'IP_VS_SO_GET_DESTS'],
+  [0x485n, 'IP_VS_SO_GET_DEST'],
+  [0x486n, 'IP_VS_SO_GET_TIMEOUT'],
+  [0x487n, 'IP_VS_SO_GET_DAEMON'],
+  [0x40n, 'IPT_SO_GET_INFO'],
+  [0x41n, 'IPT_SO_GET_ENTRIES'],
+  [0x42n, 'IPT_SO_GET_REVISION_MATCH'],
+  [0x43n, 'IPT_SO_GET_REVISION_TARGET'],
+]);
+
+/** include/uapi/linux/netfilter_ipv6/ip6_tables.h */
+export const getsock_ipv6_options = xlat('getsock_ipv6_options', [
+  [0x40n, 'IP6T_SO_GET_INFO'],
+  [0x41n, 'IP6T_SO_GET_ENTRIES'],
+  [0x44n, 'IP6T_SO_GET_REVISION_MATCH'],
+  [0x45n, 'IP6T_SO_GET_REVISION_TARGET'],
+]);
+
+/** include/uapi/asm-generic/socket.h */
+export const getsock_options = xlat('getsock_options', [
+  [0x1an, 'SO_GET_FILTER'],
+]);
+
 /** include/uapi/linux/hdreg.h (enum of HDIO_SET_BUSSTATE) */
 export const hdio_busstate = xlat('hdio_busstate', [
   [0x0n, 'BUSSTATE_OFF'],
@@ -762,6 +799,23 @@ export const hdio_ide_nice_bits = xlat('hdio_ide_nice_bits', [
   [0x3n, 'IDE_NICE_1'],
   [0x2n, 'IDE_NICE_0'],
   [0x4n, 'IDE_NICE_2'],
+]);
+
+/** include/uapi/linux/icmp.h */
+export const icmp_filter_flags = xlat('icmp_filter_flags', [
+  [0x0n, 'ICMP_ECHOREPLY'],
+  [0x3n, 'ICMP_DEST_UNREACH'],
+  [0x4n, 'ICMP_SOURCE_QUENCH'],
+  [0x5n, 'ICMP_REDIRECT'],
+  [0x8n, 'ICMP_ECHO'],
+  [0xbn, 'ICMP_TIME_EXCEEDED'],
+  [0xcn, 'ICMP_PARAMETERPROB'],
+  [0xdn, 'ICMP_TIMESTAMP'],
+  [0xen, 'ICMP_TIMESTAMPREPLY'],
+  [0xfn, 'ICMP_INFO_REQUEST'],
+  [0x10n, 'ICMP_INFO_REPLY'],
+  [0x11n, 'ICMP_ADDRESS'],
+  [0x12n, 'ICMP_ADDRESSREPLY'],
 ]);
 
 /** include/uapi/linux/in.h, include/uapi/linux/in6.h */
@@ -1283,6 +1337,14 @@ export const openat2_resolve = xlat('openat2_resolve', [
   [0x20n, 'RESOLVE_CACHED'],
 ]);
 
+/** include/uapi/linux/if_packet.h */
+export const packet_mreq_type = xlat('packet_mreq_type', [
+  [0x0n, 'PACKET_MR_MULTICAST'],
+  [0x1n, 'PACKET_MR_PROMISC'],
+  [0x2n, 'PACKET_MR_ALLMULTI'],
+  [0x3n, 'PACKET_MR_UNICAST'],
+]);
+
 /** include/uapi/linux/perf_event.h */
 export const perf_ioctl_flags = xlat('perf_ioctl_flags', [
   [0x1n, 'PERF_IOC_FLAG_GROUP'],
@@ -1707,6 +1769,43 @@ export const setns_types = xlat('setns_types', [
   [0x40000000n, 'CLONE_NEWNET'],
 ]);
 
+/** include/uapi/linux/netfilter_{arp,bridge,ipv4}/*.h, include/uapi/linux/ip_vs.h */
+export const setsock_ip_options = xlat('setsock_ip_options', [
+  [0x60n, 'ARPT_SO_SET_REPLACE'],
+  [0x61n, 'ARPT_SO_SET_ADD_COUNTERS'],
+  [0x80n, 'EBT_SO_SET_ENTRIES'],
+  [0x81n, 'EBT_SO_SET_COUNTERS'],
+  [0x480n, 'IP_VS_SO_SET_NONE'],
+  [0x481n, 'IP_VS_SO_SET_INSERT'],
+  [0x482n, 'IP_VS_SO_SET_ADD'],
+  [0x483n, 'IP_VS_SO_SET_EDIT'],
+  [0x484n, 'IP_VS_SO_SET_DEL'],
+  [0x485n, 'IP_VS_SO_SET_FLUSH'],
+  [0x486n, 'IP_VS_SO_SET_LIST'],
+  [0x487n, 'IP_VS_SO_SET_ADDDEST'],
+  [0x488n, 'IP_VS_SO_SET_DELDEST'],
+  [0x489n, 'IP_VS_SO_SET_EDITDEST'],
+  [0x48an, 'IP_VS_SO_SET_TIMEOUT'],
+  [0x48bn, 'IP_VS_SO_SET_STARTDAEMON'],
+  [0x48cn, 'IP_VS_SO_SET_STOPDAEMON'],
+  [0x48dn, 'IP_VS_SO_SET_RESTORE'],
+  [0x48en, 'IP_VS_SO_SET_SAVE'],
+  [0x48fn, 'IP_VS_SO_SET_ZERO'],
+  [0x40n, 'IPT_SO_SET_REPLACE'],
+  [0x41n, 'IPT_SO_SET_ADD_COUNTERS'],
+]);
+
+/** include/uapi/linux/netfilter_ipv6/ip6_tables.h */
+export const setsock_ipv6_options = xlat('setsock_ipv6_options', [
+  [0x40n, 'IP6T_SO_SET_REPLACE'],
+  [0x41n, 'IP6T_SO_SET_ADD_COUNTERS'],
+]);
+
+/** include/uapi/asm-generic/socket.h */
+export const setsock_options = xlat('setsock_options', [
+  [0x1an, 'SO_ATTACH_FILTER'],
+]);
+
 /** include/uapi/linux/signalfd.h */
 export const sfd_flags = xlat('sfd_flags', [
   [0x80000n, 'SFD_CLOEXEC'],
@@ -1857,6 +1956,36 @@ export const sigtrap_codes = xlat('sigtrap_codes', [
   [0x6n, 'TRAP_PERF'],
 ]);
 
+/** include/uapi/linux/filter.h */
+export const skf_ad = xlat('skf_ad', [
+  [0x0n, 'SKF_AD_PROTOCOL'],
+  [0x4n, 'SKF_AD_PKTTYPE'],
+  [0x8n, 'SKF_AD_IFINDEX'],
+  [0xcn, 'SKF_AD_NLATTR'],
+  [0x10n, 'SKF_AD_NLATTR_NEST'],
+  [0x14n, 'SKF_AD_MARK'],
+  [0x18n, 'SKF_AD_QUEUE'],
+  [0x1cn, 'SKF_AD_HATYPE'],
+  [0x20n, 'SKF_AD_RXHASH'],
+  [0x24n, 'SKF_AD_CPU'],
+  [0x28n, 'SKF_AD_ALU_XOR_X'],
+  [0x2cn, 'SKF_AD_VLAN_TAG'],
+  [0x30n, 'SKF_AD_VLAN_TAG_PRESENT'],
+  [0x34n, 'SKF_AD_PAY_OFFSET'],
+  [0x38n, 'SKF_AD_RANDOM'],
+  [0x3cn, 'SKF_AD_VLAN_TPID'],
+]);
+
+/** include/uapi/linux/if_alg.h */
+export const sock_alg_options = xlat('sock_alg_options', [
+  [0x1n, 'ALG_SET_KEY'],
+  [0x2n, 'ALG_SET_IV'],
+  [0x3n, 'ALG_SET_OP'],
+  [0x4n, 'ALG_SET_AEAD_ASSOCLEN'],
+  [0x5n, 'ALG_SET_AEAD_AUTHSIZE'],
+  [0x6n, 'ALG_SET_DRBG_ENTROPY'],
+]);
+
 /** include/uapi/linux/in.h */
 export const sock_ip_options = xlat('sock_ip_options', [
   [0x1n, 'IP_TOS'],
@@ -1938,6 +2067,13 @@ export const sock_ipv6_options = xlat('sock_ipv6_options', [
   [0x22n, 'IPV6_IPSEC_POLICY'],
   [0x23n, 'IPV6_XFRM_POLICY'],
   [0x24n, 'IPV6_HDRINCL'],
+  [0x2an, 'MCAST_JOIN_GROUP'],
+  [0x2bn, 'MCAST_BLOCK_SOURCE'],
+  [0x2cn, 'MCAST_UNBLOCK_SOURCE'],
+  [0x2dn, 'MCAST_LEAVE_GROUP'],
+  [0x2en, 'MCAST_JOIN_SOURCE_GROUP'],
+  [0x2fn, 'MCAST_LEAVE_SOURCE_GROUP'],
+  [0x30n, 'MCAST_MSFILTER'],
   [0x31n, 'IPV6_RECVPKTINFO'],
   [0x32n, 'IPV6_PKTINFO'],
   [0x33n, 'IPV6_RECVHOPLIMIT'],
@@ -1962,6 +2098,25 @@ export const sock_ipv6_options = xlat('sock_ipv6_options', [
   [0x4cn, 'IPV6_UNICAST_IF'],
   [0x4dn, 'IPV6_RECVFRAGSIZE'],
   [0x4en, 'IPV6_FREEBIND'],
+  [0x20n, 'IPV6_FLOWLABEL_MGR'],
+  [0x21n, 'IPV6_FLOWINFO_SEND'],
+  [0x3fn, 'IPV6_USE_MIN_MTU'],
+]);
+
+/** include/uapi/linux/netlink.h */
+export const sock_netlink_options = xlat('sock_netlink_options', [
+  [0x1n, 'NETLINK_ADD_MEMBERSHIP'],
+  [0x2n, 'NETLINK_DROP_MEMBERSHIP'],
+  [0x3n, 'NETLINK_PKTINFO'],
+  [0x4n, 'NETLINK_BROADCAST_ERROR'],
+  [0x5n, 'NETLINK_NO_ENOBUFS'],
+  [0x6n, 'NETLINK_RX_RING'],
+  [0x7n, 'NETLINK_TX_RING'],
+  [0x8n, 'NETLINK_LISTEN_ALL_NSID'],
+  [0x9n, 'NETLINK_LIST_MEMBERSHIPS'],
+  [0xan, 'NETLINK_CAP_ACK'],
+  [0xbn, 'NETLINK_EXT_ACK'],
+  [0xcn, 'NETLINK_GET_STRICT_CHK'],
 ]);
 
 /** include/uapi/asm-generic/socket.h */
@@ -1991,7 +2146,6 @@ export const sock_options = xlat('sock_options', [
   [0x17n, 'SO_SECURITY_ENCRYPTION_TRANSPORT'],
   [0x18n, 'SO_SECURITY_ENCRYPTION_NETWORK'],
   [0x19n, 'SO_BINDTODEVICE'],
-  [0x1an, 'SO_ATTACH_FILTER'],
   [0x1bn, 'SO_DETACH_FILTER'],
   [0x1cn, 'SO_PEERNAME'],
   [0x1dn, 'SO_TIMESTAMP_OLD'],
@@ -2041,6 +2195,37 @@ export const sock_options = xlat('sock_options', [
   [0x4bn, 'SO_RCVMARK'],
 ]);
 
+/** include/uapi/linux/if_packet.h */
+export const sock_packet_options = xlat('sock_packet_options', [
+  [0x1n, 'PACKET_ADD_MEMBERSHIP'],
+  [0x2n, 'PACKET_DROP_MEMBERSHIP'],
+  [0x3n, 'PACKET_RECV_OUTPUT'],
+  [0x5n, 'PACKET_RX_RING'],
+  [0x6n, 'PACKET_STATISTICS'],
+  [0x7n, 'PACKET_COPY_THRESH'],
+  [0x8n, 'PACKET_AUXDATA'],
+  [0x9n, 'PACKET_ORIGDEV'],
+  [0xan, 'PACKET_VERSION'],
+  [0xbn, 'PACKET_HDRLEN'],
+  [0xcn, 'PACKET_RESERVE'],
+  [0xdn, 'PACKET_TX_RING'],
+  [0xen, 'PACKET_LOSS'],
+  [0xfn, 'PACKET_VNET_HDR'],
+  [0x10n, 'PACKET_TX_TIMESTAMP'],
+  [0x11n, 'PACKET_TIMESTAMP'],
+  [0x12n, 'PACKET_FANOUT'],
+  [0x13n, 'PACKET_TX_HAS_OFF'],
+  [0x14n, 'PACKET_QDISC_BYPASS'],
+  [0x15n, 'PACKET_ROLLOVER_STATS'],
+  [0x16n, 'PACKET_FANOUT_DATA'],
+  [0x17n, 'PACKET_IGNORE_OUTGOING'],
+]);
+
+/** include/uapi/linux/icmp.h */
+export const sock_raw_options = xlat('sock_raw_options', [
+  [0x1n, 'ICMP_FILTER'],
+]);
+
 /** include/uapi/linux/tcp.h */
 export const sock_tcp_options = xlat('sock_tcp_options', [
   [0x1n, 'TCP_NODELAY'],
@@ -2082,10 +2267,38 @@ export const sock_tcp_options = xlat('sock_tcp_options', [
   [0x25n, 'TCP_TX_DELAY'],
 ]);
 
+/** include/uapi/linux/tls.h */
+export const sock_tls_options = xlat('sock_tls_options', [
+  [0x1n, 'TLS_TX'],
+  [0x2n, 'TLS_RX'],
+]);
+
 /** include/linux/net.h */
 export const sock_type_flags = xlat('sock_type_flags', [
   [0x80000n, 'SOCK_CLOEXEC'],
   [0x800n, 'SOCK_NONBLOCK'],
+]);
+
+/** include/uapi/linux/udp.h */
+export const sock_udp_options = xlat('sock_udp_options', [
+  [0x1n, 'UDP_CORK'],
+  [0x64n, 'UDP_ENCAP'],
+  [0x65n, 'UDP_NO_CHECK6_TX'],
+  [0x66n, 'UDP_NO_CHECK6_RX'],
+  [0x67n, 'UDP_SEGMENT'],
+  [0x68n, 'UDP_GRO'],
+]);
+
+/** include/uapi/linux/if_xdp.h */
+export const sock_xdp_options = xlat('sock_xdp_options', [
+  [0x1n, 'XDP_MMAP_OFFSETS'],
+  [0x2n, 'XDP_RX_RING'],
+  [0x3n, 'XDP_TX_RING'],
+  [0x4n, 'XDP_UMEM_REG'],
+  [0x5n, 'XDP_UMEM_FILL_RING'],
+  [0x6n, 'XDP_UMEM_COMPLETION_RING'],
+  [0x7n, 'XDP_STATISTICS'],
+  [0x8n, 'XDP_OPTIONS'],
 ]);
 
 /** include/linux/socket.h */
@@ -2130,6 +2343,13 @@ export const socketlayers = xlat('socketlayers', [
   [0x11cn, 'SOL_MPTCP'],
   [0x11dn, 'SOL_MCTP'],
   [0x11en, 'SOL_SMC'],
+]);
+
+/** include/uapi/linux/socket.h */
+export const sockopt_txrehash_vals = xlat('sockopt_txrehash_vals', [
+  [0x0n, 'SOCK_TXREHASH_DISABLED'],
+  [0x1n, 'SOCK_TXREHASH_ENABLED'],
+  [0xffn, 'SOCK_TXREHASH_DEFAULT'],
 ]);
 
 /** include/linux/net.h */

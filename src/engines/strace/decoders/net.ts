@@ -10,7 +10,6 @@ import {
   inet_protocols,
   msg_flags,
   netlink_protocols,
-  scmvals,
   shutdown_modes,
   sock_ip_options,
   sock_ipv6_options,
@@ -23,6 +22,7 @@ import {
 import type { Xlat } from '../xlat/xlat.js';
 import { renderValue } from '../render.js';
 import { ifindexValue, iovArray } from './common.js';
+import { cmsgValue } from './cmsg.js';
 import { messages as netlinkMessages } from './netlink.js';
 
 const AF_UNIX = 1;
@@ -189,48 +189,6 @@ function sockTypeFlags(c: Ctx, v: bigint): Value {
 
 const msgFlags = (c: Ctx, v: bigint): Value => c.flags(U32(v), msg_flags, 'MSG_???');
 
-/** Control messages (struct cmsghdr list) of `len` bytes. */
-function cmsgValue(c: Ctx, ad: bigint, len: bigint): Value {
-  if (ad === 0n) return NULL;
-  const n = len > 65536n ? 65536 : Number(len);
-  const b = c.fetch(ad, n);
-  if (!b) return addr(ad);
-  const items: Value[] = [];
-  let off = 0;
-  let more = false;
-  while (off + 16 <= n) {
-    if (items.length >= (c.abbrev ? c.o.strsize : 4096)) {
-      more = true;
-      break;
-    }
-    const clen = Number(b.readBigUInt64LE(off));
-    const level = b.readInt32LE(off + 8);
-    const type = b.readInt32LE(off + 12);
-    const f: Field[] = [
-      field('cmsg_len', num(clen)),
-      field('cmsg_level', c.xval(BigInt(level >>> 0), socketlayers, 'SOL_???', 'u')),
-    ];
-    const dataLen = Math.max(0, Math.min(clen, n - off) - 16);
-    const data = b.subarray(off + 16, off + 16 + dataLen);
-    if (level === 1) {
-      f.push(field('cmsg_type', c.xval(BigInt(type >>> 0), scmvals, 'SCM_???')));
-      if (type === 1) {
-        const fds: Value[] = [];
-        for (let i = 0; i + 4 <= data.length; i += 4) fds.push(c.fd(BigInt(data.readInt32LE(i))));
-        f.push(field('cmsg_data', arr(fds)));
-      } else if (type === 2 && data.length >= 12) {
-        f.push(field('cmsg_data', struct([field('pid', num(data.readInt32LE(0))), field('uid', num(data.readUInt32LE(4))), field('gid', num(data.readUInt32LE(8)))])));
-      } else if (data.length) f.push(field('cmsg_data', str(data.subarray(0, c.o.strsize), data.length > c.o.strsize)));
-    } else {
-      f.push(field('cmsg_type', sym(`0x${(type >>> 0).toString(16)}`)));
-      if (data.length) f.push(field('cmsg_data', str(data.subarray(0, c.o.strsize), data.length > c.o.strsize)));
-    }
-    items.push(struct(f));
-    if (clen < 16) break;
-    off += (clen + 7) & ~7;
-  }
-  return more ? { t: 'arr', a: items, more: true } : arr(items);
-}
 
 /** struct msghdr (56 bytes). `dataSize`: bytes of iov data to show (recvmsg: rval). */
 function msghdrValue(c: Ctx, ad: bigint, dataSize: bigint | undefined, namelenBefore?: number): Value {
@@ -248,7 +206,7 @@ function msghdrValue(c: Ctx, ad: bigint, dataSize: bigint | undefined, namelenBe
   f.push(field('msg_namelen', namelenBefore !== undefined && namelenBefore !== namelen ? chg(num(namelenBefore), num(namelen)) : num(namelen)));
   f.push(field('msg_iov', iovArray(c, iov, iovlen, dataSize)));
   f.push(field('msg_iovlen', num(iovlen)));
-  if (controllen) f.push(field('msg_control', cmsgValue(c, control, controllen)));
+  if (controllen) f.push(field('msg_control', cmsgValue(c, control, controllen, sockaddrValue)));
   f.push(field('msg_controllen', num(controllen)));
   f.push(field('msg_flags', msgFlags(c, BigInt(b.readInt32LE(48) >>> 0))));
   return struct(f);

@@ -941,6 +941,19 @@ export const ioprio_who = xlat('ioprio_who', [
   [0x3n, 'IOPRIO_WHO_USER'],
 ]);
 
+/** include/uapi/linux/in.h */
+export const ip_cmsg_types = xlat('ip_cmsg_types', [
+  [0x1n, 'IP_TOS'],
+  [0x2n, 'IP_TTL'],
+  [0x6n, 'IP_RECVOPTS'],
+  [0x7n, 'IP_RETOPTS'],
+  [0x8n, 'IP_PKTINFO'],
+  [0xbn, 'IP_RECVERR'],
+  [0x14n, 'IP_ORIGDSTADDR'],
+  [0x17n, 'IP_CHECKSUM'],
+  [0x3n, 'SCM_SECURITY'],
+]);
+
 /** include/uapi/linux/time.h */
 export const itimer_which = xlat('itimer_which', [
   [0x0n, 'ITIMER_REAL'],
@@ -1700,12 +1713,22 @@ export const schedulers = xlat('schedulers', [
   [0x6n, 'SCHED_DEADLINE'],
 ]);
 
-/** include/linux/socket.h */
+/** include/linux/socket.h, include/uapi/asm-generic/socket.h */
 export const scmvals = xlat('scmvals', [
   [0x1n, 'SCM_RIGHTS'],
   [0x2n, 'SCM_CREDENTIALS'],
   [0x3n, 'SCM_SECURITY'],
   [0x4n, 'SCM_PIDFD'],
+  [0x29n, 'SO_WIFI_STATUS'],
+  [0x3dn, 'SO_TXTIME'],
+  [0x1dn, 'SO_TIMESTAMP_OLD'],
+  [0x23n, 'SO_TIMESTAMPNS_OLD'],
+  [0x25n, 'SO_TIMESTAMPING_OLD'],
+  [0x3fn, 'SO_TIMESTAMP_NEW'],
+  [0x40n, 'SO_TIMESTAMPNS_NEW'],
+  [0x41n, 'SO_TIMESTAMPING_NEW'],
+  [0x36n, 'SCM_TIMESTAMPING_OPT_STATS'],
+  [0x3an, 'SCM_TIMESTAMPING_PKTINFO'],
 ]);
 
 /** include/uapi/linux/securebits.h */

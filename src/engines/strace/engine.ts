@@ -281,9 +281,10 @@ function cpuNs(tid: number): bigint | undefined {
   }
 }
 
+/** -y: what descriptor `fd` of `pid` names; AT_FDCWD (-100) names the working directory. */
 function fdPath(pid: number, fd: number): string | undefined {
   try {
-    return readlinkSync(`/proc/${pid}/fd/${fd}`);
+    return readlinkSync(fd === -100 ? `/proc/${pid}/cwd` : `/proc/${pid}/fd/${fd}`);
   } catch {
     return undefined;
   }

@@ -11,7 +11,7 @@
  */
 import type { TaskMemory } from '../../api.js';
 import { readCString, readExact } from './memory.js';
-import type { HexStyle } from './quote.js';
+import { escapeBytes, type HexStyle } from './quote.js';
 import {
   NULL,
   addr as addrv,
@@ -184,8 +184,11 @@ export class Ctx {
   }
   /** dirfd of *at() calls: AT_FDCWD for -100. */
   dirfd(v: bigint): Value {
-    if (I32(v) === -100n) return this.o.xlat === 'raw' ? sym('-100') : this.o.xlat === 'verbose' ? sym('-100 /* AT_FDCWD */') : sym('AT_FDCWD');
-    return this.fd(v);
+    if (I32(v) !== -100n) return this.fd(v);
+    const name = this.o.xlat === 'raw' ? '-100' : this.o.xlat === 'verbose' ? '-100 /* AT_FDCWD */' : 'AT_FDCWD';
+    // -y: the working directory, as strace prints it (fdPath answers -100 with the cwd).
+    const cwd = this.o.fdPath?.(this.pid, -100);
+    return sym(cwd === undefined ? name : `${name}<${escapeBytes(Buffer.from(cwd, 'utf8'), 'none', '<>')}>`);
   }
 
   // ---- constants ---------------------------------------------------------------------------

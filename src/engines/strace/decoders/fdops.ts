@@ -6,8 +6,13 @@
 import { Ctx, RV, RVAL_DECODED, U32, flagsStr, type Decoder } from '../printer.js';
 import { NULL, addr, arr, hexStr, num, sym, type Value } from '../value.js';
 import { kernelBoundedString } from './common.js';
+import { openFlagsStr } from './file.js';
 import {
   close_range_flags,
+  fan_classes,
+  fan_event_flags,
+  fan_init_flags,
+  fan_mark_flags,
   falloc_flags,
   inotify_flags,
   inotify_init_flags,
@@ -47,6 +52,9 @@ function memfdFlags(c: Ctx, v: bigint): Value {
 const ux = (c: Ctx, i: number): Value => sym(hexStr(U32(c.a[i])));
 const fd0 = (c: Ctx): Value => c.fd(c.a[0]);
 
+// FAN_CLASS_NOTIF | FAN_CLASS_CONTENT | FAN_CLASS_PRE_CONTENT
+const FAN_ALL_CLASS_BITS = 0xcn;
+
 export const fdopsDecoders: Record<string, Decoder> = {
   splice: (c) => {
     c.push(c.fd(c.a[0]), offPtr(c, c.a[1]), c.fd(c.a[2]), offPtr(c, c.a[3]), c.ulong(4), c.flags(U32(c.a[5]), splice_flags, 'SPLICE_F_???'));
@@ -79,6 +87,27 @@ export const fdopsDecoders: Record<string, Decoder> = {
   memfd_secret: (c) => {
     c.push(c.flags(U32(c.a[0]), memfd_secret_flags));
     return RVAL_DECODED | RV.FD;
+  },
+  fanotify_init: (c) => {
+    // The notification class is a value inside the flags word; the rest are flags.
+    const flags = U32(c.a[0]);
+    const cls = flags & FAN_ALL_CLASS_BITS;
+    const rest = flags & ~FAN_ALL_CLASS_BITS;
+    const clsText = (c.xval(cls, fan_classes, 'FAN_CLASS_???') as { s: string }).s;
+    c.push(sym(rest ? `${clsText}|${flagsStr(rest, fan_init_flags, 'FAN_???', c.o.xlat)}` : clsText), sym(openFlagsStr(c, U32(c.a[1]))));
+    return RVAL_DECODED | RV.FD;
+  },
+  fanotify_mark: (c) => {
+    const dirfd = Number(BigInt.asIntN(32, c.a[3]));
+    const nofd = c.o.xlat === 'raw' ? '-1' : c.o.xlat === 'verbose' ? '-1 /* FAN_NOFD */' : 'FAN_NOFD';
+    c.push(
+      fd0(c),
+      c.flags(U32(c.a[1]), fan_mark_flags, 'FAN_MARK_???'),
+      c.flags(c.a[2], fan_event_flags, 'FAN_???'),
+      dirfd === -1 ? sym(nofd) : c.dirfd(c.a[3]),
+      c.path(c.a[4]),
+    );
+    return RVAL_DECODED;
   },
   inotify_init: () => RVAL_DECODED | RV.FD,
   inotify_init1: (c) => {

@@ -8,6 +8,7 @@ import { descDecoders } from './desc.js';
 import { fdopsDecoders } from './fdops.js';
 import { fileDecoders } from './file.js';
 import { memDecoders } from './mem.js';
+import { mountDecoders } from './mount.js';
 import { miscDecoders } from './misc.js';
 import { netDecoders } from './net.js';
 import { sockoptDecoders } from './sockopt.js';
@@ -23,6 +24,7 @@ export const DECODER_FAMILIES: Readonly<Record<string, Readonly<Record<string, D
   file: fileDecoders,
   desc: descDecoders,
   mem: memDecoders,
+  mount: mountDecoders,
   process: processDecoders,
   prctl: prctlDecoders,
   seccomp: seccompDecoders,

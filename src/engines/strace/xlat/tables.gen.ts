@@ -481,6 +481,69 @@ export const falloc_flags = xlat('falloc_flags', [
   [0x40n, 'FALLOC_FL_UNSHARE_RANGE'],
 ]);
 
+/** include/uapi/linux/fanotify.h */
+export const fan_classes = xlat('fan_classes', [
+  [0x0n, 'FAN_CLASS_NOTIF'],
+  [0x4n, 'FAN_CLASS_CONTENT'],
+  [0x8n, 'FAN_CLASS_PRE_CONTENT'],
+]);
+
+/** include/uapi/linux/fanotify.h */
+export const fan_event_flags = xlat('fan_event_flags', [
+  [0x1n, 'FAN_ACCESS'],
+  [0x2n, 'FAN_MODIFY'],
+  [0x4n, 'FAN_ATTRIB'],
+  [0x8n, 'FAN_CLOSE_WRITE'],
+  [0x10n, 'FAN_CLOSE_NOWRITE'],
+  [0x20n, 'FAN_OPEN'],
+  [0x40n, 'FAN_MOVED_FROM'],
+  [0x80n, 'FAN_MOVED_TO'],
+  [0x100n, 'FAN_CREATE'],
+  [0x200n, 'FAN_DELETE'],
+  [0x400n, 'FAN_DELETE_SELF'],
+  [0x800n, 'FAN_MOVE_SELF'],
+  [0x1000n, 'FAN_OPEN_EXEC'],
+  [0x4000n, 'FAN_Q_OVERFLOW'],
+  [0x8000n, 'FAN_FS_ERROR'],
+  [0x10000n, 'FAN_OPEN_PERM'],
+  [0x20000n, 'FAN_ACCESS_PERM'],
+  [0x40000n, 'FAN_OPEN_EXEC_PERM'],
+  [0x80000n, 'FAN_DIR_MODIFY'],
+  [0x40000000n, 'FAN_ONDIR'],
+  [0x8000000n, 'FAN_EVENT_ON_CHILD'],
+  [0x10000000n, 'FAN_RENAME'],
+]);
+
+/** include/uapi/linux/fanotify.h */
+export const fan_init_flags = xlat('fan_init_flags', [
+  [0x1n, 'FAN_CLOEXEC'],
+  [0x2n, 'FAN_NONBLOCK'],
+  [0x10n, 'FAN_UNLIMITED_QUEUE'],
+  [0x20n, 'FAN_UNLIMITED_MARKS'],
+  [0x40n, 'FAN_ENABLE_AUDIT'],
+  [0x80n, 'FAN_REPORT_PIDFD'],
+  [0x100n, 'FAN_REPORT_TID'],
+  [0x200n, 'FAN_REPORT_FID'],
+  [0x400n, 'FAN_REPORT_DIR_FID'],
+  [0x800n, 'FAN_REPORT_NAME'],
+  [0x1000n, 'FAN_REPORT_TARGET_FID'],
+]);
+
+/** include/uapi/linux/fanotify.h */
+export const fan_mark_flags = xlat('fan_mark_flags', [
+  [0x1n, 'FAN_MARK_ADD'],
+  [0x2n, 'FAN_MARK_REMOVE'],
+  [0x4n, 'FAN_MARK_DONT_FOLLOW'],
+  [0x8n, 'FAN_MARK_ONLYDIR'],
+  [0x10n, 'FAN_MARK_MOUNT'],
+  [0x20n, 'FAN_MARK_IGNORED_MASK'],
+  [0x40n, 'FAN_MARK_IGNORED_SURV_MODIFY'],
+  [0x80n, 'FAN_MARK_FLUSH'],
+  [0x100n, 'FAN_MARK_FILESYSTEM'],
+  [0x200n, 'FAN_MARK_EVICTABLE'],
+  [0x400n, 'FAN_MARK_IGNORE'],
+]);
+
 /** include/uapi/asm-generic/fcntl.h */
 export const fcntl_leases = xlat('fcntl_leases', [
   [0x0n, 'F_RDLCK'],
@@ -584,6 +647,18 @@ export const fs_xflags = xlat('fs_xflags', [
   [0x80000000n, 'FS_XFLAG_HASATTR'],
 ]);
 
+/** include/uapi/linux/mount.h */
+export const fsconfig_cmds = xlat('fsconfig_cmds', [
+  [0x0n, 'FSCONFIG_SET_FLAG'],
+  [0x1n, 'FSCONFIG_SET_STRING'],
+  [0x2n, 'FSCONFIG_SET_BINARY'],
+  [0x3n, 'FSCONFIG_SET_PATH'],
+  [0x4n, 'FSCONFIG_SET_PATH_EMPTY'],
+  [0x5n, 'FSCONFIG_SET_FD'],
+  [0x6n, 'FSCONFIG_CMD_CREATE'],
+  [0x7n, 'FSCONFIG_CMD_RECONFIGURE'],
+]);
+
 /** include/uapi/linux/magic.h */
 export const fsmagic = xlat('fsmagic', [
   [0xef53n, 'EXT2_SUPER_MAGIC'],
@@ -603,6 +678,35 @@ export const fsmagic = xlat('fsmagic', [
   [0x73636673n, 'SECURITYFS_MAGIC'],
   [0xcafe4a11n, 'BPF_FS_MAGIC'],
   [0x74726163n, 'TRACEFS_MAGIC'],
+]);
+
+/** include/uapi/linux/mount.h */
+export const fsmount_attr_flags = xlat('fsmount_attr_flags', [
+  [0x1n, 'MOUNT_ATTR_RDONLY'],
+  [0x2n, 'MOUNT_ATTR_NOSUID'],
+  [0x4n, 'MOUNT_ATTR_NODEV'],
+  [0x8n, 'MOUNT_ATTR_NOEXEC'],
+  [0x10n, 'MOUNT_ATTR_NOATIME'],
+  [0x20n, 'MOUNT_ATTR_STRICTATIME'],
+  [0x80n, 'MOUNT_ATTR_NODIRATIME'],
+]);
+
+/** include/uapi/linux/mount.h */
+export const fsmount_flags = xlat('fsmount_flags', [
+  [0x1n, 'FSMOUNT_CLOEXEC'],
+]);
+
+/** include/uapi/linux/mount.h */
+export const fsopen_flags = xlat('fsopen_flags', [
+  [0x1n, 'FSOPEN_CLOEXEC'],
+]);
+
+/** include/uapi/linux/mount.h */
+export const fspick_flags = xlat('fspick_flags', [
+  [0x1n, 'FSPICK_CLOEXEC'],
+  [0x2n, 'FSPICK_SYMLINK_NOFOLLOW'],
+  [0x4n, 'FSPICK_NO_AUTOMOUNT'],
+  [0x8n, 'FSPICK_EMPTY_PATH'],
 ]);
 
 /** include/uapi/linux/futex.h */
@@ -1168,6 +1272,81 @@ export const module_init_flags = xlat('module_init_flags', [
   [0x4n, 'MODULE_INIT_COMPRESSED_FILE'],
 ]);
 
+/** include/uapi/linux/mount.h */
+export const mount_attr_attr = xlat('mount_attr_attr', [
+  [0x1n, 'MOUNT_ATTR_RDONLY'],
+  [0x2n, 'MOUNT_ATTR_NOSUID'],
+  [0x4n, 'MOUNT_ATTR_NODEV'],
+  [0x8n, 'MOUNT_ATTR_NOEXEC'],
+  [0x10n, 'MOUNT_ATTR_NOATIME'],
+  [0x20n, 'MOUNT_ATTR_STRICTATIME'],
+  [0x80n, 'MOUNT_ATTR_NODIRATIME'],
+  [0x100000n, 'MOUNT_ATTR_IDMAP'],
+  [0x200000n, 'MOUNT_ATTR_NOSYMFOLLOW'],
+]);
+
+/** include/uapi/linux/mount.h */
+export const mount_attr_propagation = xlat('mount_attr_propagation', [
+  [0x20000n, 'MS_UNBINDABLE'],
+  [0x40000n, 'MS_PRIVATE'],
+  [0x80000n, 'MS_SLAVE'],
+  [0x100000n, 'MS_SHARED'],
+]);
+
+/** include/uapi/linux/mount.h */
+export const mount_flags = xlat('mount_flags', [
+  [0x1n, 'MS_RDONLY'],
+  [0x2n, 'MS_NOSUID'],
+  [0x4n, 'MS_NODEV'],
+  [0x8n, 'MS_NOEXEC'],
+  [0x10n, 'MS_SYNCHRONOUS'],
+  [0x20n, 'MS_REMOUNT'],
+  [0x40n, 'MS_MANDLOCK'],
+  [0x80n, 'MS_DIRSYNC'],
+  [0x100n, 'MS_NOSYMFOLLOW'],
+  [0x400n, 'MS_NOATIME'],
+  [0x800n, 'MS_NODIRATIME'],
+  [0x1000n, 'MS_BIND'],
+  [0x2000n, 'MS_MOVE'],
+  [0x4000n, 'MS_REC'],
+  [0x8000n, 'MS_SILENT'],
+  [0x10000n, 'MS_POSIXACL'],
+  [0x20000n, 'MS_UNBINDABLE'],
+  [0x40000n, 'MS_PRIVATE'],
+  [0x80000n, 'MS_SLAVE'],
+  [0x100000n, 'MS_SHARED'],
+  [0x200000n, 'MS_RELATIME'],
+  [0x400000n, 'MS_KERNMOUNT'],
+  [0x800000n, 'MS_I_VERSION'],
+  [0x1000000n, 'MS_STRICTATIME'],
+  [0x2000000n, 'MS_LAZYTIME'],
+  [0x4000000n, 'MS_SUBMOUNT'],
+  [0x8000000n, 'MS_NOREMOTELOCK'],
+  [0x10000000n, 'MS_NOSEC'],
+  [0x20000000n, 'MS_BORN'],
+  [0x40000000n, 'MS_ACTIVE'],
+  [-2147483648n, 'MS_NOUSER'],
+]);
+
+/** include/uapi/linux/fcntl.h */
+export const mount_setattr_flags = xlat('mount_setattr_flags', [
+  [0x100n, 'AT_SYMLINK_NOFOLLOW'],
+  [0x800n, 'AT_NO_AUTOMOUNT'],
+  [0x1000n, 'AT_EMPTY_PATH'],
+  [0x8000n, 'AT_RECURSIVE'],
+]);
+
+/** include/uapi/linux/mount.h */
+export const move_mount_flags = xlat('move_mount_flags', [
+  [0x1n, 'MOVE_MOUNT_F_SYMLINKS'],
+  [0x2n, 'MOVE_MOUNT_F_AUTOMOUNTS'],
+  [0x4n, 'MOVE_MOUNT_F_EMPTY_PATH'],
+  [0x10n, 'MOVE_MOUNT_T_SYMLINKS'],
+  [0x20n, 'MOVE_MOUNT_T_AUTOMOUNTS'],
+  [0x40n, 'MOVE_MOUNT_T_EMPTY_PATH'],
+  [0x100n, 'MOVE_MOUNT_SET_GROUP'],
+]);
+
 /** include/uapi/linux/mempolicy.h */
 export const mpol_mode_flags = xlat('mpol_mode_flags', [
   [0x8000n, 'MPOL_F_STATIC_NODES'],
@@ -1338,6 +1517,18 @@ export const open_mode_flags = xlat('open_mode_flags', [
   [0x400000n, '__O_TMPFILE'],
   [0x10000n, 'O_DIRECTORY'],
   [0x2000n, 'FASYNC'],
+]);
+
+/** include/uapi/linux/mount.h, include/uapi/linux/fcntl.h */
+export const open_tree_flags = xlat('open_tree_flags', [
+  [0x1n, 'OPEN_TREE_CLONE'],
+  [0x80000n, 'OPEN_TREE_CLOEXEC'],
+  [0x100n, 'AT_SYMLINK_NOFOLLOW'],
+  [0x200n, 'AT_REMOVEDIR'],
+  [0x400n, 'AT_SYMLINK_FOLLOW'],
+  [0x800n, 'AT_NO_AUTOMOUNT'],
+  [0x1000n, 'AT_EMPTY_PATH'],
+  [0x8000n, 'AT_RECURSIVE'],
 ]);
 
 /** include/uapi/linux/openat2.h */

@@ -72,7 +72,7 @@ try {
   const r = spawnSync(process.execPath, [prebuildify, '--napi', '--tag-libc', '--strip', `--arch=${arch}`, `--node-gyp=${nodeGyp()}`, `--strip-bin=${strip}`, '--cwd', work], {
     cwd: work,
     env,
-    stdio: ['ignore', 'inherit', 'inherit'],
+    stdio: ['ignore', 2, 2], // build chatter on stderr: `npm pack --json` keeps a clean stdout
   });
   if (r.status !== 0) throw new Error(`prebuild: prebuildify failed (${r.status ?? r.signal})`);
   const outDir = path.join(work, 'prebuilds', platformDir);

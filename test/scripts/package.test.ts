@@ -75,7 +75,7 @@ before(() => {
   const bin = path.join(tmp, 'bin');
   fs.mkdirSync(bin);
   fs.symlinkSync(process.execPath, path.join(bin, 'node'));
-  for (const t of ['npm', 'npx', 'sh', 'true', 'cat']) {
+  for (const t of ['npm', 'npx', 'sh', 'true']) {
     const p = which(t);
     if (!p) throw new Error(`${t} not on PATH`);
     fs.symlinkSync(fs.realpathSync(p), path.join(bin, t));
@@ -225,8 +225,16 @@ test('utrace run --engine loads TypeScript engines as they are, the shipped exam
   assert.equal(r.status, 0, show(r));
   assert.match(r.stderr, /^mine: saw syscalls$/m);
 
-  fs.writeFileSync(path.join(app, 'enum.ts'), "import { defineEngine, Event } from 'utrace';\nenum Mode { A }\nexport default defineEngine({ name: 'e', events: Event.SYSCALL_EXIT, reportSyscallExit() { void Mode.A; } });\n");
-  r = run(utrace(), ['run', '--engine', 'enum.ts', '--', 'true']);
-  assert.notEqual(r.status, 0);
-  assert.match(r.stderr, /--engine enum\.ts: TypeScript enum is not supported in strip-only mode.*stripping its types/);
+  // TypeScript that needs code generated: refused, naming what and why.
+  const needsCode: [string, string, string][] = [
+    ['enum.ts', 'enum Mode { A }\nvoid Mode.A;', 'enum'],
+    ['namespace.mts', 'namespace N { export const a = 1; }\nvoid N.a;', 'namespace declaration'],
+    ['param.ts', 'class C { constructor(private x: number) {} }\nvoid C;', 'parameter property'],
+  ];
+  for (const [file, body, what] of needsCode) {
+    fs.writeFileSync(path.join(app, file), `import { defineEngine, Event } from 'utrace';\n${body}\nexport default defineEngine({ name: 'e', events: Event.SYSCALL_EXIT });\n`);
+    r = run(utrace(), ['run', '--engine', file, '--', 'true']);
+    assert.notEqual(r.status, 0, show(r));
+    assert.match(r.stderr, new RegExp(`--engine ${file.replace('.', '\\.')}: TypeScript ${what} is not supported in strip-only mode.*stripping its types`), show(r));
+  }
 });

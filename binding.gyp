@@ -1,4 +1,7 @@
 {
+  "target_defaults": {
+    "cflags": ["-include", "<(module_root_dir)/native/glibc-compat.h"]
+  },
   "targets": [
     {
       "target_name": "utrace_native",

@@ -1,11 +1,11 @@
 /**
  * Example engine: which files a command tree read, wrote, created or deleted.
- *   utrace run --engine dist/examples/file-audit.js -- sh -c 'cat a > b'
+ *   utrace run --engine examples/file-audit.ts -- sh -c 'cat a > b'
  * Reports at exit on stderr, one section per kind, absolute paths sorted.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { defineEngine, Event, readCString, SYSCALL_NR, type Engine, type SyscallReport } from '../src/index.js';
+import { defineEngine, Event, readCString, SYSCALL_NR, type Engine, type SyscallReport } from 'utrace';
 
 const O_ACCMODE = 3, O_CREAT = 0o100, O_TRUNC = 0o1000, AT_FDCWD = -100n;
 const NR = (n: string): number => SYSCALL_NR[n as keyof typeof SYSCALL_NR] as number;

@@ -1,10 +1,10 @@
 /**
  * Example engine: a network sandbox. connect() and bind() to an inet address outside the
  * allow-list fail with EACCES (the call never runs); every attempt is reported.
- *   utrace run --engine dist/examples/net-sandbox.js=127.0.0.1:8080,10.0.0.1 -- CMD
+ *   utrace run --engine examples/net-sandbox.ts=127.0.0.1:8080,10.0.0.1 -- CMD
  * Allow-list entries: HOST or HOST:PORT (IPv4 or IPv6 literal). Unix sockets are not checked.
  */
-import { defineEngine, Event, Resume, SyscallAction, SYSCALL_NR, type Engine, type SyscallReport } from '../src/index.js';
+import { defineEngine, Event, Resume, SyscallAction, SYSCALL_NR, type Engine, type SyscallReport } from 'utrace';
 
 const EACCES = 13n;
 const CONNECT = SYSCALL_NR['connect' as keyof typeof SYSCALL_NR] as number;

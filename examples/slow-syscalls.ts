@@ -1,9 +1,9 @@
 /**
  * Example engine: system calls slower than a threshold (default 50 ms), reported as they
  * return, and a latency histogram (powers of two in µs) of every call at exit.
- *   utrace run --engine dist/examples/slow-syscalls.js=100 -- CMD     (threshold 100 ms)
+ *   utrace run --engine examples/slow-syscalls.ts=100 -- CMD     (threshold 100 ms)
  */
-import { defineEngine, Event, SYSCALLS, type Engine, type SyscallReport } from '../src/index.js';
+import { defineEngine, Event, SYSCALLS, type Engine, type SyscallReport } from 'utrace';
 
 export default defineEngine<{ t: bigint; nr: number }>((ctx) => {
   const thresholdNs = BigInt(Math.round(Number(ctx.args[0] ?? 50) * 1e6));

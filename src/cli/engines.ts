@@ -16,6 +16,7 @@ import { straceRunEngine } from '../engines/strace/run.js';
 import type { UserEngine, UserEngineModule } from '../engines/user.js';
 import { UsageError } from './common.js';
 import { say, type CommandIo } from './io.js';
+import { enableTypeScript, isTypeScript, typeScriptLoadError } from './typescript.js';
 import type { EngineSpec } from './host/protocol.js';
 import { buildStraceOutput, prepareStrace } from './strace.js';
 
@@ -74,14 +75,20 @@ async function buildEngine(spec: EngineSpec, ctx: BuildContext): Promise<RunEngi
   }
 }
 
-/** Import MODULE (relative to cwd) and check its default export; the error names the module. */
+/** Import MODULE (relative to cwd; .js, .mjs, or TypeScript: .ts, .mts with its types stripped)
+ * and check its default export; the error names the module. */
 export async function loadEngineModule(module: string, cwd = process.cwd()): Promise<UserEngineModule> {
   const file = path.resolve(cwd, module);
   if (!fs.existsSync(file)) throw new UsageError(`--engine ${module}: no such file`);
   let m: { default?: unknown };
+  if (isTypeScript(file)) enableTypeScript(`--engine ${module}`);
   try {
     m = (await import(pathToFileURL(file).href)) as { default?: unknown };
   } catch (e) {
+    if (isTypeScript(file)) {
+      const ts = typeScriptLoadError(`--engine ${module}`, e);
+      if (ts) throw ts;
+    }
     throw new UsageError(`--engine ${module}: cannot load: ${e instanceof Error ? e.message : String(e)}`);
   }
   const d = m.default;

@@ -20,8 +20,21 @@ commands:
 
 options:
   -h, --help     show this help
-  -V, --version  show the version
+  -V, --version  show the version (each command takes --version too)
 `;
+
+/** Options of run, host and ps that take the next word as their value (it is not an option). */
+const VALUE_OPTIONS = new Set(['--gdb', '--inject', '--engine', '--tool']);
+
+/** `utrace CMD ... --version` (before any --): run, host and ps answer it here, so that their
+ * option parsers need not know it (strace and gdbserver answer it in their own formats). */
+function asksVersion(args: string[]): boolean {
+  for (let i = 0; i < args.length && args[i] !== '--'; i++) {
+    if (args[i] === '--version') return true;
+    if (VALUE_OPTIONS.has(args[i]!)) i++;
+  }
+  return false;
+}
 
 // bin/utrace.js starts Node without NODE_EXTRA_CA_CERTS (start-up time) and passes it on
 // under another name: programs we start must see the environment they were given.
@@ -42,6 +55,10 @@ process.stderr.on('error', () => undefined);
 
 async function main(argv: string[]): Promise<number> {
   const [cmd, ...rest] = argv;
+  if ((cmd === 'run' || cmd === 'host' || cmd === 'ps') && asksVersion(rest)) {
+    process.stdout.write(`utrace ${cmd} ${pkg.version}\n`);
+    return 0;
+  }
   switch (cmd) {
     case undefined:
     case '-h':

@@ -1,8 +1,49 @@
 /**
- * The exact shape of the native addon (native/*.c). Only src/native/binding.ts loads it and
- * only src/core uses it. Numbers are tids/pids, ptrace request numbers and signals;
- * buffers are filled in place so the hot path allocates nothing.
+ * The exact shape of the native addon (native/*.c), and where its files are. Only
+ * src/native/binding.ts loads it and only src/core uses it. Numbers are tids/pids, ptrace
+ * request numbers and signals; buffers are filled in place so the hot path allocates nothing.
+ *
+ * Where: node-gyp-build picks build/Release (a local build: `npm install` from source, or the
+ * fallback when no prebuild fits), build/Debug, then prebuilds/<platform>-<arch>/ (the binary
+ * shipped in the package, made by scripts/prebuild.mjs). Executables built by binding.gyp
+ * (NATIVE_EXECUTABLES) sit beside the .node file in either place.
  */
+import { createRequire } from 'node:module';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** Executables binding.gyp builds (targets of type executable) that the package ships beside
+ * the addon: scripts/prebuild.mjs copies each into the prebuild directory. */
+export const NATIVE_EXECUTABLES: readonly string[] = ['utrace-watchdog'];
+
+/** The package root: dist/src/native/ (tsc output, or the CLI bundle's rewritten URL) -> ../../.. */
+export const PACKAGE_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+
+let addonFile: string | undefined;
+
+/** The .node file node-gyp-build resolves for this Node and machine; the error says what was
+ * looked for and where. */
+export function nativeAddonPath(): string {
+  if (addonFile === undefined) {
+    const require = createRequire(import.meta.url);
+    const nodeGypBuild = require('node-gyp-build') as { path(dir: string): string };
+    try {
+      addonFile = nodeGypBuild.path(PACKAGE_ROOT);
+    } catch (e) {
+      throw new Error(`utrace: the native addon is neither prebuilt for this machine nor built (npm install builds it; needs a C compiler): ${e instanceof Error ? e.message.trim() : String(e)}`);
+    }
+  }
+  return addonFile;
+}
+
+/** Path of the executable NAME built beside the addon (prebuilds/linux-x64/NAME or
+ * build/Release/NAME, whichever directory the addon itself comes from). The path only: the
+ * caller reports a missing file (ENOENT at spawn) in its own words. */
+export function nativeExecutable(name: string): string {
+  if (!NATIVE_EXECUTABLES.includes(name)) throw new Error(`utrace: '${name}' is not a native executable of this package (NATIVE_EXECUTABLES)`);
+  return path.join(path.dirname(nativeAddonPath()), name);
+}
+
 export interface SpawnRequest {
   file: string;
   argv: string[];

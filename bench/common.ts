@@ -31,8 +31,9 @@ export function median(xs: number[]): number {
 export function timeCmd(ctx: BenchCtx, argv: string[], code = 0): number {
   const full = [...ctx.prefix, ...argv];
   const t0 = performance.now();
-  const r = spawnSync(full[0]!, full.slice(1), { stdio: ['ignore', 'ignore', 'inherit'] });
-  if (r.status !== code) throw new Error(`${full.join(' ')}: exit ${r.status ?? r.signal}`);
+  // stderr kept for a failure's message only: the tracers' "Process N attached" lines are noise.
+  const r = spawnSync(full[0]!, full.slice(1), { stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8', maxBuffer: 64 << 20 });
+  if (r.status !== code) throw new Error(`${full.join(' ')}: exit ${r.status ?? r.signal}\n${r.stderr ?? ''}`);
   return performance.now() - t0;
 }
 

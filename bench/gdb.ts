@@ -68,7 +68,7 @@ interface Run {
 
 /** One timed `gdb -batch` run: same command for both servers, only `server` differs. */
 function runGdb(server: string, script: string, prog: string, extra: string[] = []): Run {
-  const argv = [...prefix.slice(1), 'timeout', '120', 'gdb', '-batch', '-nx', ...extra, '-ex', `target remote | ${server}`, '-x', script, prog];
+  const argv = [...prefix.slice(1), 'timeout', '120', 'gdb', '-batch', '-nx', ...extra, '-ex', 'set remotetimeout 30', '-ex', `target remote | ${server}`, '-x', script, prog];
   const t0 = performance.now();
   const r = spawnSync(prefix[0] ?? 'timeout', prefix.length ? argv : argv.slice(1), { encoding: 'utf8', maxBuffer: 64 << 20, stdio: ['ignore', 'pipe', 'pipe'] });
   const ms = performance.now() - t0;

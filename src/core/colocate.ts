@@ -39,10 +39,10 @@ export interface AffinityOps {
 
 /** Stops per measuring window. */
 const WINDOW = 64;
-/** Co-schedule above this many stops a second (a traced syscall loop makes 20k-100k). */
-const RATE_ON = 2000;
+/** Co-schedule above this many stops a second (a traced syscall loop makes 20k-100k, gdb stepping 1k-4k). */
+const RATE_ON = 500;
 /** Stop below this many. */
-const RATE_OFF = 200;
+const RATE_OFF = 50;
 /** Room for 1024 CPUs, as glibc's cpu_set_t. */
 const MASK_BYTES = 128;
 

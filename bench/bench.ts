@@ -1,135 +1,125 @@
 /**
- * `npm run bench`: utrace against strace / native runs, in the same invocation, reported as
- * ratios (lower is better). Each pair is run interleaved several times and the medians are
- * compared, so machine noise hits both sides alike. Not part of `npm test`.
+ * `npm run bench`: utrace against strace / gdbserver / native runs, in the same invocation,
+ * reported as ratios (lower is better). Each pair is run interleaved several times and the
+ * medians are compared, so machine noise hits both sides alike. Not part of `npm test`.
+ *
+ * Every row runs twice: unpinned (tracer and tracee free to run anywhere, as users run them)
+ * and pinned (both sides under `taskset -c BENCH_CPU`). On a virtual machine a tracer and its
+ * tracee on different vCPUs pay a cross-CPU wake-up per stop that goes through the hypervisor
+ * (docs/design.md, "Co-scheduling"): the unpinned rows measure what users wait for, the pinned
+ * ones the work per stop.
+ *
+ * Environment: BENCH_REPS (5), BENCH_ONLY=core,strace,threads,filter,compose,gdb (rows by key),
+ * BENCH_PIN=both|pinned|unpinned (both), BENCH_CPU (0), BENCH_N (100000), BENCH_M (5000000).
+ *
+ * A row source is one function (ctx) => Row[]; add one with a line in SOURCES below.
  */
 import { spawnSync } from 'node:child_process';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Attach, Event, Tracer } from '../src/index.js';
+import { median, timeCmd, pair, type BenchCtx, type Row } from './common.js';
 import { gdbRows } from './gdb.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const fixture = (name: string): string => path.join(root, 'test/fixtures/bin', name);
 const REPS = Number(process.env.BENCH_REPS ?? 5);
-/** BENCH_ONLY=core,strace,filter,compose,gdb: run only these rows. */
 const ONLY = process.env.BENCH_ONLY?.split(',');
-const want = (key: string): boolean => !ONLY || ONLY.includes(key);
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)]!;
-}
-
-function timeCmd(argv: string[]): number {
-  const t0 = performance.now();
-  const r = spawnSync(argv[0]!, argv.slice(1), { stdio: ['ignore', 'ignore', 'inherit'] });
-  if (r.status !== 0) throw new Error(`${argv.join(' ')}: exit ${r.status ?? r.signal}`);
-  return performance.now() - t0;
-}
+const PIN = process.env.BENCH_PIN ?? 'both';
+const CPU = process.env.BENCH_CPU ?? '0';
 
 /** The loop's own duration as getppid_loop reports it (argument "time"). */
-function loopTime(argv: string[]): number {
-  const r = spawnSync(argv[0]!, argv.slice(1), { stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' });
+function loopTime(ctx: BenchCtx, argv: string[]): number {
+  const full = [...ctx.prefix, ...argv];
+  const r = spawnSync(full[0]!, full.slice(1), { stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' });
   const m = /elapsed_ms=([\d.]+)/.exec(r.stderr ?? '');
-  if (r.status !== 0 || !m) throw new Error(`${argv.join(' ')}: exit ${r.status ?? r.signal}: ${r.stderr}`);
+  if (r.status !== 0 || !m) throw new Error(`${full.join(' ')}: exit ${r.status ?? r.signal}: ${r.stderr}`);
   return Number(m[1]);
 }
 
-/** One engine asking for every syscall entry and exit, doing nothing with them. */
-async function nullEngine(argv: string[]): Promise<number> {
-  const tracer = new Tracer();
-  const t0 = performance.now();
-  const task = await tracer.spawn(argv, { stdio: ['ignore', 'ignore', 'inherit'] });
-  const ops = {
-    reportSyscallEntry: () => undefined,
-    reportSyscallExit: () => undefined,
-    reportClone: (_a: number, _e: unknown, _f: bigint, child: import('../src/index.js').Task) => {
-      tracer.attachTask(child, Attach.CREATE, ops).setEvents(Event.SYSCALL | Event.CLONE);
-    },
-  };
-  tracer.attachTask(task, Attach.CREATE, ops).setEvents(Event.SYSCALL | Event.CLONE);
-  task.start();
-  const st = await task.exit;
-  if (st.code !== 0) throw new Error(`traced run failed: ${JSON.stringify(st)}`);
-  return performance.now() - t0;
-}
+const utrace = path.join(root, 'bin/utrace.js');
+const node = process.execPath;
+const loop = fixture('getppid_loop');
+const N = String(process.env.BENCH_N ?? 100000);
+const M = String(process.env.BENCH_M ?? 5000000);
 
-interface Row {
-  name: string;
-  ours: number;
-  ref: number;
-  refName: string;
-  target: number;
-  /** A line printed under the row (the gdb rows' floor). */
-  note?: string;
-}
+const core = (ctx: BenchCtx): Row[] => [pair(ctx, `core: null engine, all syscall stops, ${N} getppid`, 'strace -f -e trace=getppid -o /dev/null', 1.0,
+  () => timeCmd(ctx, [node, path.join(root, 'dist/bench/nullEngine.js'), loop, N]),
+  () => timeCmd(ctx, ['strace', '-f', '-e', 'trace=getppid', '-o', '/dev/null', loop, N]))];
 
-async function pair(name: string, refName: string, target: number, ours: () => Promise<number> | number,
-  ref: () => number): Promise<Row> {
-  const a: number[] = [];
-  const b: number[] = [];
-  for (let i = 0; i < REPS; i++) {
-    b.push(ref());
-    a.push(await ours());
+const strace = (ctx: BenchCtx): Row[] => [pair(ctx, `strace engine: full trace of ${N} getppid to a file (-f -o FILE)`, 'strace -f -o FILE', ctx.pinned ? 1.0 : 0.3,
+  () => timeCmd(ctx, [utrace, 'strace', '-f', '-o', '/tmp/utrace-bench.trace', '--', loop, N]),
+  () => timeCmd(ctx, ['strace', '-f', '-o', '/tmp/utrace-bench.strace', loop, N]))];
+
+// 4 threads x 25k getppid (stress_threads exits 7 on purpose).
+const threads = (ctx: BenchCtx): Row[] => [pair(ctx, '4 threads x 25000 getppid, full trace to a file (-f -o FILE)', 'strace -f -o FILE', 1.0,
+  () => timeCmd(ctx, [utrace, 'strace', '-f', '-o', '/tmp/utrace-bench.threads', '--', fixture('stress_threads'), '4', '25000'], 7),
+  () => timeCmd(ctx, ['strace', '-f', '-o', '/tmp/utrace-bench.sthreads', fixture('stress_threads'), '4', '25000'], 7))];
+
+const filter = (ctx: BenchCtx): Row[] => {
+  const row = pair(ctx, `strace engine: ${M} getppid, filter never matches (seccomp prefilter)`, 'strace -f --seccomp-bpf -e trace=chdir', 1.0,
+    () => timeCmd(ctx, [utrace, 'strace', '-f', '-o', '/dev/null', '-e', 'trace=chdir', '--', loop, M]),
+    () => timeCmd(ctx, ['strace', '-f', '--seccomp-bpf', '-o', '/dev/null', '-e', 'trace=chdir', loop, M]));
+  const nat = median(Array.from({ length: ctx.reps }, () => timeCmd(ctx, [loop, M])));
+  row.note = `native run of the same loop: ${nat.toFixed(0)} ms (ours ${(row.ours / nat).toFixed(2)}x, strace ${(row.ref / nat).toFixed(2)}x)`;
+  return [row];
+};
+
+// Composition (issue 5): the same full trace with an idle gdb engine attached too (gdb
+// connects over stdio, continues, and waits for the exit). The loop times itself, so gdb's
+// and Node's start-up are left out: what is compared is the cost of the extra engine.
+const compose = (ctx: BenchCtx): Row[] => [pair(ctx, `utrace run: full trace of ${N} getppid with an idle gdb engine (loop time)`, 'the same without gdb', 1.1,
+  // A remote timeout of 30 s: gdb's 2 s default can end before Node has started on a loaded
+  // machine (the late qSupported reply then answers the next packet).
+  () => loopTime(ctx, ['gdb', '-batch', '-nx', '-ex', 'set remotetimeout 30', '-ex',
+    `target remote | node ${utrace} run --gdb stdio --strace='-f -o /tmp/utrace-bench.trace2' -- ${loop} ${N} time`,
+    '-ex', 'continue', loop]),
+  () => loopTime(ctx, [utrace, 'run', `--strace=-f -o /tmp/utrace-bench.trace3`, '--', loop, N, 'time']))];
+
+const gdb = async (ctx: BenchCtx): Promise<Row[]> => {
+  try {
+    return await gdbRows(ctx.reps, ctx.prefix);
+  } catch (e) {
+    console.log(`gdb rows skipped: ${e instanceof Error ? e.message : String(e)}`);
+    return [];
   }
-  return { name, ours: median(a), ref: median(b), refName, target };
-}
+};
 
-/**
- * Every run is pinned to one CPU (BENCH_CPU, default 0; "none" to leave scheduling alone): on
- * this VM a tracer and its tracee on different vCPUs pay a cross-CPU wake-up per stop that
- * comes and goes with the host (a C ptrace loop measured 2.3 us/stop pinned, 8-22 us/stop
- * unpinned in the same minute), which swamps what the rows compare. Both sides of every
- * ratio run under the same pinning.
- */
-function pinSelf(): boolean {
-  const cpu = process.env.BENCH_CPU ?? '0';
-  if (cpu === 'none' || process.env.BENCH_PINNED) return false;
-  const r = spawnSync('taskset', ['-c', cpu, process.execPath, ...process.argv.slice(1)],
-    { stdio: 'inherit', env: { ...process.env, BENCH_PINNED: cpu } });
-  process.exitCode = r.status ?? 1;
-  return true;
+/** The row sources by key (BENCH_ONLY), in the order they run. */
+const SOURCES: [string, (ctx: BenchCtx) => Row[] | Promise<Row[]>][] = [
+  ['core', core],
+  ['strace', strace],
+  ['threads', threads],
+  ['filter', filter],
+  ['compose', compose],
+  ['gdb', gdb],
+];
+
+function print(label: string, r: Row): void {
+  const ratio = r.ours / r.ref;
+  console.log(`  ${label.padEnd(9)} ours ${r.ours.toFixed(0)} ms   ${r.refName} ${r.ref.toFixed(0)} ms   ratio ${ratio.toFixed(2)} (target <= ${r.target})${ratio <= r.target ? '' : '  ** over target **'}`);
+  if (r.note) console.log(`            ${r.note}`);
 }
 
 async function main(): Promise<void> {
-  if (pinSelf()) return;
-  if (process.env.BENCH_PINNED) console.log(`(pinned to CPU ${process.env.BENCH_PINNED}: tracer, tracee and reference tools alike)`);
-  const rows: Row[] = [];
-  const loop = fixture('getppid_loop');
-  const N = String(process.env.BENCH_N ?? 100000);
-  if (want('core')) rows.push(await pair(`core: null engine, all syscall stops, ${N} getppid`, 'strace -f -e trace=getppid -o /dev/null', 1.0,
-    () => nullEngine([loop, N]),
-    () => timeCmd(['strace', '-f', '-e', 'trace=getppid', '-o', '/dev/null', loop, N])));
-  const utrace = path.join(root, 'bin/utrace.js');
-  if (want('strace')) rows.push(await pair(`strace engine: full trace of ${N} getppid to a file (-f -o FILE)`, 'strace -f -o FILE', 0.8,
-    () => timeCmd([utrace, 'strace', '-f', '-o', '/tmp/utrace-bench.trace', '--', loop, N]),
-    () => timeCmd(['strace', '-f', '-o', '/tmp/utrace-bench.strace', loop, N])));
-  const M = String(process.env.BENCH_M ?? 5000000);
-  if (want('filter')) rows.push(await pair(`strace engine: ${M} getppid, filter never matches (seccomp prefilter)`, 'native run', 1.05,
-    () => timeCmd([utrace, 'strace', '-f', '-o', '/dev/null', '-e', 'trace=chdir', '--', loop, M]),
-    () => timeCmd([loop, M])));
-  // Composition (issue 5): the same full trace with an idle gdb engine attached too (gdb
-  // connects over stdio, continues, and waits for the exit). The loop times itself, so gdb's
-  // and Node's start-up are left out: what is compared is the cost of the extra engine.
-  if (want('compose')) rows.push(await pair(`utrace run: full trace of ${N} getppid with an idle gdb engine (loop time)`, 'the same without gdb', 1.1,
-    () => loopTime(['gdb', '-batch', '-nx', '-ex',
-      `target remote | node ${utrace} run --gdb stdio --strace='-f -o /tmp/utrace-bench.trace2' -- ${loop} ${N} time`,
-      '-ex', 'continue', loop]),
-    () => loopTime([utrace, 'run', `--strace=-f -o /tmp/utrace-bench.trace3`, '--', loop, N, 'time'])));
-  try {
-    if (want('gdb')) rows.push(...(await gdbRows(REPS)));
-  } catch (e) {
-    console.log(`gdb rows skipped: ${e instanceof Error ? e.message : String(e)}`);
+  const modes: BenchCtx[] = [];
+  if (PIN !== 'pinned') modes.push({ reps: REPS, pinned: false, prefix: [] });
+  if (PIN !== 'unpinned') modes.push({ reps: REPS, pinned: true, prefix: ['taskset', '-c', CPU] });
+  const results: { name: string; by: [string, Row][] }[] = [];
+  for (const [key, source] of SOURCES) {
+    if (ONLY && !ONLY.includes(key)) continue;
+    const per: Row[][] = [];
+    for (const ctx of modes) per.push(await source(ctx));
+    // Sources return the same rows in each mode, in the same order.
+    per[0]?.forEach((r, i) => results.push({
+      name: r.name,
+      by: modes.map((m, j) => [m.pinned ? `pinned` : 'unpinned', per[j]![i]!] as [string, Row]),
+    }));
   }
-  const native = median(Array.from({ length: REPS }, () => timeCmd([loop, N])));
-  console.log(`\nutrace bench (${REPS} interleaved runs each, medians; ratio = ours / reference)\n`);
-  for (const r of rows) {
-    const ratio = r.ours / r.ref;
-    console.log(`${r.name}\n  ours ${r.ours.toFixed(0)} ms   ${r.refName} ${r.ref.toFixed(0)} ms   ratio ${ratio.toFixed(2)} (target <= ${r.target})${ratio <= r.target ? '' : '  ** over target **'}`);
-    if (r.note) console.log(`  ${r.note}`);
+  console.log(`\nutrace bench (${REPS} interleaved runs each, medians; ratio = ours / reference; pinned = taskset -c ${CPU} on both sides)\n`);
+  for (const r of results) {
+    console.log(r.name);
+    for (const [label, row] of r.by) print(label, row);
   }
-  console.log(`native run of the same loop: ${native.toFixed(0)} ms`);
 }
 
 main().catch((e) => {

@@ -68,9 +68,9 @@ interface Run {
 
 /** One timed `gdb -batch` run: same command for both servers, only `server` differs. */
 function runGdb(server: string, script: string, prog: string, extra: string[] = []): Run {
-  const argv = ['120', 'gdb', '-batch', '-nx', ...extra, '-ex', `target remote | ${server}`, '-x', script, prog];
+  const argv = [...prefix.slice(1), 'timeout', '120', 'gdb', '-batch', '-nx', ...extra, '-ex', 'set remotetimeout 30', '-ex', `target remote | ${server}`, '-x', script, prog];
   const t0 = performance.now();
-  const r = spawnSync('timeout', argv, { encoding: 'utf8', maxBuffer: 64 << 20, stdio: ['ignore', 'pipe', 'pipe'] });
+  const r = spawnSync(prefix[0] ?? 'timeout', prefix.length ? argv : argv.slice(1), { encoding: 'utf8', maxBuffer: 64 << 20, stdio: ['ignore', 'pipe', 'pipe'] });
   const ms = performance.now() - t0;
   const out = `${r.stdout ?? ''}${r.stderr ?? ''}`;
   if (r.error) throw r.error;
@@ -95,7 +95,13 @@ function trapCost(bin: string): { int3: number; step: number } {
   return { int3: Number(m[1]), step: Number(m[2]) };
 }
 
-export async function gdbRows(reps: number): Promise<GdbRow[]> {
+/** What every gdb run is started under (bench.ts: taskset for the pinned rows). */
+let prefix: string[] = [];
+let printedTrap = false;
+
+/** @param pin a command prefix for every run (['taskset', '-c', '0'] pinned, [] unpinned) */
+export async function gdbRows(reps: number, pin: string[] = []): Promise<GdbRow[]> {
+  prefix = pin;
   const gdbserverPath = which('gdbserver');
   if (!gdbserverPath) throw new Error('gdb bench: gdbserver is not installed (the reference server); install it with `apt-get install -y gdbserver`');
   if (!which('gdb')) throw new Error('gdb bench: gdb is not installed; install it with `apt-get install -y gdb`');
@@ -113,7 +119,9 @@ export async function gdbRows(reps: number): Promise<GdbRow[]> {
   const rspReplay = `${shq(process.execPath)} ${shq(path.join(root, 'bench/rsp-replay.mjs'))}`;
 
   const trap = trapCost(trapcost);
-  console.log(`  this machine: an int3 trap costs ${trap.int3.toFixed(1)} us, a single-step (#DB) trap ${trap.step.toFixed(1)} us (a real single-step pays one; utrace emulates the instructions it knows instead)`);
+  const firstTime = !printedTrap;
+  printedTrap = true;
+  if (firstTime) console.log(`  this machine: an int3 trap costs ${trap.int3.toFixed(1)} us, a single-step (#DB) trap ${trap.step.toFixed(1)} us (a real single-step pays one; utrace emulates the instructions it knows instead)`);
 
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'utrace-gdb-bench-'));
   const write = (name: string, lines: string[]): string => {
@@ -194,7 +202,7 @@ export async function gdbRows(reps: number): Promise<GdbRow[]> {
   }
 
   const rows: GdbRow[] = [];
-  const pair = (name: string, script: string, check: (server: string, r: Run) => void, count: number, unit: string): void => {
+  const pair = (name: string, script: string, check: (server: string, r: Run) => void, count: number, unit: string, target = 1.0): void => {
     const a: number[] = [];
     const b: number[] = [];
     const c: number[] = [];
@@ -219,7 +227,7 @@ export async function gdbRows(reps: number): Promise<GdbRow[]> {
     const ref = median(b);
     const floor = median(c);
     rows.push({
-      name, ours: median(a), ref, refName, target: 1.0, floor,
+      name, ours: median(a), ref, refName, target, floor,
       note: `floor: gdb + a Node peer replaying gdbserver's own replies (no tracing): ${floor.toFixed(0)} ms `
         + `(gdbserver ${ref.toFixed(0)} ms: leaves ${((ref - floor) * 1000 / count).toFixed(1)} us per ${unit} for the tracing work)`,
     });
@@ -227,7 +235,8 @@ export async function gdbRows(reps: number): Promise<GdbRow[]> {
   try {
     pair(`gdbserver engine: break tick if ($hits = $hits + 1, i < 0) never true, ${HITS} hits, host-side conditions`, host, checkHost, HITS, 'hit');
     pair(`gdbserver engine: break tick if i < 0 never true, ${HITS} hits, target-side conditions`, target, checkTarget, HITS, 'hit');
-    pair(`gdbserver engine: stepi ${STEPS}`, stepi, checkStepi, STEPS, 'step');
+    // Unpinned, co-scheduling keeps the stepped thread on the server's CPU (issue 20).
+    pair(`gdbserver engine: stepi ${STEPS}`, stepi, checkStepi, STEPS, 'step', pin.length ? 1.0 : 0.8);
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }

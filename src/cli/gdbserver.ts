@@ -40,6 +40,8 @@ options:
   --wrapper WRAPPER... --       start programs as WRAPPER... PROG ARGS (WRAPPER execs PROG)
   --no-disable-randomization    keep ASLR on for started programs (default: off, like gdbserver)
   --startup-with-shell          start programs through $SHELL (vRun default follows gdb)
+  --colocate, --no-colocate     force / turn off co-scheduling of a stepped thread with the
+                                server on one CPU (default: where it wins; UTRACE_COLOCATE=0|1)
   --debug                       log the server's workings on stderr
   --remote-debug                log every packet on stderr
   --debug-format=OPT[,OPT...]   all, none, timestamp (debug lines start with the time)
@@ -89,6 +91,7 @@ interface Parsed {
   shell: boolean;
   wrapper: string[] | undefined;
   disabled: Set<string>;
+  colocate?: 'on' | 'off';
 }
 
 /** --disable-packet=LIST as gdbserver takes it; `threads` stands for vCont, qC, qfThreadInfo, Tthread. */
@@ -161,6 +164,8 @@ export function parseGdbserverArgs(argv: string[]): Parsed | 'help' | 'version' 
       'no-startup-with-shell': { type: 'boolean' },
       version: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
+      colocate: { type: 'boolean' },
+      'no-colocate': { type: 'boolean' },
     },
   });
   if (values.help) return 'help';
@@ -202,6 +207,7 @@ export function parseGdbserverArgs(argv: string[]): Parsed | 'help' | 'version' 
     shell: !!values['startup-with-shell'] && !values['no-startup-with-shell'],
     wrapper,
     disabled,
+    colocate: values.colocate ? 'on' : values['no-colocate'] ? 'off' : undefined,
   };
 }
 
@@ -271,7 +277,7 @@ export async function gdbserverMain(argv: string[]): Promise<number> {
     const { gdbserverJoin } = await import('./host/gdbJoin.js');
     return gdbserverJoin(opts.addr, opts.attachPid, argv, log);
   }
-  const tracer = new Tracer();
+  const tracer = new Tracer({ colocate: opts.colocate });
   let stop: () => void = () => undefined;
   const stopSignal = new Promise<void>((r) => (stop = r));
   let exiting = false;

@@ -30,6 +30,9 @@ Run several engines on one process at once, attached in the order given.
                      whose ptrace and wait calls are served by the ptrace personality
                      ({pid} is the target's pid)
   -p PID             seize a running process instead of starting CMD
+  --colocate, --no-colocate
+                     force or turn off co-scheduling of a thread that stops often with
+                     the tracer on one CPU (default: where it wins; UTRACE_COLOCATE=0|1)
 
 Ctrl-C (SIGINT, SIGTERM, SIGHUP) detaches every engine from a process seized with -p, which
 goes on running; a launched CMD is killed, as strace does.
@@ -47,6 +50,7 @@ interface ParsedRun {
   command: string[];
   pid: number | undefined;
   help: boolean;
+  colocate?: 'on' | 'off';
 }
 
 /** Split an option word like a shell would (whitespace, '…' and "…" quoting, backslash). */
@@ -86,6 +90,7 @@ export function parseRunArgs(argv: string[]): ParsedRun {
   let command: string[] = [];
   let pid: number | undefined;
   let help = false;
+  let colocate: 'on' | 'off' | undefined;
   const value = (i: number, name: string, inline: string | undefined): [string, number] => {
     if (inline !== undefined) return [inline, i];
     if (i + 1 >= argv.length) throw new UsageError(`${name}: missing argument`);
@@ -103,6 +108,12 @@ export function parseRunArgs(argv: string[]): ParsedRun {
     const inline = eq > 0 ? a.slice(eq + 1) : undefined;
     let v: string;
     switch (name) {
+      case '--colocate':
+        colocate = 'on';
+        break;
+      case '--no-colocate':
+        colocate = 'off';
+        break;
       case '-h':
       case '--help':
         help = true;
@@ -170,7 +181,7 @@ export function parseRunArgs(argv: string[]): ParsedRun {
     if (pid === undefined && !command.length) throw new UsageError('must have -- CMD [ARGS] or -p PID');
     if (!specs.length) throw new UsageError('no engine given (--strace, --gdb, --inject, --engine or --tool)');
   }
-  return { specs, command, pid, help };
+  return { specs, command, pid, help, colocate };
 }
 
 
@@ -184,6 +195,7 @@ export async function runMain(argv: string[]): Promise<number> {
   const cleanups: (() => void)[] = [];
   try {
     parsed = parseRunArgs(argv);
+    if (parsed.colocate) tracer._colocate = parsed.colocate;
     if (parsed.help) {
       process.stdout.write(RUN_USAGE);
       return 0;

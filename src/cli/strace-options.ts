@@ -39,7 +39,7 @@ const LONG: Record<string, ArgKind> = {
   'summary-wall-clock': 0, 'syscall-number': 0, 'syscall-times': 2, 'timestamps': 2, 'tips': 2,
   'trace': 1, 'trace-path': 1, 'user': 1, 'verbose': 1, 'version': 0, 'write': 1,
   // utrace's own
-  'json': 0, 'timeline': 1, 'no-seccomp': 0,
+  'json': 0, 'timeline': 1, 'no-seccomp': 0, 'colocate': 0, 'no-colocate': 0,
 };
 
 /** Long options that are the same as a short one with the same argument. */
@@ -121,6 +121,8 @@ export interface StraceConfig {
   debug: boolean;
   seccompBpf: boolean;
   noSeccomp: boolean;
+  /** --colocate / --no-colocate: co-scheduling forced or off (core's default: auto). */
+  colocate?: 'on' | 'off';
   json: boolean;
   timeline?: string;
   /** Messages strace prints and goes on ("deprecated", "has no effect"). */
@@ -358,6 +360,8 @@ export function parseStraceCommandLine(argv: string[]): StraceConfig {
         }
         break;
       case 'json': c.json = true; break;
+      case 'colocate': c.colocate = 'on'; break;
+      case 'no-colocate': c.colocate = 'off'; break;
       case 'timeline': c.timeline = v; break;
       case 'no-seccomp': c.noSeccomp = true; break;
       default: usage(`unrecognized option '${tok.rawName}'`);

@@ -44,6 +44,8 @@ export const STRACE_USAGE = `usage: utrace strace [-ACcdfFhqrtTvVwxyYzZ] [-a col
   --json                    one JSON object per event (NDJSON) instead of strace lines
   --timeline F              also write a Chrome trace-event timeline (Perfetto) to F
   --no-seccomp              do not use a seccomp-bpf prefilter for -e trace= on a launched command
+  --colocate, --no-colocate  force / turn off co-scheduling of a thread that stops often with the
+                            tracer on one CPU (default: where it wins; UTRACE_COLOCATE=0|1)
 `;
 
 export type ParsedStrace = StraceConfig;
@@ -172,7 +174,7 @@ export async function straceMain(argv: string[], env: { inheritedFds?: readonly 
     return 0;
   }
   const quietAttach = p.quiet.has('attach');
-  const tracer = new Tracer();
+  const tracer = new Tracer({ colocate: p.colocate });
   let built: StraceOutput;
   try {
     built = buildStraceOutput(tracer, p, ownIo(), {

@@ -21,6 +21,9 @@ import { procStatus } from './procfs.js';
 import { Process } from './process.js';
 import * as P from './ptrace.js';
 import { seccompStop } from './seccomp.js';
+import {
+  affinityCall, colocateAfterStep, colocateModeFromEnv, colocateSyscallExit, colocator, type ColocateMode,
+} from './colocate.js';
 import { loadSysinfo, SyscallCall } from './syscallCall.js';
 import { Task } from './task.js';
 import type {
@@ -52,6 +55,7 @@ export abstract class StopMachine extends EventEmitter {
   private readonly _siginfo = Buffer.alloc(128);
   /** Looks for leaders released without a status (see _checkLeaders) while processes are traced. */
   private _leaderTimer: NodeJS.Timeout | null = null;
+  /** @internal co-scheduling (colocate.ts) */ _colocate: ColocateMode = colocateModeFromEnv();
 
   constructor(backend: TraceBackend) {
     super();
@@ -100,6 +104,10 @@ export abstract class StopMachine extends EventEmitter {
     task._regs = null;
     const sig = P.WSTOPSIG(status);
     const ev = status >>> 16;
+    // Rate of the stops engines cause (not the core's own syscall stops of a co-scheduled thread).
+    if (this._colocate !== 'off' && !(task._co && sig === (P.SIGTRAP | 0x80) && this._syscallMode(task) === 'none')) {
+      colocator.onStop(task, this._colocate, (task._options & P.PTRACE_O_TRACECLONE) !== 0);
+    }
     if (task._awaitingInitial) return this._onInitialStop(task);
     // Any trap clears the kernel's pending PTRACE_INTERRUPT, so this stop may be the only one
     // an interrupt yields: pending requests are applied at it (_maybeRestart).
@@ -253,6 +261,11 @@ export abstract class StopMachine extends EventEmitter {
       return this._entryPass(task, false, 0);
     }
     task._stop = 'syscall-exit';
+    if (task._co || task._coExit) {
+      // Before any engine reads the result: the program's own affinity (colocate.ts).
+      task._coExit = false;
+      colocateSyscallExit(task);
+    }
     const wasSeccomp = task._seccompExit;
     task._seccompExit = false;
     // A step that went through this syscall (see _restart) completes here: its report follows.
@@ -274,6 +287,15 @@ export abstract class StopMachine extends EventEmitter {
     // The number and arguments come with the stop's info (engines read them anyway); the
     // filter's guard stops (a clone that would escape tracing) are told apart by their data.
     const guard = seccompStop(task);
+    if (!guard && affinityCall(task._sysNr) && !task._proc._seccomp?.has(task._sysNr)) {
+      // In the filter for co-scheduling alone: its exit is wanted only while co-scheduled.
+      if (task._co) {
+        task._coExit = true;
+        task._inSyscall = true;
+        task._sysKnown = true;
+      }
+      return this._maybeRestart(task);
+    }
     // In 'all' mode the syscall-entry stop already reported this call; a guard stop of a call
     // nobody selected is no report at all.
     if (mode !== 'seccomp' || (guard && !task._proc._seccomp?.has(task._sysNr))) return this._maybeRestart(task);
@@ -331,6 +353,7 @@ export abstract class StopMachine extends EventEmitter {
       // Our own single-step trap: a report point, never a signal.
       task._stop = 'step';
       task._sig = 0;
+      if (task._co) colocateAfterStep(task);
       return this._reportPass(task, () => this._maybeRestart(task));
     }
     let anyone = false;
@@ -380,6 +403,7 @@ export abstract class StopMachine extends EventEmitter {
   protected _onClone(task: Task, ev: number): void {
     task._stop = 'clone';
     const childTid = this._backend.eventMessage(task.tid);
+    if (task._co) colocator.onClone(task, childTid);
     const flags = this._cloneFlags(task, ev);
     const isThread = (flags & CLONE_THREAD) !== 0n;
     let proc = task._proc;
@@ -478,6 +502,7 @@ export abstract class StopMachine extends EventEmitter {
 
   /** DEATH then REAP reports, engines released, task forgotten. */
   protected _reportGone(task: Task, signal: number, groupDead: boolean, st?: ExitStatus): void {
+    if (task._co) colocator.release(task, false);
     task._state = 'dead';
     task._stop = null;
     const status = st ?? { code: null, signal: signal || null, core: false };
@@ -591,6 +616,7 @@ export abstract class StopMachine extends EventEmitter {
       if (want !== task._options) {
         this._backend.setOptions(tid, want);
         task._options = want;
+        if (task._co && !(want & P.PTRACE_O_TRACECLONE)) colocator.release(task, true);
       }
       const mode = this._syscallMode(task);
       const sysStops = mode === 'all' || task._seccompExit;
@@ -613,7 +639,9 @@ export abstract class StopMachine extends EventEmitter {
       if (task._stop === 'group' && step === null) req = P.PTRACE_LISTEN;
       else if (step === Resume.SINGLESTEP) req = P.PTRACE_SINGLESTEP;
       else if (step === Resume.BLOCKSTEP) req = P.PTRACE_SINGLEBLOCK;
-      else req = sysStops || task._stepOwed !== null ? P.PTRACE_SYSCALL : P.PTRACE_CONT;
+      // A co-scheduled thread's sched_*affinity calls must stop (colocate.ts).
+      else if (sysStops || task._stepOwed !== null || task._coExit || (task._co && mode === 'none')) req = P.PTRACE_SYSCALL;
+      else req = P.PTRACE_CONT;
       const sig = req === P.PTRACE_LISTEN ? 0 : task._sig;
       for (const e of task._engines) if (e._vote !== Resume.STOP) e._vote = Resume.RESUME;
       task._sig = 0;
@@ -736,6 +764,7 @@ export abstract class StopMachine extends EventEmitter {
       // A held signal is passed on: queued again, delivered once the thread runs untraced.
       if (task._heldSig) this._backend.tgkill(task.tgid, task.tid, task._heldSig);
       task._heldSig = 0;
+      if (task._co) colocator.release(task, true);
       // A thread in a job-control stop stays stopped after detach, as untraced.
       this._backend.detach(task.tid, task._stop === 'group' ? 0 : task._sig);
     } catch (e) {

@@ -66,6 +66,10 @@ export class Task {
   /** @internal past its exit stop (see exiting) */ _exiting = false;
   /** @internal resumed (or interrupted) since the drain last waited in vain: the generation
    * (hub.freshGen) it was counted in, 0 when not counted */ _fresh = 0;
+  /** @internal co-scheduled with the tracer thread (colocate.ts): the program's own mask */ _co: object | null = null;
+  /** @internal stops in the current co-scheduling window, and when it began */ _coStops = 0;
+  /** @internal */ _coT0 = 0;
+  /** @internal the exit of a sched_*affinity call is wanted (restart with PTRACE_SYSCALL) */ _coExit = false;
   /** @internal */ _exitResolve!: (s: ExitStatus) => void;
   /** Settles when the thread dies: exit code or fatal signal (for the leader: the process's). */
   readonly exit: Promise<ExitStatus>;

@@ -17,6 +17,7 @@ import { procStatus } from './procfs.js';
 import type { Process } from './process.js';
 import * as P from './ptrace.js';
 import { spawnRequest, type SpawnOptions } from './spawn.js';
+import { NR_SCHED_GETAFFINITY, NR_SCHED_SETAFFINITY, type ColocateMode } from './colocate.js';
 import { BASE_OPTIONS, CLONE_OPTIONS, StopMachine } from './stops.js';
 import type { Task } from './task.js';
 import type { EngineOps } from './types.js';
@@ -28,6 +29,10 @@ export type { SpawnOptions } from './spawn.js';
 export interface TracerOptions {
   /** @internal The kernel (default: the native wait hub); tests give a scripted one. */
   backend?: TraceBackend;
+  /** Co-scheduling of a thread that stops often with the tracer's thread, on one CPU
+   * (docs/design.md, "Co-scheduling"): 'auto' where it wins (the default, or the environment's
+   * UTRACE_COLOCATE=0|1|auto), 'on' to force it, 'off'. */
+  colocate?: ColocateMode;
 }
 
 /**
@@ -51,6 +56,7 @@ export class Tracer extends StopMachine {
 
   constructor(options: TracerOptions = {}) {
     super(options.backend ?? waitHub);
+    if (options.colocate) this._colocate = options.colocate;
   }
 
   // ---------------------------------------------------------------- processes
@@ -60,7 +66,12 @@ export class Tracer extends StopMachine {
   async spawn(argv: readonly string[], options: SpawnOptions = {}): Promise<Task> {
     this._checkOpen();
     const opts = BASE_OPTIONS | CLONE_OPTIONS | P.PTRACE_O_EXITKILL;
-    const { req, syscalls, opened } = spawnRequest(argv, options, opts);
+    // Under a prefilter the core sees sched_*affinity only if the filter stops them too.
+    const selected = options.syscalls ? [...options.syscalls] : undefined;
+    const filter = selected && this._colocate !== 'off'
+      ? { ...options, syscalls: [...selected, NR_SCHED_GETAFFINITY, NR_SCHED_SETAFFINITY] } : options;
+    const { req, opened } = spawnRequest(argv, filter, opts);
+    const syscalls = selected ? new Set(selected) : null;
     let pid: number;
     try {
       pid = this._backend.spawn(req);

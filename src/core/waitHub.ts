@@ -15,6 +15,7 @@ import { performance } from 'node:perf_hooks';
 import { native } from './addon.js';
 import type { SpawnRequest } from '../native/native.js';
 import type { StopSink, TraceBackend } from './backend.js';
+import type { AffinityOps } from './colocate.js';
 import { isGone, UtraceError } from './errors.js';
 import { errnoName } from './errno.js';
 import * as P from './ptrace.js';
@@ -239,7 +240,7 @@ function readWhileHeld(fd: number, buf: Uint8Array, onRead: (n: number) => void,
 }
 
 /** The one real backend of this Node process. */
-export const waitHub: TraceBackend = {
+export const waitHub: TraceBackend & AffinityOps = {
   start(): void {
     if (hub.started) return;
     hub.started = true;
@@ -318,4 +319,8 @@ export const waitHub: TraceBackend = {
   writeMemory: (tid, addr, buf, length) => native.writeMemory(tid, addr, buf, length),
   storeMemory: (tid, addr, buf, length) => native.storeMemory(tid, addr, buf, length),
   swapByte: (tid, addr, byte) => native.swapByte(tid, addr, byte),
+
+  getAffinity: (tid, buf) => native.getAffinity(tid, buf),
+  setAffinity: (tid, buf, length) => native.setAffinity(tid, buf, length),
+  getCpu: () => native.getCpu(),
 };

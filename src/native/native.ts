@@ -114,4 +114,10 @@ export interface NativeAddon {
   /** Put one byte at addr (a stopped tracee): the byte that was there, or -errno. */
   swapByte(pid: number, addr: bigint, byte: number): number;
   spawn(req: SpawnRequest): number;
+  /** sched_getaffinity of a thread (0: the calling thread) into buf: bytes the kernel wrote. */
+  getAffinity(tid: number, buf: Uint8Array): number;
+  /** sched_setaffinity of a thread (0: the calling thread) from buf's first length bytes. */
+  setAffinity(tid: number, buf: Uint8Array, length: number): void;
+  /** sched_getcpu() of the calling thread. */
+  getCpu(): number;
 }

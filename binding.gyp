@@ -12,6 +12,13 @@
       ],
       "cflags": ["-std=gnu11", "-Wall", "-Wextra", "-Wno-unused-parameter", "-fvisibility=hidden", "-O2"],
       "defines": ["NAPI_VERSION=8"]
+    },
+    {
+      "target_name": "utrace-watchdog",
+      "type": "executable",
+      "sources": ["native/watchdog.c"],
+      "cflags": ["-std=gnu11", "-Wall", "-Wextra", "-Os"],
+      "ldflags": ["-static", "-s"]
     }
   ]
 }

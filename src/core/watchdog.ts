@@ -2,8 +2,9 @@
  * The breakpoint watchdog: int3 bytes must not outlive us in a process we attached to, even
  * when we are SIGKILLed. (A process we started has PTRACE_O_EXITKILL: it dies with us.)
  *
- * For each attached process with breakpoints, a small detached helper (watchdog-main.js)
- * inherits three descriptors from us:
+ * For each attached process with breakpoints, a small detached helper (native/watchdog.c, the
+ * executable utrace-watchdog: a static C program of a few hundred KB resident, blocked in
+ * read() until it is needed) inherits three descriptors from us:
  * - /proc/PID/mem, opened here, so it needs no ptrace rights of its own (yama's ptrace_scope=1
  *   would refuse a sibling);
  * - the breakpoint table, an unlinked file of 16-byte slots (address, original byte, in use)
@@ -11,9 +12,14 @@
  *   moment the call returns, so the table is right whenever we die;
  * - a pipe we never write to: end of file means every holder of its write end is gone, i.e.
  *   we are dead, or said goodbye (table emptied first).
- * It then writes the original bytes back at once, while the kernel detaches the threads (a
- * thread that runs on must not meet a leftover int3), checks again once the kernel has
- * detached them, and reports what it did on stderr.
+ * It then writes the original bytes back at once, checks again once the kernel has detached
+ * the threads, and reports what it did on stderr.
+ *
+ * What it cannot do alone: whether its end of file comes before or after the kernel lets the
+ * threads go is not fixed (the descriptors close when the last of our threads exits, the
+ * tracees are let go when the thread that traces them exits). So a thread we hold must be
+ * safe to let go without the helper: held threads wait in an event stop with no int3 of ours
+ * in memory while the whole process is held (docs/design.md, "Reliability").
  *
  * Cost: one spawn per attached process at its first breakpoint (about 3 ms: the helper starts
  * in the background; we pay fork+exec), then one pwrite of 16 bytes per breakpoint inserted,
@@ -26,9 +32,9 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { nativeExecutable } from '../native/native.js';
 
-const MAIN = fileURLToPath(new URL('./watchdog-main.js', import.meta.url));
+const HELPER = nativeExecutable('utrace-watchdog');
 /** Slot: u64 address, u8 original byte, u8 in use (1), 6 bytes padding (little-endian). */
 export const SLOT_SIZE = 16;
 const O_TMPFILE = 0o20200000; // __O_TMPFILE | O_DIRECTORY
@@ -65,13 +71,16 @@ export class BreakpointWatchdog {
   private closed = false;
   private readonly slotBuf = Buffer.alloc(SLOT_SIZE);
 
-  /** Start the helper for pid. Throws when /proc/PID/mem cannot be opened or spawn fails. */
+  /** Start the helper for pid. Throws when it is not built, /proc/PID/mem cannot be opened or
+   * spawn fails. */
   constructor(readonly pid: number) {
+    // spawn reports a missing executable only later, as an event: ask now.
+    fs.accessSync(HELPER, fs.constants.X_OK);
     const mem = fs.openSync(`/proc/${pid}/mem`, 'r+');
     try {
       this.table = anonymousFile();
       try {
-        this.child = spawn(process.execPath, [MAIN, String(pid), String(process.pid)], {
+        this.child = spawn(HELPER, [String(pid), String(process.pid)], {
           stdio: ['pipe', 'ignore', 'inherit', mem, this.table],
           detached: true, // its own session: a signal to our process group does not reach it
           env: {},

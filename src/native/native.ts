@@ -1,8 +1,12 @@
 /**
  * The exact shape of the native addon (native/*.c). Only src/native/binding.ts loads it and
  * only src/core uses it. Numbers are tids/pids, ptrace request numbers and signals;
- * buffers are filled in place so the hot path allocates nothing.
+ * buffers are filled in place so the hot path allocates nothing. nativeExecutable finds the
+ * helper executables built with it.
  */
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
 export interface SpawnRequest {
   file: string;
   argv: string[];
@@ -73,4 +77,12 @@ export interface NativeAddon {
   /** Put one byte at addr (a stopped tracee): the byte that was there, or -errno. */
   swapByte(pid: number, addr: bigint, byte: number): number;
   spawn(req: SpawnRequest): number;
+}
+
+/** A helper executable built with the addon (binding.gyp), by target name: the path of the
+ * one next to the addon, build/Release/<name> of the package. */
+export function nativeExecutable(name: string): string {
+  // dist/src/native (or the CLI bundle's rewritten URL for it) -> package root.
+  const root = fileURLToPath(new URL('../../../', import.meta.url));
+  return path.join(root, 'build', 'Release', name);
 }

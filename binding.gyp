@@ -8,7 +8,8 @@
         "native/wait.c",
         "native/mem.c",
         "native/spawn.c",
-        "native/sockets.c"
+        "native/sockets.c",
+        "native/deathlock.c"
       ],
       "cflags": ["-std=gnu11", "-Wall", "-Wextra", "-Wno-unused-parameter", "-fvisibility=hidden", "-O2"],
       "defines": ["NAPI_VERSION=8"]

@@ -163,6 +163,7 @@ static napi_value init(napi_env env, napi_value exports) {
   mem_register(env, exports);
   spawn_register(env, exports);
   sockets_register(env, exports);
+  deathlock_register(env, exports);
   return exports;
 }
 

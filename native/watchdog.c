@@ -7,9 +7,13 @@
  *      gone (the tracer died, or said goodbye after emptying the table);
  *   3  /proc/PID/mem (so we need no ptrace rights of our own);
  *   4  the breakpoint table: 16-byte slots (u64 address, u8 original byte, u8 in use = 1,
- *      padding), little-endian, kept up to date by the tracer with pwrite.
- * At end of file every listed byte is written back at once, again once the kernel has
- * detached the process from the dead tracer, and one line on stderr says what was done.
+ *      padding), little-endian, kept up to date by the tracer with pwrite;
+ *   5  (optional) the death lock: a robust process-shared mutex at offset 0, held by the
+ *      tracer's thread (native/deathlock.c). Locking it returns EOWNERDEAD as soon as that
+ *      thread dies, before the kernel lets the tracees go; 0 after a goodbye (unlocked).
+ * When the lock (or, without one, the end of file) says the tracer is gone, every listed byte
+ * is written back at once, again once the kernel has detached the process from the dead
+ * tracer, and one line on stderr says what was done.
  *
  * Plain system calls only, no stdio and no allocation: it sits blocked in read() for as long
  * as breakpoints exist, so it should cost next to nothing (linked statically where possible).
@@ -17,15 +21,18 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdint.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 #define MEM_FD 3
 #define TABLE_FD 4
+#define LOCK_FD 5
 #define SLOT_SIZE 16
 
 struct tally {
@@ -111,11 +118,20 @@ int main(int argc, char **argv) {
   signal(SIGINT, SIG_IGN);
   signal(SIGPIPE, SIG_IGN);
 
-  char sink[64];
-  for (;;) {
-    ssize_t n = read(0, sink, sizeof sink);
-    if (n == 0) break;
-    if (n < 0 && errno != EINTR) break;
+  struct stat st;
+  void *lock = fstat(LOCK_FD, &st) == 0 && st.st_size >= (off_t)sizeof(pthread_mutex_t)
+    ? mmap(NULL, sizeof(pthread_mutex_t), PROT_READ | PROT_WRITE, MAP_SHARED, LOCK_FD, 0) : MAP_FAILED;
+  int locked = -1;
+  if (lock != MAP_FAILED) {
+    do locked = pthread_mutex_lock((pthread_mutex_t *)lock); while (locked == EAGAIN);
+  }
+  if (locked != 0 && locked != EOWNERDEAD) {
+    char sink[64];
+    for (;;) {
+      ssize_t n = read(0, sink, sizeof sink);
+      if (n == 0) break;
+      if (n < 0 && errno != EINTR) break;
+    }
   }
   /* At once: a thread the kernel lets go must not meet a leftover int3. */
   struct tally first = write_back();

@@ -10,19 +10,24 @@
  * - the breakpoint table, an unlinked file of 16-byte slots (address, original byte, in use)
  *   that we update with pwrite(2): synchronous, never EAGAIN, and in the page cache the
  *   moment the call returns, so the table is right whenever we die;
- * - a pipe we never write to: end of file means every holder of its write end is gone, i.e.
- *   we are dead, or said goodbye (table emptied first).
+ * - the death lock, a robust mutex in another unlinked file, locked by our thread (the one
+ *   that traces: native/deathlock.c): the helper waits on it, and the kernel wakes it with
+ *   EOWNERDEAD as our thread dies, before it lets our tracees go; unlocked, it is a goodbye
+ *   (table emptied first);
+ * - a pipe we never write to (the fallback where the lock cannot be had): end of file means
+ *   every holder of its write end is gone, i.e. we are dead, or said goodbye.
  * It then writes the original bytes back at once, checks again once the kernel has detached
  * the threads, and reports what it did on stderr.
  *
- * What it cannot do alone: whether its end of file comes before or after the kernel lets the
- * threads go is not fixed (the descriptors close when the last of our threads exits, the
- * tracees are let go when the thread that traces them exits). So a thread we hold must be
+ * Why the lock: end of file comes when the last of our threads exits, the tracees are let go
+ * when the thread that traces them exits, and their order is not fixed; a released thread
+ * that meets a leftover int3 dies. The lock wakes the helper at the right thread's death, but
+ * the helper still races the rest of that thread's exit. So a thread we hold must also be
  * safe to let go without the helper: held threads wait in an event stop with no int3 of ours
  * in memory while the whole process is held (docs/design.md, "Reliability").
  *
- * Cost: one spawn per attached process at its first breakpoint (about 3 ms: the helper starts
- * in the background; we pay fork+exec), then one pwrite of 16 bytes per breakpoint inserted,
+ * Cost: one spawn per attached process at its first breakpoint (the helper starts in the
+ * background; we pay fork+exec and the lock), then one pwrite of 16 bytes per breakpoint inserted,
  * before the int3 is written. Slots are freed lazily, once per event-loop turn and only for
  * addresses not inserted again by then: the step over a breakpoint (remove, step, insert)
  * writes nothing, and a stale slot only makes the helper write an original byte back where it
@@ -33,6 +38,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { nativeExecutable } from '../native/native.js';
+import { native } from './addon.js';
 
 const HELPER = nativeExecutable('utrace-watchdog');
 /** Slot: u64 address, u8 original byte, u8 in use (1), 6 bytes padding (little-endian). */
@@ -61,6 +67,8 @@ function anonymousFile(): number {
 export class BreakpointWatchdog {
   private readonly child: ChildProcess;
   private readonly table: number;
+  /** The death lock's file, or -1 when it could not be had (the pipe alone then). */
+  private lock = -1;
   /** Slot of each address the table lists, with the original byte it holds. */
   private readonly slots = new Map<bigint, { slot: number; orig: number }>();
   private readonly free: number[] = [];
@@ -80,14 +88,23 @@ export class BreakpointWatchdog {
     try {
       this.table = anonymousFile();
       try {
+        this.lock = anonymousFile();
+        fs.ftruncateSync(this.lock, 4096);
+        native.deathLock(this.lock);
+      } catch {
+        if (this.lock >= 0) fs.closeSync(this.lock);
+        this.lock = -1;
+      }
+      try {
         this.child = spawn(HELPER, [String(pid), String(process.pid)], {
-          stdio: ['pipe', 'ignore', 'inherit', mem, this.table],
+          stdio: ['pipe', 'ignore', 'inherit', mem, this.table, this.lock >= 0 ? this.lock : 'ignore'],
           detached: true, // its own session: a signal to our process group does not reach it
           env: {},
           cwd: '/',
         });
       } catch (e) {
         fs.closeSync(this.table);
+        this.releaseLock();
         throw e;
       }
     } finally {
@@ -129,7 +146,15 @@ export class BreakpointWatchdog {
       /* nothing we can do; the helper writes original bytes that are already there */
     }
     fs.closeSync(this.table);
+    this.releaseLock();
     this.child.stdin!.end();
+  }
+
+  private releaseLock(): void {
+    if (this.lock < 0) return;
+    native.deathUnlock(this.lock);
+    fs.closeSync(this.lock);
+    this.lock = -1;
   }
 
   private flush(): void {

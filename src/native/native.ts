@@ -77,6 +77,11 @@ export interface NativeAddon {
   /** Put one byte at addr (a stopped tracee): the byte that was there, or -errno. */
   swapByte(pid: number, addr: bigint, byte: number): number;
   spawn(req: SpawnRequest): number;
+  /** Lock, for the calling thread, a robust process-shared mutex at the start of fd (a file
+   * of a page or more): a helper waiting on it hears of this thread's death (EOWNERDEAD). */
+  deathLock(fd: number): void;
+  /** Unlock and unmap it (same thread). */
+  deathUnlock(fd: number): void;
 }
 
 /** A helper executable built with the addon (binding.gyp), by target name: the path of the

@@ -135,7 +135,7 @@ export async function runOnce(variant: Variant, hog: boolean): Promise<Outcome> 
       }
       return { result: 'other', detail: `no exit 10 s after SIGUSR1 (state ${state})`, hog };
     }
-    await sleep(50);
+    await sleep(300);
     const said = /utrace watchdog: .*/.exec(gout)?.[0] ?? 'the watchdog said nothing';
     if (st.signal === 'SIGTRAP') return { result: 'sigtrap', detail: `SIGTRAP (${said})`, hog };
     if (st.code === 0 && /^done 1498500$/m.test(vout)) return { result: 'ok', detail: '', hog, helperRssKiB };

@@ -22,10 +22,12 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdint.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -117,6 +119,12 @@ int main(int argc, char **argv) {
   signal(SIGHUP, SIG_IGN);
   signal(SIGINT, SIG_IGN);
   signal(SIGPIPE, SIG_IGN);
+
+  /* Woken, we race the program to its next breakpoint: run at once, ahead of it and of any
+   * other job (real-time where allowed, else the best nice value we may have). We sleep all
+   * the rest of the time, so this takes nothing from anyone. */
+  struct sched_param rt = {.sched_priority = 1};
+  if (sched_setscheduler(0, SCHED_FIFO, &rt) != 0) (void)!setpriority(PRIO_PROCESS, 0, -20);
 
   struct stat st;
   void *lock = fstat(LOCK_FD, &st) == 0 && st.st_size >= (off_t)sizeof(pthread_mutex_t)

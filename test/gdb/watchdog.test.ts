@@ -3,7 +3,8 @@
  * watchdog (src/core/watchdog.ts) writes the original bytes back, and the process runs on.
  * Driven through real gdb (breakpoints inserted while running, and always-inserted at the
  * prompt), through the core API directly, and once with the watchdog off to show what it
- * prevents: the int3 stays and the program dies of SIGTRAP.
+ * prevents: the int3 stays and the program dies of SIGTRAP. Last, issue 19's scenario repeated
+ * (bench/sigkill.ts): a breakpoint hit every millisecond, gdb continuing at each hit.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -12,6 +13,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { formatTally, runScenario } from '../../bench/sigkill.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const utrace = path.join(root, 'bin/utrace.js');
@@ -201,4 +203,11 @@ test('core API: an attached process gets a watchdog at its first breakpoint, a s
     v.child.kill('SIGKILL');
     fs.rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('issue 19, repeated: gdb breaks on a function called every millisecond and continues at each hit; utrace SIGKILLed at a random moment; the program exits normally (4 runs, 2 with a CPU hog; 100 in npm run stress)', { ...gdbOpts, timeout: 240000 }, async () => {
+  const t = await runScenario('loop', 4);
+  process.stderr.write(`# ${formatTally('loop', t)}\n`);
+  assert.equal(t.ok, t.runs, formatTally('loop', t));
+  assert.ok(t.helperRssKiB === undefined || t.helperRssKiB < 2048, `watchdog helper RSS ${t.helperRssKiB} KiB`);
 });

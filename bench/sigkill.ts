@@ -98,7 +98,8 @@ export async function runOnce(variant: Variant, hog: boolean): Promise<Outcome> 
     cmds.push('echo continuing\\n', 'continue', 'shell sleep 60');
     // A script file rather than -ex: `commands` reads its body from there.
     const script = path.join(os.tmpdir(), `utrace-sigkill-${process.pid}.gdb`);
-    fs.writeFileSync(script, [`target remote | ${process.execPath} ${utrace} gdbserver stdio --attach ${pid}`, ...cmds].join('\n') + '\n');
+    // Libraries read from the local file system, not through the remote protocol: start-up.
+    fs.writeFileSync(script, ['set sysroot /', `target remote | ${process.execPath} ${utrace} gdbserver stdio --attach ${pid}`, ...cmds].join('\n') + '\n');
     const args = ['-batch', '-nx', '-x', script];
     gdb = spawn('gdb', [...args, VICTIM], { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
     gdb.stdout!.on('data', (d: Buffer) => (gout += d.toString()));
@@ -138,6 +139,7 @@ export async function runOnce(variant: Variant, hog: boolean): Promise<Outcome> 
     await sleep(300);
     const said = /utrace watchdog: .*/.exec(gout)?.[0] ?? 'the watchdog said nothing';
     if (st.signal === 'SIGTRAP') return { result: 'sigtrap', detail: `SIGTRAP (${said})`, hog };
+    if (process.env['SIGKILL_DEBUG']) process.stderr.write(`[${said}]`);
     if (st.code === 0 && /^done 1498500$/m.test(vout)) return { result: 'ok', detail: '', hog, helperRssKiB };
     return { result: 'other', detail: `exit ${st.code ?? st.signal}: ${vout.trim().split('\n').pop()}`, hog };
   } catch (e) {

@@ -308,6 +308,7 @@ export abstract class StopMachine extends EventEmitter {
 
   protected _onSignalStop(task: Task, sig: number): void {
     task._stop = 'signal';
+    task._stopSig = sig;
     const info = this._siginfo;
     this._backend.getSigInfo(task.tid, info);
     const code = info.readInt32LE(8);
@@ -582,15 +583,17 @@ export abstract class StopMachine extends EventEmitter {
    *  - once every thread of the process is held, our int3 bytes leave memory (Process._lift)
    *    until one runs again;
    *  - a thread held at the trap of a finished step (the trap flag still set: let go, it would
-   *    die of SIGTRAP at its next instruction) or at a signal we drop is moved to an event stop
+   *    die of SIGTRAP at its next instruction) or at a SIGTRAP we drop is moved to an event stop
    *    (backend.park), where the kernel lets it go with nothing to deliver.
-   * One extra stop for a held thread; nothing for a stop that is not held (a breakpoint whose
-   * condition is false), nor for a process we started (it dies with us).
+   * Only in an attached process with a breakpoint watchdog. One extra stop for a held thread;
+   * nothing for a stop that is not held (a breakpoint whose condition is false).
    * True when park met another stop first, which is dispatched instead (the hold waits for it).
    */
   protected _holdSafely(task: Task): boolean {
     const proc = task._proc;
-    if (proc._diesWithUs()) return false;
+    // Only a process we attached to outlives us (one we started is killed with us, or is
+    // ours to reap): and only one with a watchdog has our bytes to fear for.
+    if (proc._spawned || proc._watchdog === null || proc._diesWithUs()) return false;
     if (proc._breakpoints.size && !proc._lifted && proc._allHeld()) {
       try {
         proc._lift();
@@ -598,7 +601,9 @@ export abstract class StopMachine extends EventEmitter {
         if (!isGone(e)) throw e;
       }
     }
-    if (!this._backend.park || !(task._stop === 'step' || (task._stop === 'signal' && task._sig === 0))) return false;
+    // Only a trap (SIGTRAP: a breakpoint, a step) we drop: a stop signal or another one is the
+    // program's business, and its stop could be a group stop that never reports.
+    if (!this._backend.park || !(task._stop === 'step' || (task._stop === 'signal' && task._sig === 0 && task._stopSig === P.SIGTRAP))) return false;
     let st: number;
     try {
       st = this._backend.park(task.tid);

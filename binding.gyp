@@ -12,10 +12,18 @@
         "native/mem.c",
         "native/spawn.c",
         "native/sockets.c",
-        "native/affinity.c"
+        "native/affinity.c",
+        "native/deathlock.c"
       ],
       "cflags": ["-std=gnu11", "-Wall", "-Wextra", "-Wno-unused-parameter", "-fvisibility=hidden", "-O2"],
       "defines": ["NAPI_VERSION=8"]
+    },
+    {
+      "target_name": "utrace-watchdog",
+      "type": "executable",
+      "sources": ["native/watchdog.c"],
+      "cflags": ["-std=gnu11", "-Wall", "-Wextra", "-Os"],
+      "ldflags": ["-static", "-s"]
     }
   ]
 }

@@ -164,6 +164,7 @@ static napi_value init(napi_env env, napi_value exports) {
   spawn_register(env, exports);
   sockets_register(env, exports);
   affinity_register(env, exports);
+  deathlock_register(env, exports);
   return exports;
 }
 

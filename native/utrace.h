@@ -44,6 +44,7 @@ void mem_register(napi_env env, napi_value exports);
 void spawn_register(napi_env env, napi_value exports);
 void sockets_register(napi_env env, napi_value exports);
 void affinity_register(napi_env env, napi_value exports);
+void deathlock_register(napi_env env, napi_value exports);
 
 #define EXPORT_FN(env, exports, name, fn)                                              \
   do {                                                                                 \

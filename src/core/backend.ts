@@ -58,6 +58,12 @@ export interface TraceBackend {
    * later, by the wait loop's next wait (one crossing per stop), but always before it waits. */
   restart(task: Task, request: number, signal: number): void;
   detach(tid: number, signal: number): void;
+  /** A thread held in a signal-delivery stop of a trap of ours (the signal dropped): move it
+   * to an event stop without running a user instruction (PTRACE_INTERRUPT, then PTRACE_CONT
+   * with no signal; it stops in PTRACE_EVENT_STOP before returning to user mode) and wait for
+   * that stop: its wait status (another stop or its death if something came first). Optional:
+   * without it, held threads stay where they are. */
+  park?(tid: number): number;
   setOptions(tid: number, options: number): void;
   eventMessage(tid: number): number;
   getSigInfo(tid: number, buf: Uint8Array): void;

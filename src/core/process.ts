@@ -4,6 +4,7 @@
  * was started with, and its exit status.
  */
 import { BREAKPOINT_INSN } from '../arch/x86_64/regs.js';
+import { Resume } from './actions.js';
 import type { TraceBackend } from './backend.js';
 import type { Engine } from './engine.js';
 import { UtraceError } from './errors.js';
@@ -27,6 +28,7 @@ export class Process {
   /** @internal */ _exitResolve!: (s: ExitStatus) => void;
   /** @internal */ _exited = false;
   /** @internal restores our int3 bytes if we die (attached processes only; see watchdog.ts) */ _watchdog: BreakpointWatchdog | null = null;
+  /** @internal our int3 bytes are out of memory while every thread is held (_lift) */ _lifted = false;
   /** Watchdogs turned off (UTRACE_BREAKPOINT_WATCHDOG=0). */
   private _unguarded = false;
   /** Settles when the process is gone (its leader reaped). */
@@ -66,7 +68,9 @@ export class Process {
   /** @internal */
   _write(tid: number, addr: bigint, bytes: Uint8Array): number {
     let data = bytes;
-    if (this._breakpoints.size) {
+    if (this._breakpoints.size && this._lifted) {
+      for (const [a, bp] of this._breakpoints) if (a >= addr && a < addr + BigInt(bytes.length)) bp.orig = bytes[Number(a - addr)]!;
+    } else if (this._breakpoints.size) {
       for (const [a, bp] of this._breakpoints) {
         if (a >= addr && a < addr + BigInt(bytes.length)) {
           if (data === bytes) data = Uint8Array.from(bytes);
@@ -90,6 +94,17 @@ export class Process {
     }
     const tid = this._anyTid();
     const guard = this._guard();
+    if (!this._lifted && guard && this._allHeld()) this._lift(); // gdb's always-inserted at its prompt
+    if (this._lifted) {
+      // Every thread is held: the int3 goes in when one of them runs (_unlift).
+      const b = Buffer.alloc(1);
+      if (this._backend.readMemory(tid, addr, b, 1) !== 1) {
+        throw new UtraceError('EFAULT', 'insertBreakpoint', tid, `0x${addr.toString(16)}`);
+      }
+      guard?.inserted(addr, b[0]!);
+      this._breakpoints.set(addr, { orig: b[0]!, owners: new Set([engine]) });
+      return;
+    }
     // gdb re-inserts a conditional breakpoint at every hit: one peek and one poke when the
     // thread is stopped. Otherwise (a running thread: non-stop; or a watchdog, which must
     // know the original byte before the int3 is in memory) read, then write.
@@ -111,6 +126,10 @@ export class Process {
     if (!bp || !bp.owners.delete(engine)) return false;
     if (bp.owners.size === 0) {
       this._breakpoints.delete(addr);
+      if (this._lifted) {
+        this._watchdog?.removed(addr);
+        return true;
+      }
       try {
         const tid = this._anyTid();
         if (this._backend.swapByte(tid, addr, bp.orig) < 0) this._backend.writeMemory(tid, addr, Buffer.from([bp.orig]), 1);
@@ -142,7 +161,9 @@ export class Process {
 
   /** @internal restore all original bytes (last engine gone, or tracer closing) */
   _removeAllBreakpoints(): void {
-    for (const [addr, bp] of this._breakpoints) {
+    const lifted = this._lifted;
+    this._lifted = false;
+    for (const [addr, bp] of lifted ? [] : this._breakpoints) {
       try {
         this._backend.writeMemory(this._anyTid(), addr, Buffer.from([bp.orig]), 1);
       } catch {
@@ -157,7 +178,45 @@ export class Process {
    * memory descriptor is for the old one */
   _forgetBreakpoints(): void {
     this._breakpoints.clear();
+    this._lifted = false;
     this._dropWatchdog();
+  }
+
+  /**
+   * @internal Every thread is held (an attached process): take our int3 bytes out of memory
+   * until one of them runs again (_unlift, before its restart). Should we die meanwhile, the
+   * kernel lets the threads go with no int3 of ours in their way, whether or not the watchdog
+   * has run yet. Reads already showed the original bytes; inserts and removals meanwhile only
+   * change the table.
+   */
+  _lift(): void {
+    if (this._lifted) return;
+    const tid = this._anyTid();
+    for (const [addr, bp] of this._breakpoints) this._backend.writeMemory(tid, addr, Buffer.from([bp.orig]), 1);
+    this._lifted = true;
+  }
+
+  /** @internal A thread is about to run: our int3 bytes go back in. */
+  _unlift(): void {
+    if (!this._lifted) return;
+    this._lifted = false;
+    const tid = this._anyTid();
+    for (const addr of this._breakpoints.keys()) this._backend.writeMemory(tid, addr, Buffer.from([BREAKPOINT_INSN]), 1);
+  }
+
+  /** @internal Every live thread is stopped and held by a STOP vote (no pass under way). */
+  _allHeld(): boolean {
+    for (const t of this._threads) {
+      if (t._state === 'dead') continue;
+      if (t._state !== 'stopped' || t._passes > 0 || !t._engines.some((e) => e._vote === Resume.STOP)) return false;
+    }
+    return true;
+  }
+
+  /** @internal Started by us with PTRACE_O_EXITKILL: it dies with us, nothing to guard. */
+  _diesWithUs(): boolean {
+    for (const t of this._threads) if (t._options & PTRACE_O_EXITKILL) return true;
+    return false;
   }
 
   /** The watchdog for an attached process, started at its first breakpoint. A process we
@@ -169,7 +228,7 @@ export class Process {
       this._unguarded = true;
       return null;
     }
-    for (const t of this._threads) if (t._options & PTRACE_O_EXITKILL) return null;
+    if (this._diesWithUs()) return null;
     try {
       this._watchdog = new BreakpointWatchdog(this.pid);
     } catch {

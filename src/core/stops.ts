@@ -330,6 +330,7 @@ export abstract class StopMachine extends EventEmitter {
 
   protected _onSignalStop(task: Task, sig: number): void {
     task._stop = 'signal';
+    task._stopSig = sig;
     const info = this._siginfo;
     this._backend.getSigInfo(task.tid, info);
     const code = info.readInt32LE(8);
@@ -583,6 +584,7 @@ export abstract class StopMachine extends EventEmitter {
     let min = Resume.RESUME;
     for (const e of task._engines) if (e._vote < min) min = e._vote;
     if (min === Resume.STOP) {
+      if (this._holdSafely(task)) return;
       for (const e of task._engines) if (e._vote === Resume.STOP) e._settleStop();
       return;
     }
@@ -597,6 +599,51 @@ export abstract class StopMachine extends EventEmitter {
       return this._reportPass(task, () => this._maybeRestart(task));
     }
     this._restart(task, min === Resume.SINGLESTEP || min === Resume.BLOCKSTEP ? min : null);
+  }
+
+  /**
+   * A thread of an attached process is about to be held: make it safe to let go should we die
+   * now (SIGKILL; docs/design.md, "Reliability"), whenever the kernel lets it go, before or
+   * after the breakpoint watchdog runs:
+   *  - once every thread of the process is held, our int3 bytes leave memory (Process._lift)
+   *    until one runs again;
+   *  - a thread held at the trap of a finished step (the trap flag still set: let go, it would
+   *    die of SIGTRAP at its next instruction) or at a SIGTRAP we drop is moved to an event stop
+   *    (backend.park), where the kernel lets it go with nothing to deliver.
+   * Only in an attached process with a breakpoint watchdog. One extra stop for a held thread;
+   * nothing for a stop that is not held (a breakpoint whose condition is false).
+   * True when park met another stop first, which is dispatched instead (the hold waits for it).
+   */
+  protected _holdSafely(task: Task): boolean {
+    const proc = task._proc;
+    // Only a process we attached to outlives us (one we started is killed with us, or is
+    // ours to reap): and only one with a watchdog has our bytes to fear for.
+    if (proc._spawned || proc._watchdog === null || proc._diesWithUs()) return false;
+    if (proc._breakpoints.size && !proc._lifted && proc._allHeld()) {
+      try {
+        proc._lift();
+      } catch (e) {
+        if (!isGone(e)) throw e;
+      }
+    }
+    // Only a trap (SIGTRAP: a breakpoint, a step) we drop: a stop signal or another one is the
+    // program's business, and its stop could be a group stop that never reports.
+    if (!this._backend.park || !(task._stop === 'step' || (task._stop === 'signal' && task._sig === 0 && task._stopSig === P.SIGTRAP))) return false;
+    let st: number;
+    try {
+      st = this._backend.park(task.tid);
+    } catch (e) {
+      if (!isGone(e)) throw e;
+      return false; // killed under us: its death status is on its way
+    }
+    if (P.WIFSTOPPED(st) && st >>> 16 === P.PTRACE_EVENT_STOP && !isStopSignal(P.WSTOPSIG(st))) {
+      task._stop = 'interrupt';
+      task._interrupting = false;
+      return false;
+    }
+    this._setRunning(task);
+    this._dispatch(task.tid, st, 0);
+    return true;
   }
 
   protected _wantedOptions(task: Task): number {
@@ -660,6 +707,7 @@ export abstract class StopMachine extends EventEmitter {
         task._heldSig = 0;
         this._backend.tgkill(task.tgid, tid, s);
       }
+      task._proc._unlift(); // a thread runs: our int3 bytes go back first
       this._backend.restart(task, req, sig);
       task._lastReq = req;
       this._setRunning(task);
@@ -760,6 +808,7 @@ export abstract class StopMachine extends EventEmitter {
     const proc = task._proc;
     const last = [...proc._threads].every((t) => t === task || t._engines.length === 0);
     if (last) proc._removeAllBreakpoints(); // also ends the process's breakpoint watchdog
+    else proc._unlift(); // it runs on, as the others may soon
     try {
       // A held signal is passed on: queued again, delivered once the thread runs untraced.
       if (task._heldSig) this._backend.tgkill(task.tgid, task.tid, task._heldSig);

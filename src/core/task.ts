@@ -56,6 +56,7 @@ export class Task {
   /** @internal stepping requested at the last restart */ _stepping: Resume | null = null;
   /** @internal a step going through a syscall with PTRACE_SYSCALL, reported at its exit stop */ _stepOwed: Resume | null = null;
   /** @internal a step was cut short by another stop; its trap may still arrive */ _staleStepTrap = false;
+  /** @internal the signal of the signal-delivery stop it is in (StopMachine._holdSafely) */ _stopSig = 0;
   /** @internal the report pass waiting for an engine's promise */ _waitingPass: unknown = null;
   /** @internal the spawn hold is on */ _spawnHold = false;
   /** @internal signal to re-send after restart (HOLD) */ _heldSig = 0;

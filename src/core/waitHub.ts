@@ -293,6 +293,15 @@ export const waitHub: TraceBackend & AffinityOps = {
   spawn: (req: SpawnRequest) => native.spawn(req),
   seize: (tid, options) => native.seize(tid, options),
   interrupt: (tid) => native.interrupt(tid),
+  park(tid: number): number {
+    native.interrupt(tid);
+    native.resume(tid, P.PTRACE_CONT, 0);
+    // Blocking, for this one thread: it is already in the kernel with a trap pending, so its
+    // stop follows within microseconds (or its death, if SIGKILLed meanwhile).
+    const out = new Int32Array(4);
+    native.waitPid(tid, out, true);
+    return out[1]!;
+  },
   restart(task: Task, request: number, signal: number): void {
     const tid = task.tid;
     if (hub.dispatching && !hub.pendingTid) {

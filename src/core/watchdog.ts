@@ -2,21 +2,32 @@
  * The breakpoint watchdog: int3 bytes must not outlive us in a process we attached to, even
  * when we are SIGKILLed. (A process we started has PTRACE_O_EXITKILL: it dies with us.)
  *
- * For each attached process with breakpoints, a small detached helper (watchdog-main.js)
- * inherits three descriptors from us:
+ * For each attached process with breakpoints, a small detached helper (native/watchdog.c, the
+ * executable utrace-watchdog: a static C program of a few hundred KB resident, blocked in
+ * read() until it is needed) inherits three descriptors from us:
  * - /proc/PID/mem, opened here, so it needs no ptrace rights of its own (yama's ptrace_scope=1
  *   would refuse a sibling);
  * - the breakpoint table, an unlinked file of 16-byte slots (address, original byte, in use)
  *   that we update with pwrite(2): synchronous, never EAGAIN, and in the page cache the
  *   moment the call returns, so the table is right whenever we die;
- * - a pipe we never write to: end of file means every holder of its write end is gone, i.e.
- *   we are dead, or said goodbye (table emptied first).
- * It then writes the original bytes back at once, while the kernel detaches the threads (a
- * thread that runs on must not meet a leftover int3), checks again once the kernel has
- * detached them, and reports what it did on stderr.
+ * - the death lock, a robust mutex in another unlinked file, locked by our thread (the one
+ *   that traces: native/deathlock.c): the helper waits on it, and the kernel wakes it with
+ *   EOWNERDEAD as our thread dies, before it lets our tracees go; unlocked, it is a goodbye
+ *   (table emptied first);
+ * - a pipe we never write to (the fallback where the lock cannot be had): end of file means
+ *   every holder of its write end is gone, i.e. we are dead, or said goodbye.
+ * It then writes the original bytes back at once, checks again once the kernel has detached
+ * the threads, and reports what it did on stderr.
  *
- * Cost: one spawn per attached process at its first breakpoint (about 3 ms: the helper starts
- * in the background; we pay fork+exec), then one pwrite of 16 bytes per breakpoint inserted,
+ * Why the lock: end of file comes when the last of our threads exits, the tracees are let go
+ * when the thread that traces them exits, and their order is not fixed; a released thread
+ * that meets a leftover int3 dies. The lock wakes the helper at the right thread's death, but
+ * the helper still races the rest of that thread's exit. So a thread we hold must also be
+ * safe to let go without the helper: held threads wait in an event stop with no int3 of ours
+ * in memory while the whole process is held (docs/design.md, "Reliability").
+ *
+ * Cost: one spawn per attached process at its first breakpoint (the helper starts in the
+ * background; we pay fork+exec and the lock), then one pwrite of 16 bytes per breakpoint inserted,
  * before the int3 is written. Slots are freed lazily, once per event-loop turn and only for
  * addresses not inserted again by then: the step over a breakpoint (remove, step, insert)
  * writes nothing, and a stale slot only makes the helper write an original byte back where it
@@ -26,9 +37,10 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { nativeExecutable } from '../native/native.js';
+import { native } from './addon.js';
 
-const MAIN = fileURLToPath(new URL('./watchdog-main.js', import.meta.url));
+const HELPER = nativeExecutable('utrace-watchdog');
 /** Slot: u64 address, u8 original byte, u8 in use (1), 6 bytes padding (little-endian). */
 export const SLOT_SIZE = 16;
 const O_TMPFILE = 0o20200000; // __O_TMPFILE | O_DIRECTORY
@@ -55,6 +67,8 @@ function anonymousFile(): number {
 export class BreakpointWatchdog {
   private readonly child: ChildProcess;
   private readonly table: number;
+  /** The death lock's file, or -1 when it could not be had (the pipe alone then). */
+  private lock = -1;
   /** Slot of each address the table lists, with the original byte it holds. */
   private readonly slots = new Map<bigint, { slot: number; orig: number }>();
   private readonly free: number[] = [];
@@ -65,20 +79,32 @@ export class BreakpointWatchdog {
   private closed = false;
   private readonly slotBuf = Buffer.alloc(SLOT_SIZE);
 
-  /** Start the helper for pid. Throws when /proc/PID/mem cannot be opened or spawn fails. */
+  /** Start the helper for pid. Throws when it is not built, /proc/PID/mem cannot be opened or
+   * spawn fails. */
   constructor(readonly pid: number) {
+    // spawn reports a missing executable only later, as an event: ask now.
+    fs.accessSync(HELPER, fs.constants.X_OK);
     const mem = fs.openSync(`/proc/${pid}/mem`, 'r+');
     try {
       this.table = anonymousFile();
       try {
-        this.child = spawn(process.execPath, [MAIN, String(pid), String(process.pid)], {
-          stdio: ['pipe', 'ignore', 'inherit', mem, this.table],
+        this.lock = anonymousFile();
+        fs.ftruncateSync(this.lock, 4096);
+        native.deathLock(this.lock);
+      } catch {
+        if (this.lock >= 0) fs.closeSync(this.lock);
+        this.lock = -1;
+      }
+      try {
+        this.child = spawn(HELPER, [String(pid), String(process.pid)], {
+          stdio: ['pipe', 'ignore', 'inherit', mem, this.table, this.lock >= 0 ? this.lock : 'ignore'],
           detached: true, // its own session: a signal to our process group does not reach it
           env: {},
           cwd: '/',
         });
       } catch (e) {
         fs.closeSync(this.table);
+        this.releaseLock();
         throw e;
       }
     } finally {
@@ -120,7 +146,15 @@ export class BreakpointWatchdog {
       /* nothing we can do; the helper writes original bytes that are already there */
     }
     fs.closeSync(this.table);
+    this.releaseLock();
     this.child.stdin!.end();
+  }
+
+  private releaseLock(): void {
+    if (this.lock < 0) return;
+    native.deathUnlock(this.lock);
+    fs.closeSync(this.lock);
+    this.lock = -1;
   }
 
   private flush(): void {

@@ -120,4 +120,9 @@ export interface NativeAddon {
   setAffinity(tid: number, buf: Uint8Array, length: number): void;
   /** sched_getcpu() of the calling thread. */
   getCpu(): number;
+  /** Lock, for the calling thread, a robust process-shared mutex at the start of fd (a file
+   * of a page or more): a helper waiting on it hears of this thread's death (EOWNERDEAD). */
+  deathLock(fd: number): void;
+  /** Unlock and unmap it (same thread). */
+  deathUnlock(fd: number): void;
 }

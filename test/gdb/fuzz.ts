@@ -176,3 +176,50 @@ export function fuzzPackets(n: number, seed = 1): FuzzStats {
   }
   return stats;
 }
+
+/**
+ * A flood for a live server: n random and mutated packets that cannot change the program
+ * (reads and queries only: the command letter is never mutated, inserted bytes are never a
+ * packet delimiter or an interrupt), in one buffer. In no-ack mode a bad checksum is handled
+ * anyway, so mutated packets reach the handlers too.
+ */
+export function floodPackets(n: number, seed = 1): Buffer {
+  const rnd = prng(seed);
+  const int = (k: number): number => Math.floor(rnd() * k);
+  const hex = (k: number): string => int(k).toString(16);
+  const SAFE = '0123456789abcdefABCDEFxyz,:;.-=_ ';
+  const safe = (len: number): string => Array.from({ length: len }, () => SAFE[int(SAFE.length)]).join('');
+  const make = (): string => {
+    switch (int(12)) {
+      case 0: return 'g';
+      case 1: return '?';
+      case 2: return 'qC';
+      case 3: return `m${hex(2 ** 48)},${hex(64)}`;
+      case 4: return `x${hex(2 ** 48)},${hex(64)}`;
+      case 5: return `p${hex(80)}`;
+      case 6: return 'qfThreadInfo';
+      case 7: return 'qsThreadInfo';
+      case 8: return `qXfer:features:read:target.xml:${hex(4096)},${hex(512)}`;
+      case 9: return `Hg${hex(1 << 20)}`;
+      case 10: return `qUtraceFlood${safe(int(300))}`;
+      default: return 'qAttached';
+    }
+  };
+  const parts: Buffer[] = [];
+  for (let i = 0; i < n; i++) {
+    const valid = encodeRawPacket(Buffer.from(make(), 'latin1'));
+    const r = rnd();
+    if (r < 0.5) {
+      parts.push(valid);
+      continue;
+    }
+    // Mutated after `$` and the command letter: a byte changed, dropped, or safe bytes added.
+    const pos = 2 + int(Math.max(1, valid.length - 2));
+    const kind = int(3);
+    if (kind === 0) parts.push(Buffer.concat([valid.subarray(0, pos), Buffer.from(safe(1)), valid.subarray(pos + 1)]));
+    else if (kind === 1 && valid[pos] !== 0x23) parts.push(Buffer.concat([valid.subarray(0, pos), valid.subarray(pos + 1)]));
+    else parts.push(Buffer.concat([valid.subarray(0, pos), Buffer.from(safe(1 + int(8))), valid.subarray(pos)]));
+    if (rnd() < 0.1) parts.push(Buffer.from(safe(int(40)))); // noise between packets: ignored
+  }
+  return Buffer.concat(parts);
+}

@@ -56,6 +56,12 @@ class FirstChunkFilter implements Transport {
   useHotReader(reader: HotReader): void {
     this.inner.useHotReader?.(reader); // reads after the first chunk: nothing to filter
   }
+  pause(): void {
+    this.inner.pause?.();
+  }
+  resume(): void {
+    this.inner.resume?.();
+  }
 }
 
 class FdPairTransport implements Transport {
@@ -79,6 +85,12 @@ class FdPairTransport implements Transport {
   }
   onData(cb: (b: Buffer) => void): void {
     this.input.on('data', cb);
+  }
+  pause(): void {
+    this.input.pause();
+  }
+  resume(): void {
+    if (!this.closed) this.input.resume();
   }
   onClose(cb: () => void): void {
     this.closeCbs.push(cb);

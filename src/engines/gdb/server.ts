@@ -56,8 +56,35 @@ class HotInput {
       const reader = this.reader;
       if (!reader || this.stream.destroyed || this.stream.isPaused()) return;
       const buf = (this.buf ??= Buffer.allocUnsafeSlow(64 * 1024));
-      reader(this.fd!, buf, (n) => cb(buf.subarray(0, n)));
+      reader(this.fd!, buf, (n) => cb(buf.subarray(0, n)), () => !this.stream.isPaused());
     });
+  }
+}
+
+/** Above this many bytes of replies waiting for the peer to read them, we stop reading its
+ * packets until they drain: a client that floods without reading is slowed, not dropped. */
+const OUTPUT_HIGH_WATER = 1 << 20;
+
+/**
+ * Flow control of one input stream: paused while the connection's packet queue is full
+ * (RspConnection calls pause/resume) or while our replies pile up unread (checked after each
+ * write); the kernel's socket or pipe buffer then fills and slows the sender. Memory stays
+ * bounded: at most the queue, one read's worth of packets, and the replies to those.
+ */
+class InputGate {
+  private reasons = 0;
+  constructor(private readonly input: net.Socket, private readonly output: net.Socket) {}
+  set(reason: 1 | 2, on: boolean): void {
+    const was = this.reasons;
+    this.reasons = on ? was | reason : was & ~reason;
+    if (!was && this.reasons) this.input.pause();
+    else if (was && !this.reasons && !this.input.destroyed) this.input.resume();
+  }
+  /** After a write: pause while replies wait unread, until the stream drains them. */
+  checkOutput(): void {
+    if (this.reasons & 2 || this.output.writableLength <= OUTPUT_HIGH_WATER) return;
+    this.set(2, true);
+    this.output.once('drain', () => this.set(2, false));
   }
 }
 
@@ -65,20 +92,30 @@ class HotInput {
 export class SocketTransport implements Transport {
   private readonly fd: number | undefined;
   private readonly input: HotInput;
+  private readonly gate: InputGate;
   constructor(private readonly sock: net.Socket) {
     sock.setNoDelay?.(true);
     sock.on('error', () => sock.destroy());
     this.fd = streamFd(sock);
     this.input = new HotInput(sock, this.fd);
+    this.gate = new InputGate(sock, sock);
   }
   write(data: Buffer): void {
-    if (!this.sock.destroyed) writeDirect(this.sock, this.fd, data);
+    if (this.sock.destroyed) return;
+    writeDirect(this.sock, this.fd, data);
+    this.gate.checkOutput();
   }
   onData(cb: (b: Buffer) => void): void {
     this.input.on(cb);
   }
   useHotReader(reader: HotReader): void {
     this.input.use(reader);
+  }
+  pause(): void {
+    this.gate.set(1, true);
+  }
+  resume(): void {
+    this.gate.set(1, false);
   }
   onClose(cb: () => void): void {
     this.sock.on('close', cb);
@@ -98,12 +135,14 @@ export class StdioTransport implements Transport {
   /** 1 when stdout is a pipe or socket (gdb's `target remote | …`), written directly; a file
    * or tty stdout writes synchronously through the stream anyway. */
   private readonly outFd: number | undefined;
+  private readonly gate: InputGate;
   constructor() {
     const stdin = process.stdin as unknown as net.Socket;
     // A pipe or socket (gdb's `target remote | …`) only: a file or tty stdin is left to the stream.
     this.input = new HotInput(stdin, streamFd(stdin));
     this.out = process.stdout as unknown as net.Socket;
     this.outFd = typeof this.out.writableLength === 'number' && streamFd(this.out) !== undefined ? 1 : undefined;
+    this.gate = new InputGate(stdin, this.out);
     process.stdin.on('end', () => this.fireClose());
     process.stdin.on('error', () => this.fireClose());
     this.out.on('error', () => this.fireClose());
@@ -111,12 +150,19 @@ export class StdioTransport implements Transport {
   write(data: Buffer): void {
     if (this.closed) return;
     writeDirect(this.out, this.outFd, data);
+    if (typeof this.out.writableLength === 'number') this.gate.checkOutput();
   }
   onData(cb: (b: Buffer) => void): void {
     this.input.on(cb);
   }
   useHotReader(reader: HotReader): void {
     this.input.use(reader);
+  }
+  pause(): void {
+    this.gate.set(1, true);
+  }
+  resume(): void {
+    if (!this.closed) this.gate.set(1, false);
   }
   onClose(cb: () => void): void {
     this.closeCbs.push(cb);
@@ -228,7 +274,9 @@ export function runConnection(transport: Transport, opts: ServeOptions): Promise
     session.attachConnection(conn);
     // Reading on is worth it only while gdb can send: not while a reply waits on a promise
     // (all threads stopping, a file read), which the event loop must settle first.
-    transport.useHotReader?.((fd, buf, onRead) => session.tracer.readWhileHeld(fd, buf, onRead, () => !conn.busy));
+    // Nor while reading is paused (a flooding client: its packets are handled first).
+    transport.useHotReader?.((fd, buf, onRead, more) =>
+      session.tracer.readWhileHeld(fd, buf, onRead, () => !conn.busy && !conn.readingPaused && (more?.() ?? true)));
   });
 }
 

@@ -13,8 +13,9 @@ import {
 } from './packet.js';
 
 /** Reads a descriptor synchronously while its peer keeps talking (Tracer.readWhileHeld):
- * each read's n bytes are in buf when onRead is called. */
-export type HotReader = (fd: number, buf: Uint8Array, onRead: (n: number) => void) => void;
+ * each read's n bytes are in buf when onRead is called; reading stops once more() is false
+ * (the transport paused its input). */
+export type HotReader = (fd: number, buf: Uint8Array, onRead: (n: number) => void, more?: () => boolean) => void;
 
 /** A reliable, ordered byte stream. write() must keep order even if the OS accepts it partially. */
 export interface Transport {
@@ -25,6 +26,10 @@ export interface Transport {
   /** After each chunk the event loop delivers, read on synchronously with this (transports
    * over a descriptor): gdb's next packet then costs no turn of the event loop. */
   useHotReader?(reader: HotReader): void;
+  /** Stop delivering data until resume() (flow control: the peer is then slowed by the
+   * kernel's socket or pipe buffer filling up). Without these a flooding peer is dropped. */
+  pause?(): void;
+  resume?(): void;
 }
 
 /**
@@ -186,6 +191,8 @@ export class RspConnection {
   /** complete() came while the handler that returns DEFERRED was still running. */
   private _completedEarly = false;
   private _idleWaiters: Array<() => void> = [];
+  /** Reading is paused: maxQueued packets wait (resumed at half of that). */
+  private _paused = false;
   private _closeReported = false;
 
   constructor(transport: Transport, handler: PacketHandler, options: RspConnectionOptions = {}) {
@@ -211,6 +218,11 @@ export class RspConnection {
   /** Packets received and waiting for dispatch (the running one excluded). */
   get queuedPackets(): number {
     return this._queue.length;
+  }
+
+  /** The transport was asked to stop reading (a full queue). */
+  get readingPaused(): boolean {
+    return this._paused;
   }
 
   /** Bytes of an incomplete incoming packet held by the reader. */
@@ -337,11 +349,19 @@ export class RspConnection {
   }
 
   private _enqueue(item: QueueItem): void {
-    if (this._queue.length >= this._maxQueued) {
-      this._fail(new Error(`more than ${this._maxQueued} packets queued; closing the connection`));
+    // A transport that can pause is paused at maxQueued, and the chunk being parsed then still
+    // adds its packets (at most one read's worth); one that cannot is dropped there.
+    const canPause = this._transport.pause !== undefined;
+    const limit = canPause ? this._maxQueued * 16 : this._maxQueued;
+    if (this._queue.length >= limit) {
+      this._fail(new Error(`more than ${limit} packets queued; closing the connection`));
       return;
     }
     this._queue.push(item);
+    if (canPause && !this._paused && this._queue.length >= this._maxQueued) {
+      this._paused = true;
+      this._transport.pause!();
+    }
     this._pump();
   }
 
@@ -362,6 +382,10 @@ export class RspConnection {
       }
     } finally {
       this._pumping = false;
+    }
+    if (this._paused && !this._closed && this._queue.length <= this._maxQueued >> 1) {
+      this._paused = false;
+      this._transport.resume?.();
     }
     if (!this._busy && this._queue.length === 0) this._wakeIdle();
   }

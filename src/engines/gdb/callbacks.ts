@@ -189,6 +189,7 @@ function onExec(s: GdbSession, ts: ThreadState, exec: ExecReport): number {
   inf.hw = [null, null, null, null];
   inf.rDebug = 0n;
   inf.svr4Doc = undefined;
+  inf.tls = undefined;
   s.threadsXml = undefined;
   if (inf.expectExecs > 0) {
     if (--inf.expectExecs > 0) return Resume.RESUME; // the shell's exec

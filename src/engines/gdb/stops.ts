@@ -224,9 +224,11 @@ export class StopProtocol {
     return this.nonStop || this.state === 'running';
   }
 
-  /** What a callback votes when it has nothing to report: go on if gdb runs it, else hold. */
+  /** What a callback votes when it has nothing to report: go on if gdb runs it, else hold.
+   * Held too when someone waits for it (holdThread of a thread busy with its own step over
+   * sets no stop request: that step over ends here, and the thread stops). */
   proceed(ts: ThreadState): number {
-    if (this.running && ts.resumed && !ts.stopRequested) return this.resumeKind(ts);
+    if (this.running && ts.resumed && !ts.stopRequested && ts.waiters.length === 0) return this.resumeKind(ts);
     this.markHeld(ts);
     return Resume.STOP;
   }

@@ -103,6 +103,10 @@ export class Inferior {
   /** glibc's TLS layout, once found (tls.ts). */
   tls: TlsLayout | undefined;
   started: (() => void) | undefined;
+  /** A fork child whose parent's fork stop gdb has not heard yet: its parent. gdbserver hides
+   * such a child (not listed, not resumed by a vCont for all; detached or killed with its
+   * parent) until then, so gdb never meets it unannounced. */
+  forkParent: Inferior | undefined;
   gone = false;
   constructor(readonly pid: number, readonly proc: Process, readonly attached: boolean) {}
   live(): ThreadState[] {

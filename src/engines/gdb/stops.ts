@@ -504,6 +504,10 @@ export class StopProtocol {
     let reason = ev.reason;
     if (reason?.kind === 'swbreak' && !supports(this.s.q, 'swbreak')) reason = undefined;
     if (reason?.kind === 'hwbreak' && !supports(this.s.q, 'hwbreak')) reason = undefined;
+    if (reason?.kind === 'fork' || reason?.kind === 'vfork') {
+      const child = this.s.inferiors.get(reason.child.pid);
+      if (child) child.forkParent = undefined;
+    }
     const core = ev.emulated && ts.lastCore !== undefined ? ts.lastCore : coreOf(ts);
     return formatTStop({ signal: ev.signal, reason, registers, thread: ts.id, core }, this.s.multiprocess);
   }

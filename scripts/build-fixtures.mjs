@@ -9,9 +9,17 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const src = path.join(root, 'test', 'fixtures');
 const out = path.join(src, 'bin');
 fs.mkdirSync(out, { recursive: true });
-for (const f of fs.readdirSync(src).filter((f) => f.endsWith('.c'))) {
-  const bin = path.join(out, f.slice(0, -2));
+// lib*.c become shared objects bin/lib*.so, built first; a program links some with a
+// "// fixture-link: NAME..." line (found next to it at run time: rpath $ORIGIN).
+const isLib = (f) => f.startsWith('lib');
+const sources = fs.readdirSync(src).filter((f) => f.endsWith('.c')).sort((a, b) => Number(isLib(b)) - Number(isLib(a)));
+for (const f of sources) {
+  const bin = path.join(out, isLib(f) ? `${f.slice(0, -2)}.so` : f.slice(0, -2));
   const s = path.join(src, f);
-  if (fs.existsSync(bin) && fs.statSync(bin).mtimeMs >= fs.statSync(s).mtimeMs) continue;
-  execFileSync(process.env.CC ?? 'cc', ['-g', '-O0', '-pthread', '-o', bin, s], { stdio: 'inherit' });
+  const links = /^\/\/ fixture-link: (.*)$/m.exec(fs.readFileSync(s, 'utf8'))?.[1].trim().split(/\s+/) ?? [];
+  const inputs = [s, ...links.map((l) => path.join(out, `lib${l}.so`))];
+  if (fs.existsSync(bin) && inputs.every((i) => fs.statSync(bin).mtimeMs >= fs.statSync(i).mtimeMs)) continue;
+  const libs = links.length ? [`-L${out}`, ...links.map((l) => `-l${l}`), '-Wl,-rpath,$ORIGIN'] : [];
+  const shared = isLib(f) ? ['-shared', '-fPIC'] : [];
+  execFileSync(process.env.CC ?? 'cc', ['-g', '-O0', '-pthread', ...shared, '-o', bin, s, ...libs], { stdio: 'inherit' });
 }

@@ -10,6 +10,8 @@
 // pids, addresses differ between the runs); a name seen twice in a file is counted twice.
 //
 // Usage: node scripts/gdb-testsuite-report.mjs --work DIR [--tests FILE] [--diff-only] [--commit C]
+//   --runs DIR     the runs to compare (default WORK/runs); --results DIR: where to write
+//                  (default WORK/results); either replaces --work for its part
 //   --tests FILE   the .exp files to compare, one a line (default: all recorded for utrace)
 //   --diff-only    print only the rows whose counts differ
 import * as fs from 'node:fs';
@@ -19,17 +21,19 @@ import { parseArgs } from 'node:util';
 const { values: opts } = parseArgs({
   options: {
     work: { type: 'string' },
+    runs: { type: 'string' },
+    results: { type: 'string' },
     tests: { type: 'string' },
     'diff-only': { type: 'boolean', default: false },
     'max-names': { type: 'string', default: '5' },
     commit: { type: 'string', default: 'unknown' },
   },
 });
-if (!opts.work) {
-  console.error('usage: gdb-testsuite-report.mjs --work DIR [--tests FILE] [--diff-only]');
+if (!opts.work && !(opts.runs && opts.results)) {
+  console.error('usage: gdb-testsuite-report.mjs --work DIR | --runs DIR --results DIR [--tests FILE] [--diff-only]');
   process.exit(2);
 }
-const runs = path.join(opts.work, 'runs');
+const runs = opts.runs ?? path.join(opts.work, 'runs');
 const SIDES = ['gdbserver', 'utrace'];
 const maxNames = Number(opts['max-names']);
 
@@ -197,7 +201,7 @@ for (const f of fewer) {
   for (const h of f.hints) console.log(`    log: ${h}`);
 }
 
-const resultsDir = path.join(opts.work, 'results');
+const resultsDir = opts.results ?? path.join(opts.work, 'results');
 fs.mkdirSync(resultsDir, { recursive: true });
 const tsv = ['file\tgdbserver_pass\tgdbserver_fail\tgdbserver_other\tgdbserver_timeout\tutrace_pass\tutrace_fail\tutrace_other\tutrace_timeout\tdelta_pass'];
 for (const r of rows) {

@@ -16,7 +16,7 @@
 #      checkout's `bin/utrace.js gdbserver` with gdbserver's command line. Files run in
 #      GDB_PARALLEL mode (as `make check -jN` does), N workers, the two sides interleaved file
 #      by file so both see the same machine load. Each file's gdb.sum/gdb.log are kept in
-#      WORK/runs/SIDE/<dir>/<name>.{sum,log}, with a .status line (exit code, seconds,
+#      WORK/runs/SIDE/<dir>/<name>.{sum,log} (or --runs DIR), with a .status line (exit code, seconds,
 #      whether it hit the time limit); its build products stay in the side's outputs/.
 #   4. scripts/gdb-testsuite-report.mjs prints the per-file table (PASS/FAIL/other each way,
 #      PASS delta), the totals and the files where utrace has fewer PASS, with the first tests
@@ -39,6 +39,10 @@
 #   --gdb-timeout S    dejagnu's per-expect timeout (gdb_test_timeout; default: the suite's 10)
 #   --nice N           niceness of the runs (default 15)
 #   --work DIR         work directory (default $GDB_SUITE_DIR or /var/tmp/utrace-gdb-suite)
+#   --runs DIR         keep this run's records in DIR (DIR/{gdbserver,utrace}/..., the queue, the
+#                      wrapper and DIR/results) instead of WORK/runs and WORK/results, so a run
+#                      of one checkout leaves another's records alone (a relative DIR is under
+#                      WORK); seed DIR/gdbserver from an older run to reuse its baseline
 #   --setup-only       fetch and configure, run nothing
 #   --report-only      compare the recorded runs of the selected files, run nothing
 #   --diff-only        print only the table rows whose counts differ
@@ -58,6 +62,7 @@ TIMEOUT=1200
 GDB_TIMEOUT=
 NICE_N=15
 MODE=all
+RUNS_ARG=
 TESTS_ARG=()
 DIFF_ONLY=
 
@@ -76,6 +81,7 @@ while [ $# -gt 0 ]; do
     --gdb-timeout) GDB_TIMEOUT=${2:?--gdb-timeout needs seconds}; shift 2 ;;
     --nice) NICE_N=${2:?--nice needs a number}; shift 2 ;;
     --work) WORK=${2:?--work needs a directory}; shift 2 ;;
+    --runs) RUNS_ARG=${2:?--runs needs a directory}; shift 2 ;;
     --setup-only) MODE=setup; shift ;;
     --report-only) MODE=report; shift ;;
     --diff-only) DIFF_ONLY=1; shift ;;
@@ -95,6 +101,11 @@ case "$WORK" in
 esac
 mkdir -p "$WORK"
 WORK=$(cd "$WORK" && pwd)
+if [ -z "$RUNS_ARG" ]; then RUNS=$WORK/runs; RESULTS=$WORK/results
+else
+  case "$RUNS_ARG" in /*) RUNS=$RUNS_ARG ;; *) RUNS=$WORK/$RUNS_ARG ;; esac
+  RESULTS=$RUNS/results
+fi
 
 # --- dependencies ---------------------------------------------------------------------------
 need_packages() {
@@ -172,7 +183,7 @@ EOF
 }
 
 write_wrapper() {
-  WRAPPER="$WORK/utrace-gdbserver"
+  WRAPPER="$RUNS/utrace-gdbserver"
   cat > "$WRAPPER" <<EOF
 #!/bin/sh
 # Written by $ROOT/scripts/gdb-testsuite.sh: gdb's test suite runs this as \$GDBSERVER,
@@ -203,13 +214,13 @@ select_tests() {
 }
 
 # --- run ------------------------------------------------------------------------------------
-# run_one SIDE FILE: one runtest for one .exp; its results go to WORK/runs/SIDE/.
+# run_one SIDE FILE: one runtest for one .exp; its results go to RUNS/SIDE/.
 run_one() {
   local side=$1 exp=$2
   local obj out dest t0 rc timed_out=0 server
   obj=$(objdir "$side")
   out="outputs/${exp%.exp}"
-  dest="$WORK/runs/$side/${exp%.exp}"
+  dest="$RUNS/$side/${exp%.exp}"
   if [ "$side" = utrace ]; then server=$WRAPPER; else server=$GNU_GDBSERVER; fi
   mkdir -p "$obj/$out" "$(dirname "$dest")"
   rm -f "$obj/$out/gdb.sum" "$obj/$out/gdb.log"
@@ -266,8 +277,8 @@ case "$SIDE" in both) SIDES=(gdbserver utrace) ;; *) SIDES=("$SIDE") ;; esac
 
 mapfile -t SELECTED < <(select_tests)
 [ ${#SELECTED[@]} -gt 0 ] || die "no tests selected"
-mkdir -p "$WORK/runs"
-printf '%s\n' "${SELECTED[@]}" > "$WORK/selected-tests.txt"
+mkdir -p "$RUNS"
+printf '%s\n' "${SELECTED[@]}" > "$RUNS/selected-tests.txt"
 COMMIT=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)
 
 if [ "$MODE" = all ]; then
@@ -278,11 +289,11 @@ if [ "$MODE" = all ]; then
   [ -f "$ROOT/dist/src/cli/launch.js" ] || die "this checkout is not built (npm ci / npm run build)"
   # The caching procs' answers are per run: a fixed server must be asked again.
   for s in "${SIDES[@]}"; do rm -rf "$(objdir "$s")/cache" "$(objdir "$s")/temp"; done
-  QUEUE="$WORK/runs/queue"
+  QUEUE="$RUNS/queue"
   : > "$QUEUE"
   for t in "${SELECTED[@]}"; do
     for s in "${SIDES[@]}"; do
-      if [ -f "$WORK/runs/$s/${t%.exp}.status" ]; then
+      if [ -f "$RUNS/$s/${t%.exp}.status" ]; then
         [ "$s" = gdbserver ] && [ "$BASELINE" = reuse ] && continue
         [ "$s" = utrace ] && [ -n "$RESUME" ] && continue
       fi
@@ -294,9 +305,9 @@ if [ "$MODE" = all ]; then
   t0=$SECONDS
   run_queue "$QUEUE" "$JOBS"
   printf '%s\t%s\t%s\t%s\t%s\n' "$(date -u +%FT%TZ)" "$COMMIT" "$count" "$JOBS" "$((SECONDS - t0))" \
-    >> "$WORK/runs/wall-times.tsv"
+    >> "$RUNS/wall-times.tsv"
   log "$count runs in $((SECONDS - t0)) s"
 fi
 
-node "$ROOT/scripts/gdb-testsuite-report.mjs" --work "$WORK" --tests "$WORK/selected-tests.txt" \
+node "$ROOT/scripts/gdb-testsuite-report.mjs" --runs "$RUNS" --results "$RESULTS" --tests "$RUNS/selected-tests.txt" \
   --commit "${COMMIT:-unknown}" ${DIFF_ONLY:+--diff-only}

@@ -154,6 +154,7 @@ function onClone(s: GdbSession, ts: ThreadState, flags: bigint, child: Task): nu
   const vfork = (flags & CLONE_VFORK) !== 0n;
   if (!supports(s.q, vfork ? 'vfork-events' : 'fork-events')) return s.stops.proceed(ts); // the core detaches the child
   const cinf = s.addInferior(child.process, ts.inf.attached);
+  cinf.forkParent = ts.inf;
   const cts = s.addThread(cinf, child);
   s.stops.holdForkChild(cts);
   if (vfork) {
@@ -189,6 +190,7 @@ function onExec(s: GdbSession, ts: ThreadState, exec: ExecReport): number {
   inf.hw = [null, null, null, null];
   inf.rDebug = 0n;
   inf.svr4Doc = undefined;
+  inf.tls = undefined;
   s.threadsXml = undefined;
   if (inf.expectExecs > 0) {
     if (--inf.expectExecs > 0) return Resume.RESUME; // the shell's exec

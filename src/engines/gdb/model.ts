@@ -6,6 +6,7 @@
 import type { Engine, Process, SignalReport, Task } from '../../api.js';
 import type { StopReason, ThreadId } from './protocol/index.js';
 import type { HwSlot } from './debugRegs.js';
+import type { TlsLayout } from './tls.js';
 
 /** A stop to report for one thread. */
 export interface ThreadStop {
@@ -99,7 +100,13 @@ export class Inferior {
   rDebug = 0n;
   /** The last library list served (its later chunks come from it). */
   svr4Doc: Buffer | undefined;
+  /** glibc's TLS layout, once found (tls.ts). */
+  tls: TlsLayout | undefined;
   started: (() => void) | undefined;
+  /** A fork child whose parent's fork stop gdb has not heard yet: its parent. gdbserver hides
+   * such a child (not listed, not resumed by a vCont for all; detached or killed with its
+   * parent) until then, so gdb never meets it unannounced. */
+  forkParent: Inferior | undefined;
   gone = false;
   constructor(readonly pid: number, readonly proc: Process, readonly attached: boolean) {}
   live(): ThreadState[] {

@@ -255,7 +255,7 @@ export class GdbSession {
   allThreads(): ThreadState[] {
     const out: ThreadState[] = [];
     for (const inf of this.inferiors.values()) {
-      if (inf.gone) continue;
+      if (inf.gone || inf.forkParent) continue;
       for (const t of inf.threads.values()) if (isLive(t)) out.push(t);
     }
     return out;
@@ -271,7 +271,13 @@ export class GdbSession {
     this.threadsXml = undefined;
   }
 
+  /** Fork children of inf that gdb has not heard of: they go where their parent goes. */
+  private unannouncedChildren(inf: Inferior): Inferior[] {
+    return [...this.inferiors.values()].filter((c) => c.forkParent === inf);
+  }
+
   async detach(inf: Inferior): Promise<void> {
+    for (const c of this.unannouncedChildren(inf)) await this.detach(c);
     this.log(`Detaching from process ${inf.pid}`);
     this.forget(inf);
     const threads = [...inf.threads.values()].filter((t) => t.task.state !== 'dead');
@@ -310,6 +316,7 @@ export class GdbSession {
   }
 
   async kill(inf: Inferior): Promise<void> {
+    for (const c of this.unannouncedChildren(inf)) await this.kill(c);
     this.log(`Killing process(es): ${inf.pid}`);
     this.forget(inf);
     try {
@@ -324,6 +331,7 @@ export class GdbSession {
   /** Leave no process stopped and no int3 behind: detach attached ones, kill started ones. */
   async releaseAll(): Promise<void> {
     for (const inf of [...this.inferiors.values()]) {
+      if (inf.gone) continue; // an unannounced fork child, gone with its parent
       try {
         if (inf.attached) await this.detach(inf);
         else await this.kill(inf);

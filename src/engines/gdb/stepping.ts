@@ -1,8 +1,8 @@
 /**
  * Steps the engine takes without gdb: the steps gdb asks for, emulated when the core knows the
  * instruction (the thread never runs), and the step over a breakpoint whose target-side
- * condition is false (emulated in a single-threaded process, else the int3 lifted for one real
- * step with the other threads held). docs/gdb-server.md, "Steps gdb asks for, emulated" and
+ * condition is false (emulated when the core knows the instruction, else the int3 lifted for
+ * one real step with the other threads held). docs/gdb-server.md, "Steps gdb asks for, emulated" and
  * "Target-side breakpoint conditions".
  */
 import { Resume, SignalAction, emulate } from '../../api.js';
@@ -92,15 +92,18 @@ export function stepOverBreakpoint(s: GdbSession, ts: ThreadState, addr: bigint)
   // stopping everything): stay held on the int3, the PC already put back. Released, the thread
   // hits it again and the condition is evaluated again (gdbserver does the same). Stepping
   // over here too would deadlock: each step over waits for the other thread to be held.
-  if (ts.stopRequested || ts.inf.live().some((o) => o !== ts && o.busy)) {
+  if (ts.stopRequested || ts.waiters.length > 0 || ts.inf.live().some((o) => o !== ts && o.busy)) {
     if (DEBUG) s.stops.dbg(`step over ${addr.toString(16)} by ${ts.tid}: another thread's step over first`);
     return s.stops.proceed(ts) | SignalAction.IGN;
   }
   const others = ts.inf.live().filter((o) => o !== ts && !o.held);
   if (DEBUG) s.stops.dbg(`step over ${addr.toString(16)} by ${ts.tid}, holding ${others.map((o) => o.tid).join(',')}`);
-  // Nothing else runs: the instruction under the int3 is emulated when the core can (the
-  // int3 stays; no single-step trap).
-  if (others.length === 0 && !hasWatchpoints(ts.inf)) {
+  // The instruction under the int3 is emulated when the core can: the int3 stays, no
+  // single-step trap, and the other threads need not be held (that is what makes a false
+  // condition hit by many threads at once affordable). They may run meanwhile: the emulator
+  // knows no locked or implicitly locked instruction, and its one load and one store are
+  // those of the real instruction, which other CPUs could interleave with just the same.
+  if (!hasWatchpoints(ts.inf)) {
     try {
       if (ts.task.emulateStep(ts.inf.owner)) return s.stops.proceed(ts) | SignalAction.IGN;
     } catch {

@@ -224,9 +224,11 @@ export class StopProtocol {
     return this.nonStop || this.state === 'running';
   }
 
-  /** What a callback votes when it has nothing to report: go on if gdb runs it, else hold. */
+  /** What a callback votes when it has nothing to report: go on if gdb runs it, else hold.
+   * Held too when someone waits for it (holdThread of a thread busy with its own step over
+   * sets no stop request: that step over ends here, and the thread stops). */
   proceed(ts: ThreadState): number {
-    if (this.running && ts.resumed && !ts.stopRequested) return this.resumeKind(ts);
+    if (this.running && ts.resumed && !ts.stopRequested && ts.waiters.length === 0) return this.resumeKind(ts);
     this.markHeld(ts);
     return Resume.STOP;
   }
@@ -502,6 +504,10 @@ export class StopProtocol {
     let reason = ev.reason;
     if (reason?.kind === 'swbreak' && !supports(this.s.q, 'swbreak')) reason = undefined;
     if (reason?.kind === 'hwbreak' && !supports(this.s.q, 'hwbreak')) reason = undefined;
+    if (reason?.kind === 'fork' || reason?.kind === 'vfork') {
+      const child = this.s.inferiors.get(reason.child.pid);
+      if (child) child.forkParent = undefined;
+    }
     const core = ev.emulated && ts.lastCore !== undefined ? ts.lastCore : coreOf(ts);
     return formatTStop({ signal: ev.signal, reason, registers, thread: ts.id, core }, this.s.multiprocess);
   }

@@ -210,3 +210,23 @@ export function svr4LibraryList(o: Svr4Options): string | undefined {
   out.push('</library-list-svr4>');
   return out.join('');
 }
+
+/** One object of the main namespace's link_map chain: its link_map address and l_name ('' for the program). */
+export interface LinkMapEntry {
+  lm: bigint;
+  name: string;
+}
+
+/** The main namespace's objects in load order (the program first), as far as they read. */
+export function linkMapChain(mem: TaskMemory, rDebug: bigint, max = 4096): LinkMapEntry[] {
+  const out: LinkMapEntry[] = [];
+  if (rDebug === NO_R_DEBUG || rDebug === 0n) return out;
+  let lm = readPtr(mem, rDebug + R_MAP);
+  while (lm !== undefined && lm !== 0n && out.length < max) {
+    const name = readPtr(mem, lm + L_NAME);
+    if (name === undefined) break;
+    out.push({ lm, name: name === 0n ? '' : readCStringBytes(mem, name, PATH_MAX - 1)?.toString('latin1') ?? '' });
+    lm = readPtr(mem, lm + L_NEXT);
+  }
+  return out;
+}

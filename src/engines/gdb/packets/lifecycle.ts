@@ -106,7 +106,7 @@ async function detach(s: GdbSession, p: string): Promise<string | undefined> {
 
 /** k: kill everything; no reply (gdb does not wait for one). */
 async function killAll(s: GdbSession): Promise<undefined> {
-  for (const inf of [...s.inferiors.values()]) await s.kill(inf);
+  for (const inf of [...s.inferiors.values()]) if (!inf.gone) await s.kill(inf);
   s.stops.lastReply = 'X09';
   if (!s.extended) setImmediate(() => s.opts.onExitRequest?.());
   return undefined;

@@ -1,17 +1,20 @@
 /**
  * Query packets: capabilities (qSupported, QStartNoAckMode), the symbol lookup gdb offers
- * (qSymbol, declined), `monitor` commands (qRcmd, monitor.ts) and the objects gdb reads with
- * qXfer (target description, auxv, executable, libraries, threads, siginfo, osdata).
+ * (qSymbol, declined), `monitor` commands (qRcmd, monitor.ts), thread-local addresses
+ * (qGetTLSAddr, tls.ts) and the objects gdb reads with qXfer (target description, auxv,
+ * executable, libraries, threads, siginfo, osdata).
  */
 import {
-  formatQSupported, hexDecodeString, parsePid, parseQSupported, parseQXferRead, qXferSlice,
-  supports, targetXmlBuffer,
+  RspParseError, formatQSupported, hexDecodeString, parseHexBigInt, parsePid, parseQSupported, parseQXferRead,
+  parseThreadId, qXferSlice, supports, targetXmlBuffer,
 } from '../protocol/index.js';
 import type { ThreadState } from '../model.js';
 import { osdata } from '../osdata.js';
 import { auxvOf, cpuHasAvx, exePath } from '../procfs.js';
 import { NO_R_DEBUG, findRDebug, svr4LibraryList } from '../svr4.js';
 import type { GdbSession } from '../session.js';
+import { DEBUG } from '../stops.js';
+import { TlsError, findTlsLayout, tlsAddress } from '../tls.js';
 import { monitor } from './monitor.js';
 import { buildThreadsXml } from './threads.js';
 import type { PacketFamily } from './types.js';
@@ -24,6 +27,7 @@ export const queryPackets: PacketFamily = {
   'qSymbol:': () => 'OK',
   'qRcmd,': (s, p) => monitor(s, hexDecodeString(p.slice(6))),
   'qXfer:': qXfer,
+  'qGetTLSAddr:': getTlsAddr,
 };
 
 function qSupported(s: GdbSession, p: string): string {
@@ -105,20 +109,39 @@ function qXfer(s: GdbSession, p: string): string | Buffer | Promise<string | Buf
   return qXferSlice(data, x.offset, x.length);
 }
 
+/** ld.so's r_debug for ts's process, found once ld.so has set DT_DEBUG (0 before that). */
+function rDebugOf(ts: ThreadState): bigint {
+  const inf = ts.inf;
+  if (!inf.rDebug) {
+    const auxv = auxvOf(inf.pid);
+    inf.rDebug = auxv ? findRDebug(ts.task, auxv) : NO_R_DEBUG;
+  }
+  return inf.rDebug;
+}
+
 /** The svr4 library list, read through a held thread of the current process. */
 function libraryList(s: GdbSession, ts: ThreadState, annex: string): Buffer | undefined {
-  const inf = ts.inf;
-  const doc = svr4LibraryList({
-    mem: ts.task, annex,
-    rDebug: () => {
-      // Found once ld.so has set DT_DEBUG (0 before that), for this address space.
-      if (!inf.rDebug) {
-        const auxv = auxvOf(inf.pid);
-        inf.rDebug = auxv ? findRDebug(ts.task, auxv) : NO_R_DEBUG;
-      }
-      return inf.rDebug;
-    },
-    warn: (m) => s.log(m),
-  });
+  const doc = svr4LibraryList({ mem: ts.task, annex, rDebug: () => rDebugOf(ts), warn: (m) => s.log(m) });
   return doc === undefined ? undefined : Buffer.from(doc, 'latin1');
+}
+
+/**
+ * qGetTLSAddr:THREAD,OFFSET,LM: the address, in hex, of OFFSET in the TLS block of the object
+ * whose link_map is at LM (0: a static program), for THREAD, which must be stopped (its fs
+ * base is a register). Errors are libthread_db's numbers, as gdbserver sends them.
+ */
+function getTlsAddr(s: GdbSession, p: string): string {
+  const parts = p.slice('qGetTLSAddr:'.length).split(',');
+  if (parts.length !== 3) throw new RspParseError('qGetTLSAddr needs thread,offset,lm');
+  const ts = s.findThread(parseThreadId(parts[0]!));
+  const offset = parseHexBigInt(parts[1]!);
+  const lm = parseHexBigInt(parts[2]!);
+  if (!ts || !ts.held) return 'E01';
+  try {
+    return tlsAddress(ts, offset, lm, findTlsLayout(ts, rDebugOf(ts))).toString(16);
+  } catch (e) {
+    if (!(e instanceof TlsError)) throw e;
+    if (DEBUG) s.log(`qGetTLSAddr: ${e.message}`);
+    return `E${e.td.toString(16).padStart(2, '0')}`;
+  }
 }

@@ -15,6 +15,7 @@ import { durationText, leaderStamp } from '../engines/strace/timefmt.js';
 import { attachError, BufferedSink, exitLikeChild, installSignalHandlers, UsageError } from './common.js';
 import { normalizeArgv, parseStraceCommandLine, shortTakesValue, type StraceConfig } from './strace-options.js';
 import { ownIo, say, type CommandIo } from './io.js';
+import { hostLaunched, launcherSignals } from './host/launcher.js';
 
 export const STRACE_USAGE = `usage: utrace strace [-ACcdfFhqrtTvVwxyYzZ] [-a column] [-e expr]... [-o file] [-s strsize]
                     [-X raw|abbrev|verbose] [-O overhead] [-S sortby] [-U columns] [-P path]...
@@ -246,9 +247,11 @@ export async function straceMain(argv: string[], env: { inheritedFds?: readonly 
     throw e;
   }
   timeline?.processName(task.tgid, command[0]!.split('/').pop()!);
-  engine.attach(task);
-  const stop = installSignalHandlers(async () => {
-    // strace kills what it launched when interrupted.
+  const ops = engine.attach(task).ops;
+  // Joinable for as long as it lives: we are its host (host/launcher.ts).
+  const lh = hostLaunched(tracer, task, command, name, [{ name: 'strace', owns: (e) => e.ops === ops }]);
+  // strace kills what it launched when interrupted (once the commands that joined have left).
+  const stop = launcherSignals(lh, name, () => engine.detachAll(), () => {
     try {
       task.process.threads[0]?.signal(9);
     } catch {
@@ -262,6 +265,7 @@ export async function straceMain(argv: string[], env: { inheritedFds?: readonly 
   if (p.follow) await Promise.race([engine.allGone(), stop.done]);
   stop.dispose();
   finish();
+  await lh?.close();
   return exitLikeChild(st);
 }
 

@@ -56,7 +56,8 @@ export function hostAlive(paths: HostPaths): Promise<boolean> {
  * Claim RUNTIME/PID for host and serve its sockets. Returns undefined when another live host
  * already has it (the caller joins that one instead).
  */
-export async function serveHost(host: Host, factory: EngineFactory, gdb: GdbEndpoint | undefined, log: (m: string) => void): Promise<Served | undefined> {
+export async function serveHost(host: Host, factory: EngineFactory, gdb: GdbEndpoint | undefined, log: (m: string) => void,
+  command?: string[]): Promise<Served | undefined> {
   const paths = hostPaths(host.pid, runtimeDir());
   privateDir(paths.dir);
   const ctl = net.createServer({ pauseOnConnect: true });
@@ -73,7 +74,7 @@ export async function serveHost(host: Host, factory: EngineFactory, gdb: GdbEndp
   fs.chmodSync(paths.ctl, 0o600);
   const target = processId(host.pid);
   const self = processId(process.pid)!;
-  const info: HostInfo = { target: target ?? { pid: host.pid, start: 0 }, command: commandLine(host.pid), host: self };
+  const info: HostInfo = { target: target ?? { pid: host.pid, start: 0 }, command: command ? command.join(' ') : commandLine(host.pid), host: self };
   fs.writeFileSync(paths.info + '.tmp', JSON.stringify(info) + '\n', { mode: 0o600 });
   fs.renameSync(paths.info + '.tmp', paths.info);
   ctl.on('connection', (s: net.Socket) => void onControl(host, s, info, factory, log));

@@ -119,6 +119,7 @@ async function main(): Promise<void> {
     () => loopTime([utrace, 'run', `--strace=-f -o /tmp/utrace-bench.trace3`, '--', loop, N, 'time'])));
   try {
     if (want('gdb')) rows.push(...(await gdbRows(REPS)));
+    if (want('gdbjoined')) rows.push(...(await (await import('./gdbJoined.js')).gdbJoinedRows(REPS)));
   } catch (e) {
     console.log(`gdb rows skipped: ${e instanceof Error ? e.message : String(e)}`);
   }

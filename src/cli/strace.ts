@@ -384,7 +384,7 @@ export function withoutPids(argv: string[]): string[] {
  * file, handed over with the request.
  */
 async function straceJoin(argv: string[], p: ParsedStrace, err: (m: string) => void): Promise<number> {
-  const { ensureHost, join, targetOf } = await import('./host/join.js');
+  const { ensureHost, join, targetOf, JoinGroup } = await import('./host/join.js');
   const quietAttach = p.quiet.has('attach');
   const words = withoutPids(argv);
   const handed = [{ role: 'stdout', fd: 1 }, { role: 'stderr', fd: 2 }];
@@ -392,30 +392,22 @@ async function straceJoin(argv: string[], p: ParsedStrace, err: (m: string) => v
   let outFd: number | undefined;
   if (out !== undefined && !p.outputSeparately) {
     try {
-      outFd = fs.openSync(out, 'w');
+      outFd = fs.openSync(out, p.append ? 'a' : 'w');
     } catch (e) {
       err(`Can't fopen '${out}': ${(e as Error).message}`);
       return 1;
     }
     handed.push({ role: `file:${path.resolve(out)}`, fd: outFd });
   }
-  const joined: Awaited<ReturnType<typeof join>>[] = [];
-  let stopping = false;
-  const stop = installSignalHandlers(async () => {
-    stopping = true;
-    for (const j of joined) j.leave();
-    await Promise.all(joined.map((j) => j.done));
-  });
+  const group = new JoinGroup();
   let code = 0;
   try {
     for (const pid of p.pids) {
-      if (stopping) break;
+      if (group.stopping) break;
       try {
         const target = targetOf(pid);
         await ensureHost(target);
-        const j = await join(target, [{ kind: 'strace', words }], handed, ['strace', ...argv]);
-        joined.push(j);
-        if (stopping) j.leave(); // the signal came while joining
+        group.add(await join(target, [{ kind: 'strace', words }], handed, ['strace', ...argv]));
       } catch (e) {
         process.stderr.write(attachError(pid, e));
         code = 1;
@@ -423,14 +415,14 @@ async function straceJoin(argv: string[], p: ParsedStrace, err: (m: string) => v
       }
       if (!quietAttach) err(`Process ${pid} attached`);
     }
-    if (code) for (const j of joined) j.leave();
+    if (code) group.leaveAll();
     // Every member ends: the process exited, or we left (a signal, or an attach error).
-    const ends = await Promise.all(joined.map((j) => j.done));
-    if (stopping || ends.some((e) => e.kind === 'left')) {
-      if (!quietAttach && !code) for (const pid of p.pids.slice(0, joined.length)) err(`Process ${pid} detached`);
+    const ends = await group.ended();
+    if (group.stopping || ends.some((e) => e.kind === 'left')) {
+      if (!quietAttach && !code) for (const pid of p.pids.slice(0, group.members.length)) err(`Process ${pid} detached`);
     }
   } finally {
-    stop.dispose();
+    group.dispose();
     if (outFd !== undefined) fs.closeSync(outFd);
   }
   return code;

@@ -15,7 +15,7 @@ import { attachError, exitLikeChild, installSignalHandlers } from '../common.js'
 import { Host } from './host.js';
 import { LineReader, type HostStatus, type Reply } from './protocol.js';
 import { hostPaths, listHosts, runtimeRoot, type HostPaths } from './runtime.js';
-import { serveHost } from './serve.js';
+import { removeStale, serveHost } from './serve.js';
 import { buildHostedEngines, serveGdbEndpoint } from './engines.js';
 import { findHost, targetOf } from './join.js';
 import { launcherSignals } from './launcher.js';
@@ -255,6 +255,7 @@ export async function psMain(argv: string[]): Promise<number> {
     return 0;
   }
   const all: HostStatus[] = [];
+  await removeStale(runtimeRoot()); // directories left by hosts that were killed
   for (const h of listHosts(runtimeRoot())) {
     const r = await ask(h.paths, 'status');
     if (r?.ev === 'status') all.push({ target: r.target, command: r.command, host: r.host, threads: r.threads, engines: r.engines });

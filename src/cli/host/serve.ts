@@ -14,7 +14,7 @@ import { receiveWithFds, socketPeer, UtraceError } from '../../api.js';
 import { servedIo, type CommandIo } from '../io.js';
 import type { Host, Member } from './host.js';
 import { LineReader, parseRequest, type EngineSpec, type JoinRequest, type Reply, type Request } from './protocol.js';
-import { commandLine, hostPaths, privateDir, processId, readHostInfo, runtimeDir, sameProcess, type HostInfo, type HostPaths } from './runtime.js';
+import { commandLine, hostPaths, privateDir, processId, readHostInfo, removeHostDir, runtimeDir, runtimeRoot, sameProcess, staleHostDirs, type HostInfo, type HostPaths } from './runtime.js';
 import type { RunEngine } from '../../engines/run.js';
 
 /** Builds a joining command's engines in the host (cli/engines.ts). */
@@ -50,6 +50,12 @@ export function hostAlive(paths: HostPaths): Promise<boolean> {
     });
     s.once('error', () => resolve(false));
   });
+}
+
+/** Remove the RUNTIME/PID directories of dead hosts or dead processes (all, or only pid's)
+ * that nobody listens on. */
+export async function removeStale(root = runtimeRoot(), only?: number): Promise<void> {
+  for (const p of staleHostDirs(root, only)) if (!(await hostAlive(p))) removeHostDir(p);
 }
 
 /**

@@ -204,3 +204,63 @@ test('a launcher interrupted while another command traces its program: its engin
     launcher.kill('SIGKILL');
   }
 });
+
+const asNobody = ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups'];
+const root0 = process.getuid?.() === 0;
+
+/** The first line of stderr that names the refusal, without the command's own name. */
+const refusal = (err: string): string => (err.split('\n').find((l) => /attach|EPERM|EACCES/.test(l)) ?? err).replace(/^utrace( strace)?: /, '');
+
+test('a joiner of another uid is refused as its direct attach is (EPERM and the same hint); the host and its trace go on', { timeout: 60000, skip: !root0 && 'needs root to run a command as nobody' }, async () => {
+  const { env } = runtime();
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'utrace-host-ev-out-'));
+  const t1 = path.join(tmp, 't1');
+  const launcher = spawn('node', [utrace, 'strace', '-o', t1, '--', SPIN, 'spin'], { env, stdio: ['ignore', 'ignore', 'pipe'] });
+  try {
+    await until(() => psJson(env).length === 1, 20000, 'the host');
+    const pid = psJson(env)[0]!.target.pid;
+    // The same RUNTIME named to it: nobody can neither read it (0700, ours) nor ptrace our process.
+    const joined = spawnSync(asNobody[0]!, [...asNobody.slice(1), 'node', utrace, 'strace', '-o', '/dev/null', '-p', String(pid)], { env, encoding: 'utf8', timeout: 30000 });
+    const direct = spawnSync(asNobody[0]!, [...asNobody.slice(1), 'node', utrace, 'strace', '-o', '/dev/null', '-p', String(pid)],
+      { env: { ...env, UTRACE_NO_HOST: '1' }, encoding: 'utf8', timeout: 30000 });
+    assert.equal(joined.status, 1, joined.stderr);
+    assert.equal(direct.status, 1, direct.stderr);
+    assert.match(joined.stderr, /EPERM/, joined.stderr);
+    assert.equal(refusal(joined.stderr), refusal(direct.stderr), `joined:\n${joined.stderr}\ndirect:\n${direct.stderr}`);
+    const hint = (s: string): string | undefined => s.split('\n').find((l) => /hint/.test(l));
+    assert.equal(hint(joined.stderr), hint(direct.stderr));
+    // Nothing changed for the host: the same engines, the trace goes on.
+    assert.deepEqual(psJson(env)[0]!.engines.map((e) => e.owner.pid), [launcher.pid]);
+    const n = read(t1).length;
+    await until(() => read(t1).length > n, 5000, 'the trace to go on');
+  } finally {
+    launcher.kill('SIGKILL');
+  }
+});
+
+const YAMA = '/proc/sys/kernel/yama/ptrace_scope';
+test('Yama ptrace_scope 1: a joiner that is not the program\'s ancestor is refused the same way as its direct attach', { timeout: 60000, skip: (!fs.existsSync(YAMA) && 'no Yama here') || (!root0 && 'needs root to set ptrace_scope') }, async () => {
+  const saved = fs.readFileSync(YAMA, 'utf8').trim();
+  const { env, base } = runtime();
+  fs.chownSync(base, 65534, 65534); // nobody's RUNTIME: host and joiner are both nobody
+  let host: ReturnType<typeof spawn> | undefined;
+  try {
+    fs.writeFileSync(YAMA, '1');
+    // The host launches the program: its parent, so Yama lets it trace; a sibling may not.
+    host = spawn(asNobody[0]!, [...asNobody.slice(1), 'node', utrace, 'host', '--', SPIN, 'spin'], { env, stdio: ['ignore', 'ignore', 'pipe'] });
+    const ho = collect(host);
+    await until(() => /hosting \d+/.test(ho.err), 20000, `the host (${ho.err})`);
+    const pid = Number(/hosting (\d+)/.exec(ho.err)![1]);
+    const joined = spawnSync(asNobody[0]!, [...asNobody.slice(1), 'node', utrace, 'strace', '-o', '/dev/null', '-p', String(pid)], { env, encoding: 'utf8', timeout: 30000 });
+    const direct = spawnSync(asNobody[0]!, [...asNobody.slice(1), 'node', utrace, 'strace', '-o', '/dev/null', '-p', String(pid)],
+      { env: { ...env, UTRACE_NO_HOST: '1' }, encoding: 'utf8', timeout: 30000 });
+    assert.equal(joined.status, 1, joined.stderr);
+    assert.equal(direct.status, 1, direct.stderr);
+    assert.match(joined.stderr, /EPERM/);
+    assert.equal(refusal(joined.stderr), refusal(direct.stderr), `joined:\n${joined.stderr}\ndirect:\n${direct.stderr}`);
+    assert.match(joined.stderr, /ptrace_scope/);
+  } finally {
+    fs.writeFileSync(YAMA, saved);
+    host?.kill('SIGKILL');
+  }
+});

@@ -84,6 +84,23 @@ const gdb = async (ctx: BenchCtx): Promise<Row[]> => {
   }
 };
 
+/**
+ * The joined-gdb row (issue 16) spawns its programs, host and gdb itself: pinned, this process
+ * pins its own main thread for the row, so that everything it starts inherits the CPU.
+ */
+const gdbjoined = async (ctx: BenchCtx): Promise<Row[]> => {
+  const all = spawnSync('taskset', ['-pc', String(process.pid)], { encoding: 'utf8' }).stdout.split(':').pop()?.trim();
+  if (ctx.pinned) spawnSync('taskset', ['-pc', CPU, String(process.pid)], { stdio: 'ignore' });
+  try {
+    return await (await import('./gdbJoined.js')).gdbJoinedRows(ctx.reps);
+  } catch (e) {
+    console.log(`gdb joined row skipped: ${e instanceof Error ? e.message : String(e)}`);
+    return [];
+  } finally {
+    if (ctx.pinned && all) spawnSync('taskset', ['-pc', all, String(process.pid)], { stdio: 'ignore' });
+  }
+};
+
 /** The row sources by key (BENCH_ONLY), in the order they run. */
 const SOURCES: [string, (ctx: BenchCtx) => Row[] | Promise<Row[]>][] = [
   ['core', core],
@@ -92,6 +109,7 @@ const SOURCES: [string, (ctx: BenchCtx) => Row[] | Promise<Row[]>][] = [
   ['filter', filter],
   ['compose', compose],
   ['gdb', gdb],
+  ['gdbjoined', gdbjoined],
 ];
 
 function print(label: string, r: Row): void {

@@ -12,6 +12,7 @@ import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { Tracer } from '../api.js';
 import { applyDebugFormat } from '../engines/gdb/packets/monitor.js';
+import { hostLaunched, launcherSignals, type LaunchedHost, type LauncherSignals } from './host/launcher.js';
 import { GdbSession, StartupExit } from '../engines/gdb/session.js';
 import {
   StdioTransport, checkListenAddress, isLoopback, listenAndServe, parseListenAddress, runConnection, type ListenAddress,
@@ -303,6 +304,20 @@ export async function gdbserverMain(argv: string[]): Promise<number> {
     session.closeConnection();
     stop();
   };
+  // A launched program is joinable while it lives (we host it: host/launcher.ts); then a
+  // signal with commands joined detaches gdb's engines, and the program is killed once they
+  // have left (gdbserver kills what it launched).
+  let lh: LaunchedHost | undefined;
+  let launchedPid = 0;
+  let sig: LauncherSignals | undefined;
+  let ownLeft = false;
+  const killLaunched = (): void => {
+    try {
+      if (launchedPid) process.kill(launchedPid, 'SIGKILL');
+    } catch {
+      /* gone */
+    }
+  };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   try {
@@ -311,6 +326,21 @@ export async function gdbserverMain(argv: string[]): Promise<number> {
         const inf = await session.launch(opts.command);
         log(`Process ${opts.command[0]} created; pid = ${inf.pid}`);
         if (stdio) log('stdin/stdout redirected');
+        const task = [...inf.threads.keys()][0];
+        if (!opts.multi && task) {
+          launchedPid = inf.pid;
+          const ops = (session as unknown as { ops: unknown }).ops;
+          lh = hostLaunched(tracer, task, opts.command, 'utrace gdbserver', [{ name: 'gdb', owns: (e) => e.ops === ops }]);
+          process.off('SIGINT', onSignal);
+          process.off('SIGTERM', onSignal);
+          sig = launcherSignals(lh, 'utrace gdbserver', async () => {
+            ownLeft = true;
+            exiting = true;
+            session.closeConnection();
+            for (const i of [...session.inferiors.values()]) await session.detach(i).catch(() => undefined);
+            stop();
+          }, () => (ownLeft ? killLaunched() : onSignal()));
+        }
       } else if (opts.attachPid !== undefined) {
         await session.attach(opts.attachPid);
         log(`Attached; pid = ${opts.attachPid}`);
@@ -344,9 +374,16 @@ export async function gdbserverMain(argv: string[]): Promise<number> {
       }
       await session.releaseAll();
     }
+    // Commands that joined stay traced until they leave (then, after a signal, the program is
+    // killed); a program that ended gives them its exit report first.
+    if (lh) {
+      await lh.close();
+      if (ownLeft) await sig!.done;
+    }
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
+    sig?.dispose();
   }
   await tracer.close();
   // stdin may keep the loop alive in stdio mode.

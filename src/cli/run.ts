@@ -15,6 +15,7 @@ import { gdbRunEngine } from '../engines/gdb/run.js';
 import { exitLikeChild, installSignalHandlers, UsageError } from './common.js';
 import { ownIo } from './io.js';
 import { buildEngines } from './engines.js';
+import { hostLaunched, launcherSignals, type LaunchedHost } from './host/launcher.js';
 
 export const RUN_USAGE = `usage: utrace run [--strace[="STRACE OPTIONS"]] [--gdb ADDR] [--inject SPEC]...
                  [--engine MODULE[=ARG,...]]... [--tool 'CMD ... {pid} ...']
@@ -233,7 +234,13 @@ export async function runMain(argv: string[]): Promise<number> {
     throw e;
   }
   const ac = new AbortController();
-  const sig = installSignalHandlers(() => ac.abort());
+  // A launched program is joinable for as long as it lives: we are its host (host/launcher.ts).
+  let lh: LaunchedHost | undefined;
+  const sig = parsed.pid !== undefined
+    ? installSignalHandlers(() => ac.abort())
+    : launcherSignals(() => lh, 'utrace run', async () => {
+      for (const e of engines) await Promise.resolve(e.detach()).catch(() => undefined);
+    }, () => ac.abort());
   let result;
   try {
     result = await runEngines({
@@ -244,6 +251,9 @@ export async function runMain(argv: string[]): Promise<number> {
       spawn: hasStdioGdb ? { stdio: ['ignore', 2, 2] } : undefined,
       // Ctrl-C: a seized process is detached and goes on; a launched one is killed, as strace does.
       abortSpawned: 'kill',
+      onStarted: (tasks) => {
+        if (parsed.pid === undefined) lh = hostLaunched(tracer, tasks[0]!, parsed.command, 'utrace run', engines);
+      },
       onEngineError: (engine, callback, error, tid) => {
         log(`utrace run: engine ${engine.name}: ${callback} threw on thread ${tid}: ${error instanceof Error ? error.message : String(error)}; engine detached, the others go on`);
       },
@@ -258,6 +268,7 @@ export async function runMain(argv: string[]): Promise<number> {
   }
   sig.dispose();
   for (const c of cleanups) c();
+  await lh?.close();
   await tracer.close();
   void gdbSession;
   if (!result.status) return 0; // detached on a signal: the process goes on

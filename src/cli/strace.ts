@@ -15,6 +15,7 @@ import { durationText, leaderStamp } from '../engines/strace/timefmt.js';
 import { attachError, BufferedSink, exitLikeChild, installSignalHandlers, UsageError } from './common.js';
 import { normalizeArgv, parseStraceCommandLine, shortTakesValue, type StraceConfig } from './strace-options.js';
 import { ownIo, say, type CommandIo } from './io.js';
+import { hostLaunched, launcherSignals } from './host/launcher.js';
 
 export const STRACE_USAGE = `usage: utrace strace [-ACcdfFhqrtTvVwxyYzZ] [-a column] [-e expr]... [-o file] [-s strsize]
                     [-X raw|abbrev|verbose] [-O overhead] [-S sortby] [-U columns] [-P path]...
@@ -248,9 +249,11 @@ export async function straceMain(argv: string[], env: { inheritedFds?: readonly 
     throw e;
   }
   timeline?.processName(task.tgid, command[0]!.split('/').pop()!);
-  engine.attach(task);
-  const stop = installSignalHandlers(async () => {
-    // strace kills what it launched when interrupted.
+  const ops = engine.attach(task).ops;
+  // Joinable for as long as it lives: we are its host (host/launcher.ts).
+  const lh = hostLaunched(tracer, task, command, name, [{ name: 'strace', owns: (e) => e.ops === ops }]);
+  // strace kills what it launched when interrupted (once the commands that joined have left).
+  const stop = launcherSignals(lh, name, () => engine.detachAll(), () => {
     try {
       task.process.threads[0]?.signal(9);
     } catch {
@@ -264,6 +267,7 @@ export async function straceMain(argv: string[], env: { inheritedFds?: readonly 
   if (p.follow) await Promise.race([engine.allGone(), stop.done]);
   stop.dispose();
   finish();
+  await lh?.close();
   return exitLikeChild(st);
 }
 
@@ -382,7 +386,7 @@ export function withoutPids(argv: string[]): string[] {
  * file, handed over with the request.
  */
 async function straceJoin(argv: string[], p: ParsedStrace, err: (m: string) => void): Promise<number> {
-  const { ensureHost, join, targetOf } = await import('./host/join.js');
+  const { ensureHost, join, targetOf, JoinGroup } = await import('./host/join.js');
   const quietAttach = p.quiet.has('attach');
   const words = withoutPids(argv);
   const handed = [{ role: 'stdout', fd: 1 }, { role: 'stderr', fd: 2 }];
@@ -390,30 +394,22 @@ async function straceJoin(argv: string[], p: ParsedStrace, err: (m: string) => v
   let outFd: number | undefined;
   if (out !== undefined && !p.outputSeparately) {
     try {
-      outFd = fs.openSync(out, 'w');
+      outFd = fs.openSync(out, p.append ? 'a' : 'w');
     } catch (e) {
       err(`Can't fopen '${out}': ${(e as Error).message}`);
       return 1;
     }
     handed.push({ role: `file:${path.resolve(out)}`, fd: outFd });
   }
-  const joined: Awaited<ReturnType<typeof join>>[] = [];
-  let stopping = false;
-  const stop = installSignalHandlers(async () => {
-    stopping = true;
-    for (const j of joined) j.leave();
-    await Promise.all(joined.map((j) => j.done));
-  });
+  const group = new JoinGroup();
   let code = 0;
   try {
     for (const pid of p.pids) {
-      if (stopping) break;
+      if (group.stopping) break;
       try {
         const target = targetOf(pid);
         await ensureHost(target);
-        const j = await join(target, [{ kind: 'strace', words }], handed, ['strace', ...argv]);
-        joined.push(j);
-        if (stopping) j.leave(); // the signal came while joining
+        group.add(await join(target, [{ kind: 'strace', words }], handed, ['strace', ...argv]));
       } catch (e) {
         process.stderr.write(attachError(pid, e));
         code = 1;
@@ -421,14 +417,14 @@ async function straceJoin(argv: string[], p: ParsedStrace, err: (m: string) => v
       }
       if (!quietAttach) err(`Process ${pid} attached`);
     }
-    if (code) for (const j of joined) j.leave();
+    if (code) group.leaveAll();
     // Every member ends: the process exited, or we left (a signal, or an attach error).
-    const ends = await Promise.all(joined.map((j) => j.done));
-    if (stopping || ends.some((e) => e.kind === 'left')) {
-      if (!quietAttach && !code) for (const pid of p.pids.slice(0, joined.length)) err(`Process ${pid} detached`);
+    const ends = await group.ended();
+    if (group.stopping || ends.some((e) => e.kind === 'left')) {
+      if (!quietAttach && !code) for (const pid of p.pids.slice(0, group.members.length)) err(`Process ${pid} detached`);
     }
   } finally {
-    stop.dispose();
+    group.dispose();
     if (outFd !== undefined) fs.closeSync(outFd);
   }
   return code;

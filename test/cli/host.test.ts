@@ -6,13 +6,14 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { codeInMemoryAndFile, haveGdb } from '../gdb/helpers.js';
+import { exited, status, until } from './procs.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const utrace = path.join(root, 'bin/utrace.js');
@@ -22,28 +23,6 @@ const T = { timeout: 60000 };
 function runtime(): { env: NodeJS.ProcessEnv; dir: string } {
   const base = fs.mkdtempSync(path.join(os.tmpdir(), 'utrace-host-test-'));
   return { env: { ...process.env, XDG_RUNTIME_DIR: base }, dir: path.join(base, 'utrace') };
-}
-
-function status(pid: number): Record<string, string> {
-  const o: Record<string, string> = {};
-  for (const l of fs.readFileSync(`/proc/${pid}/status`, 'utf8').split('\n')) {
-    const i = l.indexOf(':');
-    if (i > 0) o[l.slice(0, i)] = l.slice(i + 1).trim();
-  }
-  return o;
-}
-
-async function until(cond: () => boolean, ms: number, what: string): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
-function exited(p: ChildProcess): Promise<{ code: number | null; signal: string | null }> {
-  if (p.exitCode !== null || p.signalCode !== null) return Promise.resolve({ code: p.exitCode, signal: p.signalCode });
-  return new Promise((r) => p.on('exit', (code, signal) => r({ code, signal })));
 }
 
 const lines = (f: string): number => (fs.existsSync(f) ? fs.readFileSync(f, 'utf8').split('\n').length - 1 : 0);

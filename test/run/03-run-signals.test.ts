@@ -11,62 +11,13 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { collect, exited, hostTraces, read, state, status, threads, until } from '../cli/procs.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const utrace = path.join(root, 'bin/utrace.js');
 const ticker = path.join(root, 'test/fixtures/bin/mt_ticker');
 const spinBin = path.join(root, 'test/fixtures/bin/spin');
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'utrace-run-sig-'));
-
-function status(pid: number, tid = pid): Record<string, string> {
-  const o: Record<string, string> = {};
-  for (const l of fs.readFileSync(`/proc/${pid}/task/${tid}/status`, 'utf8').split('\n')) {
-    const i = l.indexOf(':');
-    if (i > 0) o[l.slice(0, i)] = l.slice(i + 1).trim();
-  }
-  return o;
-}
-
-/** The state letter of /proc/PID/task/TID/stat (R, S, D, t, T, Z…), or undefined when gone. */
-function state(pid: number, tid = pid): string | undefined {
-  try {
-    const s = fs.readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
-    return s.slice(s.lastIndexOf(')') + 2, s.lastIndexOf(')') + 3);
-  } catch {
-    return undefined;
-  }
-}
-
-function threads(pid: number): number[] {
-  try {
-    return fs.readdirSync(`/proc/${pid}/task`).map(Number);
-  } catch {
-    return [];
-  }
-}
-
-async function until(cond: () => boolean, ms: number, what: string): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
-function exited(p: ChildProcess): Promise<{ code: number | null; signal: string | null }> {
-  return new Promise((r) => p.on('exit', (code, signal) => r({ code, signal })));
-}
-
-function collect(p: ChildProcess): { out: string; err: string } {
-  const o = { out: '', err: '' };
-  p.stdout?.on('data', (d: Buffer) => (o.out += d.toString()));
-  p.stderr?.on('data', (d: Buffer) => (o.err += d.toString()));
-  return o;
-}
-
-function read(file: string): string {
-  return fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '';
-}
 
 test('SIGINT to utrace run -p: every thread detached, never left stopped; the program goes on to its own exit', { timeout: 60000 }, async () => {
   const ITERS = 3000; // >= 1 ms per iteration: the program outlives the attach by seconds
@@ -85,15 +36,7 @@ test('SIGINT to utrace run -p: every thread detached, never left stopped; the pr
     const u = collect(tracer);
     const done = exited(tracer);
     // The attachment is held by a host started for this command (`utrace host PID`).
-    const byHost = (tid: number): boolean => {
-      const t = status(pid, tid)['TracerPid'];
-      try {
-        return !!t && t !== '0' && /\0host\0/.test(fs.readFileSync(`/proc/${t}/cmdline`, 'latin1'));
-      } catch {
-        return false;
-      }
-    };
-    await until(() => tids.every(byHost), 10000, 'the attach of every thread');
+    await until(() => tids.every((tid) => hostTraces(pid, tid)), 10000, 'the attach of every thread');
     // The trace is being written: injected getppid calls of every worker thread reach the file
     // (whole, or as `<... getppid resumed>` when threads interleave).
     const injectedTids = (): Set<number> =>

@@ -8,42 +8,11 @@ import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { exited, hostTraces, status, until } from '../cli/procs.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const utrace = path.join(root, 'bin/utrace.js');
 const spinBin = path.join(root, 'test/fixtures/bin/spin');
-
-function status(pid: number): Record<string, string> {
-  const o: Record<string, string> = {};
-  for (const l of fs.readFileSync(`/proc/${pid}/status`, 'utf8').split('\n')) {
-    const i = l.indexOf(':');
-    if (i > 0) o[l.slice(0, i)] = l.slice(i + 1).trim();
-  }
-  return o;
-}
-
-async function until(cond: () => boolean, ms: number, what: string): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
-/** Is pid traced by a utrace host process? */
-function hostTraces(pid: number): boolean {
-  const t = status(pid)['TracerPid'];
-  if (!t || t === '0') return false;
-  try {
-    return /\0host\0/.test(fs.readFileSync(`/proc/${t}/cmdline`, 'latin1'));
-  } catch {
-    return false;
-  }
-}
-
-function exited(p: ReturnType<typeof spawn>): Promise<{ code: number | null; signal: string | null }> {
-  return new Promise((r) => p.on('exit', (code, signal) => r({ code, signal })));
-}
 
 for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
   test(`${sig} to utrace strace -p: the process is detached and keeps running`, { timeout: 30000 }, async () => {

@@ -15,9 +15,10 @@ import { attachError, exitLikeChild, installSignalHandlers } from '../common.js'
 import { Host } from './host.js';
 import { LineReader, type HostStatus, type Reply } from './protocol.js';
 import { hostPaths, listHosts, runtimeRoot, type HostPaths } from './runtime.js';
-import { serveHost } from './serve.js';
+import { removeStale, serveHost } from './serve.js';
 import { buildHostedEngines, serveGdbEndpoint } from './engines.js';
 import { findHost, targetOf } from './join.js';
+import { launcherSignals } from './launcher.js';
 
 export const HOST_USAGE = `usage: utrace host [--background] (PID | -- CMD [ARG...])
        utrace host --stop PID
@@ -175,7 +176,11 @@ async function runHost(pid: number | undefined, command: string[], readyFd: numb
       if (!host.members.length) void host.stop();
     }, 10_000).unref();
   }
-  const sig = installSignalHandlers(() => (host.launched && !pid ? killLaunched(host) : host.stop()));
+  // Ctrl-C with commands joined: they stay traced until they leave, said once; again: they
+  // all leave now (host/launcher.ts). Then a launched program is killed, as by its launcher.
+  const end = (): Promise<void> => (pid === undefined ? killLaunched(host) : host.stop());
+  const sig = background ? installSignalHandlers(end)
+    : launcherSignals({ host, close: async () => undefined }, 'utrace host', () => undefined, end, pid === undefined ? 'is killed' : 'is let go');
   const st = await host.ended;
   sig.dispose();
   served.close();
@@ -250,6 +255,7 @@ export async function psMain(argv: string[]): Promise<number> {
     return 0;
   }
   const all: HostStatus[] = [];
+  await removeStale(runtimeRoot()); // directories left by hosts that were killed
   for (const h of listHosts(runtimeRoot())) {
     const r = await ask(h.paths, 'status');
     if (r?.ev === 'status') all.push({ target: r.target, command: r.command, host: r.host, threads: r.threads, engines: r.engines });

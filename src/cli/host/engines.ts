@@ -7,7 +7,7 @@
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import { GdbSession } from '../../engines/gdb/session.js';
-import { SocketTransport, runConnection } from '../../engines/gdb/server.js';
+import { HotInput, SocketTransport, runConnection } from '../../engines/gdb/server.js';
 import type { HotReader, Transport } from '../../engines/gdb/protocol/transport.js';
 import type { RunEngine } from '../../engines/run.js';
 import { say, type CommandIo } from '../io.js';
@@ -15,11 +15,6 @@ import type { Host, Member } from './host.js';
 import type { EngineSpec } from './protocol.js';
 import { commandLine } from './runtime.js';
 
-/**
- * gdb on two descriptors handed over by `utrace gdbserver stdio --attach` (its stdin and
- * stdout: gdb's `target remote | ...` pipes). Writes go straight to the descriptor (gdb's
- * replies are small); reads come through the stream.
- */
 /**
  * gdb's first packet, sent before the host took the connection over, may be there several
  * times: gdb sends it again when no ack came within its timeout (2 s), and a host that starts
@@ -64,13 +59,21 @@ class FirstChunkFilter implements Transport {
   }
 }
 
+/**
+ * gdb on two descriptors handed over by `utrace gdbserver stdio --attach` (its stdin and
+ * stdout: gdb's `target remote | ...` pipes). Writes go straight to the descriptor (gdb's
+ * replies are small); reads come through the stream, then the hot reader.
+ */
 class FdPairTransport implements Transport {
   private readonly input: net.Socket;
+  /** gdb's next packet read on at once after each chunk, as on a socket (server.ts). */
+  private readonly hot: HotInput;
   private readonly outFd: number;
   private closed = false;
   private readonly closeCbs: (() => void)[] = [];
   constructor(inFd: number, outFd: number) {
     this.input = new net.Socket({ fd: inFd, readable: true, writable: false });
+    this.hot = new HotInput(this.input, inFd);
     this.outFd = outFd;
     this.input.on('end', () => this.fire());
     this.input.on('error', () => this.fire());
@@ -84,7 +87,10 @@ class FdPairTransport implements Transport {
     }
   }
   onData(cb: (b: Buffer) => void): void {
-    this.input.on('data', cb);
+    this.hot.on(cb);
+  }
+  useHotReader(reader: HotReader): void {
+    this.hot.use(reader);
   }
   pause(): void {
     this.input.pause();

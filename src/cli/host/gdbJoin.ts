@@ -11,7 +11,7 @@ import { acceptOne } from './accept.js';
 import type { HandedFd } from './join.js';
 
 export async function gdbserverJoin(addr: ListenAddress, pid: number, argv: string[], log: (m: string) => void): Promise<number> {
-  const { ensureHost, join, targetOf } = await import('./join.js');
+  const { ensureHost, join, targetOf, JoinGroup } = await import('./join.js');
   const { socketFd } = await import('./serve.js');
   let target;
   try {
@@ -33,24 +33,18 @@ export async function gdbserverJoin(addr: ListenAddress, pid: number, argv: stri
     handed = [{ role: 'gdb', fd: socketFd(sock) }];
   }
   handed.push({ role: 'stderr', fd: 2 });
-  let joined;
+  const group = new JoinGroup({ sigint: false });
   try {
-    joined = await join(target, [{ kind: 'gdb' }], handed, ['gdbserver', ...argv]);
+    group.add(await join(target, [{ kind: 'gdb' }], handed, ['gdbserver', ...argv]));
   } catch (e) {
+    group.dispose();
     const err = e as Error & { hint?: string };
     log(`utrace gdbserver: ${err.message}${err.hint ? `\n  hint: ${err.hint}` : ''}`);
     sock?.destroy();
     return 1;
   }
   sock?.destroy(); // the host has its own copy
-  const onSignal = (): void => joined.leave();
-  process.on('SIGTERM', onSignal);
-  process.on('SIGHUP', onSignal);
-  // SIGINT: gdb's Ctrl-C reaches the whole terminal's process group; gdb sends 0x03 itself.
-  process.on('SIGINT', () => undefined);
-  await joined.done;
-  process.off('SIGTERM', onSignal);
-  process.off('SIGHUP', onSignal);
+  await group.ended();
   return 0;
 }
 

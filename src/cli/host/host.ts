@@ -45,6 +45,19 @@ export interface HostOptions {
   /** Started for a command: stay only until the first member has joined (then end with the
    * last one). */
   untilFirstJoin?: boolean;
+  /** Hosted by the command that launched the process, with engines of its own outside the
+   * members (host/launcher.ts): the tracer is that command's (not closed when the process ends:
+   * its engines may follow children that outlive it), and stop() only makes the members leave. */
+  owned?: boolean;
+  /** With owned: the launching command's own engines, listed first by status() until
+   * ownLeft() (owns(): is this core engine one of them). */
+  own?: { owner: Owner; engines: OwnEngine[] };
+}
+
+/** An engine of the hosting command itself, as status() lists it. */
+export interface OwnEngine {
+  readonly name: string;
+  owns?(engine: Engine): boolean;
 }
 
 const EVENT_NAMES: [number, string][] = [
@@ -74,15 +87,19 @@ export class Host {
   private _spawned: Task | undefined;
   private _endResolve!: (st: ExitStatus | undefined) => void;
   private _exit: ExitStatus | undefined;
+  private readonly _owned: boolean;
+  private _own: { owner: Owner; engines: OwnEngine[] } | undefined;
 
   private constructor(tracer: Tracer, tasks: Task[], spawned: boolean, opts: HostOptions) {
     this.tracer = tracer;
     this.process = tasks[0]!.process;
     this.pid = this.process.pid;
     this._log = opts.log ?? ((m) => void process.stderr.write(m + '\n'));
-    this._stay = !!opts.stay || !!opts.untilFirstJoin;
+    this._stay = !!opts.stay || !!opts.untilFirstJoin || !!opts.owned;
     this._untilFirstJoin = !!opts.untilFirstJoin;
     this._spawned = spawned ? tasks[0] : undefined;
+    this._owned = !!opts.owned;
+    this._own = opts.own;
     this.ended = new Promise((r) => (this._endResolve = r));
     const keeper: EngineOps = {
       name: 'host',
@@ -124,6 +141,15 @@ export class Host {
       await tracer.close();
       throw e;
     }
+  }
+
+  /**
+   * Host what a command already traces on its own tracer (a launched program, held before its
+   * execve, with the command's engines attached): the command's engines stay outside the
+   * members, first in attach order; joiners come after them.
+   */
+  static adopt(tracer: Tracer, tasks: Task[], spawned: boolean, opts: HostOptions = {}): Host {
+    return new Host(tracer, tasks, spawned, opts);
   }
 
   /** Was the process started by this host (and not yet let go)? */
@@ -198,15 +224,31 @@ export class Host {
 
   /** Every member leaves; the host detaches and ends. */
   async stop(): Promise<void> {
+    await this.leaveAll();
+    if (!this._owned) await this._detachAll();
+  }
+
+  /** The hosting command's own engines are gone (status() no longer lists them). */
+  ownLeft(): void {
+    this._own = undefined;
+  }
+
+  /** Every member leaves; the host stays (its own command decides what comes next). */
+  async leaveAll(): Promise<void> {
     for (const m of [...this._members]) await this.leave(m);
-    await this._detachAll();
+  }
+
+  /** Settles once no member is left (one that joins meanwhile is waited for too). */
+  async whenAlone(): Promise<void> {
+    for (let ms = this.members; ms.length; ms = this.members) await Promise.race(ms.map((m) => m.gone));
   }
 
   /** The engines attached, in attach order, for `utrace ps`. */
   status(): EngineStatus[] {
     const out: EngineStatus[] = [];
     const leader = this.threads().find((t) => t.tid === this.pid) ?? this.threads()[0];
-    for (const m of this.members) {
+    const owners: { owner: Owner; engines: readonly OwnEngine[] }[] = [...(this._own ? [this._own] : []), ...this.members];
+    for (const m of owners) {
       for (const e of m.engines) {
         let mask = 0;
         for (const ce of leader?.engines ?? []) if (e.owns?.(ce)) mask |= ce.events;
@@ -220,9 +262,10 @@ export class Host {
     if (this._ending && !this._exit) return; // detached first: not ours to report
     this._exit = st;
     this._ending = true;
-    for (const m of this._members) {
-      if (m.left) continue;
-      m.left = true;
+    // All at once: none of them counts as a member any more while the others finish.
+    const live = this._members.filter((m) => !m.left);
+    for (const m of live) m.left = true;
+    for (const m of live) {
       for (const e of m.engines) await Promise.resolve(e.finish?.(st)).catch((err) => this._log(`utrace host: ${e.name}: finish: ${String(err)}`));
       try {
         m.onExit?.(st);
@@ -231,7 +274,7 @@ export class Host {
       }
       m.resolve(st);
     }
-    await this.tracer.close();
+    if (!this._owned) await this.tracer.close();
     this._endResolve(st);
   }
 

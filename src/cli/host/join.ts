@@ -15,7 +15,7 @@ import { fileURLToPath } from 'node:url';
 import { sendWithFds, UtraceError, type ExitStatus } from '../../api.js';
 import { LineReader, type EngineSpec, type JoinRequest, type Reply } from './protocol.js';
 import { hostPaths, processId, readHostInfo, runtimeRoot, sameProcess, type ProcessId } from './runtime.js';
-import { hostAlive, socketFd } from './serve.js';
+import { hostAlive, removeStale, socketFd } from './serve.js';
 
 /** A descriptor handed to the host, by role (see JoinRequest.fds). */
 export interface HandedFd {
@@ -46,7 +46,10 @@ export function targetOf(pid: number): ProcessId {
 export async function findHost(target: ProcessId): Promise<{ hostPid: number } | undefined> {
   const paths = hostPaths(target.pid, runtimeRoot());
   const info = readHostInfo(paths);
-  if (!info || info.target.start !== target.start || !sameProcess(info.host)) return undefined;
+  if (!info || info.target.start !== target.start || !sameProcess(info.host)) {
+    await removeStale(runtimeRoot(), target.pid); // a dead host's directory (SIGKILLed)
+    return undefined;
+  }
   return (await hostAlive(paths)) ? { hostPid: info.host.pid } : undefined;
 }
 
@@ -181,4 +184,71 @@ export async function ensureHost(target: ProcessId): Promise<number> {
   const e = new UtraceError(err.code ?? 'EIO', 'attach', target.pid, err.message);
   if (err.hint) e.hint = err.hint;
   throw e;
+}
+
+export type JoinEnd = Awaited<Joined['done']>;
+
+/**
+ * What a joining command holds: the members it joined. A signal (SIGINT, SIGTERM, SIGHUP; with
+ * sigint false, SIGINT is ignored: gdb's Ctrl-C reaches its whole process group, and gdb sends
+ * the interrupt itself) makes every member leave, one joined after the signal too; ended()
+ * waits for them all.
+ */
+export class JoinGroup {
+  readonly members: Joined[] = [];
+  private _stopping = false;
+  private readonly _stop: Promise<void>;
+  private readonly _handler: () => void;
+  private readonly _sigs: NodeJS.Signals[];
+
+  constructor(opts: { sigint?: boolean } = {}) {
+    let resolve!: () => void;
+    this._stop = new Promise((r) => (resolve = r));
+    this._handler = () => {
+      this._stopping = true;
+      this.leaveAll();
+      resolve();
+    };
+    this._sigs = opts.sigint === false ? ['SIGTERM', 'SIGHUP'] : ['SIGINT', 'SIGTERM', 'SIGHUP'];
+    for (const s of this._sigs) process.on(s, this._handler);
+    if (opts.sigint === false) process.on('SIGINT', ignore);
+  }
+
+  /** A signal came. */
+  get stopping(): boolean {
+    return this._stopping;
+  }
+
+  /** Settles at the first signal. */
+  get stopped(): Promise<void> {
+    return this._stop;
+  }
+
+  add(j: Joined): Joined {
+    this.members.push(j);
+    if (this._stopping) j.leave(); // the signal came while joining
+    return j;
+  }
+
+  leaveAll(): void {
+    for (const m of this.members) m.leave();
+  }
+
+  /** Every member's end (the process exited, or it left); the handlers are removed. */
+  async ended(): Promise<JoinEnd[]> {
+    try {
+      return await Promise.all(this.members.map((m) => m.done));
+    } finally {
+      this.dispose();
+    }
+  }
+
+  dispose(): void {
+    for (const s of this._sigs) process.off(s, this._handler);
+    process.off('SIGINT', ignore);
+  }
+}
+
+function ignore(): void {
+  /* see JoinGroup */
 }

@@ -7,15 +7,15 @@
  */
 import type { ExitStatus } from '../../api.js';
 import type { ListenAddress } from '../../engines/gdb/server.js';
-import { exitLikeChild, installSignalHandlers } from '../common.js';
+import { exitLikeChild } from '../common.js';
 import { acceptOne } from './accept.js';
-import type { HandedFd, Joined } from './join.js';
+import type { HandedFd } from './join.js';
 import type { EngineSpec } from './protocol.js';
 
 export type RunSpec = Exclude<EngineSpec, { kind: 'gdb' }> | { kind: 'gdb'; addr: ListenAddress };
 
 export async function runJoin(specs: RunSpec[], pid: number, argv: string[], log: (m: string) => void): Promise<number> {
-  const { ensureHost, join, targetOf } = await import('./join.js');
+  const { ensureHost, join, targetOf, JoinGroup } = await import('./join.js');
   const { socketFd } = await import('./serve.js');
   const fail = (e: unknown): number => {
     const err = e as Error & { hint?: string };
@@ -42,33 +42,27 @@ export async function runJoin(specs: RunSpec[], pid: number, argv: string[], log
       handed.push({ role: 'gdb-in', fd: 0 }, { role: 'gdb-out', fd: 1 });
     } else later = { addr: s.addr };
   }
-  const members: Joined[] = [];
-  let leaving = false;
-  const sig = installSignalHandlers(async () => {
-    leaving = true;
-    for (const m of members) m.leave();
-    await Promise.all(members.map((m) => m.done));
-  });
+  const group = new JoinGroup();
   try {
-    if (now.length) members.push(await join(target, now, handed, ['run', ...argv]));
-    if (leaving) for (const m of members) m.leave(); // the signal came while joining
-    if (later && !leaving) {
-      const sock = await acceptOne(later.addr, log, 'utrace run: --gdb', sig.done);
-      if (!sock) return leaving ? 0 : 1;
+    if (now.length) group.add(await join(target, now, handed, ['run', ...argv]));
+    if (later && !group.stopping) {
+      const sock = await acceptOne(later.addr, log, 'utrace run: --gdb', group.stopped);
+      if (!sock) {
+        group.dispose();
+        return group.stopping ? 0 : 1;
+      }
       try {
-        members.push(await join(target, [{ kind: 'gdb' }], [{ role: 'gdb', fd: socketFd(sock) }, { role: 'stderr', fd: 2 }], ['run', ...argv]));
+        group.add(await join(target, [{ kind: 'gdb' }], [{ role: 'gdb', fd: socketFd(sock) }, { role: 'stderr', fd: 2 }], ['run', ...argv]));
       } finally {
         sock.destroy(); // the host has its own copy
       }
     }
   } catch (e) {
-    for (const m of members) m.leave();
-    sig.dispose();
+    group.leaveAll();
+    group.dispose();
     return fail(e);
   }
-  if (leaving) for (const m of members) m.leave();
-  const ends = await Promise.all(members.map((m) => m.done));
-  sig.dispose();
+  const ends = await group.ended();
   const exit = ends.find((e): e is { kind: 'exit'; status: ExitStatus } => e.kind === 'exit');
   return exit ? exitLikeChild(exit.status) : 0;
 }

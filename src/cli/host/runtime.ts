@@ -132,8 +132,7 @@ export function commandLine(pid: number): string {
   }
 }
 
-/** Every RUNTIME/PID directory with a live host of a live target (stale ones are left to
- * whoever hosts that pid next). */
+/** Every RUNTIME/PID directory with a live host of a live target (stale ones: staleHostDirs). */
 export function listHosts(root = runtimeRoot()): { paths: HostPaths; info: HostInfo }[] {
   let names: string[];
   try {
@@ -149,4 +148,39 @@ export function listHosts(root = runtimeRoot()): { paths: HostPaths; info: HostI
     if (info && sameProcess(info.host) && sameProcess(info.target)) out.push({ paths, info });
   }
   return out.sort((a, b) => a.info.target.pid - b.info.target.pid);
+}
+
+/**
+ * RUNTIME/PID directories that look left behind: their host or their process is dead (a host
+ * that was SIGKILLed could not clean up), or they hold no description and the pid is gone.
+ * Only candidates: the caller checks that nobody listens on ctl before removing one (a new
+ * host of a reused pid may be claiming it).
+ */
+export function staleHostDirs(root = runtimeRoot(), only?: number): HostPaths[] {
+  let names: string[];
+  try {
+    names = only !== undefined ? [String(only)] : fs.readdirSync(root);
+  } catch {
+    return [];
+  }
+  const out: HostPaths[] = [];
+  for (const n of names) {
+    if (!/^\d+$/.test(n)) continue;
+    const paths = hostPaths(Number(n), root);
+    if (!fs.existsSync(paths.dir)) continue;
+    const info = readHostInfo(paths);
+    const stale = info ? !sameProcess(info.host) || !sameProcess(info.target) : startTime(Number(n)) === undefined;
+    if (stale) out.push(paths);
+  }
+  return out;
+}
+
+/** Remove a host's directory and the files a host puts there (nothing else: rmdir fails then). */
+export function removeHostDir(p: HostPaths): void {
+  for (const f of [p.ctl, p.gdb, p.info, p.info + '.tmp']) fs.rmSync(f, { force: true });
+  try {
+    fs.rmdirSync(p.dir);
+  } catch {
+    /* something else in it: not ours to remove */
+  }
 }

@@ -14,7 +14,7 @@ import { receiveWithFds, socketPeer, UtraceError } from '../../api.js';
 import { servedIo, type CommandIo } from '../io.js';
 import type { Host, Member } from './host.js';
 import { LineReader, parseRequest, type EngineSpec, type JoinRequest, type Reply, type Request } from './protocol.js';
-import { commandLine, hostPaths, privateDir, processId, readHostInfo, runtimeDir, sameProcess, type HostInfo, type HostPaths } from './runtime.js';
+import { commandLine, hostPaths, privateDir, processId, readHostInfo, removeHostDir, runtimeDir, runtimeRoot, sameProcess, staleHostDirs, type HostInfo, type HostPaths } from './runtime.js';
 import type { RunEngine } from '../../engines/run.js';
 
 /** Builds a joining command's engines in the host (cli/engines.ts). */
@@ -52,11 +52,18 @@ export function hostAlive(paths: HostPaths): Promise<boolean> {
   });
 }
 
+/** Remove the RUNTIME/PID directories of dead hosts or dead processes (all, or only pid's)
+ * that nobody listens on. */
+export async function removeStale(root = runtimeRoot(), only?: number): Promise<void> {
+  for (const p of staleHostDirs(root, only)) if (!(await hostAlive(p))) removeHostDir(p);
+}
+
 /**
  * Claim RUNTIME/PID for host and serve its sockets. Returns undefined when another live host
  * already has it (the caller joins that one instead).
  */
-export async function serveHost(host: Host, factory: EngineFactory, gdb: GdbEndpoint | undefined, log: (m: string) => void): Promise<Served | undefined> {
+export async function serveHost(host: Host, factory: EngineFactory, gdb: GdbEndpoint | undefined, log: (m: string) => void,
+  command?: string[]): Promise<Served | undefined> {
   const paths = hostPaths(host.pid, runtimeDir());
   privateDir(paths.dir);
   const ctl = net.createServer({ pauseOnConnect: true });
@@ -73,7 +80,7 @@ export async function serveHost(host: Host, factory: EngineFactory, gdb: GdbEndp
   fs.chmodSync(paths.ctl, 0o600);
   const target = processId(host.pid);
   const self = processId(process.pid)!;
-  const info: HostInfo = { target: target ?? { pid: host.pid, start: 0 }, command: commandLine(host.pid), host: self };
+  const info: HostInfo = { target: target ?? { pid: host.pid, start: 0 }, command: command ? command.join(' ') : commandLine(host.pid), host: self };
   fs.writeFileSync(paths.info + '.tmp', JSON.stringify(info) + '\n', { mode: 0o600 });
   fs.renameSync(paths.info + '.tmp', paths.info);
   ctl.on('connection', (s: net.Socket) => void onControl(host, s, info, factory, log));

@@ -43,7 +43,7 @@ function streamFd(stream: net.Socket): number | undefined {
  * descriptor on directly: bytes come in order either way, since the stream buffers nothing
  * while it flows and libuv reads again only after the event.
  */
-class HotInput {
+export class HotInput {
   private reader: HotReader | undefined;
   private buf: Buffer | undefined;
   constructor(private readonly stream: net.Socket, private readonly fd: number | undefined) {}

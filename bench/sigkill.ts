@@ -99,7 +99,7 @@ export async function runOnce(variant: Variant, hog: boolean): Promise<Outcome> 
     // A script file rather than -ex: `commands` reads its body from there.
     const script = path.join(os.tmpdir(), `utrace-sigkill-${process.pid}.gdb`);
     // Libraries read from the local file system, not through the remote protocol: start-up.
-    fs.writeFileSync(script, ['set sysroot /', `target remote | ${process.execPath} ${utrace} gdbserver stdio --attach ${pid}`, ...cmds].join('\n') + '\n');
+    fs.writeFileSync(script, ['set sysroot /', 'set remotetimeout 30', `target remote | ${process.execPath} ${utrace} gdbserver stdio --attach ${pid}`, ...cmds].join('\n') + '\n');
     const args = ['-batch', '-nx', '-x', script];
     gdb = spawn('gdb', [...args, VICTIM], { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
     gdb.stdout!.on('data', (d: Buffer) => (gout += d.toString()));

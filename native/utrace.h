@@ -12,6 +12,13 @@
 #include <node_api.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include <sys/ptrace.h>
+
+/* Block stepping is x86's alone (arm64 has none): elsewhere the request number stays so the
+ * code compiles, and the kernel answers it with EIO, which reaches the caller as an errno. */
+#ifndef PTRACE_SINGLEBLOCK
+#define PTRACE_SINGLEBLOCK 33
+#endif
 
 /* Throw the JS error built by the factory that src/native/binding.ts registers
  * (a UtraceError carrying the errno name, the syscall and the tid). Returns NULL so

@@ -81,7 +81,8 @@ function killGroup(c: ChildProcess | undefined): void {
 
 /** One run of the scenario. */
 export async function runOnce(variant: Variant, hog: boolean): Promise<Outcome> {
-  const hogProc = hog ? spawn('sh', ['-c', 'while :; do :; done'], { stdio: 'ignore', detached: true }) : undefined;
+  // The hog checks that we live, so a run killed from outside (a test timeout) leaves none behind.
+  const hogProc = hog ? spawn('sh', ['-c', `while kill -0 ${process.pid} 2>/dev/null; do :; done`], { stdio: 'ignore', detached: true }) : undefined;
   const victim = spawn(VICTIM, [], { stdio: ['ignore', 'pipe', 'pipe'] });
   let vout = '';
   victim.stdout!.on('data', (d: Buffer) => (vout += d.toString()));

@@ -49,3 +49,12 @@ export function pair(ctx: BenchCtx, name: string, refName: string, target: numbe
   return { name, ours: median(a), ref: median(b), refName, target };
 }
 
+/** A word quoted for /bin/sh. */
+export const shq = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
+
+/** The path of a command on PATH, if any. */
+export function which(cmd: string): string | undefined {
+  const r = spawnSync('/bin/sh', ['-c', `command -v ${shq(cmd)}`], { encoding: 'utf8' });
+  const p = (r.stdout ?? '').trim();
+  return r.status === 0 && p ? p : undefined;
+}

@@ -31,6 +31,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { median, shq, which } from './common.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const HITS = 5000;
@@ -46,19 +47,6 @@ export interface GdbRow {
   floor?: number;
   /** A line to print under the row. */
   note?: string;
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)]!;
-}
-
-const shq = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
-
-function which(cmd: string): string | undefined {
-  const r = spawnSync('/bin/sh', ['-c', `command -v ${shq(cmd)}`], { encoding: 'utf8' });
-  const p = (r.stdout ?? '').trim();
-  return r.status === 0 && p ? p : undefined;
 }
 
 interface Run {

@@ -22,22 +22,10 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { GdbRow } from './gdb.js';
+import { median, shq, which } from './common.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const HITS = 5000;
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)]!;
-}
-
-const shq = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
-
-function which(cmd: string): string | undefined {
-  const r = spawnSync('/bin/sh', ['-c', `command -v ${shq(cmd)}`], { encoding: 'utf8' });
-  const p = (r.stdout ?? '').trim();
-  return r.status === 0 && p ? p : undefined;
-}
 
 /** The program, started and waiting for gdb (it said "ready"). */
 async function waiting(prog: string): Promise<ChildProcess> {

@@ -10,6 +10,7 @@ import { addr, arr, call, cmt, field, hexStr, num, str, struct, sym, type Field,
 import { ip_cmsg_types, scmvals, socketlayers } from '../xlat/tables.gen.js';
 import type { Xlat } from '../xlat/xlat.js';
 import { ifindexValue } from './common.js';
+import { uidValue } from './file.js';
 
 const CMSG_HDR = 16;
 const SOL_IP = 0;
@@ -27,7 +28,6 @@ function localArray(c: Ctx, data: Buffer, size: number, each: (b: Buffer, off: n
 }
 
 const unavailable = sym('???');
-const id = (v: number): Value => num(v === 0xffffffff ? -1 : v);
 const inet = (b: Buffer, off: number): Value => call('inet_addr', str(Buffer.from(`${b[off]}.${b[off + 1]}.${b[off + 2]}.${b[off + 3]}`)));
 
 /** The sockaddr printer (net.ts), given the tracee address of an address inside a message. */
@@ -37,7 +37,7 @@ const timespecs = (data: Buffer): Value => (data.length < 48 ? unavailable : arr
 
 const SOCKET_PRINTERS = new Map<string, [Printer, number]>([
   ['SCM_RIGHTS', [(c, d) => localArray(c, d, 4, (b, o) => c.fd(BigInt(b.readInt32LE(o)))), 4]],
-  ['SCM_CREDENTIALS', [(_c, d) => struct([field('pid', num(d.readInt32LE(0))), field('uid', id(d.readUInt32LE(4))), field('gid', id(d.readUInt32LE(8)))]), 12]],
+  ['SCM_CREDENTIALS', [(_c, d) => struct([field('pid', num(d.readInt32LE(0))), field('uid', uidValue(BigInt(d.readUInt32LE(4)))), field('gid', uidValue(BigInt(d.readUInt32LE(8))))]), 12]],
   ['SCM_SECURITY', [(_c, d) => str(d), 1]],
   ['SO_TIMESTAMP_OLD', [(_c, d) => (d.length < 16 ? unavailable : timevalValue(d, 0)), 1]],
   ['SO_TIMESTAMPNS_OLD', [(_c, d) => (d.length < 16 ? unavailable : timespecValue(d, 0)), 1]],

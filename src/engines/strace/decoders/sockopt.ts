@@ -35,6 +35,7 @@ import { xlat, type Xlat } from '../xlat/xlat.js';
 import { bpfInsnValue, sockFprogValue } from './seccomp.js';
 import { ipv4Text, ipv6Text, sockaddrValue } from './net.js';
 import { ifindexValue } from './common.js';
+import { uidValue } from './file.js';
 
 const SOL_IP = 0;
 const SOL_SOCKET = 1;
@@ -164,10 +165,7 @@ function cutStruct(c: Ctx, ad: bigint, len: number, names: readonly string[], ea
 
 const i32 = (b: Buffer, i: number): Value => num(b.readInt32LE(i * 4));
 const u32 = (b: Buffer, i: number): Value => num(b.readUInt32LE(i * 4));
-const id32 = (b: Buffer, i: number): Value => {
-  const v = b.readUInt32LE(i * 4);
-  return v === 0xffffffff ? num(-1) : num(v);
-};
+const id32 = (b: Buffer, i: number): Value => uidValue(BigInt(b.readUInt32LE(i * 4)));
 
 /** A MAC address of `size` bytes: 00:11:…, with the bytes in hex first under -X raw/verbose. */
 function macValue(c: Ctx, b: Buffer): Value {

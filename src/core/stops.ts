@@ -357,9 +357,14 @@ export abstract class StopMachine extends EventEmitter {
       if (task._co) colocateAfterStep(task);
       return this._reportPass(task, () => this._maybeRestart(task));
     }
+    // An int3 of the core's breakpoint table is an event of the tools that inserted it, not a
+    // signal the program gets: like the byte itself, the trap is invisible to the others. A
+    // tool is known by its ops (one engine per thread, sharing them: Attach.MATCH_OPS).
+    const owners = sig === P.SIGTRAP && code === P.SI_KERNEL ? this._trapOwners(task) : null;
     let anyone = false;
     let partial = false; // some engine wants only some dispositions: then we must know it
     for (const e of task._engines) {
+      if (owners && !owners.has(e.ops)) continue;
       const bits = e._events & Event.SIGNAL_ALL;
       if (bits) anyone = true;
       if (bits && bits !== Event.SIGNAL_ALL) partial = true;
@@ -398,7 +403,23 @@ export abstract class StopMachine extends EventEmitter {
         task._sig = deliver;
         this._maybeRestart(task);
       });
+    if (owners) pass.engines = pass.engines.filter((e) => owners.has(e.ops));
     this._runPass(pass);
+  }
+
+  /** The ops of the engines whose breakpoint this SIGTRAP (SI_KERNEL) stop hit, or null if none of ours. */
+  private _trapOwners(task: Task): ReadonlySet<EngineOps> | null {
+    const bps = task._proc._breakpoints;
+    if (!bps.size) return null;
+    let pc: bigint;
+    try {
+      pc = task._stopRegs().pc;
+    } catch (e) {
+      if (isGone(e)) return null;
+      throw e;
+    }
+    const owners = bps.get(pc - 1n)?.owners;
+    return owners ? new Set([...owners].map((e) => e.ops)) : null;
   }
 
   protected _onClone(task: Task, ev: number): void {

@@ -139,6 +139,11 @@ export class Task {
   /** General registers (cached for this stop; call setRegs to change them). */
   regs(): Regs {
     this._checkHeld('regs');
+    return this._stopRegs();
+  }
+
+  /** @internal the registers of this stop, for the core itself (no held check) */
+  _stopRegs(): Regs {
     if (!this._regs) {
       const r = new Regs();
       this._backend.getRegSet(this._tid, NT_PRSTATUS, r.buf);

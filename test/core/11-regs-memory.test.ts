@@ -5,7 +5,7 @@
 import { after, afterEach, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import { Attach, Event, Resume, SYSCALL_NR } from '../../src/index.js';
+import { Attach, Event, Resume, SignalAction, SYSCALL_NR } from '../../src/index.js';
 import type { Engine, EngineOps, SyscallReport, Task } from '../../src/index.js';
 import {
   capture, cleanup, exitGuard, exitOf, fixture, newTracer, peekBytes, T, untraced, waitFor, withTimeout,
@@ -167,4 +167,41 @@ test('breakpoints: a write over one updates the saved byte; the last engine leav
   assert.deepEqual(raw, Buffer.from([0xcc]));
   assert.equal(out.text(), 'marker=42\n', 'the written byte was put back in place of the int3');
   assert.deepEqual(tracer.tasks(), []);
+});
+
+test('breakpoint traps: only the engines that inserted the int3 hear its SIGTRAP', T, async () => {
+  // Engine 0 (attached first) listens to every signal; engine 1 breaks on marker(). Engine 0
+  // must see no SIGTRAP (the trap is not a signal of the program); engine 1 sees it with the
+  // PC one past the int3, rewinds it, removes its breakpoint and lets the thread go on.
+  const heard: string[] = [];
+  let marker = 0n;
+  const { task, out, engines } = await runMarker(({ tracer }) => [
+    {
+      reportSyscallEntry() {},
+      reportSignal(_a, _e, sig) {
+        if (sig) heard.push(`0:${sig.signo}`);
+      },
+    },
+    {
+      reportSyscallEntry(_a, eng: Engine, call) {
+        if (!isMarkerCall(call)) return;
+        marker = call.args[0]!;
+        tracer.process(eng.task.tgid)!.insertBreakpoint(eng, marker);
+      },
+      reportSignal(_a, eng: Engine, sig) {
+        if (!sig) return;
+        const regs = eng.task.regs();
+        heard.push(`1:${sig.signo}:${regs.pc === marker + 1n}`);
+        if (sig.signo !== 5 || regs.pc !== marker + 1n) return;
+        regs.pc = marker;
+        eng.task.setRegs(regs);
+        tracer.process(eng.task.tgid)!.removeBreakpoint(eng, marker);
+        return Resume.RESUME | SignalAction.IGN;
+      },
+    },
+  ], Event.SYSCALL_ENTRY | Event.SIGNAL_ALL);
+  assert.deepEqual(await exitOf(task), { code: 0, signal: null, core: false });
+  assert.equal(out.text(), 'marker=1\n');
+  assert.deepEqual(heard, ['1:5:true'], 'engine 0 heard nothing, engine 1 its own trap');
+  assert.equal(engines.length, 2);
 });

@@ -12,7 +12,7 @@ import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { Tracer } from '../api.js';
 import { applyDebugFormat } from '../engines/gdb/packets/monitor.js';
-import { hostLaunched, launcherSignals, type LaunchedHost, type LauncherSignals } from './host/launcher.js';
+import { hostingAllowed, hostLaunched, launcherSignals, type LaunchedHost, type LauncherSignals } from './host/launcher.js';
 import { GdbSession, StartupExit } from '../engines/gdb/session.js';
 import {
   StdioTransport, checkListenAddress, isLoopback, listenAndServe, parseListenAddress, runConnection, type ListenAddress,
@@ -273,7 +273,7 @@ export async function gdbserverMain(argv: string[]): Promise<number> {
   if (opts.addr.kind === 'tcp' && !isLoopback(opts.addr.host)) {
     log(`utrace gdbserver: warning: listening on ${opts.addr.host}, reachable from other machines; anyone who connects controls the debugged process`);
   }
-  if (opts.attachPid !== undefined && !opts.multi && process.env['UTRACE_NO_HOST'] !== '1') {
+  if (opts.attachPid !== undefined && !opts.multi && hostingAllowed()) {
     // Served by the process's host, which other utrace commands can join too.
     const { gdbserverJoin } = await import('./host/gdbJoin.js');
     return gdbserverJoin(opts.addr, opts.attachPid, argv, log);

@@ -15,7 +15,7 @@ import { gdbRunEngine } from '../engines/gdb/run.js';
 import { exitLikeChild, installSignalHandlers, UsageError } from './common.js';
 import { ownIo } from './io.js';
 import { buildEngines } from './engines.js';
-import { hostLaunched, launcherSignals, type LaunchedHost } from './host/launcher.js';
+import { hostingAllowed, hostLaunched, launcherSignals, type LaunchedHost } from './host/launcher.js';
 
 export const RUN_USAGE = `usage: utrace run [--strace[="STRACE OPTIONS"]] [--gdb ADDR] [--inject SPEC]...
                  [--engine MODULE[=ARG,...]]... [--tool 'CMD ... {pid} ...']
@@ -201,7 +201,7 @@ export async function runMain(argv: string[]): Promise<number> {
       process.stdout.write(RUN_USAGE);
       return 0;
     }
-    if (parsed.pid !== undefined && process.env['UTRACE_NO_HOST'] !== '1') {
+    if (parsed.pid !== undefined && hostingAllowed()) {
       // Served by the process's host, which other utrace commands can join too.
       await tracer.close();
       const { runJoin } = await import('./host/runJoin.js');

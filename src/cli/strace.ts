@@ -15,7 +15,7 @@ import { durationText, leaderStamp } from '../engines/strace/timefmt.js';
 import { attachError, BufferedSink, exitLikeChild, installSignalHandlers, UsageError } from './common.js';
 import { normalizeArgv, parseStraceCommandLine, shortTakesValue, type StraceConfig } from './strace-options.js';
 import { ownIo, say, type CommandIo } from './io.js';
-import { hostLaunched, launcherSignals } from './host/launcher.js';
+import { hostingAllowed, hostLaunched, launcherSignals } from './host/launcher.js';
 
 export const STRACE_USAGE = `usage: utrace strace [-ACcdfFhqrtTvVwxyYzZ] [-a column] [-e expr]... [-o file] [-s strsize]
                     [-X raw|abbrev|verbose] [-O overhead] [-S sortby] [-U columns] [-P path]...
@@ -190,7 +190,7 @@ export async function straceMain(argv: string[], env: { inheritedFds?: readonly 
   }
   const { engine, finish, timeline } = built;
 
-  if (pids.length && process.env['UTRACE_NO_HOST'] !== '1') {
+  if (pids.length && hostingAllowed()) {
     finish();
     await tracer.close();
     return straceJoin(argv, p, err);

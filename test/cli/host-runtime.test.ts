@@ -7,9 +7,9 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { LineReader, MAX_LINE, parseRequest } from '../../src/cli/host/protocol.js';
-import { hostPaths, privateDir, processId, runtimeRoot, sameProcess, startTime } from '../../src/cli/host/runtime.js';
+import { hostingAllowed, hostPaths, privateDir, processId, runtimeRoot, sameProcess, startTime } from '../../src/cli/host/runtime.js';
 
 test('RUNTIME is $XDG_RUNTIME_DIR/utrace, else /tmp/utrace-UID; a relative XDG_RUNTIME_DIR is ignored', () => {
   assert.equal(runtimeRoot({ XDG_RUNTIME_DIR: '/run/user/1000' }), '/run/user/1000/utrace');
@@ -91,4 +91,40 @@ test('gdb\'s first packet sent again while the host started is answered once; an
   assert.equal(c('$m0,4#fd$m0,4#fd'), '$m0,4#fd', 'only at the very start (the first chunk)');
   assert.equal(c('\x03'), '\x03');
   assert.equal(c(`${q.slice(0, 10)}`), q.slice(0, 10), 'a cut packet stays');
+});
+
+test('a command whose /proc is another pid namespace\'s neither hosts nor joins: its pids would name other processes', async () => {
+  assert.equal(hostingAllowed(), true, 'here /proc is ours');
+  const utrace = path.resolve(import.meta.dirname, '../../../bin/utrace.js');
+  const xdg = fs.mkdtempSync(path.join(os.tmpdir(), 'utrace-ns-'));
+  const env = { ...process.env, XDG_RUNTIME_DIR: xdg };
+  const out = path.join(xdg, 'trace');
+  /** RUNTIME's host directories once the traced `sleep` runs (its trace shows the nanosleep). */
+  const hostedWhile = async (prefix: string[]): Promise<string[]> => {
+    fs.rmSync(out, { force: true });
+    const cmd = [...prefix, process.execPath, utrace, 'strace', '-o', out, '--', 'sleep', '4'];
+    // SIGKILL of utrace lets the sleep go on untraced: a short one.
+    const child = spawn(cmd[0]!, cmd.slice(1), { env, stdio: 'ignore' });
+    const end = Date.now() + 20000;
+    const sleeping = () => fs.existsSync(out) && /nanosleep\(/.test(fs.readFileSync(out, 'utf8'));
+    while (!sleeping() && Date.now() < end) await new Promise((r) => setTimeout(r, 50));
+    assert.ok(sleeping(), 'the traced sleep started');
+    await new Promise((r) => setTimeout(r, 500)); // hosting is started in the background
+    let names: string[] = [];
+    try {
+      names = fs.readdirSync(path.join(xdg, 'utrace')).filter((n) => /^\d+$/.test(n));
+    } catch { /* never created */ }
+    child.kill('SIGKILL');
+    await new Promise((r) => child.once('exit', r));
+    // A SIGKILLed host leaves its directory behind (the next command removes it): not counted again.
+    for (const n of names) fs.rmSync(path.join(xdg, 'utrace', n), { recursive: true, force: true });
+    return names;
+  };
+  try {
+    // The same command, hosted in our namespace (the check can fail), not under `unshare -p`.
+    assert.equal((await hostedWhile([])).length, 1);
+    assert.deepEqual(await hostedWhile(['unshare', '-p', '-f', '--kill-child']), []);
+  } finally {
+    fs.rmSync(xdg, { recursive: true, force: true });
+  }
 });

@@ -3,7 +3,8 @@
  * `utrace gdbserver :PORT PROG` serve RUNTIME/PID/ctl and RUNTIME/PID/gdb from their own
  * process, on their own tracer, with their own engines first in attach order, so later commands
  * (`strace -p`, `gdbserver --attach`, `run -p`, gdb on the endpoint) join the program for as
- * long as it lives. UTRACE_NO_HOST=1: not served (the old in-process path).
+ * long as it lives. UTRACE_NO_HOST=1, or a /proc of another pid namespace: not served (the
+ * old in-process path; runtime.ts hostingAllowed).
  *
  * The launcher's end, by a signal (Ctrl-C, SIGTERM, SIGHUP):
  * - nobody joined: as before, the program is killed (strace and gdbserver kill what they
@@ -16,7 +17,10 @@
  */
 import type { Task, Tracer } from '../../api.js';
 import { Host, type OwnEngine } from './host.js';
+import { hostingAllowed } from './runtime.js';
 import type { Served } from './serve.js';
+
+export { hostingAllowed };
 
 export interface LaunchedHost {
   readonly host: Host;
@@ -30,7 +34,7 @@ export interface LaunchedHost {
  * messages ("utrace strace").
  */
 export function hostLaunched(tracer: Tracer, task: Task, argv: string[], who: string, engines: OwnEngine[]): LaunchedHost | undefined {
-  if (process.env['UTRACE_NO_HOST'] === '1') return undefined;
+  if (!hostingAllowed()) return undefined;
   const log = (m: string): void => void process.stderr.write(m + '\n');
   // Not 'spawned' for the joiners: the program is let go before anyone can join.
   const host = Host.adopt(tracer, [task], false, { log, owned: true, own: { owner: { pid: process.pid, argv: process.argv.slice(2) }, engines } });

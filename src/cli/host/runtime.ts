@@ -52,6 +52,20 @@ function uid(): number {
   return process.getuid?.() ?? os.userInfo().uid;
 }
 
+/**
+ * May this command host or join? Not with UTRACE_NO_HOST=1, and not when /proc is another pid
+ * namespace's (a command run under `unshare -p` without its own /proc): its pids would name
+ * other processes there, and RUNTIME/PID would point the commands outside at the wrong one.
+ */
+export function hostingAllowed(env: NodeJS.ProcessEnv = process.env): boolean {
+  if (env['UTRACE_NO_HOST'] === '1') return false;
+  try {
+    return fs.readlinkSync('/proc/self') === String(process.pid);
+  } catch {
+    return false;
+  }
+}
+
 /** RUNTIME itself (not created). */
 export function runtimeRoot(env: NodeJS.ProcessEnv = process.env): string {
   const xdg = env['XDG_RUNTIME_DIR'];

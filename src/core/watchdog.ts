@@ -14,6 +14,10 @@
  *   that traces: native/deathlock.c): the helper waits on it, and the kernel wakes it with
  *   EOWNERDEAD as our thread dies, before it lets our tracees go; unlocked, it is a goodbye
  *   (table emptied first);
+ * - the sentinel's lock, one file for every helper, held by a thread of ours that only sleeps,
+ *   real-time where allowed (native deathSentinel): SIGKILL ends it at once, while the main
+ *   thread may wait milliseconds for a CPU before its exit reaches the robust list; a child of
+ *   each helper waits on it and writes the bytes back then;
  * - a pipe we never write to (the fallback where the lock cannot be had): end of file means
  *   every holder of its write end is gone, i.e. we are dead, or said goodbye.
  * It then writes the original bytes back at once, checks again once the kernel has detached

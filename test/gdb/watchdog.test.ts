@@ -257,6 +257,8 @@ test('the sentinel: its holder\'s death alone makes the helper write every byte 
     await until(() => stateOf(Number(waiter)) === 'S', 5000, 'the waiter to block');
     await new Promise((r) => setTimeout(r, 100));
     assert.equal(memByte(v.pid, addr), 0xcc, 'nobody died: nothing written');
+    const kib = (pid: number, k: string): string => new RegExp(`^${k}:\\s+(\\d+)`, 'm').exec(fs.readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'))?.[1] ?? '?';
+    const memUse = `helper RSS ${kib(helper.pid!, 'Rss')} KiB (PSS ${kib(helper.pid!, 'Pss')}), its waiter RSS ${kib(Number(waiter), 'Rss')} KiB (PSS ${kib(Number(waiter), 'Pss')})`;
     const t0 = process.hrtime.bigint();
     holder.kill('SIGKILL');
     await until(() => memByte(v.pid, addr) === orig, 3000, 'the original byte');
@@ -270,7 +272,7 @@ test('the sentinel: its holder\'s death alone makes the helper write every byte 
     await until(() => !fs.existsSync(`/proc/${waiter}/status`) || stateOf(Number(waiter)) === 'Z', 3000, 'the waiter to end');
     process.kill(v.pid, 'SIGUSR1');
     assert.deepEqual(await v.exit, { code: 0, signal: null });
-    process.stderr.write(`# sentinel's death -> original byte back: ${ms.toFixed(2)} ms (polled every 10 ms)\n`);
+    process.stderr.write(`# sentinel's death -> original byte back: ${ms.toFixed(2)} ms (polled every 10 ms); ${memUse}\n`);
   } finally {
     holder?.kill('SIGKILL');
     helper?.kill('SIGKILL');

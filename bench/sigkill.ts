@@ -13,8 +13,11 @@
  *  - 'stepping': a condition evaluated by the server (`if i == 2`, never true) makes the
  *    breakpoint be hit and stepped over every millisecond; kill at a random moment.
  *
- * `node dist/bench/sigkill.js [RUNS] [held|stepping]` prints the counts; `npm run stress` and
- * test/gdb/watchdog.test.ts call runScenario.
+ * `node dist/bench/sigkill.js [RUNS] [held|loop|stepping] [--diagnose]` prints the counts;
+ * `npm run stress` and test/gdb/watchdog.test.ts call runScenario. --diagnose runs
+ * test/fixtures/bp_victim_diag (a SIGTRAP handler reports what the released thread saw) with the
+ * helper's timings (UTRACE_WATCHDOG_DEBUG) and says of each death which window it fell in
+ * (diagnose()).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -25,6 +28,7 @@ import { fileURLToPath } from 'node:url';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const utrace = path.join(root, 'bin/utrace.js');
 const VICTIM = path.join(root, 'test/fixtures/bin/bp_victim');
+const DIAG_VICTIM = path.join(root, 'test/fixtures/bin/bp_victim_diag');
 
 export type Variant = 'held' | 'loop' | 'stepping';
 /** ok: normal exit; sigtrap: died of SIGTRAP (a leftover int3 or trap); other: anything else. */
@@ -34,6 +38,10 @@ export interface Outcome {
   hog: boolean;
   /** Resident size of the breakpoint watchdog helper just before the kill (KiB), if found. */
   helperRssKiB?: number;
+  /** --diagnose: how long after the kill the helper woke (ms), and whether the sentinel's lock
+   * woke it first. */
+  wakeMs?: number;
+  bySentinel?: boolean;
 }
 
 /** VmRSS (KiB) of the tracer's breakpoint watchdog (its child utrace-watchdog). */
@@ -79,11 +87,39 @@ function killGroup(c: ChildProcess | undefined): void {
   }
 }
 
+const ms = (ns: bigint): string => (Number(ns) / 1e6).toFixed(2);
+
+/**
+ * Which window a death fell in, from the diagnostic victim's line (the trap the released thread
+ * took: si_code, PC, when its last idle() call began) and the helper's timings, all on
+ * CLOCK_MONOTONIC: a trap taken before the kill and still in its trap stop (the tracer had not
+ * parked it: the kernel delivers the SIGTRAP when it lets the thread go), or a trap taken after
+ * the kill, before the helper had written the original byte back.
+ */
+export function diagnose(diag: string, killedAt: bigint, helper: string): string {
+  const num = (k: string, s: string): bigint | undefined => {
+    const m = new RegExp(`${k}[= +]+(\\d+)`).exec(s);
+    return m ? BigInt(m[1]!) : undefined;
+  };
+  const began = num('began', diag), ended = num('ended', diag), at = num('at', diag);
+  const woken = num('woken', helper), wrote = num('wrote', helper);
+  const code = /code=(-?\d+)/.exec(diag)?.[1];
+  const where = /pc=(\S+)/.exec(diag)?.[1];
+  const what = code === '128' ? `int3 (PC ${where})` : code === '2' ? `single-step trap (PC ${where})` : `SIGTRAP code ${code} (PC ${where})`;
+  const wake = woken !== undefined ? `; helper woken ${ms(woken - killedAt)} ms after the kill, wrote ${wrote ?? '?'} us later` : '; helper timings missing';
+  const late = at !== undefined ? `, delivered ${ms(at - killedAt)} ms after the kill` : '';
+  if (began === undefined || ended === undefined || ended > began) return `${what}${late}, not in idle()${wake}`;
+  if (began < killedAt) return `${what} taken ${ms(killedAt - began)} ms BEFORE the kill, trap stop not yet parked${late}${wake}`;
+  return `${what} taken ${ms(began - killedAt)} ms AFTER the kill${woken !== undefined ? (began < woken ? ', before the helper woke' : ', after the helper woke') : ''}${late}${wake}`;
+}
+
 /** One run of the scenario. */
-export async function runOnce(variant: Variant, hog: boolean): Promise<Outcome> {
+export async function runOnce(variant: Variant, hog: boolean, diagnosing = false): Promise<Outcome> {
   // The hog checks that we live, so a run killed from outside (a test timeout) leaves none behind.
   const hogProc = hog ? spawn('sh', ['-c', `while kill -0 ${process.pid} 2>/dev/null; do :; done`], { stdio: 'ignore', detached: true }) : undefined;
-  const victim = spawn(VICTIM, [], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const wdLog = diagnosing ? path.join(os.tmpdir(), `utrace-sigkill-wd-${process.pid}.log`) : '';
+  if (wdLog) fs.rmSync(wdLog, { force: true });
+  const victim = spawn(diagnosing ? DIAG_VICTIM : VICTIM, [], { stdio: ['ignore', 'pipe', 'pipe'] });
   let vout = '';
   victim.stdout!.on('data', (d: Buffer) => (vout += d.toString()));
   victim.stderr!.on('data', (d: Buffer) => (vout += d.toString()));
@@ -102,7 +138,11 @@ export async function runOnce(variant: Variant, hog: boolean): Promise<Outcome> 
     // Libraries read from the local file system, not through the remote protocol: start-up.
     fs.writeFileSync(script, ['set sysroot /', 'set remotetimeout 30', `target remote | ${process.execPath} ${utrace} gdbserver stdio --attach ${pid}`, ...cmds].join('\n') + '\n');
     const args = ['-batch', '-nx', '-x', script];
-    gdb = spawn('gdb', [...args, VICTIM], { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    gdb = spawn('gdb', [...args, diagnosing ? DIAG_VICTIM : VICTIM], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
+      env: wdLog ? { ...process.env, UTRACE_WATCHDOG_DEBUG: wdLog } : process.env,
+    });
     gdb.stdout!.on('data', (d: Buffer) => (gout += d.toString()));
     gdb.stderr!.on('data', (d: Buffer) => (gout += d.toString()));
     if (variant === 'held') {
@@ -115,6 +155,7 @@ export async function runOnce(variant: Variant, hog: boolean): Promise<Outcome> 
     const tracer = tracerOf(pid);
     if (tracer <= 0) return { result: 'other', detail: `not traced before the kill: ${gout.trim().split('\n').pop()}`, hog };
     const helperRssKiB = helperRss(tracer);
+    const killedAt = process.hrtime.bigint();
     process.kill(tracer, 'SIGKILL');
     const gone = await Promise.race([
       until(() => tracerOf(pid) !== tracer, 5000, 'the tracer to die').then(() => true, () => false),
@@ -138,10 +179,16 @@ export async function runOnce(variant: Variant, hog: boolean): Promise<Outcome> 
       return { result: 'other', detail: `no exit 10 s after SIGUSR1 (state ${state})`, hog };
     }
     await sleep(300);
-    const said = /utrace watchdog: .*/.exec(gout)?.[0] ?? 'the watchdog said nothing';
+    // The helper's line reaches gdb's stderr only while gdb still reads it: its debug file.
+    const wd = wdLog && fs.existsSync(wdLog) ? fs.readFileSync(wdLog, 'utf8') : '';
+    const said = /utrace watchdog: .*/.exec(gout + wd)?.[0] ?? 'the watchdog said nothing';
+    const diag = /DIAG .*/.exec(vout)?.[0];
+    const woken = /woken (\d+)/.exec(said)?.[1];
+    const timing = woken ? { wakeMs: Number(BigInt(woken) - killedAt) / 1e6, bySentinel: / by the sentinel/.test(said) } : {};
+    if (diag) return { result: 'sigtrap', detail: `SIGTRAP: ${diagnose(diag, killedAt, said)} (${said.replace(/ \[.*/, '')})`, hog, ...timing };
     if (st.signal === 'SIGTRAP') return { result: 'sigtrap', detail: `SIGTRAP (${said})`, hog };
     if (process.env['SIGKILL_DEBUG']) process.stderr.write(`[${said}]`);
-    if (st.code === 0 && /^done 1498500$/m.test(vout)) return { result: 'ok', detail: '', hog, helperRssKiB };
+    if (st.code === 0 && /^done 1498500$/m.test(vout)) return { result: 'ok', detail: '', hog, helperRssKiB, ...timing };
     return { result: 'other', detail: `exit ${st.code ?? st.signal}: ${vout.trim().split('\n').pop()}`, hog };
   } catch (e) {
     return { result: 'other', detail: String(e).slice(0, 200), hog };
@@ -149,6 +196,7 @@ export async function runOnce(variant: Variant, hog: boolean): Promise<Outcome> 
     killGroup(gdb);
     victim.kill('SIGKILL');
     killGroup(hogProc);
+    if (wdLog) fs.rmSync(wdLog, { force: true });
   }
 }
 
@@ -161,19 +209,25 @@ export interface Tally {
   details: string[];
   /** Largest helper RSS seen (KiB). */
   helperRssKiB?: number;
+  /** --diagnose: the helper's wake-up after the kill, per run (ms), and how often the sentinel
+   * came first. */
+  wakes: number[];
+  bySentinel: number;
 }
 
 /** runs runs, every other one with a CPU hog. */
-export async function runScenario(variant: Variant, runs: number, progress?: (i: number, o: Outcome) => void): Promise<Tally> {
-  const t: Tally = { runs, ok: 0, sigtrap: 0, other: 0, withHog: { runs: 0, ok: 0 }, details: [] };
+export async function runScenario(variant: Variant, runs: number, progress?: (i: number, o: Outcome) => void, diagnosing = false): Promise<Tally> {
+  const t: Tally = { runs, ok: 0, sigtrap: 0, other: 0, withHog: { runs: 0, ok: 0 }, details: [], wakes: [], bySentinel: 0 };
   for (let i = 0; i < runs; i++) {
     const hog = i % 2 === 1;
-    const o = await runOnce(variant, hog);
+    const o = await runOnce(variant, hog, diagnosing);
     t[o.result]++;
     if (hog) {
       t.withHog.runs++;
       if (o.result === 'ok') t.withHog.ok++;
     }
+    if (o.wakeMs !== undefined) t.wakes.push(o.wakeMs);
+    if (o.bySentinel) t.bySentinel++;
     if (o.helperRssKiB !== undefined) t.helperRssKiB = Math.max(t.helperRssKiB ?? 0, o.helperRssKiB);
     if (o.result !== 'ok') t.details.push(`run ${i + 1}${hog ? ' (hog)' : ''}: ${o.detail}`);
     progress?.(i, o);
@@ -182,14 +236,18 @@ export async function runScenario(variant: Variant, runs: number, progress?: (i:
 }
 
 export function formatTally(variant: Variant, t: Tally): string {
+  const w = [...t.wakes].sort((a, b) => a - b);
+  const wakes = w.length ? `; helper woken ${w[w.length >> 1]!.toFixed(2)} ms after the kill (median; max ${w[w.length - 1]!.toFixed(2)}), the sentinel first in ${t.bySentinel} of ${w.length}` : '';
   return `sigkill ${variant}: ${t.ok}/${t.runs} normal exit (${t.withHog.ok}/${t.withHog.runs} with a CPU hog), ` +
-    `${t.sigtrap} SIGTRAP, ${t.other} other` + (t.helperRssKiB !== undefined ? `; watchdog helper RSS ${t.helperRssKiB} KiB` : '') + (t.details.length ? `\n  ${t.details.slice(0, 10).join('\n  ')}` : '');
+    `${t.sigtrap} SIGTRAP, ${t.other} other` + (t.helperRssKiB !== undefined ? `; watchdog helper RSS ${t.helperRssKiB} KiB` : '') + wakes + (t.details.length ? `\n  ${t.details.slice(0, 20).join('\n  ')}` : '');
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.argv[1])) {
-  const runs = Number(process.argv[2] ?? 20);
-  const variant = (process.argv[3] ?? 'held') as Variant;
-  const t = await runScenario(variant, runs, (i, o) => process.stderr.write(o.result === 'ok' ? '.' : o.result === 'sigtrap' ? 'T' : 'x'));
+  const args = process.argv.slice(2).filter((a) => a !== '--diagnose');
+  const runs = Number(args[0] ?? 20);
+  const variant = (args[1] ?? 'held') as Variant;
+  const diagnosing = process.argv.includes('--diagnose');
+  const t = await runScenario(variant, runs, (i, o) => process.stderr.write(o.result === 'ok' ? '.' : o.result === 'sigtrap' ? 'T' : 'x'), diagnosing);
   process.stderr.write('\n');
   console.log(formatTally(variant, t));
 }

@@ -6,11 +6,21 @@
  * (EOWNERDEAD), early in the thread's exit and before it lets its tracees go: the helper
  * hears of our death before the kernel releases the threads, whatever order our other threads
  * exit in (the descriptors the helper also watches close only when the last one exits).
+ *
+ * And a sentinel: one thread of ours that does nothing but hold a robust mutex (in a file every
+ * helper also gets) and sleep, real-time where we may (SCHED_FIFO 1). SIGKILL wakes every thread
+ * of ours; a real-time sleeper runs its exit at once, ahead of a main thread that may wait
+ * milliseconds for a CPU on a loaded machine, and its death wakes the helpers that much sooner:
+ * a thread of the tracee reaching a breakpoint meanwhile would stop in its trap and die when
+ * let go. The main thread's lock stays: it alone is certain to come before the tracees go.
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <pthread.h>
+#include <sched.h>
+#include <signal.h>
 #include <sys/mman.h>
+#include <unistd.h>
 
 #include "utrace.h"
 
@@ -74,7 +84,73 @@ static napi_value n_death_unlock(napi_env env, napi_callback_info info) {
   return make_undefined(env);
 }
 
+static pthread_mutex_t *sentinel_lock;
+static pthread_mutex_t sentinel_mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t sentinel_cv = PTHREAD_COND_INITIALIZER;
+static int sentinel_state; /* 0 not started, 1 holding the lock, -errno failed */
+
+static void *sentinel_main(void *arg) {
+  (void)arg;
+  struct sched_param rt = {.sched_priority = 1};
+  (void)pthread_setschedparam(pthread_self(), SCHED_FIFO, &rt);
+  int r = pthread_mutex_lock(sentinel_lock);
+  pthread_mutex_lock(&sentinel_mu);
+  sentinel_state = r ? -r : 1;
+  pthread_cond_signal(&sentinel_cv);
+  pthread_mutex_unlock(&sentinel_mu);
+  if (r) return NULL;
+  for (;;) pause(); /* every signal is blocked: only our death ends this */
+}
+
+/* deathSentinel(fd): once per process, the sentinel thread holding a robust process-shared
+ * mutex at offset 0 of fd (a file of at least a page) until we die. Later calls: nothing. */
+static napi_value n_death_sentinel(napi_env env, napi_callback_info info) {
+  static const char u[] = "deathSentinel(fd)";
+  napi_value argv[1];
+  if (arg_count(env, info, 1, argv, u) < 0) return NULL;
+  int64_t fd;
+  if (arg_i64(env, argv[0], &fd, u) < 0) return NULL;
+  if (sentinel_state == 1) return make_undefined(env);
+  void *p = mmap(NULL, sizeof(pthread_mutex_t), PROT_READ | PROT_WRITE, MAP_SHARED, (int)fd, 0);
+  if (p == MAP_FAILED) return utrace_throw(env, errno, "mmap", -1);
+  pthread_mutexattr_t a;
+  pthread_mutexattr_init(&a);
+  pthread_mutexattr_setpshared(&a, PTHREAD_PROCESS_SHARED);
+  pthread_mutexattr_setrobust(&a, PTHREAD_MUTEX_ROBUST);
+  int r = pthread_mutex_init(p, &a);
+  pthread_mutexattr_destroy(&a);
+  pthread_t t;
+  pthread_attr_t ta;
+  sigset_t all, old;
+  if (!r) {
+    sentinel_lock = p;
+    sentinel_state = 0;
+    pthread_attr_init(&ta);
+    pthread_attr_setdetachstate(&ta, PTHREAD_CREATE_DETACHED);
+    pthread_attr_setstacksize(&ta, 64 * 1024);
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &old); /* inherited: no signal of Node's goes there */
+    r = pthread_create(&t, &ta, sentinel_main, NULL);
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    pthread_attr_destroy(&ta);
+  }
+  if (!r) {
+    pthread_mutex_lock(&sentinel_mu);
+    while (sentinel_state == 0) pthread_cond_wait(&sentinel_cv, &sentinel_mu);
+    if (sentinel_state < 0) r = -sentinel_state;
+    pthread_mutex_unlock(&sentinel_mu);
+  }
+  if (r) {
+    munmap(p, sizeof(pthread_mutex_t));
+    sentinel_lock = NULL;
+    sentinel_state = 0;
+    return utrace_throw(env, r, "deathSentinel", -1);
+  }
+  return make_undefined(env);
+}
+
 void deathlock_register(napi_env env, napi_value exports) {
+  EXPORT_FN(env, exports, "deathSentinel", n_death_sentinel);
   EXPORT_FN(env, exports, "deathLock", n_death_lock);
   EXPORT_FN(env, exports, "deathUnlock", n_death_unlock);
 }

@@ -10,7 +10,13 @@
  *      padding), little-endian, kept up to date by the tracer with pwrite;
  *   5  (optional) the death lock: a robust process-shared mutex at offset 0, held by the
  *      tracer's thread (native/deathlock.c). Locking it returns EOWNERDEAD as soon as that
- *      thread dies, before the kernel lets the tracees go; 0 after a goodbye (unlocked).
+ *      thread dies, before the kernel lets the tracees go; 0 after a goodbye (unlocked);
+ *   6  (optional) the sentinel's lock: held for as long as the tracer lives by a sleeping
+ *      real-time thread of its own, never unlocked (native/deathlock.c): taking it means the
+ *      tracer is dying, usually well before its main thread gets to its own exit on a loaded
+ *      machine; a child of ours (a process: this static binary cannot bind pthread_create,
+ *      native/glibc-compat.h) waits on it, writes every byte back at once and unlocks it for
+ *      the tracer's other helpers; it dies with us (PR_SET_PDEATHSIG) after a goodbye.
  * When the lock (or, without one, the end of file) says the tracer is gone, every listed byte
  * is written back at once, again once the kernel has detached the process from the dead
  * tracer, and one line on stderr says what was done.
@@ -25,8 +31,10 @@
 #include <sched.h>
 #include <signal.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -35,6 +43,7 @@
 #define MEM_FD 3
 #define TABLE_FD 4
 #define LOCK_FD 5
+#define SENTINEL_FD 6
 #define SLOT_SIZE 16
 
 struct tally {
@@ -81,6 +90,30 @@ static long tracer_of(const char *status_path) {
   return v;
 }
 
+/* When the sentinel's waiter woke (shared with it; zero: it did not). */
+static struct timespec *sentinel_woke;
+
+/* The sentinel's waiter, in a child process: its lock comes to it only when the tracer is
+ * dying. */
+static void sentinel_waiter(void *m, pid_t parent) {
+  prctl(PR_SET_PDEATHSIG, SIGKILL);
+  if (getppid() != parent) _exit(0);
+  int r;
+  do r = pthread_mutex_lock(m); while (r == EAGAIN);
+  if (r != 0 && r != EOWNERDEAD) _exit(0);
+  clock_gettime(CLOCK_MONOTONIC, sentinel_woke);
+  write_back();
+  if (r == EOWNERDEAD) pthread_mutex_consistent(m);
+  pthread_mutex_unlock(m); /* the next helper waiting on it */
+  _exit(0);
+}
+
+static void *map_lock(int fd) {
+  struct stat st;
+  if (fstat(fd, &st) != 0 || st.st_size < (off_t)sizeof(pthread_mutex_t)) return MAP_FAILED;
+  return mmap(NULL, sizeof(pthread_mutex_t), PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+}
+
 static long parse(const char *s) {
   long v = 0;
   if (!s || !*s) return -1;
@@ -93,7 +126,7 @@ static long parse(const char *s) {
 
 /* A small line builder: text and unsigned numbers. */
 struct line {
-  char buf[256];
+  char buf[512];
   size_t len;
 };
 static void put(struct line *l, const char *s) {
@@ -116,6 +149,8 @@ int main(int argc, char **argv) {
   }
   /* Our session has no terminal, but be sure: a hang-up or Ctrl-C meant for the tracer's
    * terminal does not end us; the pipe does. */
+  const char *dbg = getenv("UTRACE_WATCHDOG_DEBUG");
+  int debug = dbg && *dbg == '1';
   signal(SIGHUP, SIG_IGN);
   signal(SIGINT, SIG_IGN);
   signal(SIGPIPE, SIG_IGN);
@@ -126,9 +161,16 @@ int main(int argc, char **argv) {
   struct sched_param rt = {.sched_priority = 1};
   if (sched_setscheduler(0, SCHED_FIFO, &rt) != 0) (void)!setpriority(PRIO_PROCESS, 0, -20);
 
-  struct stat st;
-  void *lock = fstat(LOCK_FD, &st) == 0 && st.st_size >= (off_t)sizeof(pthread_mutex_t)
-    ? mmap(NULL, sizeof(pthread_mutex_t), PROT_READ | PROT_WRITE, MAP_SHARED, LOCK_FD, 0) : MAP_FAILED;
+  void *sentinel = map_lock(SENTINEL_FD);
+  sentinel_woke = mmap(NULL, sizeof *sentinel_woke, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+  if (sentinel_woke == MAP_FAILED) sentinel_woke = NULL;
+  if (sentinel != MAP_FAILED && sentinel_woke) {
+    pid_t self = getpid();
+    if (fork() == 0) sentinel_waiter(sentinel, self);
+    munmap(sentinel, sizeof(pthread_mutex_t));
+  }
+  close(SENTINEL_FD);
+  void *lock = map_lock(LOCK_FD);
   int locked = -1;
   if (lock != MAP_FAILED) {
     do locked = pthread_mutex_lock((pthread_mutex_t *)lock); while (locked == EAGAIN);
@@ -141,8 +183,11 @@ int main(int argc, char **argv) {
       if (n < 0 && errno != EINTR) break;
     }
   }
+  struct timespec tw, tf, td;
+  clock_gettime(CLOCK_MONOTONIC, &tw);
   /* At once: a thread the kernel lets go must not meet a leftover int3. */
   struct tally first = write_back();
+  clock_gettime(CLOCK_MONOTONIC, &tf);
   if (first.listed == 0) return 0; /* a goodbye, or nothing was inserted */
 
   /* Again once the kernel has detached every thread (the tracer's exit may still be under
@@ -156,6 +201,7 @@ int main(int argc, char **argv) {
     struct timespec ms = {0, 1000000};
     nanosleep(&ms, NULL);
   }
+  clock_gettime(CLOCK_MONOTONIC, &td);
   struct tally second = write_back();
   int gone = tracer_of(path.buf) < 0;
 
@@ -179,6 +225,24 @@ int main(int argc, char **argv) {
       put(&l, " could not be written)");
     }
     put(&l, "\n");
+  }
+  if (debug) {
+    /* Timings (CLOCK_MONOTONIC ns / us): the first wake-up (the sentinel's lock or ours), the
+     * write after our lock, the detach as seen in TracerPid. */
+    struct timespec first_woke = tw;
+    struct timespec sw = sentinel_woke ? *sentinel_woke : (struct timespec){0, 0};
+    int by_sentinel = sw.tv_sec && (sw.tv_sec < tw.tv_sec || (sw.tv_sec == tw.tv_sec && sw.tv_nsec < tw.tv_nsec));
+    if (by_sentinel) first_woke = sw;
+    l.len--;
+    put(&l, " [woken ");
+    putn(&l, (unsigned long)first_woke.tv_sec * 1000000000ul + (unsigned long)first_woke.tv_nsec);
+    put(&l, by_sentinel ? " by the sentinel, lock +" : " by the lock +");
+    putn(&l, (unsigned long)((tw.tv_sec - first_woke.tv_sec) * 1000000000l + tw.tv_nsec - first_woke.tv_nsec) / 1000);
+    put(&l, "us, wrote +");
+    putn(&l, (unsigned long)((tf.tv_sec - tw.tv_sec) * 1000000000l + tf.tv_nsec - tw.tv_nsec) / 1000);
+    put(&l, "us after it, detached +");
+    putn(&l, (unsigned long)((td.tv_sec - tw.tv_sec) * 1000000000l + td.tv_nsec - tw.tv_nsec) / 1000);
+    put(&l, "us]\n");
   }
   (void)!write(2, l.buf, l.len);
   return second.failed && !gone ? 1 : 0;

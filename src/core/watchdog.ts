@@ -14,6 +14,10 @@
  *   that traces: native/deathlock.c): the helper waits on it, and the kernel wakes it with
  *   EOWNERDEAD as our thread dies, before it lets our tracees go; unlocked, it is a goodbye
  *   (table emptied first);
+ * - the sentinel's lock, one file for every helper, held by a thread of ours that only sleeps,
+ *   real-time where allowed (native deathSentinel): SIGKILL ends it at once, while the main
+ *   thread may wait milliseconds for a CPU before its exit reaches the robust list; a child of
+ *   each helper waits on it and writes the bytes back then;
  * - a pipe we never write to (the fallback where the lock cannot be had): end of file means
  *   every holder of its write end is gone, i.e. we are dead, or said goodbye.
  * It then writes the original bytes back at once, checks again once the kernel has detached
@@ -64,6 +68,25 @@ function anonymousFile(): number {
   }
 }
 
+/** The sentinel's lock file (native deathSentinel: one sleeping real-time thread of ours holds
+ * a robust mutex there until we die), shared by every helper; -1 when it could not be had or
+ * is turned off (UTRACE_WATCHDOG_SENTINEL=0, to measure without it). */
+let sentinelFd: number | undefined;
+function sentinel(): number {
+  if (sentinelFd !== undefined) return sentinelFd;
+  let fd = -1;
+  if (process.env['UTRACE_WATCHDOG_SENTINEL'] === '0') return (sentinelFd = fd);
+  try {
+    fd = anonymousFile();
+    fs.ftruncateSync(fd, 4096);
+    native.deathSentinel(fd);
+  } catch {
+    if (fd >= 0) fs.closeSync(fd);
+    fd = -1;
+  }
+  return (sentinelFd = fd);
+}
+
 export class BreakpointWatchdog {
   private readonly child: ChildProcess;
   private readonly table: number;
@@ -95,17 +118,22 @@ export class BreakpointWatchdog {
         if (this.lock >= 0) fs.closeSync(this.lock);
         this.lock = -1;
       }
+      // UTRACE_WATCHDOG_DEBUG=FILE: the helper adds its timings to its line, appended to FILE.
+      const debug = process.env['UTRACE_WATCHDOG_DEBUG'];
+      const err = debug ? fs.openSync(debug, 'a') : 'inherit';
       try {
         this.child = spawn(HELPER, [String(pid), String(process.pid)], {
-          stdio: ['pipe', 'ignore', 'inherit', mem, this.table, this.lock >= 0 ? this.lock : 'ignore'],
+          stdio: ['pipe', 'ignore', err, mem, this.table, this.lock >= 0 ? this.lock : 'ignore', sentinel() >= 0 ? sentinelFd! : 'ignore'],
           detached: true, // its own session: a signal to our process group does not reach it
-          env: {},
+          env: debug ? { UTRACE_WATCHDOG_DEBUG: '1' } : {},
           cwd: '/',
         });
       } catch (e) {
         fs.closeSync(this.table);
         this.releaseLock();
         throw e;
+      } finally {
+        if (typeof err === 'number') fs.closeSync(err);
       }
     } finally {
       fs.closeSync(mem);

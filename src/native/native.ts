@@ -125,4 +125,6 @@ export interface NativeAddon {
   deathLock(fd: number): void;
   /** Unlock and unmap it (same thread). */
   deathUnlock(fd: number): void;
+  /** Once per process: a thread that holds a robust mutex in fd until we die (deathlock.c). */
+  deathSentinel(fd: number): void;
 }

@@ -215,3 +215,69 @@ test('issue 19, repeated: SIGKILL of utrace with a breakpoint on a function call
   process.stderr.write(`# ${formatTally('held', held)}\n# ${formatTally('loop', loop)}\n`);
   assert.equal(loop.other, 0, formatTally('loop', loop));
 });
+
+test('the sentinel: its holder\'s death alone makes the helper write every byte back, while the tracer\'s own lock is still held; a goodbye then ends it quietly', { timeout: 30000 }, async () => {
+  const { native } = await import('../../src/core/addon.js');
+  const { nativeExecutable } = await import('../../src/native/native.js');
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'utrace-wd-'));
+  const file = (name: string, size: number): number => {
+    const fd = fs.openSync(path.join(dir, name), 'w+', 0o600);
+    fs.ftruncateSync(fd, size);
+    return fd;
+  };
+  const v = await startVictim();
+  const table = file('table', 0), lock = file('lock', 4096), sent = file('sentinel', 4096);
+  let holder: ChildProcess | undefined, helper: ChildProcess | undefined;
+  try {
+    // An int3 in never() (never called), listed in the table as the core would list it.
+    const addr = v.base + SYMS.get('never')!;
+    const orig = fileByte(v, addr);
+    const mem = fs.openSync(`/proc/${v.pid}/mem`, 'r+');
+    fs.writeSync(mem, Buffer.from([0xcc]), 0, 1, addr);
+    const slot = Buffer.alloc(16);
+    slot.writeBigUInt64LE(BigInt(addr), 0);
+    slot[8] = orig;
+    slot[9] = 1;
+    fs.writeSync(table, slot, 0, 16, 0);
+    // Another process holds the sentinel's lock (deathSentinel, as utrace does); this thread
+    // holds the tracer's own lock.
+    const holderJs = `import { native } from ${JSON.stringify(path.join(root, 'dist/src/core/addon.js'))}; native.deathSentinel(3); console.log('held'); setInterval(() => {}, 1e6);`;
+    holder = spawn(process.execPath, ['--input-type=module', '-e', holderJs], { stdio: ['ignore', 'pipe', 'inherit', sent] });
+    let said = '';
+    holder.stdout!.on('data', (d: Buffer) => (said += d.toString()));
+    await until(() => said.includes('held'), 10000, 'the sentinel');
+    native.deathLock(lock);
+    helper = spawn(nativeExecutable('utrace-watchdog'), [String(v.pid), String(process.pid)], { stdio: ['pipe', 'ignore', 'pipe', mem, table, lock, sent] });
+    fs.closeSync(mem);
+    let err = '';
+    helper.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+    const helperExit = new Promise<number | null>((r) => helper!.on('exit', (c) => r(c)));
+    const waiter = await until(() => fs.readdirSync('/proc').find((d) => /^\d+$/.test(d) &&
+      (() => { try { return new RegExp(`^PPid:\\s+${helper!.pid}$`, 'm').test(fs.readFileSync(`/proc/${d}/status`, 'utf8')); } catch { return false; } })()), 5000, 'the sentinel\'s waiter');
+    await until(() => stateOf(Number(waiter)) === 'S', 5000, 'the waiter to block');
+    await new Promise((r) => setTimeout(r, 100));
+    assert.equal(memByte(v.pid, addr), 0xcc, 'nobody died: nothing written');
+    const kib = (pid: number, k: string): string => new RegExp(`^${k}:\\s+(\\d+)`, 'm').exec(fs.readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'))?.[1] ?? '?';
+    const memUse = `helper RSS ${kib(helper.pid!, 'Rss')} KiB (PSS ${kib(helper.pid!, 'Pss')}), its waiter RSS ${kib(Number(waiter), 'Rss')} KiB (PSS ${kib(Number(waiter), 'Pss')})`;
+    const t0 = process.hrtime.bigint();
+    holder.kill('SIGKILL');
+    await until(() => memByte(v.pid, addr) === orig, 3000, 'the original byte');
+    const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+    assert.equal(helper.exitCode, null, 'the helper still waits on our lock');
+    // Goodbye: table emptied, lock unlocked: the helper ends quietly, and its waiter with it.
+    fs.ftruncateSync(table, 0);
+    native.deathUnlock(lock);
+    assert.equal(await helperExit, 0);
+    assert.equal(err, '');
+    await until(() => !fs.existsSync(`/proc/${waiter}/status`) || stateOf(Number(waiter)) === 'Z', 3000, 'the waiter to end');
+    process.kill(v.pid, 'SIGUSR1');
+    assert.deepEqual(await v.exit, { code: 0, signal: null });
+    process.stderr.write(`# sentinel's death -> original byte back: ${ms.toFixed(2)} ms (polled every 10 ms); ${memUse}\n`);
+  } finally {
+    holder?.kill('SIGKILL');
+    helper?.kill('SIGKILL');
+    v.child.kill('SIGKILL');
+    for (const fd of [table, lock, sent]) fs.closeSync(fd);
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -31,6 +31,29 @@ static struct {
   pthread_mutex_t *m;
 } locks[MAX_LOCKS];
 
+/* Map the first bytes of fd (a file of at least a page) and make a robust, process-shared
+ * mutex there. 0, or an errno with *what naming the call that failed. */
+static int robust_mutex_at(int fd, pthread_mutex_t **out, const char **what) {
+  void *p = mmap(NULL, sizeof(pthread_mutex_t), PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+  if (p == MAP_FAILED) {
+    *what = "mmap";
+    return errno;
+  }
+  pthread_mutexattr_t a;
+  pthread_mutexattr_init(&a);
+  pthread_mutexattr_setpshared(&a, PTHREAD_PROCESS_SHARED);
+  pthread_mutexattr_setrobust(&a, PTHREAD_MUTEX_ROBUST);
+  int r = pthread_mutex_init(p, &a);
+  pthread_mutexattr_destroy(&a);
+  if (r) {
+    munmap(p, sizeof(pthread_mutex_t));
+    *what = "pthread_mutex_init";
+    return r;
+  }
+  *out = p;
+  return 0;
+}
+
 /* deathLock(fd): map the first bytes of fd (a file of at least a page), make a robust
  * process-shared mutex there, and lock it for the calling thread. */
 static napi_value n_death_lock(napi_env env, napi_callback_info info) {
@@ -47,15 +70,11 @@ static napi_value n_death_lock(napi_env env, napi_callback_info info) {
     }
   }
   if (slot < 0) return utrace_throw(env, EMFILE, "deathLock", -1);
-  void *p = mmap(NULL, sizeof(pthread_mutex_t), PROT_READ | PROT_WRITE, MAP_SHARED, (int)fd, 0);
-  if (p == MAP_FAILED) return utrace_throw(env, errno, "mmap", -1);
-  pthread_mutexattr_t a;
-  pthread_mutexattr_init(&a);
-  pthread_mutexattr_setpshared(&a, PTHREAD_PROCESS_SHARED);
-  pthread_mutexattr_setrobust(&a, PTHREAD_MUTEX_ROBUST);
-  int r = pthread_mutex_init(p, &a);
-  pthread_mutexattr_destroy(&a);
-  if (!r) r = pthread_mutex_lock(p);
+  pthread_mutex_t *p = NULL;
+  const char *what;
+  int r = robust_mutex_at((int)fd, &p, &what);
+  if (r) return utrace_throw(env, r, what, -1);
+  r = pthread_mutex_lock(p);
   if (r) {
     munmap(p, sizeof(pthread_mutex_t));
     return utrace_throw(env, r, "pthread_mutex_lock", -1);
@@ -111,14 +130,10 @@ static napi_value n_death_sentinel(napi_env env, napi_callback_info info) {
   int64_t fd;
   if (arg_i64(env, argv[0], &fd, u) < 0) return NULL;
   if (sentinel_state == 1) return make_undefined(env);
-  void *p = mmap(NULL, sizeof(pthread_mutex_t), PROT_READ | PROT_WRITE, MAP_SHARED, (int)fd, 0);
-  if (p == MAP_FAILED) return utrace_throw(env, errno, "mmap", -1);
-  pthread_mutexattr_t a;
-  pthread_mutexattr_init(&a);
-  pthread_mutexattr_setpshared(&a, PTHREAD_PROCESS_SHARED);
-  pthread_mutexattr_setrobust(&a, PTHREAD_MUTEX_ROBUST);
-  int r = pthread_mutex_init(p, &a);
-  pthread_mutexattr_destroy(&a);
+  pthread_mutex_t *p = NULL;
+  const char *what;
+  int r = robust_mutex_at((int)fd, &p, &what);
+  if (r) return utrace_throw(env, r, what, -1);
   pthread_t t;
   pthread_attr_t ta;
   sigset_t all, old;

@@ -4,6 +4,7 @@
  */
 import './ioctl-evdev.js';
 import './ioctl-fs.js';
+import './ioctl-gpio.js';
 import './ioctl-hdio.js';
 import './ioctl-misc.js';
 import './ioctl-term.js';

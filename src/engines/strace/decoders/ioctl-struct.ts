@@ -3,8 +3,8 @@
  * instead of one readXxxLE call per field, and the "read at exit unless the call failed" shape
  * most GET requests have.
  */
-import { Ctx } from '../printer.js';
-import { addr, field, hexStr, num, struct, sym, type Field, type Value } from '../value.js';
+import { Ctx, VERBOSE_ARRAY_CAP } from '../printer.js';
+import { addr, arr, field, hexStr, num, struct, sym, type Field, type Value } from '../value.js';
 
 /** How one scalar field prints: integer width and sign, or hex (x8..x64). */
 export type Kind = 'u8' | 'i8' | 'u16' | 'i16' | 'u32' | 'i32' | 'u64' | 'i64' | 'x8' | 'x16' | 'x32' | 'x64' | 'ptr';
@@ -81,4 +81,23 @@ export function atExit(c: Ctx, ad: bigint, size: number, f: (b: Buffer) => Value
   if (c.entering) return 0;
   c.push(fetched(c, ad, size, f));
   return 0;
+}
+
+/** Elements of an in-structure array: -s of them (all under -v), `...` after. */
+export function capped(c: Ctx, items: readonly Value[]): Value {
+  const cap = c.abbrev ? c.o.strsize : VERBOSE_ARRAY_CAP;
+  return items.length > cap ? arr(items.slice(0, cap), true) : arr(items);
+}
+
+/** `n` scalars of kind `k` from offset `off`. */
+export function scalars(b: Buffer, off: number, n: number, k: Kind): Value[] {
+  const out: Value[] = [];
+  for (let i = 0; i < n; i++) out.push(scalarValue(b, off + i * KIND_SIZE[k], k));
+  return out;
+}
+
+/** True when any of `len` bytes from `off` is not zero (padding worth showing). */
+export function nonzero(b: Buffer, off: number, len: number): boolean {
+  for (let i = off; i < off + len; i++) if (b[i]) return true;
+  return false;
 }

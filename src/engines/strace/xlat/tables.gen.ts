@@ -1626,6 +1626,54 @@ export const getsock_options = xlat('getsock_options', [
   [0x1an, 'SO_GET_FILTER'],
 ]);
 
+/** include/uapi/linux/gpio.h */
+export const gpio_event_flags = xlat('gpio_event_flags', [
+  [0x3n, 'GPIOEVENT_REQUEST_BOTH_EDGES'],
+  [0x1n, 'GPIOEVENT_REQUEST_RISING_EDGE'],
+  [0x2n, 'GPIOEVENT_REQUEST_FALLING_EDGE'],
+]);
+
+/** include/uapi/linux/gpio.h */
+export const gpio_handle_flags = xlat('gpio_handle_flags', [
+  [0x1n, 'GPIOHANDLE_REQUEST_INPUT'],
+  [0x2n, 'GPIOHANDLE_REQUEST_OUTPUT'],
+  [0x4n, 'GPIOHANDLE_REQUEST_ACTIVE_LOW'],
+  [0x8n, 'GPIOHANDLE_REQUEST_OPEN_DRAIN'],
+  [0x10n, 'GPIOHANDLE_REQUEST_OPEN_SOURCE'],
+  [0x20n, 'GPIOHANDLE_REQUEST_BIAS_PULL_UP'],
+  [0x40n, 'GPIOHANDLE_REQUEST_BIAS_PULL_DOWN'],
+  [0x80n, 'GPIOHANDLE_REQUEST_BIAS_DISABLE'],
+]);
+
+/** include/uapi/linux/gpio.h */
+export const gpio_line_flags = xlat('gpio_line_flags', [
+  [0x1n, 'GPIOLINE_FLAG_KERNEL'],
+  [0x2n, 'GPIOLINE_FLAG_IS_OUT'],
+  [0x4n, 'GPIOLINE_FLAG_ACTIVE_LOW'],
+  [0x8n, 'GPIOLINE_FLAG_OPEN_DRAIN'],
+  [0x10n, 'GPIOLINE_FLAG_OPEN_SOURCE'],
+  [0x20n, 'GPIOLINE_FLAG_BIAS_PULL_UP'],
+  [0x40n, 'GPIOLINE_FLAG_BIAS_PULL_DOWN'],
+  [0x80n, 'GPIOLINE_FLAG_BIAS_DISABLE'],
+]);
+
+/** include/uapi/linux/gpio.h */
+export const gpio_v2_line_flags = xlat('gpio_v2_line_flags', [
+  [0x1n, 'GPIO_V2_LINE_FLAG_USED'],
+  [0x2n, 'GPIO_V2_LINE_FLAG_ACTIVE_LOW'],
+  [0x4n, 'GPIO_V2_LINE_FLAG_INPUT'],
+  [0x8n, 'GPIO_V2_LINE_FLAG_OUTPUT'],
+  [0x10n, 'GPIO_V2_LINE_FLAG_EDGE_RISING'],
+  [0x20n, 'GPIO_V2_LINE_FLAG_EDGE_FALLING'],
+  [0x40n, 'GPIO_V2_LINE_FLAG_OPEN_DRAIN'],
+  [0x80n, 'GPIO_V2_LINE_FLAG_OPEN_SOURCE'],
+  [0x100n, 'GPIO_V2_LINE_FLAG_BIAS_PULL_UP'],
+  [0x200n, 'GPIO_V2_LINE_FLAG_BIAS_PULL_DOWN'],
+  [0x400n, 'GPIO_V2_LINE_FLAG_BIAS_DISABLED'],
+  [0x800n, 'GPIO_V2_LINE_FLAG_EVENT_CLOCK_REALTIME'],
+  [0x1000n, 'GPIO_V2_LINE_FLAG_EVENT_CLOCK_HTE'],
+]);
+
 /** include/uapi/linux/hdreg.h (enum of HDIO_SET_BUSSTATE) */
 export const hdio_busstate = xlat('hdio_busstate', [
   [0x0n, 'BUSSTATE_OFF'],

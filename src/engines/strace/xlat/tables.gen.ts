@@ -116,6 +116,63 @@ export const at_statx_sync_types = xlat('at_statx_sync_types', [
   [0x4000n, 'AT_STATX_DONT_SYNC'],
 ]);
 
+/** include/uapi/linux/audit.h */
+export const audit_arch = xlat('audit_arch', [
+  [0xc00000b7n, 'AUDIT_ARCH_AARCH64'],
+  [0xc0009026n, 'AUDIT_ARCH_ALPHA'],
+  [0x4000005dn, 'AUDIT_ARCH_ARCOMPACT'],
+  [0x5dn, 'AUDIT_ARCH_ARCOMPACTBE'],
+  [0x400000c3n, 'AUDIT_ARCH_ARCV2'],
+  [0xc3n, 'AUDIT_ARCH_ARCV2BE'],
+  [0x40000028n, 'AUDIT_ARCH_ARM'],
+  [0x28n, 'AUDIT_ARCH_ARMEB'],
+  [0x4000008cn, 'AUDIT_ARCH_C6X'],
+  [0x8cn, 'AUDIT_ARCH_C6XBE'],
+  [0x4000004cn, 'AUDIT_ARCH_CRIS'],
+  [0x400000fcn, 'AUDIT_ARCH_CSKY'],
+  [0x5441n, 'AUDIT_ARCH_FRV'],
+  [0x2en, 'AUDIT_ARCH_H8300'],
+  [0xa4n, 'AUDIT_ARCH_HEXAGON'],
+  [0x40000003n, 'AUDIT_ARCH_I386'],
+  [0xc0000032n, 'AUDIT_ARCH_IA64'],
+  [0x58n, 'AUDIT_ARCH_M32R'],
+  [0x4n, 'AUDIT_ARCH_M68K'],
+  [0xbdn, 'AUDIT_ARCH_MICROBLAZE'],
+  [0x8n, 'AUDIT_ARCH_MIPS'],
+  [0x40000008n, 'AUDIT_ARCH_MIPSEL'],
+  [0x80000008n, 'AUDIT_ARCH_MIPS64'],
+  [0xa0000008n, 'AUDIT_ARCH_MIPS64N32'],
+  [0xc0000008n, 'AUDIT_ARCH_MIPSEL64'],
+  [0xe0000008n, 'AUDIT_ARCH_MIPSEL64N32'],
+  [0x400000a7n, 'AUDIT_ARCH_NDS32'],
+  [0xa7n, 'AUDIT_ARCH_NDS32BE'],
+  [0x40000071n, 'AUDIT_ARCH_NIOS2'],
+  [0x5cn, 'AUDIT_ARCH_OPENRISC'],
+  [0xfn, 'AUDIT_ARCH_PARISC'],
+  [0x8000000fn, 'AUDIT_ARCH_PARISC64'],
+  [0x14n, 'AUDIT_ARCH_PPC'],
+  [0x80000015n, 'AUDIT_ARCH_PPC64'],
+  [0xc0000015n, 'AUDIT_ARCH_PPC64LE'],
+  [0x400000f3n, 'AUDIT_ARCH_RISCV32'],
+  [0xc00000f3n, 'AUDIT_ARCH_RISCV64'],
+  [0x16n, 'AUDIT_ARCH_S390'],
+  [0x80000016n, 'AUDIT_ARCH_S390X'],
+  [0x2an, 'AUDIT_ARCH_SH'],
+  [0x4000002an, 'AUDIT_ARCH_SHEL'],
+  [0x8000002an, 'AUDIT_ARCH_SH64'],
+  [0xc000002an, 'AUDIT_ARCH_SHEL64'],
+  [0x2n, 'AUDIT_ARCH_SPARC'],
+  [0x8000002bn, 'AUDIT_ARCH_SPARC64'],
+  [0xc00000bfn, 'AUDIT_ARCH_TILEGX'],
+  [0x400000bfn, 'AUDIT_ARCH_TILEGX32'],
+  [0x400000bcn, 'AUDIT_ARCH_TILEPRO'],
+  [0x4000006en, 'AUDIT_ARCH_UNICORE'],
+  [0xc000003en, 'AUDIT_ARCH_X86_64'],
+  [0x5en, 'AUDIT_ARCH_XTENSA'],
+  [0x40000102n, 'AUDIT_ARCH_LOONGARCH32'],
+  [0xc0000102n, 'AUDIT_ARCH_LOONGARCH64'],
+]);
+
 /** include/uapi/asm-generic/termbits.h */
 export const baud_options = xlat('baud_options', [
   [0x0n, 'B0'],
@@ -2787,6 +2844,12 @@ export const secbits = xlat('secbits', [
 ]);
 
 /** include/uapi/linux/seccomp.h */
+export const seccomp_addfd_flags = xlat('seccomp_addfd_flags', [
+  [0x1n, 'SECCOMP_ADDFD_FLAG_SETFD'],
+  [0x2n, 'SECCOMP_ADDFD_FLAG_SEND'],
+]);
+
+/** include/uapi/linux/seccomp.h */
 export const seccomp_filter_flags = xlat('seccomp_filter_flags', [
   [0x1n, 'SECCOMP_FILTER_FLAG_TSYNC'],
   [0x2n, 'SECCOMP_FILTER_FLAG_LOG'],
@@ -2821,6 +2884,11 @@ export const seccomp_ret_action = xlat('seccomp_ret_action', [
   [0x7ff00000n, 'SECCOMP_RET_TRACE'],
   [0x7ffc0000n, 'SECCOMP_RET_LOG'],
   [0x7fff0000n, 'SECCOMP_RET_ALLOW'],
+]);
+
+/** include/uapi/linux/seccomp.h */
+export const seccomp_user_notif_flags = xlat('seccomp_user_notif_flags', [
+  [0x1n, 'SECCOMP_USER_NOTIF_FLAG_CONTINUE'],
 ]);
 
 /** include/uapi/linux/sched.h (the CLONE_NEW* namespace flags) */

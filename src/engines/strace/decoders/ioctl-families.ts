@@ -7,6 +7,7 @@ import './ioctl-fs.js';
 import './ioctl-gpio.js';
 import './ioctl-hdio.js';
 import './ioctl-misc.js';
+import './ioctl-ptp.js';
 import './ioctl-seccomp.js';
 import './ioctl-term.js';
 

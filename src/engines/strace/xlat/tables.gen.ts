@@ -2744,6 +2744,29 @@ export const priorities = xlat('priorities', [
   [0x2n, 'PRIO_USER'],
 ]);
 
+/** include/uapi/linux/ptp_clock.h */
+export const ptp_extts_flags = xlat('ptp_extts_flags', [
+  [0x1n, 'PTP_ENABLE_FEATURE'],
+  [0x2n, 'PTP_RISING_EDGE'],
+  [0x4n, 'PTP_FALLING_EDGE'],
+  [0x8n, 'PTP_STRICT_FLAGS'],
+]);
+
+/** include/uapi/linux/ptp_clock.h */
+export const ptp_perout_flags = xlat('ptp_perout_flags', [
+  [0x1n, 'PTP_PEROUT_ONE_SHOT'],
+  [0x2n, 'PTP_PEROUT_DUTY_CYCLE'],
+  [0x4n, 'PTP_PEROUT_PHASE'],
+]);
+
+/** include/uapi/linux/ptp_clock.h */
+export const ptp_pin_funcs = xlat('ptp_pin_funcs', [
+  [0x0n, 'PTP_PF_NONE'],
+  [0x1n, 'PTP_PF_EXTTS'],
+  [0x2n, 'PTP_PF_PEROUT'],
+  [0x3n, 'PTP_PF_PHYSYNC'],
+]);
+
 /** include/uapi/linux/reboot.h */
 export const reboot_cmds = xlat('reboot_cmds', [
   [0x1234567n, 'LINUX_REBOOT_CMD_RESTART'],

@@ -129,3 +129,23 @@ test('ptp: clock times with dates, reserved words of the v2 requests, samples af
   // PTP_ENABLE_PPS takes its int by value: printed as the hex argument
   assert.equal(call(ioc('PTP_ENABLE_PPS'), 0xffffffffffffffffn, none), `ioctl(-1, PTP_ENABLE_PPS, 0xffffffffffffffff)${EBADF}`);
 });
+
+test('rtc: switches without argument, rtc_time abbreviated, parameters by kind', () => {
+  assert.equal(call(ioc('RTC_AIE_OFF'), 0xdeadn, none), `ioctl(-1, RTC_AIE_OFF)${EBADF}`);
+  assert.equal(call(ioc('RTC_EPOCH_SET'), 0xdeadbeefbadc0dedn, none), `ioctl(-1, RTC_EPOCH_SET, 16045690984232390125)${EBADF}`);
+  const t = new FakeMemory().i32(M, 1, 2, 3, 4, 5, 6, 7, 8, 9);
+  assert.equal(call(ioc('RTC_SET_TIME'), M, t), `ioctl(-1, RTC_SET_TIME, {tm_sec=1, tm_min=2, tm_hour=3, tm_mday=4, tm_mon=5, tm_year=6, ...})${EBADF}`);
+  assert.equal(call(ioc('RTC_RD_TIME'), M, t, 0, { verbose: true }), 'ioctl(-1, RTC_RD_TIME, {tm_sec=1, tm_min=2, tm_hour=3, tm_mday=4, tm_mon=5, tm_year=6, tm_wday=7, tm_yday=8, tm_isdst=9}) = 0');
+  const p = Buffer.alloc(24);
+  p.writeBigUInt64LE(0xedn, 8);
+  p.writeUInt32LE(1, 20);
+  const pm = new FakeMemory().map(M, p);
+  assert.equal(
+    call(ioc('RTC_PARAM_SET'), M, pm),
+    `ioctl(-1, RTC_PARAM_SET, {param=RTC_PARAM_FEATURES, uvalue=1<<RTC_FEATURE_ALARM|1<<RTC_FEATURE_NEED_WEEK_DAY|1<<RTC_FEATURE_ALARM_RES_2S|1<<RTC_FEATURE_CORRECTION|1<<RTC_FEATURE_BACKUP_SWITCH_MODE|1<<RTC_FEATURE_ALARM_WAKEUP_ONLY, index=0, __pad=0x1})${EBADF}`,
+  );
+  assert.equal(call(ioc('RTC_PARAM_GET'), M, pm), `ioctl(-1, RTC_PARAM_GET, {param=RTC_PARAM_FEATURES, index=0, __pad=0x1} => 0x10000000)${EBADF}`);
+  p.writeBigUInt64LE(2n, 0);
+  p.writeBigUInt64LE(4n, 8);
+  assert.equal(call(ioc('RTC_PARAM_GET'), M, new FakeMemory().map(M, p), 0), 'ioctl(-1, RTC_PARAM_GET, {param=RTC_PARAM_BACKUP_SWITCH_MODE, index=0, __pad=0x1} => {uvalue=0x4 /* RTC_BSM_??? */, __pad=0x1}) = 0');
+});

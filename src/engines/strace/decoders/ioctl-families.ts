@@ -8,6 +8,7 @@ import './ioctl-gpio.js';
 import './ioctl-hdio.js';
 import './ioctl-misc.js';
 import './ioctl-ptp.js';
+import './ioctl-rtc.js';
 import './ioctl-seccomp.js';
 import './ioctl-term.js';
 

@@ -2820,6 +2820,42 @@ export const rseq_flags = xlat('rseq_flags', [
   [0x1n, 'RSEQ_FLAG_UNREGISTER'],
 ]);
 
+/** include/uapi/linux/rtc.h */
+export const rtc_bsm = xlat('rtc_bsm', [
+  [0x0n, 'RTC_BSM_DISABLED'],
+  [0x1n, 'RTC_BSM_DIRECT'],
+  [0x2n, 'RTC_BSM_LEVEL'],
+  [0x3n, 'RTC_BSM_STANDBY'],
+]);
+
+/** include/uapi/linux/rtc.h */
+export const rtc_features = xlat('rtc_features', [
+  [0x0n, 'RTC_FEATURE_ALARM'],
+  [0x1n, 'RTC_FEATURE_ALARM_RES_MINUTE'],
+  [0x2n, 'RTC_FEATURE_NEED_WEEK_DAY'],
+  [0x3n, 'RTC_FEATURE_ALARM_RES_2S'],
+  [0x4n, 'RTC_FEATURE_UPDATE_INTERRUPT'],
+  [0x5n, 'RTC_FEATURE_CORRECTION'],
+  [0x6n, 'RTC_FEATURE_BACKUP_SWITCH_MODE'],
+  [0x7n, 'RTC_FEATURE_ALARM_WAKEUP_ONLY'],
+]);
+
+/** include/uapi/linux/rtc.h */
+export const rtc_params = xlat('rtc_params', [
+  [0x0n, 'RTC_PARAM_FEATURES'],
+  [0x1n, 'RTC_PARAM_CORRECTION'],
+  [0x2n, 'RTC_PARAM_BACKUP_SWITCH_MODE'],
+]);
+
+/** include/uapi/linux/rtc.h */
+export const rtc_vl_flags = xlat('rtc_vl_flags', [
+  [0x1n, 'RTC_VL_DATA_INVALID'],
+  [0x2n, 'RTC_VL_BACKUP_LOW'],
+  [0x4n, 'RTC_VL_BACKUP_EMPTY'],
+  [0x8n, 'RTC_VL_ACCURACY_LOW'],
+  [0x10n, 'RTC_VL_BACKUP_SWITCH'],
+]);
+
 /** include/uapi/linux/sched.h */
 export const sched_flags = xlat('sched_flags', [
   [0x40000000n, 'SCHED_RESET_ON_FORK'],

@@ -149,3 +149,20 @@ test('rtc: switches without argument, rtc_time abbreviated, parameters by kind',
   p.writeBigUInt64LE(4n, 8);
   assert.equal(call(ioc('RTC_PARAM_GET'), M, new FakeMemory().map(M, p), 0), 'ioctl(-1, RTC_PARAM_GET, {param=RTC_PARAM_BACKUP_SWITCH_MODE, index=0, __pad=0x1} => {uvalue=0x4 /* RTC_BSM_??? */, __pad=0x1}) = 0');
 });
+
+test('ubi: ints by pointer, volume names bounded by their length, the new id after the call', () => {
+  const mk = Buffer.alloc(152);
+  mk.writeInt32LE(7, 0);
+  mk.writeInt8(4, 16);
+  mk[17] = 1;
+  mk.writeInt16LE(3, 18);
+  mk.write('volume', 24);
+  const mem = new FakeMemory().map(M, mk);
+  const head = '{vol_id=7, alignment=0, bytes=0, vol_type=UBI_STATIC_VOLUME, flags=UBI_VOL_SKIP_CRC_CHECK_FLG, name_len=3, name="vol"...}';
+  assert.equal(call(ioc('UBI_IOCMKVOL'), M, mem, 0), `ioctl(-1, UBI_IOCMKVOL, ${head} => [7]) = 0`);
+  assert.equal(call(ioc('UBI_IOCMKVOL'), M, mem), `ioctl(-1, UBI_IOCMKVOL, ${head})${EBADF}`);
+  assert.equal(call(ioc('UBI_IOCRMVOL'), M, new FakeMemory().i32(M, -5)), `ioctl(-1, UBI_IOCRMVOL, [-5])${EBADF}`);
+  assert.equal(call(ioc('UBI_IOCVOLRMBLK'), 1n, none), `ioctl(-1, UBI_IOCVOLRMBLK)${EBADF}`);
+  const rs = new FakeMemory().map(M + 0x1000n - 12n, Buffer.alloc(12));
+  assert.equal(call(ioc('UBI_IOCRSVOL'), M + 0x1000n - 12n, rs), `ioctl(-1, UBI_IOCRSVOL, {bytes=0, vol_id=0})${EBADF}`);
+});

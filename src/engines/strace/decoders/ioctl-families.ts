@@ -11,5 +11,6 @@ import './ioctl-ptp.js';
 import './ioctl-rtc.js';
 import './ioctl-seccomp.js';
 import './ioctl-term.js';
+import './ioctl-ubi.js';
 
 export { ioctl } from './ioctl.js';

@@ -3765,6 +3765,29 @@ export const timerfd_settime_flags = xlat('timerfd_settime_flags', [
   [0x2n, 'TFD_TIMER_CANCEL_ON_SET'],
 ]);
 
+/** include/uapi/mtd/ubi-user.h */
+export const ubi_data_types = xlat('ubi_data_types', [
+  [0x1n, 'UBI_LONGTERM'],
+  [0x2n, 'UBI_SHORTTERM'],
+  [0x3n, 'UBI_UNKNOWN'],
+]);
+
+/** include/uapi/mtd/ubi-user.h */
+export const ubi_volume_flags = xlat('ubi_volume_flags', [
+  [0x1n, 'UBI_VOL_SKIP_CRC_CHECK_FLG'],
+]);
+
+/** include/uapi/mtd/ubi-user.h */
+export const ubi_volume_props = xlat('ubi_volume_props', [
+  [0x1n, 'UBI_VOL_PROP_DIRECT_WRITE'],
+]);
+
+/** include/uapi/mtd/ubi-user.h */
+export const ubi_volume_types = xlat('ubi_volume_types', [
+  [0x3n, 'UBI_DYNAMIC_VOLUME'],
+  [0x4n, 'UBI_STATIC_VOLUME'],
+]);
+
 /** include/uapi/linux/userfaultfd.h and asm-generic/fcntl.h */
 export const uffd_flags = xlat('uffd_flags', [
   [0x1n, 'UFFD_USER_MODE_ONLY'],

@@ -154,6 +154,9 @@ function ioctlRequest(r: Rng): bigint {
   let code = r.pick(IOCTL_NAMES)[0];
   if (r.chance(0.1)) code ^= 1 << (16 + r.int(14));
   if (r.chance(0.05)) code ^= 1 << (30 + r.int(2));
+  // any number and size of the same type byte: families that name requests by their number
+  // and length (EVIOCGBIT(ev, len), EVIOCGABS(abs)) see the whole range
+  if (r.chance(0.1)) code = (code & 0xc000ff00) | r.int(256) | (r.int(0x4000) << 16);
   return BigInt(code >>> 0);
 }
 

@@ -38,9 +38,9 @@ test('ioctl name table: generated from the headers, sorted, numbers as the kerne
 
 test('ioctl requests under -X abbrev, raw, verbose; unknown ones; hex argument by default', () => {
   const c = { name: 'ioctl', args: [-1, 0x80044501, 0], ret: -9, mem: none } as const;
-  assert.equal(fmt(c), 'ioctl(-1, EVIOCGVERSION, 0) = -1 EBADF (Bad file descriptor)');
-  assert.equal(fmt({ ...c, opts: { xlat: 'verbose' } }), 'ioctl(-1, 0x80044501 /* EVIOCGVERSION */, 0) = -1 EBADF (Bad file descriptor)');
-  assert.match(fmt({ ...c, opts: { xlat: 'raw' } }), /^ioctl\(-1, 0x80044501, 0\) = -1 /);
+  assert.equal(fmt(c), 'ioctl(-1, EVIOCGVERSION, NULL) = -1 EBADF (Bad file descriptor)');
+  assert.equal(fmt({ ...c, opts: { xlat: 'verbose' } }), 'ioctl(-1, 0x80044501 /* EVIOCGVERSION */, NULL) = -1 EBADF (Bad file descriptor)');
+  assert.match(fmt({ ...c, opts: { xlat: 'raw' } }), /^ioctl\(-1, 0x80044501, NULL\) = -1 /);
   const u = { name: 'ioctl', args: [-1, 0x3e03, 0xdeadbeefbadc0dedn], ret: -9, mem: none } as const;
   assert.equal(fmt(u), 'ioctl(-1, _IOC(_IOC_NONE, 0x3e, 0x3, 0), 0xdeadbeefbadc0ded) = -1 EBADF (Bad file descriptor)');
   assert.equal(fmt({ ...u, opts: { xlat: 'verbose' } }), 'ioctl(-1, 0x3e03 /* _IOC(_IOC_NONE, 0x3e, 0x3, 0) */, 0xdeadbeefbadc0ded) = -1 EBADF (Bad file descriptor)');

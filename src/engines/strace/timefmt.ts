@@ -8,7 +8,7 @@ const pad = (n: number, w = 2): string => String(n).padStart(w, '0');
 /** Local-time ISO 8601 as strace prints in structure comments; undefined if out of range. */
 export function isoTime(sec: bigint, nsec?: bigint | number): string | undefined {
   // JS Date covers ±8.64e15 ms; strace's localtime() fails beyond a similar range anyway.
-  if (sec > 8_000_000_000_000n || sec < -8_000_000_000_000n) return undefined;
+  if (sec > 8_000_000_000_000n || sec < -8_000_000_000_000n) return farUtcTime(sec, nsec);
   const d = new Date(Number(sec) * 1000);
   if (Number.isNaN(d.getTime())) return undefined;
   const off = -d.getTimezoneOffset();
@@ -20,6 +20,34 @@ export function isoTime(sec: bigint, nsec?: bigint | number): string | undefined
     s += n >= 0n && n < 1_000_000_000n ? `.${n.toString().padStart(9, '0')}` : '';
   }
   return `${s}${sign}${pad(Math.floor(ao / 60))}${pad(ao % 60)}`;
+}
+
+/**
+ * Beyond Date's range (year 275760) the calendar is computed from the day count (proleptic
+ * Gregorian), in UTC only: a far date is shown when the local zone is UTC, as strace's tests run.
+ */
+function farUtcTime(sec: bigint, nsec?: bigint | number): string | undefined {
+  if (new Date(0).getTimezoneOffset() !== 0 || sec > 67_767_976_233_316_800n || sec < -67_768_040_609_740_800n) return undefined;
+  let days = sec / 86400n;
+  let rem = sec % 86400n;
+  if (rem < 0n) {
+    rem += 86400n;
+    days -= 1n;
+  }
+  // days since 1970-01-01 -> civil date (H. Hinnant's days_from_civil inverse)
+  const z = days + 719468n;
+  const era = (z >= 0n ? z : z - 146096n) / 146097n;
+  const doe = z - era * 146097n;
+  const yoe = (doe - doe / 1460n + doe / 36524n - doe / 146096n) / 365n;
+  const doy = doe - (365n * yoe + yoe / 4n - yoe / 100n);
+  const mp = (5n * doy + 2n) / 153n;
+  const day = doy - (153n * mp + 2n) / 5n + 1n;
+  const month = mp < 10n ? mp + 3n : mp - 9n;
+  const year = yoe + era * 400n + (month <= 2n ? 1n : 0n);
+  const r = Number(rem);
+  let s = `${year}-${pad(Number(month))}-${pad(Number(day))}T${pad(Math.floor(r / 3600))}:${pad(Math.floor(r / 60) % 60)}:${pad(r % 60)}`;
+  if (nsec !== undefined && BigInt(nsec) > 0n && BigInt(nsec) < 1_000_000_000n) s += `.${BigInt(nsec).toString().padStart(9, '0')}`;
+  return `${s}+0000`;
 }
 
 /** HH:MM:SS in local time (-t), with .uuuuuu for -tt. `ns` is wall-clock nanoseconds. */

@@ -2,9 +2,15 @@
  * The ioctl decoder with every device family registered: importing a family module registers
  * it (registerIoctlFamily), so this list is the one place that says which families exist.
  */
+import './ioctl-evdev.js';
 import './ioctl-fs.js';
+import './ioctl-gpio.js';
 import './ioctl-hdio.js';
 import './ioctl-misc.js';
+import './ioctl-ptp.js';
+import './ioctl-rtc.js';
+import './ioctl-seccomp.js';
 import './ioctl-term.js';
+import './ioctl-ubi.js';
 
 export { ioctl } from './ioctl.js';

@@ -8,7 +8,7 @@
  * decoder result: RVAL_DECODED when done (pushing nothing prints a request that takes no
  * argument, `ioctl(3, FIFREEZE)`), or 0 to be called again at exit.
  */
-import { Ctx, RVAL_DECODED, flagsStr, type Decoder } from '../printer.js';
+import { Ctx, RVAL_DECODED, flagsStr, type Decoder, type XlatStyle } from '../printer.js';
 import { hexStr, sym } from '../value.js';
 import { ioctl_dirs } from '../xlat/tables.gen.js';
 import { IOCTL_NAMES } from '../xlat/ioctls.gen.js';
@@ -79,9 +79,11 @@ export function requestStr(c: Ctx, code: number, name = ioctlName(code)): string
 /** Families by request type byte; several may share one (first that knows the request wins). */
 const FAMILIES = new Map<number, IoctlFamily[]>();
 /** Families that name requests themselves (EVIOCGBIT(EV_KEY, 8)), by type byte. */
-const NAMERS = new Map<number, (code: number) => string | undefined>();
+const NAMERS = new Map<number, Namer>();
+/** Names a request of its family (undefined: not one of its own); `style` shapes names inside. */
+export type Namer = (code: number, style: XlatStyle) => string | undefined;
 
-export function registerIoctlFamily(types: readonly number[], f: IoctlFamily, namer?: (code: number) => string | undefined): void {
+export function registerIoctlFamily(types: readonly number[], f: IoctlFamily, namer?: Namer): void {
   for (const t of types) {
     const l = FAMILIES.get(t);
     if (l) l.push(f);
@@ -98,7 +100,7 @@ export const ioctl: Decoder = (c) => {
   const arg = c.a[2];
   if (c.entering) {
     const type = iocType(code);
-    c.push(c.fd(c.a[0]), sym(requestStr(c, code, NAMERS.get(type)?.(code) ?? ioctlName(code))));
+    c.push(c.fd(c.a[0]), sym(requestStr(c, code, NAMERS.get(type)?.(code, c.o.xlat) ?? ioctlName(code))));
     for (const f of FAMILIES.get(type) ?? []) {
       const r = f(c, code, arg);
       if (r === undefined) continue;

@@ -82,6 +82,8 @@ function refuseUnsupported(c: StraceConfig): void {
   if (c.summaryColumns) no('-U/--summary-columns');
   if (c.overheadNs !== undefined) no('-O/--summary-syscall-overhead');
   if (c.sortBy !== undefined && !summarySort(c.sortBy)) no(`-S ${c.sortBy}`);
+  // Decoders have no non-verbose mode yet: refused rather than silently ignored.
+  if (!c.filter.verboseAll) no('-e verbose=');
 }
 
 /** -S's names for the orders the summary knows. */

@@ -132,6 +132,7 @@ export class TraceFormatter {
       this._col += tail.length;
       this._write(tail);
       this._finishLine(`= ${ret}${timing}`);
+      if (d.dump) this._write(d.dump);
       return;
     }
     if (this._printing !== d.tid) {
@@ -141,6 +142,7 @@ export class TraceFormatter {
     }
     this._emit(tail);
     this._finishLine(`= ${ret}${timing}`);
+    if (d.dump) this._write(d.dump);
   }
 
   /**

@@ -20,6 +20,8 @@ export interface SyscallStop {
   readonly mem: TaskMemory;
   /** Stack pointer, if known (rt_sigreturn shows the restored mask from the signal frame). */
   readonly sp?: bigint;
+  /** -e raw=: every argument undecoded in hex, and the return value in hex. */
+  readonly raw?: boolean;
 }
 
 /** Kernel-internal restart codes a tracer can observe (include/linux/errno.h). */
@@ -51,6 +53,12 @@ export function makeRawDecoder(nargs: number): Decoder {
 }
 const RAW6 = makeRawDecoder(6);
 
+/** -e raw=: the arguments as printargs does, and a hex return value. */
+function rawHexDecoder(nargs: number): Decoder {
+  const args = makeRawDecoder(nargs);
+  return (c) => args(c) | RV.HEX;
+}
+
 export function syscallName(nr: number): string {
   const e = nr >= 0 ? SYSCALLS[nr] : undefined;
   return e ? e.name : `syscall_${hexStr(BigInt(nr >>> 0))}`;
@@ -71,6 +79,8 @@ export class DecodedSyscall {
   injected = false;
   /** Set by the engine when a delay was injected. */
   delayed = false;
+  /** Lines printed after the call's own (-e read=/write= hex dumps). */
+  dump = '';
 
   constructor(
     readonly nr: number,
@@ -205,7 +215,8 @@ export class DecodedSyscall {
 export function decodeEntry(stop: SyscallStop, opts: DecodeOptions = DEFAULT_DECODE_OPTIONS): DecodedSyscall {
   const ent = stop.nr >= 0 ? SYSCALLS[stop.nr] : undefined;
   const name = ent ? ent.name : syscallName(stop.nr);
-  const decoder = (ent && DECODERS[ent.name]) || (ent ? makeRawDecoder(ent.nargs) : RAW6);
+  const decoder = stop.raw ? rawHexDecoder(ent?.nargs ?? 6)
+    : (ent && DECODERS[ent.name]) || (ent ? makeRawDecoder(ent.nargs) : RAW6);
   const ctx = new Ctx(name, stop.pid, stop.tid, stop.args, stop.mem, opts);
   ctx.sp = stop.sp;
   return new DecodedSyscall(stop.nr, name, ctx, decoder);

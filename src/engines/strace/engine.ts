@@ -14,6 +14,7 @@ import { InjectState, type InjectRule } from '../qualifier/inject.js';
 import type { StraceFilter } from './filter.js';
 import { SyscallSummary } from './summary.js';
 import { dumpText } from './dumpio.js';
+import { translatePid } from './pidns.js';
 import type { PathTrace } from './pathtrace.js';
 import type { JsonEventWriter } from './json.js';
 import type { TimelineWriter } from './timeline.js';
@@ -40,6 +41,8 @@ export interface StraceOptions {
   timeline?: TimelineWriter;
   /** -y: print paths of file descriptors. */
   fdPaths?: boolean;
+  /** --pidns-translation: ids of a tracee's pid namespace also as they are in ours. */
+  pidns?: boolean;
   /** -P: only calls that name these paths or use descriptors open on them. */
   pathTrace?: PathTrace;
   /** A new thread or process is now traced (strace's "Process N attached" message). */
@@ -89,6 +92,7 @@ export class StraceEngine {
       ...DEFAULT_DECODE_OPTIONS,
       ...opts.decode,
       fdPath: opts.fdPaths ? fdPath : undefined,
+      pidTranslate: opts.pidns ? translatePid : undefined,
       netlinkProtocol,
     };
     const silent = (): void => undefined;

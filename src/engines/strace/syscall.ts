@@ -8,6 +8,7 @@ import { DECODERS } from './decoders/index.js';
 import { Ctx, DEFAULT_DECODE_OPTIONS, RV, RVAL_DECODED, RVAL_MASK, type Decoder, type DecodeOptions, type RvKind } from './printer.js';
 import { renderArgs, renderValue } from './render.js';
 import { chg, hexStr, sym, type Value } from './value.js';
+import type { PidKind } from './pidns.js';
 
 /** What the engine knows at a syscall-entry stop. */
 export interface SyscallStop {
@@ -30,6 +31,12 @@ const RESTART_CODES: Record<number, string> = {
   513: 'ERESTARTNOINTR (To be restarted)',
   514: 'ERESTARTNOHAND (To be restarted if no handler)',
   516: 'ERESTART_RESTARTBLOCK (Interrupted by signal)',
+};
+
+/** Calls that return a process id, and of which kind (--pidns-translation annotates them). */
+const PID_RETURNS: Record<string, PidKind> = {
+  getpid: 'tgid', getppid: 'tgid', gettid: 'tid', getpgrp: 'pgid', getpgid: 'pgid', getsid: 'sid',
+  fork: 'tgid', vfork: 'tgid', clone: 'tid', clone3: 'tid', setsid: 'sid',
 };
 
 let decoderErrorHook: ((syscall: string, err: unknown) => void) | undefined;
@@ -185,6 +192,7 @@ export class DecodedSyscall {
           break;
         default:
           s = c.rval.toString();
+          if (c.o.pidTranslate && PID_RETURNS[this.name]) s = renderValue(c.pidv(c.rval, PID_RETURNS[this.name]));
       }
       if (c.aux !== undefined) s += ` (${c.aux})`;
     }

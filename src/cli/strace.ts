@@ -76,7 +76,6 @@ function refuseUnsupported(c: StraceConfig): void {
   if (c.user !== undefined) no('-u/--user');
   if (c.detachOnExecve) no('-b/--detach-on');
   if (c.instructionPointer) no('-i/--instruction-pointer');
-  if (c.syscallNumber) no('-n/--syscall-number');
   if (c.decodePids.has('comm')) no('-Y/--decode-pids=comm');
   if (c.output !== undefined && /^[|!]/.test(c.output)) no('-o |COMMAND');
   if (c.summaryColumns) no('-U/--summary-columns');
@@ -328,6 +327,7 @@ export function buildStraceOutput(tracer: Tracer, p: ParsedStrace, io: CommandIo
       durationText: durationPrecision ? (ns) => durationText(ns, durationPrecision) : undefined,
       quietExit: p.quiet.has('exit'),
       quietSuperseded: p.quiet.has('thread-execve'),
+      syscallNumber: p.syscallNumber,
       column: p.column,
       signalSelected: (s) => filter.signalSelected(s),
       statusSelected: filter.statusGiven ? (s) => filter.statusSelected(s) : undefined,

@@ -76,12 +76,13 @@ function refuseUnsupported(c: StraceConfig): void {
   if (c.user !== undefined) no('-u/--user');
   if (c.detachOnExecve) no('-b/--detach-on');
   if (c.instructionPointer) no('-i/--instruction-pointer');
-  if (c.syscallNumber) no('-n/--syscall-number');
   if (c.decodePids.has('comm')) no('-Y/--decode-pids=comm');
   if (c.output !== undefined && /^[|!]/.test(c.output)) no('-o |COMMAND');
   if (c.summaryColumns) no('-U/--summary-columns');
   if (c.overheadNs !== undefined) no('-O/--summary-syscall-overhead');
   if (c.sortBy !== undefined && !summarySort(c.sortBy)) no(`-S ${c.sortBy}`);
+  // Decoders have no non-verbose mode yet: refused rather than silently ignored.
+  if (!c.filter.verboseAll) no('-e verbose=');
 }
 
 /** -S's names for the orders the summary knows. */
@@ -326,6 +327,7 @@ export function buildStraceOutput(tracer: Tracer, p: ParsedStrace, io: CommandIo
       durationText: durationPrecision ? (ns) => durationText(ns, durationPrecision) : undefined,
       quietExit: p.quiet.has('exit'),
       quietSuperseded: p.quiet.has('thread-execve'),
+      syscallNumber: p.syscallNumber,
       column: p.column,
       signalSelected: (s) => filter.signalSelected(s),
       statusSelected: filter.statusGiven ? (s) => filter.statusSelected(s) : undefined,
@@ -341,6 +343,7 @@ export function buildStraceOutput(tracer: Tracer, p: ParsedStrace, io: CommandIo
     json,
     timeline,
     fdPaths: p.decodeFds.has('path'),
+    pidns: p.decodePids.has('pidns'),
     pathTrace,
     onAttach: extra.onAttach,
   });

@@ -17,7 +17,7 @@ import { DISPOSITION_BIT, signalDisposition } from './dispositions.js';
 import type { Engine } from './engine.js';
 import { isGone, UtraceError } from './errors.js';
 import { abandonPass, detachedWhileWaited, newPass, runPass, type Pass } from './passes.js';
-import { procStatus } from './procfs.js';
+import { ownProcPid, procStatus } from './procfs.js';
 import { Process } from './process.js';
 import * as P from './ptrace.js';
 import { seccompStop } from './seccomp.js';
@@ -907,7 +907,8 @@ export abstract class StopMachine extends EventEmitter {
       let leader: Task | undefined;
       for (const t of proc._threads) if (t.tid === proc.pid && t.state !== 'dead') leader = t;
       if (!leader || this._tasks.get(leader.tid) !== leader) continue;
-      if (procStatus(proc.pid)?.['TracerPid'] === String(process.pid)) continue;
+      // TracerPid in /proc's numbering (an ancestor namespace's, after `unshare -pf`).
+      if (procStatus(proc.pid)?.['TracerPid'] === ownProcPid()) continue;
       // Killed by de_thread (SIGKILL), as its engines are told; the process's status is not
       // ours to know, as after a detach.
       this._backend.stopped(leader);

@@ -13,6 +13,8 @@ import { PerTaskFormatter, TraceFormatter, type FormatOptions, type TaskOutput, 
 import { InjectState, type InjectRule } from '../qualifier/inject.js';
 import type { StraceFilter } from './filter.js';
 import { SyscallSummary } from './summary.js';
+import { dumpText } from './dumpio.js';
+import { translatePid } from './pidns.js';
 import type { PathTrace } from './pathtrace.js';
 import type { JsonEventWriter } from './json.js';
 import type { TimelineWriter } from './timeline.js';
@@ -39,6 +41,8 @@ export interface StraceOptions {
   timeline?: TimelineWriter;
   /** -y: print paths of file descriptors. */
   fdPaths?: boolean;
+  /** --pidns-translation: ids of a tracee's pid namespace also as they are in ours. */
+  pidns?: boolean;
   /** -P: only calls that name these paths or use descriptors open on them. */
   pathTrace?: PathTrace;
   /** A new thread or process is now traced (strace's "Process N attached" message). */
@@ -88,6 +92,7 @@ export class StraceEngine {
       ...DEFAULT_DECODE_OPTIONS,
       ...opts.decode,
       fdPath: opts.fdPaths ? fdPath : undefined,
+      pidTranslate: opts.pidns ? translatePid : undefined,
       netlinkProtocol,
     };
     const silent = (): void => undefined;
@@ -172,7 +177,9 @@ export class StraceEngine {
     if (this._o.filter.syscallSelected(nr) && (!this._o.pathTrace || this._o.pathTrace.matches(nr, call.args, task, task.tgid))) {
       let sp: bigint | undefined;
       if (nr === 15 /* rt_sigreturn */) sp = task.regs().sp;
-      const d = decodeEntry({ nr, tid: task.tid, pid: task.tgid, args: call.args, mem: task, sp }, this._decode);
+      const f = this._o.filter;
+      const d = decodeEntry({ nr, tid: task.tid, pid: task.tgid, args: call.args, mem: task, sp, raw: f.raw.has(nr) },
+        f.abbrev.has(nr) ? this._decode : { ...this._decode, verbose: true });
       st.entryNs = nowNs();
       st.call = d;
       if (rule && (rule.error !== undefined || rule.retval !== undefined)) d.injected = true;
@@ -207,6 +214,11 @@ export class StraceEngine {
     const ns = nowNs();
     const ret = call.ret ?? 0n;
     d.exit(ret, e.task);
+    const f = this._o.filter;
+    if (f.dumping && !d.injected) {
+      d.dump = dumpText(d.nr, call.args, d.rval, e.task.tgid, e.task,
+        (dir, fd) => (dir === 'read' ? f.readFds : f.writeFds).has(fd));
+    }
     if (this._trace) this.formatter.syscallExit(d, ns, ns - st.entryNs);
     if (this._o.summary) {
       let spent = ns - st.entryNs;

@@ -30,6 +30,17 @@ export class StraceFilter {
   readonly warnings: string[] = [];
   /** -e inject= / fault= rules. */
   readonly inject = new InjectRules(this.warnings);
+  /** -e read=SET / write=SET: descriptors whose data is dumped in hex (default none). */
+  readonly readFds = new NumberSet();
+  readonly writeFds = new NumberSet();
+  /** -e raw=SET: syscalls whose arguments are printed undecoded, in hex (default none). */
+  readonly raw = new NumberSet();
+  /** -e verbose=SET (default all): a call outside it has its structures shown as addresses. */
+  readonly verbose = NumberSet.all();
+  /** -e abbrev=SET (default all): a call outside it is printed as with -v. */
+  readonly abbrev = NumberSet.all();
+  /** Whether read= or write= was given (dumps are looked for only then). */
+  dumping = false;
 
   /**
    * Applies one -e argument: "trace=SET", "signal=SET", "status=SET", "inject=SPEC",
@@ -66,6 +77,30 @@ export class StraceFilter {
       case 'inject':
         this.inject.add(v, false);
         break;
+      case 'read':
+      case 'reads':
+      case 'r':
+        parseTokenSet(v, this.readFds, 'descriptor', fdNumber);
+        this.dumping = true;
+        break;
+      case 'write':
+      case 'writes':
+      case 'w':
+        parseTokenSet(v, this.writeFds, 'descriptor', fdNumber);
+        this.dumping = true;
+        break;
+      case 'raw':
+      case 'x':
+        parseSyscallSet(v, this.raw);
+        break;
+      case 'verbose':
+      case 'v':
+        parseSyscallSet(v, this.verbose);
+        break;
+      case 'abbrev':
+      case 'a':
+        parseSyscallSet(v, this.abbrev);
+        break;
       case 'fault':
         this.inject.add(v, true);
         break;
@@ -76,6 +111,12 @@ export class StraceFilter {
         parseSyscallSet(expr, this.trace);
     }
     return this;
+  }
+
+  /** Whether -e verbose= leaves every syscall verbose (the default). */
+  get verboseAll(): boolean {
+    for (let nr = 0; nr < NSYSCALLS; nr++) if (SYSCALLS[nr] && !this.verbose.has(nr)) return false;
+    return true;
   }
 
   syscallSelected(nr: number): boolean {
@@ -102,4 +143,11 @@ export class StraceFilter {
   }
 }
 
-const KNOWN_UNSUPPORTED = new Set(['abbrev', 'a', 'verbose', 'v', 'raw', 'x', 'read', 'reads', 'r', 'write', 'writes', 'w', 'trace-fd', 'trace-fds', 'fd', 'fds', 'kvm', 'quiet', 'silent', 'silence', 'q', 'decode-fd', 'decode-fds', 'decode-pid', 'decode-pids', 'secontext']);
+/** A descriptor number of -e read=/write= (0 to INT_MAX). */
+function fdNumber(t: string): number | undefined {
+  if (!/^\d+$/.test(t)) return undefined;
+  const n = Number(t);
+  return n <= 0x7fffffff ? n : undefined;
+}
+
+const KNOWN_UNSUPPORTED = new Set(['trace-fd', 'trace-fds', 'fd', 'fds', 'kvm', 'quiet', 'silent', 'silence', 'q', 'decode-fd', 'decode-fds', 'decode-pid', 'decode-pids', 'secontext']);

@@ -44,6 +44,8 @@ export interface FormatOptions {
   /** When set, whether "+++ exited with" (quietExit) and "superseded" lines are left out (replaces quiet). */
   readonly quietExit?: boolean;
   readonly quietSuperseded?: boolean;
+  /** -n: the syscall's number before its name ("[  39] getpid()"). */
+  readonly syscallNumber?: boolean;
 }
 
 export type SyscallStatus = 'successful' | 'failed' | 'unfinished' | 'unavailable' | 'detached';
@@ -97,7 +99,7 @@ export class TraceFormatter {
     const t = this._task(d.tid);
     t.call = d;
     t.entryNs = ns;
-    const text = `${d.name}(${d.entryText}`;
+    const text = this._head(d);
     if (this._o.statusSelected) {
       t.staged = this._leaderText(d.tid, ns) + text;
       return;
@@ -121,7 +123,7 @@ export class TraceFormatter {
     const timing = this._o.syscallTimes && d.kind !== 5
       ? ` <${this._o.durationText ? this._o.durationText(dur) : secUsec(dur < 0n ? 0n : dur)}>` : '';
     if (this._o.statusSelected) {
-      const staged = t.staged ?? this._leaderText(d.tid, entryNs) + `${d.name}(${d.entryText}`;
+      const staged = t.staged ?? this._leaderText(d.tid, entryNs) + this._head(d);
       t.staged = undefined;
       const status: SyscallStatus = d.errno ? 'failed' : 'successful';
       if (!this._o.statusSelected(status)) return;
@@ -132,6 +134,7 @@ export class TraceFormatter {
       this._col += tail.length;
       this._write(tail);
       this._finishLine(`= ${ret}${timing}`);
+      if (d.dump) this._write(d.dump);
       return;
     }
     if (this._printing !== d.tid) {
@@ -141,6 +144,7 @@ export class TraceFormatter {
     }
     this._emit(tail);
     this._finishLine(`= ${ret}${timing}`);
+    if (d.dump) this._write(d.dump);
   }
 
   /**
@@ -278,6 +282,11 @@ export class TraceFormatter {
     }
     this._lastNs = ns;
     return s;
+  }
+
+  /** "name(args known at entry", with -n's "[ NR] " before it. */
+  private _head(d: DecodedSyscall): string {
+    return `${this._o.syscallNumber ? `[${String(d.nr).padStart(4)}] ` : ''}${d.name}(${d.entryText}`;
   }
 
   private _leaderText(tid: number, ns: bigint): string {

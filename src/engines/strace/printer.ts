@@ -17,6 +17,7 @@ import {
   addr as addrv,
   arr,
   call,
+  cmt,
   fdv,
   hexStr,
   num,
@@ -27,6 +28,7 @@ import {
 import type { Xlat } from './xlat/xlat.js';
 import { modetypes } from './xlat/tables.gen.js';
 import { sigName } from '../qualifier/signals.js';
+import { pidNsComment, type PidKind } from './pidns.js';
 
 /** How return values print. */
 export const RV = {
@@ -64,6 +66,8 @@ export interface DecodeOptions {
   readonly fdPath?: (pid: number, fd: number) => string | undefined;
   /** The netlink protocol (NETLINK_ROUTE...) of a tracee fd that is a netlink socket. */
   readonly netlinkProtocol?: (pid: number, fd: number) => number | undefined;
+  /** --pidns-translation: an id of the tracee's pid namespace as it is in ours, if it differs. */
+  readonly pidTranslate?: (tid: number, value: number, kind: PidKind) => number | undefined;
 }
 
 export const DEFAULT_DECODE_OPTIONS: DecodeOptions = {
@@ -182,6 +186,16 @@ export class Ctx {
     }
     return fdv(fd);
   }
+  /**
+   * A process id of kind `kind` (thread, process, group, session) in the tracee's namespace;
+   * with --pidns-translation, followed by what it is in ours when that differs.
+   */
+  pidv(v: bigint, kind: PidKind = 'tgid'): Value {
+    const n = I32(v);
+    const ours = this.o.pidTranslate?.(this.tid, Number(n), kind);
+    return ours === undefined ? num(n) : cmt(num(n), pidNsComment(ours));
+  }
+
   /** dirfd of *at() calls: AT_FDCWD for -100. */
   dirfd(v: bigint): Value {
     if (I32(v) !== -100n) return this.fd(v);

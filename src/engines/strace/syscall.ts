@@ -8,6 +8,7 @@ import { DECODERS } from './decoders/index.js';
 import { Ctx, DEFAULT_DECODE_OPTIONS, RV, RVAL_DECODED, RVAL_MASK, type Decoder, type DecodeOptions, type RvKind } from './printer.js';
 import { renderArgs, renderValue } from './render.js';
 import { chg, hexStr, sym, type Value } from './value.js';
+import type { PidKind } from './pidns.js';
 
 /** What the engine knows at a syscall-entry stop. */
 export interface SyscallStop {
@@ -20,6 +21,8 @@ export interface SyscallStop {
   readonly mem: TaskMemory;
   /** Stack pointer, if known (rt_sigreturn shows the restored mask from the signal frame). */
   readonly sp?: bigint;
+  /** -e raw=: every argument undecoded in hex, and the return value in hex. */
+  readonly raw?: boolean;
 }
 
 /** Kernel-internal restart codes a tracer can observe (include/linux/errno.h). */
@@ -28,6 +31,12 @@ const RESTART_CODES: Record<number, string> = {
   513: 'ERESTARTNOINTR (To be restarted)',
   514: 'ERESTARTNOHAND (To be restarted if no handler)',
   516: 'ERESTART_RESTARTBLOCK (Interrupted by signal)',
+};
+
+/** Calls that return a process id, and of which kind (--pidns-translation annotates them). */
+const PID_RETURNS: Record<string, PidKind> = {
+  getpid: 'tgid', getppid: 'tgid', gettid: 'tid', getpgrp: 'pgid', getpgid: 'pgid', getsid: 'sid',
+  fork: 'tgid', vfork: 'tgid', clone: 'tid', clone3: 'tid', setsid: 'sid',
 };
 
 let decoderErrorHook: ((syscall: string, err: unknown) => void) | undefined;
@@ -51,6 +60,12 @@ export function makeRawDecoder(nargs: number): Decoder {
 }
 const RAW6 = makeRawDecoder(6);
 
+/** -e raw=: the arguments as printargs does, and a hex return value. */
+function rawHexDecoder(nargs: number): Decoder {
+  const args = makeRawDecoder(nargs);
+  return (c) => args(c) | RV.HEX;
+}
+
 export function syscallName(nr: number): string {
   const e = nr >= 0 ? SYSCALLS[nr] : undefined;
   return e ? e.name : `syscall_${hexStr(BigInt(nr >>> 0))}`;
@@ -71,6 +86,8 @@ export class DecodedSyscall {
   injected = false;
   /** Set by the engine when a delay was injected. */
   delayed = false;
+  /** Lines printed after the call's own (-e read=/write= hex dumps). */
+  dump = '';
 
   constructor(
     readonly nr: number,
@@ -175,6 +192,7 @@ export class DecodedSyscall {
           break;
         default:
           s = c.rval.toString();
+          if (c.o.pidTranslate && PID_RETURNS[this.name]) s = renderValue(c.pidv(c.rval, PID_RETURNS[this.name]));
       }
       if (c.aux !== undefined) s += ` (${c.aux})`;
     }
@@ -205,7 +223,8 @@ export class DecodedSyscall {
 export function decodeEntry(stop: SyscallStop, opts: DecodeOptions = DEFAULT_DECODE_OPTIONS): DecodedSyscall {
   const ent = stop.nr >= 0 ? SYSCALLS[stop.nr] : undefined;
   const name = ent ? ent.name : syscallName(stop.nr);
-  const decoder = (ent && DECODERS[ent.name]) || (ent ? makeRawDecoder(ent.nargs) : RAW6);
+  const decoder = stop.raw ? rawHexDecoder(ent?.nargs ?? 6)
+    : (ent && DECODERS[ent.name]) || (ent ? makeRawDecoder(ent.nargs) : RAW6);
   const ctx = new Ctx(name, stop.pid, stop.tid, stop.args, stop.mem, opts);
   ctx.sp = stop.sp;
   return new DecodedSyscall(stop.nr, name, ctx, decoder);

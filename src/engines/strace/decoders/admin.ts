@@ -70,7 +70,7 @@ const params = (c: Ctx, i: number): Value => c.cstr(c.a[i]);
 
 const kcmp: Decoder = (c) => {
   const type = U32(c.a[2]);
-  c.push(c.int(0), c.int(1), c.xval(type, kcmp_types, 'KCMP_???'));
+  c.push(c.pidv(c.a[0]), c.pidv(c.a[1]), c.xval(type, kcmp_types, 'KCMP_???'));
   if (type === KCMP_FILE) c.push(c.fd(c.a[3]), c.fd(c.a[4]));
   else if (type === KCMP_EPOLL_TFD) c.push(c.fd(c.a[3]), kcmpEpoll(c, c.a[4]));
   else if (kcmp_types.lookup(type) === undefined) c.push(c.x(3), c.x(4));
@@ -114,11 +114,16 @@ function ioprioText(v: bigint, style: 'abbrev' | 'verbose'): string {
 }
 
 const ioprioWho = (c: Ctx): Value => c.xval(U32(c.a[0]), ioprio_who, 'IOPRIO_WHO_???');
+/** The id ioprio_get/set name: a thread (IOPRIO_WHO_PROCESS), a process group, or a uid. */
+const ioprioId = (c: Ctx): Value => {
+  const who = U32(c.a[0]);
+  return who === 1n ? c.pidv(c.a[1], 'tid') : who === 2n ? c.pidv(c.a[1], 'pgid') : c.int(1);
+};
 
 export const adminDecoders: Record<string, Decoder> = {
   ioprio_get: (c) => {
     if (c.entering) {
-      c.push(ioprioWho(c), c.int(1));
+      c.push(ioprioWho(c), ioprioId(c));
       // Called again at exit only for the text after the return value.
       c.noTrailingSep = true;
       return 0;
@@ -129,7 +134,7 @@ export const adminDecoders: Record<string, Decoder> = {
   ioprio_set: (c) => {
     const v = I32(c.a[2]);
     const prio = c.o.xlat === 'raw' ? num(v) : sym(c.o.xlat === 'verbose' ? `${v} /* ${ioprioText(v, 'verbose')} */` : ioprioText(v, 'abbrev'));
-    c.push(ioprioWho(c), c.int(1), prio);
+    c.push(ioprioWho(c), ioprioId(c), prio);
     return RVAL_DECODED;
   },
   acct: (c) => {

@@ -127,7 +127,7 @@ export const fdopsDecoders: Record<string, Decoder> = {
     return RVAL_DECODED | RV.FD;
   },
   pidfd_open: (c) => {
-    c.push(c.int(0), c.flags(U32(c.a[1]), pidfd_open_flags, 'PIDFD_???'));
+    c.push(c.pidv(c.a[0]), c.flags(U32(c.a[1]), pidfd_open_flags, 'PIDFD_???'));
     return RVAL_DECODED | RV.FD;
   },
   pidfd_getfd: (c) => {

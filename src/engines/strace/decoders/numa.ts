@@ -73,7 +73,7 @@ export const numaDecoders: Record<string, Decoder> = {
   },
   get_mempolicy: getMempolicy,
   migrate_pages: (c) => {
-    c.push(c.int(0), c.ulong(1), nodemask(c, c.a[2], c.a[1]), nodemask(c, c.a[3], c.a[1]));
+    c.push(c.pidv(c.a[0]), c.ulong(1), nodemask(c, c.a[2], c.a[1]), nodemask(c, c.a[3], c.a[1]));
     return RVAL_DECODED;
   },
   set_mempolicy_home_node: (c) => {

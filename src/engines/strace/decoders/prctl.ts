@@ -215,7 +215,7 @@ const prctlEntry = (c: Ctx, opt: number): number => {
     case PR.PR_SET_PTRACER: {
       const v = I32(a1);
       if (v === -1n) c.push(styledNum(c, -1n, 'PR_SET_PTRACER_ANY'));
-      else c.push(c.int(1));
+      else c.push(c.pidv(a1));
       return RVAL_DECODED;
     }
     case PR.PR_SET_MM:
@@ -265,8 +265,8 @@ const prctlEntry = (c: Ctx, opt: number): number => {
     case PR.PR_SCHED_CORE: {
       const cmd = U32(a1);
       c.push(c.xval(cmd, pr_sched_core_cmds, 'PR_SCHED_CORE_???'));
-      c.push(c.int(2));
       const pt = U32(c.a[3]);
+      c.push(c.pidv(c.a[2], pt === 0n ? 'tid' : pt === 1n ? 'tgid' : pt === 2n ? 'pgid' : 'sid'));
       const ptName = pidtypes.lookup(pt) ?? 'PIDTYPE_???';
       c.push(sym(c.o.xlat === 'raw' ? hexStr(pt) : `${hexStr(pt)} /* ${ptName} */`));
       if (cmd === 0n) {

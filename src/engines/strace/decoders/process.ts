@@ -234,6 +234,14 @@ const entry =
   };
 const UID = (i: number) => (c: Ctx) => uidValue(c.a[i]);
 const INT = (i: number) => (c: Ctx) => c.int(i);
+/** Process and thread ids (--pidns-translation annotates them). */
+const PID = (i: number) => (c: Ctx) => c.pidv(c.a[i]!);
+const TID = (i: number) => (c: Ctx) => c.pidv(c.a[i]!, 'tid');
+/** getpriority/setpriority's who: a process, a process group or a user, by which. */
+const PRIO_WHO = (c: Ctx): Value => {
+  const which = U32(c.a[0]);
+  return which === 0n ? c.pidv(c.a[1]) : which === 1n ? c.pidv(c.a[1], 'pgid') : c.int(1);
+};
 
 function idPtr(c: Ctx, ad: bigint): Value {
   if (ad === 0n) return NULL;
@@ -342,7 +350,7 @@ export const processDecoders: Record<string, Decoder> = {
   },
   get_robust_list: (c) => {
     if (c.entering) {
-      c.push(c.int(0));
+      c.push(c.pidv(c.a[0], 'tid'));
       return 0;
     }
     const hb = c.fetch(c.a[1], 8);
@@ -356,7 +364,7 @@ export const processDecoders: Record<string, Decoder> = {
   },
   prlimit64: (c) => {
     if (c.entering) {
-      c.push(c.int(0), resource(c, 1), rlimitValue(c, c.a[2]));
+      c.push(c.pidv(c.a[0]), resource(c, 1), rlimitValue(c, c.a[2]));
       return 0;
     }
     c.push(rlimitValue(c, c.a[3]));
@@ -382,8 +390,8 @@ export const processDecoders: Record<string, Decoder> = {
     c.push(rusageValue(c, c.a[1]));
     return 0;
   },
-  getpriority: entry((c) => c.xval(U32(c.a[0]), priorities, 'PRIO_???', 'd'), INT(1)),
-  setpriority: entry((c) => c.xval(U32(c.a[0]), priorities, 'PRIO_???', 'd'), INT(1), INT(2)),
+  getpriority: entry((c) => c.xval(U32(c.a[0]), priorities, 'PRIO_???', 'd'), PRIO_WHO),
+  setpriority: entry((c) => c.xval(U32(c.a[0]), priorities, 'PRIO_???', 'd'), PRIO_WHO, INT(2)),
   setuid: entry(UID(0)),
   setgid: entry(UID(0)),
   setfsuid: entry(UID(0)),
@@ -415,37 +423,37 @@ export const processDecoders: Record<string, Decoder> = {
     c.push(c.int(0), n < 0n ? c.ptr(1) : gidList(c, c.a[1], n));
     return RVAL_DECODED;
   },
-  setpgid: entry(INT(0), INT(1)),
-  getpgid: entry(INT(0)),
-  getsid: entry(INT(0)),
+  setpgid: entry(PID(0), (c) => c.pidv(c.a[1], 'pgid')),
+  getpgid: entry(PID(0)),
+  getsid: entry(PID(0)),
   sched_getaffinity: (c) => {
     if (c.entering) {
-      c.push(c.int(0), c.uint(1));
+      c.push(c.pidv(c.a[0], 'tid'), c.uint(1));
       return 0;
     }
     c.push(c.failed ? c.ptr(2) : cpusetValue(c, c.a[2], c.rval));
     return 0;
   },
-  sched_setaffinity: entry(INT(0), (c) => c.uint(1), (c) => cpusetValue(c, c.a[2], U32(c.a[1]))),
+  sched_setaffinity: entry(TID(0), (c) => c.uint(1), (c) => cpusetValue(c, c.a[2], U32(c.a[1]))),
   sched_getscheduler: (c) => {
     if (c.entering) {
-      c.push(c.int(0));
+      c.push(c.pidv(c.a[0], 'tid'));
       c.noTrailingSep = true;
       return 0;
     }
     if (!c.failed) c.aux = schedulers.lookup(c.rval & ~0x40000000n);
     return 0;
   },
-  sched_setscheduler: entry(INT(0), (c) => c.xval(U32(c.a[1]), schedulers, 'SCHED_???', 'd'), (c) => schedParam(c, c.a[2])),
+  sched_setscheduler: entry(TID(0), (c) => c.xval(U32(c.a[1]), schedulers, 'SCHED_???', 'd'), (c) => schedParam(c, c.a[2])),
   sched_getparam: (c) => {
     if (c.entering) {
-      c.push(c.int(0));
+      c.push(c.pidv(c.a[0], 'tid'));
       return 0;
     }
     c.push(schedParam(c, c.a[1]));
     return 0;
   },
-  sched_setparam: entry(INT(0), (c) => schedParam(c, c.a[1])),
+  sched_setparam: entry(TID(0), (c) => schedParam(c, c.a[1])),
   sched_get_priority_max: entry((c) => c.xval(U32(c.a[0]), schedulers, 'SCHED_???', 'd')),
   sched_get_priority_min: entry((c) => c.xval(U32(c.a[0]), schedulers, 'SCHED_???', 'd')),
   sched_rr_get_interval: (c) => {

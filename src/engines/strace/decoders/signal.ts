@@ -105,23 +105,23 @@ export const signalDecoders: Record<string, Decoder> = {
     return 0;
   },
   rt_sigqueueinfo: (c) => {
-    c.push(c.int(0), c.signo(c.a[1]), siginfoAt(c, c.a[2]));
+    c.push(c.pidv(c.a[0]), c.signo(c.a[1]), siginfoAt(c, c.a[2]));
     return RVAL_DECODED;
   },
   rt_tgsigqueueinfo: (c) => {
-    c.push(c.int(0), c.int(1), c.signo(c.a[2]), siginfoAt(c, c.a[3]));
+    c.push(c.pidv(c.a[0]), c.pidv(c.a[1], 'tid'), c.signo(c.a[2]), siginfoAt(c, c.a[3]));
     return RVAL_DECODED;
   },
   kill: (c) => {
-    c.push(c.int(0), c.signo(c.a[1]));
+    c.push(c.pidv(c.a[0]), c.signo(c.a[1]));
     return RVAL_DECODED;
   },
   tkill: (c) => {
-    c.push(c.int(0), c.signo(c.a[1]));
+    c.push(c.pidv(c.a[0], 'tid'), c.signo(c.a[1]));
     return RVAL_DECODED;
   },
   tgkill: (c) => {
-    c.push(c.int(0), c.int(1), c.signo(c.a[2]));
+    c.push(c.pidv(c.a[0]), c.pidv(c.a[1], 'tid'), c.signo(c.a[2]));
     return RVAL_DECODED;
   },
   pause: () => RVAL_DECODED,

@@ -219,7 +219,7 @@ function getValue(c: Ctx, level: number, name: number, ad: bigint, ulen: number,
     switch (level) {
       case SOL_SOCKET:
         if (name === SO_LINGER) return cutStruct(c, ad, rlen, ['l_onoff', 'l_linger'], i32);
-        if (name === SO_PEERCRED) return cutStruct(c, ad, rlen, ['pid', 'uid', 'gid'], (b, i) => (i === 0 ? i32(b, i) : id32(b, i)));
+        if (name === SO_PEERCRED) return cutStruct(c, ad, rlen, ['pid', 'uid', 'gid'], (b, i) => (i === 0 ? c.pidv(BigInt(b.readInt32LE(i * 4))) : id32(b, i)));
         if (name === SO_ATTACH_FILTER) {
           // The kernel returns the instruction count (a u16) as the length.
           if (rlen > 0xffff) return addr(ad);

@@ -1,0 +1,270 @@
+/**
+ * NETLINK_ROUTE (include/uapi/linux/rtnetlink.h and the headers of each message family): every
+ * message starts with a family byte and a fixed structure (ifinfomsg, ifaddrmsg, rtmsg, ndmsg,
+ * fib_rule_hdr, tcmsg, ...), followed by its attributes. Messages of types without a decoder
+ * print {family=..., data="..."}.
+ */
+import type { Ctx } from '../printer.js';
+import { addr, field, hexStr, num, struct, sym, type Field, type Value } from '../value.js';
+import {
+  addrfams,
+  arp_hardware_types,
+  dcb_attrs,
+  dcb_commands,
+  fib_rule_actions,
+  fib_rule_flags,
+  ifaddrflags,
+  iffflags,
+  ip_route_flags,
+  neighbor_cache_entry_flags,
+  nh_flags,
+  nl_route_types,
+  nud_states,
+  routing_protocols,
+  routing_scopes,
+  routing_table_ids,
+  routing_types,
+  rtnl_addr_attrs,
+  rtnl_addrlabel_attrs,
+  rtnl_link_attrs,
+  rtnl_mdb_attrs,
+  rtnl_mdb_entry_attrs,
+  rtnl_mdb_entry_info_attrs,
+  rtnl_mdb_router_attrs,
+  rtnl_neigh_attrs,
+  rtnl_neightbl_attrs,
+  rtnl_neightbl_parms_attrs,
+  rtnl_netconf_attrs,
+  rtnl_nexthop_attrs,
+  rtnl_nsid_attrs,
+  rtnl_route_attrs,
+  rtnl_rule_attrs,
+  rtnl_tc_action_attrs,
+  rtnl_tc_attrs,
+  rtnl_tca_stab_attrs,
+  rtnl_tca_stats_attrs,
+} from '../xlat/tables.gen.js';
+import { xlat } from '../xlat/xlat.js';
+import { ifindexValue } from './common.js';
+import {
+  familyStructPayload,
+  nested,
+  rawBytes,
+  registerProtocol,
+  strAttr,
+  u32Attr,
+  tableProtocol,
+  type AttrSpec,
+  type FlagClass,
+  type Msg,
+  type StructSpec,
+} from './netlink.js';
+
+const NETLINK_ROUTE = 0;
+const T = (name: string): number => Number(nl_route_types.valueOf(name) ?? -1n);
+
+// ---- attribute tables ----------------------------------------------------------------------
+
+const spec = (types: AttrSpec['types'], dflt: string, dec?: AttrSpec['dec']): AttrSpec => (dec ? { types, dflt, dec } : { types, dflt });
+
+const LINK = spec(rtnl_link_attrs, 'IFLA_???');
+const ADDR = spec(rtnl_addr_attrs, 'IFA_???');
+const ROUTE = spec(rtnl_route_attrs, 'RTA_???');
+const NEIGH = spec(rtnl_neigh_attrs, 'NDA_???');
+const RULE = spec(rtnl_rule_attrs, 'FRA_???');
+const STATS = spec(rtnl_tca_stats_attrs, 'TCA_STATS_???');
+const STAB = spec(rtnl_tca_stab_attrs, 'TCA_STAB_???');
+const TC = spec(rtnl_tc_attrs, 'TCA_???', {
+  [Number(rtnl_tc_attrs.valueOf('TCA_KIND'))]: strAttr,
+  [Number(rtnl_tc_attrs.valueOf('TCA_STATS2'))]: nested(STATS),
+  [Number(rtnl_tc_attrs.valueOf('TCA_STAB'))]: nested(STAB),
+  [Number(rtnl_tc_attrs.valueOf('TCA_CHAIN'))]: u32Attr,
+});
+const TC_ACTION = spec(rtnl_tc_action_attrs, 'TCA_ACT_???');
+const NEIGHTBL_PARMS = spec(rtnl_neightbl_parms_attrs, 'NDTPA_???');
+const NEIGHTBL = spec(rtnl_neightbl_attrs, 'NDTA_???', {
+  [Number(rtnl_neightbl_attrs.valueOf('NDTA_PARMS'))]: nested(NEIGHTBL_PARMS),
+});
+const ADDRLABEL = spec(rtnl_addrlabel_attrs, 'IFAL_???');
+const DCB = spec(dcb_attrs, 'DCB_ATTR_???');
+const NETCONF = spec(rtnl_netconf_attrs, 'NETCONFA_???');
+const MDB_ENTRY_INFO = spec(rtnl_mdb_entry_info_attrs, 'MDBA_MDB_ENTRY_???');
+const MDB_ENTRY = spec(rtnl_mdb_entry_attrs, 'MDBA_MDB_???', { 1: nested(MDB_ENTRY_INFO) });
+const MDB_ROUTER = spec(rtnl_mdb_router_attrs, 'MDBA_ROUTER_???');
+const MDB = spec(rtnl_mdb_attrs, 'MDBA_???', { 1: nested(MDB_ENTRY), 2: nested(MDB_ROUTER) });
+const NSID = spec(rtnl_nsid_attrs, 'NETNSA_???');
+const NEXTHOP = spec(rtnl_nexthop_attrs, 'NHA_???');
+const IFSTATS = spec(xlat('rtnl_ifla_stats_attrs', []), 'IFLA_STATS_???');
+
+// ---- fixed structures ----------------------------------------------------------------------
+
+type FieldsFn = (c: Ctx, b: Buffer) => Field[];
+interface RouteStruct extends StructSpec {
+  readonly familyField: string;
+}
+const fam = (c: Ctx, b: Buffer): Value => c.xval(BigInt(b[0]!), addrfams, 'AF_???');
+const u8 = (b: Buffer, o: number): Value => num(b[o]!);
+const mk = (familyField: string, size: number, rest: FieldsFn, attrs?: AttrSpec): RouteStruct => ({
+  familyField,
+  size,
+  attrs,
+  fields: (c, b) => [field(familyField, fam(c, b)), ...rest(c, b)],
+});
+
+const IFINFOMSG = mk(
+  'ifi_family',
+  16,
+  (c, b) => [
+    field('ifi_type', c.xval(BigInt(b.readUInt16LE(2)), arp_hardware_types, 'ARPHRD_???')),
+    field('ifi_index', ifindexValue(c, b.readInt32LE(4))),
+    field('ifi_flags', c.flags(BigInt(b.readUInt32LE(8)), iffflags, 'IFF_???')),
+    field('ifi_change', sym(hexStr(BigInt(b.readUInt32LE(12))))),
+  ],
+  LINK,
+);
+const IFADDRMSG = mk(
+  'ifa_family',
+  8,
+  (c, b) => [
+    field('ifa_prefixlen', u8(b, 1)),
+    field('ifa_flags', c.flags(BigInt(b[2]!), ifaddrflags, 'IFA_F_???')),
+    field('ifa_scope', c.xval(BigInt(b[3]!), routing_scopes, undefined, 'u')),
+    field('ifa_index', ifindexValue(c, b.readUInt32LE(4))),
+  ],
+  ADDR,
+);
+const tos = (c: Ctx, v: number): Value => c.flags(BigInt(v), ip_tos, 'IPTOS_TOS???');
+const ip_tos = xlat('ip_type_of_services', [
+  [0x10n, 'IPTOS_LOWDELAY'],
+  [0x08n, 'IPTOS_THROUGHPUT'],
+  [0x04n, 'IPTOS_RELIABILITY'],
+  [0x02n, 'IPTOS_MINCOST'],
+]);
+const RTMSG = mk(
+  'rtm_family',
+  12,
+  (c, b) => [
+    field('rtm_dst_len', u8(b, 1)),
+    field('rtm_src_len', u8(b, 2)),
+    field('rtm_tos', tos(c, b[3]!)),
+    field('rtm_table', c.xval(BigInt(b[4]!), routing_table_ids, undefined, 'u')),
+    field('rtm_protocol', c.xval(BigInt(b[5]!), routing_protocols, undefined, 'u')),
+    field('rtm_scope', c.xval(BigInt(b[6]!), routing_scopes, undefined, 'u')),
+    field('rtm_type', c.xval(BigInt(b[7]!), routing_types, undefined, 'u')),
+    field('rtm_flags', c.flags(BigInt(b.readUInt32LE(8)), ip_route_flags, 'RTM_F_???')),
+  ],
+  ROUTE,
+);
+const NDMSG = mk(
+  'ndm_family',
+  12,
+  (c, b) => [
+    field('ndm_ifindex', ifindexValue(c, b.readInt32LE(4))),
+    field('ndm_state', c.flags(BigInt(b.readUInt16LE(8)), nud_states, 'NUD_???')),
+    field('ndm_flags', c.flags(BigInt(b[10]!), neighbor_cache_entry_flags, 'NTF_???')),
+    field('ndm_type', c.xval(BigInt(b[11]!), routing_types, 'RTN_???')),
+  ],
+  NEIGH,
+);
+const FIB_RULE_HDR = mk(
+  'family',
+  12,
+  (c, b) => [
+    field('dst_len', u8(b, 1)),
+    field('src_len', u8(b, 2)),
+    field('tos', tos(c, b[3]!)),
+    field('table', c.xval(BigInt(b[4]!), routing_table_ids, undefined, 'u')),
+    field('action', c.xval(BigInt(b[7]!), fib_rule_actions, 'FR_ACT_???')),
+    field('flags', c.flags(BigInt(b.readUInt32LE(8)), fib_rule_flags, 'FIB_RULE_???')),
+  ],
+  RULE,
+);
+const TCMSG = mk(
+  'tcm_family',
+  20,
+  (c, b) => [
+    field('tcm_ifindex', ifindexValue(c, b.readInt32LE(4))),
+    field('tcm_handle', num(b.readUInt32LE(8))),
+    field('tcm_parent', num(b.readUInt32LE(12))),
+    field('tcm_info', num(b.readUInt32LE(16))),
+  ],
+  TC,
+);
+const TCAMSG = mk('tca_family', 4, () => [], TC_ACTION);
+const NDTMSG = mk('ndtm_family', 4, () => [], NEIGHTBL);
+const IFADDRLBLMSG = mk(
+  'ifal_family',
+  12,
+  (c, b) => [
+    field('ifal_prefixlen', u8(b, 2)),
+    field('ifal_flags', u8(b, 3)),
+    field('ifal_index', ifindexValue(c, b.readUInt32LE(4))),
+    field('ifal_seq', num(b.readUInt32LE(8))),
+  ],
+  ADDRLABEL,
+);
+const DCBMSG = mk('dcb_family', 4, (c, b) => [field('cmd', c.xval(BigInt(b[1]!), dcb_commands, 'DCB_CMD_???'))], DCB);
+const NETCONFMSG = mk('ncm_family', 1, () => [], NETCONF);
+const BR_PORT_MSG = mk('family', 8, (c, b) => [field('ifindex', ifindexValue(c, b.readUInt32LE(4)))], MDB);
+const RTGENMSG_NSID = mk('rtgen_family', 1, () => [], NSID);
+const RTGENMSG = mk('rtgen_family', 1, () => []);
+const IF_STATS_MSG = mk(
+  'family',
+  12,
+  (c, b) => [field('ifindex', ifindexValue(c, b.readUInt32LE(4))), field('filter_mask', sym(hexStr(BigInt(b.readUInt32LE(8)))))],
+  IFSTATS,
+);
+const NHMSG = mk(
+  'nh_family',
+  8,
+  (c, b) => [
+    field('nh_scope', c.xval(BigInt(b[1]!), routing_scopes, undefined, 'u')),
+    field('nh_protocol', c.xval(BigInt(b[2]!), routing_protocols, undefined, 'u')),
+    field('nh_flags', c.flags(BigInt(b.readUInt32LE(4)), nh_flags, 'RTNH_F_???')),
+  ],
+  NEXTHOP,
+);
+
+const STRUCTS = new Map<number, RouteStruct>();
+const by = (s: RouteStruct, ...names: string[]): void => {
+  for (const n of names) if (T(n) >= 0) STRUCTS.set(T(n), s);
+};
+by(IFINFOMSG, 'RTM_NEWLINK', 'RTM_DELLINK', 'RTM_GETLINK', 'RTM_SETLINK');
+by(IFADDRMSG, 'RTM_NEWADDR', 'RTM_DELADDR', 'RTM_GETADDR', 'RTM_GETMULTICAST', 'RTM_GETANYCAST');
+by(RTMSG, 'RTM_NEWROUTE', 'RTM_DELROUTE', 'RTM_GETROUTE');
+by(NDMSG, 'RTM_NEWNEIGH', 'RTM_DELNEIGH', 'RTM_GETNEIGH');
+by(FIB_RULE_HDR, 'RTM_NEWRULE', 'RTM_DELRULE', 'RTM_GETRULE');
+by(TCMSG, 'RTM_NEWQDISC', 'RTM_DELQDISC', 'RTM_GETQDISC', 'RTM_NEWTCLASS', 'RTM_DELTCLASS', 'RTM_GETTCLASS');
+by(TCMSG, 'RTM_NEWTFILTER', 'RTM_DELTFILTER', 'RTM_GETTFILTER', 'RTM_NEWCHAIN', 'RTM_DELCHAIN', 'RTM_GETCHAIN');
+by(TCAMSG, 'RTM_NEWACTION', 'RTM_DELACTION', 'RTM_GETACTION');
+by(NDTMSG, 'RTM_NEWNEIGHTBL', 'RTM_GETNEIGHTBL', 'RTM_SETNEIGHTBL');
+by(IFADDRLBLMSG, 'RTM_NEWADDRLABEL', 'RTM_DELADDRLABEL', 'RTM_GETADDRLABEL');
+by(DCBMSG, 'RTM_GETDCB', 'RTM_SETDCB');
+by(NETCONFMSG, 'RTM_NEWNETCONF', 'RTM_DELNETCONF', 'RTM_GETNETCONF');
+by(BR_PORT_MSG, 'RTM_NEWMDB', 'RTM_DELMDB', 'RTM_GETMDB');
+by(RTGENMSG_NSID, 'RTM_NEWNSID', 'RTM_DELNSID', 'RTM_GETNSID');
+by(IF_STATS_MSG, 'RTM_NEWSTATS', 'RTM_GETSTATS');
+by(RTGENMSG, 'RTM_NEWCACHEREPORT');
+by(NHMSG, 'RTM_NEWNEXTHOP', 'RTM_DELNEXTHOP', 'RTM_GETNEXTHOP');
+
+function routePayload(c: Ctx, m: Msg, ad: bigint, len: number): Value[] {
+  const fb = c.fetchAlways(ad, 1);
+  if (!fb) return [addr(ad)];
+  const s = STRUCTS.get(m.type);
+  if (!s) {
+    // No structure known for this type: the family, then the rest of the bytes.
+    const f: Field[] = [field('family', fam(c, fb))];
+    if (len > 1) f.push(field('data', rawBytes(c, ad + 1n, len - 1)));
+    return [struct(f)];
+  }
+  return familyStructPayload(c, ad, len, s, field(s.familyField, fam(c, fb)), m.depth);
+}
+
+const RTM_DELACTION = T('RTM_DELACTION');
+function routeFlagClass(type: number): FlagClass {
+  if (type === RTM_DELACTION) return 'get';
+  if (nl_route_types.lookup(BigInt(type)) === undefined) return undefined;
+  return (['new', 'del', 'get', undefined] as const)[type & 3];
+}
+
+registerProtocol(NETLINK_ROUTE, tableProtocol(nl_route_types, 'RTM_???', { flagClass: routeFlagClass, payload: routePayload }));

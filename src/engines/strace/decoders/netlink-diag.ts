@@ -30,7 +30,7 @@ import {
 import type { Xlat } from '../xlat/xlat.js';
 import { ifindexValue } from './common.js';
 import { ipv4Text, ipv6Text } from './net.js';
-import { familyStructPayload, rawBytes, registerProtocol, tableProtocol, type AttrSpec, type Msg, type StructSpec } from './netlink.js';
+import { bitset, familyStructPayload, rawBytes, registerProtocol, tableProtocol, type AttrSpec, type Msg, type StructSpec } from './netlink.js';
 
 const NETLINK_SOCK_DIAG = 4;
 const NLM_F_REQUEST = 1;
@@ -47,25 +47,6 @@ const DCCPDIAG_GETSOCK = Number(nl_sock_diag_types.valueOf('DCCPDIAG_GETSOCK'));
 
 const fam = (c: Ctx, v: number): Value => c.xval(BigInt(v), addrfams, 'AF_???');
 const cookie = (b: Buffer, o: number): Value => arr([num(b.readUInt32LE(o)), num(b.readUInt32LE(o + 4))]);
-
-/** A bit set printed as 1<<NAME|... (strace's "states" style); `shift` for 1<<(NAME-1). */
-function bitset(c: Ctx, v: number, x: Xlat, dflt: string, shift = 0): Value {
-  if (c.o.xlat === 'raw' || v === 0) return sym(v ? `0x${(v >>> 0).toString(16)}` : '0');
-  const names: string[] = [];
-  let rest = v >>> 0;
-  for (let bit = 0; bit < 32; bit++) {
-    const m = (1 << bit) >>> 0;
-    if (!(rest & m)) continue;
-    const n = x.lookup(BigInt(bit + shift));
-    if (n === undefined) continue;
-    names.push(shift ? `1<<(${n}-${shift})` : `1<<${n}`);
-    rest = (rest & ~m) >>> 0;
-  }
-  if (rest) names.push(`0x${rest.toString(16)}`);
-  const s = names.join('|');
-  if (names.length === 1 && rest) return sym(dflt ? `${s} /* ${dflt} */` : s);
-  return sym(c.o.xlat === 'verbose' ? `0x${(v >>> 0).toString(16)} /* ${s} */` : s);
-}
 
 /** struct inet_diag_sockid (48 bytes) at `o`, addresses by `family`. */
 function sockid(c: Ctx, b: Buffer, o: number, family: number): Value {
@@ -115,7 +96,7 @@ const UNIX_MSG = S(
   ],
   UNIX_ATTRS,
 );
-const NETLINK_REQ = S(24, (c, b) => [
+const NETLINK_REQ = S(20, (c, b) => [
   field('sdiag_family', fam(c, b[0]!)),
   field('sdiag_protocol', b[1] === NDIAG_PROTO_ALL && c.o.xlat !== 'raw' ? sym('NDIAG_PROTO_ALL') : c.xval(BigInt(b[1]!), netlink_protocols, 'NETLINK_???')),
   field('ndiag_ino', num(b.readUInt32LE(4))),
@@ -137,7 +118,7 @@ const NETLINK_MSG = S(
   ],
   NETLINK_ATTRS,
 );
-const PACKET_REQ = S(24, (c, b) => [
+const PACKET_REQ = S(20, (c, b) => [
   field('sdiag_family', fam(c, b[0]!)),
   field('sdiag_protocol', c.xval(BigInt(b[1]!), ethernet_protocols, 'ETH_P_???')),
   field('pdiag_ino', num(b.readUInt32LE(4))),
@@ -149,7 +130,7 @@ const PACKET_MSG = S(
   (c, b) => [
     field('pdiag_family', fam(c, b[0]!)),
     field('pdiag_type', c.xval(BigInt(b[1]!), socktypes, 'SOCK_???')),
-    field('pdiag_num', c.xval(BigInt(b.readUInt16BE(2)), ethernet_protocols, 'ETH_P_???')),
+    field('pdiag_num', c.xval(BigInt(b.readUInt16LE(2)), ethernet_protocols, 'ETH_P_???')),
     field('pdiag_ino', num(b.readUInt32LE(4))),
     field('pdiag_cookie', cookie(b, 8)),
   ],
@@ -197,7 +178,7 @@ const INET_MSG = S(
 );
 const SMC_REQ = S(52, (c, b) => [
   field('diag_family', fam(c, b[0]!)),
-  field('diag_ext', bitset(c, b[1]!, smc_diag_attrs, 'SMC_DIAG_???', 1)),
+  field('diag_ext', bitset(c, b[3]!, smc_diag_attrs, 'SMC_DIAG_???', 1)),
   field('id', sockid(c, b, 4, AF_INET)),
 ]);
 const SMC_MSG = S(

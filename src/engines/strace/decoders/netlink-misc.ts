@@ -107,7 +107,7 @@ function nfPayload(c: Ctx, m: Msg, ad: bigint, len: number): Value[] | undefined
           field('res_id', res),
         ];
       },
-      attrs: { types: NO_NAMES },
+      attrs: batch ? undefined : { types: NO_NAMES },
     },
     m.depth,
   );

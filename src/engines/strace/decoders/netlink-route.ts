@@ -43,10 +43,12 @@ import {
   rtnl_tc_attrs,
   rtnl_tca_stab_attrs,
   rtnl_tca_stats_attrs,
+  rtnl_ifla_stats_attrs,
 } from '../xlat/tables.gen.js';
 import { xlat } from '../xlat/xlat.js';
 import { ifindexValue } from './common.js';
 import {
+  bitset,
   familyStructPayload,
   nested,
   rawBytes,
@@ -94,7 +96,7 @@ const MDB_ROUTER = spec(rtnl_mdb_router_attrs, 'MDBA_ROUTER_???');
 const MDB = spec(rtnl_mdb_attrs, 'MDBA_???', { 1: nested(MDB_ENTRY), 2: nested(MDB_ROUTER) });
 const NSID = spec(rtnl_nsid_attrs, 'NETNSA_???');
 const NEXTHOP = spec(rtnl_nexthop_attrs, 'NHA_???');
-const IFSTATS = spec(xlat('rtnl_ifla_stats_attrs', []), 'IFLA_STATS_???');
+const IFSTATS = spec(rtnl_ifla_stats_attrs, 'IFLA_STATS_???');
 
 // ---- fixed structures ----------------------------------------------------------------------
 
@@ -208,18 +210,26 @@ const NETCONFMSG = mk('ncm_family', 1, () => [], NETCONF);
 const BR_PORT_MSG = mk('family', 8, (c, b) => [field('ifindex', ifindexValue(c, b.readUInt32LE(4)))], MDB);
 const RTGENMSG_NSID = mk('rtgen_family', 1, () => [], NSID);
 const RTGENMSG = mk('rtgen_family', 1, () => []);
+/** Padding prints only when not zero. */
+const pad = (k: string, v: number): Field[] => (v ? [field(k, sym(hexStr(BigInt(v))))] : []);
 const IF_STATS_MSG = mk(
   'family',
   12,
-  (c, b) => [field('ifindex', ifindexValue(c, b.readUInt32LE(4))), field('filter_mask', sym(hexStr(BigInt(b.readUInt32LE(8)))))],
+  (c, b) => [
+    ...pad('pad1', b[1]!),
+    ...pad('pad2', b.readUInt16LE(2)),
+    field('ifindex', ifindexValue(c, b.readUInt32LE(4))),
+    field('filter_mask', bitset(c, b.readUInt32LE(8), rtnl_ifla_stats_attrs, 'IFLA_STATS_???')),
+  ],
   IFSTATS,
 );
 const NHMSG = mk(
   'nh_family',
   8,
   (c, b) => [
-    field('nh_scope', c.xval(BigInt(b[1]!), routing_scopes, undefined, 'u')),
-    field('nh_protocol', c.xval(BigInt(b[2]!), routing_protocols, undefined, 'u')),
+    field('nh_scope', c.xval(BigInt(b[1]!), routing_scopes)),
+    field('nh_protocol', c.xval(BigInt(b[2]!), routing_protocols, 'RTPROT_???')),
+    ...pad('resvd', b[3]!),
     field('nh_flags', c.flags(BigInt(b.readUInt32LE(4)), nh_flags, 'RTNH_F_???')),
   ],
   NEXTHOP,

@@ -196,6 +196,25 @@ export function messages(c: Ctx, ad: bigint, total: number, proto: number, depth
   return arr(out);
 }
 
+/** A bit set printed as 1<<NAME|... (strace's "states" style); `shift` for 1<<(NAME-1). */
+export function bitset(c: Ctx, v: number, x: Xlat, dflt: string, shift = 0): Value {
+  if (c.o.xlat === 'raw' || v === 0) return sym(v ? `0x${(v >>> 0).toString(16)}` : '0');
+  const names: string[] = [];
+  let rest = v >>> 0;
+  for (let bit = 0; bit < 32; bit++) {
+    const m = (1 << bit) >>> 0;
+    if (!(rest & m)) continue;
+    const n = x.lookup(BigInt(bit + shift));
+    if (n === undefined) continue;
+    names.push(shift ? `1<<(${n}-${shift})` : `1<<${n}`);
+    rest = (rest & ~m) >>> 0;
+  }
+  if (!names.length) return sym(dflt ? `0x${rest.toString(16)} /* ${shift ? `1<<(${dflt}-${shift})` : `1<<${dflt}`} */` : `0x${rest.toString(16)}`);
+  if (rest) names.push(`0x${rest.toString(16)}`);
+  const s = names.join('|');
+  return sym(c.o.xlat === 'verbose' ? `0x${(v >>> 0).toString(16)} /* ${s} */` : s);
+}
+
 // ---- attributes (struct nlattr) ----------------------------------------------------------------
 
 /** Decodes the data of one attribute (`len` > 0 bytes at `ad`); undefined prints the hex bytes. */

@@ -2205,7 +2205,6 @@ export const nl_route_types = xlat('nl_route_types', [
   [0x5an, 'RTM_GETNSID'],
   [0x5cn, 'RTM_NEWSTATS'],
   [0x5en, 'RTM_GETSTATS'],
-  [0x5fn, 'RTM_SETSTATS'],
   [0x60n, 'RTM_NEWCACHEREPORT'],
   [0x64n, 'RTM_NEWCHAIN'],
   [0x65n, 'RTM_DELCHAIN'],
@@ -2222,9 +2221,6 @@ export const nl_route_types = xlat('nl_route_types', [
   [0x74n, 'RTM_NEWNEXTHOPBUCKET'],
   [0x75n, 'RTM_DELNEXTHOPBUCKET'],
   [0x76n, 'RTM_GETNEXTHOPBUCKET'],
-  [0x78n, 'RTM_NEWTUNNEL'],
-  [0x79n, 'RTM_DELTUNNEL'],
-  [0x7an, 'RTM_GETTUNNEL'],
 ]);
 
 /** include/uapi/linux/selinux_netlink.h (NETLINK_SELINUX message types) */
@@ -2808,6 +2804,16 @@ export const rtnl_addr_attrs = xlat('rtnl_addr_attrs', [
 export const rtnl_addrlabel_attrs = xlat('rtnl_addrlabel_attrs', [
   [0x1n, 'IFAL_ADDRESS'],
   [0x2n, 'IFAL_LABEL'],
+]);
+
+/** include/uapi/linux/if_link.h (RTM_*STATS attributes, filter_mask bits) */
+export const rtnl_ifla_stats_attrs = xlat('rtnl_ifla_stats_attrs', [
+  [0x0n, 'IFLA_STATS_UNSPEC'],
+  [0x1n, 'IFLA_STATS_LINK_64'],
+  [0x2n, 'IFLA_STATS_LINK_XSTATS'],
+  [0x3n, 'IFLA_STATS_LINK_XSTATS_SLAVE'],
+  [0x4n, 'IFLA_STATS_LINK_OFFLOAD_XSTATS'],
+  [0x5n, 'IFLA_STATS_AF_SPEC'],
 ]);
 
 /** include/uapi/linux/if_link.h */

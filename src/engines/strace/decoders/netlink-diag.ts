@@ -4,7 +4,7 @@
  * family byte, then its attributes. TCPDIAG_GETSOCK/DCCPDIAG_GETSOCK carry the older
  * inet_diag_req.
  */
-import type { Ctx } from '../printer.js';
+import { Ctx } from '../printer.js';
 import { addr, arr, call, field, num, str, struct, sym, type Field, type Value } from '../value.js';
 import {
   addrfams,
@@ -30,7 +30,7 @@ import {
 import type { Xlat } from '../xlat/xlat.js';
 import { ifindexValue } from './common.js';
 import { ipv4Text, ipv6Text } from './net.js';
-import { bitset, familyStructPayload, rawBytes, registerProtocol, tableProtocol, type AttrSpec, type Msg, type StructSpec } from './netlink.js';
+import { arrayAttr, bitset, familyStructPayload, rawBytes, registerProtocol, strAttr, structAttr, tableProtocol, u32Attr, type AttrSpec, type Msg, type StructSpec } from './netlink.js';
 
 const NETLINK_SOCK_DIAG = 4;
 const NLM_F_REQUEST = 1;
@@ -68,8 +68,28 @@ function sockid(c: Ctx, b: Buffer, o: number, family: number): Value {
 }
 
 const A = (types: Xlat, dflt: string): AttrSpec => ({ types, dflt });
-const UNIX_ATTRS = A(unix_diag_attrs, 'UNIX_DIAG_???');
-const NETLINK_ATTRS = A(netlink_diag_attrs, 'NETLINK_DIAG_???');
+const V = (x: Xlat, n: string): number => Number(x.valueOf(n) ?? -1n);
+const UNIX_ATTRS: AttrSpec = {
+  types: unix_diag_attrs,
+  dflt: 'UNIX_DIAG_???',
+  dec: {
+    [V(unix_diag_attrs, 'UNIX_DIAG_NAME')]: strAttr,
+    // struct unix_diag_vfs {ino; dev}: the device as glibc's major/minor
+    [V(unix_diag_attrs, 'UNIX_DIAG_VFS')]: structAttr(8, (_, b) => [
+      field('udiag_vfs_dev', Ctx.makedev(BigInt(b.readUInt32LE(4)))),
+      field('udiag_vfs_ino', num(b.readUInt32LE(0))),
+    ]),
+    [V(unix_diag_attrs, 'UNIX_DIAG_PEER')]: u32Attr,
+    [V(unix_diag_attrs, 'UNIX_DIAG_ICONS')]: arrayAttr(4, (_, b) => num(b.readUInt32LE(0))),
+    [V(unix_diag_attrs, 'UNIX_DIAG_RQLEN')]: structAttr(8, (_, b) => [field('udiag_rqueue', num(b.readUInt32LE(0))), field('udiag_wqueue', num(b.readUInt32LE(4)))]),
+    [V(unix_diag_attrs, 'UNIX_DIAG_UID')]: u32Attr,
+  },
+};
+const NETLINK_ATTRS: AttrSpec = {
+  types: netlink_diag_attrs,
+  dflt: 'NETLINK_DIAG_???',
+  dec: { [V(netlink_diag_attrs, 'NETLINK_DIAG_GROUPS')]: arrayAttr(8, (_, b) => sym(`0x${b.readBigUInt64LE(0).toString(16)}`)) },
+};
 const PACKET_ATTRS = A(packet_diag_attrs, 'PACKET_DIAG_???');
 const INET_ATTRS = A(inet_diag_attrs, 'INET_DIAG_???');
 const INET_REQ_ATTRS = A(inet_diag_req_attrs, 'INET_DIAG_REQ_???');

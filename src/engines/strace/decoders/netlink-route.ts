@@ -5,7 +5,8 @@
  * print {family=..., data="..."}.
  */
 import type { Ctx } from '../printer.js';
-import { addr, field, hexStr, num, struct, sym, type Field, type Value } from '../value.js';
+import { addr, call, field, hexStr, num, str, struct, sym, type Field, type Value } from '../value.js';
+import { ipv4Text, ipv6Text } from './net.js';
 import {
   addrfams,
   arp_hardware_types,
@@ -53,8 +54,13 @@ import {
   nested,
   rawBytes,
   registerProtocol,
+  arrayAttr,
+  s32Attr,
   strAttr,
+  structAttr,
   u32Attr,
+  xvalAttr,
+  type AttrDecoder,
   tableProtocol,
   type AttrSpec,
   type FlagClass,
@@ -65,19 +71,86 @@ import {
 const NETLINK_ROUTE = 0;
 const T = (name: string): number => Number(nl_route_types.valueOf(name) ?? -1n);
 
+// ---- attribute data ------------------------------------------------------------------------
+
+const u32f = (b: Buffer, o: number): Value => num(b.readUInt32LE(o));
+const u64f = (b: Buffer, o: number): Value => num(b.readBigUInt64LE(o));
+/** Named u32/u64 fields in order (the common shape of the statistics structures). */
+const u32s = (...names: string[]) => structAttr(names.length * 4, (_, b) => names.map((n, i) => field(n, u32f(b, i * 4))));
+const u64s = (...names: string[]) => structAttr(names.length * 8, (_, b) => names.map((n, i) => field(n, u64f(b, i * 8))));
+
+/** An address of the message's family: inet_addr / inet_pton, else the bytes. */
+function inetAddrAttr(family: number): AttrDecoder {
+  return (c, ad, len) => {
+    const size = family === AF_INET ? 4 : family === AF_INET6 ? 16 : 0;
+    if (!size || len < size) return undefined;
+    const b = c.fetchAlways(ad, size);
+    if (!b) return addr(ad);
+    return size === 4 ? call('inet_addr', str(Buffer.from(ipv4Text(b, 0)))) : call('inet_pton', sym('AF_INET6'), str(Buffer.from(ipv6Text(b, 0))));
+  };
+}
+const AF_INET = 2;
+const AF_INET6 = 10;
+/** Attribute specs that depend on the message's address family, built once per family. */
+function perFamily(make: (family: number) => AttrSpec): (b: Buffer) => AttrSpec {
+  const cache = new Map<number, AttrSpec>();
+  return (b) => {
+    const f = b[0]!;
+    let sp = cache.get(f);
+    if (!sp) cache.set(f, (sp = make(f)));
+    return sp;
+  };
+}
+const A = (x: AttrSpec['types'], n: string): number => Number(x.valueOf(n) ?? -1n);
+
 // ---- attribute tables ----------------------------------------------------------------------
 
 const spec = (types: AttrSpec['types'], dflt: string, dec?: AttrSpec['dec']): AttrSpec => (dec ? { types, dflt, dec } : { types, dflt });
 
 const LINK = spec(rtnl_link_attrs, 'IFLA_???');
-const ADDR = spec(rtnl_addr_attrs, 'IFA_???');
+const ADDR = perFamily((f) =>
+  spec(rtnl_addr_attrs, 'IFA_???', {
+    [A(rtnl_addr_attrs, 'IFA_ADDRESS')]: inetAddrAttr(f),
+    [A(rtnl_addr_attrs, 'IFA_LOCAL')]: inetAddrAttr(f),
+    [A(rtnl_addr_attrs, 'IFA_LABEL')]: strAttr,
+    [A(rtnl_addr_attrs, 'IFA_BROADCAST')]: inetAddrAttr(f),
+    [A(rtnl_addr_attrs, 'IFA_ANYCAST')]: inetAddrAttr(f),
+    [A(rtnl_addr_attrs, 'IFA_CACHEINFO')]: u32s('ifa_prefered', 'ifa_valid', 'cstamp', 'tstamp'),
+    [A(rtnl_addr_attrs, 'IFA_MULTICAST')]: inetAddrAttr(f),
+    [A(rtnl_addr_attrs, 'IFA_FLAGS')]: xvalAttr(4, ifaddrflags, 'IFA_F_???', true),
+    [A(rtnl_addr_attrs, 'IFA_RT_PRIORITY')]: u32Attr,
+    [A(rtnl_addr_attrs, 'IFA_TARGET_NETNSID')]: s32Attr,
+  }),
+);
 const ROUTE = spec(rtnl_route_attrs, 'RTA_???');
 const NEIGH = spec(rtnl_neigh_attrs, 'NDA_???');
 const RULE = spec(rtnl_rule_attrs, 'FRA_???');
-const STATS = spec(rtnl_tca_stats_attrs, 'TCA_STATS_???');
-const STAB = spec(rtnl_tca_stab_attrs, 'TCA_STAB_???');
+const STATS = spec(rtnl_tca_stats_attrs, 'TCA_STATS_???', {
+  [A(rtnl_tca_stats_attrs, 'TCA_STATS_BASIC')]: structAttr(12, (_, b) => [field('bytes', u64f(b, 0)), field('packets', u32f(b, 8))]),
+  [A(rtnl_tca_stats_attrs, 'TCA_STATS_RATE_EST')]: u32s('bps', 'pps'),
+  [A(rtnl_tca_stats_attrs, 'TCA_STATS_QUEUE')]: u32s('qlen', 'backlog', 'drops', 'requeues', 'overlimits'),
+  [A(rtnl_tca_stats_attrs, 'TCA_STATS_RATE_EST64')]: u64s('bps', 'pps'),
+});
+const STAB = spec(rtnl_tca_stab_attrs, 'TCA_STAB_???', {
+  [A(rtnl_tca_stab_attrs, 'TCA_STAB_BASE')]: structAttr(24, (_, b) => [
+    field('cell_log', num(b[0]!)),
+    field('size_log', num(b[1]!)),
+    field('cell_align', num(b.readInt16LE(2))),
+    field('overhead', num(b.readInt32LE(4))),
+    field('linklayer', u32f(b, 8)),
+    field('mpu', u32f(b, 12)),
+    field('mtu', u32f(b, 16)),
+    field('tsize', u32f(b, 20)),
+  ]),
+  [A(rtnl_tca_stab_attrs, 'TCA_STAB_DATA')]: arrayAttr(2, (_, b) => num(b.readUInt16LE(0))),
+});
 const TC = spec(rtnl_tc_attrs, 'TCA_???', {
   [Number(rtnl_tc_attrs.valueOf('TCA_KIND'))]: strAttr,
+  [A(rtnl_tc_attrs, 'TCA_STATS')]: structAttr(36, (_, b) => [
+    field('bytes', u64f(b, 0)),
+    ...['packets', 'drops', 'overlimits', 'bps', 'pps', 'qlen', 'backlog'].map((n, i) => field(n, u32f(b, 8 + i * 4))),
+  ]),
+  [A(rtnl_tc_attrs, 'TCA_RATE')]: structAttr(2, (_, b) => [field('interval', num(b.readInt8(0))), field('ewma_log', num(b[1]!))]),
   [Number(rtnl_tc_attrs.valueOf('TCA_STATS2'))]: nested(STATS),
   [Number(rtnl_tc_attrs.valueOf('TCA_STAB'))]: nested(STAB),
   [Number(rtnl_tc_attrs.valueOf('TCA_CHAIN'))]: u32Attr,
@@ -85,6 +158,31 @@ const TC = spec(rtnl_tc_attrs, 'TCA_???', {
 const TC_ACTION = spec(rtnl_tc_action_attrs, 'TCA_ACT_???');
 const NEIGHTBL_PARMS = spec(rtnl_neightbl_parms_attrs, 'NDTPA_???');
 const NEIGHTBL = spec(rtnl_neightbl_attrs, 'NDTA_???', {
+  [A(rtnl_neightbl_attrs, 'NDTA_NAME')]: strAttr,
+  [A(rtnl_neightbl_attrs, 'NDTA_THRESH1')]: u32Attr,
+  [A(rtnl_neightbl_attrs, 'NDTA_THRESH2')]: u32Attr,
+  [A(rtnl_neightbl_attrs, 'NDTA_THRESH3')]: u32Attr,
+  [A(rtnl_neightbl_attrs, 'NDTA_CONFIG')]: structAttr(32, (_, b) => [
+    field('ndtc_key_len', num(b.readUInt16LE(0))),
+    field('ndtc_entry_size', num(b.readUInt16LE(2))),
+    ...['ndtc_entries', 'ndtc_last_flush', 'ndtc_last_rand', 'ndtc_hash_rnd'].map((n, i) => field(n, u32f(b, 4 + i * 4))),
+    field('ndtc_hash_mask', sym(hexStr(BigInt(b.readUInt32LE(20))))),
+    field('ndtc_hash_chain_gc', u32f(b, 24)),
+    field('ndtc_proxy_qlen', u32f(b, 28)),
+  ]),
+  [A(rtnl_neightbl_attrs, 'NDTA_STATS')]: u64s(
+    'ndts_allocs',
+    'ndts_destroys',
+    'ndts_hash_grows',
+    'ndts_res_failed',
+    'ndts_lookups',
+    'ndts_hits',
+    'ndts_rcv_probes_mcast',
+    'ndts_rcv_probes_ucast',
+    'ndts_periodic_gc_runs',
+    'ndts_forced_gc_runs',
+    'ndts_table_fulls',
+  ),
   [Number(rtnl_neightbl_attrs.valueOf('NDTA_PARMS'))]: nested(NEIGHTBL_PARMS),
 });
 const ADDRLABEL = spec(rtnl_addrlabel_attrs, 'IFAL_???');
@@ -106,7 +204,7 @@ interface RouteStruct extends StructSpec {
 }
 const fam = (c: Ctx, b: Buffer): Value => c.xval(BigInt(b[0]!), addrfams, 'AF_???');
 const u8 = (b: Buffer, o: number): Value => num(b[o]!);
-const mk = (familyField: string, size: number, rest: FieldsFn, attrs?: AttrSpec): RouteStruct => ({
+const mk = (familyField: string, size: number, rest: FieldsFn, attrs?: StructSpec['attrs']): RouteStruct => ({
   familyField,
   size,
   attrs,

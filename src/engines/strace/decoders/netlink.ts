@@ -346,8 +346,16 @@ export interface StructSpec {
   readonly size: number;
   /** All fields, from the whole structure's bytes. */
   fields(c: Ctx, b: Buffer): Field[];
-  /** Attributes after the structure (at its size rounded up to 4), else the bytes print in hex. */
-  readonly attrs?: AttrSpec;
+  /**
+   * Attributes after the structure (at its size rounded up to 4), else the bytes print in hex;
+   * a function when they depend on the structure (an address family).
+   */
+  readonly attrs?: AttrSpec | ((b: Buffer) => AttrSpec);
+}
+
+function tail(c: Ctx, ad: bigint, len: number, s: StructSpec, b: Buffer, depth: number): Value {
+  const spec = typeof s.attrs === 'function' ? s.attrs(b) : s.attrs;
+  return spec ? attrs(c, ad, len, spec, depth) : rawBytes(c, ad, len);
 }
 
 /**
@@ -360,7 +368,7 @@ export function structPayload(c: Ctx, ad: bigint, len: number, s: StructSpec, de
   if (!b) return [addr(ad)];
   const out: Value[] = [struct(s.fields(c, b))];
   const off = align4(s.size);
-  if (len > off) out.push(s.attrs ? attrs(c, ad + BigInt(off), len - off, s.attrs, depth) : rawBytes(c, ad + BigInt(off), len - off));
+  if (len > off) out.push(tail(c, ad + BigInt(off), len - off, s, b, depth));
   return out;
 }
 
@@ -374,6 +382,38 @@ export function familyStructPayload(c: Ctx, ad: bigint, len: number, s: StructSp
   if (!b) return [struct([first, { k: '', v: addr(ad + 1n), bare: true }])];
   const out: Value[] = [struct(s.fields(c, b))];
   const off = align4(s.size);
-  if (len > off) out.push(s.attrs ? attrs(c, ad + BigInt(off), len - off, s.attrs, depth) : rawBytes(c, ad + BigInt(off), len - off));
+  if (len > off) out.push(tail(c, ad + BigInt(off), len - off, s, b, depth));
   return out;
+}
+
+// ---- attribute data shapes shared by the families ------------------------------------------------
+
+/** A fixed structure (at least `size` bytes; shorter prints hex, unreadable its address). */
+export function structAttr(size: number, fields: (c: Ctx, b: Buffer) => Field[]): AttrDecoder {
+  return (c, ad, len) => {
+    if (len < size) return undefined;
+    const b = c.fetchAlways(ad, size);
+    return b ? struct(fields(c, b)) : addr(ad);
+  };
+}
+
+/**
+ * An array of `size`-byte elements filling the data (fewer bytes than one element print hex):
+ * at most -s elements, an unreadable one ends it with its address.
+ */
+export function arrayAttr(size: number, elem: (c: Ctx, b: Buffer) => Value): AttrDecoder {
+  return (c, ad, len) => {
+    if (len < size) return undefined;
+    const n = Math.floor(len / size);
+    const cap = c.abbrev ? c.o.strsize : 4096;
+    const out: Value[] = [];
+    for (let i = 0; i < n; i++) {
+      if (out.length >= cap) return arr(out, true);
+      const at = ad + BigInt(i * size);
+      const b = c.fetchAlways(at, size);
+      if (!b) return out.length ? { t: 'arr', a: out, moreAt: at } : addr(ad);
+      out.push(elem(c, b));
+    }
+    return arr(out);
+  };
 }

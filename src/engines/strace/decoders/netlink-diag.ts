@@ -5,7 +5,7 @@
  * inet_diag_req.
  */
 import { Ctx } from '../printer.js';
-import { addr, arr, call, field, num, str, struct, sym, type Field, type Value } from '../value.js';
+import { addr, arr, call, field, hexStr, num, str, struct, sym, type Field, type Value } from '../value.js';
 import {
   addrfams,
   ethernet_protocols,
@@ -13,6 +13,7 @@ import {
   inet_diag_req_attrs,
   inet_protocols,
   netlink_diag_attrs,
+  netlink_diag_flags,
   netlink_diag_show,
   netlink_protocols,
   netlink_states,
@@ -30,7 +31,7 @@ import {
 import type { Xlat } from '../xlat/xlat.js';
 import { ifindexValue } from './common.js';
 import { ipv4Text, ipv6Text } from './net.js';
-import { arrayAttr, bitset, familyStructPayload, rawBytes, registerProtocol, strAttr, structAttr, tableProtocol, u32Attr, type AttrSpec, type Msg, type StructSpec } from './netlink.js';
+import { arrayAttr, bitset, familyStructPayload, rawBytes, registerProtocol, strAttr, structAttr, tableProtocol, u32Attr, xvalAttr, type AttrSpec, type Msg, type StructSpec } from './netlink.js';
 
 const NETLINK_SOCK_DIAG = 4;
 const NLM_F_REQUEST = 1;
@@ -85,10 +86,18 @@ const UNIX_ATTRS: AttrSpec = {
     [V(unix_diag_attrs, 'UNIX_DIAG_UID')]: u32Attr,
   },
 };
+const RING = structAttr(16, (_, b) =>
+  ['ndr_block_size', 'ndr_block_nr', 'ndr_frame_size', 'ndr_frame_nr'].map((n, i) => field(n, num(b.readUInt32LE(i * 4)))),
+);
 const NETLINK_ATTRS: AttrSpec = {
   types: netlink_diag_attrs,
   dflt: 'NETLINK_DIAG_???',
-  dec: { [V(netlink_diag_attrs, 'NETLINK_DIAG_GROUPS')]: arrayAttr(8, (_, b) => sym(`0x${b.readBigUInt64LE(0).toString(16)}`)) },
+  dec: {
+    [V(netlink_diag_attrs, 'NETLINK_DIAG_GROUPS')]: arrayAttr(8, (_, b) => sym(`0x${b.readBigUInt64LE(0).toString(16)}`)),
+    [V(netlink_diag_attrs, 'NETLINK_DIAG_RX_RING')]: RING,
+    [V(netlink_diag_attrs, 'NETLINK_DIAG_TX_RING')]: RING,
+    [V(netlink_diag_attrs, 'NETLINK_DIAG_FLAGS')]: xvalAttr(4, netlink_diag_flags, 'NDIAG_FLAG_???', true),
+  },
 };
 const PACKET_ATTRS = A(packet_diag_attrs, 'PACKET_DIAG_???');
 const INET_ATTRS = A(inet_diag_attrs, 'INET_DIAG_???');
@@ -140,7 +149,7 @@ const NETLINK_MSG = S(
 );
 const PACKET_REQ = S(20, (c, b) => [
   field('sdiag_family', fam(c, b[0]!)),
-  field('sdiag_protocol', c.xval(BigInt(b[1]!), ethernet_protocols, 'ETH_P_???')),
+  field('sdiag_protocol', sym(hexStr(BigInt(b[1]!)))),
   field('pdiag_ino', num(b.readUInt32LE(4))),
   field('pdiag_show', c.flags(BigInt(b.readUInt32LE(8)), packet_diag_show, 'PACKET_SHOW_???')),
   field('pdiag_cookie', cookie(b, 12)),

@@ -45,6 +45,9 @@ import {
   rtnl_tca_stab_attrs,
   rtnl_tca_stats_attrs,
   rtnl_ifla_stats_attrs,
+  tca_act_flags,
+  tca_act_hw_stats,
+  inet_protocols,
 } from '../xlat/tables.gen.js';
 import { xlat } from '../xlat/xlat.js';
 import { ifindexValue } from './common.js';
@@ -59,6 +62,8 @@ import {
   strAttr,
   structAttr,
   u32Attr,
+  u64Attr,
+  u8Attr,
   xvalAttr,
   type AttrDecoder,
   tableProtocol,
@@ -124,12 +129,37 @@ const ADDR = perFamily((f) =>
 );
 const ROUTE = spec(rtnl_route_attrs, 'RTA_???');
 const NEIGH = spec(rtnl_neigh_attrs, 'NDA_???');
-const RULE = spec(rtnl_rule_attrs, 'FRA_???');
+const RULE = perFamily((f) =>
+  spec(rtnl_rule_attrs, 'FRA_???', {
+    [A(rtnl_rule_attrs, 'FRA_DST')]: inetAddrAttr(f),
+    [A(rtnl_rule_attrs, 'FRA_SRC')]: inetAddrAttr(f),
+    [A(rtnl_rule_attrs, 'FRA_IIFNAME')]: strAttr,
+    [A(rtnl_rule_attrs, 'FRA_OIFNAME')]: strAttr,
+    [A(rtnl_rule_attrs, 'FRA_PRIORITY')]: u32Attr,
+    [A(rtnl_rule_attrs, 'FRA_FWMARK')]: u32Attr,
+    [A(rtnl_rule_attrs, 'FRA_FLOW')]: u32Attr,
+    [A(rtnl_rule_attrs, 'FRA_SUPPRESS_PREFIXLEN')]: s32Attr,
+    [A(rtnl_rule_attrs, 'FRA_SUPPRESS_IFGROUP')]: u32Attr,
+    [A(rtnl_rule_attrs, 'FRA_TABLE')]: xvalAttr(4, routing_table_ids, undefined),
+    [A(rtnl_rule_attrs, 'FRA_FWMASK')]: u32Attr,
+    [A(rtnl_rule_attrs, 'FRA_GOTO')]: u32Attr,
+    [A(rtnl_rule_attrs, 'FRA_L3MDEV')]: u8Attr,
+    [A(rtnl_rule_attrs, 'FRA_UID_RANGE')]: u32s('start', 'end'),
+    [A(rtnl_rule_attrs, 'FRA_PROTOCOL')]: xvalAttr(1, routing_protocols, 'RTPROT_???'),
+    [A(rtnl_rule_attrs, 'FRA_IP_PROTO')]: xvalAttr(1, inet_protocols, 'IPPROTO_???'),
+    [A(rtnl_rule_attrs, 'FRA_TUN_ID')]: (c, ad, len) => {
+      if (len < 8) return undefined;
+      const b = c.fetchAlways(ad, 8);
+      return b ? call('htobe64', num(b.readBigUInt64BE(0))) : addr(ad);
+    },
+  }),
+);
 const STATS = spec(rtnl_tca_stats_attrs, 'TCA_STATS_???', {
   [A(rtnl_tca_stats_attrs, 'TCA_STATS_BASIC')]: structAttr(12, (_, b) => [field('bytes', u64f(b, 0)), field('packets', u32f(b, 8))]),
   [A(rtnl_tca_stats_attrs, 'TCA_STATS_RATE_EST')]: u32s('bps', 'pps'),
   [A(rtnl_tca_stats_attrs, 'TCA_STATS_QUEUE')]: u32s('qlen', 'backlog', 'drops', 'requeues', 'overlimits'),
   [A(rtnl_tca_stats_attrs, 'TCA_STATS_RATE_EST64')]: u64s('bps', 'pps'),
+  [A(rtnl_tca_stats_attrs, 'TCA_STATS_PKT64')]: u64Attr,
 });
 const STAB = spec(rtnl_tca_stab_attrs, 'TCA_STAB_???', {
   [A(rtnl_tca_stab_attrs, 'TCA_STAB_BASE')]: structAttr(24, (_, b) => [
@@ -155,7 +185,14 @@ const TC = spec(rtnl_tc_attrs, 'TCA_???', {
   [Number(rtnl_tc_attrs.valueOf('TCA_STAB'))]: nested(STAB),
   [Number(rtnl_tc_attrs.valueOf('TCA_CHAIN'))]: u32Attr,
 });
-const TC_ACTION = spec(rtnl_tc_action_attrs, 'TCA_ACT_???');
+const TC_ACTION = spec(rtnl_tc_action_attrs, 'TCA_ACT_???', {
+  [A(rtnl_tc_action_attrs, 'TCA_ACT_KIND')]: strAttr,
+  [A(rtnl_tc_action_attrs, 'TCA_ACT_INDEX')]: u32Attr,
+  [A(rtnl_tc_action_attrs, 'TCA_ACT_FLAGS')]: xvalAttr(4, tca_act_flags, 'TCA_ACT_FLAGS_???', true),
+  [A(rtnl_tc_action_attrs, 'TCA_ACT_HW_STATS')]: xvalAttr(4, tca_act_hw_stats, 'TCA_ACT_HW_STATS_???', true),
+  [A(rtnl_tc_action_attrs, 'TCA_ACT_USED_HW_STATS')]: xvalAttr(4, tca_act_hw_stats, 'TCA_ACT_HW_STATS_???', true),
+  [A(rtnl_tc_action_attrs, 'TCA_ACT_IN_HW_COUNT')]: u32Attr,
+});
 const NEIGHTBL_PARMS = spec(rtnl_neightbl_parms_attrs, 'NDTPA_???');
 const NEIGHTBL = spec(rtnl_neightbl_attrs, 'NDTA_???', {
   [A(rtnl_neightbl_attrs, 'NDTA_NAME')]: strAttr,

@@ -302,7 +302,7 @@ export const u64Attr = intAttr(8, (b) => num(b.readBigUInt64LE(0)));
 export const s32Attr = intAttr(4, (b) => num(b.readInt32LE(0)));
 export const x32Attr = intAttr(4, (b) => sym(b.readUInt32LE(0) ? `0x${b.readUInt32LE(0).toString(16)}` : '0'));
 /** An integer attribute printed from a table (printxval) or as flags. */
-export function xvalAttr(size: 1 | 2 | 4, x: Xlat, dflt: string, flags = false): AttrDecoder {
+export function xvalAttr(size: 1 | 2 | 4, x: Xlat, dflt: string | undefined, flags = false): AttrDecoder {
   return (c, ad, len) => {
     if (len < size) return undefined;
     const b = c.fetchAlways(ad, size);
@@ -318,8 +318,8 @@ export const strAttr: AttrDecoder = (c, ad, len) => {
   if (!b) return addr(ad);
   const z = b.indexOf(0);
   if (z >= 0) return { t: 'str', b: b.subarray(0, z), more: false };
-  const n = Math.min(b.length, c.o.strsize);
-  return { t: 'str', b: b.subarray(0, n), more: len > n };
+  // No NUL within the data: strace marks the string as cut.
+  return { t: 'str', b: b.subarray(0, Math.min(b.length, c.o.strsize)), more: true };
 };
 
 /** NLMSGERR_ATTR_*: the extended ack (netlink.h). */

@@ -1799,6 +1799,16 @@ export const netlink_diag_attrs = xlat('netlink_diag_attrs', [
 ]);
 
 /** include/uapi/linux/netlink_diag.h */
+export const netlink_diag_flags = xlat('netlink_diag_flags', [
+  [0x1n, 'NDIAG_FLAG_CB_RUNNING'],
+  [0x2n, 'NDIAG_FLAG_PKTINFO'],
+  [0x4n, 'NDIAG_FLAG_BROADCAST_ERROR'],
+  [0x8n, 'NDIAG_FLAG_NO_ENOBUFS'],
+  [0x10n, 'NDIAG_FLAG_LISTEN_ALL_NSID'],
+  [0x20n, 'NDIAG_FLAG_CAP_ACK'],
+]);
+
+/** include/uapi/linux/netlink_diag.h */
 export const netlink_diag_show = xlat('netlink_diag_show', [
   [0x1n, 'NDIAG_SHOW_MEMINFO'],
   [0x2n, 'NDIAG_SHOW_GROUPS'],
@@ -3936,6 +3946,19 @@ export const syslog_action_type = xlat('syslog_action_type', [
   [0x8n, 'SYSLOG_ACTION_CONSOLE_LEVEL'],
   [0x9n, 'SYSLOG_ACTION_SIZE_UNREAD'],
   [0xan, 'SYSLOG_ACTION_SIZE_BUFFER'],
+]);
+
+/** include/uapi/linux/pkt_cls.h */
+export const tca_act_flags = xlat('tca_act_flags', [
+  [0x1n, 'TCA_ACT_FLAGS_NO_PERCPU_STATS'],
+  [0x2n, 'TCA_ACT_FLAGS_SKIP_HW'],
+  [0x4n, 'TCA_ACT_FLAGS_SKIP_SW'],
+]);
+
+/** include/uapi/linux/pkt_cls.h */
+export const tca_act_hw_stats = xlat('tca_act_hw_stats', [
+  [0x1n, 'TCA_ACT_HW_STATS_IMMEDIATE'],
+  [0x2n, 'TCA_ACT_HW_STATS_DELAYED'],
 ]);
 
 /** include/net/tcp_states.h (socket states; glibc netinet/tcp.h) */

@@ -5,7 +5,7 @@
  * inet_diag_req.
  */
 import { Ctx } from '../printer.js';
-import { addr, arr, call, field, hexStr, num, str, struct, sym, type Field, type Value } from '../value.js';
+import { addr, arr, call, field, hexStr, hexstr, num, str, struct, sym, type Field, type Value } from '../value.js';
 import {
   addrfams,
   ethernet_protocols,
@@ -14,6 +14,9 @@ import {
   inet_protocols,
   netlink_diag_attrs,
   netlink_diag_flags,
+  packet_diag_info_flags,
+  tpacket_versions,
+  sock_shutdown_flags,
   netlink_diag_show,
   netlink_protocols,
   netlink_states,
@@ -99,10 +102,39 @@ const NETLINK_ATTRS: AttrSpec = {
     [V(netlink_diag_attrs, 'NETLINK_DIAG_FLAGS')]: xvalAttr(4, netlink_diag_flags, 'NDIAG_FLAG_???', true),
   },
 };
-const PACKET_ATTRS = A(packet_diag_attrs, 'PACKET_DIAG_???');
+const PACKET_ATTRS: AttrSpec = {
+  types: packet_diag_attrs,
+  dflt: 'PACKET_DIAG_???',
+  dec: {
+    [V(packet_diag_attrs, 'PACKET_DIAG_INFO')]: structAttr(24, (c, b) => [
+      field('pdi_index', ifindexValue(c, b.readUInt32LE(0))),
+      field('pdi_version', c.xval(BigInt(b.readUInt32LE(4)), tpacket_versions, 'TPACKET_???')),
+      field('pdi_reserve', num(b.readUInt32LE(8))),
+      field('pdi_copy_thresh', num(b.readUInt32LE(12))),
+      field('pdi_tstamp', num(b.readUInt32LE(16))),
+      field('pdi_flags', c.flags(BigInt(b.readUInt32LE(20)), packet_diag_info_flags, 'PDI_???')),
+    ]),
+    // struct packet_diag_mclist: index, count, type, alen, addr[MAX_ADDR_LEN]
+    [V(packet_diag_attrs, 'PACKET_DIAG_MCLIST')]: arrayAttr(44, (c, b) => {
+      const alen = b.readUInt16LE(10);
+      return struct([
+        field('pdmc_index', ifindexValue(c, b.readUInt32LE(0))),
+        field('pdmc_count', num(b.readUInt32LE(4))),
+        field('pdmc_type', num(b.readUInt16LE(8))),
+        field('pdmc_alen', num(alen)),
+        field('pdmc_addr', hexstr(b.subarray(12, 12 + Math.min(alen, 32)), alen > 32)),
+      ]);
+    }),
+    [V(packet_diag_attrs, 'PACKET_DIAG_UID')]: u32Attr,
+  },
+};
 const INET_ATTRS = A(inet_diag_attrs, 'INET_DIAG_???');
 const INET_REQ_ATTRS = A(inet_diag_req_attrs, 'INET_DIAG_REQ_???');
-const SMC_ATTRS = A(smc_diag_attrs, 'SMC_DIAG_???');
+const SMC_ATTRS: AttrSpec = {
+  types: smc_diag_attrs,
+  dflt: 'SMC_DIAG_???',
+  dec: { [V(smc_diag_attrs, 'SMC_DIAG_SHUTDOWN')]: xvalAttr(1, sock_shutdown_flags, '???_SHUTDOWN', true) },
+};
 
 const S = (size: number, fields: StructSpec['fields'], attrs?: AttrSpec): StructSpec => ({ size, fields, attrs });
 

@@ -48,6 +48,10 @@ import {
   tca_act_flags,
   tca_act_hw_stats,
   inet_protocols,
+  nexthop_grp_types,
+  lwtunnel_encap_types,
+  neighbor_cache_entry_ext_flags,
+  rtnl_neigh_fdb_ext_attrs,
 } from '../xlat/tables.gen.js';
 import { xlat } from '../xlat/xlat.js';
 import { ifindexValue } from './common.js';
@@ -61,6 +65,7 @@ import {
   s32Attr,
   strAttr,
   structAttr,
+  u16Attr,
   u32Attr,
   u64Attr,
   u8Attr,
@@ -128,7 +133,34 @@ const ADDR = perFamily((f) =>
   }),
 );
 const ROUTE = spec(rtnl_route_attrs, 'RTA_???');
-const NEIGH = spec(rtnl_neigh_attrs, 'NDA_???');
+const FDB_EXT = spec(rtnl_neigh_fdb_ext_attrs, 'NFEA_???');
+const NEIGH = perFamily((f) =>
+  spec(rtnl_neigh_attrs, 'NDA_???', {
+    [A(rtnl_neigh_attrs, 'NDA_DST')]: inetAddrAttr(f),
+    [A(rtnl_neigh_attrs, 'NDA_LLADDR')]: (c, ad, len) => {
+      const n = Math.min(len, c.o.strsize);
+      const b = c.fetchAlways(ad, n);
+      return b ? sym([...b].map((x) => x.toString(16).padStart(2, '0')).join(':')) : addr(ad);
+    },
+    [A(rtnl_neigh_attrs, 'NDA_CACHEINFO')]: u32s('ndm_confirmed', 'ndm_used', 'ndm_updated', 'ndm_refcnt'),
+    [A(rtnl_neigh_attrs, 'NDA_PROBES')]: u32Attr,
+    [A(rtnl_neigh_attrs, 'NDA_VLAN')]: u16Attr,
+    [A(rtnl_neigh_attrs, 'NDA_PORT')]: (c, ad, len) => {
+      if (len < 2) return undefined;
+      const b = c.fetchAlways(ad, 2);
+      return b ? call('htons', num(b.readUInt16BE(0))) : addr(ad);
+    },
+    [A(rtnl_neigh_attrs, 'NDA_VNI')]: u32Attr,
+    [A(rtnl_neigh_attrs, 'NDA_IFINDEX')]: ifindexAttr,
+    [A(rtnl_neigh_attrs, 'NDA_MASTER')]: ifindexAttr,
+    [A(rtnl_neigh_attrs, 'NDA_LINK_NETNSID')]: u32Attr,
+    [A(rtnl_neigh_attrs, 'NDA_SRC_VNI')]: u32Attr,
+    [A(rtnl_neigh_attrs, 'NDA_PROTOCOL')]: xvalAttr(1, routing_protocols, 'RTPROT_???'),
+    [A(rtnl_neigh_attrs, 'NDA_NH_ID')]: u32Attr,
+    [A(rtnl_neigh_attrs, 'NDA_FDB_EXT_ATTRS')]: nested(FDB_EXT),
+    [A(rtnl_neigh_attrs, 'NDA_FLAGS_EXT')]: xvalAttr(4, neighbor_cache_entry_ext_flags, 'NTF_EXT_???', true),
+  }),
+);
 const RULE = perFamily((f) =>
   spec(rtnl_rule_attrs, 'FRA_???', {
     [A(rtnl_rule_attrs, 'FRA_DST')]: inetAddrAttr(f),
@@ -145,6 +177,8 @@ const RULE = perFamily((f) =>
     [A(rtnl_rule_attrs, 'FRA_GOTO')]: u32Attr,
     [A(rtnl_rule_attrs, 'FRA_L3MDEV')]: u8Attr,
     [A(rtnl_rule_attrs, 'FRA_UID_RANGE')]: u32s('start', 'end'),
+    [A(rtnl_rule_attrs, 'FRA_SPORT_RANGE')]: structAttr(4, (_, b) => [field('start', num(b.readUInt16LE(0))), field('end', num(b.readUInt16LE(2)))]),
+    [A(rtnl_rule_attrs, 'FRA_DPORT_RANGE')]: structAttr(4, (_, b) => [field('start', num(b.readUInt16LE(0))), field('end', num(b.readUInt16LE(2)))]),
     [A(rtnl_rule_attrs, 'FRA_PROTOCOL')]: xvalAttr(1, routing_protocols, 'RTPROT_???'),
     [A(rtnl_rule_attrs, 'FRA_IP_PROTO')]: xvalAttr(1, inet_protocols, 'IPPROTO_???'),
     [A(rtnl_rule_attrs, 'FRA_TUN_ID')]: (c, ad, len) => {
@@ -230,7 +264,30 @@ const MDB_ENTRY = spec(rtnl_mdb_entry_attrs, 'MDBA_MDB_???', { 1: nested(MDB_ENT
 const MDB_ROUTER = spec(rtnl_mdb_router_attrs, 'MDBA_ROUTER_???');
 const MDB = spec(rtnl_mdb_attrs, 'MDBA_???', { 1: nested(MDB_ENTRY), 2: nested(MDB_ROUTER) });
 const NSID = spec(rtnl_nsid_attrs, 'NETNSA_???');
-const NEXTHOP = spec(rtnl_nexthop_attrs, 'NHA_???');
+const ifindexAttr: AttrDecoder = (c, ad, len) => {
+  if (len < 4) return undefined;
+  const b = c.fetchAlways(ad, 4);
+  return b ? ifindexValue(c, b.readUInt32LE(0)) : addr(ad);
+};
+const NEXTHOP = perFamily((f) =>
+  spec(rtnl_nexthop_attrs, 'NHA_???', {
+    [A(rtnl_nexthop_attrs, 'NHA_ID')]: u32Attr,
+    [A(rtnl_nexthop_attrs, 'NHA_GROUP')]: arrayAttr(8, (_, b) => {
+      const fl: Field[] = [field('id', u32f(b, 0)), field('weight', num(b[4]!))];
+      if (b[5]) fl.push(field('resvd1', sym(hexStr(BigInt(b[5]!)))));
+      if (b.readUInt16LE(6)) fl.push(field('resvd2', sym(hexStr(BigInt(b.readUInt16LE(6))))));
+      return struct(fl);
+    }),
+    [A(rtnl_nexthop_attrs, 'NHA_GROUP_TYPE')]: xvalAttr(2, nexthop_grp_types, 'NEXTHOP_GRP_TYPE_???'),
+    [A(rtnl_nexthop_attrs, 'NHA_BLACKHOLE')]: u32Attr,
+    [A(rtnl_nexthop_attrs, 'NHA_OIF')]: ifindexAttr,
+    [A(rtnl_nexthop_attrs, 'NHA_GATEWAY')]: inetAddrAttr(f),
+    [A(rtnl_nexthop_attrs, 'NHA_ENCAP_TYPE')]: xvalAttr(2, lwtunnel_encap_types, 'LWTUNNEL_ENCAP_???'),
+    [A(rtnl_nexthop_attrs, 'NHA_GROUPS')]: u32Attr,
+    [A(rtnl_nexthop_attrs, 'NHA_MASTER')]: ifindexAttr,
+    [A(rtnl_nexthop_attrs, 'NHA_FDB')]: u32Attr,
+  }),
+);
 const IFSTATS = spec(rtnl_ifla_stats_attrs, 'IFLA_STATS_???');
 
 // ---- fixed structures ----------------------------------------------------------------------

@@ -1469,6 +1469,19 @@ export const loglevels = xlat('loglevels', [
   [0x8n, 'LOGLEVEL_DEBUG+1'],
 ]);
 
+/** include/uapi/linux/lwtunnel.h */
+export const lwtunnel_encap_types = xlat('lwtunnel_encap_types', [
+  [0x0n, 'LWTUNNEL_ENCAP_NONE'],
+  [0x1n, 'LWTUNNEL_ENCAP_MPLS'],
+  [0x2n, 'LWTUNNEL_ENCAP_IP'],
+  [0x3n, 'LWTUNNEL_ENCAP_ILA'],
+  [0x4n, 'LWTUNNEL_ENCAP_IP6'],
+  [0x5n, 'LWTUNNEL_ENCAP_SEG6'],
+  [0x6n, 'LWTUNNEL_ENCAP_BPF'],
+  [0x7n, 'LWTUNNEL_ENCAP_SEG6_LOCAL'],
+  [0x8n, 'LWTUNNEL_ENCAP_RPL'],
+]);
+
 /** include/uapi/asm-generic/mman-common.h */
 export const madvise_cmds = xlat('madvise_cmds', [
   [0x0n, 'MADV_NORMAL'],
@@ -1761,6 +1774,12 @@ export const nbd_ioctl_flags = xlat('nbd_ioctl_flags', [
 ]);
 
 /** include/uapi/linux/neighbour.h */
+export const neighbor_cache_entry_ext_flags = xlat('neighbor_cache_entry_ext_flags', [
+  [0x10n, 'NTF_EXT_LEARNED'],
+  [0x1n, 'NTF_EXT_MANAGED'],
+]);
+
+/** include/uapi/linux/neighbour.h */
 export const neighbor_cache_entry_flags = xlat('neighbor_cache_entry_flags', [
   [0x1n, 'NTF_USE'],
   [0x2n, 'NTF_SELF'],
@@ -1884,6 +1903,12 @@ export const netlink_protocols = xlat('netlink_protocols', [
 export const netlink_states = xlat('netlink_states', [
   [0x0n, 'NETLINK_UNCONNECTED'],
   [0x1n, 'NETLINK_CONNECTED'],
+]);
+
+/** include/uapi/linux/nexthop.h */
+export const nexthop_grp_types = xlat('nexthop_grp_types', [
+  [0x0n, 'NEXTHOP_GRP_TYPE_MPATH'],
+  [0x1n, 'NEXTHOP_GRP_TYPE_RES'],
 ]);
 
 /** include/uapi/linux/netfilter/nfnetlink_acct.h */
@@ -2374,6 +2399,15 @@ export const packet_diag_attrs = xlat('packet_diag_attrs', [
   [0x5n, 'PACKET_DIAG_UID'],
   [0x6n, 'PACKET_DIAG_MEMINFO'],
   [0x7n, 'PACKET_DIAG_FILTER'],
+]);
+
+/** include/uapi/linux/packet_diag.h */
+export const packet_diag_info_flags = xlat('packet_diag_info_flags', [
+  [0x1n, 'PDI_RUNNING'],
+  [0x2n, 'PDI_AUXDATA'],
+  [0x4n, 'PDI_ORIGDEV'],
+  [0x8n, 'PDI_VNETHDR'],
+  [0x10n, 'PDI_LOSS'],
 ]);
 
 /** include/uapi/linux/packet_diag.h */
@@ -2938,6 +2972,13 @@ export const rtnl_neigh_attrs = xlat('rtnl_neigh_attrs', [
   [0xfn, 'NDA_FLAGS_EXT'],
   [0x10n, 'NDA_NDM_STATE_MASK'],
   [0x11n, 'NDA_NDM_FLAGS_MASK'],
+]);
+
+/** include/uapi/linux/neighbour.h */
+export const rtnl_neigh_fdb_ext_attrs = xlat('rtnl_neigh_fdb_ext_attrs', [
+  [0x0n, 'NFEA_UNSPEC'],
+  [0x1n, 'NFEA_ACTIVITY_NOTIFY'],
+  [0x2n, 'NFEA_DONT_REFRESH'],
 ]);
 
 /** include/uapi/linux/neighbour.h */
@@ -3725,6 +3766,12 @@ export const sock_raw_options = xlat('sock_raw_options', [
   [0x1n, 'ICMP_FILTER'],
 ]);
 
+/** include/net/sock.h (RCV_SHUTDOWN, SEND_SHUTDOWN) */
+export const sock_shutdown_flags = xlat('sock_shutdown_flags', [
+  [0x1n, 'RCV_SHUTDOWN'],
+  [0x2n, 'SEND_SHUTDOWN'],
+]);
+
 /** include/uapi/linux/tcp.h */
 export const sock_tcp_options = xlat('sock_tcp_options', [
   [0x1n, 'TCP_NODELAY'],
@@ -4098,6 +4145,13 @@ export const timerfd_create_flags = xlat('timerfd_create_flags', [
 export const timerfd_settime_flags = xlat('timerfd_settime_flags', [
   [0x1n, 'TFD_TIMER_ABSTIME'],
   [0x2n, 'TFD_TIMER_CANCEL_ON_SET'],
+]);
+
+/** include/uapi/linux/if_packet.h */
+export const tpacket_versions = xlat('tpacket_versions', [
+  [0x0n, 'TPACKET_V1'],
+  [0x1n, 'TPACKET_V2'],
+  [0x2n, 'TPACKET_V3'],
 ]);
 
 /** include/uapi/linux/userfaultfd.h and asm-generic/fcntl.h */

@@ -52,6 +52,7 @@ import {
   lwtunnel_encap_types,
   neighbor_cache_entry_ext_flags,
   rtnl_neigh_fdb_ext_attrs,
+  fdb_notify_flags,
 } from '../xlat/tables.gen.js';
 import { xlat } from '../xlat/xlat.js';
 import { ifindexValue } from './common.js';
@@ -115,6 +116,12 @@ const A = (x: AttrSpec['types'], n: string): number => Number(x.valueOf(n) ?? -1
 
 // ---- attribute tables ----------------------------------------------------------------------
 
+const ifindexAttr: AttrDecoder = (c, ad, len) => {
+  if (len < 4) return undefined;
+  const b = c.fetchAlways(ad, 4);
+  return b ? ifindexValue(c, b.readUInt32LE(0)) : addr(ad);
+};
+
 const spec = (types: AttrSpec['types'], dflt: string, dec?: AttrSpec['dec']): AttrSpec => (dec ? { types, dflt, dec } : { types, dflt });
 
 const LINK = spec(rtnl_link_attrs, 'IFLA_???');
@@ -132,8 +139,24 @@ const ADDR = perFamily((f) =>
     [A(rtnl_addr_attrs, 'IFA_TARGET_NETNSID')]: s32Attr,
   }),
 );
-const ROUTE = spec(rtnl_route_attrs, 'RTA_???');
-const FDB_EXT = spec(rtnl_neigh_fdb_ext_attrs, 'NFEA_???');
+const ROUTE = perFamily((f) =>
+  spec(rtnl_route_attrs, 'RTA_???', {
+    [A(rtnl_route_attrs, 'RTA_DST')]: inetAddrAttr(f),
+    [A(rtnl_route_attrs, 'RTA_SRC')]: inetAddrAttr(f),
+    [A(rtnl_route_attrs, 'RTA_IIF')]: ifindexAttr,
+    [A(rtnl_route_attrs, 'RTA_OIF')]: ifindexAttr,
+    [A(rtnl_route_attrs, 'RTA_GATEWAY')]: inetAddrAttr(f),
+    [A(rtnl_route_attrs, 'RTA_PRIORITY')]: u32Attr,
+    [A(rtnl_route_attrs, 'RTA_PREFSRC')]: inetAddrAttr(f),
+    [A(rtnl_route_attrs, 'RTA_FLOW')]: u32Attr,
+    [A(rtnl_route_attrs, 'RTA_TABLE')]: xvalAttr(4, routing_table_ids, undefined),
+    [A(rtnl_route_attrs, 'RTA_MARK')]: u32Attr,
+    [A(rtnl_route_attrs, 'RTA_UID')]: u32Attr,
+  }),
+);
+const FDB_EXT = spec(rtnl_neigh_fdb_ext_attrs, 'NFEA_???', {
+  [A(rtnl_neigh_fdb_ext_attrs, 'NFEA_ACTIVITY_NOTIFY')]: xvalAttr(1, fdb_notify_flags, 'FDB_NOTIFY_???', true),
+});
 const NEIGH = perFamily((f) =>
   spec(rtnl_neigh_attrs, 'NDA_???', {
     [A(rtnl_neigh_attrs, 'NDA_DST')]: inetAddrAttr(f),
@@ -264,11 +287,6 @@ const MDB_ENTRY = spec(rtnl_mdb_entry_attrs, 'MDBA_MDB_???', { 1: nested(MDB_ENT
 const MDB_ROUTER = spec(rtnl_mdb_router_attrs, 'MDBA_ROUTER_???');
 const MDB = spec(rtnl_mdb_attrs, 'MDBA_???', { 1: nested(MDB_ENTRY), 2: nested(MDB_ROUTER) });
 const NSID = spec(rtnl_nsid_attrs, 'NETNSA_???');
-const ifindexAttr: AttrDecoder = (c, ad, len) => {
-  if (len < 4) return undefined;
-  const b = c.fetchAlways(ad, 4);
-  return b ? ifindexValue(c, b.readUInt32LE(0)) : addr(ad);
-};
 const NEXTHOP = perFamily((f) =>
   spec(rtnl_nexthop_attrs, 'NHA_???', {
     [A(rtnl_nexthop_attrs, 'NHA_ID')]: u32Attr,

@@ -817,6 +817,12 @@ export const fcntlcmds = xlat('fcntlcmds', [
   [0x40en, 'F_SET_FILE_RW_HINT'],
 ]);
 
+/** include/uapi/linux/neighbour.h (NFEA_ACTIVITY_NOTIFY bits) */
+export const fdb_notify_flags = xlat('fdb_notify_flags', [
+  [0x1n, 'FDB_NOTIFY_BIT'],
+  [0x2n, 'FDB_NOTIFY_INACTIVE_BIT'],
+]);
+
 /** include/uapi/asm-generic/fcntl.h */
 export const fdflags = xlat('fdflags', [
   [0x1n, 'FD_CLOEXEC'],

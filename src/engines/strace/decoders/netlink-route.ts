@@ -181,6 +181,8 @@ const NEIGH = perFamily((f) =>
     [A(rtnl_neigh_attrs, 'NDA_PROTOCOL')]: xvalAttr(1, routing_protocols, 'RTPROT_???'),
     [A(rtnl_neigh_attrs, 'NDA_NH_ID')]: u32Attr,
     [A(rtnl_neigh_attrs, 'NDA_FDB_EXT_ATTRS')]: nested(FDB_EXT),
+    [A(rtnl_neigh_attrs, 'NDA_NDM_STATE_MASK')]: xvalAttr(2, nud_states, 'NUD_???', true),
+    [A(rtnl_neigh_attrs, 'NDA_NDM_FLAGS_MASK')]: xvalAttr(1, neighbor_cache_entry_flags, 'NTF_???', true),
     [A(rtnl_neigh_attrs, 'NDA_FLAGS_EXT')]: xvalAttr(4, neighbor_cache_entry_ext_flags, 'NTF_EXT_???', true),
   }),
 );

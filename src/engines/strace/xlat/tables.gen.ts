@@ -1781,7 +1781,6 @@ export const nbd_ioctl_flags = xlat('nbd_ioctl_flags', [
 
 /** include/uapi/linux/neighbour.h */
 export const neighbor_cache_entry_ext_flags = xlat('neighbor_cache_entry_ext_flags', [
-  [0x10n, 'NTF_EXT_LEARNED'],
   [0x1n, 'NTF_EXT_MANAGED'],
 ]);
 
@@ -1791,6 +1790,7 @@ export const neighbor_cache_entry_flags = xlat('neighbor_cache_entry_flags', [
   [0x2n, 'NTF_SELF'],
   [0x4n, 'NTF_MASTER'],
   [0x8n, 'NTF_PROXY'],
+  [0x10n, 'NTF_EXT_LEARNED'],
   [0x20n, 'NTF_OFFLOADED'],
   [0x40n, 'NTF_STICKY'],
   [0x80n, 'NTF_ROUTER'],

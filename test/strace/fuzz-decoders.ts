@@ -140,8 +140,47 @@ function randomOpts(r: Rng): DecodeOptions {
     xlat: r.pick(['abbrev', 'abbrev', 'abbrev', 'raw', 'verbose'] as const),
     hexStrings: r.pick(['none', 'none', 'none', 'non-ascii', 'all'] as const),
     fdPath: r.chance(0.2) ? (_pid, fd) => (fd % 3 === 0 ? `/tmp/f<${fd}>\n` : undefined) : undefined,
-    netlinkProtocol: r.chance(0.5) ? netlinkProtocol(r.pick([0, 4, 9, 16])) : undefined,
+    netlinkProtocol: r.chance(0.5) ? netlinkProtocol(r.pick(NETLINK_PROTOCOLS)) : undefined,
   };
+}
+
+/** route, sock_diag, xfrm, selinux, audit, netfilter, generic, and one without a decoder. */
+const NETLINK_PROTOCOLS = [0, 4, 6, 7, 9, 12, 16, 15];
+const NETLINK_BASE = 0x60000000n;
+
+/** A chain of attributes: plausible types and lengths, some nested, some lying about length. */
+function nlattrChain(r: Rng, depth: number): Buffer {
+  const parts: Buffer[] = [];
+  for (let n = r.int(5); n >= 0; n--) {
+    const nested = depth < 3 && r.chance(0.3);
+    const data = nested ? nlattrChain(r, depth + 1) : Buffer.from(Array.from({ length: r.int(40) }, () => r.int(256)));
+    const h = Buffer.alloc(4);
+    h.writeUInt16LE(r.chance(0.9) ? 4 + data.length : r.int(0x10000), 0);
+    h.writeUInt16LE((r.chance(0.8) ? r.int(32) : r.int(0x4000)) | (r.chance(0.2) ? 0x8000 : 0) | (r.chance(0.1) ? 0x4000 : 0), 2);
+    parts.push(h, data, Buffer.alloc((4 - (data.length % 4)) % 4));
+  }
+  return Buffer.concat(parts);
+}
+
+/**
+ * sendto data shaped like netlink messages, so the per-protocol decoders (message types,
+ * family structures, attribute trees) see real-looking input and not only noise.
+ */
+function netlinkMessages(r: Rng): Buffer {
+  const msgs: Buffer[] = [];
+  for (let n = r.int(3); n >= 0; n--) {
+    const fixed = Buffer.from(Array.from({ length: r.pick([0, 1, 4, 8, 12, 16, 20, 24, 28, 52, 56, 60, 64, 72]) }, () => r.int(256)));
+    if (fixed.length) fixed[0] = r.pick([0, 1, 2, 7, 10, 16, 17, 43, 128, r.int(256)]);
+    const body = Buffer.concat([fixed, Buffer.alloc((4 - (fixed.length % 4)) % 4), r.chance(0.8) ? nlattrChain(r, 0) : Buffer.alloc(0)]);
+    const h = Buffer.alloc(16);
+    h.writeUInt32LE(r.chance(0.85) ? 16 + body.length : r.int(0x200), 0);
+    const type = r.pick([r.int(0x10), 16 + r.int(112), 18 + r.int(4), (r.int(13) << 8) | r.int(30), 1000 + r.int(400), r.int(0x10000)]);
+    h.writeUInt16LE(type, 4);
+    h.writeUInt16LE(r.pick([0, 1, 0x301, 0x100, 0x200, 0x300, 0x101, r.int(0x10000)]), 6);
+    h.writeUInt32LE(r.int(0x10000), 8);
+    msgs.push(h, body);
+  }
+  return Buffer.concat(msgs);
 }
 
 /** Every fd is a netlink socket of protocol `p` (sendto data decodes as netlink messages). */
@@ -190,6 +229,13 @@ export function fuzzDecoders(n: number, seed = 1): FuzzResult {
       const args = Array.from({ length: 6 }, () => randomArg(r, ptrs));
       if (SYSCALLS[nr]?.name === 'ioctl' && r.chance(0.8)) args[1] = ioctlRequest(r);
       const opts = randomOpts(r);
+      if (SYSCALLS[nr]?.name === 'sendto' && opts.netlinkProtocol && r.chance(0.8)) {
+        const nl = netlinkMessages(r);
+        // Sometimes cut short of the length the call claims: the walk meets unmapped memory.
+        mem.map(NETLINK_BASE, r.chance(0.8) ? nl : nl.subarray(0, r.int(nl.length + 1)));
+        args[1] = NETLINK_BASE;
+        args[2] = BigInt(r.chance(0.9) ? nl.length : r.int(0x1000));
+      }
       current = SYSCALLS[nr]?.name ?? String(nr);
       pendingErr = undefined;
       try {

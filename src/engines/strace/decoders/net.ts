@@ -23,7 +23,7 @@ import type { Xlat } from '../xlat/xlat.js';
 import { renderValue } from '../render.js';
 import { ifindexValue, iovArray } from './common.js';
 import { cmsgValue } from './cmsg.js';
-import { messages as netlinkMessages } from './netlink.js';
+import { messages as netlinkMessages } from './netlink-protocols.js';
 
 const AF_UNIX = 1;
 const AF_INET = 2;

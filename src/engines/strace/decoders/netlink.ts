@@ -1,34 +1,92 @@
 /**
  * Netlink messages in the data of sendto/sendmsg on a netlink socket (include/uapi/linux/
  * netlink.h): each struct nlmsghdr {len, type, flags, seq, pid} with its payload, one message
- * printed as {hdr} or [{hdr}, payload], several as an array of those. The generic message types
- * (NLMSG_ERROR's struct nlmsgerr, NLMSG_DONE's int) are decoded here; payloads of
- * protocol-specific types print as hex strings until their protocol has a decoder.
+ * printed as {hdr} or [{hdr}, payload...], several as an array of those. This file holds the
+ * machinery every protocol shares: the message walk, the header (type names and the flag set
+ * that depends on whether the type is a NEW, GET or DEL request), NLMSG_ERROR's struct nlmsgerr
+ * with its extended-ack attributes, NLMSG_DONE, and the struct nlattr walk. Protocol payloads are
+ * decoded by netlink-route.ts, netlink-diag.ts and netlink-misc.ts through `Protocol`.
  *
  * Every length comes from the tracee: the walk is bounded by the buffer length given to the
- * call and by -s (messages and bytes shown), and never reads more than it prints.
+ * call and by -s (messages, attributes and bytes shown), and never reads more than it prints.
  */
 import type { Ctx } from '../printer.js';
-import { addr, arr, field, hexstr, num, struct, sym, type Value } from '../value.js';
+import { addr, arr, field, hexstr, num, struct, sym, type Field, type Value } from '../value.js';
 import { errnoName } from '../../../api.js';
-import { netlink_ack_flags, netlink_flags, nl_generic_types, nl_sock_diag_types } from '../xlat/tables.gen.js';
+import {
+  netlink_ack_flags,
+  netlink_delete_flags,
+  netlink_flags,
+  netlink_get_flags,
+  netlink_new_flags,
+  nl_generic_types,
+  nlmsgerr_attrs,
+} from '../xlat/tables.gen.js';
 import { xlat, type Xlat } from '../xlat/xlat.js';
 
 export const NLMSG_HDRLEN = 16;
+export const NLA_HDRLEN = 4;
 const NLMSG_ERROR = 2;
 const NLMSG_DONE = 3;
-const NLMSG_MIN_TYPE = 0x10;
+export const NLMSG_MIN_TYPE = 0x10;
+const NLM_F_CAPPED = 0x100;
 /** struct nlmsgerr: int error + the offending request's header. */
 const NLMSGERR_SIZE = 4 + NLMSG_HDRLEN;
+const NLA_F_NESTED = 0x8000;
+const NLA_F_NET_BYTEORDER = 0x4000;
+const NLA_TYPE_MASK = 0x3fff;
+/** Nesting bound for messages inside NLMSG_ERROR and attributes inside attributes. */
+const MAX_DEPTH = 8;
 
-const NETLINK_SOCK_DIAG = 4;
-/** Message types of each protocol, beyond the generic ones below NLMSG_MIN_TYPE. */
-const PROTOCOL_TYPES = new Map<number, Xlat>([[NETLINK_SOCK_DIAG, nl_sock_diag_types]]);
+export const align4 = (n: number): number => (n + 3) & ~3;
+
+/** Which flag set an nlmsg_flags field of a request uses (netlink.h: GET, NEW, DELETE). */
+export type FlagClass = 'get' | 'new' | 'del' | undefined;
+
+/** One message being decoded: what a protocol's payload decoder may look at. */
+export interface Msg {
+  readonly proto: number;
+  readonly type: number;
+  readonly flags: number;
+  readonly depth: number;
+}
+
+/** A netlink protocol (NETLINK_ROUTE, ...): message type names, flag classes, payloads. */
+export interface Protocol {
+  /** The nlmsg_type of a protocol message (>= NLMSG_MIN_TYPE) as printed. */
+  type(c: Ctx, type: number): Value;
+  flagClass?(type: number): FlagClass;
+  /**
+   * The values printed after the header for `len` payload bytes at `ad` (len > 0), or
+   * undefined for the hex bytes.
+   */
+  payload?(c: Ctx, m: Msg, ad: bigint, len: number): Value[] | undefined;
+}
+
+const protocols = new Map<number, Protocol>();
+export function registerProtocol(proto: number, p: Protocol): void {
+  protocols.set(proto, p);
+}
+
+/** A protocol whose message types are one table (`dflt` names the unknown ones). */
+export function tableProtocol(types: Xlat, dflt: string, more: Omit<Protocol, 'type'> = {}): Protocol {
+  return { type: (c, t) => c.xval(BigInt(t), types, dflt), ...more };
+}
+
+/** Flag class of a message type from its name: XXX_NEW.../XXX_GET.../XXX_DEL... */
+export function classByName(name: string | undefined): FlagClass {
+  if (!name) return undefined;
+  if (/(^|_)NEW/.test(name)) return 'new';
+  if (/(^|_)GET/.test(name)) return 'get';
+  if (/(^|_)DEL/.test(name)) return 'del';
+  return undefined;
+}
 
 const ackFlags = xlat('netlink_ack_flags_all', [...netlink_flags.entries, ...netlink_ack_flags.entries]);
+const CLASS_FLAGS: Record<'get' | 'new' | 'del', Xlat> = { get: netlink_get_flags, new: netlink_new_flags, del: netlink_delete_flags };
 
 /** The payload bytes as a hex-escaped string (-s applies), or the address when unreadable. */
-function rawPayload(c: Ctx, ad: bigint, len: number): Value {
+export function rawBytes(c: Ctx, ad: bigint, len: number): Value {
   const want = Math.min(len, c.o.strsize);
   const b = c.fetchAlways(ad, want);
   return b ? hexstr(b, len > want) : addr(ad);
@@ -36,34 +94,62 @@ function rawPayload(c: Ctx, ad: bigint, len: number): Value {
 
 function header(c: Ctx, b: Buffer, proto: number): Value {
   const type = b.readUInt16LE(4);
-  const flags = BigInt(b.readUInt16LE(6));
-  const types = type < NLMSG_MIN_TYPE ? nl_generic_types : PROTOCOL_TYPES.get(proto);
-  const typeV = types ? c.xval(BigInt(type), types, type < NLMSG_MIN_TYPE ? 'NLMSG_???' : undefined) : sym(`0x${type.toString(16)}`);
-  const flagsX = type === NLMSG_ERROR ? ackFlags : netlink_flags;
+  const flags = b.readUInt16LE(6);
+  const p = protocols.get(proto);
+  let typeV: Value;
+  let fx: Xlat = netlink_flags;
+  if (type < NLMSG_MIN_TYPE) {
+    typeV = c.xval(BigInt(type), nl_generic_types, 'NLMSG_???');
+    if (type === NLMSG_ERROR) fx = ackFlags;
+  } else {
+    typeV = p ? p.type(c, type) : sym(`0x${type.toString(16)}`);
+    const cls = p?.flagClass?.(type);
+    if (cls) fx = CLASS_FLAGS[cls];
+  }
   return struct([
     field('nlmsg_len', num(b.readUInt32LE(0))),
     field('nlmsg_type', typeV),
-    field('nlmsg_flags', c.flags(flags, flagsX)),
+    field('nlmsg_flags', c.flags(BigInt(flags), fx)),
     field('nlmsg_seq', num(b.readUInt32LE(8))),
     field('nlmsg_pid', num(b.readUInt32LE(12))),
   ]);
 }
 
+function errnoValue(err: number): Value {
+  return err < 0 && err > -4096 ? sym(`-${errnoName(-err)}`) : num(err);
+}
+
+/**
+ * NLMSG_ERROR: {error, msg=the request}; the request is its header alone with NLM_F_CAPPED,
+ * else its nlmsg_len; bytes after it are the extended-ack attributes.
+ */
+function nlmsgerr(c: Ctx, m: Msg, ad: bigint, len: number): Value {
+  const e = c.fetchAlways(ad, NLMSGERR_SIZE);
+  if (!e) return addr(ad);
+  const rest = len - 4;
+  const at = ad + 4n;
+  const inner = m.flags & NLM_F_CAPPED ? NLMSG_HDRLEN : Math.max(NLMSG_HDRLEN, e.readUInt32LE(4));
+  const reqLen = Math.min(rest, inner);
+  const s = struct([
+    field('error', errnoValue(e.readInt32LE(0))),
+    field('msg', m.depth < MAX_DEPTH ? messages(c, at, reqLen, m.proto, m.depth + 1) : addr(at)),
+  ]);
+  if (rest - reqLen <= 0) return s;
+  return arr([s, attrs(c, at + BigInt(reqLen), rest - reqLen, NLMSGERR_ATTRS, m.depth)]);
+}
+
 /** The payload of one message: `len` bytes at `ad` (already clipped to the buffer). */
-function payload(c: Ctx, proto: number, type: number, ad: bigint, len: number, depth: number): Value {
-  if (type === NLMSG_ERROR && len >= NLMSGERR_SIZE) {
-    const b = c.fetchAlways(ad, NLMSGERR_SIZE);
-    if (!b) return addr(ad);
-    const err = b.readInt32LE(0);
-    const errV = err < 0 && err > -4096 ? sym(`-${errnoName(-err)}`) : num(err);
-    // The request that failed follows, cut to what the buffer holds.
-    return struct([field('error', errV), field('msg', depth < 2 ? messages(c, ad + 4n, len - 4, proto, depth + 1) : addr(ad + 4n))]);
-  }
-  if (type === NLMSG_DONE && len >= 4) {
+function payload(c: Ctx, m: Msg, ad: bigint, len: number): Value[] {
+  if (m.type === NLMSG_ERROR) return [len < NLMSGERR_SIZE ? rawBytes(c, ad, len) : nlmsgerr(c, m, ad, len)];
+  if (m.type === NLMSG_DONE && len >= 4) {
     const b = c.fetchAlways(ad, 4);
-    return b ? num(b.readInt32LE(0)) : addr(ad);
+    return [b ? num(b.readInt32LE(0)) : addr(ad)];
   }
-  return rawPayload(c, ad, len);
+  if (m.type >= NLMSG_MIN_TYPE) {
+    const v = protocols.get(m.proto)?.payload?.(c, m, ad, len);
+    if (v) return v;
+  }
+  return [rawBytes(c, ad, len)];
 }
 
 /** One message at `ad` with `avail` bytes left in the buffer; returns the value and its size. */
@@ -74,8 +160,9 @@ function message(c: Ctx, ad: bigint, avail: number, proto: number, depth: number
   const hdr = header(c, b, proto);
   if (len < NLMSG_HDRLEN) return { v: hdr, next: 0 };
   const body = Math.min(len, avail) - NLMSG_HDRLEN;
-  if (body <= 0) return { v: hdr, next: (len + 3) & ~3 };
-  return { v: arr([hdr, payload(c, proto, b.readUInt16LE(4), ad + BigInt(NLMSG_HDRLEN), body, depth)]), next: (len + 3) & ~3 };
+  if (body <= 0) return { v: hdr, next: align4(len) };
+  const m: Msg = { proto, type: b.readUInt16LE(4), flags: b.readUInt16LE(6), depth };
+  return { v: arr([hdr, ...payload(c, m, ad + BigInt(NLMSG_HDRLEN), body)]), next: align4(len) };
 }
 
 /**
@@ -84,7 +171,7 @@ function message(c: Ctx, ad: bigint, avail: number, proto: number, depth: number
  */
 export function messages(c: Ctx, ad: bigint, total: number, proto: number, depth = 0): Value {
   if (ad === 0n) return addr(ad);
-  if (total < NLMSG_HDRLEN) return rawPayload(c, ad, total);
+  if (total < NLMSG_HDRLEN) return rawBytes(c, ad, total);
   const out: Value[] = [];
   let off = 0;
   const cap = c.abbrev ? c.o.strsize : 4096;
@@ -93,7 +180,7 @@ export function messages(c: Ctx, ad: bigint, total: number, proto: number, depth
     const left = total - off;
     if (out.length >= cap) return { t: 'arr', a: out, more: true };
     if (left < NLMSG_HDRLEN) {
-      out.push(rawPayload(c, at, left));
+      out.push(rawBytes(c, at, left));
       break;
     }
     const m = message(c, at, left, proto, depth);
@@ -107,4 +194,226 @@ export function messages(c: Ctx, ad: bigint, total: number, proto: number, depth
   }
   if (out.length === 1) return out[0]!;
   return arr(out);
+}
+
+/** A bit set printed as 1<<NAME|... (strace's "states" style); `shift` for 1<<(NAME-1). */
+export function bitset(c: Ctx, v: number, x: Xlat, dflt: string, shift = 0): Value {
+  if (c.o.xlat === 'raw' || v === 0) return sym(v ? `0x${(v >>> 0).toString(16)}` : '0');
+  const names: string[] = [];
+  let rest = v >>> 0;
+  for (let bit = 0; bit < 32; bit++) {
+    const m = (1 << bit) >>> 0;
+    if (!(rest & m)) continue;
+    const n = x.lookup(BigInt(bit + shift));
+    if (n === undefined) continue;
+    names.push(shift ? `1<<(${n}-${shift})` : `1<<${n}`);
+    rest = (rest & ~m) >>> 0;
+  }
+  if (!names.length) return sym(dflt ? `0x${rest.toString(16)} /* ${shift ? `1<<(${dflt}-${shift})` : `1<<${dflt}`} */` : `0x${rest.toString(16)}`);
+  if (rest) names.push(`0x${rest.toString(16)}`);
+  const s = names.join('|');
+  return sym(c.o.xlat === 'verbose' ? `0x${(v >>> 0).toString(16)} /* ${s} */` : s);
+}
+
+// ---- attributes (struct nlattr) ----------------------------------------------------------------
+
+/** Decodes the data of one attribute (`len` > 0 bytes at `ad`); undefined prints the hex bytes. */
+export type AttrDecoder = (c: Ctx, ad: bigint, len: number, depth: number) => Value | undefined;
+
+/** The attributes of one nesting level: type names and data decoders by type. */
+export interface AttrSpec {
+  readonly types: Xlat;
+  readonly dflt?: string;
+  readonly dec?: Readonly<Record<number, AttrDecoder>>;
+}
+
+function attrType(c: Ctx, t: number, spec: AttrSpec): Value {
+  const base = c.xval(BigInt(t & NLA_TYPE_MASK), spec.types, spec.dflt);
+  const hi = t & (NLA_F_NESTED | NLA_F_NET_BYTEORDER);
+  if (!hi || c.o.xlat === 'raw') return hi ? sym(`0x${t.toString(16)}`) : base;
+  const pre = [hi & NLA_F_NESTED ? 'NLA_F_NESTED' : '', hi & NLA_F_NET_BYTEORDER ? 'NLA_F_NET_BYTEORDER' : ''].filter(Boolean);
+  return sym(`${pre.join('|')}|${base.t === 'sym' ? base.s : ''}`);
+}
+
+/**
+ * The attributes in `len` bytes at `ad`: each {nla_len, nla_type} or [{...}, data]; one prints
+ * alone, several as an array (at most -s of them), trailing bytes too short for an attribute as
+ * hex. An attribute whose nla_len is shorter than its header or runs past the buffer ends the
+ * walk.
+ */
+export function attrs(c: Ctx, ad: bigint, len: number, spec: AttrSpec, depth: number): Value {
+  const out: Value[] = [];
+  let off = 0;
+  const cap = c.abbrev ? c.o.strsize : 4096;
+  let tail: Value | undefined;
+  let more = false;
+  let moreAt: bigint | undefined;
+  while (len - off >= NLA_HDRLEN) {
+    if (out.length >= cap) {
+      more = true;
+      break;
+    }
+    const at = ad + BigInt(off);
+    const h = c.fetchAlways(at, NLA_HDRLEN);
+    if (!h) {
+      if (out.length === 0) return addr(ad);
+      moreAt = at;
+      break;
+    }
+    const nlaLen = h.readUInt16LE(0);
+    const type = h.readUInt16LE(2);
+    const hv = struct([field('nla_len', num(nlaLen)), field('nla_type', attrType(c, type, spec))]);
+    const dataLen = Math.min(nlaLen, len - off) - NLA_HDRLEN;
+    if (dataLen > 0) {
+      const d = depth < MAX_DEPTH ? spec.dec?.[type & NLA_TYPE_MASK]?.(c, at + BigInt(NLA_HDRLEN), dataLen, depth + 1) : undefined;
+      out.push(arr([hv, d ?? rawBytes(c, at + BigInt(NLA_HDRLEN), dataLen)]));
+    } else out.push(hv);
+    if (nlaLen < NLA_HDRLEN || nlaLen > len - off) {
+      off = len;
+      break;
+    }
+    off += align4(nlaLen);
+  }
+  if (!more && moreAt === undefined && off < len) tail = rawBytes(c, ad + BigInt(off), len - off);
+  if (tail) out.push(tail);
+  if (out.length === 1 && !more && moreAt === undefined) return out[0]!;
+  if (moreAt !== undefined) return { t: 'arr', a: out, moreAt };
+  return arr(out, more);
+}
+
+/** Attribute data decoder: nested attributes of `spec`. */
+export const nested =
+  (spec: AttrSpec): AttrDecoder =>
+  (c, ad, len, depth) =>
+    attrs(c, ad, len, spec, depth);
+
+/** Fixed-size integer data (the first bytes when longer, hex when shorter). */
+function intAttr(size: number, read: (b: Buffer) => Value): AttrDecoder {
+  return (c, ad, len) => {
+    if (len < size) return undefined;
+    const b = c.fetchAlways(ad, size);
+    return b ? read(b) : addr(ad);
+  };
+}
+export const u8Attr = intAttr(1, (b) => num(b.readUInt8(0)));
+export const u16Attr = intAttr(2, (b) => num(b.readUInt16LE(0)));
+export const u32Attr = intAttr(4, (b) => num(b.readUInt32LE(0)));
+export const u64Attr = intAttr(8, (b) => num(b.readBigUInt64LE(0)));
+export const s32Attr = intAttr(4, (b) => num(b.readInt32LE(0)));
+export const x32Attr = intAttr(4, (b) => sym(b.readUInt32LE(0) ? `0x${b.readUInt32LE(0).toString(16)}` : '0'));
+/** An integer attribute printed from a table (printxval) or as flags. */
+export function xvalAttr(size: 1 | 2 | 4, x: Xlat, dflt: string | undefined, flags = false): AttrDecoder {
+  return (c, ad, len) => {
+    if (len < size) return undefined;
+    const b = c.fetchAlways(ad, size);
+    if (!b) return addr(ad);
+    const v = BigInt(size === 1 ? b.readUInt8(0) : size === 2 ? b.readUInt16LE(0) : b.readUInt32LE(0));
+    return flags ? c.flags(v, x, dflt) : c.xval(v, x, dflt);
+  };
+}
+/** A NUL-terminated string attribute (-s applies). */
+export const strAttr: AttrDecoder = (c, ad, len) => {
+  const want = Math.min(len, c.o.strsize + 1);
+  const b = c.fetchAlways(ad, want);
+  if (!b) return addr(ad);
+  const z = b.indexOf(0);
+  if (z >= 0) return { t: 'str', b: b.subarray(0, z), more: false };
+  // No NUL within the data: strace marks the string as cut.
+  return { t: 'str', b: b.subarray(0, Math.min(b.length, c.o.strsize)), more: true };
+};
+
+/** NLMSGERR_ATTR_*: the extended ack (netlink.h). */
+const NLMSGERR_ATTRS: AttrSpec = {
+  types: nlmsgerr_attrs,
+  dflt: 'NLMSGERR_ATTR_???',
+  dec: {
+    1: strAttr, // MSG
+    2: u32Attr, // OFFS
+    3: (c, ad, len) => {
+      // COOKIE: the bytes as numbers
+      const n = Math.min(len, c.o.strsize);
+      const b = c.fetchAlways(ad, n);
+      if (!b) return addr(ad);
+      return arr([...b].map((x) => num(x)), len > n);
+    },
+  },
+};
+
+// ---- fixed structures at the start of a payload ------------------------------------------------
+
+/** Decodes the fields of a fixed structure from its bytes (after the family byte when `family`). */
+export interface StructSpec {
+  readonly size: number;
+  /** All fields, from the whole structure's bytes. */
+  fields(c: Ctx, b: Buffer): Field[];
+  /**
+   * Attributes after the structure (at its size rounded up to 4), else the bytes print in hex;
+   * a function when they depend on the structure (an address family).
+   */
+  readonly attrs?: AttrSpec | ((b: Buffer) => AttrSpec);
+}
+
+function tail(c: Ctx, ad: bigint, len: number, s: StructSpec, b: Buffer, depth: number): Value {
+  const spec = typeof s.attrs === 'function' ? s.attrs(b) : s.attrs;
+  return spec ? attrs(c, ad, len, spec, depth) : rawBytes(c, ad, len);
+}
+
+/**
+ * A payload that starts with a fixed structure: the structure, then its attributes. Shorter than
+ * the structure: its bytes in hex; unreadable: its address.
+ */
+export function structPayload(c: Ctx, ad: bigint, len: number, s: StructSpec, depth: number): Value[] {
+  if (len < s.size) return [rawBytes(c, ad, len)];
+  const b = c.fetchAlways(ad, s.size);
+  if (!b) return [addr(ad)];
+  const out: Value[] = [struct(s.fields(c, b))];
+  const off = align4(s.size);
+  if (len > off) out.push(tail(c, ad + BigInt(off), len - off, s, b, depth));
+  return out;
+}
+
+/**
+ * A payload that starts with a family byte (rtnetlink, sock_diag): the first field prints even
+ * when the rest is short ({x_family=AF_INET, ...}) or unreadable ({x_family=AF_INET, 0x…}).
+ */
+export function familyStructPayload(c: Ctx, ad: bigint, len: number, s: StructSpec, first: Field, depth: number): Value[] {
+  if (len < s.size) return [struct([first], true)];
+  const b = c.fetchAlways(ad, s.size);
+  if (!b) return [struct([first, { k: '', v: addr(ad + 1n), bare: true }])];
+  const out: Value[] = [struct(s.fields(c, b))];
+  const off = align4(s.size);
+  if (len > off) out.push(tail(c, ad + BigInt(off), len - off, s, b, depth));
+  return out;
+}
+
+// ---- attribute data shapes shared by the families ------------------------------------------------
+
+/** A fixed structure (at least `size` bytes; shorter prints hex, unreadable its address). */
+export function structAttr(size: number, fields: (c: Ctx, b: Buffer) => Field[]): AttrDecoder {
+  return (c, ad, len) => {
+    if (len < size) return undefined;
+    const b = c.fetchAlways(ad, size);
+    return b ? struct(fields(c, b)) : addr(ad);
+  };
+}
+
+/**
+ * An array of `size`-byte elements filling the data (fewer bytes than one element print hex):
+ * at most -s elements, an unreadable one ends it with its address.
+ */
+export function arrayAttr(size: number, elem: (c: Ctx, b: Buffer) => Value): AttrDecoder {
+  return (c, ad, len) => {
+    if (len < size) return undefined;
+    const n = Math.floor(len / size);
+    const cap = c.abbrev ? c.o.strsize : 4096;
+    const out: Value[] = [];
+    for (let i = 0; i < n; i++) {
+      if (out.length >= cap) return arr(out, true);
+      const at = ad + BigInt(i * size);
+      const b = c.fetchAlways(at, size);
+      if (!b) return out.length ? { t: 'arr', a: out, moreAt: at } : addr(ad);
+      out.push(elem(c, b));
+    }
+    return arr(out);
+  };
 }

@@ -99,6 +99,78 @@ export const archvals = xlat('archvals', [
   [0x5005n, 'ARCH_SHSTK_STATUS'],
 ]);
 
+/** include/uapi/linux/if_arp.h */
+export const arp_hardware_types = xlat('arp_hardware_types', [
+  [0x0n, 'ARPHRD_NETROM'],
+  [0x1n, 'ARPHRD_ETHER'],
+  [0x2n, 'ARPHRD_EETHER'],
+  [0x3n, 'ARPHRD_AX25'],
+  [0x4n, 'ARPHRD_PRONET'],
+  [0x5n, 'ARPHRD_CHAOS'],
+  [0x6n, 'ARPHRD_IEEE802'],
+  [0x7n, 'ARPHRD_ARCNET'],
+  [0x8n, 'ARPHRD_APPLETLK'],
+  [0xfn, 'ARPHRD_DLCI'],
+  [0x13n, 'ARPHRD_ATM'],
+  [0x17n, 'ARPHRD_METRICOM'],
+  [0x18n, 'ARPHRD_IEEE1394'],
+  [0x1bn, 'ARPHRD_EUI64'],
+  [0x20n, 'ARPHRD_INFINIBAND'],
+  [0x100n, 'ARPHRD_SLIP'],
+  [0x101n, 'ARPHRD_CSLIP'],
+  [0x102n, 'ARPHRD_SLIP6'],
+  [0x103n, 'ARPHRD_CSLIP6'],
+  [0x104n, 'ARPHRD_RSRVD'],
+  [0x108n, 'ARPHRD_ADAPT'],
+  [0x10en, 'ARPHRD_ROSE'],
+  [0x10fn, 'ARPHRD_X25'],
+  [0x110n, 'ARPHRD_HWX25'],
+  [0x118n, 'ARPHRD_CAN'],
+  [0x122n, 'ARPHRD_MCTP'],
+  [0x200n, 'ARPHRD_PPP'],
+  [0x201n, 'ARPHRD_CISCO'],
+  [0x201n, 'ARPHRD_HDLC'],
+  [0x204n, 'ARPHRD_LAPB'],
+  [0x205n, 'ARPHRD_DDCMP'],
+  [0x206n, 'ARPHRD_RAWHDLC'],
+  [0x207n, 'ARPHRD_RAWIP'],
+  [0x300n, 'ARPHRD_TUNNEL'],
+  [0x301n, 'ARPHRD_TUNNEL6'],
+  [0x302n, 'ARPHRD_FRAD'],
+  [0x303n, 'ARPHRD_SKIP'],
+  [0x304n, 'ARPHRD_LOOPBACK'],
+  [0x305n, 'ARPHRD_LOCALTLK'],
+  [0x306n, 'ARPHRD_FDDI'],
+  [0x307n, 'ARPHRD_BIF'],
+  [0x308n, 'ARPHRD_SIT'],
+  [0x309n, 'ARPHRD_IPDDP'],
+  [0x30an, 'ARPHRD_IPGRE'],
+  [0x30bn, 'ARPHRD_PIMREG'],
+  [0x30cn, 'ARPHRD_HIPPI'],
+  [0x30dn, 'ARPHRD_ASH'],
+  [0x30en, 'ARPHRD_ECONET'],
+  [0x30fn, 'ARPHRD_IRDA'],
+  [0x310n, 'ARPHRD_FCPP'],
+  [0x311n, 'ARPHRD_FCAL'],
+  [0x312n, 'ARPHRD_FCPL'],
+  [0x313n, 'ARPHRD_FCFABRIC'],
+  [0x320n, 'ARPHRD_IEEE802_TR'],
+  [0x321n, 'ARPHRD_IEEE80211'],
+  [0x322n, 'ARPHRD_IEEE80211_PRISM'],
+  [0x323n, 'ARPHRD_IEEE80211_RADIOTAP'],
+  [0x324n, 'ARPHRD_IEEE802154'],
+  [0x325n, 'ARPHRD_IEEE802154_MONITOR'],
+  [0x334n, 'ARPHRD_PHONET'],
+  [0x335n, 'ARPHRD_PHONET_PIPE'],
+  [0x336n, 'ARPHRD_CAIF'],
+  [0x337n, 'ARPHRD_IP6GRE'],
+  [0x338n, 'ARPHRD_NETLINK'],
+  [0x339n, 'ARPHRD_6LOWPAN'],
+  [0x33an, 'ARPHRD_VSOCKMON'],
+  [0xffffn, 'ARPHRD_VOID'],
+  [0xfffen, 'ARPHRD_NONE'],
+]);
+
 /** include/uapi/linux/fcntl.h */
 export const at_flags = xlat('at_flags', [
   [0x100n, 'AT_SYMLINK_NOFOLLOW'],
@@ -446,6 +518,59 @@ export const counter_scopes = xlat('counter_scopes', [
   [0x2n, 'COUNTER_SCOPE_COUNT'],
 ]);
 
+/** include/uapi/linux/dcbnl.h */
+export const dcb_attrs = xlat('dcb_attrs', [
+  [0x0n, 'DCB_ATTR_UNDEFINED'],
+  [0x1n, 'DCB_ATTR_IFNAME'],
+  [0x2n, 'DCB_ATTR_STATE'],
+  [0x3n, 'DCB_ATTR_PFC_STATE'],
+  [0x4n, 'DCB_ATTR_PFC_CFG'],
+  [0x5n, 'DCB_ATTR_NUM_TC'],
+  [0x6n, 'DCB_ATTR_PG_CFG'],
+  [0x7n, 'DCB_ATTR_SET_ALL'],
+  [0x8n, 'DCB_ATTR_PERM_HWADDR'],
+  [0x9n, 'DCB_ATTR_CAP'],
+  [0xan, 'DCB_ATTR_NUMTCS'],
+  [0xbn, 'DCB_ATTR_BCN'],
+  [0xcn, 'DCB_ATTR_APP'],
+  [0xdn, 'DCB_ATTR_IEEE'],
+  [0xen, 'DCB_ATTR_DCBX'],
+  [0xfn, 'DCB_ATTR_FEATCFG'],
+  [0x10n, 'DCB_ATTR_CEE'],
+]);
+
+/** include/uapi/linux/dcbnl.h */
+export const dcb_commands = xlat('dcb_commands', [
+  [0x0n, 'DCB_CMD_UNDEFINED'],
+  [0x1n, 'DCB_CMD_GSTATE'],
+  [0x2n, 'DCB_CMD_SSTATE'],
+  [0x3n, 'DCB_CMD_PGTX_GCFG'],
+  [0x4n, 'DCB_CMD_PGTX_SCFG'],
+  [0x5n, 'DCB_CMD_PGRX_GCFG'],
+  [0x6n, 'DCB_CMD_PGRX_SCFG'],
+  [0x7n, 'DCB_CMD_PFC_GCFG'],
+  [0x8n, 'DCB_CMD_PFC_SCFG'],
+  [0x9n, 'DCB_CMD_SET_ALL'],
+  [0xan, 'DCB_CMD_GPERM_HWADDR'],
+  [0xbn, 'DCB_CMD_GCAP'],
+  [0xcn, 'DCB_CMD_GNUMTCS'],
+  [0xdn, 'DCB_CMD_SNUMTCS'],
+  [0xen, 'DCB_CMD_PFC_GSTATE'],
+  [0xfn, 'DCB_CMD_PFC_SSTATE'],
+  [0x10n, 'DCB_CMD_BCN_GCFG'],
+  [0x11n, 'DCB_CMD_BCN_SCFG'],
+  [0x12n, 'DCB_CMD_GAPP'],
+  [0x13n, 'DCB_CMD_SAPP'],
+  [0x14n, 'DCB_CMD_IEEE_SET'],
+  [0x15n, 'DCB_CMD_IEEE_GET'],
+  [0x16n, 'DCB_CMD_GDCBX'],
+  [0x17n, 'DCB_CMD_SDCBX'],
+  [0x18n, 'DCB_CMD_GFEATCFG'],
+  [0x19n, 'DCB_CMD_SFEATCFG'],
+  [0x1an, 'DCB_CMD_CEE_GET'],
+  [0x1bn, 'DCB_CMD_IEEE_DEL'],
+]);
+
 /** include/uapi/asm-generic/fcntl.h (delete_module flags) */
 export const delete_module_flags = xlat('delete_module_flags', [
   [0x800n, 'O_NONBLOCK'],
@@ -509,6 +634,111 @@ export const epollevents = xlat('epollevents', [
 /** include/uapi/linux/eventpoll.h */
 export const epollflags = xlat('epollflags', [
   [0x80000n, 'EPOLL_CLOEXEC'],
+]);
+
+/** include/uapi/linux/if_ether.h */
+export const ethernet_protocols = xlat('ethernet_protocols', [
+  [0x60n, 'ETH_P_LOOP'],
+  [0x200n, 'ETH_P_PUP'],
+  [0x201n, 'ETH_P_PUPAT'],
+  [0x22f0n, 'ETH_P_TSN'],
+  [0x22ebn, 'ETH_P_ERSPAN2'],
+  [0x800n, 'ETH_P_IP'],
+  [0x805n, 'ETH_P_X25'],
+  [0x806n, 'ETH_P_ARP'],
+  [0x8ffn, 'ETH_P_BPQ'],
+  [0xa00n, 'ETH_P_IEEEPUP'],
+  [0xa01n, 'ETH_P_IEEEPUPAT'],
+  [0x4305n, 'ETH_P_BATMAN'],
+  [0x6000n, 'ETH_P_DEC'],
+  [0x6001n, 'ETH_P_DNA_DL'],
+  [0x6002n, 'ETH_P_DNA_RC'],
+  [0x6003n, 'ETH_P_DNA_RT'],
+  [0x6004n, 'ETH_P_LAT'],
+  [0x6005n, 'ETH_P_DIAG'],
+  [0x6006n, 'ETH_P_CUST'],
+  [0x6007n, 'ETH_P_SCA'],
+  [0x6558n, 'ETH_P_TEB'],
+  [0x8035n, 'ETH_P_RARP'],
+  [0x809bn, 'ETH_P_ATALK'],
+  [0x80f3n, 'ETH_P_AARP'],
+  [0x8100n, 'ETH_P_8021Q'],
+  [0x88ben, 'ETH_P_ERSPAN'],
+  [0x8137n, 'ETH_P_IPX'],
+  [0x86ddn, 'ETH_P_IPV6'],
+  [0x8808n, 'ETH_P_PAUSE'],
+  [0x8809n, 'ETH_P_SLOW'],
+  [0x883en, 'ETH_P_WCCP'],
+  [0x8847n, 'ETH_P_MPLS_UC'],
+  [0x8848n, 'ETH_P_MPLS_MC'],
+  [0x884cn, 'ETH_P_ATMMPOA'],
+  [0x8863n, 'ETH_P_PPP_DISC'],
+  [0x8864n, 'ETH_P_PPP_SES'],
+  [0x886cn, 'ETH_P_LINK_CTL'],
+  [0x8884n, 'ETH_P_ATMFATE'],
+  [0x888en, 'ETH_P_PAE'],
+  [0x8892n, 'ETH_P_PROFINET'],
+  [0x8899n, 'ETH_P_REALTEK'],
+  [0x88a2n, 'ETH_P_AOE'],
+  [0x88a4n, 'ETH_P_ETHERCAT'],
+  [0x88a8n, 'ETH_P_8021AD'],
+  [0x88b5n, 'ETH_P_802_EX1'],
+  [0x88c7n, 'ETH_P_PREAUTH'],
+  [0x88can, 'ETH_P_TIPC'],
+  [0x88ccn, 'ETH_P_LLDP'],
+  [0x88e3n, 'ETH_P_MRP'],
+  [0x88e5n, 'ETH_P_MACSEC'],
+  [0x88e7n, 'ETH_P_8021AH'],
+  [0x88f5n, 'ETH_P_MVRP'],
+  [0x88f7n, 'ETH_P_1588'],
+  [0x88f8n, 'ETH_P_NCSI'],
+  [0x88fbn, 'ETH_P_PRP'],
+  [0x8902n, 'ETH_P_CFM'],
+  [0x8906n, 'ETH_P_FCOE'],
+  [0x8915n, 'ETH_P_IBOE'],
+  [0x890dn, 'ETH_P_TDLS'],
+  [0x8914n, 'ETH_P_FIP'],
+  [0x8917n, 'ETH_P_80221'],
+  [0x892fn, 'ETH_P_HSR'],
+  [0x894fn, 'ETH_P_NSH'],
+  [0x9000n, 'ETH_P_LOOPBACK'],
+  [0x9100n, 'ETH_P_QINQ1'],
+  [0x9200n, 'ETH_P_QINQ2'],
+  [0x9300n, 'ETH_P_QINQ3'],
+  [0xdadan, 'ETH_P_EDSA'],
+  [0xdadbn, 'ETH_P_DSA_8021Q'],
+  [0xe001n, 'ETH_P_DSA_A5PSW'],
+  [0xed3en, 'ETH_P_IFE'],
+  [0xfbfbn, 'ETH_P_AF_IUCV'],
+  [0x600n, 'ETH_P_802_3_MIN'],
+  [0x1n, 'ETH_P_802_3'],
+  [0x2n, 'ETH_P_AX25'],
+  [0x3n, 'ETH_P_ALL'],
+  [0x4n, 'ETH_P_802_2'],
+  [0x5n, 'ETH_P_SNAP'],
+  [0x6n, 'ETH_P_DDCMP'],
+  [0x7n, 'ETH_P_WAN_PPP'],
+  [0x8n, 'ETH_P_PPP_MP'],
+  [0x9n, 'ETH_P_LOCALTALK'],
+  [0xcn, 'ETH_P_CAN'],
+  [0xdn, 'ETH_P_CANFD'],
+  [0xen, 'ETH_P_CANXL'],
+  [0x10n, 'ETH_P_PPPTALK'],
+  [0x11n, 'ETH_P_TR_802_2'],
+  [0x15n, 'ETH_P_MOBITEX'],
+  [0x16n, 'ETH_P_CONTROL'],
+  [0x17n, 'ETH_P_IRDA'],
+  [0x18n, 'ETH_P_ECONET'],
+  [0x19n, 'ETH_P_HDLC'],
+  [0x1an, 'ETH_P_ARCNET'],
+  [0x1bn, 'ETH_P_DSA'],
+  [0x1cn, 'ETH_P_TRAILER'],
+  [0xf5n, 'ETH_P_PHONET'],
+  [0xf6n, 'ETH_P_IEEE802154'],
+  [0xf7n, 'ETH_P_CAIF'],
+  [0xf8n, 'ETH_P_XDSA'],
+  [0xf9n, 'ETH_P_MAP'],
+  [0xfan, 'ETH_P_MCTP'],
 ]);
 
 /** include/uapi/linux/input-event-codes.h */
@@ -1448,9 +1678,36 @@ export const fcntlcmds = xlat('fcntlcmds', [
   [0x40en, 'F_SET_FILE_RW_HINT'],
 ]);
 
+/** include/uapi/linux/neighbour.h (NFEA_ACTIVITY_NOTIFY bits) */
+export const fdb_notify_flags = xlat('fdb_notify_flags', [
+  [0x1n, 'FDB_NOTIFY_BIT'],
+  [0x2n, 'FDB_NOTIFY_INACTIVE_BIT'],
+]);
+
 /** include/uapi/asm-generic/fcntl.h */
 export const fdflags = xlat('fdflags', [
   [0x1n, 'FD_CLOEXEC'],
+]);
+
+/** include/uapi/linux/fib_rules.h */
+export const fib_rule_actions = xlat('fib_rule_actions', [
+  [0x0n, 'FR_ACT_UNSPEC'],
+  [0x1n, 'FR_ACT_TO_TBL'],
+  [0x2n, 'FR_ACT_GOTO'],
+  [0x3n, 'FR_ACT_NOP'],
+  [0x4n, 'FR_ACT_RES3'],
+  [0x5n, 'FR_ACT_RES4'],
+  [0x6n, 'FR_ACT_BLACKHOLE'],
+  [0x7n, 'FR_ACT_UNREACHABLE'],
+  [0x8n, 'FR_ACT_PROHIBIT'],
+]);
+
+/** include/uapi/linux/fib_rules.h */
+export const fib_rule_flags = xlat('fib_rule_flags', [
+  [0x1n, 'FIB_RULE_PERMANENT'],
+  [0x2n, 'FIB_RULE_INVERT'],
+  [0x4n, 'FIB_RULE_UNRESOLVED'],
+  [0x10000n, 'FIB_RULE_FIND_SADDR'],
 ]);
 
 /** include/uapi/linux/fiemap.h */
@@ -1831,6 +2088,81 @@ export const icmp_filter_flags = xlat('icmp_filter_flags', [
   [0x12n, 'ICMP_ADDRESSREPLY'],
 ]);
 
+/** include/uapi/linux/if_addr.h */
+export const ifaddrflags = xlat('ifaddrflags', [
+  [0x1n, 'IFA_F_SECONDARY'],
+  [0x1n, 'IFA_F_TEMPORARY'],
+  [0x2n, 'IFA_F_NODAD'],
+  [0x4n, 'IFA_F_OPTIMISTIC'],
+  [0x8n, 'IFA_F_DADFAILED'],
+  [0x10n, 'IFA_F_HOMEADDRESS'],
+  [0x20n, 'IFA_F_DEPRECATED'],
+  [0x40n, 'IFA_F_TENTATIVE'],
+  [0x80n, 'IFA_F_PERMANENT'],
+  [0x100n, 'IFA_F_MANAGETEMPADDR'],
+  [0x200n, 'IFA_F_NOPREFIXROUTE'],
+  [0x400n, 'IFA_F_MCAUTOJOIN'],
+  [0x800n, 'IFA_F_STABLE_PRIVACY'],
+]);
+
+/** include/uapi/linux/if.h (enum net_device_flags) */
+export const iffflags = xlat('iffflags', [
+  [0x1n, 'IFF_UP'],
+  [0x2n, 'IFF_BROADCAST'],
+  [0x4n, 'IFF_DEBUG'],
+  [0x8n, 'IFF_LOOPBACK'],
+  [0x10n, 'IFF_POINTOPOINT'],
+  [0x20n, 'IFF_NOTRAILERS'],
+  [0x40n, 'IFF_RUNNING'],
+  [0x80n, 'IFF_NOARP'],
+  [0x100n, 'IFF_PROMISC'],
+  [0x200n, 'IFF_ALLMULTI'],
+  [0x400n, 'IFF_MASTER'],
+  [0x800n, 'IFF_SLAVE'],
+  [0x1000n, 'IFF_MULTICAST'],
+  [0x2000n, 'IFF_PORTSEL'],
+  [0x4000n, 'IFF_AUTOMEDIA'],
+  [0x8000n, 'IFF_DYNAMIC'],
+  [0x10000n, 'IFF_LOWER_UP'],
+  [0x20000n, 'IFF_DORMANT'],
+  [0x40000n, 'IFF_ECHO'],
+]);
+
+/** include/uapi/linux/inet_diag.h */
+export const inet_diag_attrs = xlat('inet_diag_attrs', [
+  [0x0n, 'INET_DIAG_NONE'],
+  [0x1n, 'INET_DIAG_MEMINFO'],
+  [0x2n, 'INET_DIAG_INFO'],
+  [0x3n, 'INET_DIAG_VEGASINFO'],
+  [0x4n, 'INET_DIAG_CONG'],
+  [0x5n, 'INET_DIAG_TOS'],
+  [0x6n, 'INET_DIAG_TCLASS'],
+  [0x7n, 'INET_DIAG_SKMEMINFO'],
+  [0x8n, 'INET_DIAG_SHUTDOWN'],
+  [0x9n, 'INET_DIAG_DCTCPINFO'],
+  [0xan, 'INET_DIAG_PROTOCOL'],
+  [0xbn, 'INET_DIAG_SKV6ONLY'],
+  [0xcn, 'INET_DIAG_LOCALS'],
+  [0xdn, 'INET_DIAG_PEERS'],
+  [0xen, 'INET_DIAG_PAD'],
+  [0xfn, 'INET_DIAG_MARK'],
+  [0x10n, 'INET_DIAG_BBRINFO'],
+  [0x11n, 'INET_DIAG_CLASS_ID'],
+  [0x12n, 'INET_DIAG_MD5SIG'],
+  [0x13n, 'INET_DIAG_ULP_INFO'],
+  [0x14n, 'INET_DIAG_SK_BPF_STORAGES'],
+  [0x15n, 'INET_DIAG_CGROUP_ID'],
+  [0x16n, 'INET_DIAG_SOCKOPT'],
+]);
+
+/** include/uapi/linux/inet_diag.h */
+export const inet_diag_req_attrs = xlat('inet_diag_req_attrs', [
+  [0x0n, 'INET_DIAG_REQ_NONE'],
+  [0x1n, 'INET_DIAG_REQ_BYTECODE'],
+  [0x2n, 'INET_DIAG_REQ_SK_BPF_STORAGES'],
+  [0x3n, 'INET_DIAG_REQ_PROTOCOL'],
+]);
+
 /** include/uapi/linux/in.h, include/uapi/linux/in6.h */
 export const inet_protocols = xlat('inet_protocols', [
   [0x0n, 'IPPROTO_IP'],
@@ -1967,6 +2299,19 @@ export const ip_cmsg_types = xlat('ip_cmsg_types', [
   [0x3n, 'SCM_SECURITY'],
 ]);
 
+/** include/uapi/linux/rtnetlink.h (rtm_flags) */
+export const ip_route_flags = xlat('ip_route_flags', [
+  [0x100n, 'RTM_F_NOTIFY'],
+  [0x200n, 'RTM_F_CLONED'],
+  [0x400n, 'RTM_F_EQUALIZE'],
+  [0x800n, 'RTM_F_PREFIX'],
+  [0x1000n, 'RTM_F_LOOKUP_TABLE'],
+  [0x2000n, 'RTM_F_FIB_MATCH'],
+  [0x4000n, 'RTM_F_OFFLOAD'],
+  [0x8000n, 'RTM_F_TRAP'],
+  [0x20000000n, 'RTM_F_OFFLOAD_FAILED'],
+]);
+
 /** include/uapi/linux/time.h */
 export const itimer_which = xlat('itimer_which', [
   [0x0n, 'ITIMER_REAL'],
@@ -2037,6 +2382,19 @@ export const loglevels = xlat('loglevels', [
   [0x6n, 'LOGLEVEL_INFO'],
   [0x7n, 'LOGLEVEL_DEBUG'],
   [0x8n, 'LOGLEVEL_DEBUG+1'],
+]);
+
+/** include/uapi/linux/lwtunnel.h */
+export const lwtunnel_encap_types = xlat('lwtunnel_encap_types', [
+  [0x0n, 'LWTUNNEL_ENCAP_NONE'],
+  [0x1n, 'LWTUNNEL_ENCAP_MPLS'],
+  [0x2n, 'LWTUNNEL_ENCAP_IP'],
+  [0x3n, 'LWTUNNEL_ENCAP_ILA'],
+  [0x4n, 'LWTUNNEL_ENCAP_IP6'],
+  [0x5n, 'LWTUNNEL_ENCAP_SEG6'],
+  [0x6n, 'LWTUNNEL_ENCAP_BPF'],
+  [0x7n, 'LWTUNNEL_ENCAP_SEG6_LOCAL'],
+  [0x8n, 'LWTUNNEL_ENCAP_RPL'],
 ]);
 
 /** include/uapi/asm-generic/mman-common.h */
@@ -2330,10 +2688,66 @@ export const nbd_ioctl_flags = xlat('nbd_ioctl_flags', [
   [0x400n, 'NBD_FLAG_SEND_CACHE'],
 ]);
 
+/** include/uapi/linux/neighbour.h */
+export const neighbor_cache_entry_ext_flags = xlat('neighbor_cache_entry_ext_flags', [
+  [0x1n, 'NTF_EXT_MANAGED'],
+]);
+
+/** include/uapi/linux/neighbour.h */
+export const neighbor_cache_entry_flags = xlat('neighbor_cache_entry_flags', [
+  [0x1n, 'NTF_USE'],
+  [0x2n, 'NTF_SELF'],
+  [0x4n, 'NTF_MASTER'],
+  [0x8n, 'NTF_PROXY'],
+  [0x10n, 'NTF_EXT_LEARNED'],
+  [0x20n, 'NTF_OFFLOADED'],
+  [0x40n, 'NTF_STICKY'],
+  [0x80n, 'NTF_ROUTER'],
+]);
+
 /** include/uapi/linux/netlink.h (nlmsg_flags of NLMSG_ERROR acknowledgements) */
 export const netlink_ack_flags = xlat('netlink_ack_flags', [
   [0x100n, 'NLM_F_CAPPED'],
   [0x200n, 'NLM_F_ACK_TLVS'],
+]);
+
+/** include/uapi/linux/netlink.h (nlmsg_flags of DEL requests) */
+export const netlink_delete_flags = xlat('netlink_delete_flags', [
+  [0x1n, 'NLM_F_REQUEST'],
+  [0x2n, 'NLM_F_MULTI'],
+  [0x4n, 'NLM_F_ACK'],
+  [0x8n, 'NLM_F_ECHO'],
+  [0x10n, 'NLM_F_DUMP_INTR'],
+  [0x20n, 'NLM_F_DUMP_FILTERED'],
+  [0x100n, 'NLM_F_NONREC'],
+  [0x200n, 'NLM_F_BULK'],
+]);
+
+/** include/uapi/linux/netlink_diag.h */
+export const netlink_diag_attrs = xlat('netlink_diag_attrs', [
+  [0x0n, 'NETLINK_DIAG_MEMINFO'],
+  [0x1n, 'NETLINK_DIAG_GROUPS'],
+  [0x2n, 'NETLINK_DIAG_RX_RING'],
+  [0x3n, 'NETLINK_DIAG_TX_RING'],
+  [0x4n, 'NETLINK_DIAG_FLAGS'],
+]);
+
+/** include/uapi/linux/netlink_diag.h */
+export const netlink_diag_flags = xlat('netlink_diag_flags', [
+  [0x1n, 'NDIAG_FLAG_CB_RUNNING'],
+  [0x2n, 'NDIAG_FLAG_PKTINFO'],
+  [0x4n, 'NDIAG_FLAG_BROADCAST_ERROR'],
+  [0x8n, 'NDIAG_FLAG_NO_ENOBUFS'],
+  [0x10n, 'NDIAG_FLAG_LISTEN_ALL_NSID'],
+  [0x20n, 'NDIAG_FLAG_CAP_ACK'],
+]);
+
+/** include/uapi/linux/netlink_diag.h */
+export const netlink_diag_show = xlat('netlink_diag_show', [
+  [0x1n, 'NDIAG_SHOW_MEMINFO'],
+  [0x2n, 'NDIAG_SHOW_GROUPS'],
+  [0x4n, 'NDIAG_SHOW_RING_CFG'],
+  [0x8n, 'NDIAG_SHOW_FLAGS'],
 ]);
 
 /** include/uapi/linux/netlink.h (nlmsg_flags bits of every message) */
@@ -2344,6 +2758,34 @@ export const netlink_flags = xlat('netlink_flags', [
   [0x8n, 'NLM_F_ECHO'],
   [0x10n, 'NLM_F_DUMP_INTR'],
   [0x20n, 'NLM_F_DUMP_FILTERED'],
+]);
+
+/** include/uapi/linux/netlink.h (nlmsg_flags of GET requests) */
+export const netlink_get_flags = xlat('netlink_get_flags', [
+  [0x1n, 'NLM_F_REQUEST'],
+  [0x2n, 'NLM_F_MULTI'],
+  [0x4n, 'NLM_F_ACK'],
+  [0x8n, 'NLM_F_ECHO'],
+  [0x10n, 'NLM_F_DUMP_INTR'],
+  [0x20n, 'NLM_F_DUMP_FILTERED'],
+  [0x300n, 'NLM_F_DUMP'],
+  [0x100n, 'NLM_F_ROOT'],
+  [0x200n, 'NLM_F_MATCH'],
+  [0x400n, 'NLM_F_ATOMIC'],
+]);
+
+/** include/uapi/linux/netlink.h (nlmsg_flags of NEW requests) */
+export const netlink_new_flags = xlat('netlink_new_flags', [
+  [0x1n, 'NLM_F_REQUEST'],
+  [0x2n, 'NLM_F_MULTI'],
+  [0x4n, 'NLM_F_ACK'],
+  [0x8n, 'NLM_F_ECHO'],
+  [0x10n, 'NLM_F_DUMP_INTR'],
+  [0x20n, 'NLM_F_DUMP_FILTERED'],
+  [0x100n, 'NLM_F_REPLACE'],
+  [0x200n, 'NLM_F_EXCL'],
+  [0x400n, 'NLM_F_CREATE'],
+  [0x800n, 'NLM_F_APPEND'],
 ]);
 
 /** include/uapi/linux/netlink.h */
@@ -2372,6 +2814,258 @@ export const netlink_protocols = xlat('netlink_protocols', [
   [0x16n, 'NETLINK_SMC'],
 ]);
 
+/** include/uapi/linux/netlink.h (net/netlink/af_netlink.h states) */
+export const netlink_states = xlat('netlink_states', [
+  [0x0n, 'NETLINK_UNCONNECTED'],
+  [0x1n, 'NETLINK_CONNECTED'],
+]);
+
+/** include/uapi/linux/nexthop.h */
+export const nexthop_grp_types = xlat('nexthop_grp_types', [
+  [0x0n, 'NEXTHOP_GRP_TYPE_MPATH'],
+  [0x1n, 'NEXTHOP_GRP_TYPE_RES'],
+]);
+
+/** include/uapi/linux/netfilter/nfnetlink_acct.h */
+export const nf_acct_msg_types = xlat('nf_acct_msg_types', [
+  [0x0n, 'NFNL_MSG_ACCT_NEW'],
+  [0x1n, 'NFNL_MSG_ACCT_GET'],
+  [0x2n, 'NFNL_MSG_ACCT_GET_CTRZERO'],
+  [0x3n, 'NFNL_MSG_ACCT_DEL'],
+  [0x4n, 'NFNL_MSG_ACCT_OVERQUOTA'],
+]);
+
+/** include/uapi/linux/netfilter/nfnetlink_cthelper.h */
+export const nf_cthelper_msg_types = xlat('nf_cthelper_msg_types', [
+  [0x0n, 'NFNL_MSG_CTHELPER_NEW'],
+  [0x1n, 'NFNL_MSG_CTHELPER_GET'],
+  [0x2n, 'NFNL_MSG_CTHELPER_DEL'],
+]);
+
+/** include/uapi/linux/netfilter/nfnetlink_conntrack.h */
+export const nf_ctnetlink_exp_msg_types = xlat('nf_ctnetlink_exp_msg_types', [
+  [0x0n, 'IPCTNL_MSG_EXP_NEW'],
+  [0x1n, 'IPCTNL_MSG_EXP_GET'],
+  [0x2n, 'IPCTNL_MSG_EXP_DELETE'],
+  [0x3n, 'IPCTNL_MSG_EXP_GET_STATS_CPU'],
+]);
+
+/** include/uapi/linux/netfilter/nfnetlink_conntrack.h */
+export const nf_ctnetlink_msg_types = xlat('nf_ctnetlink_msg_types', [
+  [0x0n, 'IPCTNL_MSG_CT_NEW'],
+  [0x1n, 'IPCTNL_MSG_CT_GET'],
+  [0x2n, 'IPCTNL_MSG_CT_DELETE'],
+  [0x3n, 'IPCTNL_MSG_CT_GET_CTRZERO'],
+  [0x4n, 'IPCTNL_MSG_CT_GET_STATS_CPU'],
+  [0x5n, 'IPCTNL_MSG_CT_GET_STATS'],
+  [0x6n, 'IPCTNL_MSG_CT_GET_DYING'],
+  [0x7n, 'IPCTNL_MSG_CT_GET_UNCONFIRMED'],
+]);
+
+/** include/uapi/linux/netfilter/nfnetlink_cttimeout.h */
+export const nf_cttimeout_msg_types = xlat('nf_cttimeout_msg_types', [
+  [0x0n, 'IPCTNL_MSG_TIMEOUT_NEW'],
+  [0x1n, 'IPCTNL_MSG_TIMEOUT_GET'],
+  [0x2n, 'IPCTNL_MSG_TIMEOUT_DELETE'],
+  [0x3n, 'IPCTNL_MSG_TIMEOUT_DEFAULT_SET'],
+  [0x4n, 'IPCTNL_MSG_TIMEOUT_DEFAULT_GET'],
+]);
+
+/** include/uapi/linux/netfilter/ipset/ip_set.h */
+export const nf_ipset_msg_types = xlat('nf_ipset_msg_types', [
+  [0x0n, 'IPSET_CMD_NONE'],
+  [0x1n, 'IPSET_CMD_PROTOCOL'],
+  [0x2n, 'IPSET_CMD_CREATE'],
+  [0x3n, 'IPSET_CMD_DESTROY'],
+  [0x4n, 'IPSET_CMD_FLUSH'],
+  [0x5n, 'IPSET_CMD_RENAME'],
+  [0x6n, 'IPSET_CMD_SWAP'],
+  [0x7n, 'IPSET_CMD_LIST'],
+  [0x8n, 'IPSET_CMD_SAVE'],
+  [0x9n, 'IPSET_CMD_ADD'],
+  [0xan, 'IPSET_CMD_DEL'],
+  [0xbn, 'IPSET_CMD_TEST'],
+  [0xcn, 'IPSET_CMD_HEADER'],
+  [0xdn, 'IPSET_CMD_TYPE'],
+  [0xen, 'IPSET_CMD_GET_BYNAME'],
+  [0xfn, 'IPSET_CMD_GET_BYINDEX'],
+  [0x10n, 'IPSET_CMD_RESTORE'],
+  [0x11n, 'IPSET_CMD_HELP'],
+  [0x12n, 'IPSET_CMD_VERSION'],
+  [0x13n, 'IPSET_CMD_QUIT'],
+  [0x14n, 'IPSET_CMD_COMMIT'],
+]);
+
+/** include/uapi/linux/netfilter/nf_tables_compat.h */
+export const nf_nft_compat_msg_types = xlat('nf_nft_compat_msg_types', [
+  [0x0n, 'NFNL_MSG_COMPAT_GET'],
+]);
+
+/** include/uapi/linux/netfilter/nf_tables.h */
+export const nf_nftables_msg_types = xlat('nf_nftables_msg_types', [
+  [0x0n, 'NFT_MSG_NEWTABLE'],
+  [0x1n, 'NFT_MSG_GETTABLE'],
+  [0x2n, 'NFT_MSG_DELTABLE'],
+  [0x3n, 'NFT_MSG_NEWCHAIN'],
+  [0x4n, 'NFT_MSG_GETCHAIN'],
+  [0x5n, 'NFT_MSG_DELCHAIN'],
+  [0x6n, 'NFT_MSG_NEWRULE'],
+  [0x7n, 'NFT_MSG_GETRULE'],
+  [0x8n, 'NFT_MSG_DELRULE'],
+  [0x9n, 'NFT_MSG_NEWSET'],
+  [0xan, 'NFT_MSG_GETSET'],
+  [0xbn, 'NFT_MSG_DELSET'],
+  [0xcn, 'NFT_MSG_NEWSETELEM'],
+  [0xdn, 'NFT_MSG_GETSETELEM'],
+  [0xen, 'NFT_MSG_DELSETELEM'],
+  [0xfn, 'NFT_MSG_NEWGEN'],
+  [0x10n, 'NFT_MSG_GETGEN'],
+  [0x11n, 'NFT_MSG_TRACE'],
+  [0x12n, 'NFT_MSG_NEWOBJ'],
+  [0x13n, 'NFT_MSG_GETOBJ'],
+  [0x14n, 'NFT_MSG_DELOBJ'],
+  [0x15n, 'NFT_MSG_GETOBJ_RESET'],
+  [0x16n, 'NFT_MSG_NEWFLOWTABLE'],
+  [0x17n, 'NFT_MSG_GETFLOWTABLE'],
+  [0x18n, 'NFT_MSG_DELFLOWTABLE'],
+]);
+
+/** include/uapi/linux/netfilter/nfnetlink_osf.h */
+export const nf_osf_msg_types = xlat('nf_osf_msg_types', [
+  [0x0n, 'OSF_MSG_ADD'],
+  [0x1n, 'OSF_MSG_REMOVE'],
+]);
+
+/** include/uapi/linux/netfilter/nfnetlink_queue.h */
+export const nf_queue_msg_types = xlat('nf_queue_msg_types', [
+  [0x0n, 'NFQNL_MSG_PACKET'],
+  [0x1n, 'NFQNL_MSG_VERDICT'],
+  [0x2n, 'NFQNL_MSG_CONFIG'],
+  [0x3n, 'NFQNL_MSG_VERDICT_BATCH'],
+]);
+
+/** include/uapi/linux/netfilter/nfnetlink_log.h */
+export const nf_ulog_msg_types = xlat('nf_ulog_msg_types', [
+  [0x0n, 'NFULNL_MSG_PACKET'],
+  [0x1n, 'NFULNL_MSG_CONFIG'],
+]);
+
+/** include/uapi/linux/netfilter/nfnetlink.h (nfgenmsg version) */
+export const nfnetlink_versions = xlat('nfnetlink_versions', [
+  [0x0n, 'NFNETLINK_V0'],
+]);
+
+/** include/uapi/linux/rtnetlink.h (rtnh_flags) */
+export const nh_flags = xlat('nh_flags', [
+  [0x1n, 'RTNH_F_DEAD'],
+  [0x2n, 'RTNH_F_PERVASIVE'],
+  [0x4n, 'RTNH_F_ONLINK'],
+  [0x8n, 'RTNH_F_OFFLOAD'],
+  [0x10n, 'RTNH_F_LINKDOWN'],
+  [0x20n, 'RTNH_F_UNRESOLVED'],
+  [0x40n, 'RTNH_F_TRAP'],
+]);
+
+/** include/uapi/linux/audit.h (NETLINK_AUDIT message types) */
+export const nl_audit_types = xlat('nl_audit_types', [
+  [0x3e8n, 'AUDIT_GET'],
+  [0x3e9n, 'AUDIT_SET'],
+  [0x3ean, 'AUDIT_LIST'],
+  [0x3ebn, 'AUDIT_ADD'],
+  [0x3ecn, 'AUDIT_DEL'],
+  [0x3edn, 'AUDIT_USER'],
+  [0x3een, 'AUDIT_LOGIN'],
+  [0x3efn, 'AUDIT_WATCH_INS'],
+  [0x3f0n, 'AUDIT_WATCH_REM'],
+  [0x3f1n, 'AUDIT_WATCH_LIST'],
+  [0x3f2n, 'AUDIT_SIGNAL_INFO'],
+  [0x3f3n, 'AUDIT_ADD_RULE'],
+  [0x3f4n, 'AUDIT_DEL_RULE'],
+  [0x3f5n, 'AUDIT_LIST_RULES'],
+  [0x3f6n, 'AUDIT_TRIM'],
+  [0x3f7n, 'AUDIT_MAKE_EQUIV'],
+  [0x3f8n, 'AUDIT_TTY_GET'],
+  [0x3f9n, 'AUDIT_TTY_SET'],
+  [0x3fan, 'AUDIT_SET_FEATURE'],
+  [0x3fbn, 'AUDIT_GET_FEATURE'],
+  [0x453n, 'AUDIT_USER_AVC'],
+  [0x464n, 'AUDIT_USER_TTY'],
+  [0x4b0n, 'AUDIT_DAEMON_START'],
+  [0x4b1n, 'AUDIT_DAEMON_END'],
+  [0x4b2n, 'AUDIT_DAEMON_ABORT'],
+  [0x4b3n, 'AUDIT_DAEMON_CONFIG'],
+  [0x514n, 'AUDIT_SYSCALL'],
+  [0x516n, 'AUDIT_PATH'],
+  [0x517n, 'AUDIT_IPC'],
+  [0x518n, 'AUDIT_SOCKETCALL'],
+  [0x519n, 'AUDIT_CONFIG_CHANGE'],
+  [0x51an, 'AUDIT_SOCKADDR'],
+  [0x51bn, 'AUDIT_CWD'],
+  [0x51dn, 'AUDIT_EXECVE'],
+  [0x51fn, 'AUDIT_IPC_SET_PERM'],
+  [0x520n, 'AUDIT_MQ_OPEN'],
+  [0x521n, 'AUDIT_MQ_SENDRECV'],
+  [0x522n, 'AUDIT_MQ_NOTIFY'],
+  [0x523n, 'AUDIT_MQ_GETSETATTR'],
+  [0x524n, 'AUDIT_KERNEL_OTHER'],
+  [0x525n, 'AUDIT_FD_PAIR'],
+  [0x526n, 'AUDIT_OBJ_PID'],
+  [0x527n, 'AUDIT_TTY'],
+  [0x528n, 'AUDIT_EOE'],
+  [0x529n, 'AUDIT_BPRM_FCAPS'],
+  [0x52an, 'AUDIT_CAPSET'],
+  [0x52bn, 'AUDIT_MMAP'],
+  [0x52cn, 'AUDIT_NETFILTER_PKT'],
+  [0x52dn, 'AUDIT_NETFILTER_CFG'],
+  [0x52en, 'AUDIT_SECCOMP'],
+  [0x52fn, 'AUDIT_PROCTITLE'],
+  [0x530n, 'AUDIT_FEATURE_CHANGE'],
+  [0x531n, 'AUDIT_REPLACE'],
+  [0x532n, 'AUDIT_KERN_MODULE'],
+  [0x533n, 'AUDIT_FANOTIFY'],
+  [0x534n, 'AUDIT_TIME_INJOFFSET'],
+  [0x535n, 'AUDIT_TIME_ADJNTPVAL'],
+  [0x536n, 'AUDIT_BPF'],
+  [0x537n, 'AUDIT_EVENT_LISTENER'],
+  [0x538n, 'AUDIT_URINGOP'],
+  [0x539n, 'AUDIT_OPENAT2'],
+  [0x53an, 'AUDIT_DM_CTRL'],
+  [0x53bn, 'AUDIT_DM_EVENT'],
+  [0x578n, 'AUDIT_AVC'],
+  [0x579n, 'AUDIT_SELINUX_ERR'],
+  [0x57an, 'AUDIT_AVC_PATH'],
+  [0x57bn, 'AUDIT_MAC_POLICY_LOAD'],
+  [0x57cn, 'AUDIT_MAC_STATUS'],
+  [0x57dn, 'AUDIT_MAC_CONFIG_CHANGE'],
+  [0x57en, 'AUDIT_MAC_UNLBL_ALLOW'],
+  [0x57fn, 'AUDIT_MAC_CIPSOV4_ADD'],
+  [0x580n, 'AUDIT_MAC_CIPSOV4_DEL'],
+  [0x581n, 'AUDIT_MAC_MAP_ADD'],
+  [0x582n, 'AUDIT_MAC_MAP_DEL'],
+  [0x583n, 'AUDIT_MAC_IPSEC_ADDSA'],
+  [0x584n, 'AUDIT_MAC_IPSEC_DELSA'],
+  [0x585n, 'AUDIT_MAC_IPSEC_ADDSPD'],
+  [0x586n, 'AUDIT_MAC_IPSEC_DELSPD'],
+  [0x587n, 'AUDIT_MAC_IPSEC_EVENT'],
+  [0x588n, 'AUDIT_MAC_UNLBL_STCADD'],
+  [0x589n, 'AUDIT_MAC_UNLBL_STCDEL'],
+  [0x58an, 'AUDIT_MAC_CALIPSO_ADD'],
+  [0x58bn, 'AUDIT_MAC_CALIPSO_DEL'],
+  [0x6a4n, 'AUDIT_ANOM_PROMISCUOUS'],
+  [0x6a5n, 'AUDIT_ANOM_ABEND'],
+  [0x6a6n, 'AUDIT_ANOM_LINK'],
+  [0x6a7n, 'AUDIT_ANOM_CREAT'],
+  [0x708n, 'AUDIT_INTEGRITY_DATA'],
+  [0x709n, 'AUDIT_INTEGRITY_METADATA'],
+  [0x70an, 'AUDIT_INTEGRITY_STATUS'],
+  [0x70bn, 'AUDIT_INTEGRITY_HASH'],
+  [0x70cn, 'AUDIT_INTEGRITY_PCR'],
+  [0x70dn, 'AUDIT_INTEGRITY_RULE'],
+  [0x70en, 'AUDIT_INTEGRITY_EVM_XATTR'],
+  [0x70fn, 'AUDIT_INTEGRITY_POLICY_RULE'],
+  [0x7d0n, 'AUDIT_KERNEL'],
+]);
+
 /** include/uapi/linux/netlink.h (message types every netlink protocol shares) */
 export const nl_generic_types = xlat('nl_generic_types', [
   [0x1n, 'NLMSG_NOOP'],
@@ -2380,10 +3074,157 @@ export const nl_generic_types = xlat('nl_generic_types', [
   [0x4n, 'NLMSG_OVERRUN'],
 ]);
 
-/** include/uapi/linux/sock_diag.h (NETLINK_SOCK_DIAG message types) */
+/** include/uapi/linux/genetlink.h (the one fixed generic netlink family id; others are assigned at run time) */
+export const nl_genl_ids = xlat('nl_genl_ids', [
+  [0x10n, 'nlctrl'],
+]);
+
+/** include/uapi/linux/netfilter/nfnetlink.h (nfnetlink batch messages) */
+export const nl_netfilter_msg_types = xlat('nl_netfilter_msg_types', [
+  [0x10n, 'NFNL_MSG_BATCH_BEGIN'],
+  [0x11n, 'NFNL_MSG_BATCH_END'],
+]);
+
+/** include/uapi/linux/netfilter/nfnetlink.h (nfnetlink subsystems, high byte of nlmsg_type) */
+export const nl_netfilter_subsys_ids = xlat('nl_netfilter_subsys_ids', [
+  [0x0n, 'NFNL_SUBSYS_NONE'],
+  [0x1n, 'NFNL_SUBSYS_CTNETLINK'],
+  [0x2n, 'NFNL_SUBSYS_CTNETLINK_EXP'],
+  [0x3n, 'NFNL_SUBSYS_QUEUE'],
+  [0x4n, 'NFNL_SUBSYS_ULOG'],
+  [0x5n, 'NFNL_SUBSYS_OSF'],
+  [0x6n, 'NFNL_SUBSYS_IPSET'],
+  [0x7n, 'NFNL_SUBSYS_ACCT'],
+  [0x8n, 'NFNL_SUBSYS_CTNETLINK_TIMEOUT'],
+  [0x9n, 'NFNL_SUBSYS_CTHELPER'],
+  [0xan, 'NFNL_SUBSYS_NFTABLES'],
+  [0xbn, 'NFNL_SUBSYS_NFT_COMPAT'],
+  [0xcn, 'NFNL_SUBSYS_HOOK'],
+]);
+
+/** include/uapi/linux/rtnetlink.h (NETLINK_ROUTE message types) */
+export const nl_route_types = xlat('nl_route_types', [
+  [0x10n, 'RTM_NEWLINK'],
+  [0x11n, 'RTM_DELLINK'],
+  [0x12n, 'RTM_GETLINK'],
+  [0x13n, 'RTM_SETLINK'],
+  [0x14n, 'RTM_NEWADDR'],
+  [0x15n, 'RTM_DELADDR'],
+  [0x16n, 'RTM_GETADDR'],
+  [0x18n, 'RTM_NEWROUTE'],
+  [0x19n, 'RTM_DELROUTE'],
+  [0x1an, 'RTM_GETROUTE'],
+  [0x1cn, 'RTM_NEWNEIGH'],
+  [0x1dn, 'RTM_DELNEIGH'],
+  [0x1en, 'RTM_GETNEIGH'],
+  [0x20n, 'RTM_NEWRULE'],
+  [0x21n, 'RTM_DELRULE'],
+  [0x22n, 'RTM_GETRULE'],
+  [0x24n, 'RTM_NEWQDISC'],
+  [0x25n, 'RTM_DELQDISC'],
+  [0x26n, 'RTM_GETQDISC'],
+  [0x28n, 'RTM_NEWTCLASS'],
+  [0x29n, 'RTM_DELTCLASS'],
+  [0x2an, 'RTM_GETTCLASS'],
+  [0x2cn, 'RTM_NEWTFILTER'],
+  [0x2dn, 'RTM_DELTFILTER'],
+  [0x2en, 'RTM_GETTFILTER'],
+  [0x30n, 'RTM_NEWACTION'],
+  [0x31n, 'RTM_DELACTION'],
+  [0x32n, 'RTM_GETACTION'],
+  [0x34n, 'RTM_NEWPREFIX'],
+  [0x3an, 'RTM_GETMULTICAST'],
+  [0x3en, 'RTM_GETANYCAST'],
+  [0x40n, 'RTM_NEWNEIGHTBL'],
+  [0x42n, 'RTM_GETNEIGHTBL'],
+  [0x43n, 'RTM_SETNEIGHTBL'],
+  [0x44n, 'RTM_NEWNDUSEROPT'],
+  [0x48n, 'RTM_NEWADDRLABEL'],
+  [0x49n, 'RTM_DELADDRLABEL'],
+  [0x4an, 'RTM_GETADDRLABEL'],
+  [0x4en, 'RTM_GETDCB'],
+  [0x4fn, 'RTM_SETDCB'],
+  [0x50n, 'RTM_NEWNETCONF'],
+  [0x51n, 'RTM_DELNETCONF'],
+  [0x52n, 'RTM_GETNETCONF'],
+  [0x54n, 'RTM_NEWMDB'],
+  [0x55n, 'RTM_DELMDB'],
+  [0x56n, 'RTM_GETMDB'],
+  [0x58n, 'RTM_NEWNSID'],
+  [0x59n, 'RTM_DELNSID'],
+  [0x5an, 'RTM_GETNSID'],
+  [0x5cn, 'RTM_NEWSTATS'],
+  [0x5en, 'RTM_GETSTATS'],
+  [0x60n, 'RTM_NEWCACHEREPORT'],
+  [0x64n, 'RTM_NEWCHAIN'],
+  [0x65n, 'RTM_DELCHAIN'],
+  [0x66n, 'RTM_GETCHAIN'],
+  [0x68n, 'RTM_NEWNEXTHOP'],
+  [0x69n, 'RTM_DELNEXTHOP'],
+  [0x6an, 'RTM_GETNEXTHOP'],
+  [0x6cn, 'RTM_NEWLINKPROP'],
+  [0x6dn, 'RTM_DELLINKPROP'],
+  [0x6en, 'RTM_GETLINKPROP'],
+  [0x70n, 'RTM_NEWVLAN'],
+  [0x71n, 'RTM_DELVLAN'],
+  [0x72n, 'RTM_GETVLAN'],
+  [0x74n, 'RTM_NEWNEXTHOPBUCKET'],
+  [0x75n, 'RTM_DELNEXTHOPBUCKET'],
+  [0x76n, 'RTM_GETNEXTHOPBUCKET'],
+]);
+
+/** include/uapi/linux/selinux_netlink.h (NETLINK_SELINUX message types) */
+export const nl_selinux_types = xlat('nl_selinux_types', [
+  [0x10n, 'SELNL_MSG_SETENFORCE'],
+  [0x11n, 'SELNL_MSG_POLICYLOAD'],
+]);
+
+/** include/uapi/linux/sock_diag.h, inet_diag.h (NETLINK_SOCK_DIAG message types) */
 export const nl_sock_diag_types = xlat('nl_sock_diag_types', [
+  [0x12n, 'TCPDIAG_GETSOCK'],
+  [0x13n, 'DCCPDIAG_GETSOCK'],
   [0x14n, 'SOCK_DIAG_BY_FAMILY'],
   [0x15n, 'SOCK_DESTROY'],
+]);
+
+/** include/uapi/linux/xfrm.h (NETLINK_XFRM message types) */
+export const nl_xfrm_types = xlat('nl_xfrm_types', [
+  [0x10n, 'XFRM_MSG_NEWSA'],
+  [0x11n, 'XFRM_MSG_DELSA'],
+  [0x12n, 'XFRM_MSG_GETSA'],
+  [0x13n, 'XFRM_MSG_NEWPOLICY'],
+  [0x14n, 'XFRM_MSG_DELPOLICY'],
+  [0x15n, 'XFRM_MSG_GETPOLICY'],
+  [0x16n, 'XFRM_MSG_ALLOCSPI'],
+  [0x17n, 'XFRM_MSG_ACQUIRE'],
+  [0x18n, 'XFRM_MSG_EXPIRE'],
+  [0x19n, 'XFRM_MSG_UPDPOLICY'],
+  [0x1an, 'XFRM_MSG_UPDSA'],
+  [0x1bn, 'XFRM_MSG_POLEXPIRE'],
+  [0x1cn, 'XFRM_MSG_FLUSHSA'],
+  [0x1dn, 'XFRM_MSG_FLUSHPOLICY'],
+  [0x1en, 'XFRM_MSG_NEWAE'],
+  [0x1fn, 'XFRM_MSG_GETAE'],
+  [0x20n, 'XFRM_MSG_REPORT'],
+  [0x21n, 'XFRM_MSG_MIGRATE'],
+  [0x22n, 'XFRM_MSG_NEWSADINFO'],
+  [0x23n, 'XFRM_MSG_GETSADINFO'],
+  [0x24n, 'XFRM_MSG_NEWSPDINFO'],
+  [0x25n, 'XFRM_MSG_GETSPDINFO'],
+  [0x26n, 'XFRM_MSG_MAPPING'],
+  [0x27n, 'XFRM_MSG_SETDEFAULT'],
+  [0x28n, 'XFRM_MSG_GETDEFAULT'],
+]);
+
+/** include/uapi/linux/netlink.h (extended ack attributes of NLMSG_ERROR) */
+export const nlmsgerr_attrs = xlat('nlmsgerr_attrs', [
+  [0x0n, 'NLMSGERR_ATTR_UNUSED'],
+  [0x1n, 'NLMSGERR_ATTR_MSG'],
+  [0x2n, 'NLMSGERR_ATTR_OFFS'],
+  [0x3n, 'NLMSGERR_ATTR_COOKIE'],
+  [0x4n, 'NLMSGERR_ATTR_POLICY'],
+  [0x5n, 'NLMSGERR_ATTR_MISS_TYPE'],
+  [0x6n, 'NLMSGERR_ATTR_MISS_NEST'],
 ]);
 
 /** include/uapi/linux/fcntl.h */
@@ -2395,6 +3236,19 @@ export const notifyflags = xlat('notifyflags', [
   [0x10n, 'DN_RENAME'],
   [0x20n, 'DN_ATTRIB'],
   [0x80000000n, 'DN_MULTISHOT'],
+]);
+
+/** include/uapi/linux/neighbour.h */
+export const nud_states = xlat('nud_states', [
+  [0x1n, 'NUD_INCOMPLETE'],
+  [0x2n, 'NUD_REACHABLE'],
+  [0x4n, 'NUD_STALE'],
+  [0x8n, 'NUD_DELAY'],
+  [0x10n, 'NUD_PROBE'],
+  [0x20n, 'NUD_FAILED'],
+  [0x40n, 'NUD_NOARP'],
+  [0x80n, 'NUD_PERMANENT'],
+  [0x0n, 'NUD_NONE'],
 ]);
 
 /** include/uapi/asm-generic/fcntl.h */
@@ -2448,6 +3302,37 @@ export const openat2_resolve = xlat('openat2_resolve', [
   [0x8n, 'RESOLVE_BENEATH'],
   [0x10n, 'RESOLVE_IN_ROOT'],
   [0x20n, 'RESOLVE_CACHED'],
+]);
+
+/** include/uapi/linux/packet_diag.h */
+export const packet_diag_attrs = xlat('packet_diag_attrs', [
+  [0x0n, 'PACKET_DIAG_INFO'],
+  [0x1n, 'PACKET_DIAG_MCLIST'],
+  [0x2n, 'PACKET_DIAG_RX_RING'],
+  [0x3n, 'PACKET_DIAG_TX_RING'],
+  [0x4n, 'PACKET_DIAG_FANOUT'],
+  [0x5n, 'PACKET_DIAG_UID'],
+  [0x6n, 'PACKET_DIAG_MEMINFO'],
+  [0x7n, 'PACKET_DIAG_FILTER'],
+]);
+
+/** include/uapi/linux/packet_diag.h */
+export const packet_diag_info_flags = xlat('packet_diag_info_flags', [
+  [0x1n, 'PDI_RUNNING'],
+  [0x2n, 'PDI_AUXDATA'],
+  [0x4n, 'PDI_ORIGDEV'],
+  [0x8n, 'PDI_VNETHDR'],
+  [0x10n, 'PDI_LOSS'],
+]);
+
+/** include/uapi/linux/packet_diag.h */
+export const packet_diag_show = xlat('packet_diag_show', [
+  [0x1n, 'PACKET_SHOW_INFO'],
+  [0x2n, 'PACKET_SHOW_MCLIST'],
+  [0x4n, 'PACKET_SHOW_RING_CFG'],
+  [0x8n, 'PACKET_SHOW_FANOUT'],
+  [0x10n, 'PACKET_SHOW_MEMINFO'],
+  [0x20n, 'PACKET_SHOW_FILTER'],
 ]);
 
 /** include/uapi/linux/if_packet.h */
@@ -2815,6 +3700,67 @@ export const resources = xlat('resources', [
   [0xfn, 'RLIMIT_RTTIME'],
 ]);
 
+/** include/uapi/linux/rtnetlink.h */
+export const routing_protocols = xlat('routing_protocols', [
+  [0x0n, 'RTPROT_UNSPEC'],
+  [0x1n, 'RTPROT_REDIRECT'],
+  [0x2n, 'RTPROT_KERNEL'],
+  [0x3n, 'RTPROT_BOOT'],
+  [0x4n, 'RTPROT_STATIC'],
+  [0x8n, 'RTPROT_GATED'],
+  [0x9n, 'RTPROT_RA'],
+  [0xan, 'RTPROT_MRT'],
+  [0xbn, 'RTPROT_ZEBRA'],
+  [0xcn, 'RTPROT_BIRD'],
+  [0xdn, 'RTPROT_DNROUTED'],
+  [0xen, 'RTPROT_XORP'],
+  [0xfn, 'RTPROT_NTK'],
+  [0x10n, 'RTPROT_DHCP'],
+  [0x11n, 'RTPROT_MROUTED'],
+  [0x12n, 'RTPROT_KEEPALIVED'],
+  [0x2an, 'RTPROT_BABEL'],
+  [0x63n, 'RTPROT_OPENR'],
+  [0xban, 'RTPROT_BGP'],
+  [0xbbn, 'RTPROT_ISIS'],
+  [0xbcn, 'RTPROT_OSPF'],
+  [0xbdn, 'RTPROT_RIP'],
+  [0xc0n, 'RTPROT_EIGRP'],
+]);
+
+/** include/uapi/linux/rtnetlink.h */
+export const routing_scopes = xlat('routing_scopes', [
+  [0x0n, 'RT_SCOPE_UNIVERSE'],
+  [0xc8n, 'RT_SCOPE_SITE'],
+  [0xfdn, 'RT_SCOPE_LINK'],
+  [0xfen, 'RT_SCOPE_HOST'],
+  [0xffn, 'RT_SCOPE_NOWHERE'],
+]);
+
+/** include/uapi/linux/rtnetlink.h */
+export const routing_table_ids = xlat('routing_table_ids', [
+  [0x0n, 'RT_TABLE_UNSPEC'],
+  [0xfcn, 'RT_TABLE_COMPAT'],
+  [0xfdn, 'RT_TABLE_DEFAULT'],
+  [0xfen, 'RT_TABLE_MAIN'],
+  [0xffn, 'RT_TABLE_LOCAL'],
+]);
+
+/** include/uapi/linux/rtnetlink.h */
+export const routing_types = xlat('routing_types', [
+  [0x0n, 'RTN_UNSPEC'],
+  [0x1n, 'RTN_UNICAST'],
+  [0x2n, 'RTN_LOCAL'],
+  [0x3n, 'RTN_BROADCAST'],
+  [0x4n, 'RTN_ANYCAST'],
+  [0x5n, 'RTN_MULTICAST'],
+  [0x6n, 'RTN_BLACKHOLE'],
+  [0x7n, 'RTN_UNREACHABLE'],
+  [0x8n, 'RTN_PROHIBIT'],
+  [0x9n, 'RTN_THROW'],
+  [0xan, 'RTN_NAT'],
+  [0xbn, 'RTN_XRESOLVE'],
+]);
+
 /** include/uapi/linux/rseq.h */
 export const rseq_flags = xlat('rseq_flags', [
   [0x1n, 'RSEQ_FLAG_UNREGISTER'],
@@ -2854,6 +3800,359 @@ export const rtc_vl_flags = xlat('rtc_vl_flags', [
   [0x4n, 'RTC_VL_BACKUP_EMPTY'],
   [0x8n, 'RTC_VL_ACCURACY_LOW'],
   [0x10n, 'RTC_VL_BACKUP_SWITCH'],
+]);
+
+/** include/uapi/linux/if_addr.h */
+export const rtnl_addr_attrs = xlat('rtnl_addr_attrs', [
+  [0x0n, 'IFA_UNSPEC'],
+  [0x1n, 'IFA_ADDRESS'],
+  [0x2n, 'IFA_LOCAL'],
+  [0x3n, 'IFA_LABEL'],
+  [0x4n, 'IFA_BROADCAST'],
+  [0x5n, 'IFA_ANYCAST'],
+  [0x6n, 'IFA_CACHEINFO'],
+  [0x7n, 'IFA_MULTICAST'],
+  [0x8n, 'IFA_FLAGS'],
+  [0x9n, 'IFA_RT_PRIORITY'],
+  [0xan, 'IFA_TARGET_NETNSID'],
+  [0xbn, 'IFA_PROTO'],
+]);
+
+/** include/uapi/linux/if_addrlabel.h */
+export const rtnl_addrlabel_attrs = xlat('rtnl_addrlabel_attrs', [
+  [0x1n, 'IFAL_ADDRESS'],
+  [0x2n, 'IFAL_LABEL'],
+]);
+
+/** include/uapi/linux/if_link.h (RTM_*STATS attributes, filter_mask bits) */
+export const rtnl_ifla_stats_attrs = xlat('rtnl_ifla_stats_attrs', [
+  [0x0n, 'IFLA_STATS_UNSPEC'],
+  [0x1n, 'IFLA_STATS_LINK_64'],
+  [0x2n, 'IFLA_STATS_LINK_XSTATS'],
+  [0x3n, 'IFLA_STATS_LINK_XSTATS_SLAVE'],
+  [0x4n, 'IFLA_STATS_LINK_OFFLOAD_XSTATS'],
+  [0x5n, 'IFLA_STATS_AF_SPEC'],
+]);
+
+/** include/uapi/linux/if_link.h */
+export const rtnl_link_attrs = xlat('rtnl_link_attrs', [
+  [0x0n, 'IFLA_UNSPEC'],
+  [0x1n, 'IFLA_ADDRESS'],
+  [0x2n, 'IFLA_BROADCAST'],
+  [0x3n, 'IFLA_IFNAME'],
+  [0x4n, 'IFLA_MTU'],
+  [0x5n, 'IFLA_LINK'],
+  [0x6n, 'IFLA_QDISC'],
+  [0x7n, 'IFLA_STATS'],
+  [0x8n, 'IFLA_COST'],
+  [0x9n, 'IFLA_PRIORITY'],
+  [0xan, 'IFLA_MASTER'],
+  [0xbn, 'IFLA_WIRELESS'],
+  [0xcn, 'IFLA_PROTINFO'],
+  [0xdn, 'IFLA_TXQLEN'],
+  [0xen, 'IFLA_MAP'],
+  [0xfn, 'IFLA_WEIGHT'],
+  [0x10n, 'IFLA_OPERSTATE'],
+  [0x11n, 'IFLA_LINKMODE'],
+  [0x12n, 'IFLA_LINKINFO'],
+  [0x13n, 'IFLA_NET_NS_PID'],
+  [0x14n, 'IFLA_IFALIAS'],
+  [0x15n, 'IFLA_NUM_VF'],
+  [0x16n, 'IFLA_VFINFO_LIST'],
+  [0x17n, 'IFLA_STATS64'],
+  [0x18n, 'IFLA_VF_PORTS'],
+  [0x19n, 'IFLA_PORT_SELF'],
+  [0x1an, 'IFLA_AF_SPEC'],
+  [0x1bn, 'IFLA_GROUP'],
+  [0x1cn, 'IFLA_NET_NS_FD'],
+  [0x1dn, 'IFLA_EXT_MASK'],
+  [0x1en, 'IFLA_PROMISCUITY'],
+  [0x1fn, 'IFLA_NUM_TX_QUEUES'],
+  [0x20n, 'IFLA_NUM_RX_QUEUES'],
+  [0x21n, 'IFLA_CARRIER'],
+  [0x22n, 'IFLA_PHYS_PORT_ID'],
+  [0x23n, 'IFLA_CARRIER_CHANGES'],
+  [0x24n, 'IFLA_PHYS_SWITCH_ID'],
+  [0x25n, 'IFLA_LINK_NETNSID'],
+  [0x26n, 'IFLA_PHYS_PORT_NAME'],
+  [0x27n, 'IFLA_PROTO_DOWN'],
+  [0x28n, 'IFLA_GSO_MAX_SEGS'],
+  [0x29n, 'IFLA_GSO_MAX_SIZE'],
+  [0x2an, 'IFLA_PAD'],
+  [0x2bn, 'IFLA_XDP'],
+  [0x2cn, 'IFLA_EVENT'],
+  [0x2dn, 'IFLA_NEW_NETNSID'],
+  [0x2en, 'IFLA_IF_NETNSID'],
+  [0x2en, 'IFLA_TARGET_NETNSID'],
+  [0x2fn, 'IFLA_CARRIER_UP_COUNT'],
+  [0x30n, 'IFLA_CARRIER_DOWN_COUNT'],
+  [0x31n, 'IFLA_NEW_IFINDEX'],
+  [0x32n, 'IFLA_MIN_MTU'],
+  [0x33n, 'IFLA_MAX_MTU'],
+  [0x34n, 'IFLA_PROP_LIST'],
+  [0x35n, 'IFLA_ALT_IFNAME'],
+  [0x36n, 'IFLA_PERM_ADDRESS'],
+  [0x37n, 'IFLA_PROTO_DOWN_REASON'],
+  [0x38n, 'IFLA_PARENT_DEV_NAME'],
+  [0x39n, 'IFLA_PARENT_DEV_BUS_NAME'],
+  [0x3an, 'IFLA_GRO_MAX_SIZE'],
+  [0x3bn, 'IFLA_TSO_MAX_SIZE'],
+  [0x3cn, 'IFLA_TSO_MAX_SEGS'],
+  [0x3dn, 'IFLA_ALLMULTI'],
+]);
+
+/** include/uapi/linux/if_bridge.h */
+export const rtnl_mdb_attrs = xlat('rtnl_mdb_attrs', [
+  [0x0n, 'MDBA_UNSPEC'],
+  [0x1n, 'MDBA_MDB'],
+  [0x2n, 'MDBA_ROUTER'],
+]);
+
+/** include/uapi/linux/if_bridge.h (MDBA_MDB nest) */
+export const rtnl_mdb_entry_attrs = xlat('rtnl_mdb_entry_attrs', [
+  [0x0n, 'MDBA_MDB_UNSPEC'],
+  [0x1n, 'MDBA_MDB_ENTRY'],
+]);
+
+/** include/uapi/linux/if_bridge.h (MDBA_MDB_ENTRY nest) */
+export const rtnl_mdb_entry_info_attrs = xlat('rtnl_mdb_entry_info_attrs', [
+  [0x0n, 'MDBA_MDB_ENTRY_UNSPEC'],
+  [0x1n, 'MDBA_MDB_ENTRY_INFO'],
+]);
+
+/** include/uapi/linux/if_bridge.h (MDBA_ROUTER nest) */
+export const rtnl_mdb_router_attrs = xlat('rtnl_mdb_router_attrs', [
+  [0x0n, 'MDBA_ROUTER_UNSPEC'],
+  [0x1n, 'MDBA_ROUTER_PORT'],
+]);
+
+/** include/uapi/linux/neighbour.h */
+export const rtnl_neigh_attrs = xlat('rtnl_neigh_attrs', [
+  [0x0n, 'NDA_UNSPEC'],
+  [0x1n, 'NDA_DST'],
+  [0x2n, 'NDA_LLADDR'],
+  [0x3n, 'NDA_CACHEINFO'],
+  [0x4n, 'NDA_PROBES'],
+  [0x5n, 'NDA_VLAN'],
+  [0x6n, 'NDA_PORT'],
+  [0x7n, 'NDA_VNI'],
+  [0x8n, 'NDA_IFINDEX'],
+  [0x9n, 'NDA_MASTER'],
+  [0xan, 'NDA_LINK_NETNSID'],
+  [0xbn, 'NDA_SRC_VNI'],
+  [0xcn, 'NDA_PROTOCOL'],
+  [0xdn, 'NDA_NH_ID'],
+  [0xen, 'NDA_FDB_EXT_ATTRS'],
+  [0xfn, 'NDA_FLAGS_EXT'],
+  [0x10n, 'NDA_NDM_STATE_MASK'],
+  [0x11n, 'NDA_NDM_FLAGS_MASK'],
+]);
+
+/** include/uapi/linux/neighbour.h */
+export const rtnl_neigh_fdb_ext_attrs = xlat('rtnl_neigh_fdb_ext_attrs', [
+  [0x0n, 'NFEA_UNSPEC'],
+  [0x1n, 'NFEA_ACTIVITY_NOTIFY'],
+  [0x2n, 'NFEA_DONT_REFRESH'],
+]);
+
+/** include/uapi/linux/neighbour.h */
+export const rtnl_neightbl_attrs = xlat('rtnl_neightbl_attrs', [
+  [0x0n, 'NDTA_UNSPEC'],
+  [0x1n, 'NDTA_NAME'],
+  [0x2n, 'NDTA_THRESH1'],
+  [0x3n, 'NDTA_THRESH2'],
+  [0x4n, 'NDTA_THRESH3'],
+  [0x5n, 'NDTA_CONFIG'],
+  [0x6n, 'NDTA_PARMS'],
+  [0x7n, 'NDTA_STATS'],
+  [0x8n, 'NDTA_GC_INTERVAL'],
+  [0x9n, 'NDTA_PAD'],
+]);
+
+/** include/uapi/linux/neighbour.h */
+export const rtnl_neightbl_parms_attrs = xlat('rtnl_neightbl_parms_attrs', [
+  [0x0n, 'NDTPA_UNSPEC'],
+  [0x1n, 'NDTPA_IFINDEX'],
+  [0x2n, 'NDTPA_REFCNT'],
+  [0x3n, 'NDTPA_REACHABLE_TIME'],
+  [0x4n, 'NDTPA_BASE_REACHABLE_TIME'],
+  [0x5n, 'NDTPA_RETRANS_TIME'],
+  [0x6n, 'NDTPA_GC_STALETIME'],
+  [0x7n, 'NDTPA_DELAY_PROBE_TIME'],
+  [0x8n, 'NDTPA_QUEUE_LEN'],
+  [0x9n, 'NDTPA_APP_PROBES'],
+  [0xan, 'NDTPA_UCAST_PROBES'],
+  [0xbn, 'NDTPA_MCAST_PROBES'],
+  [0xcn, 'NDTPA_ANYCAST_DELAY'],
+  [0xdn, 'NDTPA_PROXY_DELAY'],
+  [0xen, 'NDTPA_PROXY_QLEN'],
+  [0xfn, 'NDTPA_LOCKTIME'],
+  [0x10n, 'NDTPA_QUEUE_LENBYTES'],
+  [0x11n, 'NDTPA_MCAST_REPROBES'],
+  [0x12n, 'NDTPA_PAD'],
+  [0x13n, 'NDTPA_INTERVAL_PROBE_TIME_MS'],
+]);
+
+/** include/uapi/linux/netconf.h */
+export const rtnl_netconf_attrs = xlat('rtnl_netconf_attrs', [
+  [0x0n, 'NETCONFA_UNSPEC'],
+  [0x1n, 'NETCONFA_IFINDEX'],
+  [0x2n, 'NETCONFA_FORWARDING'],
+  [0x3n, 'NETCONFA_RP_FILTER'],
+  [0x4n, 'NETCONFA_MC_FORWARDING'],
+  [0x5n, 'NETCONFA_PROXY_NEIGH'],
+  [0x6n, 'NETCONFA_IGNORE_ROUTES_WITH_LINKDOWN'],
+  [0x7n, 'NETCONFA_INPUT'],
+  [0x8n, 'NETCONFA_BC_FORWARDING'],
+  [-1n, 'NETCONFA_ALL'],
+]);
+
+/** include/uapi/linux/nexthop.h */
+export const rtnl_nexthop_attrs = xlat('rtnl_nexthop_attrs', [
+  [0x0n, 'NHA_UNSPEC'],
+  [0x1n, 'NHA_ID'],
+  [0x2n, 'NHA_GROUP'],
+  [0x3n, 'NHA_GROUP_TYPE'],
+  [0x4n, 'NHA_BLACKHOLE'],
+  [0x5n, 'NHA_OIF'],
+  [0x6n, 'NHA_GATEWAY'],
+  [0x7n, 'NHA_ENCAP_TYPE'],
+  [0x8n, 'NHA_ENCAP'],
+  [0x9n, 'NHA_GROUPS'],
+  [0xan, 'NHA_MASTER'],
+  [0xbn, 'NHA_FDB'],
+  [0xcn, 'NHA_RES_GROUP'],
+  [0xdn, 'NHA_RES_BUCKET'],
+]);
+
+/** include/uapi/linux/net_namespace.h */
+export const rtnl_nsid_attrs = xlat('rtnl_nsid_attrs', [
+  [0x0n, 'NETNSA_NONE'],
+  [0x1n, 'NETNSA_NSID'],
+  [0x2n, 'NETNSA_PID'],
+  [0x3n, 'NETNSA_FD'],
+  [0x4n, 'NETNSA_TARGET_NSID'],
+  [0x5n, 'NETNSA_CURRENT_NSID'],
+]);
+
+/** include/uapi/linux/rtnetlink.h (enum rtattr_type_t) */
+export const rtnl_route_attrs = xlat('rtnl_route_attrs', [
+  [0x0n, 'RTA_UNSPEC'],
+  [0x1n, 'RTA_DST'],
+  [0x2n, 'RTA_SRC'],
+  [0x3n, 'RTA_IIF'],
+  [0x4n, 'RTA_OIF'],
+  [0x5n, 'RTA_GATEWAY'],
+  [0x6n, 'RTA_PRIORITY'],
+  [0x7n, 'RTA_PREFSRC'],
+  [0x8n, 'RTA_METRICS'],
+  [0x9n, 'RTA_MULTIPATH'],
+  [0xan, 'RTA_PROTOINFO'],
+  [0xbn, 'RTA_FLOW'],
+  [0xcn, 'RTA_CACHEINFO'],
+  [0xdn, 'RTA_SESSION'],
+  [0xen, 'RTA_MP_ALGO'],
+  [0xfn, 'RTA_TABLE'],
+  [0x10n, 'RTA_MARK'],
+  [0x11n, 'RTA_MFC_STATS'],
+  [0x12n, 'RTA_VIA'],
+  [0x13n, 'RTA_NEWDST'],
+  [0x14n, 'RTA_PREF'],
+  [0x15n, 'RTA_ENCAP_TYPE'],
+  [0x16n, 'RTA_ENCAP'],
+  [0x17n, 'RTA_EXPIRES'],
+  [0x18n, 'RTA_PAD'],
+  [0x19n, 'RTA_UID'],
+  [0x1an, 'RTA_TTL_PROPAGATE'],
+  [0x1bn, 'RTA_IP_PROTO'],
+  [0x1cn, 'RTA_SPORT'],
+  [0x1dn, 'RTA_DPORT'],
+  [0x1en, 'RTA_NH_ID'],
+]);
+
+/** include/uapi/linux/fib_rules.h */
+export const rtnl_rule_attrs = xlat('rtnl_rule_attrs', [
+  [0x0n, 'FRA_UNSPEC'],
+  [0x1n, 'FRA_DST'],
+  [0x2n, 'FRA_SRC'],
+  [0x3n, 'FRA_IIFNAME'],
+  [0x3n, 'FRA_IFNAME'],
+  [0x5n, 'FRA_UNUSED2'],
+  [0x6n, 'FRA_PRIORITY'],
+  [0x7n, 'FRA_UNUSED3'],
+  [0x8n, 'FRA_UNUSED4'],
+  [0x9n, 'FRA_UNUSED5'],
+  [0xan, 'FRA_FWMARK'],
+  [0xbn, 'FRA_FLOW'],
+  [0xcn, 'FRA_TUN_ID'],
+  [0xdn, 'FRA_SUPPRESS_IFGROUP'],
+  [0xen, 'FRA_SUPPRESS_PREFIXLEN'],
+  [0xfn, 'FRA_TABLE'],
+  [0x10n, 'FRA_FWMASK'],
+  [0x11n, 'FRA_OIFNAME'],
+  [0x12n, 'FRA_PAD'],
+  [0x13n, 'FRA_L3MDEV'],
+  [0x14n, 'FRA_UID_RANGE'],
+  [0x15n, 'FRA_PROTOCOL'],
+  [0x16n, 'FRA_IP_PROTO'],
+  [0x17n, 'FRA_SPORT_RANGE'],
+  [0x18n, 'FRA_DPORT_RANGE'],
+]);
+
+/** include/uapi/linux/pkt_cls.h */
+export const rtnl_tc_action_attrs = xlat('rtnl_tc_action_attrs', [
+  [0x0n, 'TCA_ACT_UNSPEC'],
+  [0x1n, 'TCA_ACT_KIND'],
+  [0x2n, 'TCA_ACT_OPTIONS'],
+  [0x3n, 'TCA_ACT_INDEX'],
+  [0x4n, 'TCA_ACT_STATS'],
+  [0x5n, 'TCA_ACT_PAD'],
+  [0x6n, 'TCA_ACT_COOKIE'],
+  [0x7n, 'TCA_ACT_FLAGS'],
+  [0x8n, 'TCA_ACT_HW_STATS'],
+  [0x9n, 'TCA_ACT_USED_HW_STATS'],
+  [0xan, 'TCA_ACT_IN_HW_COUNT'],
+]);
+
+/** include/uapi/linux/rtnetlink.h */
+export const rtnl_tc_attrs = xlat('rtnl_tc_attrs', [
+  [0x0n, 'TCA_UNSPEC'],
+  [0x1n, 'TCA_KIND'],
+  [0x2n, 'TCA_OPTIONS'],
+  [0x3n, 'TCA_STATS'],
+  [0x4n, 'TCA_XSTATS'],
+  [0x5n, 'TCA_RATE'],
+  [0x6n, 'TCA_FCNT'],
+  [0x7n, 'TCA_STATS2'],
+  [0x8n, 'TCA_STAB'],
+  [0x9n, 'TCA_PAD'],
+  [0xan, 'TCA_DUMP_INVISIBLE'],
+  [0xbn, 'TCA_CHAIN'],
+  [0xcn, 'TCA_HW_OFFLOAD'],
+  [0xdn, 'TCA_INGRESS_BLOCK'],
+  [0xen, 'TCA_EGRESS_BLOCK'],
+  [0xfn, 'TCA_DUMP_FLAGS'],
+  [0x10n, 'TCA_EXT_WARN_MSG'],
+]);
+
+/** include/uapi/linux/pkt_sched.h */
+export const rtnl_tca_stab_attrs = xlat('rtnl_tca_stab_attrs', [
+  [0x0n, 'TCA_STAB_UNSPEC'],
+  [0x1n, 'TCA_STAB_BASE'],
+  [0x2n, 'TCA_STAB_DATA'],
+]);
+
+/** include/uapi/linux/gen_stats.h */
+export const rtnl_tca_stats_attrs = xlat('rtnl_tca_stats_attrs', [
+  [0x0n, 'TCA_STATS_UNSPEC'],
+  [0x1n, 'TCA_STATS_BASIC'],
+  [0x2n, 'TCA_STATS_RATE_EST'],
+  [0x3n, 'TCA_STATS_QUEUE'],
+  [0x4n, 'TCA_STATS_APP'],
+  [0x5n, 'TCA_STATS_RATE_EST64'],
+  [0x6n, 'TCA_STATS_PAD'],
+  [0x7n, 'TCA_STATS_BASIC_HW'],
+  [0x8n, 'TCA_STATS_PKT64'],
 ]);
 
 /** include/uapi/linux/sched.h */
@@ -3169,6 +4468,39 @@ export const skf_ad = xlat('skf_ad', [
   [0x3cn, 'SKF_AD_VLAN_TPID'],
 ]);
 
+/** include/uapi/linux/smc_diag.h */
+export const smc_diag_attrs = xlat('smc_diag_attrs', [
+  [0x0n, 'SMC_DIAG_NONE'],
+  [0x1n, 'SMC_DIAG_CONNINFO'],
+  [0x2n, 'SMC_DIAG_LGRINFO'],
+  [0x3n, 'SMC_DIAG_SHUTDOWN'],
+  [0x4n, 'SMC_DIAG_DMBINFO'],
+  [0x5n, 'SMC_DIAG_FALLBACK'],
+]);
+
+/** include/uapi/linux/smc_diag.h */
+export const smc_diag_modes = xlat('smc_diag_modes', [
+  [0x0n, 'SMC_DIAG_MODE_SMCR'],
+  [0x1n, 'SMC_DIAG_MODE_FALLBACK_TCP'],
+  [0x2n, 'SMC_DIAG_MODE_SMCD'],
+]);
+
+/** net/smc/smc.h (enum smc_state; not in the UAPI headers) */
+export const smc_states = xlat('smc_states', [
+  [0x1n, 'SMC_ACTIVE'],
+  [0x2n, 'SMC_INIT'],
+  [0x7n, 'SMC_CLOSED'],
+  [0xan, 'SMC_LISTEN'],
+  [0x14n, 'SMC_PEERCLOSEWAIT1'],
+  [0x15n, 'SMC_PEERCLOSEWAIT2'],
+  [0x18n, 'SMC_APPFINCLOSEWAIT'],
+  [0x16n, 'SMC_APPCLOSEWAIT1'],
+  [0x17n, 'SMC_APPCLOSEWAIT2'],
+  [0x19n, 'SMC_PEERFINCLOSEWAIT'],
+  [0x1an, 'SMC_PEERABORTWAIT'],
+  [0x1bn, 'SMC_PROCESSABORT'],
+]);
+
 /** include/uapi/linux/if_alg.h */
 export const sock_alg_options = xlat('sock_alg_options', [
   [0x1n, 'ALG_SET_KEY'],
@@ -3419,6 +4751,12 @@ export const sock_raw_options = xlat('sock_raw_options', [
   [0x1n, 'ICMP_FILTER'],
 ]);
 
+/** include/net/sock.h (RCV_SHUTDOWN, SEND_SHUTDOWN) */
+export const sock_shutdown_flags = xlat('sock_shutdown_flags', [
+  [0x1n, 'RCV_SHUTDOWN'],
+  [0x2n, 'SEND_SHUTDOWN'],
+]);
+
 /** include/uapi/linux/tcp.h */
 export const sock_tcp_options = xlat('sock_tcp_options', [
   [0x1n, 'TCP_NODELAY'],
@@ -3642,6 +4980,35 @@ export const syslog_action_type = xlat('syslog_action_type', [
   [0xan, 'SYSLOG_ACTION_SIZE_BUFFER'],
 ]);
 
+/** include/uapi/linux/pkt_cls.h */
+export const tca_act_flags = xlat('tca_act_flags', [
+  [0x1n, 'TCA_ACT_FLAGS_NO_PERCPU_STATS'],
+  [0x2n, 'TCA_ACT_FLAGS_SKIP_HW'],
+  [0x4n, 'TCA_ACT_FLAGS_SKIP_SW'],
+]);
+
+/** include/uapi/linux/pkt_cls.h */
+export const tca_act_hw_stats = xlat('tca_act_hw_stats', [
+  [0x1n, 'TCA_ACT_HW_STATS_IMMEDIATE'],
+  [0x2n, 'TCA_ACT_HW_STATS_DELAYED'],
+]);
+
+/** include/net/tcp_states.h (socket states; glibc netinet/tcp.h) */
+export const tcp_states = xlat('tcp_states', [
+  [0x1n, 'TCP_ESTABLISHED'],
+  [0x2n, 'TCP_SYN_SENT'],
+  [0x3n, 'TCP_SYN_RECV'],
+  [0x4n, 'TCP_FIN_WAIT1'],
+  [0x5n, 'TCP_FIN_WAIT2'],
+  [0x6n, 'TCP_TIME_WAIT'],
+  [0x7n, 'TCP_CLOSE'],
+  [0x8n, 'TCP_CLOSE_WAIT'],
+  [0x9n, 'TCP_LAST_ACK'],
+  [0xan, 'TCP_LISTEN'],
+  [0xbn, 'TCP_CLOSING'],
+  [0xcn, 'TCP_NEW_SYN_RECV'],
+]);
+
 /** include/uapi/asm-generic/termbits.h */
 export const term_cflags = xlat('term_cflags', [
   [0x40n, 'CSTOPB'],
@@ -3765,6 +5132,13 @@ export const timerfd_settime_flags = xlat('timerfd_settime_flags', [
   [0x2n, 'TFD_TIMER_CANCEL_ON_SET'],
 ]);
 
+/** include/uapi/linux/if_packet.h */
+export const tpacket_versions = xlat('tpacket_versions', [
+  [0x0n, 'TPACKET_V1'],
+  [0x1n, 'TPACKET_V2'],
+  [0x2n, 'TPACKET_V3'],
+]);
+
 /** include/uapi/mtd/ubi-user.h */
 export const ubi_data_types = xlat('ubi_data_types', [
   [0x1n, 'UBI_LONGTERM'],
@@ -3801,6 +5175,29 @@ export const umount_flags = xlat('umount_flags', [
   [0x2n, 'MNT_DETACH'],
   [0x4n, 'MNT_EXPIRE'],
   [0x8n, 'UMOUNT_NOFOLLOW'],
+]);
+
+/** include/uapi/linux/unix_diag.h */
+export const unix_diag_attrs = xlat('unix_diag_attrs', [
+  [0x0n, 'UNIX_DIAG_NAME'],
+  [0x1n, 'UNIX_DIAG_VFS'],
+  [0x2n, 'UNIX_DIAG_PEER'],
+  [0x3n, 'UNIX_DIAG_ICONS'],
+  [0x4n, 'UNIX_DIAG_RQLEN'],
+  [0x5n, 'UNIX_DIAG_MEMINFO'],
+  [0x6n, 'UNIX_DIAG_SHUTDOWN'],
+  [0x7n, 'UNIX_DIAG_UID'],
+]);
+
+/** include/uapi/linux/unix_diag.h */
+export const unix_diag_show = xlat('unix_diag_show', [
+  [0x1n, 'UDIAG_SHOW_NAME'],
+  [0x2n, 'UDIAG_SHOW_VFS'],
+  [0x4n, 'UDIAG_SHOW_PEER'],
+  [0x8n, 'UDIAG_SHOW_ICONS'],
+  [0x10n, 'UDIAG_SHOW_RQLEN'],
+  [0x20n, 'UDIAG_SHOW_MEMINFO'],
+  [0x40n, 'UDIAG_SHOW_UID'],
 ]);
 
 /** include/uapi/linux/fcntl.h */

@@ -1,0 +1,290 @@
+/**
+ * NETLINK_SOCK_DIAG (include/uapi/linux/sock_diag.h, inet_diag.h, unix_diag.h, netlink_diag.h,
+ * packet_diag.h, smc_diag.h): a request (NLM_F_REQUEST) or a reply structure chosen by the
+ * family byte, then its attributes. TCPDIAG_GETSOCK/DCCPDIAG_GETSOCK carry the older
+ * inet_diag_req.
+ */
+import { Ctx } from '../printer.js';
+import { addr, arr, call, field, hexStr, hexstr, num, str, struct, sym, type Field, type Value } from '../value.js';
+import {
+  addrfams,
+  ethernet_protocols,
+  inet_diag_attrs,
+  inet_diag_req_attrs,
+  inet_protocols,
+  netlink_diag_attrs,
+  netlink_diag_flags,
+  packet_diag_info_flags,
+  tpacket_versions,
+  sock_shutdown_flags,
+  netlink_diag_show,
+  netlink_protocols,
+  netlink_states,
+  nl_sock_diag_types,
+  packet_diag_attrs,
+  packet_diag_show,
+  smc_diag_attrs,
+  smc_diag_modes,
+  smc_states,
+  socktypes,
+  tcp_states,
+  unix_diag_attrs,
+  unix_diag_show,
+} from '../xlat/tables.gen.js';
+import type { Xlat } from '../xlat/xlat.js';
+import { ifindexValue } from './common.js';
+import { ipv4Text, ipv6Text } from './net.js';
+import { arrayAttr, bitset, familyStructPayload, rawBytes, registerProtocol, strAttr, structAttr, tableProtocol, u32Attr, xvalAttr, type AttrSpec, type Msg, type StructSpec } from './netlink.js';
+
+const NETLINK_SOCK_DIAG = 4;
+const NLM_F_REQUEST = 1;
+const AF_UNIX = 1;
+const AF_INET = 2;
+const AF_INET6 = 10;
+const AF_NETLINK = 16;
+const AF_PACKET = 17;
+const AF_SMC = 43;
+const NDIAG_PROTO_ALL = 255;
+
+const TCPDIAG_GETSOCK = Number(nl_sock_diag_types.valueOf('TCPDIAG_GETSOCK'));
+const DCCPDIAG_GETSOCK = Number(nl_sock_diag_types.valueOf('DCCPDIAG_GETSOCK'));
+
+const fam = (c: Ctx, v: number): Value => c.xval(BigInt(v), addrfams, 'AF_???');
+const cookie = (b: Buffer, o: number): Value => arr([num(b.readUInt32LE(o)), num(b.readUInt32LE(o + 4))]);
+
+/** struct inet_diag_sockid (48 bytes) at `o`, addresses by `family`. */
+function sockid(c: Ctx, b: Buffer, o: number, family: number): Value {
+  const f: Field[] = [
+    field('idiag_sport', call('htons', num(b.readUInt16BE(o)))),
+    field('idiag_dport', call('htons', num(b.readUInt16BE(o + 2)))),
+  ];
+  for (const [k, off] of [
+    ['idiag_src', o + 4],
+    ['idiag_dst', o + 20],
+  ] as const) {
+    if (family === AF_INET) f.push(field(k, call('inet_addr', str(Buffer.from(ipv4Text(b, off))))));
+    else if (family === AF_INET6) f.push({ k, v: call('inet_pton', sym('AF_INET6'), str(Buffer.from(ipv6Text(b, off))), sym(`&${k}`)), bare: true });
+    else f.push(field(k, arr([0, 4, 8, 12].map((d) => sym(`htonl(${b.readUInt32BE(off + d)})`)))));
+  }
+  f.push(field('idiag_if', ifindexValue(c, b.readUInt32LE(o + 36))));
+  f.push(field('idiag_cookie', cookie(b, o + 40)));
+  return struct(f);
+}
+
+const A = (types: Xlat, dflt: string): AttrSpec => ({ types, dflt });
+const V = (x: Xlat, n: string): number => Number(x.valueOf(n) ?? -1n);
+const UNIX_ATTRS: AttrSpec = {
+  types: unix_diag_attrs,
+  dflt: 'UNIX_DIAG_???',
+  dec: {
+    [V(unix_diag_attrs, 'UNIX_DIAG_NAME')]: strAttr,
+    // struct unix_diag_vfs {ino; dev}: the device as glibc's major/minor
+    [V(unix_diag_attrs, 'UNIX_DIAG_VFS')]: structAttr(8, (_, b) => [
+      field('udiag_vfs_dev', Ctx.makedev(BigInt(b.readUInt32LE(4)))),
+      field('udiag_vfs_ino', num(b.readUInt32LE(0))),
+    ]),
+    [V(unix_diag_attrs, 'UNIX_DIAG_PEER')]: u32Attr,
+    [V(unix_diag_attrs, 'UNIX_DIAG_ICONS')]: arrayAttr(4, (_, b) => num(b.readUInt32LE(0))),
+    [V(unix_diag_attrs, 'UNIX_DIAG_RQLEN')]: structAttr(8, (_, b) => [field('udiag_rqueue', num(b.readUInt32LE(0))), field('udiag_wqueue', num(b.readUInt32LE(4)))]),
+    [V(unix_diag_attrs, 'UNIX_DIAG_UID')]: u32Attr,
+  },
+};
+const RING = structAttr(16, (_, b) =>
+  ['ndr_block_size', 'ndr_block_nr', 'ndr_frame_size', 'ndr_frame_nr'].map((n, i) => field(n, num(b.readUInt32LE(i * 4)))),
+);
+const NETLINK_ATTRS: AttrSpec = {
+  types: netlink_diag_attrs,
+  dflt: 'NETLINK_DIAG_???',
+  dec: {
+    [V(netlink_diag_attrs, 'NETLINK_DIAG_GROUPS')]: arrayAttr(8, (_, b) => sym(`0x${b.readBigUInt64LE(0).toString(16)}`)),
+    [V(netlink_diag_attrs, 'NETLINK_DIAG_RX_RING')]: RING,
+    [V(netlink_diag_attrs, 'NETLINK_DIAG_TX_RING')]: RING,
+    [V(netlink_diag_attrs, 'NETLINK_DIAG_FLAGS')]: xvalAttr(4, netlink_diag_flags, 'NDIAG_FLAG_???', true),
+  },
+};
+const PACKET_ATTRS: AttrSpec = {
+  types: packet_diag_attrs,
+  dflt: 'PACKET_DIAG_???',
+  dec: {
+    [V(packet_diag_attrs, 'PACKET_DIAG_INFO')]: structAttr(24, (c, b) => [
+      field('pdi_index', ifindexValue(c, b.readUInt32LE(0))),
+      field('pdi_version', c.xval(BigInt(b.readUInt32LE(4)), tpacket_versions, 'TPACKET_???')),
+      field('pdi_reserve', num(b.readUInt32LE(8))),
+      field('pdi_copy_thresh', num(b.readUInt32LE(12))),
+      field('pdi_tstamp', num(b.readUInt32LE(16))),
+      field('pdi_flags', c.flags(BigInt(b.readUInt32LE(20)), packet_diag_info_flags, 'PDI_???')),
+    ]),
+    // struct packet_diag_mclist: index, count, type, alen, addr[MAX_ADDR_LEN]
+    [V(packet_diag_attrs, 'PACKET_DIAG_MCLIST')]: arrayAttr(44, (c, b) => {
+      const alen = b.readUInt16LE(10);
+      return struct([
+        field('pdmc_index', ifindexValue(c, b.readUInt32LE(0))),
+        field('pdmc_count', num(b.readUInt32LE(4))),
+        field('pdmc_type', num(b.readUInt16LE(8))),
+        field('pdmc_alen', num(alen)),
+        field('pdmc_addr', hexstr(b.subarray(12, 12 + Math.min(alen, 32)), alen > 32)),
+      ]);
+    }),
+    [V(packet_diag_attrs, 'PACKET_DIAG_UID')]: u32Attr,
+  },
+};
+const INET_ATTRS = A(inet_diag_attrs, 'INET_DIAG_???');
+const INET_REQ_ATTRS = A(inet_diag_req_attrs, 'INET_DIAG_REQ_???');
+const SMC_ATTRS: AttrSpec = {
+  types: smc_diag_attrs,
+  dflt: 'SMC_DIAG_???',
+  dec: { [V(smc_diag_attrs, 'SMC_DIAG_SHUTDOWN')]: xvalAttr(1, sock_shutdown_flags, '???_SHUTDOWN', true) },
+};
+
+const S = (size: number, fields: StructSpec['fields'], attrs?: AttrSpec): StructSpec => ({ size, fields, attrs });
+
+const UNIX_REQ = S(24, (c, b) => [
+  field('sdiag_family', fam(c, b[0]!)),
+  field('sdiag_protocol', num(b[1]!)),
+  field('udiag_states', bitset(c, b.readUInt32LE(4), tcp_states, 'TCP_???')),
+  field('udiag_ino', num(b.readUInt32LE(8))),
+  field('udiag_show', c.flags(BigInt(b.readUInt32LE(12)), unix_diag_show, 'UDIAG_SHOW_???')),
+  field('udiag_cookie', cookie(b, 16)),
+]);
+const UNIX_MSG = S(
+  16,
+  (c, b) => [
+    field('udiag_family', fam(c, b[0]!)),
+    field('udiag_type', c.xval(BigInt(b[1]!), socktypes, 'SOCK_???')),
+    field('udiag_state', c.xval(BigInt(b[2]!), tcp_states, 'TCP_???')),
+    field('udiag_ino', num(b.readUInt32LE(4))),
+    field('udiag_cookie', cookie(b, 8)),
+  ],
+  UNIX_ATTRS,
+);
+const NETLINK_REQ = S(20, (c, b) => [
+  field('sdiag_family', fam(c, b[0]!)),
+  field('sdiag_protocol', b[1] === NDIAG_PROTO_ALL && c.o.xlat !== 'raw' ? sym('NDIAG_PROTO_ALL') : c.xval(BigInt(b[1]!), netlink_protocols, 'NETLINK_???')),
+  field('ndiag_ino', num(b.readUInt32LE(4))),
+  field('ndiag_show', c.flags(BigInt(b.readUInt32LE(8)), netlink_diag_show, 'NDIAG_SHOW_???')),
+  field('ndiag_cookie', cookie(b, 12)),
+]);
+const NETLINK_MSG = S(
+  28,
+  (c, b) => [
+    field('ndiag_family', fam(c, b[0]!)),
+    field('ndiag_type', c.xval(BigInt(b[1]!), socktypes, 'SOCK_???')),
+    field('ndiag_protocol', c.xval(BigInt(b[2]!), netlink_protocols, 'NETLINK_???')),
+    field('ndiag_state', c.xval(BigInt(b[3]!), netlink_states, 'NETLINK_???')),
+    field('ndiag_portid', num(b.readUInt32LE(4))),
+    field('ndiag_dst_portid', num(b.readUInt32LE(8))),
+    field('ndiag_dst_group', num(b.readUInt32LE(12))),
+    field('ndiag_ino', num(b.readUInt32LE(16))),
+    field('ndiag_cookie', cookie(b, 20)),
+  ],
+  NETLINK_ATTRS,
+);
+const PACKET_REQ = S(20, (c, b) => [
+  field('sdiag_family', fam(c, b[0]!)),
+  field('sdiag_protocol', sym(hexStr(BigInt(b[1]!)))),
+  field('pdiag_ino', num(b.readUInt32LE(4))),
+  field('pdiag_show', c.flags(BigInt(b.readUInt32LE(8)), packet_diag_show, 'PACKET_SHOW_???')),
+  field('pdiag_cookie', cookie(b, 12)),
+]);
+const PACKET_MSG = S(
+  16,
+  (c, b) => [
+    field('pdiag_family', fam(c, b[0]!)),
+    field('pdiag_type', c.xval(BigInt(b[1]!), socktypes, 'SOCK_???')),
+    field('pdiag_num', c.xval(BigInt(b.readUInt16LE(2)), ethernet_protocols, 'ETH_P_???')),
+    field('pdiag_ino', num(b.readUInt32LE(4))),
+    field('pdiag_cookie', cookie(b, 8)),
+  ],
+  PACKET_ATTRS,
+);
+const INET_REQ_V2 = S(
+  56,
+  (c, b) => [
+    field('sdiag_family', fam(c, b[0]!)),
+    field('sdiag_protocol', c.xval(BigInt(b[1]!), inet_protocols, 'IPPROTO_???', 'u')),
+    field('idiag_ext', bitset(c, b[2]!, inet_diag_attrs, 'INET_DIAG_???', 1)),
+    field('idiag_states', bitset(c, b.readUInt32LE(4), tcp_states, 'TCP_???')),
+    field('id', sockid(c, b, 8, b[0]!)),
+  ],
+  INET_REQ_ATTRS,
+);
+const INET_REQ_COMPAT = S(
+  60,
+  (c, b) => [
+    field('idiag_family', fam(c, b[0]!)),
+    field('idiag_src_len', num(b[1]!)),
+    field('idiag_dst_len', num(b[2]!)),
+    field('idiag_ext', bitset(c, b[3]!, inet_diag_attrs, 'INET_DIAG_???', 1)),
+    field('id', sockid(c, b, 4, b[0]!)),
+    field('idiag_states', bitset(c, b.readUInt32LE(52), tcp_states, 'TCP_???')),
+    field('idiag_dbs', num(b.readUInt32LE(56))),
+  ],
+  INET_REQ_ATTRS,
+);
+const INET_MSG = S(
+  72,
+  (c, b) => [
+    field('idiag_family', fam(c, b[0]!)),
+    field('idiag_state', c.xval(BigInt(b[1]!), tcp_states, 'TCP_???')),
+    field('idiag_timer', num(b[2]!)),
+    field('idiag_retrans', num(b[3]!)),
+    field('id', sockid(c, b, 4, b[0]!)),
+    field('idiag_expires', num(b.readUInt32LE(52))),
+    field('idiag_rqueue', num(b.readUInt32LE(56))),
+    field('idiag_wqueue', num(b.readUInt32LE(60))),
+    field('idiag_uid', num(b.readUInt32LE(64))),
+    field('idiag_inode', num(b.readUInt32LE(68))),
+  ],
+  INET_ATTRS,
+);
+const SMC_REQ = S(52, (c, b) => [
+  field('diag_family', fam(c, b[0]!)),
+  field('diag_ext', bitset(c, b[3]!, smc_diag_attrs, 'SMC_DIAG_???', 1)),
+  field('id', sockid(c, b, 4, AF_INET)),
+]);
+const SMC_MSG = S(
+  64,
+  (c, b) => [
+    field('diag_family', fam(c, b[0]!)),
+    field('diag_state', c.xval(BigInt(b[1]!), smc_states, 'SMC_???')),
+    field('diag_fallback', c.xval(BigInt(b[2]!), smc_diag_modes, 'SMC_DIAG_MODE_???')),
+    field('diag_shutdown', num(b[3]!)),
+    field('id', sockid(c, b, 4, AF_INET)),
+    field('diag_uid', num(b.readUInt32LE(52))),
+    field('diag_inode', num(b.readBigUInt64LE(56))),
+  ],
+  SMC_ATTRS,
+);
+
+/** Structures by family: [request, reply, name of the family field in each]. */
+const BY_FAMILY = new Map<number, [StructSpec, string, StructSpec, string]>([
+  [AF_UNIX, [UNIX_REQ, 'sdiag_family', UNIX_MSG, 'udiag_family']],
+  [AF_INET, [INET_REQ_V2, 'sdiag_family', INET_MSG, 'idiag_family']],
+  [AF_INET6, [INET_REQ_V2, 'sdiag_family', INET_MSG, 'idiag_family']],
+  [AF_NETLINK, [NETLINK_REQ, 'sdiag_family', NETLINK_MSG, 'ndiag_family']],
+  [AF_PACKET, [PACKET_REQ, 'sdiag_family', PACKET_MSG, 'pdiag_family']],
+  [AF_SMC, [SMC_REQ, 'diag_family', SMC_MSG, 'diag_family']],
+]);
+
+function diagPayload(c: Ctx, m: Msg, ad: bigint, len: number): Value[] {
+  const fb = c.fetchAlways(ad, 1);
+  if (!fb) return [addr(ad)];
+  const family = fb[0]!;
+  const req = (m.flags & NLM_F_REQUEST) !== 0;
+  let s: StructSpec | undefined;
+  let name = '';
+  if (m.type === TCPDIAG_GETSOCK || m.type === DCCPDIAG_GETSOCK) {
+    if (family === AF_INET || family === AF_INET6) [s, name] = req ? [INET_REQ_COMPAT, 'idiag_family'] : [INET_MSG, 'idiag_family'];
+  } else {
+    const e = BY_FAMILY.get(family);
+    if (e) [s, name] = req ? [e[0], e[1]] : [e[2], e[3]];
+  }
+  if (!s || len <= 1) {
+    const f: Field[] = [field('family', fam(c, family))];
+    if (len > 1) f.push(field('data', rawBytes(c, ad + 1n, len - 1)));
+    return [struct(f)];
+  }
+  return familyStructPayload(c, ad, len, s, field(name, fam(c, family)), m.depth);
+}
+
+registerProtocol(NETLINK_SOCK_DIAG, tableProtocol(nl_sock_diag_types, 'SOCK_DIAG_???', { flagClass: () => 'get', payload: diagPayload }));

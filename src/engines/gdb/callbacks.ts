@@ -31,6 +31,12 @@ export function engineOps(s: GdbSession): EngineOps<ThreadState> {
     reportExec: (_a, e, exec) => onExec(s, e.data, exec),
     reportSyscallEntry: (_a, e, call) => onSyscall(s, e.data, call, true),
     reportSyscallExit: (_a, e, call) => onSyscall(s, e.data, call, false),
+    // Asked of leaders only (see GdbSession.eventMask): a leader that leaves early
+    // (pthread_exit) sits as a zombie until its process ends, with no death report to come.
+    reportExit: (_a, e) => {
+      s.stops.leaderExited(e.data);
+      return Resume.RESUME;
+    },
     reportDeath: (e, groupDead) => {
       if (!groupDead) s.stops.threadDied(e.data);
       return undefined;

@@ -229,22 +229,24 @@ export class GdbSession {
   addThread(inf: Inferior, task: Task): ThreadState {
     const ts = new ThreadState(inf, task);
     ts.engine = this.tracer.attachTask(task, Attach.CREATE, this.ops, ts);
-    ts.engine.setEvents(this.eventMask());
+    ts.engine.setEvents(this.eventMask(ts));
     inf.threads.set(task, ts);
     inf.owner ??= ts.engine;
     this.threadsXml = undefined;
     return ts;
   }
 
-  private eventMask(): number {
-    return BASE_EVENTS | (this.catchSyscalls ? Event.SYSCALL : 0);
+  /** A leader's exit stop too: one that leaves early is a zombie with no death to report
+   * until its process ends (StopProtocol.leaderExited). */
+  private eventMask(ts: ThreadState): number {
+    return BASE_EVENTS | (this.catchSyscalls ? Event.SYSCALL : 0) | (ts.tid === ts.inf.pid ? Event.EXIT : 0);
   }
 
   /** Event masks again, after QCatchSyscalls or a vfork parent's wait for vforkdone. */
   updateEvents(): void {
     for (const ts of this.allThreads()) {
       try {
-        ts.engine.setEvents(this.eventMask() | (ts.vforkWait ? Event.SYSCALL_EXIT : 0));
+        ts.engine.setEvents(this.eventMask(ts) | (ts.vforkWait ? Event.SYSCALL_EXIT : 0));
       } catch {
         /* dead */
       }

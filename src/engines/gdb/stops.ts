@@ -451,6 +451,20 @@ export class StopProtocol {
     }, NO_RESUMED_DELAY_MS);
   }
 
+  /**
+   * A leader's exit stop: it goes on to its exit (a zombie until the process ends, when it
+   * left early with pthread_exit), never held: gdb no longer lists it (isLive), so nothing
+   * would release it. Whoever waits for it to stop stops waiting. For gdb it died now: with
+   * no other resumed thread left, `N` (threadDied; an exit_group's exit comes first).
+   */
+  leaderExited(ts: ThreadState): void {
+    ts.stopRequested = false;
+    const w = ts.waiters;
+    ts.waiters = [];
+    for (const f of w) f();
+    this.threadDied(ts);
+  }
+
   /** No thread that gdb resumed is alive (exiting counts as alive: its exit is coming). */
   private noneResumed(): boolean {
     for (const inf of this.s.inferiors.values()) {

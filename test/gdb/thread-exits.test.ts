@@ -1,0 +1,20 @@
+// Threads and processes that end under gdb, with real gdb 13 and the server: what gdb hears
+// must be what GNU gdbserver tells it (gdb's own testsuite, gdb.threads, holds gdbserver to it).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { SERVER, fixtureBin, gdbEx, gdbOpts } from './helpers.js';
+
+const opts = { ...gdbOpts, timeout: 120000 };
+/** Local libraries, no separate debug info: a second less per session. */
+const QUICK = ['set sysroot /', 'set debug-file-directory /nonexistent', 'set remotetimeout 10'];
+
+test('the leader, run alone (scheduler-locking), leaves with pthread_exit: gdb hears that no resumed thread is left, as from gdbserver', opts, () => {
+  // A leader that leaves early has no death report until its process ends (a zombie): without
+  // `N` gdb waits for ever (gdb.threads/no-unwaited-for-left.exp).
+  const prog = fixtureBin('leader_exit');
+  const out = gdbEx([...QUICK, `target remote | ${SERVER} stdio -- ${prog} 7`, 'tbreak pthread_exit', 'continue',
+    'set scheduler-locking on', 'continue', 'info threads', 'thread 2', 'set scheduler-locking off', 'continue'], prog);
+  assert.match(out, /No unwaited-for children left/, out);
+  assert.match(out, /The current thread <Thread ID 1> has terminated/, out);
+  assert.match(out, /exited with code 07/, out);
+});

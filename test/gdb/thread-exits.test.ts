@@ -18,3 +18,14 @@ test('the leader, run alone (scheduler-locking), leaves with pthread_exit: gdb h
   assert.match(out, /The current thread <Thread ID 1> has terminated/, out);
   assert.match(out, /exited with code 07/, out);
 });
+
+test('a program SIGKILLed from outside while gdb is at its prompt: the next continue reports the kill (X09), not a normal exit', opts, () => {
+  // Every thread died held: the resume found no thread and answered W00 (gdb:
+  // "exited normally"); gdbserver reports the process's real end (gdb.threads/killed-outside.exp).
+  const prog = fixtureBin('mt_ticker');
+  const out = gdbEx([...QUICK, `target remote | ${SERVER} stdio -- ${prog} 3 100000`, 'break nanosleep', 'continue',
+    'python import os; os.kill(gdb.selected_inferior().pid, 9)', 'shell sleep 1', 'continue', 'continue'], prog);
+  assert.match(out, /Program terminated with signal SIGKILL, Killed\.\s+The program no longer exists\./, out);
+  assert.doesNotMatch(out, /exited normally/, out);
+  assert.match(out, /The program is not being run\./, out);
+});

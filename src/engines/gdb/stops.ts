@@ -628,7 +628,10 @@ export class StopProtocol {
     if (this.nonStop) return this.resumeNonStop(actions);
     this.resumes++;
     const threads = this.s.allThreads();
-    if (threads.length === 0) return this.lastReply.startsWith('W') || this.lastReply.startsWith('X') ? this.lastReply : 'W00';
+    // No thread left: the exit of a process whose threads all died (killed from outside while
+    // gdb was at its prompt) is queued or on its way, and is the answer.
+    const exitComing = threads.length === 0 && [...this.s.inferiors.values()].some((inf) => !inf.gone && !inf.forkParent);
+    if (threads.length === 0 && !exitComing) return this.lastReply.startsWith('W') || this.lastReply.startsWith('X') ? this.lastReply : 'W00';
     // Once per resume packet (two per breakpoint hit with host-side conditions): plain loops.
     const go: { ts: ThreadState; action: VContAction }[] = [];
     for (const ts of threads) {
@@ -653,6 +656,11 @@ export class StopProtocol {
       const [ev] = this.queue.splice(pending, 1);
       this.stopWaiter = waiter;
       this.deliverStop(ev!);
+      return DEFERRED;
+    }
+    if (exitComing) {
+      this.stopWaiter = waiter;
+      this.state = 'running'; // the exit's queueStop reports it
       return DEFERRED;
     }
     if (go.length === 0) return 'E01';

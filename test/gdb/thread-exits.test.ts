@@ -29,3 +29,16 @@ test('a program SIGKILLed from outside while gdb is at its prompt: the next cont
   assert.doesNotMatch(out, /exited normally/, out);
   assert.match(out, /The program is not being run\./, out);
 });
+
+test('a clone without CLONE_THREAD (its own thread group, PTRACE_EVENT_CLONE) is a new thread of the process, as gdbserver shows it', opts, () => {
+  // It was taken for a fork: gdb detached it with its breakpoints removed from the shared
+  // memory, and never saw it stop (gdb.threads/clone-thread_db.exp, current-lwp-dead.exp).
+  const prog = fixtureBin('clone_lwp');
+  const out = gdbEx([...QUICK, `target remote | ${SERVER} stdio -- ${prog}`, 'break in_clone', 'continue', 'info threads',
+    'continue'], prog);
+  assert.match(out, /Thread 2 hit Breakpoint 1, in_clone \(\)/, out);
+  assert.match(out, /^\*\s+2\s+Thread \d+\.\d+\s+in_clone \(\)/m, out);
+  assert.doesNotMatch(out, /Detaching after fork|core="undefined"/, out);
+  assert.match(out, /clone exited 7/, out);
+  assert.match(out, /exited normally/, out);
+});

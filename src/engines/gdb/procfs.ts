@@ -49,7 +49,7 @@ const statBuf = Buffer.alloc(1024);
 export function coreOf(ts: ThreadState): number | undefined {
   let n = 0;
   try {
-    if (ts.statFd === undefined) ts.statFd = fs.openSync(`/proc/${ts.inf.pid}/task/${ts.tid}/stat`, 'r');
+    if (ts.statFd === undefined) ts.statFd = fs.openSync(`/proc/${ts.task.tgid}/task/${ts.tid}/stat`, 'r');
     n = fs.readSync(ts.statFd, statBuf, 0, statBuf.length, 0);
   } catch {
     closeStat(ts);

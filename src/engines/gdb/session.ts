@@ -321,10 +321,14 @@ export class GdbSession {
     for (const c of this.unannouncedChildren(inf)) await this.kill(c);
     this.log(`Killing process(es): ${inf.pid}`);
     this.forget(inf);
-    try {
-      process.kill(inf.pid, SIGKILL);
-    } catch {
-      /* already gone */
+    // A clone without CLONE_THREAD is a thread for gdb but a thread group of its own.
+    const lwps = [...inf.threads.values()].filter((t) => t.task.tgid !== inf.pid).map((t) => t.tid);
+    for (const pid of [inf.pid, ...lwps]) {
+      try {
+        process.kill(pid, SIGKILL);
+      } catch {
+        /* already gone */
+      }
     }
     this.stops.releaseForKill(inf);
     await withTimeout(inf.proc.exit, `kill ${inf.pid}: no exit`).catch((e) => this.log(String(e)));

@@ -42,3 +42,19 @@ test('a clone without CLONE_THREAD (its own thread group, PTRACE_EVENT_CLONE) is
   assert.match(out, /clone exited 7/, out);
   assert.match(out, /exited normally/, out);
 });
+
+test('stepi of a thread with a signal queued for it while it was held: gdb hears the signal first, as from gdbserver', opts, () => {
+  // An emulated step ran the instruction without resuming the thread, so the signal the kernel
+  // delivers before any instruction came a stop late (gdb.threads/stepi-random-signal.exp).
+  const prog = fixtureBin('sig_pending');
+  const out = gdbEx([...QUICK, `target remote | ${SERVER} stdio -- ${prog}`, 'break at_main', 'continue',
+    'set scheduler-locking on', 'set var go = 1', 'thread 2', 'break sent', 'continue', 'thread 1', 'print $pc', 'stepi',
+    'print $pc', 'set scheduler-locking off', 'delete', 'continue'], prog);
+  assert.match(out, /Thread 2 "sig_pending" hit Breakpoint 2, sent \(\)/, out);
+  assert.match(out, /Thread 1 "sig_pending" received signal SIGUSR1/, out);
+  // The instruction did not run: the signal stop comes before it.
+  const pcs = [...out.matchAll(/^\$\d+ = \(void \(\*\)\(\)\) (0x[0-9a-f]+)/gm)].map((m) => m[1]);
+  assert.equal(pcs.length, 2, out);
+  assert.equal(pcs[0], pcs[1], out);
+  assert.match(out, /exited normally/, out);
+});

@@ -5,7 +5,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
+import { execFileSync } from 'node:child_process';
 import { RspTestClient } from './testClient.js';
+import { osdata } from '../../src/engines/gdb/osdata.js';
 import { SocketTransport } from '../../src/engines/gdb/server.js';
 import { exited, fixtureBin, gdbEx, gdbOpts, startServer } from './helpers.js';
 
@@ -50,4 +52,21 @@ test('RSP qXfer:osdata: chunks of one document, an empty one for an unknown tabl
   assert.equal(await c.request('qXfer:osdata:read:bogus:0,200'), 'l');
   sock.destroy();
   assert.equal(await exited(srv.child), 0);
+});
+
+test('osdata semaphores and msg: System V semaphore sets and message queues from /proc/sysvipc, as gdbserver lists them', () => {
+  // gdb.base/info-os.exp asks for both; they were unknown tables (empty: "Can not fetch data now.").
+  const semid = /id: (\d+)/.exec(execFileSync('ipcmk', ['-S', '2'], { encoding: 'utf8' }))![1]!;
+  const msqid = /id: (\d+)/.exec(execFileSync('ipcmk', ['-Q'], { encoding: 'utf8' }))![1]!;
+  try {
+    const sem = osdata('semaphores').toString();
+    assert.match(sem, new RegExp(`^<osdata type="semaphores">`), sem);
+    assert.match(sem, new RegExp(`<column name="semid">${semid}</column><column name="permissions">\\d+</column><column name="num semaphores">2</column>`), sem);
+    const msg = osdata('msg').toString();
+    assert.match(msg, /^<osdata type="message queues">/, msg);
+    assert.match(msg, new RegExp(`<column name="msqid">${msqid}</column>.*<column name="num messages">0</column>`), msg);
+    assert.match(osdata('').toString(), /<column name="Type">semaphores<\/column>[\s\S]*<column name="Type">msg<\/column>/);
+  } finally {
+    execFileSync('ipcrm', ['-s', semid, '-q', msqid]);
+  }
 });

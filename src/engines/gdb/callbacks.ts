@@ -17,7 +17,10 @@ import { DEBUG } from './stops.js';
 import { conditionTrue, finishStepOver, stepOverBreakpoint } from './stepping.js';
 import type { GdbSession } from './session.js';
 
-const { SIGTRAP, SI_KERNEL, TRAP_BRKPT, TRAP_TRACE, TRAP_HWBKPT } = ptraceAbi;
+const { SIGCHLD, SIGTRAP, SI_KERNEL, TRAP_BRKPT, TRAP_TRACE, TRAP_HWBKPT } = ptraceAbi;
+
+/** clone(2)'s exit-signal bits. */
+const CSIGNAL = 0xffn;
 
 /** The events every gdb engine asks for (plus syscalls while gdb catches some). */
 export const BASE_EVENTS = Event.QUIESCE | Event.SIGNAL_ALL | Event.CLONE | Event.EXEC | Event.DEATH | Event.REAP;
@@ -31,6 +34,12 @@ export function engineOps(s: GdbSession): EngineOps<ThreadState> {
     reportExec: (_a, e, exec) => onExec(s, e.data, exec),
     reportSyscallEntry: (_a, e, call) => onSyscall(s, e.data, call, true),
     reportSyscallExit: (_a, e, call) => onSyscall(s, e.data, call, false),
+    // Asked of leaders only (see GdbSession.eventMask): a leader that leaves early
+    // (pthread_exit) sits as a zombie until its process ends, with no death report to come.
+    reportExit: (_a, e) => {
+      s.stops.leaderExited(e.data);
+      return Resume.RESUME;
+    },
     reportDeath: (e, groupDead) => {
       if (!groupDead) s.stops.threadDied(e.data);
       return undefined;
@@ -136,7 +145,7 @@ function onSignal(s: GdbSession, ts: ThreadState, rep: SignalReport): number | P
 
 function onClone(s: GdbSession, ts: ThreadState, flags: bigint, child: Task): number {
   s.stops.dbg(`clone ${ts.tid} -> ${child.tid} flags ${flags.toString(16)}`);
-  if (flags & CLONE_THREAD) {
+  if (isLwpClone(flags)) {
     if (!s.stops.nonStop && ts.inf.live().length === 1) condBpsToDebugRegs(ts.inf, s.log);
     const cts = s.addThread(ts.inf, child);
     cts.resumed = ts.resumed;
@@ -164,6 +173,17 @@ function onClone(s: GdbSession, ts: ThreadState, flags: bigint, child: Task): nu
   return s.stops.holdWith(ts, {
     kind: 'thread', ts, signal: GDB_SIGNAL.TRAP, reason: { kind: vfork ? 'vfork' : 'fork', child: { pid: child.tid, tid: child.tid } },
   });
+}
+
+/**
+ * Is the clone a new thread for gdb? The kernel reports PTRACE_EVENT_CLONE, and gdbserver adds
+ * a thread to the same inferior, for every clone that is no vfork and whose exit signal is not
+ * SIGCHLD, CLONE_THREAD or not (a clone(CLONE_VM) child has a thread group of its own). The
+ * core passes a fork event as SIGCHLD alone, a vfork event with CLONE_VFORK, a clone event
+ * with clone's own flags (clone3: no exit signal among them).
+ */
+export function isLwpClone(flags: bigint): boolean {
+  return (flags & CLONE_THREAD) !== 0n || ((flags & CLONE_VFORK) === 0n && (flags & CSIGNAL) !== BigInt(SIGCHLD));
 }
 
 /** The first stop of a new thread (its owed report pass). */

@@ -205,6 +205,42 @@ function shm(): Row[] {
   return rows;
 }
 
+const ipcTime = (t: string): string => (t === '0' ? '' : new Date(Number(t) * 1000).toISOString().replace('T', ' ').slice(0, 19));
+
+/** /proc/sysvipc/sem as gdbserver's "semaphores" table. */
+function sem(): Row[] {
+  const rows: Row[] = [];
+  for (const line of (read('/proc/sysvipc/sem') ?? '').split('\n').slice(1)) {
+    const f = line.trim().split(/\s+/);
+    if (f.length < 10) continue;
+    const [key, semid, perms, nsems, uid, gid, cuid, cgid, otime, ctime] = f as [string, ...string[]];
+    rows.push([
+      ['key', key], ['semid', semid!], ['permissions', perms!], ['num semaphores', nsems!],
+      ['user', userName(Number(uid))], ['group', groupName(Number(gid))], ['creator user', userName(Number(cuid))],
+      ['creator group', groupName(Number(cgid))], ['last semop() time', ipcTime(otime!)], ['last semctl() time', ipcTime(ctime!)],
+    ]);
+  }
+  return rows;
+}
+
+/** /proc/sysvipc/msg as gdbserver's "message queues" table. */
+function msg(): Row[] {
+  const rows: Row[] = [];
+  for (const line of (read('/proc/sysvipc/msg') ?? '').split('\n').slice(1)) {
+    const f = line.trim().split(/\s+/);
+    if (f.length < 14) continue;
+    const [key, msqid, perms, cbytes, qnum, lspid, lrpid, uid, gid, cuid, cgid, stime, rtime, ctime] = f as [string, ...string[]];
+    rows.push([
+      ['key', key], ['msqid', msqid!], ['permissions', perms!], ['num used bytes', cbytes!], ['num messages', qnum!],
+      ['last msgsnd() command', comm(Number(lspid)) ?? lspid!], ['last msgrcv() command', comm(Number(lrpid)) ?? lrpid!],
+      ['user', userName(Number(uid))], ['group', groupName(Number(gid))], ['creator user', userName(Number(cuid))],
+      ['creator group', groupName(Number(cgid))], ['last msgsnd() time', ipcTime(stime!)], ['last msgrcv() time', ipcTime(rtime!)],
+      ['last msgctl() time', ipcTime(ctime!)],
+    ]);
+  }
+  return rows;
+}
+
 interface Table {
   /** The osdata element's type attribute (gdbserver's). */
   type: string;
@@ -219,6 +255,8 @@ const TABLES: Record<string, Table> = {
   modules: { type: 'modules', title: 'Kernel modules', description: 'Listing of all loaded kernel modules', rows: modules },
   processes: { type: 'processes', title: 'Processes', description: 'Listing of all processes', rows: processes },
   procgroups: { type: 'process groups', title: 'Process groups', description: 'Listing of all process groups', rows: procgroups },
+  semaphores: { type: 'semaphores', title: 'Semaphores', description: 'Listing of all semaphores', rows: sem },
+  msg: { type: 'message queues', title: 'Message queues', description: 'Listing of all message queues', rows: msg },
   shm: { type: 'shared memory', title: 'Shared-memory regions', description: 'Listing of all shared-memory regions', rows: shm },
   sockets: { type: 'I sockets', title: 'Sockets', description: 'Listing of all internet-domain sockets', rows: sockets },
   threads: { type: 'threads', title: 'Threads', description: 'Listing of all threads', rows: threads },

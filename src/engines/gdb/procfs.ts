@@ -40,31 +40,51 @@ export function threadName(pid: number, tid: number): string {
 
 const statBuf = Buffer.alloc(1024);
 
-/**
- * The CPU a thread last ran on (field 39 of /proc/PID/task/TID/stat), for the `core:` of stop
- * replies, as gdbserver reports it. Read at every stop, so the file stays open per thread and
- * is re-read with one pread (the kernel regenerates it at offset 0) instead of open, fstat,
- * read, read and close.
- */
-export function coreOf(ts: ThreadState): number | undefined {
-  let n = 0;
+/** /proc/PID/task/TID/stat of the thread into statBuf: its length, or -1 (gone). The file
+ * stays open per thread and is re-read with one pread (the kernel regenerates it at offset 0)
+ * instead of open, fstat, read, read and close. */
+function readStat(ts: ThreadState): number {
   try {
-    if (ts.statFd === undefined) ts.statFd = fs.openSync(`/proc/${ts.inf.pid}/task/${ts.tid}/stat`, 'r');
-    n = fs.readSync(ts.statFd, statBuf, 0, statBuf.length, 0);
+    if (ts.statFd === undefined) ts.statFd = fs.openSync(`/proc/${ts.task.tgid}/task/${ts.tid}/stat`, 'r');
+    return fs.readSync(ts.statFd, statBuf, 0, statBuf.length, 0);
   } catch {
     closeStat(ts);
-    return undefined;
+    return -1;
   }
-  // Field 39 is the 37th after "pid (comm) ": count spaces from the last ')' (a plain loop:
-  // 36 Buffer.indexOf calls cost more than the bytes they skip).
+}
+
+/** Stat field `field` (1-based, as proc(5) numbers them) of the n bytes in statBuf, a number. */
+function statField(n: number, field: number): number | undefined {
+  // Counted in spaces from the last ')' (a plain loop: Buffer.indexOf calls cost more than
+  // the bytes they skip); field 3 follows it.
   let i = statBuf.lastIndexOf(0x29, n - 1) + 2;
-  if (i <= 1) return undefined;
-  for (let spaces = 0; i < n && spaces < 36; i++) if (statBuf[i] === 0x20) spaces++;
+  if (n <= 0 || i <= 1) return undefined;
+  for (let spaces = 0; i < n && spaces < field - 3; i++) if (statBuf[i] === 0x20) spaces++;
   if (i >= n) return undefined;
-  let core = 0;
+  let v = 0;
   let digits = 0;
-  for (; i < n && statBuf[i]! >= 0x30 && statBuf[i]! <= 0x39; i++, digits++) core = core * 10 + statBuf[i]! - 0x30;
-  return (ts.lastCore = digits ? core : undefined);
+  for (; i < n && statBuf[i]! >= 0x30 && statBuf[i]! <= 0x39; i++, digits++) v = v * 10 + statBuf[i]! - 0x30;
+  return digits ? v : undefined;
+}
+
+/**
+ * The CPU a thread last ran on (field 39 of /proc/PID/task/TID/stat), for the `core:` of stop
+ * replies, as gdbserver reports it. Read at every stop.
+ */
+export function coreOf(ts: ThreadState): number | undefined {
+  return (ts.lastCore = statField(readStat(ts), 39));
+}
+
+/**
+ * A signal (1-31) queued for this very thread and not blocked (fields 31 and 32 of its stat:
+ * its private pending set and its mask): a resume meets it before any instruction, so a step
+ * must not be emulated (gdb hears the signal first, as from gdbserver). One pread.
+ */
+export function ownSignalPending(ts: ThreadState): boolean {
+  const n = readStat(ts);
+  const pending = statField(n, 31) ?? 0;
+  const blocked = statField(n, 32) ?? 0;
+  return (pending & ~blocked) !== 0;
 }
 
 /** Close the stat file coreOf keeps open (the thread is gone). */

@@ -229,22 +229,24 @@ export class GdbSession {
   addThread(inf: Inferior, task: Task): ThreadState {
     const ts = new ThreadState(inf, task);
     ts.engine = this.tracer.attachTask(task, Attach.CREATE, this.ops, ts);
-    ts.engine.setEvents(this.eventMask());
+    ts.engine.setEvents(this.eventMask(ts));
     inf.threads.set(task, ts);
     inf.owner ??= ts.engine;
     this.threadsXml = undefined;
     return ts;
   }
 
-  private eventMask(): number {
-    return BASE_EVENTS | (this.catchSyscalls ? Event.SYSCALL : 0);
+  /** A leader's exit stop too: one that leaves early is a zombie with no death to report
+   * until its process ends (StopProtocol.leaderExited). */
+  private eventMask(ts: ThreadState): number {
+    return BASE_EVENTS | (this.catchSyscalls ? Event.SYSCALL : 0) | (ts.tid === ts.inf.pid ? Event.EXIT : 0);
   }
 
   /** Event masks again, after QCatchSyscalls or a vfork parent's wait for vforkdone. */
   updateEvents(): void {
     for (const ts of this.allThreads()) {
       try {
-        ts.engine.setEvents(this.eventMask() | (ts.vforkWait ? Event.SYSCALL_EXIT : 0));
+        ts.engine.setEvents(this.eventMask(ts) | (ts.vforkWait ? Event.SYSCALL_EXIT : 0));
       } catch {
         /* dead */
       }
@@ -319,10 +321,14 @@ export class GdbSession {
     for (const c of this.unannouncedChildren(inf)) await this.kill(c);
     this.log(`Killing process(es): ${inf.pid}`);
     this.forget(inf);
-    try {
-      process.kill(inf.pid, SIGKILL);
-    } catch {
-      /* already gone */
+    // A clone without CLONE_THREAD is a thread for gdb but a thread group of its own.
+    const lwps = [...inf.threads.values()].filter((t) => t.task.tgid !== inf.pid).map((t) => t.tid);
+    for (const pid of [inf.pid, ...lwps]) {
+      try {
+        process.kill(pid, SIGKILL);
+      } catch {
+        /* already gone */
+      }
     }
     this.stops.releaseForKill(inf);
     await withTimeout(inf.proc.exit, `kill ${inf.pid}: no exit`).catch((e) => this.log(String(e)));

@@ -451,6 +451,20 @@ export class StopProtocol {
     }, NO_RESUMED_DELAY_MS);
   }
 
+  /**
+   * A leader's exit stop: it goes on to its exit (a zombie until the process ends, when it
+   * left early with pthread_exit), never held: gdb no longer lists it (isLive), so nothing
+   * would release it. Whoever waits for it to stop stops waiting. For gdb it died now: with
+   * no other resumed thread left, `N` (threadDied; an exit_group's exit comes first).
+   */
+  leaderExited(ts: ThreadState): void {
+    ts.stopRequested = false;
+    const w = ts.waiters;
+    ts.waiters = [];
+    for (const f of w) f();
+    this.threadDied(ts);
+  }
+
   /** No thread that gdb resumed is alive (exiting counts as alive: its exit is coming). */
   private noneResumed(): boolean {
     for (const inf of this.s.inferiors.values()) {
@@ -614,7 +628,10 @@ export class StopProtocol {
     if (this.nonStop) return this.resumeNonStop(actions);
     this.resumes++;
     const threads = this.s.allThreads();
-    if (threads.length === 0) return this.lastReply.startsWith('W') || this.lastReply.startsWith('X') ? this.lastReply : 'W00';
+    // No thread left: the exit of a process whose threads all died (killed from outside while
+    // gdb was at its prompt) is queued or on its way, and is the answer.
+    const exitComing = threads.length === 0 && [...this.s.inferiors.values()].some((inf) => !inf.gone && !inf.forkParent);
+    if (threads.length === 0 && !exitComing) return this.lastReply.startsWith('W') || this.lastReply.startsWith('X') ? this.lastReply : 'W00';
     // Once per resume packet (two per breakpoint hit with host-side conditions): plain loops.
     const go: { ts: ThreadState; action: VContAction }[] = [];
     for (const ts of threads) {
@@ -639,6 +656,11 @@ export class StopProtocol {
       const [ev] = this.queue.splice(pending, 1);
       this.stopWaiter = waiter;
       this.deliverStop(ev!);
+      return DEFERRED;
+    }
+    if (exitComing) {
+      this.stopWaiter = waiter;
+      this.state = 'running'; // the exit's queueStop reports it
       return DEFERRED;
     }
     if (go.length === 0) return 'E01';

@@ -48,8 +48,11 @@ function setThread(s: GdbSession, p: string): string {
 export function buildThreadsXml(s: GdbSession): Buffer {
   const lines = ['<threads>'];
   for (const ts of s.allThreads()) {
+    // As gdbserver: the name from /proc/PID/task/TID of the inferior's pid (none for a clone
+    // with a thread group of its own), no core when it cannot be read.
     const name = threadName(ts.inf.pid, ts.tid);
-    lines.push(`<thread id="${formatThreadId(ts.id, s.multiprocess)}" core="${coreOf(ts)}" name="${xmlEscape(name)}"/>`);
+    const core = coreOf(ts);
+    lines.push(`<thread id="${formatThreadId(ts.id, s.multiprocess)}"${core === undefined ? '' : ` core="${core}"`}${name ? ` name="${xmlEscape(name)}"` : ''}/>`);
   }
   lines.push('</threads>');
   return Buffer.from(lines.join('\n'));

@@ -190,3 +190,30 @@ test('-y shows fd paths', () => {
   assert.equal(formatCall({ name: 'write', args: [1, M, 2], ret: 2, mem, opts: { fdPath } }), 'write(1</dev/pts/0>, "hi", 2)           = 2');
   assert.equal(formatCall({ name: 'dup', args: [1], ret: 3, mem, opts: { fdPath } }), 'dup(1</dev/pts/0>)                      = 3</etc/\\74x\\76>');
 });
+
+test('poll and select details: negative fds and counts, an unreadable next element', () => {
+  const M2 = 0x10000000n;
+  const squeeze = (s: string): string => s.replace(/ +=/, ' =');
+  const fds = Buffer.alloc(16);
+  fds.writeInt32LE(-1, 0);
+  fds.writeUInt16LE(1, 4);
+  fds.writeInt32LE(1, 8);
+  fds.writeUInt16LE(4, 12);
+  const mem = new FakeMemory().map(M2, fds);
+  assert.equal(squeeze(formatCall({ name: 'poll', args: [M2, 2, 0], ret: 0, mem })), 'poll([{fd=-1}, {fd=1, events=POLLOUT}], 2, 0) = 0 (Timeout)');
+  // -s1: one element shown; the next cannot be read, so its address is named.
+  assert.equal(
+    squeeze(formatCall({ name: 'poll', args: [M2 + 8n, 2, 0], ret: -14, mem, opts: { strsize: 1 } })),
+    'poll([{fd=1, events=POLLOUT}, ... /* 0x10000010 */], 2, 0) = -1 EFAULT (Bad address)',
+  );
+  const set = new FakeMemory().map(M2, Buffer.alloc(8));
+  assert.equal(squeeze(formatCall({ name: 'select', args: [-1, 0, M2, 0, 0], ret: -22, mem: set })), 'select(-1, NULL, 0x10000000, NULL, NULL) = -1 EINVAL (Invalid argument)');
+  // A failed preadv still shows its iovec array, with addresses.
+  const iov = Buffer.alloc(16);
+  iov.writeBigUInt64LE(0x20000000n, 0);
+  iov.writeBigUInt64LE(8n, 8);
+  assert.equal(
+    squeeze(formatCall({ name: 'preadv', args: [0, M2, 1, -1], ret: -22, mem: new FakeMemory().map(M2, iov) })),
+    'preadv(0, [{iov_base=0x20000000, iov_len=8}], 1, -1) = -1 EINVAL (Invalid argument)',
+  );
+});

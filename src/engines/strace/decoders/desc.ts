@@ -56,7 +56,7 @@ const readvLike =
       c.push(c.fd(c.a[0]));
       return 0;
     }
-    c.push(c.failed ? c.ptr(1) : iovArray(c, c.a[1], c.a[2], c.rval), c.ulong(2), ...extra(c));
+    c.push(iovArray(c, c.a[1], c.a[2], c.rval, !c.failed), c.ulong(2), ...extra(c));
     return 0;
   };
 
@@ -177,9 +177,12 @@ const fcntl: Decoder = (c) => {
 // ---- poll / select -----------------------------------------------------------------------
 
 function pollfdsIn(c: Ctx, ad: bigint, n: bigint): Value {
-  return c.array(ad, n, 8, (b) =>
-    struct([field('fd', c.fd(BigInt(b.readInt32LE(0)))), field('events', c.flags(BigInt(b.readUInt16LE(4)), pollflags, 'POLL???'))]),
-  );
+  return c.array(ad, n, 8, (b) => {
+    const fd = field('fd', c.fd(BigInt(b.readInt32LE(0))));
+    // The kernel ignores the events of a negative fd, and so does strace.
+    if (b.readInt32LE(0) < 0) return struct([fd]);
+    return struct([fd, field('events', c.flags(BigInt(b.readUInt16LE(4)), pollflags, 'POLL???'))]);
+  });
 }
 
 /** The aux text after poll's return: "[{fd=4, revents=POLLOUT}]". */
@@ -244,7 +247,8 @@ function fdsetBytes(nfds: number): number {
 }
 
 function fdsetValue(c: Ctx, ad: bigint, nfds: number): Value {
-  if (ad === 0n) return NULL;
+  // A negative count makes the set meaningless: strace shows where it is.
+  if (ad === 0n || nfds < 0) return addr(ad);
   const len = fdsetBytes(nfds);
   const b = c.fetch(ad, len);
   if (!b) return addr(ad);

@@ -25,6 +25,7 @@ import {
   whence_codes,
 } from '../xlat/tables.gen.js';
 import { ioctl } from './ioctl-families.js';
+import { sigsetArg } from './signal.js';
 import { iovArray, itimerspecAt, timespecText, timevalAt, timevalText } from './common.js';
 import { openFlagsStr } from './file.js';
 import { sigName } from '../../qualifier/signals.js';
@@ -73,7 +74,8 @@ const rwf = (i: number) => (c: Ctx) => [c.x(i)];
 
 // ---- fcntl -------------------------------------------------------------------------------
 
-function flockValue(c: Ctx, ad: bigint): Value {
+/** struct flock; l_pid only where the kernel fills it in (F_GETLK at exit). */
+function flockValue(c: Ctx, ad: bigint, withPid = false): Value {
   if (ad === 0n) return NULL;
   const b = c.fetch(ad, 32);
   if (!b) return addr(ad);
@@ -82,7 +84,7 @@ function flockValue(c: Ctx, ad: bigint): Value {
     field('l_whence', c.xval(BigInt(b.readInt16LE(2)), whence_codes, 'SEEK_???')),
     field('l_start', num(b.readBigInt64LE(8))),
     field('l_len', num(b.readBigInt64LE(16))),
-    field('l_pid', num(b.readInt32LE(24))),
+    ...(withPid ? [field('l_pid', num(b.readInt32LE(24)))] : []),
   ]);
 }
 
@@ -148,7 +150,7 @@ const fcntl: Decoder = (c) => {
   switch (cmd) {
     case F.F_GETLK:
     case F.F_OFD_GETLK:
-      c.push(flockValue(c, arg));
+      c.push(flockValue(c, arg, true));
       return 0;
     case F.F_GETFD:
       if (c.failed || rv === 0n) return 0;
@@ -223,7 +225,7 @@ const poll: Decoder = (c) => {
 
 const ppoll: Decoder = (c) => {
   if (c.entering) {
-    c.push(pollfdsIn(c, c.a[0], U32(c.a[1])), c.uint(1), c.timespec(c.a[2]), c.sigset(c.a[3], c.a[4]), c.ulong(4));
+    c.push(pollfdsIn(c, c.a[0], U32(c.a[1])), c.uint(1), c.timespec(c.a[2]), sigsetArg(c, c.a[3], c.a[4]), c.ulong(4));
     c.noTrailingSep = true;
     return 0;
   }
@@ -273,7 +275,7 @@ function selectLike(ts: 'val' | 'spec'): Decoder {
         const b = ad ? c.fetch(ad, 16) : undefined;
         if (ad === 0n) c.push(NULL);
         else if (!b) c.push(addr(ad));
-        else c.push(struct([field('sigmask', c.sigset(b.readBigUInt64LE(0), b.readBigUInt64LE(8))), field('sigsetsize', num(b.readBigUInt64LE(8)))]));
+        else c.push(struct([field('sigmask', sigsetArg(c, b.readBigUInt64LE(0), b.readBigUInt64LE(8))), field('sigsetsize', num(b.readBigUInt64LE(8)))]));
       }
       c.noTrailingSep = true;
       return 0;
@@ -414,8 +416,8 @@ export const descDecoders: Record<string, Decoder> = {
     return RVAL_DECODED;
   },
   epoll_wait: epollWaitLike((c) => [c.int(3)]),
-  epoll_pwait: epollWaitLike((c) => [c.int(3), c.sigset(c.a[4], c.a[5]), c.ulong(5)]),
-  epoll_pwait2: epollWaitLike((c) => [c.timespec(c.a[3]), c.sigset(c.a[4], c.a[5]), c.ulong(5)]),
+  epoll_pwait: epollWaitLike((c) => [c.int(3), sigsetArg(c, c.a[4], c.a[5]), c.ulong(5)]),
+  epoll_pwait2: epollWaitLike((c) => [c.timespec(c.a[3]), sigsetArg(c, c.a[4], c.a[5]), c.ulong(5)]),
   eventfd: (c) => {
     c.push(c.uint(0));
     return RVAL_DECODED | RV.FD;
@@ -445,11 +447,11 @@ export const descDecoders: Record<string, Decoder> = {
     return 0;
   },
   signalfd: (c) => {
-    c.push(c.fd(c.a[0]), c.sigset(c.a[1], c.a[2]), c.ulong(2));
+    c.push(c.fd(c.a[0]), sigsetArg(c, c.a[1], c.a[2]), c.ulong(2));
     return RVAL_DECODED | RV.FD;
   },
   signalfd4: (c) => {
-    c.push(c.fd(c.a[0]), c.sigset(c.a[1], c.a[2]), c.ulong(2), c.flags(U32(c.a[3]), sfd_flags, 'SFD_???'));
+    c.push(c.fd(c.a[0]), sigsetArg(c, c.a[1], c.a[2]), c.ulong(2), c.flags(U32(c.a[3]), sfd_flags, 'SFD_???'));
     return RVAL_DECODED | RV.FD;
   },
 };

@@ -442,7 +442,7 @@ export const fileDecoders: Record<string, Decoder> = {
   fdatasync: entry(FD(0)),
   syncfs: entry(FD(0)),
   flock: entry(FD(0), (c) => c.flags(U32(c.a[1]), flockcmds, 'LOCK_???')),
-  fadvise64: entry(FD(0), LONG(1), LONG(2), (c) => c.xval(I32(c.a[3]), advise, 'POSIX_FADV_???', 'd')),
+  fadvise64: entry(FD(0), LONG(1), (c) => c.ulong(2), (c) => c.xval(U32(c.a[3]), advise, 'POSIX_FADV_???')),
   statfs: (c) => {
     if (c.entering) {
       c.push(c.path(c.a[0]));
@@ -469,13 +469,13 @@ export const fileDecoders: Record<string, Decoder> = {
         return RVAL_DECODED;
       }
       // The offset is value-result: [before] => [after], finished at exit.
-      c.push(arr([num(b.readBigInt64LE(0))]));
+      c.push(arr([num(b.readBigUInt64LE(0))]));
       c.noTrailingSep = true;
       return 0;
     }
     if (!c.failed && c.rval !== 0n) {
       const b = c.fetch(c.a[2], 8);
-      c.changeLast(b ? arr([num(b.readBigInt64LE(0))]) : c.ptr(2));
+      c.changeLast(b ? arr([num(b.readBigUInt64LE(0))]) : c.ptr(2));
     }
     c.push(c.ulong(3));
     return 0;
@@ -485,6 +485,8 @@ export const fileDecoders: Record<string, Decoder> = {
 /** xattr value: the bytes, a trailing NUL omitted (strace print_xattr_val). */
 function xattrVal(c: Ctx, ad: bigint, len: bigint): Value {
   if (ad === 0n) return NULL;
+  // Past XATTR_SIZE_MAX the kernel refuses the value: strace shows the address only.
+  if (len > 65536n) return addr(ad);
   const v = c.buf(ad, len);
   if (v.t === 'str' && !v.more && v.b.length && v.b[v.b.length - 1] === 0) return { ...v, b: v.b.subarray(0, v.b.length - 1) };
   return v;
@@ -514,7 +516,8 @@ function listxattrLike(first: (c: Ctx) => Value): Decoder {
       c.push(first(c));
       return 0;
     }
-    c.push(c.failed ? c.ptr(1) : c.a[1] === 0n ? NULL : c.buf(c.a[1], c.rval), c.ulong(2));
+    // With size 0 the kernel only reports the length: nothing was written to the buffer.
+    c.push(c.failed || c.a[2] === 0n ? c.ptr(1) : c.buf(c.a[1], c.rval), c.ulong(2));
     return 0;
   };
 }

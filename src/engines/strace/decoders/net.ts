@@ -269,7 +269,8 @@ export const netDecoders: Record<string, Decoder> = {
       return 0;
     }
     const before = c.priv as bigint | undefined;
-    c.push(c.failed ? c.ptr(1) : c.buf(c.a[1], c.rval), c.ulong(2), msgFlags(c, c.a[3]));
+    // MSG_TRUNC returns the datagram's full length, more than the buffer holds.
+    c.push(c.failed ? c.ptr(1) : c.buf(c.a[1], c.rval < c.a[2] ? c.rval : c.a[2]), c.ulong(2), msgFlags(c, c.a[3]));
     let outLen = before ?? 0n;
     if (!c.failed && c.a[5]) {
       const b = c.fetch(c.a[5], 4);

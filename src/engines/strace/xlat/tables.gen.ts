@@ -323,9 +323,9 @@ export const clone3_flags = xlat('clone3_flags', [
   [0x20000000n, 'CLONE_NEWPID'],
   [0x40000000n, 'CLONE_NEWNET'],
   [0x80000000n, 'CLONE_IO'],
+  [0x80n, 'CLONE_NEWTIME'],
   [0x100000000n, 'CLONE_CLEAR_SIGHAND'],
   [0x200000000n, 'CLONE_INTO_CGROUP'],
-  [0x80n, 'CLONE_NEWTIME'],
 ]);
 
 /** include/uapi/linux/sched.h */
@@ -2835,8 +2835,9 @@ export const usage_who = xlat('usage_who', [
 /** include/uapi/linux/wait.h */
 export const wait4_options = xlat('wait4_options', [
   [0x1n, 'WNOHANG'],
-  [0x2n, 'WUNTRACED'],
   [0x4n, 'WEXITED'],
+  [0x2n, 'WSTOPPED'],
+  [0x2n, 'WUNTRACED'],
   [0x8n, 'WCONTINUED'],
   [0x1000000n, 'WNOWAIT'],
   [0x20000000n, '__WNOTHREAD'],

@@ -11,6 +11,7 @@ import {
   epollctls,
   epollevents,
   epollflags,
+  f_owner_types,
   f_seals,
   fcntl_leases,
   fcntlcmds,
@@ -88,6 +89,14 @@ function flockValue(c: Ctx, ad: bigint, withPid = false): Value {
   ]);
 }
 
+/** struct f_owner_ex {int type; pid_t pid}. */
+function ownerValue(c: Ctx, ad: bigint): Value {
+  if (ad === 0n) return NULL;
+  const b = c.fetch(ad, 8);
+  if (!b) return addr(ad);
+  return struct([field('type', c.xval(BigInt(b.readInt32LE(0)), f_owner_types, 'F_OWNER_???')), field('pid', num(b.readInt32LE(4)))]);
+}
+
 const F = Object.fromEntries(fcntlcmds.entries.map(([v, n]) => [n, Number(v)])) as Record<string, number>;
 
 const fcntl: Decoder = (c) => {
@@ -131,8 +140,12 @@ const fcntl: Decoder = (c) => {
       case F.F_GETOWN:
       case F.F_GETPIPE_SZ:
         return RVAL_DECODED;
+      case F.F_SETOWN_EX:
+        c.push(ownerValue(c, arg));
+        return RVAL_DECODED;
       case F.F_GETLK:
       case F.F_OFD_GETLK:
+      case F.F_GETOWN_EX:
         return 0;
       case F.F_GETFD:
       case F.F_GETFL:
@@ -151,6 +164,9 @@ const fcntl: Decoder = (c) => {
     case F.F_GETLK:
     case F.F_OFD_GETLK:
       c.push(flockValue(c, arg, true));
+      return 0;
+    case F.F_GETOWN_EX:
+      c.push(ownerValue(c, arg));
       return 0;
     case F.F_GETFD:
       if (c.failed || rv === 0n) return 0;

@@ -202,7 +202,9 @@ function msghdrValue(c: Ctx, ad: bigint, dataSize: bigint | undefined, namelenBe
   const control = b.readBigUInt64LE(32);
   const controllen = b.readBigUInt64LE(40);
   const f: Field[] = [];
-  f.push(field('msg_name', name === 0n ? NULL : sockaddrValue(c, name, BigInt(namelen))));
+  // The kernel writes at most the offered length of the name, while msg_namelen tells its full size.
+  const shownLen = namelenBefore !== undefined && namelenBefore < namelen ? namelenBefore : namelen;
+  f.push(field('msg_name', name === 0n ? NULL : sockaddrValue(c, name, BigInt(shownLen))));
   f.push(field('msg_namelen', namelenBefore !== undefined && namelenBefore !== namelen ? chg(num(namelenBefore), num(namelen)) : num(namelen)));
   f.push(field('msg_iov', iovArray(c, iov, iovlen, dataSize)));
   f.push(field('msg_iovlen', num(iovlen)));
@@ -291,7 +293,10 @@ export const netDecoders: Record<string, Decoder> = {
       c.priv = b ? b.readUInt32LE(8) : undefined;
       return 0;
     }
-    c.push(c.failed ? c.ptr(1) : msghdrValue(c, c.a[1], c.rval, c.priv as number | undefined), msgFlags(c, c.a[2]));
+    const before = c.priv as number | undefined;
+    // A failed call filled in nothing: strace shows the name length the caller offered.
+    const failed = before === undefined ? c.ptr(1) : struct([field('msg_namelen', num(before))]);
+    c.push(c.failed ? failed : msghdrValue(c, c.a[1], c.rval, before), msgFlags(c, c.a[2]));
     return 0;
   },
 };

@@ -454,6 +454,13 @@ export const epollflags = xlat('epollflags', [
   [0x80000n, 'EPOLL_CLOEXEC'],
 ]);
 
+/** include/uapi/asm-generic/fcntl.h */
+export const f_owner_types = xlat('f_owner_types', [
+  [0x0n, 'F_OWNER_TID'],
+  [0x1n, 'F_OWNER_PID'],
+  [0x2n, 'F_OWNER_PGRP'],
+]);
+
 /** include/uapi/linux/fcntl.h */
 export const f_seals = xlat('f_seals', [
   [0x1n, 'F_SEAL_SEAL'],

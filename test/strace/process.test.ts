@@ -312,3 +312,34 @@ test('strace 6.1 details: clone3 set_tid/cgroup/tail, times, rlimits per -X, wai
   assert.equal(sq({ name: 'rt_sigsuspend', args: [M, 16], ret: -22, mem: ms }), 'rt_sigsuspend(0x10000000, 16) = -1 EINVAL (Invalid argument)');
   assert.equal(sq({ name: 'rt_sigpending', args: [M, 2], ret: 0, mem: ms }), 'rt_sigpending([], 2) = 0');
 });
+
+test('ptrace PTRACE_GET_SYSCALL_INFO: the fields within the returned size', () => {
+  const sq = (c: Parameters<typeof formatCall>[0]): string => formatCall(c).replace(/ +=/, ' =');
+  const info = Buffer.alloc(88);
+  info[0] = 2; // PTRACE_SYSCALL_INFO_EXIT
+  info.writeUInt32LE(0xc000003e, 4);
+  info.writeBigUInt64LE(0x401000n, 8);
+  info.writeBigUInt64LE(0x7ffd0000n, 16);
+  info.writeBigInt64LE(-2n, 24);
+  info[32] = 1;
+  const mem = new FakeMemory().map(M, info);
+  assert.equal(
+    sq({ name: 'ptrace', args: [0x420e, 5, 88, M], ret: 33, mem }),
+    'ptrace(PTRACE_GET_SYSCALL_INFO, 5, 88, {op=PTRACE_SYSCALL_INFO_EXIT, arch=AUDIT_ARCH_X86_64, instruction_pointer=0x401000, stack_pointer=0x7ffd0000, exit={rval=-ENOENT, is_error=1}}) = 33',
+  );
+  // A 32-byte buffer: is_error is not known, so rval stays a number.
+  assert.equal(
+    sq({ name: 'ptrace', args: [0x420e, 5, 32, M], ret: 33, mem }),
+    'ptrace(PTRACE_GET_SYSCALL_INFO, 5, 32, {op=PTRACE_SYSCALL_INFO_EXIT, arch=AUDIT_ARCH_X86_64, instruction_pointer=0x401000, stack_pointer=0x7ffd0000, exit={rval=-2}}) = 33',
+  );
+  const entry = Buffer.alloc(88);
+  entry[0] = 1;
+  entry.writeUInt32LE(0xc000003e, 4);
+  entry.writeBigUInt64LE(80n, 24); // chdir
+  entry.writeBigUInt64LE(0x1234n, 32);
+  assert.equal(
+    sq({ name: 'ptrace', args: [0x420e, 5, 40, M], ret: 80, mem: new FakeMemory().map(M, entry), opts: { xlat: 'verbose' } }),
+    'ptrace(0x420e /* PTRACE_GET_SYSCALL_INFO */, 5, 40, {op=0x1 /* PTRACE_SYSCALL_INFO_ENTRY */, arch=0xc000003e /* AUDIT_ARCH_X86_64 */, instruction_pointer=0, stack_pointer=0, entry={nr=80 /* __NR_chdir */, args=[0x1234]}}) = 80',
+  );
+  assert.equal(sq({ name: 'ptrace', args: [0x420e, 5, 0, 0], ret: -3, mem: empty }), 'ptrace(PTRACE_GET_SYSCALL_INFO, 5, 0, NULL) = -1 ESRCH (No such process)');
+});

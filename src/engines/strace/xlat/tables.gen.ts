@@ -116,6 +116,12 @@ export const at_statx_sync_types = xlat('at_statx_sync_types', [
   [0x4000n, 'AT_STATX_DONT_SYNC'],
 ]);
 
+/** include/uapi/linux/audit.h */
+export const audit_arch = xlat('audit_arch', [
+  [0xc000003en, 'AUDIT_ARCH_X86_64'],
+  [0x40000003n, 'AUDIT_ARCH_I386'],
+]);
+
 /** include/uapi/asm-generic/termbits.h */
 export const baud_options = xlat('baud_options', [
   [0x0n, 'B0'],
@@ -1840,6 +1846,14 @@ export const priorities = xlat('priorities', [
   [0x0n, 'PRIO_PROCESS'],
   [0x1n, 'PRIO_PGRP'],
   [0x2n, 'PRIO_USER'],
+]);
+
+/** include/uapi/linux/ptrace.h */
+export const ptrace_syscall_info_op = xlat('ptrace_syscall_info_op', [
+  [0x0n, 'PTRACE_SYSCALL_INFO_NONE'],
+  [0x1n, 'PTRACE_SYSCALL_INFO_ENTRY'],
+  [0x2n, 'PTRACE_SYSCALL_INFO_EXIT'],
+  [0x3n, 'PTRACE_SYSCALL_INFO_SECCOMP'],
 ]);
 
 /** include/uapi/linux/reboot.h */

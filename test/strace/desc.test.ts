@@ -190,3 +190,51 @@ test('-y shows fd paths', () => {
   assert.equal(formatCall({ name: 'write', args: [1, M, 2], ret: 2, mem, opts: { fdPath } }), 'write(1</dev/pts/0>, "hi", 2)           = 2');
   assert.equal(formatCall({ name: 'dup', args: [1], ret: 3, mem, opts: { fdPath } }), 'dup(1</dev/pts/0>)                      = 3</etc/\\74x\\76>');
 });
+
+test('poll and select details: negative fds and counts, an unreadable next element', () => {
+  const M2 = 0x10000000n;
+  const squeeze = (s: string): string => s.replace(/ +=/, ' =');
+  const fds = Buffer.alloc(16);
+  fds.writeInt32LE(-1, 0);
+  fds.writeUInt16LE(1, 4);
+  fds.writeInt32LE(1, 8);
+  fds.writeUInt16LE(4, 12);
+  const mem = new FakeMemory().map(M2, fds);
+  assert.equal(squeeze(formatCall({ name: 'poll', args: [M2, 2, 0], ret: 0, mem })), 'poll([{fd=-1}, {fd=1, events=POLLOUT}], 2, 0) = 0 (Timeout)');
+  // -s1: one element shown; the next cannot be read, so its address is named.
+  assert.equal(
+    squeeze(formatCall({ name: 'poll', args: [M2 + 8n, 2, 0], ret: -14, mem, opts: { strsize: 1 } })),
+    'poll([{fd=1, events=POLLOUT}, ... /* 0x10000010 */], 2, 0) = -1 EFAULT (Bad address)',
+  );
+  const set = new FakeMemory().map(M2, Buffer.alloc(8));
+  assert.equal(squeeze(formatCall({ name: 'select', args: [-1, 0, M2, 0, 0], ret: -22, mem: set })), 'select(-1, NULL, 0x10000000, NULL, NULL) = -1 EINVAL (Invalid argument)');
+  // A failed preadv still shows its iovec array, with addresses.
+  const iov = Buffer.alloc(16);
+  iov.writeBigUInt64LE(0x20000000n, 0);
+  iov.writeBigUInt64LE(8n, 8);
+  assert.equal(
+    squeeze(formatCall({ name: 'preadv', args: [0, M2, 1, -1], ret: -22, mem: new FakeMemory().map(M2, iov) })),
+    'preadv(0, [{iov_base=0x20000000, iov_len=8}], 1, -1) = -1 EINVAL (Invalid argument)',
+  );
+});
+
+test('fcntl F_SETOWN_EX/F_GETOWN_EX owner and F_SETLK without l_pid; recvmsg name within the offered length', () => {
+  const M2 = 0x10000000n;
+  const sq = (c: Parameters<typeof formatCall>[0]): string => formatCall(c).replace(/ +=/, ' =');
+  const own = Buffer.alloc(8);
+  own.writeInt32LE(1, 0);
+  own.writeInt32LE(1032, 4);
+  const mem = new FakeMemory().map(M2, own);
+  assert.equal(sq({ name: 'fcntl', args: [0, 15, M2], ret: 0, mem }), 'fcntl(0, F_SETOWN_EX, {type=F_OWNER_PID, pid=1032}) = 0');
+  assert.equal(sq({ name: 'fcntl', args: [0, 16, M2], ret: 0, mem }), 'fcntl(0, F_GETOWN_EX, {type=F_OWNER_PID, pid=1032}) = 0');
+  const fl = Buffer.alloc(32);
+  fl.writeBigInt64LE(5n, 8);
+  fl.writeInt32LE(77, 24);
+  const mf = new FakeMemory().map(M2, fl);
+  assert.equal(sq({ name: 'fcntl', args: [0, 6, M2], ret: -22, mem: mf }), 'fcntl(0, F_SETLK, {l_type=F_RDLCK, l_whence=SEEK_SET, l_start=5, l_len=0}) = -1 EINVAL (Invalid argument)');
+  assert.equal(sq({ name: 'fcntl', args: [0, 5, M2], ret: 0, mem: mf }), 'fcntl(0, F_GETLK, {l_type=F_RDLCK, l_whence=SEEK_SET, l_start=5, l_len=0, l_pid=77}) = 0');
+  // recvmsg that failed: only the offered name length.
+  const hdr = Buffer.alloc(56);
+  hdr.writeUInt32LE(36, 8);
+  assert.equal(sq({ name: 'recvmsg', args: [3, M2, 0x40], ret: -14, mem: new FakeMemory().map(M2, hdr) }), 'recvmsg(3, {msg_namelen=36}, MSG_DONTWAIT) = -1 EFAULT (Bad address)');
+});

@@ -203,3 +203,61 @@ test('xattrs, copy_file_range', () => {
   assert.equal(formatCall({ name: 'getxattr', args: [M, M + 0x100n, M + 0x300n, 255], ret: 4, mem }), 'getxattr("/tmp/gd", "security.selinux", "val", 255) = 4');
   assert.equal(formatCall({ name: 'copy_file_range', args: [3, 0, 4, 0, 9223372035781033984n, 0], ret: 3, mem }), 'copy_file_range(3, NULL, 4, NULL, 9223372035781033984, 0) = 3');
 });
+
+/** The line with strace's return-value column padding squeezed to one space. */
+const line = (c: Parameters<typeof formatCall>[0]): string => formatCall(c).replace(/ +=/, ' =');
+
+test('openat2: mode only when set or creating; the tail past open_how', () => {
+  const how = (flags: bigint, mode: bigint, resolve: bigint, tail?: Buffer): Buffer => {
+    const b = Buffer.alloc(24 + (tail?.length ?? 0));
+    b.writeBigUInt64LE(flags, 0);
+    b.writeBigUInt64LE(mode, 8);
+    b.writeBigUInt64LE(resolve, 16);
+    tail?.copy(b, 24);
+    return b;
+  };
+  const mem = new FakeMemory().str(M, 'f').map(M + 0x100n, how(0o200n, 0n, 0n));
+  assert.equal(line({ name: 'openat2', args: [-1, M, M + 0x100n, 24], ret: -9, mem }), 'openat2(-1, "f", {flags=O_RDONLY|O_EXCL, resolve=0}, 24) = -1 EBADF (Bad file descriptor)');
+  // 8 more bytes that cannot be read.
+  assert.equal(line({ name: 'openat2', args: [-1, M, M + 0x100n, 32], ret: -14, mem }), 'openat2(-1, "f", {flags=O_RDONLY|O_EXCL, resolve=0, ???}, 32) = -1 EFAULT (Bad address)');
+  const m2 = new FakeMemory().str(M, 'f').map(M + 0x100n, how(0o101n, 0o777n, 1n, Buffer.from([0x80, 0x81, 0, 0, 0, 0, 0, 0])));
+  assert.equal(
+    line({ name: 'openat2', args: [-1, M, M + 0x100n, 32], ret: -7, mem: m2 }),
+    'openat2(-1, "f", {flags=O_WRONLY|O_CREAT, mode=0777, resolve=RESOLVE_NO_XDEV, /* bytes 24..31 */ "\\x80\\x81\\x00\\x00\\x00\\x00\\x00\\x00"}, 32) = -1 E2BIG (Argument list too long)',
+  );
+  const m3 = new FakeMemory().str(M, 'f').map(M + 0x100n, how(0n, 0n, 0n, Buffer.alloc(8)));
+  assert.equal(line({ name: 'openat2', args: [-1, M, M + 0x100n, 32], ret: -9, mem: m3 }), 'openat2(-1, "f", {flags=O_RDONLY, resolve=0}, 32) = -1 EBADF (Bad file descriptor)');
+});
+
+test('mode_t arguments print 16 bits; access modes name unknown bits', () => {
+  const mem = new FakeMemory().str(M, 'd');
+  assert.equal(line({ name: 'mkdir', args: [M, 0xffff0000 | 0o755], ret: 0, mem }), 'mkdir("d", 0755) = 0');
+  assert.equal(line({ name: 'umask', args: [0xffff8fff], ret: 0o22, mem }), 'umask(0107777) = 022');
+  assert.equal(line({ name: 'mknod', args: [M, 0xffffffff, 0], ret: -22, mem }), 'mknod("d", 0177777) = -1 EINVAL (Invalid argument)');
+  assert.equal(line({ name: 'faccessat', args: [-1, 0, 8], ret: -22, mem }), 'faccessat(-1, NULL, 0x8 /* ?_OK */) = -1 EINVAL (Invalid argument)');
+  assert.equal(line({ name: 'unlinkat', args: [AT_FDCWD, M, 0x200], ret: -2, mem }), 'unlinkat(AT_FDCWD, "d", AT_REMOVEDIR) = -1 ENOENT (No such file or directory)');
+});
+
+test('utimensat/utimes: dates only for valid fractions, also with -X raw; UTIME_* per -X', () => {
+  const ts = (...v: bigint[]): Buffer => {
+    const b = Buffer.alloc(8 * v.length);
+    v.forEach((x, i) => b.writeBigUInt64LE(BigInt.asUintN(64, x), 8 * i));
+    return b;
+  };
+  const mem = new FakeMemory().str(M, 'f').map(M + 0x100n, ts(1492358706n, 123456789n, -1n, 2000000000n));
+  assert.equal(
+    line({ name: 'utimensat', args: [AT_FDCWD, M, M + 0x100n, 0], ret: -2, mem, opts: { xlat: 'raw' } }),
+    'utimensat(-100, "f", [{tv_sec=1492358706, tv_nsec=123456789} /* 2017-04-16T16:05:06.123456789+0000 */, {tv_sec=-1, tv_nsec=2000000000}], 0) = -1 ENOENT (No such file or directory)',
+  );
+  const now = new FakeMemory().str(M, 'f').map(M + 0x100n, ts(5n, (1n << 30n) - 1n, 6n, (1n << 30n) - 2n));
+  assert.equal(line({ name: 'utimensat', args: [AT_FDCWD, M, M + 0x100n, 0], ret: 0, mem: now }), 'utimensat(AT_FDCWD, "f", [UTIME_NOW, UTIME_OMIT], 0) = 0');
+  assert.equal(
+    line({ name: 'utimensat', args: [AT_FDCWD, M, M + 0x100n, 0], ret: 0, mem: now, opts: { xlat: 'verbose' } }),
+    'utimensat(-100 /* AT_FDCWD */, "f", [{tv_sec=5, tv_nsec=1073741823} /* UTIME_NOW */, {tv_sec=6, tv_nsec=1073741822} /* UTIME_OMIT */], 0) = 0',
+  );
+  const tv = new FakeMemory().str(M, 'f').map(M + 0x100n, ts(1492358607n, 345678n, 0n, -1n));
+  assert.equal(
+    line({ name: 'utimes', args: [M, M + 0x100n], ret: -22, mem: tv }),
+    'utimes("f", [{tv_sec=1492358607, tv_usec=345678} /* 2017-04-16T16:03:27.345678+0000 */, {tv_sec=0, tv_usec=18446744073709551615}]) = -1 EINVAL (Invalid argument)',
+  );
+});

@@ -257,3 +257,89 @@ test('capget and getgroups', () => {
   assert.equal(formatCall({ name: 'getgroups', args: [0, M + 0x100n], ret: 0, mem }), 'getgroups(0, [])                        = 0');
   assert.equal(formatCall({ name: 'getgroups', args: [0, 0], ret: 0, mem }), 'getgroups(0, NULL)                      = 0');
 });
+
+test('strace 6.1 details: clone3 set_tid/cgroup/tail, times, rlimits per -X, wait options, siginfo', () => {
+  const sq = (c: Parameters<typeof formatCall>[0]): string => formatCall(c).replace(/ +=/, ' =');
+  const args = Buffer.alloc(96);
+  args.writeBigUInt64LE(0x200000000n, 0); // CLONE_INTO_CGROUP
+  args.writeBigUInt64LE(7n, 80);
+  const m = new FakeMemory().map(M, args.subarray(0, 88)).map(M + 0x1000n, args);
+  assert.equal(sq({ name: 'clone3', args: [M, 88], ret: -9, mem: m }), 'clone3({flags=CLONE_INTO_CGROUP, exit_signal=0, stack=NULL, stack_size=0, cgroup=7}, 88) = -1 EBADF (Bad file descriptor)');
+  // 8 bytes past the known structure that cannot be read; after success they are shown again.
+  assert.equal(sq({ name: 'clone3', args: [M, 96], ret: 42, mem: m }), 'clone3({flags=CLONE_INTO_CGROUP, exit_signal=0, stack=NULL, stack_size=0, cgroup=7, ???} => {???}, 96) = 42');
+  const tids = Buffer.alloc(88);
+  tids.writeBigUInt64LE(M + 0x2000n, 64);
+  tids.writeBigUInt64LE(2n, 72);
+  const m2 = new FakeMemory().map(M, tids).i32(M + 0x2000n, 5, -6);
+  assert.equal(sq({ name: 'clone3', args: [M, 88], ret: -22, mem: m2 }), 'clone3({flags=0, exit_signal=0, stack=NULL, stack_size=0, set_tid=[5, -6], set_tid_size=2}, 88) = -1 EINVAL (Invalid argument)');
+
+  const tms = Buffer.alloc(32);
+  [33n, 57n, 0n, 100n].forEach((v, i) => tms.writeBigUInt64LE(v, i * 8));
+  const mt = new FakeMemory().map(M, tms);
+  assert.equal(sq({ name: 'times', args: [M], ret: 5, mem: mt }), 'times({tms_utime=33 /* 0.33 s */, tms_stime=57 /* 0.57 s */, tms_cutime=0 /* 0.00 s */, tms_cstime=100 /* 1.00 s */}) = 5');
+  assert.equal(sq({ name: 'times', args: [M], ret: 5, mem: mt, opts: { xlat: 'raw' } }), 'times({tms_utime=33, tms_stime=57, tms_cutime=0, tms_cstime=100}) = 5');
+
+  const rl = Buffer.alloc(16);
+  rl.writeBigUInt64LE(8388608n, 0);
+  rl.writeBigUInt64LE(0xffffffffffffffffn, 8);
+  const mr = new FakeMemory().map(M, rl);
+  assert.equal(sq({ name: 'setrlimit', args: [3, M], ret: 0, mem: mr }), 'setrlimit(RLIMIT_STACK, {rlim_cur=8192*1024, rlim_max=RLIM64_INFINITY}) = 0');
+  assert.equal(sq({ name: 'setrlimit', args: [3, M], ret: 0, mem: mr, opts: { xlat: 'raw' } }), 'setrlimit(0x3, {rlim_cur=8388608, rlim_max=18446744073709551615}) = 0');
+  assert.equal(
+    sq({ name: 'setrlimit', args: [3, M], ret: 0, mem: mr, opts: { xlat: 'verbose' } }),
+    'setrlimit(0x3 /* RLIMIT_STACK */, {rlim_cur=8388608 /* 8192*1024 */, rlim_max=18446744073709551615 /* RLIM64_INFINITY */}) = 0',
+  );
+
+  assert.equal(sq({ name: 'wait4', args: [-1, M, 0x40000003, 0], ret: -10, mem: empty }), 'wait4(-1, 0x10000000, WNOHANG|WSTOPPED|__WALL, NULL) = -1 ECHILD (No child processes)');
+  assert.equal(sq({ name: 'setgroups', args: [65537, M], ret: -22, mem: empty }), 'setgroups(65537, 0x10000000) = -1 EINVAL (Invalid argument)');
+
+  // waitid with nothing to report leaves the siginfo zeroed: {}.
+  const mw = new FakeMemory().map(M, Buffer.alloc(128));
+  assert.equal(sq({ name: 'waitid', args: [1, 5, M, 5, 0], ret: 0, mem: mw }), 'waitid(P_PID, 5, {}, WNOHANG|WEXITED, NULL) = 0');
+  const si = Buffer.alloc(128);
+  si.writeInt32LE(10, 0); // SIGUSR1
+  si.writeInt32LE(-1, 4); // si_errno
+  si.writeInt32LE(-1, 8); // SI_QUEUE
+  si.writeInt32LE(7, 16);
+  si.writeUInt32LE(0xffffffff, 20);
+  si.writeBigInt64LE(-1n, 24);
+  assert.equal(
+    sq({ name: 'pidfd_send_signal', args: [3, 12, M, -1], ret: -22, mem: new FakeMemory().map(M, si) }),
+    'pidfd_send_signal(3, SIGUSR2, {si_signo=SIGUSR1, si_code=SI_QUEUE, si_errno=4294967295, si_pid=7, si_uid=-1, si_int=-1, si_ptr=0xffffffffffffffff}, 0xffffffff) = -1 EINVAL (Invalid argument)',
+  );
+  // sigset_t arguments: only the kernel's 8 bytes (rt_sigpending: 1 to 8).
+  const ms = new FakeMemory().map(M, Buffer.alloc(16));
+  assert.equal(sq({ name: 'rt_sigsuspend', args: [M, 16], ret: -22, mem: ms }), 'rt_sigsuspend(0x10000000, 16) = -1 EINVAL (Invalid argument)');
+  assert.equal(sq({ name: 'rt_sigpending', args: [M, 2], ret: 0, mem: ms }), 'rt_sigpending([], 2) = 0');
+});
+
+test('ptrace PTRACE_GET_SYSCALL_INFO: the fields within the returned size', () => {
+  const sq = (c: Parameters<typeof formatCall>[0]): string => formatCall(c).replace(/ +=/, ' =');
+  const info = Buffer.alloc(88);
+  info[0] = 2; // PTRACE_SYSCALL_INFO_EXIT
+  info.writeUInt32LE(0xc000003e, 4);
+  info.writeBigUInt64LE(0x401000n, 8);
+  info.writeBigUInt64LE(0x7ffd0000n, 16);
+  info.writeBigInt64LE(-2n, 24);
+  info[32] = 1;
+  const mem = new FakeMemory().map(M, info);
+  assert.equal(
+    sq({ name: 'ptrace', args: [0x420e, 5, 88, M], ret: 33, mem }),
+    'ptrace(PTRACE_GET_SYSCALL_INFO, 5, 88, {op=PTRACE_SYSCALL_INFO_EXIT, arch=AUDIT_ARCH_X86_64, instruction_pointer=0x401000, stack_pointer=0x7ffd0000, exit={rval=-ENOENT, is_error=1}}) = 33',
+  );
+  // A 32-byte buffer: is_error is not known, so rval stays a number.
+  assert.equal(
+    sq({ name: 'ptrace', args: [0x420e, 5, 32, M], ret: 33, mem }),
+    'ptrace(PTRACE_GET_SYSCALL_INFO, 5, 32, {op=PTRACE_SYSCALL_INFO_EXIT, arch=AUDIT_ARCH_X86_64, instruction_pointer=0x401000, stack_pointer=0x7ffd0000, exit={rval=-2}}) = 33',
+  );
+  const entry = Buffer.alloc(88);
+  entry[0] = 1;
+  entry.writeUInt32LE(0xc000003e, 4);
+  entry.writeBigUInt64LE(80n, 24); // chdir
+  entry.writeBigUInt64LE(0x1234n, 32);
+  assert.equal(
+    sq({ name: 'ptrace', args: [0x420e, 5, 40, M], ret: 80, mem: new FakeMemory().map(M, entry), opts: { xlat: 'verbose' } }),
+    'ptrace(0x420e /* PTRACE_GET_SYSCALL_INFO */, 5, 40, {op=0x1 /* PTRACE_SYSCALL_INFO_ENTRY */, arch=0xc000003e /* AUDIT_ARCH_X86_64 */, instruction_pointer=0, stack_pointer=0, entry={nr=80 /* __NR_chdir */, args=[0x1234]}}) = 80',
+  );
+  assert.equal(sq({ name: 'ptrace', args: [0x420e, 5, 0, 0], ret: -3, mem: empty }), 'ptrace(PTRACE_GET_SYSCALL_INFO, 5, 0, NULL) = -1 ESRCH (No such process)');
+});

@@ -283,9 +283,10 @@ export class Ctx {
     count: bigint,
     esize: number,
     elem: (b: Buffer, i: number, at: bigint) => Value | undefined,
+    evenIfFailed = false,
   ): Value {
     if (addr === 0n) return NULL;
-    if (this.outFailed) return addrv(addr);
+    if (this.outFailed && !evenIfFailed) return addrv(addr);
     if (count === 0n) return arr([]);
     const end = addr + count * BigInt(esize);
     if (count < 0n || end > (1n << 64n) || end <= addr) return addrv(addr);
@@ -307,6 +308,11 @@ export class Ctx {
       const v = elem(b, i, at);
       if (v === undefined) return arr(items);
       items.push(v);
+    }
+    if (BigInt(shown) < count) {
+      // strace reads the first element it will not show: unreadable, it names its address.
+      const at = addr + BigInt(shown * esize);
+      if (!readExact(this.mem, at, esize)) return shown === 0 ? addrv(addr) : { t: 'arr', a: items, moreAt: at };
     }
     return arr(items, BigInt(shown) < count);
   }
@@ -460,7 +466,7 @@ export function timespecValue(b: Buffer, off: number): Value {
     t: 'struct',
     f: [
       { k: 'tv_sec', v: num(b.readBigInt64LE(off)) },
-      { k: 'tv_nsec', v: num(b.readBigInt64LE(off + 8)) },
+      { k: 'tv_nsec', v: num(b.readBigUInt64LE(off + 8)) },
     ],
   };
 }
@@ -470,7 +476,7 @@ export function timevalValue(b: Buffer, off: number): Value {
     t: 'struct',
     f: [
       { k: 'tv_sec', v: num(b.readBigInt64LE(off)) },
-      { k: 'tv_usec', v: num(b.readBigInt64LE(off + 8)) },
+      { k: 'tv_usec', v: num(b.readBigUInt64LE(off + 8)) },
     ],
   };
 }

@@ -50,16 +50,17 @@ export function siginfoValue(raw: Uint8Array): Value {
   const errno = b.readInt32LE(4);
   const code = b.readInt32LE(8);
   const f: Field[] = [field('si_signo', sym(signalText(signo)))];
-  if (errno) f.push(field('si_errno', sym(errno > 0 ? errnoName(errno) : String(errno))));
   const codeName = siginfo_codes.lookup(BigInt(code)) ?? CODE_TABLES[signo]?.lookup(BigInt(code));
   f.push(field('si_code', codeName ? sym(codeName) : num(code)));
+  // strace 6.1: si_code before si_errno; an errno without a name as an unsigned number.
+  if (errno) f.push(field('si_errno', sym(errno > 0 && errno < 4096 ? errnoName(errno) : String(errno >>> 0))));
   const pid = b.readInt32LE(16);
   const uid = b.readUInt32LE(20);
   const source = (): void => {
-    f.push(field('si_pid', num(pid)), field('si_uid', num(uid)));
+    f.push(field('si_pid', num(pid)), field('si_uid', num(uid === 0xffffffff ? -1 : uid)));
   };
   const sigval = (): void => {
-    f.push(field('si_value', struct([field('int', num(b.readInt32LE(24))), field('ptr', sym(hexStr(b.readBigUInt64LE(24))))])));
+    f.push(field('si_int', num(b.readInt32LE(24))), field('si_ptr', ptrValue(b.readBigUInt64LE(24))));
   };
   // SI_FROMUSER: codes <= 0 come from kill/sigqueue/timers, not the kernel.
   if (code <= 0) {

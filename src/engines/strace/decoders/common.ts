@@ -4,7 +4,8 @@
 import * as fs from 'node:fs';
 import { Ctx, timespecValue, timevalValue } from '../printer.js';
 import { readCString } from '../memory.js';
-import { NULL, addr, field, num, str, struct, sym, type Value } from '../value.js';
+import { quoteBytes } from '../quote.js';
+import { NULL, addr, field, num, str, struct, sym, type Field, type Value } from '../value.js';
 
 /**
  * struct iovec array (strace tprint_iov_upto). `dataSize` limits how many bytes of buffer content
@@ -13,6 +14,7 @@ import { NULL, addr, field, num, str, struct, sym, type Value } from '../value.j
  */
 export function iovArray(c: Ctx, ad: bigint, count: bigint, dataSize: bigint | undefined, showData = true): Value {
   let left = dataSize;
+  // Without data (a failed readv) the array itself is still shown, as strace does.
   return c.array(ad, count, 16, (b) => {
     const base = b.readBigUInt64LE(0);
     const len = b.readBigUInt64LE(8);
@@ -27,7 +29,7 @@ export function iovArray(c: Ctx, ad: bigint, count: bigint, dataSize: bigint | u
       v = c.buf(base, n);
     }
     return struct([field('iov_base', v), field('iov_len', num(len))]);
-  });
+  }, !showData);
 }
 
 /** struct timespec at addr. */
@@ -60,10 +62,10 @@ export function itimervalAt(c: Ctx, ad: bigint): Value {
 
 /** Text of a timespec for aux strings ("left {tv_sec=0, tv_nsec=122}"). */
 export function timespecText(b: Buffer): string {
-  return `{tv_sec=${b.readBigInt64LE(0)}, tv_nsec=${b.readBigInt64LE(8)}}`;
+  return `{tv_sec=${b.readBigInt64LE(0)}, tv_nsec=${b.readBigUInt64LE(8)}}`;
 }
 export function timevalText(b: Buffer): string {
-  return `{tv_sec=${b.readBigInt64LE(0)}, tv_usec=${b.readBigInt64LE(8)}}`;
+  return `{tv_sec=${b.readBigInt64LE(0)}, tv_usec=${b.readBigUInt64LE(8)}}`;
 }
 
 /**
@@ -102,4 +104,23 @@ export function ifindexValue(c: Ctx, index: number): Value {
   if (name === undefined) return num(index);
   const s = `if_nametoindex("${name}")`;
   return sym(c.o.xlat === 'verbose' ? `${index} /* ${s} */` : s);
+}
+
+/** Longest tail of an extensible structure examined (the kernel's limit, PAGE_SIZE). */
+const EXT_TAIL_MAX = 4096;
+
+/**
+ * What follows the known `known` bytes of an extensible structure of `size` bytes (openat2's
+ * open_how, clone3's clone_args): nothing when those bytes are all zero (the kernel accepts
+ * them), `???` when they cannot be read, else `/* bytes K..N *\/ "\x.."` with the bytes in hex.
+ */
+export function extTail(c: Ctx, ad: bigint, known: number, size: bigint): Field | undefined {
+  if (size <= BigInt(known)) return undefined;
+  const want = size - BigInt(known) > BigInt(EXT_TAIL_MAX) ? EXT_TAIL_MAX : Number(size) - known;
+  const b = c.fetchAlways(ad + BigInt(known), want);
+  if (!b) return { k: 'tail', v: sym('???'), bare: true };
+  if (b.every((x) => x === 0)) return undefined;
+  const lim = c.o.strsize;
+  const shown = b.subarray(0, Math.min(lim, b.length));
+  return { k: 'tail', v: sym(`/* bytes ${known}..${size - 1n} */ ${quoteBytes(shown, b.length > lim, 'all')}`), bare: true };
 }

@@ -11,6 +11,7 @@ import {
   epollctls,
   epollevents,
   epollflags,
+  f_owner_types,
   f_seals,
   fcntl_leases,
   fcntlcmds,
@@ -25,6 +26,7 @@ import {
   whence_codes,
 } from '../xlat/tables.gen.js';
 import { ioctl } from './ioctl-families.js';
+import { sigsetArg } from './signal.js';
 import { iovArray, itimerspecAt, timespecText, timevalAt, timevalText } from './common.js';
 import { openFlagsStr } from './file.js';
 import { sigName } from '../../qualifier/signals.js';
@@ -56,7 +58,7 @@ const readvLike =
       c.push(c.fd(c.a[0]));
       return 0;
     }
-    c.push(c.failed ? c.ptr(1) : iovArray(c, c.a[1], c.a[2], c.rval), c.ulong(2), ...extra(c));
+    c.push(iovArray(c, c.a[1], c.a[2], c.rval, !c.failed), c.ulong(2), ...extra(c));
     return 0;
   };
 
@@ -73,7 +75,8 @@ const rwf = (i: number) => (c: Ctx) => [c.x(i)];
 
 // ---- fcntl -------------------------------------------------------------------------------
 
-function flockValue(c: Ctx, ad: bigint): Value {
+/** struct flock; l_pid only where the kernel fills it in (F_GETLK at exit). */
+function flockValue(c: Ctx, ad: bigint, withPid = false): Value {
   if (ad === 0n) return NULL;
   const b = c.fetch(ad, 32);
   if (!b) return addr(ad);
@@ -82,8 +85,16 @@ function flockValue(c: Ctx, ad: bigint): Value {
     field('l_whence', c.xval(BigInt(b.readInt16LE(2)), whence_codes, 'SEEK_???')),
     field('l_start', num(b.readBigInt64LE(8))),
     field('l_len', num(b.readBigInt64LE(16))),
-    field('l_pid', num(b.readInt32LE(24))),
+    ...(withPid ? [field('l_pid', num(b.readInt32LE(24)))] : []),
   ]);
+}
+
+/** struct f_owner_ex {int type; pid_t pid}. */
+function ownerValue(c: Ctx, ad: bigint): Value {
+  if (ad === 0n) return NULL;
+  const b = c.fetch(ad, 8);
+  if (!b) return addr(ad);
+  return struct([field('type', c.xval(BigInt(b.readInt32LE(0)), f_owner_types, 'F_OWNER_???')), field('pid', num(b.readInt32LE(4)))]);
 }
 
 const F = Object.fromEntries(fcntlcmds.entries.map(([v, n]) => [n, Number(v)])) as Record<string, number>;
@@ -129,8 +140,12 @@ const fcntl: Decoder = (c) => {
       case F.F_GETOWN:
       case F.F_GETPIPE_SZ:
         return RVAL_DECODED;
+      case F.F_SETOWN_EX:
+        c.push(ownerValue(c, arg));
+        return RVAL_DECODED;
       case F.F_GETLK:
       case F.F_OFD_GETLK:
+      case F.F_GETOWN_EX:
         return 0;
       case F.F_GETFD:
       case F.F_GETFL:
@@ -148,7 +163,10 @@ const fcntl: Decoder = (c) => {
   switch (cmd) {
     case F.F_GETLK:
     case F.F_OFD_GETLK:
-      c.push(flockValue(c, arg));
+      c.push(flockValue(c, arg, true));
+      return 0;
+    case F.F_GETOWN_EX:
+      c.push(ownerValue(c, arg));
       return 0;
     case F.F_GETFD:
       if (c.failed || rv === 0n) return 0;
@@ -177,9 +195,12 @@ const fcntl: Decoder = (c) => {
 // ---- poll / select -----------------------------------------------------------------------
 
 function pollfdsIn(c: Ctx, ad: bigint, n: bigint): Value {
-  return c.array(ad, n, 8, (b) =>
-    struct([field('fd', c.fd(BigInt(b.readInt32LE(0)))), field('events', c.flags(BigInt(b.readUInt16LE(4)), pollflags, 'POLL???'))]),
-  );
+  return c.array(ad, n, 8, (b) => {
+    const fd = field('fd', c.fd(BigInt(b.readInt32LE(0))));
+    // The kernel ignores the events of a negative fd, and so does strace.
+    if (b.readInt32LE(0) < 0) return struct([fd]);
+    return struct([fd, field('events', c.flags(BigInt(b.readUInt16LE(4)), pollflags, 'POLL???'))]);
+  });
 }
 
 /** The aux text after poll's return: "[{fd=4, revents=POLLOUT}]". */
@@ -220,7 +241,7 @@ const poll: Decoder = (c) => {
 
 const ppoll: Decoder = (c) => {
   if (c.entering) {
-    c.push(pollfdsIn(c, c.a[0], U32(c.a[1])), c.uint(1), c.timespec(c.a[2]), c.sigset(c.a[3], c.a[4]), c.ulong(4));
+    c.push(pollfdsIn(c, c.a[0], U32(c.a[1])), c.uint(1), c.timespec(c.a[2]), sigsetArg(c, c.a[3], c.a[4]), c.ulong(4));
     c.noTrailingSep = true;
     return 0;
   }
@@ -244,7 +265,8 @@ function fdsetBytes(nfds: number): number {
 }
 
 function fdsetValue(c: Ctx, ad: bigint, nfds: number): Value {
-  if (ad === 0n) return NULL;
+  // A negative count makes the set meaningless: strace shows where it is.
+  if (ad === 0n || nfds < 0) return addr(ad);
   const len = fdsetBytes(nfds);
   const b = c.fetch(ad, len);
   if (!b) return addr(ad);
@@ -269,7 +291,7 @@ function selectLike(ts: 'val' | 'spec'): Decoder {
         const b = ad ? c.fetch(ad, 16) : undefined;
         if (ad === 0n) c.push(NULL);
         else if (!b) c.push(addr(ad));
-        else c.push(struct([field('sigmask', c.sigset(b.readBigUInt64LE(0), b.readBigUInt64LE(8))), field('sigsetsize', num(b.readBigUInt64LE(8)))]));
+        else c.push(struct([field('sigmask', sigsetArg(c, b.readBigUInt64LE(0), b.readBigUInt64LE(8))), field('sigsetsize', num(b.readBigUInt64LE(8)))]));
       }
       c.noTrailingSep = true;
       return 0;
@@ -410,8 +432,8 @@ export const descDecoders: Record<string, Decoder> = {
     return RVAL_DECODED;
   },
   epoll_wait: epollWaitLike((c) => [c.int(3)]),
-  epoll_pwait: epollWaitLike((c) => [c.int(3), c.sigset(c.a[4], c.a[5]), c.ulong(5)]),
-  epoll_pwait2: epollWaitLike((c) => [c.timespec(c.a[3]), c.sigset(c.a[4], c.a[5]), c.ulong(5)]),
+  epoll_pwait: epollWaitLike((c) => [c.int(3), sigsetArg(c, c.a[4], c.a[5]), c.ulong(5)]),
+  epoll_pwait2: epollWaitLike((c) => [c.timespec(c.a[3]), sigsetArg(c, c.a[4], c.a[5]), c.ulong(5)]),
   eventfd: (c) => {
     c.push(c.uint(0));
     return RVAL_DECODED | RV.FD;
@@ -441,11 +463,11 @@ export const descDecoders: Record<string, Decoder> = {
     return 0;
   },
   signalfd: (c) => {
-    c.push(c.fd(c.a[0]), c.sigset(c.a[1], c.a[2]), c.ulong(2));
+    c.push(c.fd(c.a[0]), sigsetArg(c, c.a[1], c.a[2]), c.ulong(2));
     return RVAL_DECODED | RV.FD;
   },
   signalfd4: (c) => {
-    c.push(c.fd(c.a[0]), c.sigset(c.a[1], c.a[2]), c.ulong(2), c.flags(U32(c.a[3]), sfd_flags, 'SFD_???'));
+    c.push(c.fd(c.a[0]), sigsetArg(c, c.a[1], c.a[2]), c.ulong(2), c.flags(U32(c.a[3]), sfd_flags, 'SFD_???'));
     return RVAL_DECODED | RV.FD;
   },
 };

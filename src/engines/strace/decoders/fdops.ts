@@ -7,6 +7,7 @@ import { Ctx, RV, RVAL_DECODED, U32, flagsStr, type Decoder } from '../printer.j
 import { NULL, addr, arr, hexStr, num, sym, type Value } from '../value.js';
 import { kernelBoundedString } from './common.js';
 import { openFlagsStr } from './file.js';
+import { siginfoAt } from './signal.js';
 import {
   close_range_flags,
   fan_classes,
@@ -129,6 +130,11 @@ export const fdopsDecoders: Record<string, Decoder> = {
   pidfd_open: (c) => {
     c.push(c.pidv(c.a[0]), c.flags(U32(c.a[1]), pidfd_open_flags, 'PIDFD_???'));
     return RVAL_DECODED | RV.FD;
+  },
+  pidfd_send_signal: (c) => {
+    // The flags argument has no flags defined yet: strace prints it in hex.
+    c.push(fd0(c), c.signo(c.a[1]), siginfoAt(c, c.a[2]), ux(c, 3));
+    return RVAL_DECODED;
   },
   pidfd_getfd: (c) => {
     c.push(fd0(c), c.int(1), ux(c, 2));

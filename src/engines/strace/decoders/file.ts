@@ -4,6 +4,8 @@
  * mknod, statfs. Output follows strace 6.x (open.c, stat.c, statx.c, dirent*.c, utimes.c, ...).
  */
 import { Ctx, I32, RV, RVAL_DECODED, U32, flagsStr, symbolicModeStr, type Decoder } from '../printer.js';
+import { renderValue } from '../render.js';
+import { extTail } from './common.js';
 import { isoTime } from '../timefmt.js';
 import { NULL, addr, arr, cmt, field, hexStr, num, struct, sym, type Field, type Value } from '../value.js';
 import {
@@ -22,13 +24,21 @@ import {
   statfs_flags,
   statx_attrs,
   statx_masks,
-  unlinkat_flags,
   xattr_flags,
 } from '../xlat/tables.gen.js';
 
 const O_CREAT = 0o100n;
 const O_TMPFILE_BIT = 0o20000000n; // __O_TMPFILE
 const O_ACCMODE = 3n;
+/** mode_t arguments: strace prints them as unsigned short, so higher bits never show. */
+const U16 = (v: bigint): bigint => v & 0xffffn;
+
+/** dev_t: makedev(major, minor); -X raw the number, -X verbose both. */
+export function devValue(c: Ctx, dev: bigint): Value {
+  if (c.o.xlat === 'abbrev') return Ctx.makedev(dev);
+  const n = hexStr(dev);
+  return sym(c.o.xlat === 'raw' ? n : `${n} /* ${renderValue(Ctx.makedev(dev))} */`);
+}
 
 /** open flags: the access mode, then the other bits (strace tprint_open_modes). */
 export function openFlagsStr(c: Ctx, flags: bigint): string {
@@ -49,7 +59,7 @@ function pushOpen(c: Ctx, flagsIdx: number): void {
   const flags = U32(c.a[flagsIdx]);
   c.push(sym(openFlagsStr(c, flags)));
   // The mode is meaningful (and printed) only when a file may be created.
-  if (flags & (O_CREAT | O_TMPFILE_BIT)) c.push(c.mode(U32(c.a[flagsIdx + 1])));
+  if (flags & (O_CREAT | O_TMPFILE_BIT)) c.push(c.mode(U16(c.a[flagsIdx + 1])));
 }
 
 /** `uid_t`: -1 stays -1 (strace printuid). */
@@ -58,11 +68,18 @@ export function uidValue(v: bigint): Value {
   return u === 0xffffffffn ? num(-1) : num(u);
 }
 
-function timeCmt(v: Value, sec: bigint, nsec: bigint, c: Ctx): Value {
-  // strace prints no date for the zero time (e.g. an unset stx_btime).
-  if (c.o.xlat === 'raw' || (sec === 0n && nsec === 0n)) return v;
-  const t = isoTime(sec, nsec);
-  return t === undefined ? v : cmt(v, t);
+/**
+ * `v /* date *\/` for a time of `sec` seconds and `frac` units of 10^-digits s. strace prints no
+ * date for the zero time (e.g. an unset stx_btime) nor for an out-of-range fraction; the date is
+ * a comment, so -X raw keeps it.
+ */
+export function timeCmt(v: Value, sec: bigint, frac: bigint, digits: 6 | 9 = 9): Value {
+  if ((sec === 0n && frac === 0n) || frac < 0n || frac >= 10n ** BigInt(digits)) return v;
+  const t = isoTime(sec);
+  if (t === undefined) return v;
+  if (frac === 0n) return cmt(v, t);
+  // isoTime ends in a fixed-width ±HHMM zone; the fraction goes before it.
+  return cmt(v, `${t.slice(0, -5)}.${frac.toString().padStart(digits, '0')}${t.slice(-5)}`);
 }
 
 /** struct stat (x86_64 layout, 144 bytes). */
@@ -73,7 +90,7 @@ export function statValue(c: Ctx, ad: bigint): Value {
   const mode = BigInt(b.readUInt32LE(24));
   const f: Field[] = [];
   if (!c.abbrev) {
-    f.push(field('st_dev', Ctx.makedev(b.readBigUInt64LE(0))));
+    f.push(field('st_dev', devValue(c, b.readBigUInt64LE(0))));
     f.push(field('st_ino', num(b.readBigUInt64LE(8))));
   }
   f.push(field('st_mode', sym(symbolicModeStr(mode, c.o.xlat))));
@@ -85,13 +102,13 @@ export function statValue(c: Ctx, ad: bigint): Value {
     f.push(field('st_blocks', num(b.readBigInt64LE(64))));
   }
   const fmt = mode & 0o170000n;
-  if (fmt === 0o020000n || fmt === 0o060000n) f.push(field('st_rdev', Ctx.makedev(b.readBigUInt64LE(40))));
+  if (fmt === 0o020000n || fmt === 0o060000n) f.push(field('st_rdev', devValue(c, b.readBigUInt64LE(40))));
   else f.push(field('st_size', num(b.readBigInt64LE(48))));
   if (c.abbrev) return struct(f, true);
   for (const [name, off] of [['st_atime', 72], ['st_mtime', 88], ['st_ctime', 104]] as const) {
     const sec = b.readBigInt64LE(off);
     const nsec = b.readBigUInt64LE(off + 8);
-    f.push(field(name, timeCmt(num(sec), sec, nsec, c)));
+    f.push(field(name, timeCmt(num(sec), sec, nsec)));
     f.push(field(`${name}_nsec`, num(nsec)));
   }
   return struct(f);
@@ -100,7 +117,7 @@ export function statValue(c: Ctx, ad: bigint): Value {
 function statxTs(c: Ctx, b: Buffer, off: number): Value {
   const sec = b.readBigInt64LE(off);
   const nsec = BigInt(b.readUInt32LE(off + 8));
-  return timeCmt(struct([field('tv_sec', num(sec)), field('tv_nsec', num(nsec))]), sec, nsec, c);
+  return timeCmt(struct([field('tv_sec', num(sec)), field('tv_nsec', num(nsec))]), sec, nsec);
 }
 
 /** struct statx (256 bytes). */
@@ -109,24 +126,27 @@ export function statxValue(c: Ctx, ad: bigint): Value {
   const b = c.fetch(ad, 256);
   if (!b) return addr(ad);
   const f: Field[] = [];
-  f.push(field('stx_mask', c.flags(BigInt(b.readUInt32LE(0)), statx_masks, 'STATX_???')));
+  const mask = b.readUInt32LE(0);
+  f.push(field('stx_mask', c.flags(BigInt(mask), statx_masks, 'STATX_???')));
   if (!c.abbrev) f.push(field('stx_blksize', num(b.readUInt32LE(4))));
   f.push(field('stx_attributes', c.flags(b.readBigUInt64LE(8), statx_attrs, 'STATX_ATTR_???')));
+  // With -v the fields the kernel did not fill in (stx_mask, STATX_* bits) are left out.
+  const has = (bit: number): boolean => (mask & bit) !== 0;
   if (!c.abbrev) {
-    f.push(field('stx_nlink', num(b.readUInt32LE(16))));
-    f.push(field('stx_uid', num(b.readUInt32LE(20))));
-    f.push(field('stx_gid', num(b.readUInt32LE(24))));
+    if (has(0x4)) f.push(field('stx_nlink', num(b.readUInt32LE(16))));
+    if (has(0x8)) f.push(field('stx_uid', num(b.readUInt32LE(20))));
+    if (has(0x10)) f.push(field('stx_gid', num(b.readUInt32LE(24))));
   }
-  f.push(field('stx_mode', sym(symbolicModeStr(BigInt(b.readUInt16LE(28)), c.o.xlat))));
-  if (!c.abbrev) f.push(field('stx_ino', num(b.readBigUInt64LE(32))));
-  f.push(field('stx_size', num(b.readBigUInt64LE(40))));
+  if (c.abbrev || has(0x3)) f.push(field('stx_mode', sym(symbolicModeStr(BigInt(b.readUInt16LE(28)), c.o.xlat))));
+  if (!c.abbrev && has(0x100)) f.push(field('stx_ino', num(b.readBigUInt64LE(32))));
+  if (c.abbrev || has(0x200)) f.push(field('stx_size', num(b.readBigUInt64LE(40))));
   if (c.abbrev) return struct(f, true);
-  f.push(field('stx_blocks', num(b.readBigUInt64LE(48))));
+  if (has(0x400)) f.push(field('stx_blocks', num(b.readBigUInt64LE(48))));
   f.push(field('stx_attributes_mask', c.flags(b.readBigUInt64LE(56), statx_attrs, 'STATX_ATTR_???')));
-  f.push(field('stx_atime', statxTs(c, b, 64)));
-  f.push(field('stx_btime', statxTs(c, b, 80)));
-  f.push(field('stx_ctime', statxTs(c, b, 96)));
-  f.push(field('stx_mtime', statxTs(c, b, 112)));
+  if (has(0x20)) f.push(field('stx_atime', statxTs(c, b, 64)));
+  if (has(0x800)) f.push(field('stx_btime', statxTs(c, b, 80)));
+  if (has(0x80)) f.push(field('stx_ctime', statxTs(c, b, 96)));
+  if (has(0x40)) f.push(field('stx_mtime', statxTs(c, b, 112)));
   f.push(field('stx_rdev_major', num(b.readUInt32LE(128))));
   f.push(field('stx_rdev_minor', num(b.readUInt32LE(132))));
   f.push(field('stx_dev_major', num(b.readUInt32LE(136))));
@@ -139,7 +159,8 @@ export function statxValue(c: Ctx, ad: bigint): Value {
 function statxFlagsStr(c: Ctx, v: bigint): string {
   if (c.o.xlat === 'raw') return `0x${v.toString(16)}`;
   const sync = v & 0x6000n;
-  let s = at_statx_sync_types.lookup(sync) ?? `0x${sync.toString(16)}`;
+  // An invalid sync type (both bits) prints as the two flags.
+  let s = at_statx_sync_types.lookup(sync) ?? flagsStr(sync, at_statx_sync_types, undefined);
   const rest = v & ~0x6000n;
   if (rest) s += `|${flagsStr(rest, at_flags, undefined)}`;
   return s;
@@ -218,11 +239,13 @@ function utimensValue(c: Ctx, ad: bigint): Value {
   const items: Value[] = [];
   for (let i = 0; i < 2; i++) {
     const sec = b.readBigInt64LE(i * 16);
-    const nsec = b.readBigInt64LE(i * 16 + 8);
-    // UTIME_NOW / UTIME_OMIT replace the whole timespec in strace's output.
-    if (nsec === (1n << 30n) - 1n) items.push(sym('UTIME_NOW'));
-    else if (nsec === (1n << 30n) - 2n) items.push(sym('UTIME_OMIT'));
-    else items.push(timeCmt(struct([field('tv_sec', num(sec)), field('tv_nsec', num(nsec))]), sec, nsec, c));
+    const nsec = b.readBigUInt64LE(i * 16 + 8);
+    const ts = struct([field('tv_sec', num(sec)), field('tv_nsec', num(nsec))]);
+    // UTIME_NOW / UTIME_OMIT replace the whole timespec in strace's output (-X: a comment).
+    const special = nsec === (1n << 30n) - 1n ? 'UTIME_NOW' : nsec === (1n << 30n) - 2n ? 'UTIME_OMIT' : undefined;
+    if (special === undefined) items.push(timeCmt(ts, sec, nsec));
+    else if (c.o.xlat === 'abbrev') items.push(sym(special));
+    else items.push(c.o.xlat === 'verbose' ? cmt(ts, special) : ts);
   }
   return arr(items);
 }
@@ -233,7 +256,10 @@ function timevalPair(c: Ctx, ad: bigint): Value {
   if (!b) return addr(ad);
   const items: Value[] = [];
   for (let i = 0; i < 2; i++) {
-    items.push(struct([field('tv_sec', num(b.readBigInt64LE(i * 16))), field('tv_usec', num(b.readBigInt64LE(i * 16 + 8)))]));
+    const sec = b.readBigInt64LE(i * 16);
+    const usec = b.readBigUInt64LE(i * 16 + 8);
+    const tv = struct([field('tv_sec', num(sec)), field('tv_usec', num(usec))]);
+    items.push(timeCmt(tv, sec, usec, 6));
   }
   return arr(items);
 }
@@ -270,7 +296,7 @@ function entry(...fmt: ((c: Ctx) => Value)[]): Decoder {
 const P = (i: number) => (c: Ctx) => c.path(c.a[i]);
 const FD = (i: number) => (c: Ctx) => c.fd(c.a[i]);
 const DIRFD = (i: number) => (c: Ctx) => c.dirfd(c.a[i]);
-const MODE = (i: number) => (c: Ctx) => c.mode(U32(c.a[i]));
+const MODE = (i: number) => (c: Ctx) => c.mode(U16(c.a[i]));
 const LONG = (i: number) => (c: Ctx) => c.long(i);
 const UID = (i: number) => (c: Ctx) => uidValue(c.a[i]);
 const ATFLAGS = (i: number, x = at_flags) => (c: Ctx) => c.flags(U32(c.a[i]), x, 'AT_???');
@@ -315,7 +341,7 @@ export const fileDecoders: Record<string, Decoder> = {
     return RVAL_DECODED | RV.FD;
   },
   creat: (c) => {
-    c.push(c.path(c.a[0]), c.mode(U32(c.a[1])));
+    c.push(c.path(c.a[0]), c.mode(U16(c.a[1])));
     return RVAL_DECODED | RV.FD;
   },
   openat2: (c) => {
@@ -325,9 +351,13 @@ export const fileDecoders: Record<string, Decoder> = {
     if (!b) c.push(c.ptr(2));
     else {
       const flags = b.readBigUInt64LE(0);
+      const mode = b.readBigUInt64LE(8);
       const f: Field[] = [field('flags', sym(openFlagsStr(c, flags)))];
-      f.push(field('mode', c.mode(b.readBigUInt64LE(8))));
+      // As open(): the mode when a file may be created, or when it is set anyway.
+      if (mode || flags & (O_CREAT | O_TMPFILE_BIT)) f.push(field('mode', c.mode(mode)));
       f.push(field('resolve', c.flags(b.readBigUInt64LE(16), openat2_resolve, 'RESOLVE_???')));
+      const tail = extTail(c, c.a[2], 24, size);
+      if (tail) f.push(tail);
       c.push(struct(f));
     }
     c.push(c.ulong(3));
@@ -352,9 +382,9 @@ export const fileDecoders: Record<string, Decoder> = {
     c.push(statxValue(c, c.a[4]));
     return 0;
   },
-  access: entry(P(0), (c) => c.flags(U32(c.a[1]), access_modes, undefined)),
-  faccessat: entry(DIRFD(0), P(1), (c) => c.flags(U32(c.a[2]), access_modes, undefined)),
-  faccessat2: entry(DIRFD(0), P(1), (c) => c.flags(U32(c.a[2]), access_modes, undefined), ATFLAGS(3, faccessat_flags)),
+  access: entry(P(0), (c) => c.flags(U32(c.a[1]), access_modes, '?_OK')),
+  faccessat: entry(DIRFD(0), P(1), (c) => c.flags(U32(c.a[2]), access_modes, '?_OK')),
+  faccessat2: entry(DIRFD(0), P(1), (c) => c.flags(U32(c.a[2]), access_modes, '?_OK'), ATFLAGS(3, faccessat_flags)),
   readlink: readlinkDecoder(0),
   readlinkat: readlinkDecoder(1),
   getdents: getdents(false),
@@ -363,7 +393,7 @@ export const fileDecoders: Record<string, Decoder> = {
   mkdirat: entry(DIRFD(0), P(1), MODE(2)),
   rmdir: entry(P(0)),
   unlink: entry(P(0)),
-  unlinkat: entry(DIRFD(0), P(1), ATFLAGS(2, unlinkat_flags)),
+  unlinkat: entry(DIRFD(0), P(1), ATFLAGS(2)),
   rename: entry(P(0), P(1)),
   renameat: entry(DIRFD(0), P(1), DIRFD(2), P(3)),
   renameat2: entry(DIRFD(0), P(1), DIRFD(2), P(3), (c) => c.flags(U32(c.a[4]), renameat2_flags, 'RENAME_???')),
@@ -387,7 +417,11 @@ export const fileDecoders: Record<string, Decoder> = {
     if (ad === 0n) return NULL;
     const b = c.fetch(ad, 16);
     if (!b) return addr(ad);
-    return struct([field('actime', num(b.readBigInt64LE(0))), field('modtime', num(b.readBigInt64LE(8)))]);
+    const t = (k: string, off: number): Field => {
+      const sec = b.readBigInt64LE(off);
+      return field(k, timeCmt(num(sec), sec, 0n));
+    };
+    return struct([t('actime', 0), t('modtime', 8)]);
   }),
   truncate: entry(P(0), LONG(1)),
   ftruncate: entry(FD(0), LONG(1)),
@@ -401,14 +435,14 @@ export const fileDecoders: Record<string, Decoder> = {
   fchdir: entry(FD(0)),
   chroot: entry(P(0)),
   umask: (c) => {
-    c.push(c.mode(U32(c.a[0]) & 0o7777n));
+    c.push(c.mode(U16(c.a[0])));
     return RVAL_DECODED | RV.OCT;
   },
   fsync: entry(FD(0)),
   fdatasync: entry(FD(0)),
   syncfs: entry(FD(0)),
   flock: entry(FD(0), (c) => c.flags(U32(c.a[1]), flockcmds, 'LOCK_???')),
-  fadvise64: entry(FD(0), LONG(1), LONG(2), (c) => c.xval(I32(c.a[3]), advise, 'POSIX_FADV_???', 'd')),
+  fadvise64: entry(FD(0), LONG(1), (c) => c.ulong(2), (c) => c.xval(U32(c.a[3]), advise, 'POSIX_FADV_???')),
   statfs: (c) => {
     if (c.entering) {
       c.push(c.path(c.a[0]));
@@ -435,13 +469,13 @@ export const fileDecoders: Record<string, Decoder> = {
         return RVAL_DECODED;
       }
       // The offset is value-result: [before] => [after], finished at exit.
-      c.push(arr([num(b.readBigInt64LE(0))]));
+      c.push(arr([num(b.readBigUInt64LE(0))]));
       c.noTrailingSep = true;
       return 0;
     }
     if (!c.failed && c.rval !== 0n) {
       const b = c.fetch(c.a[2], 8);
-      c.changeLast(b ? arr([num(b.readBigInt64LE(0))]) : c.ptr(2));
+      c.changeLast(b ? arr([num(b.readBigUInt64LE(0))]) : c.ptr(2));
     }
     c.push(c.ulong(3));
     return 0;
@@ -451,6 +485,8 @@ export const fileDecoders: Record<string, Decoder> = {
 /** xattr value: the bytes, a trailing NUL omitted (strace print_xattr_val). */
 function xattrVal(c: Ctx, ad: bigint, len: bigint): Value {
   if (ad === 0n) return NULL;
+  // Past XATTR_SIZE_MAX the kernel refuses the value: strace shows the address only.
+  if (len > 65536n) return addr(ad);
   const v = c.buf(ad, len);
   if (v.t === 'str' && !v.more && v.b.length && v.b[v.b.length - 1] === 0) return { ...v, b: v.b.subarray(0, v.b.length - 1) };
   return v;
@@ -480,7 +516,8 @@ function listxattrLike(first: (c: Ctx) => Value): Decoder {
       c.push(first(c));
       return 0;
     }
-    c.push(c.failed ? c.ptr(1) : c.a[1] === 0n ? NULL : c.buf(c.a[1], c.rval), c.ulong(2));
+    // With size 0 the kernel only reports the length: nothing was written to the buffer.
+    c.push(c.failed || c.a[2] === 0n ? c.ptr(1) : c.buf(c.a[1], c.rval), c.ulong(2));
     return 0;
   };
 }
@@ -511,16 +548,16 @@ Object.assign(fileDecoders, {
 
 // mknod prints the device only for character and block devices.
 fileDecoders.mknod = (c) => {
-  const mode = U32(c.a[1]);
+  const mode = U16(c.a[1]);
   c.push(c.path(c.a[0]), sym(symbolicModeStr(mode, c.o.xlat)));
   const fmt = mode & 0o170000n;
-  if (fmt === 0o020000n || fmt === 0o060000n) c.push(Ctx.makedev(U32(c.a[2])));
+  if (fmt === 0o020000n || fmt === 0o060000n) c.push(devValue(c, U32(c.a[2])));
   return RVAL_DECODED;
 };
 fileDecoders.mknodat = (c) => {
-  const mode = U32(c.a[2]);
+  const mode = U16(c.a[2]);
   c.push(c.dirfd(c.a[0]), c.path(c.a[1]), sym(symbolicModeStr(mode, c.o.xlat)));
   const fmt = mode & 0o170000n;
-  if (fmt === 0o020000n || fmt === 0o060000n) c.push(Ctx.makedev(U32(c.a[3])));
+  if (fmt === 0o020000n || fmt === 0o060000n) c.push(devValue(c, U32(c.a[3])));
   return RVAL_DECODED;
 };

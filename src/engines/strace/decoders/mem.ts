@@ -57,7 +57,8 @@ export const memDecoders: Record<string, Decoder> = {
     return RVAL_DECODED;
   },
   pkey_mprotect: (c) => {
-    c.push(c.ptr(0), c.ulong(1), prot(c, c.a[2]), c.int(3));
+    // strace prints pkey_mprotect's prot with all 64 bits of the register.
+    c.push(c.ptr(0), c.ulong(1), c.flags(c.a[2], mmap_prot, 'PROT_???'), c.int(3));
     return RVAL_DECODED;
   },
   brk: (c) => {

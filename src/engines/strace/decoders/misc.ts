@@ -40,11 +40,11 @@ const futex: Decoder = (c) => {
       const opv = (val3 >> 28n) & 0xfn;
       if (opv & 8n) parts.push('FUTEX_OP_OPARG_SHIFT<<28');
       const opName = futexwakeops.lookup(opv & 7n);
-      parts.push(opName ? `${opName}<<28` : `${opv & 7n}<<28 /* FUTEX_OP_??? */`);
+      parts.push(opName ? `${opName}<<28` : `${hexStr(opv & 7n)}<<28 /* FUTEX_OP_??? */`);
       parts.push(`${hexStr((val3 >> 12n) & 0xfffn)}<<12`);
       const cmpv = (val3 >> 24n) & 0xfn;
       const cmpName = futexwakecmps.lookup(cmpv);
-      parts.push(cmpName ? `${cmpName}<<24` : `${cmpv}<<24 /* FUTEX_OP_CMP_??? */`);
+      parts.push(cmpName ? `${cmpName}<<24` : `${hexStr(cmpv)}<<24 /* FUTEX_OP_CMP_??? */`);
       parts.push(hexStr(val3 & 0xfffn));
       c.push(val, val2(), c.ptr(4), sym(c.o.xlat === 'raw' ? hexStr(val3) : parts.join('|')));
       break;

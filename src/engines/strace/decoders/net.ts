@@ -202,7 +202,9 @@ function msghdrValue(c: Ctx, ad: bigint, dataSize: bigint | undefined, namelenBe
   const control = b.readBigUInt64LE(32);
   const controllen = b.readBigUInt64LE(40);
   const f: Field[] = [];
-  f.push(field('msg_name', name === 0n ? NULL : sockaddrValue(c, name, BigInt(namelen))));
+  // The kernel writes at most the offered length of the name, while msg_namelen tells its full size.
+  const shownLen = namelenBefore !== undefined && namelenBefore < namelen ? namelenBefore : namelen;
+  f.push(field('msg_name', name === 0n ? NULL : sockaddrValue(c, name, BigInt(shownLen))));
   f.push(field('msg_namelen', namelenBefore !== undefined && namelenBefore !== namelen ? chg(num(namelenBefore), num(namelen)) : num(namelen)));
   f.push(field('msg_iov', iovArray(c, iov, iovlen, dataSize)));
   f.push(field('msg_iovlen', num(iovlen)));
@@ -269,7 +271,8 @@ export const netDecoders: Record<string, Decoder> = {
       return 0;
     }
     const before = c.priv as bigint | undefined;
-    c.push(c.failed ? c.ptr(1) : c.buf(c.a[1], c.rval), c.ulong(2), msgFlags(c, c.a[3]));
+    // MSG_TRUNC returns the datagram's full length, more than the buffer holds.
+    c.push(c.failed ? c.ptr(1) : c.buf(c.a[1], c.rval < c.a[2] ? c.rval : c.a[2]), c.ulong(2), msgFlags(c, c.a[3]));
     let outLen = before ?? 0n;
     if (!c.failed && c.a[5]) {
       const b = c.fetch(c.a[5], 4);
@@ -290,7 +293,10 @@ export const netDecoders: Record<string, Decoder> = {
       c.priv = b ? b.readUInt32LE(8) : undefined;
       return 0;
     }
-    c.push(c.failed ? c.ptr(1) : msghdrValue(c, c.a[1], c.rval, c.priv as number | undefined), msgFlags(c, c.a[2]));
+    const before = c.priv as number | undefined;
+    // A failed call filled in nothing: strace shows the name length the caller offered.
+    const failed = before === undefined ? c.ptr(1) : struct([field('msg_namelen', num(before))]);
+    c.push(c.failed ? failed : msghdrValue(c, c.a[1], c.rval, before), msgFlags(c, c.a[2]));
     return 0;
   },
 };

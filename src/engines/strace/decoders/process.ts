@@ -24,6 +24,7 @@ import {
 import { timevalValue } from '../printer.js';
 import { siginfoAt } from './signal.js';
 import { uidValue } from './file.js';
+import { extTail } from './common.js';
 
 // ---- clone -------------------------------------------------------------------------------
 
@@ -46,6 +47,13 @@ function cloneFlagsStr(c: Ctx, flags: bigint): string {
   return sig ? signalText(Number(sig)) : hexStr(f);
 }
 
+/** int * holding a new file descriptor (CLONE_PIDFD): [fd], with its -y path. */
+function fdPtr(c: Ctx, ad: bigint): Value {
+  if (ad === 0n) return NULL;
+  const b = c.fetch(ad, 4);
+  return b ? arr([c.fd(BigInt(b.readInt32LE(0)))]) : addr(ad);
+}
+
 const clone: Decoder = (c) => {
   const flags = c.a[0];
   const f = flags & ~CSIGNAL;
@@ -56,18 +64,23 @@ const clone: Decoder = (c) => {
     return 0;
   }
   if (f & (CLONE_PARENT_SETTID | CLONE_PIDFD)) {
-    c.push(kv('parent_tid', f & CLONE_PARENT_SETTID ? c.uintPtr(c.a[2]) : c.intPtr(c.a[2])));
+    c.push(kv('parent_tid', f & CLONE_PARENT_SETTID ? c.uintPtr(c.a[2]) : fdPtr(c, c.a[2])));
   }
   if (f & CLONE_SETTLS) c.push(kv('tls', c.ptr(4)));
   if (f & (CLONE_CHILD_SETTID | CLONE_CHILD_CLEARTID)) c.push(kv('child_tidptr', c.ptr(3)));
   return 0;
 };
 
-/** struct clone_args of clone3 (88 bytes in its current version). */
+/** struct clone_args of clone3: 64 bytes in its first version, 88 with set_tid and cgroup. */
+const CLONE_ARGS_V0 = 64;
+const CLONE_ARGS_SIZE = 88;
+/** The kernel's MAX_PID_NS_LEVEL: longer set_tid arrays are refused, so strace shows the address. */
+const MAX_SET_TID = 32n;
+
 const clone3: Decoder = (c) => {
   const size = c.a[1];
   if (c.entering) {
-    const b = size >= 64n ? c.fetch(c.a[0], Number(size < 88n ? size : 88n)) : undefined;
+    const b = size >= BigInt(CLONE_ARGS_V0) ? c.fetch(c.a[0], Number(size < 88n ? size : 88n)) : undefined;
     if (!b) {
       c.push(c.ptr(0), c.ulong(1));
       return RVAL_DECODED;
@@ -80,22 +93,32 @@ const clone3: Decoder = (c) => {
     if (flags & (CLONE_CHILD_SETTID | CLONE_CHILD_CLEARTID)) fl.push(field('child_tid', p(16)));
     if (flags & CLONE_PARENT_SETTID) fl.push(field('parent_tid', p(24)));
     const es = u64(32);
-    fl.push(field('exit_signal', es === 0n ? num(0) : es < 65n ? sym(signalText(Number(es))) : num(es)));
+    fl.push(field('exit_signal', es === 0n ? num(0) : es < 65n ? c.signo(es) : num(es)));
     fl.push(field('stack', p(40)), field('stack_size', sym(hexStr(u64(48)))));
     if (flags & CLONE_SETTLS) fl.push(field('tls', p(56)));
-    if (u64(72)) fl.push(field('set_tid', p(64)), field('set_tid_size', num(u64(72))));
-    if (flags & CLONE_INTO_CGROUP && b.length >= 88) fl.push(field('cgroup', num(u64(80))));
+    const setTid = u64(64);
+    const setTidSize = u64(72);
+    if (b.length >= 80 && (setTid || setTidSize)) {
+      const tids = setTidSize && setTidSize <= MAX_SET_TID ? c.array(setTid, setTidSize, 4, (e) => num(e.readInt32LE(0))) : addr(setTid);
+      fl.push(field('set_tid', tids), field('set_tid_size', num(setTidSize)));
+    }
+    if (b.length > 80 && (u64(80) || flags & CLONE_INTO_CGROUP)) fl.push(field('cgroup', num(u64(80))));
+    const tail = extTail(c, c.a[0], CLONE_ARGS_SIZE, size);
+    if (tail) fl.push(tail);
     c.push(struct(fl));
     c.priv = flags;
     c.noTrailingSep = true;
     return 0;
   }
   const flags = c.priv as bigint;
-  if (!c.failed && flags & (CLONE_PARENT_SETTID | CLONE_PIDFD)) {
-    const b = c.fetch(c.a[0], 32);
+  if (!c.failed) {
+    // What the kernel wrote back: the pidfd and parent tid, and the tail again.
+    const b = flags & (CLONE_PARENT_SETTID | CLONE_PIDFD) ? c.fetch(c.a[0], 32) : undefined;
     const out: Field[] = [];
-    if (b && flags & CLONE_PIDFD) out.push(field('pidfd', c.intPtr(b.readBigUInt64LE(8))));
+    if (b && flags & CLONE_PIDFD) out.push(field('pidfd', fdPtr(c, b.readBigUInt64LE(8))));
     if (b && flags & CLONE_PARENT_SETTID) out.push(field('parent_tid', c.intPtr(b.readBigUInt64LE(24))));
+    const tail = extTail(c, c.a[0], CLONE_ARGS_SIZE, size);
+    if (tail) out.push(tail);
     if (out.length) c.changeLast(struct(out));
   }
   c.push(c.ulong(1));
@@ -184,7 +207,7 @@ function rusageValue(c: Ctx, ad: bigint): Value {
   const f: Field[] = [field('ru_utime', timevalValue(b, 0)), field('ru_stime', timevalValue(b, 16))];
   if (c.abbrev) return struct(f, true);
   const names = ['ru_maxrss', 'ru_ixrss', 'ru_idrss', 'ru_isrss', 'ru_minflt', 'ru_majflt', 'ru_nswap', 'ru_inblock', 'ru_oublock', 'ru_msgsnd', 'ru_msgrcv', 'ru_nsignals', 'ru_nvcsw', 'ru_nivcsw'];
-  names.forEach((n, i) => f.push(field(n, num(b.readBigInt64LE(32 + i * 8)))));
+  names.forEach((n, i) => f.push(field(n, num(b.readBigUInt64LE(32 + i * 8)))));
   return struct(f);
 }
 
@@ -209,9 +232,15 @@ const waitid: Decoder = (c) => {
 
 // ---- rlimits -----------------------------------------------------------------------------
 
-function rlimText(v: bigint): string {
-  if (v === 0xffffffffffffffffn) return 'RLIM64_INFINITY';
-  if (v > 1024n && v % 1024n === 0n) return `${v / 1024n}*1024`;
+function rlimText(c: Ctx, v: bigint): string {
+  if (v === 0xffffffffffffffffn) {
+    const n = v.toString();
+    return c.o.xlat === 'raw' ? n : c.o.xlat === 'verbose' ? `${n} /* RLIM64_INFINITY */` : 'RLIM64_INFINITY';
+  }
+  if (v > 1024n && v % 1024n === 0n) {
+    const k = `${v / 1024n}*1024`;
+    return c.o.xlat === 'raw' ? v.toString() : c.o.xlat === 'verbose' ? `${v} /* ${k} */` : k;
+  }
   return v.toString();
 }
 
@@ -219,7 +248,7 @@ function rlimitValue(c: Ctx, ad: bigint): Value {
   if (ad === 0n) return NULL;
   const b = c.fetch(ad, 16);
   if (!b) return addr(ad);
-  return struct([field('rlim_cur', sym(rlimText(b.readBigUInt64LE(0)))), field('rlim_max', sym(rlimText(b.readBigUInt64LE(8))))]);
+  return struct([field('rlim_cur', sym(rlimText(c, b.readBigUInt64LE(0)))), field('rlim_max', sym(rlimText(c, b.readBigUInt64LE(8))))]);
 }
 
 const resource = (c: Ctx, i: number): Value => c.xval(U32(c.a[i]), resources, 'RLIMIT_???');
@@ -248,6 +277,8 @@ function idPtr(c: Ctx, ad: bigint): Value {
   const b = c.fetch(ad, 4);
   return b ? arr([uidValue(BigInt(b.readUInt32LE(0)))]) : addr(ad);
 }
+
+const NGROUPS_MAX = 65536n;
 
 function gidList(c: Ctx, ad: bigint, n: bigint): Value {
   return c.array(ad, n, 4, (b) => uidValue(BigInt(b.readUInt32LE(0))));
@@ -420,7 +451,8 @@ export const processDecoders: Record<string, Decoder> = {
   },
   setgroups: (c) => {
     const n = I32(c.a[0]);
-    c.push(c.int(0), n < 0n ? c.ptr(1) : gidList(c, c.a[1], n));
+    // Past NGROUPS_MAX the kernel refuses the list, and strace shows only where it is.
+    c.push(c.int(0), n < 0n || n > NGROUPS_MAX ? c.ptr(1) : gidList(c, c.a[1], n));
     return RVAL_DECODED;
   },
   setpgid: entry(PID(0), (c) => c.pidv(c.a[1], 'pgid')),
@@ -444,7 +476,7 @@ export const processDecoders: Record<string, Decoder> = {
     if (!c.failed) c.aux = schedulers.lookup(c.rval & ~0x40000000n);
     return 0;
   },
-  sched_setscheduler: entry(TID(0), (c) => c.xval(U32(c.a[1]), schedulers, 'SCHED_???', 'd'), (c) => schedParam(c, c.a[2])),
+  sched_setscheduler: entry(TID(0), (c) => c.xval(U32(c.a[1]), schedulers, 'SCHED_???'), (c) => schedParam(c, c.a[2])),
   sched_getparam: (c) => {
     if (c.entering) {
       c.push(c.pidv(c.a[0], 'tid'));

@@ -4,7 +4,10 @@
  * and data; the signal for the restarting requests; addresses elsewhere. A traced program that
  * tries to trace itself or others shows up here: `ptrace(PTRACE_TRACEME) = -1 EPERM`.
  */
-import { RVAL_DECODED, type Decoder } from '../printer.js';
+import { SYSCALLS, errnoName } from '../../../api.js';
+import { Ctx, RVAL_DECODED, type Decoder } from '../printer.js';
+import { arr, field, hex, num, struct, sym, type Field, type Value } from '../value.js';
+import { audit_arch, ptrace_syscall_info_op } from '../xlat/tables.gen.js';
 import { xlat } from '../xlat/xlat.js';
 
 const REQUESTS: readonly (readonly [bigint, string])[] = ([
@@ -38,8 +41,65 @@ const RESTARTS = new Set([7n, 9n, 17n, 24n, 31n, 32n, 33n]);
 /** Requests that use only the pid. */
 const PID_ONLY = new Set([8n, 16n, 0x4207n, 0x4208n]);
 
+const PTRACE_GET_SYSCALL_INFO = 0x420en;
+
+/** `name` for -X abbrev, the number for raw, both for verbose. */
+function named(c: Ctx, n: bigint, name: string | undefined): Value {
+  if (name === undefined || c.o.xlat === 'raw') return num(n);
+  return sym(c.o.xlat === 'verbose' ? `${n} /* ${name} */` : name);
+}
+
+/**
+ * struct ptrace_syscall_info as far as the kernel filled it in: `len` bytes, the smaller of the
+ * buffer size and the returned size; a field shows only when it lies wholly within them.
+ */
+function syscallInfo(c: Ctx, ad: bigint, len: number): Value {
+  const b = c.fetch(ad, Math.min(len, 88));
+  if (!b) return c.ptr(3);
+  const f: Field[] = [];
+  if (b.length < 1) return struct(f);
+  const op = BigInt(b[0]);
+  f.push(field('op', c.xval(op, ptrace_syscall_info_op, 'PTRACE_SYSCALL_INFO_???')));
+  if (b.length >= 8) f.push(field('arch', c.xval(BigInt(b.readUInt32LE(4)), audit_arch, 'AUDIT_ARCH_???')));
+  if (b.length >= 16) f.push(field('instruction_pointer', hex(b.readBigUInt64LE(8))));
+  if (b.length >= 24) f.push(field('stack_pointer', hex(b.readBigUInt64LE(16))));
+  const u: Field[] = [];
+  if (op === 1n || op === 3n) {
+    if (b.length >= 32) {
+      const nr = b.readBigUInt64LE(24);
+      const e = nr < 4096n ? SYSCALLS[Number(nr)] : undefined;
+      u.push(field('nr', named(c, nr, e ? `__NR_${e.name}` : undefined)));
+      const n = Math.min(6, Math.floor((b.length - 32) / 8));
+      if (n > 0) u.push(field('args', arr(Array.from({ length: n }, (_, i) => hex(b.readBigUInt64LE(32 + i * 8))))));
+      if (op === 3n && b.length >= 84) u.push(field('ret_data', num(b.readUInt32LE(80))));
+    }
+    if (u.length) f.push(field(op === 1n ? 'entry' : 'seccomp', struct(u)));
+  } else if (op === 2n) {
+    if (b.length >= 32) {
+      const rv = b.readBigInt64LE(24);
+      const isErr = b.length >= 33 ? b[32] : undefined;
+      const name = isErr && rv < 0n && rv >= -4095n ? `-${errnoName(Number(-rv))}` : undefined;
+      u.push(field('rval', named(c, rv, name)));
+      if (isErr !== undefined) u.push(field('is_error', num(isErr)));
+    }
+    if (u.length) f.push(field('exit', struct(u)));
+  }
+  return struct(f);
+}
+
 const ptrace: Decoder = (c) => {
   const req = c.a[0];
+  if (req === PTRACE_GET_SYSCALL_INFO) {
+    if (c.entering) {
+      // addr is the size of the buffer at data.
+      c.push(c.xval(req, ptraceCmds, 'PTRACE_???'), c.int(1), num(c.a[2]));
+      return 0;
+    }
+    const size = c.a[2];
+    const len = c.rval < size ? c.rval : size;
+    c.push(c.failed || size === 0n || c.a[3] === 0n ? c.ptr(3) : syscallInfo(c, c.a[3], Number(len)));
+    return 0;
+  }
   c.push(c.xval(req, ptraceCmds, 'PTRACE_???'));
   if (req === 0n) return RVAL_DECODED;
   c.push(c.int(1));

@@ -48,7 +48,23 @@ function stackValue(c: Ctx, ad: bigint): Value {
 export function siginfoAt(c: Ctx, ad: bigint): Value {
   if (ad === 0n) return NULL;
   const b = c.fetch(ad, 128);
-  return b ? siginfoValue(b) : addr(ad);
+  if (!b) return addr(ad);
+  // No signal (waitid with WNOHANG and nothing to report): strace prints an empty structure.
+  return b.readInt32LE(0) === 0 ? struct([]) : siginfoValue(b);
+}
+
+/** The kernel's sigset_t size (64 signals). */
+const NSIG_BYTES = 8n;
+
+/**
+ * A sigset_t of `len` bytes as a syscall argument: strace shows it only for a length from `min`
+ * (a word, but one byte for rt_sigpending) up to the kernel's size, else the address.
+ */
+export function sigsetArg(c: Ctx, ad: bigint, len: bigint, min = 8n): Value {
+  if (ad === 0n) return NULL;
+  if (len < min || len > NSIG_BYTES) return addr(ad);
+  const b = c.fetch(ad, Number(len));
+  return b ? c.sigsetFrom(b) : addr(ad);
 }
 
 /** Offset of uc_sigmask in the rt_sigframe's ucontext, from the stack pointer at the syscall. */
@@ -65,10 +81,10 @@ export const signalDecoders: Record<string, Decoder> = {
   },
   rt_sigprocmask: (c) => {
     if (c.entering) {
-      c.push(c.xval(U32(c.a[0]), sigprocmaskcmds, 'SIG_???'), c.sigset(c.a[1], c.a[3]));
+      c.push(c.xval(U32(c.a[0]), sigprocmaskcmds, 'SIG_???'), sigsetArg(c, c.a[1], c.a[3]));
       return 0;
     }
-    c.push(c.sigset(c.a[2], c.a[3]), c.ulong(3));
+    c.push(sigsetArg(c, c.a[2], c.a[3]), c.ulong(3));
     return 0;
   },
   rt_sigreturn: (c) => {
@@ -87,20 +103,22 @@ export const signalDecoders: Record<string, Decoder> = {
     return 0;
   },
   rt_sigsuspend: (c) => {
-    c.push(c.sigset(c.a[0], c.a[1]), c.ulong(1));
+    c.push(sigsetArg(c, c.a[0], c.a[1]), c.ulong(1));
     return RVAL_DECODED;
   },
   rt_sigpending: (c) => {
     if (c.entering) return 0;
-    c.push(c.sigset(c.a[0], c.a[1]), c.ulong(1));
+    c.push(sigsetArg(c, c.a[0], c.a[1], 1n), c.ulong(1));
     return 0;
   },
   rt_sigtimedwait: (c) => {
     if (c.entering) {
-      c.push(c.sigset(c.a[0], c.a[3]));
+      c.push(sigsetArg(c, c.a[0], c.a[3]));
+      // The timeout is input: read it now, it prints after the siginfo filled in at exit.
+      c.priv = c.timespec(c.a[2]);
       return 0;
     }
-    c.push(siginfoAt(c, c.a[1]), c.timespec(c.a[2]), c.ulong(3));
+    c.push(siginfoAt(c, c.a[1]), c.priv as Value, c.ulong(3));
     if (!c.failed && c.rval > 0n) c.aux = sigName(Number(c.rval));
     return 0;
   },

@@ -4,9 +4,18 @@
  */
 import { Ctx, RVAL_DECODED, U32, type Decoder } from '../printer.js';
 import { isoTime } from '../timefmt.js';
-import { NULL, addr, arr, field, num, struct, type Value } from '../value.js';
+import { NULL, addr, arr, cmt, field, num, struct, type Value } from '../value.js';
 import { clock_nanosleep_flags, clocknames, itimer_which } from '../xlat/tables.gen.js';
 import { itimervalAt, timevalAt } from './common.js';
+
+/** USER_HZ: the kernel reports clock_t in 1/100 s on x86_64 whatever its internal HZ. */
+const USER_HZ = 100n;
+
+/** clock_t ticks with the seconds they make as a comment (not with -X raw), as strace. */
+function clockTicks(c: Ctx, v: bigint): Value {
+  if (c.o.xlat === 'raw') return num(v);
+  return cmt(num(v), `${v / USER_HZ}.${(v % USER_HZ).toString().padStart(2, '0')} s`);
+}
 
 const clockid = (c: Ctx, i: number): Value => c.xval(U32(c.a[i]), clocknames, 'CLOCK_???', 'd');
 
@@ -60,7 +69,9 @@ export const timeDecoders: Record<string, Decoder> = {
     if (ad === 0n) c.push(NULL);
     else {
       const b = c.fetch(ad, 8);
-      c.push(b ? arr([num(b.readBigInt64LE(0))]) : addr(ad));
+      const t = b?.readBigInt64LE(0);
+      const d = t === undefined || t === 0n ? undefined : isoTime(t);
+      c.push(t === undefined ? addr(ad) : arr([d === undefined ? num(t) : cmt(num(t), d)]));
     }
     if (!c.failed) c.aux = isoTime(c.rval);
     return 0;
@@ -84,7 +95,7 @@ export const timeDecoders: Record<string, Decoder> = {
   },
   getitimer: (c) => {
     if (c.entering) {
-      c.push(c.xval(U32(c.a[0]), itimer_which, 'ITIMER_???', 'd'));
+      c.push(c.xval(U32(c.a[0]), itimer_which, 'ITIMER_???'));
       return 0;
     }
     c.push(itimervalAt(c, c.a[1]));
@@ -92,7 +103,7 @@ export const timeDecoders: Record<string, Decoder> = {
   },
   setitimer: (c) => {
     if (c.entering) {
-      c.push(c.xval(U32(c.a[0]), itimer_which, 'ITIMER_???', 'd'), itimervalAt(c, c.a[1]));
+      c.push(c.xval(U32(c.a[0]), itimer_which, 'ITIMER_???'), itimervalAt(c, c.a[1]));
       return 0;
     }
     c.push(itimervalAt(c, c.a[2]));
@@ -106,12 +117,7 @@ export const timeDecoders: Record<string, Decoder> = {
       ad === 0n
         ? NULL
         : b
-          ? struct([
-              field('tms_utime', num(b.readBigInt64LE(0))),
-              field('tms_stime', num(b.readBigInt64LE(8))),
-              field('tms_cutime', num(b.readBigInt64LE(16))),
-              field('tms_cstime', num(b.readBigInt64LE(24))),
-            ])
+          ? struct(['tms_utime', 'tms_stime', 'tms_cutime', 'tms_cstime'].map((k, i) => field(k, clockTicks(c, b.readBigUInt64LE(i * 8)))))
           : addr(ad),
     );
     return 0;

@@ -452,9 +452,9 @@ export const clone3_flags = xlat('clone3_flags', [
   [0x20000000n, 'CLONE_NEWPID'],
   [0x40000000n, 'CLONE_NEWNET'],
   [0x80000000n, 'CLONE_IO'],
+  [0x80n, 'CLONE_NEWTIME'],
   [0x100000000n, 'CLONE_CLEAR_SIGHAND'],
   [0x200000000n, 'CLONE_INTO_CGROUP'],
-  [0x80n, 'CLONE_NEWTIME'],
 ]);
 
 /** include/uapi/linux/sched.h */
@@ -1543,6 +1543,13 @@ export const evdev_switch = xlat('evdev_switch', [
   [0xen, 'SW_MUTE_DEVICE'],
   [0xfn, 'SW_PEN_INSERTED'],
   [0x10n, 'SW_MACHINE_COVER'],
+]);
+
+/** include/uapi/asm-generic/fcntl.h */
+export const f_owner_types = xlat('f_owner_types', [
+  [0x0n, 'F_OWNER_TID'],
+  [0x1n, 'F_OWNER_PID'],
+  [0x2n, 'F_OWNER_PGRP'],
 ]);
 
 /** include/uapi/linux/fcntl.h */
@@ -3652,6 +3659,14 @@ export const ptp_pin_funcs = xlat('ptp_pin_funcs', [
   [0x3n, 'PTP_PF_PHYSYNC'],
 ]);
 
+/** include/uapi/linux/ptrace.h */
+export const ptrace_syscall_info_op = xlat('ptrace_syscall_info_op', [
+  [0x0n, 'PTRACE_SYSCALL_INFO_NONE'],
+  [0x1n, 'PTRACE_SYSCALL_INFO_ENTRY'],
+  [0x2n, 'PTRACE_SYSCALL_INFO_EXIT'],
+  [0x3n, 'PTRACE_SYSCALL_INFO_SECCOMP'],
+]);
+
 /** include/uapi/linux/reboot.h */
 export const reboot_cmds = xlat('reboot_cmds', [
   [0x1234567n, 'LINUX_REBOOT_CMD_RESTART'],
@@ -5234,8 +5249,9 @@ export const usage_who = xlat('usage_who', [
 /** include/uapi/linux/wait.h */
 export const wait4_options = xlat('wait4_options', [
   [0x1n, 'WNOHANG'],
-  [0x2n, 'WUNTRACED'],
   [0x4n, 'WEXITED'],
+  [0x2n, 'WSTOPPED'],
+  [0x2n, 'WUNTRACED'],
   [0x8n, 'WCONTINUED'],
   [0x1000000n, 'WNOWAIT'],
   [0x20000000n, '__WNOTHREAD'],

@@ -7,6 +7,7 @@ import { adminDecoders } from './admin.js';
 import { descDecoders } from './desc.js';
 import { fdopsDecoders } from './fdops.js';
 import { fileDecoders } from './file.js';
+import { ipcDecoders } from './ipc.js';
 import { memDecoders } from './mem.js';
 import { mountDecoders } from './mount.js';
 import { miscDecoders } from './misc.js';
@@ -37,6 +38,7 @@ export const DECODER_FAMILIES: Readonly<Record<string, Readonly<Record<string, D
   admin: adminDecoders,
   fdops: fdopsDecoders,
   numa: numaDecoders,
+  ipc: ipcDecoders,
 };
 
 function merge(): Record<string, Decoder> {

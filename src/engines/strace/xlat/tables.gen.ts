@@ -1058,6 +1058,95 @@ export const ip_cmsg_types = xlat('ip_cmsg_types', [
   [0x3n, 'SCM_SECURITY'],
 ]);
 
+/** include/uapi/linux/ipc.h */
+export const ipc_64 = xlat('ipc_64', [
+  [0x100n, 'IPC_64'],
+]);
+
+/** include/uapi/linux/msg.h, include/uapi/linux/ipc.h */
+export const ipc_msg_flags = xlat('ipc_msg_flags', [
+  [0x1000n, 'MSG_NOERROR'],
+  [0x2000n, 'MSG_EXCEPT'],
+  [0x800n, 'IPC_NOWAIT'],
+  [0x4000n, 'MSG_COPY'],
+]);
+
+/** include/uapi/linux/ipc.h, include/uapi/linux/msg.h */
+export const ipc_msgctl_cmds = xlat('ipc_msgctl_cmds', [
+  [0x0n, 'IPC_RMID'],
+  [0x1n, 'IPC_SET'],
+  [0x2n, 'IPC_STAT'],
+  [0x3n, 'IPC_INFO'],
+  [0xbn, 'MSG_STAT'],
+  [0xcn, 'MSG_INFO'],
+  [0xdn, 'MSG_STAT_ANY'],
+]);
+
+/** include/uapi/linux/ipc.h */
+export const ipc_private = xlat('ipc_private', [
+  [0x0n, 'IPC_PRIVATE'],
+]);
+
+/** include/uapi/linux/ipc.h */
+export const ipc_resource_flags = xlat('ipc_resource_flags', [
+  [0x200n, 'IPC_CREAT'],
+  [0x400n, 'IPC_EXCL'],
+  [0x800n, 'IPC_NOWAIT'],
+]);
+
+/** include/uapi/linux/ipc.h, include/uapi/linux/sem.h */
+export const ipc_semctl_cmds = xlat('ipc_semctl_cmds', [
+  [0x0n, 'IPC_RMID'],
+  [0x1n, 'IPC_SET'],
+  [0x2n, 'IPC_STAT'],
+  [0x3n, 'IPC_INFO'],
+  [0xbn, 'GETPID'],
+  [0xcn, 'GETVAL'],
+  [0xdn, 'GETALL'],
+  [0xen, 'GETNCNT'],
+  [0xfn, 'GETZCNT'],
+  [0x10n, 'SETVAL'],
+  [0x11n, 'SETALL'],
+  [0x12n, 'SEM_STAT'],
+  [0x13n, 'SEM_INFO'],
+  [0x14n, 'SEM_STAT_ANY'],
+]);
+
+/** include/uapi/linux/sem.h, include/uapi/linux/ipc.h */
+export const ipc_semop_flags = xlat('ipc_semop_flags', [
+  [0x1000n, 'SEM_UNDO'],
+  [0x800n, 'IPC_NOWAIT'],
+]);
+
+/** include/uapi/linux/ipc.h, include/uapi/linux/shm.h */
+export const ipc_shm_resource_flags = xlat('ipc_shm_resource_flags', [
+  [0x200n, 'IPC_CREAT'],
+  [0x400n, 'IPC_EXCL'],
+  [0x800n, 'SHM_HUGETLB'],
+  [0x1000n, 'SHM_NORESERVE'],
+]);
+
+/** include/uapi/linux/shm.h */
+export const ipc_shmat_flags = xlat('ipc_shmat_flags', [
+  [0x1000n, 'SHM_RDONLY'],
+  [0x2000n, 'SHM_RND'],
+  [0x4000n, 'SHM_REMAP'],
+  [0x8000n, 'SHM_EXEC'],
+]);
+
+/** include/uapi/linux/ipc.h, include/uapi/linux/shm.h */
+export const ipc_shmctl_cmds = xlat('ipc_shmctl_cmds', [
+  [0x0n, 'IPC_RMID'],
+  [0x1n, 'IPC_SET'],
+  [0x2n, 'IPC_STAT'],
+  [0x3n, 'IPC_INFO'],
+  [0xbn, 'SHM_LOCK'],
+  [0xcn, 'SHM_UNLOCK'],
+  [0xdn, 'SHM_STAT'],
+  [0xen, 'SHM_INFO'],
+  [0xfn, 'SHM_STAT_ANY'],
+]);
+
 /** include/uapi/linux/time.h */
 export const itimer_which = xlat('itimer_which', [
   [0x0n, 'ITIMER_REAL'],

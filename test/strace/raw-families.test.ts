@@ -1,0 +1,55 @@
+// Table tests for the decoder families that replaced raw printing (SysV IPC, ...); expected
+// lines are what strace 6.1 prints for the call.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { FakeMemory, formatCall } from './helpers.js';
+
+const M = 0x10000000n;
+type Case = [string, (number | bigint)[], number | bigint | undefined, string, ('raw' | 'verbose')?];
+
+export function runCases(mem: FakeMemory, cases: readonly Case[]): void {
+  for (const [name, args, ret, want, xlat] of cases) {
+    // Column padding before " = " is not what these tests are about.
+    const line = formatCall({ name, args, ret, mem, opts: xlat ? { xlat } : {} }).replace(/\) +=/, ') =');
+    assert.equal(line, want);
+  }
+}
+
+test('SysV IPC: get, ctl, msgsnd, semop, shmat', () => {
+  // A sembuf {0xface, -4083, 0xbeef} then unreadable; an ipc64_perm at M+0x100; a msgbuf at M+0x200.
+  const sem = Buffer.alloc(6);
+  sem.writeUInt16LE(0xface, 0);
+  sem.writeInt16LE(-4083, 2);
+  sem.writeUInt16LE(0xbeef, 4);
+  const perm = Buffer.alloc(112);
+  perm.writeUInt32LE(0x1234, 0);
+  perm.writeUInt32LE(1000, 4);
+  perm.writeUInt32LE(100, 8);
+  perm.writeUInt32LE(0o600, 20);
+  perm.writeBigUInt64LE(16384n, 88);
+  const msg = Buffer.alloc(8 + 3);
+  msg.writeBigInt64LE(5n, 0);
+  msg.write('hi\0', 8, 'latin1');
+  const mem = new FakeMemory().map(M, sem).map(M + 0x100n, perm).map(M + 0x200n, msg);
+  runCases(mem, [
+    ['msgget', [0xeca86420fdb9f531n, 0xface1c55], -17, 'msgget(0xfdb9f531, IPC_EXCL|IPC_NOWAIT|0xface1000|0125) = -1 EEXIST (File exists)'],
+    ['msgget', [0, 0o600], 3, 'msgget(IPC_PRIVATE, 0600) = 3'],
+    ['msgget', [0, 0x3c0], 3, 'msgget(0 /* IPC_PRIVATE */, 0x200 /* IPC_CREAT */|0700) = 3', 'verbose'],
+    ['shmget', [1, 4096, 21 << 26], -22, 'shmget(0x1, 4096, 21<<SHM_HUGE_SHIFT|000) = -1 EINVAL (Invalid argument)'],
+    ['shmget', [1, 4096, (21 << 26) | 0x200], -22, 'shmget(0x1, 4096, 0x200|21<<26|000) = -1 EINVAL (Invalid argument)', 'raw'],
+    ['msgctl', [3, 0x102, M + 0x100n], 0, 'msgctl(3, IPC_64|IPC_STAT, {msg_perm={uid=1000, gid=100, mode=0600, key=4660, cuid=0, cgid=0}, msg_stime=0, msg_rtime=0, msg_ctime=0, msg_qnum=0, msg_qbytes=16384, msg_lspid=0, msg_lrpid=0}) = 0'],
+    ['msgctl', [3, 1, M + 0x100n], 0, 'msgctl(3, IPC_SET, {msg_perm={uid=1000, gid=100, mode=0600}, msg_qbytes=16384}) = 0'],
+    ['msgctl', [3, 0xdeadbeef, 0], -22, 'msgctl(3, 0xdeadbeef /* MSG_??? */, NULL) = -1 EINVAL (Invalid argument)'],
+    ['msgctl', [3, 2, M + 0x100n], -14, 'msgctl(3, IPC_STAT, 0x10000100) = -1 EFAULT (Bad address)'],
+    ['semctl', [3, 0, 0xdeadbeef, 0xbadc0dedfffffacen], -22, 'semctl(3, 0, 0xdeadbeef /* SEM_??? */, 0xbadc0dedffffface) = -1 EINVAL (Invalid argument)'],
+    ['semctl', [3, 0, 0, 0], 0, 'semctl(3, 0, IPC_RMID, NULL) = 0'],
+    ['shmctl', [3, 1, M + 0x100n], 0, 'shmctl(3, IPC_SET, {shm_perm={uid=1000, gid=100, mode=0600}}) = 0'],
+    ['msgsnd', [3, M + 0x200n, 3, 0], 0, 'msgsnd(3, {mtype=5, mtext="hi\\0"}, 3, 0) = 0'],
+    ['msgrcv', [3, M + 0x200n, 3, -5n, 0x1000], 3, 'msgrcv(3, {mtype=5, mtext="hi\\0"}, 3, -5, MSG_NOERROR) = 3'],
+    ['semop', [3, M, 2], -22, 'semop(3, [{sem_num=64206, sem_op=-4083, sem_flg=SEM_UNDO|IPC_NOWAIT|0xa6ef}, ... /* 0x10000006 */], 2) = -1 EINVAL (Invalid argument)'],
+    ['semop', [3, 0, 0xdeadbeef], -22, 'semop(3, NULL, 3735928559) = -1 EINVAL (Invalid argument)'],
+    ['semtimedop', [3, 0, 1, M + 0x100n], -22, 'semtimedop(3, NULL, 1, {tv_sec=4294967300660, tv_nsec=100}) = -1 EINVAL (Invalid argument)'],
+    ['shmat', [3, 0, 0x1000], 0x7f0000000000n, 'shmat(3, NULL, SHM_RDONLY) = 0x7f0000000000'],
+    ['shmdt', [0], -22, 'shmdt(NULL) = -1 EINVAL (Invalid argument)'],
+  ]);
+});

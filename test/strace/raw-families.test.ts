@@ -53,3 +53,25 @@ test('SysV IPC: get, ctl, msgsnd, semop, shmat', () => {
     ['shmdt', [0], -22, 'shmdt(NULL) = -1 EINVAL (Invalid argument)'],
   ]);
 });
+
+test('personality, ustat, modify_ldt, set/get_thread_area, _sysctl, lookup_dcookie', () => {
+  // A user_desc at M (entry -1, base 0x1000, limit 0xfffff, seg_32bit|contents=1|lm).
+  const ud = Buffer.alloc(16);
+  ud.writeUInt32LE(0xffffffff, 0);
+  ud.writeUInt32LE(0x1000, 4);
+  ud.writeUInt32LE(0xfffff, 8);
+  ud.writeUInt32LE(0x83, 12);
+  const mem = new FakeMemory().map(M, ud).u32(M + 0x100n, 12);
+  runCases(mem, [
+    ['personality', [0xffffffff], 0, 'personality(0xffffffff) = 0 (PER_LINUX)'],
+    ['personality', [0x7010006], 0x1f, 'personality(PER_BSD|SHORT_INODE|WHOLE_SECONDS|STICKY_TIMEOUTS|0x10000) = 0x1f (0x1f /* PER_??? */)'],
+    ['personality', [6], 0, 'personality(0x6 /* PER_BSD */) = 0 (0 /* PER_LINUX */)', 'verbose'],
+    ['ustat', [0xfacefeedffffffffn, 0], -22, 'ustat(makedev(0xfff, 0xfffff), NULL) = -1 EINVAL (Invalid argument)'],
+    ['modify_ldt', [1, M, 16], 0xffffffdan, 'modify_ldt(1, {entry_number=-1, base_addr=0x001000, limit=0x0fffff, seg_32bit=1, contents=1, read_exec_only=0, limit_in_pages=0, seg_not_present=0, useable=0, lm=1}, 16) = 4294967258 ENOSYS (Function not implemented)'],
+    ['modify_ldt', [1, M, 42], 0, 'modify_ldt(1, 0x10000000, 42) = 0'],
+    ['set_thread_area', [M + 0x100n], -38, 'set_thread_area(0x10000100) = -1 ENOSYS (Function not implemented)'],
+    ['get_thread_area', [M + 0x100n], -38, 'get_thread_area({entry_number=12, ...}) = -1 ENOSYS (Function not implemented)'],
+    ['_sysctl', [M + 0x1000n], -38, '_sysctl(0x10001000) = -1 ENOSYS (Function not implemented)'],
+    ['lookup_dcookie', [5, 0, 0], -38, 'lookup_dcookie(5, NULL, 0) = -1 ENOSYS (Function not implemented)'],
+  ]);
+});

@@ -42,6 +42,11 @@ export const RV = {
   FD: 4,
   /** Nothing after '=' but '?' even on success (never-returning calls). */
   NONE: 5,
+  /**
+   * The value in decimal and, when its low 32 bits are a negative errno, that errno's name:
+   * syscalls the kernel truncates to unsigned int (modify_ldt on x86_64).
+   */
+  U32ERR: 6,
 } as const;
 export type RvKind = (typeof RV)[keyof typeof RV];
 /** OR-ed into a decoder's result: all arguments are printed, no exit call needed. */

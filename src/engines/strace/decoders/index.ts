@@ -8,6 +8,7 @@ import { descDecoders } from './desc.js';
 import { fdopsDecoders } from './fdops.js';
 import { fileDecoders } from './file.js';
 import { ipcDecoders } from './ipc.js';
+import { sysmiscDecoders } from './sysmisc.js';
 import { memDecoders } from './mem.js';
 import { mountDecoders } from './mount.js';
 import { miscDecoders } from './misc.js';
@@ -39,6 +40,7 @@ export const DECODER_FAMILIES: Readonly<Record<string, Readonly<Record<string, D
   fdops: fdopsDecoders,
   numa: numaDecoders,
   ipc: ipcDecoders,
+  sysmisc: sysmiscDecoders,
 };
 
 function merge(): Record<string, Decoder> {

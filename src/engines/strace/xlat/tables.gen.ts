@@ -1644,8 +1644,39 @@ export const perf_ioctl_flags = xlat('perf_ioctl_flags', [
 ]);
 
 /** include/uapi/linux/personality.h */
+export const personality_flags = xlat('personality_flags', [
+  [0x20000n, 'UNAME26'],
+  [0x40000n, 'ADDR_NO_RANDOMIZE'],
+  [0x80000n, 'FDPIC_FUNCPTRS'],
+  [0x100000n, 'MMAP_PAGE_ZERO'],
+  [0x200000n, 'ADDR_COMPAT_LAYOUT'],
+  [0x400000n, 'READ_IMPLIES_EXEC'],
+  [0x800000n, 'ADDR_LIMIT_32BIT'],
+  [0x1000000n, 'SHORT_INODE'],
+  [0x2000000n, 'WHOLE_SECONDS'],
+  [0x4000000n, 'STICKY_TIMEOUTS'],
+  [0x8000000n, 'ADDR_LIMIT_3GB'],
+]);
+
+/** include/uapi/linux/personality.h */
 export const personality_types = xlat('personality_types', [
   [0x0n, 'PER_LINUX'],
+  [0x1n, 'PER_SVR4'],
+  [0x2n, 'PER_SVR3'],
+  [0x3n, 'PER_SCOSVR3'],
+  [0x4n, 'PER_WYSEV386'],
+  [0x5n, 'PER_ISCR4'],
+  [0x6n, 'PER_BSD'],
+  [0x7n, 'PER_XENIX'],
+  [0x8n, 'PER_LINUX32'],
+  [0x9n, 'PER_IRIX32'],
+  [0xan, 'PER_IRIXN32'],
+  [0xbn, 'PER_IRIX64'],
+  [0xcn, 'PER_RISCOS'],
+  [0xdn, 'PER_SOLARIS'],
+  [0xen, 'PER_UW7'],
+  [0xfn, 'PER_OSF4'],
+  [0x10n, 'PER_HPUX'],
 ]);
 
 /** include/uapi/linux/pidfd.h (PIDFD_NONBLOCK is O_NONBLOCK) */

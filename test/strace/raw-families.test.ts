@@ -75,3 +75,24 @@ test('personality, ustat, modify_ldt, set/get_thread_area, _sysctl, lookup_dcook
     ['lookup_dcookie', [5, 0, 0], -38, 'lookup_dcookie(5, NULL, 0) = -1 ENOSYS (Function not implemented)'],
   ]);
 });
+
+test('move_pages, process_vm_readv/writev, process_madvise, mincore', () => {
+  // Two page pointers at M, node/status words at M+0x100 (the third element unreadable), an
+  // iovec {M+0x200, 3} at M+0x300 with "abc" behind it, mincore's vector at M+0x400.
+  const mem = new FakeMemory()
+    .u64(M, 0x7f0000000000n, 0n)
+    .i32(M + 0x100n, 1, -14)
+    .str(M + 0x200n, 'abc')
+    .u64(M + 0x300n, M + 0x200n, 3n)
+    .map(M + 0x400n, Buffer.from([1, 0xfe, 3]));
+  runCases(mem, [
+    ['move_pages', [1234, 2, M, 0, M + 0x100n, 2], 0, 'move_pages(1234, 2, [0x7f0000000000, NULL], NULL, [1, -EFAULT], MPOL_MF_MOVE) = 0'],
+    ['move_pages', [1234, 2, M, 0, M + 0x100n, 2], 0, 'move_pages(1234, 2, [0x7f0000000000, NULL], NULL, [1, -14 /* -EFAULT */], 0x2 /* MPOL_MF_MOVE */) = 0', 'verbose'],
+    ['move_pages', [1234, 3, M, M + 0x100n, M + 0x100n, 4], -19, 'move_pages(1234, 3, [0x7f0000000000, NULL, ... /* 0x10000010 */], [1, -14, ... /* 0x10000108 */], 0x10000100, MPOL_MF_MOVE_ALL) = -1 ENODEV (No such device)'],
+    ['process_vm_readv', [1234, M + 0x300n, 1, M + 0x300n, 1, 0], 2, 'process_vm_readv(1234, [{iov_base="ab", iov_len=3}], 1, [{iov_base=0x10000200, iov_len=3}], 1, 0) = 2'],
+    ['process_vm_readv', [1234, M + 0x300n, 1, 0, 1, 0], -14, 'process_vm_readv(1234, [{iov_base=0x10000200, iov_len=3}], 1, NULL, 1, 0) = -1 EFAULT (Bad address)'],
+    ['process_vm_writev', [1234, M + 0x300n, 1, M + 0x300n, 1, 0], 3, 'process_vm_writev(1234, [{iov_base="abc", iov_len=3}], 1, [{iov_base=0x10000200, iov_len=3}], 1, 0) = 3'],
+    ['process_madvise', [3, M + 0x300n, 1, 21, 0], 3, 'process_madvise(3, [{iov_base=0x10000200, iov_len=3}], 1, MADV_PAGEOUT, 0) = 3'],
+    ['mincore', [0x7f0000000000n, 8193, M + 0x400n], 0, 'mincore(0x7f0000000000, 8193, [1, 0, 1]) = 0'],
+  ]);
+});

@@ -299,7 +299,12 @@ export class Ctx {
       if (v === undefined) return arr(items);
       items.push(v);
     }
-    return arr(items, BigInt(shown) < count);
+    if (BigInt(shown) >= count) return arr(items);
+    // strace reads the first element past the cap too: `...` when it is readable, else
+    // `... /* its address */`.
+    const next = addr + BigInt(shown * esize);
+    if (!readExact(this.mem, next, esize)) return { t: 'arr', a: items, moreAt: next };
+    return arr(items, true);
   }
 
   /** int *: [N], or the address when unreadable. */

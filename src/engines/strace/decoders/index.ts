@@ -9,6 +9,7 @@ import { fdopsDecoders } from './fdops.js';
 import { fileDecoders } from './file.js';
 import { ipcDecoders } from './ipc.js';
 import { sysmiscDecoders } from './sysmisc.js';
+import { procmemDecoders } from './procmem.js';
 import { memDecoders } from './mem.js';
 import { mountDecoders } from './mount.js';
 import { miscDecoders } from './misc.js';
@@ -41,6 +42,7 @@ export const DECODER_FAMILIES: Readonly<Record<string, Readonly<Record<string, D
   numa: numaDecoders,
   ipc: ipcDecoders,
   sysmisc: sysmiscDecoders,
+  procmem: procmemDecoders,
 };
 
 function merge(): Record<string, Decoder> {

@@ -96,3 +96,27 @@ test('move_pages, process_vm_readv/writev, process_madvise, mincore', () => {
     ['mincore', [0x7f0000000000n, 8193, M + 0x400n], 0, 'mincore(0x7f0000000000, 8193, [1, 0, 1]) = 0'],
   ]);
 });
+
+test('timers, message queues, adjtimex', () => {
+  // A sigevent {ptr 0, SIGALRM, SIGEV_SIGNAL} at M, an itimerspec at M+0x100 (one huge tv_nsec),
+  // an mq_attr at M+0x200, a zeroed timex at M+0x300, a timer id at M+0x400.
+  const its = Buffer.alloc(32);
+  its.writeBigUInt64LE(0xbadc0dedfacefeedn, 8);
+  const mem = new FakeMemory()
+    .u32(M, 0, 0, 14, 0, 0, 0, 0, 0)
+    .map(M + 0x100n, its)
+    .u64(M + 0x200n, 0x800n, 10n, 8192n, 0n, 0n, 0n, 0n, 0n)
+    .map(M + 0x300n, Buffer.alloc(208))
+    .i32(M + 0x400n, 7)
+    .str(M + 0x500n, 'q');
+  runCases(mem, [
+    ['timer_create', [1, M, M + 0x400n], 0, 'timer_create(CLOCK_MONOTONIC, {sigev_signo=SIGALRM, sigev_notify=SIGEV_SIGNAL}, [7]) = 0'],
+    ['timer_settime', [7, 1, M + 0x100n, 0], -22, 'timer_settime(7, TIMER_ABSTIME, {it_interval={tv_sec=0, tv_nsec=13464652301697220333}, it_value={tv_sec=0, tv_nsec=0}}, NULL) = -1 EINVAL (Invalid argument)'],
+    ['adjtimex', [M + 0x300n], 5, 'adjtimex({modes=0, offset=0, freq=0, maxerror=0, esterror=0, status=0, constant=0, precision=0, tolerance=0, time={tv_sec=0, tv_usec=0}, tick=0, ppsfreq=0, jitter=0, shift=0, stabil=0, jitcnt=0, calcnt=0, errcnt=0, stbcnt=0, tai=0}) = 5 (TIME_ERROR)'],
+    ['clock_adjtime', [0, 0], -14, 'clock_adjtime(CLOCK_REALTIME, NULL) = -1 EFAULT (Bad address)'],
+    ['mq_open', [M + 0x500n, 0x842, 0o600, M + 0x200n], 3, 'mq_open("q", O_RDWR|O_CREAT|O_NONBLOCK, 0600, {mq_flags=0x800, mq_maxmsg=10, mq_msgsize=8192, mq_curmsgs=0}) = 3'],
+    ['mq_open', [0, 0, 0, 0], -14, 'mq_open(NULL, O_RDONLY) = -1 EFAULT (Bad address)'],
+    ['mq_timedsend', [3, M + 0x500n, 1, 42, M + 0x100n + 16n], 0, 'mq_timedsend(3, "q", 1, 42, {tv_sec=0, tv_nsec=0}) = 0'],
+    ['mq_notify', [3, M + 0x1000n], -14, 'mq_notify(3, 0x10001000) = -1 EFAULT (Bad address)'],
+  ]);
+});

@@ -10,6 +10,7 @@ import { fileDecoders } from './file.js';
 import { ipcDecoders } from './ipc.js';
 import { sysmiscDecoders } from './sysmisc.js';
 import { procmemDecoders } from './procmem.js';
+import { timersDecoders } from './timers.js';
 import { memDecoders } from './mem.js';
 import { mountDecoders } from './mount.js';
 import { miscDecoders } from './misc.js';
@@ -43,6 +44,7 @@ export const DECODER_FAMILIES: Readonly<Record<string, Readonly<Record<string, D
   ipc: ipcDecoders,
   sysmisc: sysmiscDecoders,
   procmem: procmemDecoders,
+  timers: timersDecoders,
 };
 
 function merge(): Record<string, Decoder> {

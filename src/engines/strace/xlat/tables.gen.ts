@@ -60,6 +60,53 @@ export const addrfams = xlat('addrfams', [
   [0x2dn, 'AF_MCTP'],
 ]);
 
+/** include/uapi/linux/timex.h */
+export const adjtimex_modes = xlat('adjtimex_modes', [
+  [0xa001n, 'ADJ_OFFSET_SS_READ'],
+  [0x8001n, 'ADJ_OFFSET_SINGLESHOT'],
+  [0x1n, 'ADJ_OFFSET'],
+  [0x2n, 'ADJ_FREQUENCY'],
+  [0x4n, 'ADJ_MAXERROR'],
+  [0x8n, 'ADJ_ESTERROR'],
+  [0x10n, 'ADJ_STATUS'],
+  [0x20n, 'ADJ_TIMECONST'],
+  [0x80n, 'ADJ_TAI'],
+  [0x100n, 'ADJ_SETOFFSET'],
+  [0x1000n, 'ADJ_MICRO'],
+  [0x2000n, 'ADJ_NANO'],
+  [0x4000n, 'ADJ_TICK'],
+]);
+
+/** include/uapi/linux/timex.h */
+export const adjtimex_state = xlat('adjtimex_state', [
+  [0x0n, 'TIME_OK'],
+  [0x1n, 'TIME_INS'],
+  [0x2n, 'TIME_DEL'],
+  [0x3n, 'TIME_OOP'],
+  [0x4n, 'TIME_WAIT'],
+  [0x5n, 'TIME_ERROR'],
+]);
+
+/** include/uapi/linux/timex.h */
+export const adjtimex_status = xlat('adjtimex_status', [
+  [0x1n, 'STA_PLL'],
+  [0x2n, 'STA_PPSFREQ'],
+  [0x4n, 'STA_PPSTIME'],
+  [0x8n, 'STA_FLL'],
+  [0x10n, 'STA_INS'],
+  [0x20n, 'STA_DEL'],
+  [0x40n, 'STA_UNSYNC'],
+  [0x80n, 'STA_FREQHOLD'],
+  [0x100n, 'STA_PPSSIGNAL'],
+  [0x200n, 'STA_PPSJITTER'],
+  [0x400n, 'STA_PPSWANDER'],
+  [0x800n, 'STA_PPSERROR'],
+  [0x1000n, 'STA_CLOCKERR'],
+  [0x2000n, 'STA_NANO'],
+  [0x4000n, 'STA_MODE'],
+  [0x8000n, 'STA_CLK'],
+]);
+
 /** include/uapi/linux/fadvise.h (x86_64 values) */
 export const advise = xlat('advise', [
   [0x0n, 'POSIX_FADV_NORMAL'],
@@ -2892,6 +2939,11 @@ export const term_oflags_tabdly = xlat('term_oflags_tabdly', [
 export const term_oflags_vtdly = xlat('term_oflags_vtdly', [
   [0x0n, 'VT0'],
   [0x4000n, 'VT1'],
+]);
+
+/** include/uapi/linux/time.h */
+export const timer_settime_flags = xlat('timer_settime_flags', [
+  [0x1n, 'TIMER_ABSTIME'],
 ]);
 
 /** include/uapi/linux/timerfd.h (TFD_CLOEXEC = O_CLOEXEC, TFD_NONBLOCK = O_NONBLOCK) */

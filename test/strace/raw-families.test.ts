@@ -120,3 +120,20 @@ test('timers, message queues, adjtimex', () => {
     ['mq_notify', [3, M + 0x1000n], -14, 'mq_notify(3, 0x10001000) = -1 EFAULT (Bad address)'],
   ]);
 });
+
+test('landlock', () => {
+  // A ruleset attr (EXECUTE|REFER) at M with 8 zero bytes after it; a path_beneath attr at M+0x100.
+  const pb = Buffer.alloc(12);
+  pb.writeBigUInt64LE(0xc001n, 0);
+  pb.writeInt32LE(-1, 8);
+  const mem = new FakeMemory().u64(M, 0x2001n, 0n).map(M + 0x100n, pb);
+  runCases(mem, [
+    ['landlock_create_ruleset', [M, 8, 0], 3, 'landlock_create_ruleset({handled_access_fs=LANDLOCK_ACCESS_FS_EXECUTE|LANDLOCK_ACCESS_FS_REFER}, 8, 0) = 3'],
+    ['landlock_create_ruleset', [M, 16, 0], 3, 'landlock_create_ruleset({handled_access_fs=LANDLOCK_ACCESS_FS_EXECUTE|LANDLOCK_ACCESS_FS_REFER}, 16, 0) = 3'],
+    ['landlock_create_ruleset', [M, 24, 0], 3, 'landlock_create_ruleset({handled_access_fs=LANDLOCK_ACCESS_FS_EXECUTE|LANDLOCK_ACCESS_FS_REFER, ...}, 24, 0) = 3'],
+    ['landlock_create_ruleset', [M, 7, 0], -22, 'landlock_create_ruleset(0x10000000, 7, 0) = -1 EINVAL (Invalid argument)'],
+    ['landlock_create_ruleset', [0, 0, 0xbadcaffe], -22, 'landlock_create_ruleset(NULL, 0, 0xbadcaffe /* LANDLOCK_CREATE_RULESET_??? */) = -1 EINVAL (Invalid argument)'],
+    ['landlock_add_rule', [3, 1, M + 0x100n, 0], -22, 'landlock_add_rule(3, LANDLOCK_RULE_PATH_BENEATH, {allowed_access=LANDLOCK_ACCESS_FS_EXECUTE|0xc000, parent_fd=-1}, 0) = -1 EINVAL (Invalid argument)'],
+    ['landlock_add_rule', [3, 2, M + 0x100n, 1], -22, 'landlock_add_rule(3, 0x2 /* LANDLOCK_RULE_??? */, 0x10000100, 0x1) = -1 EINVAL (Invalid argument)'],
+  ]);
+});

@@ -11,6 +11,7 @@ import { ipcDecoders } from './ipc.js';
 import { sysmiscDecoders } from './sysmisc.js';
 import { procmemDecoders } from './procmem.js';
 import { timersDecoders } from './timers.js';
+import { landlockDecoders } from './landlock.js';
 import { memDecoders } from './mem.js';
 import { mountDecoders } from './mount.js';
 import { miscDecoders } from './misc.js';
@@ -45,6 +46,7 @@ export const DECODER_FAMILIES: Readonly<Record<string, Readonly<Record<string, D
   sysmisc: sysmiscDecoders,
   procmem: procmemDecoders,
   timers: timersDecoders,
+  landlock: landlockDecoders,
 };
 
 function merge(): Record<string, Decoder> {

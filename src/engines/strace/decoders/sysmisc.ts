@@ -1,10 +1,11 @@
 /**
- * Small system calls with one structure or one constant each: personality, ustat,
+ * Small system calls with one structure or one constant each: personality, pidfd_send_signal, ustat,
  * lookup_dcookie, _sysctl, modify_ldt and set/get_thread_area (struct user_desc of
  * asm/ldt.h), from the kernel's personality.h, ustat and sysctl UAPI layouts.
  */
 import { Ctx, RV, RVAL_DECODED, U32, flagsStr, xvalStr, type Decoder } from '../printer.js';
-import { NULL, addr, field, num, struct, sym, type Value } from '../value.js';
+import { NULL, addr, field, hexStr, num, struct, sym, type Value } from '../value.js';
+import { siginfoAt } from './signal.js';
 import { personality_flags, personality_types } from '../xlat/tables.gen.js';
 
 const PER_MASK = 0xffn;
@@ -50,6 +51,10 @@ function userDescAt(c: Ctx, ad: bigint): Value {
 }
 
 export const sysmiscDecoders: Record<string, Decoder> = {
+  pidfd_send_signal: (c) => {
+    c.push(c.fd(c.a[0]), c.signo(c.a[1]), siginfoAt(c, c.a[2]), sym(hexStr(U32(c.a[3]))));
+    return RVAL_DECODED;
+  },
   personality: (c) => {
     if (c.entering) {
       const v = U32(c.a[0]);

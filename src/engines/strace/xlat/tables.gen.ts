@@ -1213,6 +1213,34 @@ export const kcmp_types = xlat('kcmp_types', [
   [0x7n, 'KCMP_EPOLL_TFD'],
 ]);
 
+/** include/uapi/linux/landlock.h */
+export const landlock_create_ruleset_flags = xlat('landlock_create_ruleset_flags', [
+  [0x1n, 'LANDLOCK_CREATE_RULESET_VERSION'],
+]);
+
+/** include/uapi/linux/landlock.h */
+export const landlock_rule_types = xlat('landlock_rule_types', [
+  [0x1n, 'LANDLOCK_RULE_PATH_BENEATH'],
+]);
+
+/** include/uapi/linux/landlock.h */
+export const landlock_ruleset_access_fs = xlat('landlock_ruleset_access_fs', [
+  [0x1n, 'LANDLOCK_ACCESS_FS_EXECUTE'],
+  [0x2n, 'LANDLOCK_ACCESS_FS_WRITE_FILE'],
+  [0x4n, 'LANDLOCK_ACCESS_FS_READ_FILE'],
+  [0x8n, 'LANDLOCK_ACCESS_FS_READ_DIR'],
+  [0x10n, 'LANDLOCK_ACCESS_FS_REMOVE_DIR'],
+  [0x20n, 'LANDLOCK_ACCESS_FS_REMOVE_FILE'],
+  [0x40n, 'LANDLOCK_ACCESS_FS_MAKE_CHAR'],
+  [0x80n, 'LANDLOCK_ACCESS_FS_MAKE_DIR'],
+  [0x100n, 'LANDLOCK_ACCESS_FS_MAKE_REG'],
+  [0x200n, 'LANDLOCK_ACCESS_FS_MAKE_SOCK'],
+  [0x400n, 'LANDLOCK_ACCESS_FS_MAKE_FIFO'],
+  [0x800n, 'LANDLOCK_ACCESS_FS_MAKE_BLOCK'],
+  [0x1000n, 'LANDLOCK_ACCESS_FS_MAKE_SYM'],
+  [0x2000n, 'LANDLOCK_ACCESS_FS_REFER'],
+]);
+
 /** include/uapi/linux/lirc.h (LIRC_GET_FEATURES bits) */
 export const lirc_features = xlat('lirc_features', [
   [0x1n, 'LIRC_CAN_SEND_RAW'],

@@ -137,3 +137,15 @@ test('landlock', () => {
     ['landlock_add_rule', [3, 2, M + 0x100n, 1], -22, 'landlock_add_rule(3, 0x2 /* LANDLOCK_RULE_??? */, 0x10000100, 0x1) = -1 EINVAL (Invalid argument)'],
   ]);
 });
+
+test('add_key, request_key; buffers read one byte past -s', () => {
+  // 33 bytes of 'a' at M; an unterminated 4-byte string ends the mapping at M+0x100.
+  const mem = new FakeMemory().map(M, Buffer.alloc(33, 'a')).map(M + 0x100n, 'user\0').map(M + 0x200n, 'abcd');
+  const a32 = 'a'.repeat(32);
+  runCases(mem, [
+    ['add_key', [M + 0x100n, 0, M, 32, -1], -14, `add_key("user", NULL, "${a32}", 32, KEY_SPEC_THREAD_KEYRING) = -1 EFAULT (Bad address)`],
+    ['add_key', [M + 0x100n, 0, M, 33, -1], -14, `add_key("user", NULL, "${a32}"..., 33, KEY_SPEC_THREAD_KEYRING) = -1 EFAULT (Bad address)`],
+    ['add_key', [0, 0, M + 1n, 33, 5], -14, 'add_key(NULL, NULL, 0x10000001, 33, 5) = -1 EFAULT (Bad address)'],
+    ['request_key', [M + 0x100n, M + 0x200n, 0, -3], -14, 'request_key("user", 0x10000200, NULL, KEY_SPEC_SESSION_KEYRING) = -1 EFAULT (Bad address)'],
+  ]);
+});

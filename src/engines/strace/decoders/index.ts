@@ -12,6 +12,7 @@ import { sysmiscDecoders } from './sysmisc.js';
 import { procmemDecoders } from './procmem.js';
 import { timersDecoders } from './timers.js';
 import { landlockDecoders } from './landlock.js';
+import { keysDecoders } from './keys.js';
 import { memDecoders } from './mem.js';
 import { mountDecoders } from './mount.js';
 import { miscDecoders } from './misc.js';
@@ -47,6 +48,7 @@ export const DECODER_FAMILIES: Readonly<Record<string, Readonly<Record<string, D
   procmem: procmemDecoders,
   timers: timersDecoders,
   landlock: landlockDecoders,
+  keys: keysDecoders,
 };
 
 function merge(): Record<string, Decoder> {

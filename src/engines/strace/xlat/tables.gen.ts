@@ -1213,6 +1213,18 @@ export const kcmp_types = xlat('kcmp_types', [
   [0x7n, 'KCMP_EPOLL_TFD'],
 ]);
 
+/** include/uapi/linux/keyctl.h */
+export const key_spec = xlat('key_spec', [
+  [-1n, 'KEY_SPEC_THREAD_KEYRING'],
+  [-2n, 'KEY_SPEC_PROCESS_KEYRING'],
+  [-3n, 'KEY_SPEC_SESSION_KEYRING'],
+  [-4n, 'KEY_SPEC_USER_KEYRING'],
+  [-5n, 'KEY_SPEC_USER_SESSION_KEYRING'],
+  [-6n, 'KEY_SPEC_GROUP_KEYRING'],
+  [-7n, 'KEY_SPEC_REQKEY_AUTH_KEY'],
+  [-8n, 'KEY_SPEC_REQUESTOR_KEYRING'],
+]);
+
 /** include/uapi/linux/landlock.h */
 export const landlock_create_ruleset_flags = xlat('landlock_create_ruleset_flags', [
   [0x1n, 'LANDLOCK_CREATE_RULESET_VERSION'],

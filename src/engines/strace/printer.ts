@@ -44,6 +44,11 @@ export const RV = {
   FD: 4,
   /** Nothing after '=' but '?' even on success (never-returning calls). */
   NONE: 5,
+  /**
+   * The value in decimal and, when its low 32 bits are a negative errno, that errno's name:
+   * syscalls the kernel truncates to unsigned int (modify_ldt on x86_64).
+   */
+  U32ERR: 6,
 } as const;
 export type RvKind = (typeof RV)[keyof typeof RV];
 /** OR-ed into a decoder's result: all arguments are printed, no exit call needed. */
@@ -256,10 +261,12 @@ export class Ctx {
     if (addr === 0n) return NULL;
     if (this.outFailed) return addrv(addr);
     const max = this.o.strsize;
-    const want = len > BigInt(max) ? max : Number(len);
+    // A longer buffer is read one byte past what is shown, as strace's printstrn: when that byte
+    // is unreadable the address is printed.
+    const want = len > BigInt(max) ? max + 1 : Number(len);
     const b = readExact(this.mem, addr, want);
     if (!b) return addrv(addr);
-    return str(b, len > BigInt(max));
+    return len > BigInt(max) ? str(b.subarray(0, max), true) : str(b);
   }
   /**
    * Buffer whose content is a string that may end early at NUL (strace QUOTE_0_TERMINATED with a

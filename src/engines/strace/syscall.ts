@@ -187,6 +187,12 @@ export class DecodedSyscall {
         case RV.UDEC:
           s = BigInt.asUintN(64, c.rval).toString();
           break;
+        case RV.U32ERR: {
+          s = c.rval.toString();
+          const e = -Number(BigInt.asIntN(32, c.rval));
+          if (e > 0 && e < 4096) s += ` ${errnoName(e)} (${errnoMessage(e)})`;
+          break;
+        }
         case RV.FD:
           s = c.o.fdPath ? renderValue(c.fd(c.rval)) : c.rval.toString();
           break;

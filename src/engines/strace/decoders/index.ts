@@ -7,6 +7,12 @@ import { adminDecoders } from './admin.js';
 import { descDecoders } from './desc.js';
 import { fdopsDecoders } from './fdops.js';
 import { fileDecoders } from './file.js';
+import { ipcDecoders } from './ipc.js';
+import { sysmiscDecoders } from './sysmisc.js';
+import { procmemDecoders } from './procmem.js';
+import { timersDecoders } from './timers.js';
+import { landlockDecoders } from './landlock.js';
+import { keysDecoders } from './keys.js';
 import { memDecoders } from './mem.js';
 import { mountDecoders } from './mount.js';
 import { miscDecoders } from './misc.js';
@@ -37,6 +43,12 @@ export const DECODER_FAMILIES: Readonly<Record<string, Readonly<Record<string, D
   admin: adminDecoders,
   fdops: fdopsDecoders,
   numa: numaDecoders,
+  ipc: ipcDecoders,
+  sysmisc: sysmiscDecoders,
+  procmem: procmemDecoders,
+  timers: timersDecoders,
+  landlock: landlockDecoders,
+  keys: keysDecoders,
 };
 
 function merge(): Record<string, Decoder> {

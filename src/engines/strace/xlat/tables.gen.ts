@@ -60,6 +60,53 @@ export const addrfams = xlat('addrfams', [
   [0x2dn, 'AF_MCTP'],
 ]);
 
+/** include/uapi/linux/timex.h */
+export const adjtimex_modes = xlat('adjtimex_modes', [
+  [0xa001n, 'ADJ_OFFSET_SS_READ'],
+  [0x8001n, 'ADJ_OFFSET_SINGLESHOT'],
+  [0x1n, 'ADJ_OFFSET'],
+  [0x2n, 'ADJ_FREQUENCY'],
+  [0x4n, 'ADJ_MAXERROR'],
+  [0x8n, 'ADJ_ESTERROR'],
+  [0x10n, 'ADJ_STATUS'],
+  [0x20n, 'ADJ_TIMECONST'],
+  [0x80n, 'ADJ_TAI'],
+  [0x100n, 'ADJ_SETOFFSET'],
+  [0x1000n, 'ADJ_MICRO'],
+  [0x2000n, 'ADJ_NANO'],
+  [0x4000n, 'ADJ_TICK'],
+]);
+
+/** include/uapi/linux/timex.h */
+export const adjtimex_state = xlat('adjtimex_state', [
+  [0x0n, 'TIME_OK'],
+  [0x1n, 'TIME_INS'],
+  [0x2n, 'TIME_DEL'],
+  [0x3n, 'TIME_OOP'],
+  [0x4n, 'TIME_WAIT'],
+  [0x5n, 'TIME_ERROR'],
+]);
+
+/** include/uapi/linux/timex.h */
+export const adjtimex_status = xlat('adjtimex_status', [
+  [0x1n, 'STA_PLL'],
+  [0x2n, 'STA_PPSFREQ'],
+  [0x4n, 'STA_PPSTIME'],
+  [0x8n, 'STA_FLL'],
+  [0x10n, 'STA_INS'],
+  [0x20n, 'STA_DEL'],
+  [0x40n, 'STA_UNSYNC'],
+  [0x80n, 'STA_FREQHOLD'],
+  [0x100n, 'STA_PPSSIGNAL'],
+  [0x200n, 'STA_PPSJITTER'],
+  [0x400n, 'STA_PPSWANDER'],
+  [0x800n, 'STA_PPSERROR'],
+  [0x1000n, 'STA_CLOCKERR'],
+  [0x2000n, 'STA_NANO'],
+  [0x4000n, 'STA_MODE'],
+  [0x8000n, 'STA_CLK'],
+]);
+
 /** include/uapi/linux/fadvise.h (x86_64 values) */
 export const advise = xlat('advise', [
   [0x0n, 'POSIX_FADV_NORMAL'],
@@ -2319,6 +2366,95 @@ export const ip_route_flags = xlat('ip_route_flags', [
   [0x20000000n, 'RTM_F_OFFLOAD_FAILED'],
 ]);
 
+/** include/uapi/linux/ipc.h */
+export const ipc_64 = xlat('ipc_64', [
+  [0x100n, 'IPC_64'],
+]);
+
+/** include/uapi/linux/msg.h, include/uapi/linux/ipc.h */
+export const ipc_msg_flags = xlat('ipc_msg_flags', [
+  [0x1000n, 'MSG_NOERROR'],
+  [0x2000n, 'MSG_EXCEPT'],
+  [0x800n, 'IPC_NOWAIT'],
+  [0x4000n, 'MSG_COPY'],
+]);
+
+/** include/uapi/linux/ipc.h, include/uapi/linux/msg.h */
+export const ipc_msgctl_cmds = xlat('ipc_msgctl_cmds', [
+  [0x0n, 'IPC_RMID'],
+  [0x1n, 'IPC_SET'],
+  [0x2n, 'IPC_STAT'],
+  [0x3n, 'IPC_INFO'],
+  [0xbn, 'MSG_STAT'],
+  [0xcn, 'MSG_INFO'],
+  [0xdn, 'MSG_STAT_ANY'],
+]);
+
+/** include/uapi/linux/ipc.h */
+export const ipc_private = xlat('ipc_private', [
+  [0x0n, 'IPC_PRIVATE'],
+]);
+
+/** include/uapi/linux/ipc.h */
+export const ipc_resource_flags = xlat('ipc_resource_flags', [
+  [0x200n, 'IPC_CREAT'],
+  [0x400n, 'IPC_EXCL'],
+  [0x800n, 'IPC_NOWAIT'],
+]);
+
+/** include/uapi/linux/ipc.h, include/uapi/linux/sem.h */
+export const ipc_semctl_cmds = xlat('ipc_semctl_cmds', [
+  [0x0n, 'IPC_RMID'],
+  [0x1n, 'IPC_SET'],
+  [0x2n, 'IPC_STAT'],
+  [0x3n, 'IPC_INFO'],
+  [0xbn, 'GETPID'],
+  [0xcn, 'GETVAL'],
+  [0xdn, 'GETALL'],
+  [0xen, 'GETNCNT'],
+  [0xfn, 'GETZCNT'],
+  [0x10n, 'SETVAL'],
+  [0x11n, 'SETALL'],
+  [0x12n, 'SEM_STAT'],
+  [0x13n, 'SEM_INFO'],
+  [0x14n, 'SEM_STAT_ANY'],
+]);
+
+/** include/uapi/linux/sem.h, include/uapi/linux/ipc.h */
+export const ipc_semop_flags = xlat('ipc_semop_flags', [
+  [0x1000n, 'SEM_UNDO'],
+  [0x800n, 'IPC_NOWAIT'],
+]);
+
+/** include/uapi/linux/ipc.h, include/uapi/linux/shm.h */
+export const ipc_shm_resource_flags = xlat('ipc_shm_resource_flags', [
+  [0x200n, 'IPC_CREAT'],
+  [0x400n, 'IPC_EXCL'],
+  [0x800n, 'SHM_HUGETLB'],
+  [0x1000n, 'SHM_NORESERVE'],
+]);
+
+/** include/uapi/linux/shm.h */
+export const ipc_shmat_flags = xlat('ipc_shmat_flags', [
+  [0x1000n, 'SHM_RDONLY'],
+  [0x2000n, 'SHM_RND'],
+  [0x4000n, 'SHM_REMAP'],
+  [0x8000n, 'SHM_EXEC'],
+]);
+
+/** include/uapi/linux/ipc.h, include/uapi/linux/shm.h */
+export const ipc_shmctl_cmds = xlat('ipc_shmctl_cmds', [
+  [0x0n, 'IPC_RMID'],
+  [0x1n, 'IPC_SET'],
+  [0x2n, 'IPC_STAT'],
+  [0x3n, 'IPC_INFO'],
+  [0xbn, 'SHM_LOCK'],
+  [0xcn, 'SHM_UNLOCK'],
+  [0xdn, 'SHM_STAT'],
+  [0xen, 'SHM_INFO'],
+  [0xfn, 'SHM_STAT_ANY'],
+]);
+
 /** include/uapi/linux/time.h */
 export const itimer_which = xlat('itimer_which', [
   [0x0n, 'ITIMER_REAL'],
@@ -2336,6 +2472,46 @@ export const kcmp_types = xlat('kcmp_types', [
   [0x5n, 'KCMP_IO'],
   [0x6n, 'KCMP_SYSVSEM'],
   [0x7n, 'KCMP_EPOLL_TFD'],
+]);
+
+/** include/uapi/linux/keyctl.h */
+export const key_spec = xlat('key_spec', [
+  [-1n, 'KEY_SPEC_THREAD_KEYRING'],
+  [-2n, 'KEY_SPEC_PROCESS_KEYRING'],
+  [-3n, 'KEY_SPEC_SESSION_KEYRING'],
+  [-4n, 'KEY_SPEC_USER_KEYRING'],
+  [-5n, 'KEY_SPEC_USER_SESSION_KEYRING'],
+  [-6n, 'KEY_SPEC_GROUP_KEYRING'],
+  [-7n, 'KEY_SPEC_REQKEY_AUTH_KEY'],
+  [-8n, 'KEY_SPEC_REQUESTOR_KEYRING'],
+]);
+
+/** include/uapi/linux/landlock.h */
+export const landlock_create_ruleset_flags = xlat('landlock_create_ruleset_flags', [
+  [0x1n, 'LANDLOCK_CREATE_RULESET_VERSION'],
+]);
+
+/** include/uapi/linux/landlock.h */
+export const landlock_rule_types = xlat('landlock_rule_types', [
+  [0x1n, 'LANDLOCK_RULE_PATH_BENEATH'],
+]);
+
+/** include/uapi/linux/landlock.h */
+export const landlock_ruleset_access_fs = xlat('landlock_ruleset_access_fs', [
+  [0x1n, 'LANDLOCK_ACCESS_FS_EXECUTE'],
+  [0x2n, 'LANDLOCK_ACCESS_FS_WRITE_FILE'],
+  [0x4n, 'LANDLOCK_ACCESS_FS_READ_FILE'],
+  [0x8n, 'LANDLOCK_ACCESS_FS_READ_DIR'],
+  [0x10n, 'LANDLOCK_ACCESS_FS_REMOVE_DIR'],
+  [0x20n, 'LANDLOCK_ACCESS_FS_REMOVE_FILE'],
+  [0x40n, 'LANDLOCK_ACCESS_FS_MAKE_CHAR'],
+  [0x80n, 'LANDLOCK_ACCESS_FS_MAKE_DIR'],
+  [0x100n, 'LANDLOCK_ACCESS_FS_MAKE_REG'],
+  [0x200n, 'LANDLOCK_ACCESS_FS_MAKE_SOCK'],
+  [0x400n, 'LANDLOCK_ACCESS_FS_MAKE_FIFO'],
+  [0x800n, 'LANDLOCK_ACCESS_FS_MAKE_BLOCK'],
+  [0x1000n, 'LANDLOCK_ACCESS_FS_MAKE_SYM'],
+  [0x2000n, 'LANDLOCK_ACCESS_FS_REFER'],
 ]);
 
 /** include/uapi/linux/lirc.h (LIRC_GET_FEATURES bits) */
@@ -3356,8 +3532,39 @@ export const perf_ioctl_flags = xlat('perf_ioctl_flags', [
 ]);
 
 /** include/uapi/linux/personality.h */
+export const personality_flags = xlat('personality_flags', [
+  [0x20000n, 'UNAME26'],
+  [0x40000n, 'ADDR_NO_RANDOMIZE'],
+  [0x80000n, 'FDPIC_FUNCPTRS'],
+  [0x100000n, 'MMAP_PAGE_ZERO'],
+  [0x200000n, 'ADDR_COMPAT_LAYOUT'],
+  [0x400000n, 'READ_IMPLIES_EXEC'],
+  [0x800000n, 'ADDR_LIMIT_32BIT'],
+  [0x1000000n, 'SHORT_INODE'],
+  [0x2000000n, 'WHOLE_SECONDS'],
+  [0x4000000n, 'STICKY_TIMEOUTS'],
+  [0x8000000n, 'ADDR_LIMIT_3GB'],
+]);
+
+/** include/uapi/linux/personality.h */
 export const personality_types = xlat('personality_types', [
   [0x0n, 'PER_LINUX'],
+  [0x1n, 'PER_SVR4'],
+  [0x2n, 'PER_SVR3'],
+  [0x3n, 'PER_SCOSVR3'],
+  [0x4n, 'PER_WYSEV386'],
+  [0x5n, 'PER_ISCR4'],
+  [0x6n, 'PER_BSD'],
+  [0x7n, 'PER_XENIX'],
+  [0x8n, 'PER_LINUX32'],
+  [0x9n, 'PER_IRIX32'],
+  [0xan, 'PER_IRIXN32'],
+  [0xbn, 'PER_IRIX64'],
+  [0xcn, 'PER_RISCOS'],
+  [0xdn, 'PER_SOLARIS'],
+  [0xen, 'PER_UW7'],
+  [0xfn, 'PER_OSF4'],
+  [0x10n, 'PER_HPUX'],
 ]);
 
 /** include/uapi/linux/pidfd.h (PIDFD_NONBLOCK is O_NONBLOCK) */
@@ -5133,6 +5340,11 @@ export const term_oflags_tabdly = xlat('term_oflags_tabdly', [
 export const term_oflags_vtdly = xlat('term_oflags_vtdly', [
   [0x0n, 'VT0'],
   [0x4000n, 'VT1'],
+]);
+
+/** include/uapi/linux/time.h */
+export const timer_settime_flags = xlat('timer_settime_flags', [
+  [0x1n, 'TIMER_ABSTIME'],
 ]);
 
 /** include/uapi/linux/timerfd.h (TFD_CLOEXEC = O_CLOEXEC, TFD_NONBLOCK = O_NONBLOCK) */

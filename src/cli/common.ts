@@ -116,6 +116,15 @@ export function attachError(pid: number, e: unknown): string {
   return `utrace: attach ${pid}: ${e instanceof Error ? e.message : String(e)}\n`;
 }
 
+/** Run handler at each SIGINT, SIGTERM and SIGHUP until the returned function is called. */
+export function onStopSignals(handler: () => void): () => void {
+  const sigs = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+  for (const s of sigs) process.on(s, handler);
+  return () => {
+    for (const s of sigs) process.off(s, handler);
+  };
+}
+
 /** SIGINT/SIGTERM/SIGHUP run `onStop` once (detach or kill), then let the caller finish. */
 export function installSignalHandlers(onStop: () => Promise<void> | void): { done: Promise<void>; dispose(): void } {
   let resolve!: () => void;
@@ -126,14 +135,7 @@ export function installSignalHandlers(onStop: () => Promise<void> | void): { don
     fired = true;
     Promise.resolve(onStop()).finally(resolve);
   };
-  const sigs = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
-  for (const s of sigs) process.on(s, handler);
-  return {
-    done,
-    dispose: () => {
-      for (const s of sigs) process.off(s, handler);
-    },
-  };
+  return { done, dispose: onStopSignals(handler) };
 }
 
 /** The exit status of the traced program becomes ours; a fatal signal is re-raised. */

@@ -16,6 +16,7 @@
  * launcher exits with that status, as without joiners.
  */
 import type { Task, Tracer } from '../../api.js';
+import { onStopSignals } from '../common.js';
 import { Host, type OwnEngine } from './host.js';
 import { hostingAllowed } from './runtime.js';
 import type { Served } from './serve.js';
@@ -97,14 +98,7 @@ export function launcherSignals(lh: LaunchedHost | undefined | (() => LaunchedHo
       void host.leaveAll();
     }
   };
-  const sigs = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
-  for (const s of sigs) process.on(s, handler);
-  return {
-    done,
-    dispose: () => {
-      for (const s of sigs) process.off(s, handler);
-    },
-  };
+  return { done, dispose: onStopSignals(handler) };
 }
 
 /** "strace (pid 123), gdb (pid 456)": who the members are. */

@@ -20,10 +20,11 @@ const { values: opt } = parseArgs({
     commit: { type: 'string', default: 'unknown' },
     quiet: { type: 'boolean', default: false },
     history: { type: 'boolean', default: false }, // append a line to results/history.tsv
+    out: { type: 'string' }, // default WORK/results
   },
 });
 const work = opt.work;
-const out = path.join(work, 'results');
+const out = opt.out ?? path.join(work, 'results');
 fs.mkdirSync(out, { recursive: true });
 
 /** Syscalls utrace decodes, from its own build; null when not built (then no "raw" rule). */

@@ -295,9 +295,15 @@ if [ "$MODE" = all ]; then
   run_suite utrace "${SELECTED[@]}"
 fi
 
-# --report-only without --tests: every test recorded in the utrace run.
-LIST=(--tests "$WORK/selected-tests.txt")
-[ "$MODE" = report ] && [ -z "$TESTS_ARG" ] && LIST=()
-node "$ROOT/scripts/strace-testsuite-report.mjs" --work "$WORK" "${LIST[@]}" \
-  --commit "$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)" \
-  $([ "$MODE" = all ] && echo --history)
+COMMIT=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)
+if [ -z "$TESTS_ARG" ]; then
+  # Every test recorded in the utrace run; a history line after a full run.
+  node "$ROOT/scripts/strace-testsuite-report.mjs" --work "$WORK" --commit "$COMMIT" \
+    $([ "$MODE" = all ] && echo --history)
+else
+  # A subset: its own report (stdout and WORK/results-subset/); WORK/results/ is then
+  # recomputed over every recorded test, so a subset run never shrinks it to the subset.
+  node "$ROOT/scripts/strace-testsuite-report.mjs" --work "$WORK" --tests "$WORK/selected-tests.txt" \
+    --commit "$COMMIT" --out "$WORK/results-subset"
+  node "$ROOT/scripts/strace-testsuite-report.mjs" --work "$WORK" --commit "$COMMIT" --quiet
+fi

@@ -33,28 +33,58 @@ export function ownProcPid(): string {
 }
 let ownPid: string | undefined;
 
+/** Whether /proc is our pid namespace's: its pids are the ones we see (then /proc/PID is PID). */
+export function procIsOurs(): boolean {
+  return ownProcPid() === String(process.pid);
+}
+
 /**
  * The /proc directory of `pid` (a pid of our namespace): /proc/PID when /proc is ours, else
- * the entry whose NSpid has `pid` at our namespace's level.
+ * the entry whose NSpid has `pid` at our namespace's level. Other namespaces of that level
+ * (another `unshare -p` on the machine) reuse the same numbers, so a process whose innermost
+ * namespace is at our level must be in ours (its ns/pid link; another user namespace's
+ * processes refuse the readlink, and are not ours either). A process of a namespace nested
+ * in ours cannot be checked that way: the first such entry is taken, if no exact one is found.
  */
 function procDir(pid: number): string | undefined {
-  if (ownProcPid() === String(process.pid)) return `/proc/${pid}`;
+  if (procIsOurs()) return `/proc/${pid}`;
   level ??= (readStatus('/proc/self')?.['NSpid'] ?? '').split(/\s+/).length - 1;
-  const at = (dir: string): string | undefined => readStatus(dir)?.['NSpid']?.split(/\s+/)[level!];
+  ownNs ??= nsLink('/proc/self') ?? '';
+  const want = String(pid);
+  /** 2: in our namespace for sure, 1: in a nested one with that id at our level, 0: no. */
+  const match = (dir: string): number => {
+    const ids = readStatus(dir)?.['NSpid']?.split(/\s+/);
+    if (ids?.[level!] !== want) return 0;
+    if (ids.length - 1 > level!) return 1;
+    return nsLink(dir) === ownNs ? 2 : 0;
+  };
   const hit = dirs.get(pid);
-  if (hit && at(hit) === String(pid)) return hit;
+  if (hit && match(hit) > 0) return hit;
   let names: string[];
   try {
     names = fs.readdirSync('/proc').filter((n) => /^\d+$/.test(n));
   } catch {
     return undefined;
   }
+  let nested: string | undefined;
   for (const n of names) {
-    if (at(`/proc/${n}`) !== String(pid)) continue;
+    const m = match(`/proc/${n}`);
+    if (m === 1) nested ??= `/proc/${n}`;
+    if (m !== 2) continue;
     dirs.set(pid, `/proc/${n}`);
     return `/proc/${n}`;
   }
-  return undefined;
+  if (nested) dirs.set(pid, nested);
+  return nested;
 }
 let level: number | undefined;
+let ownNs: string | undefined;
 const dirs = new Map<number, string>();
+
+function nsLink(dir: string): string | undefined {
+  try {
+    return fs.readlinkSync(`${dir}/ns/pid`);
+  } catch {
+    return undefined;
+  }
+}

@@ -12,6 +12,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 
+import { procIsOurs } from '../../api.js';
+
 export class RuntimeError extends Error {
   constructor(message: string, readonly code: string) {
     super(message);
@@ -58,12 +60,7 @@ function uid(): number {
  * other processes there, and RUNTIME/PID would point the commands outside at the wrong one.
  */
 export function hostingAllowed(env: NodeJS.ProcessEnv = process.env): boolean {
-  if (env['UTRACE_NO_HOST'] === '1') return false;
-  try {
-    return fs.readlinkSync('/proc/self') === String(process.pid);
-  } catch {
-    return false;
-  }
+  return env['UTRACE_NO_HOST'] !== '1' && procIsOurs();
 }
 
 /** RUNTIME itself (not created). */

@@ -117,6 +117,24 @@ export const advise = xlat('advise', [
   [0x5n, 'POSIX_FADV_NOREUSE'],
 ]);
 
+/** include/uapi/linux/aio_abi.h (struct iocb's aio_lio_opcode) */
+export const aio_cmds = xlat('aio_cmds', [
+  [0x0n, 'IOCB_CMD_PREAD'],
+  [0x1n, 'IOCB_CMD_PWRITE'],
+  [0x2n, 'IOCB_CMD_FSYNC'],
+  [0x3n, 'IOCB_CMD_FDSYNC'],
+  [0x5n, 'IOCB_CMD_POLL'],
+  [0x6n, 'IOCB_CMD_NOOP'],
+  [0x7n, 'IOCB_CMD_PREADV'],
+  [0x8n, 'IOCB_CMD_PWRITEV'],
+]);
+
+/** include/uapi/linux/aio_abi.h (struct iocb's aio_flags) */
+export const aio_iocb_flags = xlat('aio_iocb_flags', [
+  [0x1n, 'IOCB_FLAG_RESFD'],
+  [0x2n, 'IOCB_FLAG_IOPRIO'],
+]);
+
 /** arch/x86/include/uapi/asm/prctl.h */
 export const archvals = xlat('archvals', [
   [0x1001n, 'ARCH_SET_GS'],
@@ -1881,6 +1899,12 @@ export const fspick_flags = xlat('fspick_flags', [
   [0x8n, 'FSPICK_EMPTY_PATH'],
 ]);
 
+/** include/uapi/linux/futex.h (struct futex_waitv's flags) */
+export const futex_waiter_flags = xlat('futex_waiter_flags', [
+  [0x2n, 'FUTEX_32'],
+  [0x80n, 'FUTEX_PRIVATE_FLAG'],
+]);
+
 /** include/uapi/linux/futex.h */
 export const futexbitset = xlat('futexbitset', [
   [0xffffffffn, 'FUTEX_BITSET_MATCH_ANY'],
@@ -2472,6 +2496,39 @@ export const kcmp_types = xlat('kcmp_types', [
   [0x5n, 'KCMP_IO'],
   [0x6n, 'KCMP_SYSVSEM'],
   [0x7n, 'KCMP_EPOLL_TFD'],
+]);
+
+/** include/uapi/linux/kexec.h (the high 16 bits of kexec_load's flags) */
+export const kexec_arch = xlat('kexec_arch', [
+  [0x0n, 'KEXEC_ARCH_DEFAULT'],
+  [0x30000n, 'KEXEC_ARCH_386'],
+  [0x40000n, 'KEXEC_ARCH_68K'],
+  [0xf0000n, 'KEXEC_ARCH_PARISC'],
+  [0x3e0000n, 'KEXEC_ARCH_X86_64'],
+  [0x140000n, 'KEXEC_ARCH_PPC'],
+  [0x150000n, 'KEXEC_ARCH_PPC64'],
+  [0x320000n, 'KEXEC_ARCH_IA_64'],
+  [0x280000n, 'KEXEC_ARCH_ARM'],
+  [0x160000n, 'KEXEC_ARCH_S390'],
+  [0x2a0000n, 'KEXEC_ARCH_SH'],
+  [0xa0000n, 'KEXEC_ARCH_MIPS_LE'],
+  [0x80000n, 'KEXEC_ARCH_MIPS'],
+  [0xb70000n, 'KEXEC_ARCH_AARCH64'],
+  [0xf30000n, 'KEXEC_ARCH_RISCV'],
+  [0x1020000n, 'KEXEC_ARCH_LOONGARCH'],
+]);
+
+/** include/uapi/linux/kexec.h */
+export const kexec_file_load_flags = xlat('kexec_file_load_flags', [
+  [0x1n, 'KEXEC_FILE_UNLOAD'],
+  [0x2n, 'KEXEC_FILE_ON_CRASH'],
+  [0x4n, 'KEXEC_FILE_NO_INITRAMFS'],
+]);
+
+/** include/uapi/linux/kexec.h (the low 16 bits of kexec_load's flags) */
+export const kexec_load_flags = xlat('kexec_load_flags', [
+  [0x1n, 'KEXEC_ON_CRASH'],
+  [0x2n, 'KEXEC_PRESERVE_CONTEXT'],
 ]);
 
 /** include/uapi/linux/keyctl.h */
@@ -4375,6 +4432,26 @@ export const rtnl_tca_stats_attrs = xlat('rtnl_tca_stats_attrs', [
   [0x6n, 'TCA_STATS_PAD'],
   [0x7n, 'TCA_STATS_BASIC_HW'],
   [0x8n, 'TCA_STATS_PKT64'],
+]);
+
+/** include/uapi/linux/fs.h (preadv2/pwritev2 flags, struct iocb's aio_rw_flags) */
+export const rwf_flags = xlat('rwf_flags', [
+  [0x1n, 'RWF_HIPRI'],
+  [0x2n, 'RWF_DSYNC'],
+  [0x4n, 'RWF_SYNC'],
+  [0x8n, 'RWF_NOWAIT'],
+  [0x10n, 'RWF_APPEND'],
+]);
+
+/** include/uapi/linux/sched.h (struct sched_attr's sched_flags) */
+export const sched_attr_flags = xlat('sched_attr_flags', [
+  [0x1n, 'SCHED_FLAG_RESET_ON_FORK'],
+  [0x2n, 'SCHED_FLAG_RECLAIM'],
+  [0x4n, 'SCHED_FLAG_DL_OVERRUN'],
+  [0x8n, 'SCHED_FLAG_KEEP_POLICY'],
+  [0x10n, 'SCHED_FLAG_KEEP_PARAMS'],
+  [0x20n, 'SCHED_FLAG_UTIL_CLAMP_MIN'],
+  [0x40n, 'SCHED_FLAG_UTIL_CLAMP_MAX'],
 ]);
 
 /** include/uapi/linux/sched.h */

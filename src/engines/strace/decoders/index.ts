@@ -17,6 +17,7 @@ import { schedAttrDecoders } from './sched-attr.js';
 import { kexecDecoders } from './kexec.js';
 import { futexvDecoders } from './futexv.js';
 import { aioDecoders } from './aio.js';
+import { quotaDecoders } from './quota.js';
 import { memDecoders } from './mem.js';
 import { mountDecoders } from './mount.js';
 import { miscDecoders } from './misc.js';
@@ -57,6 +58,7 @@ export const DECODER_FAMILIES: Readonly<Record<string, Readonly<Record<string, D
   kexec: kexecDecoders,
   futexv: futexvDecoders,
   aio: aioDecoders,
+  quota: quotaDecoders,
 };
 
 function merge(): Record<string, Decoder> {

@@ -2166,6 +2166,29 @@ export const icmp_filter_flags = xlat('icmp_filter_flags', [
   [0x12n, 'ICMP_ADDRESSREPLY'],
 ]);
 
+/** include/uapi/linux/quota.h */
+export const if_dqblk_valid = xlat('if_dqblk_valid', [
+  [0x1n, 'QIF_BLIMITS'],
+  [0x2n, 'QIF_SPACE'],
+  [0x4n, 'QIF_ILIMITS'],
+  [0x8n, 'QIF_INODES'],
+  [0x10n, 'QIF_BTIME'],
+  [0x20n, 'QIF_ITIME'],
+]);
+
+/** include/uapi/linux/quota.h */
+export const if_dqinfo_flags = xlat('if_dqinfo_flags', [
+  [0x1n, 'DQF_ROOT_SQUASH'],
+  [0x10000n, 'DQF_SYS_FILE'],
+]);
+
+/** include/uapi/linux/quota.h */
+export const if_dqinfo_valid = xlat('if_dqinfo_valid', [
+  [0x1n, 'IIF_BGRACE'],
+  [0x2n, 'IIF_IGRACE'],
+  [0x4n, 'IIF_FLAGS'],
+]);
+
 /** include/uapi/linux/if_addr.h */
 export const ifaddrflags = xlat('ifaddrflags', [
   [0x1n, 'IFA_F_SECONDARY'],
@@ -3931,6 +3954,43 @@ export const ptrace_syscall_info_op = xlat('ptrace_syscall_info_op', [
   [0x3n, 'PTRACE_SYSCALL_INFO_SECCOMP'],
 ]);
 
+/** include/uapi/linux/quota.h */
+export const quota_formats = xlat('quota_formats', [
+  [0x1n, 'QFMT_VFS_OLD'],
+  [0x2n, 'QFMT_VFS_V0'],
+  [0x3n, 'QFMT_OCFS2'],
+  [0x4n, 'QFMT_VFS_V1'],
+]);
+
+/** include/uapi/linux/quota.h, include/uapi/linux/dqblk_xfs.h (quotactl subcommands) */
+export const quotacmds = xlat('quotacmds', [
+  [0x800001n, 'Q_SYNC'],
+  [0x800002n, 'Q_QUOTAON'],
+  [0x800003n, 'Q_QUOTAOFF'],
+  [0x800004n, 'Q_GETFMT'],
+  [0x800005n, 'Q_GETINFO'],
+  [0x800006n, 'Q_SETINFO'],
+  [0x800007n, 'Q_GETQUOTA'],
+  [0x800008n, 'Q_SETQUOTA'],
+  [0x800009n, 'Q_GETNEXTQUOTA'],
+  [0x5801n, 'Q_XQUOTAON'],
+  [0x5802n, 'Q_XQUOTAOFF'],
+  [0x5803n, 'Q_XGETQUOTA'],
+  [0x5804n, 'Q_XSETQLIM'],
+  [0x5805n, 'Q_XGETQSTAT'],
+  [0x5806n, 'Q_XQUOTARM'],
+  [0x5807n, 'Q_XQUOTASYNC'],
+  [0x5808n, 'Q_XGETQSTATV'],
+  [0x5809n, 'Q_XGETNEXTQUOTA'],
+]);
+
+/** include/uapi/linux/quota.h */
+export const quotatypes = xlat('quotatypes', [
+  [0x0n, 'USRQUOTA'],
+  [0x1n, 'GRPQUOTA'],
+  [0x2n, 'PRJQUOTA'],
+]);
+
 /** include/uapi/linux/reboot.h */
 export const reboot_cmds = xlat('reboot_cmds', [
   [0x1234567n, 'LINUX_REBOOT_CMD_RESTART'],
@@ -5608,4 +5668,21 @@ export const x86_xfeatures = xlat('x86_xfeatures', [
 export const xattr_flags = xlat('xattr_flags', [
   [0x1n, 'XATTR_CREATE'],
   [0x2n, 'XATTR_REPLACE'],
+]);
+
+/** include/uapi/linux/dqblk_xfs.h (d_flags, Q_XQUOTARM) */
+export const xfs_dqblk_flags = xlat('xfs_dqblk_flags', [
+  [0x1n, 'FS_USER_QUOTA'],
+  [0x2n, 'FS_PROJ_QUOTA'],
+  [0x4n, 'FS_GROUP_QUOTA'],
+]);
+
+/** include/uapi/linux/dqblk_xfs.h (Q_XQUOTAON/OFF, qs_flags) */
+export const xfs_quota_flags = xlat('xfs_quota_flags', [
+  [0x1n, 'FS_QUOTA_UDQ_ACCT'],
+  [0x2n, 'FS_QUOTA_UDQ_ENFD'],
+  [0x4n, 'FS_QUOTA_GDQ_ACCT'],
+  [0x8n, 'FS_QUOTA_GDQ_ENFD'],
+  [0x10n, 'FS_QUOTA_PDQ_ACCT'],
+  [0x20n, 'FS_QUOTA_PDQ_ENFD'],
 ]);

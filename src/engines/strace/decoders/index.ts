@@ -18,6 +18,7 @@ import { kexecDecoders } from './kexec.js';
 import { futexvDecoders } from './futexv.js';
 import { aioDecoders } from './aio.js';
 import { quotaDecoders } from './quota.js';
+import { ioUringDecoders } from './io_uring.js';
 import { memDecoders } from './mem.js';
 import { mountDecoders } from './mount.js';
 import { miscDecoders } from './misc.js';
@@ -59,6 +60,7 @@ export const DECODER_FAMILIES: Readonly<Record<string, Readonly<Record<string, D
   futexv: futexvDecoders,
   aio: aioDecoders,
   quota: quotaDecoders,
+  ioUring: ioUringDecoders,
 };
 
 function merge(): Record<string, Decoder> {

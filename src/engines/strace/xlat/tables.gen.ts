@@ -5587,6 +5587,48 @@ export const unshare_flags = xlat('unshare_flags', [
   [0x40000000n, 'CLONE_NEWNET'],
 ]);
 
+/** include/uapi/linux/io_uring.h (io_uring_enter flags) */
+export const uring_enter_flags = xlat('uring_enter_flags', [
+  [0x1n, 'IORING_ENTER_GETEVENTS'],
+  [0x2n, 'IORING_ENTER_SQ_WAKEUP'],
+  [0x4n, 'IORING_ENTER_SQ_WAIT'],
+  [0x8n, 'IORING_ENTER_EXT_ARG'],
+  [0x10n, 'IORING_ENTER_REGISTERED_RING'],
+]);
+
+/** include/uapi/linux/io_uring.h (io_uring_params.features) */
+export const uring_setup_features = xlat('uring_setup_features', [
+  [0x1n, 'IORING_FEAT_SINGLE_MMAP'],
+  [0x2n, 'IORING_FEAT_NODROP'],
+  [0x4n, 'IORING_FEAT_SUBMIT_STABLE'],
+  [0x8n, 'IORING_FEAT_RW_CUR_POS'],
+  [0x10n, 'IORING_FEAT_CUR_PERSONALITY'],
+  [0x20n, 'IORING_FEAT_FAST_POLL'],
+  [0x40n, 'IORING_FEAT_POLL_32BITS'],
+  [0x80n, 'IORING_FEAT_SQPOLL_NONFIXED'],
+  [0x100n, 'IORING_FEAT_EXT_ARG'],
+  [0x200n, 'IORING_FEAT_NATIVE_WORKERS'],
+  [0x400n, 'IORING_FEAT_RSRC_TAGS'],
+  [0x800n, 'IORING_FEAT_CQE_SKIP'],
+  [0x1000n, 'IORING_FEAT_LINKED_FILE'],
+]);
+
+/** include/uapi/linux/io_uring.h (io_uring_params.flags) */
+export const uring_setup_flags = xlat('uring_setup_flags', [
+  [0x1n, 'IORING_SETUP_IOPOLL'],
+  [0x2n, 'IORING_SETUP_SQPOLL'],
+  [0x4n, 'IORING_SETUP_SQ_AFF'],
+  [0x8n, 'IORING_SETUP_CQSIZE'],
+  [0x10n, 'IORING_SETUP_CLAMP'],
+  [0x20n, 'IORING_SETUP_ATTACH_WQ'],
+  [0x40n, 'IORING_SETUP_R_DISABLED'],
+  [0x80n, 'IORING_SETUP_SUBMIT_ALL'],
+  [0x100n, 'IORING_SETUP_COOP_TASKRUN'],
+  [0x200n, 'IORING_SETUP_TASKRUN_FLAG'],
+  [0x400n, 'IORING_SETUP_SQE128'],
+  [0x800n, 'IORING_SETUP_CQE32'],
+]);
+
 /** include/uapi/linux/resource.h */
 export const usage_who = xlat('usage_who', [
   [0x0n, 'RUSAGE_SELF'],

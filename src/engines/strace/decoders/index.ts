@@ -19,6 +19,7 @@ import { futexvDecoders } from './futexv.js';
 import { aioDecoders } from './aio.js';
 import { quotaDecoders } from './quota.js';
 import { ioUringDecoders } from './io_uring.js';
+import { mmsgDecoders } from './mmsg.js';
 import { memDecoders } from './mem.js';
 import { mountDecoders } from './mount.js';
 import { miscDecoders } from './misc.js';
@@ -61,6 +62,7 @@ export const DECODER_FAMILIES: Readonly<Record<string, Readonly<Record<string, D
   aio: aioDecoders,
   quota: quotaDecoders,
   ioUring: ioUringDecoders,
+  mmsg: mmsgDecoders,
 };
 
 function merge(): Record<string, Decoder> {

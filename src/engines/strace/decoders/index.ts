@@ -20,6 +20,7 @@ import { aioDecoders } from './aio.js';
 import { quotaDecoders } from './quota.js';
 import { ioUringDecoders } from './io_uring.js';
 import { mmsgDecoders } from './mmsg.js';
+import { bpfDecoders } from './bpf.js';
 import { memDecoders } from './mem.js';
 import { mountDecoders } from './mount.js';
 import { miscDecoders } from './misc.js';
@@ -63,6 +64,7 @@ export const DECODER_FAMILIES: Readonly<Record<string, Readonly<Record<string, D
   quota: quotaDecoders,
   ioUring: ioUringDecoders,
   mmsg: mmsgDecoders,
+  bpf: bpfDecoders,
 };
 
 function merge(): Record<string, Decoder> {

@@ -200,10 +200,11 @@ function ioctlRequest(r: Rng): bigint {
 }
 
 /** Runs `n` random decodings from `seed`. Never throws; failures are reported. */
-export function fuzzDecoders(n: number, seed = 1): FuzzResult {
+/** `only`: fuzz just these syscalls (a family's new decoders), else every decoder and raw numbers. */
+export function fuzzDecoders(n: number, seed = 1, only?: readonly string[]): FuzzResult {
   const r = new Rng(seed);
   const failures: FuzzFailure[] = [];
-  const decoded = Object.keys(DECODERS);
+  const decoded = only ?? Object.keys(DECODERS);
   let longestLine = 0;
   let longestCall = '';
   let largestRead = 0;
@@ -218,9 +219,9 @@ export function fuzzDecoders(n: number, seed = 1): FuzzResult {
       let nr: number;
       // ioctl and the netlink carriers get extra turns: their decoders fan out per request
       // and per message type, and a random request number almost never names a known one.
-      const focus = r.chance(0.15) ? r.pick(FOCUS) : undefined;
+      const focus = !only && r.chance(0.15) ? r.pick(FOCUS) : undefined;
       if (focus !== undefined) nr = SYSCALLS.findIndex((e) => e?.name === focus);
-      else if (r.chance(0.9)) {
+      else if (only || r.chance(0.9)) {
         const name = r.pick(decoded);
         nr = SYSCALLS.findIndex((e) => e?.name === name);
         if (nr < 0) nr = r.int(SYSCALLS.length + 20);

@@ -4,7 +4,7 @@
  * thread, following new threads and processes from reportClone when -f is given.
  */
 import {
-  Attach, Event, Resume, SyscallAction, detachEngines,
+  Attach, Event, Resume, SYSCALLS, SyscallAction, detachEngines,
   type Engine, type EngineOps, type SignalReport, type SyscallReport, type Task, type Tracer,
 } from '../../api.js';
 import { DEFAULT_DECODE_OPTIONS, type DecodeOptions } from './printer.js';
@@ -47,6 +47,8 @@ export interface StraceOptions {
   pathTrace?: PathTrace;
   /** A new thread or process is now traced (strace's "Process N attached" message). */
   onAttach?: (tid: number) => void;
+  /** -d: a call whose number the table does not know (strace's "invalid syscall" debug line). */
+  onInvalidSyscall?: (tid: number, nr: number) => void;
 }
 
 interface TaskState {
@@ -174,6 +176,7 @@ export class StraceEngine {
     const rule = this._inject.check(task.tid, nr);
     st.inject = rule;
     st.call = undefined;
+    if (this._o.onInvalidSyscall && (nr < 0 || !SYSCALLS[nr])) this._o.onInvalidSyscall(task.tid, nr);
     if (this._o.filter.syscallSelected(nr) && (!this._o.pathTrace || this._o.pathTrace.matches(nr, call.args, task, task.tgid))) {
       let sp: bigint | undefined;
       if (nr === 15 /* rt_sigreturn */) sp = task.regs().sp;

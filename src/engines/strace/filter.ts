@@ -120,6 +120,9 @@ export class StraceFilter {
   }
 
   syscallSelected(nr: number): boolean {
+    // A number the table does not know is always traced (printed raw), whatever trace= says,
+    // as strace does: no qualifier can name it.
+    if (nr < 0 || nr >= NSYSCALLS || !SYSCALLS[nr]) return true;
     return this.trace.has(nr);
   }
 

@@ -108,7 +108,7 @@ const IOPRIO_CLASS_SHIFT = 13n;
 const IOPRIO_DATA_MASK = (1n << IOPRIO_CLASS_SHIFT) - 1n;
 
 /** IOPRIO_PRIO_VALUE(IOPRIO_CLASS_BE, 4), the class in the given -X style. */
-function ioprioText(v: bigint, style: 'abbrev' | 'verbose'): string {
+export function ioprioText(v: bigint, style: 'abbrev' | 'verbose'): string {
   const u = BigInt.asUintN(32, v);
   return `IOPRIO_PRIO_VALUE(${xvalStr(u >> IOPRIO_CLASS_SHIFT, ioprio_class, 'IOPRIO_CLASS_???', style)}, ${u & IOPRIO_DATA_MASK})`;
 }

@@ -5,7 +5,7 @@
  */
 import { Ctx, RV, RVAL_DECODED, U32, flagsStr, type Decoder } from '../printer.js';
 import { NULL, addr, arr, hexStr, num, sym, type Value } from '../value.js';
-import { kernelBoundedString } from './common.js';
+import { iovArray, kernelBoundedString } from './common.js';
 import { openFlagsStr } from './file.js';
 import { siginfoAt } from './signal.js';
 import {
@@ -59,6 +59,11 @@ const FAN_ALL_CLASS_BITS = 0xcn;
 export const fdopsDecoders: Record<string, Decoder> = {
   splice: (c) => {
     c.push(c.fd(c.a[0]), offPtr(c, c.a[1]), c.fd(c.a[2]), offPtr(c, c.a[3]), c.ulong(4), c.flags(U32(c.a[5]), splice_flags, 'SPLICE_F_???'));
+    return RVAL_DECODED;
+  },
+  vmsplice: (c) => {
+    // The pages are the data written into the pipe: shown as writev's.
+    c.push(c.fd(c.a[0]), iovArray(c, c.a[1], c.a[2], undefined), c.ulong(2), c.flags(U32(c.a[3]), splice_flags, 'SPLICE_F_???'));
     return RVAL_DECODED;
   },
   tee: (c) => {

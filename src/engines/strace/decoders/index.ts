@@ -13,6 +13,14 @@ import { procmemDecoders } from './procmem.js';
 import { timersDecoders } from './timers.js';
 import { landlockDecoders } from './landlock.js';
 import { keysDecoders } from './keys.js';
+import { schedAttrDecoders } from './sched-attr.js';
+import { kexecDecoders } from './kexec.js';
+import { futexvDecoders } from './futexv.js';
+import { aioDecoders } from './aio.js';
+import { quotaDecoders } from './quota.js';
+import { ioUringDecoders } from './io_uring.js';
+import { mmsgDecoders } from './mmsg.js';
+import { bpfDecoders } from './bpf.js';
 import { memDecoders } from './mem.js';
 import { mountDecoders } from './mount.js';
 import { miscDecoders } from './misc.js';
@@ -49,6 +57,14 @@ export const DECODER_FAMILIES: Readonly<Record<string, Readonly<Record<string, D
   timers: timersDecoders,
   landlock: landlockDecoders,
   keys: keysDecoders,
+  schedAttr: schedAttrDecoders,
+  kexec: kexecDecoders,
+  futexv: futexvDecoders,
+  aio: aioDecoders,
+  quota: quotaDecoders,
+  ioUring: ioUringDecoders,
+  mmsg: mmsgDecoders,
+  bpf: bpfDecoders,
 };
 
 function merge(): Record<string, Decoder> {

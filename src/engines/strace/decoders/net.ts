@@ -191,7 +191,7 @@ const msgFlags = (c: Ctx, v: bigint): Value => c.flags(U32(v), msg_flags, 'MSG_?
 
 
 /** struct msghdr (56 bytes). `dataSize`: bytes of iov data to show (recvmsg: rval). */
-function msghdrValue(c: Ctx, ad: bigint, dataSize: bigint | undefined, namelenBefore?: number): Value {
+export function msghdrValue(c: Ctx, ad: bigint, dataSize: bigint | undefined, namelenBefore?: number): Value {
   if (ad === 0n) return NULL;
   const b = c.fetch(ad, 56);
   if (!b) return addr(ad);

@@ -10,8 +10,9 @@
  * Every length comes from the tracee: the walk is bounded by the buffer length given to the
  * call and by -s (messages, attributes and bytes shown), and never reads more than it prints.
  */
-import type { Ctx } from '../printer.js';
-import { addr, arr, field, hexstr, num, struct, sym, type Field, type Value } from '../value.js';
+import { xvalStr, type Ctx } from '../printer.js';
+import { addr, arr, call, cmt, field, hexstr, kv, num, str, struct, sym, type Field, type Value } from '../value.js';
+import { ipv4Text, ipv6Text } from './net.js';
 import { errnoName } from '../../../api.js';
 import {
   netlink_ack_flags,
@@ -266,7 +267,8 @@ export function attrs(c: Ctx, ad: bigint, len: number, spec: AttrSpec, depth: nu
     const dataLen = Math.min(nlaLen, len - off) - NLA_HDRLEN;
     if (dataLen > 0) {
       const d = depth < MAX_DEPTH ? spec.dec?.[type & NLA_TYPE_MASK]?.(c, at + BigInt(NLA_HDRLEN), dataLen, depth + 1) : undefined;
-      out.push(arr([hv, d ?? rawBytes(c, at + BigInt(NLA_HDRLEN), dataLen)]));
+      if (d && d.t === 'arr' && spreadValues.has(d)) out.push(arr([hv, ...d.a]));
+      else out.push(arr([hv, d ?? rawBytes(c, at + BigInt(NLA_HDRLEN), dataLen)]));
     } else out.push(hv);
     if (nlaLen < NLA_HDRLEN || nlaLen > len - off) {
       off = len;
@@ -279,6 +281,30 @@ export function attrs(c: Ctx, ad: bigint, len: number, spec: AttrSpec, depth: nu
   if (out.length === 1 && !more && moreAt === undefined) return out[0]!;
   if (moreAt !== undefined) return { t: 'arr', a: out, moreAt };
   return arr(out, more);
+}
+
+/** Values an attribute decoder returns to print as several items after the header. */
+const spreadValues = new WeakSet<Value>();
+function spread(vs: Value[]): Value {
+  const v = arr(vs);
+  spreadValues.add(v);
+  return v;
+}
+
+/**
+ * Attribute data that starts with a fixed structure (or value) of `size` bytes followed by nested
+ * attributes at its size rounded up to 4: [{nla_len, nla_type}, value, attributes].
+ */
+export function headedAttr(size: number, head: (c: Ctx, b: Buffer) => Value, more: AttrSpec): AttrDecoder {
+  return (c, ad, len, depth) => {
+    if (len < size) return undefined;
+    const b = c.fetchAlways(ad, size);
+    if (!b) return addr(ad);
+    const h = head(c, b);
+    const off = align4(size);
+    if (len <= off) return h;
+    return spread([h, attrs(c, ad + BigInt(off), len - off, more, depth)]);
+  };
 }
 
 /** Attribute data decoder: nested attributes of `spec`. */
@@ -350,7 +376,7 @@ export interface StructSpec {
    * Attributes after the structure (at its size rounded up to 4), else the bytes print in hex;
    * a function when they depend on the structure (an address family).
    */
-  readonly attrs?: AttrSpec | ((b: Buffer) => AttrSpec);
+  readonly attrs?: AttrSpec | ((b: Buffer) => AttrSpec | undefined);
 }
 
 function tail(c: Ctx, ad: bigint, len: number, s: StructSpec, b: Buffer, depth: number): Value {
@@ -401,7 +427,7 @@ export function structAttr(size: number, fields: (c: Ctx, b: Buffer) => Field[])
  * An array of `size`-byte elements filling the data (fewer bytes than one element print hex):
  * at most -s elements, an unreadable one ends it with its address.
  */
-export function arrayAttr(size: number, elem: (c: Ctx, b: Buffer) => Value): AttrDecoder {
+export function arrayAttr(size: number, elem: (c: Ctx, b: Buffer, i: number) => Value): AttrDecoder {
   return (c, ad, len) => {
     if (len < size) return undefined;
     const n = Math.floor(len / size);
@@ -412,8 +438,53 @@ export function arrayAttr(size: number, elem: (c: Ctx, b: Buffer) => Value): Att
       const at = ad + BigInt(i * size);
       const b = c.fetchAlways(at, size);
       if (!b) return out.length ? { t: 'arr', a: out, moreAt: at } : addr(ad);
-      out.push(elem(c, b));
+      out.push(elem(c, b, i));
     }
     return arr(out);
+  };
+}
+
+/**
+ * An array of u32/u64 counters indexed by an enum: [[NAME]=value, ...] (an index without a name
+ * prints as a number with the `dflt` comment).
+ */
+export function indexedArrayAttr(size: 4 | 8, x: Xlat, dflt: string, signed = false): AttrDecoder {
+  return arrayAttr(size, (c, b, i) => {
+    const v = size === 8 ? b.readBigUInt64LE(0) : signed ? b.readInt32LE(0) : b.readUInt32LE(0);
+    return kv(`[${xvalStr(BigInt(i), x, dflt, c.o.xlat, 'd')}]`, num(v));
+  });
+}
+
+/**
+ * clock_t ticks (USER_HZ, 100 a second) in 1 to 8 bytes: the number, with the seconds as a
+ * comment unless it is 0 or -X raw; longer data prints as hex.
+ */
+export const clockTAttr: AttrDecoder = (c, ad, len) => {
+  if (len > 8) return undefined;
+  const b = c.fetchAlways(ad, len);
+  if (!b) return addr(ad);
+  let v = 0n;
+  for (let i = len - 1; i >= 0; i--) v = (v << 8n) | BigInt(b[i]!);
+  if (v === 0n || c.o.xlat === 'raw') return num(v);
+  return cmt(num(v), `${v / 100n}.${(v % 100n).toString().padStart(2, '0')} s`);
+};
+
+/**
+ * An IPv4 (4 bytes) or IPv6 (16 bytes) address: inet_addr("…") / inet_pton(AF_INET6, "…"); with
+ * -X raw the bytes, with -X verbose the bytes and the call as a comment.
+ */
+export function inetAddrValue(c: Ctx, b: Buffer): Value {
+  const v = b.length === 4 ? call('inet_addr', str(Buffer.from(ipv4Text(b, 0)))) : call('inet_pton', sym('AF_INET6'), str(Buffer.from(ipv6Text(b, 0))));
+  if (c.o.xlat === 'abbrev') return v;
+  const bytes = hexstr(b);
+  if (c.o.xlat === 'raw') return bytes;
+  return { t: 'cmt', v: bytes, c: b.length === 4 ? `inet_addr("${ipv4Text(b, 0)}")` : `inet_pton(AF_INET6, "${ipv6Text(b, 0)}")` };
+}
+/** An address attribute of `size` bytes (4 or 16); shorter data prints as hex. */
+export function inetAddrAttr(size: 4 | 16): AttrDecoder {
+  return (c, ad, len) => {
+    if (len < size) return undefined;
+    const b = c.fetchAlways(ad, size);
+    return b ? inetAddrValue(c, b) : addr(ad);
   };
 }

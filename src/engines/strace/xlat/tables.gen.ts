@@ -2182,6 +2182,131 @@ export const iffflags = xlat('iffflags', [
   [0x40000n, 'IFF_ECHO'],
 ]);
 
+/** include/uapi/linux/mroute.h (struct igmpmsg im_msgtype) */
+export const igmpmsg_types = xlat('igmpmsg_types', [
+  [0x1n, 'IGMPMSG_NOCACHE'],
+  [0x2n, 'IGMPMSG_WRONGVIF'],
+  [0x3n, 'IGMPMSG_WHOLEPKT'],
+  [0x4n, 'IGMPMSG_WRVIFWHOLE'],
+]);
+
+/** include/uapi/linux/if_link.h */
+export const in6_addr_gen_mode = xlat('in6_addr_gen_mode', [
+  [0x0n, 'IN6_ADDR_GEN_MODE_EUI64'],
+  [0x1n, 'IN6_ADDR_GEN_MODE_NONE'],
+  [0x2n, 'IN6_ADDR_GEN_MODE_STABLE_PRIVACY'],
+  [0x3n, 'IN6_ADDR_GEN_MODE_RANDOM'],
+]);
+
+/** include/uapi/linux/ipv6.h */
+export const inet6_devconf_indices = xlat('inet6_devconf_indices', [
+  [0x0n, 'DEVCONF_FORWARDING'],
+  [0x1n, 'DEVCONF_HOPLIMIT'],
+  [0x2n, 'DEVCONF_MTU6'],
+  [0x3n, 'DEVCONF_ACCEPT_RA'],
+  [0x4n, 'DEVCONF_ACCEPT_REDIRECTS'],
+  [0x5n, 'DEVCONF_AUTOCONF'],
+  [0x6n, 'DEVCONF_DAD_TRANSMITS'],
+  [0x7n, 'DEVCONF_RTR_SOLICITS'],
+  [0x8n, 'DEVCONF_RTR_SOLICIT_INTERVAL'],
+  [0x9n, 'DEVCONF_RTR_SOLICIT_DELAY'],
+  [0xan, 'DEVCONF_USE_TEMPADDR'],
+  [0xbn, 'DEVCONF_TEMP_VALID_LFT'],
+  [0xcn, 'DEVCONF_TEMP_PREFERED_LFT'],
+  [0xdn, 'DEVCONF_REGEN_MAX_RETRY'],
+  [0xen, 'DEVCONF_MAX_DESYNC_FACTOR'],
+  [0xfn, 'DEVCONF_MAX_ADDRESSES'],
+  [0x10n, 'DEVCONF_FORCE_MLD_VERSION'],
+  [0x11n, 'DEVCONF_ACCEPT_RA_DEFRTR'],
+  [0x12n, 'DEVCONF_ACCEPT_RA_PINFO'],
+  [0x13n, 'DEVCONF_ACCEPT_RA_RTR_PREF'],
+  [0x14n, 'DEVCONF_RTR_PROBE_INTERVAL'],
+  [0x15n, 'DEVCONF_ACCEPT_RA_RT_INFO_MAX_PLEN'],
+  [0x16n, 'DEVCONF_PROXY_NDP'],
+  [0x17n, 'DEVCONF_OPTIMISTIC_DAD'],
+  [0x18n, 'DEVCONF_ACCEPT_SOURCE_ROUTE'],
+  [0x19n, 'DEVCONF_MC_FORWARDING'],
+  [0x1an, 'DEVCONF_DISABLE_IPV6'],
+  [0x1bn, 'DEVCONF_ACCEPT_DAD'],
+  [0x1cn, 'DEVCONF_FORCE_TLLAO'],
+  [0x1dn, 'DEVCONF_NDISC_NOTIFY'],
+  [0x1en, 'DEVCONF_MLDV1_UNSOLICITED_REPORT_INTERVAL'],
+  [0x1fn, 'DEVCONF_MLDV2_UNSOLICITED_REPORT_INTERVAL'],
+  [0x20n, 'DEVCONF_SUPPRESS_FRAG_NDISC'],
+  [0x21n, 'DEVCONF_ACCEPT_RA_FROM_LOCAL'],
+  [0x22n, 'DEVCONF_USE_OPTIMISTIC'],
+  [0x23n, 'DEVCONF_ACCEPT_RA_MTU'],
+  [0x24n, 'DEVCONF_STABLE_SECRET'],
+  [0x25n, 'DEVCONF_USE_OIF_ADDRS_ONLY'],
+  [0x26n, 'DEVCONF_ACCEPT_RA_MIN_HOP_LIMIT'],
+  [0x27n, 'DEVCONF_IGNORE_ROUTES_WITH_LINKDOWN'],
+  [0x28n, 'DEVCONF_DROP_UNICAST_IN_L2_MULTICAST'],
+  [0x29n, 'DEVCONF_DROP_UNSOLICITED_NA'],
+  [0x2an, 'DEVCONF_KEEP_ADDR_ON_DOWN'],
+  [0x2bn, 'DEVCONF_RTR_SOLICIT_MAX_INTERVAL'],
+  [0x2cn, 'DEVCONF_SEG6_ENABLED'],
+  [0x2dn, 'DEVCONF_SEG6_REQUIRE_HMAC'],
+  [0x2en, 'DEVCONF_ENHANCED_DAD'],
+  [0x2fn, 'DEVCONF_ADDR_GEN_MODE'],
+  [0x30n, 'DEVCONF_DISABLE_POLICY'],
+  [0x31n, 'DEVCONF_ACCEPT_RA_RT_INFO_MIN_PLEN'],
+  [0x32n, 'DEVCONF_NDISC_TCLASS'],
+  [0x33n, 'DEVCONF_RPL_SEG_ENABLED'],
+  [0x34n, 'DEVCONF_RA_DEFRTR_METRIC'],
+  [0x35n, 'DEVCONF_IOAM6_ENABLED'],
+  [0x36n, 'DEVCONF_IOAM6_ID'],
+  [0x37n, 'DEVCONF_IOAM6_ID_WIDE'],
+  [0x38n, 'DEVCONF_NDISC_EVICT_NOCARRIER'],
+  [0x39n, 'DEVCONF_ACCEPT_UNTRACKED_NA'],
+  [0x3an, 'DEVCONF_ACCEPT_RA_MIN_LFT'],
+]);
+
+/** include/net/if_inet6.h (IFLA_INET6_FLAGS; kernel-internal, not in the UAPI headers) */
+export const inet6_if_flags = xlat('inet6_if_flags', [
+  [0x10n, 'IF_RS_SENT'],
+  [0x20n, 'IF_RA_RCVD'],
+  [0x40n, 'IF_RA_MANAGED'],
+  [0x80n, 'IF_RA_OTHERCONF'],
+  [0x80000000n, 'IF_READY'],
+]);
+
+/** include/uapi/linux/ip.h */
+export const inet_devconf_indices = xlat('inet_devconf_indices', [
+  [0x1n, 'IPV4_DEVCONF_FORWARDING'],
+  [0x2n, 'IPV4_DEVCONF_MC_FORWARDING'],
+  [0x3n, 'IPV4_DEVCONF_PROXY_ARP'],
+  [0x4n, 'IPV4_DEVCONF_ACCEPT_REDIRECTS'],
+  [0x5n, 'IPV4_DEVCONF_SECURE_REDIRECTS'],
+  [0x6n, 'IPV4_DEVCONF_SEND_REDIRECTS'],
+  [0x7n, 'IPV4_DEVCONF_SHARED_MEDIA'],
+  [0x8n, 'IPV4_DEVCONF_RP_FILTER'],
+  [0x9n, 'IPV4_DEVCONF_ACCEPT_SOURCE_ROUTE'],
+  [0xan, 'IPV4_DEVCONF_BOOTP_RELAY'],
+  [0xbn, 'IPV4_DEVCONF_LOG_MARTIANS'],
+  [0xcn, 'IPV4_DEVCONF_TAG'],
+  [0xdn, 'IPV4_DEVCONF_ARPFILTER'],
+  [0xen, 'IPV4_DEVCONF_MEDIUM_ID'],
+  [0xfn, 'IPV4_DEVCONF_NOXFRM'],
+  [0x10n, 'IPV4_DEVCONF_NOPOLICY'],
+  [0x11n, 'IPV4_DEVCONF_FORCE_IGMP_VERSION'],
+  [0x12n, 'IPV4_DEVCONF_ARP_ANNOUNCE'],
+  [0x13n, 'IPV4_DEVCONF_ARP_IGNORE'],
+  [0x14n, 'IPV4_DEVCONF_PROMOTE_SECONDARIES'],
+  [0x15n, 'IPV4_DEVCONF_ARP_ACCEPT'],
+  [0x16n, 'IPV4_DEVCONF_ARP_NOTIFY'],
+  [0x17n, 'IPV4_DEVCONF_ACCEPT_LOCAL'],
+  [0x18n, 'IPV4_DEVCONF_SRC_VMARK'],
+  [0x19n, 'IPV4_DEVCONF_PROXY_ARP_PVLAN'],
+  [0x1an, 'IPV4_DEVCONF_ROUTE_LOCALNET'],
+  [0x1bn, 'IPV4_DEVCONF_IGMPV2_UNSOLICITED_REPORT_INTERVAL'],
+  [0x1cn, 'IPV4_DEVCONF_IGMPV3_UNSOLICITED_REPORT_INTERVAL'],
+  [0x1dn, 'IPV4_DEVCONF_IGNORE_ROUTES_WITH_LINKDOWN'],
+  [0x1en, 'IPV4_DEVCONF_DROP_UNICAST_IN_L2_MULTICAST'],
+  [0x1fn, 'IPV4_DEVCONF_DROP_GRATUITOUS_ARP'],
+  [0x20n, 'IPV4_DEVCONF_BC_FORWARDING'],
+  [0x21n, 'IPV4_DEVCONF_ARP_EVICT_NOCARRIER'],
+]);
+
 /** include/uapi/linux/inet_diag.h */
 export const inet_diag_attrs = xlat('inet_diag_attrs', [
   [0x0n, 'INET_DIAG_NONE'],
@@ -2616,6 +2741,28 @@ export const mbind_flags = xlat('mbind_flags', [
   [0x4n, 'MPOL_MF_MOVE_ALL'],
 ]);
 
+/** include/uapi/linux/if_bridge.h (struct br_mdb_entry flags) */
+export const mdb_flags = xlat('mdb_flags', [
+  [0x1n, 'MDB_FLAGS_OFFLOAD'],
+  [0x2n, 'MDB_FLAGS_FAST_LEAVE'],
+  [0x4n, 'MDB_FLAGS_STAR_EXCL'],
+  [0x8n, 'MDB_FLAGS_BLOCKED'],
+]);
+
+/** include/uapi/linux/if_bridge.h */
+export const mdb_router_types = xlat('mdb_router_types', [
+  [0x0n, 'MDB_RTR_TYPE_DISABLED'],
+  [0x1n, 'MDB_RTR_TYPE_TEMP_QUERY'],
+  [0x2n, 'MDB_RTR_TYPE_PERM'],
+  [0x3n, 'MDB_RTR_TYPE_TEMP'],
+]);
+
+/** include/uapi/linux/if_bridge.h (struct br_mdb_entry state) */
+export const mdb_states = xlat('mdb_states', [
+  [0x0n, 'MDB_TEMPORARY'],
+  [0x1n, 'MDB_PERMANENT'],
+]);
+
 /** include/uapi/linux/membarrier.h */
 export const membarrier_cmds = xlat('membarrier_cmds', [
   [0x0n, 'MEMBARRIER_CMD_QUERY'],
@@ -2819,6 +2966,13 @@ export const mremap_flags = xlat('mremap_flags', [
   [0x1n, 'MREMAP_MAYMOVE'],
   [0x2n, 'MREMAP_FIXED'],
   [0x4n, 'MREMAP_DONTUNMAP'],
+]);
+
+/** include/uapi/linux/mroute6.h (struct mrt6msg im6_msgtype; strace 6.1 names the first three) */
+export const mrt6msg_types = xlat('mrt6msg_types', [
+  [0x1n, 'MRT6MSG_NOCACHE'],
+  [0x2n, 'MRT6MSG_WRONGMIF'],
+  [0x3n, 'MRT6MSG_WHOLEPKT'],
 ]);
 
 /** include/linux/socket.h */
@@ -4046,6 +4200,95 @@ export const rtnl_addrlabel_attrs = xlat('rtnl_addrlabel_attrs', [
   [0x2n, 'IFAL_LABEL'],
 ]);
 
+/** include/uapi/linux/rtnetlink.h (rtgen_family values past the AF_* ones) */
+export const rtnl_families = xlat('rtnl_families', [
+  [0x80n, 'RTNL_FAMILY_IPMR'],
+  [0x81n, 'RTNL_FAMILY_IP6MR'],
+]);
+
+/** include/uapi/linux/if_link.h */
+export const rtnl_ifla_brport_attrs = xlat('rtnl_ifla_brport_attrs', [
+  [0x0n, 'IFLA_BRPORT_UNSPEC'],
+  [0x1n, 'IFLA_BRPORT_STATE'],
+  [0x2n, 'IFLA_BRPORT_PRIORITY'],
+  [0x3n, 'IFLA_BRPORT_COST'],
+  [0x4n, 'IFLA_BRPORT_MODE'],
+  [0x5n, 'IFLA_BRPORT_GUARD'],
+  [0x6n, 'IFLA_BRPORT_PROTECT'],
+  [0x7n, 'IFLA_BRPORT_FAST_LEAVE'],
+  [0x8n, 'IFLA_BRPORT_LEARNING'],
+  [0x9n, 'IFLA_BRPORT_UNICAST_FLOOD'],
+  [0xan, 'IFLA_BRPORT_PROXYARP'],
+  [0xbn, 'IFLA_BRPORT_LEARNING_SYNC'],
+  [0xcn, 'IFLA_BRPORT_PROXYARP_WIFI'],
+  [0xdn, 'IFLA_BRPORT_ROOT_ID'],
+  [0xen, 'IFLA_BRPORT_BRIDGE_ID'],
+  [0xfn, 'IFLA_BRPORT_DESIGNATED_PORT'],
+  [0x10n, 'IFLA_BRPORT_DESIGNATED_COST'],
+  [0x11n, 'IFLA_BRPORT_ID'],
+  [0x12n, 'IFLA_BRPORT_NO'],
+  [0x13n, 'IFLA_BRPORT_TOPOLOGY_CHANGE_ACK'],
+  [0x14n, 'IFLA_BRPORT_CONFIG_PENDING'],
+  [0x15n, 'IFLA_BRPORT_MESSAGE_AGE_TIMER'],
+  [0x16n, 'IFLA_BRPORT_FORWARD_DELAY_TIMER'],
+  [0x17n, 'IFLA_BRPORT_HOLD_TIMER'],
+  [0x18n, 'IFLA_BRPORT_FLUSH'],
+  [0x19n, 'IFLA_BRPORT_MULTICAST_ROUTER'],
+  [0x1an, 'IFLA_BRPORT_PAD'],
+  [0x1bn, 'IFLA_BRPORT_MCAST_FLOOD'],
+  [0x1cn, 'IFLA_BRPORT_MCAST_TO_UCAST'],
+  [0x1dn, 'IFLA_BRPORT_VLAN_TUNNEL'],
+  [0x1en, 'IFLA_BRPORT_BCAST_FLOOD'],
+  [0x1fn, 'IFLA_BRPORT_GROUP_FWD_MASK'],
+  [0x20n, 'IFLA_BRPORT_NEIGH_SUPPRESS'],
+  [0x21n, 'IFLA_BRPORT_ISOLATED'],
+  [0x22n, 'IFLA_BRPORT_BACKUP_PORT'],
+  [0x23n, 'IFLA_BRPORT_MRP_RING_OPEN'],
+  [0x24n, 'IFLA_BRPORT_MRP_IN_OPEN'],
+  [0x25n, 'IFLA_BRPORT_MCAST_EHT_HOSTS_LIMIT'],
+  [0x26n, 'IFLA_BRPORT_MCAST_EHT_HOSTS_CNT'],
+  [0x27n, 'IFLA_BRPORT_LOCKED'],
+]);
+
+/** include/uapi/linux/if_link.h */
+export const rtnl_ifla_inet6_attrs = xlat('rtnl_ifla_inet6_attrs', [
+  [0x0n, 'IFLA_INET6_UNSPEC'],
+  [0x1n, 'IFLA_INET6_FLAGS'],
+  [0x2n, 'IFLA_INET6_CONF'],
+  [0x3n, 'IFLA_INET6_STATS'],
+  [0x4n, 'IFLA_INET6_MCAST'],
+  [0x5n, 'IFLA_INET6_CACHEINFO'],
+  [0x6n, 'IFLA_INET6_ICMP6STATS'],
+  [0x7n, 'IFLA_INET6_TOKEN'],
+  [0x8n, 'IFLA_INET6_ADDR_GEN_MODE'],
+  [0x9n, 'IFLA_INET6_RA_MTU'],
+]);
+
+/** include/uapi/linux/if_link.h */
+export const rtnl_ifla_inet_attrs = xlat('rtnl_ifla_inet_attrs', [
+  [0x0n, 'IFLA_INET_UNSPEC'],
+  [0x1n, 'IFLA_INET_CONF'],
+]);
+
+/** include/uapi/linux/if_link.h */
+export const rtnl_ifla_port_attrs = xlat('rtnl_ifla_port_attrs', [
+  [0x0n, 'IFLA_PORT_UNSPEC'],
+  [0x1n, 'IFLA_PORT_VF'],
+  [0x2n, 'IFLA_PORT_PROFILE'],
+  [0x3n, 'IFLA_PORT_VSI_TYPE'],
+  [0x4n, 'IFLA_PORT_INSTANCE_UUID'],
+  [0x5n, 'IFLA_PORT_HOST_UUID'],
+  [0x6n, 'IFLA_PORT_REQUEST'],
+  [0x7n, 'IFLA_PORT_RESPONSE'],
+]);
+
+/** include/uapi/linux/if_link.h */
+export const rtnl_ifla_proto_down_reason_attrs = xlat('rtnl_ifla_proto_down_reason_attrs', [
+  [0x0n, 'IFLA_PROTO_DOWN_REASON_UNSPEC'],
+  [0x1n, 'IFLA_PROTO_DOWN_REASON_MASK'],
+  [0x2n, 'IFLA_PROTO_DOWN_REASON_VALUE'],
+]);
+
 /** include/uapi/linux/if_link.h (RTM_*STATS attributes, filter_mask bits) */
 export const rtnl_ifla_stats_attrs = xlat('rtnl_ifla_stats_attrs', [
   [0x0n, 'IFLA_STATS_UNSPEC'],
@@ -4054,6 +4297,27 @@ export const rtnl_ifla_stats_attrs = xlat('rtnl_ifla_stats_attrs', [
   [0x3n, 'IFLA_STATS_LINK_XSTATS_SLAVE'],
   [0x4n, 'IFLA_STATS_LINK_OFFLOAD_XSTATS'],
   [0x5n, 'IFLA_STATS_AF_SPEC'],
+]);
+
+/** include/uapi/linux/mroute6.h (RTM_NEWCACHEREPORT attributes, RTNL_FAMILY_IP6MR) */
+export const rtnl_ip6mra_creport_attrs = xlat('rtnl_ip6mra_creport_attrs', [
+  [0x0n, 'IP6MRA_CREPORT_UNSPEC'],
+  [0x1n, 'IP6MRA_CREPORT_MSGTYPE'],
+  [0x2n, 'IP6MRA_CREPORT_MIF_ID'],
+  [0x3n, 'IP6MRA_CREPORT_SRC_ADDR'],
+  [0x4n, 'IP6MRA_CREPORT_DST_ADDR'],
+  [0x5n, 'IP6MRA_CREPORT_PKT'],
+]);
+
+/** include/uapi/linux/mroute.h (RTM_NEWCACHEREPORT attributes, RTNL_FAMILY_IPMR) */
+export const rtnl_ipmra_creport_attrs = xlat('rtnl_ipmra_creport_attrs', [
+  [0x0n, 'IPMRA_CREPORT_UNSPEC'],
+  [0x1n, 'IPMRA_CREPORT_MSGTYPE'],
+  [0x2n, 'IPMRA_CREPORT_VIF_ID'],
+  [0x3n, 'IPMRA_CREPORT_SRC_ADDR'],
+  [0x4n, 'IPMRA_CREPORT_DST_ADDR'],
+  [0x5n, 'IPMRA_CREPORT_PKT'],
+  [0x6n, 'IPMRA_CREPORT_TABLE'],
 ]);
 
 /** include/uapi/linux/if_link.h */
@@ -4142,10 +4406,30 @@ export const rtnl_mdb_entry_info_attrs = xlat('rtnl_mdb_entry_info_attrs', [
   [0x1n, 'MDBA_MDB_ENTRY_INFO'],
 ]);
 
+/** include/uapi/linux/if_bridge.h */
+export const rtnl_mdb_entry_info_eattrs = xlat('rtnl_mdb_entry_info_eattrs', [
+  [0x0n, 'MDBA_MDB_EATTR_UNSPEC'],
+  [0x1n, 'MDBA_MDB_EATTR_TIMER'],
+  [0x2n, 'MDBA_MDB_EATTR_SRC_LIST'],
+  [0x3n, 'MDBA_MDB_EATTR_GROUP_MODE'],
+  [0x4n, 'MDBA_MDB_EATTR_SOURCE'],
+  [0x5n, 'MDBA_MDB_EATTR_RTPROT'],
+]);
+
 /** include/uapi/linux/if_bridge.h (MDBA_ROUTER nest) */
 export const rtnl_mdb_router_attrs = xlat('rtnl_mdb_router_attrs', [
   [0x0n, 'MDBA_ROUTER_UNSPEC'],
   [0x1n, 'MDBA_ROUTER_PORT'],
+]);
+
+/** include/uapi/linux/if_bridge.h */
+export const rtnl_mdba_router_pattr_attrs = xlat('rtnl_mdba_router_pattr_attrs', [
+  [0x0n, 'MDBA_ROUTER_PATTR_UNSPEC'],
+  [0x1n, 'MDBA_ROUTER_PATTR_TIMER'],
+  [0x2n, 'MDBA_ROUTER_PATTR_TYPE'],
+  [0x3n, 'MDBA_ROUTER_PATTR_INET_TIMER'],
+  [0x4n, 'MDBA_ROUTER_PATTR_INET6_TIMER'],
+  [0x5n, 'MDBA_ROUTER_PATTR_VID'],
 ]);
 
 /** include/uapi/linux/neighbour.h */
@@ -4247,6 +4531,25 @@ export const rtnl_nexthop_attrs = xlat('rtnl_nexthop_attrs', [
   [0xdn, 'NHA_RES_BUCKET'],
 ]);
 
+/** include/uapi/linux/nexthop.h */
+export const rtnl_nha_res_bucket_attrs = xlat('rtnl_nha_res_bucket_attrs', [
+  [0x0n, 'NHA_RES_BUCKET_UNSPEC'],
+  [0x0n, 'NHA_RES_BUCKET_PAD'],
+  [0x1n, 'NHA_RES_BUCKET_INDEX'],
+  [0x2n, 'NHA_RES_BUCKET_IDLE_TIME'],
+  [0x3n, 'NHA_RES_BUCKET_NH_ID'],
+]);
+
+/** include/uapi/linux/nexthop.h */
+export const rtnl_nha_res_group_attrs = xlat('rtnl_nha_res_group_attrs', [
+  [0x0n, 'NHA_RES_GROUP_UNSPEC'],
+  [0x0n, 'NHA_RES_GROUP_PAD'],
+  [0x1n, 'NHA_RES_GROUP_BUCKETS'],
+  [0x2n, 'NHA_RES_GROUP_IDLE_TIMER'],
+  [0x3n, 'NHA_RES_GROUP_UNBALANCED_TIMER'],
+  [0x4n, 'NHA_RES_GROUP_UNBALANCED_TIME'],
+]);
+
 /** include/uapi/linux/net_namespace.h */
 export const rtnl_nsid_attrs = xlat('rtnl_nsid_attrs', [
   [0x0n, 'NETNSA_NONE'],
@@ -4290,6 +4593,28 @@ export const rtnl_route_attrs = xlat('rtnl_route_attrs', [
   [0x1cn, 'RTA_SPORT'],
   [0x1dn, 'RTA_DPORT'],
   [0x1en, 'RTA_NH_ID'],
+]);
+
+/** include/uapi/linux/rtnetlink.h */
+export const rtnl_rtax_metrics = xlat('rtnl_rtax_metrics', [
+  [0x0n, 'RTAX_UNSPEC'],
+  [0x1n, 'RTAX_LOCK'],
+  [0x2n, 'RTAX_MTU'],
+  [0x3n, 'RTAX_WINDOW'],
+  [0x4n, 'RTAX_RTT'],
+  [0x5n, 'RTAX_RTTVAR'],
+  [0x6n, 'RTAX_SSTHRESH'],
+  [0x7n, 'RTAX_CWND'],
+  [0x8n, 'RTAX_ADVMSS'],
+  [0x9n, 'RTAX_REORDERING'],
+  [0xan, 'RTAX_HOPLIMIT'],
+  [0xbn, 'RTAX_INITCWND'],
+  [0xcn, 'RTAX_FEATURES'],
+  [0xdn, 'RTAX_RTO_MIN'],
+  [0xen, 'RTAX_INITRWND'],
+  [0xfn, 'RTAX_QUICKACK'],
+  [0x10n, 'RTAX_CC_ALGO'],
+  [0x11n, 'RTAX_FASTOPEN_NO_COOKIE'],
 ]);
 
 /** include/uapi/linux/fib_rules.h */
@@ -4721,6 +5046,57 @@ export const smc_states = xlat('smc_states', [
   [0x19n, 'SMC_PEERFINCLOSEWAIT'],
   [0x1an, 'SMC_PEERABORTWAIT'],
   [0x1bn, 'SMC_PROCESSABORT'],
+]);
+
+/** include/uapi/linux/snmp.h */
+export const snmp_icmp6_stats = xlat('snmp_icmp6_stats', [
+  [0x0n, 'ICMP6_MIB_NUM'],
+  [0x1n, 'ICMP6_MIB_INMSGS'],
+  [0x2n, 'ICMP6_MIB_INERRORS'],
+  [0x3n, 'ICMP6_MIB_OUTMSGS'],
+  [0x4n, 'ICMP6_MIB_OUTERRORS'],
+  [0x5n, 'ICMP6_MIB_CSUMERRORS'],
+]);
+
+/** include/uapi/linux/snmp.h */
+export const snmp_ip_stats = xlat('snmp_ip_stats', [
+  [0x0n, 'IPSTATS_MIB_NUM'],
+  [0x1n, 'IPSTATS_MIB_INPKTS'],
+  [0x2n, 'IPSTATS_MIB_INOCTETS'],
+  [0x3n, 'IPSTATS_MIB_INDELIVERS'],
+  [0x4n, 'IPSTATS_MIB_OUTFORWDATAGRAMS'],
+  [0x5n, 'IPSTATS_MIB_OUTPKTS'],
+  [0x6n, 'IPSTATS_MIB_OUTOCTETS'],
+  [0x7n, 'IPSTATS_MIB_INHDRERRORS'],
+  [0x8n, 'IPSTATS_MIB_INTOOBIGERRORS'],
+  [0x9n, 'IPSTATS_MIB_INNOROUTES'],
+  [0xan, 'IPSTATS_MIB_INADDRERRORS'],
+  [0xbn, 'IPSTATS_MIB_INUNKNOWNPROTOS'],
+  [0xcn, 'IPSTATS_MIB_INTRUNCATEDPKTS'],
+  [0xdn, 'IPSTATS_MIB_INDISCARDS'],
+  [0xen, 'IPSTATS_MIB_OUTDISCARDS'],
+  [0xfn, 'IPSTATS_MIB_OUTNOROUTES'],
+  [0x10n, 'IPSTATS_MIB_REASMTIMEOUT'],
+  [0x11n, 'IPSTATS_MIB_REASMREQDS'],
+  [0x12n, 'IPSTATS_MIB_REASMOKS'],
+  [0x13n, 'IPSTATS_MIB_REASMFAILS'],
+  [0x14n, 'IPSTATS_MIB_FRAGOKS'],
+  [0x15n, 'IPSTATS_MIB_FRAGFAILS'],
+  [0x16n, 'IPSTATS_MIB_FRAGCREATES'],
+  [0x17n, 'IPSTATS_MIB_INMCASTPKTS'],
+  [0x18n, 'IPSTATS_MIB_OUTMCASTPKTS'],
+  [0x19n, 'IPSTATS_MIB_INBCASTPKTS'],
+  [0x1an, 'IPSTATS_MIB_OUTBCASTPKTS'],
+  [0x1bn, 'IPSTATS_MIB_INMCASTOCTETS'],
+  [0x1cn, 'IPSTATS_MIB_OUTMCASTOCTETS'],
+  [0x1dn, 'IPSTATS_MIB_INBCASTOCTETS'],
+  [0x1en, 'IPSTATS_MIB_OUTBCASTOCTETS'],
+  [0x1fn, 'IPSTATS_MIB_CSUMERRORS'],
+  [0x20n, 'IPSTATS_MIB_NOECTPKTS'],
+  [0x21n, 'IPSTATS_MIB_ECT1PKTS'],
+  [0x22n, 'IPSTATS_MIB_ECT0PKTS'],
+  [0x23n, 'IPSTATS_MIB_CEPKTS'],
+  [0x24n, 'IPSTATS_MIB_REASM_OVERLAPS'],
 ]);
 
 /** include/uapi/linux/if_alg.h */

@@ -34,6 +34,7 @@ import {
 import type { Xlat } from '../xlat/xlat.js';
 import { ifindexValue } from './common.js';
 import { ipv4Text, ipv6Text } from './net.js';
+import { bpfInsnValue } from './seccomp.js';
 import { arrayAttr, bitset, familyStructPayload, rawBytes, registerProtocol, strAttr, structAttr, tableProtocol, u32Attr, xvalAttr, type AttrSpec, type Msg, type StructSpec } from './netlink.js';
 
 const NETLINK_SOCK_DIAG = 4;
@@ -102,6 +103,9 @@ const NETLINK_ATTRS: AttrSpec = {
     [V(netlink_diag_attrs, 'NETLINK_DIAG_FLAGS')]: xvalAttr(4, netlink_diag_flags, 'NDIAG_FLAG_???', true),
   },
 };
+const PACKET_RING = structAttr(28, (_, b) =>
+  ['pdr_block_size', 'pdr_block_nr', 'pdr_frame_size', 'pdr_frame_nr', 'pdr_retire_tmo', 'pdr_sizeof_priv', 'pdr_features'].map((n, i) => field(n, num(b.readUInt32LE(i * 4)))),
+);
 const PACKET_ATTRS: AttrSpec = {
   types: packet_diag_attrs,
   dflt: 'PACKET_DIAG_???',
@@ -126,6 +130,11 @@ const PACKET_ATTRS: AttrSpec = {
       ]);
     }),
     [V(packet_diag_attrs, 'PACKET_DIAG_UID')]: u32Attr,
+    // struct packet_diag_ring
+    [V(packet_diag_attrs, 'PACKET_DIAG_RX_RING')]: PACKET_RING,
+    [V(packet_diag_attrs, 'PACKET_DIAG_TX_RING')]: PACKET_RING,
+    // struct sock_filter instructions
+    [V(packet_diag_attrs, 'PACKET_DIAG_FILTER')]: arrayAttr(8, (c, b) => bpfInsnValue(b, false, c.o.xlat)),
   },
 };
 const INET_ATTRS = A(inet_diag_attrs, 'INET_DIAG_???');

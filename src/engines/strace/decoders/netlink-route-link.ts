@@ -3,7 +3,7 @@
  * and the nests inside them. Some depend on the message's ifi_family: IFLA_PROTINFO holds bridge
  * port attributes (IFLA_BRPORT_*) for AF_BRIDGE and IPv6 ones (IFLA_INET6_*) for AF_INET6.
  */
-import { addr, arr, field, num, struct, sym, type Field, type Value } from '../value.js';
+import { addr, arr, call, field, hexStr, num, struct, sym, type Field, type Value } from '../value.js';
 import {
   in6_addr_gen_mode,
   inet6_devconf_indices,
@@ -15,10 +15,27 @@ import {
   rtnl_link_attrs,
   snmp_icmp6_stats,
   snmp_ip_stats,
+  ethernet_protocols,
+  rtnl_ifla_events,
+  rtnl_ifla_ext_filter,
+  rtnl_ifla_info_attrs,
+  rtnl_ifla_vf_info_attrs,
+  rtnl_ifla_vf_link_states,
+  rtnl_ifla_vf_port_attrs,
+  rtnl_ifla_vf_stats_attrs,
+  rtnl_ifla_vf_vlan_list_attrs,
+  rtnl_ifla_vfinfo_list_attrs,
+  rtnl_ifla_xdp_attrs,
+  xdp_attached_types,
+  xdp_flags,
 } from '../xlat/tables.gen.js';
 import { ifindexValue } from './common.js';
 import {
   clockTAttr,
+  fdAttr,
+  fixedStrAttr,
+  u64Attr,
+  x16Attr,
   indexedArrayAttr,
   inetAddrAttr,
   nested,
@@ -59,7 +76,8 @@ const brportDec: Record<number, AttrDecoder> = {};
 for (const n of ['STATE', 'MODE', 'GUARD', 'PROTECT', 'FAST_LEAVE', 'LEARNING', 'UNICAST_FLOOD', 'PROXYARP', 'LEARNING_SYNC', 'PROXYARP_WIFI']) brportDec[BR(`IFLA_BRPORT_${n}`)] = u8Attr;
 for (const n of ['TOPOLOGY_CHANGE_ACK', 'CONFIG_PENDING', 'MULTICAST_ROUTER', 'MCAST_FLOOD', 'MCAST_TO_UCAST', 'VLAN_TUNNEL', 'BCAST_FLOOD', 'NEIGH_SUPPRESS', 'ISOLATED', 'MRP_RING_OPEN', 'MRP_IN_OPEN', 'LOCKED'])
   brportDec[BR(`IFLA_BRPORT_${n}`)] = u8Attr;
-for (const n of ['PRIORITY', 'DESIGNATED_PORT', 'DESIGNATED_COST', 'ID', 'NO', 'GROUP_FWD_MASK']) brportDec[BR(`IFLA_BRPORT_${n}`)] = u16Attr;
+for (const n of ['PRIORITY', 'DESIGNATED_PORT', 'DESIGNATED_COST', 'ID', 'NO']) brportDec[BR(`IFLA_BRPORT_${n}`)] = u16Attr;
+brportDec[BR('IFLA_BRPORT_GROUP_FWD_MASK')] = x16Attr;
 for (const n of ['COST', 'BACKUP_PORT', 'MCAST_EHT_HOSTS_LIMIT', 'MCAST_EHT_HOSTS_CNT']) brportDec[BR(`IFLA_BRPORT_${n}`)] = u32Attr;
 for (const n of ['MESSAGE_AGE_TIMER', 'FORWARD_DELAY_TIMER', 'HOLD_TIMER']) brportDec[BR(`IFLA_BRPORT_${n}`)] = clockTAttr;
 brportDec[BR('IFLA_BRPORT_ROOT_ID')] = bridgeIdAttr;
@@ -105,6 +123,97 @@ const PROTO_DOWN_REASON = spec(rtnl_ifla_proto_down_reason_attrs, 'IFLA_PROTO_DO
   [PDR('IFLA_PROTO_DOWN_REASON_VALUE')]: x32Attr,
 });
 
+// ---- IFLA_VFINFO_LIST: IFLA_VF_INFO nests of IFLA_VF_* ------------------------------------------
+
+const vfStruct = (size: number, names: string[], last?: (c: Parameters<AttrDecoder>[0], b: Buffer) => Field): AttrDecoder =>
+  structAttr(size, (c, b) => {
+    const f = names.map((n, i) => field(n, u32f(b, i * 4)));
+    if (last) f.push(last(c, b));
+    return f;
+  });
+const VF = (n: string): number => A(rtnl_ifla_vf_info_attrs, n);
+const guidAttr = structAttr(16, (_c, b) => [field('vf', u32f(b, 0)), field('guid', sym(hexStr(b.readBigUInt64LE(8))))]);
+/** Every IFLA_VF_STATS_* but the padding is a u64 counter. */
+const VF_STATS = spec(
+  rtnl_ifla_vf_stats_attrs,
+  'IFLA_VF_STATS_???',
+  Object.fromEntries(rtnl_ifla_vf_stats_attrs.entries.filter(([, n]) => n !== 'IFLA_VF_STATS_PAD').map(([v]) => [Number(v), u64Attr])),
+);
+const VF_VLAN_LIST = spec(rtnl_ifla_vf_vlan_list_attrs, 'IFLA_VF_VLAN_INFO_???', {
+  [A(rtnl_ifla_vf_vlan_list_attrs, 'IFLA_VF_VLAN_INFO')]: vfStruct(16, ['vf', 'vlan', 'qos'], (c, b) =>
+    field('vlan_proto', call('htons', c.xval(BigInt(b.readUInt16BE(12)), ethernet_protocols, 'ETH_P_???'))),
+  ),
+});
+const VF_INFO = spec(rtnl_ifla_vf_info_attrs, 'IFLA_VF_???', {
+  [VF('IFLA_VF_MAC')]: vfStruct(36, ['vf'], (_c, b) => field('mac', sym(macText(b.subarray(4, 36))))),
+  [VF('IFLA_VF_VLAN')]: vfStruct(12, ['vf', 'vlan', 'qos']),
+  [VF('IFLA_VF_TX_RATE')]: vfStruct(8, ['vf', 'rate']),
+  [VF('IFLA_VF_SPOOFCHK')]: vfStruct(8, ['vf', 'setting']),
+  [VF('IFLA_VF_LINK_STATE')]: vfStruct(8, ['vf'], (c, b) => field('link_state', c.xval(BigInt(b.readUInt32LE(4)), rtnl_ifla_vf_link_states, 'IFLA_VF_LINK_STATE_???'))),
+  [VF('IFLA_VF_RATE')]: vfStruct(12, ['vf', 'min_tx_rate', 'max_tx_rate']),
+  [VF('IFLA_VF_RSS_QUERY_EN')]: vfStruct(8, ['vf', 'setting']),
+  [VF('IFLA_VF_STATS')]: nested(VF_STATS),
+  [VF('IFLA_VF_TRUST')]: vfStruct(8, ['vf', 'setting']),
+  [VF('IFLA_VF_IB_NODE_GUID')]: guidAttr,
+  [VF('IFLA_VF_IB_PORT_GUID')]: guidAttr,
+  [VF('IFLA_VF_VLAN_LIST')]: nested(VF_VLAN_LIST),
+  [VF('IFLA_VF_BROADCAST')]: structAttr(32, (_c, b) => [field('broadcast', sym(macText(b.subarray(0, 32))))]),
+});
+const VFINFO_LIST = spec(rtnl_ifla_vfinfo_list_attrs, 'IFLA_VF_INFO_???', {
+  [A(rtnl_ifla_vfinfo_list_attrs, 'IFLA_VF_INFO')]: nested(VF_INFO),
+});
+const VF_PORTS = spec(rtnl_ifla_vf_port_attrs, 'IFLA_VF_PORT_???', { [A(rtnl_ifla_vf_port_attrs, 'IFLA_VF_PORT')]: nested(PORT) });
+
+// ---- IFLA_XDP, IFLA_LINKINFO --------------------------------------------------------------------
+
+const XD = (n: string): number => A(rtnl_ifla_xdp_attrs, n);
+const XDP = spec(rtnl_ifla_xdp_attrs, 'IFLA_XDP_???', {
+  [XD('IFLA_XDP_FD')]: fdAttr,
+  [XD('IFLA_XDP_ATTACHED')]: xvalAttr(1, xdp_attached_types, 'XDP_ATTACHED_???'),
+  [XD('IFLA_XDP_FLAGS')]: xvalAttr(4, xdp_flags, 'XDP_FLAGS_???', true),
+  [XD('IFLA_XDP_PROG_ID')]: u32Attr,
+  [XD('IFLA_XDP_DRV_PROG_ID')]: u32Attr,
+  [XD('IFLA_XDP_SKB_PROG_ID')]: u32Attr,
+  [XD('IFLA_XDP_HW_PROG_ID')]: u32Attr,
+  [XD('IFLA_XDP_EXPECTED_FD')]: fdAttr,
+});
+const LINKINFO = spec(rtnl_ifla_info_attrs, 'IFLA_INFO_???', {
+  [A(rtnl_ifla_info_attrs, 'IFLA_INFO_KIND')]: strAttr,
+  [A(rtnl_ifla_info_attrs, 'IFLA_INFO_SLAVE_KIND')]: strAttr,
+});
+
+// ---- statistics -------------------------------------------------------------------------------
+
+const STATS_FIELDS = [
+  ...['rx_packets', 'tx_packets', 'rx_bytes', 'tx_bytes', 'rx_errors', 'tx_errors', 'rx_dropped', 'tx_dropped', 'multicast', 'collisions'],
+  ...['rx_length_errors', 'rx_over_errors', 'rx_crc_errors', 'rx_frame_errors', 'rx_fifo_errors', 'rx_missed_errors'],
+  ...['tx_aborted_errors', 'tx_carrier_errors', 'tx_fifo_errors', 'tx_heartbeat_errors', 'tx_window_errors'],
+  ...['rx_compressed', 'tx_compressed', 'rx_nohandler', 'rx_otherhost_dropped'],
+];
+/**
+ * struct rtnl_link_stats / rtnl_link_stats64: the structure grew (rx_nohandler,
+ * rx_otherhost_dropped), so the fields shown are those the data holds, from the 23 of the
+ * oldest layout up to `max`; shorter data prints as hex.
+ */
+export function linkStatsAttr(size: 4 | 8, max: number): AttrDecoder {
+  return (c, ad, len) => {
+    const n = Math.min(max, Math.floor(len / size));
+    if (n < 23) return undefined;
+    const b = c.fetchAlways(ad, n * size);
+    if (!b) return addr(ad);
+    return struct(STATS_FIELDS.slice(0, n).map((k, i) => field(k, num(size === 8 ? b.readBigUInt64LE(i * 8) : b.readUInt32LE(i * 4)))));
+  };
+}
+/** struct rtnl_link_ifmap. */
+const ifmapAttr = structAttr(28, (_c, b) => [
+  field('mem_start', sym(hexStr(b.readBigUInt64LE(0)))),
+  field('mem_end', sym(hexStr(b.readBigUInt64LE(8)))),
+  field('base_addr', sym(hexStr(b.readBigUInt64LE(16)))),
+  field('irq', num(b.readUInt16LE(24))),
+  field('dma', num(b[26]!)),
+  field('port', num(b[27]!)),
+]);
+
 // ---- IFLA_* ---------------------------------------------------------------------------------
 
 const L = (n: string): number => A(rtnl_link_attrs, n);
@@ -140,10 +249,19 @@ const common: Record<number, AttrDecoder> = {
   [L('IFLA_NEW_IFINDEX')]: s32Attr,
   [L('IFLA_MIN_MTU')]: u32Attr,
   [L('IFLA_MAX_MTU')]: u32Attr,
-  [L('IFLA_ALT_IFNAME')]: strAttr,
+  [L('IFLA_ALT_IFNAME')]: fixedStrAttr,
+  [L('IFLA_STATS')]: linkStatsAttr(4, 24),
+  [L('IFLA_STATS64')]: linkStatsAttr(8, 25),
+  [L('IFLA_MAP')]: ifmapAttr,
+  [L('IFLA_LINKINFO')]: nested(LINKINFO),
+  [L('IFLA_VFINFO_LIST')]: nested(VFINFO_LIST),
+  [L('IFLA_VF_PORTS')]: nested(VF_PORTS),
+  [L('IFLA_EXT_MASK')]: xvalAttr(4, rtnl_ifla_ext_filter, 'RTEXT_FILTER_???', true),
+  [L('IFLA_EVENT')]: xvalAttr(4, rtnl_ifla_events, 'IFLA_EVENT_???'),
+  [L('IFLA_XDP')]: nested(XDP),
   [L('IFLA_PROTO_DOWN_REASON')]: nested(PROTO_DOWN_REASON),
-  [L('IFLA_PARENT_DEV_NAME')]: strAttr,
-  [L('IFLA_PARENT_DEV_BUS_NAME')]: strAttr,
+  [L('IFLA_PARENT_DEV_NAME')]: fixedStrAttr,
+  [L('IFLA_PARENT_DEV_BUS_NAME')]: fixedStrAttr,
   [L('IFLA_GRO_MAX_SIZE')]: u32Attr,
 };
 const LINK_SPECS = new Map<number, AttrSpec>();
@@ -153,6 +271,8 @@ export function linkAttrs(family: number): AttrSpec {
   let sp = LINK_SPECS.get(family);
   if (sp) return sp;
   const dec: Record<number, AttrDecoder> = { ...common };
+  // IFLA_PROP_LIST holds IFLA_* attributes again (IFLA_ALT_IFNAME)
+  dec[L('IFLA_PROP_LIST')] = (c, ad, len, depth) => nested(linkAttrs(family))(c, ad, len, depth);
   if (family === AF_BRIDGE) dec[L('IFLA_PROTINFO')] = nested(BRPORT);
   else if (family === AF_INET6) dec[L('IFLA_PROTINFO')] = nested(INET6);
   sp = spec(rtnl_link_attrs, 'IFLA_???', dec);

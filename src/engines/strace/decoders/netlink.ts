@@ -112,7 +112,8 @@ function header(c: Ctx, b: Buffer, proto: number): Value {
     field('nlmsg_type', typeV),
     field('nlmsg_flags', c.flags(BigInt(flags), fx)),
     field('nlmsg_seq', num(b.readUInt32LE(8))),
-    field('nlmsg_pid', num(b.readUInt32LE(12))),
+    // a port id that is usually a process id: signed, and translated with --pidns-translation
+    field('nlmsg_pid', c.pidv(BigInt(b.readUInt32LE(12)), 'tgid')),
   ]);
 }
 
@@ -327,6 +328,26 @@ export const u32Attr = intAttr(4, (b) => num(b.readUInt32LE(0)));
 export const u64Attr = intAttr(8, (b) => num(b.readBigUInt64LE(0)));
 export const s32Attr = intAttr(4, (b) => num(b.readInt32LE(0)));
 export const x32Attr = intAttr(4, (b) => sym(b.readUInt32LE(0) ? `0x${b.readUInt32LE(0).toString(16)}` : '0'));
+export const x16Attr = intAttr(2, (b) => sym(b.readUInt16LE(0) ? `0x${b.readUInt16LE(0).toString(16)}` : '0'));
+/** A file descriptor (s32; -y adds its path). */
+export const fdAttr: AttrDecoder = (c, ad, len) => {
+  if (len < 4) return undefined;
+  const b = c.fetchAlways(ad, 4);
+  return b ? c.fd(BigInt(b.readInt32LE(0))) : addr(ad);
+};
+/**
+ * A string filling the data: a trailing NUL ends it, NULs inside print escaped; without the
+ * trailing NUL it is marked as cut (-s applies).
+ */
+export const fixedStrAttr: AttrDecoder = (c, ad, len) => {
+  const want = Math.min(len, c.o.strsize + 1);
+  const b = c.fetchAlways(ad, want);
+  if (!b) return addr(ad);
+  const terminated = want === len && b[len - 1] === 0;
+  const n = terminated ? len - 1 : want;
+  const shown = Math.min(n, c.o.strsize);
+  return { t: 'str', b: b.subarray(0, shown), more: !terminated || n > shown };
+};
 /** An integer attribute printed from a table (printxval) or as flags. */
 export function xvalAttr(size: 1 | 2 | 4, x: Xlat, dflt: string | undefined, flags = false): AttrDecoder {
   return (c, ad, len) => {

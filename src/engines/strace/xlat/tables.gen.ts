@@ -4251,6 +4251,28 @@ export const rtnl_ifla_brport_attrs = xlat('rtnl_ifla_brport_attrs', [
 ]);
 
 /** include/uapi/linux/if_link.h */
+export const rtnl_ifla_events = xlat('rtnl_ifla_events', [
+  [0x0n, 'IFLA_EVENT_NONE'],
+  [0x1n, 'IFLA_EVENT_REBOOT'],
+  [0x2n, 'IFLA_EVENT_FEATURES'],
+  [0x3n, 'IFLA_EVENT_BONDING_FAILOVER'],
+  [0x4n, 'IFLA_EVENT_NOTIFY_PEERS'],
+  [0x5n, 'IFLA_EVENT_IGMP_RESEND'],
+  [0x6n, 'IFLA_EVENT_BONDING_OPTIONS'],
+]);
+
+/** include/uapi/linux/rtnetlink.h (IFLA_EXT_MASK; strace 6.1 names these seven) */
+export const rtnl_ifla_ext_filter = xlat('rtnl_ifla_ext_filter', [
+  [0x1n, 'RTEXT_FILTER_VF'],
+  [0x2n, 'RTEXT_FILTER_BRVLAN'],
+  [0x4n, 'RTEXT_FILTER_BRVLAN_COMPRESSED'],
+  [0x8n, 'RTEXT_FILTER_SKIP_STATS'],
+  [0x10n, 'RTEXT_FILTER_MRP'],
+  [0x20n, 'RTEXT_FILTER_CFM_CONFIG'],
+  [0x40n, 'RTEXT_FILTER_CFM_STATUS'],
+]);
+
+/** include/uapi/linux/if_link.h */
 export const rtnl_ifla_inet6_attrs = xlat('rtnl_ifla_inet6_attrs', [
   [0x0n, 'IFLA_INET6_UNSPEC'],
   [0x1n, 'IFLA_INET6_FLAGS'],
@@ -4268,6 +4290,16 @@ export const rtnl_ifla_inet6_attrs = xlat('rtnl_ifla_inet6_attrs', [
 export const rtnl_ifla_inet_attrs = xlat('rtnl_ifla_inet_attrs', [
   [0x0n, 'IFLA_INET_UNSPEC'],
   [0x1n, 'IFLA_INET_CONF'],
+]);
+
+/** include/uapi/linux/if_link.h */
+export const rtnl_ifla_info_attrs = xlat('rtnl_ifla_info_attrs', [
+  [0x0n, 'IFLA_INFO_UNSPEC'],
+  [0x1n, 'IFLA_INFO_KIND'],
+  [0x2n, 'IFLA_INFO_DATA'],
+  [0x3n, 'IFLA_INFO_XSTATS'],
+  [0x4n, 'IFLA_INFO_SLAVE_KIND'],
+  [0x5n, 'IFLA_INFO_SLAVE_DATA'],
 ]);
 
 /** include/uapi/linux/if_link.h */
@@ -4297,6 +4329,75 @@ export const rtnl_ifla_stats_attrs = xlat('rtnl_ifla_stats_attrs', [
   [0x3n, 'IFLA_STATS_LINK_XSTATS_SLAVE'],
   [0x4n, 'IFLA_STATS_LINK_OFFLOAD_XSTATS'],
   [0x5n, 'IFLA_STATS_AF_SPEC'],
+]);
+
+/** include/uapi/linux/if_link.h */
+export const rtnl_ifla_vf_info_attrs = xlat('rtnl_ifla_vf_info_attrs', [
+  [0x0n, 'IFLA_VF_UNSPEC'],
+  [0x1n, 'IFLA_VF_MAC'],
+  [0x2n, 'IFLA_VF_VLAN'],
+  [0x3n, 'IFLA_VF_TX_RATE'],
+  [0x4n, 'IFLA_VF_SPOOFCHK'],
+  [0x5n, 'IFLA_VF_LINK_STATE'],
+  [0x6n, 'IFLA_VF_RATE'],
+  [0x7n, 'IFLA_VF_RSS_QUERY_EN'],
+  [0x8n, 'IFLA_VF_STATS'],
+  [0x9n, 'IFLA_VF_TRUST'],
+  [0xan, 'IFLA_VF_IB_NODE_GUID'],
+  [0xbn, 'IFLA_VF_IB_PORT_GUID'],
+  [0xcn, 'IFLA_VF_VLAN_LIST'],
+  [0xdn, 'IFLA_VF_BROADCAST'],
+]);
+
+/** include/uapi/linux/if_link.h */
+export const rtnl_ifla_vf_link_states = xlat('rtnl_ifla_vf_link_states', [
+  [0x0n, 'IFLA_VF_LINK_STATE_AUTO'],
+  [0x1n, 'IFLA_VF_LINK_STATE_ENABLE'],
+  [0x2n, 'IFLA_VF_LINK_STATE_DISABLE'],
+]);
+
+/** include/uapi/linux/if_link.h */
+export const rtnl_ifla_vf_port_attrs = xlat('rtnl_ifla_vf_port_attrs', [
+  [0x0n, 'IFLA_VF_PORT_UNSPEC'],
+  [0x1n, 'IFLA_VF_PORT'],
+]);
+
+/** include/uapi/linux/if_link.h */
+export const rtnl_ifla_vf_stats_attrs = xlat('rtnl_ifla_vf_stats_attrs', [
+  [0x0n, 'IFLA_VF_STATS_RX_PACKETS'],
+  [0x1n, 'IFLA_VF_STATS_TX_PACKETS'],
+  [0x2n, 'IFLA_VF_STATS_RX_BYTES'],
+  [0x3n, 'IFLA_VF_STATS_TX_BYTES'],
+  [0x4n, 'IFLA_VF_STATS_BROADCAST'],
+  [0x5n, 'IFLA_VF_STATS_MULTICAST'],
+  [0x6n, 'IFLA_VF_STATS_PAD'],
+  [0x7n, 'IFLA_VF_STATS_RX_DROPPED'],
+  [0x8n, 'IFLA_VF_STATS_TX_DROPPED'],
+]);
+
+/** include/uapi/linux/if_link.h */
+export const rtnl_ifla_vf_vlan_list_attrs = xlat('rtnl_ifla_vf_vlan_list_attrs', [
+  [0x0n, 'IFLA_VF_VLAN_INFO_UNSPEC'],
+  [0x1n, 'IFLA_VF_VLAN_INFO'],
+]);
+
+/** include/uapi/linux/if_link.h */
+export const rtnl_ifla_vfinfo_list_attrs = xlat('rtnl_ifla_vfinfo_list_attrs', [
+  [0x0n, 'IFLA_VF_INFO_UNSPEC'],
+  [0x1n, 'IFLA_VF_INFO'],
+]);
+
+/** include/uapi/linux/if_link.h */
+export const rtnl_ifla_xdp_attrs = xlat('rtnl_ifla_xdp_attrs', [
+  [0x0n, 'IFLA_XDP_UNSPEC'],
+  [0x1n, 'IFLA_XDP_FD'],
+  [0x2n, 'IFLA_XDP_ATTACHED'],
+  [0x3n, 'IFLA_XDP_FLAGS'],
+  [0x4n, 'IFLA_XDP_PROG_ID'],
+  [0x5n, 'IFLA_XDP_DRV_PROG_ID'],
+  [0x6n, 'IFLA_XDP_SKB_PROG_ID'],
+  [0x7n, 'IFLA_XDP_HW_PROG_ID'],
+  [0x8n, 'IFLA_XDP_EXPECTED_FD'],
 ]);
 
 /** include/uapi/linux/mroute6.h (RTM_NEWCACHEREPORT attributes, RTNL_FAMILY_IP6MR) */
@@ -4533,7 +4634,6 @@ export const rtnl_nexthop_attrs = xlat('rtnl_nexthop_attrs', [
 
 /** include/uapi/linux/nexthop.h */
 export const rtnl_nha_res_bucket_attrs = xlat('rtnl_nha_res_bucket_attrs', [
-  [0x0n, 'NHA_RES_BUCKET_UNSPEC'],
   [0x0n, 'NHA_RES_BUCKET_PAD'],
   [0x1n, 'NHA_RES_BUCKET_INDEX'],
   [0x2n, 'NHA_RES_BUCKET_IDLE_TIME'],
@@ -4542,7 +4642,6 @@ export const rtnl_nha_res_bucket_attrs = xlat('rtnl_nha_res_bucket_attrs', [
 
 /** include/uapi/linux/nexthop.h */
 export const rtnl_nha_res_group_attrs = xlat('rtnl_nha_res_group_attrs', [
-  [0x0n, 'NHA_RES_GROUP_UNSPEC'],
   [0x0n, 'NHA_RES_GROUP_PAD'],
   [0x1n, 'NHA_RES_GROUP_BUCKETS'],
   [0x2n, 'NHA_RES_GROUP_IDLE_TIMER'],
@@ -5907,4 +6006,22 @@ export const x86_xfeatures = xlat('x86_xfeatures', [
 export const xattr_flags = xlat('xattr_flags', [
   [0x1n, 'XATTR_CREATE'],
   [0x2n, 'XATTR_REPLACE'],
+]);
+
+/** include/uapi/linux/if_link.h */
+export const xdp_attached_types = xlat('xdp_attached_types', [
+  [0x0n, 'XDP_ATTACHED_NONE'],
+  [0x1n, 'XDP_ATTACHED_DRV'],
+  [0x2n, 'XDP_ATTACHED_SKB'],
+  [0x3n, 'XDP_ATTACHED_HW'],
+  [0x4n, 'XDP_ATTACHED_MULTI'],
+]);
+
+/** include/uapi/linux/if_link.h (IFLA_XDP_FLAGS) */
+export const xdp_flags = xlat('xdp_flags', [
+  [0x1n, 'XDP_FLAGS_UPDATE_IF_NOEXIST'],
+  [0x2n, 'XDP_FLAGS_SKB_MODE'],
+  [0x4n, 'XDP_FLAGS_DRV_MODE'],
+  [0x8n, 'XDP_FLAGS_HW_MODE'],
+  [0x10n, 'XDP_FLAGS_REPLACE'],
 ]);

@@ -3,7 +3,8 @@
  * and the nests inside them. Some depend on the message's ifi_family: IFLA_PROTINFO holds bridge
  * port attributes (IFLA_BRPORT_*) for AF_BRIDGE and IPv6 ones (IFLA_INET6_*) for AF_INET6.
  */
-import { addr, arr, call, field, hexStr, num, struct, sym, type Field, type Value } from '../value.js';
+import type { Ctx } from '../printer.js';
+import { addr, arr, call, cmt, field, hexStr, hexstr, num, struct, sym, type Field, type Value } from '../value.js';
 import {
   in6_addr_gen_mode,
   inet6_devconf_indices,
@@ -65,11 +66,16 @@ export const ifindexAttr: AttrDecoder = (c, ad, len) => {
 
 /** Bytes as aa:bb:cc (a hardware address). */
 const macText = (b: Buffer): string => [...b].map((x) => x.toString(16).padStart(2, '0')).join(':');
+/** A hardware address: aa:bb:cc, with -X raw the bytes, with -X verbose both. */
+function macValue(c: Ctx, b: Buffer): Value {
+  if (c.o.xlat === 'abbrev') return sym(macText(b));
+  return c.o.xlat === 'raw' ? hexstr(b) : cmt(hexstr(b), macText(b));
+}
 
 // ---- IFLA_PROTINFO for AF_BRIDGE: struct ifla_bridge_id and the IFLA_BRPORT_* attributes -------
 
 /** struct ifla_bridge_id {u8 prio[2]; u8 addr[6]}. */
-const bridgeIdAttr = structAttr(8, (_c, b): Field[] => [field('prio', arr([num(b[0]!), num(b[1]!)])), field('addr', sym(macText(b.subarray(2, 8))))]);
+const bridgeIdAttr = structAttr(8, (c, b): Field[] => [field('prio', arr([num(b[0]!), num(b[1]!)])), field('addr', macValue(c, b.subarray(2, 8)))]);
 
 const BR = (n: string): number => A(rtnl_ifla_brport_attrs, n);
 const brportDec: Record<number, AttrDecoder> = {};
@@ -78,8 +84,9 @@ for (const n of ['TOPOLOGY_CHANGE_ACK', 'CONFIG_PENDING', 'MULTICAST_ROUTER', 'M
   brportDec[BR(`IFLA_BRPORT_${n}`)] = u8Attr;
 for (const n of ['PRIORITY', 'DESIGNATED_PORT', 'DESIGNATED_COST', 'ID', 'NO']) brportDec[BR(`IFLA_BRPORT_${n}`)] = u16Attr;
 brportDec[BR('IFLA_BRPORT_GROUP_FWD_MASK')] = x16Attr;
-for (const n of ['COST', 'BACKUP_PORT', 'MCAST_EHT_HOSTS_LIMIT', 'MCAST_EHT_HOSTS_CNT']) brportDec[BR(`IFLA_BRPORT_${n}`)] = u32Attr;
+for (const n of ['COST', 'MCAST_EHT_HOSTS_LIMIT', 'MCAST_EHT_HOSTS_CNT']) brportDec[BR(`IFLA_BRPORT_${n}`)] = u32Attr;
 for (const n of ['MESSAGE_AGE_TIMER', 'FORWARD_DELAY_TIMER', 'HOLD_TIMER']) brportDec[BR(`IFLA_BRPORT_${n}`)] = clockTAttr;
+brportDec[BR('IFLA_BRPORT_BACKUP_PORT')] = ifindexAttr;
 brportDec[BR('IFLA_BRPORT_ROOT_ID')] = bridgeIdAttr;
 brportDec[BR('IFLA_BRPORT_BRIDGE_ID')] = bridgeIdAttr;
 const BRPORT = spec(rtnl_ifla_brport_attrs, 'IFLA_BRPORT_???', brportDec);
@@ -145,7 +152,7 @@ const VF_VLAN_LIST = spec(rtnl_ifla_vf_vlan_list_attrs, 'IFLA_VF_VLAN_INFO_???',
   ),
 });
 const VF_INFO = spec(rtnl_ifla_vf_info_attrs, 'IFLA_VF_???', {
-  [VF('IFLA_VF_MAC')]: vfStruct(36, ['vf'], (_c, b) => field('mac', sym(macText(b.subarray(4, 36))))),
+  [VF('IFLA_VF_MAC')]: vfStruct(36, ['vf'], (c, b) => field('mac', macValue(c, b.subarray(4, 36)))),
   [VF('IFLA_VF_VLAN')]: vfStruct(12, ['vf', 'vlan', 'qos']),
   [VF('IFLA_VF_TX_RATE')]: vfStruct(8, ['vf', 'rate']),
   [VF('IFLA_VF_SPOOFCHK')]: vfStruct(8, ['vf', 'setting']),
@@ -157,7 +164,7 @@ const VF_INFO = spec(rtnl_ifla_vf_info_attrs, 'IFLA_VF_???', {
   [VF('IFLA_VF_IB_NODE_GUID')]: guidAttr,
   [VF('IFLA_VF_IB_PORT_GUID')]: guidAttr,
   [VF('IFLA_VF_VLAN_LIST')]: nested(VF_VLAN_LIST),
-  [VF('IFLA_VF_BROADCAST')]: structAttr(32, (_c, b) => [field('broadcast', sym(macText(b.subarray(0, 32))))]),
+  [VF('IFLA_VF_BROADCAST')]: structAttr(32, (c, b) => [field('broadcast', macValue(c, b.subarray(0, 32)))]),
 });
 const VFINFO_LIST = spec(rtnl_ifla_vfinfo_list_attrs, 'IFLA_VF_INFO_???', {
   [A(rtnl_ifla_vfinfo_list_attrs, 'IFLA_VF_INFO')]: nested(VF_INFO),

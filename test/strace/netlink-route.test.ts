@@ -159,3 +159,38 @@ test('netlink kobject uevent: the udev monitor header, else the bytes as a strin
   other.write('change@\0', 0, 'latin1');
   assert.match(data(other, P), /^"change@\\0\\376\\355\\312\\376\(\\0\\0\\0/);
 });
+
+test('netlink route stats: extended bridge and bond statistics, MPLS, trailing bytes', () => {
+  // RTM_GETSTATS: struct if_stats_msg, then IFLA_STATS_* attributes
+  const st = (...a: Buffer[]): string => data(nlmsg(94, 0x300, Buffer.concat([Buffer.from([1, 0, 0, 0]), u32(1, 0x22), ...a])), opts);
+  const vlan = Buffer.alloc(40);
+  vlan.writeUInt16LE(57005, 32);
+  vlan.writeUInt16LE(2, 34);
+  const BRV = '{rx_bytes=0, rx_packets=0, tx_bytes=0, tx_packets=0, vid=57005, flags=BRIDGE_VLAN_INFO_PVID}';
+  assert.match(st(attr(2, attr(1, attr(1, vlan)))), new RegExp(`\\[\\{nla_len=44, nla_type=BRIDGE_XSTATS_VLAN\\}, ${BRV.replace(/[{}]/g, '\\$&')}\\]\\]\\]\\]$`));
+  // the bytes after the structure print in hex
+  assert.match(st(attr(3, attr(1, attr(1, Buffer.concat([vlan, Buffer.from([0xa8, 0xa9])]))))), /vid=57005, flags=BRIDGE_VLAN_INFO_PVID\}, "\\xa8\\xa9"\]\]\]\]$/);
+  // bond: LINK_XSTATS_TYPE_BOND > BOND_XSTATS_3AD > BOND_3AD_STAT_LACPDU_RX (u64)
+  assert.match(st(attr(2, attr(2, attr(1, attr(0, Buffer.alloc(8)))))), /\[\{nla_len=12, nla_type=BOND_3AD_STAT_LACPDU_RX\}, 0\]\]\]\]\]$/);
+  // multicast counters by direction
+  const mc = Buffer.alloc(240);
+  mc.writeBigUInt64LE(5n, 8);
+  assert.match(st(attr(2, attr(1, attr(2, mc)))), /\{igmp_v1queries=\[\[BR_MCAST_DIR_RX\]=0, \[BR_MCAST_DIR_TX\]=5\], igmp_v2queries=/);
+  assert.match(st(attr(5, attr(28, attr(1, Buffer.alloc(72))))), /\[\{nla_len=76, nla_type=MPLS_STATS_LINK\}, \{rx_packets=0, .*, rx_noroute=0\}\]\]\]\]$/);
+  assert.match(st(attr(4, attr(2, Buffer.from('abcd')))), /\[\{nla_len=8, nla_type=0x2 \/\* IFLA_OFFLOAD_XSTATS_\?\?\? \*\/\}, "\\x61\\x62\\x63\\x64"\]\]\]$/);
+});
+
+test('netlink sock_diag: inet_diag_req_v2 bytecode and protocol attributes', () => {
+  const req = Buffer.alloc(56);
+  req[0] = 2;
+  req[1] = 6;
+  const bc = (b: Buffer): string => data(nlmsg(20, 1, Buffer.concat([req, attr(1, b)])), proto(4));
+  assert.match(bc(Buffer.from([7, 175, 0xcd, 0xaf])), /\[\{nla_len=8, nla_type=INET_DIAG_REQ_BYTECODE\}, \{code=INET_DIAG_BC_S_COND, yes=175, no=45005\}\]\]$/);
+  const host = Buffer.concat([Buffer.from([7, 0, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0]), Buffer.from([10, 11, 12, 13])]);
+  assert.match(bc(host), /\{code=INET_DIAG_BC_S_COND, yes=0, no=0\}, \{family=AF_INET, prefix_len=0, port=0, addr=inet_addr\("10\.11\.12\.13"\)\}\]\]$/);
+  assert.match(bc(Buffer.from([9, 0, 0, 0, 1, 0, 0, 0])), /\{code=INET_DIAG_BC_DEV_COND, yes=0, no=0\}, if_nametoindex\("lo"\)\]\]$/);
+  assert.match(bc(Buffer.from([3, 0, 0, 0, 9, 175, 0xcd, 0xaf])), /\{code=INET_DIAG_BC_S_LE, yes=0, no=0\}, \{code=INET_DIAG_BC_DEV_COND, yes=175, no=45005\}\]\]$/);
+  assert.match(bc(Buffer.from([6, 0, 0, 0, 0x61, 0x62, 0x63, 0x64])), /\{code=INET_DIAG_BC_AUTO, yes=0, no=0\}, "\\x61\\x62\\x63\\x64"\]\]$/);
+  const p = data(nlmsg(20, 1, Buffer.concat([req, attr(3, u32(0x100))])), proto(4));
+  assert.match(p, /\[\{nla_len=8, nla_type=INET_DIAG_REQ_PROTOCOL\}, 0x100 \/\* IPPROTO_\?\?\? \*\/\]\]$/);
+});

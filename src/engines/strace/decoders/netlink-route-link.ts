@@ -29,9 +29,19 @@ import {
   rtnl_ifla_xdp_attrs,
   xdp_attached_types,
   xdp_flags,
+  addrfams,
+  bridge_flags,
+  bridge_modes,
+  bridge_vlan_info_flags,
+  inet_devconf_indices,
+  rtnl_ifla_bridge_attrs,
+  rtnl_ifla_bridge_vlan_tunnel_attrs,
+  rtnl_ifla_inet_attrs,
+  rtnl_ifla_mctp_attrs,
 } from '../xlat/tables.gen.js';
 import { ifindexValue } from './common.js';
 import {
+  structTailAttr,
   clockTAttr,
   fdAttr,
   fixedStrAttr,
@@ -221,6 +231,34 @@ const ifmapAttr = structAttr(28, (_c, b) => [
   field('port', num(b[27]!)),
 ]);
 
+// ---- IFLA_AF_SPEC: per address family nests, or IFLA_BRIDGE_* for AF_BRIDGE messages -----------
+
+const INET = spec(rtnl_ifla_inet_attrs, 'IFLA_INET_???', {
+  [A(rtnl_ifla_inet_attrs, 'IFLA_INET_CONF')]: indexedArrayAttr(4, inet_devconf_indices, 'IPV4_DEVCONF_???', true, 1),
+});
+const MCTP = spec(rtnl_ifla_mctp_attrs, 'IFLA_MCTP_???', { [A(rtnl_ifla_mctp_attrs, 'IFLA_MCTP_NET')]: u32Attr });
+const AF = (n: string): number => A(addrfams, n);
+const AF_SPEC = spec(addrfams, 'AF_???', {
+  [AF('AF_INET')]: nested(INET),
+  [AF('AF_INET6')]: nested(INET6),
+  [AF('AF_MCTP')]: nested(MCTP),
+});
+/** struct bridge_vlan_info {flags; vid}. */
+const vlanFlags = (c: Parameters<AttrDecoder>[0], v: number): Value => c.flags(BigInt(v), bridge_vlan_info_flags, 'BRIDGE_VLAN_INFO_???');
+const BT = (n: string): number => A(rtnl_ifla_bridge_vlan_tunnel_attrs, n);
+const VLAN_TUNNEL = spec(rtnl_ifla_bridge_vlan_tunnel_attrs, 'IFLA_BRIDGE_VLAN_TUNNEL_???', {
+  [BT('IFLA_BRIDGE_VLAN_TUNNEL_ID')]: u32Attr,
+  [BT('IFLA_BRIDGE_VLAN_TUNNEL_VID')]: u16Attr,
+  [BT('IFLA_BRIDGE_VLAN_TUNNEL_FLAGS')]: xvalAttr(2, bridge_vlan_info_flags, 'BRIDGE_VLAN_INFO_???', true),
+});
+const BRG = (n: string): number => A(rtnl_ifla_bridge_attrs, n);
+const BRIDGE_AF_SPEC = spec(rtnl_ifla_bridge_attrs, 'IFLA_BRIDGE_???', {
+  [BRG('IFLA_BRIDGE_FLAGS')]: xvalAttr(2, bridge_flags, 'BRIDGE_FLAGS_???', true),
+  [BRG('IFLA_BRIDGE_MODE')]: xvalAttr(2, bridge_modes, 'BRIDGE_MODE_???'),
+  [BRG('IFLA_BRIDGE_VLAN_INFO')]: structTailAttr(4, (c, b) => [field('flags', vlanFlags(c, b.readUInt16LE(0))), field('vid', num(b.readUInt16LE(2)))]),
+  [BRG('IFLA_BRIDGE_VLAN_TUNNEL_INFO')]: nested(VLAN_TUNNEL),
+});
+
 // ---- IFLA_* ---------------------------------------------------------------------------------
 
 const L = (n: string): number => A(rtnl_link_attrs, n);
@@ -280,6 +318,7 @@ export function linkAttrs(family: number): AttrSpec {
   const dec: Record<number, AttrDecoder> = { ...common };
   // IFLA_PROP_LIST holds IFLA_* attributes again (IFLA_ALT_IFNAME)
   dec[L('IFLA_PROP_LIST')] = (c, ad, len, depth) => nested(linkAttrs(family))(c, ad, len, depth);
+  dec[L('IFLA_AF_SPEC')] = nested(family === AF_BRIDGE ? BRIDGE_AF_SPEC : AF_SPEC);
   if (family === AF_BRIDGE) dec[L('IFLA_PROTINFO')] = nested(BRPORT);
   else if (family === AF_INET6) dec[L('IFLA_PROTINFO')] = nested(INET6);
   sp = spec(rtnl_link_attrs, 'IFLA_???', dec);

@@ -67,6 +67,7 @@ import {
   rtnl_rtax_metrics,
 } from '../xlat/tables.gen.js';
 import { ifindexAttr, linkAttrs } from './netlink-route-link.js';
+import { IFSTATS } from './netlink-route-stats.js';
 import { xlat } from '../xlat/xlat.js';
 import { ifindexValue } from './common.js';
 import {
@@ -433,7 +434,6 @@ const NEXTHOP = perFamily((f) =>
     [A(rtnl_nexthop_attrs, 'NHA_RES_BUCKET')]: nested(NHA_RES_BUCKET),
   }),
 );
-const IFSTATS = spec(rtnl_ifla_stats_attrs, 'IFLA_STATS_???');
 
 // ---- fixed structures ----------------------------------------------------------------------
 

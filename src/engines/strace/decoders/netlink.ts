@@ -286,7 +286,7 @@ export function attrs(c: Ctx, ad: bigint, len: number, spec: AttrSpec, depth: nu
 
 /** Values an attribute decoder returns to print as several items after the header. */
 const spreadValues = new WeakSet<Value>();
-function spread(vs: Value[]): Value {
+export function spread(vs: Value[]): Value {
   const v = arr(vs);
   spreadValues.add(v);
   return v;
@@ -445,6 +445,20 @@ export function structAttr(size: number, fields: (c: Ctx, b: Buffer) => Field[])
 }
 
 /**
+ * A fixed structure followed by bytes it does not describe (a newer kernel's fields): the
+ * structure, then the rest in hex, as [{nla_len, nla_type}, {…}, "\x…"].
+ */
+export function structTailAttr(size: number, fields: (c: Ctx, b: Buffer) => Field[]): AttrDecoder {
+  return (c, ad, len) => {
+    if (len < size) return undefined;
+    const b = c.fetchAlways(ad, size);
+    if (!b) return addr(ad);
+    const s = struct(fields(c, b));
+    return len > size ? spread([s, rawBytes(c, ad + BigInt(size), len - size)]) : s;
+  };
+}
+
+/**
  * An array of `size`-byte elements filling the data (fewer bytes than one element print hex):
  * at most -s elements, an unreadable one ends it with its address.
  */
@@ -469,12 +483,16 @@ export function arrayAttr(size: number, elem: (c: Ctx, b: Buffer, i: number) => 
  * An array of u32/u64 counters indexed by an enum: [[NAME]=value, ...] (an index without a name
  * prints as a number with the `dflt` comment).
  */
-export function indexedArrayAttr(size: 4 | 8, x: Xlat, dflt: string, signed = false): AttrDecoder {
+export function indexedArrayAttr(size: 4 | 8, x: Xlat, dflt: string, signed = false, base = 0): AttrDecoder {
   return arrayAttr(size, (c, b, i) => {
     const v = size === 8 ? b.readBigUInt64LE(0) : signed ? b.readInt32LE(0) : b.readUInt32LE(0);
-    return kv(`[${xvalStr(BigInt(i), x, dflt, c.o.xlat, 'd')}]`, num(v));
+    // with `base`, element i is the constant i + base (IPV4_DEVCONF_* count from 1)
+    const name = base && c.o.xlat !== 'raw' ? x.lookup(BigInt(i + base)) : undefined;
+    const k = name !== undefined ? (c.o.xlat === 'verbose' ? `${i} /* ${name}-${base} */` : `${name}-${base}`) : xvalStr(BigInt(i), base ? EMPTY : x, dflt, c.o.xlat, 'd');
+    return kv(`[${k}]`, num(v));
   });
 }
+const EMPTY = xlat('empty', []);
 
 /**
  * clock_t ticks (USER_HZ, 100 a second) in 1 to 8 bytes: the number, with the seconds as a

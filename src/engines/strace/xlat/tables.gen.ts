@@ -328,6 +328,26 @@ export const baud_options = xlat('baud_options', [
   [0x100fn, 'B4000000'],
 ]);
 
+/** include/uapi/linux/if_bonding.h */
+export const bond_3ad_stats_attrs = xlat('bond_3ad_stats_attrs', [
+  [0x0n, 'BOND_3AD_STAT_LACPDU_RX'],
+  [0x1n, 'BOND_3AD_STAT_LACPDU_TX'],
+  [0x2n, 'BOND_3AD_STAT_LACPDU_UNKNOWN_RX'],
+  [0x3n, 'BOND_3AD_STAT_LACPDU_ILLEGAL_RX'],
+  [0x4n, 'BOND_3AD_STAT_MARKER_RX'],
+  [0x5n, 'BOND_3AD_STAT_MARKER_TX'],
+  [0x6n, 'BOND_3AD_STAT_MARKER_RESP_RX'],
+  [0x7n, 'BOND_3AD_STAT_MARKER_RESP_TX'],
+  [0x8n, 'BOND_3AD_STAT_MARKER_UNKNOWN_RX'],
+  [0x9n, 'BOND_3AD_STAT_PAD'],
+]);
+
+/** include/uapi/linux/if_bonding.h */
+export const bond_xstats_attrs = xlat('bond_xstats_attrs', [
+  [0x0n, 'BOND_XSTATS_UNSPEC'],
+  [0x1n, 'BOND_XSTATS_3AD'],
+]);
+
 /** include/uapi/linux/filter.h */
 export const bpf_class = xlat('bpf_class', [
   [0x0n, 'BPF_LD'],
@@ -398,6 +418,45 @@ export const bpf_size = xlat('bpf_size', [
 export const bpf_src = xlat('bpf_src', [
   [0x0n, 'BPF_K'],
   [0x8n, 'BPF_X'],
+]);
+
+/** include/uapi/linux/if_bridge.h */
+export const br_mcast_dirs = xlat('br_mcast_dirs', [
+  [0x0n, 'BR_MCAST_DIR_RX'],
+  [0x1n, 'BR_MCAST_DIR_TX'],
+]);
+
+/** include/uapi/linux/if_bridge.h (IFLA_BRIDGE_FLAGS) */
+export const bridge_flags = xlat('bridge_flags', [
+  [0x1n, 'BRIDGE_FLAGS_MASTER'],
+  [0x2n, 'BRIDGE_FLAGS_SELF'],
+]);
+
+/** include/uapi/linux/if_bridge.h (IFLA_BRIDGE_MODE) */
+export const bridge_modes = xlat('bridge_modes', [
+  [0x0n, 'BRIDGE_MODE_VEB'],
+  [0x1n, 'BRIDGE_MODE_VEPA'],
+  [0xffffn, 'BRIDGE_MODE_UNDEF'],
+]);
+
+/** include/uapi/linux/if_bridge.h (struct bridge_vlan_info flags) */
+export const bridge_vlan_info_flags = xlat('bridge_vlan_info_flags', [
+  [0x1n, 'BRIDGE_VLAN_INFO_MASTER'],
+  [0x2n, 'BRIDGE_VLAN_INFO_PVID'],
+  [0x4n, 'BRIDGE_VLAN_INFO_UNTAGGED'],
+  [0x8n, 'BRIDGE_VLAN_INFO_RANGE_BEGIN'],
+  [0x10n, 'BRIDGE_VLAN_INFO_RANGE_END'],
+  [0x20n, 'BRIDGE_VLAN_INFO_BRENTRY'],
+  [0x40n, 'BRIDGE_VLAN_INFO_ONLY_OPTS'],
+]);
+
+/** include/uapi/linux/if_bridge.h */
+export const bridge_xstats_attrs = xlat('bridge_xstats_attrs', [
+  [0x0n, 'BRIDGE_XSTATS_UNSPEC'],
+  [0x1n, 'BRIDGE_XSTATS_VLAN'],
+  [0x2n, 'BRIDGE_XSTATS_MCAST'],
+  [0x3n, 'BRIDGE_XSTATS_PAD'],
+  [0x4n, 'BRIDGE_XSTATS_STP'],
 ]);
 
 /** include/uapi/linux/capability.h */
@@ -2335,6 +2394,24 @@ export const inet_diag_attrs = xlat('inet_diag_attrs', [
 ]);
 
 /** include/uapi/linux/inet_diag.h */
+export const inet_diag_bytecodes = xlat('inet_diag_bytecodes', [
+  [0x0n, 'INET_DIAG_BC_NOP'],
+  [0x1n, 'INET_DIAG_BC_JMP'],
+  [0x2n, 'INET_DIAG_BC_S_GE'],
+  [0x3n, 'INET_DIAG_BC_S_LE'],
+  [0x4n, 'INET_DIAG_BC_D_GE'],
+  [0x5n, 'INET_DIAG_BC_D_LE'],
+  [0x6n, 'INET_DIAG_BC_AUTO'],
+  [0x7n, 'INET_DIAG_BC_S_COND'],
+  [0x8n, 'INET_DIAG_BC_D_COND'],
+  [0x9n, 'INET_DIAG_BC_DEV_COND'],
+  [0xan, 'INET_DIAG_BC_MARK_COND'],
+  [0xbn, 'INET_DIAG_BC_S_EQ'],
+  [0xcn, 'INET_DIAG_BC_D_EQ'],
+  [0xdn, 'INET_DIAG_BC_CGROUP_COND'],
+]);
+
+/** include/uapi/linux/inet_diag.h */
 export const inet_diag_req_attrs = xlat('inet_diag_req_attrs', [
   [0x0n, 'INET_DIAG_REQ_NONE'],
   [0x1n, 'INET_DIAG_REQ_BYTECODE'],
@@ -2637,6 +2714,13 @@ export const landlock_ruleset_access_fs = xlat('landlock_ruleset_access_fs', [
   [0x800n, 'LANDLOCK_ACCESS_FS_MAKE_BLOCK'],
   [0x1000n, 'LANDLOCK_ACCESS_FS_MAKE_SYM'],
   [0x2000n, 'LANDLOCK_ACCESS_FS_REFER'],
+]);
+
+/** include/uapi/linux/if_link.h */
+export const link_xstats_types = xlat('link_xstats_types', [
+  [0x0n, 'LINK_XSTATS_TYPE_UNSPEC'],
+  [0x1n, 'LINK_XSTATS_TYPE_BRIDGE'],
+  [0x2n, 'LINK_XSTATS_TYPE_BOND'],
 ]);
 
 /** include/uapi/linux/lirc.h (LIRC_GET_FEATURES bits) */
@@ -2942,6 +3026,12 @@ export const move_mount_flags = xlat('move_mount_flags', [
   [0x20n, 'MOVE_MOUNT_T_AUTOMOUNTS'],
   [0x40n, 'MOVE_MOUNT_T_EMPTY_PATH'],
   [0x100n, 'MOVE_MOUNT_SET_GROUP'],
+]);
+
+/** include/uapi/linux/mpls.h */
+export const mpls_stats_attrs = xlat('mpls_stats_attrs', [
+  [0x0n, 'MPLS_STATS_UNSPEC'],
+  [0x1n, 'MPLS_STATS_LINK'],
 ]);
 
 /** include/uapi/linux/mempolicy.h */
@@ -4206,6 +4296,25 @@ export const rtnl_families = xlat('rtnl_families', [
   [0x81n, 'RTNL_FAMILY_IP6MR'],
 ]);
 
+/** include/uapi/linux/if_bridge.h (IFLA_AF_SPEC of AF_BRIDGE messages) */
+export const rtnl_ifla_bridge_attrs = xlat('rtnl_ifla_bridge_attrs', [
+  [0x0n, 'IFLA_BRIDGE_FLAGS'],
+  [0x1n, 'IFLA_BRIDGE_MODE'],
+  [0x2n, 'IFLA_BRIDGE_VLAN_INFO'],
+  [0x3n, 'IFLA_BRIDGE_VLAN_TUNNEL_INFO'],
+  [0x4n, 'IFLA_BRIDGE_MRP'],
+  [0x5n, 'IFLA_BRIDGE_CFM'],
+  [0x6n, 'IFLA_BRIDGE_MST'],
+]);
+
+/** include/uapi/linux/if_bridge.h */
+export const rtnl_ifla_bridge_vlan_tunnel_attrs = xlat('rtnl_ifla_bridge_vlan_tunnel_attrs', [
+  [0x0n, 'IFLA_BRIDGE_VLAN_TUNNEL_UNSPEC'],
+  [0x1n, 'IFLA_BRIDGE_VLAN_TUNNEL_ID'],
+  [0x2n, 'IFLA_BRIDGE_VLAN_TUNNEL_VID'],
+  [0x3n, 'IFLA_BRIDGE_VLAN_TUNNEL_FLAGS'],
+]);
+
 /** include/uapi/linux/if_link.h */
 export const rtnl_ifla_brport_attrs = xlat('rtnl_ifla_brport_attrs', [
   [0x0n, 'IFLA_BRPORT_UNSPEC'],
@@ -4300,6 +4409,18 @@ export const rtnl_ifla_info_attrs = xlat('rtnl_ifla_info_attrs', [
   [0x3n, 'IFLA_INFO_XSTATS'],
   [0x4n, 'IFLA_INFO_SLAVE_KIND'],
   [0x5n, 'IFLA_INFO_SLAVE_DATA'],
+]);
+
+/** include/uapi/linux/if_link.h */
+export const rtnl_ifla_mctp_attrs = xlat('rtnl_ifla_mctp_attrs', [
+  [0x0n, 'IFLA_MCTP_UNSPEC'],
+  [0x1n, 'IFLA_MCTP_NET'],
+]);
+
+/** include/uapi/linux/if_link.h (IFLA_STATS_LINK_OFFLOAD_XSTATS; strace 6.1 names these two) */
+export const rtnl_ifla_offload_xstats = xlat('rtnl_ifla_offload_xstats', [
+  [0x0n, 'IFLA_OFFLOAD_XSTATS_UNSPEC'],
+  [0x1n, 'IFLA_OFFLOAD_XSTATS_CPU_HIT'],
 ]);
 
 /** include/uapi/linux/if_link.h */

@@ -10,6 +10,7 @@ import {
   addrfams,
   ethernet_protocols,
   inet_diag_attrs,
+  inet_diag_bytecodes,
   inet_diag_req_attrs,
   inet_protocols,
   netlink_diag_attrs,
@@ -34,7 +35,8 @@ import {
 import type { Xlat } from '../xlat/xlat.js';
 import { ifindexValue } from './common.js';
 import { ipv4Text, ipv6Text } from './net.js';
-import { arrayAttr, bitset, familyStructPayload, rawBytes, registerProtocol, strAttr, structAttr, tableProtocol, u32Attr, xvalAttr, type AttrSpec, type Msg, type StructSpec } from './netlink.js';
+import { bpfInsnValue } from './seccomp.js';
+import { arrayAttr, spread, type AttrDecoder, bitset, familyStructPayload, rawBytes, registerProtocol, strAttr, structAttr, tableProtocol, u32Attr, xvalAttr, type AttrSpec, type Msg, type StructSpec } from './netlink.js';
 
 const NETLINK_SOCK_DIAG = 4;
 const NLM_F_REQUEST = 1;
@@ -102,6 +104,9 @@ const NETLINK_ATTRS: AttrSpec = {
     [V(netlink_diag_attrs, 'NETLINK_DIAG_FLAGS')]: xvalAttr(4, netlink_diag_flags, 'NDIAG_FLAG_???', true),
   },
 };
+const PACKET_RING = structAttr(28, (_, b) =>
+  ['pdr_block_size', 'pdr_block_nr', 'pdr_frame_size', 'pdr_frame_nr', 'pdr_retire_tmo', 'pdr_sizeof_priv', 'pdr_features'].map((n, i) => field(n, num(b.readUInt32LE(i * 4)))),
+);
 const PACKET_ATTRS: AttrSpec = {
   types: packet_diag_attrs,
   dflt: 'PACKET_DIAG_???',
@@ -126,10 +131,78 @@ const PACKET_ATTRS: AttrSpec = {
       ]);
     }),
     [V(packet_diag_attrs, 'PACKET_DIAG_UID')]: u32Attr,
+    // struct packet_diag_ring
+    [V(packet_diag_attrs, 'PACKET_DIAG_RX_RING')]: PACKET_RING,
+    [V(packet_diag_attrs, 'PACKET_DIAG_TX_RING')]: PACKET_RING,
+    // struct sock_filter instructions
+    [V(packet_diag_attrs, 'PACKET_DIAG_FILTER')]: arrayAttr(8, (c, b) => bpfInsnValue(b, false, c.o.xlat)),
   },
 };
 const INET_ATTRS = A(inet_diag_attrs, 'INET_DIAG_???');
-const INET_REQ_ATTRS = A(inet_diag_req_attrs, 'INET_DIAG_REQ_???');
+/** struct inet_diag_bc_op {code; yes; no}. */
+const bcOp = (c: Ctx, b: Buffer, o = 0): Value =>
+  struct([
+    field('code', c.xval(BigInt(b[o]!), inet_diag_bytecodes, 'INET_DIAG_BC_???')),
+    field('yes', num(b[o + 1]!)),
+    field('no', num(b.readUInt16LE(o + 2))),
+  ]);
+const BC = (n: string): number => V(inet_diag_bytecodes, n);
+/** struct inet_diag_hostcond {family; prefix_len; int port; __be32 addr[]} at `ad`, `len` bytes. */
+function hostcond(c: Ctx, ad: bigint, len: number): Value {
+  const h = c.fetchAlways(ad, 8);
+  if (!h) return addr(ad);
+  const family = h[0]!;
+  const f: Field[] = [field('family', fam(c, family)), field('prefix_len', num(h[1]!)), field('port', num(h.readInt32LE(4)))];
+  const size = family === AF_INET ? 4 : family === AF_INET6 ? 16 : 0;
+  const rest = len - 8;
+  if (size && rest > 0) {
+    if (rest < size) {
+      const b = c.fetchAlways(ad + 8n, rest);
+      f.push(field('addr', b ? hexstr(b) : addr(ad + 8n)));
+    } else {
+      const b = c.fetchAlways(ad + 8n, size);
+      if (!b) f.push(field('addr', addr(ad + 8n)));
+      else if (size === 4) f.push(field('addr', call('inet_addr', str(Buffer.from(ipv4Text(b, 0))))));
+      else f.push({ k: 'addr', v: call('inet_pton', sym('AF_INET6'), str(Buffer.from(ipv6Text(b, 0))), sym('&addr')), bare: true });
+    }
+  }
+  return struct(f);
+}
+/**
+ * INET_DIAG_REQ_BYTECODE: the first instruction, then what its code takes (a host condition, an
+ * interface, a mark, or the next instruction for the port comparisons), else the bytes.
+ */
+const bytecodeAttr: AttrDecoder = (c, ad, len) => {
+  if (len < 4) return undefined;
+  const b = c.fetchAlways(ad, 4);
+  if (!b) return addr(ad);
+  const op = bcOp(c, b);
+  if (len === 4) return op;
+  const at = ad + 4n;
+  const rest = len - 4;
+  const code = b[0]!;
+  let v: Value;
+  if ((code === BC('INET_DIAG_BC_S_COND') || code === BC('INET_DIAG_BC_D_COND')) && rest >= 8) v = hostcond(c, at, rest);
+  else if (code === BC('INET_DIAG_BC_DEV_COND') && rest >= 4) {
+    const d = c.fetchAlways(at, 4);
+    v = d ? ifindexValue(c, d.readUInt32LE(0)) : addr(at);
+  } else if (code === BC('INET_DIAG_BC_MARK_COND') && rest >= 8) {
+    const d = c.fetchAlways(at, 8);
+    v = d ? struct([field('mark', num(d.readUInt32LE(0))), field('mask', num(d.readUInt32LE(4)))]) : addr(at);
+  } else if ([BC('INET_DIAG_BC_S_GE'), BC('INET_DIAG_BC_S_LE'), BC('INET_DIAG_BC_D_GE'), BC('INET_DIAG_BC_D_LE')].includes(code) && rest >= 4) {
+    const d = c.fetchAlways(at, 4);
+    v = d ? bcOp(c, d) : addr(at);
+  } else v = rawBytes(c, at, rest);
+  return spread([op, v]);
+};
+const INET_REQ_ATTRS: AttrSpec = {
+  types: inet_diag_req_attrs,
+  dflt: 'INET_DIAG_REQ_???',
+  dec: {
+    [V(inet_diag_req_attrs, 'INET_DIAG_REQ_BYTECODE')]: bytecodeAttr,
+    [V(inet_diag_req_attrs, 'INET_DIAG_REQ_PROTOCOL')]: xvalAttr(4, inet_protocols, 'IPPROTO_???'),
+  },
+};
 const SMC_ATTRS: AttrSpec = {
   types: smc_diag_attrs,
   dflt: 'SMC_DIAG_???',

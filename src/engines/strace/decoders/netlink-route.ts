@@ -5,8 +5,8 @@
  * print {family=..., data="..."}.
  */
 import type { Ctx } from '../printer.js';
-import { addr, call, field, hexStr, num, str, struct, sym, type Field, type Value } from '../value.js';
-import { ipv4Text, ipv6Text } from './net.js';
+import { addr, arr, call, field, hexStr, hexstr, num, str, struct, sym, type Field, type Value } from '../value.js';
+import { ipv6Text } from './net.js';
 import {
   addrfams,
   arp_hardware_types,
@@ -27,7 +27,6 @@ import {
   routing_types,
   rtnl_addr_attrs,
   rtnl_addrlabel_attrs,
-  rtnl_link_attrs,
   rtnl_mdb_attrs,
   rtnl_mdb_entry_attrs,
   rtnl_mdb_entry_info_attrs,
@@ -53,11 +52,32 @@ import {
   neighbor_cache_entry_ext_flags,
   rtnl_neigh_fdb_ext_attrs,
   fdb_notify_flags,
+  igmpmsg_types,
+  mdb_flags,
+  mdb_router_types,
+  mdb_states,
+  mrt6msg_types,
+  rtnl_families,
+  rtnl_ip6mra_creport_attrs,
+  rtnl_ipmra_creport_attrs,
+  rtnl_mdb_entry_info_eattrs,
+  rtnl_mdba_router_pattr_attrs,
+  rtnl_nha_res_bucket_attrs,
+  rtnl_nha_res_group_attrs,
+  rtnl_rtax_metrics,
 } from '../xlat/tables.gen.js';
+import { ifindexAttr, linkAttrs } from './netlink-route-link.js';
+import { IFSTATS } from './netlink-route-stats.js';
 import { xlat } from '../xlat/xlat.js';
 import { ifindexValue } from './common.js';
 import {
+  align4,
+  attrs,
+  inetAddrValue,
   bitset,
+  clockTAttr,
+  headedAttr,
+  inetAddrAttr as inetAddrOf,
   familyStructPayload,
   nested,
   rawBytes,
@@ -90,16 +110,13 @@ const u64f = (b: Buffer, o: number): Value => num(b.readBigUInt64LE(o));
 const u32s = (...names: string[]) => structAttr(names.length * 4, (_, b) => names.map((n, i) => field(n, u32f(b, i * 4))));
 const u64s = (...names: string[]) => structAttr(names.length * 8, (_, b) => names.map((n, i) => field(n, u64f(b, i * 8))));
 
+const NO_ADDR: AttrDecoder = () => undefined;
 /** An address of the message's family: inet_addr / inet_pton, else the bytes. */
 function inetAddrAttr(family: number): AttrDecoder {
-  return (c, ad, len) => {
-    const size = family === AF_INET ? 4 : family === AF_INET6 ? 16 : 0;
-    if (!size || len < size) return undefined;
-    const b = c.fetchAlways(ad, size);
-    if (!b) return addr(ad);
-    return size === 4 ? call('inet_addr', str(Buffer.from(ipv4Text(b, 0)))) : call('inet_pton', sym('AF_INET6'), str(Buffer.from(ipv6Text(b, 0))));
-  };
+  return family === AF_INET ? inetAddr4 : family === AF_INET6 ? inetAddr6 : NO_ADDR;
 }
+const inetAddr4 = inetAddrOf(4);
+const inetAddr6 = inetAddrOf(16);
 const AF_INET = 2;
 const AF_INET6 = 10;
 /** Attribute specs that depend on the message's address family, built once per family. */
@@ -116,15 +133,9 @@ const A = (x: AttrSpec['types'], n: string): number => Number(x.valueOf(n) ?? -1
 
 // ---- attribute tables ----------------------------------------------------------------------
 
-const ifindexAttr: AttrDecoder = (c, ad, len) => {
-  if (len < 4) return undefined;
-  const b = c.fetchAlways(ad, 4);
-  return b ? ifindexValue(c, b.readUInt32LE(0)) : addr(ad);
-};
-
 const spec = (types: AttrSpec['types'], dflt: string, dec?: AttrSpec['dec']): AttrSpec => (dec ? { types, dflt, dec } : { types, dflt });
 
-const LINK = spec(rtnl_link_attrs, 'IFLA_???');
+const LINK = perFamily(linkAttrs);
 const ADDR = perFamily((f) =>
   spec(rtnl_addr_attrs, 'IFA_???', {
     [A(rtnl_addr_attrs, 'IFA_ADDRESS')]: inetAddrAttr(f),
@@ -139,8 +150,70 @@ const ADDR = perFamily((f) =>
     [A(rtnl_addr_attrs, 'IFA_TARGET_NETNSID')]: s32Attr,
   }),
 );
-const ROUTE = perFamily((f) =>
-  spec(rtnl_route_attrs, 'RTA_???', {
+/**
+ * RTA_MULTIPATH: struct rtnexthop entries, each followed by route attributes up to its rtnh_len.
+ * One entry prints as [{rtnexthop}, attributes], several as [[{…}, attributes], {…}, …].
+ */
+function multipathAttr(inner: () => AttrSpec): AttrDecoder {
+  return (c, ad, len, depth) => {
+    if (len < RTNH_SIZE) return undefined;
+    const entries: Value[][] = [];
+    const cap = c.abbrev ? c.o.strsize : 4096;
+    let off = 0;
+    let more = false;
+    let moreAt: bigint | undefined;
+    while (len - off >= RTNH_SIZE) {
+      if (entries.length >= cap) {
+        more = true;
+        break;
+      }
+      const at = ad + BigInt(off);
+      const b = c.fetchAlways(at, RTNH_SIZE);
+      if (!b) {
+        if (!entries.length) return addr(ad);
+        moreAt = at;
+        break;
+      }
+      const rl = b.readUInt16LE(0);
+      const e: Value[] = [
+        struct([
+          field('rtnh_len', num(rl)),
+          field('rtnh_flags', c.flags(BigInt(b[2]!), nh_flags, 'RTNH_F_???')),
+          field('rtnh_hops', num(b[3]!)),
+          field('rtnh_ifindex', ifindexValue(c, b.readInt32LE(4))),
+        ]),
+      ];
+      const elen = Math.min(rl, len - off);
+      if (elen > RTNH_SIZE) e.push(attrs(c, at + BigInt(RTNH_SIZE), elen - RTNH_SIZE, inner(), depth));
+      entries.push(e);
+      if (rl < RTNH_SIZE) break;
+      off += align4(rl);
+    }
+    if (entries.length === 1 && !more && moreAt === undefined) return arr(entries[0]!);
+    const a = entries.map((e) => (e.length === 1 ? e[0]! : arr(e)));
+    return moreAt !== undefined ? { t: 'arr', a, moreAt } : arr(a, more);
+  };
+}
+const RTNH_SIZE = 8;
+
+/** RTA_VIA: struct rtvia {rtvia_family; rtvia_addr[]}. */
+const viaAttr: AttrDecoder = (c, ad, len) => {
+  if (len < 2) return undefined;
+  const n = Math.min(len, 2 + Math.max(16, c.o.strsize));
+  const b = c.fetchAlways(ad, n);
+  if (!b) return addr(ad);
+  const family = b.readUInt16LE(0);
+  const f: Field[] = [field('rtvia_family', c.xval(BigInt(family), addrfams, 'AF_???'))];
+  const rest = b.subarray(2);
+  if (family === AF_INET && rest.length >= 4) f.push(field('rtvia_addr', inetAddrValue(c, rest.subarray(0, 4))));
+  else if (family === AF_INET6 && rest.length >= 16) f.push({ k: 'rtvia_addr', v: call('inet_pton', sym('AF_INET6'), str(Buffer.from(ipv6Text(rest, 0))), sym('&rtvia_addr')), bare: true });
+  else if (rest.length) f.push(field('rtvia_addr', hexstr(rest.subarray(0, Math.min(rest.length, c.o.strsize)), rest.length > c.o.strsize)));
+  return struct(f);
+};
+const METRICS = spec(rtnl_rtax_metrics, 'RTAX_???');
+
+const ROUTE = perFamily((f) => {
+  const sp: AttrSpec = spec(rtnl_route_attrs, 'RTA_???', {
     [A(rtnl_route_attrs, 'RTA_DST')]: inetAddrAttr(f),
     [A(rtnl_route_attrs, 'RTA_SRC')]: inetAddrAttr(f),
     [A(rtnl_route_attrs, 'RTA_IIF')]: ifindexAttr,
@@ -152,8 +225,21 @@ const ROUTE = perFamily((f) =>
     [A(rtnl_route_attrs, 'RTA_TABLE')]: xvalAttr(4, routing_table_ids, undefined),
     [A(rtnl_route_attrs, 'RTA_MARK')]: u32Attr,
     [A(rtnl_route_attrs, 'RTA_UID')]: u32Attr,
-  }),
-);
+    [A(rtnl_route_attrs, 'RTA_METRICS')]: nested(METRICS),
+    [A(rtnl_route_attrs, 'RTA_MULTIPATH')]: multipathAttr(() => sp),
+    [A(rtnl_route_attrs, 'RTA_CACHEINFO')]: structAttr(32, (_, b) => [
+      ...['rta_clntref', 'rta_lastuse', 'rta_expires', 'rta_error', 'rta_used'].map((n, i) => field(n, u32f(b, i * 4))),
+      field('rta_id', sym(hexStr(BigInt(b.readUInt32LE(20))))),
+      field('rta_ts', u32f(b, 24)),
+      field('rta_tsage', u32f(b, 28)),
+    ]),
+    [A(rtnl_route_attrs, 'RTA_MFC_STATS')]: u64s('mfcs_packets', 'mfcs_bytes', 'mfcs_wrong_if'),
+    [A(rtnl_route_attrs, 'RTA_VIA')]: viaAttr,
+    [A(rtnl_route_attrs, 'RTA_NEWDST')]: inetAddrAttr(f),
+    [A(rtnl_route_attrs, 'RTA_ENCAP_TYPE')]: xvalAttr(2, lwtunnel_encap_types, 'LWTUNNEL_ENCAP_???'),
+  });
+  return sp;
+});
 const FDB_EXT = spec(rtnl_neigh_fdb_ext_attrs, 'NFEA_???', {
   [A(rtnl_neigh_fdb_ext_attrs, 'NFEA_ACTIVITY_NOTIFY')]: xvalAttr(1, fdb_notify_flags, 'FDB_NOTIFY_???', true),
 });
@@ -284,11 +370,49 @@ const NEIGHTBL = spec(rtnl_neightbl_attrs, 'NDTA_???', {
 const ADDRLABEL = spec(rtnl_addrlabel_attrs, 'IFAL_???');
 const DCB = spec(dcb_attrs, 'DCB_ATTR_???');
 const NETCONF = spec(rtnl_netconf_attrs, 'NETCONFA_???');
-const MDB_ENTRY_INFO = spec(rtnl_mdb_entry_info_attrs, 'MDBA_MDB_ENTRY_???');
+const MDB_EATTRS = spec(rtnl_mdb_entry_info_eattrs, 'MDBA_MDB_EATTR_???', {
+  [A(rtnl_mdb_entry_info_eattrs, 'MDBA_MDB_EATTR_TIMER')]: clockTAttr,
+});
+/** struct br_mdb_entry (if_bridge.h), 26 bytes padded to 28 before its attributes. */
+const BR_MDB_ENTRY_SIZE = 28;
+const brMdbEntry = (c: Ctx, b: Buffer): Value =>
+  struct([
+    field('ifindex', ifindexValue(c, b.readUInt32LE(0))),
+    field('state', c.xval(BigInt(b[4]!), mdb_states, 'MDB_???')),
+    field('flags', c.flags(BigInt(b[5]!), mdb_flags, 'MDB_FLAGS_???')),
+    field('vid', num(b.readUInt16LE(6))),
+    field(
+      'addr',
+      struct([field('u', hexstr(b.subarray(8, 24))), field('proto', call('htons', c.xval(BigInt(b.readUInt16BE(24)), addrfams, 'AF_???')))]),
+    ),
+  ]);
+const MDB_ENTRY_INFO = spec(rtnl_mdb_entry_info_attrs, 'MDBA_MDB_ENTRY_???', {
+  [A(rtnl_mdb_entry_info_attrs, 'MDBA_MDB_ENTRY_INFO')]: headedAttr(BR_MDB_ENTRY_SIZE, brMdbEntry, MDB_EATTRS),
+});
 const MDB_ENTRY = spec(rtnl_mdb_entry_attrs, 'MDBA_MDB_???', { 1: nested(MDB_ENTRY_INFO) });
-const MDB_ROUTER = spec(rtnl_mdb_router_attrs, 'MDBA_ROUTER_???');
+const MDB_ROUTER_PATTRS = spec(rtnl_mdba_router_pattr_attrs, 'MDBA_ROUTER_PATTR_???', {
+  [A(rtnl_mdba_router_pattr_attrs, 'MDBA_ROUTER_PATTR_TIMER')]: clockTAttr,
+  [A(rtnl_mdba_router_pattr_attrs, 'MDBA_ROUTER_PATTR_TYPE')]: xvalAttr(1, mdb_router_types, 'MDB_RTR_TYPE_???'),
+  [A(rtnl_mdba_router_pattr_attrs, 'MDBA_ROUTER_PATTR_INET_TIMER')]: clockTAttr,
+  [A(rtnl_mdba_router_pattr_attrs, 'MDBA_ROUTER_PATTR_INET6_TIMER')]: clockTAttr,
+  [A(rtnl_mdba_router_pattr_attrs, 'MDBA_ROUTER_PATTR_VID')]: u16Attr,
+});
+const MDB_ROUTER = spec(rtnl_mdb_router_attrs, 'MDBA_ROUTER_???', {
+  [A(rtnl_mdb_router_attrs, 'MDBA_ROUTER_PORT')]: headedAttr(4, (c, b) => ifindexValue(c, b.readUInt32LE(0)), MDB_ROUTER_PATTRS),
+});
 const MDB = spec(rtnl_mdb_attrs, 'MDBA_???', { 1: nested(MDB_ENTRY), 2: nested(MDB_ROUTER) });
 const NSID = spec(rtnl_nsid_attrs, 'NETNSA_???');
+const NHA_RES_GROUP = spec(rtnl_nha_res_group_attrs, 'NHA_RES_GROUP_???', {
+  [A(rtnl_nha_res_group_attrs, 'NHA_RES_GROUP_BUCKETS')]: u16Attr,
+  [A(rtnl_nha_res_group_attrs, 'NHA_RES_GROUP_IDLE_TIMER')]: clockTAttr,
+  [A(rtnl_nha_res_group_attrs, 'NHA_RES_GROUP_UNBALANCED_TIMER')]: clockTAttr,
+  [A(rtnl_nha_res_group_attrs, 'NHA_RES_GROUP_UNBALANCED_TIME')]: clockTAttr,
+});
+const NHA_RES_BUCKET = spec(rtnl_nha_res_bucket_attrs, 'NHA_RES_BUCKET_???', {
+  [A(rtnl_nha_res_bucket_attrs, 'NHA_RES_BUCKET_INDEX')]: u16Attr,
+  [A(rtnl_nha_res_bucket_attrs, 'NHA_RES_BUCKET_IDLE_TIME')]: clockTAttr,
+  [A(rtnl_nha_res_bucket_attrs, 'NHA_RES_BUCKET_NH_ID')]: u32Attr,
+});
 const NEXTHOP = perFamily((f) =>
   spec(rtnl_nexthop_attrs, 'NHA_???', {
     [A(rtnl_nexthop_attrs, 'NHA_ID')]: u32Attr,
@@ -306,9 +430,10 @@ const NEXTHOP = perFamily((f) =>
     [A(rtnl_nexthop_attrs, 'NHA_GROUPS')]: u32Attr,
     [A(rtnl_nexthop_attrs, 'NHA_MASTER')]: ifindexAttr,
     [A(rtnl_nexthop_attrs, 'NHA_FDB')]: u32Attr,
+    [A(rtnl_nexthop_attrs, 'NHA_RES_GROUP')]: nested(NHA_RES_GROUP),
+    [A(rtnl_nexthop_attrs, 'NHA_RES_BUCKET')]: nested(NHA_RES_BUCKET),
   }),
 );
-const IFSTATS = spec(rtnl_ifla_stats_attrs, 'IFLA_STATS_???');
 
 // ---- fixed structures ----------------------------------------------------------------------
 
@@ -421,7 +546,29 @@ const DCBMSG = mk('dcb_family', 4, (c, b) => [field('cmd', c.xval(BigInt(b[1]!),
 const NETCONFMSG = mk('ncm_family', 1, () => [], NETCONF);
 const BR_PORT_MSG = mk('family', 8, (c, b) => [field('ifindex', ifindexValue(c, b.readUInt32LE(4)))], MDB);
 const RTGENMSG_NSID = mk('rtgen_family', 1, () => [], NSID);
-const RTGENMSG = mk('rtgen_family', 1, () => []);
+/** RTM_NEWCACHEREPORT: rtgen_family is an AF_* or RTNL_FAMILY_IPMR/IP6MR, naming the attributes. */
+const rtnlFamilies = xlat('rtnl_families_all', [...addrfams.entries, ...rtnl_families.entries]);
+const CREPORT4 = spec(rtnl_ipmra_creport_attrs, 'IPMRA_CREPORT_???', {
+  [A(rtnl_ipmra_creport_attrs, 'IPMRA_CREPORT_MSGTYPE')]: xvalAttr(1, igmpmsg_types, 'IGMPMSG_???'),
+  [A(rtnl_ipmra_creport_attrs, 'IPMRA_CREPORT_VIF_ID')]: u32Attr,
+  [A(rtnl_ipmra_creport_attrs, 'IPMRA_CREPORT_SRC_ADDR')]: inetAddr4,
+  [A(rtnl_ipmra_creport_attrs, 'IPMRA_CREPORT_DST_ADDR')]: inetAddr4,
+  [A(rtnl_ipmra_creport_attrs, 'IPMRA_CREPORT_TABLE')]: u32Attr,
+});
+const CREPORT6 = spec(rtnl_ip6mra_creport_attrs, 'IP6MRA_CREPORT_???', {
+  [A(rtnl_ip6mra_creport_attrs, 'IP6MRA_CREPORT_MSGTYPE')]: xvalAttr(1, mrt6msg_types, 'MRT6MSG_???'),
+  [A(rtnl_ip6mra_creport_attrs, 'IP6MRA_CREPORT_MIF_ID')]: u32Attr,
+  [A(rtnl_ip6mra_creport_attrs, 'IP6MRA_CREPORT_SRC_ADDR')]: inetAddr6,
+  [A(rtnl_ip6mra_creport_attrs, 'IP6MRA_CREPORT_DST_ADDR')]: inetAddr6,
+});
+const RTNL_FAMILY_IPMR = Number(rtnl_families.valueOf('RTNL_FAMILY_IPMR'));
+const RTNL_FAMILY_IP6MR = Number(rtnl_families.valueOf('RTNL_FAMILY_IP6MR'));
+const RTGENMSG_CACHEREPORT: RouteStruct = {
+  familyField: 'rtgen_family',
+  size: 1,
+  fields: (c, b) => [field('rtgen_family', c.xval(BigInt(b[0]!), rtnlFamilies, 'RTNL_FAMILY_???'))],
+  attrs: (b) => (b[0] === RTNL_FAMILY_IPMR ? CREPORT4 : b[0] === RTNL_FAMILY_IP6MR ? CREPORT6 : undefined),
+};
 /** Padding prints only when not zero. */
 const pad = (k: string, v: number): Field[] => (v ? [field(k, sym(hexStr(BigInt(v))))] : []);
 const IF_STATS_MSG = mk(
@@ -466,7 +613,7 @@ by(NETCONFMSG, 'RTM_NEWNETCONF', 'RTM_DELNETCONF', 'RTM_GETNETCONF');
 by(BR_PORT_MSG, 'RTM_NEWMDB', 'RTM_DELMDB', 'RTM_GETMDB');
 by(RTGENMSG_NSID, 'RTM_NEWNSID', 'RTM_DELNSID', 'RTM_GETNSID');
 by(IF_STATS_MSG, 'RTM_NEWSTATS', 'RTM_GETSTATS');
-by(RTGENMSG, 'RTM_NEWCACHEREPORT');
+by(RTGENMSG_CACHEREPORT, 'RTM_NEWCACHEREPORT');
 by(NHMSG, 'RTM_NEWNEXTHOP', 'RTM_DELNEXTHOP', 'RTM_GETNEXTHOP');
 
 function routePayload(c: Ctx, m: Msg, ad: bigint, len: number): Value[] {

@@ -10,8 +10,9 @@
  * Every length comes from the tracee: the walk is bounded by the buffer length given to the
  * call and by -s (messages, attributes and bytes shown), and never reads more than it prints.
  */
-import type { Ctx } from '../printer.js';
-import { addr, arr, field, hexstr, num, struct, sym, type Field, type Value } from '../value.js';
+import { xvalStr, type Ctx } from '../printer.js';
+import { addr, arr, call, cmt, field, hexstr, kv, num, str, struct, sym, type Field, type Value } from '../value.js';
+import { ipv4Text, ipv6Text } from './net.js';
 import { errnoName } from '../../../api.js';
 import {
   netlink_ack_flags,
@@ -111,7 +112,8 @@ function header(c: Ctx, b: Buffer, proto: number): Value {
     field('nlmsg_type', typeV),
     field('nlmsg_flags', c.flags(BigInt(flags), fx)),
     field('nlmsg_seq', num(b.readUInt32LE(8))),
-    field('nlmsg_pid', num(b.readUInt32LE(12))),
+    // a port id that is usually a process id: signed, and translated with --pidns-translation
+    field('nlmsg_pid', c.pidv(BigInt(b.readUInt32LE(12)), 'tgid')),
   ]);
 }
 
@@ -266,7 +268,8 @@ export function attrs(c: Ctx, ad: bigint, len: number, spec: AttrSpec, depth: nu
     const dataLen = Math.min(nlaLen, len - off) - NLA_HDRLEN;
     if (dataLen > 0) {
       const d = depth < MAX_DEPTH ? spec.dec?.[type & NLA_TYPE_MASK]?.(c, at + BigInt(NLA_HDRLEN), dataLen, depth + 1) : undefined;
-      out.push(arr([hv, d ?? rawBytes(c, at + BigInt(NLA_HDRLEN), dataLen)]));
+      if (d && d.t === 'arr' && spreadValues.has(d)) out.push(arr([hv, ...d.a]));
+      else out.push(arr([hv, d ?? rawBytes(c, at + BigInt(NLA_HDRLEN), dataLen)]));
     } else out.push(hv);
     if (nlaLen < NLA_HDRLEN || nlaLen > len - off) {
       off = len;
@@ -279,6 +282,30 @@ export function attrs(c: Ctx, ad: bigint, len: number, spec: AttrSpec, depth: nu
   if (out.length === 1 && !more && moreAt === undefined) return out[0]!;
   if (moreAt !== undefined) return { t: 'arr', a: out, moreAt };
   return arr(out, more);
+}
+
+/** Values an attribute decoder returns to print as several items after the header. */
+const spreadValues = new WeakSet<Value>();
+export function spread(vs: Value[]): Value {
+  const v = arr(vs);
+  spreadValues.add(v);
+  return v;
+}
+
+/**
+ * Attribute data that starts with a fixed structure (or value) of `size` bytes followed by nested
+ * attributes at its size rounded up to 4: [{nla_len, nla_type}, value, attributes].
+ */
+export function headedAttr(size: number, head: (c: Ctx, b: Buffer) => Value, more: AttrSpec): AttrDecoder {
+  return (c, ad, len, depth) => {
+    if (len < size) return undefined;
+    const b = c.fetchAlways(ad, size);
+    if (!b) return addr(ad);
+    const h = head(c, b);
+    const off = align4(size);
+    if (len <= off) return h;
+    return spread([h, attrs(c, ad + BigInt(off), len - off, more, depth)]);
+  };
 }
 
 /** Attribute data decoder: nested attributes of `spec`. */
@@ -301,6 +328,26 @@ export const u32Attr = intAttr(4, (b) => num(b.readUInt32LE(0)));
 export const u64Attr = intAttr(8, (b) => num(b.readBigUInt64LE(0)));
 export const s32Attr = intAttr(4, (b) => num(b.readInt32LE(0)));
 export const x32Attr = intAttr(4, (b) => sym(b.readUInt32LE(0) ? `0x${b.readUInt32LE(0).toString(16)}` : '0'));
+export const x16Attr = intAttr(2, (b) => sym(b.readUInt16LE(0) ? `0x${b.readUInt16LE(0).toString(16)}` : '0'));
+/** A file descriptor (s32; -y adds its path). */
+export const fdAttr: AttrDecoder = (c, ad, len) => {
+  if (len < 4) return undefined;
+  const b = c.fetchAlways(ad, 4);
+  return b ? c.fd(BigInt(b.readInt32LE(0))) : addr(ad);
+};
+/**
+ * A string filling the data: a trailing NUL ends it, NULs inside print escaped; without the
+ * trailing NUL it is marked as cut (-s applies).
+ */
+export const fixedStrAttr: AttrDecoder = (c, ad, len) => {
+  const want = Math.min(len, c.o.strsize + 1);
+  const b = c.fetchAlways(ad, want);
+  if (!b) return addr(ad);
+  const terminated = want === len && b[len - 1] === 0;
+  const n = terminated ? len - 1 : want;
+  const shown = Math.min(n, c.o.strsize);
+  return { t: 'str', b: b.subarray(0, shown), more: !terminated || n > shown };
+};
 /** An integer attribute printed from a table (printxval) or as flags. */
 export function xvalAttr(size: 1 | 2 | 4, x: Xlat, dflt: string | undefined, flags = false): AttrDecoder {
   return (c, ad, len) => {
@@ -350,7 +397,7 @@ export interface StructSpec {
    * Attributes after the structure (at its size rounded up to 4), else the bytes print in hex;
    * a function when they depend on the structure (an address family).
    */
-  readonly attrs?: AttrSpec | ((b: Buffer) => AttrSpec);
+  readonly attrs?: AttrSpec | ((b: Buffer) => AttrSpec | undefined);
 }
 
 function tail(c: Ctx, ad: bigint, len: number, s: StructSpec, b: Buffer, depth: number): Value {
@@ -398,10 +445,24 @@ export function structAttr(size: number, fields: (c: Ctx, b: Buffer) => Field[])
 }
 
 /**
+ * A fixed structure followed by bytes it does not describe (a newer kernel's fields): the
+ * structure, then the rest in hex, as [{nla_len, nla_type}, {…}, "\x…"].
+ */
+export function structTailAttr(size: number, fields: (c: Ctx, b: Buffer) => Field[]): AttrDecoder {
+  return (c, ad, len) => {
+    if (len < size) return undefined;
+    const b = c.fetchAlways(ad, size);
+    if (!b) return addr(ad);
+    const s = struct(fields(c, b));
+    return len > size ? spread([s, rawBytes(c, ad + BigInt(size), len - size)]) : s;
+  };
+}
+
+/**
  * An array of `size`-byte elements filling the data (fewer bytes than one element print hex):
  * at most -s elements, an unreadable one ends it with its address.
  */
-export function arrayAttr(size: number, elem: (c: Ctx, b: Buffer) => Value): AttrDecoder {
+export function arrayAttr(size: number, elem: (c: Ctx, b: Buffer, i: number) => Value): AttrDecoder {
   return (c, ad, len) => {
     if (len < size) return undefined;
     const n = Math.floor(len / size);
@@ -412,8 +473,57 @@ export function arrayAttr(size: number, elem: (c: Ctx, b: Buffer) => Value): Att
       const at = ad + BigInt(i * size);
       const b = c.fetchAlways(at, size);
       if (!b) return out.length ? { t: 'arr', a: out, moreAt: at } : addr(ad);
-      out.push(elem(c, b));
+      out.push(elem(c, b, i));
     }
     return arr(out);
+  };
+}
+
+/**
+ * An array of u32/u64 counters indexed by an enum: [[NAME]=value, ...] (an index without a name
+ * prints as a number with the `dflt` comment).
+ */
+export function indexedArrayAttr(size: 4 | 8, x: Xlat, dflt: string, signed = false, base = 0): AttrDecoder {
+  return arrayAttr(size, (c, b, i) => {
+    const v = size === 8 ? b.readBigUInt64LE(0) : signed ? b.readInt32LE(0) : b.readUInt32LE(0);
+    // with `base`, element i is the constant i + base (IPV4_DEVCONF_* count from 1)
+    const name = base && c.o.xlat !== 'raw' ? x.lookup(BigInt(i + base)) : undefined;
+    const k = name !== undefined ? (c.o.xlat === 'verbose' ? `${i} /* ${name}-${base} */` : `${name}-${base}`) : xvalStr(BigInt(i), base ? EMPTY : x, dflt, c.o.xlat, 'd');
+    return kv(`[${k}]`, num(v));
+  });
+}
+const EMPTY = xlat('empty', []);
+
+/**
+ * clock_t ticks (USER_HZ, 100 a second) in 1 to 8 bytes: the number, with the seconds as a
+ * comment unless it is 0 or -X raw; longer data prints as hex.
+ */
+export const clockTAttr: AttrDecoder = (c, ad, len) => {
+  if (len > 8) return undefined;
+  const b = c.fetchAlways(ad, len);
+  if (!b) return addr(ad);
+  let v = 0n;
+  for (let i = len - 1; i >= 0; i--) v = (v << 8n) | BigInt(b[i]!);
+  if (v === 0n || c.o.xlat === 'raw') return num(v);
+  return cmt(num(v), `${v / 100n}.${(v % 100n).toString().padStart(2, '0')} s`);
+};
+
+/**
+ * An IPv4 (4 bytes) or IPv6 (16 bytes) address: inet_addr("…") / inet_pton(AF_INET6, "…"); with
+ * -X raw the bytes, with -X verbose the bytes and the call as a comment.
+ */
+export function inetAddrValue(c: Ctx, b: Buffer): Value {
+  const v = b.length === 4 ? call('inet_addr', str(Buffer.from(ipv4Text(b, 0)))) : call('inet_pton', sym('AF_INET6'), str(Buffer.from(ipv6Text(b, 0))));
+  if (c.o.xlat === 'abbrev') return v;
+  const bytes = hexstr(b);
+  if (c.o.xlat === 'raw') return bytes;
+  return { t: 'cmt', v: bytes, c: b.length === 4 ? `inet_addr("${ipv4Text(b, 0)}")` : `inet_pton(AF_INET6, "${ipv6Text(b, 0)}")` };
+}
+/** An address attribute of `size` bytes (4 or 16); shorter data prints as hex. */
+export function inetAddrAttr(size: 4 | 16): AttrDecoder {
+  return (c, ad, len) => {
+    if (len < size) return undefined;
+    const b = c.fetchAlways(ad, size);
+    return b ? inetAddrValue(c, b) : addr(ad);
   };
 }

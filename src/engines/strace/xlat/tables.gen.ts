@@ -117,24 +117,6 @@ export const advise = xlat('advise', [
   [0x5n, 'POSIX_FADV_NOREUSE'],
 ]);
 
-/** include/uapi/linux/aio_abi.h (struct iocb's aio_lio_opcode) */
-export const aio_cmds = xlat('aio_cmds', [
-  [0x0n, 'IOCB_CMD_PREAD'],
-  [0x1n, 'IOCB_CMD_PWRITE'],
-  [0x2n, 'IOCB_CMD_FSYNC'],
-  [0x3n, 'IOCB_CMD_FDSYNC'],
-  [0x5n, 'IOCB_CMD_POLL'],
-  [0x6n, 'IOCB_CMD_NOOP'],
-  [0x7n, 'IOCB_CMD_PREADV'],
-  [0x8n, 'IOCB_CMD_PWRITEV'],
-]);
-
-/** include/uapi/linux/aio_abi.h (struct iocb's aio_flags) */
-export const aio_iocb_flags = xlat('aio_iocb_flags', [
-  [0x1n, 'IOCB_FLAG_RESFD'],
-  [0x2n, 'IOCB_FLAG_IOPRIO'],
-]);
-
 /** arch/x86/include/uapi/asm/prctl.h */
 export const archvals = xlat('archvals', [
   [0x1001n, 'ARCH_SET_GS'],
@@ -346,52 +328,24 @@ export const baud_options = xlat('baud_options', [
   [0x100fn, 'B4000000'],
 ]);
 
-/** include/uapi/linux/bpf.h (enum bpf_attach_type) */
-export const bpf_attach_type = xlat('bpf_attach_type', [
-  [0x0n, 'BPF_CGROUP_INET_INGRESS'],
-  [0x1n, 'BPF_CGROUP_INET_EGRESS'],
-  [0x2n, 'BPF_CGROUP_INET_SOCK_CREATE'],
-  [0x3n, 'BPF_CGROUP_SOCK_OPS'],
-  [0x4n, 'BPF_SK_SKB_STREAM_PARSER'],
-  [0x5n, 'BPF_SK_SKB_STREAM_VERDICT'],
-  [0x6n, 'BPF_CGROUP_DEVICE'],
-  [0x7n, 'BPF_SK_MSG_VERDICT'],
-  [0x8n, 'BPF_CGROUP_INET4_BIND'],
-  [0x9n, 'BPF_CGROUP_INET6_BIND'],
-  [0xan, 'BPF_CGROUP_INET4_CONNECT'],
-  [0xbn, 'BPF_CGROUP_INET6_CONNECT'],
-  [0xcn, 'BPF_CGROUP_INET4_POST_BIND'],
-  [0xdn, 'BPF_CGROUP_INET6_POST_BIND'],
-  [0xen, 'BPF_CGROUP_UDP4_SENDMSG'],
-  [0xfn, 'BPF_CGROUP_UDP6_SENDMSG'],
-  [0x10n, 'BPF_LIRC_MODE2'],
-  [0x11n, 'BPF_FLOW_DISSECTOR'],
-  [0x12n, 'BPF_CGROUP_SYSCTL'],
-  [0x13n, 'BPF_CGROUP_UDP4_RECVMSG'],
-  [0x14n, 'BPF_CGROUP_UDP6_RECVMSG'],
-  [0x15n, 'BPF_CGROUP_GETSOCKOPT'],
-  [0x16n, 'BPF_CGROUP_SETSOCKOPT'],
-  [0x17n, 'BPF_TRACE_RAW_TP'],
-  [0x18n, 'BPF_TRACE_FENTRY'],
-  [0x19n, 'BPF_TRACE_FEXIT'],
-  [0x1an, 'BPF_MODIFY_RETURN'],
-  [0x1bn, 'BPF_LSM_MAC'],
-  [0x1cn, 'BPF_TRACE_ITER'],
-  [0x1dn, 'BPF_CGROUP_INET4_GETPEERNAME'],
-  [0x1en, 'BPF_CGROUP_INET6_GETPEERNAME'],
-  [0x1fn, 'BPF_CGROUP_INET4_GETSOCKNAME'],
-  [0x20n, 'BPF_CGROUP_INET6_GETSOCKNAME'],
-  [0x21n, 'BPF_XDP_DEVMAP'],
-  [0x22n, 'BPF_CGROUP_INET_SOCK_RELEASE'],
-  [0x23n, 'BPF_XDP_CPUMAP'],
-  [0x24n, 'BPF_SK_LOOKUP'],
-  [0x25n, 'BPF_XDP'],
-  [0x26n, 'BPF_SK_SKB_VERDICT'],
-  [0x27n, 'BPF_SK_REUSEPORT_SELECT'],
-  [0x28n, 'BPF_SK_REUSEPORT_SELECT_OR_MIGRATE'],
-  [0x29n, 'BPF_PERF_EVENT'],
-  [0x2an, 'BPF_TRACE_KPROBE_MULTI'],
-  [0x2bn, 'BPF_LSM_CGROUP'],
+/** include/uapi/linux/if_bonding.h */
+export const bond_3ad_stats_attrs = xlat('bond_3ad_stats_attrs', [
+  [0x0n, 'BOND_3AD_STAT_LACPDU_RX'],
+  [0x1n, 'BOND_3AD_STAT_LACPDU_TX'],
+  [0x2n, 'BOND_3AD_STAT_LACPDU_UNKNOWN_RX'],
+  [0x3n, 'BOND_3AD_STAT_LACPDU_ILLEGAL_RX'],
+  [0x4n, 'BOND_3AD_STAT_MARKER_RX'],
+  [0x5n, 'BOND_3AD_STAT_MARKER_TX'],
+  [0x6n, 'BOND_3AD_STAT_MARKER_RESP_RX'],
+  [0x7n, 'BOND_3AD_STAT_MARKER_RESP_TX'],
+  [0x8n, 'BOND_3AD_STAT_MARKER_UNKNOWN_RX'],
+  [0x9n, 'BOND_3AD_STAT_PAD'],
+]);
+
+/** include/uapi/linux/if_bonding.h */
+export const bond_xstats_attrs = xlat('bond_xstats_attrs', [
+  [0x0n, 'BOND_XSTATS_UNSPEC'],
+  [0x1n, 'BOND_XSTATS_3AD'],
 ]);
 
 /** include/uapi/linux/filter.h */
@@ -404,47 +358,6 @@ export const bpf_class = xlat('bpf_class', [
   [0x5n, 'BPF_JMP'],
   [0x6n, 'BPF_RET'],
   [0x7n, 'BPF_MISC'],
-]);
-
-/** include/uapi/linux/bpf.h (enum bpf_cmd) */
-export const bpf_commands = xlat('bpf_commands', [
-  [0x0n, 'BPF_MAP_CREATE'],
-  [0x1n, 'BPF_MAP_LOOKUP_ELEM'],
-  [0x2n, 'BPF_MAP_UPDATE_ELEM'],
-  [0x3n, 'BPF_MAP_DELETE_ELEM'],
-  [0x4n, 'BPF_MAP_GET_NEXT_KEY'],
-  [0x5n, 'BPF_PROG_LOAD'],
-  [0x6n, 'BPF_OBJ_PIN'],
-  [0x7n, 'BPF_OBJ_GET'],
-  [0x8n, 'BPF_PROG_ATTACH'],
-  [0x9n, 'BPF_PROG_DETACH'],
-  [0xan, 'BPF_PROG_TEST_RUN'],
-  [0xan, 'BPF_PROG_RUN'],
-  [0xbn, 'BPF_PROG_GET_NEXT_ID'],
-  [0xcn, 'BPF_MAP_GET_NEXT_ID'],
-  [0xdn, 'BPF_PROG_GET_FD_BY_ID'],
-  [0xen, 'BPF_MAP_GET_FD_BY_ID'],
-  [0xfn, 'BPF_OBJ_GET_INFO_BY_FD'],
-  [0x10n, 'BPF_PROG_QUERY'],
-  [0x11n, 'BPF_RAW_TRACEPOINT_OPEN'],
-  [0x12n, 'BPF_BTF_LOAD'],
-  [0x13n, 'BPF_BTF_GET_FD_BY_ID'],
-  [0x14n, 'BPF_TASK_FD_QUERY'],
-  [0x15n, 'BPF_MAP_LOOKUP_AND_DELETE_ELEM'],
-  [0x16n, 'BPF_MAP_FREEZE'],
-  [0x17n, 'BPF_BTF_GET_NEXT_ID'],
-  [0x18n, 'BPF_MAP_LOOKUP_BATCH'],
-  [0x19n, 'BPF_MAP_LOOKUP_AND_DELETE_BATCH'],
-  [0x1an, 'BPF_MAP_UPDATE_BATCH'],
-  [0x1bn, 'BPF_MAP_DELETE_BATCH'],
-  [0x1cn, 'BPF_LINK_CREATE'],
-  [0x1dn, 'BPF_LINK_UPDATE'],
-  [0x1en, 'BPF_LINK_GET_FD_BY_ID'],
-  [0x1fn, 'BPF_LINK_GET_NEXT_ID'],
-  [0x20n, 'BPF_ENABLE_STATS'],
-  [0x21n, 'BPF_ITER_CREATE'],
-  [0x22n, 'BPF_LINK_DETACH'],
-  [0x23n, 'BPF_PROG_BIND_MAP'],
 ]);
 
 /** include/uapi/linux/filter.h */
@@ -487,52 +400,6 @@ export const bpf_op_jmp = xlat('bpf_op_jmp', [
   [0x40n, 'BPF_JSET'],
 ]);
 
-/** include/uapi/linux/bpf.h (BPF_PROG_LOAD prog_flags) */
-export const bpf_prog_flags = xlat('bpf_prog_flags', [
-  [0x1n, 'BPF_F_STRICT_ALIGNMENT'],
-  [0x2n, 'BPF_F_ANY_ALIGNMENT'],
-  [0x4n, 'BPF_F_TEST_RND_HI32'],
-  [0x8n, 'BPF_F_TEST_STATE_FREQ'],
-  [0x10n, 'BPF_F_SLEEPABLE'],
-  [0x20n, 'BPF_F_XDP_HAS_FRAGS'],
-]);
-
-/** include/uapi/linux/bpf.h (enum bpf_prog_type) */
-export const bpf_prog_types = xlat('bpf_prog_types', [
-  [0x0n, 'BPF_PROG_TYPE_UNSPEC'],
-  [0x1n, 'BPF_PROG_TYPE_SOCKET_FILTER'],
-  [0x2n, 'BPF_PROG_TYPE_KPROBE'],
-  [0x3n, 'BPF_PROG_TYPE_SCHED_CLS'],
-  [0x4n, 'BPF_PROG_TYPE_SCHED_ACT'],
-  [0x5n, 'BPF_PROG_TYPE_TRACEPOINT'],
-  [0x6n, 'BPF_PROG_TYPE_XDP'],
-  [0x7n, 'BPF_PROG_TYPE_PERF_EVENT'],
-  [0x8n, 'BPF_PROG_TYPE_CGROUP_SKB'],
-  [0x9n, 'BPF_PROG_TYPE_CGROUP_SOCK'],
-  [0xan, 'BPF_PROG_TYPE_LWT_IN'],
-  [0xbn, 'BPF_PROG_TYPE_LWT_OUT'],
-  [0xcn, 'BPF_PROG_TYPE_LWT_XMIT'],
-  [0xdn, 'BPF_PROG_TYPE_SOCK_OPS'],
-  [0xen, 'BPF_PROG_TYPE_SK_SKB'],
-  [0xfn, 'BPF_PROG_TYPE_CGROUP_DEVICE'],
-  [0x10n, 'BPF_PROG_TYPE_SK_MSG'],
-  [0x11n, 'BPF_PROG_TYPE_RAW_TRACEPOINT'],
-  [0x12n, 'BPF_PROG_TYPE_CGROUP_SOCK_ADDR'],
-  [0x13n, 'BPF_PROG_TYPE_LWT_SEG6LOCAL'],
-  [0x14n, 'BPF_PROG_TYPE_LIRC_MODE2'],
-  [0x15n, 'BPF_PROG_TYPE_SK_REUSEPORT'],
-  [0x16n, 'BPF_PROG_TYPE_FLOW_DISSECTOR'],
-  [0x17n, 'BPF_PROG_TYPE_CGROUP_SYSCTL'],
-  [0x18n, 'BPF_PROG_TYPE_RAW_TRACEPOINT_WRITABLE'],
-  [0x19n, 'BPF_PROG_TYPE_CGROUP_SOCKOPT'],
-  [0x1an, 'BPF_PROG_TYPE_TRACING'],
-  [0x1bn, 'BPF_PROG_TYPE_STRUCT_OPS'],
-  [0x1cn, 'BPF_PROG_TYPE_EXT'],
-  [0x1dn, 'BPF_PROG_TYPE_LSM'],
-  [0x1en, 'BPF_PROG_TYPE_SK_LOOKUP'],
-  [0x1fn, 'BPF_PROG_TYPE_SYSCALL'],
-]);
-
 /** include/uapi/linux/filter.h */
 export const bpf_rval = xlat('bpf_rval', [
   [0x0n, 'BPF_K'],
@@ -551,6 +418,45 @@ export const bpf_size = xlat('bpf_size', [
 export const bpf_src = xlat('bpf_src', [
   [0x0n, 'BPF_K'],
   [0x8n, 'BPF_X'],
+]);
+
+/** include/uapi/linux/if_bridge.h */
+export const br_mcast_dirs = xlat('br_mcast_dirs', [
+  [0x0n, 'BR_MCAST_DIR_RX'],
+  [0x1n, 'BR_MCAST_DIR_TX'],
+]);
+
+/** include/uapi/linux/if_bridge.h (IFLA_BRIDGE_FLAGS) */
+export const bridge_flags = xlat('bridge_flags', [
+  [0x1n, 'BRIDGE_FLAGS_MASTER'],
+  [0x2n, 'BRIDGE_FLAGS_SELF'],
+]);
+
+/** include/uapi/linux/if_bridge.h (IFLA_BRIDGE_MODE) */
+export const bridge_modes = xlat('bridge_modes', [
+  [0x0n, 'BRIDGE_MODE_VEB'],
+  [0x1n, 'BRIDGE_MODE_VEPA'],
+  [0xffffn, 'BRIDGE_MODE_UNDEF'],
+]);
+
+/** include/uapi/linux/if_bridge.h (struct bridge_vlan_info flags) */
+export const bridge_vlan_info_flags = xlat('bridge_vlan_info_flags', [
+  [0x1n, 'BRIDGE_VLAN_INFO_MASTER'],
+  [0x2n, 'BRIDGE_VLAN_INFO_PVID'],
+  [0x4n, 'BRIDGE_VLAN_INFO_UNTAGGED'],
+  [0x8n, 'BRIDGE_VLAN_INFO_RANGE_BEGIN'],
+  [0x10n, 'BRIDGE_VLAN_INFO_RANGE_END'],
+  [0x20n, 'BRIDGE_VLAN_INFO_BRENTRY'],
+  [0x40n, 'BRIDGE_VLAN_INFO_ONLY_OPTS'],
+]);
+
+/** include/uapi/linux/if_bridge.h */
+export const bridge_xstats_attrs = xlat('bridge_xstats_attrs', [
+  [0x0n, 'BRIDGE_XSTATS_UNSPEC'],
+  [0x1n, 'BRIDGE_XSTATS_VLAN'],
+  [0x2n, 'BRIDGE_XSTATS_MCAST'],
+  [0x3n, 'BRIDGE_XSTATS_PAD'],
+  [0x4n, 'BRIDGE_XSTATS_STP'],
 ]);
 
 /** include/uapi/linux/capability.h */
@@ -2034,12 +1940,6 @@ export const fspick_flags = xlat('fspick_flags', [
   [0x8n, 'FSPICK_EMPTY_PATH'],
 ]);
 
-/** include/uapi/linux/futex.h (struct futex_waitv's flags) */
-export const futex_waiter_flags = xlat('futex_waiter_flags', [
-  [0x2n, 'FUTEX_32'],
-  [0x80n, 'FUTEX_PRIVATE_FLAG'],
-]);
-
 /** include/uapi/linux/futex.h */
 export const futexbitset = xlat('futexbitset', [
   [0xffffffffn, 'FUTEX_BITSET_MATCH_ANY'],
@@ -2301,29 +2201,6 @@ export const icmp_filter_flags = xlat('icmp_filter_flags', [
   [0x12n, 'ICMP_ADDRESSREPLY'],
 ]);
 
-/** include/uapi/linux/quota.h */
-export const if_dqblk_valid = xlat('if_dqblk_valid', [
-  [0x1n, 'QIF_BLIMITS'],
-  [0x2n, 'QIF_SPACE'],
-  [0x4n, 'QIF_ILIMITS'],
-  [0x8n, 'QIF_INODES'],
-  [0x10n, 'QIF_BTIME'],
-  [0x20n, 'QIF_ITIME'],
-]);
-
-/** include/uapi/linux/quota.h */
-export const if_dqinfo_flags = xlat('if_dqinfo_flags', [
-  [0x1n, 'DQF_ROOT_SQUASH'],
-  [0x10000n, 'DQF_SYS_FILE'],
-]);
-
-/** include/uapi/linux/quota.h */
-export const if_dqinfo_valid = xlat('if_dqinfo_valid', [
-  [0x1n, 'IIF_BGRACE'],
-  [0x2n, 'IIF_IGRACE'],
-  [0x4n, 'IIF_FLAGS'],
-]);
-
 /** include/uapi/linux/if_addr.h */
 export const ifaddrflags = xlat('ifaddrflags', [
   [0x1n, 'IFA_F_SECONDARY'],
@@ -2364,6 +2241,131 @@ export const iffflags = xlat('iffflags', [
   [0x40000n, 'IFF_ECHO'],
 ]);
 
+/** include/uapi/linux/mroute.h (struct igmpmsg im_msgtype) */
+export const igmpmsg_types = xlat('igmpmsg_types', [
+  [0x1n, 'IGMPMSG_NOCACHE'],
+  [0x2n, 'IGMPMSG_WRONGVIF'],
+  [0x3n, 'IGMPMSG_WHOLEPKT'],
+  [0x4n, 'IGMPMSG_WRVIFWHOLE'],
+]);
+
+/** include/uapi/linux/if_link.h */
+export const in6_addr_gen_mode = xlat('in6_addr_gen_mode', [
+  [0x0n, 'IN6_ADDR_GEN_MODE_EUI64'],
+  [0x1n, 'IN6_ADDR_GEN_MODE_NONE'],
+  [0x2n, 'IN6_ADDR_GEN_MODE_STABLE_PRIVACY'],
+  [0x3n, 'IN6_ADDR_GEN_MODE_RANDOM'],
+]);
+
+/** include/uapi/linux/ipv6.h */
+export const inet6_devconf_indices = xlat('inet6_devconf_indices', [
+  [0x0n, 'DEVCONF_FORWARDING'],
+  [0x1n, 'DEVCONF_HOPLIMIT'],
+  [0x2n, 'DEVCONF_MTU6'],
+  [0x3n, 'DEVCONF_ACCEPT_RA'],
+  [0x4n, 'DEVCONF_ACCEPT_REDIRECTS'],
+  [0x5n, 'DEVCONF_AUTOCONF'],
+  [0x6n, 'DEVCONF_DAD_TRANSMITS'],
+  [0x7n, 'DEVCONF_RTR_SOLICITS'],
+  [0x8n, 'DEVCONF_RTR_SOLICIT_INTERVAL'],
+  [0x9n, 'DEVCONF_RTR_SOLICIT_DELAY'],
+  [0xan, 'DEVCONF_USE_TEMPADDR'],
+  [0xbn, 'DEVCONF_TEMP_VALID_LFT'],
+  [0xcn, 'DEVCONF_TEMP_PREFERED_LFT'],
+  [0xdn, 'DEVCONF_REGEN_MAX_RETRY'],
+  [0xen, 'DEVCONF_MAX_DESYNC_FACTOR'],
+  [0xfn, 'DEVCONF_MAX_ADDRESSES'],
+  [0x10n, 'DEVCONF_FORCE_MLD_VERSION'],
+  [0x11n, 'DEVCONF_ACCEPT_RA_DEFRTR'],
+  [0x12n, 'DEVCONF_ACCEPT_RA_PINFO'],
+  [0x13n, 'DEVCONF_ACCEPT_RA_RTR_PREF'],
+  [0x14n, 'DEVCONF_RTR_PROBE_INTERVAL'],
+  [0x15n, 'DEVCONF_ACCEPT_RA_RT_INFO_MAX_PLEN'],
+  [0x16n, 'DEVCONF_PROXY_NDP'],
+  [0x17n, 'DEVCONF_OPTIMISTIC_DAD'],
+  [0x18n, 'DEVCONF_ACCEPT_SOURCE_ROUTE'],
+  [0x19n, 'DEVCONF_MC_FORWARDING'],
+  [0x1an, 'DEVCONF_DISABLE_IPV6'],
+  [0x1bn, 'DEVCONF_ACCEPT_DAD'],
+  [0x1cn, 'DEVCONF_FORCE_TLLAO'],
+  [0x1dn, 'DEVCONF_NDISC_NOTIFY'],
+  [0x1en, 'DEVCONF_MLDV1_UNSOLICITED_REPORT_INTERVAL'],
+  [0x1fn, 'DEVCONF_MLDV2_UNSOLICITED_REPORT_INTERVAL'],
+  [0x20n, 'DEVCONF_SUPPRESS_FRAG_NDISC'],
+  [0x21n, 'DEVCONF_ACCEPT_RA_FROM_LOCAL'],
+  [0x22n, 'DEVCONF_USE_OPTIMISTIC'],
+  [0x23n, 'DEVCONF_ACCEPT_RA_MTU'],
+  [0x24n, 'DEVCONF_STABLE_SECRET'],
+  [0x25n, 'DEVCONF_USE_OIF_ADDRS_ONLY'],
+  [0x26n, 'DEVCONF_ACCEPT_RA_MIN_HOP_LIMIT'],
+  [0x27n, 'DEVCONF_IGNORE_ROUTES_WITH_LINKDOWN'],
+  [0x28n, 'DEVCONF_DROP_UNICAST_IN_L2_MULTICAST'],
+  [0x29n, 'DEVCONF_DROP_UNSOLICITED_NA'],
+  [0x2an, 'DEVCONF_KEEP_ADDR_ON_DOWN'],
+  [0x2bn, 'DEVCONF_RTR_SOLICIT_MAX_INTERVAL'],
+  [0x2cn, 'DEVCONF_SEG6_ENABLED'],
+  [0x2dn, 'DEVCONF_SEG6_REQUIRE_HMAC'],
+  [0x2en, 'DEVCONF_ENHANCED_DAD'],
+  [0x2fn, 'DEVCONF_ADDR_GEN_MODE'],
+  [0x30n, 'DEVCONF_DISABLE_POLICY'],
+  [0x31n, 'DEVCONF_ACCEPT_RA_RT_INFO_MIN_PLEN'],
+  [0x32n, 'DEVCONF_NDISC_TCLASS'],
+  [0x33n, 'DEVCONF_RPL_SEG_ENABLED'],
+  [0x34n, 'DEVCONF_RA_DEFRTR_METRIC'],
+  [0x35n, 'DEVCONF_IOAM6_ENABLED'],
+  [0x36n, 'DEVCONF_IOAM6_ID'],
+  [0x37n, 'DEVCONF_IOAM6_ID_WIDE'],
+  [0x38n, 'DEVCONF_NDISC_EVICT_NOCARRIER'],
+  [0x39n, 'DEVCONF_ACCEPT_UNTRACKED_NA'],
+  [0x3an, 'DEVCONF_ACCEPT_RA_MIN_LFT'],
+]);
+
+/** include/net/if_inet6.h (IFLA_INET6_FLAGS; kernel-internal, not in the UAPI headers) */
+export const inet6_if_flags = xlat('inet6_if_flags', [
+  [0x10n, 'IF_RS_SENT'],
+  [0x20n, 'IF_RA_RCVD'],
+  [0x40n, 'IF_RA_MANAGED'],
+  [0x80n, 'IF_RA_OTHERCONF'],
+  [0x80000000n, 'IF_READY'],
+]);
+
+/** include/uapi/linux/ip.h */
+export const inet_devconf_indices = xlat('inet_devconf_indices', [
+  [0x1n, 'IPV4_DEVCONF_FORWARDING'],
+  [0x2n, 'IPV4_DEVCONF_MC_FORWARDING'],
+  [0x3n, 'IPV4_DEVCONF_PROXY_ARP'],
+  [0x4n, 'IPV4_DEVCONF_ACCEPT_REDIRECTS'],
+  [0x5n, 'IPV4_DEVCONF_SECURE_REDIRECTS'],
+  [0x6n, 'IPV4_DEVCONF_SEND_REDIRECTS'],
+  [0x7n, 'IPV4_DEVCONF_SHARED_MEDIA'],
+  [0x8n, 'IPV4_DEVCONF_RP_FILTER'],
+  [0x9n, 'IPV4_DEVCONF_ACCEPT_SOURCE_ROUTE'],
+  [0xan, 'IPV4_DEVCONF_BOOTP_RELAY'],
+  [0xbn, 'IPV4_DEVCONF_LOG_MARTIANS'],
+  [0xcn, 'IPV4_DEVCONF_TAG'],
+  [0xdn, 'IPV4_DEVCONF_ARPFILTER'],
+  [0xen, 'IPV4_DEVCONF_MEDIUM_ID'],
+  [0xfn, 'IPV4_DEVCONF_NOXFRM'],
+  [0x10n, 'IPV4_DEVCONF_NOPOLICY'],
+  [0x11n, 'IPV4_DEVCONF_FORCE_IGMP_VERSION'],
+  [0x12n, 'IPV4_DEVCONF_ARP_ANNOUNCE'],
+  [0x13n, 'IPV4_DEVCONF_ARP_IGNORE'],
+  [0x14n, 'IPV4_DEVCONF_PROMOTE_SECONDARIES'],
+  [0x15n, 'IPV4_DEVCONF_ARP_ACCEPT'],
+  [0x16n, 'IPV4_DEVCONF_ARP_NOTIFY'],
+  [0x17n, 'IPV4_DEVCONF_ACCEPT_LOCAL'],
+  [0x18n, 'IPV4_DEVCONF_SRC_VMARK'],
+  [0x19n, 'IPV4_DEVCONF_PROXY_ARP_PVLAN'],
+  [0x1an, 'IPV4_DEVCONF_ROUTE_LOCALNET'],
+  [0x1bn, 'IPV4_DEVCONF_IGMPV2_UNSOLICITED_REPORT_INTERVAL'],
+  [0x1cn, 'IPV4_DEVCONF_IGMPV3_UNSOLICITED_REPORT_INTERVAL'],
+  [0x1dn, 'IPV4_DEVCONF_IGNORE_ROUTES_WITH_LINKDOWN'],
+  [0x1en, 'IPV4_DEVCONF_DROP_UNICAST_IN_L2_MULTICAST'],
+  [0x1fn, 'IPV4_DEVCONF_DROP_GRATUITOUS_ARP'],
+  [0x20n, 'IPV4_DEVCONF_BC_FORWARDING'],
+  [0x21n, 'IPV4_DEVCONF_ARP_EVICT_NOCARRIER'],
+]);
+
 /** include/uapi/linux/inet_diag.h */
 export const inet_diag_attrs = xlat('inet_diag_attrs', [
   [0x0n, 'INET_DIAG_NONE'],
@@ -2389,6 +2391,24 @@ export const inet_diag_attrs = xlat('inet_diag_attrs', [
   [0x14n, 'INET_DIAG_SK_BPF_STORAGES'],
   [0x15n, 'INET_DIAG_CGROUP_ID'],
   [0x16n, 'INET_DIAG_SOCKOPT'],
+]);
+
+/** include/uapi/linux/inet_diag.h */
+export const inet_diag_bytecodes = xlat('inet_diag_bytecodes', [
+  [0x0n, 'INET_DIAG_BC_NOP'],
+  [0x1n, 'INET_DIAG_BC_JMP'],
+  [0x2n, 'INET_DIAG_BC_S_GE'],
+  [0x3n, 'INET_DIAG_BC_S_LE'],
+  [0x4n, 'INET_DIAG_BC_D_GE'],
+  [0x5n, 'INET_DIAG_BC_D_LE'],
+  [0x6n, 'INET_DIAG_BC_AUTO'],
+  [0x7n, 'INET_DIAG_BC_S_COND'],
+  [0x8n, 'INET_DIAG_BC_D_COND'],
+  [0x9n, 'INET_DIAG_BC_DEV_COND'],
+  [0xan, 'INET_DIAG_BC_MARK_COND'],
+  [0xbn, 'INET_DIAG_BC_S_EQ'],
+  [0xcn, 'INET_DIAG_BC_D_EQ'],
+  [0xdn, 'INET_DIAG_BC_CGROUP_COND'],
 ]);
 
 /** include/uapi/linux/inet_diag.h */
@@ -2656,39 +2676,6 @@ export const kcmp_types = xlat('kcmp_types', [
   [0x7n, 'KCMP_EPOLL_TFD'],
 ]);
 
-/** include/uapi/linux/kexec.h (the high 16 bits of kexec_load's flags) */
-export const kexec_arch = xlat('kexec_arch', [
-  [0x0n, 'KEXEC_ARCH_DEFAULT'],
-  [0x30000n, 'KEXEC_ARCH_386'],
-  [0x40000n, 'KEXEC_ARCH_68K'],
-  [0xf0000n, 'KEXEC_ARCH_PARISC'],
-  [0x3e0000n, 'KEXEC_ARCH_X86_64'],
-  [0x140000n, 'KEXEC_ARCH_PPC'],
-  [0x150000n, 'KEXEC_ARCH_PPC64'],
-  [0x320000n, 'KEXEC_ARCH_IA_64'],
-  [0x280000n, 'KEXEC_ARCH_ARM'],
-  [0x160000n, 'KEXEC_ARCH_S390'],
-  [0x2a0000n, 'KEXEC_ARCH_SH'],
-  [0xa0000n, 'KEXEC_ARCH_MIPS_LE'],
-  [0x80000n, 'KEXEC_ARCH_MIPS'],
-  [0xb70000n, 'KEXEC_ARCH_AARCH64'],
-  [0xf30000n, 'KEXEC_ARCH_RISCV'],
-  [0x1020000n, 'KEXEC_ARCH_LOONGARCH'],
-]);
-
-/** include/uapi/linux/kexec.h */
-export const kexec_file_load_flags = xlat('kexec_file_load_flags', [
-  [0x1n, 'KEXEC_FILE_UNLOAD'],
-  [0x2n, 'KEXEC_FILE_ON_CRASH'],
-  [0x4n, 'KEXEC_FILE_NO_INITRAMFS'],
-]);
-
-/** include/uapi/linux/kexec.h (the low 16 bits of kexec_load's flags) */
-export const kexec_load_flags = xlat('kexec_load_flags', [
-  [0x1n, 'KEXEC_ON_CRASH'],
-  [0x2n, 'KEXEC_PRESERVE_CONTEXT'],
-]);
-
 /** include/uapi/linux/keyctl.h */
 export const key_spec = xlat('key_spec', [
   [-1n, 'KEY_SPEC_THREAD_KEYRING'],
@@ -2727,6 +2714,13 @@ export const landlock_ruleset_access_fs = xlat('landlock_ruleset_access_fs', [
   [0x800n, 'LANDLOCK_ACCESS_FS_MAKE_BLOCK'],
   [0x1000n, 'LANDLOCK_ACCESS_FS_MAKE_SYM'],
   [0x2000n, 'LANDLOCK_ACCESS_FS_REFER'],
+]);
+
+/** include/uapi/linux/if_link.h */
+export const link_xstats_types = xlat('link_xstats_types', [
+  [0x0n, 'LINK_XSTATS_TYPE_UNSPEC'],
+  [0x1n, 'LINK_XSTATS_TYPE_BRIDGE'],
+  [0x2n, 'LINK_XSTATS_TYPE_BOND'],
 ]);
 
 /** include/uapi/linux/lirc.h (LIRC_GET_FEATURES bits) */
@@ -2829,6 +2823,28 @@ export const mbind_flags = xlat('mbind_flags', [
   [0x1n, 'MPOL_MF_STRICT'],
   [0x2n, 'MPOL_MF_MOVE'],
   [0x4n, 'MPOL_MF_MOVE_ALL'],
+]);
+
+/** include/uapi/linux/if_bridge.h (struct br_mdb_entry flags) */
+export const mdb_flags = xlat('mdb_flags', [
+  [0x1n, 'MDB_FLAGS_OFFLOAD'],
+  [0x2n, 'MDB_FLAGS_FAST_LEAVE'],
+  [0x4n, 'MDB_FLAGS_STAR_EXCL'],
+  [0x8n, 'MDB_FLAGS_BLOCKED'],
+]);
+
+/** include/uapi/linux/if_bridge.h */
+export const mdb_router_types = xlat('mdb_router_types', [
+  [0x0n, 'MDB_RTR_TYPE_DISABLED'],
+  [0x1n, 'MDB_RTR_TYPE_TEMP_QUERY'],
+  [0x2n, 'MDB_RTR_TYPE_PERM'],
+  [0x3n, 'MDB_RTR_TYPE_TEMP'],
+]);
+
+/** include/uapi/linux/if_bridge.h (struct br_mdb_entry state) */
+export const mdb_states = xlat('mdb_states', [
+  [0x0n, 'MDB_TEMPORARY'],
+  [0x1n, 'MDB_PERMANENT'],
 ]);
 
 /** include/uapi/linux/membarrier.h */
@@ -3012,6 +3028,12 @@ export const move_mount_flags = xlat('move_mount_flags', [
   [0x100n, 'MOVE_MOUNT_SET_GROUP'],
 ]);
 
+/** include/uapi/linux/mpls.h */
+export const mpls_stats_attrs = xlat('mpls_stats_attrs', [
+  [0x0n, 'MPLS_STATS_UNSPEC'],
+  [0x1n, 'MPLS_STATS_LINK'],
+]);
+
 /** include/uapi/linux/mempolicy.h */
 export const mpol_mode_flags = xlat('mpol_mode_flags', [
   [0x8000n, 'MPOL_F_STATIC_NODES'],
@@ -3034,6 +3056,13 @@ export const mremap_flags = xlat('mremap_flags', [
   [0x1n, 'MREMAP_MAYMOVE'],
   [0x2n, 'MREMAP_FIXED'],
   [0x4n, 'MREMAP_DONTUNMAP'],
+]);
+
+/** include/uapi/linux/mroute6.h (struct mrt6msg im6_msgtype; strace 6.1 names the first three) */
+export const mrt6msg_types = xlat('mrt6msg_types', [
+  [0x1n, 'MRT6MSG_NOCACHE'],
+  [0x2n, 'MRT6MSG_WRONGMIF'],
+  [0x3n, 'MRT6MSG_WHOLEPKT'],
 ]);
 
 /** include/linux/socket.h */
@@ -4089,43 +4118,6 @@ export const ptrace_syscall_info_op = xlat('ptrace_syscall_info_op', [
   [0x3n, 'PTRACE_SYSCALL_INFO_SECCOMP'],
 ]);
 
-/** include/uapi/linux/quota.h */
-export const quota_formats = xlat('quota_formats', [
-  [0x1n, 'QFMT_VFS_OLD'],
-  [0x2n, 'QFMT_VFS_V0'],
-  [0x3n, 'QFMT_OCFS2'],
-  [0x4n, 'QFMT_VFS_V1'],
-]);
-
-/** include/uapi/linux/quota.h, include/uapi/linux/dqblk_xfs.h (quotactl subcommands) */
-export const quotacmds = xlat('quotacmds', [
-  [0x800001n, 'Q_SYNC'],
-  [0x800002n, 'Q_QUOTAON'],
-  [0x800003n, 'Q_QUOTAOFF'],
-  [0x800004n, 'Q_GETFMT'],
-  [0x800005n, 'Q_GETINFO'],
-  [0x800006n, 'Q_SETINFO'],
-  [0x800007n, 'Q_GETQUOTA'],
-  [0x800008n, 'Q_SETQUOTA'],
-  [0x800009n, 'Q_GETNEXTQUOTA'],
-  [0x5801n, 'Q_XQUOTAON'],
-  [0x5802n, 'Q_XQUOTAOFF'],
-  [0x5803n, 'Q_XGETQUOTA'],
-  [0x5804n, 'Q_XSETQLIM'],
-  [0x5805n, 'Q_XGETQSTAT'],
-  [0x5806n, 'Q_XQUOTARM'],
-  [0x5807n, 'Q_XQUOTASYNC'],
-  [0x5808n, 'Q_XGETQSTATV'],
-  [0x5809n, 'Q_XGETNEXTQUOTA'],
-]);
-
-/** include/uapi/linux/quota.h */
-export const quotatypes = xlat('quotatypes', [
-  [0x0n, 'USRQUOTA'],
-  [0x1n, 'GRPQUOTA'],
-  [0x2n, 'PRJQUOTA'],
-]);
-
 /** include/uapi/linux/reboot.h */
 export const reboot_cmds = xlat('reboot_cmds', [
   [0x1234567n, 'LINUX_REBOOT_CMD_RESTART'],
@@ -4298,6 +4290,158 @@ export const rtnl_addrlabel_attrs = xlat('rtnl_addrlabel_attrs', [
   [0x2n, 'IFAL_LABEL'],
 ]);
 
+/** include/uapi/linux/rtnetlink.h (rtgen_family values past the AF_* ones) */
+export const rtnl_families = xlat('rtnl_families', [
+  [0x80n, 'RTNL_FAMILY_IPMR'],
+  [0x81n, 'RTNL_FAMILY_IP6MR'],
+]);
+
+/** include/uapi/linux/if_bridge.h (IFLA_AF_SPEC of AF_BRIDGE messages) */
+export const rtnl_ifla_bridge_attrs = xlat('rtnl_ifla_bridge_attrs', [
+  [0x0n, 'IFLA_BRIDGE_FLAGS'],
+  [0x1n, 'IFLA_BRIDGE_MODE'],
+  [0x2n, 'IFLA_BRIDGE_VLAN_INFO'],
+  [0x3n, 'IFLA_BRIDGE_VLAN_TUNNEL_INFO'],
+  [0x4n, 'IFLA_BRIDGE_MRP'],
+  [0x5n, 'IFLA_BRIDGE_CFM'],
+  [0x6n, 'IFLA_BRIDGE_MST'],
+]);
+
+/** include/uapi/linux/if_bridge.h */
+export const rtnl_ifla_bridge_vlan_tunnel_attrs = xlat('rtnl_ifla_bridge_vlan_tunnel_attrs', [
+  [0x0n, 'IFLA_BRIDGE_VLAN_TUNNEL_UNSPEC'],
+  [0x1n, 'IFLA_BRIDGE_VLAN_TUNNEL_ID'],
+  [0x2n, 'IFLA_BRIDGE_VLAN_TUNNEL_VID'],
+  [0x3n, 'IFLA_BRIDGE_VLAN_TUNNEL_FLAGS'],
+]);
+
+/** include/uapi/linux/if_link.h */
+export const rtnl_ifla_brport_attrs = xlat('rtnl_ifla_brport_attrs', [
+  [0x0n, 'IFLA_BRPORT_UNSPEC'],
+  [0x1n, 'IFLA_BRPORT_STATE'],
+  [0x2n, 'IFLA_BRPORT_PRIORITY'],
+  [0x3n, 'IFLA_BRPORT_COST'],
+  [0x4n, 'IFLA_BRPORT_MODE'],
+  [0x5n, 'IFLA_BRPORT_GUARD'],
+  [0x6n, 'IFLA_BRPORT_PROTECT'],
+  [0x7n, 'IFLA_BRPORT_FAST_LEAVE'],
+  [0x8n, 'IFLA_BRPORT_LEARNING'],
+  [0x9n, 'IFLA_BRPORT_UNICAST_FLOOD'],
+  [0xan, 'IFLA_BRPORT_PROXYARP'],
+  [0xbn, 'IFLA_BRPORT_LEARNING_SYNC'],
+  [0xcn, 'IFLA_BRPORT_PROXYARP_WIFI'],
+  [0xdn, 'IFLA_BRPORT_ROOT_ID'],
+  [0xen, 'IFLA_BRPORT_BRIDGE_ID'],
+  [0xfn, 'IFLA_BRPORT_DESIGNATED_PORT'],
+  [0x10n, 'IFLA_BRPORT_DESIGNATED_COST'],
+  [0x11n, 'IFLA_BRPORT_ID'],
+  [0x12n, 'IFLA_BRPORT_NO'],
+  [0x13n, 'IFLA_BRPORT_TOPOLOGY_CHANGE_ACK'],
+  [0x14n, 'IFLA_BRPORT_CONFIG_PENDING'],
+  [0x15n, 'IFLA_BRPORT_MESSAGE_AGE_TIMER'],
+  [0x16n, 'IFLA_BRPORT_FORWARD_DELAY_TIMER'],
+  [0x17n, 'IFLA_BRPORT_HOLD_TIMER'],
+  [0x18n, 'IFLA_BRPORT_FLUSH'],
+  [0x19n, 'IFLA_BRPORT_MULTICAST_ROUTER'],
+  [0x1an, 'IFLA_BRPORT_PAD'],
+  [0x1bn, 'IFLA_BRPORT_MCAST_FLOOD'],
+  [0x1cn, 'IFLA_BRPORT_MCAST_TO_UCAST'],
+  [0x1dn, 'IFLA_BRPORT_VLAN_TUNNEL'],
+  [0x1en, 'IFLA_BRPORT_BCAST_FLOOD'],
+  [0x1fn, 'IFLA_BRPORT_GROUP_FWD_MASK'],
+  [0x20n, 'IFLA_BRPORT_NEIGH_SUPPRESS'],
+  [0x21n, 'IFLA_BRPORT_ISOLATED'],
+  [0x22n, 'IFLA_BRPORT_BACKUP_PORT'],
+  [0x23n, 'IFLA_BRPORT_MRP_RING_OPEN'],
+  [0x24n, 'IFLA_BRPORT_MRP_IN_OPEN'],
+  [0x25n, 'IFLA_BRPORT_MCAST_EHT_HOSTS_LIMIT'],
+  [0x26n, 'IFLA_BRPORT_MCAST_EHT_HOSTS_CNT'],
+  [0x27n, 'IFLA_BRPORT_LOCKED'],
+]);
+
+/** include/uapi/linux/if_link.h */
+export const rtnl_ifla_events = xlat('rtnl_ifla_events', [
+  [0x0n, 'IFLA_EVENT_NONE'],
+  [0x1n, 'IFLA_EVENT_REBOOT'],
+  [0x2n, 'IFLA_EVENT_FEATURES'],
+  [0x3n, 'IFLA_EVENT_BONDING_FAILOVER'],
+  [0x4n, 'IFLA_EVENT_NOTIFY_PEERS'],
+  [0x5n, 'IFLA_EVENT_IGMP_RESEND'],
+  [0x6n, 'IFLA_EVENT_BONDING_OPTIONS'],
+]);
+
+/** include/uapi/linux/rtnetlink.h (IFLA_EXT_MASK; strace 6.1 names these seven) */
+export const rtnl_ifla_ext_filter = xlat('rtnl_ifla_ext_filter', [
+  [0x1n, 'RTEXT_FILTER_VF'],
+  [0x2n, 'RTEXT_FILTER_BRVLAN'],
+  [0x4n, 'RTEXT_FILTER_BRVLAN_COMPRESSED'],
+  [0x8n, 'RTEXT_FILTER_SKIP_STATS'],
+  [0x10n, 'RTEXT_FILTER_MRP'],
+  [0x20n, 'RTEXT_FILTER_CFM_CONFIG'],
+  [0x40n, 'RTEXT_FILTER_CFM_STATUS'],
+]);
+
+/** include/uapi/linux/if_link.h */
+export const rtnl_ifla_inet6_attrs = xlat('rtnl_ifla_inet6_attrs', [
+  [0x0n, 'IFLA_INET6_UNSPEC'],
+  [0x1n, 'IFLA_INET6_FLAGS'],
+  [0x2n, 'IFLA_INET6_CONF'],
+  [0x3n, 'IFLA_INET6_STATS'],
+  [0x4n, 'IFLA_INET6_MCAST'],
+  [0x5n, 'IFLA_INET6_CACHEINFO'],
+  [0x6n, 'IFLA_INET6_ICMP6STATS'],
+  [0x7n, 'IFLA_INET6_TOKEN'],
+  [0x8n, 'IFLA_INET6_ADDR_GEN_MODE'],
+  [0x9n, 'IFLA_INET6_RA_MTU'],
+]);
+
+/** include/uapi/linux/if_link.h */
+export const rtnl_ifla_inet_attrs = xlat('rtnl_ifla_inet_attrs', [
+  [0x0n, 'IFLA_INET_UNSPEC'],
+  [0x1n, 'IFLA_INET_CONF'],
+]);
+
+/** include/uapi/linux/if_link.h */
+export const rtnl_ifla_info_attrs = xlat('rtnl_ifla_info_attrs', [
+  [0x0n, 'IFLA_INFO_UNSPEC'],
+  [0x1n, 'IFLA_INFO_KIND'],
+  [0x2n, 'IFLA_INFO_DATA'],
+  [0x3n, 'IFLA_INFO_XSTATS'],
+  [0x4n, 'IFLA_INFO_SLAVE_KIND'],
+  [0x5n, 'IFLA_INFO_SLAVE_DATA'],
+]);
+
+/** include/uapi/linux/if_link.h */
+export const rtnl_ifla_mctp_attrs = xlat('rtnl_ifla_mctp_attrs', [
+  [0x0n, 'IFLA_MCTP_UNSPEC'],
+  [0x1n, 'IFLA_MCTP_NET'],
+]);
+
+/** include/uapi/linux/if_link.h (IFLA_STATS_LINK_OFFLOAD_XSTATS; strace 6.1 names these two) */
+export const rtnl_ifla_offload_xstats = xlat('rtnl_ifla_offload_xstats', [
+  [0x0n, 'IFLA_OFFLOAD_XSTATS_UNSPEC'],
+  [0x1n, 'IFLA_OFFLOAD_XSTATS_CPU_HIT'],
+]);
+
+/** include/uapi/linux/if_link.h */
+export const rtnl_ifla_port_attrs = xlat('rtnl_ifla_port_attrs', [
+  [0x0n, 'IFLA_PORT_UNSPEC'],
+  [0x1n, 'IFLA_PORT_VF'],
+  [0x2n, 'IFLA_PORT_PROFILE'],
+  [0x3n, 'IFLA_PORT_VSI_TYPE'],
+  [0x4n, 'IFLA_PORT_INSTANCE_UUID'],
+  [0x5n, 'IFLA_PORT_HOST_UUID'],
+  [0x6n, 'IFLA_PORT_REQUEST'],
+  [0x7n, 'IFLA_PORT_RESPONSE'],
+]);
+
+/** include/uapi/linux/if_link.h */
+export const rtnl_ifla_proto_down_reason_attrs = xlat('rtnl_ifla_proto_down_reason_attrs', [
+  [0x0n, 'IFLA_PROTO_DOWN_REASON_UNSPEC'],
+  [0x1n, 'IFLA_PROTO_DOWN_REASON_MASK'],
+  [0x2n, 'IFLA_PROTO_DOWN_REASON_VALUE'],
+]);
+
 /** include/uapi/linux/if_link.h (RTM_*STATS attributes, filter_mask bits) */
 export const rtnl_ifla_stats_attrs = xlat('rtnl_ifla_stats_attrs', [
   [0x0n, 'IFLA_STATS_UNSPEC'],
@@ -4306,6 +4450,96 @@ export const rtnl_ifla_stats_attrs = xlat('rtnl_ifla_stats_attrs', [
   [0x3n, 'IFLA_STATS_LINK_XSTATS_SLAVE'],
   [0x4n, 'IFLA_STATS_LINK_OFFLOAD_XSTATS'],
   [0x5n, 'IFLA_STATS_AF_SPEC'],
+]);
+
+/** include/uapi/linux/if_link.h */
+export const rtnl_ifla_vf_info_attrs = xlat('rtnl_ifla_vf_info_attrs', [
+  [0x0n, 'IFLA_VF_UNSPEC'],
+  [0x1n, 'IFLA_VF_MAC'],
+  [0x2n, 'IFLA_VF_VLAN'],
+  [0x3n, 'IFLA_VF_TX_RATE'],
+  [0x4n, 'IFLA_VF_SPOOFCHK'],
+  [0x5n, 'IFLA_VF_LINK_STATE'],
+  [0x6n, 'IFLA_VF_RATE'],
+  [0x7n, 'IFLA_VF_RSS_QUERY_EN'],
+  [0x8n, 'IFLA_VF_STATS'],
+  [0x9n, 'IFLA_VF_TRUST'],
+  [0xan, 'IFLA_VF_IB_NODE_GUID'],
+  [0xbn, 'IFLA_VF_IB_PORT_GUID'],
+  [0xcn, 'IFLA_VF_VLAN_LIST'],
+  [0xdn, 'IFLA_VF_BROADCAST'],
+]);
+
+/** include/uapi/linux/if_link.h */
+export const rtnl_ifla_vf_link_states = xlat('rtnl_ifla_vf_link_states', [
+  [0x0n, 'IFLA_VF_LINK_STATE_AUTO'],
+  [0x1n, 'IFLA_VF_LINK_STATE_ENABLE'],
+  [0x2n, 'IFLA_VF_LINK_STATE_DISABLE'],
+]);
+
+/** include/uapi/linux/if_link.h */
+export const rtnl_ifla_vf_port_attrs = xlat('rtnl_ifla_vf_port_attrs', [
+  [0x0n, 'IFLA_VF_PORT_UNSPEC'],
+  [0x1n, 'IFLA_VF_PORT'],
+]);
+
+/** include/uapi/linux/if_link.h */
+export const rtnl_ifla_vf_stats_attrs = xlat('rtnl_ifla_vf_stats_attrs', [
+  [0x0n, 'IFLA_VF_STATS_RX_PACKETS'],
+  [0x1n, 'IFLA_VF_STATS_TX_PACKETS'],
+  [0x2n, 'IFLA_VF_STATS_RX_BYTES'],
+  [0x3n, 'IFLA_VF_STATS_TX_BYTES'],
+  [0x4n, 'IFLA_VF_STATS_BROADCAST'],
+  [0x5n, 'IFLA_VF_STATS_MULTICAST'],
+  [0x6n, 'IFLA_VF_STATS_PAD'],
+  [0x7n, 'IFLA_VF_STATS_RX_DROPPED'],
+  [0x8n, 'IFLA_VF_STATS_TX_DROPPED'],
+]);
+
+/** include/uapi/linux/if_link.h */
+export const rtnl_ifla_vf_vlan_list_attrs = xlat('rtnl_ifla_vf_vlan_list_attrs', [
+  [0x0n, 'IFLA_VF_VLAN_INFO_UNSPEC'],
+  [0x1n, 'IFLA_VF_VLAN_INFO'],
+]);
+
+/** include/uapi/linux/if_link.h */
+export const rtnl_ifla_vfinfo_list_attrs = xlat('rtnl_ifla_vfinfo_list_attrs', [
+  [0x0n, 'IFLA_VF_INFO_UNSPEC'],
+  [0x1n, 'IFLA_VF_INFO'],
+]);
+
+/** include/uapi/linux/if_link.h */
+export const rtnl_ifla_xdp_attrs = xlat('rtnl_ifla_xdp_attrs', [
+  [0x0n, 'IFLA_XDP_UNSPEC'],
+  [0x1n, 'IFLA_XDP_FD'],
+  [0x2n, 'IFLA_XDP_ATTACHED'],
+  [0x3n, 'IFLA_XDP_FLAGS'],
+  [0x4n, 'IFLA_XDP_PROG_ID'],
+  [0x5n, 'IFLA_XDP_DRV_PROG_ID'],
+  [0x6n, 'IFLA_XDP_SKB_PROG_ID'],
+  [0x7n, 'IFLA_XDP_HW_PROG_ID'],
+  [0x8n, 'IFLA_XDP_EXPECTED_FD'],
+]);
+
+/** include/uapi/linux/mroute6.h (RTM_NEWCACHEREPORT attributes, RTNL_FAMILY_IP6MR) */
+export const rtnl_ip6mra_creport_attrs = xlat('rtnl_ip6mra_creport_attrs', [
+  [0x0n, 'IP6MRA_CREPORT_UNSPEC'],
+  [0x1n, 'IP6MRA_CREPORT_MSGTYPE'],
+  [0x2n, 'IP6MRA_CREPORT_MIF_ID'],
+  [0x3n, 'IP6MRA_CREPORT_SRC_ADDR'],
+  [0x4n, 'IP6MRA_CREPORT_DST_ADDR'],
+  [0x5n, 'IP6MRA_CREPORT_PKT'],
+]);
+
+/** include/uapi/linux/mroute.h (RTM_NEWCACHEREPORT attributes, RTNL_FAMILY_IPMR) */
+export const rtnl_ipmra_creport_attrs = xlat('rtnl_ipmra_creport_attrs', [
+  [0x0n, 'IPMRA_CREPORT_UNSPEC'],
+  [0x1n, 'IPMRA_CREPORT_MSGTYPE'],
+  [0x2n, 'IPMRA_CREPORT_VIF_ID'],
+  [0x3n, 'IPMRA_CREPORT_SRC_ADDR'],
+  [0x4n, 'IPMRA_CREPORT_DST_ADDR'],
+  [0x5n, 'IPMRA_CREPORT_PKT'],
+  [0x6n, 'IPMRA_CREPORT_TABLE'],
 ]);
 
 /** include/uapi/linux/if_link.h */
@@ -4394,10 +4628,30 @@ export const rtnl_mdb_entry_info_attrs = xlat('rtnl_mdb_entry_info_attrs', [
   [0x1n, 'MDBA_MDB_ENTRY_INFO'],
 ]);
 
+/** include/uapi/linux/if_bridge.h */
+export const rtnl_mdb_entry_info_eattrs = xlat('rtnl_mdb_entry_info_eattrs', [
+  [0x0n, 'MDBA_MDB_EATTR_UNSPEC'],
+  [0x1n, 'MDBA_MDB_EATTR_TIMER'],
+  [0x2n, 'MDBA_MDB_EATTR_SRC_LIST'],
+  [0x3n, 'MDBA_MDB_EATTR_GROUP_MODE'],
+  [0x4n, 'MDBA_MDB_EATTR_SOURCE'],
+  [0x5n, 'MDBA_MDB_EATTR_RTPROT'],
+]);
+
 /** include/uapi/linux/if_bridge.h (MDBA_ROUTER nest) */
 export const rtnl_mdb_router_attrs = xlat('rtnl_mdb_router_attrs', [
   [0x0n, 'MDBA_ROUTER_UNSPEC'],
   [0x1n, 'MDBA_ROUTER_PORT'],
+]);
+
+/** include/uapi/linux/if_bridge.h */
+export const rtnl_mdba_router_pattr_attrs = xlat('rtnl_mdba_router_pattr_attrs', [
+  [0x0n, 'MDBA_ROUTER_PATTR_UNSPEC'],
+  [0x1n, 'MDBA_ROUTER_PATTR_TIMER'],
+  [0x2n, 'MDBA_ROUTER_PATTR_TYPE'],
+  [0x3n, 'MDBA_ROUTER_PATTR_INET_TIMER'],
+  [0x4n, 'MDBA_ROUTER_PATTR_INET6_TIMER'],
+  [0x5n, 'MDBA_ROUTER_PATTR_VID'],
 ]);
 
 /** include/uapi/linux/neighbour.h */
@@ -4499,6 +4753,23 @@ export const rtnl_nexthop_attrs = xlat('rtnl_nexthop_attrs', [
   [0xdn, 'NHA_RES_BUCKET'],
 ]);
 
+/** include/uapi/linux/nexthop.h */
+export const rtnl_nha_res_bucket_attrs = xlat('rtnl_nha_res_bucket_attrs', [
+  [0x0n, 'NHA_RES_BUCKET_PAD'],
+  [0x1n, 'NHA_RES_BUCKET_INDEX'],
+  [0x2n, 'NHA_RES_BUCKET_IDLE_TIME'],
+  [0x3n, 'NHA_RES_BUCKET_NH_ID'],
+]);
+
+/** include/uapi/linux/nexthop.h */
+export const rtnl_nha_res_group_attrs = xlat('rtnl_nha_res_group_attrs', [
+  [0x0n, 'NHA_RES_GROUP_PAD'],
+  [0x1n, 'NHA_RES_GROUP_BUCKETS'],
+  [0x2n, 'NHA_RES_GROUP_IDLE_TIMER'],
+  [0x3n, 'NHA_RES_GROUP_UNBALANCED_TIMER'],
+  [0x4n, 'NHA_RES_GROUP_UNBALANCED_TIME'],
+]);
+
 /** include/uapi/linux/net_namespace.h */
 export const rtnl_nsid_attrs = xlat('rtnl_nsid_attrs', [
   [0x0n, 'NETNSA_NONE'],
@@ -4542,6 +4813,28 @@ export const rtnl_route_attrs = xlat('rtnl_route_attrs', [
   [0x1cn, 'RTA_SPORT'],
   [0x1dn, 'RTA_DPORT'],
   [0x1en, 'RTA_NH_ID'],
+]);
+
+/** include/uapi/linux/rtnetlink.h */
+export const rtnl_rtax_metrics = xlat('rtnl_rtax_metrics', [
+  [0x0n, 'RTAX_UNSPEC'],
+  [0x1n, 'RTAX_LOCK'],
+  [0x2n, 'RTAX_MTU'],
+  [0x3n, 'RTAX_WINDOW'],
+  [0x4n, 'RTAX_RTT'],
+  [0x5n, 'RTAX_RTTVAR'],
+  [0x6n, 'RTAX_SSTHRESH'],
+  [0x7n, 'RTAX_CWND'],
+  [0x8n, 'RTAX_ADVMSS'],
+  [0x9n, 'RTAX_REORDERING'],
+  [0xan, 'RTAX_HOPLIMIT'],
+  [0xbn, 'RTAX_INITCWND'],
+  [0xcn, 'RTAX_FEATURES'],
+  [0xdn, 'RTAX_RTO_MIN'],
+  [0xen, 'RTAX_INITRWND'],
+  [0xfn, 'RTAX_QUICKACK'],
+  [0x10n, 'RTAX_CC_ALGO'],
+  [0x11n, 'RTAX_FASTOPEN_NO_COOKIE'],
 ]);
 
 /** include/uapi/linux/fib_rules.h */
@@ -4627,26 +4920,6 @@ export const rtnl_tca_stats_attrs = xlat('rtnl_tca_stats_attrs', [
   [0x6n, 'TCA_STATS_PAD'],
   [0x7n, 'TCA_STATS_BASIC_HW'],
   [0x8n, 'TCA_STATS_PKT64'],
-]);
-
-/** include/uapi/linux/fs.h (preadv2/pwritev2 flags, struct iocb's aio_rw_flags) */
-export const rwf_flags = xlat('rwf_flags', [
-  [0x1n, 'RWF_HIPRI'],
-  [0x2n, 'RWF_DSYNC'],
-  [0x4n, 'RWF_SYNC'],
-  [0x8n, 'RWF_NOWAIT'],
-  [0x10n, 'RWF_APPEND'],
-]);
-
-/** include/uapi/linux/sched.h (struct sched_attr's sched_flags) */
-export const sched_attr_flags = xlat('sched_attr_flags', [
-  [0x1n, 'SCHED_FLAG_RESET_ON_FORK'],
-  [0x2n, 'SCHED_FLAG_RECLAIM'],
-  [0x4n, 'SCHED_FLAG_DL_OVERRUN'],
-  [0x8n, 'SCHED_FLAG_KEEP_POLICY'],
-  [0x10n, 'SCHED_FLAG_KEEP_PARAMS'],
-  [0x20n, 'SCHED_FLAG_UTIL_CLAMP_MIN'],
-  [0x40n, 'SCHED_FLAG_UTIL_CLAMP_MAX'],
 ]);
 
 /** include/uapi/linux/sched.h */
@@ -4993,6 +5266,57 @@ export const smc_states = xlat('smc_states', [
   [0x19n, 'SMC_PEERFINCLOSEWAIT'],
   [0x1an, 'SMC_PEERABORTWAIT'],
   [0x1bn, 'SMC_PROCESSABORT'],
+]);
+
+/** include/uapi/linux/snmp.h */
+export const snmp_icmp6_stats = xlat('snmp_icmp6_stats', [
+  [0x0n, 'ICMP6_MIB_NUM'],
+  [0x1n, 'ICMP6_MIB_INMSGS'],
+  [0x2n, 'ICMP6_MIB_INERRORS'],
+  [0x3n, 'ICMP6_MIB_OUTMSGS'],
+  [0x4n, 'ICMP6_MIB_OUTERRORS'],
+  [0x5n, 'ICMP6_MIB_CSUMERRORS'],
+]);
+
+/** include/uapi/linux/snmp.h */
+export const snmp_ip_stats = xlat('snmp_ip_stats', [
+  [0x0n, 'IPSTATS_MIB_NUM'],
+  [0x1n, 'IPSTATS_MIB_INPKTS'],
+  [0x2n, 'IPSTATS_MIB_INOCTETS'],
+  [0x3n, 'IPSTATS_MIB_INDELIVERS'],
+  [0x4n, 'IPSTATS_MIB_OUTFORWDATAGRAMS'],
+  [0x5n, 'IPSTATS_MIB_OUTPKTS'],
+  [0x6n, 'IPSTATS_MIB_OUTOCTETS'],
+  [0x7n, 'IPSTATS_MIB_INHDRERRORS'],
+  [0x8n, 'IPSTATS_MIB_INTOOBIGERRORS'],
+  [0x9n, 'IPSTATS_MIB_INNOROUTES'],
+  [0xan, 'IPSTATS_MIB_INADDRERRORS'],
+  [0xbn, 'IPSTATS_MIB_INUNKNOWNPROTOS'],
+  [0xcn, 'IPSTATS_MIB_INTRUNCATEDPKTS'],
+  [0xdn, 'IPSTATS_MIB_INDISCARDS'],
+  [0xen, 'IPSTATS_MIB_OUTDISCARDS'],
+  [0xfn, 'IPSTATS_MIB_OUTNOROUTES'],
+  [0x10n, 'IPSTATS_MIB_REASMTIMEOUT'],
+  [0x11n, 'IPSTATS_MIB_REASMREQDS'],
+  [0x12n, 'IPSTATS_MIB_REASMOKS'],
+  [0x13n, 'IPSTATS_MIB_REASMFAILS'],
+  [0x14n, 'IPSTATS_MIB_FRAGOKS'],
+  [0x15n, 'IPSTATS_MIB_FRAGFAILS'],
+  [0x16n, 'IPSTATS_MIB_FRAGCREATES'],
+  [0x17n, 'IPSTATS_MIB_INMCASTPKTS'],
+  [0x18n, 'IPSTATS_MIB_OUTMCASTPKTS'],
+  [0x19n, 'IPSTATS_MIB_INBCASTPKTS'],
+  [0x1an, 'IPSTATS_MIB_OUTBCASTPKTS'],
+  [0x1bn, 'IPSTATS_MIB_INMCASTOCTETS'],
+  [0x1cn, 'IPSTATS_MIB_OUTMCASTOCTETS'],
+  [0x1dn, 'IPSTATS_MIB_INBCASTOCTETS'],
+  [0x1en, 'IPSTATS_MIB_OUTBCASTOCTETS'],
+  [0x1fn, 'IPSTATS_MIB_CSUMERRORS'],
+  [0x20n, 'IPSTATS_MIB_NOECTPKTS'],
+  [0x21n, 'IPSTATS_MIB_ECT1PKTS'],
+  [0x22n, 'IPSTATS_MIB_ECT0PKTS'],
+  [0x23n, 'IPSTATS_MIB_CEPKTS'],
+  [0x24n, 'IPSTATS_MIB_REASM_OVERLAPS'],
 ]);
 
 /** include/uapi/linux/if_alg.h */
@@ -5722,48 +6046,6 @@ export const unshare_flags = xlat('unshare_flags', [
   [0x40000000n, 'CLONE_NEWNET'],
 ]);
 
-/** include/uapi/linux/io_uring.h (io_uring_enter flags) */
-export const uring_enter_flags = xlat('uring_enter_flags', [
-  [0x1n, 'IORING_ENTER_GETEVENTS'],
-  [0x2n, 'IORING_ENTER_SQ_WAKEUP'],
-  [0x4n, 'IORING_ENTER_SQ_WAIT'],
-  [0x8n, 'IORING_ENTER_EXT_ARG'],
-  [0x10n, 'IORING_ENTER_REGISTERED_RING'],
-]);
-
-/** include/uapi/linux/io_uring.h (io_uring_params.features) */
-export const uring_setup_features = xlat('uring_setup_features', [
-  [0x1n, 'IORING_FEAT_SINGLE_MMAP'],
-  [0x2n, 'IORING_FEAT_NODROP'],
-  [0x4n, 'IORING_FEAT_SUBMIT_STABLE'],
-  [0x8n, 'IORING_FEAT_RW_CUR_POS'],
-  [0x10n, 'IORING_FEAT_CUR_PERSONALITY'],
-  [0x20n, 'IORING_FEAT_FAST_POLL'],
-  [0x40n, 'IORING_FEAT_POLL_32BITS'],
-  [0x80n, 'IORING_FEAT_SQPOLL_NONFIXED'],
-  [0x100n, 'IORING_FEAT_EXT_ARG'],
-  [0x200n, 'IORING_FEAT_NATIVE_WORKERS'],
-  [0x400n, 'IORING_FEAT_RSRC_TAGS'],
-  [0x800n, 'IORING_FEAT_CQE_SKIP'],
-  [0x1000n, 'IORING_FEAT_LINKED_FILE'],
-]);
-
-/** include/uapi/linux/io_uring.h (io_uring_params.flags) */
-export const uring_setup_flags = xlat('uring_setup_flags', [
-  [0x1n, 'IORING_SETUP_IOPOLL'],
-  [0x2n, 'IORING_SETUP_SQPOLL'],
-  [0x4n, 'IORING_SETUP_SQ_AFF'],
-  [0x8n, 'IORING_SETUP_CQSIZE'],
-  [0x10n, 'IORING_SETUP_CLAMP'],
-  [0x20n, 'IORING_SETUP_ATTACH_WQ'],
-  [0x40n, 'IORING_SETUP_R_DISABLED'],
-  [0x80n, 'IORING_SETUP_SUBMIT_ALL'],
-  [0x100n, 'IORING_SETUP_COOP_TASKRUN'],
-  [0x200n, 'IORING_SETUP_TASKRUN_FLAG'],
-  [0x400n, 'IORING_SETUP_SQE128'],
-  [0x800n, 'IORING_SETUP_CQE32'],
-]);
-
 /** include/uapi/linux/resource.h */
 export const usage_who = xlat('usage_who', [
   [0x0n, 'RUSAGE_SELF'],
@@ -5847,19 +6129,20 @@ export const xattr_flags = xlat('xattr_flags', [
   [0x2n, 'XATTR_REPLACE'],
 ]);
 
-/** include/uapi/linux/dqblk_xfs.h (d_flags, Q_XQUOTARM) */
-export const xfs_dqblk_flags = xlat('xfs_dqblk_flags', [
-  [0x1n, 'FS_USER_QUOTA'],
-  [0x2n, 'FS_PROJ_QUOTA'],
-  [0x4n, 'FS_GROUP_QUOTA'],
+/** include/uapi/linux/if_link.h */
+export const xdp_attached_types = xlat('xdp_attached_types', [
+  [0x0n, 'XDP_ATTACHED_NONE'],
+  [0x1n, 'XDP_ATTACHED_DRV'],
+  [0x2n, 'XDP_ATTACHED_SKB'],
+  [0x3n, 'XDP_ATTACHED_HW'],
+  [0x4n, 'XDP_ATTACHED_MULTI'],
 ]);
 
-/** include/uapi/linux/dqblk_xfs.h (Q_XQUOTAON/OFF, qs_flags) */
-export const xfs_quota_flags = xlat('xfs_quota_flags', [
-  [0x1n, 'FS_QUOTA_UDQ_ACCT'],
-  [0x2n, 'FS_QUOTA_UDQ_ENFD'],
-  [0x4n, 'FS_QUOTA_GDQ_ACCT'],
-  [0x8n, 'FS_QUOTA_GDQ_ENFD'],
-  [0x10n, 'FS_QUOTA_PDQ_ACCT'],
-  [0x20n, 'FS_QUOTA_PDQ_ENFD'],
+/** include/uapi/linux/if_link.h (IFLA_XDP_FLAGS) */
+export const xdp_flags = xlat('xdp_flags', [
+  [0x1n, 'XDP_FLAGS_UPDATE_IF_NOEXIST'],
+  [0x2n, 'XDP_FLAGS_SKB_MODE'],
+  [0x4n, 'XDP_FLAGS_DRV_MODE'],
+  [0x8n, 'XDP_FLAGS_HW_MODE'],
+  [0x10n, 'XDP_FLAGS_REPLACE'],
 ]);

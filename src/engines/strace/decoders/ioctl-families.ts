@@ -13,5 +13,6 @@ import './ioctl-rtc.js';
 import './ioctl-seccomp.js';
 import './ioctl-term.js';
 import './ioctl-ubi.js';
+import './ioctl-v4l2.js';
 
 export { ioctl } from './ioctl.js';

@@ -76,3 +76,29 @@ test('v4l2: extended controls sent, and returned after =>', () => {
     'ioctl(-1, VIDIOC_S_EXT_CTRLS, {ctrl_class=V4L2_CTRL_CLASS_USER, count=2, controls=[{id=V4L2_CID_BRIGHTNESS, size=0, value=-1, value64=-1}, ... /* 0x10000114 */]}) = 0',
   );
 });
+
+test('v4l2: answers decoded at exit when the call succeeded', () => {
+  const ctrl = new FakeMemory().u32(M, 0x980902, 7);
+  assert.equal(call('VIDIOC_G_CTRL', M, ctrl, 0), 'ioctl(-1, VIDIOC_G_CTRL, {id=V4L2_CID_SATURATION, value=7}) = 0');
+  assert.equal(call('VIDIOC_G_CTRL', M, ctrl), `ioctl(-1, VIDIOC_G_CTRL, {id=V4L2_CID_SATURATION})${EBADF}`);
+  assert.equal(call('VIDIOC_S_CTRL', M, ctrl, 0), 'ioctl(-1, VIDIOC_S_CTRL, {id=V4L2_CID_SATURATION, value=7 => 7}) = 0');
+  assert.equal(call('VIDIOC_G_STD', M, new FakeMemory().u64(M, 0xb000n), 0), 'ioctl(-1, VIDIOC_G_STD, [0xb000]) = 0');
+  assert.equal(call('VIDIOC_G_INPUT', M, ctrl), `ioctl(-1, VIDIOC_G_INPUT, 0x10000000)${EBADF}`);
+  const crop = Buffer.alloc(44);
+  crop.writeUInt32LE(1, 0);
+  crop.writeInt32LE(-1, 4);
+  crop.writeUInt32LE(16, 36);
+  crop.writeUInt32LE(9, 40);
+  assert.equal(
+    call('VIDIOC_CROPCAP', M, new FakeMemory().map(M, crop), 0),
+    'ioctl(-1, VIDIOC_CROPCAP, {type=V4L2_BUF_TYPE_VIDEO_CAPTURE, bounds={left=-1, top=0, width=0, height=0}, defrect={left=0, top=0, width=0, height=0}, pixelaspect=16/9}) = 0',
+  );
+  const parm = Buffer.alloc(204);
+  parm.writeUInt32LE(1, 0);
+  parm.writeUInt32LE(0x1000, 4);
+  parm.writeUInt32LE(1, 12);
+  parm.writeUInt32LE(30, 16);
+  const back = 'parm.capture={capability=V4L2_CAP_TIMEPERFRAME, capturemode=0, timeperframe=1/30, extendedmode=0, readbuffers=0}';
+  assert.equal(call('VIDIOC_S_PARM', M, new FakeMemory().map(M, parm), 0), `ioctl(-1, VIDIOC_S_PARM, {type=V4L2_BUF_TYPE_VIDEO_CAPTURE, ${back}} => {${back}}) = 0`);
+  assert.equal(call('VIDIOC_G_PARM', M, new FakeMemory().map(M, parm), 0), `ioctl(-1, VIDIOC_G_PARM, {type=V4L2_BUF_TYPE_VIDEO_CAPTURE, ${back}}) = 0`);
+});

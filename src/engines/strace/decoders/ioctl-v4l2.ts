@@ -3,11 +3,12 @@
  *
  * What is decoded: the structures a request sends (S_/TRY_ requests in full, the key fields of
  * G_/ENUM_/QUERY requests: index, type, id), pixel formats as v4l2_fourcc('Y', 'U', 'Y', 'V')
- * with the header's name, control ids by name or as CLASS+offset. The answers G_/ENUM_/QUERY
- * requests return are not decoded yet: their exit prints nothing more.
+ * with the header's name, control ids by name or as CLASS+offset. Answers decoded at exit:
+ * formats, stream parameters, controls, crops, the standard and input numbers, the frame buffer;
+ * the other G_/ENUM_/QUERY answers (QUERYCAP, ENUM_*, QUERYBUF, tuners, ...) are not yet.
  */
 import { Ctx, RVAL_DECODED, flagsStr } from '../printer.js';
-import { addr, arr, cmt, field, hexStr, num, str, struct, sym, type Field, type Value } from '../value.js';
+import { addr, arr, chg, cmt, field, hexStr, num, str, struct, sym, type Field, type Value } from '../value.js';
 import {
   v4l2_buf_types,
   v4l2_capture_modes,
@@ -259,6 +260,22 @@ function extControls(c: Ctx, arg: bigint, get: boolean): number {
   return 0;
 }
 
+/** The union part of a format or stream parameters, as printed after ` => `. */
+function fmtBack(c: Ctx, b: Buffer): Value | undefined {
+  const type = v4l2_buf_types.lookup(BigInt(u32(b, 0)));
+  // an overlay window (its clip list in the caller's memory) is not printed again, as strace 6.1
+  if (type?.endsWith('OVERLAY')) return undefined;
+  const u = formatUnion(c, type, b, 8);
+  return u && struct([u]);
+}
+function parmBack(c: Ctx, b: Buffer): Value | undefined {
+  const p = streamparm(c, b);
+  return p.t === 'struct' && p.f.length > 1 ? struct(p.f.slice(1)) : undefined;
+}
+
+/** struct v4l2_framebuffer { __u32 capability, flags; void *base; ... } */
+const fbuf = (b: Buffer): Value => struct([field('capability', x32(b, 0)), field('flags', x32(b, 4)), field('base', addr(b.readBigUInt64LE(8)))]);
+
 type Handler = (c: Ctx, arg: bigint, code: number) => number;
 /** A structure read whole (the request's size) at entry and shaped by `f`; nothing at exit. */
 const sent =
@@ -270,6 +287,61 @@ const sent =
   };
 /** A GET answered in the argument, not decoded yet: the address. */
 const answer: Handler = (c, arg) => (c.entering ? 0 : (c.push(addr(arg)), 0));
+/**
+ * A GET whose request part is read at entry: printed at exit as `sent` shows it when the call
+ * failed, as `got` shows the answer when it succeeded.
+ */
+const asked =
+  (sent: (c: Ctx, b: Buffer) => Value, got: (c: Ctx, b: Buffer, before: Buffer) => Value): Handler =>
+  (c, arg, code) => {
+    if (c.entering) {
+      const b = arg ? c.fetch(arg, iocSize(code)) : undefined;
+      if (!b) {
+        c.push(addr(arg));
+        return RVAL_DECODED;
+      }
+      c.priv = b;
+      return 0;
+    }
+    const before = c.priv as Buffer;
+    const b = c.failed ? undefined : c.fetch(arg, iocSize(code));
+    c.push(b ? got(c, b, before) : sent(c, before));
+    return 0;
+  };
+/** True when an array in `v` ended at unreadable memory. */
+function unfinished(v: Value): boolean {
+  if (v.t === 'arr') return v.moreAt !== undefined || v.a.some(unfinished);
+  if (v.t === 'struct') return v.f.some((f) => unfinished(f.v));
+  return false;
+}
+
+/** A SET that returns the structure adjusted: `sent` at entry, ` => ` what `back` shows after. */
+const adjusted =
+  (sent: (c: Ctx, b: Buffer) => Value, back: (c: Ctx, b: Buffer) => Value | undefined): Handler =>
+  (c, arg, code) => {
+    if (c.entering) {
+      const b = arg ? c.fetch(arg, iocSize(code)) : undefined;
+      const v = b ? sent(c, b) : addr(arg);
+      c.push(v);
+      // a list inside that could not be read whole is not printed again
+      if (!b || unfinished(v)) return RVAL_DECODED;
+      c.noTrailingSep = true;
+      return 0;
+    }
+    const b = c.fetch(arg, iocSize(code));
+    const v = b && back(c, b);
+    if (v) c.changeLast(v);
+    return 0;
+  };
+/** A pointer to one integer the call fills: [value] at exit. */
+const intGot =
+  (size: 4 | 8, f: (v: bigint) => Value): Handler =>
+  (c, arg) => {
+    if (c.entering) return 0;
+    const b = arg && !c.failed ? c.fetch(arg, size) : undefined;
+    c.push(b ? arr([f(size === 4 ? BigInt(u32(b, 0)) : b.readBigUInt64LE(0))]) : addr(arg));
+    return 0;
+  };
 /** A pointer to one integer sent: [value]. */
 const intSent =
   (size: 4 | 8, f: (c: Ctx, v: bigint) => Value): Handler =>
@@ -277,6 +349,16 @@ const intSent =
     const b = arg ? c.fetch(arg, size) : undefined;
     c.push(b ? arr([f(c, size === 4 ? BigInt(u32(b, 0)) : b.readBigUInt64LE(0))]) : addr(arg));
     return RVAL_DECODED;
+  };
+
+/** A structure the call fills, printed at exit (the address when the call failed). */
+const intGotStruct =
+  (f: (c: Ctx, b: Buffer) => Value): Handler =>
+  (c, arg, code) => {
+    if (c.entering) return 0;
+    const b = arg && !c.failed ? c.fetch(arg, iocSize(code)) : undefined;
+    c.push(b ? f(c, b) : addr(arg));
+    return 0;
   };
 
 let table: Map<number, Handler> | undefined;
@@ -292,32 +374,45 @@ function handlers(): Map<number, Handler> {
   return (table ??= new Map<number, Handler>([
     [ioc('VIDIOC_QUERYCAP'), answer],
     [ioc('VIDIOC_ENUM_FMT'), only(['index', 0, U], ['type', 4, T])],
-    [ioc('VIDIOC_G_FMT'), sent((c, b) => format(c, b, 0, false))],
-    [ioc('VIDIOC_S_FMT'), sent((c, b) => format(c, b, 0, true))],
-    [ioc('VIDIOC_TRY_FMT'), sent((c, b) => format(c, b, 0, true))],
+    [ioc('VIDIOC_G_FMT'), asked((c, b) => format(c, b, 0, false), (c, b) => format(c, b, 0, true))],
+    [ioc('VIDIOC_S_FMT'), adjusted((c, b) => format(c, b, 0, true), fmtBack)],
+    [ioc('VIDIOC_TRY_FMT'), adjusted((c, b) => format(c, b, 0, true), fmtBack)],
     [ioc('VIDIOC_REQBUFS'), only(['type', 4, T], ['memory', 8, MEM], ['count', 0, U])],
     [ioc('VIDIOC_QUERYBUF'), only(['type', 4, T], ['index', 0, U])],
     [ioc('VIDIOC_QBUF'), only(['type', 4, T], ['index', 0, U])],
     [ioc('VIDIOC_DQBUF'), only(['type', 4, T])],
-    [ioc('VIDIOC_G_FBUF'), answer],
-    [ioc('VIDIOC_S_FBUF'), sent((_c, b) => struct([field('capability', x32(b, 0)), field('flags', x32(b, 4)), field('base', addr(b.readBigUInt64LE(8)))]))],
+    [ioc('VIDIOC_G_FBUF'), intGotStruct((_c, b) => fbuf(b))],
+    [ioc('VIDIOC_S_FBUF'), sent((_c, b) => fbuf(b))],
     [ioc('VIDIOC_STREAMON'), intSent(4, (c, v) => bufType(c, Number(v)))],
     [ioc('VIDIOC_STREAMOFF'), intSent(4, (c, v) => bufType(c, Number(v)))],
-    [ioc('VIDIOC_G_PARM'), only(['type', 0, T])],
-    [ioc('VIDIOC_S_PARM'), sent(streamparm)],
-    [ioc('VIDIOC_G_STD'), answer],
+    [ioc('VIDIOC_G_PARM'), asked((c, b) => struct([field('type', bufType(c, u32(b, 0)))]), (c, b) => streamparm(c, b))],
+    [ioc('VIDIOC_S_PARM'), adjusted(streamparm, parmBack)],
+    [ioc('VIDIOC_G_STD'), intGot(8, (v) => sym(hexStr(v)))],
     [ioc('VIDIOC_S_STD'), intSent(8, (_c, v) => sym(hexStr(v)))],
     [ioc('VIDIOC_ENUMSTD'), only(['index', 0, U])],
     [ioc('VIDIOC_ENUMINPUT'), only(['index', 0, U])],
-    [ioc('VIDIOC_G_CTRL'), only(['id', 0, CID])],
-    [ioc('VIDIOC_S_CTRL'), only(['id', 0, CID], ['value', 4, (_c, b, off) => num(b.readInt32LE(off))])],
+    [ioc('VIDIOC_G_CTRL'), asked((c, b) => struct([field('id', cid(c, u32(b, 0)))]), (c, b) => struct([field('id', cid(c, u32(b, 0))), field('value', num(b.readInt32LE(4)))]))],
+    [
+      ioc('VIDIOC_S_CTRL'),
+      asked(
+        (c, b) => struct([field('id', cid(c, u32(b, 0))), field('value', num(b.readInt32LE(4)))]),
+        (c, b, before) => struct([field('id', cid(c, u32(before, 0))), field('value', chg(num(before.readInt32LE(4)), num(b.readInt32LE(4))))]),
+      ),
+    ],
     [ioc('VIDIOC_G_TUNER'), only(['index', 0, U])],
     [ioc('VIDIOC_S_TUNER'), sent(tuner)],
     [ioc('VIDIOC_QUERYCTRL'), only(['id', 0, QID])],
-    [ioc('VIDIOC_G_INPUT'), answer],
+    [ioc('VIDIOC_G_INPUT'), intGot(4, (v) => num(v))],
     [ioc('VIDIOC_S_INPUT'), intSent(4, (_c, v) => num(v))],
-    [ioc('VIDIOC_CROPCAP'), only(['type', 0, T])],
-    [ioc('VIDIOC_G_CROP'), only(['type', 0, T])],
+    [
+      ioc('VIDIOC_CROPCAP'),
+      // struct v4l2_cropcap { __u32 type; struct v4l2_rect bounds, defrect; struct v4l2_fract pixelaspect; }
+      asked(
+        (c, b) => struct([field('type', bufType(c, u32(b, 0)))]),
+        (c, b) => struct([field('type', bufType(c, u32(b, 0))), field('bounds', rect(b, 4)), field('defrect', rect(b, 20)), field('pixelaspect', sym(`${u32(b, 36)}/${u32(b, 40)}`))]),
+      ),
+    ],
+    [ioc('VIDIOC_G_CROP'), asked((c, b) => struct([field('type', bufType(c, u32(b, 0)))]), (c, b) => struct([field('type', bufType(c, u32(b, 0))), field('c', rect(b, 4))]))],
     [ioc('VIDIOC_S_CROP'), only(['type', 0, T], ['c', 4, (_c, b, off) => rect(b, off)])],
     [ioc('VIDIOC_G_EXT_CTRLS'), (c, arg) => extControls(c, arg, true)],
     [ioc('VIDIOC_S_EXT_CTRLS'), (c, arg) => extControls(c, arg, false)],

@@ -6464,7 +6464,7 @@ export const v4l2_memories = xlat('v4l2_memories', [
   [0x4n, 'V4L2_MEMORY_DMABUF'],
 ]);
 
-/** include/uapi/linux/videodev2.h (four-character pixel, SDR, metadata and touch formats, header order) */
+/** include/uapi/linux/videodev2.h (four-character pixel, SDR and metadata formats, header order; the touch-sensor V4L2_TCH_FMT_* are left out, as strace 6.1 does) */
 export const v4l2_pix_fmts = xlat('v4l2_pix_fmts', [
   [0x31424752n, 'V4L2_PIX_FMT_RGB332'],
   [0x34343452n, 'V4L2_PIX_FMT_RGB444'],
@@ -6679,10 +6679,6 @@ export const v4l2_pix_fmts = xlat('v4l2_pix_fmts', [
   [0x36314350n, 'V4L2_SDR_FMT_PCU16BE'],
   [0x38314350n, 'V4L2_SDR_FMT_PCU18BE'],
   [0x30324350n, 'V4L2_SDR_FMT_PCU20BE'],
-  [0x36314454n, 'V4L2_TCH_FMT_DELTA_TD16'],
-  [0x38304454n, 'V4L2_TCH_FMT_DELTA_TD08'],
-  [0x36315554n, 'V4L2_TCH_FMT_TU16'],
-  [0x38305554n, 'V4L2_TCH_FMT_TU08'],
   [0x48505356n, 'V4L2_META_FMT_VSP1_HGO'],
   [0x54505356n, 'V4L2_META_FMT_VSP1_HGT'],
   [0x48435655n, 'V4L2_META_FMT_UVC'],
@@ -6692,14 +6688,14 @@ export const v4l2_pix_fmts = xlat('v4l2_pix_fmts', [
   [0x53314b52n, 'V4L2_META_FMT_RK_ISP1_STAT_3A'],
 ]);
 
-/** include/uapi/linux/videodev2.h */
+/** include/uapi/linux/videodev2.h (the 625-line set first: it names three bits at once) */
 export const v4l2_sliced_flags = xlat('v4l2_sliced_flags', [
+  [0x4401n, 'V4L2_SLICED_VBI_625'],
   [0x1n, 'V4L2_SLICED_TELETEXT_B'],
   [0x400n, 'V4L2_SLICED_VPS'],
   [0x1000n, 'V4L2_SLICED_CAPTION_525'],
   [0x4000n, 'V4L2_SLICED_WSS_625'],
   [0x1000n, 'V4L2_SLICED_VBI_525'],
-  [0x4401n, 'V4L2_SLICED_VBI_625'],
 ]);
 
 /** include/uapi/linux/videodev2.h */
@@ -6751,14 +6747,10 @@ export const v4l2_tuner_types = xlat('v4l2_tuner_types', [
   [0x5n, 'V4L2_TUNER_RF'],
 ]);
 
-/** include/uapi/linux/videodev2.h */
+/** include/uapi/linux/videodev2.h (the flags of struct v4l2_vbi_format; the ITU start lines are not flags) */
 export const v4l2_vbi_flags = xlat('v4l2_vbi_flags', [
   [0x1n, 'V4L2_VBI_UNSYNC'],
   [0x2n, 'V4L2_VBI_INTERLACED'],
-  [0x1n, 'V4L2_VBI_ITU_525_F1_START'],
-  [0x108n, 'V4L2_VBI_ITU_525_F2_START'],
-  [0x1n, 'V4L2_VBI_ITU_625_F1_START'],
-  [0x13an, 'V4L2_VBI_ITU_625_F2_START'],
 ]);
 
 /** include/uapi/linux/wait.h */

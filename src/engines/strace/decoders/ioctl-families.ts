@@ -6,11 +6,13 @@ import './ioctl-evdev.js';
 import './ioctl-fs.js';
 import './ioctl-gpio.js';
 import './ioctl-hdio.js';
+import './ioctl-kd.js';
 import './ioctl-misc.js';
 import './ioctl-ptp.js';
 import './ioctl-rtc.js';
 import './ioctl-seccomp.js';
 import './ioctl-term.js';
 import './ioctl-ubi.js';
+import './ioctl-v4l2.js';
 
 export { ioctl } from './ioctl.js';

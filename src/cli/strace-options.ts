@@ -10,6 +10,7 @@ import { parseArgs } from 'node:util';
 import { FilterError, StraceFilter } from '../engines/strace/filter.js';
 import { parsePrecision, type Precision, type TimestampFormat } from '../engines/strace/timefmt.js';
 import type { HexStyle } from '../engines/strace/quote.js';
+import { summaryColumn, type SummaryColumn } from '../engines/strace/summary.js';
 import { UsageError } from './common.js';
 
 /**
@@ -68,9 +69,6 @@ const DECODE_FDS: DecodeFdsName[] = ['path', 'socket', 'dev', 'pidfd'];
 const SORT_BY = ['time', 'time-total', 'total-time', 'min-time', 'shortest', 'time-min', 'max-time', 'longest',
   'time-max', 'avg-time', 'time-avg', 'calls', 'count', 'errors', 'error', 'name', 'syscall', 'syscall-name',
   'nothing', 'none'];
-const COLUMNS = ['time-percent', 'time-total', 'total-time', 'min-time', 'shortest', 'time-min', 'max-time',
-  'longest', 'time-max', 'avg-time', 'time-avg', 'calls', 'count', 'errors', 'error', 'name', 'syscall',
-  'syscall-name'];
 
 export interface StraceConfig {
   help: boolean;
@@ -88,9 +86,9 @@ export interface StraceConfig {
   /** -w: wall-clock time in the summary. */
   wallClock: boolean;
   sortBy?: string;
-  summaryColumns?: string[];
+  summaryColumns?: SummaryColumn[];
   /** -O: overhead to subtract per call, in ns. */
-  overheadNs?: bigint;
+  overheadNs?: number;
   /** -t/-tt/-ttt/--absolute-timestamps. */
   absolute?: TimestampFormat;
   /** -r/--relative-timestamps. */
@@ -162,7 +160,12 @@ export function normalizeArgv(argv: string[]): { opts: string[]; command: string
       if (kind === 1) {
         if (j === a.length - 1) {
           if (i + 1 >= argv.length) throw new UsageError(`option requires an argument -- '${c}'`, true);
-          opts.push(`${a}${argv[++i]}`);
+          const value = argv[++i]!;
+          // An empty value (-e '') cannot be attached: given as --e=, which only this makes.
+          if (value === '') {
+            if (j > 1) opts.push(a.slice(0, j));
+            opts.push(`--${c}=`);
+          } else opts.push(`${a}${value}`);
         } else opts.push(a);
         break;
       }
@@ -236,7 +239,7 @@ export function parseStraceCommandLine(argv: string[]): StraceConfig {
     if (tok.kind !== 'option') continue;
     const long = tok.rawName.startsWith('--');
     let name = tok.name;
-    if (long && name.length === 1) usage(`unrecognized option '${tok.rawName}'`);
+    // --X= (one letter) is made only by normalizeArgv, for -X '' (a user's --X is a prefix).
     const v = tok.value ?? '';
     // An optional argument not given (see ArgKind).
     const arg = tok.value || undefined;
@@ -322,9 +325,7 @@ export function parseStraceCommandLine(argv: string[]): StraceConfig {
       case 'syscall-times': c.syscallTimes = precisionArg(arg, 'us', '--syscall-times'); break;
       case 'u': c.user = v; break;
       case 'U': {
-        const cols = v.split(',');
-        for (const col of cols) if (!COLUMNS.includes(col.replace(/_/g, '-'))) usage(`unknown column name: '${col}'`);
-        c.summaryColumns = cols;
+        c.summaryColumns = v.split(',').map((col) => summaryColumn(col) ?? usage(`unknown column name: '${col}'`));
         break;
       }
       case 'v': c.verbose = true; break;
@@ -382,6 +383,8 @@ export function parseStraceCommandLine(argv: string[]): StraceConfig {
   if (c.follow >= 2) c.outputSeparately = true;
   if (c.summary && c.outputSeparately && c.follow >= 2) usage('(-c/--summary-only or -C/--summary) and -ff/--output-separately are mutually exclusive');
   if (c.wallClock && !c.summary) usage('-w/--summary-wall-clock must be given with (-c/--summary-only or -C/--summary)');
+  if (c.summaryColumns && !c.summary) usage('-U/--summary-columns must be given with (-c/--summary-only or -C/--summary)');
+  if (c.sortBy !== undefined && !c.summary) c.warnings.push('-S/--summary-sort-by has no effect without (-c/--summary-only or -C/--summary)');
   if (c.output === undefined) {
     if (c.append) c.warnings.push('-A/--output-append-mode has no effect without -o/--output');
     if (c.outputSeparately && c.follow < 2) c.warnings.push('--output-separately has no effect without -o/--output');
@@ -404,6 +407,7 @@ function applyQualifier(c: StraceConfig, expr: string): void {
     case 'quiet':
     case 'silent':
     case 'silence':
+    case 'q':
       parseNameSet(v, 'quiet', QUIET_NAMES, ALL_QUIET, c.quiet);
       return;
     case 'decode-fds':
@@ -471,10 +475,11 @@ export function parseAbsolute(v: string, previous?: TimestampFormat): TimestampF
   return f;
 }
 
-/** -O OVERHEAD[UNIT]: microseconds by default. */
-function parseDurationNs(v: string): bigint | undefined {
-  const m = /^(\d+(?:\.\d*)?|\.\d+)(s|ms|us|ns)?$/.exec(v);
+/** -O OVERHEAD[UNIT]: a decimal number (exponent allowed: 4.5e-1s), microseconds by default. */
+export function parseDurationNs(v: string): number | undefined {
+  const m = /^(\d+(?:\.\d*)?(?:[eE][-+]?\d+)?|\.\d+(?:[eE][-+]?\d+)?)(s|ms|us|ns)?$/.exec(v);
   if (!m) return undefined;
   const mult = { s: 1e9, ms: 1e6, us: 1e3, ns: 1 }[m[2] ?? 'us']!;
-  return BigInt(Math.round(Number(m[1]) * mult));
+  const ns = Math.round(Number(m[1]) * mult);
+  return Number.isSafeInteger(ns) ? ns : undefined;
 }

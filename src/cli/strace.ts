@@ -78,8 +78,6 @@ function refuseUnsupported(c: StraceConfig): void {
   if (c.instructionPointer) no('-i/--instruction-pointer');
   if (c.decodePids.has('comm')) no('-Y/--decode-pids=comm');
   if (c.output !== undefined && /^[|!]/.test(c.output)) no('-o |COMMAND');
-  if (c.summaryColumns) no('-U/--summary-columns');
-  if (c.overheadNs !== undefined) no('-O/--summary-syscall-overhead');
   if (c.sortBy !== undefined && !summarySort(c.sortBy)) no(`-S ${c.sortBy}`);
   // Decoders have no non-verbose mode yet: refused rather than silently ignored.
   if (!c.filter.verboseAll) no('-e verbose=');
@@ -347,6 +345,7 @@ export function buildStraceOutput(tracer: Tracer, p: ParsedStrace, io: CommandIo
     pathTrace,
     onAttach: extra.onAttach,
   });
+  if (p.overheadNs !== undefined) engine.summary.overheadNs = p.overheadNs;
   let finished = false;
   const finish = (): void => {
     if (finished) return;
@@ -355,7 +354,7 @@ export function buildStraceOutput(tracer: Tracer, p: ParsedStrace, io: CommandIo
     sink.flush();
     for (const s of taskSinks.values()) s.close();
     if (summary) {
-      const table = engine.summary.format(summarySort(p.sortBy));
+      const table = engine.summary.format(summarySort(p.sortBy), p.summaryColumns);
       // Into the -o file, as strace writes it (with -ff: stderr, there is no one file).
       if (toFile && !perTask) sink.write(table);
       else say(io, table);
@@ -372,6 +371,7 @@ export function buildStraceOutput(tracer: Tracer, p: ParsedStrace, io: CommandIo
 export function withoutPids(argv: string[]): string[] {
   // Normalized: every value attached to its option word (-fp123, --attach=123).
   return normalizeArgv(argv).opts.flatMap((a) => {
+    if (/^--[a-zA-Z]=$/.test(a)) return [`-${a[2]}`, '']; // -X '' as normalized (back to words)
     if (a.startsWith('--')) return a.startsWith('--attach=') ? [] : [a];
     for (let j = 1; j < a.length; j++) {
       if (!shortTakesValue(a[j]!)) continue;

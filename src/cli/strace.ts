@@ -79,8 +79,6 @@ function refuseUnsupported(c: StraceConfig): void {
   if (c.decodePids.has('comm')) no('-Y/--decode-pids=comm');
   if (c.output !== undefined && /^[|!]/.test(c.output)) no('-o |COMMAND');
   if (c.sortBy !== undefined && !summarySort(c.sortBy)) no(`-S ${c.sortBy}`);
-  // Decoders have no non-verbose mode yet: refused rather than silently ignored.
-  if (!c.filter.verboseAll) no('-e verbose=');
 }
 
 /** -S's names for the orders the summary knows. */

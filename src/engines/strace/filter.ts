@@ -113,12 +113,6 @@ export class StraceFilter {
     return this;
   }
 
-  /** Whether -e verbose= leaves every syscall verbose (the default). */
-  get verboseAll(): boolean {
-    for (let nr = 0; nr < NSYSCALLS; nr++) if (SYSCALLS[nr] && !this.verbose.has(nr)) return false;
-    return true;
-  }
-
   syscallSelected(nr: number): boolean {
     return this.trace.has(nr);
   }

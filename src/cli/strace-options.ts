@@ -203,8 +203,8 @@ const usage = (msg: string): never => {
   throw new UsageError(msg, true);
 };
 
-function uint(v: string, opt: string): number {
-  if (!/^\d+$/.test(v) || Number(v) > 0x7fffffff) usage(`invalid ${opt} argument: '${v}'`);
+function uint(v: string, opt: string, max = 0x7fffffff): number {
+  if (!/^\d+$/.test(v) || Number(v) > max) usage(`invalid ${opt} argument: '${v}'`);
   return Number(v);
 }
 
@@ -227,6 +227,8 @@ export function parseStraceCommandLine(argv: string[]): StraceConfig {
   let y = 0;
   let summaryOnly = false;
   let summaryAlso = false;
+  let dCount = 0;
+  let daemonizeLong = false;
   const qualify = (expr: string): void => {
     try {
       applyQualifier(c, expr);
@@ -249,7 +251,7 @@ export function parseStraceCommandLine(argv: string[]): StraceConfig {
       continue;
     }
     switch (name) {
-      case 'a': c.column = uint(v, '-a'); break;
+      case 'a': c.column = uint(v, long ? `--${tok.name}` : '-a'); break;
       case 'A': c.append = true; break;
       case 'b':
         if (v !== 'execve') throw new UsageError(`Syscall '${v}' for -b isn't supported`);
@@ -258,10 +260,15 @@ export function parseStraceCommandLine(argv: string[]): StraceConfig {
       case 'c': summaryOnly = true; break;
       case 'C': summaryAlso = true; break;
       case 'd': c.debug = true; break;
-      case 'D': c.daemonize++; break;
+      case 'D':
+        if (daemonizeLong) throw new UsageError('-D and --daemonize cannot be provided simultaneously');
+        dCount++;
+        break;
       case 'daemonize': {
-        const n = { '': 1, 'grandchild': 1, 'pgroup': 2, 'pgrp': 2, 'session': 3 }[arg ?? ''];
+        if (dCount) throw new UsageError('-D and --daemonize cannot be provided simultaneously');
+        const n = { '': 1, 'grandchild': 1, 'pgroup': 2, 'pgrp': 2, 'session': 3 }[(arg ?? '').toLowerCase()];
         if (n === undefined) usage(`invalid --daemonize argument: '${v}'`);
+        daemonizeLong = true;
         c.daemonize = n!;
         break;
       }
@@ -305,7 +312,7 @@ export function parseStraceCommandLine(argv: string[]): StraceConfig {
         break;
       case 'r': c.relative = 'us'; break;
       case 'relative-timestamps': c.relative = precisionArg(arg, 'us', '--relative-timestamps'); break;
-      case 's': c.strsize = uint(v, '-s'); break;
+      case 's': c.strsize = uint(v, long ? `--${tok.name}` : '-s', 0x3fffffff); break;
       case 'S':
         if (!SORT_BY.includes(v.replace(/_/g, '-'))) usage(`invalid sortby: '${v}'`);
         c.sortBy = v;
@@ -354,11 +361,9 @@ export function parseStraceCommandLine(argv: string[]): StraceConfig {
       case 'z': qualify('status=successful'); break;
       case 'Z': qualify('status=failed'); break;
       case 'seccomp-bpf': c.seccompBpf = true; break;
-      case 'secontext': usage('SELinux context printing (--secontext option) is not supported by this build of strace'); break;
+      case 'secontext': throw new UsageError(NO_SECONTEXT);
       case 'tips':
-        if (arg !== undefined && !/^((id:)?(\d+|random)|(format:)?(none|compact|full))(,((id:)?(\d+|random)|(format:)?(none|compact|full)))*$/.test(v)) {
-          usage(`invalid --tips argument: '${v}'`);
-        }
+        if (arg !== undefined && !tipsArgumentValid(v)) usage(`invalid --tips argument: '${v}'`);
         break;
       case 'json': c.json = true; break;
       case 'colocate': c.colocate = 'on'; break;
@@ -368,6 +373,7 @@ export function parseStraceCommandLine(argv: string[]): StraceConfig {
       default: usage(`unrecognized option '${tok.rawName}'`);
     }
   }
+  if (dCount) c.daemonize = dCount;
   if (q) {
     c.quiet.add('attach').add('personality');
     if (q >= 2) c.quiet.add('exit');
@@ -393,10 +399,17 @@ export function parseStraceCommandLine(argv: string[]): StraceConfig {
     c.warnings.push('--seccomp-bpf cannot be used without -f/--follow-forks, disabling');
     c.seccompBpf = false;
   }
+  if (c.output !== undefined && /^[|!]/.test(c.output) && c.outputSeparately) {
+    usage('piping the output and -ff/--output-separately are mutually exclusive');
+  }
   if (c.version || c.help) return c;
   if (!c.pids.length && !command.length) usage('must have PROG [ARGS] or -p PID');
+  if (c.daemonize && !command.length) usage('PROG [ARGS] must be specified with -D/--daemonize');
+  if (c.daemonize > 3) usage(`Too many -D's (${c.daemonize}), maximum supported -D count is 3`);
   return c;
 }
+
+const NO_SECONTEXT = 'SELinux context printing (--secontext option) is not supported by this build of strace';
 
 /** -e NAME=VALUE for the qualifiers handled here; the filter's otherwise. */
 function applyQualifier(c: StraceConfig, expr: string): void {
@@ -418,6 +431,8 @@ function applyQualifier(c: StraceConfig, expr: string): void {
     case 'decode-pid':
       parseNameSet(v, 'decode-pids', { comm: 'comm', pidns: 'pidns' }, ['comm', 'pidns'], c.decodePids);
       return;
+    case 'secontext':
+      throw new FilterError(NO_SECONTEXT);
     case 'kvm':
       if (v !== 'vcpu') throw new FilterError(`invalid -e kvm= argument: '${v}'`);
       return;
@@ -473,6 +488,18 @@ export function parseAbsolute(v: string, previous?: TimestampFormat): TimestampF
     else return undefined;
   }
   return f;
+}
+
+/** --tips=[[id:]ID|random][,[format:]none|compact|full]... in any order, names in any case. */
+export function tipsArgumentValid(v: string): boolean {
+  return v.split(',').every((tok) => {
+    const m = /^(?:(id|format):)?(.*)$/i.exec(tok)!;
+    const kind = m[1]?.toLowerCase();
+    const val = m[2]!.toLowerCase();
+    if (tok === '') return true;
+    if (kind !== 'format' && (val === 'random' || (/^\d+$/.test(val) && Number(val) <= 0x7fffffff))) return true;
+    return kind !== 'id' && ['none', 'compact', 'full'].includes(val);
+  });
 }
 
 /** -O OVERHEAD[UNIT]: a decimal number (exponent allowed: 4.5e-1s), microseconds by default. */

@@ -10,6 +10,7 @@ import { parseArgs } from 'node:util';
 import { FilterError, StraceFilter } from '../engines/strace/filter.js';
 import { parsePrecision, type Precision, type TimestampFormat } from '../engines/strace/timefmt.js';
 import type { HexStyle } from '../engines/strace/quote.js';
+import { summaryColumn, type SummaryColumn } from '../engines/strace/summary.js';
 import { UsageError } from './common.js';
 
 /**
@@ -68,9 +69,6 @@ const DECODE_FDS: DecodeFdsName[] = ['path', 'socket', 'dev', 'pidfd'];
 const SORT_BY = ['time', 'time-total', 'total-time', 'min-time', 'shortest', 'time-min', 'max-time', 'longest',
   'time-max', 'avg-time', 'time-avg', 'calls', 'count', 'errors', 'error', 'name', 'syscall', 'syscall-name',
   'nothing', 'none'];
-const COLUMNS = ['time-percent', 'time-total', 'total-time', 'min-time', 'shortest', 'time-min', 'max-time',
-  'longest', 'time-max', 'avg-time', 'time-avg', 'calls', 'count', 'errors', 'error', 'name', 'syscall',
-  'syscall-name'];
 
 export interface StraceConfig {
   help: boolean;
@@ -88,9 +86,9 @@ export interface StraceConfig {
   /** -w: wall-clock time in the summary. */
   wallClock: boolean;
   sortBy?: string;
-  summaryColumns?: string[];
+  summaryColumns?: SummaryColumn[];
   /** -O: overhead to subtract per call, in ns. */
-  overheadNs?: bigint;
+  overheadNs?: number;
   /** -t/-tt/-ttt/--absolute-timestamps. */
   absolute?: TimestampFormat;
   /** -r/--relative-timestamps. */
@@ -162,7 +160,12 @@ export function normalizeArgv(argv: string[]): { opts: string[]; command: string
       if (kind === 1) {
         if (j === a.length - 1) {
           if (i + 1 >= argv.length) throw new UsageError(`option requires an argument -- '${c}'`, true);
-          opts.push(`${a}${argv[++i]}`);
+          const value = argv[++i]!;
+          // An empty value (-e '') cannot be attached: given as --e=, which only this makes.
+          if (value === '') {
+            if (j > 1) opts.push(a.slice(0, j));
+            opts.push(`--${c}=`);
+          } else opts.push(`${a}${value}`);
         } else opts.push(a);
         break;
       }
@@ -200,8 +203,8 @@ const usage = (msg: string): never => {
   throw new UsageError(msg, true);
 };
 
-function uint(v: string, opt: string): number {
-  if (!/^\d+$/.test(v) || Number(v) > 0x7fffffff) usage(`invalid ${opt} argument: '${v}'`);
+function uint(v: string, opt: string, max = 0x7fffffff): number {
+  if (!/^\d+$/.test(v) || Number(v) > max) usage(`invalid ${opt} argument: '${v}'`);
   return Number(v);
 }
 
@@ -224,6 +227,8 @@ export function parseStraceCommandLine(argv: string[]): StraceConfig {
   let y = 0;
   let summaryOnly = false;
   let summaryAlso = false;
+  let dCount = 0;
+  let daemonizeLong = false;
   const qualify = (expr: string): void => {
     try {
       applyQualifier(c, expr);
@@ -236,7 +241,7 @@ export function parseStraceCommandLine(argv: string[]): StraceConfig {
     if (tok.kind !== 'option') continue;
     const long = tok.rawName.startsWith('--');
     let name = tok.name;
-    if (long && name.length === 1) usage(`unrecognized option '${tok.rawName}'`);
+    // --X= (one letter) is made only by normalizeArgv, for -X '' (a user's --X is a prefix).
     const v = tok.value ?? '';
     // An optional argument not given (see ArgKind).
     const arg = tok.value || undefined;
@@ -246,7 +251,7 @@ export function parseStraceCommandLine(argv: string[]): StraceConfig {
       continue;
     }
     switch (name) {
-      case 'a': c.column = uint(v, '-a'); break;
+      case 'a': c.column = uint(v, long ? `--${tok.name}` : '-a'); break;
       case 'A': c.append = true; break;
       case 'b':
         if (v !== 'execve') throw new UsageError(`Syscall '${v}' for -b isn't supported`);
@@ -255,10 +260,15 @@ export function parseStraceCommandLine(argv: string[]): StraceConfig {
       case 'c': summaryOnly = true; break;
       case 'C': summaryAlso = true; break;
       case 'd': c.debug = true; break;
-      case 'D': c.daemonize++; break;
+      case 'D':
+        if (daemonizeLong) throw new UsageError('-D and --daemonize cannot be provided simultaneously');
+        dCount++;
+        break;
       case 'daemonize': {
-        const n = { '': 1, 'grandchild': 1, 'pgroup': 2, 'pgrp': 2, 'session': 3 }[arg ?? ''];
+        if (dCount) throw new UsageError('-D and --daemonize cannot be provided simultaneously');
+        const n = { '': 1, 'grandchild': 1, 'pgroup': 2, 'pgrp': 2, 'session': 3 }[(arg ?? '').toLowerCase()];
         if (n === undefined) usage(`invalid --daemonize argument: '${v}'`);
+        daemonizeLong = true;
         c.daemonize = n!;
         break;
       }
@@ -302,7 +312,7 @@ export function parseStraceCommandLine(argv: string[]): StraceConfig {
         break;
       case 'r': c.relative = 'us'; break;
       case 'relative-timestamps': c.relative = precisionArg(arg, 'us', '--relative-timestamps'); break;
-      case 's': c.strsize = uint(v, '-s'); break;
+      case 's': c.strsize = uint(v, long ? `--${tok.name}` : '-s', 0x3fffffff); break;
       case 'S':
         if (!SORT_BY.includes(v.replace(/_/g, '-'))) usage(`invalid sortby: '${v}'`);
         c.sortBy = v;
@@ -322,9 +332,7 @@ export function parseStraceCommandLine(argv: string[]): StraceConfig {
       case 'syscall-times': c.syscallTimes = precisionArg(arg, 'us', '--syscall-times'); break;
       case 'u': c.user = v; break;
       case 'U': {
-        const cols = v.split(',');
-        for (const col of cols) if (!COLUMNS.includes(col.replace(/_/g, '-'))) usage(`unknown column name: '${col}'`);
-        c.summaryColumns = cols;
+        c.summaryColumns = v.split(',').map((col) => summaryColumn(col) ?? usage(`unknown column name: '${col}'`));
         break;
       }
       case 'v': c.verbose = true; break;
@@ -353,11 +361,9 @@ export function parseStraceCommandLine(argv: string[]): StraceConfig {
       case 'z': qualify('status=successful'); break;
       case 'Z': qualify('status=failed'); break;
       case 'seccomp-bpf': c.seccompBpf = true; break;
-      case 'secontext': usage('SELinux context printing (--secontext option) is not supported by this build of strace'); break;
+      case 'secontext': throw new UsageError(NO_SECONTEXT);
       case 'tips':
-        if (arg !== undefined && !/^((id:)?(\d+|random)|(format:)?(none|compact|full))(,((id:)?(\d+|random)|(format:)?(none|compact|full)))*$/.test(v)) {
-          usage(`invalid --tips argument: '${v}'`);
-        }
+        if (arg !== undefined && !tipsArgumentValid(v)) usage(`invalid --tips argument: '${v}'`);
         break;
       case 'json': c.json = true; break;
       case 'colocate': c.colocate = 'on'; break;
@@ -367,6 +373,7 @@ export function parseStraceCommandLine(argv: string[]): StraceConfig {
       default: usage(`unrecognized option '${tok.rawName}'`);
     }
   }
+  if (dCount) c.daemonize = dCount;
   if (q) {
     c.quiet.add('attach').add('personality');
     if (q >= 2) c.quiet.add('exit');
@@ -382,6 +389,8 @@ export function parseStraceCommandLine(argv: string[]): StraceConfig {
   if (c.follow >= 2) c.outputSeparately = true;
   if (c.summary && c.outputSeparately && c.follow >= 2) usage('(-c/--summary-only or -C/--summary) and -ff/--output-separately are mutually exclusive');
   if (c.wallClock && !c.summary) usage('-w/--summary-wall-clock must be given with (-c/--summary-only or -C/--summary)');
+  if (c.summaryColumns && !c.summary) usage('-U/--summary-columns must be given with (-c/--summary-only or -C/--summary)');
+  if (c.sortBy !== undefined && !c.summary) c.warnings.push('-S/--summary-sort-by has no effect without (-c/--summary-only or -C/--summary)');
   if (c.output === undefined) {
     if (c.append) c.warnings.push('-A/--output-append-mode has no effect without -o/--output');
     if (c.outputSeparately && c.follow < 2) c.warnings.push('--output-separately has no effect without -o/--output');
@@ -390,10 +399,17 @@ export function parseStraceCommandLine(argv: string[]): StraceConfig {
     c.warnings.push('--seccomp-bpf cannot be used without -f/--follow-forks, disabling');
     c.seccompBpf = false;
   }
+  if (c.output !== undefined && /^[|!]/.test(c.output) && c.outputSeparately) {
+    usage('piping the output and -ff/--output-separately are mutually exclusive');
+  }
   if (c.version || c.help) return c;
   if (!c.pids.length && !command.length) usage('must have PROG [ARGS] or -p PID');
+  if (c.daemonize && !command.length) usage('PROG [ARGS] must be specified with -D/--daemonize');
+  if (c.daemonize > 3) usage(`Too many -D's (${c.daemonize}), maximum supported -D count is 3`);
   return c;
 }
+
+const NO_SECONTEXT = 'SELinux context printing (--secontext option) is not supported by this build of strace';
 
 /** -e NAME=VALUE for the qualifiers handled here; the filter's otherwise. */
 function applyQualifier(c: StraceConfig, expr: string): void {
@@ -404,6 +420,7 @@ function applyQualifier(c: StraceConfig, expr: string): void {
     case 'quiet':
     case 'silent':
     case 'silence':
+    case 'q':
       parseNameSet(v, 'quiet', QUIET_NAMES, ALL_QUIET, c.quiet);
       return;
     case 'decode-fds':
@@ -414,6 +431,8 @@ function applyQualifier(c: StraceConfig, expr: string): void {
     case 'decode-pid':
       parseNameSet(v, 'decode-pids', { comm: 'comm', pidns: 'pidns' }, ['comm', 'pidns'], c.decodePids);
       return;
+    case 'secontext':
+      throw new FilterError(NO_SECONTEXT);
     case 'kvm':
       if (v !== 'vcpu') throw new FilterError(`invalid -e kvm= argument: '${v}'`);
       return;
@@ -471,10 +490,23 @@ export function parseAbsolute(v: string, previous?: TimestampFormat): TimestampF
   return f;
 }
 
-/** -O OVERHEAD[UNIT]: microseconds by default. */
-function parseDurationNs(v: string): bigint | undefined {
-  const m = /^(\d+(?:\.\d*)?|\.\d+)(s|ms|us|ns)?$/.exec(v);
+/** --tips=[[id:]ID|random][,[format:]none|compact|full]... in any order, names in any case. */
+export function tipsArgumentValid(v: string): boolean {
+  return v.split(',').every((tok) => {
+    const m = /^(?:(id|format):)?(.*)$/i.exec(tok)!;
+    const kind = m[1]?.toLowerCase();
+    const val = m[2]!.toLowerCase();
+    if (tok === '') return true;
+    if (kind !== 'format' && (val === 'random' || (/^\d+$/.test(val) && Number(val) <= 0x7fffffff))) return true;
+    return kind !== 'id' && ['none', 'compact', 'full'].includes(val);
+  });
+}
+
+/** -O OVERHEAD[UNIT]: a decimal number (exponent allowed: 4.5e-1s), microseconds by default. */
+export function parseDurationNs(v: string): number | undefined {
+  const m = /^(\d+(?:\.\d*)?(?:[eE][-+]?\d+)?|\.\d+(?:[eE][-+]?\d+)?)(s|ms|us|ns)?$/.exec(v);
   if (!m) return undefined;
   const mult = { s: 1e9, ms: 1e6, us: 1e3, ns: 1 }[m[2] ?? 'us']!;
-  return BigInt(Math.round(Number(m[1]) * mult));
+  const ns = Math.round(Number(m[1]) * mult);
+  return Number.isSafeInteger(ns) ? ns : undefined;
 }

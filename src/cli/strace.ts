@@ -4,7 +4,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Tracer, UtraceError, type Task } from '../api.js';
+import { errnoMessage, errnoNumber, Tracer, UtraceError, type Task } from '../api.js';
 import { StraceEngine } from '../engines/strace/engine.js';
 import { PathTrace } from '../engines/strace/pathtrace.js';
 import type { SummarySort } from '../engines/strace/summary.js';
@@ -78,11 +78,18 @@ function refuseUnsupported(c: StraceConfig): void {
   if (c.instructionPointer) no('-i/--instruction-pointer');
   if (c.decodePids.has('comm')) no('-Y/--decode-pids=comm');
   if (c.output !== undefined && /^[|!]/.test(c.output)) no('-o |COMMAND');
-  if (c.summaryColumns) no('-U/--summary-columns');
-  if (c.overheadNs !== undefined) no('-O/--summary-syscall-overhead');
   if (c.sortBy !== undefined && !summarySort(c.sortBy)) no(`-S ${c.sortBy}`);
-  // Decoders have no non-verbose mode yet: refused rather than silently ignored.
-  if (!c.filter.verboseAll) no('-e verbose=');
+}
+
+/** Names that cannot be paths (PATH_MAX 4096 with its NUL), refused up front as strace does. */
+function checkNameLengths(c: StraceConfig): void {
+  const prog = c.command[0];
+  // A bare name is joined to PATH's directories: already too long on its own.
+  if (prog !== undefined && !prog.includes('/') && Buffer.byteLength(prog) > 4095) throw new UsageError('exec: File name too long');
+  // -ff: FILE.TID must fit, whatever the thread id (up to 10 digits and the dot, and the NUL).
+  if (c.output !== undefined && c.outputSeparately && Buffer.byteLength(c.output) >= 4096 - 12) {
+    throw new UsageError(`${c.output}: File name too long`);
+  }
 }
 
 /** -S's names for the orders the summary knows. */
@@ -109,6 +116,7 @@ export function prepareStrace(argv: string[]): ParsedStrace {
     throw e;
   }
   refuseUnsupported(c);
+  checkNameLengths(c);
   return c;
 }
 
@@ -272,6 +280,38 @@ export async function straceMain(argv: string[], env: { inheritedFds?: readonly 
   return exitLikeChild(st);
 }
 
+/**
+ * An output that cannot be written (-o /dev/full: ENOSPC) is said once, as strace says it
+ * ("NAME: FILE: No space left on device"), and the trace goes on without it: the exit status
+ * stays the program's.
+ */
+class ReportingSink extends BufferedSink {
+  private _failed = false;
+
+  constructor(fd: number, buffered: boolean, private readonly _file: string, private readonly _say: (msg: string) => void) {
+    super(fd, buffered);
+  }
+
+  override write(s: string): void {
+    if (!this._failed) this._guard(() => super.write(s));
+  }
+
+  override flush(): void {
+    this._guard(() => super.flush());
+  }
+
+  private _guard(f: () => void): void {
+    try {
+      f();
+    } catch (e) {
+      const n = errnoNumber((e as NodeJS.ErrnoException).code ?? '');
+      if (n === undefined) throw e;
+      if (!this._failed) this._say(`${straceName()}: ${this._file}: ${errnoMessage(n)}`);
+      this._failed = true;
+    }
+  }
+}
+
 export interface StraceOutput {
   engine: StraceEngine;
   /** Flush the trace, print the -c table, close the files (idempotent). */
@@ -292,11 +332,13 @@ export function buildStraceOutput(tracer: Tracer, p: ParsedStrace, io: CommandIo
   // -ff with -o: FILE.TID per thread, as strace; without -o it is plain -f.
   const perTask = toFile && p.outputSeparately;
   if (perTask && p.json) throw new UsageError('--json: not with -ff (one file per thread)');
-  const sink = new BufferedSink(toFile && !perTask ? open(p.output!, '-o') : io.stderr, toFile && !perTask);
+  const sink = toFile && !perTask ? new ReportingSink(open(p.output!, '-o'), true, p.output!, (m) => say(io, m))
+    : new BufferedSink(io.stderr, false);
   // Open until the thread is done (or the trace ends).
   const taskSinks = new Map<number, BufferedSink>();
   const outputFor = perTask ? (tid: number) => {
-    const s = new BufferedSink(open(`${p.output!}.${tid}`, '-o'), true);
+    const file = `${p.output!}.${tid}`;
+    const s = new ReportingSink(open(file, '-o'), true, file, (m) => say(io, m));
     taskSinks.set(tid, s);
     return {
       write: (text: string) => s.write(text),
@@ -348,6 +390,7 @@ export function buildStraceOutput(tracer: Tracer, p: ParsedStrace, io: CommandIo
     pathTrace,
     onAttach: extra.onAttach,
   });
+  if (p.overheadNs !== undefined) engine.summary.overheadNs = p.overheadNs;
   let finished = false;
   const finish = (): void => {
     if (finished) return;
@@ -356,7 +399,7 @@ export function buildStraceOutput(tracer: Tracer, p: ParsedStrace, io: CommandIo
     sink.flush();
     for (const s of taskSinks.values()) s.close();
     if (summary) {
-      const table = engine.summary.format(summarySort(p.sortBy));
+      const table = engine.summary.format(summarySort(p.sortBy), p.summaryColumns);
       // Into the -o file, as strace writes it (with -ff: stderr, there is no one file).
       if (toFile && !perTask) sink.write(table);
       else say(io, table);
@@ -373,6 +416,7 @@ export function buildStraceOutput(tracer: Tracer, p: ParsedStrace, io: CommandIo
 export function withoutPids(argv: string[]): string[] {
   // Normalized: every value attached to its option word (-fp123, --attach=123).
   return normalizeArgv(argv).opts.flatMap((a) => {
+    if (/^--[a-zA-Z]=$/.test(a)) return [`-${a[2]}`, '']; // -X '' as normalized (back to words)
     if (a.startsWith('--')) return a.startsWith('--attach=') ? [] : [a];
     for (let j = 1; j < a.length; j++) {
       if (!shortTakesValue(a[j]!)) continue;

@@ -182,7 +182,8 @@ export class StraceEngine {
       if (nr === 15 /* rt_sigreturn */) sp = task.regs().sp;
       const f = this._o.filter;
       const d = decodeEntry({ nr, tid: task.tid, pid: task.tgid, args: call.args, mem: task, sp, raw: f.raw.has(nr) },
-        f.abbrev.has(nr) ? this._decode : { ...this._decode, verbose: true });
+        f.abbrev.has(nr) && f.verbose.has(nr) ? this._decode
+          : { ...this._decode, verbose: this._decode.verbose || !f.abbrev.has(nr), notVerbose: !f.verbose.has(nr) });
       st.entryNs = nowNs();
       st.call = d;
       if (rule && (rule.error !== undefined || rule.retval !== undefined)) d.injected = true;

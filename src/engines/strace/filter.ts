@@ -113,12 +113,6 @@ export class StraceFilter {
     return this;
   }
 
-  /** Whether -e verbose= leaves every syscall verbose (the default). */
-  get verboseAll(): boolean {
-    for (let nr = 0; nr < NSYSCALLS; nr++) if (SYSCALLS[nr] && !this.verbose.has(nr)) return false;
-    return true;
-  }
-
   syscallSelected(nr: number): boolean {
     // A number the table does not know is always traced (printed raw), whatever trace= says,
     // as strace does: no qualifier can name it.

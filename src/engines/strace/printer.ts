@@ -63,6 +63,8 @@ export interface DecodeOptions {
   readonly strsize: number;
   /** -v: unabbreviated structures. */
   readonly verbose: boolean;
+  /** -e verbose=SET leaves this call out: what its arguments point to prints as addresses. */
+  readonly notVerbose?: boolean;
   /** -X raw|abbrev|verbose. */
   readonly xlat: XlatStyle;
   /** -x / -xx. */

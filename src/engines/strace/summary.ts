@@ -9,11 +9,41 @@
  *
  * Rows are sorted by time (strace -S time; or by shortest, longest, average call, calls,
  * errors, name), ties kept in syscall-number order as strace's
- * stable sort leaves them; an error count of 0 prints as blanks ("%9.u").
+ * stable sort leaves them; an error count of 0 prints as blanks ("%9.u"). -U picks and orders
+ * the columns (the syscall name is always there, last when not named); -O takes a fixed
+ * overhead off every call.
  */
 import { SYSCALL_NR } from '../../api.js';
 
 export type SummarySort = 'time' | 'min' | 'max' | 'avg' | 'calls' | 'errors' | 'name' | 'nothing';
+export type SummaryColumn = 'percent' | 'time' | 'min' | 'max' | 'avg' | 'calls' | 'errors' | 'name';
+
+/** -U's names (with '_' read as '-'). */
+const COLUMN_NAMES: Record<string, SummaryColumn> = {
+  'time': 'percent', 'time-percent': 'percent', 'time-total': 'time', 'total-time': 'time',
+  'min-time': 'min', 'shortest': 'min', 'time-min': 'min', 'max-time': 'max', 'longest': 'max',
+  'time-max': 'max', 'avg-time': 'avg', 'time-avg': 'avg', 'calls': 'calls', 'count': 'calls',
+  'errors': 'errors', 'error': 'errors', 'name': 'name', 'syscall': 'name', 'syscall-name': 'name',
+};
+
+/** A -U column name, or undefined when there is none by that name. */
+export function summaryColumn(name: string): SummaryColumn | undefined {
+  return COLUMN_NAMES[name.replace(/_/g, '-')];
+}
+
+const DEFAULT_COLUMNS: SummaryColumn[] = ['percent', 'time', 'avg', 'calls', 'errors', 'name'];
+
+/** Each column's header, width and cell (the total row passes the totals as a Row). */
+const COLUMNS: Record<SummaryColumn, { head: string; width: number; cell: (r: Row, pct: number) => string }> = {
+  percent: { head: '% time', width: 6, cell: (_r, pct) => pct.toFixed(2) },
+  time: { head: 'seconds', width: 11, cell: (r) => (r.ns / 1e9).toFixed(6) },
+  min: { head: 'shortest', width: 8, cell: (r) => (r.calls ? r.minNs / 1e9 : 0).toFixed(6) },
+  max: { head: 'longest', width: 8, cell: (r) => (r.maxNs / 1e9).toFixed(6) },
+  avg: { head: 'usecs/call', width: 11, cell: (r) => String(r.calls ? Math.floor(Math.floor(r.ns / r.calls) / 1000) : 0) },
+  calls: { head: 'calls', width: 9, cell: (r) => String(r.calls) },
+  errors: { head: 'errors', width: 9, cell: (r) => (r.errors ? String(r.errors) : '') },
+  name: { head: 'syscall', width: 16, cell: (r) => r.name },
+};
 
 interface Row {
   name: string;
@@ -26,10 +56,10 @@ interface Row {
   errors: number;
 }
 
-const DASHES = '------ ----------- ----------- --------- --------- ----------------';
-
 export class SyscallSummary {
   private readonly _rows = new Map<string, Row>();
+  /** -O: taken off each call's time (not below zero). */
+  overheadNs = 0;
 
   /** Accounts one completed syscall. `seconds` is its duration. */
   add(name: string, seconds: number, isError: boolean, nr?: number): void {
@@ -41,7 +71,7 @@ export class SyscallSummary {
     }
     r.calls++;
     if (isError) r.errors++;
-    const ns = Number.isFinite(seconds) && seconds > 0 ? Math.round(seconds * 1e9) : 0;
+    const ns = Number.isFinite(seconds) && seconds > 0 ? Math.max(0, Math.round(seconds * 1e9) - this.overheadNs) : 0;
     r.ns += ns;
     r.minNs = Math.min(r.minNs, ns);
     r.maxNs = Math.max(r.maxNs, ns);
@@ -51,8 +81,8 @@ export class SyscallSummary {
     return this._rows.size === 0;
   }
 
-  /** The table, with a trailing newline. */
-  format(sortBy: SummarySort = 'time'): string {
+  /** The table, with a trailing newline; `columns` as -U gives them (default: strace's six). */
+  format(sortBy: SummarySort = 'time', columns: readonly SummaryColumn[] = DEFAULT_COLUMNS): string {
     const rows = [...this._rows.values()].sort((a, b) => a.nr - b.nr);
     const cmp: Record<SummarySort, ((a: Row, b: Row) => number) | undefined> = {
       time: (a, b) => b.ns - a.ns,
@@ -66,29 +96,25 @@ export class SyscallSummary {
     };
     const c = cmp[sortBy];
     if (c) rows.sort(c); // Array.prototype.sort is stable: ties stay in number order.
-    let totalNs = 0;
-    let calls = 0;
-    let errors = 0;
+    const total: Row = { name: 'total', nr: 0, ns: 0, minNs: Infinity, maxNs: 0, calls: 0, errors: 0 };
     for (const r of rows) {
-      totalNs += r.ns;
-      calls += r.calls;
-      errors += r.errors;
+      total.ns += r.ns;
+      total.calls += r.calls;
+      total.errors += r.errors;
+      total.minNs = Math.min(total.minNs, r.minNs);
+      total.maxNs = Math.max(total.maxNs, r.maxNs);
     }
-    const lines: string[] = [];
-    lines.push(`${'% time'.padStart(6)} ${'seconds'.padStart(11)} ${'usecs/call'.padStart(11)} ${'calls'.padStart(9)} ${'errors'.padStart(9)} syscall`);
-    lines.push(DASHES);
-    for (const r of rows) {
-      const pct = totalNs ? (100 * r.ns) / totalNs : 0;
-      lines.push(row(pct.toFixed(2), r.ns, r.calls, r.errors, r.name));
-    }
-    lines.push(DASHES);
-    lines.push(row('100.00', totalNs, calls, errors, 'total'));
+    const cols = columns.includes('name') ? columns : [...columns, 'name' as const];
+    // Cells are right-aligned to the column's width; the name is left-aligned, unpadded last.
+    const line = (cell: (col: SummaryColumn) => string): string => cols.map((col, i) => {
+      const text = cell(col);
+      if (col !== 'name') return text.padStart(COLUMNS[col].width);
+      return i === cols.length - 1 ? text : text.padEnd(COLUMNS[col].width);
+    }).join(' ');
+    const dashes = line((col) => '-'.repeat(COLUMNS[col].width));
+    const lines = [line((col) => COLUMNS[col].head), dashes];
+    for (const r of rows) lines.push(line((col) => COLUMNS[col].cell(r, total.ns ? (100 * r.ns) / total.ns : 0)));
+    lines.push(dashes, line((col) => COLUMNS[col].cell(total, 100)));
     return `${lines.join('\n')}\n`;
   }
-}
-
-function row(pct: string, ns: number, calls: number, errors: number, name: string): string {
-  const secs = (ns / 1e9).toFixed(6);
-  const usecs = calls ? Math.floor(Math.floor(ns / calls) / 1000) : 0;
-  return `${pct.padStart(6)} ${secs.padStart(11)} ${String(usecs).padStart(11)} ${String(calls).padStart(9)} ${(errors ? String(errors) : '').padStart(9)} ${name}`;
 }

@@ -337,7 +337,9 @@ function capBits(lo: number, hi: number): string {
 function capData(c: Ctx, hdr: bigint, ad: bigint): Value {
   if (ad === 0n) return NULL;
   const h = c.fetchAlways(hdr, 4);
-  const v3 = h ? h.readUInt32LE(0) !== 0x19980330 : true;
+  // Without the header the kernel reads no data, and its layout is unknown.
+  if (!h) return addr(ad);
+  const v3 = h.readUInt32LE(0) !== 0x19980330;
   const b = c.fetch(ad, v3 ? 24 : 12);
   if (!b) return addr(ad);
   const w = (i: number, k: number): number => b.readUInt32LE(i * 12 + k * 4);
@@ -354,11 +356,13 @@ export const processDecoders: Record<string, Decoder> = {
   fork: noArgs,
   vfork: noArgs,
   execve: (c) => {
-    c.push(c.path(c.a[0]), argvValue(c, c.a[1]), envValue(c, c.a[2]));
+    if (c.o.notVerbose) c.push(c.path(c.a[0]), c.ptr(1), c.ptr(2));
+    else c.push(c.path(c.a[0]), argvValue(c, c.a[1]), envValue(c, c.a[2]));
     return RVAL_DECODED;
   },
   execveat: (c) => {
-    c.push(c.dirfd(c.a[0]), c.path(c.a[1]), argvValue(c, c.a[2]), envValue(c, c.a[3]), c.flags(U32(c.a[4]), at_flags_exec, 'AT_???'));
+    const notVerbose = c.o.notVerbose;
+    c.push(c.dirfd(c.a[0]), c.path(c.a[1]), notVerbose ? c.ptr(2) : argvValue(c, c.a[2]), notVerbose ? c.ptr(3) : envValue(c, c.a[3]), c.flags(U32(c.a[4]), at_flags_exec, 'AT_???'));
     return RVAL_DECODED;
   },
   wait4,
@@ -498,6 +502,10 @@ export const processDecoders: Record<string, Decoder> = {
   },
   sched_yield: noArgs,
   capget: (c) => {
+    if (c.o.notVerbose) {
+      c.push(c.entering ? c.ptr(0) : c.ptr(1));
+      return 0;
+    }
     if (c.entering) {
       c.push(capHeader(c, c.a[0]));
       return 0;
@@ -506,7 +514,8 @@ export const processDecoders: Record<string, Decoder> = {
     return 0;
   },
   capset: (c) => {
-    c.push(capHeader(c, c.a[0]), capData(c, c.a[0], c.a[1]));
+    if (c.o.notVerbose) c.push(c.ptr(0), c.ptr(1));
+    else c.push(capHeader(c, c.a[0]), capData(c, c.a[0], c.a[1]));
     return RVAL_DECODED;
   },
 };

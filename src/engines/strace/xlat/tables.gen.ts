@@ -117,6 +117,24 @@ export const advise = xlat('advise', [
   [0x5n, 'POSIX_FADV_NOREUSE'],
 ]);
 
+/** include/uapi/linux/aio_abi.h (struct iocb's aio_lio_opcode) */
+export const aio_cmds = xlat('aio_cmds', [
+  [0x0n, 'IOCB_CMD_PREAD'],
+  [0x1n, 'IOCB_CMD_PWRITE'],
+  [0x2n, 'IOCB_CMD_FSYNC'],
+  [0x3n, 'IOCB_CMD_FDSYNC'],
+  [0x5n, 'IOCB_CMD_POLL'],
+  [0x6n, 'IOCB_CMD_NOOP'],
+  [0x7n, 'IOCB_CMD_PREADV'],
+  [0x8n, 'IOCB_CMD_PWRITEV'],
+]);
+
+/** include/uapi/linux/aio_abi.h (struct iocb's aio_flags) */
+export const aio_iocb_flags = xlat('aio_iocb_flags', [
+  [0x1n, 'IOCB_FLAG_RESFD'],
+  [0x2n, 'IOCB_FLAG_IOPRIO'],
+]);
+
 /** arch/x86/include/uapi/asm/prctl.h */
 export const archvals = xlat('archvals', [
   [0x1001n, 'ARCH_SET_GS'],
@@ -348,6 +366,54 @@ export const bond_xstats_attrs = xlat('bond_xstats_attrs', [
   [0x1n, 'BOND_XSTATS_3AD'],
 ]);
 
+/** include/uapi/linux/bpf.h (enum bpf_attach_type) */
+export const bpf_attach_type = xlat('bpf_attach_type', [
+  [0x0n, 'BPF_CGROUP_INET_INGRESS'],
+  [0x1n, 'BPF_CGROUP_INET_EGRESS'],
+  [0x2n, 'BPF_CGROUP_INET_SOCK_CREATE'],
+  [0x3n, 'BPF_CGROUP_SOCK_OPS'],
+  [0x4n, 'BPF_SK_SKB_STREAM_PARSER'],
+  [0x5n, 'BPF_SK_SKB_STREAM_VERDICT'],
+  [0x6n, 'BPF_CGROUP_DEVICE'],
+  [0x7n, 'BPF_SK_MSG_VERDICT'],
+  [0x8n, 'BPF_CGROUP_INET4_BIND'],
+  [0x9n, 'BPF_CGROUP_INET6_BIND'],
+  [0xan, 'BPF_CGROUP_INET4_CONNECT'],
+  [0xbn, 'BPF_CGROUP_INET6_CONNECT'],
+  [0xcn, 'BPF_CGROUP_INET4_POST_BIND'],
+  [0xdn, 'BPF_CGROUP_INET6_POST_BIND'],
+  [0xen, 'BPF_CGROUP_UDP4_SENDMSG'],
+  [0xfn, 'BPF_CGROUP_UDP6_SENDMSG'],
+  [0x10n, 'BPF_LIRC_MODE2'],
+  [0x11n, 'BPF_FLOW_DISSECTOR'],
+  [0x12n, 'BPF_CGROUP_SYSCTL'],
+  [0x13n, 'BPF_CGROUP_UDP4_RECVMSG'],
+  [0x14n, 'BPF_CGROUP_UDP6_RECVMSG'],
+  [0x15n, 'BPF_CGROUP_GETSOCKOPT'],
+  [0x16n, 'BPF_CGROUP_SETSOCKOPT'],
+  [0x17n, 'BPF_TRACE_RAW_TP'],
+  [0x18n, 'BPF_TRACE_FENTRY'],
+  [0x19n, 'BPF_TRACE_FEXIT'],
+  [0x1an, 'BPF_MODIFY_RETURN'],
+  [0x1bn, 'BPF_LSM_MAC'],
+  [0x1cn, 'BPF_TRACE_ITER'],
+  [0x1dn, 'BPF_CGROUP_INET4_GETPEERNAME'],
+  [0x1en, 'BPF_CGROUP_INET6_GETPEERNAME'],
+  [0x1fn, 'BPF_CGROUP_INET4_GETSOCKNAME'],
+  [0x20n, 'BPF_CGROUP_INET6_GETSOCKNAME'],
+  [0x21n, 'BPF_XDP_DEVMAP'],
+  [0x22n, 'BPF_CGROUP_INET_SOCK_RELEASE'],
+  [0x23n, 'BPF_XDP_CPUMAP'],
+  [0x24n, 'BPF_SK_LOOKUP'],
+  [0x25n, 'BPF_XDP'],
+  [0x26n, 'BPF_SK_SKB_VERDICT'],
+  [0x27n, 'BPF_SK_REUSEPORT_SELECT'],
+  [0x28n, 'BPF_SK_REUSEPORT_SELECT_OR_MIGRATE'],
+  [0x29n, 'BPF_PERF_EVENT'],
+  [0x2an, 'BPF_TRACE_KPROBE_MULTI'],
+  [0x2bn, 'BPF_LSM_CGROUP'],
+]);
+
 /** include/uapi/linux/filter.h */
 export const bpf_class = xlat('bpf_class', [
   [0x0n, 'BPF_LD'],
@@ -358,6 +424,47 @@ export const bpf_class = xlat('bpf_class', [
   [0x5n, 'BPF_JMP'],
   [0x6n, 'BPF_RET'],
   [0x7n, 'BPF_MISC'],
+]);
+
+/** include/uapi/linux/bpf.h (enum bpf_cmd) */
+export const bpf_commands = xlat('bpf_commands', [
+  [0x0n, 'BPF_MAP_CREATE'],
+  [0x1n, 'BPF_MAP_LOOKUP_ELEM'],
+  [0x2n, 'BPF_MAP_UPDATE_ELEM'],
+  [0x3n, 'BPF_MAP_DELETE_ELEM'],
+  [0x4n, 'BPF_MAP_GET_NEXT_KEY'],
+  [0x5n, 'BPF_PROG_LOAD'],
+  [0x6n, 'BPF_OBJ_PIN'],
+  [0x7n, 'BPF_OBJ_GET'],
+  [0x8n, 'BPF_PROG_ATTACH'],
+  [0x9n, 'BPF_PROG_DETACH'],
+  [0xan, 'BPF_PROG_TEST_RUN'],
+  [0xan, 'BPF_PROG_RUN'],
+  [0xbn, 'BPF_PROG_GET_NEXT_ID'],
+  [0xcn, 'BPF_MAP_GET_NEXT_ID'],
+  [0xdn, 'BPF_PROG_GET_FD_BY_ID'],
+  [0xen, 'BPF_MAP_GET_FD_BY_ID'],
+  [0xfn, 'BPF_OBJ_GET_INFO_BY_FD'],
+  [0x10n, 'BPF_PROG_QUERY'],
+  [0x11n, 'BPF_RAW_TRACEPOINT_OPEN'],
+  [0x12n, 'BPF_BTF_LOAD'],
+  [0x13n, 'BPF_BTF_GET_FD_BY_ID'],
+  [0x14n, 'BPF_TASK_FD_QUERY'],
+  [0x15n, 'BPF_MAP_LOOKUP_AND_DELETE_ELEM'],
+  [0x16n, 'BPF_MAP_FREEZE'],
+  [0x17n, 'BPF_BTF_GET_NEXT_ID'],
+  [0x18n, 'BPF_MAP_LOOKUP_BATCH'],
+  [0x19n, 'BPF_MAP_LOOKUP_AND_DELETE_BATCH'],
+  [0x1an, 'BPF_MAP_UPDATE_BATCH'],
+  [0x1bn, 'BPF_MAP_DELETE_BATCH'],
+  [0x1cn, 'BPF_LINK_CREATE'],
+  [0x1dn, 'BPF_LINK_UPDATE'],
+  [0x1en, 'BPF_LINK_GET_FD_BY_ID'],
+  [0x1fn, 'BPF_LINK_GET_NEXT_ID'],
+  [0x20n, 'BPF_ENABLE_STATS'],
+  [0x21n, 'BPF_ITER_CREATE'],
+  [0x22n, 'BPF_LINK_DETACH'],
+  [0x23n, 'BPF_PROG_BIND_MAP'],
 ]);
 
 /** include/uapi/linux/filter.h */
@@ -398,6 +505,52 @@ export const bpf_op_jmp = xlat('bpf_op_jmp', [
   [0x20n, 'BPF_JGT'],
   [0x30n, 'BPF_JGE'],
   [0x40n, 'BPF_JSET'],
+]);
+
+/** include/uapi/linux/bpf.h (BPF_PROG_LOAD prog_flags) */
+export const bpf_prog_flags = xlat('bpf_prog_flags', [
+  [0x1n, 'BPF_F_STRICT_ALIGNMENT'],
+  [0x2n, 'BPF_F_ANY_ALIGNMENT'],
+  [0x4n, 'BPF_F_TEST_RND_HI32'],
+  [0x8n, 'BPF_F_TEST_STATE_FREQ'],
+  [0x10n, 'BPF_F_SLEEPABLE'],
+  [0x20n, 'BPF_F_XDP_HAS_FRAGS'],
+]);
+
+/** include/uapi/linux/bpf.h (enum bpf_prog_type) */
+export const bpf_prog_types = xlat('bpf_prog_types', [
+  [0x0n, 'BPF_PROG_TYPE_UNSPEC'],
+  [0x1n, 'BPF_PROG_TYPE_SOCKET_FILTER'],
+  [0x2n, 'BPF_PROG_TYPE_KPROBE'],
+  [0x3n, 'BPF_PROG_TYPE_SCHED_CLS'],
+  [0x4n, 'BPF_PROG_TYPE_SCHED_ACT'],
+  [0x5n, 'BPF_PROG_TYPE_TRACEPOINT'],
+  [0x6n, 'BPF_PROG_TYPE_XDP'],
+  [0x7n, 'BPF_PROG_TYPE_PERF_EVENT'],
+  [0x8n, 'BPF_PROG_TYPE_CGROUP_SKB'],
+  [0x9n, 'BPF_PROG_TYPE_CGROUP_SOCK'],
+  [0xan, 'BPF_PROG_TYPE_LWT_IN'],
+  [0xbn, 'BPF_PROG_TYPE_LWT_OUT'],
+  [0xcn, 'BPF_PROG_TYPE_LWT_XMIT'],
+  [0xdn, 'BPF_PROG_TYPE_SOCK_OPS'],
+  [0xen, 'BPF_PROG_TYPE_SK_SKB'],
+  [0xfn, 'BPF_PROG_TYPE_CGROUP_DEVICE'],
+  [0x10n, 'BPF_PROG_TYPE_SK_MSG'],
+  [0x11n, 'BPF_PROG_TYPE_RAW_TRACEPOINT'],
+  [0x12n, 'BPF_PROG_TYPE_CGROUP_SOCK_ADDR'],
+  [0x13n, 'BPF_PROG_TYPE_LWT_SEG6LOCAL'],
+  [0x14n, 'BPF_PROG_TYPE_LIRC_MODE2'],
+  [0x15n, 'BPF_PROG_TYPE_SK_REUSEPORT'],
+  [0x16n, 'BPF_PROG_TYPE_FLOW_DISSECTOR'],
+  [0x17n, 'BPF_PROG_TYPE_CGROUP_SYSCTL'],
+  [0x18n, 'BPF_PROG_TYPE_RAW_TRACEPOINT_WRITABLE'],
+  [0x19n, 'BPF_PROG_TYPE_CGROUP_SOCKOPT'],
+  [0x1an, 'BPF_PROG_TYPE_TRACING'],
+  [0x1bn, 'BPF_PROG_TYPE_STRUCT_OPS'],
+  [0x1cn, 'BPF_PROG_TYPE_EXT'],
+  [0x1dn, 'BPF_PROG_TYPE_LSM'],
+  [0x1en, 'BPF_PROG_TYPE_SK_LOOKUP'],
+  [0x1fn, 'BPF_PROG_TYPE_SYSCALL'],
 ]);
 
 /** include/uapi/linux/filter.h */
@@ -1940,6 +2093,12 @@ export const fspick_flags = xlat('fspick_flags', [
   [0x8n, 'FSPICK_EMPTY_PATH'],
 ]);
 
+/** include/uapi/linux/futex.h (struct futex_waitv's flags) */
+export const futex_waiter_flags = xlat('futex_waiter_flags', [
+  [0x2n, 'FUTEX_32'],
+  [0x80n, 'FUTEX_PRIVATE_FLAG'],
+]);
+
 /** include/uapi/linux/futex.h */
 export const futexbitset = xlat('futexbitset', [
   [0xffffffffn, 'FUTEX_BITSET_MATCH_ANY'],
@@ -2199,6 +2358,29 @@ export const icmp_filter_flags = xlat('icmp_filter_flags', [
   [0x10n, 'ICMP_INFO_REPLY'],
   [0x11n, 'ICMP_ADDRESS'],
   [0x12n, 'ICMP_ADDRESSREPLY'],
+]);
+
+/** include/uapi/linux/quota.h */
+export const if_dqblk_valid = xlat('if_dqblk_valid', [
+  [0x1n, 'QIF_BLIMITS'],
+  [0x2n, 'QIF_SPACE'],
+  [0x4n, 'QIF_ILIMITS'],
+  [0x8n, 'QIF_INODES'],
+  [0x10n, 'QIF_BTIME'],
+  [0x20n, 'QIF_ITIME'],
+]);
+
+/** include/uapi/linux/quota.h */
+export const if_dqinfo_flags = xlat('if_dqinfo_flags', [
+  [0x1n, 'DQF_ROOT_SQUASH'],
+  [0x10000n, 'DQF_SYS_FILE'],
+]);
+
+/** include/uapi/linux/quota.h */
+export const if_dqinfo_valid = xlat('if_dqinfo_valid', [
+  [0x1n, 'IIF_BGRACE'],
+  [0x2n, 'IIF_IGRACE'],
+  [0x4n, 'IIF_FLAGS'],
 ]);
 
 /** include/uapi/linux/if_addr.h */
@@ -3172,6 +3354,39 @@ export const kd_modes = xlat('kd_modes', [
   [0x1n, 'KD_GRAPHICS'],
   [0x2n, 'KD_TEXT0'],
   [0x3n, 'KD_TEXT1'],
+]);
+
+/** include/uapi/linux/kexec.h (the high 16 bits of kexec_load's flags) */
+export const kexec_arch = xlat('kexec_arch', [
+  [0x0n, 'KEXEC_ARCH_DEFAULT'],
+  [0x30000n, 'KEXEC_ARCH_386'],
+  [0x40000n, 'KEXEC_ARCH_68K'],
+  [0xf0000n, 'KEXEC_ARCH_PARISC'],
+  [0x3e0000n, 'KEXEC_ARCH_X86_64'],
+  [0x140000n, 'KEXEC_ARCH_PPC'],
+  [0x150000n, 'KEXEC_ARCH_PPC64'],
+  [0x320000n, 'KEXEC_ARCH_IA_64'],
+  [0x280000n, 'KEXEC_ARCH_ARM'],
+  [0x160000n, 'KEXEC_ARCH_S390'],
+  [0x2a0000n, 'KEXEC_ARCH_SH'],
+  [0xa0000n, 'KEXEC_ARCH_MIPS_LE'],
+  [0x80000n, 'KEXEC_ARCH_MIPS'],
+  [0xb70000n, 'KEXEC_ARCH_AARCH64'],
+  [0xf30000n, 'KEXEC_ARCH_RISCV'],
+  [0x1020000n, 'KEXEC_ARCH_LOONGARCH'],
+]);
+
+/** include/uapi/linux/kexec.h */
+export const kexec_file_load_flags = xlat('kexec_file_load_flags', [
+  [0x1n, 'KEXEC_FILE_UNLOAD'],
+  [0x2n, 'KEXEC_FILE_ON_CRASH'],
+  [0x4n, 'KEXEC_FILE_NO_INITRAMFS'],
+]);
+
+/** include/uapi/linux/kexec.h (the low 16 bits of kexec_load's flags) */
+export const kexec_load_flags = xlat('kexec_load_flags', [
+  [0x1n, 'KEXEC_ON_CRASH'],
+  [0x2n, 'KEXEC_PRESERVE_CONTEXT'],
 ]);
 
 /** include/uapi/linux/keyctl.h */
@@ -4616,6 +4831,43 @@ export const ptrace_syscall_info_op = xlat('ptrace_syscall_info_op', [
   [0x3n, 'PTRACE_SYSCALL_INFO_SECCOMP'],
 ]);
 
+/** include/uapi/linux/quota.h */
+export const quota_formats = xlat('quota_formats', [
+  [0x1n, 'QFMT_VFS_OLD'],
+  [0x2n, 'QFMT_VFS_V0'],
+  [0x3n, 'QFMT_OCFS2'],
+  [0x4n, 'QFMT_VFS_V1'],
+]);
+
+/** include/uapi/linux/quota.h, include/uapi/linux/dqblk_xfs.h (quotactl subcommands) */
+export const quotacmds = xlat('quotacmds', [
+  [0x800001n, 'Q_SYNC'],
+  [0x800002n, 'Q_QUOTAON'],
+  [0x800003n, 'Q_QUOTAOFF'],
+  [0x800004n, 'Q_GETFMT'],
+  [0x800005n, 'Q_GETINFO'],
+  [0x800006n, 'Q_SETINFO'],
+  [0x800007n, 'Q_GETQUOTA'],
+  [0x800008n, 'Q_SETQUOTA'],
+  [0x800009n, 'Q_GETNEXTQUOTA'],
+  [0x5801n, 'Q_XQUOTAON'],
+  [0x5802n, 'Q_XQUOTAOFF'],
+  [0x5803n, 'Q_XGETQUOTA'],
+  [0x5804n, 'Q_XSETQLIM'],
+  [0x5805n, 'Q_XGETQSTAT'],
+  [0x5806n, 'Q_XQUOTARM'],
+  [0x5807n, 'Q_XQUOTASYNC'],
+  [0x5808n, 'Q_XGETQSTATV'],
+  [0x5809n, 'Q_XGETNEXTQUOTA'],
+]);
+
+/** include/uapi/linux/quota.h */
+export const quotatypes = xlat('quotatypes', [
+  [0x0n, 'USRQUOTA'],
+  [0x1n, 'GRPQUOTA'],
+  [0x2n, 'PRJQUOTA'],
+]);
+
 /** include/uapi/linux/reboot.h */
 export const reboot_cmds = xlat('reboot_cmds', [
   [0x1234567n, 'LINUX_REBOOT_CMD_RESTART'],
@@ -5418,6 +5670,26 @@ export const rtnl_tca_stats_attrs = xlat('rtnl_tca_stats_attrs', [
   [0x6n, 'TCA_STATS_PAD'],
   [0x7n, 'TCA_STATS_BASIC_HW'],
   [0x8n, 'TCA_STATS_PKT64'],
+]);
+
+/** include/uapi/linux/fs.h (preadv2/pwritev2 flags, struct iocb's aio_rw_flags) */
+export const rwf_flags = xlat('rwf_flags', [
+  [0x1n, 'RWF_HIPRI'],
+  [0x2n, 'RWF_DSYNC'],
+  [0x4n, 'RWF_SYNC'],
+  [0x8n, 'RWF_NOWAIT'],
+  [0x10n, 'RWF_APPEND'],
+]);
+
+/** include/uapi/linux/sched.h (struct sched_attr's sched_flags) */
+export const sched_attr_flags = xlat('sched_attr_flags', [
+  [0x1n, 'SCHED_FLAG_RESET_ON_FORK'],
+  [0x2n, 'SCHED_FLAG_RECLAIM'],
+  [0x4n, 'SCHED_FLAG_DL_OVERRUN'],
+  [0x8n, 'SCHED_FLAG_KEEP_POLICY'],
+  [0x10n, 'SCHED_FLAG_KEEP_PARAMS'],
+  [0x20n, 'SCHED_FLAG_UTIL_CLAMP_MIN'],
+  [0x40n, 'SCHED_FLAG_UTIL_CLAMP_MAX'],
 ]);
 
 /** include/uapi/linux/sched.h */
@@ -6544,6 +6816,48 @@ export const unshare_flags = xlat('unshare_flags', [
   [0x40000000n, 'CLONE_NEWNET'],
 ]);
 
+/** include/uapi/linux/io_uring.h (io_uring_enter flags) */
+export const uring_enter_flags = xlat('uring_enter_flags', [
+  [0x1n, 'IORING_ENTER_GETEVENTS'],
+  [0x2n, 'IORING_ENTER_SQ_WAKEUP'],
+  [0x4n, 'IORING_ENTER_SQ_WAIT'],
+  [0x8n, 'IORING_ENTER_EXT_ARG'],
+  [0x10n, 'IORING_ENTER_REGISTERED_RING'],
+]);
+
+/** include/uapi/linux/io_uring.h (io_uring_params.features) */
+export const uring_setup_features = xlat('uring_setup_features', [
+  [0x1n, 'IORING_FEAT_SINGLE_MMAP'],
+  [0x2n, 'IORING_FEAT_NODROP'],
+  [0x4n, 'IORING_FEAT_SUBMIT_STABLE'],
+  [0x8n, 'IORING_FEAT_RW_CUR_POS'],
+  [0x10n, 'IORING_FEAT_CUR_PERSONALITY'],
+  [0x20n, 'IORING_FEAT_FAST_POLL'],
+  [0x40n, 'IORING_FEAT_POLL_32BITS'],
+  [0x80n, 'IORING_FEAT_SQPOLL_NONFIXED'],
+  [0x100n, 'IORING_FEAT_EXT_ARG'],
+  [0x200n, 'IORING_FEAT_NATIVE_WORKERS'],
+  [0x400n, 'IORING_FEAT_RSRC_TAGS'],
+  [0x800n, 'IORING_FEAT_CQE_SKIP'],
+  [0x1000n, 'IORING_FEAT_LINKED_FILE'],
+]);
+
+/** include/uapi/linux/io_uring.h (io_uring_params.flags) */
+export const uring_setup_flags = xlat('uring_setup_flags', [
+  [0x1n, 'IORING_SETUP_IOPOLL'],
+  [0x2n, 'IORING_SETUP_SQPOLL'],
+  [0x4n, 'IORING_SETUP_SQ_AFF'],
+  [0x8n, 'IORING_SETUP_CQSIZE'],
+  [0x10n, 'IORING_SETUP_CLAMP'],
+  [0x20n, 'IORING_SETUP_ATTACH_WQ'],
+  [0x40n, 'IORING_SETUP_R_DISABLED'],
+  [0x80n, 'IORING_SETUP_SUBMIT_ALL'],
+  [0x100n, 'IORING_SETUP_COOP_TASKRUN'],
+  [0x200n, 'IORING_SETUP_TASKRUN_FLAG'],
+  [0x400n, 'IORING_SETUP_SQE128'],
+  [0x800n, 'IORING_SETUP_CQE32'],
+]);
+
 /** include/uapi/linux/resource.h */
 export const usage_who = xlat('usage_who', [
   [0x0n, 'RUSAGE_SELF'],
@@ -7440,4 +7754,21 @@ export const xdp_flags = xlat('xdp_flags', [
   [0x4n, 'XDP_FLAGS_DRV_MODE'],
   [0x8n, 'XDP_FLAGS_HW_MODE'],
   [0x10n, 'XDP_FLAGS_REPLACE'],
+]);
+
+/** include/uapi/linux/dqblk_xfs.h (d_flags, Q_XQUOTARM) */
+export const xfs_dqblk_flags = xlat('xfs_dqblk_flags', [
+  [0x1n, 'FS_USER_QUOTA'],
+  [0x2n, 'FS_PROJ_QUOTA'],
+  [0x4n, 'FS_GROUP_QUOTA'],
+]);
+
+/** include/uapi/linux/dqblk_xfs.h (Q_XQUOTAON/OFF, qs_flags) */
+export const xfs_quota_flags = xlat('xfs_quota_flags', [
+  [0x1n, 'FS_QUOTA_UDQ_ACCT'],
+  [0x2n, 'FS_QUOTA_UDQ_ENFD'],
+  [0x4n, 'FS_QUOTA_GDQ_ACCT'],
+  [0x8n, 'FS_QUOTA_GDQ_ENFD'],
+  [0x10n, 'FS_QUOTA_PDQ_ACCT'],
+  [0x20n, 'FS_QUOTA_PDQ_ENFD'],
 ]);

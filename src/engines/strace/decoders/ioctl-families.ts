@@ -9,8 +9,10 @@ import './ioctl-hdio.js';
 import './ioctl-misc.js';
 import './ioctl-ptp.js';
 import './ioctl-rtc.js';
+import './ioctl-scsi.js';
 import './ioctl-seccomp.js';
 import './ioctl-term.js';
 import './ioctl-ubi.js';
+import './ioctl-uffd.js';
 
 export { ioctl } from './ioctl.js';

@@ -4411,6 +4411,15 @@ export const scmvals = xlat('scmvals', [
   [0x3an, 'SCM_TIMESTAMPING_PKTINFO'],
 ]);
 
+/** include/scsi/sg.h (SG_SCSI_RESET argument; the kernel's header, glibc's lacks the last two) */
+export const scsi_sg_reset = xlat('scsi_sg_reset', [
+  [0x0n, 'SG_SCSI_RESET_NOTHING'],
+  [0x1n, 'SG_SCSI_RESET_DEVICE'],
+  [0x2n, 'SG_SCSI_RESET_BUS'],
+  [0x3n, 'SG_SCSI_RESET_HOST'],
+  [0x4n, 'SG_SCSI_RESET_TARGET'],
+]);
+
 /** include/uapi/linux/securebits.h */
 export const secbits = xlat('secbits', [
   [0x1n, 'SECBIT_NOROOT'],
@@ -5389,11 +5398,69 @@ export const ubi_volume_types = xlat('ubi_volume_types', [
   [0x4n, 'UBI_STATIC_VOLUME'],
 ]);
 
+/** include/uapi/linux/userfaultfd.h (struct uffdio_api.features) */
+export const uffd_api_features = xlat('uffd_api_features', [
+  [0x1n, 'UFFD_FEATURE_PAGEFAULT_FLAG_WP'],
+  [0x2n, 'UFFD_FEATURE_EVENT_FORK'],
+  [0x4n, 'UFFD_FEATURE_EVENT_REMAP'],
+  [0x8n, 'UFFD_FEATURE_EVENT_REMOVE'],
+  [0x10n, 'UFFD_FEATURE_MISSING_HUGETLBFS'],
+  [0x20n, 'UFFD_FEATURE_MISSING_SHMEM'],
+  [0x40n, 'UFFD_FEATURE_EVENT_UNMAP'],
+  [0x80n, 'UFFD_FEATURE_SIGBUS'],
+  [0x100n, 'UFFD_FEATURE_THREAD_ID'],
+  [0x200n, 'UFFD_FEATURE_MINOR_HUGETLBFS'],
+  [0x400n, 'UFFD_FEATURE_MINOR_SHMEM'],
+  [0x800n, 'UFFD_FEATURE_EXACT_ADDRESS'],
+  [0x1000n, 'UFFD_FEATURE_WP_HUGETLBFS_SHMEM'],
+]);
+
+/** include/uapi/linux/userfaultfd.h */
+export const uffd_continue_modes = xlat('uffd_continue_modes', [
+  [0x1n, 'UFFDIO_CONTINUE_MODE_DONTWAKE'],
+]);
+
+/** include/uapi/linux/userfaultfd.h */
+export const uffd_copy_modes = xlat('uffd_copy_modes', [
+  [0x1n, 'UFFDIO_COPY_MODE_DONTWAKE'],
+  [0x2n, 'UFFDIO_COPY_MODE_WP'],
+]);
+
 /** include/uapi/linux/userfaultfd.h and asm-generic/fcntl.h */
 export const uffd_flags = xlat('uffd_flags', [
   [0x1n, 'UFFD_USER_MODE_ONLY'],
   [0x800n, 'O_NONBLOCK'],
   [0x80000n, 'O_CLOEXEC'],
+]);
+
+/** include/uapi/linux/userfaultfd.h (the ioctls bit masks of uffdio_api and uffdio_register) */
+export const uffd_ioctl_bits = xlat('uffd_ioctl_bits', [
+  [0x1n, '1<<_UFFDIO_REGISTER'],
+  [0x2n, '1<<_UFFDIO_UNREGISTER'],
+  [0x4n, '1<<_UFFDIO_WAKE'],
+  [0x8n, '1<<_UFFDIO_COPY'],
+  [0x10n, '1<<_UFFDIO_ZEROPAGE'],
+  [0x40n, '1<<_UFFDIO_WRITEPROTECT'],
+  [0x80n, '1<<_UFFDIO_CONTINUE'],
+  [-9223372036854775808n, '1<<_UFFDIO_API'],
+]);
+
+/** include/uapi/linux/userfaultfd.h */
+export const uffd_register_modes = xlat('uffd_register_modes', [
+  [0x1n, 'UFFDIO_REGISTER_MODE_MISSING'],
+  [0x2n, 'UFFDIO_REGISTER_MODE_WP'],
+  [0x4n, 'UFFDIO_REGISTER_MODE_MINOR'],
+]);
+
+/** include/uapi/linux/userfaultfd.h */
+export const uffd_writeprotect_modes = xlat('uffd_writeprotect_modes', [
+  [0x1n, 'UFFDIO_WRITEPROTECT_MODE_WP'],
+  [0x2n, 'UFFDIO_WRITEPROTECT_MODE_DONTWAKE'],
+]);
+
+/** include/uapi/linux/userfaultfd.h */
+export const uffd_zeropage_modes = xlat('uffd_zeropage_modes', [
+  [0x1n, 'UFFDIO_ZEROPAGE_MODE_DONTWAKE'],
 ]);
 
 /** include/linux/fs.h (umount flags; not UAPI: the values of glibc <sys/mount.h>) */

@@ -6,6 +6,7 @@ import './ioctl-evdev.js';
 import './ioctl-fs.js';
 import './ioctl-gpio.js';
 import './ioctl-hdio.js';
+import './ioctl-loop.js';
 import './ioctl-misc.js';
 import './ioctl-ptp.js';
 import './ioctl-rtc.js';

@@ -2567,6 +2567,28 @@ export const loglevels = xlat('loglevels', [
   [0x8n, 'LOGLEVEL_DEBUG+1'],
 ]);
 
+/** include/uapi/linux/loop.h */
+export const loop_crypt_types = xlat('loop_crypt_types', [
+  [0x0n, 'LO_CRYPT_NONE'],
+  [0x1n, 'LO_CRYPT_XOR'],
+  [0x2n, 'LO_CRYPT_DES'],
+  [0x3n, 'LO_CRYPT_FISH2'],
+  [0x4n, 'LO_CRYPT_BLOW'],
+  [0x5n, 'LO_CRYPT_CAST128'],
+  [0x6n, 'LO_CRYPT_IDEA'],
+  [0x9n, 'LO_CRYPT_DUMMY'],
+  [0xan, 'LO_CRYPT_SKIPJACK'],
+  [0x12n, 'LO_CRYPT_CRYPTOAPI'],
+]);
+
+/** include/uapi/linux/loop.h */
+export const loop_flags = xlat('loop_flags', [
+  [0x1n, 'LO_FLAGS_READ_ONLY'],
+  [0x4n, 'LO_FLAGS_AUTOCLEAR'],
+  [0x8n, 'LO_FLAGS_PARTSCAN'],
+  [0x10n, 'LO_FLAGS_DIRECT_IO'],
+]);
+
 /** include/uapi/linux/lwtunnel.h */
 export const lwtunnel_encap_types = xlat('lwtunnel_encap_types', [
   [0x0n, 'LWTUNNEL_ENCAP_NONE'],

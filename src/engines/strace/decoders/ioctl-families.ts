@@ -2,6 +2,7 @@
  * The ioctl decoder with every device family registered: importing a family module registers
  * it (registerIoctlFamily), so this list is the one place that says which families exist.
  */
+import './ioctl-block.js';
 import './ioctl-evdev.js';
 import './ioctl-fs.js';
 import './ioctl-gpio.js';

@@ -7,7 +7,7 @@ import { Ctx, I32, RVAL_DECODED } from '../printer.js';
 import { arr, field, hexStr, num, str, struct, sym, type Field, type Value } from '../value.js';
 import { loop_crypt_types, loop_flags } from '../xlat/tables.gen.js';
 import { ioc, registerIoctlFamily } from './ioctl.js';
-import { fetched, nonzero, scalars } from './ioctl-struct.js';
+import { charArray, fetched, nonzero, scalars } from './ioctl-struct.js';
 
 const INFO_SIZE = 168;
 const INFO64_SIZE = 232;
@@ -15,12 +15,8 @@ const CONFIG_SIZE = 304;
 const NAME_SIZE = 64;
 const KEY_SIZE = 32;
 
-/** A char[64] name: up to the NUL, or 63 characters and `...` when there is none. */
-function cname(b: Buffer, off: number): Value {
-  const s = b.subarray(off, off + NAME_SIZE);
-  const z = s.indexOf(0);
-  return z >= 0 ? str(s.subarray(0, z)) : str(s.subarray(0, NAME_SIZE - 1), true);
-}
+/** A char[64] name. */
+const cname = (b: Buffer, off: number): Value => charArray(b, off, NAME_SIZE);
 
 /** lo_encrypt_key: lo_encrypt_key_size bytes of it (at most its 32). */
 function key(b: Buffer, off: number, size: number): Value {

@@ -328,6 +328,13 @@ export const baud_options = xlat('baud_options', [
   [0x100fn, 'B4000000'],
 ]);
 
+/** include/uapi/linux/blkpg.h */
+export const blkpg_ops = xlat('blkpg_ops', [
+  [0x1n, 'BLKPG_ADD_PARTITION'],
+  [0x2n, 'BLKPG_DEL_PARTITION'],
+  [0x3n, 'BLKPG_RESIZE_PARTITION'],
+]);
+
 /** include/uapi/linux/filter.h */
 export const bpf_class = xlat('bpf_class', [
   [0x0n, 'BPF_LD'],

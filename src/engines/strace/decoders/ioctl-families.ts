@@ -9,6 +9,7 @@ import './ioctl-gpio.js';
 import './ioctl-hdio.js';
 import './ioctl-loop.js';
 import './ioctl-misc.js';
+import './ioctl-mtd.js';
 import './ioctl-ptp.js';
 import './ioctl-rtc.js';
 import './ioctl-scsi.js';

@@ -2885,6 +2885,58 @@ export const msync_flags = xlat('msync_flags', [
   [0x4n, 'MS_SYNC'],
 ]);
 
+/** include/uapi/mtd/mtd-abi.h */
+export const mtd_file_mode_options = xlat('mtd_file_mode_options', [
+  [0x0n, 'MTD_FILE_MODE_NORMAL'],
+  [0x1n, 'MTD_FILE_MODE_OTP_FACTORY'],
+  [0x2n, 'MTD_FILE_MODE_OTP_USER'],
+  [0x3n, 'MTD_FILE_MODE_RAW'],
+]);
+
+/** include/uapi/mtd/mtd-abi.h */
+export const mtd_flags_options = xlat('mtd_flags_options', [
+  [0x400n, 'MTD_WRITEABLE'],
+  [0x800n, 'MTD_BIT_WRITEABLE'],
+  [0x1000n, 'MTD_NO_ERASE'],
+  [0x2000n, 'MTD_POWERUP_LOCK'],
+  [0x4000n, 'MTD_SLC_ON_MLC_EMULATION'],
+]);
+
+/** include/uapi/mtd/mtd-abi.h */
+export const mtd_mode_options = xlat('mtd_mode_options', [
+  [0x0n, 'MTD_OPS_PLACE_OOB'],
+  [0x1n, 'MTD_OPS_AUTO_OOB'],
+  [0x2n, 'MTD_OPS_RAW'],
+]);
+
+/** include/uapi/mtd/mtd-abi.h */
+export const mtd_nandecc_options = xlat('mtd_nandecc_options', [
+  [0x0n, 'MTD_NANDECC_OFF'],
+  [0x1n, 'MTD_NANDECC_PLACE'],
+  [0x2n, 'MTD_NANDECC_AUTOPLACE'],
+  [0x3n, 'MTD_NANDECC_PLACEONLY'],
+  [0x4n, 'MTD_NANDECC_AUTOPL_USR'],
+]);
+
+/** include/uapi/mtd/mtd-abi.h */
+export const mtd_otp_options = xlat('mtd_otp_options', [
+  [0x0n, 'MTD_OTP_OFF'],
+  [0x1n, 'MTD_OTP_FACTORY'],
+  [0x2n, 'MTD_OTP_USER'],
+]);
+
+/** include/uapi/mtd/mtd-abi.h */
+export const mtd_type_options = xlat('mtd_type_options', [
+  [0x0n, 'MTD_ABSENT'],
+  [0x1n, 'MTD_RAM'],
+  [0x2n, 'MTD_ROM'],
+  [0x3n, 'MTD_NORFLASH'],
+  [0x4n, 'MTD_NANDFLASH'],
+  [0x6n, 'MTD_DATAFLASH'],
+  [0x7n, 'MTD_UBIVOLUME'],
+  [0x8n, 'MTD_MLCNANDFLASH'],
+]);
+
 /** include/uapi/linux/nbd.h (bits the installed headers lack are from newer kernels) */
 export const nbd_ioctl_flags = xlat('nbd_ioctl_flags', [
   [0x1n, 'NBD_FLAG_HAS_FLAGS'],

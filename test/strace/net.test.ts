@@ -147,3 +147,18 @@ test('inet_ntop for IPv6', () => {
   assert.equal(t('20010db8000100010001000100010001'), '2001:db8:1:1:1:1:1:1');
   assert.equal(t('20010db8000000000001000000000001'), '2001:db8::1:0:0:1');
 });
+
+test('AF_NETLINK addresses: nl_pad only when set, nl_groups as %#08x', () => {
+  const nl = (pad: number, groups: number): FakeMemory => {
+    const b = Buffer.alloc(12);
+    b.writeUInt16LE(16, 0);
+    b.writeUInt16LE(pad, 2);
+    b.writeInt32LE(1234567890, 4);
+    b.writeUInt32LE(groups, 8);
+    return new FakeMemory().map(M, b);
+  };
+  const connect = (mem: FakeMemory): string => formatCall({ name: 'connect', args: [-1, M, 12], ret: -9, mem });
+  assert.equal(connect(nl(0xffff, 0xfacefeed)), 'connect(-1, {sa_family=AF_NETLINK, nl_pad=0xffff, nl_pid=1234567890, nl_groups=0xfacefeed}, 12) = -1 EBADF (Bad file descriptor)');
+  assert.equal(connect(nl(0, 1)), 'connect(-1, {sa_family=AF_NETLINK, nl_pid=1234567890, nl_groups=0x000001}, 12) = -1 EBADF (Bad file descriptor)');
+  assert.equal(connect(nl(0, 0)), 'connect(-1, {sa_family=AF_NETLINK, nl_pid=1234567890, nl_groups=00000000}, 12) = -1 EBADF (Bad file descriptor)');
+});

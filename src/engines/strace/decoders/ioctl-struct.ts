@@ -4,7 +4,7 @@
  * most GET requests have.
  */
 import { Ctx, VERBOSE_ARRAY_CAP } from '../printer.js';
-import { addr, arr, field, hexStr, num, struct, sym, type Field, type Value } from '../value.js';
+import { addr, arr, field, hexStr, num, str, struct, sym, type Field, type Value } from '../value.js';
 
 /** How one scalar field prints: integer width and sign, or hex (x8..x64). */
 export type Kind = 'u8' | 'i8' | 'u16' | 'i16' | 'u32' | 'i32' | 'u64' | 'i64' | 'x8' | 'x16' | 'x32' | 'x64' | 'ptr';
@@ -100,4 +100,18 @@ export function scalars(b: Buffer, off: number, n: number, k: Kind): Value[] {
 export function nonzero(b: Buffer, off: number, len: number): boolean {
   for (let i = off; i < off + len; i++) if (b[i]) return true;
   return false;
+}
+
+/** A char[size] name: up to the NUL, else size-1 characters and `...` (strace's cstring fields). */
+export function charArray(b: Buffer, off: number, size: number): Value {
+  const s = b.subarray(off, off + size);
+  const z = s.indexOf(0);
+  return z >= 0 ? str(s.subarray(0, z)) : str(s.subarray(0, size - 1), true);
+}
+
+/** A GET request's scalar result behind a pointer: [N] at exit, the address when the call failed. */
+export function scalarOut(c: Ctx, ad: bigint, k: Kind): number {
+  if (c.entering) return 0;
+  c.push(fetched(c, ad, KIND_SIZE[k], (b) => arr([scalarValue(b, 0, k)])));
+  return 0;
 }

@@ -114,7 +114,11 @@ export function sockaddrValue(c: Ctx, ad: bigint, len: bigint): Value {
     return struct(f);
   }
   if (fam === AF_NETLINK && n >= 12) {
-    f.push(field('nl_pid', num(b.readInt32LE(4))), field('nl_groups', sym(b.readUInt32LE(8).toString(16).padStart(8, '0'))));
+    // nl_pad shows only when set; nl_groups as C's %#08x (the width counts the 0x; zero has none).
+    const pad = b.readUInt16LE(2);
+    if (pad) f.push(field('nl_pad', sym(`0x${pad.toString(16)}`)));
+    const groups = b.readUInt32LE(8);
+    f.push(field('nl_pid', num(b.readInt32LE(4))), field('nl_groups', sym(groups ? `0x${groups.toString(16).padStart(6, '0')}` : '00000000')));
     return struct(f);
   }
   if (n > 2) f.push(field('sa_data', str(b.subarray(2, n))));

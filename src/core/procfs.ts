@@ -3,6 +3,8 @@
  * or undefined once the task is gone. One reader for the core and the engines.
  */
 import * as fs from 'node:fs';
+import { native } from './addon.js';
+import type { UtraceError } from './errors.js';
 
 export function procStatus(pid: number): Record<string, string> | undefined {
   const dir = procDir(pid);
@@ -34,15 +36,54 @@ export function ownProcPid(): string {
 let ownPid: string | undefined;
 
 /**
- * The /proc directory of `pid` (a pid of our namespace): /proc/PID when /proc is ours, else
- * the entry whose NSpid has `pid` at our namespace's level.
+ * The /proc directory of `pid` (a pid or tid of our namespace): /proc/PID when /proc is ours,
+ * else /proc/N with N the same task's number in /proc's namespace.
  */
-function procDir(pid: number): string | undefined {
+export function procDir(pid: number): string | undefined {
   if (ownProcPid() === String(process.pid)) return `/proc/${pid}`;
+  const n = procNumber(pid);
+  if (n !== undefined) return n > 0 ? `/proc/${n}` : undefined;
+  return scanNSpid(pid);
+}
+
+/** PIDFD_THREAD (<linux/pidfd.h>: O_EXCL): a pidfd for any thread, not only a leader (6.9). */
+const PIDFD_THREAD = 0o200;
+let threadPidfds = true;
+
+/**
+ * `pid`'s number in /proc's namespace, from a pidfd: its fdinfo gives the task's id as that
+ * procfs's namespace numbers it (Pid:, -1 once reaped), and a pidfd names one task, whatever
+ * other namespace has a task of the same number (NSpid at our level alone cannot tell them
+ * apart: each sibling namespace has its pid 2). 0 when gone; undefined when pidfds cannot
+ * say (a non-leader thread before Linux 6.9, or no pidfds at all).
+ */
+function procNumber(pid: number): number | undefined {
+  let fd: number;
+  try {
+    fd = native.pidfdOpen(pid, threadPidfds ? PIDFD_THREAD : 0);
+  } catch (e) {
+    const code = (e as UtraceError).code;
+    if (code === 'ESRCH') return 0;
+    if (code === 'EINVAL' && threadPidfds) {
+      threadPidfds = false; // a kernel before PIDFD_THREAD
+      return procNumber(pid);
+    }
+    return undefined;
+  }
+  try {
+    const m = /^Pid:\s*(-?\d+)/m.exec(fs.readFileSync(`/proc/self/fdinfo/${fd}`, 'latin1'));
+    return m ? Math.max(0, Number(m[1])) : undefined;
+  } catch {
+    return undefined;
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/** Without pidfds: the first entry whose NSpid has `pid` at our level (ambiguous when other
+ * namespaces at our level have a task of that number). */
+function scanNSpid(pid: number): string | undefined {
   level ??= (readStatus('/proc/self')?.['NSpid'] ?? '').split(/\s+/).length - 1;
-  const at = (dir: string): string | undefined => readStatus(dir)?.['NSpid']?.split(/\s+/)[level!];
-  const hit = dirs.get(pid);
-  if (hit && at(hit) === String(pid)) return hit;
   let names: string[];
   try {
     names = fs.readdirSync('/proc').filter((n) => /^\d+$/.test(n));
@@ -50,11 +91,8 @@ function procDir(pid: number): string | undefined {
     return undefined;
   }
   for (const n of names) {
-    if (at(`/proc/${n}`) !== String(pid)) continue;
-    dirs.set(pid, `/proc/${n}`);
-    return `/proc/${n}`;
+    if (readStatus(`/proc/${n}`)?.['NSpid']?.split(/\s+/)[level] === String(pid)) return `/proc/${n}`;
   }
   return undefined;
 }
 let level: number | undefined;
-const dirs = new Map<number, string>();

@@ -4,7 +4,7 @@
  * thread, following new threads and processes from reportClone when -f is given.
  */
 import {
-  Attach, Event, Resume, SyscallAction, detachEngines,
+  Attach, Event, Resume, SyscallAction, detachEngines, procDir,
   type Engine, type EngineOps, type SignalReport, type SyscallReport, type Task, type Tracer,
 } from '../../api.js';
 import { DEFAULT_DECODE_OPTIONS, type DecodeOptions } from './printer.js';
@@ -14,7 +14,7 @@ import { InjectState, type InjectRule } from '../qualifier/inject.js';
 import type { StraceFilter } from './filter.js';
 import { SyscallSummary } from './summary.js';
 import { dumpText } from './dumpio.js';
-import { translatePid } from './pidns.js';
+import { pidNsValue, translatePid } from './pidns.js';
 import type { PathTrace } from './pathtrace.js';
 import type { JsonEventWriter } from './json.js';
 import type { TimelineWriter } from './timeline.js';
@@ -238,7 +238,9 @@ export class StraceEngine {
     if (!sig) return undefined;
     const ns = nowNs();
     if (this._trace && this._o.filter.signalSelected(sig.signo)) {
-      this.formatter.signal(e.task.tid, sig.signo, sig.info, ns);
+      const tid = e.task.tid;
+      const pidValue = this._o.pidns ? (pid: number) => pidNsValue(tid, pid) : undefined;
+      this.formatter.signal(tid, sig.signo, sig.info, ns, pidValue);
     }
     this._o.json?.signal(e.task.tgid, e.task.tid, sig.signo, sig.info, ns);
     this._o.timeline?.signal(e.task.tgid, e.task.tid, sig.signo, sig.info, ns);
@@ -283,10 +285,13 @@ export class StraceEngine {
   }
 }
 
+// /proc/PID of a tracee is procDir(PID): under `unshare -pf` /proc numbers tasks as an ancestor
+// namespace does.
+
 /** CPU time a thread has run, in ns (/proc/TID/schedstat's first field). */
 function cpuNs(tid: number): bigint | undefined {
   try {
-    const text = readFileSync(`/proc/${tid}/schedstat`, 'latin1');
+    const text = readFileSync(`${procDir(tid) ?? '/proc/0'}/schedstat`, 'latin1');
     return BigInt(text.slice(0, text.indexOf(' ')));
   } catch {
     return undefined;
@@ -296,7 +301,8 @@ function cpuNs(tid: number): bigint | undefined {
 /** -y: what descriptor `fd` of `pid` names; AT_FDCWD (-100) names the working directory. */
 function fdPath(pid: number, fd: number): string | undefined {
   try {
-    return readlinkSync(fd === -100 ? `/proc/${pid}/cwd` : `/proc/${pid}/fd/${fd}`);
+    const dir = procDir(pid);
+    return dir === undefined ? undefined : readlinkSync(fd === -100 ? `${dir}/cwd` : `${dir}/fd/${fd}`);
   } catch {
     return undefined;
   }
@@ -308,15 +314,17 @@ function fdPath(pid: number, fd: number): string | undefined {
  */
 function netlinkProtocol(pid: number, fd: number): number | undefined {
   let inode: string;
+  const dir = procDir(pid);
+  if (dir === undefined) return undefined;
   try {
-    const m = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/${pid}/fd/${fd}`));
+    const m = /^socket:\[(\d+)\]$/.exec(readlinkSync(`${dir}/fd/${fd}`));
     if (!m) return undefined;
     inode = m[1]!;
   } catch {
     return undefined;
   }
   try {
-    for (const line of readFileSync(`/proc/${pid}/net/netlink`, 'utf8').split('\n').slice(1)) {
+    for (const line of readFileSync(`${dir}/net/netlink`, 'utf8').split('\n').slice(1)) {
       const w = line.trim().split(/\s+/);
       if (w.length >= 10 && w[9] === inode) return Number(w[1]);
     }
@@ -328,7 +336,7 @@ function netlinkProtocol(pid: number, fd: number): number | undefined {
 
 export function comm(tid: number): string {
   try {
-    return readFileSync(`/proc/${tid}/comm`, 'utf8').trim();
+    return readFileSync(`${procDir(tid) ?? '/proc/0'}/comm`, 'utf8').trim();
   } catch {
     return '';
   }

@@ -11,6 +11,7 @@
  */
 import { readFileSync, readdirSync, readlinkSync } from 'node:fs';
 import { procDir } from '../../api.js';
+import { cmt, num, type Value } from './value.js';
 
 export type PidKind = 'tid' | 'tgid' | 'pgid' | 'sid';
 
@@ -95,6 +96,12 @@ function taskIds(p: string): string[] {
   } catch {
     return [];
   }
+}
+
+/** A process id of the tracee's namespace as strace prints it, with what it is in ours. */
+export function pidNsValue(tracee: number, pid: number, kind: PidKind = 'tgid'): Value {
+  const ours = translatePid(tracee, pid, kind);
+  return ours === undefined ? num(pid) : cmt(num(pid), pidNsComment(ours));
 }
 
 /** The comment strace adds after a translated id. */

@@ -94,7 +94,10 @@ function ownerValue(c: Ctx, ad: bigint): Value {
   if (ad === 0n) return NULL;
   const b = c.fetch(ad, 8);
   if (!b) return addr(ad);
-  return struct([field('type', c.xval(BigInt(b.readInt32LE(0)), f_owner_types, 'F_OWNER_???')), field('pid', num(b.readInt32LE(4)))]);
+  const type = b.readInt32LE(0);
+  // F_OWNER_TID, F_OWNER_PID, F_OWNER_PGRP (<asm-generic/fcntl.h>).
+  const kind = type === 0 ? 'tid' : type === 2 ? 'pgid' : 'tgid';
+  return struct([field('type', c.xval(BigInt(type), f_owner_types, 'F_OWNER_???')), field('pid', c.pidv(BigInt(b.readInt32LE(4)), kind))]);
 }
 
 const F = Object.fromEntries(fcntlcmds.entries.map(([v, n]) => [n, Number(v)])) as Record<string, number>;

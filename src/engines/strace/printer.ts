@@ -49,6 +49,9 @@ export const RV = {
    * syscalls the kernel truncates to unsigned int (modify_ldt on x86_64).
    */
   U32ERR: 6,
+  /** A process id, or a process group's as its negative (F_GETOWN): --pidns-translation
+   * annotates it. */
+  PID_OR_PGRP: 7,
 } as const;
 export type RvKind = (typeof RV)[keyof typeof RV];
 /** OR-ed into a decoder's result: all arguments are printed, no exit call needed. */
@@ -198,6 +201,14 @@ export class Ctx {
   pidv(v: bigint, kind: PidKind = 'tgid'): Value {
     const n = I32(v);
     const ours = this.o.pidTranslate?.(this.tid, Number(n), kind);
+    return ours === undefined ? num(n) : cmt(num(n), pidNsComment(ours));
+  }
+
+  /** A process id, or minus a process group id (F_SETOWN, F_GETOWN). */
+  pidOrPgrp(v: bigint): Value {
+    const n = I32(v);
+    if (n >= 0n || !this.o.pidTranslate) return this.pidv(v);
+    const ours = this.o.pidTranslate(this.tid, Number(-n), 'pgid');
     return ours === undefined ? num(n) : cmt(num(n), pidNsComment(ours));
   }
 

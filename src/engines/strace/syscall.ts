@@ -196,6 +196,9 @@ export class DecodedSyscall {
         case RV.FD:
           s = c.o.fdPath ? renderValue(c.fd(c.rval)) : c.rval.toString();
           break;
+        case RV.PID_OR_PGRP:
+          s = renderValue(c.pidOrPgrp(c.rval));
+          break;
         default:
           s = c.rval.toString();
           if (c.o.pidTranslate && PID_RETURNS[this.name]) s = renderValue(c.pidv(c.rval, PID_RETURNS[this.name]));

@@ -112,6 +112,8 @@ const fcntl: Decoder = (c) => {
         c.push(c.flags(arg, fdflags, 'FD_???'));
         return RVAL_DECODED;
       case F.F_SETOWN:
+        c.push(c.pidOrPgrp(arg));
+        return RVAL_DECODED;
       case F.F_SETPIPE_SZ:
         c.push(c.int(2));
         return RVAL_DECODED;
@@ -141,6 +143,7 @@ const fcntl: Decoder = (c) => {
         c.push(c.flags(U32(arg), f_seals, 'F_SEAL_???'));
         return RVAL_DECODED;
       case F.F_GETOWN:
+        return RVAL_DECODED | RV.PID_OR_PGRP;
       case F.F_GETPIPE_SZ:
         return RVAL_DECODED;
       case F.F_SETOWN_EX:

@@ -343,6 +343,7 @@ export function buildStraceOutput(tracer: Tracer, p: ParsedStrace, io: CommandIo
     json,
     timeline,
     fdPaths: p.decodeFds.has('path'),
+    decodeFds: p.decodeFds,
     pidns: p.decodePids.has('pidns'),
     pathTrace,
     onAttach: extra.onAttach,

@@ -15,6 +15,7 @@ import type { StraceFilter } from './filter.js';
 import { SyscallSummary } from './summary.js';
 import { dumpText } from './dumpio.js';
 import { pidNsValue, translatePid } from './pidns.js';
+import { fdText, type DecodeFdsName } from './fdinfo.js';
 import type { PathTrace } from './pathtrace.js';
 import type { JsonEventWriter } from './json.js';
 import type { TimelineWriter } from './timeline.js';
@@ -41,6 +42,8 @@ export interface StraceOptions {
   timeline?: TimelineWriter;
   /** -y: print paths of file descriptors. */
   fdPaths?: boolean;
+  /** --decode-fds=SET (-yy: all): what descriptors are; path as fdPaths. */
+  decodeFds?: ReadonlySet<DecodeFdsName>;
   /** --pidns-translation: ids of a tracee's pid namespace also as they are in ours. */
   pidns?: boolean;
   /** -P: only calls that name these paths or use descriptors open on them. */
@@ -91,7 +94,8 @@ export class StraceEngine {
     this._decode = {
       ...DEFAULT_DECODE_OPTIONS,
       ...opts.decode,
-      fdPath: opts.fdPaths ? fdPath : undefined,
+      fdPath: opts.fdPaths || opts.decodeFds?.has('path') ? fdPath : undefined,
+      fdText: opts.decodeFds?.size ? (pid: number, fd: number, via?: number) => fdText(opts.decodeFds!, pid, fd, via) : undefined,
       pidTranslate: opts.pidns ? translatePid : undefined,
       netlinkProtocol,
     };

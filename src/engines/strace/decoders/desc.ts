@@ -20,6 +20,7 @@ import {
   notifyflags,
   open_mode_flags,
   pollflags,
+  rwf_flags,
   sfd_flags,
   timerfd_create_flags,
   timerfd_settime_flags,
@@ -71,7 +72,8 @@ const writevLike =
 
 /** preadv/pwritev split the 64-bit offset into two registers (lo, hi); on x86_64 lo is it all. */
 const offLoHi = (i: number) => (c: Ctx) => [c.long(i)];
-const rwf = (i: number) => (c: Ctx) => [c.x(i)];
+/** preadv2/pwritev2 flags (RWF_*, <linux/fs.h>). */
+const rwf = (i: number) => (c: Ctx) => [c.flags(U32(c.a[i]!), rwf_flags, 'RWF_???')];
 
 // ---- fcntl -------------------------------------------------------------------------------
 

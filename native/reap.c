@@ -190,20 +190,6 @@ static napi_value n_pidfd_open(napi_env env, napi_callback_info info) {
   return make_i64(env, fd);
 }
 
-/* heldPidfds(): [held, formers], for tests. */
-static napi_value n_held_pidfds(napi_env env, napi_callback_info info) {
-  (void)info;
-  pthread_mutex_lock(&mu);
-  size_t l = live, f = formers;
-  pthread_mutex_unlock(&mu);
-  napi_value arr;
-  napi_create_array_with_length(env, 2, &arr);
-  napi_set_element(env, arr, 0, make_i64(env, (int64_t)l));
-  napi_set_element(env, arr, 1, make_i64(env, (int64_t)f));
-  return arr;
-}
-
 void reap_register(napi_env env, napi_value exports) {
   EXPORT_FN(env, exports, "pidfdOpen", n_pidfd_open);
-  EXPORT_FN(env, exports, "heldPidfds", n_held_pidfds);
 }

@@ -13,7 +13,8 @@
         "native/spawn.c",
         "native/sockets.c",
         "native/affinity.c",
-        "native/deathlock.c"
+        "native/deathlock.c",
+        "native/reap.c"
       ],
       "cflags": ["-std=gnu11", "-Wall", "-Wextra", "-Wno-unused-parameter", "-fvisibility=hidden", "-O2"],
       "defines": ["NAPI_VERSION=8"]

@@ -165,6 +165,7 @@ static napi_value init(napi_env env, napi_value exports) {
   sockets_register(env, exports);
   affinity_register(env, exports);
   deathlock_register(env, exports);
+  reap_register(env, exports);
   return exports;
 }
 

@@ -45,6 +45,12 @@ void tracked_add(pid_t pid);
 void tracked_remove(pid_t pid);
 int tracked_has(pid_t pid);
 
+/* Former tracees left to us as our children (see reap.c). */
+void reap_hold(pid_t pid);
+void reap_release(pid_t pid);
+int reap_former(pid_t pid);
+int reap_formers(void);
+
 void ptrace_ops_register(napi_env env, napi_value exports);
 void wait_register(napi_env env, napi_value exports);
 void mem_register(napi_env env, napi_value exports);
@@ -52,6 +58,7 @@ void spawn_register(napi_env env, napi_value exports);
 void sockets_register(napi_env env, napi_value exports);
 void affinity_register(napi_env env, napi_value exports);
 void deathlock_register(napi_env env, napi_value exports);
+void reap_register(napi_env env, napi_value exports);
 
 #define EXPORT_FN(env, exports, name, fn)                                              \
   do {                                                                                 \

@@ -10,7 +10,8 @@
  *    pids with WNOHANG on SIGCHLD). We therefore only *peek* with waitid(P_ALL, WNOWAIT) and
  *    consume a status only when it is ours: a ptrace stop (si_code CLD_TRAPPED, which only a
  *    tracer can see) or the exit of a pid in the tracked set. When a foreign zombie sits in
- *    front, we poll the tracked pids one by one instead.
+ *    front, we poll the tracked pids one by one instead; a former tracee left to us as a pid
+ *    namespace's init is reaped (reap.c), another foreign one looked at less and less often.
  *  - Hot path: after handling a stop, JS calls waitFast(), which resumes and blocks for a
  *    bounded time (see "bounded blocking" below). A busy tracee's next stop usually arrives
  *    within microseconds, so most stops never go through the event loop (as fast as C).
@@ -141,10 +142,13 @@ static int is_ours(const siginfo_t *si) {
 /* Find one waitable pid of ours without consuming anything. Returns pid, 0 if none, -errno. */
 static pid_t peek_ours(void) {
   siginfo_t si;
-  memset(&si, 0, sizeof si);
-  if (waitid(P_ALL, 0, &si, WEXITED | WNOHANG | WNOWAIT | __WALL) < 0) return -errno;
-  if (si.si_pid == 0) return 0;
-  if (is_ours(&si)) return si.si_pid;
+  do {
+    memset(&si, 0, sizeof si);
+    if (waitid(P_ALL, 0, &si, WEXITED | WNOHANG | WNOWAIT | __WALL) < 0) return -errno;
+    if (si.si_pid == 0) return 0;
+    if (is_ours(&si)) return si.si_pid;
+    /* A former tracee left to us (we are a pid namespace's init): reaped, look again. */
+  } while (reap_former(si.si_pid));
   /* A foreign child (libuv's) is in front: look at ours one by one. */
   pid_t *pids;
   size_t n = tracked_snapshot(&pids);
@@ -548,8 +552,15 @@ static napi_threadsafe_function tsfn;
 static pthread_t waiter;
 static int armed, started;
 
+/* A foreign child in front of the others: libuv reaps its own soon (1 ms); one that stays
+ * (an orphan we never traced, left to us as a namespace's init) is looked at less and less
+ * often, up to every FOREIGN_PAUSE_MAX_NS, instead of spinning on it. */
+#define FOREIGN_PAUSE_MAX_NS 16000000L
+
 static void *waiter_main(void *arg) {
   (void)arg;
+  pid_t foreign = 0;
+  long foreign_ns = 0;
   pthread_mutex_lock(&mu);
   for (;;) {
     while (!armed) pthread_cond_wait(&cv, &mu);
@@ -565,7 +576,14 @@ static void *waiter_main(void *arg) {
       else {
         pid_t p = peek_ours();
         if (p > 0) notify = 1;
-        else pause.tv_nsec = 1000000; /* libuv reaps its own child soon */
+        else if (p == 0) {
+          /* Former tracees behind it (waitid reports the same child first each time). */
+          reap_formers();
+          foreign_ns = si.si_pid != foreign ? 1000000
+                       : foreign_ns * 2 < FOREIGN_PAUSE_MAX_NS ? foreign_ns * 2 : FOREIGN_PAUSE_MAX_NS;
+          foreign = si.si_pid;
+          pause.tv_nsec = foreign_ns;
+        }
       }
     } else if (r < 0 && err == ECHILD) {
       pause.tv_nsec = 5000000; /* nothing to wait for yet; JS may spawn soon */
@@ -645,8 +663,13 @@ static napi_value n_track(napi_env env, napi_callback_info info) {
   bool on;
   if (arg_i64(env, argv[0], &pid, u) < 0) return NULL;
   napi_get_value_bool(env, argv[1], &on);
-  if (on) tracked_add((pid_t)pid);
-  else tracked_remove((pid_t)pid);
+  if (on) {
+    tracked_add((pid_t)pid);
+    reap_hold((pid_t)pid);
+  } else {
+    tracked_remove((pid_t)pid);
+    reap_release((pid_t)pid);
+  }
   return make_undefined(env);
 }
 

@@ -24,7 +24,7 @@ export * as ptraceAbi from './core/ptrace.js';
 export const CLONE_VFORK = 0x4000n; // clone(2) flags as reportClone passes them (<linux/sched.h>)
 export const CLONE_THREAD = 0x10000n;
 export const SI_TKILL = -6; // si_code of a signal sent with tkill(2) (asm-generic/siginfo.h)
-export { procIsOurs, procStatus } from './core/procfs.js';
+export { procDir, procIsOurs, procStatus } from './core/procfs.js';
 export { debugRegistersTrap } from './core/capabilities.js';
 export { socketPeer, sendWithFds, receiveWithFds } from './core/sockets.js';
 export type { PeerCredentials } from './core/sockets.js';

@@ -3,6 +3,8 @@
  * or undefined once the task is gone. One reader for the core and the engines.
  */
 import * as fs from 'node:fs';
+import { native } from './addon.js';
+import type { UtraceError } from './errors.js';
 
 export function procStatus(pid: number): Record<string, string> | undefined {
   const dir = procDir(pid);
@@ -39,15 +41,58 @@ export function procIsOurs(): boolean {
 }
 
 /**
- * The /proc directory of `pid` (a pid of our namespace): /proc/PID when /proc is ours, else
- * the entry whose NSpid has `pid` at our namespace's level. Other namespaces of that level
- * (another `unshare -p` on the machine) reuse the same numbers, so a process whose innermost
- * namespace is at our level must be in ours (its ns/pid link; another user namespace's
- * processes refuse the readlink, and are not ours either). A process of a namespace nested
- * in ours cannot be checked that way: the first such entry is taken, if no exact one is found.
+ * The /proc directory of `pid` (a pid or tid of our namespace): /proc/PID when /proc is ours,
+ * else /proc/N with N the same task's number in /proc's namespace.
  */
-function procDir(pid: number): string | undefined {
+export function procDir(pid: number): string | undefined {
   if (procIsOurs()) return `/proc/${pid}`;
+  const n = procNumber(pid);
+  if (n !== undefined) return n > 0 ? `/proc/${n}` : undefined;
+  return scanNSpid(pid);
+}
+
+/** PIDFD_THREAD (<linux/pidfd.h>: O_EXCL): a pidfd for any thread, not only a leader (6.9). */
+const PIDFD_THREAD = 0o200;
+let threadPidfds = true;
+
+/**
+ * `pid`'s number in /proc's namespace, from a pidfd: its fdinfo gives the task's id as that
+ * procfs's namespace numbers it (Pid:, -1 once reaped), and a pidfd names one task, whatever
+ * other namespace has a task of the same number (NSpid at our level alone cannot tell them
+ * apart: each sibling namespace has its pid 2). 0 when gone; undefined when pidfds cannot
+ * say (a non-leader thread before Linux 6.9, or no pidfds at all).
+ */
+function procNumber(pid: number): number | undefined {
+  let fd: number;
+  try {
+    fd = native.pidfdOpen(pid, threadPidfds ? PIDFD_THREAD : 0);
+  } catch (e) {
+    const code = (e as UtraceError).code;
+    if (code === 'ESRCH') return 0;
+    if (code === 'EINVAL' && threadPidfds) {
+      threadPidfds = false; // a kernel before PIDFD_THREAD
+      return procNumber(pid);
+    }
+    return undefined;
+  }
+  try {
+    const m = /^Pid:\s*(-?\d+)/m.exec(fs.readFileSync(`/proc/self/fdinfo/${fd}`, 'latin1'));
+    return m ? Math.max(0, Number(m[1])) : undefined;
+  } catch {
+    return undefined;
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/**
+ * Without pidfds: the entry whose NSpid has `pid` at our level. Sibling namespaces of that
+ * level reuse the same numbers, so a process whose innermost namespace is at our level must be
+ * in ours (its ns/pid link; another user namespace's processes refuse the readlink, and are not
+ * ours either). A process of a namespace nested in ours cannot be checked that way: the first
+ * such entry is taken, if no exact one is found.
+ */
+function scanNSpid(pid: number): string | undefined {
   level ??= (readStatus('/proc/self')?.['NSpid'] ?? '').split(/\s+/).length - 1;
   ownNs ??= nsLink('/proc/self') ?? '';
   const want = String(pid);
@@ -58,8 +103,6 @@ function procDir(pid: number): string | undefined {
     if (ids.length - 1 > level!) return 1;
     return nsLink(dir) === ownNs ? 2 : 0;
   };
-  const hit = dirs.get(pid);
-  if (hit && match(hit) > 0) return hit;
   let names: string[];
   try {
     names = fs.readdirSync('/proc').filter((n) => /^\d+$/.test(n));
@@ -69,17 +112,13 @@ function procDir(pid: number): string | undefined {
   let nested: string | undefined;
   for (const n of names) {
     const m = match(`/proc/${n}`);
+    if (m === 2) return `/proc/${n}`;
     if (m === 1) nested ??= `/proc/${n}`;
-    if (m !== 2) continue;
-    dirs.set(pid, `/proc/${n}`);
-    return `/proc/${n}`;
   }
-  if (nested) dirs.set(pid, nested);
   return nested;
 }
 let level: number | undefined;
 let ownNs: string | undefined;
-const dirs = new Map<number, string>();
 
 function nsLink(dir: string): string | undefined {
   try {

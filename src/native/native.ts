@@ -105,7 +105,11 @@ export interface NativeAddon {
   waiterStart(callback: () => void): void;
   waiterArm(armed: boolean): void;
   waiterRef(keepAlive: boolean): void;
+  /** Track pid's stops and exit as ours (on) or no longer; a tracked thread-group leader is
+   * also held by a pidfd, so that its zombie can be reaped if it is left to us (reap.c). */
   track(pid: number, on: boolean): void;
+  /** pidfd_open(2): a descriptor (close it with fs.closeSync), or throws. */
+  pidfdOpen(pid: number, flags: number): number;
   readMemory(pid: number, addr: bigint, buf: Uint8Array, length: number): number;
   writeMemory(pid: number, addr: bigint, buf: Uint8Array, length: number): number;
   /** Write as the thread's own store would (page protections apply): bytes written, 0 where

@@ -252,3 +252,22 @@ export async function parseCounterAddr(out: Capture): Promise<bigint> {
   const m = await waitFor(() => /counter (0x[0-9a-f]+)/.exec(out.text()), 5000, 'spin to print its counter');
   return BigInt(m[1]!);
 }
+
+/**
+ * Another pid namespace at the same depth as one that `unshare -Urpf` makes, holding `n`
+ * sleeping tasks (its pids 2..n+1): tasks of any other such namespace (a utrace under
+ * `unshare -Urpf`, its tracees) share those numbers at that level of /proc's NSpid. Resolves
+ * once they run; kill() ends it all (--kill-child: its init dies with unshare).
+ */
+export async function siblingNamespace(n = 60): Promise<{ kill(): void }> {
+  const { spawn } = await import('node:child_process');
+  const c = spawn('unshare', ['-Urpf', '--kill-child', 'sh', '-c',
+    `i=0; while [ $i -lt ${n} ]; do sleep 60 & i=$((i+1)); done; echo ready; wait`], { stdio: ['ignore', 'pipe', 'inherit'] });
+  await new Promise<void>((resolve, reject) => {
+    c.once('error', reject);
+    c.once('exit', (code) => reject(new Error(`sibling namespace ended (${code})`)));
+    c.stdout!.on('data', (d: Buffer) => { if (d.includes('ready')) resolve(); });
+  });
+  c.removeAllListeners('exit');
+  return { kill: () => c.kill('SIGKILL') };
+}

@@ -4,7 +4,7 @@
  * thread, following new threads and processes from reportClone when -f is given.
  */
 import {
-  Attach, Event, Resume, SYSCALLS, SyscallAction, detachEngines,
+  Attach, Event, Resume, SYSCALLS, SyscallAction, detachEngines, procDir,
   type Engine, type EngineOps, type SignalReport, type SyscallReport, type Task, type Tracer,
 } from '../../api.js';
 import { DEFAULT_DECODE_OPTIONS, type DecodeOptions } from './printer.js';
@@ -14,7 +14,8 @@ import { InjectState, type InjectRule } from '../qualifier/inject.js';
 import type { StraceFilter } from './filter.js';
 import { SyscallSummary } from './summary.js';
 import { dumpText } from './dumpio.js';
-import { translatePid } from './pidns.js';
+import { pidNsValue, translatePid } from './pidns.js';
+import { fdText, type DecodeFdsName } from './fdinfo.js';
 import type { PathTrace } from './pathtrace.js';
 import type { JsonEventWriter } from './json.js';
 import type { TimelineWriter } from './timeline.js';
@@ -41,6 +42,8 @@ export interface StraceOptions {
   timeline?: TimelineWriter;
   /** -y: print paths of file descriptors. */
   fdPaths?: boolean;
+  /** --decode-fds=SET (-yy: all): what descriptors are; path as fdPaths. */
+  decodeFds?: ReadonlySet<DecodeFdsName>;
   /** --pidns-translation: ids of a tracee's pid namespace also as they are in ours. */
   pidns?: boolean;
   /** -P: only calls that name these paths or use descriptors open on them. */
@@ -93,7 +96,8 @@ export class StraceEngine {
     this._decode = {
       ...DEFAULT_DECODE_OPTIONS,
       ...opts.decode,
-      fdPath: opts.fdPaths ? fdPath : undefined,
+      fdPath: opts.fdPaths || opts.decodeFds?.has('path') ? fdPath : undefined,
+      fdText: opts.decodeFds?.size ? (pid: number, fd: number, via?: number) => fdText(opts.decodeFds!, pid, fd, via) : undefined,
       pidTranslate: opts.pidns ? translatePid : undefined,
       netlinkProtocol,
     };
@@ -242,7 +246,9 @@ export class StraceEngine {
     if (!sig) return undefined;
     const ns = nowNs();
     if (this._trace && this._o.filter.signalSelected(sig.signo)) {
-      this.formatter.signal(e.task.tid, sig.signo, sig.info, ns);
+      const tid = e.task.tid;
+      const pidValue = this._o.pidns ? (pid: number) => pidNsValue(tid, pid) : undefined;
+      this.formatter.signal(tid, sig.signo, sig.info, ns, pidValue);
     }
     this._o.json?.signal(e.task.tgid, e.task.tid, sig.signo, sig.info, ns);
     this._o.timeline?.signal(e.task.tgid, e.task.tid, sig.signo, sig.info, ns);
@@ -287,10 +293,13 @@ export class StraceEngine {
   }
 }
 
+// /proc/PID of a tracee is procDir(PID): under `unshare -pf` /proc numbers tasks as an ancestor
+// namespace does.
+
 /** CPU time a thread has run, in ns (/proc/TID/schedstat's first field). */
 function cpuNs(tid: number): bigint | undefined {
   try {
-    const text = readFileSync(`/proc/${tid}/schedstat`, 'latin1');
+    const text = readFileSync(`${procDir(tid) ?? '/proc/0'}/schedstat`, 'latin1');
     return BigInt(text.slice(0, text.indexOf(' ')));
   } catch {
     return undefined;
@@ -300,7 +309,8 @@ function cpuNs(tid: number): bigint | undefined {
 /** -y: what descriptor `fd` of `pid` names; AT_FDCWD (-100) names the working directory. */
 function fdPath(pid: number, fd: number): string | undefined {
   try {
-    return readlinkSync(fd === -100 ? `/proc/${pid}/cwd` : `/proc/${pid}/fd/${fd}`);
+    const dir = procDir(pid);
+    return dir === undefined ? undefined : readlinkSync(fd === -100 ? `${dir}/cwd` : `${dir}/fd/${fd}`);
   } catch {
     return undefined;
   }
@@ -312,15 +322,17 @@ function fdPath(pid: number, fd: number): string | undefined {
  */
 function netlinkProtocol(pid: number, fd: number): number | undefined {
   let inode: string;
+  const dir = procDir(pid);
+  if (dir === undefined) return undefined;
   try {
-    const m = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/${pid}/fd/${fd}`));
+    const m = /^socket:\[(\d+)\]$/.exec(readlinkSync(`${dir}/fd/${fd}`));
     if (!m) return undefined;
     inode = m[1]!;
   } catch {
     return undefined;
   }
   try {
-    for (const line of readFileSync(`/proc/${pid}/net/netlink`, 'utf8').split('\n').slice(1)) {
+    for (const line of readFileSync(`${dir}/net/netlink`, 'utf8').split('\n').slice(1)) {
       const w = line.trim().split(/\s+/);
       if (w.length >= 10 && w[9] === inode) return Number(w[1]);
     }
@@ -332,7 +344,7 @@ function netlinkProtocol(pid: number, fd: number): number | undefined {
 
 export function comm(tid: number): string {
   try {
-    return readFileSync(`/proc/${tid}/comm`, 'utf8').trim();
+    return readFileSync(`${procDir(tid) ?? '/proc/0'}/comm`, 'utf8').trim();
   } catch {
     return '';
   }

@@ -13,6 +13,7 @@
 import type { DecodedSyscall } from './syscall.js';
 import { renderValue } from './render.js';
 import { siginfoValue, signalText } from './siginfo.js';
+import type { Value } from './value.js';
 import { clockTime, secUsec } from './timefmt.js';
 
 export interface FormatOptions {
@@ -198,10 +199,10 @@ export class TraceFormatter {
    * "--- SIGCHLD {si_signo=SIGCHLD, ...} ---" from the raw 128-byte siginfo; without siginfo
    * (PTRACE_GETSIGINFO failed) strace prints "--- SIGxxx (description) ---", we print the name.
    */
-  signal(tid: number, signo: number, siginfo: Uint8Array | undefined, ns: bigint): void {
+  signal(tid: number, signo: number, siginfo: Uint8Array | undefined, ns: bigint, pidValue?: (pid: number) => Value): void {
     if (this._o.signalSelected && !this._o.signalSelected(signo)) return;
     this._task(tid);
-    const info = siginfo && siginfo.length >= 12 ? ` ${renderValue(siginfoValue(siginfo))}` : '';
+    const info = siginfo && siginfo.length >= 12 ? ` ${renderValue(siginfoValue(siginfo, pidValue))}` : '';
     this._fullLine(tid, ns, `--- ${signalText(signo)}${info} ---`);
   }
 
@@ -393,8 +394,8 @@ export class PerTaskFormatter implements Formatter {
     this._per.get(tid)?.f.detached(tid);
   }
 
-  signal(tid: number, signo: number, siginfo: Uint8Array | undefined, ns: bigint): void {
-    this._f(tid).signal(tid, signo, siginfo, ns);
+  signal(tid: number, signo: number, siginfo: Uint8Array | undefined, ns: bigint, pidValue?: (pid: number) => Value): void {
+    this._f(tid).signal(tid, signo, siginfo, ns, pidValue);
   }
 
   exited(tid: number, code: number, ns: bigint): void {

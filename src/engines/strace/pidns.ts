@@ -4,10 +4,14 @@
  * The kernel publishes every id of a process at each namespace level it is visible in
  * (/proc/PID/status NSpid, NStgid, NSpgid, NSsid: outermost first, as seen from procfs's
  * namespace), so the translation is a look-up: find a task of the tracee's namespace whose id
- * of that kind at the tracee's level is the number, and take its first entry.
+ * of that kind at the tracee's level is the number, and take its entry at ours. The tracee's own
+ * /proc entry comes from the core (procDir: through a pidfd), not from its number at our level,
+ * which sibling namespaces share (each has a pid 2; strace's suite leaves such namespaces).
  * Nothing here runs unless the option was given.
  */
 import { readFileSync, readdirSync, readlinkSync } from 'node:fs';
+import { procDir } from '../../api.js';
+import { cmt, num, type Value } from './value.js';
 
 export type PidKind = 'tid' | 'tgid' | 'pgid' | 'sid';
 
@@ -44,24 +48,6 @@ function ids(statusPath: string, field: string): number[] | undefined {
 /** Our own level in procfs's namespace tree (0 unless /proc was mounted by an ancestor's). */
 let ownLevel: number | undefined;
 
-/**
- * The /proc directory of the process `pid` of our namespace: the same number when /proc is
- * ours, else the one whose NSpid has `pid` at our level (a procfs of an ancestor namespace).
- */
-function procDir(pid: number): string | undefined {
-  ownLevel ??= Math.max(0, (ids('/proc/self/status', 'NSpid')?.length ?? 1) - 1);
-  if (ownLevel === 0) return `/proc/${pid}`;
-  const cached = procCache.get(pid);
-  if (cached && ids(`${cached}/status`, 'NSpid')?.[ownLevel] === pid) return cached;
-  for (const p of procEntries()) {
-    if (ids(`/proc/${p}/status`, 'NSpid')?.[ownLevel] !== pid) continue;
-    procCache.set(pid, `/proc/${p}`);
-    return `/proc/${p}`;
-  }
-  return undefined;
-}
-const procCache = new Map<number, string>();
-
 function procEntries(): string[] {
   try {
     return readdirSync('/proc').filter((n) => /^\d+$/.test(n));
@@ -77,6 +63,7 @@ function procEntries(): string[] {
 export function translatePid(tracee: number, value: number, kind: PidKind): number | undefined {
   if (value <= 0) return undefined;
   ownNs ??= nsOf('self');
+  ownLevel ??= Math.max(0, (ids('/proc/self/status', 'NSpid')?.length ?? 1) - 1);
   const dir = procDir(tracee);
   if (!dir) return undefined;
   const ns = nsOfPath(dir);
@@ -109,6 +96,12 @@ function taskIds(p: string): string[] {
   } catch {
     return [];
   }
+}
+
+/** A process id of the tracee's namespace as strace prints it, with what it is in ours. */
+export function pidNsValue(tracee: number, pid: number, kind: PidKind = 'tgid'): Value {
+  const ours = translatePid(tracee, pid, kind);
+  return ours === undefined ? num(pid) : cmt(num(pid), pidNsComment(ours));
 }
 
 /** The comment strace adds after a translated id. */

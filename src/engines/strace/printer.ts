@@ -29,6 +29,7 @@ import type { Xlat } from './xlat/xlat.js';
 import { modetypes } from './xlat/tables.gen.js';
 import { sigName } from '../qualifier/signals.js';
 import { pidNsComment, type PidKind } from './pidns.js';
+import type { FdText } from './fdinfo.js';
 
 /** How return values print. */
 export const RV = {
@@ -49,6 +50,9 @@ export const RV = {
    * syscalls the kernel truncates to unsigned int (modify_ldt on x86_64).
    */
   U32ERR: 6,
+  /** A process id, or a process group's as its negative (F_GETOWN): --pidns-translation
+   * annotates it. */
+  PID_OR_PGRP: 7,
 } as const;
 export type RvKind = (typeof RV)[keyof typeof RV];
 /** OR-ed into a decoder's result: all arguments are printed, no exit call needed. */
@@ -71,6 +75,9 @@ export interface DecodeOptions {
   readonly hexStrings: HexStyle;
   /** -y: path of a tracee fd (pid is the thread-group id), if known. */
   readonly fdPath?: (pid: number, fd: number) => string | undefined;
+  /** --decode-fds: what a descriptor is (path, device, pidfd's process); replaces fdPath for
+   * descriptors (fdPath still names AT_FDCWD's directory). */
+  readonly fdText?: (pid: number, fd: number, viaPidfd?: number) => FdText | undefined;
   /** The netlink protocol (NETLINK_ROUTE...) of a tracee fd that is a netlink socket. */
   readonly netlinkProtocol?: (pid: number, fd: number) => number | undefined;
   /** --pidns-translation: an id of the tracee's pid namespace as it is in ours, if it differs. */
@@ -187,7 +194,10 @@ export class Ctx {
   /** int fd, with -y path. */
   fd(v: bigint): Value {
     const fd = Number(I32(v));
-    if (fd >= 0 && this.o.fdPath) {
+    if (fd >= 0 && this.o.fdText) {
+      const t = this.o.fdText(this.pid, fd);
+      if (t !== undefined) return fdv(fd, t.path, t.dev, t.after);
+    } else if (fd >= 0 && this.o.fdPath) {
       const p = this.o.fdPath(this.pid, fd);
       if (p !== undefined) return fdv(fd, p);
     }
@@ -201,6 +211,21 @@ export class Ctx {
     const n = I32(v);
     const ours = this.o.pidTranslate?.(this.tid, Number(n), kind);
     return ours === undefined ? num(n) : cmt(num(n), pidNsComment(ours));
+  }
+
+  /** A process id, or minus a process group id (F_SETOWN, F_GETOWN). */
+  pidOrPgrp(v: bigint): Value {
+    const n = I32(v);
+    if (n >= 0n || !this.o.pidTranslate) return this.pidv(v);
+    const ours = this.o.pidTranslate(this.tid, Number(-n), 'pgid');
+    return ours === undefined ? num(n) : cmt(num(n), pidNsComment(ours));
+  }
+
+  /** A descriptor of the process that the tracee's pidfd refers to (pidfd_getfd). */
+  fdVia(pidfd: bigint, v: bigint): Value {
+    const fd = Number(I32(v));
+    const t = fd >= 0 ? this.o.fdText?.(this.pid, fd, Number(I32(pidfd))) : undefined;
+    return t === undefined ? fdv(fd) : fdv(fd, t.path, t.dev, t.after);
   }
 
   /** dirfd of *at() calls: AT_FDCWD for -100. */

@@ -18,7 +18,8 @@ export function renderValue(v: Value, hexStyle: HexStyle = 'none'): string {
       return quoteBytes(v.b, v.more, v.x ? 'all' : hexStyle);
     case 'fd':
       // strace escapes '<' and '>' in -y paths so the brackets stay unambiguous.
-      return v.path === undefined ? String(v.fd) : `${v.fd}<${escapeBytes(Buffer.from(v.path, 'utf8'), 'none', '<>')}>`;
+      if (v.path === undefined) return String(v.fd);
+      return `${v.fd}<${escapeBytes(Buffer.from(v.path, 'utf8'), 'none', '<>')}${v.dev ? `<${v.dev}>` : ''}>${v.after ?? ''}`;
     case 'struct': {
       const parts = v.f.map((f) => (f.bare ? renderValue(f.v, hexStyle) : `${f.k}=${renderValue(f.v, hexStyle)}`));
       if (v.more) parts.push('...');

@@ -42,8 +42,9 @@ function ptrValue(v: bigint): Value {
   return v === 0n ? sym('NULL') : sym(hexStr(v));
 }
 
-/** Decodes a raw siginfo buffer into strace's structure. `b` must hold 128 bytes (shorter is padded). */
-export function siginfoValue(raw: Uint8Array): Value {
+/** Decodes a raw siginfo buffer into strace's structure. `b` must hold 128 bytes (shorter is padded).
+ * pidValue renders si_pid (--pidns-translation adds what it is in our namespace). */
+export function siginfoValue(raw: Uint8Array, pidValue: (pid: number) => Value = num): Value {
   const b = Buffer.alloc(SIGINFO_SIZE);
   Buffer.from(raw.buffer, raw.byteOffset, Math.min(raw.length, SIGINFO_SIZE)).copy(b);
   const signo = b.readInt32LE(0);
@@ -57,7 +58,7 @@ export function siginfoValue(raw: Uint8Array): Value {
   const pid = b.readInt32LE(16);
   const uid = b.readUInt32LE(20);
   const source = (): void => {
-    f.push(field('si_pid', num(pid)), field('si_uid', num(uid === 0xffffffff ? -1 : uid)));
+    f.push(field('si_pid', pidValue(pid)), field('si_uid', num(uid === 0xffffffff ? -1 : uid)));
   };
   const sigval = (): void => {
     f.push(field('si_int', num(b.readInt32LE(24))), field('si_ptr', ptrValue(b.readBigUInt64LE(24))));

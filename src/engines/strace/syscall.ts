@@ -194,7 +194,10 @@ export class DecodedSyscall {
           break;
         }
         case RV.FD:
-          s = c.o.fdPath ? renderValue(c.fd(c.rval)) : c.rval.toString();
+          s = c.o.fdPath || c.o.fdText ? renderValue(c.fd(c.rval)) : c.rval.toString();
+          break;
+        case RV.PID_OR_PGRP:
+          s = renderValue(c.pidOrPgrp(c.rval));
           break;
         default:
           s = c.rval.toString();

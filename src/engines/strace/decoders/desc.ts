@@ -20,6 +20,7 @@ import {
   notifyflags,
   open_mode_flags,
   pollflags,
+  rwf_flags,
   sfd_flags,
   timerfd_create_flags,
   timerfd_settime_flags,
@@ -71,7 +72,8 @@ const writevLike =
 
 /** preadv/pwritev split the 64-bit offset into two registers (lo, hi); on x86_64 lo is it all. */
 const offLoHi = (i: number) => (c: Ctx) => [c.long(i)];
-const rwf = (i: number) => (c: Ctx) => [c.x(i)];
+/** preadv2/pwritev2 flags (RWF_*, <linux/fs.h>). */
+const rwf = (i: number) => (c: Ctx) => [c.flags(U32(c.a[i]!), rwf_flags, 'RWF_???')];
 
 // ---- fcntl -------------------------------------------------------------------------------
 
@@ -94,7 +96,10 @@ function ownerValue(c: Ctx, ad: bigint): Value {
   if (ad === 0n) return NULL;
   const b = c.fetch(ad, 8);
   if (!b) return addr(ad);
-  return struct([field('type', c.xval(BigInt(b.readInt32LE(0)), f_owner_types, 'F_OWNER_???')), field('pid', num(b.readInt32LE(4)))]);
+  const type = b.readInt32LE(0);
+  // F_OWNER_TID, F_OWNER_PID, F_OWNER_PGRP (<asm-generic/fcntl.h>).
+  const kind = type === 0 ? 'tid' : type === 2 ? 'pgid' : 'tgid';
+  return struct([field('type', c.xval(BigInt(type), f_owner_types, 'F_OWNER_???')), field('pid', c.pidv(BigInt(b.readInt32LE(4)), kind))]);
 }
 
 const F = Object.fromEntries(fcntlcmds.entries.map(([v, n]) => [n, Number(v)])) as Record<string, number>;
@@ -109,6 +114,8 @@ const fcntl: Decoder = (c) => {
         c.push(c.flags(arg, fdflags, 'FD_???'));
         return RVAL_DECODED;
       case F.F_SETOWN:
+        c.push(c.pidOrPgrp(arg));
+        return RVAL_DECODED;
       case F.F_SETPIPE_SZ:
         c.push(c.int(2));
         return RVAL_DECODED;
@@ -138,6 +145,7 @@ const fcntl: Decoder = (c) => {
         c.push(c.flags(U32(arg), f_seals, 'F_SEAL_???'));
         return RVAL_DECODED;
       case F.F_GETOWN:
+        return RVAL_DECODED | RV.PID_OR_PGRP;
       case F.F_GETPIPE_SZ:
         return RVAL_DECODED;
       case F.F_SETOWN_EX:

@@ -142,7 +142,7 @@ export const fdopsDecoders: Record<string, Decoder> = {
     return RVAL_DECODED;
   },
   pidfd_getfd: (c) => {
-    c.push(fd0(c), c.int(1), ux(c, 2));
+    c.push(fd0(c), c.fdVia(c.a[0], c.a[1]), ux(c, 2));
     return RVAL_DECODED | RV.FD;
   },
   process_mrelease: (c) => {

@@ -28,7 +28,7 @@ function notif(c: Ctx, b: Buffer): Value {
   const arch = BigInt(b.readUInt32LE(20));
   return struct([
     field('id', hex(b.readBigUInt64LE(0))),
-    field('pid', num(b.readInt32LE(8))),
+    field('pid', c.pidv(BigInt(b.readInt32LE(8)), 'tid')),
     field('flags', hex(BigInt(b.readUInt32LE(12)))),
     field(
       'data',

@@ -112,8 +112,8 @@ function header(c: Ctx, b: Buffer, proto: number): Value {
     field('nlmsg_type', typeV),
     field('nlmsg_flags', c.flags(BigInt(flags), fx)),
     field('nlmsg_seq', num(b.readUInt32LE(8))),
-    // a port id that is usually a process id: signed, and translated with --pidns-translation
-    field('nlmsg_pid', c.pidv(BigInt(b.readUInt32LE(12)), 'tgid')),
+    // A port id, by default the sender's pid: --pidns-translation annotates it as one.
+    field('nlmsg_pid', b.readUInt32LE(12) < 0x80000000 ? c.pidv(BigInt(b.readUInt32LE(12))) : num(b.readUInt32LE(12))),
   ]);
 }
 

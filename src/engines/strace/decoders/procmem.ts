@@ -30,7 +30,7 @@ function vmRw(write: boolean): Decoder {
   return (c) => {
     const [pid, liov, lcnt, riov, rcnt, flags] = c.a;
     if (c.entering) {
-      c.push(num(I32(pid)));
+      c.push(c.pidv(pid));
       if (write) {
         c.push(iovArray(c, liov, lcnt, undefined), num(lcnt), iovArray(c, riov, rcnt, undefined, false), num(rcnt), num(flags));
         return RVAL_DECODED;
@@ -49,7 +49,7 @@ export const procmemDecoders: Record<string, Decoder> = {
   move_pages: (c) => {
     const [pid, n, pages, nodes, status, flags] = c.a;
     if (c.entering) {
-      c.push(num(I32(pid)), num(n), pagesArray(c, pages, n), nodes === 0n ? NULL : intArray(c, nodes, n));
+      c.push(c.pidv(pid), num(n), pagesArray(c, pages, n), nodes === 0n ? NULL : intArray(c, nodes, n));
       c.priv = nodes;
       // With nodes the kernel moves pages and status is only written: shown as an address.
       if (nodes !== 0n) {

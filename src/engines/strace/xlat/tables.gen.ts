@@ -4458,6 +4458,15 @@ export const rtnl_tca_stats_attrs = xlat('rtnl_tca_stats_attrs', [
   [0x8n, 'TCA_STATS_PKT64'],
 ]);
 
+/** include/uapi/linux/fs.h */
+export const rwf_flags = xlat('rwf_flags', [
+  [0x1n, 'RWF_HIPRI'],
+  [0x2n, 'RWF_DSYNC'],
+  [0x4n, 'RWF_SYNC'],
+  [0x8n, 'RWF_NOWAIT'],
+  [0x10n, 'RWF_APPEND'],
+]);
+
 /** include/uapi/linux/sched.h */
 export const sched_flags = xlat('sched_flags', [
   [0x40000000n, 'SCHED_RESET_ON_FORK'],

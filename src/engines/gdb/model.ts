@@ -63,6 +63,9 @@ export class ThreadState {
   busy = false;
   /** vfork parent waiting for the vfork syscall to return (vforkdone). */
   vforkWait = false;
+  /** Held at the exit of syscall nr, reported as something else (vforkdone): a resume while
+   * gdb catches nr reports its return first (StopProtocol.resume). */
+  atSyscallExit: number | undefined = undefined;
   /** A new thread whose first stop is still to come (a REPORT pass is owed there). */
   fresh = false;
   /** Non-stop: gdb asked to stop it (vCont;t, vCtrlC); its stop report is on its way. */

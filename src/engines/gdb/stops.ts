@@ -186,6 +186,7 @@ export class StopProtocol {
     ts.gen++;
     ts.stopRequested = false;
     ts.siginfo = undefined;
+    ts.atSyscallExit = undefined;
     const e = ts.engine;
     if (e.detached) return;
     if (ts.gate) {
@@ -637,6 +638,15 @@ export class StopProtocol {
     for (const ts of threads) {
       const action = vContActionFor(actions, ts.inf.pid, ts.tid, true);
       if (action) go.push({ ts, action });
+    }
+    // A thread held at a syscall exit told as vforkdone, continued while gdb catches that
+    // syscall: its return is the stop (gdbserver's thread, under PTRACE_SYSCALL, stops there).
+    for (const { ts, action } of go) {
+      const nr = ts.atSyscallExit;
+      ts.atSyscallExit = undefined;
+      if (nr !== undefined && (action.action === 'c' || action.action === 'C') && this.s.catchesSyscall(nr)) {
+        this.queue.push({ kind: 'thread', ts, signal: GDB_SIGNAL.TRAP, reason: { kind: 'syscall_return', syscall: nr } });
+      }
     }
     // Stops already queued for threads gdb resumes are reported without running anything,
     // unless moot by now (see moot()).

@@ -53,6 +53,9 @@ export class ThreadState {
   resumed = false;
   stepping = false;
   range: { start: bigint; end: bigint } | undefined;
+  /** Linux signal gdb gave it at a resume that ran nothing (another thread's queued stop was
+   * the reply): delivered at its next release. */
+  deferredSig = 0;
   /** Linux signal we tgkill'ed to deliver gdb's vCont;C at a non-signal stop. */
   injectSig = 0;
   /** The siginfo of the current stop, for qXfer:siginfo:read. */

@@ -182,6 +182,16 @@ export class StopProtocol {
   /** Let a held thread go: continue or step, delivering a Linux signal if given. */
   release(ts: ThreadState, kind: ResumeKind, sig: number): void {
     if (DEBUG) this.dbg(`release ${ts.tid} kind ${kind} sig ${sig} gate ${!!ts.gate} core-state ${ts.task.state}`);
+    const deferred = ts.deferredSig;
+    ts.deferredSig = 0;
+    if (deferred && !sig) sig = deferred;
+    else if (deferred && deferred !== sig) {
+      try {
+        ts.task.signal(deferred); // two signals for it: the other is sent again, gdb hears of it
+      } catch {
+        /* dead */
+      }
+    }
     ts.held = false;
     ts.gen++;
     ts.stopRequested = false;
@@ -663,6 +673,12 @@ export class StopProtocol {
       conn?.complete();
     };
     if (pending >= 0) {
+      // Nothing runs: a signal gdb gave a thread (vCont;C) waits for its next resume, as
+      // gdbserver queues it with the thread (else a signal that stopped it would be lost).
+      for (const { ts, action } of go) {
+        const sig = action.signal !== undefined ? linuxSignalFromGdb(action.signal) ?? 0 : 0;
+        if (sig) ts.deferredSig = sig;
+      }
       const [ev] = this.queue.splice(pending, 1);
       this.stopWaiter = waiter;
       this.deliverStop(ev!);

@@ -869,9 +869,10 @@ export abstract class StopMachine extends EventEmitter {
     task._stop = null;
     if (task.tid === proc.pid && proc._spawned && !proc._exited) {
       this._watch.set(task.tid, proc); // still our child: reap it so its status is known
-    } else if (died) {
+    } else if (died && task.tid !== proc.pid) {
       // Killed out of its stop (another thread's exit_group while the threads are detached
       // one by one): still traced by us, a zombie until we reap it, and its process with it.
+      // (Not a leader: its status may never come to us, and the wait would last for ever.)
       this._reaping.add(task.tid);
     } else {
       this._backend.disown(task.tid);

@@ -51,6 +51,8 @@ export abstract class StopMachine extends EventEmitter {
   /** @internal */ protected _procs = new Map<number, Process>();
   /** @internal spawned processes already detached whose exit we still reap */
   protected _watch = new Map<number, Process>();
+  /** @internal threads that died during their detach: traced zombies we still reap */
+  protected _reaping = new Set<number>();
   /** @internal attach serial of the last engine (engines attached during a pass skip it) */ _serial = 0;
   private readonly _siginfo = Buffer.alloc(128);
   /** Looks for leaders released without a status (see _checkLeaders) while processes are traced. */
@@ -83,6 +85,7 @@ export abstract class StopMachine extends EventEmitter {
   _dispatch(tid: number, status: number, silen: number): void {
     let task = this._tasks.get(tid);
     if (!task) {
+      if (this._reaping.has(tid)) return this._reap(tid, status);
       const w = this._watch.get(tid);
       if (w && !P.WIFSTOPPED(status)) {
         this._watch.delete(tid);
@@ -817,6 +820,22 @@ export abstract class StopMachine extends EventEmitter {
     if (task.state === 'stopped') this._maybeRestart(task);
   }
 
+  /** A thread that died during its detach reports: its exit reaps it (done by the wait);
+   * a stop on its way out (its exit event) is a second chance to detach. */
+  protected _reap(tid: number, status: number): void {
+    if (P.WIFSTOPPED(status)) {
+      try {
+        this._backend.detach(tid, 0);
+      } catch (e) {
+        if (!isGone(e)) throw e;
+        return;
+      }
+    }
+    this._reaping.delete(tid);
+    this._backend.disown(tid);
+    this._refresh();
+  }
+
   /** The last engine left: hand the thread back to the kernel untouched. */
   protected _detachThread(task: Task): void {
     if (task.state === 'dead' || task._spawnHold) return;
@@ -830,6 +849,7 @@ export abstract class StopMachine extends EventEmitter {
     const last = [...proc._threads].every((t) => t === task || t._engines.length === 0);
     if (last) proc._removeAllBreakpoints(); // also ends the process's breakpoint watchdog
     else proc._unlift(); // it runs on, as the others may soon
+    let died = false;
     try {
       // A held signal is passed on: queued again, delivered once the thread runs untraced.
       if (task._heldSig) this._backend.tgkill(task.tgid, task.tid, task._heldSig);
@@ -839,6 +859,7 @@ export abstract class StopMachine extends EventEmitter {
       this._backend.detach(task.tid, task._stop === 'group' ? 0 : task._sig);
     } catch (e) {
       if (!isGone(e)) throw e;
+      died = true;
     }
     task._sig = 0;
     task._detachPending = false;
@@ -848,6 +869,11 @@ export abstract class StopMachine extends EventEmitter {
     task._stop = null;
     if (task.tid === proc.pid && proc._spawned && !proc._exited) {
       this._watch.set(task.tid, proc); // still our child: reap it so its status is known
+    } else if (died && task.tid !== proc.pid) {
+      // Killed out of its stop (another thread's exit_group while the threads are detached
+      // one by one): still traced by us, a zombie until we reap it, and its process with it.
+      // (Not a leader: its status may never come to us, and the wait would last for ever.)
+      this._reaping.add(task.tid);
     } else {
       this._backend.disown(task.tid);
     }

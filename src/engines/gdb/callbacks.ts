@@ -105,7 +105,12 @@ function onSignal(s: GdbSession, ts: ThreadState, rep: SignalReport): number | P
         regs.pc = addr;
         ts.task.setRegs(regs);
         const conds = ts.inf.swbps.get(addr)!;
-        if (conds.length && !ts.stepping && !conditionTrue(ts, conds, s.log)) return stepOverBreakpoint(s, ts, addr);
+        // Under a permanent breakpoint (the program's own int3) a step over would only trap
+        // again, for ever: gdb hears of the hit, as from gdbserver, whose step over traps at
+        // once, and skips the int3 itself.
+        if (conds.length && !ts.stepping && !permanentBreakpoint(ts, addr) && !conditionTrue(ts, conds, s.log)) {
+          return stepOverBreakpoint(s, ts, addr);
+        }
         ev = { kind: 'thread', ts, signal: GDB_SIGNAL.TRAP, reason: { kind: 'swbreak' }, bpAddr: addr };
       } else if (ts.inf.proc.hasBreakpoint(addr)) {
         return undefined; // another engine's breakpoint: its business
@@ -141,6 +146,18 @@ function onSignal(s: GdbSession, ts: ThreadState, rep: SignalReport): number | P
   const gdbSig = gdbSignalFromLinux(sig);
   if (s.passSignals.has(gdbSig) && sig !== SIGTRAP) return s.stops.resumeKind(ts) | SignalAction.DELIVER;
   return s.stops.holdInGate(ts, rep, { kind: 'thread', ts, signal: gdbSig });
+}
+
+/** x86's int3: the byte under one of our breakpoints when the program has its own there. */
+const INT3 = 0xcc;
+
+/** Is the instruction under our breakpoint at addr an int3 of the program's own? */
+function permanentBreakpoint(ts: ThreadState, addr: bigint): boolean {
+  try {
+    return ts.task.readMemory(addr, 1)[0] === INT3; // the core shows the original byte
+  } catch {
+    return false;
+  }
 }
 
 function onClone(s: GdbSession, ts: ThreadState, flags: bigint, child: Task): number {
@@ -229,10 +246,12 @@ function onSyscall(s: GdbSession, ts: ThreadState, call: SyscallReport, entry: b
     // has exec'd or exited and released the shared memory.
     ts.vforkWait = false;
     s.updateEvents();
+    // gdbserver sees two stops here, PTRACE_EVENT_VFORK_DONE and then the syscall exit: the
+    // vfork's return is told at the next resume if gdb catches it then (StopProtocol.resume).
+    ts.atSyscallExit = call.nr;
     return s.stops.holdWith(ts, { kind: 'thread', ts, signal: GDB_SIGNAL.TRAP, reason: { kind: 'vforkdone' } });
   }
-  const c = s.catchSyscalls;
-  if (c && (c.all || c.nrs.has(call.nr)) && ts.resumed) {
+  if (s.catchesSyscall(call.nr) && ts.resumed) {
     return s.stops.holdWith(ts, {
       kind: 'thread', ts, signal: GDB_SIGNAL.TRAP,
       reason: { kind: entry ? 'syscall_entry' : 'syscall_return', syscall: call.nr },

@@ -53,6 +53,9 @@ export class ThreadState {
   resumed = false;
   stepping = false;
   range: { start: bigint; end: bigint } | undefined;
+  /** Linux signal gdb gave it at a resume that ran nothing (another thread's queued stop was
+   * the reply): delivered at its next release. */
+  deferredSig = 0;
   /** Linux signal we tgkill'ed to deliver gdb's vCont;C at a non-signal stop. */
   injectSig = 0;
   /** The siginfo of the current stop, for qXfer:siginfo:read. */
@@ -63,6 +66,9 @@ export class ThreadState {
   busy = false;
   /** vfork parent waiting for the vfork syscall to return (vforkdone). */
   vforkWait = false;
+  /** Held at the exit of syscall nr, reported as something else (vforkdone): a resume while
+   * gdb catches nr reports its return first (StopProtocol.resume). */
+  atSyscallExit: number | undefined = undefined;
   /** A new thread whose first stop is still to come (a REPORT pass is owed there). */
   fresh = false;
   /** Non-stop: gdb asked to stop it (vCont;t, vCtrlC); its stop report is on its way. */

@@ -242,6 +242,12 @@ export class GdbSession {
     return BASE_EVENTS | (this.catchSyscalls ? Event.SYSCALL : 0) | (ts.tid === ts.inf.pid ? Event.EXIT : 0);
   }
 
+  /** Does gdb catch syscall nr now (QCatchSyscalls)? */
+  catchesSyscall(nr: number): boolean {
+    const c = this.catchSyscalls;
+    return c !== undefined && (c.all || c.nrs.has(nr));
+  }
+
   /** Event masks again, after QCatchSyscalls or a vfork parent's wait for vforkdone. */
   updateEvents(): void {
     for (const ts of this.allThreads()) {

@@ -182,10 +182,21 @@ export class StopProtocol {
   /** Let a held thread go: continue or step, delivering a Linux signal if given. */
   release(ts: ThreadState, kind: ResumeKind, sig: number): void {
     if (DEBUG) this.dbg(`release ${ts.tid} kind ${kind} sig ${sig} gate ${!!ts.gate} core-state ${ts.task.state}`);
+    const deferred = ts.deferredSig;
+    ts.deferredSig = 0;
+    if (deferred && !sig) sig = deferred;
+    else if (deferred && deferred !== sig) {
+      try {
+        ts.task.signal(deferred); // two signals for it: the other is sent again, gdb hears of it
+      } catch {
+        /* dead */
+      }
+    }
     ts.held = false;
     ts.gen++;
     ts.stopRequested = false;
     ts.siginfo = undefined;
+    ts.atSyscallExit = undefined;
     const e = ts.engine;
     if (e.detached) return;
     if (ts.gate) {
@@ -638,6 +649,15 @@ export class StopProtocol {
       const action = vContActionFor(actions, ts.inf.pid, ts.tid, true);
       if (action) go.push({ ts, action });
     }
+    // A thread held at a syscall exit told as vforkdone, continued while gdb catches that
+    // syscall: its return is the stop (gdbserver's thread, under PTRACE_SYSCALL, stops there).
+    for (const { ts, action } of go) {
+      const nr = ts.atSyscallExit;
+      ts.atSyscallExit = undefined;
+      if (nr !== undefined && (action.action === 'c' || action.action === 'C') && this.s.catchesSyscall(nr)) {
+        this.queue.push({ kind: 'thread', ts, signal: GDB_SIGNAL.TRAP, reason: { kind: 'syscall_return', syscall: nr } });
+      }
+    }
     // Stops already queued for threads gdb resumes are reported without running anything,
     // unless moot by now (see moot()).
     let pending = -1;
@@ -653,6 +673,12 @@ export class StopProtocol {
       conn?.complete();
     };
     if (pending >= 0) {
+      // Nothing runs: a signal gdb gave a thread (vCont;C) waits for its next resume, as
+      // gdbserver queues it with the thread (else a signal that stopped it would be lost).
+      for (const { ts, action } of go) {
+        const sig = action.signal !== undefined ? linuxSignalFromGdb(action.signal) ?? 0 : 0;
+        if (sig) ts.deferredSig = sig;
+      }
       const [ev] = this.queue.splice(pending, 1);
       this.stopWaiter = waiter;
       this.deliverStop(ev!);

@@ -117,6 +117,24 @@ export const advise = xlat('advise', [
   [0x5n, 'POSIX_FADV_NOREUSE'],
 ]);
 
+/** include/uapi/linux/aio_abi.h (struct iocb's aio_lio_opcode) */
+export const aio_cmds = xlat('aio_cmds', [
+  [0x0n, 'IOCB_CMD_PREAD'],
+  [0x1n, 'IOCB_CMD_PWRITE'],
+  [0x2n, 'IOCB_CMD_FSYNC'],
+  [0x3n, 'IOCB_CMD_FDSYNC'],
+  [0x5n, 'IOCB_CMD_POLL'],
+  [0x6n, 'IOCB_CMD_NOOP'],
+  [0x7n, 'IOCB_CMD_PREADV'],
+  [0x8n, 'IOCB_CMD_PWRITEV'],
+]);
+
+/** include/uapi/linux/aio_abi.h (struct iocb's aio_flags) */
+export const aio_iocb_flags = xlat('aio_iocb_flags', [
+  [0x1n, 'IOCB_FLAG_RESFD'],
+  [0x2n, 'IOCB_FLAG_IOPRIO'],
+]);
+
 /** arch/x86/include/uapi/asm/prctl.h */
 export const archvals = xlat('archvals', [
   [0x1001n, 'ARCH_SET_GS'],
@@ -335,6 +353,74 @@ export const blkpg_ops = xlat('blkpg_ops', [
   [0x3n, 'BLKPG_RESIZE_PARTITION'],
 ]);
 
+/** include/uapi/linux/if_bonding.h */
+export const bond_3ad_stats_attrs = xlat('bond_3ad_stats_attrs', [
+  [0x0n, 'BOND_3AD_STAT_LACPDU_RX'],
+  [0x1n, 'BOND_3AD_STAT_LACPDU_TX'],
+  [0x2n, 'BOND_3AD_STAT_LACPDU_UNKNOWN_RX'],
+  [0x3n, 'BOND_3AD_STAT_LACPDU_ILLEGAL_RX'],
+  [0x4n, 'BOND_3AD_STAT_MARKER_RX'],
+  [0x5n, 'BOND_3AD_STAT_MARKER_TX'],
+  [0x6n, 'BOND_3AD_STAT_MARKER_RESP_RX'],
+  [0x7n, 'BOND_3AD_STAT_MARKER_RESP_TX'],
+  [0x8n, 'BOND_3AD_STAT_MARKER_UNKNOWN_RX'],
+  [0x9n, 'BOND_3AD_STAT_PAD'],
+]);
+
+/** include/uapi/linux/if_bonding.h */
+export const bond_xstats_attrs = xlat('bond_xstats_attrs', [
+  [0x0n, 'BOND_XSTATS_UNSPEC'],
+  [0x1n, 'BOND_XSTATS_3AD'],
+]);
+
+/** include/uapi/linux/bpf.h (enum bpf_attach_type) */
+export const bpf_attach_type = xlat('bpf_attach_type', [
+  [0x0n, 'BPF_CGROUP_INET_INGRESS'],
+  [0x1n, 'BPF_CGROUP_INET_EGRESS'],
+  [0x2n, 'BPF_CGROUP_INET_SOCK_CREATE'],
+  [0x3n, 'BPF_CGROUP_SOCK_OPS'],
+  [0x4n, 'BPF_SK_SKB_STREAM_PARSER'],
+  [0x5n, 'BPF_SK_SKB_STREAM_VERDICT'],
+  [0x6n, 'BPF_CGROUP_DEVICE'],
+  [0x7n, 'BPF_SK_MSG_VERDICT'],
+  [0x8n, 'BPF_CGROUP_INET4_BIND'],
+  [0x9n, 'BPF_CGROUP_INET6_BIND'],
+  [0xan, 'BPF_CGROUP_INET4_CONNECT'],
+  [0xbn, 'BPF_CGROUP_INET6_CONNECT'],
+  [0xcn, 'BPF_CGROUP_INET4_POST_BIND'],
+  [0xdn, 'BPF_CGROUP_INET6_POST_BIND'],
+  [0xen, 'BPF_CGROUP_UDP4_SENDMSG'],
+  [0xfn, 'BPF_CGROUP_UDP6_SENDMSG'],
+  [0x10n, 'BPF_LIRC_MODE2'],
+  [0x11n, 'BPF_FLOW_DISSECTOR'],
+  [0x12n, 'BPF_CGROUP_SYSCTL'],
+  [0x13n, 'BPF_CGROUP_UDP4_RECVMSG'],
+  [0x14n, 'BPF_CGROUP_UDP6_RECVMSG'],
+  [0x15n, 'BPF_CGROUP_GETSOCKOPT'],
+  [0x16n, 'BPF_CGROUP_SETSOCKOPT'],
+  [0x17n, 'BPF_TRACE_RAW_TP'],
+  [0x18n, 'BPF_TRACE_FENTRY'],
+  [0x19n, 'BPF_TRACE_FEXIT'],
+  [0x1an, 'BPF_MODIFY_RETURN'],
+  [0x1bn, 'BPF_LSM_MAC'],
+  [0x1cn, 'BPF_TRACE_ITER'],
+  [0x1dn, 'BPF_CGROUP_INET4_GETPEERNAME'],
+  [0x1en, 'BPF_CGROUP_INET6_GETPEERNAME'],
+  [0x1fn, 'BPF_CGROUP_INET4_GETSOCKNAME'],
+  [0x20n, 'BPF_CGROUP_INET6_GETSOCKNAME'],
+  [0x21n, 'BPF_XDP_DEVMAP'],
+  [0x22n, 'BPF_CGROUP_INET_SOCK_RELEASE'],
+  [0x23n, 'BPF_XDP_CPUMAP'],
+  [0x24n, 'BPF_SK_LOOKUP'],
+  [0x25n, 'BPF_XDP'],
+  [0x26n, 'BPF_SK_SKB_VERDICT'],
+  [0x27n, 'BPF_SK_REUSEPORT_SELECT'],
+  [0x28n, 'BPF_SK_REUSEPORT_SELECT_OR_MIGRATE'],
+  [0x29n, 'BPF_PERF_EVENT'],
+  [0x2an, 'BPF_TRACE_KPROBE_MULTI'],
+  [0x2bn, 'BPF_LSM_CGROUP'],
+]);
+
 /** include/uapi/linux/filter.h */
 export const bpf_class = xlat('bpf_class', [
   [0x0n, 'BPF_LD'],
@@ -345,6 +431,47 @@ export const bpf_class = xlat('bpf_class', [
   [0x5n, 'BPF_JMP'],
   [0x6n, 'BPF_RET'],
   [0x7n, 'BPF_MISC'],
+]);
+
+/** include/uapi/linux/bpf.h (enum bpf_cmd) */
+export const bpf_commands = xlat('bpf_commands', [
+  [0x0n, 'BPF_MAP_CREATE'],
+  [0x1n, 'BPF_MAP_LOOKUP_ELEM'],
+  [0x2n, 'BPF_MAP_UPDATE_ELEM'],
+  [0x3n, 'BPF_MAP_DELETE_ELEM'],
+  [0x4n, 'BPF_MAP_GET_NEXT_KEY'],
+  [0x5n, 'BPF_PROG_LOAD'],
+  [0x6n, 'BPF_OBJ_PIN'],
+  [0x7n, 'BPF_OBJ_GET'],
+  [0x8n, 'BPF_PROG_ATTACH'],
+  [0x9n, 'BPF_PROG_DETACH'],
+  [0xan, 'BPF_PROG_TEST_RUN'],
+  [0xan, 'BPF_PROG_RUN'],
+  [0xbn, 'BPF_PROG_GET_NEXT_ID'],
+  [0xcn, 'BPF_MAP_GET_NEXT_ID'],
+  [0xdn, 'BPF_PROG_GET_FD_BY_ID'],
+  [0xen, 'BPF_MAP_GET_FD_BY_ID'],
+  [0xfn, 'BPF_OBJ_GET_INFO_BY_FD'],
+  [0x10n, 'BPF_PROG_QUERY'],
+  [0x11n, 'BPF_RAW_TRACEPOINT_OPEN'],
+  [0x12n, 'BPF_BTF_LOAD'],
+  [0x13n, 'BPF_BTF_GET_FD_BY_ID'],
+  [0x14n, 'BPF_TASK_FD_QUERY'],
+  [0x15n, 'BPF_MAP_LOOKUP_AND_DELETE_ELEM'],
+  [0x16n, 'BPF_MAP_FREEZE'],
+  [0x17n, 'BPF_BTF_GET_NEXT_ID'],
+  [0x18n, 'BPF_MAP_LOOKUP_BATCH'],
+  [0x19n, 'BPF_MAP_LOOKUP_AND_DELETE_BATCH'],
+  [0x1an, 'BPF_MAP_UPDATE_BATCH'],
+  [0x1bn, 'BPF_MAP_DELETE_BATCH'],
+  [0x1cn, 'BPF_LINK_CREATE'],
+  [0x1dn, 'BPF_LINK_UPDATE'],
+  [0x1en, 'BPF_LINK_GET_FD_BY_ID'],
+  [0x1fn, 'BPF_LINK_GET_NEXT_ID'],
+  [0x20n, 'BPF_ENABLE_STATS'],
+  [0x21n, 'BPF_ITER_CREATE'],
+  [0x22n, 'BPF_LINK_DETACH'],
+  [0x23n, 'BPF_PROG_BIND_MAP'],
 ]);
 
 /** include/uapi/linux/filter.h */
@@ -387,6 +514,52 @@ export const bpf_op_jmp = xlat('bpf_op_jmp', [
   [0x40n, 'BPF_JSET'],
 ]);
 
+/** include/uapi/linux/bpf.h (BPF_PROG_LOAD prog_flags) */
+export const bpf_prog_flags = xlat('bpf_prog_flags', [
+  [0x1n, 'BPF_F_STRICT_ALIGNMENT'],
+  [0x2n, 'BPF_F_ANY_ALIGNMENT'],
+  [0x4n, 'BPF_F_TEST_RND_HI32'],
+  [0x8n, 'BPF_F_TEST_STATE_FREQ'],
+  [0x10n, 'BPF_F_SLEEPABLE'],
+  [0x20n, 'BPF_F_XDP_HAS_FRAGS'],
+]);
+
+/** include/uapi/linux/bpf.h (enum bpf_prog_type) */
+export const bpf_prog_types = xlat('bpf_prog_types', [
+  [0x0n, 'BPF_PROG_TYPE_UNSPEC'],
+  [0x1n, 'BPF_PROG_TYPE_SOCKET_FILTER'],
+  [0x2n, 'BPF_PROG_TYPE_KPROBE'],
+  [0x3n, 'BPF_PROG_TYPE_SCHED_CLS'],
+  [0x4n, 'BPF_PROG_TYPE_SCHED_ACT'],
+  [0x5n, 'BPF_PROG_TYPE_TRACEPOINT'],
+  [0x6n, 'BPF_PROG_TYPE_XDP'],
+  [0x7n, 'BPF_PROG_TYPE_PERF_EVENT'],
+  [0x8n, 'BPF_PROG_TYPE_CGROUP_SKB'],
+  [0x9n, 'BPF_PROG_TYPE_CGROUP_SOCK'],
+  [0xan, 'BPF_PROG_TYPE_LWT_IN'],
+  [0xbn, 'BPF_PROG_TYPE_LWT_OUT'],
+  [0xcn, 'BPF_PROG_TYPE_LWT_XMIT'],
+  [0xdn, 'BPF_PROG_TYPE_SOCK_OPS'],
+  [0xen, 'BPF_PROG_TYPE_SK_SKB'],
+  [0xfn, 'BPF_PROG_TYPE_CGROUP_DEVICE'],
+  [0x10n, 'BPF_PROG_TYPE_SK_MSG'],
+  [0x11n, 'BPF_PROG_TYPE_RAW_TRACEPOINT'],
+  [0x12n, 'BPF_PROG_TYPE_CGROUP_SOCK_ADDR'],
+  [0x13n, 'BPF_PROG_TYPE_LWT_SEG6LOCAL'],
+  [0x14n, 'BPF_PROG_TYPE_LIRC_MODE2'],
+  [0x15n, 'BPF_PROG_TYPE_SK_REUSEPORT'],
+  [0x16n, 'BPF_PROG_TYPE_FLOW_DISSECTOR'],
+  [0x17n, 'BPF_PROG_TYPE_CGROUP_SYSCTL'],
+  [0x18n, 'BPF_PROG_TYPE_RAW_TRACEPOINT_WRITABLE'],
+  [0x19n, 'BPF_PROG_TYPE_CGROUP_SOCKOPT'],
+  [0x1an, 'BPF_PROG_TYPE_TRACING'],
+  [0x1bn, 'BPF_PROG_TYPE_STRUCT_OPS'],
+  [0x1cn, 'BPF_PROG_TYPE_EXT'],
+  [0x1dn, 'BPF_PROG_TYPE_LSM'],
+  [0x1en, 'BPF_PROG_TYPE_SK_LOOKUP'],
+  [0x1fn, 'BPF_PROG_TYPE_SYSCALL'],
+]);
+
 /** include/uapi/linux/filter.h */
 export const bpf_rval = xlat('bpf_rval', [
   [0x0n, 'BPF_K'],
@@ -405,6 +578,45 @@ export const bpf_size = xlat('bpf_size', [
 export const bpf_src = xlat('bpf_src', [
   [0x0n, 'BPF_K'],
   [0x8n, 'BPF_X'],
+]);
+
+/** include/uapi/linux/if_bridge.h */
+export const br_mcast_dirs = xlat('br_mcast_dirs', [
+  [0x0n, 'BR_MCAST_DIR_RX'],
+  [0x1n, 'BR_MCAST_DIR_TX'],
+]);
+
+/** include/uapi/linux/if_bridge.h (IFLA_BRIDGE_FLAGS) */
+export const bridge_flags = xlat('bridge_flags', [
+  [0x1n, 'BRIDGE_FLAGS_MASTER'],
+  [0x2n, 'BRIDGE_FLAGS_SELF'],
+]);
+
+/** include/uapi/linux/if_bridge.h (IFLA_BRIDGE_MODE) */
+export const bridge_modes = xlat('bridge_modes', [
+  [0x0n, 'BRIDGE_MODE_VEB'],
+  [0x1n, 'BRIDGE_MODE_VEPA'],
+  [0xffffn, 'BRIDGE_MODE_UNDEF'],
+]);
+
+/** include/uapi/linux/if_bridge.h (struct bridge_vlan_info flags) */
+export const bridge_vlan_info_flags = xlat('bridge_vlan_info_flags', [
+  [0x1n, 'BRIDGE_VLAN_INFO_MASTER'],
+  [0x2n, 'BRIDGE_VLAN_INFO_PVID'],
+  [0x4n, 'BRIDGE_VLAN_INFO_UNTAGGED'],
+  [0x8n, 'BRIDGE_VLAN_INFO_RANGE_BEGIN'],
+  [0x10n, 'BRIDGE_VLAN_INFO_RANGE_END'],
+  [0x20n, 'BRIDGE_VLAN_INFO_BRENTRY'],
+  [0x40n, 'BRIDGE_VLAN_INFO_ONLY_OPTS'],
+]);
+
+/** include/uapi/linux/if_bridge.h */
+export const bridge_xstats_attrs = xlat('bridge_xstats_attrs', [
+  [0x0n, 'BRIDGE_XSTATS_UNSPEC'],
+  [0x1n, 'BRIDGE_XSTATS_VLAN'],
+  [0x2n, 'BRIDGE_XSTATS_MCAST'],
+  [0x3n, 'BRIDGE_XSTATS_PAD'],
+  [0x4n, 'BRIDGE_XSTATS_STP'],
 ]);
 
 /** include/uapi/linux/capability.h */
@@ -1888,6 +2100,12 @@ export const fspick_flags = xlat('fspick_flags', [
   [0x8n, 'FSPICK_EMPTY_PATH'],
 ]);
 
+/** include/uapi/linux/futex.h (struct futex_waitv's flags) */
+export const futex_waiter_flags = xlat('futex_waiter_flags', [
+  [0x2n, 'FUTEX_32'],
+  [0x80n, 'FUTEX_PRIVATE_FLAG'],
+]);
+
 /** include/uapi/linux/futex.h */
 export const futexbitset = xlat('futexbitset', [
   [0xffffffffn, 'FUTEX_BITSET_MATCH_ANY'],
@@ -2149,6 +2367,29 @@ export const icmp_filter_flags = xlat('icmp_filter_flags', [
   [0x12n, 'ICMP_ADDRESSREPLY'],
 ]);
 
+/** include/uapi/linux/quota.h */
+export const if_dqblk_valid = xlat('if_dqblk_valid', [
+  [0x1n, 'QIF_BLIMITS'],
+  [0x2n, 'QIF_SPACE'],
+  [0x4n, 'QIF_ILIMITS'],
+  [0x8n, 'QIF_INODES'],
+  [0x10n, 'QIF_BTIME'],
+  [0x20n, 'QIF_ITIME'],
+]);
+
+/** include/uapi/linux/quota.h */
+export const if_dqinfo_flags = xlat('if_dqinfo_flags', [
+  [0x1n, 'DQF_ROOT_SQUASH'],
+  [0x10000n, 'DQF_SYS_FILE'],
+]);
+
+/** include/uapi/linux/quota.h */
+export const if_dqinfo_valid = xlat('if_dqinfo_valid', [
+  [0x1n, 'IIF_BGRACE'],
+  [0x2n, 'IIF_IGRACE'],
+  [0x4n, 'IIF_FLAGS'],
+]);
+
 /** include/uapi/linux/if_addr.h */
 export const ifaddrflags = xlat('ifaddrflags', [
   [0x1n, 'IFA_F_SECONDARY'],
@@ -2189,6 +2430,131 @@ export const iffflags = xlat('iffflags', [
   [0x40000n, 'IFF_ECHO'],
 ]);
 
+/** include/uapi/linux/mroute.h (struct igmpmsg im_msgtype) */
+export const igmpmsg_types = xlat('igmpmsg_types', [
+  [0x1n, 'IGMPMSG_NOCACHE'],
+  [0x2n, 'IGMPMSG_WRONGVIF'],
+  [0x3n, 'IGMPMSG_WHOLEPKT'],
+  [0x4n, 'IGMPMSG_WRVIFWHOLE'],
+]);
+
+/** include/uapi/linux/if_link.h */
+export const in6_addr_gen_mode = xlat('in6_addr_gen_mode', [
+  [0x0n, 'IN6_ADDR_GEN_MODE_EUI64'],
+  [0x1n, 'IN6_ADDR_GEN_MODE_NONE'],
+  [0x2n, 'IN6_ADDR_GEN_MODE_STABLE_PRIVACY'],
+  [0x3n, 'IN6_ADDR_GEN_MODE_RANDOM'],
+]);
+
+/** include/uapi/linux/ipv6.h */
+export const inet6_devconf_indices = xlat('inet6_devconf_indices', [
+  [0x0n, 'DEVCONF_FORWARDING'],
+  [0x1n, 'DEVCONF_HOPLIMIT'],
+  [0x2n, 'DEVCONF_MTU6'],
+  [0x3n, 'DEVCONF_ACCEPT_RA'],
+  [0x4n, 'DEVCONF_ACCEPT_REDIRECTS'],
+  [0x5n, 'DEVCONF_AUTOCONF'],
+  [0x6n, 'DEVCONF_DAD_TRANSMITS'],
+  [0x7n, 'DEVCONF_RTR_SOLICITS'],
+  [0x8n, 'DEVCONF_RTR_SOLICIT_INTERVAL'],
+  [0x9n, 'DEVCONF_RTR_SOLICIT_DELAY'],
+  [0xan, 'DEVCONF_USE_TEMPADDR'],
+  [0xbn, 'DEVCONF_TEMP_VALID_LFT'],
+  [0xcn, 'DEVCONF_TEMP_PREFERED_LFT'],
+  [0xdn, 'DEVCONF_REGEN_MAX_RETRY'],
+  [0xen, 'DEVCONF_MAX_DESYNC_FACTOR'],
+  [0xfn, 'DEVCONF_MAX_ADDRESSES'],
+  [0x10n, 'DEVCONF_FORCE_MLD_VERSION'],
+  [0x11n, 'DEVCONF_ACCEPT_RA_DEFRTR'],
+  [0x12n, 'DEVCONF_ACCEPT_RA_PINFO'],
+  [0x13n, 'DEVCONF_ACCEPT_RA_RTR_PREF'],
+  [0x14n, 'DEVCONF_RTR_PROBE_INTERVAL'],
+  [0x15n, 'DEVCONF_ACCEPT_RA_RT_INFO_MAX_PLEN'],
+  [0x16n, 'DEVCONF_PROXY_NDP'],
+  [0x17n, 'DEVCONF_OPTIMISTIC_DAD'],
+  [0x18n, 'DEVCONF_ACCEPT_SOURCE_ROUTE'],
+  [0x19n, 'DEVCONF_MC_FORWARDING'],
+  [0x1an, 'DEVCONF_DISABLE_IPV6'],
+  [0x1bn, 'DEVCONF_ACCEPT_DAD'],
+  [0x1cn, 'DEVCONF_FORCE_TLLAO'],
+  [0x1dn, 'DEVCONF_NDISC_NOTIFY'],
+  [0x1en, 'DEVCONF_MLDV1_UNSOLICITED_REPORT_INTERVAL'],
+  [0x1fn, 'DEVCONF_MLDV2_UNSOLICITED_REPORT_INTERVAL'],
+  [0x20n, 'DEVCONF_SUPPRESS_FRAG_NDISC'],
+  [0x21n, 'DEVCONF_ACCEPT_RA_FROM_LOCAL'],
+  [0x22n, 'DEVCONF_USE_OPTIMISTIC'],
+  [0x23n, 'DEVCONF_ACCEPT_RA_MTU'],
+  [0x24n, 'DEVCONF_STABLE_SECRET'],
+  [0x25n, 'DEVCONF_USE_OIF_ADDRS_ONLY'],
+  [0x26n, 'DEVCONF_ACCEPT_RA_MIN_HOP_LIMIT'],
+  [0x27n, 'DEVCONF_IGNORE_ROUTES_WITH_LINKDOWN'],
+  [0x28n, 'DEVCONF_DROP_UNICAST_IN_L2_MULTICAST'],
+  [0x29n, 'DEVCONF_DROP_UNSOLICITED_NA'],
+  [0x2an, 'DEVCONF_KEEP_ADDR_ON_DOWN'],
+  [0x2bn, 'DEVCONF_RTR_SOLICIT_MAX_INTERVAL'],
+  [0x2cn, 'DEVCONF_SEG6_ENABLED'],
+  [0x2dn, 'DEVCONF_SEG6_REQUIRE_HMAC'],
+  [0x2en, 'DEVCONF_ENHANCED_DAD'],
+  [0x2fn, 'DEVCONF_ADDR_GEN_MODE'],
+  [0x30n, 'DEVCONF_DISABLE_POLICY'],
+  [0x31n, 'DEVCONF_ACCEPT_RA_RT_INFO_MIN_PLEN'],
+  [0x32n, 'DEVCONF_NDISC_TCLASS'],
+  [0x33n, 'DEVCONF_RPL_SEG_ENABLED'],
+  [0x34n, 'DEVCONF_RA_DEFRTR_METRIC'],
+  [0x35n, 'DEVCONF_IOAM6_ENABLED'],
+  [0x36n, 'DEVCONF_IOAM6_ID'],
+  [0x37n, 'DEVCONF_IOAM6_ID_WIDE'],
+  [0x38n, 'DEVCONF_NDISC_EVICT_NOCARRIER'],
+  [0x39n, 'DEVCONF_ACCEPT_UNTRACKED_NA'],
+  [0x3an, 'DEVCONF_ACCEPT_RA_MIN_LFT'],
+]);
+
+/** include/net/if_inet6.h (IFLA_INET6_FLAGS; kernel-internal, not in the UAPI headers) */
+export const inet6_if_flags = xlat('inet6_if_flags', [
+  [0x10n, 'IF_RS_SENT'],
+  [0x20n, 'IF_RA_RCVD'],
+  [0x40n, 'IF_RA_MANAGED'],
+  [0x80n, 'IF_RA_OTHERCONF'],
+  [0x80000000n, 'IF_READY'],
+]);
+
+/** include/uapi/linux/ip.h */
+export const inet_devconf_indices = xlat('inet_devconf_indices', [
+  [0x1n, 'IPV4_DEVCONF_FORWARDING'],
+  [0x2n, 'IPV4_DEVCONF_MC_FORWARDING'],
+  [0x3n, 'IPV4_DEVCONF_PROXY_ARP'],
+  [0x4n, 'IPV4_DEVCONF_ACCEPT_REDIRECTS'],
+  [0x5n, 'IPV4_DEVCONF_SECURE_REDIRECTS'],
+  [0x6n, 'IPV4_DEVCONF_SEND_REDIRECTS'],
+  [0x7n, 'IPV4_DEVCONF_SHARED_MEDIA'],
+  [0x8n, 'IPV4_DEVCONF_RP_FILTER'],
+  [0x9n, 'IPV4_DEVCONF_ACCEPT_SOURCE_ROUTE'],
+  [0xan, 'IPV4_DEVCONF_BOOTP_RELAY'],
+  [0xbn, 'IPV4_DEVCONF_LOG_MARTIANS'],
+  [0xcn, 'IPV4_DEVCONF_TAG'],
+  [0xdn, 'IPV4_DEVCONF_ARPFILTER'],
+  [0xen, 'IPV4_DEVCONF_MEDIUM_ID'],
+  [0xfn, 'IPV4_DEVCONF_NOXFRM'],
+  [0x10n, 'IPV4_DEVCONF_NOPOLICY'],
+  [0x11n, 'IPV4_DEVCONF_FORCE_IGMP_VERSION'],
+  [0x12n, 'IPV4_DEVCONF_ARP_ANNOUNCE'],
+  [0x13n, 'IPV4_DEVCONF_ARP_IGNORE'],
+  [0x14n, 'IPV4_DEVCONF_PROMOTE_SECONDARIES'],
+  [0x15n, 'IPV4_DEVCONF_ARP_ACCEPT'],
+  [0x16n, 'IPV4_DEVCONF_ARP_NOTIFY'],
+  [0x17n, 'IPV4_DEVCONF_ACCEPT_LOCAL'],
+  [0x18n, 'IPV4_DEVCONF_SRC_VMARK'],
+  [0x19n, 'IPV4_DEVCONF_PROXY_ARP_PVLAN'],
+  [0x1an, 'IPV4_DEVCONF_ROUTE_LOCALNET'],
+  [0x1bn, 'IPV4_DEVCONF_IGMPV2_UNSOLICITED_REPORT_INTERVAL'],
+  [0x1cn, 'IPV4_DEVCONF_IGMPV3_UNSOLICITED_REPORT_INTERVAL'],
+  [0x1dn, 'IPV4_DEVCONF_IGNORE_ROUTES_WITH_LINKDOWN'],
+  [0x1en, 'IPV4_DEVCONF_DROP_UNICAST_IN_L2_MULTICAST'],
+  [0x1fn, 'IPV4_DEVCONF_DROP_GRATUITOUS_ARP'],
+  [0x20n, 'IPV4_DEVCONF_BC_FORWARDING'],
+  [0x21n, 'IPV4_DEVCONF_ARP_EVICT_NOCARRIER'],
+]);
+
 /** include/uapi/linux/inet_diag.h */
 export const inet_diag_attrs = xlat('inet_diag_attrs', [
   [0x0n, 'INET_DIAG_NONE'],
@@ -2214,6 +2580,24 @@ export const inet_diag_attrs = xlat('inet_diag_attrs', [
   [0x14n, 'INET_DIAG_SK_BPF_STORAGES'],
   [0x15n, 'INET_DIAG_CGROUP_ID'],
   [0x16n, 'INET_DIAG_SOCKOPT'],
+]);
+
+/** include/uapi/linux/inet_diag.h */
+export const inet_diag_bytecodes = xlat('inet_diag_bytecodes', [
+  [0x0n, 'INET_DIAG_BC_NOP'],
+  [0x1n, 'INET_DIAG_BC_JMP'],
+  [0x2n, 'INET_DIAG_BC_S_GE'],
+  [0x3n, 'INET_DIAG_BC_S_LE'],
+  [0x4n, 'INET_DIAG_BC_D_GE'],
+  [0x5n, 'INET_DIAG_BC_D_LE'],
+  [0x6n, 'INET_DIAG_BC_AUTO'],
+  [0x7n, 'INET_DIAG_BC_S_COND'],
+  [0x8n, 'INET_DIAG_BC_D_COND'],
+  [0x9n, 'INET_DIAG_BC_DEV_COND'],
+  [0xan, 'INET_DIAG_BC_MARK_COND'],
+  [0xbn, 'INET_DIAG_BC_S_EQ'],
+  [0xcn, 'INET_DIAG_BC_D_EQ'],
+  [0xdn, 'INET_DIAG_BC_CGROUP_COND'],
 ]);
 
 /** include/uapi/linux/inet_diag.h */
@@ -2481,6 +2865,537 @@ export const kcmp_types = xlat('kcmp_types', [
   [0x7n, 'KCMP_EPOLL_TFD'],
 ]);
 
+/** include/uapi/linux/kd.h; KD_FONT_FLAG_OLD from drivers/tty/vt (kernel-internal, set by the old GIO_FONT path) */
+export const kd_font_flags = xlat('kd_font_flags', [
+  [0x1n, 'KD_FONT_FLAG_DONT_RECALC'],
+  [0x80000000n, 'KD_FONT_FLAG_OLD'],
+]);
+
+/** include/uapi/linux/kd.h */
+export const kd_font_ops = xlat('kd_font_ops', [
+  [0x0n, 'KD_FONT_OP_SET'],
+  [0x1n, 'KD_FONT_OP_GET'],
+  [0x2n, 'KD_FONT_OP_SET_DEFAULT'],
+  [0x3n, 'KD_FONT_OP_COPY'],
+]);
+
+/** include/uapi/linux/kd.h (KDGKBLED/KDSKBLED: the LED flags and, four bits up, their defaults) */
+export const kd_kbd_leds = xlat('kd_kbd_leds', [
+  [0x1n, 'LED_SCR'],
+  [0x2n, 'LED_NUM'],
+  [0x4n, 'LED_CAP'],
+  [0x10n, 'LED_SCR<<4'],
+  [0x20n, 'LED_NUM<<4'],
+  [0x40n, 'LED_CAP<<4'],
+]);
+
+/** include/uapi/linux/kd.h */
+export const kd_kbd_modes = xlat('kd_kbd_modes', [
+  [0x0n, 'K_RAW'],
+  [0x1n, 'K_XLATE'],
+  [0x2n, 'K_MEDIUMRAW'],
+  [0x3n, 'K_UNICODE'],
+  [0x4n, 'K_OFF'],
+]);
+
+/** include/uapi/linux/keyboard.h (a keymap index is a set of modifier bits) */
+export const kd_kbd_table_flags = xlat('kd_kbd_table_flags', [
+  [0x1n, '1<<KG_SHIFT'],
+  [0x2n, '1<<KG_ALTGR'],
+  [0x4n, '1<<KG_CTRL'],
+  [0x8n, '1<<KG_ALT'],
+  [0x10n, '1<<KG_SHIFTL'],
+  [0x20n, '1<<KG_SHIFTR'],
+  [0x40n, '1<<KG_CTRLL'],
+  [0x80n, '1<<KG_CTRLR'],
+  [0x100n, '1<<KG_CAPSSHIFT'],
+]);
+
+/** include/uapi/linux/kd.h */
+export const kd_kbd_tables = xlat('kd_kbd_tables', [
+  [0x0n, 'K_NORMTAB'],
+  [0x1n, 'K_SHIFTTAB'],
+  [0x2n, 'K_ALTTAB'],
+  [0x3n, 'K_ALTSHIFTTAB'],
+]);
+
+/** include/uapi/linux/kd.h */
+export const kd_kbd_types = xlat('kd_kbd_types', [
+  [0x1n, 'KB_84'],
+  [0x2n, 'KB_101'],
+  [0x3n, 'KB_OTHER'],
+]);
+
+/** include/uapi/linux/keyboard.h */
+export const kd_key_types = xlat('kd_key_types', [
+  [0x0n, 'KT_LATIN'],
+  [0x1n, 'KT_FN'],
+  [0x2n, 'KT_SPEC'],
+  [0x3n, 'KT_PAD'],
+  [0x4n, 'KT_DEAD'],
+  [0x5n, 'KT_CONS'],
+  [0x6n, 'KT_CUR'],
+  [0x7n, 'KT_SHIFT'],
+  [0x8n, 'KT_META'],
+  [0x9n, 'KT_ASCII'],
+  [0xan, 'KT_LOCK'],
+  [0xbn, 'KT_LETTER'],
+  [0xcn, 'KT_SLOCK'],
+  [0xdn, 'KT_DEAD2'],
+  [0xen, 'KT_BRL'],
+]);
+
+/** include/uapi/linux/keyboard.h (every named key value K(type, n), in header order) */
+export const kd_keys = xlat('kd_keys', [
+  [0x100n, 'K_F1'],
+  [0x101n, 'K_F2'],
+  [0x102n, 'K_F3'],
+  [0x103n, 'K_F4'],
+  [0x104n, 'K_F5'],
+  [0x105n, 'K_F6'],
+  [0x106n, 'K_F7'],
+  [0x107n, 'K_F8'],
+  [0x108n, 'K_F9'],
+  [0x109n, 'K_F10'],
+  [0x10an, 'K_F11'],
+  [0x10bn, 'K_F12'],
+  [0x10cn, 'K_F13'],
+  [0x10dn, 'K_F14'],
+  [0x10en, 'K_F15'],
+  [0x10fn, 'K_F16'],
+  [0x110n, 'K_F17'],
+  [0x111n, 'K_F18'],
+  [0x112n, 'K_F19'],
+  [0x113n, 'K_F20'],
+  [0x114n, 'K_FIND'],
+  [0x115n, 'K_INSERT'],
+  [0x116n, 'K_REMOVE'],
+  [0x117n, 'K_SELECT'],
+  [0x118n, 'K_PGUP'],
+  [0x119n, 'K_PGDN'],
+  [0x11an, 'K_MACRO'],
+  [0x11bn, 'K_HELP'],
+  [0x11cn, 'K_DO'],
+  [0x11dn, 'K_PAUSE'],
+  [0x11en, 'K_F21'],
+  [0x11fn, 'K_F22'],
+  [0x120n, 'K_F23'],
+  [0x121n, 'K_F24'],
+  [0x122n, 'K_F25'],
+  [0x123n, 'K_F26'],
+  [0x124n, 'K_F27'],
+  [0x125n, 'K_F28'],
+  [0x126n, 'K_F29'],
+  [0x127n, 'K_F30'],
+  [0x128n, 'K_F31'],
+  [0x129n, 'K_F32'],
+  [0x12an, 'K_F33'],
+  [0x12bn, 'K_F34'],
+  [0x12cn, 'K_F35'],
+  [0x12dn, 'K_F36'],
+  [0x12en, 'K_F37'],
+  [0x12fn, 'K_F38'],
+  [0x130n, 'K_F39'],
+  [0x131n, 'K_F40'],
+  [0x132n, 'K_F41'],
+  [0x133n, 'K_F42'],
+  [0x134n, 'K_F43'],
+  [0x135n, 'K_F44'],
+  [0x136n, 'K_F45'],
+  [0x137n, 'K_F46'],
+  [0x138n, 'K_F47'],
+  [0x139n, 'K_F48'],
+  [0x13an, 'K_F49'],
+  [0x13bn, 'K_F50'],
+  [0x13cn, 'K_F51'],
+  [0x13dn, 'K_F52'],
+  [0x13en, 'K_F53'],
+  [0x13fn, 'K_F54'],
+  [0x140n, 'K_F55'],
+  [0x141n, 'K_F56'],
+  [0x142n, 'K_F57'],
+  [0x143n, 'K_F58'],
+  [0x144n, 'K_F59'],
+  [0x145n, 'K_F60'],
+  [0x146n, 'K_F61'],
+  [0x147n, 'K_F62'],
+  [0x148n, 'K_F63'],
+  [0x149n, 'K_F64'],
+  [0x14an, 'K_F65'],
+  [0x14bn, 'K_F66'],
+  [0x14cn, 'K_F67'],
+  [0x14dn, 'K_F68'],
+  [0x14en, 'K_F69'],
+  [0x14fn, 'K_F70'],
+  [0x150n, 'K_F71'],
+  [0x151n, 'K_F72'],
+  [0x152n, 'K_F73'],
+  [0x153n, 'K_F74'],
+  [0x154n, 'K_F75'],
+  [0x155n, 'K_F76'],
+  [0x156n, 'K_F77'],
+  [0x157n, 'K_F78'],
+  [0x158n, 'K_F79'],
+  [0x159n, 'K_F80'],
+  [0x15an, 'K_F81'],
+  [0x15bn, 'K_F82'],
+  [0x15cn, 'K_F83'],
+  [0x15dn, 'K_F84'],
+  [0x15en, 'K_F85'],
+  [0x15fn, 'K_F86'],
+  [0x160n, 'K_F87'],
+  [0x161n, 'K_F88'],
+  [0x162n, 'K_F89'],
+  [0x163n, 'K_F90'],
+  [0x164n, 'K_F91'],
+  [0x165n, 'K_F92'],
+  [0x166n, 'K_F93'],
+  [0x167n, 'K_F94'],
+  [0x168n, 'K_F95'],
+  [0x169n, 'K_F96'],
+  [0x16an, 'K_F97'],
+  [0x16bn, 'K_F98'],
+  [0x16cn, 'K_F99'],
+  [0x16dn, 'K_F100'],
+  [0x16en, 'K_F101'],
+  [0x16fn, 'K_F102'],
+  [0x170n, 'K_F103'],
+  [0x171n, 'K_F104'],
+  [0x172n, 'K_F105'],
+  [0x173n, 'K_F106'],
+  [0x174n, 'K_F107'],
+  [0x175n, 'K_F108'],
+  [0x176n, 'K_F109'],
+  [0x177n, 'K_F110'],
+  [0x178n, 'K_F111'],
+  [0x179n, 'K_F112'],
+  [0x17an, 'K_F113'],
+  [0x17bn, 'K_F114'],
+  [0x17cn, 'K_F115'],
+  [0x17dn, 'K_F116'],
+  [0x17en, 'K_F117'],
+  [0x17fn, 'K_F118'],
+  [0x180n, 'K_F119'],
+  [0x181n, 'K_F120'],
+  [0x182n, 'K_F121'],
+  [0x183n, 'K_F122'],
+  [0x184n, 'K_F123'],
+  [0x185n, 'K_F124'],
+  [0x186n, 'K_F125'],
+  [0x187n, 'K_F126'],
+  [0x188n, 'K_F127'],
+  [0x189n, 'K_F128'],
+  [0x18an, 'K_F129'],
+  [0x18bn, 'K_F130'],
+  [0x18cn, 'K_F131'],
+  [0x18dn, 'K_F132'],
+  [0x18en, 'K_F133'],
+  [0x18fn, 'K_F134'],
+  [0x190n, 'K_F135'],
+  [0x191n, 'K_F136'],
+  [0x192n, 'K_F137'],
+  [0x193n, 'K_F138'],
+  [0x194n, 'K_F139'],
+  [0x195n, 'K_F140'],
+  [0x196n, 'K_F141'],
+  [0x197n, 'K_F142'],
+  [0x198n, 'K_F143'],
+  [0x199n, 'K_F144'],
+  [0x19an, 'K_F145'],
+  [0x19bn, 'K_F146'],
+  [0x19cn, 'K_F147'],
+  [0x19dn, 'K_F148'],
+  [0x19en, 'K_F149'],
+  [0x19fn, 'K_F150'],
+  [0x1a0n, 'K_F151'],
+  [0x1a1n, 'K_F152'],
+  [0x1a2n, 'K_F153'],
+  [0x1a3n, 'K_F154'],
+  [0x1a4n, 'K_F155'],
+  [0x1a5n, 'K_F156'],
+  [0x1a6n, 'K_F157'],
+  [0x1a7n, 'K_F158'],
+  [0x1a8n, 'K_F159'],
+  [0x1a9n, 'K_F160'],
+  [0x1aan, 'K_F161'],
+  [0x1abn, 'K_F162'],
+  [0x1acn, 'K_F163'],
+  [0x1adn, 'K_F164'],
+  [0x1aen, 'K_F165'],
+  [0x1afn, 'K_F166'],
+  [0x1b0n, 'K_F167'],
+  [0x1b1n, 'K_F168'],
+  [0x1b2n, 'K_F169'],
+  [0x1b3n, 'K_F170'],
+  [0x1b4n, 'K_F171'],
+  [0x1b5n, 'K_F172'],
+  [0x1b6n, 'K_F173'],
+  [0x1b7n, 'K_F174'],
+  [0x1b8n, 'K_F175'],
+  [0x1b9n, 'K_F176'],
+  [0x1ban, 'K_F177'],
+  [0x1bbn, 'K_F178'],
+  [0x1bcn, 'K_F179'],
+  [0x1bdn, 'K_F180'],
+  [0x1ben, 'K_F181'],
+  [0x1bfn, 'K_F182'],
+  [0x1c0n, 'K_F183'],
+  [0x1c1n, 'K_F184'],
+  [0x1c2n, 'K_F185'],
+  [0x1c3n, 'K_F186'],
+  [0x1c4n, 'K_F187'],
+  [0x1c5n, 'K_F188'],
+  [0x1c6n, 'K_F189'],
+  [0x1c7n, 'K_F190'],
+  [0x1c8n, 'K_F191'],
+  [0x1c9n, 'K_F192'],
+  [0x1can, 'K_F193'],
+  [0x1cbn, 'K_F194'],
+  [0x1ccn, 'K_F195'],
+  [0x1cdn, 'K_F196'],
+  [0x1cen, 'K_F197'],
+  [0x1cfn, 'K_F198'],
+  [0x1d0n, 'K_F199'],
+  [0x1d1n, 'K_F200'],
+  [0x1d2n, 'K_F201'],
+  [0x1d3n, 'K_F202'],
+  [0x1d4n, 'K_F203'],
+  [0x1d5n, 'K_F204'],
+  [0x1d6n, 'K_F205'],
+  [0x1d7n, 'K_F206'],
+  [0x1d8n, 'K_F207'],
+  [0x1d9n, 'K_F208'],
+  [0x1dan, 'K_F209'],
+  [0x1dbn, 'K_F210'],
+  [0x1dcn, 'K_F211'],
+  [0x1ddn, 'K_F212'],
+  [0x1den, 'K_F213'],
+  [0x1dfn, 'K_F214'],
+  [0x1e0n, 'K_F215'],
+  [0x1e1n, 'K_F216'],
+  [0x1e2n, 'K_F217'],
+  [0x1e3n, 'K_F218'],
+  [0x1e4n, 'K_F219'],
+  [0x1e5n, 'K_F220'],
+  [0x1e6n, 'K_F221'],
+  [0x1e7n, 'K_F222'],
+  [0x1e8n, 'K_F223'],
+  [0x1e9n, 'K_F224'],
+  [0x1ean, 'K_F225'],
+  [0x1ebn, 'K_F226'],
+  [0x1ecn, 'K_F227'],
+  [0x1edn, 'K_F228'],
+  [0x1een, 'K_F229'],
+  [0x1efn, 'K_F230'],
+  [0x1f0n, 'K_F231'],
+  [0x1f1n, 'K_F232'],
+  [0x1f2n, 'K_F233'],
+  [0x1f3n, 'K_F234'],
+  [0x1f4n, 'K_F235'],
+  [0x1f5n, 'K_F236'],
+  [0x1f6n, 'K_F237'],
+  [0x1f7n, 'K_F238'],
+  [0x1f8n, 'K_F239'],
+  [0x1f9n, 'K_F240'],
+  [0x1fan, 'K_F241'],
+  [0x1fbn, 'K_F242'],
+  [0x1fcn, 'K_F243'],
+  [0x1fdn, 'K_F244'],
+  [0x1fen, 'K_F245'],
+  [0x1ffn, 'K_UNDO'],
+  [0x200n, 'K_HOLE'],
+  [0x201n, 'K_ENTER'],
+  [0x202n, 'K_SH_REGS'],
+  [0x203n, 'K_SH_MEM'],
+  [0x204n, 'K_SH_STAT'],
+  [0x205n, 'K_BREAK'],
+  [0x206n, 'K_CONS'],
+  [0x207n, 'K_CAPS'],
+  [0x208n, 'K_NUM'],
+  [0x209n, 'K_HOLD'],
+  [0x20an, 'K_SCROLLFORW'],
+  [0x20bn, 'K_SCROLLBACK'],
+  [0x20cn, 'K_BOOT'],
+  [0x20dn, 'K_CAPSON'],
+  [0x20en, 'K_COMPOSE'],
+  [0x20fn, 'K_SAK'],
+  [0x210n, 'K_DECRCONSOLE'],
+  [0x211n, 'K_INCRCONSOLE'],
+  [0x212n, 'K_SPAWNCONSOLE'],
+  [0x213n, 'K_BARENUMLOCK'],
+  [0x27en, 'K_ALLOCATED'],
+  [0x27fn, 'K_NOSUCHMAP'],
+  [0x300n, 'K_P0'],
+  [0x301n, 'K_P1'],
+  [0x302n, 'K_P2'],
+  [0x303n, 'K_P3'],
+  [0x304n, 'K_P4'],
+  [0x305n, 'K_P5'],
+  [0x306n, 'K_P6'],
+  [0x307n, 'K_P7'],
+  [0x308n, 'K_P8'],
+  [0x309n, 'K_P9'],
+  [0x30an, 'K_PPLUS'],
+  [0x30bn, 'K_PMINUS'],
+  [0x30cn, 'K_PSTAR'],
+  [0x30dn, 'K_PSLASH'],
+  [0x30en, 'K_PENTER'],
+  [0x30fn, 'K_PCOMMA'],
+  [0x310n, 'K_PDOT'],
+  [0x311n, 'K_PPLUSMINUS'],
+  [0x312n, 'K_PPARENL'],
+  [0x313n, 'K_PPARENR'],
+  [0x400n, 'K_DGRAVE'],
+  [0x401n, 'K_DACUTE'],
+  [0x402n, 'K_DCIRCM'],
+  [0x403n, 'K_DTILDE'],
+  [0x404n, 'K_DDIERE'],
+  [0x405n, 'K_DCEDIL'],
+  [0x406n, 'K_DMACRON'],
+  [0x407n, 'K_DBREVE'],
+  [0x408n, 'K_DABDOT'],
+  [0x409n, 'K_DABRING'],
+  [0x40an, 'K_DDBACUTE'],
+  [0x40bn, 'K_DCARON'],
+  [0x40cn, 'K_DOGONEK'],
+  [0x40dn, 'K_DIOTA'],
+  [0x40en, 'K_DVOICED'],
+  [0x40fn, 'K_DSEMVOICED'],
+  [0x410n, 'K_DBEDOT'],
+  [0x411n, 'K_DHOOK'],
+  [0x412n, 'K_DHORN'],
+  [0x413n, 'K_DSTROKE'],
+  [0x414n, 'K_DABCOMMA'],
+  [0x415n, 'K_DABREVCOMMA'],
+  [0x416n, 'K_DDBGRAVE'],
+  [0x417n, 'K_DINVBREVE'],
+  [0x418n, 'K_DBECOMMA'],
+  [0x419n, 'K_DCURRENCY'],
+  [0x41an, 'K_DGREEK'],
+  [0x600n, 'K_DOWN'],
+  [0x601n, 'K_LEFT'],
+  [0x602n, 'K_RIGHT'],
+  [0x603n, 'K_UP'],
+  [0x700n, 'K_SHIFT'],
+  [0x702n, 'K_CTRL'],
+  [0x703n, 'K_ALT'],
+  [0x701n, 'K_ALTGR'],
+  [0x704n, 'K_SHIFTL'],
+  [0x705n, 'K_SHIFTR'],
+  [0x706n, 'K_CTRLL'],
+  [0x707n, 'K_CTRLR'],
+  [0x708n, 'K_CAPSSHIFT'],
+  [0x900n, 'K_ASC0'],
+  [0x901n, 'K_ASC1'],
+  [0x902n, 'K_ASC2'],
+  [0x903n, 'K_ASC3'],
+  [0x904n, 'K_ASC4'],
+  [0x905n, 'K_ASC5'],
+  [0x906n, 'K_ASC6'],
+  [0x907n, 'K_ASC7'],
+  [0x908n, 'K_ASC8'],
+  [0x909n, 'K_ASC9'],
+  [0x90an, 'K_HEX0'],
+  [0x90bn, 'K_HEX1'],
+  [0x90cn, 'K_HEX2'],
+  [0x90dn, 'K_HEX3'],
+  [0x90en, 'K_HEX4'],
+  [0x90fn, 'K_HEX5'],
+  [0x910n, 'K_HEX6'],
+  [0x911n, 'K_HEX7'],
+  [0x912n, 'K_HEX8'],
+  [0x913n, 'K_HEX9'],
+  [0x914n, 'K_HEXa'],
+  [0x915n, 'K_HEXb'],
+  [0x916n, 'K_HEXc'],
+  [0x917n, 'K_HEXd'],
+  [0x918n, 'K_HEXe'],
+  [0x919n, 'K_HEXf'],
+  [0xa00n, 'K_SHIFTLOCK'],
+  [0xa02n, 'K_CTRLLOCK'],
+  [0xa03n, 'K_ALTLOCK'],
+  [0xa01n, 'K_ALTGRLOCK'],
+  [0xa04n, 'K_SHIFTLLOCK'],
+  [0xa05n, 'K_SHIFTRLOCK'],
+  [0xa06n, 'K_CTRLLLOCK'],
+  [0xa07n, 'K_CTRLRLOCK'],
+  [0xa08n, 'K_CAPSSHIFTLOCK'],
+  [0xc00n, 'K_SHIFT_SLOCK'],
+  [0xc02n, 'K_CTRL_SLOCK'],
+  [0xc03n, 'K_ALT_SLOCK'],
+  [0xc01n, 'K_ALTGR_SLOCK'],
+  [0xc04n, 'K_SHIFTL_SLOCK'],
+  [0xc05n, 'K_SHIFTR_SLOCK'],
+  [0xc06n, 'K_CTRLL_SLOCK'],
+  [0xc07n, 'K_CTRLR_SLOCK'],
+  [0xc08n, 'K_CAPSSHIFT_SLOCK'],
+  [0xe00n, 'K_BRL_BLANK'],
+  [0xe01n, 'K_BRL_DOT1'],
+  [0xe02n, 'K_BRL_DOT2'],
+  [0xe03n, 'K_BRL_DOT3'],
+  [0xe04n, 'K_BRL_DOT4'],
+  [0xe05n, 'K_BRL_DOT5'],
+  [0xe06n, 'K_BRL_DOT6'],
+  [0xe07n, 'K_BRL_DOT7'],
+  [0xe08n, 'K_BRL_DOT8'],
+  [0xe09n, 'K_BRL_DOT9'],
+  [0xe0an, 'K_BRL_DOT10'],
+]);
+
+/** include/uapi/linux/kd.h (KDSETLED) */
+export const kd_leds = xlat('kd_leds', [
+  [0x1n, 'LED_SCR'],
+  [0x2n, 'LED_NUM'],
+  [0x4n, 'LED_CAP'],
+]);
+
+/** include/uapi/linux/kd.h */
+export const kd_meta = xlat('kd_meta', [
+  [0x3n, 'K_METABIT'],
+  [0x4n, 'K_ESCPREFIX'],
+]);
+
+/** include/uapi/linux/kd.h */
+export const kd_modes = xlat('kd_modes', [
+  [0x0n, 'KD_TEXT'],
+  [0x1n, 'KD_GRAPHICS'],
+  [0x2n, 'KD_TEXT0'],
+  [0x3n, 'KD_TEXT1'],
+]);
+
+/** include/uapi/linux/kexec.h (the high 16 bits of kexec_load's flags) */
+export const kexec_arch = xlat('kexec_arch', [
+  [0x0n, 'KEXEC_ARCH_DEFAULT'],
+  [0x30000n, 'KEXEC_ARCH_386'],
+  [0x40000n, 'KEXEC_ARCH_68K'],
+  [0xf0000n, 'KEXEC_ARCH_PARISC'],
+  [0x3e0000n, 'KEXEC_ARCH_X86_64'],
+  [0x140000n, 'KEXEC_ARCH_PPC'],
+  [0x150000n, 'KEXEC_ARCH_PPC64'],
+  [0x320000n, 'KEXEC_ARCH_IA_64'],
+  [0x280000n, 'KEXEC_ARCH_ARM'],
+  [0x160000n, 'KEXEC_ARCH_S390'],
+  [0x2a0000n, 'KEXEC_ARCH_SH'],
+  [0xa0000n, 'KEXEC_ARCH_MIPS_LE'],
+  [0x80000n, 'KEXEC_ARCH_MIPS'],
+  [0xb70000n, 'KEXEC_ARCH_AARCH64'],
+  [0xf30000n, 'KEXEC_ARCH_RISCV'],
+  [0x1020000n, 'KEXEC_ARCH_LOONGARCH'],
+]);
+
+/** include/uapi/linux/kexec.h */
+export const kexec_file_load_flags = xlat('kexec_file_load_flags', [
+  [0x1n, 'KEXEC_FILE_UNLOAD'],
+  [0x2n, 'KEXEC_FILE_ON_CRASH'],
+  [0x4n, 'KEXEC_FILE_NO_INITRAMFS'],
+]);
+
+/** include/uapi/linux/kexec.h (the low 16 bits of kexec_load's flags) */
+export const kexec_load_flags = xlat('kexec_load_flags', [
+  [0x1n, 'KEXEC_ON_CRASH'],
+  [0x2n, 'KEXEC_PRESERVE_CONTEXT'],
+]);
+
 /** include/uapi/linux/keyctl.h */
 export const key_spec = xlat('key_spec', [
   [-1n, 'KEY_SPEC_THREAD_KEYRING'],
@@ -2519,6 +3434,13 @@ export const landlock_ruleset_access_fs = xlat('landlock_ruleset_access_fs', [
   [0x800n, 'LANDLOCK_ACCESS_FS_MAKE_BLOCK'],
   [0x1000n, 'LANDLOCK_ACCESS_FS_MAKE_SYM'],
   [0x2000n, 'LANDLOCK_ACCESS_FS_REFER'],
+]);
+
+/** include/uapi/linux/if_link.h */
+export const link_xstats_types = xlat('link_xstats_types', [
+  [0x0n, 'LINK_XSTATS_TYPE_UNSPEC'],
+  [0x1n, 'LINK_XSTATS_TYPE_BRIDGE'],
+  [0x2n, 'LINK_XSTATS_TYPE_BOND'],
 ]);
 
 /** include/uapi/linux/lirc.h (LIRC_GET_FEATURES bits) */
@@ -2643,6 +3565,28 @@ export const mbind_flags = xlat('mbind_flags', [
   [0x1n, 'MPOL_MF_STRICT'],
   [0x2n, 'MPOL_MF_MOVE'],
   [0x4n, 'MPOL_MF_MOVE_ALL'],
+]);
+
+/** include/uapi/linux/if_bridge.h (struct br_mdb_entry flags) */
+export const mdb_flags = xlat('mdb_flags', [
+  [0x1n, 'MDB_FLAGS_OFFLOAD'],
+  [0x2n, 'MDB_FLAGS_FAST_LEAVE'],
+  [0x4n, 'MDB_FLAGS_STAR_EXCL'],
+  [0x8n, 'MDB_FLAGS_BLOCKED'],
+]);
+
+/** include/uapi/linux/if_bridge.h */
+export const mdb_router_types = xlat('mdb_router_types', [
+  [0x0n, 'MDB_RTR_TYPE_DISABLED'],
+  [0x1n, 'MDB_RTR_TYPE_TEMP_QUERY'],
+  [0x2n, 'MDB_RTR_TYPE_PERM'],
+  [0x3n, 'MDB_RTR_TYPE_TEMP'],
+]);
+
+/** include/uapi/linux/if_bridge.h (struct br_mdb_entry state) */
+export const mdb_states = xlat('mdb_states', [
+  [0x0n, 'MDB_TEMPORARY'],
+  [0x1n, 'MDB_PERMANENT'],
 ]);
 
 /** include/uapi/linux/membarrier.h */
@@ -2826,6 +3770,12 @@ export const move_mount_flags = xlat('move_mount_flags', [
   [0x100n, 'MOVE_MOUNT_SET_GROUP'],
 ]);
 
+/** include/uapi/linux/mpls.h */
+export const mpls_stats_attrs = xlat('mpls_stats_attrs', [
+  [0x0n, 'MPLS_STATS_UNSPEC'],
+  [0x1n, 'MPLS_STATS_LINK'],
+]);
+
 /** include/uapi/linux/mempolicy.h */
 export const mpol_mode_flags = xlat('mpol_mode_flags', [
   [0x8000n, 'MPOL_F_STATIC_NODES'],
@@ -2848,6 +3798,13 @@ export const mremap_flags = xlat('mremap_flags', [
   [0x1n, 'MREMAP_MAYMOVE'],
   [0x2n, 'MREMAP_FIXED'],
   [0x4n, 'MREMAP_DONTUNMAP'],
+]);
+
+/** include/uapi/linux/mroute6.h (struct mrt6msg im6_msgtype; strace 6.1 names the first three) */
+export const mrt6msg_types = xlat('mrt6msg_types', [
+  [0x1n, 'MRT6MSG_NOCACHE'],
+  [0x2n, 'MRT6MSG_WRONGMIF'],
+  [0x3n, 'MRT6MSG_WHOLEPKT'],
 ]);
 
 /** include/linux/socket.h */
@@ -3955,6 +4912,43 @@ export const ptrace_syscall_info_op = xlat('ptrace_syscall_info_op', [
   [0x3n, 'PTRACE_SYSCALL_INFO_SECCOMP'],
 ]);
 
+/** include/uapi/linux/quota.h */
+export const quota_formats = xlat('quota_formats', [
+  [0x1n, 'QFMT_VFS_OLD'],
+  [0x2n, 'QFMT_VFS_V0'],
+  [0x3n, 'QFMT_OCFS2'],
+  [0x4n, 'QFMT_VFS_V1'],
+]);
+
+/** include/uapi/linux/quota.h, include/uapi/linux/dqblk_xfs.h (quotactl subcommands) */
+export const quotacmds = xlat('quotacmds', [
+  [0x800001n, 'Q_SYNC'],
+  [0x800002n, 'Q_QUOTAON'],
+  [0x800003n, 'Q_QUOTAOFF'],
+  [0x800004n, 'Q_GETFMT'],
+  [0x800005n, 'Q_GETINFO'],
+  [0x800006n, 'Q_SETINFO'],
+  [0x800007n, 'Q_GETQUOTA'],
+  [0x800008n, 'Q_SETQUOTA'],
+  [0x800009n, 'Q_GETNEXTQUOTA'],
+  [0x5801n, 'Q_XQUOTAON'],
+  [0x5802n, 'Q_XQUOTAOFF'],
+  [0x5803n, 'Q_XGETQUOTA'],
+  [0x5804n, 'Q_XSETQLIM'],
+  [0x5805n, 'Q_XGETQSTAT'],
+  [0x5806n, 'Q_XQUOTARM'],
+  [0x5807n, 'Q_XQUOTASYNC'],
+  [0x5808n, 'Q_XGETQSTATV'],
+  [0x5809n, 'Q_XGETNEXTQUOTA'],
+]);
+
+/** include/uapi/linux/quota.h */
+export const quotatypes = xlat('quotatypes', [
+  [0x0n, 'USRQUOTA'],
+  [0x1n, 'GRPQUOTA'],
+  [0x2n, 'PRJQUOTA'],
+]);
+
 /** include/uapi/linux/reboot.h */
 export const reboot_cmds = xlat('reboot_cmds', [
   [0x1234567n, 'LINUX_REBOOT_CMD_RESTART'],
@@ -4127,6 +5121,158 @@ export const rtnl_addrlabel_attrs = xlat('rtnl_addrlabel_attrs', [
   [0x2n, 'IFAL_LABEL'],
 ]);
 
+/** include/uapi/linux/rtnetlink.h (rtgen_family values past the AF_* ones) */
+export const rtnl_families = xlat('rtnl_families', [
+  [0x80n, 'RTNL_FAMILY_IPMR'],
+  [0x81n, 'RTNL_FAMILY_IP6MR'],
+]);
+
+/** include/uapi/linux/if_bridge.h (IFLA_AF_SPEC of AF_BRIDGE messages) */
+export const rtnl_ifla_bridge_attrs = xlat('rtnl_ifla_bridge_attrs', [
+  [0x0n, 'IFLA_BRIDGE_FLAGS'],
+  [0x1n, 'IFLA_BRIDGE_MODE'],
+  [0x2n, 'IFLA_BRIDGE_VLAN_INFO'],
+  [0x3n, 'IFLA_BRIDGE_VLAN_TUNNEL_INFO'],
+  [0x4n, 'IFLA_BRIDGE_MRP'],
+  [0x5n, 'IFLA_BRIDGE_CFM'],
+  [0x6n, 'IFLA_BRIDGE_MST'],
+]);
+
+/** include/uapi/linux/if_bridge.h */
+export const rtnl_ifla_bridge_vlan_tunnel_attrs = xlat('rtnl_ifla_bridge_vlan_tunnel_attrs', [
+  [0x0n, 'IFLA_BRIDGE_VLAN_TUNNEL_UNSPEC'],
+  [0x1n, 'IFLA_BRIDGE_VLAN_TUNNEL_ID'],
+  [0x2n, 'IFLA_BRIDGE_VLAN_TUNNEL_VID'],
+  [0x3n, 'IFLA_BRIDGE_VLAN_TUNNEL_FLAGS'],
+]);
+
+/** include/uapi/linux/if_link.h */
+export const rtnl_ifla_brport_attrs = xlat('rtnl_ifla_brport_attrs', [
+  [0x0n, 'IFLA_BRPORT_UNSPEC'],
+  [0x1n, 'IFLA_BRPORT_STATE'],
+  [0x2n, 'IFLA_BRPORT_PRIORITY'],
+  [0x3n, 'IFLA_BRPORT_COST'],
+  [0x4n, 'IFLA_BRPORT_MODE'],
+  [0x5n, 'IFLA_BRPORT_GUARD'],
+  [0x6n, 'IFLA_BRPORT_PROTECT'],
+  [0x7n, 'IFLA_BRPORT_FAST_LEAVE'],
+  [0x8n, 'IFLA_BRPORT_LEARNING'],
+  [0x9n, 'IFLA_BRPORT_UNICAST_FLOOD'],
+  [0xan, 'IFLA_BRPORT_PROXYARP'],
+  [0xbn, 'IFLA_BRPORT_LEARNING_SYNC'],
+  [0xcn, 'IFLA_BRPORT_PROXYARP_WIFI'],
+  [0xdn, 'IFLA_BRPORT_ROOT_ID'],
+  [0xen, 'IFLA_BRPORT_BRIDGE_ID'],
+  [0xfn, 'IFLA_BRPORT_DESIGNATED_PORT'],
+  [0x10n, 'IFLA_BRPORT_DESIGNATED_COST'],
+  [0x11n, 'IFLA_BRPORT_ID'],
+  [0x12n, 'IFLA_BRPORT_NO'],
+  [0x13n, 'IFLA_BRPORT_TOPOLOGY_CHANGE_ACK'],
+  [0x14n, 'IFLA_BRPORT_CONFIG_PENDING'],
+  [0x15n, 'IFLA_BRPORT_MESSAGE_AGE_TIMER'],
+  [0x16n, 'IFLA_BRPORT_FORWARD_DELAY_TIMER'],
+  [0x17n, 'IFLA_BRPORT_HOLD_TIMER'],
+  [0x18n, 'IFLA_BRPORT_FLUSH'],
+  [0x19n, 'IFLA_BRPORT_MULTICAST_ROUTER'],
+  [0x1an, 'IFLA_BRPORT_PAD'],
+  [0x1bn, 'IFLA_BRPORT_MCAST_FLOOD'],
+  [0x1cn, 'IFLA_BRPORT_MCAST_TO_UCAST'],
+  [0x1dn, 'IFLA_BRPORT_VLAN_TUNNEL'],
+  [0x1en, 'IFLA_BRPORT_BCAST_FLOOD'],
+  [0x1fn, 'IFLA_BRPORT_GROUP_FWD_MASK'],
+  [0x20n, 'IFLA_BRPORT_NEIGH_SUPPRESS'],
+  [0x21n, 'IFLA_BRPORT_ISOLATED'],
+  [0x22n, 'IFLA_BRPORT_BACKUP_PORT'],
+  [0x23n, 'IFLA_BRPORT_MRP_RING_OPEN'],
+  [0x24n, 'IFLA_BRPORT_MRP_IN_OPEN'],
+  [0x25n, 'IFLA_BRPORT_MCAST_EHT_HOSTS_LIMIT'],
+  [0x26n, 'IFLA_BRPORT_MCAST_EHT_HOSTS_CNT'],
+  [0x27n, 'IFLA_BRPORT_LOCKED'],
+]);
+
+/** include/uapi/linux/if_link.h */
+export const rtnl_ifla_events = xlat('rtnl_ifla_events', [
+  [0x0n, 'IFLA_EVENT_NONE'],
+  [0x1n, 'IFLA_EVENT_REBOOT'],
+  [0x2n, 'IFLA_EVENT_FEATURES'],
+  [0x3n, 'IFLA_EVENT_BONDING_FAILOVER'],
+  [0x4n, 'IFLA_EVENT_NOTIFY_PEERS'],
+  [0x5n, 'IFLA_EVENT_IGMP_RESEND'],
+  [0x6n, 'IFLA_EVENT_BONDING_OPTIONS'],
+]);
+
+/** include/uapi/linux/rtnetlink.h (IFLA_EXT_MASK; strace 6.1 names these seven) */
+export const rtnl_ifla_ext_filter = xlat('rtnl_ifla_ext_filter', [
+  [0x1n, 'RTEXT_FILTER_VF'],
+  [0x2n, 'RTEXT_FILTER_BRVLAN'],
+  [0x4n, 'RTEXT_FILTER_BRVLAN_COMPRESSED'],
+  [0x8n, 'RTEXT_FILTER_SKIP_STATS'],
+  [0x10n, 'RTEXT_FILTER_MRP'],
+  [0x20n, 'RTEXT_FILTER_CFM_CONFIG'],
+  [0x40n, 'RTEXT_FILTER_CFM_STATUS'],
+]);
+
+/** include/uapi/linux/if_link.h */
+export const rtnl_ifla_inet6_attrs = xlat('rtnl_ifla_inet6_attrs', [
+  [0x0n, 'IFLA_INET6_UNSPEC'],
+  [0x1n, 'IFLA_INET6_FLAGS'],
+  [0x2n, 'IFLA_INET6_CONF'],
+  [0x3n, 'IFLA_INET6_STATS'],
+  [0x4n, 'IFLA_INET6_MCAST'],
+  [0x5n, 'IFLA_INET6_CACHEINFO'],
+  [0x6n, 'IFLA_INET6_ICMP6STATS'],
+  [0x7n, 'IFLA_INET6_TOKEN'],
+  [0x8n, 'IFLA_INET6_ADDR_GEN_MODE'],
+  [0x9n, 'IFLA_INET6_RA_MTU'],
+]);
+
+/** include/uapi/linux/if_link.h */
+export const rtnl_ifla_inet_attrs = xlat('rtnl_ifla_inet_attrs', [
+  [0x0n, 'IFLA_INET_UNSPEC'],
+  [0x1n, 'IFLA_INET_CONF'],
+]);
+
+/** include/uapi/linux/if_link.h */
+export const rtnl_ifla_info_attrs = xlat('rtnl_ifla_info_attrs', [
+  [0x0n, 'IFLA_INFO_UNSPEC'],
+  [0x1n, 'IFLA_INFO_KIND'],
+  [0x2n, 'IFLA_INFO_DATA'],
+  [0x3n, 'IFLA_INFO_XSTATS'],
+  [0x4n, 'IFLA_INFO_SLAVE_KIND'],
+  [0x5n, 'IFLA_INFO_SLAVE_DATA'],
+]);
+
+/** include/uapi/linux/if_link.h */
+export const rtnl_ifla_mctp_attrs = xlat('rtnl_ifla_mctp_attrs', [
+  [0x0n, 'IFLA_MCTP_UNSPEC'],
+  [0x1n, 'IFLA_MCTP_NET'],
+]);
+
+/** include/uapi/linux/if_link.h (IFLA_STATS_LINK_OFFLOAD_XSTATS; strace 6.1 names these two) */
+export const rtnl_ifla_offload_xstats = xlat('rtnl_ifla_offload_xstats', [
+  [0x0n, 'IFLA_OFFLOAD_XSTATS_UNSPEC'],
+  [0x1n, 'IFLA_OFFLOAD_XSTATS_CPU_HIT'],
+]);
+
+/** include/uapi/linux/if_link.h */
+export const rtnl_ifla_port_attrs = xlat('rtnl_ifla_port_attrs', [
+  [0x0n, 'IFLA_PORT_UNSPEC'],
+  [0x1n, 'IFLA_PORT_VF'],
+  [0x2n, 'IFLA_PORT_PROFILE'],
+  [0x3n, 'IFLA_PORT_VSI_TYPE'],
+  [0x4n, 'IFLA_PORT_INSTANCE_UUID'],
+  [0x5n, 'IFLA_PORT_HOST_UUID'],
+  [0x6n, 'IFLA_PORT_REQUEST'],
+  [0x7n, 'IFLA_PORT_RESPONSE'],
+]);
+
+/** include/uapi/linux/if_link.h */
+export const rtnl_ifla_proto_down_reason_attrs = xlat('rtnl_ifla_proto_down_reason_attrs', [
+  [0x0n, 'IFLA_PROTO_DOWN_REASON_UNSPEC'],
+  [0x1n, 'IFLA_PROTO_DOWN_REASON_MASK'],
+  [0x2n, 'IFLA_PROTO_DOWN_REASON_VALUE'],
+]);
+
 /** include/uapi/linux/if_link.h (RTM_*STATS attributes, filter_mask bits) */
 export const rtnl_ifla_stats_attrs = xlat('rtnl_ifla_stats_attrs', [
   [0x0n, 'IFLA_STATS_UNSPEC'],
@@ -4135,6 +5281,96 @@ export const rtnl_ifla_stats_attrs = xlat('rtnl_ifla_stats_attrs', [
   [0x3n, 'IFLA_STATS_LINK_XSTATS_SLAVE'],
   [0x4n, 'IFLA_STATS_LINK_OFFLOAD_XSTATS'],
   [0x5n, 'IFLA_STATS_AF_SPEC'],
+]);
+
+/** include/uapi/linux/if_link.h */
+export const rtnl_ifla_vf_info_attrs = xlat('rtnl_ifla_vf_info_attrs', [
+  [0x0n, 'IFLA_VF_UNSPEC'],
+  [0x1n, 'IFLA_VF_MAC'],
+  [0x2n, 'IFLA_VF_VLAN'],
+  [0x3n, 'IFLA_VF_TX_RATE'],
+  [0x4n, 'IFLA_VF_SPOOFCHK'],
+  [0x5n, 'IFLA_VF_LINK_STATE'],
+  [0x6n, 'IFLA_VF_RATE'],
+  [0x7n, 'IFLA_VF_RSS_QUERY_EN'],
+  [0x8n, 'IFLA_VF_STATS'],
+  [0x9n, 'IFLA_VF_TRUST'],
+  [0xan, 'IFLA_VF_IB_NODE_GUID'],
+  [0xbn, 'IFLA_VF_IB_PORT_GUID'],
+  [0xcn, 'IFLA_VF_VLAN_LIST'],
+  [0xdn, 'IFLA_VF_BROADCAST'],
+]);
+
+/** include/uapi/linux/if_link.h */
+export const rtnl_ifla_vf_link_states = xlat('rtnl_ifla_vf_link_states', [
+  [0x0n, 'IFLA_VF_LINK_STATE_AUTO'],
+  [0x1n, 'IFLA_VF_LINK_STATE_ENABLE'],
+  [0x2n, 'IFLA_VF_LINK_STATE_DISABLE'],
+]);
+
+/** include/uapi/linux/if_link.h */
+export const rtnl_ifla_vf_port_attrs = xlat('rtnl_ifla_vf_port_attrs', [
+  [0x0n, 'IFLA_VF_PORT_UNSPEC'],
+  [0x1n, 'IFLA_VF_PORT'],
+]);
+
+/** include/uapi/linux/if_link.h */
+export const rtnl_ifla_vf_stats_attrs = xlat('rtnl_ifla_vf_stats_attrs', [
+  [0x0n, 'IFLA_VF_STATS_RX_PACKETS'],
+  [0x1n, 'IFLA_VF_STATS_TX_PACKETS'],
+  [0x2n, 'IFLA_VF_STATS_RX_BYTES'],
+  [0x3n, 'IFLA_VF_STATS_TX_BYTES'],
+  [0x4n, 'IFLA_VF_STATS_BROADCAST'],
+  [0x5n, 'IFLA_VF_STATS_MULTICAST'],
+  [0x6n, 'IFLA_VF_STATS_PAD'],
+  [0x7n, 'IFLA_VF_STATS_RX_DROPPED'],
+  [0x8n, 'IFLA_VF_STATS_TX_DROPPED'],
+]);
+
+/** include/uapi/linux/if_link.h */
+export const rtnl_ifla_vf_vlan_list_attrs = xlat('rtnl_ifla_vf_vlan_list_attrs', [
+  [0x0n, 'IFLA_VF_VLAN_INFO_UNSPEC'],
+  [0x1n, 'IFLA_VF_VLAN_INFO'],
+]);
+
+/** include/uapi/linux/if_link.h */
+export const rtnl_ifla_vfinfo_list_attrs = xlat('rtnl_ifla_vfinfo_list_attrs', [
+  [0x0n, 'IFLA_VF_INFO_UNSPEC'],
+  [0x1n, 'IFLA_VF_INFO'],
+]);
+
+/** include/uapi/linux/if_link.h */
+export const rtnl_ifla_xdp_attrs = xlat('rtnl_ifla_xdp_attrs', [
+  [0x0n, 'IFLA_XDP_UNSPEC'],
+  [0x1n, 'IFLA_XDP_FD'],
+  [0x2n, 'IFLA_XDP_ATTACHED'],
+  [0x3n, 'IFLA_XDP_FLAGS'],
+  [0x4n, 'IFLA_XDP_PROG_ID'],
+  [0x5n, 'IFLA_XDP_DRV_PROG_ID'],
+  [0x6n, 'IFLA_XDP_SKB_PROG_ID'],
+  [0x7n, 'IFLA_XDP_HW_PROG_ID'],
+  [0x8n, 'IFLA_XDP_EXPECTED_FD'],
+]);
+
+/** include/uapi/linux/mroute6.h (RTM_NEWCACHEREPORT attributes, RTNL_FAMILY_IP6MR) */
+export const rtnl_ip6mra_creport_attrs = xlat('rtnl_ip6mra_creport_attrs', [
+  [0x0n, 'IP6MRA_CREPORT_UNSPEC'],
+  [0x1n, 'IP6MRA_CREPORT_MSGTYPE'],
+  [0x2n, 'IP6MRA_CREPORT_MIF_ID'],
+  [0x3n, 'IP6MRA_CREPORT_SRC_ADDR'],
+  [0x4n, 'IP6MRA_CREPORT_DST_ADDR'],
+  [0x5n, 'IP6MRA_CREPORT_PKT'],
+]);
+
+/** include/uapi/linux/mroute.h (RTM_NEWCACHEREPORT attributes, RTNL_FAMILY_IPMR) */
+export const rtnl_ipmra_creport_attrs = xlat('rtnl_ipmra_creport_attrs', [
+  [0x0n, 'IPMRA_CREPORT_UNSPEC'],
+  [0x1n, 'IPMRA_CREPORT_MSGTYPE'],
+  [0x2n, 'IPMRA_CREPORT_VIF_ID'],
+  [0x3n, 'IPMRA_CREPORT_SRC_ADDR'],
+  [0x4n, 'IPMRA_CREPORT_DST_ADDR'],
+  [0x5n, 'IPMRA_CREPORT_PKT'],
+  [0x6n, 'IPMRA_CREPORT_TABLE'],
 ]);
 
 /** include/uapi/linux/if_link.h */
@@ -4223,10 +5459,30 @@ export const rtnl_mdb_entry_info_attrs = xlat('rtnl_mdb_entry_info_attrs', [
   [0x1n, 'MDBA_MDB_ENTRY_INFO'],
 ]);
 
+/** include/uapi/linux/if_bridge.h */
+export const rtnl_mdb_entry_info_eattrs = xlat('rtnl_mdb_entry_info_eattrs', [
+  [0x0n, 'MDBA_MDB_EATTR_UNSPEC'],
+  [0x1n, 'MDBA_MDB_EATTR_TIMER'],
+  [0x2n, 'MDBA_MDB_EATTR_SRC_LIST'],
+  [0x3n, 'MDBA_MDB_EATTR_GROUP_MODE'],
+  [0x4n, 'MDBA_MDB_EATTR_SOURCE'],
+  [0x5n, 'MDBA_MDB_EATTR_RTPROT'],
+]);
+
 /** include/uapi/linux/if_bridge.h (MDBA_ROUTER nest) */
 export const rtnl_mdb_router_attrs = xlat('rtnl_mdb_router_attrs', [
   [0x0n, 'MDBA_ROUTER_UNSPEC'],
   [0x1n, 'MDBA_ROUTER_PORT'],
+]);
+
+/** include/uapi/linux/if_bridge.h */
+export const rtnl_mdba_router_pattr_attrs = xlat('rtnl_mdba_router_pattr_attrs', [
+  [0x0n, 'MDBA_ROUTER_PATTR_UNSPEC'],
+  [0x1n, 'MDBA_ROUTER_PATTR_TIMER'],
+  [0x2n, 'MDBA_ROUTER_PATTR_TYPE'],
+  [0x3n, 'MDBA_ROUTER_PATTR_INET_TIMER'],
+  [0x4n, 'MDBA_ROUTER_PATTR_INET6_TIMER'],
+  [0x5n, 'MDBA_ROUTER_PATTR_VID'],
 ]);
 
 /** include/uapi/linux/neighbour.h */
@@ -4328,6 +5584,23 @@ export const rtnl_nexthop_attrs = xlat('rtnl_nexthop_attrs', [
   [0xdn, 'NHA_RES_BUCKET'],
 ]);
 
+/** include/uapi/linux/nexthop.h */
+export const rtnl_nha_res_bucket_attrs = xlat('rtnl_nha_res_bucket_attrs', [
+  [0x0n, 'NHA_RES_BUCKET_PAD'],
+  [0x1n, 'NHA_RES_BUCKET_INDEX'],
+  [0x2n, 'NHA_RES_BUCKET_IDLE_TIME'],
+  [0x3n, 'NHA_RES_BUCKET_NH_ID'],
+]);
+
+/** include/uapi/linux/nexthop.h */
+export const rtnl_nha_res_group_attrs = xlat('rtnl_nha_res_group_attrs', [
+  [0x0n, 'NHA_RES_GROUP_PAD'],
+  [0x1n, 'NHA_RES_GROUP_BUCKETS'],
+  [0x2n, 'NHA_RES_GROUP_IDLE_TIMER'],
+  [0x3n, 'NHA_RES_GROUP_UNBALANCED_TIMER'],
+  [0x4n, 'NHA_RES_GROUP_UNBALANCED_TIME'],
+]);
+
 /** include/uapi/linux/net_namespace.h */
 export const rtnl_nsid_attrs = xlat('rtnl_nsid_attrs', [
   [0x0n, 'NETNSA_NONE'],
@@ -4371,6 +5644,28 @@ export const rtnl_route_attrs = xlat('rtnl_route_attrs', [
   [0x1cn, 'RTA_SPORT'],
   [0x1dn, 'RTA_DPORT'],
   [0x1en, 'RTA_NH_ID'],
+]);
+
+/** include/uapi/linux/rtnetlink.h */
+export const rtnl_rtax_metrics = xlat('rtnl_rtax_metrics', [
+  [0x0n, 'RTAX_UNSPEC'],
+  [0x1n, 'RTAX_LOCK'],
+  [0x2n, 'RTAX_MTU'],
+  [0x3n, 'RTAX_WINDOW'],
+  [0x4n, 'RTAX_RTT'],
+  [0x5n, 'RTAX_RTTVAR'],
+  [0x6n, 'RTAX_SSTHRESH'],
+  [0x7n, 'RTAX_CWND'],
+  [0x8n, 'RTAX_ADVMSS'],
+  [0x9n, 'RTAX_REORDERING'],
+  [0xan, 'RTAX_HOPLIMIT'],
+  [0xbn, 'RTAX_INITCWND'],
+  [0xcn, 'RTAX_FEATURES'],
+  [0xdn, 'RTAX_RTO_MIN'],
+  [0xen, 'RTAX_INITRWND'],
+  [0xfn, 'RTAX_QUICKACK'],
+  [0x10n, 'RTAX_CC_ALGO'],
+  [0x11n, 'RTAX_FASTOPEN_NO_COOKIE'],
 ]);
 
 /** include/uapi/linux/fib_rules.h */
@@ -4458,13 +5753,24 @@ export const rtnl_tca_stats_attrs = xlat('rtnl_tca_stats_attrs', [
   [0x8n, 'TCA_STATS_PKT64'],
 ]);
 
-/** include/uapi/linux/fs.h */
+/** include/uapi/linux/fs.h (preadv2/pwritev2 flags, struct iocb's aio_rw_flags) */
 export const rwf_flags = xlat('rwf_flags', [
   [0x1n, 'RWF_HIPRI'],
   [0x2n, 'RWF_DSYNC'],
   [0x4n, 'RWF_SYNC'],
   [0x8n, 'RWF_NOWAIT'],
   [0x10n, 'RWF_APPEND'],
+]);
+
+/** include/uapi/linux/sched.h (struct sched_attr's sched_flags) */
+export const sched_attr_flags = xlat('sched_attr_flags', [
+  [0x1n, 'SCHED_FLAG_RESET_ON_FORK'],
+  [0x2n, 'SCHED_FLAG_RECLAIM'],
+  [0x4n, 'SCHED_FLAG_DL_OVERRUN'],
+  [0x8n, 'SCHED_FLAG_KEEP_POLICY'],
+  [0x10n, 'SCHED_FLAG_KEEP_PARAMS'],
+  [0x20n, 'SCHED_FLAG_UTIL_CLAMP_MIN'],
+  [0x40n, 'SCHED_FLAG_UTIL_CLAMP_MAX'],
 ]);
 
 /** include/uapi/linux/sched.h */
@@ -4820,6 +6126,57 @@ export const smc_states = xlat('smc_states', [
   [0x19n, 'SMC_PEERFINCLOSEWAIT'],
   [0x1an, 'SMC_PEERABORTWAIT'],
   [0x1bn, 'SMC_PROCESSABORT'],
+]);
+
+/** include/uapi/linux/snmp.h */
+export const snmp_icmp6_stats = xlat('snmp_icmp6_stats', [
+  [0x0n, 'ICMP6_MIB_NUM'],
+  [0x1n, 'ICMP6_MIB_INMSGS'],
+  [0x2n, 'ICMP6_MIB_INERRORS'],
+  [0x3n, 'ICMP6_MIB_OUTMSGS'],
+  [0x4n, 'ICMP6_MIB_OUTERRORS'],
+  [0x5n, 'ICMP6_MIB_CSUMERRORS'],
+]);
+
+/** include/uapi/linux/snmp.h */
+export const snmp_ip_stats = xlat('snmp_ip_stats', [
+  [0x0n, 'IPSTATS_MIB_NUM'],
+  [0x1n, 'IPSTATS_MIB_INPKTS'],
+  [0x2n, 'IPSTATS_MIB_INOCTETS'],
+  [0x3n, 'IPSTATS_MIB_INDELIVERS'],
+  [0x4n, 'IPSTATS_MIB_OUTFORWDATAGRAMS'],
+  [0x5n, 'IPSTATS_MIB_OUTPKTS'],
+  [0x6n, 'IPSTATS_MIB_OUTOCTETS'],
+  [0x7n, 'IPSTATS_MIB_INHDRERRORS'],
+  [0x8n, 'IPSTATS_MIB_INTOOBIGERRORS'],
+  [0x9n, 'IPSTATS_MIB_INNOROUTES'],
+  [0xan, 'IPSTATS_MIB_INADDRERRORS'],
+  [0xbn, 'IPSTATS_MIB_INUNKNOWNPROTOS'],
+  [0xcn, 'IPSTATS_MIB_INTRUNCATEDPKTS'],
+  [0xdn, 'IPSTATS_MIB_INDISCARDS'],
+  [0xen, 'IPSTATS_MIB_OUTDISCARDS'],
+  [0xfn, 'IPSTATS_MIB_OUTNOROUTES'],
+  [0x10n, 'IPSTATS_MIB_REASMTIMEOUT'],
+  [0x11n, 'IPSTATS_MIB_REASMREQDS'],
+  [0x12n, 'IPSTATS_MIB_REASMOKS'],
+  [0x13n, 'IPSTATS_MIB_REASMFAILS'],
+  [0x14n, 'IPSTATS_MIB_FRAGOKS'],
+  [0x15n, 'IPSTATS_MIB_FRAGFAILS'],
+  [0x16n, 'IPSTATS_MIB_FRAGCREATES'],
+  [0x17n, 'IPSTATS_MIB_INMCASTPKTS'],
+  [0x18n, 'IPSTATS_MIB_OUTMCASTPKTS'],
+  [0x19n, 'IPSTATS_MIB_INBCASTPKTS'],
+  [0x1an, 'IPSTATS_MIB_OUTBCASTPKTS'],
+  [0x1bn, 'IPSTATS_MIB_INMCASTOCTETS'],
+  [0x1cn, 'IPSTATS_MIB_OUTMCASTOCTETS'],
+  [0x1dn, 'IPSTATS_MIB_INBCASTOCTETS'],
+  [0x1en, 'IPSTATS_MIB_OUTBCASTOCTETS'],
+  [0x1fn, 'IPSTATS_MIB_CSUMERRORS'],
+  [0x20n, 'IPSTATS_MIB_NOECTPKTS'],
+  [0x21n, 'IPSTATS_MIB_ECT1PKTS'],
+  [0x22n, 'IPSTATS_MIB_ECT0PKTS'],
+  [0x23n, 'IPSTATS_MIB_CEPKTS'],
+  [0x24n, 'IPSTATS_MIB_REASM_OVERLAPS'],
 ]);
 
 /** include/uapi/linux/if_alg.h */
@@ -5607,12 +6964,851 @@ export const unshare_flags = xlat('unshare_flags', [
   [0x40000000n, 'CLONE_NEWNET'],
 ]);
 
+/** include/uapi/linux/io_uring.h (io_uring_enter flags) */
+export const uring_enter_flags = xlat('uring_enter_flags', [
+  [0x1n, 'IORING_ENTER_GETEVENTS'],
+  [0x2n, 'IORING_ENTER_SQ_WAKEUP'],
+  [0x4n, 'IORING_ENTER_SQ_WAIT'],
+  [0x8n, 'IORING_ENTER_EXT_ARG'],
+  [0x10n, 'IORING_ENTER_REGISTERED_RING'],
+]);
+
+/** include/uapi/linux/io_uring.h (io_uring_params.features) */
+export const uring_setup_features = xlat('uring_setup_features', [
+  [0x1n, 'IORING_FEAT_SINGLE_MMAP'],
+  [0x2n, 'IORING_FEAT_NODROP'],
+  [0x4n, 'IORING_FEAT_SUBMIT_STABLE'],
+  [0x8n, 'IORING_FEAT_RW_CUR_POS'],
+  [0x10n, 'IORING_FEAT_CUR_PERSONALITY'],
+  [0x20n, 'IORING_FEAT_FAST_POLL'],
+  [0x40n, 'IORING_FEAT_POLL_32BITS'],
+  [0x80n, 'IORING_FEAT_SQPOLL_NONFIXED'],
+  [0x100n, 'IORING_FEAT_EXT_ARG'],
+  [0x200n, 'IORING_FEAT_NATIVE_WORKERS'],
+  [0x400n, 'IORING_FEAT_RSRC_TAGS'],
+  [0x800n, 'IORING_FEAT_CQE_SKIP'],
+  [0x1000n, 'IORING_FEAT_LINKED_FILE'],
+]);
+
+/** include/uapi/linux/io_uring.h (io_uring_params.flags) */
+export const uring_setup_flags = xlat('uring_setup_flags', [
+  [0x1n, 'IORING_SETUP_IOPOLL'],
+  [0x2n, 'IORING_SETUP_SQPOLL'],
+  [0x4n, 'IORING_SETUP_SQ_AFF'],
+  [0x8n, 'IORING_SETUP_CQSIZE'],
+  [0x10n, 'IORING_SETUP_CLAMP'],
+  [0x20n, 'IORING_SETUP_ATTACH_WQ'],
+  [0x40n, 'IORING_SETUP_R_DISABLED'],
+  [0x80n, 'IORING_SETUP_SUBMIT_ALL'],
+  [0x100n, 'IORING_SETUP_COOP_TASKRUN'],
+  [0x200n, 'IORING_SETUP_TASKRUN_FLAG'],
+  [0x400n, 'IORING_SETUP_SQE128'],
+  [0x800n, 'IORING_SETUP_CQE32'],
+]);
+
 /** include/uapi/linux/resource.h */
 export const usage_who = xlat('usage_who', [
   [0x0n, 'RUSAGE_SELF'],
   [-1n, 'RUSAGE_CHILDREN'],
   [-2n, 'RUSAGE_BOTH'],
   [0x1n, 'RUSAGE_THREAD'],
+]);
+
+/** include/uapi/linux/videodev2.h */
+export const v4l2_buf_types = xlat('v4l2_buf_types', [
+  [0x1n, 'V4L2_BUF_TYPE_VIDEO_CAPTURE'],
+  [0x2n, 'V4L2_BUF_TYPE_VIDEO_OUTPUT'],
+  [0x3n, 'V4L2_BUF_TYPE_VIDEO_OVERLAY'],
+  [0x4n, 'V4L2_BUF_TYPE_VBI_CAPTURE'],
+  [0x5n, 'V4L2_BUF_TYPE_VBI_OUTPUT'],
+  [0x6n, 'V4L2_BUF_TYPE_SLICED_VBI_CAPTURE'],
+  [0x7n, 'V4L2_BUF_TYPE_SLICED_VBI_OUTPUT'],
+  [0x8n, 'V4L2_BUF_TYPE_VIDEO_OUTPUT_OVERLAY'],
+  [0x9n, 'V4L2_BUF_TYPE_VIDEO_CAPTURE_MPLANE'],
+  [0xan, 'V4L2_BUF_TYPE_VIDEO_OUTPUT_MPLANE'],
+  [0xbn, 'V4L2_BUF_TYPE_SDR_CAPTURE'],
+  [0xcn, 'V4L2_BUF_TYPE_SDR_OUTPUT'],
+  [0xdn, 'V4L2_BUF_TYPE_META_CAPTURE'],
+  [0xen, 'V4L2_BUF_TYPE_META_OUTPUT'],
+]);
+
+/** include/uapi/linux/videodev2.h */
+export const v4l2_capture_modes = xlat('v4l2_capture_modes', [
+  [0x1n, 'V4L2_MODE_HIGHQUALITY'],
+]);
+
+/** include/uapi/linux/videodev2.h */
+export const v4l2_colorspaces = xlat('v4l2_colorspaces', [
+  [0x0n, 'V4L2_COLORSPACE_DEFAULT'],
+  [0x1n, 'V4L2_COLORSPACE_SMPTE170M'],
+  [0x2n, 'V4L2_COLORSPACE_SMPTE240M'],
+  [0x3n, 'V4L2_COLORSPACE_REC709'],
+  [0x4n, 'V4L2_COLORSPACE_BT878'],
+  [0x5n, 'V4L2_COLORSPACE_470_SYSTEM_M'],
+  [0x6n, 'V4L2_COLORSPACE_470_SYSTEM_BG'],
+  [0x7n, 'V4L2_COLORSPACE_JPEG'],
+  [0x8n, 'V4L2_COLORSPACE_SRGB'],
+  [0x9n, 'V4L2_COLORSPACE_OPRGB'],
+  [0xan, 'V4L2_COLORSPACE_BT2020'],
+  [0xbn, 'V4L2_COLORSPACE_RAW'],
+  [0xcn, 'V4L2_COLORSPACE_DCI_P3'],
+]);
+
+/** include/uapi/linux/v4l2-controls.h (control classes) */
+export const v4l2_control_classes = xlat('v4l2_control_classes', [
+  [0x980000n, 'V4L2_CTRL_CLASS_USER'],
+  [0x990000n, 'V4L2_CTRL_CLASS_CODEC'],
+  [0x9a0000n, 'V4L2_CTRL_CLASS_CAMERA'],
+  [0x9b0000n, 'V4L2_CTRL_CLASS_FM_TX'],
+  [0x9c0000n, 'V4L2_CTRL_CLASS_FLASH'],
+  [0x9d0000n, 'V4L2_CTRL_CLASS_JPEG'],
+  [0x9e0000n, 'V4L2_CTRL_CLASS_IMAGE_SOURCE'],
+  [0x9f0000n, 'V4L2_CTRL_CLASS_IMAGE_PROC'],
+  [0xa00000n, 'V4L2_CTRL_CLASS_DV'],
+  [0xa10000n, 'V4L2_CTRL_CLASS_FM_RX'],
+  [0xa20000n, 'V4L2_CTRL_CLASS_RF_TUNER'],
+  [0xa30000n, 'V4L2_CTRL_CLASS_DETECT'],
+  [0xa40000n, 'V4L2_CTRL_CLASS_CODEC_STATELESS'],
+  [0xa50000n, 'V4L2_CTRL_CLASS_COLORIMETRY'],
+]);
+
+/** include/uapi/linux/videodev2.h */
+export const v4l2_control_id_flags = xlat('v4l2_control_id_flags', [
+  [0x80000000n, 'V4L2_CTRL_FLAG_NEXT_CTRL'],
+  [0x40000000n, 'V4L2_CTRL_FLAG_NEXT_COMPOUND'],
+]);
+
+/** include/uapi/linux/v4l2-controls.h (control ids; the *_BASE range starts are left out: they alias the first control) */
+export const v4l2_control_ids = xlat('v4l2_control_ids', [
+  [0x980001n, 'V4L2_CID_USER_CLASS'],
+  [0x980900n, 'V4L2_CID_BRIGHTNESS'],
+  [0x980901n, 'V4L2_CID_CONTRAST'],
+  [0x980902n, 'V4L2_CID_SATURATION'],
+  [0x980903n, 'V4L2_CID_HUE'],
+  [0x980905n, 'V4L2_CID_AUDIO_VOLUME'],
+  [0x980906n, 'V4L2_CID_AUDIO_BALANCE'],
+  [0x980907n, 'V4L2_CID_AUDIO_BASS'],
+  [0x980908n, 'V4L2_CID_AUDIO_TREBLE'],
+  [0x980909n, 'V4L2_CID_AUDIO_MUTE'],
+  [0x98090an, 'V4L2_CID_AUDIO_LOUDNESS'],
+  [0x98090bn, 'V4L2_CID_BLACK_LEVEL'],
+  [0x98090cn, 'V4L2_CID_AUTO_WHITE_BALANCE'],
+  [0x98090dn, 'V4L2_CID_DO_WHITE_BALANCE'],
+  [0x98090en, 'V4L2_CID_RED_BALANCE'],
+  [0x98090fn, 'V4L2_CID_BLUE_BALANCE'],
+  [0x980910n, 'V4L2_CID_GAMMA'],
+  [0x980910n, 'V4L2_CID_WHITENESS'],
+  [0x980911n, 'V4L2_CID_EXPOSURE'],
+  [0x980912n, 'V4L2_CID_AUTOGAIN'],
+  [0x980913n, 'V4L2_CID_GAIN'],
+  [0x980914n, 'V4L2_CID_HFLIP'],
+  [0x980915n, 'V4L2_CID_VFLIP'],
+  [0x980918n, 'V4L2_CID_POWER_LINE_FREQUENCY'],
+  [0x980919n, 'V4L2_CID_HUE_AUTO'],
+  [0x98091an, 'V4L2_CID_WHITE_BALANCE_TEMPERATURE'],
+  [0x98091bn, 'V4L2_CID_SHARPNESS'],
+  [0x98091cn, 'V4L2_CID_BACKLIGHT_COMPENSATION'],
+  [0x98091dn, 'V4L2_CID_CHROMA_AGC'],
+  [0x98091en, 'V4L2_CID_COLOR_KILLER'],
+  [0x98091fn, 'V4L2_CID_COLORFX'],
+  [0x980920n, 'V4L2_CID_AUTOBRIGHTNESS'],
+  [0x980921n, 'V4L2_CID_BAND_STOP_FILTER'],
+  [0x980922n, 'V4L2_CID_ROTATE'],
+  [0x980923n, 'V4L2_CID_BG_COLOR'],
+  [0x980924n, 'V4L2_CID_CHROMA_GAIN'],
+  [0x980925n, 'V4L2_CID_ILLUMINATORS_1'],
+  [0x980926n, 'V4L2_CID_ILLUMINATORS_2'],
+  [0x980927n, 'V4L2_CID_MIN_BUFFERS_FOR_CAPTURE'],
+  [0x980928n, 'V4L2_CID_MIN_BUFFERS_FOR_OUTPUT'],
+  [0x980929n, 'V4L2_CID_ALPHA_COMPONENT'],
+  [0x98092an, 'V4L2_CID_COLORFX_CBCR'],
+  [0x98092bn, 'V4L2_CID_COLORFX_RGB'],
+  [0x990001n, 'V4L2_CID_CODEC_CLASS'],
+  [0x990900n, 'V4L2_CID_MPEG_STREAM_TYPE'],
+  [0x990901n, 'V4L2_CID_MPEG_STREAM_PID_PMT'],
+  [0x990902n, 'V4L2_CID_MPEG_STREAM_PID_AUDIO'],
+  [0x990903n, 'V4L2_CID_MPEG_STREAM_PID_VIDEO'],
+  [0x990904n, 'V4L2_CID_MPEG_STREAM_PID_PCR'],
+  [0x990905n, 'V4L2_CID_MPEG_STREAM_PES_ID_AUDIO'],
+  [0x990906n, 'V4L2_CID_MPEG_STREAM_PES_ID_VIDEO'],
+  [0x990907n, 'V4L2_CID_MPEG_STREAM_VBI_FMT'],
+  [0x990964n, 'V4L2_CID_MPEG_AUDIO_SAMPLING_FREQ'],
+  [0x990965n, 'V4L2_CID_MPEG_AUDIO_ENCODING'],
+  [0x990966n, 'V4L2_CID_MPEG_AUDIO_L1_BITRATE'],
+  [0x990967n, 'V4L2_CID_MPEG_AUDIO_L2_BITRATE'],
+  [0x990968n, 'V4L2_CID_MPEG_AUDIO_L3_BITRATE'],
+  [0x990969n, 'V4L2_CID_MPEG_AUDIO_MODE'],
+  [0x99096an, 'V4L2_CID_MPEG_AUDIO_MODE_EXTENSION'],
+  [0x99096bn, 'V4L2_CID_MPEG_AUDIO_EMPHASIS'],
+  [0x99096cn, 'V4L2_CID_MPEG_AUDIO_CRC'],
+  [0x99096dn, 'V4L2_CID_MPEG_AUDIO_MUTE'],
+  [0x99096en, 'V4L2_CID_MPEG_AUDIO_AAC_BITRATE'],
+  [0x99096fn, 'V4L2_CID_MPEG_AUDIO_AC3_BITRATE'],
+  [0x990970n, 'V4L2_CID_MPEG_AUDIO_DEC_PLAYBACK'],
+  [0x990971n, 'V4L2_CID_MPEG_AUDIO_DEC_MULTILINGUAL_PLAYBACK'],
+  [0x9909c8n, 'V4L2_CID_MPEG_VIDEO_ENCODING'],
+  [0x9909c9n, 'V4L2_CID_MPEG_VIDEO_ASPECT'],
+  [0x9909can, 'V4L2_CID_MPEG_VIDEO_B_FRAMES'],
+  [0x9909cbn, 'V4L2_CID_MPEG_VIDEO_GOP_SIZE'],
+  [0x9909ccn, 'V4L2_CID_MPEG_VIDEO_GOP_CLOSURE'],
+  [0x9909cdn, 'V4L2_CID_MPEG_VIDEO_PULLDOWN'],
+  [0x9909cen, 'V4L2_CID_MPEG_VIDEO_BITRATE_MODE'],
+  [0x9909cfn, 'V4L2_CID_MPEG_VIDEO_BITRATE'],
+  [0x9909d0n, 'V4L2_CID_MPEG_VIDEO_BITRATE_PEAK'],
+  [0x9909d1n, 'V4L2_CID_MPEG_VIDEO_TEMPORAL_DECIMATION'],
+  [0x9909d2n, 'V4L2_CID_MPEG_VIDEO_MUTE'],
+  [0x9909d3n, 'V4L2_CID_MPEG_VIDEO_MUTE_YUV'],
+  [0x9909d4n, 'V4L2_CID_MPEG_VIDEO_DECODER_SLICE_INTERFACE'],
+  [0x9909d5n, 'V4L2_CID_MPEG_VIDEO_DECODER_MPEG4_DEBLOCK_FILTER'],
+  [0x9909d6n, 'V4L2_CID_MPEG_VIDEO_CYCLIC_INTRA_REFRESH_MB'],
+  [0x9909d7n, 'V4L2_CID_MPEG_VIDEO_FRAME_RC_ENABLE'],
+  [0x9909d8n, 'V4L2_CID_MPEG_VIDEO_HEADER_MODE'],
+  [0x9909d9n, 'V4L2_CID_MPEG_VIDEO_MAX_REF_PIC'],
+  [0x9909dan, 'V4L2_CID_MPEG_VIDEO_MB_RC_ENABLE'],
+  [0x9909dbn, 'V4L2_CID_MPEG_VIDEO_MULTI_SLICE_MAX_BYTES'],
+  [0x9909dcn, 'V4L2_CID_MPEG_VIDEO_MULTI_SLICE_MAX_MB'],
+  [0x9909ddn, 'V4L2_CID_MPEG_VIDEO_MULTI_SLICE_MODE'],
+  [0x9909den, 'V4L2_CID_MPEG_VIDEO_VBV_SIZE'],
+  [0x9909dfn, 'V4L2_CID_MPEG_VIDEO_DEC_PTS'],
+  [0x9909e0n, 'V4L2_CID_MPEG_VIDEO_DEC_FRAME'],
+  [0x9909e1n, 'V4L2_CID_MPEG_VIDEO_VBV_DELAY'],
+  [0x9909e2n, 'V4L2_CID_MPEG_VIDEO_REPEAT_SEQ_HEADER'],
+  [0x9909e3n, 'V4L2_CID_MPEG_VIDEO_MV_H_SEARCH_RANGE'],
+  [0x9909e4n, 'V4L2_CID_MPEG_VIDEO_MV_V_SEARCH_RANGE'],
+  [0x9909e5n, 'V4L2_CID_MPEG_VIDEO_FORCE_KEY_FRAME'],
+  [0x9909e6n, 'V4L2_CID_MPEG_VIDEO_BASELAYER_PRIORITY_ID'],
+  [0x9909e7n, 'V4L2_CID_MPEG_VIDEO_AU_DELIMITER'],
+  [0x9909e8n, 'V4L2_CID_MPEG_VIDEO_LTR_COUNT'],
+  [0x9909e9n, 'V4L2_CID_MPEG_VIDEO_FRAME_LTR_INDEX'],
+  [0x9909ean, 'V4L2_CID_MPEG_VIDEO_USE_LTR_FRAMES'],
+  [0x9909ebn, 'V4L2_CID_MPEG_VIDEO_DEC_CONCEAL_COLOR'],
+  [0x9909ecn, 'V4L2_CID_MPEG_VIDEO_INTRA_REFRESH_PERIOD'],
+  [0x9909edn, 'V4L2_CID_MPEG_VIDEO_INTRA_REFRESH_PERIOD_TYPE'],
+  [0x990a0en, 'V4L2_CID_MPEG_VIDEO_MPEG2_LEVEL'],
+  [0x990a0fn, 'V4L2_CID_MPEG_VIDEO_MPEG2_PROFILE'],
+  [0x990a22n, 'V4L2_CID_FWHT_I_FRAME_QP'],
+  [0x990a23n, 'V4L2_CID_FWHT_P_FRAME_QP'],
+  [0x990a2cn, 'V4L2_CID_MPEG_VIDEO_H263_I_FRAME_QP'],
+  [0x990a2dn, 'V4L2_CID_MPEG_VIDEO_H263_P_FRAME_QP'],
+  [0x990a2en, 'V4L2_CID_MPEG_VIDEO_H263_B_FRAME_QP'],
+  [0x990a2fn, 'V4L2_CID_MPEG_VIDEO_H263_MIN_QP'],
+  [0x990a30n, 'V4L2_CID_MPEG_VIDEO_H263_MAX_QP'],
+  [0x990a5en, 'V4L2_CID_MPEG_VIDEO_H264_I_FRAME_QP'],
+  [0x990a5fn, 'V4L2_CID_MPEG_VIDEO_H264_P_FRAME_QP'],
+  [0x990a60n, 'V4L2_CID_MPEG_VIDEO_H264_B_FRAME_QP'],
+  [0x990a61n, 'V4L2_CID_MPEG_VIDEO_H264_MIN_QP'],
+  [0x990a62n, 'V4L2_CID_MPEG_VIDEO_H264_MAX_QP'],
+  [0x990a63n, 'V4L2_CID_MPEG_VIDEO_H264_8X8_TRANSFORM'],
+  [0x990a64n, 'V4L2_CID_MPEG_VIDEO_H264_CPB_SIZE'],
+  [0x990a65n, 'V4L2_CID_MPEG_VIDEO_H264_ENTROPY_MODE'],
+  [0x990a66n, 'V4L2_CID_MPEG_VIDEO_H264_I_PERIOD'],
+  [0x990a67n, 'V4L2_CID_MPEG_VIDEO_H264_LEVEL'],
+  [0x990a68n, 'V4L2_CID_MPEG_VIDEO_H264_LOOP_FILTER_ALPHA'],
+  [0x990a69n, 'V4L2_CID_MPEG_VIDEO_H264_LOOP_FILTER_BETA'],
+  [0x990a6an, 'V4L2_CID_MPEG_VIDEO_H264_LOOP_FILTER_MODE'],
+  [0x990a6bn, 'V4L2_CID_MPEG_VIDEO_H264_PROFILE'],
+  [0x990a6cn, 'V4L2_CID_MPEG_VIDEO_H264_VUI_EXT_SAR_HEIGHT'],
+  [0x990a6dn, 'V4L2_CID_MPEG_VIDEO_H264_VUI_EXT_SAR_WIDTH'],
+  [0x990a6en, 'V4L2_CID_MPEG_VIDEO_H264_VUI_SAR_ENABLE'],
+  [0x990a6fn, 'V4L2_CID_MPEG_VIDEO_H264_VUI_SAR_IDC'],
+  [0x990a70n, 'V4L2_CID_MPEG_VIDEO_H264_SEI_FRAME_PACKING'],
+  [0x990a71n, 'V4L2_CID_MPEG_VIDEO_H264_SEI_FP_CURRENT_FRAME_0'],
+  [0x990a72n, 'V4L2_CID_MPEG_VIDEO_H264_SEI_FP_ARRANGEMENT_TYPE'],
+  [0x990a73n, 'V4L2_CID_MPEG_VIDEO_H264_FMO'],
+  [0x990a74n, 'V4L2_CID_MPEG_VIDEO_H264_FMO_MAP_TYPE'],
+  [0x990a75n, 'V4L2_CID_MPEG_VIDEO_H264_FMO_SLICE_GROUP'],
+  [0x990a76n, 'V4L2_CID_MPEG_VIDEO_H264_FMO_CHANGE_DIRECTION'],
+  [0x990a77n, 'V4L2_CID_MPEG_VIDEO_H264_FMO_CHANGE_RATE'],
+  [0x990a78n, 'V4L2_CID_MPEG_VIDEO_H264_FMO_RUN_LENGTH'],
+  [0x990a79n, 'V4L2_CID_MPEG_VIDEO_H264_ASO'],
+  [0x990a7an, 'V4L2_CID_MPEG_VIDEO_H264_ASO_SLICE_ORDER'],
+  [0x990a7bn, 'V4L2_CID_MPEG_VIDEO_H264_HIERARCHICAL_CODING'],
+  [0x990a7cn, 'V4L2_CID_MPEG_VIDEO_H264_HIERARCHICAL_CODING_TYPE'],
+  [0x990a7dn, 'V4L2_CID_MPEG_VIDEO_H264_HIERARCHICAL_CODING_LAYER'],
+  [0x990a7en, 'V4L2_CID_MPEG_VIDEO_H264_HIERARCHICAL_CODING_LAYER_QP'],
+  [0x990a7fn, 'V4L2_CID_MPEG_VIDEO_H264_CONSTRAINED_INTRA_PREDICTION'],
+  [0x990a80n, 'V4L2_CID_MPEG_VIDEO_H264_CHROMA_QP_INDEX_OFFSET'],
+  [0x990a81n, 'V4L2_CID_MPEG_VIDEO_H264_I_FRAME_MIN_QP'],
+  [0x990a82n, 'V4L2_CID_MPEG_VIDEO_H264_I_FRAME_MAX_QP'],
+  [0x990a83n, 'V4L2_CID_MPEG_VIDEO_H264_P_FRAME_MIN_QP'],
+  [0x990a84n, 'V4L2_CID_MPEG_VIDEO_H264_P_FRAME_MAX_QP'],
+  [0x990a85n, 'V4L2_CID_MPEG_VIDEO_H264_B_FRAME_MIN_QP'],
+  [0x990a86n, 'V4L2_CID_MPEG_VIDEO_H264_B_FRAME_MAX_QP'],
+  [0x990a87n, 'V4L2_CID_MPEG_VIDEO_H264_HIER_CODING_L0_BR'],
+  [0x990a88n, 'V4L2_CID_MPEG_VIDEO_H264_HIER_CODING_L1_BR'],
+  [0x990a89n, 'V4L2_CID_MPEG_VIDEO_H264_HIER_CODING_L2_BR'],
+  [0x990a8an, 'V4L2_CID_MPEG_VIDEO_H264_HIER_CODING_L3_BR'],
+  [0x990a8bn, 'V4L2_CID_MPEG_VIDEO_H264_HIER_CODING_L4_BR'],
+  [0x990a8cn, 'V4L2_CID_MPEG_VIDEO_H264_HIER_CODING_L5_BR'],
+  [0x990a8dn, 'V4L2_CID_MPEG_VIDEO_H264_HIER_CODING_L6_BR'],
+  [0x990a90n, 'V4L2_CID_MPEG_VIDEO_MPEG4_I_FRAME_QP'],
+  [0x990a91n, 'V4L2_CID_MPEG_VIDEO_MPEG4_P_FRAME_QP'],
+  [0x990a92n, 'V4L2_CID_MPEG_VIDEO_MPEG4_B_FRAME_QP'],
+  [0x990a93n, 'V4L2_CID_MPEG_VIDEO_MPEG4_MIN_QP'],
+  [0x990a94n, 'V4L2_CID_MPEG_VIDEO_MPEG4_MAX_QP'],
+  [0x990a95n, 'V4L2_CID_MPEG_VIDEO_MPEG4_LEVEL'],
+  [0x990a96n, 'V4L2_CID_MPEG_VIDEO_MPEG4_PROFILE'],
+  [0x990a97n, 'V4L2_CID_MPEG_VIDEO_MPEG4_QPEL'],
+  [0x990af4n, 'V4L2_CID_MPEG_VIDEO_VPX_NUM_PARTITIONS'],
+  [0x990af5n, 'V4L2_CID_MPEG_VIDEO_VPX_IMD_DISABLE_4X4'],
+  [0x990af6n, 'V4L2_CID_MPEG_VIDEO_VPX_NUM_REF_FRAMES'],
+  [0x990af7n, 'V4L2_CID_MPEG_VIDEO_VPX_FILTER_LEVEL'],
+  [0x990af8n, 'V4L2_CID_MPEG_VIDEO_VPX_FILTER_SHARPNESS'],
+  [0x990af9n, 'V4L2_CID_MPEG_VIDEO_VPX_GOLDEN_FRAME_REF_PERIOD'],
+  [0x990afan, 'V4L2_CID_MPEG_VIDEO_VPX_GOLDEN_FRAME_SEL'],
+  [0x990afbn, 'V4L2_CID_MPEG_VIDEO_VPX_MIN_QP'],
+  [0x990afcn, 'V4L2_CID_MPEG_VIDEO_VPX_MAX_QP'],
+  [0x990afdn, 'V4L2_CID_MPEG_VIDEO_VPX_I_FRAME_QP'],
+  [0x990afen, 'V4L2_CID_MPEG_VIDEO_VPX_P_FRAME_QP'],
+  [0x990affn, 'V4L2_CID_MPEG_VIDEO_VP8_PROFILE'],
+  [0x990affn, 'V4L2_CID_MPEG_VIDEO_VPX_PROFILE'],
+  [0x990b00n, 'V4L2_CID_MPEG_VIDEO_VP9_PROFILE'],
+  [0x990b01n, 'V4L2_CID_MPEG_VIDEO_VP9_LEVEL'],
+  [0x990b58n, 'V4L2_CID_MPEG_VIDEO_HEVC_MIN_QP'],
+  [0x990b59n, 'V4L2_CID_MPEG_VIDEO_HEVC_MAX_QP'],
+  [0x990b5an, 'V4L2_CID_MPEG_VIDEO_HEVC_I_FRAME_QP'],
+  [0x990b5bn, 'V4L2_CID_MPEG_VIDEO_HEVC_P_FRAME_QP'],
+  [0x990b5cn, 'V4L2_CID_MPEG_VIDEO_HEVC_B_FRAME_QP'],
+  [0x990b5dn, 'V4L2_CID_MPEG_VIDEO_HEVC_HIER_QP'],
+  [0x990b5en, 'V4L2_CID_MPEG_VIDEO_HEVC_HIER_CODING_TYPE'],
+  [0x990b5fn, 'V4L2_CID_MPEG_VIDEO_HEVC_HIER_CODING_LAYER'],
+  [0x990b60n, 'V4L2_CID_MPEG_VIDEO_HEVC_HIER_CODING_L0_QP'],
+  [0x990b61n, 'V4L2_CID_MPEG_VIDEO_HEVC_HIER_CODING_L1_QP'],
+  [0x990b62n, 'V4L2_CID_MPEG_VIDEO_HEVC_HIER_CODING_L2_QP'],
+  [0x990b63n, 'V4L2_CID_MPEG_VIDEO_HEVC_HIER_CODING_L3_QP'],
+  [0x990b64n, 'V4L2_CID_MPEG_VIDEO_HEVC_HIER_CODING_L4_QP'],
+  [0x990b65n, 'V4L2_CID_MPEG_VIDEO_HEVC_HIER_CODING_L5_QP'],
+  [0x990b66n, 'V4L2_CID_MPEG_VIDEO_HEVC_HIER_CODING_L6_QP'],
+  [0x990b67n, 'V4L2_CID_MPEG_VIDEO_HEVC_PROFILE'],
+  [0x990b68n, 'V4L2_CID_MPEG_VIDEO_HEVC_LEVEL'],
+  [0x990b69n, 'V4L2_CID_MPEG_VIDEO_HEVC_FRAME_RATE_RESOLUTION'],
+  [0x990b6an, 'V4L2_CID_MPEG_VIDEO_HEVC_TIER'],
+  [0x990b6bn, 'V4L2_CID_MPEG_VIDEO_HEVC_MAX_PARTITION_DEPTH'],
+  [0x990b6cn, 'V4L2_CID_MPEG_VIDEO_HEVC_LOOP_FILTER_MODE'],
+  [0x990b6dn, 'V4L2_CID_MPEG_VIDEO_HEVC_LF_BETA_OFFSET_DIV2'],
+  [0x990b6en, 'V4L2_CID_MPEG_VIDEO_HEVC_LF_TC_OFFSET_DIV2'],
+  [0x990b6fn, 'V4L2_CID_MPEG_VIDEO_HEVC_REFRESH_TYPE'],
+  [0x990b70n, 'V4L2_CID_MPEG_VIDEO_HEVC_REFRESH_PERIOD'],
+  [0x990b71n, 'V4L2_CID_MPEG_VIDEO_HEVC_LOSSLESS_CU'],
+  [0x990b72n, 'V4L2_CID_MPEG_VIDEO_HEVC_CONST_INTRA_PRED'],
+  [0x990b73n, 'V4L2_CID_MPEG_VIDEO_HEVC_WAVEFRONT'],
+  [0x990b74n, 'V4L2_CID_MPEG_VIDEO_HEVC_GENERAL_PB'],
+  [0x990b75n, 'V4L2_CID_MPEG_VIDEO_HEVC_TEMPORAL_ID'],
+  [0x990b76n, 'V4L2_CID_MPEG_VIDEO_HEVC_STRONG_SMOOTHING'],
+  [0x990b77n, 'V4L2_CID_MPEG_VIDEO_HEVC_MAX_NUM_MERGE_MV_MINUS1'],
+  [0x990b78n, 'V4L2_CID_MPEG_VIDEO_HEVC_INTRA_PU_SPLIT'],
+  [0x990b79n, 'V4L2_CID_MPEG_VIDEO_HEVC_TMV_PREDICTION'],
+  [0x990b7an, 'V4L2_CID_MPEG_VIDEO_HEVC_WITHOUT_STARTCODE'],
+  [0x990b7bn, 'V4L2_CID_MPEG_VIDEO_HEVC_SIZE_OF_LENGTH_FIELD'],
+  [0x990b7cn, 'V4L2_CID_MPEG_VIDEO_HEVC_HIER_CODING_L0_BR'],
+  [0x990b7dn, 'V4L2_CID_MPEG_VIDEO_HEVC_HIER_CODING_L1_BR'],
+  [0x990b7en, 'V4L2_CID_MPEG_VIDEO_HEVC_HIER_CODING_L2_BR'],
+  [0x990b7fn, 'V4L2_CID_MPEG_VIDEO_HEVC_HIER_CODING_L3_BR'],
+  [0x990b80n, 'V4L2_CID_MPEG_VIDEO_HEVC_HIER_CODING_L4_BR'],
+  [0x990b81n, 'V4L2_CID_MPEG_VIDEO_HEVC_HIER_CODING_L5_BR'],
+  [0x990b82n, 'V4L2_CID_MPEG_VIDEO_HEVC_HIER_CODING_L6_BR'],
+  [0x990b83n, 'V4L2_CID_MPEG_VIDEO_REF_NUMBER_FOR_PFRAMES'],
+  [0x990b84n, 'V4L2_CID_MPEG_VIDEO_PREPEND_SPSPPS_TO_IDR'],
+  [0x990b85n, 'V4L2_CID_MPEG_VIDEO_CONSTANT_QUALITY'],
+  [0x990b86n, 'V4L2_CID_MPEG_VIDEO_FRAME_SKIP_MODE'],
+  [0x990b87n, 'V4L2_CID_MPEG_VIDEO_HEVC_I_FRAME_MIN_QP'],
+  [0x990b88n, 'V4L2_CID_MPEG_VIDEO_HEVC_I_FRAME_MAX_QP'],
+  [0x990b89n, 'V4L2_CID_MPEG_VIDEO_HEVC_P_FRAME_MIN_QP'],
+  [0x990b8an, 'V4L2_CID_MPEG_VIDEO_HEVC_P_FRAME_MAX_QP'],
+  [0x990b8bn, 'V4L2_CID_MPEG_VIDEO_HEVC_B_FRAME_MIN_QP'],
+  [0x990b8cn, 'V4L2_CID_MPEG_VIDEO_HEVC_B_FRAME_MAX_QP'],
+  [0x990b8dn, 'V4L2_CID_MPEG_VIDEO_DEC_DISPLAY_DELAY'],
+  [0x990b8en, 'V4L2_CID_MPEG_VIDEO_DEC_DISPLAY_DELAY_ENABLE'],
+  [0x991000n, 'V4L2_CID_MPEG_CX2341X_VIDEO_SPATIAL_FILTER_MODE'],
+  [0x991001n, 'V4L2_CID_MPEG_CX2341X_VIDEO_SPATIAL_FILTER'],
+  [0x991002n, 'V4L2_CID_MPEG_CX2341X_VIDEO_LUMA_SPATIAL_FILTER_TYPE'],
+  [0x991003n, 'V4L2_CID_MPEG_CX2341X_VIDEO_CHROMA_SPATIAL_FILTER_TYPE'],
+  [0x991004n, 'V4L2_CID_MPEG_CX2341X_VIDEO_TEMPORAL_FILTER_MODE'],
+  [0x991005n, 'V4L2_CID_MPEG_CX2341X_VIDEO_TEMPORAL_FILTER'],
+  [0x991006n, 'V4L2_CID_MPEG_CX2341X_VIDEO_MEDIAN_FILTER_TYPE'],
+  [0x991007n, 'V4L2_CID_MPEG_CX2341X_VIDEO_LUMA_MEDIAN_FILTER_BOTTOM'],
+  [0x991008n, 'V4L2_CID_MPEG_CX2341X_VIDEO_LUMA_MEDIAN_FILTER_TOP'],
+  [0x991009n, 'V4L2_CID_MPEG_CX2341X_VIDEO_CHROMA_MEDIAN_FILTER_BOTTOM'],
+  [0x99100an, 'V4L2_CID_MPEG_CX2341X_VIDEO_CHROMA_MEDIAN_FILTER_TOP'],
+  [0x99100bn, 'V4L2_CID_MPEG_CX2341X_STREAM_INSERT_NAV_PACKETS'],
+  [0x991100n, 'V4L2_CID_MPEG_MFC51_VIDEO_DECODER_H264_DISPLAY_DELAY'],
+  [0x991101n, 'V4L2_CID_MPEG_MFC51_VIDEO_DECODER_H264_DISPLAY_DELAY_ENABLE'],
+  [0x991102n, 'V4L2_CID_MPEG_MFC51_VIDEO_FRAME_SKIP_MODE'],
+  [0x991103n, 'V4L2_CID_MPEG_MFC51_VIDEO_FORCE_FRAME_TYPE'],
+  [0x991104n, 'V4L2_CID_MPEG_MFC51_VIDEO_PADDING'],
+  [0x991105n, 'V4L2_CID_MPEG_MFC51_VIDEO_PADDING_YUV'],
+  [0x991106n, 'V4L2_CID_MPEG_MFC51_VIDEO_RC_FIXED_TARGET_BIT'],
+  [0x991107n, 'V4L2_CID_MPEG_MFC51_VIDEO_RC_REACTION_COEFF'],
+  [0x991132n, 'V4L2_CID_MPEG_MFC51_VIDEO_H264_ADAPTIVE_RC_ACTIVITY'],
+  [0x991133n, 'V4L2_CID_MPEG_MFC51_VIDEO_H264_ADAPTIVE_RC_DARK'],
+  [0x991134n, 'V4L2_CID_MPEG_MFC51_VIDEO_H264_ADAPTIVE_RC_SMOOTH'],
+  [0x991135n, 'V4L2_CID_MPEG_MFC51_VIDEO_H264_ADAPTIVE_RC_STATIC'],
+  [0x991136n, 'V4L2_CID_MPEG_MFC51_VIDEO_H264_NUM_REF_PIC_FOR_P'],
+  [0x9a0001n, 'V4L2_CID_CAMERA_CLASS'],
+  [0x9a0901n, 'V4L2_CID_EXPOSURE_AUTO'],
+  [0x9a0902n, 'V4L2_CID_EXPOSURE_ABSOLUTE'],
+  [0x9a0903n, 'V4L2_CID_EXPOSURE_AUTO_PRIORITY'],
+  [0x9a0904n, 'V4L2_CID_PAN_RELATIVE'],
+  [0x9a0905n, 'V4L2_CID_TILT_RELATIVE'],
+  [0x9a0906n, 'V4L2_CID_PAN_RESET'],
+  [0x9a0907n, 'V4L2_CID_TILT_RESET'],
+  [0x9a0908n, 'V4L2_CID_PAN_ABSOLUTE'],
+  [0x9a0909n, 'V4L2_CID_TILT_ABSOLUTE'],
+  [0x9a090an, 'V4L2_CID_FOCUS_ABSOLUTE'],
+  [0x9a090bn, 'V4L2_CID_FOCUS_RELATIVE'],
+  [0x9a090cn, 'V4L2_CID_FOCUS_AUTO'],
+  [0x9a090dn, 'V4L2_CID_ZOOM_ABSOLUTE'],
+  [0x9a090en, 'V4L2_CID_ZOOM_RELATIVE'],
+  [0x9a090fn, 'V4L2_CID_ZOOM_CONTINUOUS'],
+  [0x9a0910n, 'V4L2_CID_PRIVACY'],
+  [0x9a0911n, 'V4L2_CID_IRIS_ABSOLUTE'],
+  [0x9a0912n, 'V4L2_CID_IRIS_RELATIVE'],
+  [0x9a0913n, 'V4L2_CID_AUTO_EXPOSURE_BIAS'],
+  [0x9a0914n, 'V4L2_CID_AUTO_N_PRESET_WHITE_BALANCE'],
+  [0x9a0915n, 'V4L2_CID_WIDE_DYNAMIC_RANGE'],
+  [0x9a0916n, 'V4L2_CID_IMAGE_STABILIZATION'],
+  [0x9a0917n, 'V4L2_CID_ISO_SENSITIVITY'],
+  [0x9a0918n, 'V4L2_CID_ISO_SENSITIVITY_AUTO'],
+  [0x9a0919n, 'V4L2_CID_EXPOSURE_METERING'],
+  [0x9a091an, 'V4L2_CID_SCENE_MODE'],
+  [0x9a091bn, 'V4L2_CID_3A_LOCK'],
+  [0x9a091cn, 'V4L2_CID_AUTO_FOCUS_START'],
+  [0x9a091dn, 'V4L2_CID_AUTO_FOCUS_STOP'],
+  [0x9a091en, 'V4L2_CID_AUTO_FOCUS_STATUS'],
+  [0x9a091fn, 'V4L2_CID_AUTO_FOCUS_RANGE'],
+  [0x9a0920n, 'V4L2_CID_PAN_SPEED'],
+  [0x9a0921n, 'V4L2_CID_TILT_SPEED'],
+  [0x9a0922n, 'V4L2_CID_CAMERA_ORIENTATION'],
+  [0x9a0923n, 'V4L2_CID_CAMERA_SENSOR_ROTATION'],
+  [0x9b0001n, 'V4L2_CID_FM_TX_CLASS'],
+  [0x9b0901n, 'V4L2_CID_RDS_TX_DEVIATION'],
+  [0x9b0902n, 'V4L2_CID_RDS_TX_PI'],
+  [0x9b0903n, 'V4L2_CID_RDS_TX_PTY'],
+  [0x9b0905n, 'V4L2_CID_RDS_TX_PS_NAME'],
+  [0x9b0906n, 'V4L2_CID_RDS_TX_RADIO_TEXT'],
+  [0x9b0907n, 'V4L2_CID_RDS_TX_MONO_STEREO'],
+  [0x9b0908n, 'V4L2_CID_RDS_TX_ARTIFICIAL_HEAD'],
+  [0x9b0909n, 'V4L2_CID_RDS_TX_COMPRESSED'],
+  [0x9b090an, 'V4L2_CID_RDS_TX_DYNAMIC_PTY'],
+  [0x9b090bn, 'V4L2_CID_RDS_TX_TRAFFIC_ANNOUNCEMENT'],
+  [0x9b090cn, 'V4L2_CID_RDS_TX_TRAFFIC_PROGRAM'],
+  [0x9b090dn, 'V4L2_CID_RDS_TX_MUSIC_SPEECH'],
+  [0x9b090en, 'V4L2_CID_RDS_TX_ALT_FREQS_ENABLE'],
+  [0x9b090fn, 'V4L2_CID_RDS_TX_ALT_FREQS'],
+  [0x9b0940n, 'V4L2_CID_AUDIO_LIMITER_ENABLED'],
+  [0x9b0941n, 'V4L2_CID_AUDIO_LIMITER_RELEASE_TIME'],
+  [0x9b0942n, 'V4L2_CID_AUDIO_LIMITER_DEVIATION'],
+  [0x9b0950n, 'V4L2_CID_AUDIO_COMPRESSION_ENABLED'],
+  [0x9b0951n, 'V4L2_CID_AUDIO_COMPRESSION_GAIN'],
+  [0x9b0952n, 'V4L2_CID_AUDIO_COMPRESSION_THRESHOLD'],
+  [0x9b0953n, 'V4L2_CID_AUDIO_COMPRESSION_ATTACK_TIME'],
+  [0x9b0954n, 'V4L2_CID_AUDIO_COMPRESSION_RELEASE_TIME'],
+  [0x9b0960n, 'V4L2_CID_PILOT_TONE_ENABLED'],
+  [0x9b0961n, 'V4L2_CID_PILOT_TONE_DEVIATION'],
+  [0x9b0962n, 'V4L2_CID_PILOT_TONE_FREQUENCY'],
+  [0x9b0970n, 'V4L2_CID_TUNE_PREEMPHASIS'],
+  [0x9b0971n, 'V4L2_CID_TUNE_POWER_LEVEL'],
+  [0x9b0972n, 'V4L2_CID_TUNE_ANTENNA_CAPACITOR'],
+  [0x9c0001n, 'V4L2_CID_FLASH_CLASS'],
+  [0x9c0901n, 'V4L2_CID_FLASH_LED_MODE'],
+  [0x9c0902n, 'V4L2_CID_FLASH_STROBE_SOURCE'],
+  [0x9c0903n, 'V4L2_CID_FLASH_STROBE'],
+  [0x9c0904n, 'V4L2_CID_FLASH_STROBE_STOP'],
+  [0x9c0905n, 'V4L2_CID_FLASH_STROBE_STATUS'],
+  [0x9c0906n, 'V4L2_CID_FLASH_TIMEOUT'],
+  [0x9c0907n, 'V4L2_CID_FLASH_INTENSITY'],
+  [0x9c0908n, 'V4L2_CID_FLASH_TORCH_INTENSITY'],
+  [0x9c0909n, 'V4L2_CID_FLASH_INDICATOR_INTENSITY'],
+  [0x9c090an, 'V4L2_CID_FLASH_FAULT'],
+  [0x9c090bn, 'V4L2_CID_FLASH_CHARGE'],
+  [0x9c090cn, 'V4L2_CID_FLASH_READY'],
+  [0x9d0001n, 'V4L2_CID_JPEG_CLASS'],
+  [0x9e0001n, 'V4L2_CID_IMAGE_SOURCE_CLASS'],
+  [0x9e0901n, 'V4L2_CID_VBLANK'],
+  [0x9e0902n, 'V4L2_CID_HBLANK'],
+  [0x9e0903n, 'V4L2_CID_ANALOGUE_GAIN'],
+  [0x9e0904n, 'V4L2_CID_TEST_PATTERN_RED'],
+  [0x9e0905n, 'V4L2_CID_TEST_PATTERN_GREENR'],
+  [0x9e0906n, 'V4L2_CID_TEST_PATTERN_BLUE'],
+  [0x9e0907n, 'V4L2_CID_TEST_PATTERN_GREENB'],
+  [0x9e0908n, 'V4L2_CID_UNIT_CELL_SIZE'],
+  [0x9e0909n, 'V4L2_CID_NOTIFY_GAINS'],
+  [0x9f0001n, 'V4L2_CID_IMAGE_PROC_CLASS'],
+  [0x9f0901n, 'V4L2_CID_LINK_FREQ'],
+  [0x9f0902n, 'V4L2_CID_PIXEL_RATE'],
+  [0x9f0903n, 'V4L2_CID_TEST_PATTERN'],
+  [0x9f0904n, 'V4L2_CID_DEINTERLACING_MODE'],
+  [0x9f0905n, 'V4L2_CID_DIGITAL_GAIN'],
+  [0xa00001n, 'V4L2_CID_DV_CLASS'],
+  [0xa00905n, 'V4L2_CID_DV_TX_RGB_RANGE'],
+  [0xa00906n, 'V4L2_CID_DV_TX_IT_CONTENT_TYPE'],
+  [0xa00965n, 'V4L2_CID_DV_RX_RGB_RANGE'],
+  [0xa00966n, 'V4L2_CID_DV_RX_IT_CONTENT_TYPE'],
+  [0xa10001n, 'V4L2_CID_FM_RX_CLASS'],
+  [0xa10901n, 'V4L2_CID_TUNE_DEEMPHASIS'],
+  [0xa10902n, 'V4L2_CID_RDS_RECEPTION'],
+  [0xa10903n, 'V4L2_CID_RDS_RX_PTY'],
+  [0xa10904n, 'V4L2_CID_RDS_RX_PS_NAME'],
+  [0xa10905n, 'V4L2_CID_RDS_RX_RADIO_TEXT'],
+  [0xa10906n, 'V4L2_CID_RDS_RX_TRAFFIC_ANNOUNCEMENT'],
+  [0xa10907n, 'V4L2_CID_RDS_RX_TRAFFIC_PROGRAM'],
+  [0xa10908n, 'V4L2_CID_RDS_RX_MUSIC_SPEECH'],
+  [0xa20001n, 'V4L2_CID_RF_TUNER_CLASS'],
+  [0xa2090bn, 'V4L2_CID_RF_TUNER_BANDWIDTH_AUTO'],
+  [0xa2090cn, 'V4L2_CID_RF_TUNER_BANDWIDTH'],
+  [0xa20920n, 'V4L2_CID_RF_TUNER_RF_GAIN'],
+  [0xa20929n, 'V4L2_CID_RF_TUNER_LNA_GAIN_AUTO'],
+  [0xa2092an, 'V4L2_CID_RF_TUNER_LNA_GAIN'],
+  [0xa20933n, 'V4L2_CID_RF_TUNER_MIXER_GAIN_AUTO'],
+  [0xa20934n, 'V4L2_CID_RF_TUNER_MIXER_GAIN'],
+  [0xa2093dn, 'V4L2_CID_RF_TUNER_IF_GAIN_AUTO'],
+  [0xa2093en, 'V4L2_CID_RF_TUNER_IF_GAIN'],
+  [0xa2095bn, 'V4L2_CID_RF_TUNER_PLL_LOCK'],
+  [0xa30001n, 'V4L2_CID_DETECT_CLASS'],
+  [0xa30901n, 'V4L2_CID_DETECT_MD_MODE'],
+  [0xa30902n, 'V4L2_CID_DETECT_MD_GLOBAL_THRESHOLD'],
+  [0xa30903n, 'V4L2_CID_DETECT_MD_THRESHOLD_GRID'],
+  [0xa30904n, 'V4L2_CID_DETECT_MD_REGION_GRID'],
+  [0xa40001n, 'V4L2_CID_CODEC_STATELESS_CLASS'],
+  [0xa40900n, 'V4L2_CID_STATELESS_H264_DECODE_MODE'],
+  [0xa40901n, 'V4L2_CID_STATELESS_H264_START_CODE'],
+  [0xa40902n, 'V4L2_CID_STATELESS_H264_SPS'],
+  [0xa40903n, 'V4L2_CID_STATELESS_H264_PPS'],
+  [0xa40904n, 'V4L2_CID_STATELESS_H264_SCALING_MATRIX'],
+  [0xa40905n, 'V4L2_CID_STATELESS_H264_PRED_WEIGHTS'],
+  [0xa40906n, 'V4L2_CID_STATELESS_H264_SLICE_PARAMS'],
+  [0xa40907n, 'V4L2_CID_STATELESS_H264_DECODE_PARAMS'],
+  [0xa40964n, 'V4L2_CID_STATELESS_FWHT_PARAMS'],
+  [0xa409c8n, 'V4L2_CID_STATELESS_VP8_FRAME'],
+  [0xa409dcn, 'V4L2_CID_STATELESS_MPEG2_SEQUENCE'],
+  [0xa409ddn, 'V4L2_CID_STATELESS_MPEG2_PICTURE'],
+  [0xa409den, 'V4L2_CID_STATELESS_MPEG2_QUANTISATION'],
+  [0xa40a90n, 'V4L2_CID_STATELESS_HEVC_SPS'],
+  [0xa40a91n, 'V4L2_CID_STATELESS_HEVC_PPS'],
+  [0xa40a92n, 'V4L2_CID_STATELESS_HEVC_SLICE_PARAMS'],
+  [0xa40a93n, 'V4L2_CID_STATELESS_HEVC_SCALING_MATRIX'],
+  [0xa40a94n, 'V4L2_CID_STATELESS_HEVC_DECODE_PARAMS'],
+  [0xa40a95n, 'V4L2_CID_STATELESS_HEVC_DECODE_MODE'],
+  [0xa40a96n, 'V4L2_CID_STATELESS_HEVC_START_CODE'],
+  [0xa40a97n, 'V4L2_CID_STATELESS_HEVC_ENTRY_POINT_OFFSETS'],
+  [0xa50001n, 'V4L2_CID_COLORIMETRY_CLASS'],
+  [0xa50900n, 'V4L2_CID_COLORIMETRY_HDR10_CLL_INFO'],
+  [0xa50901n, 'V4L2_CID_COLORIMETRY_HDR10_MASTERING_DISPLAY'],
+  [0xa40a2cn, 'V4L2_CID_STATELESS_VP9_FRAME'],
+  [0xa40a2dn, 'V4L2_CID_STATELESS_VP9_COMPRESSED_HDR'],
+  [0x990001n, 'V4L2_CID_MPEG_CLASS'],
+  [0x400n, 'V4L2_CID_MAX_CTRLS'],
+]);
+
+/** include/uapi/linux/videodev2.h */
+export const v4l2_fields = xlat('v4l2_fields', [
+  [0x0n, 'V4L2_FIELD_ANY'],
+  [0x1n, 'V4L2_FIELD_NONE'],
+  [0x2n, 'V4L2_FIELD_TOP'],
+  [0x3n, 'V4L2_FIELD_BOTTOM'],
+  [0x4n, 'V4L2_FIELD_INTERLACED'],
+  [0x5n, 'V4L2_FIELD_SEQ_TB'],
+  [0x6n, 'V4L2_FIELD_SEQ_BT'],
+  [0x7n, 'V4L2_FIELD_ALTERNATE'],
+  [0x8n, 'V4L2_FIELD_INTERLACED_TB'],
+  [0x9n, 'V4L2_FIELD_INTERLACED_BT'],
+]);
+
+/** include/uapi/linux/videodev2.h */
+export const v4l2_memories = xlat('v4l2_memories', [
+  [0x1n, 'V4L2_MEMORY_MMAP'],
+  [0x2n, 'V4L2_MEMORY_USERPTR'],
+  [0x3n, 'V4L2_MEMORY_OVERLAY'],
+  [0x4n, 'V4L2_MEMORY_DMABUF'],
+]);
+
+/** include/uapi/linux/videodev2.h (four-character pixel, SDR and metadata formats, header order; the touch-sensor V4L2_TCH_FMT_* are left out, as strace 6.1 does) */
+export const v4l2_pix_fmts = xlat('v4l2_pix_fmts', [
+  [0x31424752n, 'V4L2_PIX_FMT_RGB332'],
+  [0x34343452n, 'V4L2_PIX_FMT_RGB444'],
+  [0x32315241n, 'V4L2_PIX_FMT_ARGB444'],
+  [0x32315258n, 'V4L2_PIX_FMT_XRGB444'],
+  [0x32314152n, 'V4L2_PIX_FMT_RGBA444'],
+  [0x32315852n, 'V4L2_PIX_FMT_RGBX444'],
+  [0x32314241n, 'V4L2_PIX_FMT_ABGR444'],
+  [0x32314258n, 'V4L2_PIX_FMT_XBGR444'],
+  [0x32314147n, 'V4L2_PIX_FMT_BGRA444'],
+  [0x32315842n, 'V4L2_PIX_FMT_BGRX444'],
+  [0x4f424752n, 'V4L2_PIX_FMT_RGB555'],
+  [0x35315241n, 'V4L2_PIX_FMT_ARGB555'],
+  [0x35315258n, 'V4L2_PIX_FMT_XRGB555'],
+  [0x35314152n, 'V4L2_PIX_FMT_RGBA555'],
+  [0x35315852n, 'V4L2_PIX_FMT_RGBX555'],
+  [0x35314241n, 'V4L2_PIX_FMT_ABGR555'],
+  [0x35314258n, 'V4L2_PIX_FMT_XBGR555'],
+  [0x35314142n, 'V4L2_PIX_FMT_BGRA555'],
+  [0x35315842n, 'V4L2_PIX_FMT_BGRX555'],
+  [0x50424752n, 'V4L2_PIX_FMT_RGB565'],
+  [0x51424752n, 'V4L2_PIX_FMT_RGB555X'],
+  [0xb5315241n, 'V4L2_PIX_FMT_ARGB555X'],
+  [0xb5315258n, 'V4L2_PIX_FMT_XRGB555X'],
+  [0x52424752n, 'V4L2_PIX_FMT_RGB565X'],
+  [0x48524742n, 'V4L2_PIX_FMT_BGR666'],
+  [0x33524742n, 'V4L2_PIX_FMT_BGR24'],
+  [0x33424752n, 'V4L2_PIX_FMT_RGB24'],
+  [0x34524742n, 'V4L2_PIX_FMT_BGR32'],
+  [0x34325241n, 'V4L2_PIX_FMT_ABGR32'],
+  [0x34325258n, 'V4L2_PIX_FMT_XBGR32'],
+  [0x34324152n, 'V4L2_PIX_FMT_BGRA32'],
+  [0x34325852n, 'V4L2_PIX_FMT_BGRX32'],
+  [0x34424752n, 'V4L2_PIX_FMT_RGB32'],
+  [0x34324241n, 'V4L2_PIX_FMT_RGBA32'],
+  [0x34324258n, 'V4L2_PIX_FMT_RGBX32'],
+  [0x34324142n, 'V4L2_PIX_FMT_ARGB32'],
+  [0x34325842n, 'V4L2_PIX_FMT_XRGB32'],
+  [0x59455247n, 'V4L2_PIX_FMT_GREY'],
+  [0x20343059n, 'V4L2_PIX_FMT_Y4'],
+  [0x20363059n, 'V4L2_PIX_FMT_Y6'],
+  [0x20303159n, 'V4L2_PIX_FMT_Y10'],
+  [0x20323159n, 'V4L2_PIX_FMT_Y12'],
+  [0x20343159n, 'V4L2_PIX_FMT_Y14'],
+  [0x20363159n, 'V4L2_PIX_FMT_Y16'],
+  [0xa0363159n, 'V4L2_PIX_FMT_Y16_BE'],
+  [0x42303159n, 'V4L2_PIX_FMT_Y10BPACK'],
+  [0x50303159n, 'V4L2_PIX_FMT_Y10P'],
+  [0x79337069n, 'V4L2_PIX_FMT_IPU3_Y10'],
+  [0x384c4150n, 'V4L2_PIX_FMT_PAL8'],
+  [0x20385655n, 'V4L2_PIX_FMT_UV8'],
+  [0x56595559n, 'V4L2_PIX_FMT_YUYV'],
+  [0x56555959n, 'V4L2_PIX_FMT_YYUV'],
+  [0x55595659n, 'V4L2_PIX_FMT_YVYU'],
+  [0x59565955n, 'V4L2_PIX_FMT_UYVY'],
+  [0x59555956n, 'V4L2_PIX_FMT_VYUY'],
+  [0x50313459n, 'V4L2_PIX_FMT_Y41P'],
+  [0x34343459n, 'V4L2_PIX_FMT_YUV444'],
+  [0x4f565559n, 'V4L2_PIX_FMT_YUV555'],
+  [0x50565559n, 'V4L2_PIX_FMT_YUV565'],
+  [0x33565559n, 'V4L2_PIX_FMT_YUV24'],
+  [0x34565559n, 'V4L2_PIX_FMT_YUV32'],
+  [0x56555941n, 'V4L2_PIX_FMT_AYUV32'],
+  [0x56555958n, 'V4L2_PIX_FMT_XYUV32'],
+  [0x41595556n, 'V4L2_PIX_FMT_VUYA32'],
+  [0x58595556n, 'V4L2_PIX_FMT_VUYX32'],
+  [0x41565559n, 'V4L2_PIX_FMT_YUVA32'],
+  [0x58565559n, 'V4L2_PIX_FMT_YUVX32'],
+  [0x3032344dn, 'V4L2_PIX_FMT_M420'],
+  [0x3231564en, 'V4L2_PIX_FMT_NV12'],
+  [0x3132564en, 'V4L2_PIX_FMT_NV21'],
+  [0x3631564en, 'V4L2_PIX_FMT_NV16'],
+  [0x3136564en, 'V4L2_PIX_FMT_NV61'],
+  [0x3432564en, 'V4L2_PIX_FMT_NV24'],
+  [0x3234564en, 'V4L2_PIX_FMT_NV42'],
+  [0x30313050n, 'V4L2_PIX_FMT_P010'],
+  [0x32314d4en, 'V4L2_PIX_FMT_NV12M'],
+  [0x31324d4en, 'V4L2_PIX_FMT_NV21M'],
+  [0x36314d4en, 'V4L2_PIX_FMT_NV16M'],
+  [0x31364d4en, 'V4L2_PIX_FMT_NV61M'],
+  [0x39565559n, 'V4L2_PIX_FMT_YUV410'],
+  [0x39555659n, 'V4L2_PIX_FMT_YVU410'],
+  [0x50313134n, 'V4L2_PIX_FMT_YUV411P'],
+  [0x32315559n, 'V4L2_PIX_FMT_YUV420'],
+  [0x32315659n, 'V4L2_PIX_FMT_YVU420'],
+  [0x50323234n, 'V4L2_PIX_FMT_YUV422P'],
+  [0x32314d59n, 'V4L2_PIX_FMT_YUV420M'],
+  [0x31324d59n, 'V4L2_PIX_FMT_YVU420M'],
+  [0x36314d59n, 'V4L2_PIX_FMT_YUV422M'],
+  [0x31364d59n, 'V4L2_PIX_FMT_YVU422M'],
+  [0x34324d59n, 'V4L2_PIX_FMT_YUV444M'],
+  [0x32344d59n, 'V4L2_PIX_FMT_YVU444M'],
+  [0x32315456n, 'V4L2_PIX_FMT_NV12_4L4'],
+  [0x32314d48n, 'V4L2_PIX_FMT_NV12_16L16'],
+  [0x32315453n, 'V4L2_PIX_FMT_NV12_32L32'],
+  [0x30313054n, 'V4L2_PIX_FMT_P010_4L4'],
+  [0x32314d54n, 'V4L2_PIX_FMT_NV12MT'],
+  [0x32314d56n, 'V4L2_PIX_FMT_NV12MT_16X16'],
+  [0x3231414en, 'V4L2_PIX_FMT_NV12M_8L128'],
+  [0xb231544en, 'V4L2_PIX_FMT_NV12M_10BE_8L128'],
+  [0x31384142n, 'V4L2_PIX_FMT_SBGGR8'],
+  [0x47524247n, 'V4L2_PIX_FMT_SGBRG8'],
+  [0x47425247n, 'V4L2_PIX_FMT_SGRBG8'],
+  [0x42474752n, 'V4L2_PIX_FMT_SRGGB8'],
+  [0x30314742n, 'V4L2_PIX_FMT_SBGGR10'],
+  [0x30314247n, 'V4L2_PIX_FMT_SGBRG10'],
+  [0x30314142n, 'V4L2_PIX_FMT_SGRBG10'],
+  [0x30314752n, 'V4L2_PIX_FMT_SRGGB10'],
+  [0x41414270n, 'V4L2_PIX_FMT_SBGGR10P'],
+  [0x41414770n, 'V4L2_PIX_FMT_SGBRG10P'],
+  [0x41416770n, 'V4L2_PIX_FMT_SGRBG10P'],
+  [0x41415270n, 'V4L2_PIX_FMT_SRGGB10P'],
+  [0x38414261n, 'V4L2_PIX_FMT_SBGGR10ALAW8'],
+  [0x38414761n, 'V4L2_PIX_FMT_SGBRG10ALAW8'],
+  [0x38416761n, 'V4L2_PIX_FMT_SGRBG10ALAW8'],
+  [0x38415261n, 'V4L2_PIX_FMT_SRGGB10ALAW8'],
+  [0x38414262n, 'V4L2_PIX_FMT_SBGGR10DPCM8'],
+  [0x38414762n, 'V4L2_PIX_FMT_SGBRG10DPCM8'],
+  [0x30314442n, 'V4L2_PIX_FMT_SGRBG10DPCM8'],
+  [0x38415262n, 'V4L2_PIX_FMT_SRGGB10DPCM8'],
+  [0x32314742n, 'V4L2_PIX_FMT_SBGGR12'],
+  [0x32314247n, 'V4L2_PIX_FMT_SGBRG12'],
+  [0x32314142n, 'V4L2_PIX_FMT_SGRBG12'],
+  [0x32314752n, 'V4L2_PIX_FMT_SRGGB12'],
+  [0x43434270n, 'V4L2_PIX_FMT_SBGGR12P'],
+  [0x43434770n, 'V4L2_PIX_FMT_SGBRG12P'],
+  [0x43436770n, 'V4L2_PIX_FMT_SGRBG12P'],
+  [0x43435270n, 'V4L2_PIX_FMT_SRGGB12P'],
+  [0x34314742n, 'V4L2_PIX_FMT_SBGGR14'],
+  [0x34314247n, 'V4L2_PIX_FMT_SGBRG14'],
+  [0x34315247n, 'V4L2_PIX_FMT_SGRBG14'],
+  [0x34314752n, 'V4L2_PIX_FMT_SRGGB14'],
+  [0x45454270n, 'V4L2_PIX_FMT_SBGGR14P'],
+  [0x45454770n, 'V4L2_PIX_FMT_SGBRG14P'],
+  [0x45456770n, 'V4L2_PIX_FMT_SGRBG14P'],
+  [0x45455270n, 'V4L2_PIX_FMT_SRGGB14P'],
+  [0x32525942n, 'V4L2_PIX_FMT_SBGGR16'],
+  [0x36314247n, 'V4L2_PIX_FMT_SGBRG16'],
+  [0x36315247n, 'V4L2_PIX_FMT_SGRBG16'],
+  [0x36314752n, 'V4L2_PIX_FMT_SRGGB16'],
+  [0x33565348n, 'V4L2_PIX_FMT_HSV24'],
+  [0x34565348n, 'V4L2_PIX_FMT_HSV32'],
+  [0x47504a4dn, 'V4L2_PIX_FMT_MJPEG'],
+  [0x4745504an, 'V4L2_PIX_FMT_JPEG'],
+  [0x64737664n, 'V4L2_PIX_FMT_DV'],
+  [0x4745504dn, 'V4L2_PIX_FMT_MPEG'],
+  [0x34363248n, 'V4L2_PIX_FMT_H264'],
+  [0x31435641n, 'V4L2_PIX_FMT_H264_NO_SC'],
+  [0x3436324dn, 'V4L2_PIX_FMT_H264_MVC'],
+  [0x33363248n, 'V4L2_PIX_FMT_H263'],
+  [0x3147504dn, 'V4L2_PIX_FMT_MPEG1'],
+  [0x3247504dn, 'V4L2_PIX_FMT_MPEG2'],
+  [0x5332474dn, 'V4L2_PIX_FMT_MPEG2_SLICE'],
+  [0x3447504dn, 'V4L2_PIX_FMT_MPEG4'],
+  [0x44495658n, 'V4L2_PIX_FMT_XVID'],
+  [0x47314356n, 'V4L2_PIX_FMT_VC1_ANNEX_G'],
+  [0x4c314356n, 'V4L2_PIX_FMT_VC1_ANNEX_L'],
+  [0x30385056n, 'V4L2_PIX_FMT_VP8'],
+  [0x46385056n, 'V4L2_PIX_FMT_VP8_FRAME'],
+  [0x30395056n, 'V4L2_PIX_FMT_VP9'],
+  [0x46395056n, 'V4L2_PIX_FMT_VP9_FRAME'],
+  [0x43564548n, 'V4L2_PIX_FMT_HEVC'],
+  [0x54485746n, 'V4L2_PIX_FMT_FWHT'],
+  [0x48574653n, 'V4L2_PIX_FMT_FWHT_STATELESS'],
+  [0x34363253n, 'V4L2_PIX_FMT_H264_SLICE'],
+  [0x35363253n, 'V4L2_PIX_FMT_HEVC_SLICE'],
+  [0x41495043n, 'V4L2_PIX_FMT_CPIA1'],
+  [0x41564e57n, 'V4L2_PIX_FMT_WNVA'],
+  [0x30313953n, 'V4L2_PIX_FMT_SN9C10X'],
+  [0x30323953n, 'V4L2_PIX_FMT_SN9C20X_I420'],
+  [0x31435750n, 'V4L2_PIX_FMT_PWC1'],
+  [0x32435750n, 'V4L2_PIX_FMT_PWC2'],
+  [0x35323645n, 'V4L2_PIX_FMT_ET61X251'],
+  [0x31303553n, 'V4L2_PIX_FMT_SPCA501'],
+  [0x35303553n, 'V4L2_PIX_FMT_SPCA505'],
+  [0x38303553n, 'V4L2_PIX_FMT_SPCA508'],
+  [0x31363553n, 'V4L2_PIX_FMT_SPCA561'],
+  [0x37303250n, 'V4L2_PIX_FMT_PAC207'],
+  [0x3031334dn, 'V4L2_PIX_FMT_MR97310A'],
+  [0x30324c4an, 'V4L2_PIX_FMT_JL2005BCD'],
+  [0x584e4f53n, 'V4L2_PIX_FMT_SN9C2028'],
+  [0x43353039n, 'V4L2_PIX_FMT_SQ905C'],
+  [0x47504a50n, 'V4L2_PIX_FMT_PJPG'],
+  [0x3131354fn, 'V4L2_PIX_FMT_OV511'],
+  [0x3831354fn, 'V4L2_PIX_FMT_OV518'],
+  [0x30383653n, 'V4L2_PIX_FMT_STV0680'],
+  [0x30364d54n, 'V4L2_PIX_FMT_TM6000'],
+  [0x56544943n, 'V4L2_PIX_FMT_CIT_YYVYUY'],
+  [0x494e4f4bn, 'V4L2_PIX_FMT_KONICA420'],
+  [0x4c47504an, 'V4L2_PIX_FMT_JPGL'],
+  [0x31303453n, 'V4L2_PIX_FMT_SE401'],
+  [0x49433553n, 'V4L2_PIX_FMT_S5C_UYVY_JPG'],
+  [0x20493859n, 'V4L2_PIX_FMT_Y8I'],
+  [0x49323159n, 'V4L2_PIX_FMT_Y12I'],
+  [0x2036315an, 'V4L2_PIX_FMT_Z16'],
+  [0x3132544dn, 'V4L2_PIX_FMT_MT21C'],
+  [0x31324d4dn, 'V4L2_PIX_FMT_MM21'],
+  [0x495a4e49n, 'V4L2_PIX_FMT_INZI'],
+  [0x34464e43n, 'V4L2_PIX_FMT_CNF4'],
+  [0x34324948n, 'V4L2_PIX_FMT_HI240'],
+  [0x43383051n, 'V4L2_PIX_FMT_QC08C'],
+  [0x43303151n, 'V4L2_PIX_FMT_QC10C'],
+  [0x62337069n, 'V4L2_PIX_FMT_IPU3_SBGGR10'],
+  [0x67337069n, 'V4L2_PIX_FMT_IPU3_SGBRG10'],
+  [0x47337069n, 'V4L2_PIX_FMT_IPU3_SGRBG10'],
+  [0x72337069n, 'V4L2_PIX_FMT_IPU3_SRGGB10'],
+  [0x38305543n, 'V4L2_SDR_FMT_CU8'],
+  [0x36315543n, 'V4L2_SDR_FMT_CU16LE'],
+  [0x38305343n, 'V4L2_SDR_FMT_CS8'],
+  [0x34315343n, 'V4L2_SDR_FMT_CS14LE'],
+  [0x32315552n, 'V4L2_SDR_FMT_RU12LE'],
+  [0x36314350n, 'V4L2_SDR_FMT_PCU16BE'],
+  [0x38314350n, 'V4L2_SDR_FMT_PCU18BE'],
+  [0x30324350n, 'V4L2_SDR_FMT_PCU20BE'],
+  [0x48505356n, 'V4L2_META_FMT_VSP1_HGO'],
+  [0x54505356n, 'V4L2_META_FMT_VSP1_HGT'],
+  [0x48435655n, 'V4L2_META_FMT_UVC'],
+  [0x58583444n, 'V4L2_META_FMT_D4XX'],
+  [0x44564956n, 'V4L2_META_FMT_VIVID'],
+  [0x50314b52n, 'V4L2_META_FMT_RK_ISP1_PARAMS'],
+  [0x53314b52n, 'V4L2_META_FMT_RK_ISP1_STAT_3A'],
+]);
+
+/** include/uapi/linux/videodev2.h (the 625-line set first: it names three bits at once) */
+export const v4l2_sliced_flags = xlat('v4l2_sliced_flags', [
+  [0x4401n, 'V4L2_SLICED_VBI_625'],
+  [0x1n, 'V4L2_SLICED_TELETEXT_B'],
+  [0x400n, 'V4L2_SLICED_VPS'],
+  [0x1000n, 'V4L2_SLICED_CAPTION_525'],
+  [0x4000n, 'V4L2_SLICED_WSS_625'],
+  [0x1000n, 'V4L2_SLICED_VBI_525'],
+]);
+
+/** include/uapi/linux/videodev2.h */
+export const v4l2_streaming_capabilities = xlat('v4l2_streaming_capabilities', [
+  [0x1000n, 'V4L2_CAP_TIMEPERFRAME'],
+]);
+
+/** include/uapi/linux/videodev2.h */
+export const v4l2_tuner_audmodes = xlat('v4l2_tuner_audmodes', [
+  [0x0n, 'V4L2_TUNER_MODE_MONO'],
+  [0x1n, 'V4L2_TUNER_MODE_STEREO'],
+  [0x2n, 'V4L2_TUNER_MODE_LANG2'],
+  [0x3n, 'V4L2_TUNER_MODE_LANG1'],
+  [0x4n, 'V4L2_TUNER_MODE_LANG1_LANG2'],
+]);
+
+/** include/uapi/linux/videodev2.h */
+export const v4l2_tuner_capabilities = xlat('v4l2_tuner_capabilities', [
+  [0x1n, 'V4L2_TUNER_CAP_LOW'],
+  [0x2n, 'V4L2_TUNER_CAP_NORM'],
+  [0x4n, 'V4L2_TUNER_CAP_HWSEEK_BOUNDED'],
+  [0x8n, 'V4L2_TUNER_CAP_HWSEEK_WRAP'],
+  [0x10n, 'V4L2_TUNER_CAP_STEREO'],
+  [0x20n, 'V4L2_TUNER_CAP_LANG2'],
+  [0x40n, 'V4L2_TUNER_CAP_LANG1'],
+  [0x80n, 'V4L2_TUNER_CAP_RDS'],
+  [0x100n, 'V4L2_TUNER_CAP_RDS_BLOCK_IO'],
+  [0x200n, 'V4L2_TUNER_CAP_RDS_CONTROLS'],
+  [0x400n, 'V4L2_TUNER_CAP_FREQ_BANDS'],
+  [0x800n, 'V4L2_TUNER_CAP_HWSEEK_PROG_LIM'],
+  [0x1000n, 'V4L2_TUNER_CAP_1HZ'],
+]);
+
+/** include/uapi/linux/videodev2.h */
+export const v4l2_tuner_rxsubchanses = xlat('v4l2_tuner_rxsubchanses', [
+  [0x1n, 'V4L2_TUNER_SUB_MONO'],
+  [0x2n, 'V4L2_TUNER_SUB_STEREO'],
+  [0x4n, 'V4L2_TUNER_SUB_LANG2'],
+  [0x8n, 'V4L2_TUNER_SUB_LANG1'],
+  [0x10n, 'V4L2_TUNER_SUB_RDS'],
+]);
+
+/** include/uapi/linux/videodev2.h */
+export const v4l2_tuner_types = xlat('v4l2_tuner_types', [
+  [0x1n, 'V4L2_TUNER_RADIO'],
+  [0x2n, 'V4L2_TUNER_ANALOG_TV'],
+  [0x3n, 'V4L2_TUNER_DIGITAL_TV'],
+  [0x4n, 'V4L2_TUNER_SDR'],
+  [0x5n, 'V4L2_TUNER_RF'],
+]);
+
+/** include/uapi/linux/videodev2.h (the flags of struct v4l2_vbi_format; the ITU start lines are not flags) */
+export const v4l2_vbi_flags = xlat('v4l2_vbi_flags', [
+  [0x1n, 'V4L2_VBI_UNSYNC'],
+  [0x2n, 'V4L2_VBI_INTERLACED'],
 ]);
 
 /** include/uapi/linux/wait.h */
@@ -5688,4 +7884,39 @@ export const x86_xfeatures = xlat('x86_xfeatures', [
 export const xattr_flags = xlat('xattr_flags', [
   [0x1n, 'XATTR_CREATE'],
   [0x2n, 'XATTR_REPLACE'],
+]);
+
+/** include/uapi/linux/if_link.h */
+export const xdp_attached_types = xlat('xdp_attached_types', [
+  [0x0n, 'XDP_ATTACHED_NONE'],
+  [0x1n, 'XDP_ATTACHED_DRV'],
+  [0x2n, 'XDP_ATTACHED_SKB'],
+  [0x3n, 'XDP_ATTACHED_HW'],
+  [0x4n, 'XDP_ATTACHED_MULTI'],
+]);
+
+/** include/uapi/linux/if_link.h (IFLA_XDP_FLAGS) */
+export const xdp_flags = xlat('xdp_flags', [
+  [0x1n, 'XDP_FLAGS_UPDATE_IF_NOEXIST'],
+  [0x2n, 'XDP_FLAGS_SKB_MODE'],
+  [0x4n, 'XDP_FLAGS_DRV_MODE'],
+  [0x8n, 'XDP_FLAGS_HW_MODE'],
+  [0x10n, 'XDP_FLAGS_REPLACE'],
+]);
+
+/** include/uapi/linux/dqblk_xfs.h (d_flags, Q_XQUOTARM) */
+export const xfs_dqblk_flags = xlat('xfs_dqblk_flags', [
+  [0x1n, 'FS_USER_QUOTA'],
+  [0x2n, 'FS_PROJ_QUOTA'],
+  [0x4n, 'FS_GROUP_QUOTA'],
+]);
+
+/** include/uapi/linux/dqblk_xfs.h (Q_XQUOTAON/OFF, qs_flags) */
+export const xfs_quota_flags = xlat('xfs_quota_flags', [
+  [0x1n, 'FS_QUOTA_UDQ_ACCT'],
+  [0x2n, 'FS_QUOTA_UDQ_ENFD'],
+  [0x4n, 'FS_QUOTA_GDQ_ACCT'],
+  [0x8n, 'FS_QUOTA_GDQ_ENFD'],
+  [0x10n, 'FS_QUOTA_PDQ_ACCT'],
+  [0x20n, 'FS_QUOTA_PDQ_ENFD'],
 ]);

@@ -171,10 +171,14 @@ export class StraceEngine {
     const st = e.data;
     const task = e.task;
     const nr = call.nr;
-    const rule = this._inject.check(task.tid, nr);
-    st.inject = rule;
+    st.inject = undefined;
     st.call = undefined;
-    if (this._o.filter.syscallSelected(nr) && (!this._o.pathTrace || this._o.pathTrace.matches(nr, call.args, task, task.tgid))) {
+    // strace tampers only with calls it traces (-e trace=, -P): a fault= set wider than the
+    // trace set neither injects nor counts (:when=) the calls outside it.
+    const traced = this._o.filter.syscallSelected(nr) && (!this._o.pathTrace || this._o.pathTrace.matches(nr, call.args, task, task.tgid));
+    const rule = traced ? this._inject.check(task.tid, nr) : undefined;
+    st.inject = rule;
+    if (traced) {
       let sp: bigint | undefined;
       if (nr === 15 /* rt_sigreturn */) sp = task.regs().sp;
       const f = this._o.filter;

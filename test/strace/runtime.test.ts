@@ -1,0 +1,38 @@
+/**
+ * Run-time behaviour of `utrace strace` that strace's own test suite checks (issue 17): what
+ * is tampered with, how threads, detaches and signals print. Real tracees, real ptrace.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+const utrace = path.join(root, 'bin/utrace.js');
+const fixtures = path.join(root, 'test/fixtures/bin');
+
+function tmp(name: string): string {
+  return path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'utrace-run-')), name);
+}
+
+function strace(args: string[], opts: { input?: string } = {}): { status: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string } {
+  const r = spawnSync('node', [utrace, 'strace', ...args], { encoding: 'utf8', timeout: 30000, input: opts.input });
+  return { status: r.status, signal: r.signal, stdout: r.stdout, stderr: r.stderr };
+}
+
+test('fault= applies only to traced calls: a wider fault set leaves untraced calls alone', () => {
+  const out = tmp('out');
+  // Every descriptor call failing would kill the dynamic loader (mmap is in %desc): strace
+  // injects only into the -e trace= set, here writev, which /bin/true never calls.
+  const r = strace(['-f', '-o', out, '-e', 'trace=writev', '-e', 'fault=desc', '/bin/true']);
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(fs.readFileSync(out, 'utf8'), /^\d+ \+\+\+ exited with 0 \+\+\+\n$/);
+  // Traced and in the fault set: injected and marked.
+  const out2 = tmp('out');
+  const r2 = strace(['-o', out2, '-e', 'trace=chdir', '-e', 'fault=chdir:error=EPERM', '/bin/sh', '-c', 'cd / || exit 7']);
+  assert.equal(r2.status, 7, r2.stderr);
+  assert.match(fs.readFileSync(out2, 'utf8'), /^chdir\("\/"\) += -1 EPERM \(Operation not permitted\) \(INJECTED\)$/m);
+});

@@ -36,3 +36,17 @@ test('fault= applies only to traced calls: a wider fault set leaves untraced cal
   assert.equal(r2.status, 7, r2.stderr);
   assert.match(fs.readFileSync(out2, 'utf8'), /^chdir\("\/"\) += -1 EPERM \(Operation not permitted\) \(INJECTED\)$/m);
 });
+
+test('an exit_group whose result is injected returns and prints that result', () => {
+  const out = tmp('out');
+  // The failed exit_group returns to the shell's C library, which then calls exit (the
+  // thread's own) with the same status: strace shows both, the first with its error.
+  const r = strace(['-o', out, '-e', 'trace=exit,exit_group', '-e', 'fault=exit_group:error=ENOSYS', '/bin/sh', '-c', 'exit 42']);
+  assert.equal(r.status, 42, r.stderr);
+  assert.deepEqual(fs.readFileSync(out, 'utf8').split('\n').map((l) => l.replace(/ +=/, ' =')), [
+    'exit_group(42) = -1 ENOSYS (Function not implemented) (INJECTED)',
+    'exit(42) = ?',
+    '+++ exited with 42 +++',
+    '',
+  ]);
+});

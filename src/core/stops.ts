@@ -182,7 +182,7 @@ export abstract class StopMachine extends EventEmitter {
       const report = this._applyPending(task);
       if (fresh) {
         return this._runPass(this._pass(task, Event.JCTL, Event.JCTL, 'reportJctl',
-          (e, a) => e.ops.reportJctl!(a, e, 'stopped', 1), () => this._afterReport(task, report)));
+          (e, a) => e.ops.reportJctl!(a, e, 'stopped', 1, sig), () => this._afterReport(task, report)));
       }
       return this._afterReport(task, report);
     }
@@ -193,7 +193,7 @@ export abstract class StopMachine extends EventEmitter {
       task._stop = 'interrupt';
       const report = this._applyPending(task);
       return this._runPass(this._pass(task, Event.JCTL, Event.JCTL, 'reportJctl',
-        (e, a) => e.ops.reportJctl!(a, e, 'continued', 1), () => this._afterReport(task, report)));
+        (e, a) => e.ops.reportJctl!(a, e, 'continued', 1, 0), () => this._afterReport(task, report)));
     }
     task._stop = 'interrupt';
     const report = this._applyPending(task);

@@ -29,7 +29,7 @@ test('fault= applies only to traced calls: a wider fault set leaves untraced cal
   // injects only into the -e trace= set, here writev, which /bin/true never calls.
   const r = strace(['-f', '-o', out, '-e', 'trace=writev', '-e', 'fault=desc', '/bin/true']);
   assert.equal(r.status, 0, r.stderr);
-  assert.match(fs.readFileSync(out, 'utf8'), /^\d+ \+\+\+ exited with 0 \+\+\+\n$/);
+  assert.match(fs.readFileSync(out, 'utf8'), /^\d+ +\+\+\+ exited with 0 \+\+\+\n$/);
   // Traced and in the fault set: injected and marked.
   const out2 = tmp('out');
   const r2 = strace(['-o', out2, '-e', 'trace=chdir', '-e', 'fault=chdir:error=EPERM', '/bin/sh', '-c', 'cd / || exit 7']);
@@ -47,6 +47,32 @@ test('an exit_group whose result is injected returns and prints that result', ()
     'exit_group(42) = -1 ENOSYS (Function not implemented) (INJECTED)',
     'exit(42) = ?',
     '+++ exited with 42 +++',
+    '',
+  ]);
+});
+
+test('a group-stop prints "--- stopped by SIGSTOP ---"; the parent still sees the stop and continues it', () => {
+  const out = tmp('out');
+  const r = strace(['-f', '-o', out, '-e', 'trace=none', path.join(fixtures, 'stop_cont')]);
+  assert.equal(r.status, 0, r.stderr);
+  const all = fs.readFileSync(out, 'utf8').split('\n');
+  const stop = /^(\d+) +--- SIGSTOP \{si_signo=SIGSTOP, si_code=SI_USER, /.exec(all.find((l) => l.includes('--- SIGSTOP')) ?? '');
+  assert.ok(stop, all.join('\n'));
+  // The child's own lines, in order (the parent's interleave at random).
+  const child = all.filter((l) => l.startsWith(`${stop[1]} `)).map((l) => l.replace(/^\d+ +/, ''));
+  assert.deepEqual(child.map((l) => l.replace(/ \{.*/, '')), ['--- SIGSTOP', '--- stopped by SIGSTOP ---', '--- SIGCONT', '+++ exited with 0 +++'], all.join('\n'));
+  assert.ok(all.some((l) => /--- SIGCHLD \{si_signo=SIGCHLD, si_code=CLD_STOPPED, /.test(l)), all.join('\n'));
+});
+
+test('inject signal= is sent by the kernel at the call (si_code SI_KERNEL), as strace does', () => {
+  const out = tmp('out');
+  const r = strace(['-o', out, '-e', 'trace=chdir', '-e', 'inject=chdir:error=ENOENT:signal=SIGUSR2', '/bin/sh', '-c', 'cd /']);
+  // re-raised: the shell died of it (not SIGUSR1 here: Node answers that one by opening its inspector)
+  assert.equal(r.signal, 'SIGUSR2', r.stderr);
+  assert.deepEqual(fs.readFileSync(out, 'utf8').split('\n').map((l) => l.replace(/ +=/, ' =')), [
+    'chdir("/") = -1 ENOENT (No such file or directory) (INJECTED)',
+    '--- SIGUSR2 {si_signo=SIGUSR2, si_code=SI_KERNEL} ---',
+    '+++ killed by SIGUSR2 +++',
     '',
   ]);
 });

@@ -117,11 +117,15 @@ export class StraceEngine {
       reportExec: (a, e, exec) => {
         if (exec.formerTid !== e.task.tid) this.formatter.superseded(exec.formerTid, e.task.tid, nowNs());
       },
+      // A group-stop (the core seizes, so it sees them): "--- stopped by SIGSTOP ---".
+      reportJctl: (a, e, type, notify, signal) => {
+        if (type === 'stopped' && this._trace) this.formatter.stopped(e.task.tid, signal, nowNs());
+      },
       reportDeath: (e, groupDead, signal) => self._death(e, signal),
       // Gone for good without a death report (detached, failed): no longer waited for.
       release: (data) => self._released(data),
     };
-    this._events = Event.SYSCALL | Event.SIGNAL_ALL | Event.EXIT | Event.DEATH | Event.EXEC |
+    this._events = Event.SYSCALL | Event.SIGNAL_ALL | Event.EXIT | Event.DEATH | Event.EXEC | Event.JCTL |
       (opts.follow ? Event.CLONE : 0);
   }
 
@@ -193,6 +197,12 @@ export class StraceEngine {
       if (this._trace) this.formatter.syscallEntry(d, st.entryNs);
       if (this._o.summary && this._o.summaryClock !== 'wall') st.entryCpuNs = cpuNs(task.tid);
     }
+    // Sent as the call starts, as strace does (the kernel's own: si_code SI_KERNEL); a seccomp
+    // entry cannot carry one, so that call gets it at its exit.
+    if (rule?.signal !== undefined && !call.seccomp) {
+      call.sendSignal(rule.signal);
+      st.inject = { ...rule, signal: undefined };
+    }
     if (rule && (rule.error !== undefined || rule.retval !== undefined)) {
       return Resume.RESUME | SyscallAction.ABORT;
     }
@@ -206,7 +216,7 @@ export class StraceEngine {
     if (rule) {
       if (rule.error !== undefined) call.setReturn(BigInt(-rule.error));
       else if (rule.retval !== undefined) call.setReturn(rule.retval);
-      if (rule.signal !== undefined) e.task.signal(rule.signal);
+      if (rule.signal !== undefined) call.sendSignal(rule.signal);
     }
     const d = st.call;
     if (!d) return undefined;

@@ -177,6 +177,7 @@ export abstract class StopMachine extends EventEmitter {
     if (isStopSignal(sig)) {
       const fresh = !task._inGroupStop;
       task._inGroupStop = true;
+      task._groupStopSig = sig;
       task._listening = false;
       task._stop = 'group';
       const report = this._applyPending(task);
@@ -598,6 +599,9 @@ export abstract class StopMachine extends EventEmitter {
   /** @internal Restart the thread unless someone holds it or a pass is running. */
   _maybeRestart(task: Task): void {
     if (task._state !== 'stopped' || task._passes > 0 || task._spawnHold || task._awaitingInitial) return;
+    // A thread seized in a group-stop stops at once (PTRACE_EVENT_STOP), before attachProcess's
+    // caller attached its engines: kept until then, not let go as a thread nobody traces.
+    if (task._engines.length === 0 && task._attachGrace) return;
     if (task._engines.length === 0) return this._detachThread(task);
     // Requests made while the thread ran (STOP, REPORT, stepping) take effect at its next
     // report point, whatever kind of stop that is.

@@ -4,7 +4,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -76,3 +76,44 @@ test('inject signal= is sent by the kernel at the call (si_code SI_KERNEL), as s
     '',
   ]);
 });
+
+/** Resolves with the stderr seen so far once `re` matches it (rejects after 20 s). */
+function waitFor(child: import('node:child_process').ChildProcess, re: RegExp): Promise<string> {
+  let text = '';
+  return new Promise((resolve, reject) => {
+    const t = setTimeout(() => reject(new Error(`timeout waiting for ${re}: ${text}`)), 20000);
+    child.stderr!.on('data', (d: Buffer) => {
+      text += d.toString();
+      if (re.test(text)) {
+        clearTimeout(t);
+        resolve(text);
+      }
+    });
+  });
+}
+
+function procState(pid: number): string {
+  return /^State:\s+(\S)/m.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))![1]!;
+}
+
+for (const host of [false, true]) {
+  test(`strace -p of a stopped process (${host ? 'joining a host' : 'own tracer'}): "stopped by", left stopped, dies of SIGTERM`, async () => {
+    const victim = spawn('sleep', ['60'], { stdio: 'ignore' });
+    try {
+      process.kill(victim.pid!, 'SIGSTOP');
+      while (procState(victim.pid!) !== 'T') await new Promise((r) => setTimeout(r, 10));
+      const env = { ...process.env, UTRACE_NO_HOST: host ? '0' : '1' };
+      const st = spawn('node', [utrace, 'strace', '-p', String(victim.pid)], { env, stdio: ['ignore', 'ignore', 'pipe'] });
+      const ended = new Promise<NodeJS.Signals | number | null>((r) => st.on('exit', (code, sig) => r(sig ?? code)));
+      // Seized in its group-stop: the core keeps it until the engine is attached, which prints it.
+      await waitFor(st, /--- stopped by SIGSTOP ---[^]*attached|attached[^]*--- stopped by SIGSTOP ---/);
+      st.kill('SIGTERM');
+      // strace detaches and then dies of the signal (its test suite checks 128+15).
+      assert.equal(await ended, 'SIGTERM');
+      assert.equal(procState(victim.pid!), 'T'); // still in its job-control stop, untraced
+      assert.match(fs.readFileSync(`/proc/${victim.pid}/status`, 'utf8'), /^TracerPid:\s+0$/m);
+    } finally {
+      victim.kill('SIGKILL');
+    }
+  });
+}

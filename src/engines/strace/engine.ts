@@ -140,6 +140,9 @@ export class StraceEngine {
     e.setEvents(this._events);
     this._engines.add(e);
     this.formatter.addTask(task.tid);
+    // Attached (-p) to a thread already in a group-stop: the stop was reported before we were.
+    const stopSig = task.groupStop;
+    if (stopSig && this._trace) this.formatter.stopped(task.tid, stopSig, nowNs());
     return e;
   }
 

@@ -3,6 +3,7 @@
  * error messages with hints, signal handling and exit statuses like the traced program's.
  */
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import { UtraceError, signalName, type ExitStatus } from '../api.js';
 
 /** A command-line error; tryHelp: followed by "Try ... -h for more information." */
@@ -117,7 +118,7 @@ export function attachError(pid: number, e: unknown): string {
 }
 
 /** Run handler at each SIGINT, SIGTERM and SIGHUP until the returned function is called. */
-export function onStopSignals(handler: () => void): () => void {
+export function onStopSignals(handler: (signal: NodeJS.Signals) => void): () => void {
   const sigs = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
   for (const s of sigs) process.on(s, handler);
   return () => {
@@ -126,16 +127,24 @@ export function onStopSignals(handler: () => void): () => void {
 }
 
 /** SIGINT/SIGTERM/SIGHUP run `onStop` once (detach or kill), then let the caller finish. */
-export function installSignalHandlers(onStop: () => Promise<void> | void): { done: Promise<void>; dispose(): void } {
+export function installSignalHandlers(onStop: () => Promise<void> | void): { done: Promise<void>; dispose(): void; readonly signal: NodeJS.Signals | undefined } {
   let resolve!: () => void;
   const done = new Promise<void>((r) => (resolve = r));
-  let fired = false;
-  const handler = (): void => {
+  let fired: NodeJS.Signals | undefined;
+  const handler = (signal: NodeJS.Signals): void => {
     if (fired) return;
-    fired = true;
+    fired = signal;
     Promise.resolve(onStop()).finally(resolve);
   };
-  return { done, dispose: onStopSignals(handler) };
+  return { done, dispose: onStopSignals(handler), get signal() { return fired; } };
+}
+
+/**
+ * After detaching on a signal, die of it as strace does (its exit status is the signal's, not
+ * 0: strace's test suite checks that `strace -p` killed by SIGTERM ends with 128+15).
+ */
+export function dieOfSignal(signal: NodeJS.Signals): number {
+  return exitLikeChild({ code: null, signal: os.constants.signals[signal], core: false });
 }
 
 /** The exit status of the traced program becomes ours; a fatal signal is re-raised. */

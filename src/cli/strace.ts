@@ -12,7 +12,7 @@ import { JsonEventWriter } from '../engines/strace/json.js';
 import { TimelineWriter } from '../engines/strace/timeline.js';
 import { comm } from '../engines/strace/engine.js';
 import { durationText, leaderStamp } from '../engines/strace/timefmt.js';
-import { attachError, BufferedSink, exitLikeChild, installSignalHandlers, UsageError } from './common.js';
+import { attachError, BufferedSink, dieOfSignal, exitLikeChild, installSignalHandlers, UsageError } from './common.js';
 import { normalizeArgv, parseStraceCommandLine, shortTakesValue, type StraceConfig } from './strace-options.js';
 import { ownIo, say, type CommandIo } from './io.js';
 import { hostingAllowed, hostLaunched, launcherSignals } from './host/launcher.js';
@@ -234,7 +234,7 @@ export async function straceMain(argv: string[], env: { inheritedFds?: readonly 
     await Promise.race([Promise.all(procs), stop.done]);
     stop.dispose();
     finish();
-    return 0;
+    return stop.signal ? dieOfSignal(stop.signal) : 0;
   }
 
   // The program is looked up in our PATH, not the one -E gives it (as strace does).
@@ -472,6 +472,7 @@ async function straceJoin(argv: string[], p: ParsedStrace, err: (m: string) => v
     if (group.stopping || ends.some((e) => e.kind === 'left')) {
       if (!quietAttach && !code) for (const pid of p.pids.slice(0, group.members.length)) err(`Process ${pid} detached`);
     }
+    if (group.signal && !code) code = dieOfSignal(group.signal);
   } finally {
     group.dispose();
     if (outFd !== undefined) fs.closeSync(outFd);

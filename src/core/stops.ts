@@ -180,12 +180,13 @@ export abstract class StopMachine extends EventEmitter {
     if (isStopSignal(sig)) {
       const fresh = !task._inGroupStop;
       task._inGroupStop = true;
+      task._groupStopSig = sig;
       task._listening = false;
       task._stop = 'group';
       const report = this._applyPending(task);
       if (fresh) {
         return this._runPass(this._pass(task, Event.JCTL, Event.JCTL, 'reportJctl',
-          (e, a) => e.ops.reportJctl!(a, e, 'stopped', 1), () => this._afterReport(task, report)));
+          (e, a) => e.ops.reportJctl!(a, e, 'stopped', 1, sig), () => this._afterReport(task, report)));
       }
       return this._afterReport(task, report);
     }
@@ -196,7 +197,7 @@ export abstract class StopMachine extends EventEmitter {
       task._stop = 'interrupt';
       const report = this._applyPending(task);
       return this._runPass(this._pass(task, Event.JCTL, Event.JCTL, 'reportJctl',
-        (e, a) => e.ops.reportJctl!(a, e, 'continued', 1), () => this._afterReport(task, report)));
+        (e, a) => e.ops.reportJctl!(a, e, 'continued', 1, 0), () => this._afterReport(task, report)));
     }
     task._stop = 'interrupt';
     const report = this._applyPending(task);
@@ -601,6 +602,9 @@ export abstract class StopMachine extends EventEmitter {
   /** @internal Restart the thread unless someone holds it or a pass is running. */
   _maybeRestart(task: Task): void {
     if (task._state !== 'stopped' || task._passes > 0 || task._spawnHold || task._awaitingInitial) return;
+    // A thread seized in a group-stop stops at once (PTRACE_EVENT_STOP), before attachProcess's
+    // caller attached its engines: kept until then, not let go as a thread nobody traces.
+    if (task._engines.length === 0 && task._attachGrace) return;
     if (task._engines.length === 0) return this._detachThread(task);
     // Requests made while the thread ran (STOP, REPORT, stepping) take effect at its next
     // report point, whatever kind of stop that is.

@@ -105,6 +105,14 @@ export class SyscallCall implements SyscallReport {
     this.task.setRegs(r);
     this._ret = BigInt.asIntN(64, value);
   }
+
+  sendSignal(signo: number): void {
+    if (!Number.isInteger(signo) || signo < 0 || signo > 64 || (this.entry && this.seccomp && signo)) {
+      throw new UtraceError('EINVAL', 'sendSignal', this.task.tid, this.seccomp ? 'not at a seccomp entry' : `bad signal ${signo}`);
+    }
+    // The restart of a syscall stop passes it: the kernel sends it as its own (send_sig priv).
+    this.task._sig = signo;
+  }
 }
 
 const sysinfoView = new DataView(new ArrayBuffer(88));

@@ -59,8 +59,10 @@ export class Task {
   /** @internal the signal of the signal-delivery stop it is in (StopMachine._holdSafely) */ _stopSig = 0;
   /** @internal the report pass waiting for an engine's promise */ _waitingPass: unknown = null;
   /** @internal the spawn hold is on */ _spawnHold = false;
+  /** @internal seized by attachProcess, whose caller has not had its turn to attach engines */ _attachGrace = false;
   /** @internal signal to re-send after restart (HOLD) */ _heldSig = 0;
   /** @internal in a job-control stop (PTRACE_EVENT_STOP with a stop signal) */ _inGroupStop = false;
+  /** @internal the signal of that stop */ _groupStopSig = 0;
   /** @internal last restart request */ _lastReq = 0;
   /** @internal syscall stop mode for the current engines (null: recompute) */ _modeCache: string | null = null;
   /** @internal exit status from PTRACE_EVENT_EXIT */ _exitStatus: number | undefined;
@@ -106,6 +108,14 @@ export class Task {
    * and the kernel reports its death only with the whole process's: until then it shows as
    * running, and waiting for it to stop would wait forever.
    */
+  /**
+   * The signal of the job-control stop the thread is in (SIGSTOP, SIGTSTP...), 0 when none:
+   * an engine attached to a thread already stopped that way gets no report of the stop.
+   */
+  get groupStop(): number {
+    return this._inGroupStop ? this._groupStopSig : 0;
+  }
+
   get exiting(): boolean {
     return this._exiting;
   }

@@ -149,9 +149,19 @@ export class Tracer extends StopMachine {
         }
         const t = this._newTask(proc, tid);
         t._options = opts;
+        t._attachGrace = true;
         this._setRunning(t);
       }
     }
+    // The caller attaches its engines when our promise settles (microtasks): the grace ends
+    // after that, and a thread that stopped meanwhile (a group-stop) goes on as they vote.
+    const seized = [...proc._threads];
+    setImmediate(() => {
+      for (const t of seized) {
+        t._attachGrace = false;
+        this._maybeRestart(t);
+      }
+    });
     this._kick();
     return [...proc._threads].sort((a, b) => (a.tid === pid ? -1 : b.tid === pid ? 1 : a.tid - b.tid));
   }

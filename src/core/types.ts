@@ -28,6 +28,12 @@ export interface SyscallReport {
   setArg(i: number, value: bigint): void;
   /** Change the result (exit), e.g. -ENOENT. */
   setReturn(value: bigint): void;
+  /**
+   * Deliver `signo` as the thread leaves this stop, sent by the kernel (si_code SI_KERNEL, as a
+   * signal passed to PTRACE_SYSCALL at a syscall stop); 0 cancels. Not at a seccomp entry,
+   * whose restart carries no signal (EINVAL): send it at the exit then.
+   */
+  sendSignal(signo: number): void;
 }
 
 export interface SignalReport {
@@ -72,8 +78,8 @@ export interface EngineOps<D = any> {
   reportSignal?(action: number, engine: Engine<D>, signal: SignalReport | null): ActionResult;
   /** In the parent, after clone/fork/vfork, before the child runs user code. */
   reportClone?(action: number, engine: Engine<D>, cloneFlags: bigint, child: Task): ActionResult;
-  /** Job-control stop or continue. */
-  reportJctl?(action: number, engine: Engine<D>, type: 'stopped' | 'continued', notify: number): ActionResult;
+  /** Job-control stop or continue; `signal` is the stop's signal (SIGSTOP...), 0 for continued. */
+  reportJctl?(action: number, engine: Engine<D>, type: 'stopped' | 'continued', notify: number, signal: number): ActionResult;
   /** After a successful execve, before the new image runs. */
   reportExec?(action: number, engine: Engine<D>, exec: ExecReport): ActionResult;
   /** Before a syscall runs; engines are called in reverse attach order. */

@@ -198,13 +198,15 @@ export class JoinGroup {
   readonly members: Joined[] = [];
   private _stopping = false;
   private readonly _stop: Promise<void>;
-  private readonly _handler: () => void;
+  private readonly _handler: (signal: NodeJS.Signals) => void;
+  private _signal: NodeJS.Signals | undefined;
   private readonly _sigs: NodeJS.Signals[];
 
   constructor(opts: { sigint?: boolean } = {}) {
     let resolve!: () => void;
     this._stop = new Promise((r) => (resolve = r));
-    this._handler = () => {
+    this._handler = (signal: NodeJS.Signals) => {
+      this._signal ??= signal;
       this._stopping = true;
       this.leaveAll();
       resolve();
@@ -217,6 +219,11 @@ export class JoinGroup {
   /** A signal came. */
   get stopping(): boolean {
     return this._stopping;
+  }
+
+  /** The first signal that came, if any. */
+  get signal(): NodeJS.Signals | undefined {
+    return this._signal;
   }
 
   /** Settles at the first signal. */

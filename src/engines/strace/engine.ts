@@ -123,11 +123,15 @@ export class StraceEngine {
       reportExec: (a, e, exec) => {
         if (exec.formerTid !== e.task.tid) this.formatter.superseded(exec.formerTid, e.task.tid, nowNs());
       },
+      // A group-stop (the core seizes, so it sees them): "--- stopped by SIGSTOP ---".
+      reportJctl: (a, e, type, notify, signal) => {
+        if (type === 'stopped' && this._trace) this.formatter.stopped(e.task.tid, signal, nowNs());
+      },
       reportDeath: (e, groupDead, signal) => self._death(e, signal),
       // Gone for good without a death report (detached, failed): no longer waited for.
       release: (data) => self._released(data),
     };
-    this._events = Event.SYSCALL | Event.SIGNAL_ALL | Event.EXIT | Event.DEATH | Event.EXEC |
+    this._events = Event.SYSCALL | Event.SIGNAL_ALL | Event.EXIT | Event.DEATH | Event.EXEC | Event.JCTL |
       (opts.follow ? Event.CLONE : 0);
   }
 
@@ -142,6 +146,9 @@ export class StraceEngine {
     e.setEvents(this._events);
     this._engines.add(e);
     this.formatter.addTask(task.tid);
+    // Attached (-p) to a thread already in a group-stop: the stop was reported before we were.
+    const stopSig = task.groupStop;
+    if (stopSig && this._trace) this.formatter.stopped(task.tid, stopSig, nowNs());
     return e;
   }
 
@@ -177,11 +184,15 @@ export class StraceEngine {
     const st = e.data;
     const task = e.task;
     const nr = call.nr;
-    const rule = this._inject.check(task.tid, nr);
-    st.inject = rule;
+    st.inject = undefined;
     st.call = undefined;
     if (this._o.onInvalidSyscall && (nr < 0 || !SYSCALLS[nr])) this._o.onInvalidSyscall(task.tid, nr);
-    if (this._o.filter.syscallSelected(nr) && (!this._o.pathTrace || this._o.pathTrace.matches(nr, call.args, task, task.tgid))) {
+    // strace tampers only with calls it traces (-e trace=, -P): a fault= set wider than the
+    // trace set neither injects nor counts (:when=) the calls outside it.
+    const traced = this._o.filter.syscallSelected(nr) && (!this._o.pathTrace || this._o.pathTrace.matches(nr, call.args, task, task.tgid));
+    const rule = traced ? this._inject.check(task.tid, nr) : undefined;
+    st.inject = rule;
+    if (traced) {
       let sp: bigint | undefined;
       if (nr === 15 /* rt_sigreturn */) sp = task.regs().sp;
       const f = this._o.filter;
@@ -197,6 +208,12 @@ export class StraceEngine {
       if (this._trace) this.formatter.syscallEntry(d, st.entryNs);
       if (this._o.summary && this._o.summaryClock !== 'wall') st.entryCpuNs = cpuNs(task.tid);
     }
+    // Sent as the call starts, as strace does (the kernel's own: si_code SI_KERNEL); a seccomp
+    // entry cannot carry one, so that call gets it at its exit.
+    if (rule?.signal !== undefined && !call.seccomp) {
+      call.sendSignal(rule.signal);
+      st.inject = { ...rule, signal: undefined };
+    }
     if (rule && (rule.error !== undefined || rule.retval !== undefined)) {
       return Resume.RESUME | SyscallAction.ABORT;
     }
@@ -210,7 +227,7 @@ export class StraceEngine {
     if (rule) {
       if (rule.error !== undefined) call.setReturn(BigInt(-rule.error));
       else if (rule.retval !== undefined) call.setReturn(rule.retval);
-      if (rule.signal !== undefined) e.task.signal(rule.signal);
+      if (rule.signal !== undefined) call.sendSignal(rule.signal);
     }
     const d = st.call;
     if (!d) return undefined;

@@ -340,7 +340,7 @@ export interface TaskOutput {
 
 /** What the strace engine needs of a formatter. */
 export type Formatter = Pick<TraceFormatter, 'addTask' | 'removeTask' | 'syscallEntry' | 'syscallExit' |
-  'syscallNoReturn' | 'detached' | 'signal' | 'exited' | 'killed' | 'superseded' | 'flush'>;
+  'syscallNoReturn' | 'detached' | 'signal' | 'stopped' | 'exited' | 'killed' | 'superseded' | 'flush'>;
 
 /**
  * strace -ff -o FILE: each thread's lines go to a file of its own (FILE.TID), whole, with no pid
@@ -396,6 +396,10 @@ export class PerTaskFormatter implements Formatter {
 
   signal(tid: number, signo: number, siginfo: Uint8Array | undefined, ns: bigint, pidValue?: (pid: number) => Value): void {
     this._f(tid).signal(tid, signo, siginfo, ns, pidValue);
+  }
+
+  stopped(tid: number, signo: number, ns: bigint): void {
+    this._f(tid).stopped(tid, signo, ns);
   }
 
   exited(tid: number, code: number, ns: bigint): void {

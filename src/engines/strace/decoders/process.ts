@@ -4,7 +4,7 @@
  * process groups, priorities, sched_* and uname/getrandom-adjacent process info
  * (strace clone.c, execve.c, wait.c, resource.c, uid.c, sched.c, affinity.c).
  */
-import { Ctx, I32, RV, RVAL_DECODED, U32, flagsStr, type Decoder } from '../printer.js';
+import { Ctx, I32, RVAL_DECODED, U32, flagsStr, type Decoder } from '../printer.js';
 import { readExact } from '../memory.js';
 import { signalText } from '../siginfo.js';
 import { NULL, addr, arr, cmt, field, hexStr, kv, num, struct, sym, type Field, type Value } from '../value.js';
@@ -369,11 +369,12 @@ export const processDecoders: Record<string, Decoder> = {
   waitid,
   exit: (c) => {
     c.push(c.int(0));
-    return RVAL_DECODED | RV.NONE;
+    // "= ?" is printed when the thread dies in the call; only an injected result returns.
+    return RVAL_DECODED;
   },
   exit_group: (c) => {
     c.push(c.int(0));
-    return RVAL_DECODED | RV.NONE;
+    return RVAL_DECODED;
   },
   set_tid_address: (c) => {
     c.push(c.ptr(0));

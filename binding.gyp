@@ -14,7 +14,8 @@
         "native/sockets.c",
         "native/affinity.c",
         "native/deathlock.c",
-        "native/reap.c"
+        "native/reap.c",
+        "native/signals.c"
       ],
       "cflags": ["-std=gnu11", "-Wall", "-Wextra", "-Wno-unused-parameter", "-fvisibility=hidden", "-O2"],
       "defines": ["NAPI_VERSION=8"]

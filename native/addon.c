@@ -166,6 +166,7 @@ static napi_value init(napi_env env, napi_value exports) {
   affinity_register(env, exports);
   deathlock_register(env, exports);
   reap_register(env, exports);
+  signals_register(env, exports);
   return exports;
 }
 

@@ -26,6 +26,7 @@ export const CLONE_THREAD = 0x10000n;
 export const SI_TKILL = -6; // si_code of a signal sent with tkill(2) (asm-generic/siginfo.h)
 export { procDir, procIsOurs, procStatus } from './core/procfs.js';
 export { debugRegistersTrap } from './core/capabilities.js';
+export { raiseDefault } from './core/selfSignal.js';
 export { socketPeer, sendWithFds, receiveWithFds } from './core/sockets.js';
 export type { PeerCredentials } from './core/sockets.js';
 export { readCStringBytes } from './core/cstring.js';

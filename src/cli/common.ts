@@ -4,7 +4,7 @@
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
-import { UtraceError, signalName, type ExitStatus } from '../api.js';
+import { UtraceError, raiseDefault, signalName, type ExitStatus } from '../api.js';
 
 /** A command-line error; tryHelp: followed by "Try ... -h for more information." */
 export class UsageError extends Error {
@@ -153,7 +153,7 @@ export function exitLikeChild(st: ExitStatus): number {
     const name = signalName(st.signal) as NodeJS.Signals;
     try {
       process.removeAllListeners(name);
-      if (st.signal !== 19 && st.signal !== 20) process.kill(process.pid, name);
+      if (st.signal !== 19 && st.signal !== 20) raiseDefault(st.signal);
     } catch {
       /* fall through to 128+N */
     }

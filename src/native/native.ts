@@ -110,6 +110,8 @@ export interface NativeAddon {
   track(pid: number, on: boolean): void;
   /** pidfd_open(2): a descriptor (close it with fs.closeSync), or throws. */
   pidfdOpen(pid: number, flags: number): number;
+  /** Default disposition back, unblocked, raised: dies of sig as a program would (signals.c). */
+  raiseDefault(sig: number): number;
   readMemory(pid: number, addr: bigint, buf: Uint8Array, length: number): number;
   writeMemory(pid: number, addr: bigint, buf: Uint8Array, length: number): number;
   /** Write as the thread's own store would (page protections apply): bytes written, 0 where

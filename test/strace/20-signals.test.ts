@@ -4,7 +4,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -61,4 +61,12 @@ test('a closed stderr (EPIPE, e.g. gdb gone) does not stop the trace', { timeout
   const r = await exited(p);
   assert.equal(r.code, 0);
   assert.match(fs.readFileSync(out, 'utf8'), /\+\+\+ exited with 0 \+\+\+\n$/);
+});
+
+test('a program that dies of SIGUSR1 or SIGPIPE: utrace strace dies of the same signal (Node\'s own handlers for them do not keep it alive)', { timeout: 30000 }, () => {
+  for (const sig of ['USR1', 'PIPE', 'TERM'] as const) {
+    const r = spawnSync(utrace, ['strace', '-qq', '-e', 'trace=none', '/bin/sh', '-c', `kill -${sig} $$`], { encoding: 'utf8', timeout: 20000 });
+    assert.equal(r.signal, `SIG${sig}`, `SIG${sig}: status ${r.status}, stderr ${r.stderr}`);
+    assert.doesNotMatch(r.stderr, /Debugger listening/);
+  }
 });

@@ -11,8 +11,8 @@
 #include <signal.h>
 #include <string.h>
 
-/* raiseDefault(sig): returns only if the default action does not end the process (0), or an
- * invalid signal (-errno). */
+/* raiseDefault(sig): returns only if the default action does not end the process (0), or for
+ * an invalid signal (-errno). */
 static napi_value n_raise_default(napi_env env, napi_callback_info info) {
   static const char *u = "raiseDefault(sig)";
   napi_value argv[1];
@@ -22,7 +22,7 @@ static napi_value n_raise_default(napi_env env, napi_callback_info info) {
   struct sigaction sa;
   memset(&sa, 0, sizeof sa);
   sa.sa_handler = SIG_DFL;
-  if (sigaction((int)sig, &sa, NULL) < 0) return make_i64(env, -errno);
+  sigaction((int)sig, &sa, NULL); /* fails for SIGKILL and SIGSTOP, whose action is fixed anyway */
   sigset_t one;
   sigemptyset(&one);
   sigaddset(&one, (int)sig);

@@ -63,8 +63,8 @@ test('a closed stderr (EPIPE, e.g. gdb gone) does not stop the trace', { timeout
   assert.match(fs.readFileSync(out, 'utf8'), /\+\+\+ exited with 0 \+\+\+\n$/);
 });
 
-test('a program that dies of SIGUSR1 or SIGPIPE: utrace strace dies of the same signal (Node\'s own handlers for them do not keep it alive)', { timeout: 30000 }, () => {
-  for (const sig of ['USR1', 'PIPE', 'TERM'] as const) {
+test('a program that dies of SIGUSR1, SIGPIPE, SIGTERM or SIGKILL: utrace strace dies of the same signal (Node\'s own handlers for them do not keep it alive)', { timeout: 30000 }, () => {
+  for (const sig of ['USR1', 'PIPE', 'TERM', 'KILL'] as const) {
     const r = spawnSync(utrace, ['strace', '-qq', '-e', 'trace=none', '/bin/sh', '-c', `kill -${sig} $$`], { encoding: 'utf8', timeout: 20000 });
     assert.equal(r.signal, `SIG${sig}`, `SIG${sig}: status ${r.status}, stderr ${r.stderr}`);
     assert.doesNotMatch(r.stderr, /Debugger listening/);

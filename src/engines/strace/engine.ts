@@ -184,7 +184,6 @@ export class StraceEngine {
     const st = e.data;
     const task = e.task;
     const nr = call.nr;
-    st.inject = undefined;
     st.call = undefined;
     if (this._o.onInvalidSyscall && (nr < 0 || !SYSCALLS[nr])) this._o.onInvalidSyscall(task.tid, nr);
     // strace tampers only with calls it traces (-e trace=, -P): a fault= set wider than the

@@ -8,7 +8,7 @@ import { Ctx, RVAL_DECODED } from '../printer.js';
 import { addr, arr, field, num, struct, type Value } from '../value.js';
 import { mtd_file_mode_options, mtd_flags_options, mtd_mode_options, mtd_nandecc_options, mtd_otp_options, mtd_type_options } from '../xlat/tables.gen.js';
 import { ioc, registerIoctlFamily } from './ioctl.js';
-import { capped, fetched, fieldsOf, scalarOut, scalars, structOf, type Row } from './ioctl-struct.js';
+import { capped, fetched, fieldsOf, keepAtEntry, scalarOut, scalars, structOf, type Row } from './ioctl-struct.js';
 
 const ERASE: readonly Row[] = [
   ['start', 0, 'x32'],
@@ -135,12 +135,7 @@ function table(): Map<number, Handler> {
   ];
   // MEMGETREGIONINFO: the index goes in, the region comes back (printed in one struct at exit).
   const region: Handler = (c, arg) => {
-    if (c.entering) {
-      const b = c.fetch(arg, 16);
-      if (!b) return (c.push(addr(arg)), RVAL_DECODED);
-      c.priv = b;
-      return 0;
-    }
+    if (c.entering) return keepAtEntry(c, arg, 16);
     const b = (c.failed ? undefined : c.fetch(arg, 16)) ?? (c.priv as Buffer);
     c.push(struct(fieldsOf(b, c.failed ? [REGION[3]!] : [REGION[3]!, ...REGION.slice(0, 3)])));
     return 0;

@@ -9,7 +9,7 @@ import { addr, arr, cmt, field, hexStr, num, str, struct, sym, type Field, type 
 import { isoTime } from '../timefmt.js';
 import { ptp_extts_flags, ptp_perout_flags, ptp_pin_funcs } from '../xlat/tables.gen.js';
 import { ioc, registerIoctlFamily } from './ioctl.js';
-import { capped, fetched, nonzero, scalars } from './ioctl-struct.js';
+import { capped, fetched, keepAtEntry, nonzero, scalars } from './ioctl-struct.js';
 
 const PTP_MAX_SAMPLES = 25;
 const PEROUT_DUTY_CYCLE = 2;
@@ -68,15 +68,7 @@ function pinName(b: Buffer): Value {
 
 /** struct ptp_pin_desc { char name[64]; __u32 index, func, chan, rsv[5]; } */
 function pinGet(c: Ctx, arg: bigint, v2: boolean): number {
-  if (c.entering) {
-    const b = c.fetch(arg, 96);
-    if (!b) {
-      c.push(addr(arg));
-      return RVAL_DECODED;
-    }
-    c.priv = b;
-    return 0;
-  }
+  if (c.entering) return keepAtEntry(c, arg, 96);
   const before = c.priv as Buffer;
   const f: Field[] = [field('index', num(before.readUInt32LE(64))), ...(v2 ? rsv(before, 76, 5) : [])];
   const b = c.fetch(arg, 96);
@@ -95,16 +87,8 @@ const pinFuncChan = (c: Ctx, b: Buffer): Field[] => [
  * the call succeeds.
  */
 function sysOffset(c: Ctx, arg: bigint, size: number, samples: (b: Buffer, n: number) => Value): number {
-  if (c.entering) {
-    // the whole structure must be there, as the kernel copies it in whole
-    const b = c.fetch(arg, size);
-    if (!b) {
-      c.push(addr(arg));
-      return RVAL_DECODED;
-    }
-    c.priv = b;
-    return 0;
-  }
+  // the whole structure must be there, as the kernel copies it in whole
+  if (c.entering) return keepAtEntry(c, arg, size);
   const head = c.priv as Buffer;
   const n = head.readUInt32LE(0);
   const f: Field[] = [field('n_samples', num(n)), ...rsv(head, 4, 3)];

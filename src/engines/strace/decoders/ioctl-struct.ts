@@ -3,7 +3,7 @@
  * instead of one readXxxLE call per field, and the "read at exit unless the call failed" shape
  * most GET requests have.
  */
-import { Ctx, VERBOSE_ARRAY_CAP } from '../printer.js';
+import { Ctx, RVAL_DECODED, VERBOSE_ARRAY_CAP } from '../printer.js';
 import { addr, arr, field, hexStr, num, str, struct, sym, type Field, type Value } from '../value.js';
 
 /** How one scalar field prints: integer width and sign, or hex (x8..x64). */
@@ -68,6 +68,21 @@ export function fetched(c: Ctx, ad: bigint, size: number, f: (b: Buffer) => Valu
   if (ad === 0n) return addr(ad);
   const b = c.fetch(ad, size);
   return b ? f(b) : addr(ad);
+}
+
+/**
+ * At entry of a request whose exit print compares with what the caller sent: the structure
+ * is kept in c.priv (0 returned: decode again at exit), or, unreadable, its address printed
+ * and the decoding done (RVAL_DECODED).
+ */
+export function keepAtEntry(c: Ctx, ad: bigint, size: number): number {
+  const b = ad === 0n ? undefined : c.fetch(ad, size);
+  if (!b) {
+    c.push(addr(ad));
+    return RVAL_DECODED;
+  }
+  c.priv = b;
+  return 0;
 }
 
 /** An argument printed at exit only (GET requests): nothing at entry, so decoders return 0. */

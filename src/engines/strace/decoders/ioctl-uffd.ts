@@ -17,7 +17,7 @@ import {
   uffd_zeropage_modes,
 } from '../xlat/tables.gen.js';
 import { ioc, registerIoctlFamily } from './ioctl.js';
-import { fieldsOf, structOf, type Row } from './ioctl-struct.js';
+import { fieldsOf, keepAtEntry, structOf, type Row } from './ioctl-struct.js';
 
 const RANGE: readonly Row[] = [
   ['start', 0, 'x64'],
@@ -82,16 +82,8 @@ function shapes(): Map<number, Shape> {
 function uffd(c: Ctx, code: number, arg: bigint): number | undefined {
   const s = shapes().get(code);
   if (!s) return undefined;
-  if (c.entering) {
-    // The struct as the caller filled it: the exit print compares against it (api features).
-    const b = arg === 0n ? undefined : c.fetch(arg, s.size);
-    if (!b) {
-      c.push(addr(arg));
-      return RVAL_DECODED;
-    }
-    c.priv = b;
-    return 0;
-  }
+  // The struct as the caller filled it: the exit print compares against it (api features).
+  if (c.entering) return keepAtEntry(c, arg, s.size);
   const before = c.priv as Buffer;
   const b = c.failed ? before : (c.fetch(arg, s.size) ?? before);
   c.push(s.print(c, b, before));

@@ -28,7 +28,7 @@ import {
   v4l2_vbi_flags,
 } from '../xlat/tables.gen.js';
 import { ioc, iocSize, registerIoctlFamily } from './ioctl.js';
-import { fieldsOf, scalars, type Row } from './ioctl-struct.js';
+import { fieldsOf, keepAtEntry, scalars, type Row } from './ioctl-struct.js';
 
 /** One character of a fourcc: 'Y', '\'', '\xef'. */
 function fourccChar(ch: number): string {
@@ -294,15 +294,7 @@ const answer: Handler = (c, arg) => (c.entering ? 0 : (c.push(addr(arg)), 0));
 const asked =
   (sent: (c: Ctx, b: Buffer) => Value, got: (c: Ctx, b: Buffer, before: Buffer) => Value): Handler =>
   (c, arg, code) => {
-    if (c.entering) {
-      const b = arg ? c.fetch(arg, iocSize(code)) : undefined;
-      if (!b) {
-        c.push(addr(arg));
-        return RVAL_DECODED;
-      }
-      c.priv = b;
-      return 0;
-    }
+    if (c.entering) return keepAtEntry(c, arg, iocSize(code));
     const before = c.priv as Buffer;
     const b = c.failed ? undefined : c.fetch(arg, iocSize(code));
     c.push(b ? got(c, b, before) : sent(c, before));

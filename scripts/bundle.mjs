@@ -5,8 +5,9 @@
 //
 // Each module keeps its own import.meta.url (helpers, the native addon and package.json are
 // found relative to it): rewritten to a URL relative to the bundle, so the package can move.
-// dist/src/cli/utrace.bundle.json lists the inputs: the launcher ignores a bundle older than
-// any of them (a `tsc` run without this script).
+// The launcher ignores a bundle older than main.js (a `tsc` run without this script: tsc rewrites
+// every module at each run). dist/src/cli/utrace.bundle.json lists the inputs, for the
+// launcher's test, which checks them all.
 import * as esbuild from 'esbuild';
 import * as fs from 'node:fs';
 import * as path from 'node:path';

@@ -22,17 +22,15 @@ import * as vm from 'node:vm';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const BUNDLE = path.join(here, 'utrace.bundle.cjs');
-const MANIFEST = path.join(here, 'utrace.bundle.json');
+const ENTRY = path.join(here, 'main.js');
 
-/** The bundle, if present and newer than every module it was made from. */
+/** The bundle, if present and newer than the modules it was made from. tsc rewrites every
+ * module it emits at each run, so the entry module's time stands for all of them (one stat
+ * instead of one per module: start-up time). */
 function freshBundle(): fs.Stats | undefined {
   try {
     const st = fs.statSync(BUNDLE);
-    const { inputs } = JSON.parse(fs.readFileSync(MANIFEST, 'utf8')) as { inputs: string[] };
-    for (const rel of inputs) {
-      if (fs.statSync(path.join(here, rel)).mtimeMs > st.mtimeMs) return undefined;
-    }
-    return st;
+    return fs.statSync(ENTRY).mtimeMs > st.mtimeMs ? undefined : st;
   } catch {
     return undefined;
   }

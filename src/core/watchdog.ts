@@ -37,8 +37,9 @@
  * writes nothing, and a stale slot only makes the helper write an original byte back where it
  * already is.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
+import { createRequire } from 'node:module';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { nativeExecutable } from '../native/native.js';
@@ -122,6 +123,9 @@ export class BreakpointWatchdog {
       const debug = process.env['UTRACE_WATCHDOG_DEBUG'];
       const err = debug ? fs.openSync(debug, 'a') : 'inherit';
       try {
+        // Loaded here, not at start-up: only a process with breakpoints has a watchdog, and
+        // child_process is among Node's costlier modules to load.
+        const { spawn } = createRequire(import.meta.url)('node:child_process') as typeof import('node:child_process');
         this.child = spawn(HELPER, [String(pid), String(process.pid)], {
           stdio: ['pipe', 'ignore', err, mem, this.table, this.lock >= 0 ? this.lock : 'ignore', sentinel() >= 0 ? sentinelFd! : 'ignore'],
           detached: true, // its own session: a signal to our process group does not reach it

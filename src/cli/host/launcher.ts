@@ -42,8 +42,11 @@ export function hostLaunched(tracer: Tracer, task: Task, argv: string[], who: st
   let served: Served | undefined;
   const serving = (async () => {
     const { serveHost } = await import('./serve.js');
-    const { buildHostedEngines, serveGdbEndpoint } = await import('./engines.js');
-    served = await serveHost(host, buildHostedEngines, serveGdbEndpoint, log, argv);
+    // The engines' code (the gdb server's among it) loads when someone joins: most programs
+    // end without a joiner, and a short run would otherwise pay for it at every start.
+    const engines = (): Promise<typeof import('./engines.js')> => import('./engines.js');
+    served = await serveHost(host, async (...a) => (await engines()).buildHostedEngines(...a),
+      async (...a) => (await engines()).serveGdbEndpoint(...a), log, argv);
   })().catch((e: unknown) => log(`${who}: ${task.tgid} cannot be joined: ${e instanceof Error ? e.message : String(e)}`));
   return {
     host,

@@ -61,7 +61,7 @@ const layers = [
   engineBlock(2),
   restrict(['src/engines/qualifier/**/*.ts'], [[String.raw`^\.\./(?!\.\./api\.js$)`, SHARED_RULE]]),
   sharedRootBlock(['src/engines/*.ts']),
-  restrict(['src/cli/**/*.ts'], [[String.raw`(?:^|/)native/`, NATIVE_RULE]]),
+  restrict(['src/cli/**/*.ts', 'src/cli/**/*.cts'], [[String.raw`(?:^|/)native/`, NATIVE_RULE]]),
   // Tests may test the CLI's own modules; nothing else may import them.
   restrict(['test/**/*.ts'], [[String.raw`(?:^|/)src/native/`, NATIVE_RULE]]),
   restrict(['bench/**/*.ts', 'examples/**/*.ts'], [
@@ -73,7 +73,7 @@ const layers = [
 export default [
   { ignores: ['dist/', 'build/', 'node_modules/', 'test/fixtures/'] },
   {
-    files: ['**/*.ts'],
+    files: ['**/*.ts', '**/*.cts'],
     languageOptions: { parser: tseslint.parser },
     plugins: { '@typescript-eslint': tseslint.plugin },
     linterOptions: { reportUnusedDisableDirectives: 'error' },

@@ -2,7 +2,9 @@
  * bin/utrace.js starts Node without NODE_EXTRA_CA_CERTS (Node 20 parses that file at start-up)
  * and the CLI gives it back to the programs it starts. Node warns on stderr when the file named
  * there cannot be loaded, which shows whether Node saw the variable.
- * Then the launcher's code cache (src/cli/launch.ts): where it is kept, when it is written, and
+ * bin/utrace.js starts Node on bin/utrace.cjs (a CommonJS entry: no ES module loader), also
+ * when it is reached through a symbolic link, as npm installs it.
+ * Then the launcher's code cache (src/cli/launch.cts): where it is kept, when it is written, and
  * that it is left alone when others could have written it.
  */
 import { test } from 'node:test';
@@ -45,6 +47,28 @@ test('NODE_EXTRA_CA_CERTS: Node in utrace does not load it, the traced program g
   // Set but empty stays set but empty; unset stays unset.
   assert.ok(envOf({ ...base(), NODE_EXTRA_CA_CERTS: '' }).stdout.split('\n').includes('NODE_EXTRA_CA_CERTS='));
   assert.ok(!/NODE_EXTRA_CA_CERTS/.test(envOf(base()).stdout));
+});
+
+/** The command line of the Node process that runs the CLI: the traced program's parent. */
+function nodeCmdline(cmd: string, args: string[] = []): string[] {
+  const r = spawnSync(cmd, [...args, 'strace', '-e', 'trace=none', '--', '/bin/sh', '-c', 'cat /proc/$PPID/cmdline'], { env: base(), timeout: 30000 });
+  assert.equal(r.status, 0, r.stderr.toString());
+  return r.stdout.toString('latin1').split('\0').filter(Boolean);
+}
+
+test('bin/utrace.js runs the CLI from bin/utrace.cjs, directly and through a symbolic link; `node bin/utrace.js` still works', () => {
+  const cjs = path.join(root, 'bin/utrace.cjs');
+  assert.equal(nodeCmdline(utrace)[2], cjs);
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'utrace-bin-'));
+  try {
+    const link = path.join(dir, 'utrace'); // npm's node_modules/.bin/utrace
+    fs.symlinkSync(utrace, link);
+    assert.equal(nodeCmdline(link)[2], cjs);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+  // Node on the file itself: the ES module lines of bin/utrace.js start the same CLI.
+  assert.equal(nodeCmdline(process.execPath, [utrace])[1], utrace);
 });
 
 /** The launcher uses the bundle only when it is newer than its inputs (`npm run build`; a bare

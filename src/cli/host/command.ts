@@ -33,7 +33,7 @@ RUNTIME is $XDG_RUNTIME_DIR/utrace, or /tmp/utrace-UID when that is unset.
   --stop PID     every engine leaves, the host detaches from PID and ends
 `;
 
-const UTRACE = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../../bin/utrace.js');
+const UTRACE = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../../bin/utrace.cjs');
 
 export async function hostMain(argv: string[]): Promise<number> {
   const dd = argv.indexOf('--');

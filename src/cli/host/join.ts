@@ -141,7 +141,7 @@ export async function join(target: ProcessId, engines: EngineSpec[], handed: Han
   };
 }
 
-const UTRACE = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../../bin/utrace.js');
+const UTRACE = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../../bin/utrace.cjs');
 
 /**
  * A host for pid, started in the background if none runs: a process of its own, so that

@@ -9,6 +9,9 @@
  * UTRACE_CODE_CACHE=0, there is none. One per subcommand, written at the exit of a run that had
  * none or whose cache V8 refused (another Node, other flags, a new bundle), replacing older ones.
  *
+ * A CommonJS module (bin/utrace.cjs is its entry): an ES module entry would start Node's ES
+ * module loader, about a third of Node's own start-up, which the bundle does not need.
+ *
  * `utrace run` loads the modules themselves: its --engine modules import the library, and must
  * share its classes with the CLI rather than meet the bundle's copies. So does a missing bundle
  * or one older than any of its inputs (a `tsc` without `npm run build`).
@@ -17,10 +20,9 @@ import * as fs from 'node:fs';
 import { createRequire } from 'node:module';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import * as vm from 'node:vm';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
+const here = __dirname;
 const BUNDLE = path.join(here, 'utrace.bundle.cjs');
 const ENTRY = path.join(here, 'main.js');
 
@@ -101,7 +103,7 @@ export function launch(): void {
   const cmd = /^[a-z]+$/.test(process.argv[2] ?? '') ? process.argv[2]! : 'other';
   const name = `${cmd}-${st.size}-${Math.trunc(st.mtimeMs)}-${process.version}-${process.arch}.v8cache`;
   const cached = dir ? readCache(path.join(dir, name)) : undefined;
-  const source = fs.readFileSync(BUNDLE, 'utf8');
+  const source = fs.readFileSync(BUNDLE, 'latin1'); // ASCII (scripts/bundle.mjs): a one-byte string
   const script = new vm.Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, {
     filename: BUNDLE,
     cachedData: cached,

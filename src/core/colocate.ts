@@ -21,7 +21,7 @@
  *    in the filter (Tracer.spawn); otherwise a co-scheduled thread is restarted with
  *    PTRACE_SYSCALL instead of PTRACE_CONT, and a step over a syscall is looked at.
  */
-import { performance } from 'node:perf_hooks';
+import { nowMs } from './clock.js';
 import { isGone } from './errors.js';
 import type { Task } from './task.js';
 
@@ -104,10 +104,10 @@ class Colocator {
     }
     if (++task._coStops < WINDOW) {
       // A thread gone quiet may not complete a window for long: look at the clock now and then.
-      if (task._co && (task._coStops & 7) === 0 && performance.now() - task._coT0 > (WINDOW * 1000) / RATE_OFF) this.release(task, true);
+      if (task._co && (task._coStops & 7) === 0 && nowMs() - task._coT0 > (WINDOW * 1000) / RATE_OFF) this.release(task, true);
       return;
     }
-    const now = performance.now();
+    const now = nowMs();
     const ms = now - task._coT0;
     task._coStops = 0;
     task._coT0 = now;

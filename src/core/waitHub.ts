@@ -9,9 +9,7 @@
  * synchronously, blocking (bounded by a native watchdog) only for threads likely to stop soon,
  * and fuses each restart decided during a dispatch with its next wait (one crossing per stop).
  */
-// The module's binding, not the global: globalThis.performance is an accessor, looked up at
-// every call of the drain loops.
-import { performance } from 'node:perf_hooks';
+import { nowMs } from './clock.js';
 import { native } from './addon.js';
 import type { SpawnRequest } from '../native/native.js';
 import type { StopSink, TraceBackend } from './backend.js';
@@ -136,7 +134,7 @@ function drain(): void {
     native.waiterArm(false);
     native.drainActive(true);
   }
-  const t0 = performance.now();
+  const t0 = nowMs();
   let yielded = false;
   let n = 0;
   try {
@@ -188,7 +186,7 @@ function drain(): void {
       }
       // The clock every 8 stops: a busy tracee stops every few microseconds, and a quiet one
       // ends the loop through the bounded wait anyway.
-      if ((++n & 7) === 0 && performance.now() - t0 > DRAIN_SLICE_MS) {
+      if ((++n & 7) === 0 && nowMs() - t0 > DRAIN_SLICE_MS) {
         flushPending();
         yielded = true;
         setImmediate(drain);
@@ -217,13 +215,13 @@ function readWhileHeld(fd: number, buf: Uint8Array, onRead: (n: number) => void,
   hub.serving = true;
   native.waiterArm(false);
   native.drainActive(true);
-  const t0 = performance.now();
+  const t0 = nowMs();
   try {
     for (;;) {
       if (hub.running > 0) drain();
       // A thread runs on (or the drain used its slice): its stops, and the peer's bytes,
       // come through the event loop now.
-      if (hub.running > 0 || performance.now() - t0 > DRAIN_SLICE_MS) break;
+      if (hub.running > 0 || nowMs() - t0 > DRAIN_SLICE_MS) break;
       // The peer waits for something other than a stop (a promise): let the event loop run.
       if (ready && !ready()) break;
       const n = native.readBounded(fd, buf);

@@ -229,7 +229,9 @@ export function parseStraceCommandLine(argv: string[]): StraceConfig {
   let summaryAlso = false;
   let dCount = 0;
   let daemonizeLong = false;
+  let quietSet = false; // -e quiet=, --quiet=SET
   const qualify = (expr: string): void => {
+    if (/^(?:quiet|silent|silence|q)=/.test(expr)) quietSet = true;
     try {
       applyQualifier(c, expr);
     } catch (e) {
@@ -374,6 +376,10 @@ export function parseStraceCommandLine(argv: string[]): StraceConfig {
     }
   }
   if (dCount) c.daemonize = dCount;
+  if (q && quietSet) throw new UsageError('-q and -e quiet/--quiet cannot be provided simultaneously');
+  // As strace: output to a file (-o) for a command it starts (not only -p) implies -q, unless
+  // -q or a quiet set was given: no "Process N attached" lines on the terminal.
+  if (!q && !quietSet && c.output !== undefined && command.length) q = 1;
   if (q) {
     c.quiet.add('attach').add('personality');
     if (q >= 2) c.quiet.add('exit');

@@ -56,7 +56,7 @@ test('SIGTERM to utrace strace -- CMD: the launched command is killed, like stra
 
 test('a closed stderr (EPIPE, e.g. gdb gone) does not stop the trace', { timeout: 30000 }, async () => {
   const out = path.join(fs.mkdtempSync('/tmp/utrace-epipe-'), 'trace');
-  const p = spawn('node', [utrace, 'strace', '-f', '-o', out, '--', '/bin/sh', '-c', 'sleep 0.3; /bin/true; /bin/true'], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const p = spawn('node', [utrace, 'strace', '-f', '--quiet=none', '-o', out, '--', '/bin/sh', '-c', 'sleep 0.3; /bin/true; /bin/true'], { stdio: ['ignore', 'ignore', 'pipe'] });
   p.stderr!.destroy(); // "Process N attached" lines now hit a pipe with no reader
   const r = await exited(p);
   assert.equal(r.code, 0);

@@ -54,6 +54,13 @@ test('qualifier long options (--trace=, --signal=, --status=) and -z/-Z are -e q
   assert.deepEqual([...parse('--quiet=exit,thread-execve').quiet].sort(), ['exit', 'thread-execve']);
   assert.deepEqual([...parse('-qqq').quiet].sort(), ['attach', 'exit', 'path-resolution', 'personality', 'thread-execve']);
   assert.deepEqual([...parse('-e', 'quiet=!attach').quiet].sort(), ['exit', 'path-resolution', 'personality', 'thread-execve']);
+  // -o FILE with a command implies -q (attach, personality), unless -q or a quiet set is given;
+  // not with -p alone, nor without -o.
+  assert.deepEqual([...parse('-o', 'f').quiet].sort(), ['attach', 'personality']);
+  assert.deepEqual([...parse('-o', 'f', '-qq').quiet].sort(), ['attach', 'exit', 'personality']);
+  assert.deepEqual([...parse('-o', 'f', '--quiet=exit').quiet], ['exit']);
+  assert.deepEqual([...parseStraceCommandLine(['-o', 'f', '-p', '1']).quiet], []);
+  assert.deepEqual([...parse().quiet], []);
   assert.deepEqual(parse('-P', '/a', '--trace-path=/b').tracePaths, ['/a', '/b']);
   assert.deepEqual(parse('-E', 'A=1', '--env=B').env, ['A=1', 'B']);
 });
@@ -70,6 +77,7 @@ test('errors are worded as strace words them; the getopt ones get "Try -h"', () 
     [['-c', '-C'], '-c/--summary-only and -C/--summary are mutually exclusive', true],
     [['-w'], '-w/--summary-wall-clock must be given with (-c/--summary-only or -C/--summary)', true],
     [['--quiet=foo'], "invalid quiet 'foo'", false],
+    [['-q', '-e', 'quiet=exit'], '-q and -e quiet/--quiet cannot be provided simultaneously', false],
     [['-e', 'decode-fds=foo'], "invalid decode-fds 'foo'", false],
     [['-p', '0'], "Invalid process id: '0'", false],
     [['-e', 'trace=nosuch'], "invalid system call 'nosuch'", false],

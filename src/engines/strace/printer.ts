@@ -73,7 +73,7 @@ export interface DecodeOptions {
   readonly xlat: XlatStyle;
   /** -x / -xx. */
   readonly hexStrings: HexStyle;
-  /** -y: path of a tracee fd (pid is the thread-group id), if known. */
+  /** -y: path of a tracee fd (pid is the thread-group id), if known; its bytes as latin1. */
   readonly fdPath?: (pid: number, fd: number) => string | undefined;
   /** --decode-fds: what a descriptor is (path, device, pidfd's process); replaces fdPath for
    * descriptors (fdPath still names AT_FDCWD's directory). */
@@ -234,7 +234,7 @@ export class Ctx {
     const name = this.o.xlat === 'raw' ? '-100' : this.o.xlat === 'verbose' ? '-100 /* AT_FDCWD */' : 'AT_FDCWD';
     // -y: the working directory, as strace prints it (fdPath answers -100 with the cwd).
     const cwd = this.o.fdPath?.(this.pid, -100);
-    return sym(cwd === undefined ? name : `${name}<${escapeBytes(Buffer.from(cwd, 'utf8'), 'none', '<>')}>`);
+    return sym(cwd === undefined ? name : `${name}<${escapeBytes(Buffer.from(cwd, 'latin1'), 'none', '<>')}>`);
   }
 
   // ---- constants ---------------------------------------------------------------------------

@@ -384,12 +384,12 @@ export class Ctx {
     if (size <= 0n || size > 128n || size % 4n !== 0n) return addrv(addr);
     const b = this.fetch(addr, Number(size));
     if (!b) return addrv(addr);
-    return sigsetValue(b);
+    return sigsetValue(b, this.o.xlat);
   }
 
   /** A sigset already fetched. */
   sigsetFrom(b: Buffer): Value {
-    return sigsetValue(b);
+    return sigsetValue(b, this.o.xlat);
   }
 
   /** struct timespec {tv_sec, tv_nsec}. */
@@ -477,8 +477,8 @@ export function xvalStr(
   return dflt ? `${n} /* ${dflt} */` : n;
 }
 
-/** Signal set bits → [INT TERM] or ~[...] (strace sprintsigmask_n). */
-export function sigsetValue(b: Buffer): Value {
+/** Signal set bits → [INT TERM] or ~[...] (strace sprintsigmask_n); -X raw gives numbers, verbose both. */
+export function sigsetValue(b: Buffer, style: XlatStyle = 'abbrev'): Value {
   const nbits = b.length * 8;
   let set = 0;
   for (const byte of b) for (let k = byte; k; k &= k - 1) set++;
@@ -489,7 +489,8 @@ export function sigsetValue(b: Buffer): Value {
     const on = (b[bit >> 3] >> (bit & 7)) & 1;
     if (on === (neg ? 0 : 1)) {
       const s = sigName(bit + 1);
-      names.push(s === undefined ? String(bit + 1) : s.startsWith('SIG') ? s.slice(3) : s);
+      const name = s === undefined || style === 'raw' ? undefined : s.startsWith('SIG') ? s.slice(3) : s;
+      names.push(name === undefined ? String(bit + 1) : style === 'verbose' ? `${bit + 1} /* ${name} */` : name);
     }
   }
   return { t: 'set', names, neg };

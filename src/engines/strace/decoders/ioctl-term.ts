@@ -1,6 +1,6 @@
 /**
- * Terminal ioctls (type 'T', asm-generic/ioctls.h): struct termios and winsize, the int and
- * int * arguments of the TIOC and FIO requests, TIOCM modem-line bits.
+ * Terminal ioctls (type 'T', asm-generic/ioctls.h): struct termios, termios2 and termio, winsize,
+ * the int and int * arguments of the TIOC and FIO requests, TIOCM modem-line bits.
  */
 import { Ctx, I32, RVAL_DECODED, flagsStr, xvalStr } from '../printer.js';
 import { NULL, addr, arr, field, hexStr, num, struct, sym, type Field, type Value } from '../value.js';

@@ -1,8 +1,10 @@
 /**
- * ptrace(2) as strace prints it (strace ptrace.c, reduced): the request by name; PTRACE_TRACEME
- * alone (its other arguments are ignored by the kernel); the pid for requests without address
- * and data; the signal for the restarting requests; addresses elsewhere. A traced program that
- * tries to trace itself or others shows up here: `ptrace(PTRACE_TRACEME) = -1 EPERM`.
+ * ptrace(2) as strace prints it: the request by name; PTRACE_TRACEME alone (its other arguments
+ * are ignored by the kernel); the pid for requests without address and data; the signal for the
+ * restarting requests; the structures of linux/ptrace.h and the x86_64 register sets (signal
+ * masks, siginfo, PEEKSIGINFO, GET/SETREGS, GET/SETFPREGS, GET/SETREGSET, seccomp metadata,
+ * syscall info); addresses elsewhere. A traced program that tries to trace itself or others
+ * shows up here: `ptrace(PTRACE_TRACEME) = -1 EPERM`.
  */
 import { SYSCALLS, errnoName } from '../../../api.js';
 import { Ctx, RVAL_DECODED, type Decoder } from '../printer.js';

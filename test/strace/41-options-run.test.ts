@@ -134,3 +134,11 @@ test('-c counts system time (a sleep costs next to none), -w wall time; the tabl
   assert.equal(w.status, 1);
   assert.match(w.stderr, /-w\/--summary-wall-clock must be given with/);
 });
+
+test('-y prints a descriptor\'s path byte for byte: a name that is not UTF-8 keeps its bytes (octal escapes)', () => {
+  // The shell creates "f\200\377" (not UTF-8) and dup2s it to 5: both descriptors show the name.
+  const r = run(['-y', '-e', 'trace=dup2', '--', '/bin/sh', '-c', 'exec 5>"$(printf \'f\\200\\377\')"'], { cwd: dir });
+  assert.equal(r.status, 0, r.stderr);
+  const at = `${dir}/f\\200\\377`.replace(/[\\/.]/g, '\\$&');
+  assert.match(r.stderr, new RegExp(`^dup2\\(3<${at}>, 5\\) += 5<${at}>$`, 'm'));
+});

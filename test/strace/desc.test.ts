@@ -238,3 +238,8 @@ test('fcntl F_SETOWN_EX/F_GETOWN_EX owner and F_SETLK without l_pid; recvmsg nam
   hdr.writeUInt32LE(36, 8);
   assert.equal(sq({ name: 'recvmsg', args: [3, M2, 0x40], ret: -14, mem: new FakeMemory().map(M2, hdr) }), 'recvmsg(3, {msg_namelen=36}, MSG_DONTWAIT) = -1 EFAULT (Bad address)');
 });
+
+test('-y paths are bytes (latin1 strings): bytes past 0x7f print as octal escapes, never as U+FFFD', () => {
+  const fdPath = (_pid: number, fd: number): string | undefined => (fd === 3 ? Buffer.from([0x2f, 0x61, 0x80, 0xff, 0x3e]).toString('latin1') : undefined);
+  assert.equal(formatCall({ name: 'fsync', args: [3], ret: 0, mem: new FakeMemory(), opts: { fdPath } }).replace(/ +=/, ' ='), 'fsync(3</a\\200\\377\\76>) = 0');
+});

@@ -69,6 +69,9 @@ test('loop: fd and number arguments, loop_info64 abbreviated and under -v, loop_
     `ioctl(-1, LOOP_SET_STATUS64, {lo_device=makedev(0x8, 0x1), lo_inode=0, lo_rdevice=makedev(0, 0), lo_offset=0x1234, lo_sizelimit=0, lo_number=7, lo_encrypt_type=LO_CRYPT_NONE, lo_encrypt_key_size=0, lo_flags=LO_FLAGS_READ_ONLY, lo_file_name=${name}, lo_crypt_name="", lo_encrypt_key="", lo_init=[0, 0]})${EBADF}`,
   );
   assert.equal(call(ioc('LOOP_GET_STATUS64'), M, mem), `ioctl(-1, LOOP_GET_STATUS64, 0x10000000)${EBADF}`);
+  // -e verbose=none: the structures stay addresses, read or written.
+  assert.equal(call(ioc('LOOP_SET_STATUS64'), M, mem, -9, { notVerbose: true }), `ioctl(-1, LOOP_SET_STATUS64, 0x10000000)${EBADF}`);
+  assert.equal(call(ioc('LOOP_GET_STATUS64'), M, mem, 0, { notVerbose: true }), 'ioctl(-1, LOOP_GET_STATUS64, 0x10000000) = 0');
   const cfg = Buffer.alloc(304);
   cfg.writeInt32LE(3, 0);
   cfg.writeUInt32LE(512, 4);
@@ -101,6 +104,15 @@ test('block: scalars in and out, discard range, BLKPG partition, BLKTRACESETUP',
   const tm = new FakeMemory().map(M, ts);
   assert.equal(call(ioc('BLKTRACESETUP'), M, tm), `ioctl(-1, BLKTRACESETUP, {act_mask=3, buf_size=0, buf_nr=0, start_lba=0, end_lba=0, pid=0})${EBADF}`);
   assert.equal(call(ioc('BLKTRACESETUP'), M, tm, 0), 'ioctl(-1, BLKTRACESETUP, {act_mask=3, buf_size=0, buf_nr=0, start_lba=0, end_lba=0, pid=0} => {name="sda"}) = 0');
+  // pid is the tracee's: --pidns-translation says what it is in ours.
+  ts.writeUInt32LE(2, 64);
+  const pidTranslate = (_tid: number, pid: number): number | undefined => (pid === 2 ? 4242 : undefined);
+  assert.equal(
+    call(ioc('BLKTRACESETUP'), M, new FakeMemory().map(M, ts), -9, { pidTranslate }),
+    `ioctl(-1, BLKTRACESETUP, {act_mask=3, buf_size=0, buf_nr=0, start_lba=0, end_lba=0, pid=2 /* 4242 in strace's PID NS */})${EBADF}`,
+  );
+  ts.writeUInt32LE(0xfffffffe, 64);
+  assert.equal(call(ioc('BLKTRACESETUP'), M, new FakeMemory().map(M, ts), -9, { pidTranslate }), `ioctl(-1, BLKTRACESETUP, {act_mask=3, buf_size=0, buf_nr=0, start_lba=0, end_lba=0, pid=4294967294})${EBADF}`);
 });
 
 test('MTD: erase range, write request mode, file mode, region info in and out, ECC layout capped at -s', () => {

@@ -181,3 +181,14 @@ test('ioctl lirc family: modes, features, u32 settings', () => {
     'ioctl(-1, IPMICTL_SET_MAINTENANCE_MODE_CMD or LIRC_SET_REC_CARRIER_RANGE, [40000]) = -1 EBADF (Bad file descriptor)',
   );
 });
+
+test('ioctl HID requests sized by the caller\'s buffer: NAME(len); a fixed-size name of the same number wins', () => {
+  const c = (req: number, opts = {}): string => fmt({ name: 'ioctl', args: [-1, req, M], ret: -9, mem: none, opts });
+  // HIDIOCGPHYS(8) = _IOC(_IOC_READ, 'H', 0x12, 8); HIDIOCSFEATURE(64) = _IOC(_IOC_READ|_IOC_WRITE, 'H', 0x06, 64).
+  assert.equal(c(0x80084812), 'ioctl(-1, HIDIOCGPHYS(8), 0x10000000) = -1 EBADF (Bad file descriptor)');
+  assert.equal(c(0xc0404806), 'ioctl(-1, HIDIOCSFEATURE(64), 0x10000000) = -1 EBADF (Bad file descriptor)');
+  assert.equal(c(0x80084812, { xlat: 'verbose' }), 'ioctl(-1, 0x80084812 /* HIDIOCGPHYS(8) */, 0x10000000) = -1 EBADF (Bad file descriptor)');
+  assert.equal(c(ioc('HIDIOCGSTRING')), 'ioctl(-1, HIDIOCGSTRING, 0x10000000) = -1 EBADF (Bad file descriptor)');
+  assert.equal(ioctlName(0x81044804), 'HIDIOCGSTRING');
+  assert.equal(c(0x4813), 'ioctl(-1, _IOC(_IOC_NONE, 0x48, 0x13, 0), 0x10000000) = -1 EBADF (Bad file descriptor)');
+});

@@ -5,6 +5,7 @@ import { SyscallSummary } from '../../src/engines/strace/summary.js';
 import { JsonEventWriter, valueToJson } from '../../src/engines/strace/json.js';
 import { TimelineWriter } from '../../src/engines/strace/timeline.js';
 import { FakeMemory, decodeCall } from './helpers.js';
+import { fdv } from '../../src/engines/strace/value.js';
 
 const M = 0x10000000n;
 
@@ -79,6 +80,9 @@ test('JSON values and NDJSON events', () => {
   const bin = new FakeMemory().map(M, Buffer.from([0xff, 0x00, 0x41]));
   const r = decodeCall({ name: 'read', args: [3, M, 100], ret: 3, mem: bin });
   assert.deepEqual(r.args.map(valueToJson), [3, { hex: 'ff0041' }, 100]);
+  // -y paths are latin1 byte strings: UTF-8 names come back as text, others as hex.
+  assert.deepEqual(valueToJson(fdv(3, Buffer.from('/é', 'utf8').toString('latin1'))), { fd: 3, path: '/é' });
+  assert.deepEqual(valueToJson(fdv(3, Buffer.from([0x2f, 0xff]).toString('latin1'))), { fd: 3, pathHex: '2fff' });
   out = '';
   w.exited(7, 7, 0, 0n);
   w.killed(7, 8, 9, true, 0n);

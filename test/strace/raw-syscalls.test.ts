@@ -158,6 +158,9 @@ test('sendmmsg / recvmmsg: msg_len, data cut at msg_len, names, the timeout left
     ['sendmmsg', [-1n, M, 2, 0], -9, `sendmmsg(-1, [{msg_hdr={${hdr}}}, {msg_hdr={${hdr}}}], 2, 0) = -1 EBADF (Bad file descriptor)`],
     ['recvmmsg', [3, M, 2, 0, M + 0x300n], 2, `recvmmsg(3, [{msg_hdr={${hdr}}, msg_len=6}, {msg_hdr={msg_name=NULL, msg_namelen=0, msg_iov=[{iov_base="ab", iov_len=6}], msg_iovlen=1, msg_controllen=0, msg_flags=0}, msg_len=2}], 2, 0, {tv_sec=0, tv_nsec=5}) = 2 (left {tv_sec=0, tv_nsec=5})`],
     ['recvmmsg', [3, M, 2, 0, 0], -11, 'recvmmsg(3, 0x10000000, 2, 0, NULL) = -1 EAGAIN (Resource temporarily unavailable)'],
+    // -e verbose=none: vectors and the timeout stay addresses, and no time left is shown.
+    ['sendmmsg', [3, M, 2, 0x4000], 1, 'sendmmsg(3, 0x10000000, 2, MSG_NOSIGNAL) = 1', { notVerbose: true }],
+    ['recvmmsg', [3, M, 2, 0, M + 0x300n], 2, 'recvmmsg(3, 0x10000000, 2, 0, 0x10000300) = 2', { notVerbose: true }],
   ]);
 });
 

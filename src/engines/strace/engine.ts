@@ -322,11 +322,14 @@ function cpuNs(tid: number): bigint | undefined {
   }
 }
 
-/** -y: what descriptor `fd` of `pid` names; AT_FDCWD (-100) names the working directory. */
+/**
+ * -y: what descriptor `fd` of `pid` names; AT_FDCWD (-100) names the working directory. The
+ * link's bytes come back one character per byte (latin1): a file name need not be UTF-8.
+ */
 function fdPath(pid: number, fd: number): string | undefined {
   try {
     const dir = procDir(pid);
-    return dir === undefined ? undefined : readlinkSync(fd === -100 ? `${dir}/cwd` : `${dir}/fd/${fd}`);
+    return dir === undefined ? undefined : readlinkSync(fd === -100 ? `${dir}/cwd` : `${dir}/fd/${fd}`, 'latin1');
   } catch {
     return undefined;
   }

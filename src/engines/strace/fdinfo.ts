@@ -12,6 +12,7 @@ export type DecodeFdsName = 'path' | 'socket' | 'dev' | 'pidfd';
 
 /** What goes inside `fd<…>` (path escaped, dev as is) and right after it. */
 export interface FdText {
+  /** The link's bytes, one character per byte (latin1): a file name need not be UTF-8. */
   readonly path: string;
   readonly dev?: string;
   readonly after?: string;
@@ -33,7 +34,7 @@ export function fdText(set: ReadonlySet<DecodeFdsName>, pid: number, fd: number,
   if (dir === undefined) return undefined;
   let link: string;
   try {
-    link = readlinkSync(`${dir}/fd/${fd}`);
+    link = readlinkSync(`${dir}/fd/${fd}`, 'latin1');
   } catch {
     return undefined;
   }
@@ -63,7 +64,7 @@ function unlinked(path: string): boolean {
 
 function readlinkOr(path: string): string | undefined {
   try {
-    return readlinkSync(path);
+    return readlinkSync(path, 'latin1');
   } catch {
     return undefined;
   }

@@ -37,8 +37,16 @@ export function valueToJson(v: Value): JsonValue {
       if (v.more) o.trunc = true;
       return o;
     }
-    case 'fd':
-      return v.path === undefined ? v.fd : { fd: v.fd, path: v.path };
+    case 'fd': {
+      if (v.path === undefined) return v.fd;
+      // The path holds the link's bytes as latin1; a name that is not UTF-8 goes as hex.
+      const b = Buffer.from(v.path, 'latin1');
+      try {
+        return { fd: v.fd, path: utf8.decode(b) };
+      } catch {
+        return { fd: v.fd, pathHex: b.toString('hex') };
+      }
+    }
     case 'struct': {
       const o: { [k: string]: JsonValue } = {};
       for (const f of v.f) o[f.k] = valueToJson(f.v);

@@ -73,7 +73,7 @@ export interface DecodeOptions {
   readonly xlat: XlatStyle;
   /** -x / -xx. */
   readonly hexStrings: HexStyle;
-  /** -y: path of a tracee fd (pid is the thread-group id), if known. */
+  /** -y: path of a tracee fd (pid is the thread-group id), if known; its bytes as latin1. */
   readonly fdPath?: (pid: number, fd: number) => string | undefined;
   /** --decode-fds: what a descriptor is (path, device, pidfd's process); replaces fdPath for
    * descriptors (fdPath still names AT_FDCWD's directory). */
@@ -234,7 +234,7 @@ export class Ctx {
     const name = this.o.xlat === 'raw' ? '-100' : this.o.xlat === 'verbose' ? '-100 /* AT_FDCWD */' : 'AT_FDCWD';
     // -y: the working directory, as strace prints it (fdPath answers -100 with the cwd).
     const cwd = this.o.fdPath?.(this.pid, -100);
-    return sym(cwd === undefined ? name : `${name}<${escapeBytes(Buffer.from(cwd, 'utf8'), 'none', '<>')}>`);
+    return sym(cwd === undefined ? name : `${name}<${escapeBytes(Buffer.from(cwd, 'latin1'), 'none', '<>')}>`);
   }
 
   // ---- constants ---------------------------------------------------------------------------
@@ -384,12 +384,12 @@ export class Ctx {
     if (size <= 0n || size > 128n || size % 4n !== 0n) return addrv(addr);
     const b = this.fetch(addr, Number(size));
     if (!b) return addrv(addr);
-    return sigsetValue(b);
+    return sigsetValue(b, this.o.xlat);
   }
 
   /** A sigset already fetched. */
   sigsetFrom(b: Buffer): Value {
-    return sigsetValue(b);
+    return sigsetValue(b, this.o.xlat);
   }
 
   /** struct timespec {tv_sec, tv_nsec}. */
@@ -477,8 +477,8 @@ export function xvalStr(
   return dflt ? `${n} /* ${dflt} */` : n;
 }
 
-/** Signal set bits → [INT TERM] or ~[...] (strace sprintsigmask_n). */
-export function sigsetValue(b: Buffer): Value {
+/** Signal set bits → [INT TERM] or ~[...] (strace sprintsigmask_n); -X raw gives numbers, verbose both. */
+export function sigsetValue(b: Buffer, style: XlatStyle = 'abbrev'): Value {
   const nbits = b.length * 8;
   let set = 0;
   for (const byte of b) for (let k = byte; k; k &= k - 1) set++;
@@ -489,7 +489,8 @@ export function sigsetValue(b: Buffer): Value {
     const on = (b[bit >> 3] >> (bit & 7)) & 1;
     if (on === (neg ? 0 : 1)) {
       const s = sigName(bit + 1);
-      names.push(s === undefined ? String(bit + 1) : s.startsWith('SIG') ? s.slice(3) : s);
+      const name = s === undefined || style === 'raw' ? undefined : s.startsWith('SIG') ? s.slice(3) : s;
+      names.push(name === undefined ? String(bit + 1) : style === 'verbose' ? `${bit + 1} /* ${name} */` : name);
     }
   }
   return { t: 'set', names, neg };

@@ -15,7 +15,7 @@ export type Value =
   | { readonly t: 'addr'; readonly v: bigint }
   /** Bytes from the tracee, quoted and escaped; `more` appends strace's `...` marker. */
   | { readonly t: 'str'; readonly b: Buffer; readonly more: boolean; readonly x?: boolean }
-  /** File descriptor, with its path when -y resolved one: 3</etc/passwd>. */
+  /** File descriptor, with its path when -y resolved one: 3</etc/passwd> (path: bytes as latin1). */
   | { readonly t: 'fd'; readonly fd: number; readonly path?: string; readonly dev?: string; readonly after?: string }
   /** {name=value, ...}; `more` appends `...` (abbreviated structure). */
   | { readonly t: 'struct'; readonly f: readonly Field[]; readonly more?: boolean }

@@ -6,7 +6,7 @@ import { Ctx, RVAL_DECODED } from '../printer.js';
 import { arr, field, num, struct, type Value } from '../value.js';
 import { blkpg_ops } from '../xlat/tables.gen.js';
 import { ioc, registerIoctlFamily } from './ioctl.js';
-import { charArray, fetched, fieldsOf, scalarOut, scalars, structOf, type Kind, type Row } from './ioctl-struct.js';
+import { charArray, fetched, fieldsOf, scalarOut, scalars, type Kind, type Row } from './ioctl-struct.js';
 
 /** struct blkpg_partition { long long start, length; int pno; char devname[64], volname[64]; } */
 const PARTITION_SIZE = 152;
@@ -43,13 +43,16 @@ const TRACE_SETUP: readonly Row[] = [
   ['buf_nr', 40, 'u32'],
   ['start_lba', 48, 'u64'],
   ['end_lba', 56, 'u64'],
-  ['pid', 64, 'u32'],
 ];
 const TRACE_SETUP_SIZE = 72;
 
+/** The __u32 pid: a process of the tracee's namespace when it can be one. */
+const tracePid = (c: Ctx, pid: number): Value => (pid <= 0x7fffffff ? c.pidv(BigInt(pid)) : num(pid));
+
 function traceSetup(c: Ctx, arg: bigint): number {
   if (c.entering) {
-    c.push(fetched(c, arg, TRACE_SETUP_SIZE, (b) => structOf(b, TRACE_SETUP)));
+    // pid is a process of the tracee's namespace (--pidns-translation adds ours).
+    c.push(fetched(c, arg, TRACE_SETUP_SIZE, (b) => struct([...fieldsOf(b, TRACE_SETUP), field('pid', tracePid(c, b.readUInt32LE(64)))])));
     c.noTrailingSep = true;
     return 0;
   }

@@ -15,6 +15,7 @@ import './ioctl-ptp.js';
 import './ioctl-rtc.js';
 import './ioctl-scsi.js';
 import './ioctl-seccomp.js';
+import './ioctl-sock.js';
 import './ioctl-term.js';
 import './ioctl-ubi.js';
 import './ioctl-uffd.js';

@@ -4,7 +4,7 @@
  * /dev/loop-control's LOOP_CTL_*.
  */
 import { Ctx, I32, RVAL_DECODED } from '../printer.js';
-import { arr, field, hexStr, num, str, struct, sym, type Field, type Value } from '../value.js';
+import { addr, arr, field, hexStr, num, str, struct, sym, type Field, type Value } from '../value.js';
 import { loop_crypt_types, loop_flags } from '../xlat/tables.gen.js';
 import { ioc, registerIoctlFamily } from './ioctl.js';
 import { charArray, fetched, nonzero, scalars } from './ioctl-struct.js';
@@ -77,12 +77,15 @@ function table(): Map<number, Handler> {
   const int: Handler = (c, arg) => (c.push(num(I32(arg))), RVAL_DECODED);
   const ulong: Handler = (c, arg) => (c.push(num(arg)), RVAL_DECODED);
   const fd: Handler = (c, arg) => (c.push(c.fd(arg)), RVAL_DECODED);
+  // -e verbose=none leaves the structures as addresses.
+  const shown = (c: Ctx, arg: bigint, size: number, f: (c: Ctx, b: Buffer) => Value): Value =>
+    c.o.notVerbose ? addr(arg) : fetched(c, arg, size, (b) => f(c, b));
   const inStruct =
     (size: number, f: (c: Ctx, b: Buffer) => Value): Handler =>
-    (c, arg) => (c.push(fetched(c, arg, size, (b) => f(c, b))), RVAL_DECODED);
+    (c, arg) => (c.push(shown(c, arg, size, f)), RVAL_DECODED);
   const outStruct =
     (size: number, f: (c: Ctx, b: Buffer) => Value): Handler =>
-    (c, arg) => (c.entering ? 0 : (c.push(fetched(c, arg, size, (b) => f(c, b))), 0));
+    (c, arg) => (c.entering ? 0 : (c.push(shown(c, arg, size, f)), 0));
   const rows: [string, Handler][] = [
     ['LOOP_SET_FD', fd],
     ['LOOP_CHANGE_FD', fd],

@@ -1,7 +1,8 @@
 /**
  * Small ioctl families: namespaces (linux/nsfs.h), the random device (linux/random.h), watchdogs
  * (linux/watchdog.h), inotify (linux/inotify.h), network block devices (linux/nbd.h), counters
- * (linux/counter.h), infrared remotes (linux/lirc.h).
+ * (linux/counter.h), infrared remotes (linux/lirc.h); the names of HID's length-parameterised
+ * requests (linux/hiddev.h, hidraw.h).
  */
 import { Ctx, I32, RVAL_DECODED } from '../printer.js';
 import { addr, arr, field, hexStr, num, struct, sym, type Value } from '../value.js';
@@ -14,7 +15,7 @@ import {
   lirc_modes,
   nbd_ioctl_flags,
 } from '../xlat/tables.gen.js';
-import { ioc, registerIoctlFamily } from './ioctl.js';
+import { IOC_READ, IOC_WRITE, ioc, iocDir, iocNr, iocSize, ioctlName, registerIoctlFamily } from './ioctl.js';
 
 /**
  * How a request prints its argument: none; an int passed by value; a long printed unsigned; an
@@ -206,3 +207,27 @@ registerIoctlFamily([0x52], family(random));
 registerIoctlFamily([0x57], family(watchdog));
 registerIoctlFamily([0x49], family(inotify));
 registerIoctlFamily([0xab], family(nbd));
+
+/**
+ * HID requests whose size is the caller's buffer length, named NAME(len) as the headers' macros
+ * are: [direction, number, macro]. A request with a fixed-size name of its own keeps that name.
+ */
+const HID_BY_LEN: readonly (readonly [number, number, string])[] = [
+  [IOC_READ, 0x04, 'HIDIOCGRAWNAME'],
+  [IOC_READ, 0x05, 'HIDIOCGRAWPHYS'],
+  [IOC_READ, 0x06, 'HIDIOCGNAME'],
+  [IOC_READ, 0x08, 'HIDIOCGRAWUNIQ'],
+  [IOC_READ, 0x12, 'HIDIOCGPHYS'],
+  [IOC_READ | IOC_WRITE, 0x06, 'HIDIOCSFEATURE'],
+  [IOC_READ | IOC_WRITE, 0x07, 'HIDIOCGFEATURE'],
+  [IOC_READ | IOC_WRITE, 0x09, 'HIDIOCSINPUT'],
+  [IOC_READ | IOC_WRITE, 0x0a, 'HIDIOCGINPUT'],
+  [IOC_READ | IOC_WRITE, 0x0b, 'HIDIOCSOUTPUT'],
+  [IOC_READ | IOC_WRITE, 0x0c, 'HIDIOCGOUTPUT'],
+];
+function hidName(code: number): string | undefined {
+  if (ioctlName(code) !== undefined) return undefined;
+  const m = HID_BY_LEN.find(([dir, nr]) => dir === iocDir(code) && nr === iocNr(code));
+  return m ? `${m[2]}(${iocSize(code)})` : undefined;
+}
+registerIoctlFamily([0x48], () => undefined, hidName);

@@ -1,6 +1,6 @@
 /**
- * Terminal ioctls (type 'T', asm-generic/ioctls.h): struct termios and winsize, the int and
- * int * arguments of the TIOC and FIO requests, TIOCM modem-line bits.
+ * Terminal ioctls (type 'T', asm-generic/ioctls.h): struct termios, termios2 and termio, winsize,
+ * the int and int * arguments of the TIOC and FIO requests, TIOCM modem-line bits.
  */
 import { Ctx, I32, RVAL_DECODED, flagsStr, xvalStr } from '../printer.js';
 import { NULL, addr, arr, field, hexStr, num, struct, sym, type Field, type Value } from '../value.js';
@@ -18,18 +18,30 @@ import {
   term_oflags_nldly,
   term_oflags_tabdly,
   term_oflags_vtdly,
+  term_cc,
+  tty_ldiscs,
 } from '../xlat/tables.gen.js';
 import { ioc, registerIoctlFamily } from './ioctl.js';
 
-/** struct termios (the kernel's, 36 bytes: 4 flag words, c_line, 19 c_cc). */
-function termiosValue(c: Ctx, ad: bigint): Value {
+/**
+ * The three terminal settings structures: termios (4 tcflag_t words, c_line, c_cc[19]; 36
+ * bytes), termios2 (termios plus c_ispeed, c_ospeed; 44) and the old termio (4 unsigned short
+ * words, c_line, c_cc[8]; 18).
+ */
+type TermKind = 'termios' | 'termios2' | 'termio';
+const TERM_LAYOUT: Record<TermKind, { size: number; word: 2 | 4; ncc: number }> = {
+  termios: { size: 36, word: 4, ncc: 19 },
+  termios2: { size: 44, word: 4, ncc: 19 },
+  termio: { size: 18, word: 2, ncc: 8 },
+};
+
+function termiosValue(c: Ctx, ad: bigint, kind: TermKind = 'termios'): Value {
   if (ad === 0n) return NULL;
-  const b = c.fetch(ad, 36);
+  const { size, word, ncc } = TERM_LAYOUT[kind];
+  const b = c.fetch(ad, size);
   if (!b) return addr(ad);
-  const iflag = BigInt(b.readUInt32LE(0));
-  const oflag = BigInt(b.readUInt32LE(4));
-  const cflag = BigInt(b.readUInt32LE(8));
-  const lflag = BigInt(b.readUInt32LE(12));
+  const rd = (i: number): bigint => BigInt(word === 4 ? b.readUInt32LE(i * 4) : b.readUInt16LE(i * 2));
+  const [iflag, oflag, cflag, lflag] = [rd(0), rd(1), rd(2), rd(3)];
   const raw = c.o.xlat === 'raw';
   const fieldMasked = (v: bigint, parts: [bigint, typeof term_oflags_nldly][], rest: typeof term_oflags, restMask: bigint): string => {
     if (raw) return hexStr(v);
@@ -55,9 +67,11 @@ function termiosValue(c: Ctx, ad: bigint): Value {
   let cflagStr: string;
   if (raw) cflagStr = hexStr(cflag);
   else {
-    const parts = [xvalStr(cflag & 0o10017n, baud_options, undefined), xvalStr(cflag & 0o60n, term_cflags_csize, undefined)];
+    // Output speed, input speed (CIBAUD, IBSHIFT 16 bits up), character size, the other flags.
+    const parts = [xvalStr(cflag & 0o10017n, baud_options, undefined)];
     const ibaud = (cflag >> 16n) & 0o10017n;
     if (ibaud) parts.push(`${xvalStr(ibaud, baud_options, undefined)}<<IBSHIFT`);
+    parts.push(xvalStr(cflag & 0o60n, term_cflags_csize, undefined));
     const r = cflag & ~(0o10017n | 0o60n | (0o10017n << 16n));
     if (r) parts.push(flagsStr(r, term_cflags, undefined));
     cflagStr = parts.join('|');
@@ -69,8 +83,16 @@ function termiosValue(c: Ctx, ad: bigint): Value {
     field('c_lflag', c.flags(lflag, term_lflags, undefined)),
   ];
   if (c.abbrev) return struct(f, true);
-  f.push(field('c_line', num(b[16])));
-  f.push(field('c_cc', { t: 'str', b: b.subarray(17, 36), more: false }));
+  const at = word * 4;
+  f.push(field('c_line', c.xval(BigInt(b[at]!), tty_ldiscs, 'N_???')));
+  // c_cc by index: [VINTR]=0x3, ...; an index without a name by its number.
+  const cc: Value[] = [];
+  for (let i = 0; i < ncc; i++) {
+    const name = raw ? undefined : term_cc.lookup(BigInt(i));
+    cc.push(sym(`[${name ?? i}]=${hexStr(BigInt(b[at + 1 + i]!))}`));
+  }
+  f.push(field('c_cc', arr(cc)));
+  if (kind === 'termios2') f.push(field('c_ispeed', num(b.readUInt32LE(36))), field('c_ospeed', num(b.readUInt32LE(40))));
   return struct(f);
 }
 
@@ -87,7 +109,21 @@ function winsizeValue(c: Ctx, ad: bigint): Value {
 }
 
 /** How each known request prints its third argument. */
-type TermArg = 'none' | 'int' | 'intIn' | 'intOut' | 'termiosIn' | 'termiosOut' | 'winsizeIn' | 'winsizeOut' | 'modemIn' | 'modemOut';
+type TermArg =
+  | 'none'
+  | 'int'
+  | 'intIn'
+  | 'intOut'
+  | 'termiosIn'
+  | 'termiosOut'
+  | 'termios2In'
+  | 'termios2Out'
+  | 'termioIn'
+  | 'termioOut'
+  | 'winsizeIn'
+  | 'winsizeOut'
+  | 'modemIn'
+  | 'modemOut';
 let ARGS: Map<number, TermArg> | undefined;
 function args(): Map<number, TermArg> {
   if (ARGS) return ARGS;
@@ -96,6 +132,16 @@ function args(): Map<number, TermArg> {
     ['TCSETS', 'termiosIn'],
     ['TCSETSW', 'termiosIn'],
     ['TCSETSF', 'termiosIn'],
+    ['TIOCGLCKTRMIOS', 'termiosOut'],
+    ['TIOCSLCKTRMIOS', 'termiosIn'],
+    ['TCGETS2', 'termios2Out'],
+    ['TCSETS2', 'termios2In'],
+    ['TCSETSW2', 'termios2In'],
+    ['TCSETSF2', 'termios2In'],
+    ['TCGETA', 'termioOut'],
+    ['TCSETA', 'termioIn'],
+    ['TCSETAW', 'termioIn'],
+    ['TCSETAF', 'termioIn'],
     ['TIOCGWINSZ', 'winsizeOut'],
     ['TIOCSWINSZ', 'winsizeIn'],
     ['FIONBIO', 'intIn'],
@@ -161,6 +207,12 @@ function term(c: Ctx, code: number, arg: bigint): number | undefined {
       case 'termiosIn':
         c.push(termiosValue(c, arg));
         return RVAL_DECODED;
+      case 'termios2In':
+        c.push(termiosValue(c, arg, 'termios2'));
+        return RVAL_DECODED;
+      case 'termioIn':
+        c.push(termiosValue(c, arg, 'termio'));
+        return RVAL_DECODED;
       case 'winsizeIn':
         c.push(winsizeValue(c, arg));
         return RVAL_DECODED;
@@ -176,7 +228,13 @@ function term(c: Ctx, code: number, arg: bigint): number | undefined {
       c.push(c.failed ? addr(arg) : c.intPtr(arg));
       break;
     case 'termiosOut':
-      c.push(termiosValue(c, arg));
+      c.push(c.failed ? addr(arg) : termiosValue(c, arg));
+      break;
+    case 'termios2Out':
+      c.push(c.failed ? addr(arg) : termiosValue(c, arg, 'termios2'));
+      break;
+    case 'termioOut':
+      c.push(c.failed ? addr(arg) : termiosValue(c, arg, 'termio'));
       break;
     case 'winsizeOut':
       c.push(winsizeValue(c, arg));

@@ -2,7 +2,7 @@
  * sendmmsg and recvmmsg: arrays of struct mmsghdr (a msghdr and the msg_len the kernel sets;
  * include/linux/socket.h), printed with net.ts's msghdr.
  */
-import { Ctx, U32, type Decoder } from '../printer.js';
+import { Ctx, RVAL_DECODED, U32, type Decoder } from '../printer.js';
 import { addr, field, struct, num, type Value } from '../value.js';
 import { msg_flags } from '../xlat/tables.gen.js';
 import { timespecText } from './common.js';
@@ -43,7 +43,9 @@ export const mmsgDecoders: Record<string, Decoder> = {
   sendmmsg: (c) => {
     if (c.entering) {
       c.push(c.fd(c.a[0]));
-      return 0;
+      // -e verbose=none: the vector stays an address, and nothing waits for the exit.
+      if (c.o.notVerbose) c.push(c.ptr(1), c.uint(2), flagsOf(c, c.a[3]));
+      return c.o.notVerbose ? RVAL_DECODED : 0;
     }
     // The messages are input: shown even when the call failed, with msg_len once it succeeded.
     const n = U32(c.a[2]);
@@ -54,6 +56,10 @@ export const mmsgDecoders: Record<string, Decoder> = {
     const n = U32(c.a[2]);
     if (c.entering) {
       c.push(c.fd(c.a[0]));
+      if (c.o.notVerbose) {
+        c.push(c.ptr(1), c.uint(2), flagsOf(c, c.a[3]), c.ptr(4));
+        return RVAL_DECODED;
+      }
       // The name lengths offered, and the timeout as passed (printed at exit, in place).
       const names: number[] = [];
       const shown = Number(n < VLEN_MAX ? n : VLEN_MAX);

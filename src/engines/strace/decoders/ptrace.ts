@@ -1,13 +1,17 @@
 /**
- * ptrace(2) as strace prints it (strace ptrace.c, reduced): the request by name; PTRACE_TRACEME
- * alone (its other arguments are ignored by the kernel); the pid for requests without address
- * and data; the signal for the restarting requests; addresses elsewhere. A traced program that
- * tries to trace itself or others shows up here: `ptrace(PTRACE_TRACEME) = -1 EPERM`.
+ * ptrace(2) as strace prints it: the request by name; PTRACE_TRACEME alone (its other arguments
+ * are ignored by the kernel); the pid for requests without address and data; the signal for the
+ * restarting requests; the structures of linux/ptrace.h and the x86_64 register sets (signal
+ * masks, siginfo, PEEKSIGINFO, GET/SETREGS, GET/SETFPREGS, GET/SETREGSET, seccomp metadata,
+ * syscall info); addresses elsewhere. A traced program that tries to trace itself or others
+ * shows up here: `ptrace(PTRACE_TRACEME) = -1 EPERM`.
  */
 import { SYSCALLS, errnoName } from '../../../api.js';
 import { Ctx, RVAL_DECODED, type Decoder } from '../printer.js';
-import { arr, field, hex, num, struct, sym, type Field, type Value } from '../value.js';
-import { audit_arch, ptrace_syscall_info_op } from '../xlat/tables.gen.js';
+import { SIGINFO_SIZE, siginfoValue } from '../siginfo.js';
+import { addr, arr, chg, field, hex, num, struct, sym, type Field, type Value } from '../value.js';
+import { audit_arch, nt_descriptor_types, ptrace_peeksiginfo_flags, ptrace_syscall_info_op, seccomp_filter_flags } from '../xlat/tables.gen.js';
+import { siginfoAt } from './signal.js';
 import { xlat } from '../xlat/xlat.js';
 
 const REQUESTS: readonly (readonly [bigint, string])[] = ([
@@ -87,6 +91,210 @@ function syscallInfo(c: Ctx, ad: bigint, len: number): Value {
   return struct(f);
 }
 
+/** struct user_regs_struct (sys/user.h, x86_64): 27 registers of 8 bytes, in this order. */
+const USER_REGS = ['r15', 'r14', 'r13', 'r12', 'rbp', 'rbx', 'r11', 'r10', 'r9', 'r8', 'rax', 'rcx', 'rdx', 'rsi', 'rdi', 'orig_rax', 'rip', 'cs', 'eflags', 'rsp', 'ss', 'fs_base', 'gs_base', 'ds', 'es', 'fs', 'gs'];
+const USER_REGS_SIZE = USER_REGS.length * 8;
+
+/** The registers wholly inside the first `len` bytes. */
+function userRegs(b: Buffer, len: number): Field[] {
+  const f: Field[] = [];
+  for (let i = 0; (i + 1) * 8 <= len; i++) f.push(field(USER_REGS[i]!, hex(b.readBigUInt64LE(i * 8))));
+  return f;
+}
+
+/**
+ * struct user_fpregs_struct (sys/user.h, x86_64, the FXSAVE area): [name, offset, element
+ * size, count]; a count of 0 is a scalar. Arrays show the elements wholly inside `len`.
+ */
+const USER_FPREGS: readonly (readonly [string, number, number, number])[] = [
+  ['cwd', 0, 2, 0], ['swd', 2, 2, 0], ['ftw', 4, 2, 0], ['fop', 6, 2, 0], ['rip', 8, 8, 0], ['rdp', 16, 8, 0],
+  ['mxcsr', 24, 4, 0], ['mxcr_mask', 28, 4, 0], ['st_space', 32, 4, 32], ['xmm_space', 160, 4, 64], ['padding', 416, 4, 24],
+];
+const USER_FPREGS_SIZE = 512;
+
+function userFpregs(b: Buffer, len: number): Field[] {
+  const rd = (off: number, size: number): bigint => (size === 8 ? b.readBigUInt64LE(off) : BigInt(size === 4 ? b.readUInt32LE(off) : b.readUInt16LE(off)));
+  const f: Field[] = [];
+  for (const [name, off, size, count] of USER_FPREGS) {
+    if (count === 0) {
+      if (off + size <= len) f.push(field(name, hex(rd(off, size))));
+      continue;
+    }
+    const n = Math.min(count, Math.floor((len - off) / size));
+    if (n > 0) f.push(field(name, arr(Array.from({ length: n }, (_, i) => hex(rd(off + i * size, size))))));
+  }
+  return f;
+}
+
+/** A whole register block (GETREGS, SETFPREGS...), or its address when unreadable. */
+function regsBlock(c: Ctx, ad: bigint, size: number, fields: (b: Buffer, len: number) => Field[]): Value {
+  const b = ad === 0n ? undefined : c.fetch(ad, size);
+  return b ? struct(fields(b, size)) : addr(ad);
+}
+
+/**
+ * iov_base of a regset transfer of `len` bytes: the registers of the sets we know (a `...`
+ * when len runs past the set); the address for other sets, a length that is not a whole
+ * number of 8-byte words, or unreadable memory.
+ */
+function regsetBase(c: Ctx, type: bigint, base: bigint, len: bigint): Value {
+  const known = type === NT_PRSTATUS ? ([USER_REGS_SIZE, userRegs] as const) : type === NT_FPREGSET ? ([USER_FPREGS_SIZE, userFpregs] as const) : undefined;
+  if (!known || len === 0n || len % 8n !== 0n) return addr(base);
+  const [size, fields] = known;
+  const n = len < BigInt(size) ? Number(len) : size;
+  const b = c.fetch(base, n);
+  return b ? struct(fields(b, n), len > BigInt(size)) : addr(base);
+}
+
+/** struct ptrace_peeksiginfo_args { __u64 off; __u32 flags; __s32 nr; } */
+function peekArgs(c: Ctx, ad: bigint): Value {
+  const b = ad === 0n ? undefined : c.fetch(ad, 16);
+  if (!b) return addr(ad);
+  return struct([
+    field('off', num(b.readBigUInt64LE(0))),
+    field('flags', c.flags(BigInt(b.readUInt32LE(8)), ptrace_peeksiginfo_flags, 'PTRACE_PEEKSIGINFO_???')),
+    field('nr', num(b.readInt32LE(12))),
+  ]);
+}
+
+/** The `n` siginfo_t the kernel copied out. */
+function peekedSiginfos(c: Ctx, ad: bigint, n: bigint): Value {
+  return c.array(ad, n, SIGINFO_SIZE, (b) => siginfoValue(b, (pid) => c.pidv(BigInt(pid)), c.o.xlat, (fd) => c.fd(BigInt(fd))));
+}
+
+/** struct seccomp_metadata { __u64 filter_off; __u64 flags; } of `size` bytes: filter_off is input, flags output. */
+function seccompMetadata(c: Ctx, ad: bigint, size: bigint): Value {
+  // filter_off is the caller's input, valid whether or not the call worked.
+  const b = ad === 0n || size < 8n ? undefined : c.fetchAlways(ad, !c.failed && size >= 16n ? 16 : 8);
+  if (!b) return addr(ad);
+  const f = [field('filter_off', num(b.readBigUInt64LE(0)))];
+  if (b.length >= 16) f.push(field('flags', c.flags(b.readBigUInt64LE(8), seccomp_filter_flags, 'SECCOMP_FILTER_FLAG_???')));
+  return struct(f);
+}
+
+const PTRACE_GETREGS = 12n;
+const PTRACE_SETREGS = 13n;
+const PTRACE_GETFPREGS = 14n;
+const PTRACE_SETFPREGS = 15n;
+const PTRACE_GETSIGINFO = 0x4202n;
+const PTRACE_SETSIGINFO = 0x4203n;
+const PTRACE_GETREGSET = 0x4204n;
+const PTRACE_SETREGSET = 0x4205n;
+const PTRACE_PEEKSIGINFO = 0x4209n;
+const PTRACE_GETSIGMASK = 0x420an;
+const PTRACE_SETSIGMASK = 0x420bn;
+const PTRACE_SECCOMP_GET_FILTER = 0x420cn;
+const PTRACE_SECCOMP_GET_METADATA = 0x420dn;
+const NT_PRSTATUS = 1n;
+const NT_FPREGSET = 2n;
+
+/**
+ * What the exit half needs: the iovec as the caller passed it (GETREGSET, SETREGSET) and, for
+ * SET, the registers it sent (input, read at entry; the whole iovec prints at exit because
+ * the kernel rewrites iov_len inside it).
+ */
+interface IovAtEntry {
+  readonly base: bigint;
+  readonly len: bigint;
+  readonly sent?: Value;
+}
+
+function ptraceEntry(c: Ctx, req: bigint): number {
+  c.push(c.xval(req, ptraceCmds, 'PTRACE_???'));
+  if (req === 0n) return RVAL_DECODED;
+  c.push(c.int(1));
+  if (PID_ONLY.has(req)) return RVAL_DECODED;
+  const data = c.a[3];
+  switch (req) {
+    // The register blocks: no address argument; SET's is input, GET's is printed at exit.
+    case PTRACE_GETREGS:
+    case PTRACE_GETFPREGS:
+      return 0;
+    case PTRACE_SETREGS:
+      c.push(regsBlock(c, data, USER_REGS_SIZE, userRegs));
+      return RVAL_DECODED;
+    case PTRACE_SETFPREGS:
+      c.push(regsBlock(c, data, USER_FPREGS_SIZE, userFpregs));
+      return RVAL_DECODED;
+    case PTRACE_GETREGSET:
+    case PTRACE_SETREGSET: {
+      c.push(c.xval(c.a[2], nt_descriptor_types, 'NT_???'));
+      const iov = data === 0n ? undefined : c.fetch(data, 16);
+      if (!iov) {
+        c.push(c.ptr(3));
+        return RVAL_DECODED;
+      }
+      const base = iov.readBigUInt64LE(0);
+      const len = iov.readBigUInt64LE(8);
+      const at: IovAtEntry = { base, len, sent: req === PTRACE_SETREGSET ? regsetBase(c, c.a[2], base, len) : undefined };
+      c.priv = at;
+      return 0;
+    }
+    case PTRACE_SETSIGINFO:
+      c.push(c.ptr(2), siginfoAt(c, data));
+      return RVAL_DECODED;
+    case PTRACE_PEEKSIGINFO:
+      c.push(peekArgs(c, c.a[2]));
+      return 0;
+    // addr is the size of the set (the kernel's 8 bytes).
+    case PTRACE_SETSIGMASK:
+      c.push(num(c.a[2]), c.sigset(data, c.a[2]));
+      return RVAL_DECODED;
+    case PTRACE_GETSIGMASK:
+    case PTRACE_SECCOMP_GET_METADATA:
+      c.push(num(c.a[2]));
+      return 0;
+    // addr is the index of the filter; data receives its instructions.
+    case PTRACE_SECCOMP_GET_FILTER:
+      c.push(num(c.a[2]), c.ptr(3));
+      return RVAL_DECODED;
+    case PTRACE_GETSIGINFO:
+      c.push(c.ptr(2));
+      return 0;
+  }
+  c.push(c.ptr(2));
+  if (RESTARTS.has(req)) c.push(c.signo(data));
+  else if (OPTIONS.has(req)) c.push(data === 0n ? c.int(3) : c.flags(data, ptraceOptions, 'PTRACE_O_???'));
+  else c.push(c.ptr(3));
+  return RVAL_DECODED;
+}
+
+function ptraceExit(c: Ctx, req: bigint): void {
+  const data = c.a[3];
+  switch (req) {
+    case PTRACE_GETREGS:
+      c.push(c.failed ? c.ptr(3) : regsBlock(c, data, USER_REGS_SIZE, userRegs));
+      return;
+    case PTRACE_GETFPREGS:
+      c.push(c.failed ? c.ptr(3) : regsBlock(c, data, USER_FPREGS_SIZE, userFpregs));
+      return;
+    case PTRACE_GETREGSET:
+    case PTRACE_SETREGSET: {
+      // The kernel writes back how much of the set it transferred.
+      const at = c.priv as IovAtEntry;
+      const now = c.failed ? undefined : c.fetch(data + 8n, 8)?.readBigUInt64LE(0);
+      const len = now ?? at.len;
+      const base = at.sent ?? (c.failed ? addr(at.base) : regsetBase(c, c.a[2], at.base, len));
+      c.push(struct([field('iov_base', base), field('iov_len', lenChange(at.len, len))]));
+      return;
+    }
+    case PTRACE_PEEKSIGINFO:
+      c.push(c.failed ? c.ptr(3) : peekedSiginfos(c, data, c.rval));
+      return;
+    case PTRACE_GETSIGMASK:
+      c.push(c.failed ? c.ptr(3) : c.sigset(data, c.a[2]));
+      return;
+    case PTRACE_SECCOMP_GET_METADATA:
+      c.push(seccompMetadata(c, data, c.a[2]));
+      return;
+    case PTRACE_GETSIGINFO:
+      c.push(c.failed ? c.ptr(3) : siginfoAt(c, data));
+      return;
+  }
+}
+
+const lenChange = (before: bigint, after: bigint): Value => (before === after ? num(after) : chg(num(before), num(after)));
+
 const ptrace: Decoder = (c) => {
   const req = c.a[0];
   if (req === PTRACE_GET_SYSCALL_INFO) {
@@ -100,15 +308,9 @@ const ptrace: Decoder = (c) => {
     c.push(c.failed || size === 0n || c.a[3] === 0n ? c.ptr(3) : syscallInfo(c, c.a[3], Number(len)));
     return 0;
   }
-  c.push(c.xval(req, ptraceCmds, 'PTRACE_???'));
-  if (req === 0n) return RVAL_DECODED;
-  c.push(c.int(1));
-  if (PID_ONLY.has(req)) return RVAL_DECODED;
-  c.push(c.ptr(2));
-  if (RESTARTS.has(req)) c.push(c.signo(c.a[3]));
-  else if (OPTIONS.has(req)) c.push(c.a[3] === 0n ? c.int(3) : c.flags(c.a[3], ptraceOptions, 'PTRACE_O_???'));
-  else c.push(c.ptr(3));
-  return RVAL_DECODED;
+  if (c.entering) return ptraceEntry(c, req);
+  ptraceExit(c, req);
+  return 0;
 };
 
 export const ptraceDecoders: Record<string, Decoder> = { ptrace };

@@ -50,7 +50,7 @@ export function siginfoAt(c: Ctx, ad: bigint): Value {
   const b = c.fetch(ad, 128);
   if (!b) return addr(ad);
   // No signal (waitid with WNOHANG and nothing to report): strace prints an empty structure.
-  return b.readInt32LE(0) === 0 ? struct([]) : siginfoValue(b, (pid) => c.pidv(BigInt(pid)));
+  return b.readInt32LE(0) === 0 ? struct([]) : siginfoValue(b, (pid) => c.pidv(BigInt(pid)), c.o.xlat, (fd) => c.fd(BigInt(fd)));
 }
 
 /** The kernel's sigset_t size (64 signals). */

@@ -4459,6 +4459,33 @@ export const notifyflags = xlat('notifyflags', [
   [0x80000000n, 'DN_MULTISHOT'],
 ]);
 
+/** include/uapi/linux/elf.h (the regset types of PTRACE_GETREGSET; NT_FPREGSET is the ELF ABI's name for 2) */
+export const nt_descriptor_types = xlat('nt_descriptor_types', [
+  [0x1n, 'NT_PRSTATUS'],
+  [0x2n, 'NT_FPREGSET'],
+  [0x2n, 'NT_PRFPREG'],
+  [0x3n, 'NT_PRPSINFO'],
+  [0x4n, 'NT_PRXREG'],
+  [0x4n, 'NT_TASKSTRUCT'],
+  [0x5n, 'NT_PLATFORM'],
+  [0x6n, 'NT_AUXV'],
+  [0x7n, 'NT_GWINDOWS'],
+  [0x8n, 'NT_ASRS'],
+  [0xan, 'NT_PSTATUS'],
+  [0xdn, 'NT_PSINFO'],
+  [0xen, 'NT_PRCRED'],
+  [0xfn, 'NT_UTSNAME'],
+  [0x10n, 'NT_LWPSTATUS'],
+  [0x11n, 'NT_LWPSINFO'],
+  [0x14n, 'NT_PRFPXREG'],
+  [0x53494749n, 'NT_SIGINFO'],
+  [0x46494c45n, 'NT_FILE'],
+  [0x46e62b7fn, 'NT_PRXFPREG'],
+  [0x200n, 'NT_386_TLS'],
+  [0x201n, 'NT_386_IOPERM'],
+  [0x202n, 'NT_X86_XSTATE'],
+]);
+
 /** include/uapi/linux/neighbour.h */
 export const nud_states = xlat('nud_states', [
   [0x1n, 'NUD_INCOMPLETE'],
@@ -4902,6 +4929,11 @@ export const ptp_pin_funcs = xlat('ptp_pin_funcs', [
   [0x1n, 'PTP_PF_EXTTS'],
   [0x2n, 'PTP_PF_PEROUT'],
   [0x3n, 'PTP_PF_PHYSYNC'],
+]);
+
+/** include/uapi/linux/ptrace.h */
+export const ptrace_peeksiginfo_flags = xlat('ptrace_peeksiginfo_flags', [
+  [0x1n, 'PTRACE_PEEKSIGINFO_SHARED'],
 ]);
 
 /** include/uapi/linux/ptrace.h */
@@ -6056,7 +6088,6 @@ export const sigsegv_codes = xlat('sigsegv_codes', [
   [0x7n, 'SEGV_ADIPERR'],
   [0x8n, 'SEGV_MTEAERR'],
   [0x9n, 'SEGV_MTESERR'],
-  [0xan, 'SEGV_CPERR'],
 ]);
 
 /** include/uapi/asm-generic/siginfo.h */
@@ -6687,6 +6718,27 @@ export const tcp_states = xlat('tcp_states', [
   [0xcn, 'TCP_NEW_SYN_RECV'],
 ]);
 
+/** include/uapi/asm-generic/termbits.h (indices of c_cc) */
+export const term_cc = xlat('term_cc', [
+  [0x0n, 'VINTR'],
+  [0x1n, 'VQUIT'],
+  [0x2n, 'VERASE'],
+  [0x3n, 'VKILL'],
+  [0x4n, 'VEOF'],
+  [0x5n, 'VTIME'],
+  [0x6n, 'VMIN'],
+  [0x7n, 'VSWTC'],
+  [0x8n, 'VSTART'],
+  [0x9n, 'VSTOP'],
+  [0xan, 'VSUSP'],
+  [0xbn, 'VEOL'],
+  [0xcn, 'VREPRINT'],
+  [0xdn, 'VDISCARD'],
+  [0xen, 'VWERASE'],
+  [0xfn, 'VLNEXT'],
+  [0x10n, 'VEOL2'],
+]);
+
 /** include/uapi/asm-generic/termbits.h */
 export const term_cflags = xlat('term_cflags', [
   [0x40n, 'CSTOPB'],
@@ -6789,6 +6841,7 @@ export const term_oflags_tabdly = xlat('term_oflags_tabdly', [
   [0x0n, 'TAB0'],
   [0x800n, 'TAB1'],
   [0x1000n, 'TAB2'],
+  [0x1800n, 'XTABS'],
   [0x1800n, 'TAB3'],
 ]);
 
@@ -6820,6 +6873,41 @@ export const tpacket_versions = xlat('tpacket_versions', [
   [0x0n, 'TPACKET_V1'],
   [0x1n, 'TPACKET_V2'],
   [0x2n, 'TPACKET_V3'],
+]);
+
+/** include/uapi/linux/tty.h */
+export const tty_ldiscs = xlat('tty_ldiscs', [
+  [0x0n, 'N_TTY'],
+  [0x1n, 'N_SLIP'],
+  [0x2n, 'N_MOUSE'],
+  [0x3n, 'N_PPP'],
+  [0x4n, 'N_STRIP'],
+  [0x5n, 'N_AX25'],
+  [0x6n, 'N_X25'],
+  [0x7n, 'N_6PACK'],
+  [0x8n, 'N_MASC'],
+  [0x9n, 'N_R3964'],
+  [0xan, 'N_PROFIBUS_FDL'],
+  [0xbn, 'N_IRDA'],
+  [0xcn, 'N_SMSBLOCK'],
+  [0xdn, 'N_HDLC'],
+  [0xen, 'N_SYNC_PPP'],
+  [0xfn, 'N_HCI'],
+  [0x10n, 'N_GIGASET_M101'],
+  [0x11n, 'N_SLCAN'],
+  [0x12n, 'N_PPS'],
+  [0x13n, 'N_V253'],
+  [0x14n, 'N_CAIF'],
+  [0x15n, 'N_GSM0710'],
+  [0x16n, 'N_TI_WL'],
+  [0x17n, 'N_TRACESINK'],
+  [0x18n, 'N_TRACEROUTER'],
+  [0x19n, 'N_NCI'],
+  [0x1an, 'N_SPEAKUP'],
+  [0x1bn, 'N_NULL'],
+  [0x1cn, 'N_MCTP'],
+  [0x1dn, 'N_DEVELOPMENT'],
+  [0x1en, 'N_CAN327'],
 ]);
 
 /** include/uapi/mtd/ubi-user.h */

@@ -39,7 +39,9 @@ function filled(c: Ctx, ad: bigint, len: bigint): Value {
   if (ad === 0n) return NULL;
   if (c.failed) return addr(ad);
   const n = c.rval < len ? c.rval : len;
-  const b = c.fetch(ad, Number(n > 1n << 20n ? 1n << 20n : n));
+  // One byte past -s tells a string that ends there from a longer one.
+  const cap = BigInt(c.o.strsize + 1);
+  const b = c.fetch(ad, Number(n > cap ? cap : n));
   if (!b) return addr(ad);
   // Up to a NUL; "..." only when more than -s bytes of it are left unshown.
   const z = b.indexOf(0);

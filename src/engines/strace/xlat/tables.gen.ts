@@ -117,6 +117,18 @@ export const advise = xlat('advise', [
   [0x5n, 'POSIX_FADV_NOREUSE'],
 ]);
 
+/** include/uapi/linux/if_packet.h (sockaddr_ll.sll_pkttype) */
+export const af_packet_types = xlat('af_packet_types', [
+  [0x0n, 'PACKET_HOST'],
+  [0x1n, 'PACKET_BROADCAST'],
+  [0x2n, 'PACKET_MULTICAST'],
+  [0x3n, 'PACKET_OTHERHOST'],
+  [0x4n, 'PACKET_OUTGOING'],
+  [0x5n, 'PACKET_LOOPBACK'],
+  [0x6n, 'PACKET_USER'],
+  [0x7n, 'PACKET_KERNEL'],
+]);
+
 /** include/uapi/linux/aio_abi.h (struct iocb's aio_lio_opcode) */
 export const aio_cmds = xlat('aio_cmds', [
   [0x0n, 'IOCB_CMD_PREAD'],

@@ -2,15 +2,20 @@
  * Unix sockets: the peer's credentials (SO_PEERCRED) and descriptors passed with a message
  * (SCM_RIGHTS, unix(7)), which Node's net module cannot do. A resident tracer receives a
  * joining command's output files and gdb connection this way, so no byte is relayed through
- * an extra process.
+ * an extra process. Also what a tracee's socket is: its protocol name (the sockfs xattr) and
+ * one request/answer exchange with a kernel netlink family (sock_diag), which Node cannot open.
  */
 #define _GNU_SOURCE /* struct ucred, MSG_CMSG_CLOEXEC */
 #include "utrace.h"
 
 #include <errno.h>
+#include <linux/netlink.h>
 #include <poll.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/time.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 #define MAX_FDS 16
@@ -134,8 +139,97 @@ static napi_value n_recv_fds(napi_env env, napi_callback_info info) {
   return out;
 }
 
+/* sockProtoName(path) -> the protocol name of the socket a path such as /proc/PID/fd/N opens
+ * ("UNIX-STREAM", "NETLINK", "TCP"...: sockfs's system.sockprotoname attribute). */
+static napi_value n_sock_proto_name(napi_env env, napi_callback_info info) {
+  static const char *u = "sockProtoName(path)";
+  napi_value argv[1];
+  if (arg_count(env, info, 1, argv, u) < 0) return NULL;
+  char *path;
+  if (arg_string(env, argv[0], &path, u) < 0) return NULL;
+  char name[64];
+  ssize_t n = getxattr(path, "system.sockprotoname", name, sizeof name - 1);
+  int err = errno;
+  free(path);
+  if (n < 0) return utrace_throw(env, err, "getxattr", 0);
+  /* The kernel counts the name's NUL in the length. */
+  while (n > 0 && name[n - 1] == 0) n--;
+  napi_value r;
+  napi_create_string_latin1(env, name, (size_t)n, &r);
+  return r;
+}
+
+#define NL_ANSWER_MAX (8 << 20)
+
+/* Whether the netlink answer in buf[0..len) is complete: a NLMSG_DONE or NLMSG_ERROR, or a
+ * message that is not part of a multipart dump. */
+static bool nl_complete(const char *buf, size_t len) {
+  for (const struct nlmsghdr *h = (const void *)buf; NLMSG_OK(h, len); h = NLMSG_NEXT(h, len))
+    if (h->nlmsg_type == NLMSG_DONE || h->nlmsg_type == NLMSG_ERROR || !(h->nlmsg_flags & NLM_F_MULTI)) return true;
+  return false;
+}
+
+/* netlinkRequest(protocol, request, timeoutMs) -> the kernel's answer: every message it sent
+ * back, up to the end of a dump or its first single message, NLMSG_ERROR included. The socket
+ * lives only for this exchange; a kernel that does not answer within timeoutMs is ETIMEDOUT. */
+static napi_value n_netlink_request(napi_env env, napi_callback_info info) {
+  static const char *u = "netlinkRequest(protocol, request, timeoutMs)";
+  napi_value argv[3];
+  if (arg_count(env, info, 3, argv, u) < 0) return NULL;
+  int64_t proto, timeout;
+  void *req;
+  size_t reqlen;
+  if (arg_i64(env, argv[0], &proto, u) < 0 || arg_buffer(env, argv[1], &req, &reqlen, u) < 0 ||
+      arg_i64(env, argv[2], &timeout, u) < 0)
+    return NULL;
+  int s = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, (int)proto);
+  if (s < 0) return utrace_throw(env, errno, "socket", 0);
+  struct timeval tv = {timeout / 1000, (timeout % 1000) * 1000};
+  setsockopt(s, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  struct sockaddr_nl kernel = {.nl_family = AF_NETLINK};
+  if (sendto(s, req, reqlen, 0, (struct sockaddr *)&kernel, sizeof kernel) < 0) {
+    int err = errno;
+    close(s);
+    return utrace_throw(env, err, "sendto", 0);
+  }
+  size_t cap = 32768, len = 0;
+  char *buf = malloc(cap);
+  int err = buf ? 0 : ENOMEM;
+  while (!err) {
+    if (cap - len < 16384) {
+      char *nb = cap * 2 <= NL_ANSWER_MAX ? realloc(buf, cap * 2) : NULL;
+      if (!nb) {
+        err = ENOBUFS;
+        break;
+      }
+      buf = nb;
+      cap *= 2;
+    }
+    ssize_t n = recv(s, buf + len, cap - len, 0);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      err = errno == EAGAIN ? ETIMEDOUT : errno;
+      break;
+    }
+    bool done = n == 0 || nl_complete(buf + len, (size_t)n);
+    len += (size_t)n;
+    if (done) break;
+  }
+  close(s);
+  if (err) {
+    free(buf);
+    return utrace_throw(env, err, "recv", 0);
+  }
+  napi_value r;
+  napi_create_buffer_copy(env, len, buf, NULL, &r);
+  free(buf);
+  return r;
+}
+
 void sockets_register(napi_env env, napi_value exports) {
   EXPORT_FN(env, exports, "peerCred", n_peer_cred);
   EXPORT_FN(env, exports, "sendFds", n_send_fds);
   EXPORT_FN(env, exports, "recvFds", n_recv_fds);
+  EXPORT_FN(env, exports, "sockProtoName", n_sock_proto_name);
+  EXPORT_FN(env, exports, "netlinkRequest", n_netlink_request);
 }

@@ -36,3 +36,26 @@ export function receiveWithFds(fd: number, buf: Uint8Array): { bytes: number; fd
   const r = native.recvFds(fd, buf);
   return r.bytes === -11 ? null : r; // -EAGAIN
 }
+
+/**
+ * The protocol name of the socket at `path` (a /proc/PID/fd/N link): "UNIX-STREAM", "UNIX",
+ * "NETLINK", "TCP", "UDPv6"... (sockfs's system.sockprotoname); undefined when the path is not
+ * a socket or is gone.
+ */
+export function socketProtocolName(path: string): string | undefined {
+  try {
+    return native.sockProtoName(path);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Send one request to a kernel netlink family (NETLINK_SOCK_DIAG, NETLINK_ROUTE...) from a
+ * socket of the tracer's own, and return the answer's bytes: every message up to a dump's
+ * NLMSG_DONE, or the single reply or NLMSG_ERROR. Throws a UtraceError (errno) when the
+ * family cannot be opened or does not answer within timeoutMs.
+ */
+export function netlinkRequest(protocol: number, request: Uint8Array, timeoutMs = 1000): Buffer {
+  return native.netlinkRequest(protocol, request, timeoutMs);
+}

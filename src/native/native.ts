@@ -86,6 +86,11 @@ export interface NativeAddon {
   /** One message and its descriptors (close-on-exec), without waiting: bytes = -EAGAIN when
    * none is there yet, 0 at end of file. */
   recvFds(fd: number, buf: Uint8Array): { bytes: number; fds: number[] };
+  /** The protocol name of the socket a path opens (system.sockprotoname: "UNIX-STREAM"...). */
+  sockProtoName(path: string): string;
+  /** One request to a kernel netlink family on a socket of its own: every message of the
+   * answer (to a dump's end, or the single reply or error), within timeoutMs. */
+  netlinkRequest(protocol: number, request: Uint8Array, timeoutMs: number): Buffer;
   /** The hot path's shared inputs and outputs (struct wait_ctl in native/wait.c, an
    * Int32Array(16)), given once. */
   waitSetup(ctl: Int32Array, sysinfo: Uint8Array): void;

@@ -97,7 +97,7 @@ export class StraceEngine {
       ...DEFAULT_DECODE_OPTIONS,
       ...opts.decode,
       fdPath: opts.fdPaths || opts.decodeFds?.has('path') ? fdPath : undefined,
-      fdText: opts.decodeFds?.size ? (pid: number, fd: number, via?: number) => fdText(opts.decodeFds!, pid, fd, via) : undefined,
+      fdText: opts.decodeFds?.size ? (pid: number, fd: number, via?: number, closing?: boolean) => fdText(opts.decodeFds!, pid, fd, via, closing) : undefined,
       pidTranslate: opts.pidns ? translatePid : undefined,
       netlinkProtocol,
     };

@@ -2,18 +2,20 @@
  * --decode-fds (-y, -yy): what a tracee's descriptor is, as strace prints it inside `fd<…>`:
  * path (the /proc/PID/fd link; an unlinked file's " (deleted)" goes after the brackets), dev
  * (a device file's path then `<char M:m>` or `<block M:m>`), pidfd (`pid:N`, the process the
- * pidfd refers to, from its fdinfo). Socket details (sock_diag) are not decoded: a socket
- * stays `socket:[inode]` under path.
+ * pidfd refers to, from its fdinfo), socket (protocol and sock_diag details: sockdiag.ts).
  */
 import { readFileSync, readlinkSync, statSync } from 'node:fs';
 import { procDir } from '../../api.js';
+import { socketText } from './sockdiag.js';
 
 export type DecodeFdsName = 'path' | 'socket' | 'dev' | 'pidfd';
 
-/** What goes inside `fd<…>` (path escaped, dev as is) and right after it. */
+/** What goes inside `fd<…>` (path escaped unless raw, dev as is) and right after it. */
 export interface FdText {
   /** The link's bytes, one character per byte (latin1): a file name need not be UTF-8. */
   readonly path: string;
+  /** path is printed as is (socket details, already quoted). */
+  readonly raw?: boolean;
   readonly dev?: string;
   readonly after?: string;
 }
@@ -22,9 +24,10 @@ const DELETED = ' (deleted)';
 
 /**
  * The decoration of descriptor `fd` of process `pid` for the decode-fds set, if any; with
- * `viaPidfd`, of the process that pid's descriptor viaPidfd (a pidfd) refers to (pidfd_getfd).
+ * `viaPidfd`, of the process that pid's descriptor viaPidfd (a pidfd) refers to (pidfd_getfd);
+ * `closing`: fd is being closed (a socket shows what was last seen of it: its peer may be gone).
  */
-export function fdText(set: ReadonlySet<DecodeFdsName>, pid: number, fd: number, viaPidfd?: number): FdText | undefined {
+export function fdText(set: ReadonlySet<DecodeFdsName>, pid: number, fd: number, viaPidfd?: number, closing = false): FdText | undefined {
   let dir = procDir(pid);
   if (dir !== undefined && viaPidfd !== undefined) {
     const target = readlinkOr(`${dir}/fd/${viaPidfd}`) === 'anon_inode:[pidfd]' ? pidfdPid(dir, viaPidfd) : undefined;
@@ -41,6 +44,10 @@ export function fdText(set: ReadonlySet<DecodeFdsName>, pid: number, fd: number,
   if (set.has('pidfd') && link === 'anon_inode:[pidfd]') {
     const n = pidfdPid(dir, fd);
     if (n !== undefined) return { path: `pid:${n}` };
+  }
+  if (set.has('socket') && link.startsWith('socket:[')) {
+    const m = /^socket:\[(\d+)\]$/.exec(link);
+    if (m) return { path: socketText(`${dir}/fd/${fd}`, Number(m[1]), closing), raw: true };
   }
   if (set.has('dev') && link.startsWith('/')) {
     const dev = deviceOf(`${dir}/fd/${fd}`);

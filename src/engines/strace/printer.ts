@@ -19,6 +19,7 @@ import {
   call,
   cmt,
   fdv,
+  fdRaw,
   hexStr,
   num,
   str,
@@ -77,7 +78,7 @@ export interface DecodeOptions {
   readonly fdPath?: (pid: number, fd: number) => string | undefined;
   /** --decode-fds: what a descriptor is (path, device, pidfd's process); replaces fdPath for
    * descriptors (fdPath still names AT_FDCWD's directory). */
-  readonly fdText?: (pid: number, fd: number, viaPidfd?: number) => FdText | undefined;
+  readonly fdText?: (pid: number, fd: number, viaPidfd?: number, closing?: boolean) => FdText | undefined;
   /** The netlink protocol (NETLINK_ROUTE...) of a tracee fd that is a netlink socket. */
   readonly netlinkProtocol?: (pid: number, fd: number) => number | undefined;
   /** --pidns-translation: an id of the tracee's pid namespace as it is in ours, if it differs. */
@@ -191,12 +192,12 @@ export class Ctx {
 
   // ---- file descriptors ---------------------------------------------------------------------
 
-  /** int fd, with -y path. */
-  fd(v: bigint): Value {
+  /** int fd, with -y path; `closing`: the descriptor close() ends (socket details as last seen). */
+  fd(v: bigint, closing = false): Value {
     const fd = Number(I32(v));
     if (fd >= 0 && this.o.fdText) {
-      const t = this.o.fdText(this.pid, fd);
-      if (t !== undefined) return fdv(fd, t.path, t.dev, t.after);
+      const t = this.o.fdText(this.pid, fd, undefined, closing);
+      if (t !== undefined) return t.raw ? fdRaw(fd, t.path) : fdv(fd, t.path, t.dev, t.after);
     } else if (fd >= 0 && this.o.fdPath) {
       const p = this.o.fdPath(this.pid, fd);
       if (p !== undefined) return fdv(fd, p);
@@ -225,7 +226,7 @@ export class Ctx {
   fdVia(pidfd: bigint, v: bigint): Value {
     const fd = Number(I32(v));
     const t = fd >= 0 ? this.o.fdText?.(this.pid, fd, Number(I32(pidfd))) : undefined;
-    return t === undefined ? fdv(fd) : fdv(fd, t.path, t.dev, t.after);
+    return t === undefined ? fdv(fd) : t.raw ? fdRaw(fd, t.path) : fdv(fd, t.path, t.dev, t.after);
   }
 
   /** dirfd of *at() calls: AT_FDCWD for -100. */

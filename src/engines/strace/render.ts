@@ -19,7 +19,7 @@ export function renderValue(v: Value, hexStyle: HexStyle = 'none'): string {
     case 'fd':
       // strace escapes '<' and '>' in -y paths so the brackets stay unambiguous.
       if (v.path === undefined) return String(v.fd);
-      return `${v.fd}<${escapeBytes(Buffer.from(v.path, 'latin1'), 'none', '<>')}${v.dev ? `<${v.dev}>` : ''}>${v.after ?? ''}`;
+      return `${v.fd}<${v.raw ? v.path : escapeBytes(Buffer.from(v.path, 'latin1'), 'none', '<>')}${v.dev ? `<${v.dev}>` : ''}>${v.after ?? ''}`;
     case 'struct': {
       const parts = v.f.map((f) => (f.bare ? renderValue(f.v, hexStyle) : `${f.k}=${renderValue(f.v, hexStyle)}`));
       if (v.more) parts.push('...');

@@ -15,8 +15,9 @@ export type Value =
   | { readonly t: 'addr'; readonly v: bigint }
   /** Bytes from the tracee, quoted and escaped; `more` appends strace's `...` marker. */
   | { readonly t: 'str'; readonly b: Buffer; readonly more: boolean; readonly x?: boolean }
-  /** File descriptor, with its path when -y resolved one: 3</etc/passwd> (path: bytes as latin1). */
-  | { readonly t: 'fd'; readonly fd: number; readonly path?: string; readonly dev?: string; readonly after?: string }
+  /** File descriptor, with its path when -y resolved one: 3</etc/passwd> (path: bytes as latin1;
+   * raw: socket details, printed as they are). */
+  | { readonly t: 'fd'; readonly fd: number; readonly path?: string; readonly dev?: string; readonly after?: string; readonly raw?: boolean }
   /** {name=value, ...}; `more` appends `...` (abbreviated structure). */
   | { readonly t: 'struct'; readonly f: readonly Field[]; readonly more?: boolean }
   /**
@@ -51,6 +52,8 @@ export const str = (b: Buffer, more = false): Value => ({ t: 'str', b, more });
 export const hexstr = (b: Buffer, more = false): Value => ({ t: 'str', b, more, x: true });
 export const fdv = (fd: number, path?: string, dev?: string, after?: string): Value =>
   path === undefined ? { t: 'fd', fd } : dev === undefined && after === undefined ? { t: 'fd', fd, path } : { t: 'fd', fd, path, dev, after };
+/** A descriptor with decoration printed as is (socket details, quoted already). */
+export const fdRaw = (fd: number, text: string): Value => ({ t: 'fd', fd, path: text, raw: true });
 export const struct = (f: readonly Field[], more = false): Value => (more ? { t: 'struct', f, more } : { t: 'struct', f });
 export const arr = (a: readonly Value[], more = false): Value => (more ? { t: 'arr', a, more } : { t: 'arr', a });
 export const chg = (a: Value, b: Value): Value => ({ t: 'chg', a, b });

@@ -397,7 +397,8 @@ export const descDecoders: Record<string, Decoder> = {
   pwritev: writevLike(offLoHi(3)),
   preadv2: readvLike((c) => [c.long(3), ...rwf(5)(c)]),
   pwritev2: writevLike((c) => [c.long(3), ...rwf(5)(c)]),
-  close: entry(FD(0)),
+  // A socket being closed shows its details as last seen (its peer may have gone already).
+  close: entry((c) => c.fd(c.a[0], true)),
   dup: (c) => {
     c.push(c.fd(c.a[0]));
     return RVAL_DECODED | RV.FD;

@@ -1,7 +1,8 @@
 /**
  * Sockets: socket/socketpair/bind/connect/listen/accept/accept4/shutdown, send and recv calls (with msghdr,
  * iovec and control messages), getsockname/getpeername (get/setsockopt: sockopt.ts), with AF_UNIX, AF_INET,
- * AF_INET6 and AF_NETLINK addresses (strace net.c, sockaddr.c, msghdr.c).
+ * AF_INET6 and AF_NETLINK addresses (strace net.c, sockaddr.c, msghdr.c); other families in
+ * sockaddr-families.ts.
  */
 import { Ctx, I32, RV, RVAL_DECODED, U32, flagsStr, xvalStr, type Decoder } from '../printer.js';
 import { NULL, addr, arr, call, chg, field, num, str, struct, sym, type Field, type Value } from '../value.js';
@@ -23,6 +24,7 @@ import type { Xlat } from '../xlat/xlat.js';
 import { renderValue } from '../render.js';
 import { ifindexValue, iovArray } from './common.js';
 import { cmsgValue } from './cmsg.js';
+import { familyFields } from './sockaddr-families.js';
 import { messages as netlinkMessages } from './netlink-protocols.js';
 
 const AF_UNIX = 1;
@@ -118,9 +120,12 @@ export function sockaddrValue(c: Ctx, ad: bigint, len: bigint): Value {
     const pad = b.readUInt16LE(2);
     if (pad) f.push(field('nl_pad', sym(`0x${pad.toString(16)}`)));
     const groups = b.readUInt32LE(8);
-    f.push(field('nl_pid', num(b.readInt32LE(4))), field('nl_groups', sym(groups ? `0x${groups.toString(16).padStart(6, '0')}` : '00000000')));
+    // nl_pid is a process id for sockets the kernel numbered by their owner's tgid.
+    f.push(field('nl_pid', c.pidv(BigInt(b.readInt32LE(4)))), field('nl_groups', sym(groups ? `0x${groups.toString(16).padStart(6, '0')}` : '00000000')));
     return struct(f);
   }
+  const more = familyFields(c, fam, b, n);
+  if (more) return struct([...f, ...more.f], more.more);
   if (n > 2) f.push(field('sa_data', str(b.subarray(2, n))));
   return struct(f);
 }

@@ -117,6 +117,18 @@ export const advise = xlat('advise', [
   [0x5n, 'POSIX_FADV_NOREUSE'],
 ]);
 
+/** include/uapi/linux/if_packet.h (sockaddr_ll.sll_pkttype) */
+export const af_packet_types = xlat('af_packet_types', [
+  [0x0n, 'PACKET_HOST'],
+  [0x1n, 'PACKET_BROADCAST'],
+  [0x2n, 'PACKET_MULTICAST'],
+  [0x3n, 'PACKET_OTHERHOST'],
+  [0x4n, 'PACKET_OUTGOING'],
+  [0x5n, 'PACKET_LOOPBACK'],
+  [0x6n, 'PACKET_USER'],
+  [0x7n, 'PACKET_KERNEL'],
+]);
+
 /** include/uapi/linux/aio_abi.h (struct iocb's aio_lio_opcode) */
 export const aio_cmds = xlat('aio_cmds', [
   [0x0n, 'IOCB_CMD_PREAD'],
@@ -3396,6 +3408,47 @@ export const kexec_load_flags = xlat('kexec_load_flags', [
   [0x2n, 'KEXEC_PRESERVE_CONTEXT'],
 ]);
 
+/** include/linux/key.h (key_perm_t: possessor, user, group, other; not in the UAPI headers) */
+export const key_perms = xlat('key_perms', [
+  [0x1000000n, 'KEY_POS_VIEW'],
+  [0x2000000n, 'KEY_POS_READ'],
+  [0x4000000n, 'KEY_POS_WRITE'],
+  [0x8000000n, 'KEY_POS_SEARCH'],
+  [0x10000000n, 'KEY_POS_LINK'],
+  [0x20000000n, 'KEY_POS_SETATTR'],
+  [0x10000n, 'KEY_USR_VIEW'],
+  [0x20000n, 'KEY_USR_READ'],
+  [0x40000n, 'KEY_USR_WRITE'],
+  [0x80000n, 'KEY_USR_SEARCH'],
+  [0x100000n, 'KEY_USR_LINK'],
+  [0x200000n, 'KEY_USR_SETATTR'],
+  [0x100n, 'KEY_GRP_VIEW'],
+  [0x200n, 'KEY_GRP_READ'],
+  [0x400n, 'KEY_GRP_WRITE'],
+  [0x800n, 'KEY_GRP_SEARCH'],
+  [0x1000n, 'KEY_GRP_LINK'],
+  [0x2000n, 'KEY_GRP_SETATTR'],
+  [0x1n, 'KEY_OTH_VIEW'],
+  [0x2n, 'KEY_OTH_READ'],
+  [0x4n, 'KEY_OTH_WRITE'],
+  [0x8n, 'KEY_OTH_SEARCH'],
+  [0x10n, 'KEY_OTH_LINK'],
+  [0x20n, 'KEY_OTH_SETATTR'],
+]);
+
+/** include/uapi/linux/keyctl.h */
+export const key_reqkeys = xlat('key_reqkeys', [
+  [-1n, 'KEY_REQKEY_DEFL_NO_CHANGE'],
+  [0x0n, 'KEY_REQKEY_DEFL_DEFAULT'],
+  [0x1n, 'KEY_REQKEY_DEFL_THREAD_KEYRING'],
+  [0x2n, 'KEY_REQKEY_DEFL_PROCESS_KEYRING'],
+  [0x3n, 'KEY_REQKEY_DEFL_SESSION_KEYRING'],
+  [0x4n, 'KEY_REQKEY_DEFL_USER_KEYRING'],
+  [0x5n, 'KEY_REQKEY_DEFL_USER_SESSION_KEYRING'],
+  [0x6n, 'KEY_REQKEY_DEFL_GROUP_KEYRING'],
+  [0x7n, 'KEY_REQKEY_DEFL_REQUESTOR_KEYRING'],
+]);
+
 /** include/uapi/linux/keyctl.h */
 export const key_spec = xlat('key_spec', [
   [-1n, 'KEY_SPEC_THREAD_KEYRING'],
@@ -3406,6 +3459,67 @@ export const key_spec = xlat('key_spec', [
   [-6n, 'KEY_SPEC_GROUP_KEYRING'],
   [-7n, 'KEY_SPEC_REQKEY_AUTH_KEY'],
   [-8n, 'KEY_SPEC_REQUESTOR_KEYRING'],
+]);
+
+/** include/uapi/linux/keyctl.h */
+export const keyctl_caps0 = xlat('keyctl_caps0', [
+  [0x1n, 'KEYCTL_CAPS0_CAPABILITIES'],
+  [0x2n, 'KEYCTL_CAPS0_PERSISTENT_KEYRINGS'],
+  [0x4n, 'KEYCTL_CAPS0_DIFFIE_HELLMAN'],
+  [0x8n, 'KEYCTL_CAPS0_PUBLIC_KEY'],
+  [0x10n, 'KEYCTL_CAPS0_BIG_KEY'],
+  [0x20n, 'KEYCTL_CAPS0_INVALIDATE'],
+  [0x40n, 'KEYCTL_CAPS0_RESTRICT_KEYRING'],
+  [0x80n, 'KEYCTL_CAPS0_MOVE'],
+]);
+
+/** include/uapi/linux/keyctl.h */
+export const keyctl_caps1 = xlat('keyctl_caps1', [
+  [0x1n, 'KEYCTL_CAPS1_NS_KEYRING_NAME'],
+  [0x2n, 'KEYCTL_CAPS1_NS_KEY_TAG'],
+  [0x4n, 'KEYCTL_CAPS1_NOTIFICATIONS'],
+]);
+
+/** include/uapi/linux/keyctl.h */
+export const keyctl_commands = xlat('keyctl_commands', [
+  [0x0n, 'KEYCTL_GET_KEYRING_ID'],
+  [0x1n, 'KEYCTL_JOIN_SESSION_KEYRING'],
+  [0x2n, 'KEYCTL_UPDATE'],
+  [0x3n, 'KEYCTL_REVOKE'],
+  [0x4n, 'KEYCTL_CHOWN'],
+  [0x5n, 'KEYCTL_SETPERM'],
+  [0x6n, 'KEYCTL_DESCRIBE'],
+  [0x7n, 'KEYCTL_CLEAR'],
+  [0x8n, 'KEYCTL_LINK'],
+  [0x9n, 'KEYCTL_UNLINK'],
+  [0xan, 'KEYCTL_SEARCH'],
+  [0xbn, 'KEYCTL_READ'],
+  [0xcn, 'KEYCTL_INSTANTIATE'],
+  [0xdn, 'KEYCTL_NEGATE'],
+  [0xen, 'KEYCTL_SET_REQKEY_KEYRING'],
+  [0xfn, 'KEYCTL_SET_TIMEOUT'],
+  [0x10n, 'KEYCTL_ASSUME_AUTHORITY'],
+  [0x11n, 'KEYCTL_GET_SECURITY'],
+  [0x12n, 'KEYCTL_SESSION_TO_PARENT'],
+  [0x13n, 'KEYCTL_REJECT'],
+  [0x14n, 'KEYCTL_INSTANTIATE_IOV'],
+  [0x15n, 'KEYCTL_INVALIDATE'],
+  [0x16n, 'KEYCTL_GET_PERSISTENT'],
+  [0x17n, 'KEYCTL_DH_COMPUTE'],
+  [0x18n, 'KEYCTL_PKEY_QUERY'],
+  [0x19n, 'KEYCTL_PKEY_ENCRYPT'],
+  [0x1an, 'KEYCTL_PKEY_DECRYPT'],
+  [0x1bn, 'KEYCTL_PKEY_SIGN'],
+  [0x1cn, 'KEYCTL_PKEY_VERIFY'],
+  [0x1dn, 'KEYCTL_RESTRICT_KEYRING'],
+  [0x1en, 'KEYCTL_MOVE'],
+  [0x1fn, 'KEYCTL_CAPABILITIES'],
+  [0x20n, 'KEYCTL_WATCH_KEY'],
+]);
+
+/** include/uapi/linux/keyctl.h */
+export const keyctl_move_flags = xlat('keyctl_move_flags', [
+  [0x1n, 'KEYCTL_MOVE_EXCL'],
 ]);
 
 /** include/uapi/linux/landlock.h */

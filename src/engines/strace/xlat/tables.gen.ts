@@ -474,6 +474,59 @@ export const bpf_commands = xlat('bpf_commands', [
   [0x23n, 'BPF_PROG_BIND_MAP'],
 ]);
 
+/** include/uapi/linux/bpf.h (BPF_MAP_CREATE map_flags) */
+export const bpf_map_flags = xlat('bpf_map_flags', [
+  [0x1n, 'BPF_F_NO_PREALLOC'],
+  [0x2n, 'BPF_F_NO_COMMON_LRU'],
+  [0x4n, 'BPF_F_NUMA_NODE'],
+  [0x8n, 'BPF_F_RDONLY'],
+  [0x10n, 'BPF_F_WRONLY'],
+  [0x20n, 'BPF_F_STACK_BUILD_ID'],
+  [0x40n, 'BPF_F_ZERO_SEED'],
+  [0x80n, 'BPF_F_RDONLY_PROG'],
+  [0x100n, 'BPF_F_WRONLY_PROG'],
+  [0x200n, 'BPF_F_CLONE'],
+  [0x400n, 'BPF_F_MMAPABLE'],
+  [0x800n, 'BPF_F_PRESERVE_ELEMS'],
+  [0x1000n, 'BPF_F_INNER_MAP'],
+]);
+
+/** include/uapi/linux/bpf.h (enum bpf_map_type) */
+export const bpf_map_types = xlat('bpf_map_types', [
+  [0x0n, 'BPF_MAP_TYPE_UNSPEC'],
+  [0x1n, 'BPF_MAP_TYPE_HASH'],
+  [0x2n, 'BPF_MAP_TYPE_ARRAY'],
+  [0x3n, 'BPF_MAP_TYPE_PROG_ARRAY'],
+  [0x4n, 'BPF_MAP_TYPE_PERF_EVENT_ARRAY'],
+  [0x5n, 'BPF_MAP_TYPE_PERCPU_HASH'],
+  [0x6n, 'BPF_MAP_TYPE_PERCPU_ARRAY'],
+  [0x7n, 'BPF_MAP_TYPE_STACK_TRACE'],
+  [0x8n, 'BPF_MAP_TYPE_CGROUP_ARRAY'],
+  [0x9n, 'BPF_MAP_TYPE_LRU_HASH'],
+  [0xan, 'BPF_MAP_TYPE_LRU_PERCPU_HASH'],
+  [0xbn, 'BPF_MAP_TYPE_LPM_TRIE'],
+  [0xcn, 'BPF_MAP_TYPE_ARRAY_OF_MAPS'],
+  [0xdn, 'BPF_MAP_TYPE_HASH_OF_MAPS'],
+  [0xen, 'BPF_MAP_TYPE_DEVMAP'],
+  [0xfn, 'BPF_MAP_TYPE_SOCKMAP'],
+  [0x10n, 'BPF_MAP_TYPE_CPUMAP'],
+  [0x11n, 'BPF_MAP_TYPE_XSKMAP'],
+  [0x12n, 'BPF_MAP_TYPE_SOCKHASH'],
+  [0x13n, 'BPF_MAP_TYPE_CGROUP_STORAGE'],
+  [0x14n, 'BPF_MAP_TYPE_REUSEPORT_SOCKARRAY'],
+  [0x15n, 'BPF_MAP_TYPE_PERCPU_CGROUP_STORAGE'],
+  [0x16n, 'BPF_MAP_TYPE_QUEUE'],
+  [0x17n, 'BPF_MAP_TYPE_STACK'],
+  [0x18n, 'BPF_MAP_TYPE_SK_STORAGE'],
+  [0x19n, 'BPF_MAP_TYPE_DEVMAP_HASH'],
+  [0x1an, 'BPF_MAP_TYPE_STRUCT_OPS'],
+  [0x1bn, 'BPF_MAP_TYPE_RINGBUF'],
+  [0x1cn, 'BPF_MAP_TYPE_INODE_STORAGE'],
+  [0x1dn, 'BPF_MAP_TYPE_TASK_STORAGE'],
+  [0x1en, 'BPF_MAP_TYPE_BLOOM_FILTER'],
+  [0x1fn, 'BPF_MAP_TYPE_USER_RINGBUF'],
+]);
+
 /** include/uapi/linux/filter.h */
 export const bpf_miscop = xlat('bpf_miscop', [
   [0x0n, 'BPF_TAX'],
@@ -6973,6 +7026,114 @@ export const uring_enter_flags = xlat('uring_enter_flags', [
   [0x10n, 'IORING_ENTER_REGISTERED_RING'],
 ]);
 
+/** include/uapi/linux/io_uring.h (special descriptor values in registered file tables) */
+export const uring_files_update_fds = xlat('uring_files_update_fds', [
+  [-2n, 'IORING_REGISTER_FILES_SKIP'],
+]);
+
+/** include/uapi/linux/io_uring.h (io-wq worker categories: IORING_REGISTER_IOWQ_MAX_WORKERS indices) */
+export const uring_iowq_acct = xlat('uring_iowq_acct', [
+  [0x0n, 'IO_WQ_BOUND'],
+  [0x1n, 'IO_WQ_UNBOUND'],
+]);
+
+/** include/uapi/linux/io_uring.h (io_uring_probe_op.flags) */
+export const uring_op_flags = xlat('uring_op_flags', [
+  [0x1n, 'IO_URING_OP_SUPPORTED'],
+]);
+
+/** include/uapi/linux/io_uring.h (enum io_uring_op) */
+export const uring_ops = xlat('uring_ops', [
+  [0x0n, 'IORING_OP_NOP'],
+  [0x1n, 'IORING_OP_READV'],
+  [0x2n, 'IORING_OP_WRITEV'],
+  [0x3n, 'IORING_OP_FSYNC'],
+  [0x4n, 'IORING_OP_READ_FIXED'],
+  [0x5n, 'IORING_OP_WRITE_FIXED'],
+  [0x6n, 'IORING_OP_POLL_ADD'],
+  [0x7n, 'IORING_OP_POLL_REMOVE'],
+  [0x8n, 'IORING_OP_SYNC_FILE_RANGE'],
+  [0x9n, 'IORING_OP_SENDMSG'],
+  [0xan, 'IORING_OP_RECVMSG'],
+  [0xbn, 'IORING_OP_TIMEOUT'],
+  [0xcn, 'IORING_OP_TIMEOUT_REMOVE'],
+  [0xdn, 'IORING_OP_ACCEPT'],
+  [0xen, 'IORING_OP_ASYNC_CANCEL'],
+  [0xfn, 'IORING_OP_LINK_TIMEOUT'],
+  [0x10n, 'IORING_OP_CONNECT'],
+  [0x11n, 'IORING_OP_FALLOCATE'],
+  [0x12n, 'IORING_OP_OPENAT'],
+  [0x13n, 'IORING_OP_CLOSE'],
+  [0x14n, 'IORING_OP_FILES_UPDATE'],
+  [0x15n, 'IORING_OP_STATX'],
+  [0x16n, 'IORING_OP_READ'],
+  [0x17n, 'IORING_OP_WRITE'],
+  [0x18n, 'IORING_OP_FADVISE'],
+  [0x19n, 'IORING_OP_MADVISE'],
+  [0x1an, 'IORING_OP_SEND'],
+  [0x1bn, 'IORING_OP_RECV'],
+  [0x1cn, 'IORING_OP_OPENAT2'],
+  [0x1dn, 'IORING_OP_EPOLL_CTL'],
+  [0x1en, 'IORING_OP_SPLICE'],
+  [0x1fn, 'IORING_OP_PROVIDE_BUFFERS'],
+  [0x20n, 'IORING_OP_REMOVE_BUFFERS'],
+  [0x21n, 'IORING_OP_TEE'],
+  [0x22n, 'IORING_OP_SHUTDOWN'],
+  [0x23n, 'IORING_OP_RENAMEAT'],
+  [0x24n, 'IORING_OP_UNLINKAT'],
+  [0x25n, 'IORING_OP_MKDIRAT'],
+  [0x26n, 'IORING_OP_SYMLINKAT'],
+  [0x27n, 'IORING_OP_LINKAT'],
+  [0x28n, 'IORING_OP_MSG_RING'],
+  [0x29n, 'IORING_OP_FSETXATTR'],
+  [0x2an, 'IORING_OP_SETXATTR'],
+  [0x2bn, 'IORING_OP_FGETXATTR'],
+  [0x2cn, 'IORING_OP_GETXATTR'],
+  [0x2dn, 'IORING_OP_SOCKET'],
+  [0x2en, 'IORING_OP_URING_CMD'],
+]);
+
+/** include/uapi/linux/io_uring.h (io_uring_register opcodes) */
+export const uring_register_opcodes = xlat('uring_register_opcodes', [
+  [0x0n, 'IORING_REGISTER_BUFFERS'],
+  [0x1n, 'IORING_UNREGISTER_BUFFERS'],
+  [0x2n, 'IORING_REGISTER_FILES'],
+  [0x3n, 'IORING_UNREGISTER_FILES'],
+  [0x4n, 'IORING_REGISTER_EVENTFD'],
+  [0x5n, 'IORING_UNREGISTER_EVENTFD'],
+  [0x6n, 'IORING_REGISTER_FILES_UPDATE'],
+  [0x7n, 'IORING_REGISTER_EVENTFD_ASYNC'],
+  [0x8n, 'IORING_REGISTER_PROBE'],
+  [0x9n, 'IORING_REGISTER_PERSONALITY'],
+  [0xan, 'IORING_UNREGISTER_PERSONALITY'],
+  [0xbn, 'IORING_REGISTER_RESTRICTIONS'],
+  [0xcn, 'IORING_REGISTER_ENABLE_RINGS'],
+  [0xdn, 'IORING_REGISTER_FILES2'],
+  [0xen, 'IORING_REGISTER_FILES_UPDATE2'],
+  [0xfn, 'IORING_REGISTER_BUFFERS2'],
+  [0x10n, 'IORING_REGISTER_BUFFERS_UPDATE'],
+  [0x11n, 'IORING_REGISTER_IOWQ_AFF'],
+  [0x12n, 'IORING_UNREGISTER_IOWQ_AFF'],
+  [0x13n, 'IORING_REGISTER_IOWQ_MAX_WORKERS'],
+  [0x14n, 'IORING_REGISTER_RING_FDS'],
+  [0x15n, 'IORING_UNREGISTER_RING_FDS'],
+  [0x16n, 'IORING_REGISTER_PBUF_RING'],
+  [0x17n, 'IORING_UNREGISTER_PBUF_RING'],
+]);
+
+/** include/uapi/linux/io_uring.h (io_uring_restriction.opcode) */
+export const uring_restriction_opcodes = xlat('uring_restriction_opcodes', [
+  [0x0n, 'IORING_RESTRICTION_REGISTER_OP'],
+  [0x1n, 'IORING_RESTRICTION_SQE_OP'],
+  [0x2n, 'IORING_RESTRICTION_SQE_FLAGS_ALLOWED'],
+  [0x3n, 'IORING_RESTRICTION_SQE_FLAGS_REQUIRED'],
+]);
+
+/** include/uapi/linux/io_uring.h (io_uring_rsrc_register.flags) */
+export const uring_rsrc_flags = xlat('uring_rsrc_flags', [
+  [0x1n, 'IORING_RSRC_REGISTER_SPARSE'],
+]);
+
 /** include/uapi/linux/io_uring.h (io_uring_params.features) */
 export const uring_setup_features = xlat('uring_setup_features', [
   [0x1n, 'IORING_FEAT_SINGLE_MMAP'],
@@ -7004,6 +7165,17 @@ export const uring_setup_flags = xlat('uring_setup_flags', [
   [0x200n, 'IORING_SETUP_TASKRUN_FLAG'],
   [0x400n, 'IORING_SETUP_SQE128'],
   [0x800n, 'IORING_SETUP_CQE32'],
+]);
+
+/** include/uapi/linux/io_uring.h (io_uring_sqe.flags) */
+export const uring_sqe_flags = xlat('uring_sqe_flags', [
+  [0x1n, 'IOSQE_FIXED_FILE'],
+  [0x2n, 'IOSQE_IO_DRAIN'],
+  [0x4n, 'IOSQE_IO_LINK'],
+  [0x8n, 'IOSQE_IO_HARDLINK'],
+  [0x10n, 'IOSQE_ASYNC'],
+  [0x20n, 'IOSQE_BUFFER_SELECT'],
+  [0x40n, 'IOSQE_CQE_SKIP_SUCCESS'],
 ]);
 
 /** include/uapi/linux/resource.h */

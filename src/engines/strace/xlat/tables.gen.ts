@@ -373,6 +373,13 @@ export const bond_xstats_attrs = xlat('bond_xstats_attrs', [
   [0x1n, 'BOND_XSTATS_3AD'],
 ]);
 
+/** include/uapi/linux/bpf.h (BPF_PROG_ATTACH flags) */
+export const bpf_attach_flags = xlat('bpf_attach_flags', [
+  [0x1n, 'BPF_F_ALLOW_OVERRIDE'],
+  [0x2n, 'BPF_F_ALLOW_MULTI'],
+  [0x4n, 'BPF_F_REPLACE'],
+]);
+
 /** include/uapi/linux/bpf.h (enum bpf_attach_type) */
 export const bpf_attach_type = xlat('bpf_attach_type', [
   [0x0n, 'BPF_CGROUP_INET_INGRESS'],
@@ -474,6 +481,17 @@ export const bpf_commands = xlat('bpf_commands', [
   [0x23n, 'BPF_PROG_BIND_MAP'],
 ]);
 
+/** include/uapi/linux/bpf.h (file_flags, open_flags) */
+export const bpf_file_mode_flags = xlat('bpf_file_mode_flags', [
+  [0x8n, 'BPF_F_RDONLY'],
+  [0x10n, 'BPF_F_WRONLY'],
+]);
+
+/** include/uapi/linux/bpf.h (kprobe_multi flags) */
+export const bpf_link_create_kprobe_multi_flags = xlat('bpf_link_create_kprobe_multi_flags', [
+  [0x1n, 'BPF_F_KPROBE_MULTI_RETURN'],
+]);
+
 /** include/uapi/linux/bpf.h (BPF_MAP_CREATE map_flags) */
 export const bpf_map_flags = xlat('bpf_map_flags', [
   [0x1n, 'BPF_F_NO_PREALLOC'],
@@ -527,6 +545,14 @@ export const bpf_map_types = xlat('bpf_map_types', [
   [0x1fn, 'BPF_MAP_TYPE_USER_RINGBUF'],
 ]);
 
+/** include/uapi/linux/bpf.h (map element flags) */
+export const bpf_map_update_elem_flags = xlat('bpf_map_update_elem_flags', [
+  [0x0n, 'BPF_ANY'],
+  [0x1n, 'BPF_NOEXIST'],
+  [0x2n, 'BPF_EXIST'],
+  [0x4n, 'BPF_F_LOCK'],
+]);
+
 /** include/uapi/linux/filter.h */
 export const bpf_miscop = xlat('bpf_miscop', [
   [0x0n, 'BPF_TAX'],
@@ -574,7 +600,6 @@ export const bpf_prog_flags = xlat('bpf_prog_flags', [
   [0x4n, 'BPF_F_TEST_RND_HI32'],
   [0x8n, 'BPF_F_TEST_STATE_FREQ'],
   [0x10n, 'BPF_F_SLEEPABLE'],
-  [0x20n, 'BPF_F_XDP_HAS_FRAGS'],
 ]);
 
 /** include/uapi/linux/bpf.h (enum bpf_prog_type) */
@@ -613,6 +638,11 @@ export const bpf_prog_types = xlat('bpf_prog_types', [
   [0x1fn, 'BPF_PROG_TYPE_SYSCALL'],
 ]);
 
+/** include/uapi/linux/bpf.h (BPF_PROG_QUERY flags) */
+export const bpf_query_flags = xlat('bpf_query_flags', [
+  [0x1n, 'BPF_F_QUERY_EFFECTIVE'],
+]);
+
 /** include/uapi/linux/filter.h */
 export const bpf_rval = xlat('bpf_rval', [
   [0x0n, 'BPF_K'],
@@ -631,6 +661,22 @@ export const bpf_size = xlat('bpf_size', [
 export const bpf_src = xlat('bpf_src', [
   [0x0n, 'BPF_K'],
   [0x8n, 'BPF_X'],
+]);
+
+/** include/uapi/linux/bpf.h (enum bpf_task_fd_type) */
+export const bpf_task_fd_type = xlat('bpf_task_fd_type', [
+  [0x0n, 'BPF_FD_TYPE_RAW_TRACEPOINT'],
+  [0x1n, 'BPF_FD_TYPE_TRACEPOINT'],
+  [0x2n, 'BPF_FD_TYPE_KPROBE'],
+  [0x3n, 'BPF_FD_TYPE_KRETPROBE'],
+  [0x4n, 'BPF_FD_TYPE_UPROBE'],
+  [0x5n, 'BPF_FD_TYPE_URETPROBE'],
+]);
+
+/** include/uapi/linux/bpf.h (BPF_PROG_TEST_RUN flags) */
+export const bpf_test_run_flags = xlat('bpf_test_run_flags', [
+  [0x1n, 'BPF_F_TEST_RUN_ON_CPU'],
+  [0x2n, 'BPF_F_TEST_XDP_LIVE_FRAMES'],
 ]);
 
 /** include/uapi/linux/if_bridge.h */
@@ -914,6 +960,86 @@ export const dumpable = xlat('dumpable', [
   [0x0n, 'SUID_DUMP_DISABLE'],
   [0x1n, 'SUID_DUMP_USER'],
   [0x2n, 'SUID_DUMP_ROOT'],
+]);
+
+/** include/uapi/linux/bpf_common.h, bpf.h (eBPF instruction classes) */
+export const ebpf_class = xlat('ebpf_class', [
+  [0x0n, 'BPF_LD'],
+  [0x1n, 'BPF_LDX'],
+  [0x2n, 'BPF_ST'],
+  [0x3n, 'BPF_STX'],
+  [0x4n, 'BPF_ALU'],
+  [0x5n, 'BPF_JMP'],
+  [0x6n, 'BPF_JMP32'],
+  [0x7n, 'BPF_ALU64'],
+]);
+
+/** include/uapi/linux/bpf_common.h, bpf.h (eBPF load/store modes) */
+export const ebpf_mode = xlat('ebpf_mode', [
+  [0x0n, 'BPF_IMM'],
+  [0x20n, 'BPF_ABS'],
+  [0x40n, 'BPF_IND'],
+  [0x60n, 'BPF_MEM'],
+  [0xc0n, 'BPF_ATOMIC'],
+]);
+
+/** include/uapi/linux/bpf_common.h, bpf.h (eBPF ALU operations) */
+export const ebpf_op_alu = xlat('ebpf_op_alu', [
+  [0x0n, 'BPF_ADD'],
+  [0x10n, 'BPF_SUB'],
+  [0x20n, 'BPF_MUL'],
+  [0x30n, 'BPF_DIV'],
+  [0x40n, 'BPF_OR'],
+  [0x50n, 'BPF_AND'],
+  [0x60n, 'BPF_LSH'],
+  [0x70n, 'BPF_RSH'],
+  [0x80n, 'BPF_NEG'],
+  [0x90n, 'BPF_MOD'],
+  [0xa0n, 'BPF_XOR'],
+  [0xb0n, 'BPF_MOV'],
+  [0xc0n, 'BPF_ARSH'],
+  [0xd0n, 'BPF_END'],
+]);
+
+/** include/uapi/linux/bpf_common.h, bpf.h (eBPF jump operations) */
+export const ebpf_op_jmp = xlat('ebpf_op_jmp', [
+  [0x0n, 'BPF_JA'],
+  [0x10n, 'BPF_JEQ'],
+  [0x20n, 'BPF_JGT'],
+  [0x30n, 'BPF_JGE'],
+  [0x40n, 'BPF_JSET'],
+  [0x50n, 'BPF_JNE'],
+  [0x60n, 'BPF_JSGT'],
+  [0x70n, 'BPF_JSGE'],
+  [0x80n, 'BPF_CALL'],
+  [0x90n, 'BPF_EXIT'],
+  [0xa0n, 'BPF_JLT'],
+  [0xb0n, 'BPF_JLE'],
+  [0xc0n, 'BPF_JSLT'],
+  [0xd0n, 'BPF_JSLE'],
+]);
+
+/** include/uapi/linux/bpf.h (eBPF registers) */
+export const ebpf_regs = xlat('ebpf_regs', [
+  [0x0n, 'BPF_REG_0'],
+  [0x1n, 'BPF_REG_1'],
+  [0x2n, 'BPF_REG_2'],
+  [0x3n, 'BPF_REG_3'],
+  [0x4n, 'BPF_REG_4'],
+  [0x5n, 'BPF_REG_5'],
+  [0x6n, 'BPF_REG_6'],
+  [0x7n, 'BPF_REG_7'],
+  [0x8n, 'BPF_REG_8'],
+  [0x9n, 'BPF_REG_9'],
+  [0xan, 'BPF_REG_10'],
+]);
+
+/** include/uapi/linux/bpf_common.h, bpf.h (eBPF load/store sizes) */
+export const ebpf_size = xlat('ebpf_size', [
+  [0x0n, 'BPF_W'],
+  [0x8n, 'BPF_H'],
+  [0x10n, 'BPF_B'],
+  [0x18n, 'BPF_DW'],
 ]);
 
 /** include/uapi/linux/eventfd.h */
@@ -2401,6 +2527,15 @@ export const hdio_ide_nice_bits = xlat('hdio_ide_nice_bits', [
   [0x3n, 'IDE_NICE_1'],
   [0x2n, 'IDE_NICE_0'],
   [0x4n, 'IDE_NICE_2'],
+]);
+
+/** include/uapi/linux/hw_breakpoint.h (bp_type) */
+export const hw_breakpoint_type = xlat('hw_breakpoint_type', [
+  [0x0n, 'HW_BREAKPOINT_EMPTY'],
+  [0x1n, 'HW_BREAKPOINT_R'],
+  [0x2n, 'HW_BREAKPOINT_W'],
+  [0x3n, 'HW_BREAKPOINT_RW'],
+  [0x4n, 'HW_BREAKPOINT_X'],
 ]);
 
 /** include/uapi/linux/icmp.h */
@@ -4617,9 +4752,154 @@ export const packet_mreq_type = xlat('packet_mreq_type', [
   [0x3n, 'PACKET_MR_UNICAST'],
 ]);
 
+/** include/uapi/linux/perf_event.h (PERF_ATTR_SIZE_VER*) */
+export const perf_attr_size = xlat('perf_attr_size', [
+  [0x40n, 'PERF_ATTR_SIZE_VER0'],
+  [0x48n, 'PERF_ATTR_SIZE_VER1'],
+  [0x50n, 'PERF_ATTR_SIZE_VER2'],
+  [0x60n, 'PERF_ATTR_SIZE_VER3'],
+  [0x68n, 'PERF_ATTR_SIZE_VER4'],
+  [0x70n, 'PERF_ATTR_SIZE_VER5'],
+  [0x78n, 'PERF_ATTR_SIZE_VER6'],
+  [0x80n, 'PERF_ATTR_SIZE_VER7'],
+]);
+
+/** include/uapi/linux/perf_event.h (enum perf_branch_sample_type) */
+export const perf_branch_sample_type = xlat('perf_branch_sample_type', [
+  [0x1n, 'PERF_SAMPLE_BRANCH_USER'],
+  [0x2n, 'PERF_SAMPLE_BRANCH_KERNEL'],
+  [0x4n, 'PERF_SAMPLE_BRANCH_HV'],
+  [0x8n, 'PERF_SAMPLE_BRANCH_ANY'],
+  [0x10n, 'PERF_SAMPLE_BRANCH_ANY_CALL'],
+  [0x20n, 'PERF_SAMPLE_BRANCH_ANY_RETURN'],
+  [0x40n, 'PERF_SAMPLE_BRANCH_IND_CALL'],
+  [0x80n, 'PERF_SAMPLE_BRANCH_ABORT_TX'],
+  [0x100n, 'PERF_SAMPLE_BRANCH_IN_TX'],
+  [0x200n, 'PERF_SAMPLE_BRANCH_NO_TX'],
+  [0x400n, 'PERF_SAMPLE_BRANCH_COND'],
+  [0x800n, 'PERF_SAMPLE_BRANCH_CALL_STACK'],
+  [0x1000n, 'PERF_SAMPLE_BRANCH_IND_JUMP'],
+  [0x2000n, 'PERF_SAMPLE_BRANCH_CALL'],
+  [0x4000n, 'PERF_SAMPLE_BRANCH_NO_FLAGS'],
+  [0x8000n, 'PERF_SAMPLE_BRANCH_NO_CYCLES'],
+  [0x10000n, 'PERF_SAMPLE_BRANCH_TYPE_SAVE'],
+  [0x20000n, 'PERF_SAMPLE_BRANCH_HW_INDEX'],
+  [0x40000n, 'PERF_SAMPLE_BRANCH_PRIV_SAVE'],
+]);
+
+/** include/uapi/linux/perf_event.h (perf_event_open flags) */
+export const perf_event_open_flags = xlat('perf_event_open_flags', [
+  [0x1n, 'PERF_FLAG_FD_NO_GROUP'],
+  [0x2n, 'PERF_FLAG_FD_OUTPUT'],
+  [0x4n, 'PERF_FLAG_PID_CGROUP'],
+  [0x8n, 'PERF_FLAG_FD_CLOEXEC'],
+]);
+
+/** include/uapi/linux/perf_event.h (enum perf_event_read_format) */
+export const perf_event_read_format = xlat('perf_event_read_format', [
+  [0x1n, 'PERF_FORMAT_TOTAL_TIME_ENABLED'],
+  [0x2n, 'PERF_FORMAT_TOTAL_TIME_RUNNING'],
+  [0x4n, 'PERF_FORMAT_ID'],
+  [0x8n, 'PERF_FORMAT_GROUP'],
+  [0x10n, 'PERF_FORMAT_LOST'],
+]);
+
+/** include/uapi/linux/perf_event.h (enum perf_event_sample_format) */
+export const perf_event_sample_format = xlat('perf_event_sample_format', [
+  [0x1n, 'PERF_SAMPLE_IP'],
+  [0x2n, 'PERF_SAMPLE_TID'],
+  [0x4n, 'PERF_SAMPLE_TIME'],
+  [0x8n, 'PERF_SAMPLE_ADDR'],
+  [0x10n, 'PERF_SAMPLE_READ'],
+  [0x20n, 'PERF_SAMPLE_CALLCHAIN'],
+  [0x40n, 'PERF_SAMPLE_ID'],
+  [0x80n, 'PERF_SAMPLE_CPU'],
+  [0x100n, 'PERF_SAMPLE_PERIOD'],
+  [0x200n, 'PERF_SAMPLE_STREAM_ID'],
+  [0x400n, 'PERF_SAMPLE_RAW'],
+  [0x800n, 'PERF_SAMPLE_BRANCH_STACK'],
+  [0x1000n, 'PERF_SAMPLE_REGS_USER'],
+  [0x2000n, 'PERF_SAMPLE_STACK_USER'],
+  [0x4000n, 'PERF_SAMPLE_WEIGHT'],
+  [0x8000n, 'PERF_SAMPLE_DATA_SRC'],
+  [0x10000n, 'PERF_SAMPLE_IDENTIFIER'],
+  [0x20000n, 'PERF_SAMPLE_TRANSACTION'],
+  [0x40000n, 'PERF_SAMPLE_REGS_INTR'],
+  [0x80000n, 'PERF_SAMPLE_PHYS_ADDR'],
+  [0x100000n, 'PERF_SAMPLE_AUX'],
+  [0x200000n, 'PERF_SAMPLE_CGROUP'],
+  [0x400000n, 'PERF_SAMPLE_DATA_PAGE_SIZE'],
+  [0x800000n, 'PERF_SAMPLE_CODE_PAGE_SIZE'],
+  [0x1000000n, 'PERF_SAMPLE_WEIGHT_STRUCT'],
+]);
+
+/** include/uapi/linux/perf_event.h (enum perf_hw_cache_id) */
+export const perf_hw_cache_id = xlat('perf_hw_cache_id', [
+  [0x0n, 'PERF_COUNT_HW_CACHE_L1D'],
+  [0x1n, 'PERF_COUNT_HW_CACHE_L1I'],
+  [0x2n, 'PERF_COUNT_HW_CACHE_LL'],
+  [0x3n, 'PERF_COUNT_HW_CACHE_DTLB'],
+  [0x4n, 'PERF_COUNT_HW_CACHE_ITLB'],
+  [0x5n, 'PERF_COUNT_HW_CACHE_BPU'],
+  [0x6n, 'PERF_COUNT_HW_CACHE_NODE'],
+]);
+
+/** include/uapi/linux/perf_event.h (enum perf_hw_cache_op_id) */
+export const perf_hw_cache_op_id = xlat('perf_hw_cache_op_id', [
+  [0x0n, 'PERF_COUNT_HW_CACHE_OP_READ'],
+  [0x1n, 'PERF_COUNT_HW_CACHE_OP_WRITE'],
+  [0x2n, 'PERF_COUNT_HW_CACHE_OP_PREFETCH'],
+]);
+
+/** include/uapi/linux/perf_event.h (enum perf_hw_cache_op_result_id) */
+export const perf_hw_cache_op_result_id = xlat('perf_hw_cache_op_result_id', [
+  [0x0n, 'PERF_COUNT_HW_CACHE_RESULT_ACCESS'],
+  [0x1n, 'PERF_COUNT_HW_CACHE_RESULT_MISS'],
+]);
+
+/** include/uapi/linux/perf_event.h (enum perf_hw_id) */
+export const perf_hw_id = xlat('perf_hw_id', [
+  [0x0n, 'PERF_COUNT_HW_CPU_CYCLES'],
+  [0x1n, 'PERF_COUNT_HW_INSTRUCTIONS'],
+  [0x2n, 'PERF_COUNT_HW_CACHE_REFERENCES'],
+  [0x3n, 'PERF_COUNT_HW_CACHE_MISSES'],
+  [0x4n, 'PERF_COUNT_HW_BRANCH_INSTRUCTIONS'],
+  [0x5n, 'PERF_COUNT_HW_BRANCH_MISSES'],
+  [0x6n, 'PERF_COUNT_HW_BUS_CYCLES'],
+  [0x7n, 'PERF_COUNT_HW_STALLED_CYCLES_FRONTEND'],
+  [0x8n, 'PERF_COUNT_HW_STALLED_CYCLES_BACKEND'],
+  [0x9n, 'PERF_COUNT_HW_REF_CPU_CYCLES'],
+]);
+
 /** include/uapi/linux/perf_event.h */
 export const perf_ioctl_flags = xlat('perf_ioctl_flags', [
   [0x1n, 'PERF_IOC_FLAG_GROUP'],
+]);
+
+/** include/uapi/linux/perf_event.h (enum perf_sw_ids) */
+export const perf_sw_ids = xlat('perf_sw_ids', [
+  [0x0n, 'PERF_COUNT_SW_CPU_CLOCK'],
+  [0x1n, 'PERF_COUNT_SW_TASK_CLOCK'],
+  [0x2n, 'PERF_COUNT_SW_PAGE_FAULTS'],
+  [0x3n, 'PERF_COUNT_SW_CONTEXT_SWITCHES'],
+  [0x4n, 'PERF_COUNT_SW_CPU_MIGRATIONS'],
+  [0x5n, 'PERF_COUNT_SW_PAGE_FAULTS_MIN'],
+  [0x6n, 'PERF_COUNT_SW_PAGE_FAULTS_MAJ'],
+  [0x7n, 'PERF_COUNT_SW_ALIGNMENT_FAULTS'],
+  [0x8n, 'PERF_COUNT_SW_EMULATION_FAULTS'],
+  [0x9n, 'PERF_COUNT_SW_DUMMY'],
+  [0xan, 'PERF_COUNT_SW_BPF_OUTPUT'],
+  [0xbn, 'PERF_COUNT_SW_CGROUP_SWITCHES'],
+]);
+
+/** include/uapi/linux/perf_event.h (enum perf_type_id) */
+export const perf_type_id = xlat('perf_type_id', [
+  [0x0n, 'PERF_TYPE_HARDWARE'],
+  [0x1n, 'PERF_TYPE_SOFTWARE'],
+  [0x2n, 'PERF_TYPE_TRACEPOINT'],
+  [0x3n, 'PERF_TYPE_HW_CACHE'],
+  [0x4n, 'PERF_TYPE_RAW'],
+  [0x5n, 'PERF_TYPE_BREAKPOINT'],
 ]);
 
 /** include/uapi/linux/personality.h */

@@ -1,9 +1,12 @@
-// Table tests over fake tracee memory for io_uring_register (opcodes and their structs) and
-// bpf's attr reading (field groups by size, the tail past the member, value-result info_len).
-// Expected lines are what strace 6.1 prints for the call. Plus the fuzzer over these decoders.
+// Table tests over fake tracee memory for io_uring_register (opcodes and their structs), bpf
+// (field groups by size, the tail past the member, value-result fields, instructions and info
+// structs) and perf_event_open (perf_event_attr by version, E2BIG's size). Expected lines are
+// what strace 6.1 prints for the call. Plus the fuzzer over these decoders.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { DecodeOptions } from '../../src/engines/strace/printer.js';
+import { Ctx, type DecodeOptions } from '../../src/engines/strace/printer.js';
+import { renderValue } from '../../src/engines/strace/render.js';
+import { infoValue, insnValue } from '../../src/engines/strace/decoders/bpf-info.js';
 import { fuzzDecoders } from './fuzz-decoders.js';
 import { FakeMemory, formatCall } from './helpers.js';
 
@@ -159,7 +162,99 @@ test('bpf: OBJ_GET_INFO_BY_FD shows info_len before => after at exit', () => {
   assert.equal(line('bpf', [15, M, 16], 0, k), 'bpf(BPF_OBJ_GET_INFO_BY_FD, {info={bpf_fd=3</dev/full>, info_len=152 => 104, info=0x10000100}}, 16) = 0');
 });
 
-test('fuzzDecoders over io_uring_register and bpf: no throw, bounded lines and reads', () => {
-  const r = fuzzDecoders(4000, 20261207, ['io_uring_register', 'bpf']);
+test('bpf: commands by member, PROG_QUERY ids only after a success, LINK_CREATE by attach type', () => {
+  const q = Buffer.alloc(28);
+  q.writeInt32LE(-1, 0);
+  q.writeUInt32LE(1, 8);
+  q.writeBigUInt64LE(M + 0x100n, 16);
+  q.writeUInt32LE(3, 24);
+  const ids = Buffer.alloc(8);
+  ids.writeUInt32LE(7, 0);
+  ids.writeUInt32LE(9, 4);
+  const k = Buffer.alloc(48);
+  k.writeUInt32LE(42, 8);
+  k.writeUInt32LE(1, 16);
+  k.writeUInt32LE(2, 20);
+  k.writeBigUInt64LE(M + 0x300n, 24);
+  const syms = Buffer.alloc(16);
+  syms.writeBigUInt64LE(M + 0x400n, 0);
+  const mem = new FakeMemory().map(M, q).map(M + 0x100n, ids).map(M + 0x200n, k).map(M + 0x300n, syms).str(M + 0x400n, 'foo');
+  const head = 'target_fd=-1, attach_type=BPF_CGROUP_INET_INGRESS, query_flags=BPF_F_QUERY_EFFECTIVE, attach_flags=0';
+  assert.equal(line('bpf', [16, M, 28], -22, mem), `bpf(BPF_PROG_QUERY, {query={${head}, prog_ids=0x10000100, prog_cnt=3}}, 28) = -1 EINVAL (Invalid argument)`);
+  assert.equal(line('bpf', [16, M, 28], 0, mem), `bpf(BPF_PROG_QUERY, {query={${head}, prog_ids=[7, 9, ... /* 0x10000108 */], prog_cnt=3}}, 28) = 0`);
+  assert.equal(line('bpf', [28, M + 0x200n, 48], -22, mem), 'bpf(BPF_LINK_CREATE, {link_create={prog_fd=0</dev/null>, target_fd=0</dev/null>, attach_type=BPF_TRACE_KPROBE_MULTI, flags=0, kprobe_multi={flags=BPF_F_KPROBE_MULTI_RETURN, cnt=2, syms=["foo", NULL], addrs=NULL, cookies=NULL}}}, 48) = -1 EINVAL (Invalid argument)');
+  // another attach type: what follows the common part is the tail
+  k.writeUInt32LE(1, 8);
+  const other = new FakeMemory().map(M, k);
+  assert.equal(line('bpf', [28, M, 48], -22, other), 'bpf(BPF_LINK_CREATE, {link_create={prog_fd=0</dev/null>, target_fd=0</dev/null>, attach_type=BPF_CGROUP_INET_EGRESS, flags=0}, ...}, 48) = -1 EINVAL (Invalid argument)');
+  assert.equal(line('bpf', [28, M, 20], -22, other), 'bpf(BPF_LINK_CREATE, {link_create={prog_fd=0</dev/null>, target_fd=0</dev/null>, attach_type=BPF_CGROUP_INET_EGRESS, flags=0, target_btf_id=1}}, 20) = -1 EINVAL (Invalid argument)');
+  // 0x20 (BPF_F_XDP_HAS_FRAGS, 5.18) is past strace 6.1's prog_flags
+  const p = Buffer.alloc(48);
+  p.writeUInt32LE(0x21, 44);
+  assert.equal(line('bpf', [5, M, 48], -22, new FakeMemory().map(M, p)), 'bpf(BPF_PROG_LOAD, {prog_type=BPF_PROG_TYPE_UNSPEC, insn_cnt=0, insns=NULL, license=NULL, log_level=0, log_size=0, log_buf=NULL, kern_version=KERNEL_VERSION(0, 0, 0), prog_flags=BPF_F_STRICT_ALIGNMENT|0x20}, 48) = -1 EINVAL (Invalid argument)');
+});
+
+test('bpf: eBPF instructions, map and program info', () => {
+  const c = new Ctx('bpf', 1, 1, [], new FakeMemory());
+  const insn = (code: number, regs: number, off: number, imm: number): string =>
+    renderValue(insnValue(c, Buffer.from([code, regs, off & 0xff, (off >> 8) & 0xff, imm & 0xff, (imm >> 8) & 0xff, (imm >> 16) & 0xff, (imm >>> 24) & 0xff])));
+  assert.equal(insn(0xb7, 0x01, 0, 0), '{code=BPF_ALU64|BPF_K|BPF_MOV, dst_reg=BPF_REG_1, src_reg=BPF_REG_0, off=0, imm=0}');
+  assert.equal(insn(0x63, 0x1a, -4, 0), '{code=BPF_STX|BPF_W|BPF_MEM, dst_reg=BPF_REG_10, src_reg=BPF_REG_1, off=-4, imm=0}');
+  assert.equal(insn(0x18, 0x11, 0, 5), '{code=BPF_LD|BPF_DW|BPF_IMM, dst_reg=BPF_REG_1, src_reg=BPF_REG_1, off=0, imm=0x5}');
+  assert.equal(insn(0x95, 0xba, -8531, 0xbadc0ded), '{code=BPF_JMP|BPF_K|BPF_EXIT, dst_reg=BPF_REG_10, src_reg=0xb /* BPF_REG_??? */, off=-8531, imm=0xbadc0ded}');
+  const map = Buffer.alloc(80);
+  map.writeUInt32LE(2, 0);
+  map.writeUInt32LE(256, 4);
+  map.write('m', 24, 'latin1');
+  assert.equal(renderValue(infoValue(c, 'map', map, map, 40)), '{type=BPF_MAP_TYPE_ARRAY, id=256, key_size=0, value_size=0, max_entries=0, map_flags=0, name="m"}');
+  // program info: lengths the caller set show before => after, arrays the smaller count
+  const before = Buffer.alloc(220);
+  before.writeUInt32LE(1, 52);
+  before.writeBigUInt64LE(M, 56);
+  const after = Buffer.from(before);
+  after.writeUInt32LE(2, 52);
+  after.writeUInt32LE(82, 16);
+  const m = new FakeMemory().u32(M, 265, 264);
+  const c2 = new Ctx('bpf', 1, 1, [], m);
+  c2.entering = false;
+  const v = renderValue(infoValue(c2, 'prog', before, after, 64));
+  assert.equal(v, '{type=BPF_PROG_TYPE_UNSPEC, id=0, tag="\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00", jited_prog_len=0 => 82, jited_prog_insns=NULL, xlated_prog_len=0, xlated_prog_insns=NULL, load_time=0, created_by_uid=0, nr_map_ids=1 => 2, map_ids=[265]}');
+});
+
+test('perf_event_open: abbreviated attr, -v fields by size, E2BIG size, addresses', () => {
+  const a = Buffer.alloc(136);
+  a.writeUInt32LE(3, 0);
+  a.writeUInt32LE(112, 4);
+  a.writeBigUInt64LE(0x01020207n, 8);
+  a.writeBigUInt64LE(0x800n, 24);
+  a.writeBigUInt64LE((1n << 10n) | (3n << 15n) | (1n << 25n) | (5n << 38n), 40);
+  a.writeUInt32LE(11, 92);
+  a.writeUInt16LE(0xefee, 110);
+  const mem = new FakeMemory().map(M, a);
+  const head = 'type=PERF_TYPE_HW_CACHE, size=PERF_ATTR_SIZE_VER5, config=0x1<<24|0x2 /* PERF_COUNT_HW_CACHE_RESULT_??? */<<16|PERF_COUNT_HW_CACHE_OP_PREFETCH<<8|0x7 /* PERF_COUNT_HW_CACHE_??? */, sample_freq=0, sample_type=PERF_SAMPLE_BRANCH_STACK, read_format=0';
+  assert.equal(line('perf_event_open', [M, 0, -1, -1, 8], -22, mem), `perf_event_open({${head}, freq=1, precise_ip=3 /* must have 0 skid */, use_clockid=1, __reserved_1=0x5 /* Bits 63..38 */, ...}, 0, -1, -1, PERF_FLAG_FD_CLOEXEC) = -1 EINVAL (Invalid argument)`);
+  const v = line('perf_event_open', [M, 0, -1, -1, 8], -22, mem, { verbose: true });
+  assert.match(v, /, wakeup_events=0, config1=0, config2=0, branch_sample_type=0, sample_regs_user=0, clockid=CLOCK_TAI, sample_regs_intr=0, aux_watermark=0, sample_max_stack=0 \/\* bytes 110\.\.111: 0xefee \*\/\}, 0, -1/);
+  // the kernel answers E2BIG with the size it supports
+  class KernelWrites extends FakeMemory {
+    private reads = 0;
+    override readMemory(ad: bigint, len: number): Buffer | undefined {
+      const r = super.readMemory(ad, len);
+      if (++this.reads === 2) this.u32(M + 4n, 128);
+      return r;
+    }
+  }
+  a.writeUInt32LE(160, 4);
+  const k = new KernelWrites().map(M, a);
+  assert.match(line('perf_event_open', [M, 0, -1, -1, 0], -7, k), /^perf_event_open\(\{type=PERF_TYPE_HW_CACHE, size=0xa0 \/\* PERF_ATTR_SIZE_\?\?\? \*\/ => PERF_ATTR_SIZE_VER7, /);
+  // smaller than the first version, unreadable, or -e verbose=none: the address
+  a.writeUInt32LE(56, 4);
+  assert.equal(line('perf_event_open', [M, 0, -1, -1, 0], -22, new FakeMemory().map(M, a)), 'perf_event_open(0x10000000, 0, -1, -1, 0) = -1 EINVAL (Invalid argument)');
+  assert.equal(line('perf_event_open', [M + 0x1000n, 0, -1, -1, 0], -14, mem), 'perf_event_open(0x10001000, 0, -1, -1, 0) = -1 EFAULT (Bad address)');
+  assert.equal(line('perf_event_open', [M, 0, -1, -1, 0], -22, mem, { notVerbose: true }), 'perf_event_open(0x10000000, 0, -1, -1, 0) = -1 EINVAL (Invalid argument)');
+});
+
+test('fuzzDecoders over io_uring_register, bpf and perf_event_open: no throw, bounded lines and reads', () => {
+  const r = fuzzDecoders(6000, 20261207, ['io_uring_register', 'bpf', 'perf_event_open']);
   assert.deepEqual(r.failures, []);
 });

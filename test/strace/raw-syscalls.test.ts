@@ -175,8 +175,11 @@ test('bpf: commands, BPF_PROG_LOAD fields up to the given size, unknown tail', (
   const head = 'prog_type=0x20 /* BPF_PROG_TYPE_??? */, insn_cnt=0, insns=NULL, license=NULL, log_level=0, log_size=0, log_buf=NULL, kern_version=KERNEL_VERSION(51966, 240, 13)';
   runCases(mem, [
     ['bpf', [5, M, 128], -7, `bpf(BPF_PROG_LOAD, {${head}, ${tail}}, 128) = -1 E2BIG (Argument list too long)`],
-    ['bpf', [5, M, 8], -22, 'bpf(BPF_PROG_LOAD, {prog_type=0x20 /* BPF_PROG_TYPE_??? */, insn_cnt=0}, 8) = -1 EINVAL (Invalid argument)'],
-    ['bpf', [5, M, 136], -7, `bpf(BPF_PROG_LOAD, {${head}, ${tail}, /* bytes 128..135 */ "\\xa0\\x00\\x00\\x00\\x00\\x00\\x00\\x00"}, 136) = -1 E2BIG (Argument list too long)`],
+    // the first group of fields is shown whole, the missing bytes being zeros
+    ['bpf', [5, M, 8], -22, 'bpf(BPF_PROG_LOAD, {prog_type=0x20 /* BPF_PROG_TYPE_??? */, insn_cnt=0, insns=NULL, license=NULL}, 8) = -1 EINVAL (Invalid argument)'],
+    // non-zero bytes past the member: `...`, their hex with -v
+    ['bpf', [5, M, 136], -7, `bpf(BPF_PROG_LOAD, {${head}, ${tail}, ...}, 136) = -1 E2BIG (Argument list too long)`],
+    ['bpf', [5, M, 136], -7, `bpf(BPF_PROG_LOAD, {${head}, ${tail}, extra_data="\\xa0\\x00\\x00\\x00\\x00\\x00\\x00\\x00" /* bytes 128..135 */}, 136) = -1 E2BIG (Argument list too long)`, { verbose: true }],
     ['bpf', [5, M, 128], -7, 'bpf(0x5, {prog_type=0x20, insn_cnt=0, insns=NULL, license=NULL, log_level=0, log_size=0, log_buf=NULL, kern_version=0xcafef00d, prog_flags=0, prog_name="x", prog_ifindex=0, expected_attach_type=0, prog_btf_fd=0, func_info_rec_size=0, func_info=NULL, func_info_cnt=0, line_info_rec_size=0, line_info=NULL, line_info_cnt=0, attach_btf_id=0, attach_prog_fd=0, fd_array=NULL}, 128) = -1 E2BIG (Argument list too long)', { xlat: 'raw' }],
     ['bpf', [0xdead, 0, 0], -22, 'bpf(0xdead /* BPF_??? */, NULL, 0) = -1 EINVAL (Invalid argument)'],
   ]);

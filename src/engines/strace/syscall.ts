@@ -194,7 +194,8 @@ export class DecodedSyscall {
           break;
         }
         case RV.FD:
-          s = c.o.fdPath || c.o.fdText ? renderValue(c.fd(c.rval)) : c.rval.toString();
+          // A value no int holds (an injected one) is no descriptor: printed as a number.
+          s = (c.o.fdPath || c.o.fdText) && c.rval === BigInt.asIntN(32, c.rval) ? renderValue(c.fd(c.rval)) : c.rval.toString();
           break;
         case RV.PID_OR_PGRP:
           s = renderValue(c.pidOrPgrp(c.rval));

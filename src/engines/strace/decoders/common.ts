@@ -124,3 +124,14 @@ export function extTail(c: Ctx, ad: bigint, known: number, size: bigint): Field 
   const shown = b.subarray(0, Math.min(lim, b.length));
   return { k: 'tail', v: sym(`/* bytes ${known}..${size - 1n} */ ${quoteBytes(shown, b.length > lim, 'all')}`), bare: true };
 }
+
+/** CPU set: [0 1 5] for `len` bytes (strace affinity.c). */
+export function cpusetValue(c: Ctx, ad: bigint, len: bigint): Value {
+  if (ad === 0n) return NULL;
+  const n = len > 8192n ? 8192 : Number(len);
+  const b = c.fetch(ad, n);
+  if (!b) return addr(ad);
+  const names: string[] = [];
+  for (let i = 0; i < n * 8; i++) if ((b[i >> 3] >> (i & 7)) & 1) names.push(String(i));
+  return { t: 'set', names, neg: false };
+}

@@ -21,6 +21,7 @@ import { quotaDecoders } from './quota.js';
 import { ioUringDecoders } from './io_uring.js';
 import { mmsgDecoders } from './mmsg.js';
 import { bpfDecoders } from './bpf.js';
+import { perfDecoders } from './perf.js';
 import { memDecoders } from './mem.js';
 import { mountDecoders } from './mount.js';
 import { miscDecoders } from './misc.js';
@@ -65,6 +66,7 @@ export const DECODER_FAMILIES: Readonly<Record<string, Readonly<Record<string, D
   ioUring: ioUringDecoders,
   mmsg: mmsgDecoders,
   bpf: bpfDecoders,
+  perf: perfDecoders,
 };
 
 function merge(): Record<string, Decoder> {

@@ -24,7 +24,7 @@ import {
 import { timevalValue } from '../printer.js';
 import { siginfoAt } from './signal.js';
 import { uidValue } from './file.js';
-import { extTail } from './common.js';
+import { cpusetValue, extTail } from './common.js';
 
 // ---- clone -------------------------------------------------------------------------------
 
@@ -282,17 +282,6 @@ const NGROUPS_MAX = 65536n;
 
 function gidList(c: Ctx, ad: bigint, n: bigint): Value {
   return c.array(ad, n, 4, (b) => uidValue(BigInt(b.readUInt32LE(0))));
-}
-
-/** CPU set: [0 1 5] for `len` bytes (strace affinity.c). */
-function cpusetValue(c: Ctx, ad: bigint, len: bigint): Value {
-  if (ad === 0n) return NULL;
-  const n = len > 8192n ? 8192 : Number(len);
-  const b = c.fetch(ad, n);
-  if (!b) return addr(ad);
-  const names: string[] = [];
-  for (let i = 0; i < n * 8; i++) if ((b[i >> 3] >> (i & 7)) & 1) names.push(String(i));
-  return { t: 'set', names, neg: false };
 }
 
 function schedParam(c: Ctx, ad: bigint): Value {

@@ -88,6 +88,8 @@ export class StraceEngine {
    */
   detectEarlierAborts = false;
   private _allGone: (() => void)[] = [];
+  /** Former tids of exec'd threads whose superseded leader we saw die (reportExec's to come). */
+  private readonly _supersededSeen = new Set<number>();
 
   constructor(private readonly _tracer: Tracer, opts: StraceOptions) {
     this._o = opts;
@@ -121,7 +123,11 @@ export class StraceEngine {
         if (this._trace) this.formatter.syscallNoReturn(e.task.tid, nowNs());
       },
       reportExec: (a, e, exec) => {
-        if (exec.formerTid !== e.task.tid) this.formatter.superseded(exec.formerTid, e.task.tid, nowNs());
+        // A non-leader thread's execve: it is the leader's tid now. The leader's death (reported
+        // first, with supersededBy) printed the superseded line, unless we did not trace it.
+        if (exec.formerTid === e.task.tid) return;
+        e.data.call?.renumber(e.task.tid);
+        if (!this._supersededSeen.delete(exec.formerTid)) this.formatter.superseded(e.task.tid, exec.formerTid, nowNs());
       },
       // A group-stop (the core seizes, so it sees them): "--- stopped by SIGSTOP ---".
       reportJctl: (a, e, type, notify, signal) => {
@@ -291,7 +297,13 @@ export class StraceEngine {
     const ns = nowNs();
     this._engines.delete(e);
     this._inject.forget(task.tid);
-    if (signal) {
+    const execer = task.supersededBy;
+    if (execer !== undefined) {
+      // Not an exit: another thread's execve replaced the process image (de_thread).
+      // The formatter hands the leader's tid over to the execer: no removeTask after this.
+      this._supersededSeen.add(execer);
+      this.formatter.superseded(task.tid, execer, ns);
+    } else if (signal) {
       const core = false;
       if (this._trace) this.formatter.killed(task.tid, signal, core, ns);
       this._o.json?.killed(task.tgid, task.tid, signal, core, ns);
@@ -304,7 +316,7 @@ export class StraceEngine {
       this._o.json?.exited(task.tgid, task.tid, code, ns);
       this._o.timeline?.exited(task.tgid, task.tid, code, ns);
     }
-    this.formatter.removeTask(task.tid);
+    if (execer === undefined) this.formatter.removeTask(task.tid);
     if (!this._engines.size) for (const resolve of this._allGone.splice(0)) resolve();
   }
 }

@@ -126,7 +126,8 @@ export class Ctx {
   constructor(
     readonly name: string,
     readonly pid: number,
-    readonly tid: number,
+    /** Changes once, when a non-leader thread's execve gives it the leader's tid. */
+    public tid: number,
     args: readonly bigint[],
     public mem: TaskMemory,
     readonly o: DecodeOptions = DEFAULT_DECODE_OPTIONS,

@@ -104,6 +104,10 @@ export class DecodedSyscall {
   get tid(): number {
     return this.ctx.tid;
   }
+  /** A non-leader thread's execve: the call returns under the leader's tid (the thread's now). */
+  renumber(tid: number): void {
+    this.ctx.tid = tid;
+  }
   get pid(): number {
     return this.ctx.pid;
   }

@@ -1,0 +1,95 @@
+/**
+ * `utrace strace -f` when a non-leader thread calls execve (issue 17; strace's threads-execve
+ * tests): the leader's pending call, "<pid changed to L ...>", "+++ superseded by execve in
+ * pid T +++" and the execve's return under the leader's tid. Real tracees, real ptrace; each
+ * case runs several times, since the kernel's de_thread races with the tracer's stops.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+const utrace = path.join(root, 'bin/utrace.js');
+const bin = path.join(root, 'test/fixtures/bin/exec_superseded');
+const RUNS = 4;
+
+/**
+ * Runs the fixture in `mode` under strace -f -o; its lines with the column padding squeezed,
+ * without the first execve's unless `all`.
+ */
+function run(mode: string, extra: string[] = [], all = false): { lines: string[]; leader: number; thread: number } {
+  const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'utrace-thr-')), 'out');
+  const r = spawnSync('node', [utrace, 'strace', '-f', '-o', out, '-e', 'trace=execve,exit,nanosleep', ...extra, bin, mode],
+    { encoding: 'utf8', timeout: 30000 });
+  assert.equal(r.status, 0, r.stderr);
+  const ids = /^leader (\d+) thread (\d+)$/m.exec(r.stdout);
+  assert.ok(ids, r.stdout);
+  const lines = fs.readFileSync(out, 'utf8').split('\n').map((l) => l.replace(/ {2,}= /, ' = '));
+  fs.rmSync(path.dirname(out), { recursive: true });
+  return { lines: all ? lines : lines.slice(1), leader: Number(ids[1]), thread: Number(ids[2]) };
+}
+
+const pad = (n: number): string => String(n).padEnd(5);
+const execLine = (tid: number, envp = '0x[0-9a-f]+'): RegExp =>
+  new RegExp(`^${pad(tid)} execve\\("${bin}", \\["${bin.slice(0, 32).replace(/[.]/g, '\\.')}"\\.\\.\\., "after"\\], ${envp} /\\* \\d+ vars \\*/`);
+
+test('the leader already exited: the execve line ends "<pid changed to L ...>", returns as L', () => {
+  for (let i = 0; i < RUNS; i++) {
+    const { lines, leader: L, thread: T } = run('exit');
+    const text = lines.join('\n');
+    assert.equal(lines[0], `${pad(L)} exit(42) = ?`, text);
+    assert.match(lines[1]!, execLine(T), text);
+    assert.ok(lines[1]!.endsWith(` <pid changed to ${L} ...>`), text);
+    assert.deepEqual(lines.slice(2), [
+      `${pad(L)} +++ superseded by execve in pid ${T} +++`,
+      `${pad(L)} <... execve resumed>) = 0`,
+      `${pad(L)} +++ exited with 0 +++`,
+      '',
+    ], text);
+  }
+});
+
+test('the leader blocked in nanosleep: its call ends "<unfinished ...>) = ?", then superseded', () => {
+  for (let i = 0; i < RUNS; i++) {
+    const { lines, leader: L, thread: T } = run('sleep');
+    const text = lines.join('\n');
+    assert.equal(lines[0], `${pad(L)} nanosleep({tv_sec=123, tv_nsec=0},  <unfinished ...>`, text);
+    assert.match(lines[1]!, execLine(T), text);
+    assert.ok(lines[1]!.endsWith(' <unfinished ...>'), text);
+    assert.deepEqual(lines.slice(2), [
+      `${pad(L)} <... nanosleep resumed> <unfinished ...>) = ?`,
+      `${pad(L)} +++ superseded by execve in pid ${T} +++`,
+      `${pad(L)} <... execve resumed>) = 0`,
+      `${pad(L)} +++ exited with 0 +++`,
+      '',
+    ], text);
+  }
+});
+
+test('--quiet=thread-execve and -qqq leave out the superseded line only; -qq only the exit lines', () => {
+  for (const [opt, superseded, exited] of [['--quiet=thread-execve', false, true], ['-qqq', false, false], ['-qq', true, false]] as const) {
+    const { lines, leader: L, thread: T } = run('exit', [opt]);
+    const text = lines.join('\n');
+    assert.ok(lines[1]!.endsWith(` <pid changed to ${L} ...>`), `${opt}\n${text}`);
+    assert.deepEqual(lines.slice(2), [
+      ...(superseded ? [`${pad(L)} +++ superseded by execve in pid ${T} +++`] : []),
+      `${pad(L)} <... execve resumed>) = 0`,
+      ...(exited ? [`${pad(L)} +++ exited with 0 +++`] : []),
+      '',
+    ], `${opt}\n${text}`);
+  }
+});
+
+test('-e status=unfinished: the leader\'s cut-short call and the superseded line, not the execve', () => {
+  const { lines, leader: L, thread: T } = run('sleep', ['-e', 'status=unfinished'], true);
+  assert.deepEqual(lines, [
+    `${pad(L)} nanosleep({tv_sec=123, tv_nsec=0},  <unfinished ...>) = ?`,
+    `${pad(L)} +++ superseded by execve in pid ${T} +++`,
+    `${pad(L)} +++ exited with 0 +++`,
+    '',
+  ], lines.join('\n'));
+});

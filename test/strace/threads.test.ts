@@ -1,8 +1,9 @@
 /**
- * `utrace strace -f` when a non-leader thread calls execve (issue 17; strace's threads-execve
- * tests): the leader's pending call, "<pid changed to L ...>", "+++ superseded by execve in
- * pid T +++" and the execve's return under the leader's tid. Real tracees, real ptrace; each
- * case runs several times, since the kernel's de_thread races with the tracer's stops.
+ * How `utrace strace` prints a thread's life across calls (issue 17, strace's threads-execve,
+ * status-*-threads, restart_syscall tests). A non-leader thread's execve: the leader's pending
+ * call, "<pid changed to L ...>", "+++ superseded by execve in pid T +++" and the execve's
+ * return under the leader's tid; restart_syscall naming the call it resumes. Real tracees,
+ * real ptrace; the execve cases run several times, as de_thread races with the tracer's stops.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -92,4 +93,26 @@ test('-e status=unfinished: the leader\'s cut-short call and the superseded line
     `${pad(L)} +++ exited with 0 +++`,
     '',
   ], lines.join('\n'));
+});
+
+test('restart_syscall resumes a nanosleep cut by an ignored signal, naming it even when only it is traced', () => {
+  const sleeper = path.join(root, 'test/fixtures/bin/restart_sleep');
+  for (const set of ['restart_syscall,nanosleep', 'restart_syscall']) {
+    const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'utrace-thr-')), 'out');
+    const r = spawnSync('node', [utrace, 'strace', '-o', out, '-e', `trace=${set}`, sleeper], { encoding: 'utf8', timeout: 30000 });
+    assert.equal(r.status, 0, r.stderr);
+    const lines = fs.readFileSync(out, 'utf8').split('\n').map((l) => l.replace(/ {2,}= /, ' = '));
+    fs.rmSync(path.dirname(out), { recursive: true });
+    const want = [
+      '--- SIGALRM {si_signo=SIGALRM, si_code=SI_KERNEL} ---',
+      'restart_syscall(<... resuming interrupted nanosleep ...>) = 0',
+      '+++ exited with 0 +++',
+      '',
+    ];
+    if (set.includes('nanosleep')) {
+      assert.match(lines[0]!, /^nanosleep\(\{tv_sec=0, tv_nsec=200000000\}, NULL\) = \? ERESTART_RESTARTBLOCK \(Interrupted by signal\)$/, lines.join('\n'));
+      lines.shift();
+    }
+    assert.deepEqual(lines, want, `${set}\n${lines.join('\n')}`);
+  }
 });

@@ -61,7 +61,16 @@ interface TaskState {
   entryCpuNs?: bigint;
   inject?: InjectRule;
   exitCode?: number;
+  /** The call that last returned ERESTART_RESTARTBLOCK: restart_syscall resumes it. */
+  restartNr?: number;
 }
+
+/** restart_syscall (x86_64) and the calls whose restart it is (ERESTART_RESTARTBLOCK users:
+ * nanosleep, clock_nanosleep, poll, futex's waits): stopped at too when it alone is traced,
+ * so that it can name the call it resumes. */
+const NR_RESTART_SYSCALL = 219;
+const RESTARTERS = [35, 230, 7, 202];
+const ERESTART_RESTARTBLOCK = -516n;
 
 /** Wall-clock nanoseconds with a monotonic fine part. */
 const wallBase = BigInt(Date.now()) * 1_000_000n - process.hrtime.bigint();
@@ -108,7 +117,7 @@ export class StraceEngine {
       ? new PerTaskFormatter(opts.outputFor, opts.format)
       : new TraceFormatter(this._trace ? opts.write : silent, opts.format);
     const self = this;
-    const selected = opts.filter.traceGiven ? new Set(opts.filter.selectedSyscalls()) : undefined;
+    const selected = opts.filter.traceGiven ? new Set(this.prefilter) : undefined;
     this._ops = {
       name: 'strace',
       syscalls: selected,
@@ -143,7 +152,9 @@ export class StraceEngine {
 
   /** The syscall numbers a seccomp prefilter may restrict stops to (undefined: all). */
   get prefilter(): number[] | undefined {
-    return this._o.filter.traceGiven ? this._o.filter.selectedSyscalls() : undefined;
+    if (!this._o.filter.traceGiven) return undefined;
+    const nrs = this._o.filter.selectedSyscalls();
+    return nrs.includes(NR_RESTART_SYSCALL) ? [...new Set([...nrs, ...RESTARTERS])] : nrs;
   }
 
   /** Attach to one thread (every thread of an attached process, or the spawned task). */
@@ -201,7 +212,9 @@ export class StraceEngine {
       let sp: bigint | undefined;
       if (nr === 15 /* rt_sigreturn */) sp = task.regs().sp;
       const f = this._o.filter;
-      const d = decodeEntry({ nr, tid: task.tid, pid: task.tgid, args: call.args, mem: task, sp, raw: f.raw.has(nr) },
+      let prevName: string | undefined;
+      if (nr === NR_RESTART_SYSCALL && st.restartNr !== undefined) prevName = SYSCALLS[st.restartNr]?.name;
+      const d = decodeEntry({ nr, tid: task.tid, pid: task.tgid, args: call.args, mem: task, sp, raw: f.raw.has(nr), prevName },
         f.abbrev.has(nr) && f.verbose.has(nr) ? this._decode
           : { ...this._decode, verbose: this._decode.verbose || !f.abbrev.has(nr), notVerbose: !f.verbose.has(nr) });
       st.entryNs = nowNs();
@@ -227,6 +240,7 @@ export class StraceEngine {
 
   private _exit(e: Engine<TaskState>, call: SyscallReport): undefined {
     const st = e.data;
+    if (call.nr !== NR_RESTART_SYSCALL) st.restartNr = call.ret === ERESTART_RESTARTBLOCK ? call.nr : undefined;
     const rule = st.inject;
     st.inject = undefined;
     if (rule) {

@@ -122,6 +122,8 @@ export class Ctx {
   readonly a: readonly bigint[];
   /** Stack pointer at the stop, when the engine supplies it (rt_sigreturn reads the frame). */
   sp: bigint | undefined;
+  /** The thread's previous syscall, when the engine knows it (restart_syscall names it). */
+  prevName: string | undefined;
 
   constructor(
     readonly name: string,

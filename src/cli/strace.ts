@@ -261,23 +261,30 @@ export async function straceMain(argv: string[], env: { inheritedFds?: readonly 
   const ops = engine.attach(task).ops;
   // Joinable for as long as it lives: we are its host (host/launcher.ts).
   const lh = hostLaunched(tracer, task, command, name, [{ name: 'strace', owns: (e) => e.ops === ops }]);
-  // strace kills what it launched when interrupted (once the commands that joined have left).
-  const stop = launcherSignals(lh, name, () => engine.detachAll(), () => {
+  // Interrupted (once the commands that joined have left), strace detaches, its calls in flight
+  // ending " <detached ...>", passes the signal on to the program it launched, and dies of it.
+  let fatal: NodeJS.Signals | undefined;
+  const stop = launcherSignals(lh, name, () => engine.detachAll(), async (signal) => {
+    fatal = signal;
+    engine.detachAll();
+    // Really detached first: dying while still its tracer would kill it (PTRACE_O_EXITKILL).
+    await tracer.close();
+    if (!quietAttach) err(`Process ${task.tgid} detached`);
     try {
-      task.process.threads[0]?.signal(9);
+      process.kill(task.tgid, signal);
     } catch {
       /* already gone */
     }
   });
   task.start();
-  const st = await task.process.exit;
+  const st = await Promise.race([task.process.exit, stop.done.then(() => undefined)]);
   // Followed children may outlive the program (a daemon, a pid namespace's init): traced to
   // their end, as by strace; a signal to us still ends it all.
-  if (p.follow) await Promise.race([engine.allGone(), stop.done]);
+  if (st && p.follow && !fatal) await Promise.race([engine.allGone(), stop.done]);
   stop.dispose();
   finish();
   await lh?.close();
-  return exitLikeChild(st);
+  return fatal ? dieOfSignal(fatal) : exitLikeChild(st!);
 }
 
 /**

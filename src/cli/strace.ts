@@ -189,6 +189,7 @@ export async function straceMain(argv: string[], env: { inheritedFds?: readonly 
   try {
     built = buildStraceOutput(tracer, p, ownIo(), {
       onAttach: quietAttach ? undefined : (tid) => err(`Process ${tid} attached`),
+      onUnknownDetached: quietAttach ? undefined : (tid) => err(`Detached unknown pid ${tid}`),
     });
   } catch (e) {
     if (e instanceof UsageError) {
@@ -332,7 +333,7 @@ export interface StraceOutput {
  * by `utrace strace` and `utrace run --strace`. A file that cannot be opened is a UsageError.
  */
 export function buildStraceOutput(tracer: Tracer, p: ParsedStrace, io: CommandIo,
-  extra: { onAttach?: (tid: number) => void } = {}): StraceOutput {
+  extra: { onAttach?: (tid: number) => void; onUnknownDetached?: (tid: number) => void } = {}): StraceOutput {
   const { filter } = p;
   const open = (file: string, opt: string): number => io.openOutput(file, opt, p.append);
   const toFile = p.output !== undefined;
@@ -397,6 +398,7 @@ export function buildStraceOutput(tracer: Tracer, p: ParsedStrace, io: CommandIo
     pidns: p.decodePids.has('pidns'),
     pathTrace,
     onAttach: extra.onAttach,
+    onUnknownDetached: extra.onUnknownDetached,
   });
   if (p.overheadNs !== undefined) engine.summary.overheadNs = p.overheadNs;
   let finished = false;

@@ -116,3 +116,20 @@ test('restart_syscall resumes a nanosleep cut by an ignored signal, naming it ev
     assert.deepEqual(lines, want, `${set}\n${lines.join('\n')}`);
   }
 });
+
+test('without -f, a child traced unasked (CLONE_PTRACE) is let go: "Detached unknown pid N" unless --quiet=attach', () => {
+  const prog = path.join(root, 'test/fixtures/bin/clone_ptrace_child');
+  for (const quiet of [false, true]) {
+    const r = spawnSync('node', [utrace, 'strace', '-o', '/dev/null', '-e', 'trace=none', ...(quiet ? ['--quiet=attach'] : []), prog],
+      { encoding: 'utf8', timeout: 30000 });
+    assert.equal(r.status, 0, r.stderr); // the child died of the parent's SIGUSR1: not left stopped
+    const child = /^child (\d+)$/m.exec(r.stdout)?.[1];
+    assert.ok(child, r.stdout);
+    if (quiet) assert.doesNotMatch(r.stderr, /Detached unknown pid/);
+    else assert.match(r.stderr, new RegExp(`: Detached unknown pid ${child}\\n`));
+  }
+  // Followed (-f), it is ours: no such message.
+  const f = spawnSync('node', [utrace, 'strace', '-f', '-o', '/dev/null', '-e', 'trace=none', prog], { encoding: 'utf8', timeout: 30000 });
+  assert.equal(f.status, 0, f.stderr);
+  assert.doesNotMatch(f.stderr, /Detached unknown pid/);
+});

@@ -50,6 +50,11 @@ export interface StraceOptions {
   pathTrace?: PathTrace;
   /** A new thread or process is now traced (strace's "Process N attached" message). */
   onAttach?: (tid: number) => void;
+  /**
+   * Without -f: a child the kernel traced for us anyway (clone with CLONE_PTRACE), which we let
+   * go (strace's "Detached unknown pid N").
+   */
+  onUnknownDetached?: (tid: number) => void;
   /** -d: a call whose number the table does not know (strace's "invalid syscall" debug line). */
   onInvalidSyscall?: (tid: number, nr: number) => void;
 }
@@ -68,6 +73,9 @@ interface TaskState {
 /** restart_syscall (x86_64) and the calls whose restart it is (ERESTART_RESTARTBLOCK users:
  * nanosleep, clock_nanosleep, poll, futex's waits): stopped at too when it alone is traced,
  * so that it can name the call it resumes. */
+/** clone flags (linux/sched.h): the child is traced too / may not be traced. */
+const CLONE_PTRACE = 0x2000n;
+const CLONE_UNTRACED = 0x800000n;
 const NR_RESTART_SYSCALL = 219;
 const RESTARTERS = [35, 230, 7, 202];
 const ERESTART_RESTARTBLOCK = -516n;
@@ -124,7 +132,7 @@ export class StraceEngine {
       reportSyscallEntry: (a, e, call) => self._entry(e, call, a),
       reportSyscallExit: (a, e, call) => self._exit(e, call),
       reportSignal: (a, e, sig) => self._signal(e, sig),
-      reportClone: (a, e, flags, child) => self._clone(child),
+      reportClone: (a, e, flags, child) => self._clone(e.task, child),
       reportExit: (a, e, exit) => {
         e.data.exitCode = exit.code;
         // The call that ends the thread never returns: "= ?" now, as strace prints it at the
@@ -147,7 +155,7 @@ export class StraceEngine {
       release: (data) => self._released(data),
     };
     this._events = Event.SYSCALL | Event.SIGNAL_ALL | Event.EXIT | Event.DEATH | Event.EXEC | Event.JCTL |
-      (opts.follow ? Event.CLONE : 0);
+      (opts.follow || opts.onUnknownDetached ? Event.CLONE : 0);
   }
 
   /** The syscall numbers a seccomp prefilter may restrict stops to (undefined: all). */
@@ -291,7 +299,14 @@ export class StraceEngine {
     return undefined;
   }
 
-  private _clone(child: Task): void {
+  private _clone(parent: Task, child: Task): void {
+    if (!this._o.follow) {
+      // Not followed: the core lets the child go unless someone else takes it. The flags the
+      // core reports for a fork event are fork's; the call's own are in the parent's registers.
+      const flags = callCloneFlags(parent);
+      if ((flags & CLONE_PTRACE) && !(flags & CLONE_UNTRACED)) this._o.onUnknownDetached?.(child.tid);
+      return;
+    }
     this.attach(child);
     this._o.onAttach?.(child.tid);
     this._o.timeline?.threadName(child.tgid, child.tid, comm(child.tid));
@@ -337,6 +352,22 @@ export class StraceEngine {
 
 // /proc/PID of a tracee is procDir(PID): under `unshare -pf` /proc numbers tasks as an ancestor
 // namespace does.
+
+/** The flags argument of the clone or clone3 call `task` is stopped in (0 for fork, vfork). */
+function callCloneFlags(task: Task): bigint {
+  try {
+    const r = task.regs();
+    const nr = Number(r.get('orig_rax'));
+    if (nr === 56 /* clone */) return r.get('rdi');
+    if (nr === 435 /* clone3: struct clone_args, flags first */) {
+      const b = task.readMemory(r.get('rdi'), 8);
+      return b.length === 8 ? b.readBigUInt64LE(0) : 0n;
+    }
+  } catch {
+    /* gone */
+  }
+  return 0n;
+}
 
 /** CPU time a thread has run, in ns (/proc/TID/schedstat's first field). */
 function cpuNs(tid: number): bigint | undefined {

@@ -189,6 +189,7 @@ export async function straceMain(argv: string[], env: { inheritedFds?: readonly 
   try {
     built = buildStraceOutput(tracer, p, ownIo(), {
       onAttach: quietAttach ? undefined : (tid) => err(`Process ${tid} attached`),
+      onUnknownDetached: quietAttach ? undefined : (tid) => err(`Detached unknown pid ${tid}`),
     });
   } catch (e) {
     if (e instanceof UsageError) {
@@ -261,23 +262,30 @@ export async function straceMain(argv: string[], env: { inheritedFds?: readonly 
   const ops = engine.attach(task).ops;
   // Joinable for as long as it lives: we are its host (host/launcher.ts).
   const lh = hostLaunched(tracer, task, command, name, [{ name: 'strace', owns: (e) => e.ops === ops }]);
-  // strace kills what it launched when interrupted (once the commands that joined have left).
-  const stop = launcherSignals(lh, name, () => engine.detachAll(), () => {
+  // Interrupted (once the commands that joined have left), strace detaches, its calls in flight
+  // ending " <detached ...>", passes the signal on to the program it launched, and dies of it.
+  let fatal: NodeJS.Signals | undefined;
+  const stop = launcherSignals(lh, name, () => engine.detachAll(), async (signal) => {
+    fatal = signal;
+    engine.detachAll();
+    // Really detached first: dying while still its tracer would kill it (PTRACE_O_EXITKILL).
+    await tracer.close();
+    if (!quietAttach) err(`Process ${task.tgid} detached`);
     try {
-      task.process.threads[0]?.signal(9);
+      process.kill(task.tgid, signal);
     } catch {
       /* already gone */
     }
   });
   task.start();
-  const st = await task.process.exit;
+  const st = await Promise.race([task.process.exit, stop.done.then(() => undefined)]);
   // Followed children may outlive the program (a daemon, a pid namespace's init): traced to
   // their end, as by strace; a signal to us still ends it all.
-  if (p.follow) await Promise.race([engine.allGone(), stop.done]);
+  if (st && p.follow && !fatal) await Promise.race([engine.allGone(), stop.done]);
   stop.dispose();
   finish();
   await lh?.close();
-  return exitLikeChild(st);
+  return fatal ? dieOfSignal(fatal) : exitLikeChild(st!);
 }
 
 /**
@@ -325,7 +333,7 @@ export interface StraceOutput {
  * by `utrace strace` and `utrace run --strace`. A file that cannot be opened is a UsageError.
  */
 export function buildStraceOutput(tracer: Tracer, p: ParsedStrace, io: CommandIo,
-  extra: { onAttach?: (tid: number) => void } = {}): StraceOutput {
+  extra: { onAttach?: (tid: number) => void; onUnknownDetached?: (tid: number) => void } = {}): StraceOutput {
   const { filter } = p;
   const open = (file: string, opt: string): number => io.openOutput(file, opt, p.append);
   const toFile = p.output !== undefined;
@@ -390,6 +398,7 @@ export function buildStraceOutput(tracer: Tracer, p: ParsedStrace, io: CommandIo
     pidns: p.decodePids.has('pidns'),
     pathTrace,
     onAttach: extra.onAttach,
+    onUnknownDetached: extra.onUnknownDetached,
   });
   if (p.overheadNs !== undefined) engine.summary.overheadNs = p.overheadNs;
   let finished = false;

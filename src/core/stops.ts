@@ -482,6 +482,7 @@ export abstract class StopMachine extends EventEmitter {
         const oldLeader = task;
         this._tasks.delete(former);
         this._backend.disown(former);
+        oldLeader._supersededBy = former;
         this._reportGone(oldLeader, 0, false);
         execer._tid = oldLeader.tid;
         this._tasks.set(execer._tid, execer);

@@ -77,6 +77,7 @@ export class Task {
   /** Settles when the thread dies: exit code or fatal signal (for the leader: the process's). */
   readonly exit: Promise<ExitStatus>;
   /** @internal */ _deathStatus: ExitStatus | undefined;
+  /** @internal see supersededBy */ _supersededBy: number | undefined;
 
   /** @internal */
   constructor(tracer: StopMachine, proc: Process, tid: number) {
@@ -100,6 +101,15 @@ export class Task {
    * before. A leader's is its process's: the group's exit code, not its own exit report's. */
   get exitStatus(): ExitStatus | undefined {
     return this._deathStatus;
+  }
+
+  /**
+   * Set (readable in reportDeath) on a thread-group leader that died because another thread of
+   * its process called execve (de_thread): that thread's former tid. The exec'd thread lives on
+   * under the leader's tid, and its engines next get reportExec with this as formerTid.
+   */
+  get supersededBy(): number | undefined {
+    return this._supersededBy;
   }
 
   /**

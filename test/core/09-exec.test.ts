@@ -63,7 +63,9 @@ test('exec from a non-leader thread re-keys the task: formerTid differs, tid bec
       return ex.formerTid !== pid ? Resume.STOP : Resume.RESUME; // hold it there to look
     },
     reportDeath(eng: Engine<string>, groupDead) {
-      log.push(`${eng.data}:death${groupDead ? ':group' : ''}`);
+      // The old leader's death is told apart from an exit: by whom it was superseded.
+      const by = eng.task.supersededBy;
+      log.push(`${eng.data}:death${groupDead ? ':group' : ''}${by === undefined ? '' : by === threadTid ? ':superseded' : `:superseded-by-${by}`}`);
     },
     reportReap(eng: Engine<string>) {
       log.push(`${eng.data}:reap`);
@@ -91,7 +93,7 @@ test('exec from a non-leader thread re-keys the task: formerTid differs, tid bec
   assert.equal(out.text(), `before exec pid=${pid}\nafter exec pid=${pid} tid=${pid}\n`);
   // The spawn's own exec first. The old leader: death (not of the group) and reap before
   // the exec report; the thread (now the leader): its own death, of the whole group, last.
-  assert.deepEqual(log, ['leader:exec', 'leader:death', 'leader:reap', 'thread:exec', 'thread:death:group', 'thread:reap']);
+  assert.deepEqual(log, ['leader:exec', 'leader:death:superseded', 'leader:reap', 'thread:exec', 'thread:death:group', 'thread:reap']);
 });
 
 test('exec from a non-leader thread, untraced reference', T, () => {

@@ -1,6 +1,7 @@
 /**
  * Faults: SIGINT/SIGTERM/SIGHUP to `utrace strace`. An attached process is detached and keeps
- * running untraced (no pending stop); a launched one is killed, as strace does.
+ * running untraced (no pending stop); a launched one is detached and gets the signal, and utrace
+ * dies of it, as strace does.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -40,7 +41,7 @@ for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
   });
 }
 
-test('SIGTERM to utrace strace -- CMD: the launched command is killed, like strace', { timeout: 30000 }, async () => {
+test('SIGTERM to utrace strace -- CMD: the launched command is detached and dies of the SIGTERM passed on, like strace', { timeout: 30000 }, async () => {
   const tracer = spawn('node', [utrace, 'strace', '-o', '/dev/null', '--', spinBin], { stdio: ['ignore', 'pipe', 'ignore'] });
   let out = '';
   tracer.stdout!.on('data', (d: Buffer) => (out += d.toString()));
@@ -50,8 +51,34 @@ test('SIGTERM to utrace strace -- CMD: the launched command is killed, like stra
   const done = exited(tracer);
   tracer.kill('SIGTERM');
   const r = await done;
-  assert.ok(r.signal === 'SIGKILL' || r.code === 137, JSON.stringify(r)); // exit status like the killed program
-  assert.equal(fs.existsSync(`/proc/${children[0]}/status`) && !/Z|X/.test(status(children[0]!)['State'] ?? 'X'), false);
+  assert.equal(r.signal, 'SIGTERM', JSON.stringify(r)); // strace dies of the signal it got
+  await until(() => !fs.existsSync(`/proc/${children[0]}/status`) || /Z|X/.test(status(children[0]!)['State'] ?? 'X'), 10000, 'the program to die');
+});
+
+test('SIGTERM to utrace strace -o FILE -- CMD: a call in flight ends " <detached ...>"; a program that ignores the signal lives on untraced', { timeout: 30000 }, async () => {
+  const dir = fs.mkdtempSync('/tmp/utrace-detach-');
+  const out = path.join(dir, 'trace');
+  const mark = path.join(dir, 'mark');
+  const tracer = spawn('node', [utrace, 'strace', '-o', out, '-e', 'status=detached', '--', '/bin/sh', '-c', `trap '' TERM; echo up; read x; echo still > ${mark}`],
+    { stdio: ['pipe', 'pipe', 'pipe'] });
+  let text = '';
+  let err = '';
+  tracer.stdout!.on('data', (d: Buffer) => (text += d.toString()));
+  tracer.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+  await until(() => text.includes('up'), 10000, 'the program to start');
+  const pid = Number(fs.readFileSync(`/proc/${tracer.pid}/task/${tracer.pid}/children`, 'utf8').trim());
+  // Blocked in read(0, ...) once its state says it sleeps.
+  await until(() => status(pid)['State']?.startsWith('S') === true, 10000, 'the program to block in read');
+  const done = exited(tracer);
+  tracer.kill('SIGTERM');
+  const r = await done;
+  assert.equal(r.signal, 'SIGTERM', JSON.stringify(r));
+  assert.equal(fs.readFileSync(out, 'utf8'), 'read(0,  <detached ...>\n');
+  assert.match(err, new RegExp(`Process ${pid} detached`));
+  assert.match(fs.readFileSync(`/proc/${pid}/status`, 'utf8'), /^TracerPid:\s+0$/m);
+  tracer.stdin!.end('go\n'); // it ignored SIGTERM: reads on and finishes untraced
+  await until(() => fs.existsSync(mark), 10000, 'the program to go on');
+  fs.rmSync(dir, { recursive: true });
 });
 
 test('a closed stderr (EPIPE, e.g. gdb gone) does not stop the trace', { timeout: 30000 }, async () => {

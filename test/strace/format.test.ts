@@ -146,14 +146,62 @@ test('-T does not time calls that never return; -qq hides exit lines; core dumps
   assert.equal(o2.out(), '--- SIGSEGV {si_signo=SIGSEGV, si_code=SI_USER, si_pid=6383, si_uid=0} ---\n+++ killed by SIGSEGV (core dumped) +++\n');
 });
 
-test('a call cut short by the task dying prints "...) = ?"', () => {
+test('a call cut short by the task dying prints " <unfinished ...>) = ?" for what it left for the exit', () => {
   const o = sink();
   const f = new TraceFormatter(o.write, {});
   f.addTask(1);
   const d = decodeCall({ name: 'read', args: [0, M, 10], mem: empty, tid: 1 });
   f.syscallEntry(d, 0n);
   f.killed(1, 9, false, 0n);
-  assert.equal(o.out(), 'read(0, ...)                            = ?\n+++ killed by SIGKILL +++\n');
+  assert.equal(o.out(), 'read(0,  <unfinished ...>)              = ?\n+++ killed by SIGKILL +++\n');
+  // All printed at entry: nothing stands for the rest.
+  const o2 = sink();
+  const f2 = new TraceFormatter(o2.write, {});
+  f2.addTask(1);
+  f2.syscallEntry(decodeCall({ name: 'exit', args: [3], mem: empty, tid: 1 }), 0n);
+  f2.exited(1, 3, 0n);
+  assert.equal(o2.out(), 'exit(3)                                 = ?\n+++ exited with 3 +++\n');
+});
+
+test('a non-leader execve: "<pid changed to L ...>" or the leader\'s call cut short, superseded, resumed as L', () => {
+  const argv = new FakeMemory().str(M, '/bin/x').u64(M + 0x100n, M, 0n);
+  const scenario = (leaderCall: boolean, opts = {}): string => {
+    const o = sink();
+    const f = new TraceFormatter(o.write, { toFile: true, followForks: true, column: 14, ...opts });
+    f.addTask(100);
+    f.addTask(101);
+    if (leaderCall) f.syscallEntry(decodeCall({ name: 'pause', args: [], mem: empty, tid: 100 }), 0n);
+    const ex = decodeCall({ name: 'execve', args: [M, M + 0x100n, 0], mem: argv, tid: 101 });
+    f.syscallEntry(ex, 0n);
+    f.superseded(100, 101, 0n);
+    assert.equal(ex.tid, 100);
+    ex.exit(0n);
+    f.syscallExit(ex, 0n);
+    f.exited(100, 0, 0n);
+    return o.out();
+  };
+  assert.equal(scenario(false), [
+    '101   execve("/bin/x", ["/bin/x"], NULL <pid changed to 100 ...>',
+    '100   +++ superseded by execve in pid 101 +++',
+    '100   <... execve resumed>) = 0',
+    '100   +++ exited with 0 +++',
+    '',
+  ].join('\n'));
+  assert.equal(scenario(true), [
+    '100   pause( <unfinished ...>',
+    '101   execve("/bin/x", ["/bin/x"], NULL <unfinished ...>',
+    '100   <... pause resumed>) = ?',
+    '100   +++ superseded by execve in pid 101 +++',
+    '100   <... execve resumed>) = 0',
+    '100   +++ exited with 0 +++',
+    '',
+  ].join('\n'));
+  assert.equal(scenario(false, { quietSuperseded: true }), [
+    '101   execve("/bin/x", ["/bin/x"], NULL <pid changed to 100 ...>',
+    '100   <... execve resumed>) = 0',
+    '100   +++ exited with 0 +++',
+    '',
+  ].join('\n'));
 });
 
 test('injected results and restart errors', () => {

@@ -21,13 +21,15 @@ export interface FakeCall {
   readonly fmt?: FormatOptions;
   readonly tid?: number;
   readonly sp?: bigint;
+  /** The thread's previous call (restart_syscall). */
+  readonly prevName?: string;
 }
 
 export function decodeCall(c: FakeCall): DecodedSyscall {
   const nr = typeof c.name === 'number' ? c.name : SYSCALL_NR[c.name];
   if (nr === undefined) throw new Error(`unknown syscall ${String(c.name)}`);
   const args = (c.args ?? []).map((a) => BigInt.asUintN(64, BigInt(a)));
-  const d = decodeEntry({ nr, tid: c.tid ?? 1000, pid: c.tid ?? 1000, args, mem: c.mem, sp: c.sp }, { ...DEFAULT_DECODE_OPTIONS, ...c.opts });
+  const d = decodeEntry({ nr, tid: c.tid ?? 1000, pid: c.tid ?? 1000, args, mem: c.mem, sp: c.sp, prevName: c.prevName }, { ...DEFAULT_DECODE_OPTIONS, ...c.opts });
   if (c.ret !== undefined) d.exit(BigInt(c.ret), c.exitMem ?? c.mem);
   return d;
 }

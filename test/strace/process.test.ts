@@ -94,6 +94,13 @@ test('clone, clone3, execve, wait4, waitid, exit', () => {
   assert.equal(formatCall({ name: 'exit', args: [0], mem: empty }), 'exit(0)                                 = ?');
 });
 
+test('restart_syscall names the call it resumes when the thread\'s interrupted call is known', () => {
+  assert.equal(formatCall({ name: 'restart_syscall', ret: 0, mem: empty, prevName: 'clock_nanosleep' }),
+    'restart_syscall(<... resuming interrupted clock_nanosleep ...>) = 0');
+  assert.equal(formatCall({ name: 'restart_syscall', ret: 0, mem: empty }),
+    'restart_syscall(<... resuming interrupted system call ...>) = 0');
+});
+
 test('signals', () => {
   const act = Buffer.alloc(32);
   act.writeBigUInt64LE(0x55fc49754259n, 0);

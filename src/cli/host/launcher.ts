@@ -71,21 +71,21 @@ export interface LauncherSignals {
 }
 
 /**
- * SIGINT/SIGTERM/SIGHUP for a launcher: end() at once when nobody joined; else leaveOwn() (its
+ * SIGINT/SIGTERM/SIGHUP for a launcher: end(signal) at once when nobody joined; else leaveOwn() (its
  * engines leave), one message, and end() once the joiners are gone; a second signal makes them
  * all leave now.
  */
-export function launcherSignals(lh: LaunchedHost | undefined | (() => LaunchedHost | undefined), who: string, leaveOwn: () => void | Promise<void>, end: () => void | Promise<void>,
-  then = 'is killed'): LauncherSignals {
+export function launcherSignals(lh: LaunchedHost | undefined | (() => LaunchedHost | undefined), who: string, leaveOwn: () => void | Promise<void>,
+  end: (signal: NodeJS.Signals) => void | Promise<void>, then = 'is killed'): LauncherSignals {
   let resolve!: () => void;
   const done = new Promise<void>((r) => (resolve = r));
   let count = 0;
-  const handler = (): void => {
+  const handler = (signal: NodeJS.Signals): void => {
     count++;
     const host = (typeof lh === 'function' ? lh() : lh)?.host;
     if (count === 1) {
       if (!host || !host.members.length) {
-        void Promise.resolve(end()).finally(resolve);
+        void Promise.resolve(end(signal)).finally(resolve);
         return;
       }
       const n = host.members.length;
@@ -95,7 +95,7 @@ export function launcherSignals(lh: LaunchedHost | undefined | (() => LaunchedHo
         await Promise.resolve(leaveOwn()).catch(() => undefined);
         host.ownLeft();
         await host.whenAlone();
-        await end();
+        await end(signal);
       })().finally(resolve);
     } else if (count === 2 && host) {
       void host.leaveAll();

@@ -50,6 +50,11 @@ export interface StraceOptions {
   pathTrace?: PathTrace;
   /** A new thread or process is now traced (strace's "Process N attached" message). */
   onAttach?: (tid: number) => void;
+  /**
+   * Without -f: a child the kernel traced for us anyway (clone with CLONE_PTRACE), which we let
+   * go (strace's "Detached unknown pid N").
+   */
+  onUnknownDetached?: (tid: number) => void;
   /** -d: a call whose number the table does not know (strace's "invalid syscall" debug line). */
   onInvalidSyscall?: (tid: number, nr: number) => void;
 }
@@ -61,7 +66,19 @@ interface TaskState {
   entryCpuNs?: bigint;
   inject?: InjectRule;
   exitCode?: number;
+  /** The call that last returned ERESTART_RESTARTBLOCK: restart_syscall resumes it. */
+  restartNr?: number;
 }
+
+/** restart_syscall (x86_64) and the calls whose restart it is (ERESTART_RESTARTBLOCK users:
+ * nanosleep, clock_nanosleep, poll, futex's waits): stopped at too when it alone is traced,
+ * so that it can name the call it resumes. */
+/** clone flags (linux/sched.h): the child is traced too / may not be traced. */
+const CLONE_PTRACE = 0x2000n;
+const CLONE_UNTRACED = 0x800000n;
+const NR_RESTART_SYSCALL = 219;
+const RESTARTERS = [35, 230, 7, 202];
+const ERESTART_RESTARTBLOCK = -516n;
 
 /** Wall-clock nanoseconds with a monotonic fine part. */
 const wallBase = BigInt(Date.now()) * 1_000_000n - process.hrtime.bigint();
@@ -88,6 +105,8 @@ export class StraceEngine {
    */
   detectEarlierAborts = false;
   private _allGone: (() => void)[] = [];
+  /** Former tids of exec'd threads whose superseded leader we saw die (reportExec's to come). */
+  private readonly _supersededSeen = new Set<number>();
 
   constructor(private readonly _tracer: Tracer, opts: StraceOptions) {
     this._o = opts;
@@ -106,14 +125,14 @@ export class StraceEngine {
       ? new PerTaskFormatter(opts.outputFor, opts.format)
       : new TraceFormatter(this._trace ? opts.write : silent, opts.format);
     const self = this;
-    const selected = opts.filter.traceGiven ? new Set(opts.filter.selectedSyscalls()) : undefined;
+    const selected = opts.filter.traceGiven ? new Set(this.prefilter) : undefined;
     this._ops = {
       name: 'strace',
       syscalls: selected,
       reportSyscallEntry: (a, e, call) => self._entry(e, call, a),
       reportSyscallExit: (a, e, call) => self._exit(e, call),
       reportSignal: (a, e, sig) => self._signal(e, sig),
-      reportClone: (a, e, flags, child) => self._clone(child),
+      reportClone: (a, e, flags, child) => self._clone(e.task, child),
       reportExit: (a, e, exit) => {
         e.data.exitCode = exit.code;
         // The call that ends the thread never returns: "= ?" now, as strace prints it at the
@@ -121,7 +140,11 @@ export class StraceEngine {
         if (this._trace) this.formatter.syscallNoReturn(e.task.tid, nowNs());
       },
       reportExec: (a, e, exec) => {
-        if (exec.formerTid !== e.task.tid) this.formatter.superseded(exec.formerTid, e.task.tid, nowNs());
+        // A non-leader thread's execve: it is the leader's tid now. The leader's death (reported
+        // first, with supersededBy) printed the superseded line, unless we did not trace it.
+        if (exec.formerTid === e.task.tid) return;
+        e.data.call?.renumber(e.task.tid);
+        if (!this._supersededSeen.delete(exec.formerTid)) this.formatter.superseded(e.task.tid, exec.formerTid, nowNs());
       },
       // A group-stop (the core seizes, so it sees them): "--- stopped by SIGSTOP ---".
       reportJctl: (a, e, type, notify, signal) => {
@@ -132,12 +155,14 @@ export class StraceEngine {
       release: (data) => self._released(data),
     };
     this._events = Event.SYSCALL | Event.SIGNAL_ALL | Event.EXIT | Event.DEATH | Event.EXEC | Event.JCTL |
-      (opts.follow ? Event.CLONE : 0);
+      (opts.follow || opts.onUnknownDetached ? Event.CLONE : 0);
   }
 
   /** The syscall numbers a seccomp prefilter may restrict stops to (undefined: all). */
   get prefilter(): number[] | undefined {
-    return this._o.filter.traceGiven ? this._o.filter.selectedSyscalls() : undefined;
+    if (!this._o.filter.traceGiven) return undefined;
+    const nrs = this._o.filter.selectedSyscalls();
+    return nrs.includes(NR_RESTART_SYSCALL) ? [...new Set([...nrs, ...RESTARTERS])] : nrs;
   }
 
   /** Attach to one thread (every thread of an attached process, or the spawned task). */
@@ -195,7 +220,9 @@ export class StraceEngine {
       let sp: bigint | undefined;
       if (nr === 15 /* rt_sigreturn */) sp = task.regs().sp;
       const f = this._o.filter;
-      const d = decodeEntry({ nr, tid: task.tid, pid: task.tgid, args: call.args, mem: task, sp, raw: f.raw.has(nr) },
+      let prevName: string | undefined;
+      if (nr === NR_RESTART_SYSCALL && st.restartNr !== undefined) prevName = SYSCALLS[st.restartNr]?.name;
+      const d = decodeEntry({ nr, tid: task.tid, pid: task.tgid, args: call.args, mem: task, sp, raw: f.raw.has(nr), prevName },
         f.abbrev.has(nr) && f.verbose.has(nr) ? this._decode
           : { ...this._decode, verbose: this._decode.verbose || !f.abbrev.has(nr), notVerbose: !f.verbose.has(nr) });
       st.entryNs = nowNs();
@@ -221,6 +248,7 @@ export class StraceEngine {
 
   private _exit(e: Engine<TaskState>, call: SyscallReport): undefined {
     const st = e.data;
+    if (call.nr !== NR_RESTART_SYSCALL) st.restartNr = call.ret === ERESTART_RESTARTBLOCK ? call.nr : undefined;
     const rule = st.inject;
     st.inject = undefined;
     if (rule) {
@@ -271,7 +299,14 @@ export class StraceEngine {
     return undefined;
   }
 
-  private _clone(child: Task): void {
+  private _clone(parent: Task, child: Task): void {
+    if (!this._o.follow) {
+      // Not followed: the core lets the child go unless someone else takes it. The flags the
+      // core reports for a fork event are fork's; the call's own are in the parent's registers.
+      const flags = callCloneFlags(parent);
+      if ((flags & CLONE_PTRACE) && !(flags & CLONE_UNTRACED)) this._o.onUnknownDetached?.(child.tid);
+      return;
+    }
     this.attach(child);
     this._o.onAttach?.(child.tid);
     this._o.timeline?.threadName(child.tgid, child.tid, comm(child.tid));
@@ -291,7 +326,13 @@ export class StraceEngine {
     const ns = nowNs();
     this._engines.delete(e);
     this._inject.forget(task.tid);
-    if (signal) {
+    const execer = task.supersededBy;
+    if (execer !== undefined) {
+      // Not an exit: another thread's execve replaced the process image (de_thread).
+      // The formatter hands the leader's tid over to the execer: no removeTask after this.
+      this._supersededSeen.add(execer);
+      this.formatter.superseded(task.tid, execer, ns);
+    } else if (signal) {
       const core = false;
       if (this._trace) this.formatter.killed(task.tid, signal, core, ns);
       this._o.json?.killed(task.tgid, task.tid, signal, core, ns);
@@ -304,13 +345,29 @@ export class StraceEngine {
       this._o.json?.exited(task.tgid, task.tid, code, ns);
       this._o.timeline?.exited(task.tgid, task.tid, code, ns);
     }
-    this.formatter.removeTask(task.tid);
+    if (execer === undefined) this.formatter.removeTask(task.tid);
     if (!this._engines.size) for (const resolve of this._allGone.splice(0)) resolve();
   }
 }
 
 // /proc/PID of a tracee is procDir(PID): under `unshare -pf` /proc numbers tasks as an ancestor
 // namespace does.
+
+/** The flags argument of the clone or clone3 call `task` is stopped in (0 for fork, vfork). */
+function callCloneFlags(task: Task): bigint {
+  try {
+    const r = task.regs();
+    const nr = Number(r.get('orig_rax'));
+    if (nr === 56 /* clone */) return r.get('rdi');
+    if (nr === 435 /* clone3: struct clone_args, flags first */) {
+      const b = task.readMemory(r.get('rdi'), 8);
+      return b.length === 8 ? b.readBigUInt64LE(0) : 0n;
+    }
+  } catch {
+    /* gone */
+  }
+  return 0n;
+}
 
 /** CPU time a thread has run, in ns (/proc/TID/schedstat's first field). */
 function cpuNs(tid: number): bigint | undefined {

@@ -158,7 +158,8 @@ export class TraceFormatter {
     if (!t || !d) return;
     t.call = undefined;
     t.entryNs = undefined;
-    const tail = `${d.done ? '' : '...'})`;
+    // Arguments left for the exit are never printed: " <unfinished ...>" stands for them.
+    const tail = `${d.done ? '' : ' <unfinished ...>'})`;
     if (this._o.statusSelected) {
       const staged = t.staged ?? '';
       t.staged = undefined;
@@ -229,11 +230,32 @@ export class TraceFormatter {
     this.removeTask(tid);
   }
 
-  /** A non-leader thread exec'd: its old tid is gone ("+++ superseded by execve in pid N +++"). */
-  superseded(oldTid: number, newTid: number, ns: bigint): void {
-    this.syscallNoReturn(oldTid, ns);
-    if (!(this._o.quietSuperseded ?? (this._o.quiet ?? 0) >= 1)) this._fullLine(oldTid, ns, `+++ superseded by execve in pid ${newTid} +++`);
-    this.removeTask(oldTid);
+  /**
+   * A non-leader thread (`execer`) exec'd and the leader died of it (de_thread): the leader's
+   * call never returns ("= ?"); an execve line of the execer still open ends with
+   * " <pid changed to LEADER ...>"; then "LEADER +++ superseded by execve in pid EXECER +++";
+   * from now on the execer is the leader's tid, its execve returning as "<... execve resumed>".
+   */
+  superseded(leader: number, execer: number, ns: bigint): void {
+    this.syscallNoReturn(leader, ns);
+    if (this._printing === execer && this._col > 0 && !this._o.statusSelected) {
+      this._write(` <pid changed to ${leader} ...>\n`);
+      this._col = 0;
+      this._printing = undefined;
+    }
+    if (!(this._o.quietSuperseded ?? (this._o.quiet ?? 0) >= 3)) this._fullLine(leader, ns, `+++ superseded by execve in pid ${execer} +++`);
+    this.removeTask(leader);
+    this.renameTask(execer, leader);
+  }
+
+  /** The thread `from` is now known as `to` (a non-leader's execve took the leader's tid). */
+  renameTask(from: number, to: number): void {
+    const t = this._tasks.get(from);
+    if (!t) return;
+    this._tasks.delete(from);
+    this._tasks.set(to, t);
+    t.call?.renumber(to);
+    if (this._printing === from) this._printing = to;
   }
 
   /** Terminates an open line at the end of tracing (" <unfinished ...>"). */
@@ -340,7 +362,7 @@ export interface TaskOutput {
 
 /** What the strace engine needs of a formatter. */
 export type Formatter = Pick<TraceFormatter, 'addTask' | 'removeTask' | 'syscallEntry' | 'syscallExit' |
-  'syscallNoReturn' | 'detached' | 'signal' | 'stopped' | 'exited' | 'killed' | 'superseded' | 'flush'>;
+  'syscallNoReturn' | 'detached' | 'signal' | 'stopped' | 'exited' | 'killed' | 'superseded' | 'renameTask' | 'flush'>;
 
 /**
  * strace -ff -o FILE: each thread's lines go to a file of its own (FILE.TID), whole, with no pid
@@ -410,10 +432,20 @@ export class PerTaskFormatter implements Formatter {
     this._f(tid).killed(tid, signo, coreDumped, ns);
   }
 
-  superseded(oldTid: number, newTid: number, ns: bigint): void {
-    this._f(oldTid).superseded(oldTid, newTid, ns);
-    // The exec'd thread now has the leader's tid: a fresh formatter for what it prints next.
-    this._per.delete(newTid);
+  superseded(leader: number, execer: number, ns: bigint): void {
+    // The leader's own output ends with the superseded line; the execer's goes on, as the
+    // leader's tid.
+    this._f(leader).superseded(leader, execer, ns);
+    this.removeTask(leader);
+    this.renameTask(execer, leader);
+  }
+
+  renameTask(from: number, to: number): void {
+    const p = this._per.get(from);
+    if (!p) return;
+    this._per.delete(from);
+    p.f.renameTask(from, to);
+    this._per.set(to, p);
   }
 
   flush(): void {

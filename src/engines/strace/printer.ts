@@ -123,11 +123,14 @@ export class Ctx {
   readonly a: readonly bigint[];
   /** Stack pointer at the stop, when the engine supplies it (rt_sigreturn reads the frame). */
   sp: bigint | undefined;
+  /** The thread's previous syscall, when the engine knows it (restart_syscall names it). */
+  prevName: string | undefined;
 
   constructor(
     readonly name: string,
     readonly pid: number,
-    readonly tid: number,
+    /** Changes once, when a non-leader thread's execve gives it the leader's tid. */
+    public tid: number,
     args: readonly bigint[],
     public mem: TaskMemory,
     readonly o: DecodeOptions = DEFAULT_DECODE_OPTIONS,

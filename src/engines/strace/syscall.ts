@@ -23,6 +23,8 @@ export interface SyscallStop {
   readonly sp?: bigint;
   /** -e raw=: every argument undecoded in hex, and the return value in hex. */
   readonly raw?: boolean;
+  /** The name of the thread's previous syscall, if known (restart_syscall resumes it). */
+  readonly prevName?: string;
 }
 
 /** Kernel-internal restart codes a tracer can observe (include/linux/errno.h). */
@@ -103,6 +105,10 @@ export class DecodedSyscall {
 
   get tid(): number {
     return this.ctx.tid;
+  }
+  /** A non-leader thread's execve: the call returns under the leader's tid (the thread's now). */
+  renumber(tid: number): void {
+    this.ctx.tid = tid;
   }
   get pid(): number {
     return this.ctx.pid;
@@ -237,5 +243,6 @@ export function decodeEntry(stop: SyscallStop, opts: DecodeOptions = DEFAULT_DEC
     : (ent && DECODERS[ent.name]) || (ent ? makeRawDecoder(ent.nargs) : RAW6);
   const ctx = new Ctx(name, stop.pid, stop.tid, stop.args, stop.mem, opts);
   ctx.sp = stop.sp;
+  ctx.prevName = stop.prevName;
   return new DecodedSyscall(stop.nr, name, ctx, decoder);
 }

@@ -87,6 +87,12 @@ export const signalDecoders: Record<string, Decoder> = {
     c.push(sigsetArg(c, c.a[2], c.a[3]), c.ulong(3));
     return 0;
   },
+  // Resumes the call a signal interrupted with ERESTART_RESTARTBLOCK (the kernel's per-thread
+  // restart_block): shown as that call, named when the thread's previous call is known.
+  restart_syscall: (c) => {
+    c.push(sym(`<... resuming interrupted ${c.prevName ?? 'system call'} ...>`));
+    return RVAL_DECODED;
+  },
   rt_sigreturn: (c) => {
     // The mask being restored lives in the signal frame on the stack.
     const sp = c.sp;

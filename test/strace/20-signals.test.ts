@@ -59,7 +59,7 @@ test('SIGTERM to utrace strace -o FILE -- CMD: a call in flight ends " <detached
   const dir = fs.mkdtempSync('/tmp/utrace-detach-');
   const out = path.join(dir, 'trace');
   const mark = path.join(dir, 'mark');
-  const tracer = spawn('node', [utrace, 'strace', '-o', out, '-e', 'status=detached', '--', '/bin/sh', '-c', `trap '' TERM; echo up; read x; echo still > ${mark}`],
+  const tracer = spawn('node', [utrace, 'strace', '--quiet=none', '-o', out, '-e', 'status=detached', '--', '/bin/sh', '-c', `trap '' TERM; echo up; read x; echo still > ${mark}`],
     { stdio: ['pipe', 'pipe', 'pipe'] });
   let text = '';
   let err = '';

@@ -619,6 +619,24 @@ export const bridge_xstats_attrs = xlat('bridge_xstats_attrs', [
   [0x4n, 'BRIDGE_XSTATS_STP'],
 ]);
 
+/** include/uapi/linux/bsg.h (struct sg_io_v4 flags) */
+export const bsg_flags = xlat('bsg_flags', [
+  [0x10n, 'BSG_FLAG_Q_AT_TAIL'],
+  [0x20n, 'BSG_FLAG_Q_AT_HEAD'],
+]);
+
+/** include/uapi/linux/bsg.h (struct sg_io_v4 protocol) */
+export const bsg_protocol = xlat('bsg_protocol', [
+  [0x0n, 'BSG_PROTOCOL_SCSI'],
+]);
+
+/** include/uapi/linux/bsg.h (struct sg_io_v4 subprotocol of BSG_PROTOCOL_SCSI) */
+export const bsg_subprotocol_scsi = xlat('bsg_subprotocol_scsi', [
+  [0x0n, 'BSG_SUB_PROTOCOL_SCSI_CMD'],
+  [0x1n, 'BSG_SUB_PROTOCOL_SCSI_TMF'],
+  [0x2n, 'BSG_SUB_PROTOCOL_SCSI_TRANSPORT'],
+]);
+
 /** include/uapi/linux/capability.h */
 export const cap = xlat('cap', [
   [0x0n, 'CAP_CHOWN'],
@@ -854,6 +872,29 @@ export const dirent_types = xlat('dirent_types', [
   [0xan, 'DT_LNK'],
   [0xcn, 'DT_SOCK'],
   [0xen, 'DT_WHT'],
+]);
+
+/** include/uapi/linux/dm-ioctl.h (struct dm_ioctl flags; DM_EXISTS_FLAG, bit 2, is gone from the header but still in old ABIs) */
+export const dm_flags = xlat('dm_flags', [
+  [0x1n, 'DM_READONLY_FLAG'],
+  [0x2n, 'DM_SUSPEND_FLAG'],
+  [0x4n, 'DM_EXISTS_FLAG'],
+  [0x8n, 'DM_PERSISTENT_DEV_FLAG'],
+  [0x10n, 'DM_STATUS_TABLE_FLAG'],
+  [0x20n, 'DM_ACTIVE_PRESENT_FLAG'],
+  [0x40n, 'DM_INACTIVE_PRESENT_FLAG'],
+  [0x100n, 'DM_BUFFER_FULL_FLAG'],
+  [0x200n, 'DM_SKIP_BDGET_FLAG'],
+  [0x400n, 'DM_SKIP_LOCKFS_FLAG'],
+  [0x800n, 'DM_NOFLUSH_FLAG'],
+  [0x1000n, 'DM_QUERY_INACTIVE_TABLE_FLAG'],
+  [0x2000n, 'DM_UEVENT_GENERATED_FLAG'],
+  [0x4000n, 'DM_UUID_FLAG'],
+  [0x8000n, 'DM_SECURE_DATA_FLAG'],
+  [0x10000n, 'DM_DATA_OUT_FLAG'],
+  [0x20000n, 'DM_DEFERRED_REMOVE'],
+  [0x40000n, 'DM_INTERNAL_SUSPEND_FLAG'],
+  [0x80000n, 'DM_IMA_MEASUREMENT_FLAG'],
 ]);
 
 /** include/linux/sched/coredump.h */
@@ -5931,6 +5972,31 @@ export const sfd_flags = xlat('sfd_flags', [
   [0x800n, 'SFD_NONBLOCK'],
 ]);
 
+/** include/scsi/sg.h (struct sg_io_hdr dxfer_direction) */
+export const sg_io_dxfer_direction = xlat('sg_io_dxfer_direction', [
+  [-1n, 'SG_DXFER_NONE'],
+  [-2n, 'SG_DXFER_TO_DEV'],
+  [-3n, 'SG_DXFER_FROM_DEV'],
+  [-4n, 'SG_DXFER_TO_FROM_DEV'],
+]);
+
+/** include/scsi/sg.h (struct sg_io_hdr flags; glibc's header lacks the kernel's newer names) */
+export const sg_io_flags = xlat('sg_io_flags', [
+  [0x1n, 'SG_FLAG_DIRECT_IO'],
+  [0x2n, 'SG_FLAG_UNUSED_LUN_INHIBIT'],
+  [0x4n, 'SG_FLAG_MMAP_IO'],
+  [0x10000n, 'SG_FLAG_NO_DXFER'],
+  [0x10n, 'SG_FLAG_Q_AT_TAIL'],
+  [0x20n, 'SG_FLAG_Q_AT_HEAD'],
+]);
+
+/** include/scsi/sg.h (struct sg_io_hdr info) */
+export const sg_io_info = xlat('sg_io_info', [
+  [0x1n, 'SG_INFO_CHECK'],
+  [0x2n, 'SG_INFO_DIRECT_IO'],
+  [0x4n, 'SG_INFO_MIXED_IO'],
+]);
+
 /** include/linux/net.h */
 export const shutdown_modes = xlat('shutdown_modes', [
   [0x0n, 'SHUT_RD'],
@@ -6687,6 +6753,38 @@ export const tcp_states = xlat('tcp_states', [
   [0xcn, 'TCP_NEW_SYN_RECV'],
 ]);
 
+/** include/uapi/linux/tee.h (struct tee_ioctl_open_session_arg clnt_login) */
+export const tee_ioctl_login_types = xlat('tee_ioctl_login_types', [
+  [0x0n, 'TEE_IOCTL_LOGIN_PUBLIC'],
+  [0x1n, 'TEE_IOCTL_LOGIN_USER'],
+  [0x2n, 'TEE_IOCTL_LOGIN_GROUP'],
+  [0x4n, 'TEE_IOCTL_LOGIN_APPLICATION'],
+  [0x5n, 'TEE_IOCTL_LOGIN_USER_APPLICATION'],
+  [0x6n, 'TEE_IOCTL_LOGIN_GROUP_APPLICATION'],
+]);
+
+/** include/uapi/linux/tee.h (struct tee_ioctl_param attr bits above the type) */
+export const tee_ioctl_param_attr_flags = xlat('tee_ioctl_param_attr_flags', [
+  [0x100n, 'TEE_IOCTL_PARAM_ATTR_META'],
+]);
+
+/** include/uapi/linux/tee.h (struct tee_ioctl_param attr & TEE_IOCTL_PARAM_ATTR_TYPE_MASK) */
+export const tee_ioctl_param_attr_types = xlat('tee_ioctl_param_attr_types', [
+  [0x0n, 'TEE_IOCTL_PARAM_ATTR_TYPE_NONE'],
+  [0x1n, 'TEE_IOCTL_PARAM_ATTR_TYPE_VALUE_INPUT'],
+  [0x2n, 'TEE_IOCTL_PARAM_ATTR_TYPE_VALUE_OUTPUT'],
+  [0x3n, 'TEE_IOCTL_PARAM_ATTR_TYPE_VALUE_INOUT'],
+  [0x5n, 'TEE_IOCTL_PARAM_ATTR_TYPE_MEMREF_INPUT'],
+  [0x6n, 'TEE_IOCTL_PARAM_ATTR_TYPE_MEMREF_OUTPUT'],
+  [0x7n, 'TEE_IOCTL_PARAM_ATTR_TYPE_MEMREF_INOUT'],
+]);
+
+/** include/uapi/linux/tee.h (struct tee_ioctl_shm_alloc_data flags; older headers named these bits) */
+export const tee_ioctl_shm_flags = xlat('tee_ioctl_shm_flags', [
+  [0x1n, 'TEE_IOCTL_SHM_MAPPED'],
+  [0x2n, 'TEE_IOCTL_SHM_DMA_BUF'],
+]);
+
 /** include/uapi/asm-generic/termbits.h */
 export const term_cflags = xlat('term_cflags', [
   [0x40n, 'CSTOPB'],
@@ -7012,6 +7110,38 @@ export const usage_who = xlat('usage_who', [
   [-1n, 'RUSAGE_CHILDREN'],
   [-2n, 'RUSAGE_BOTH'],
   [0x1n, 'RUSAGE_THREAD'],
+]);
+
+/** include/uapi/linux/videodev2.h (struct v4l2_buffer flags, without the timestamp type and source fields) */
+export const v4l2_buf_flags = xlat('v4l2_buf_flags', [
+  [0x1n, 'V4L2_BUF_FLAG_MAPPED'],
+  [0x2n, 'V4L2_BUF_FLAG_QUEUED'],
+  [0x4n, 'V4L2_BUF_FLAG_DONE'],
+  [0x8n, 'V4L2_BUF_FLAG_KEYFRAME'],
+  [0x10n, 'V4L2_BUF_FLAG_PFRAME'],
+  [0x20n, 'V4L2_BUF_FLAG_BFRAME'],
+  [0x40n, 'V4L2_BUF_FLAG_ERROR'],
+  [0x80n, 'V4L2_BUF_FLAG_IN_REQUEST'],
+  [0x100n, 'V4L2_BUF_FLAG_TIMECODE'],
+  [0x200n, 'V4L2_BUF_FLAG_M2M_HOLD_CAPTURE_BUF'],
+  [0x400n, 'V4L2_BUF_FLAG_PREPARED'],
+  [0x800n, 'V4L2_BUF_FLAG_NO_CACHE_INVALIDATE'],
+  [0x1000n, 'V4L2_BUF_FLAG_NO_CACHE_CLEAN'],
+  [0x100000n, 'V4L2_BUF_FLAG_LAST'],
+  [0x800000n, 'V4L2_BUF_FLAG_REQUEST_FD'],
+]);
+
+/** include/uapi/linux/videodev2.h (v4l2_buffer flags & V4L2_BUF_FLAG_TSTAMP_SRC_MASK) */
+export const v4l2_buf_flags_ts_src = xlat('v4l2_buf_flags_ts_src', [
+  [0x0n, 'V4L2_BUF_FLAG_TSTAMP_SRC_EOF'],
+  [0x10000n, 'V4L2_BUF_FLAG_TSTAMP_SRC_SOE'],
+]);
+
+/** include/uapi/linux/videodev2.h (v4l2_buffer flags & V4L2_BUF_FLAG_TIMESTAMP_MASK) */
+export const v4l2_buf_flags_ts_type = xlat('v4l2_buf_flags_ts_type', [
+  [0x0n, 'V4L2_BUF_FLAG_TIMESTAMP_UNKNOWN'],
+  [0x2000n, 'V4L2_BUF_FLAG_TIMESTAMP_MONOTONIC'],
+  [0x4000n, 'V4L2_BUF_FLAG_TIMESTAMP_COPY'],
 ]);
 
 /** include/uapi/linux/videodev2.h */
@@ -7500,6 +7630,76 @@ export const v4l2_control_ids = xlat('v4l2_control_ids', [
   [0x400n, 'V4L2_CID_MAX_CTRLS'],
 ]);
 
+/** include/uapi/linux/videodev2.h (enum v4l2_ctrl_type) */
+export const v4l2_control_types = xlat('v4l2_control_types', [
+  [0x1n, 'V4L2_CTRL_TYPE_INTEGER'],
+  [0x2n, 'V4L2_CTRL_TYPE_BOOLEAN'],
+  [0x3n, 'V4L2_CTRL_TYPE_MENU'],
+  [0x4n, 'V4L2_CTRL_TYPE_BUTTON'],
+  [0x5n, 'V4L2_CTRL_TYPE_INTEGER64'],
+  [0x6n, 'V4L2_CTRL_TYPE_CTRL_CLASS'],
+  [0x7n, 'V4L2_CTRL_TYPE_STRING'],
+  [0x8n, 'V4L2_CTRL_TYPE_BITMASK'],
+  [0x9n, 'V4L2_CTRL_TYPE_INTEGER_MENU'],
+  [0x100n, 'V4L2_CTRL_TYPE_U8'],
+  [0x101n, 'V4L2_CTRL_TYPE_U16'],
+  [0x102n, 'V4L2_CTRL_TYPE_U32'],
+  [0x106n, 'V4L2_CTRL_TYPE_AREA'],
+  [0x110n, 'V4L2_CTRL_TYPE_HDR10_CLL_INFO'],
+  [0x111n, 'V4L2_CTRL_TYPE_HDR10_MASTERING_DISPLAY'],
+  [0x200n, 'V4L2_CTRL_TYPE_H264_SPS'],
+  [0x201n, 'V4L2_CTRL_TYPE_H264_PPS'],
+  [0x202n, 'V4L2_CTRL_TYPE_H264_SCALING_MATRIX'],
+  [0x203n, 'V4L2_CTRL_TYPE_H264_SLICE_PARAMS'],
+  [0x204n, 'V4L2_CTRL_TYPE_H264_DECODE_PARAMS'],
+  [0x205n, 'V4L2_CTRL_TYPE_H264_PRED_WEIGHTS'],
+  [0x220n, 'V4L2_CTRL_TYPE_FWHT_PARAMS'],
+  [0x240n, 'V4L2_CTRL_TYPE_VP8_FRAME'],
+  [0x250n, 'V4L2_CTRL_TYPE_MPEG2_QUANTISATION'],
+  [0x251n, 'V4L2_CTRL_TYPE_MPEG2_SEQUENCE'],
+  [0x252n, 'V4L2_CTRL_TYPE_MPEG2_PICTURE'],
+  [0x260n, 'V4L2_CTRL_TYPE_VP9_COMPRESSED_HDR'],
+  [0x261n, 'V4L2_CTRL_TYPE_VP9_FRAME'],
+  [0x270n, 'V4L2_CTRL_TYPE_HEVC_SPS'],
+  [0x271n, 'V4L2_CTRL_TYPE_HEVC_PPS'],
+  [0x272n, 'V4L2_CTRL_TYPE_HEVC_SLICE_PARAMS'],
+  [0x273n, 'V4L2_CTRL_TYPE_HEVC_SCALING_MATRIX'],
+  [0x274n, 'V4L2_CTRL_TYPE_HEVC_DECODE_PARAMS'],
+]);
+
+/** include/uapi/linux/videodev2.h (struct v4l2_capability capabilities, device_caps) */
+export const v4l2_device_capabilities = xlat('v4l2_device_capabilities', [
+  [0x1n, 'V4L2_CAP_VIDEO_CAPTURE'],
+  [0x2n, 'V4L2_CAP_VIDEO_OUTPUT'],
+  [0x4n, 'V4L2_CAP_VIDEO_OVERLAY'],
+  [0x10n, 'V4L2_CAP_VBI_CAPTURE'],
+  [0x20n, 'V4L2_CAP_VBI_OUTPUT'],
+  [0x40n, 'V4L2_CAP_SLICED_VBI_CAPTURE'],
+  [0x80n, 'V4L2_CAP_SLICED_VBI_OUTPUT'],
+  [0x100n, 'V4L2_CAP_RDS_CAPTURE'],
+  [0x200n, 'V4L2_CAP_VIDEO_OUTPUT_OVERLAY'],
+  [0x400n, 'V4L2_CAP_HW_FREQ_SEEK'],
+  [0x800n, 'V4L2_CAP_RDS_OUTPUT'],
+  [0x1000n, 'V4L2_CAP_VIDEO_CAPTURE_MPLANE'],
+  [0x2000n, 'V4L2_CAP_VIDEO_OUTPUT_MPLANE'],
+  [0x4000n, 'V4L2_CAP_VIDEO_M2M_MPLANE'],
+  [0x8000n, 'V4L2_CAP_VIDEO_M2M'],
+  [0x10000n, 'V4L2_CAP_TUNER'],
+  [0x20000n, 'V4L2_CAP_AUDIO'],
+  [0x40000n, 'V4L2_CAP_RADIO'],
+  [0x80000n, 'V4L2_CAP_MODULATOR'],
+  [0x100000n, 'V4L2_CAP_SDR_CAPTURE'],
+  [0x200000n, 'V4L2_CAP_EXT_PIX_FORMAT'],
+  [0x400000n, 'V4L2_CAP_SDR_OUTPUT'],
+  [0x800000n, 'V4L2_CAP_META_CAPTURE'],
+  [0x1000000n, 'V4L2_CAP_READWRITE'],
+  [0x2000000n, 'V4L2_CAP_ASYNCIO'],
+  [0x4000000n, 'V4L2_CAP_STREAMING'],
+  [0x8000000n, 'V4L2_CAP_META_OUTPUT'],
+  [0x10000000n, 'V4L2_CAP_TOUCH'],
+  [0x80000000n, 'V4L2_CAP_DEVICE_CAPS'],
+]);
+
 /** include/uapi/linux/videodev2.h */
 export const v4l2_fields = xlat('v4l2_fields', [
   [0x0n, 'V4L2_FIELD_ANY'],
@@ -7512,6 +7712,40 @@ export const v4l2_fields = xlat('v4l2_fields', [
   [0x7n, 'V4L2_FIELD_ALTERNATE'],
   [0x8n, 'V4L2_FIELD_INTERLACED_TB'],
   [0x9n, 'V4L2_FIELD_INTERLACED_BT'],
+]);
+
+/** include/uapi/linux/videodev2.h (struct v4l2_fmtdesc flags; CSC_HSV_ENC is CSC_YCBCR_ENC's alias) */
+export const v4l2_format_description_flags = xlat('v4l2_format_description_flags', [
+  [0x1n, 'V4L2_FMT_FLAG_COMPRESSED'],
+  [0x2n, 'V4L2_FMT_FLAG_EMULATED'],
+  [0x4n, 'V4L2_FMT_FLAG_CONTINUOUS_BYTESTREAM'],
+  [0x8n, 'V4L2_FMT_FLAG_DYN_RESOLUTION'],
+  [0x10n, 'V4L2_FMT_FLAG_ENC_CAP_FRAME_INTERVAL'],
+  [0x20n, 'V4L2_FMT_FLAG_CSC_COLORSPACE'],
+  [0x40n, 'V4L2_FMT_FLAG_CSC_XFER_FUNC'],
+  [0x80n, 'V4L2_FMT_FLAG_CSC_YCBCR_ENC'],
+  [0x100n, 'V4L2_FMT_FLAG_CSC_QUANTIZATION'],
+]);
+
+/** include/uapi/linux/videodev2.h (enum v4l2_frmivaltypes) */
+export const v4l2_frameinterval_types = xlat('v4l2_frameinterval_types', [
+  [0x1n, 'V4L2_FRMIVAL_TYPE_DISCRETE'],
+  [0x2n, 'V4L2_FRMIVAL_TYPE_CONTINUOUS'],
+  [0x3n, 'V4L2_FRMIVAL_TYPE_STEPWISE'],
+]);
+
+/** include/uapi/linux/videodev2.h (enum v4l2_frmsizetypes) */
+export const v4l2_framesize_types = xlat('v4l2_framesize_types', [
+  [0x1n, 'V4L2_FRMSIZE_TYPE_DISCRETE'],
+  [0x2n, 'V4L2_FRMSIZE_TYPE_CONTINUOUS'],
+  [0x3n, 'V4L2_FRMSIZE_TYPE_STEPWISE'],
+]);
+
+/** include/uapi/linux/videodev2.h (struct v4l2_input type) */
+export const v4l2_input_types = xlat('v4l2_input_types', [
+  [0x1n, 'V4L2_INPUT_TYPE_TUNER'],
+  [0x2n, 'V4L2_INPUT_TYPE_CAMERA'],
+  [0x3n, 'V4L2_INPUT_TYPE_TOUCH'],
 ]);
 
 /** include/uapi/linux/videodev2.h */

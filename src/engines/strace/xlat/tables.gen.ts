@@ -7202,6 +7202,21 @@ export const v4l2_control_classes = xlat('v4l2_control_classes', [
   [0xa50000n, 'V4L2_CTRL_CLASS_COLORIMETRY'],
 ]);
 
+/** include/uapi/linux/videodev2.h (struct v4l2_queryctrl flags) */
+export const v4l2_control_flags = xlat('v4l2_control_flags', [
+  [0x1n, 'V4L2_CTRL_FLAG_DISABLED'],
+  [0x2n, 'V4L2_CTRL_FLAG_GRABBED'],
+  [0x4n, 'V4L2_CTRL_FLAG_READ_ONLY'],
+  [0x8n, 'V4L2_CTRL_FLAG_UPDATE'],
+  [0x10n, 'V4L2_CTRL_FLAG_INACTIVE'],
+  [0x20n, 'V4L2_CTRL_FLAG_SLIDER'],
+  [0x40n, 'V4L2_CTRL_FLAG_WRITE_ONLY'],
+  [0x80n, 'V4L2_CTRL_FLAG_VOLATILE'],
+  [0x100n, 'V4L2_CTRL_FLAG_HAS_PAYLOAD'],
+  [0x200n, 'V4L2_CTRL_FLAG_EXECUTE_ON_WRITE'],
+  [0x400n, 'V4L2_CTRL_FLAG_MODIFY_LAYOUT'],
+]);
+
 /** include/uapi/linux/videodev2.h */
 export const v4l2_control_id_flags = xlat('v4l2_control_id_flags', [
   [0x80000000n, 'V4L2_CTRL_FLAG_NEXT_CTRL'],

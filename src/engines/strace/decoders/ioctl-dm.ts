@@ -1,0 +1,92 @@
+/**
+ * Device mapper control (include/uapi/linux/dm-ioctl.h), type byte 0xfd: the struct dm_ioctl
+ * header every request sends, with the fields that request uses. The data after the header
+ * (target specs, messages, new names) is shown as `...`; what the kernel writes back is not
+ * decoded yet.
+ */
+import { Ctx, RVAL_DECODED } from '../printer.js';
+import { addr, arr, cmt, field, num, struct, sym, type Field, type Value } from '../value.js';
+import { dm_flags } from '../xlat/tables.gen.js';
+import { iocNr, registerIoctlFamily } from './ioctl.js';
+import { charArray } from './ioctl-struct.js';
+
+const DM_VERSION_MAJOR = 4;
+/** offsetof(struct dm_ioctl, data): the header the kernel requires, without the data bytes. */
+const HEADER = 305;
+const DM_SUSPEND_FLAG = 2;
+/** _IOWR(0xfd, 0, struct dm_ioctl) */
+const DM_IOWR = 0xc138fd00;
+
+/** What a request's header carries, by command number (DM_VERSION_CMD = 0, ...). */
+interface Cmd {
+  /** data_start is meaningful (the request sends or receives data after the header) */
+  data?: boolean;
+  /** the request names a device (dev, name, uuid) */
+  dev?: boolean;
+  /** event_nr is meaningful: always, or unless the flags ask to suspend */
+  event?: 'always' | 'resume';
+  /** target_count is meaningful */
+  targets?: boolean;
+  /** data goes to the kernel: `...` stands for it */
+  sends?: 'always' | 'targets';
+}
+
+const CMDS: readonly (Cmd | undefined)[] = [
+  { dev: true }, // DM_VERSION
+  {}, // DM_REMOVE_ALL
+  { data: true }, // DM_LIST_DEVICES
+  { dev: true }, // DM_DEV_CREATE
+  { dev: true, event: 'always' }, // DM_DEV_REMOVE
+  { data: true, dev: true, event: 'always', sends: 'always' }, // DM_DEV_RENAME
+  { dev: true, event: 'resume' }, // DM_DEV_SUSPEND
+  { dev: true }, // DM_DEV_STATUS
+  { data: true, dev: true, event: 'always' }, // DM_DEV_WAIT
+  { data: true, dev: true, targets: true, sends: 'targets' }, // DM_TABLE_LOAD
+  { dev: true }, // DM_TABLE_CLEAR
+  { data: true, dev: true }, // DM_TABLE_DEPS
+  { data: true, dev: true }, // DM_TABLE_STATUS
+  { data: true }, // DM_LIST_VERSIONS
+  { data: true, dev: true, sends: 'always' }, // DM_TARGET_MSG
+  { data: true, dev: true, sends: 'always' }, // DM_DEV_SET_GEOMETRY
+  { dev: true }, // DM_DEV_ARM_POLL
+  { data: true, dev: true }, // DM_GET_TARGET_VERSION
+];
+
+/**
+ * struct dm_ioctl { __u32 version[3], data_size, data_start, target_count; __s32 open_count;
+ * __u32 flags, event_nr, padding; __u64 dev; char name[128], uuid[129]; char data[7]; }
+ */
+function header(c: Ctx, cmd: Cmd, b: Buffer): Value[] {
+  const version = arr([num(b.readUInt32LE(0)), num(b.readUInt32LE(4)), num(b.readUInt32LE(8))]);
+  if (b.readUInt32LE(0) !== DM_VERSION_MAJOR) return [struct([field('version', cmt(version, 'unsupported device mapper ABI version'))])];
+  const size = b.readUInt32LE(12);
+  if (size < HEADER) return [struct([field('version', version), field('data_size', cmt(num(size), 'data_size too small'))])];
+  const flags = b.readUInt32LE(28);
+  const f: Field[] = [field('version', version), field('data_size', num(size))];
+  if (cmd.data) f.push(field('data_start', num(b.readUInt32LE(16))));
+  if (cmd.dev) {
+    const dev = b.readBigUInt64LE(40);
+    if (dev) f.push(field('dev', Ctx.makedev(dev)));
+    if (b[48]) f.push(field('name', charArray(b, 48, 128)));
+    if (b[176]) f.push(field('uuid', charArray(b, 176, 129)));
+  }
+  const targets = b.readUInt32LE(20);
+  if (cmd.targets) f.push(field('target_count', num(targets)));
+  if (cmd.event === 'always' || (cmd.event === 'resume' && !(flags & DM_SUSPEND_FLAG))) f.push(field('event_nr', num(b.readUInt32LE(32))));
+  f.push(field('flags', c.flags(BigInt(flags), dm_flags)));
+  const out: Value[] = [struct(f)];
+  if (cmd.sends === 'always' || (cmd.sends === 'targets' && targets)) out.push(sym('...'));
+  return out;
+}
+
+function dm(c: Ctx, code: number, arg: bigint): number | undefined {
+  // every request is _IOWR(0xfd, nr, struct dm_ioctl)
+  const cmd = (code & ~0xff) >>> 0 === DM_IOWR ? CMDS[iocNr(code)] : undefined;
+  if (!cmd) return undefined;
+  const b = arg ? c.fetch(arg, HEADER) : undefined;
+  // a data_size that does not even cover the fields before it: not a header, its address
+  c.push(b && b.readUInt32LE(12) >= 12 ? arr(header(c, cmd, b)) : addr(arg));
+  return RVAL_DECODED;
+}
+
+registerIoctlFamily([0xfd], dm);

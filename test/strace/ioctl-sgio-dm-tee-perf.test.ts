@@ -3,6 +3,9 @@
 // them), partial reads, unknown values.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { FakeMemory, formatCall } from './helpers.js';
 import { ioc } from '../../src/engines/strace/decoders/ioctl.js';
 
@@ -168,6 +171,41 @@ test('device mapper: the header fields each command uses', () => {
   // a size that does not cover the header's own first fields, or a short block: the address
   assert.equal(call('DM_VERSION', M, dm((b) => b.writeUInt32LE(0, 12))), `ioctl(-1, DM_VERSION, 0x10000000)${EBADF}`);
   assert.equal(call('DM_VERSION', M + 8n, dm(() => {})), `ioctl(-1, DM_VERSION, 0x10000008)${EBADF}`);
+  // after a success, the header the kernel wrote back with the device's counters
+  assert.equal(
+    call('DM_DEV_STATUS', M, dm((b) => b.writeUInt32LE(3, 20)), 0),
+    'ioctl(-1, DM_DEV_STATUS, [{version=[4, 47, 0], data_size=305, dev=makedev(0x8, 0x3), name="vg-root", flags=0}] => [{version=[4, 47, 0], data_size=305, dev=makedev(0x8, 0x3), name="vg-root", target_count=3, open_count=0, event_nr=0, flags=0}]) = 0',
+  );
   // a 0xfd request that is not _IOWR(0xfd, nr, struct dm_ioctl): not decoded
   assert.equal(call(0x4004fdde, M), `ioctl(-1, _IOC(_IOC_WRITE, 0xfd, 0xde, 0x4), 0x10000000)${EBADF}`);
+});
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+const fixture = path.join(root, 'test/fixtures/bin/ioctl_devs');
+/** The ioctl lines of a trace of the fixture, addresses and column padding normalised. */
+function ioctlLines(cmd: string[], inject: boolean): string[] {
+  const args = ['-e', 'trace=ioctl', ...(inject ? ['-e', 'inject=ioctl:retval=0'] : []), '--', fixture];
+  const r = spawnSync(cmd[0]!, [...cmd.slice(1), ...args], { encoding: 'utf8', timeout: 30000 });
+  assert.equal(r.status, 0, r.stderr);
+  return r.stderr
+    .split('\n')
+    .filter((l) => l.startsWith('ioctl('))
+    .map((l) => l.replace(/0x7ff[0-9a-f]+/g, 'ADDR').replace(/ +=/, ' ='));
+}
+const utrace = ['node', path.join(root, 'bin/utrace.js'), 'strace'];
+const haveStrace = spawnSync('strace', ['-V']).status === 0;
+
+test('real tracee: SG_IO, device mapper, v4l2 and perf ioctls, failed and with success injected', () => {
+  const failed = ioctlLines(utrace, false);
+  assert.equal(failed.length, 6);
+  assert.match(failed[0]!, /^ioctl\(-1, SG_IO, \{interface_id='S', dxfer_direction=SG_DXFER_FROM_DEV, cmd_len=6, cmdp="\\x12\\x00\\x00\\x00\\x24\\x00", .*dxferp="\\x61\\x62\\x63\\x64\\x65", .*resid=3, duration=0, info=0\}\) = -1 EBADF/);
+  assert.equal(failed[4], 'ioctl(-1, VIDIOC_QUERYCAP, ADDR) = -1 EBADF (Bad file descriptor)');
+  const ok = ioctlLines(utrace, true);
+  assert.equal(ok[4], 'ioctl(-1, VIDIOC_QUERYCAP, {driver="fake", card="", bus_info="", version=KERNEL_VERSION(6, 1, 0), capabilities=V4L2_CAP_VIDEO_CAPTURE}) = 0 (INJECTED)');
+  assert.equal(ok[5], 'ioctl(-1, PERF_EVENT_IOC_ID, [77]) = 0 (INJECTED)');
+  assert.match(ok[1]!, / => \[\{version=\[4, 0, 0\], data_size=312, name="vg-root", target_count=0, open_count=0, event_nr=0, flags=0\}\]\) = 0 \(INJECTED\)$/);
+});
+
+test('real tracee: the same lines as strace prints', { skip: !haveStrace && 'strace not installed' }, () => {
+  for (const inject of [false, true]) assert.deepEqual(ioctlLines(utrace, inject), ioctlLines(['strace'], inject));
 });

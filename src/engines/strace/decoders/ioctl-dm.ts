@@ -1,8 +1,8 @@
 /**
  * Device mapper control (include/uapi/linux/dm-ioctl.h), type byte 0xfd: the struct dm_ioctl
  * header every request sends, with the fields that request uses. The data after the header
- * (target specs, messages, new names) is shown as `...`; what the kernel writes back is not
- * decoded yet.
+ * (target specs, messages, new names) is shown as `...`; after a success, ` => ` the header
+ * the kernel wrote back (the data it appends is not decoded yet).
  */
 import { Ctx, RVAL_DECODED } from '../printer.js';
 import { addr, arr, cmt, field, num, struct, sym, type Field, type Value } from '../value.js';
@@ -79,14 +79,44 @@ function header(c: Ctx, cmd: Cmd, b: Buffer): Value[] {
   return out;
 }
 
+/**
+ * The header as the kernel left it after a success: the device's counters (targets, openers,
+ * event number) for the requests that name a device. The data the kernel appends is not shown.
+ */
+function answer(cmd: Cmd, c: Ctx, b: Buffer): Value {
+  const f: Field[] = [field('version', arr([num(b.readUInt32LE(0)), num(b.readUInt32LE(4)), num(b.readUInt32LE(8))])), field('data_size', num(b.readUInt32LE(12)))];
+  if (cmd.data) f.push(field('data_start', num(b.readUInt32LE(16))));
+  if (cmd.dev) {
+    const dev = b.readBigUInt64LE(40);
+    if (dev) f.push(field('dev', Ctx.makedev(dev)));
+    if (b[48]) f.push(field('name', charArray(b, 48, 128)));
+    if (b[176]) f.push(field('uuid', charArray(b, 176, 129)));
+    f.push(field('target_count', num(b.readUInt32LE(20))), field('open_count', num(b.readInt32LE(24))), field('event_nr', num(b.readUInt32LE(32))));
+  }
+  f.push(field('flags', c.flags(BigInt(b.readUInt32LE(28)), dm_flags)));
+  return arr([struct(f)]);
+}
+
 function dm(c: Ctx, code: number, arg: bigint): number | undefined {
   // every request is _IOWR(0xfd, nr, struct dm_ioctl)
   const cmd = (code & ~0xff) >>> 0 === DM_IOWR ? CMDS[iocNr(code)] : undefined;
   if (!cmd) return undefined;
+  if (!c.entering) {
+    const b = c.fetch(arg, HEADER);
+    if (b) c.changeLast(answer(cmd, c, b));
+    return 0;
+  }
   const b = arg ? c.fetch(arg, HEADER) : undefined;
   // a data_size that does not even cover the fields before it: not a header, its address
-  c.push(b && b.readUInt32LE(12) >= 12 ? arr(header(c, cmd, b)) : addr(arg));
-  return RVAL_DECODED;
+  if (!b || b.readUInt32LE(12) < 12) {
+    c.push(addr(arg));
+    return RVAL_DECODED;
+  }
+  c.push(arr(header(c, cmd, b)));
+  // a header the kernel will refuse (other ABI, too small) gets no answer
+  if (b.readUInt32LE(0) !== DM_VERSION_MAJOR || b.readUInt32LE(12) < HEADER) return RVAL_DECODED;
+  c.noTrailingSep = true;
+  return 0;
 }
 
 registerIoctlFamily([0xfd], dm);

@@ -180,6 +180,51 @@ test('device mapper: the header fields each command uses', () => {
   assert.equal(call(0x4004fdde, M), `ioctl(-1, _IOC(_IOC_WRITE, 0xfd, 0xde, 0x4), 0x10000000)${EBADF}`);
 });
 
+test('device mapper -v: target specs followed by `next`, messages and strings, misplaced data', () => {
+  const load = (count: number, specs: [number, string, string, number][], size = 312 + 200): FakeMemory => {
+    const b = Buffer.alloc(size);
+    b.writeUInt32LE(4, 0);
+    b.writeUInt32LE(size, 12);
+    b.writeUInt32LE(312, 16);
+    b.writeUInt32LE(count, 20);
+    let off = 312;
+    for (const [sector, type, params, next] of specs) {
+      b.writeBigUInt64LE(BigInt(sector), off);
+      b.writeBigUInt64LE(100n, off + 8);
+      b.writeUInt32LE(next, off + 20);
+      b.write(type, off + 24, 'latin1');
+      b.write(params, off + 40, 'latin1');
+      off += next;
+    }
+    return new FakeMemory().map(M, b);
+  };
+  const v = { verbose: true };
+  const head = (n: number, size = 512): string => `[{version=[4, 0, 0], data_size=${size}, data_start=312, target_count=${n}, flags=0}`;
+  assert.equal(
+    call('DM_TABLE_LOAD', M, load(2, [[0, 'linear', '8:1 0', 56], [100, 'zero', '', 48]]), -9, v),
+    `ioctl(-1, DM_TABLE_LOAD, ${head(2)}, {sector_start=0, length=100, target_type="linear", string="8:1 0"}, {sector_start=100, length=100, target_type="zero", string=""}])${EBADF}`,
+  );
+  assert.equal(call('DM_TABLE_LOAD', M, load(2, [[0, 'linear', '', 56]])), `ioctl(-1, DM_TABLE_LOAD, ${head(2)}, ...])${EBADF}`);
+  // a next of 0 would loop over the same spec: the second is misplaced
+  assert.match(call('DM_TABLE_LOAD', M, load(5, [[0, 'error', '', 0]]), -9, v), /string=""\}, \?\?\? \/\* misplaced struct dm_target_spec \*\/\]\)/);
+  // more specs than -s: `...` after that many
+  assert.match(call('DM_TABLE_LOAD', M, load(3, [[0, 'a', '', 48], [1, 'b', '', 48], [2, 'c', '', 48]]), -9, { verbose: true, strsize: 2 }), /target_type="b", string=""\}, \.\.\.\]\)/);
+
+  const msg = Buffer.alloc(330);
+  msg.writeUInt32LE(4, 0);
+  msg.writeUInt32LE(330, 12);
+  msg.writeUInt32LE(312, 16);
+  msg.writeBigUInt64LE(7n, 312);
+  msg.write('@cancel', 320, 'latin1');
+  assert.match(call('DM_TARGET_MSG', M, new FakeMemory().map(M, msg), -9, v), /flags=0\}, \{sector=7, message="@cancel"\}\]\)/);
+  msg.writeUInt32LE(325, 16); // the message block would end past data_size
+  assert.match(call('DM_TARGET_MSG', M, new FakeMemory().map(M, msg), -9, v), /flags=0\}, \?\?\? \/\* misplaced struct dm_target_msg \*\/\]\)/);
+  msg.writeUInt32LE(320, 16);
+  assert.match(call('DM_DEV_RENAME', M, new FakeMemory().map(M, msg), -9, v), /event_nr=0, flags=0\}, \{string="@cancel"\}\]\)/);
+  msg.writeUInt32LE(400, 16);
+  assert.match(call('DM_DEV_SET_GEOMETRY', M, new FakeMemory().map(M, msg), -9, v), /flags=0\}, \?\?\? \/\* misplaced string \*\/\]\)/);
+});
+
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const fixture = path.join(root, 'test/fixtures/bin/ioctl_devs');
 /** The ioctl lines of a trace of the fixture, addresses and column padding normalised. */

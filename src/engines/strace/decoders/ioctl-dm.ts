@@ -1,11 +1,11 @@
 /**
  * Device mapper control (include/uapi/linux/dm-ioctl.h), type byte 0xfd: the struct dm_ioctl
  * header every request sends, with the fields that request uses. The data after the header
- * (target specs, messages, new names) is shown as `...`; after a success, ` => ` the header
+ * (target specs, messages, new names) is shown as `...`, decoded under -v; after a success, ` => ` the header
  * the kernel wrote back (the data it appends is not decoded yet).
  */
 import { Ctx, RVAL_DECODED } from '../printer.js';
-import { addr, arr, cmt, field, num, struct, sym, type Field, type Value } from '../value.js';
+import { addr, arr, cmt, field, num, str, struct, sym, type Field, type Value } from '../value.js';
 import { dm_flags } from '../xlat/tables.gen.js';
 import { iocNr, registerIoctlFamily } from './ioctl.js';
 import { charArray } from './ioctl-struct.js';
@@ -27,8 +27,8 @@ interface Cmd {
   event?: 'always' | 'resume';
   /** target_count is meaningful */
   targets?: boolean;
-  /** data goes to the kernel: `...` stands for it */
-  sends?: 'always' | 'targets';
+  /** data the request sends after the header: `...` stands for it, -v decodes it */
+  sends?: 'targets' | 'message' | 'string';
 }
 
 const CMDS: readonly (Cmd | undefined)[] = [
@@ -37,7 +37,7 @@ const CMDS: readonly (Cmd | undefined)[] = [
   { data: true }, // DM_LIST_DEVICES
   { dev: true }, // DM_DEV_CREATE
   { dev: true, event: 'always' }, // DM_DEV_REMOVE
-  { data: true, dev: true, event: 'always', sends: 'always' }, // DM_DEV_RENAME
+  { data: true, dev: true, event: 'always', sends: 'string' }, // DM_DEV_RENAME
   { dev: true, event: 'resume' }, // DM_DEV_SUSPEND
   { dev: true }, // DM_DEV_STATUS
   { data: true, dev: true, event: 'always' }, // DM_DEV_WAIT
@@ -46,8 +46,8 @@ const CMDS: readonly (Cmd | undefined)[] = [
   { data: true, dev: true }, // DM_TABLE_DEPS
   { data: true, dev: true }, // DM_TABLE_STATUS
   { data: true }, // DM_LIST_VERSIONS
-  { data: true, dev: true, sends: 'always' }, // DM_TARGET_MSG
-  { data: true, dev: true, sends: 'always' }, // DM_DEV_SET_GEOMETRY
+  { data: true, dev: true, sends: 'message' }, // DM_TARGET_MSG
+  { data: true, dev: true, sends: 'string' }, // DM_DEV_SET_GEOMETRY
   { dev: true }, // DM_DEV_ARM_POLL
   { data: true, dev: true }, // DM_GET_TARGET_VERSION
 ];
@@ -56,7 +56,7 @@ const CMDS: readonly (Cmd | undefined)[] = [
  * struct dm_ioctl { __u32 version[3], data_size, data_start, target_count; __s32 open_count;
  * __u32 flags, event_nr, padding; __u64 dev; char name[128], uuid[129]; char data[7]; }
  */
-function header(c: Ctx, cmd: Cmd, b: Buffer): Value[] {
+function header(c: Ctx, cmd: Cmd, b: Buffer, arg: bigint): Value[] {
   const version = arr([num(b.readUInt32LE(0)), num(b.readUInt32LE(4)), num(b.readUInt32LE(8))]);
   if (b.readUInt32LE(0) !== DM_VERSION_MAJOR) return [struct([field('version', cmt(version, 'unsupported device mapper ABI version'))])];
   const size = b.readUInt32LE(12);
@@ -75,7 +75,62 @@ function header(c: Ctx, cmd: Cmd, b: Buffer): Value[] {
   if (cmd.event === 'always' || (cmd.event === 'resume' && !(flags & DM_SUSPEND_FLAG))) f.push(field('event_nr', num(b.readUInt32LE(32))));
   f.push(field('flags', c.flags(BigInt(flags), dm_flags)));
   const out: Value[] = [struct(f)];
-  if (cmd.sends === 'always' || (cmd.sends === 'targets' && targets)) out.push(sym('...'));
+  if (!cmd.sends || (cmd.sends === 'targets' && !targets)) return out;
+  if (c.abbrev) out.push(sym('...'));
+  else out.push(...sent(c, cmd.sends, arg, size, b.readUInt32LE(16), targets));
+  return out;
+}
+
+const SPEC_SIZE = 40;
+const misplaced = (what: string): Value => cmt(sym('???'), `misplaced ${what}`);
+
+/**
+ * The data after the header, at data_start (bounded by data_size), decoded under -v:
+ * struct dm_target_spec { __u64 sector_start, length; __s32 status; __u32 next; char
+ * target_type[16]; } each followed by its parameter string, `next` bytes from one spec to the
+ * next; struct dm_target_msg { __u64 sector; char message[]; }; or a string (a new name, a
+ * geometry).
+ */
+function sent(c: Ctx, kind: 'targets' | 'message' | 'string', arg: bigint, size: number, start: number, count: number): Value[] {
+  const text = (ad: bigint, len: number): Value => (len <= 0 ? str(Buffer.alloc(0)) : c.cstr(ad, len));
+  if (kind === 'string') return [start >= size ? misplaced('string') : struct([field('string', text(arg + BigInt(start), size - start))])];
+  if (kind === 'message') {
+    if (start + 8 > size) return [misplaced('struct dm_target_msg')];
+    const m = c.fetch(arg + BigInt(start), 8);
+    if (!m) return [addr(arg + BigInt(start))];
+    return [struct([field('sector', num(m.readBigUInt64LE(0))), field('message', text(arg + BigInt(start) + 8n, size - start - 8))])];
+  }
+  const out: Value[] = [];
+  let off = start;
+  // where the previous spec ends: a next one inside it is misplaced (a `next` of 0 loops)
+  let end = 0;
+  for (let i = 0; i < count; i++) {
+    // -s specs at most, as for other arrays
+    if (i >= c.o.strsize) {
+      out.push(sym('...'));
+      break;
+    }
+    if (off < end || off + SPEC_SIZE > size) {
+      out.push(misplaced('struct dm_target_spec'));
+      break;
+    }
+    const at = arg + BigInt(off);
+    const t = c.fetch(at, SPEC_SIZE);
+    if (!t) {
+      out.push(addr(at));
+      break;
+    }
+    out.push(
+      struct([
+        field('sector_start', num(t.readBigUInt64LE(0))),
+        field('length', num(t.readBigUInt64LE(8))),
+        field('target_type', charArray(t, 24, 16)),
+        field('string', c.cstr(at + BigInt(SPEC_SIZE))),
+      ]),
+    );
+    end = off + SPEC_SIZE;
+    off += t.readUInt32LE(20);
+  }
   return out;
 }
 
@@ -112,7 +167,7 @@ function dm(c: Ctx, code: number, arg: bigint): number | undefined {
     c.push(addr(arg));
     return RVAL_DECODED;
   }
-  c.push(arr(header(c, cmd, b)));
+  c.push(arr(header(c, cmd, b, arg)));
   // a header the kernel will refuse (other ABI, too small) gets no answer
   if (b.readUInt32LE(0) !== DM_VERSION_MAJOR || b.readUInt32LE(12) < HEADER) return RVAL_DECODED;
   c.noTrailingSep = true;

@@ -100,6 +100,27 @@ test('perf_event: group flag, counts, ids, filters, program queries', () => {
   assert.equal(call('PERF_EVENT_IOC_ID', M, id, 0), 'ioctl(-1, PERF_EVENT_IOC_ID, [77]) = 0');
   assert.equal(call('PERF_EVENT_IOC_ID', M, id), `ioctl(-1, PERF_EVENT_IOC_ID, 0x10000000)${EBADF}`);
   assert.equal(call('PERF_EVENT_IOC_MODIFY_ATTRIBUTES', 0n), `ioctl(-1, PERF_EVENT_IOC_MODIFY_ATTRIBUTES, NULL)${EBADF}`);
+  const attr = Buffer.alloc(48);
+  attr.writeUInt32LE(0, 0); // PERF_TYPE_HARDWARE
+  attr.writeUInt32LE(128, 4); // PERF_ATTR_SIZE_VER7
+  attr.writeBigUInt64LE(1n, 8);
+  attr.writeBigUInt64LE(4000n, 16);
+  attr.writeBigUInt64LE(3n, 24);
+  attr.writeBigUInt64LE(4n, 32);
+  attr.writeBigUInt64LE(0x10021n, 40); // disabled, exclude_kernel, precise_ip=2
+  assert.equal(
+    call('PERF_EVENT_IOC_MODIFY_ATTRIBUTES', M, new FakeMemory().map(M, attr)),
+    `ioctl(-1, PERF_EVENT_IOC_MODIFY_ATTRIBUTES, {type=PERF_TYPE_HARDWARE, size=PERF_ATTR_SIZE_VER7, config=0x1, sample_period=4000, sample_type=PERF_SAMPLE_IP|PERF_SAMPLE_TID, read_format=PERF_FORMAT_ID, disabled=1, exclude_kernel=1, precise_ip=2 /* requested to have 0 skid */, ...})${EBADF}`,
+  );
+  // freq set: the union is a frequency; reserved bits in hex; unknown type and size
+  attr.writeUInt32LE(77, 0);
+  attr.writeUInt32LE(65, 4);
+  attr.writeBigUInt64LE((1n << 10n) | (5n << 38n), 40);
+  assert.match(
+    call('PERF_EVENT_IOC_MODIFY_ATTRIBUTES', M, new FakeMemory().map(M, attr)),
+    /\{type=0x4d \/\* PERF_TYPE_\?\?\? \*\/, size=0x41 \/\* PERF_ATTR_SIZE_\?\?\? \*\/, config=0x1, sample_freq=4000, .*, freq=1, __reserved_1=0x5 \/\* Bits 63\.\.38 \*\/, \.\.\.\}\)/,
+  );
+  assert.equal(call('PERF_EVENT_IOC_MODIFY_ATTRIBUTES', M + 8n, new FakeMemory().map(M, attr)), `ioctl(-1, PERF_EVENT_IOC_MODIFY_ATTRIBUTES, 0x10000008)${EBADF}`);
   // room for 2 ids, 3 programs attached: the ids that fit
   const q = new FakeMemory().u32(M, 2, 3, 11, 12);
   assert.equal(call('PERF_EVENT_IOC_QUERY_BPF', M, q, 0), 'ioctl(-1, PERF_EVENT_IOC_QUERY_BPF, {ids_len=2, prog_cnt=3, ids=[11, 12]}) = 0');

@@ -1,11 +1,11 @@
 /**
  * perf_event file descriptors (include/uapi/linux/perf_event.h), type byte '$': the
- * PERF_EVENT_IOC_* requests. The attribute block of MODIFY_ATTRIBUTES is not decoded yet (its
- * address prints).
+ * PERF_EVENT_IOC_* requests. MODIFY_ATTRIBUTES' struct perf_event_attr prints through its flag
+ * bits; the fields after them (wakeup, breakpoint, branch and register masks, ...) are `...`.
  */
 import { Ctx, I32, RVAL_DECODED, U32 } from '../printer.js';
-import { addr, field, num, struct, type Value } from '../value.js';
-import { perf_ioctl_flags } from '../xlat/tables.gen.js';
+import { addr, cmt, field, hexStr, num, struct, sym, type Field, type Value } from '../value.js';
+import { perf_attr_size, perf_event_read_format, perf_event_sample_format, perf_ioctl_flags, perf_type_id } from '../xlat/tables.gen.js';
 import { ioc, registerIoctlFamily } from './ioctl.js';
 
 type Handler = (c: Ctx, arg: bigint) => number;
@@ -57,6 +57,44 @@ const queryBpf: Handler = (c, arg) => {
   return 0;
 };
 
+/** The one-bit fields of perf_event_attr's flags word, bit by bit (precise_ip, 2 bits, at 15). */
+const ATTR_BITS: readonly (string | undefined)[] = [
+  'disabled', 'inherit', 'pinned', 'exclusive', 'exclude_user', 'exclude_kernel', 'exclude_hv', 'exclude_idle',
+  'mmap', 'comm', 'freq', 'inherit_stat', 'enable_on_exec', 'task', 'watermark', undefined,
+  undefined, 'mmap_data', 'sample_id_all', 'exclude_host', 'exclude_guest', 'exclude_callchain_kernel', 'exclude_callchain_user', 'mmap2',
+  'comm_exec', 'use_clockid', 'context_switch', 'write_backward', 'namespaces', 'ksymbol', 'bpf_event', 'aux_output',
+  'cgroup', 'text_poke', 'build_id', 'inherit_thread', 'remove_on_exec', 'sigtrap',
+];
+/** precise_ip values, as the header's comment explains them. */
+const SKID = ['arbitrary skid', 'constant skid', 'requested to have 0 skid', 'must have 0 skid'];
+const FLAGS_END = 48;
+
+/**
+ * struct perf_event_attr { __u32 type, size; __u64 config; union { sample_period, sample_freq };
+ * __u64 sample_type, read_format; __u64 flag bits (40); ... }: the set bits by name.
+ */
+export function perfAttr(c: Ctx, b: Buffer): Value {
+  const flags = b.readBigUInt64LE(40);
+  const f: Field[] = [
+    field('type', c.xval(BigInt(b.readUInt32LE(0)), perf_type_id, 'PERF_TYPE_???')),
+    field('size', c.xval(BigInt(b.readUInt32LE(4)), perf_attr_size, 'PERF_ATTR_SIZE_???')),
+    field('config', sym(hexStr(b.readBigUInt64LE(8)))),
+    field((flags >> 10n) & 1n ? 'sample_freq' : 'sample_period', num(b.readBigUInt64LE(16))),
+    field('sample_type', c.flags(b.readBigUInt64LE(24), perf_event_sample_format, 'PERF_SAMPLE_???')),
+    field('read_format', c.flags(b.readBigUInt64LE(32), perf_event_read_format, 'PERF_FORMAT_???')),
+  ];
+  ATTR_BITS.forEach((name, bit) => {
+    if (name && (flags >> BigInt(bit)) & 1n) f.push(field(name, num(1)));
+    if (bit === 15) {
+      const skid = Number((flags >> 15n) & 3n);
+      if (skid) f.push(field('precise_ip', cmt(num(skid), SKID[skid]!)));
+    }
+  });
+  const reserved = flags >> 38n;
+  if (reserved) f.push(field('__reserved_1', cmt(sym(hexStr(reserved)), 'Bits 63..38')));
+  return struct(f, true);
+}
+
 let table: Map<number, Handler> | undefined;
 function handlers(): Map<number, Handler> {
   return (table ??= new Map<number, Handler>([
@@ -85,10 +123,10 @@ function handlers(): Map<number, Handler> {
     ],
     [ioc('PERF_EVENT_IOC_QUERY_BPF'), queryBpf],
     [
-      // struct perf_event_attr *: the address for now
       ioc('PERF_EVENT_IOC_MODIFY_ATTRIBUTES'),
       (c, arg) => {
-        c.push(addr(arg));
+        const b = arg ? c.fetch(arg, FLAGS_END) : undefined;
+        c.push(b ? perfAttr(c, b) : addr(arg));
         return RVAL_DECODED;
       },
     ],

@@ -4605,9 +4605,69 @@ export const packet_mreq_type = xlat('packet_mreq_type', [
   [0x3n, 'PACKET_MR_UNICAST'],
 ]);
 
+/** include/uapi/linux/perf_event.h (perf_event_attr size of each published version) */
+export const perf_attr_size = xlat('perf_attr_size', [
+  [0x40n, 'PERF_ATTR_SIZE_VER0'],
+  [0x48n, 'PERF_ATTR_SIZE_VER1'],
+  [0x50n, 'PERF_ATTR_SIZE_VER2'],
+  [0x60n, 'PERF_ATTR_SIZE_VER3'],
+  [0x68n, 'PERF_ATTR_SIZE_VER4'],
+  [0x70n, 'PERF_ATTR_SIZE_VER5'],
+  [0x78n, 'PERF_ATTR_SIZE_VER6'],
+  [0x80n, 'PERF_ATTR_SIZE_VER7'],
+]);
+
+/** include/uapi/linux/perf_event.h (enum perf_event_read_format) */
+export const perf_event_read_format = xlat('perf_event_read_format', [
+  [0x1n, 'PERF_FORMAT_TOTAL_TIME_ENABLED'],
+  [0x2n, 'PERF_FORMAT_TOTAL_TIME_RUNNING'],
+  [0x4n, 'PERF_FORMAT_ID'],
+  [0x8n, 'PERF_FORMAT_GROUP'],
+  [0x10n, 'PERF_FORMAT_LOST'],
+]);
+
+/** include/uapi/linux/perf_event.h (enum perf_event_sample_format) */
+export const perf_event_sample_format = xlat('perf_event_sample_format', [
+  [0x1n, 'PERF_SAMPLE_IP'],
+  [0x2n, 'PERF_SAMPLE_TID'],
+  [0x4n, 'PERF_SAMPLE_TIME'],
+  [0x8n, 'PERF_SAMPLE_ADDR'],
+  [0x10n, 'PERF_SAMPLE_READ'],
+  [0x20n, 'PERF_SAMPLE_CALLCHAIN'],
+  [0x40n, 'PERF_SAMPLE_ID'],
+  [0x80n, 'PERF_SAMPLE_CPU'],
+  [0x100n, 'PERF_SAMPLE_PERIOD'],
+  [0x200n, 'PERF_SAMPLE_STREAM_ID'],
+  [0x400n, 'PERF_SAMPLE_RAW'],
+  [0x800n, 'PERF_SAMPLE_BRANCH_STACK'],
+  [0x1000n, 'PERF_SAMPLE_REGS_USER'],
+  [0x2000n, 'PERF_SAMPLE_STACK_USER'],
+  [0x4000n, 'PERF_SAMPLE_WEIGHT'],
+  [0x8000n, 'PERF_SAMPLE_DATA_SRC'],
+  [0x10000n, 'PERF_SAMPLE_IDENTIFIER'],
+  [0x20000n, 'PERF_SAMPLE_TRANSACTION'],
+  [0x40000n, 'PERF_SAMPLE_REGS_INTR'],
+  [0x80000n, 'PERF_SAMPLE_PHYS_ADDR'],
+  [0x100000n, 'PERF_SAMPLE_AUX'],
+  [0x200000n, 'PERF_SAMPLE_CGROUP'],
+  [0x400000n, 'PERF_SAMPLE_DATA_PAGE_SIZE'],
+  [0x800000n, 'PERF_SAMPLE_CODE_PAGE_SIZE'],
+  [0x1000000n, 'PERF_SAMPLE_WEIGHT_STRUCT'],
+]);
+
 /** include/uapi/linux/perf_event.h */
 export const perf_ioctl_flags = xlat('perf_ioctl_flags', [
   [0x1n, 'PERF_IOC_FLAG_GROUP'],
+]);
+
+/** include/uapi/linux/perf_event.h (enum perf_type_id) */
+export const perf_type_id = xlat('perf_type_id', [
+  [0x0n, 'PERF_TYPE_HARDWARE'],
+  [0x1n, 'PERF_TYPE_SOFTWARE'],
+  [0x2n, 'PERF_TYPE_TRACEPOINT'],
+  [0x3n, 'PERF_TYPE_HW_CACHE'],
+  [0x4n, 'PERF_TYPE_RAW'],
+  [0x5n, 'PERF_TYPE_BREAKPOINT'],
 ]);
 
 /** include/uapi/linux/personality.h */

@@ -102,3 +102,118 @@ test('v4l2: answers decoded at exit when the call succeeded', () => {
   assert.equal(call('VIDIOC_S_PARM', M, new FakeMemory().map(M, parm), 0), `ioctl(-1, VIDIOC_S_PARM, {type=V4L2_BUF_TYPE_VIDEO_CAPTURE, ${back}} => {${back}}) = 0`);
   assert.equal(call('VIDIOC_G_PARM', M, new FakeMemory().map(M, parm), 0), `ioctl(-1, VIDIOC_G_PARM, {type=V4L2_BUF_TYPE_VIDEO_CAPTURE, ${back}}) = 0`);
 });
+
+test('v4l2: answers of successful calls: capabilities, enumerations, buffers', () => {
+  const cap = Buffer.alloc(104);
+  cap.write('vivid', 0, 'latin1');
+  cap.write('x'.repeat(32), 16, 'latin1'); // no NUL: 31 characters and ...
+  cap.write('platform:vivid-000', 48, 'latin1');
+  cap.writeUInt32LE(0x060100, 80);
+  cap.writeUInt32LE(0x84000001, 84); // VIDEO_CAPTURE|STREAMING|DEVICE_CAPS
+  cap.writeUInt32LE(0x4000001, 88);
+  const capMem = new FakeMemory().map(M, cap);
+  assert.equal(
+    call('VIDIOC_QUERYCAP', M, capMem, 0),
+    `ioctl(-1, VIDIOC_QUERYCAP, {driver="vivid", card="${'x'.repeat(31)}"..., bus_info="platform:vivid-000", version=KERNEL_VERSION(6, 1, 0), capabilities=V4L2_CAP_VIDEO_CAPTURE|V4L2_CAP_STREAMING|V4L2_CAP_DEVICE_CAPS, device_caps=V4L2_CAP_VIDEO_CAPTURE|V4L2_CAP_STREAMING}) = 0`,
+  );
+  assert.match(call('VIDIOC_QUERYCAP', M, capMem, 0, { xlat: 'raw' }), /version=0x60100, capabilities=0x84000001, device_caps=0x4000001\}\) = 0$/);
+  assert.match(call('VIDIOC_QUERYCAP', M, capMem, 0, { xlat: 'verbose' }), /version=0x60100 \/\* KERNEL_VERSION\(6, 1, 0\) \*\//);
+  // failed: the answer is not there, the address is
+  assert.equal(call('VIDIOC_QUERYCAP', M, capMem), `ioctl(-1, VIDIOC_QUERYCAP, 0x10000000)${EBADF}`);
+
+  const fd = Buffer.alloc(64);
+  fd.writeUInt32LE(3, 0);
+  fd.writeUInt32LE(1, 4);
+  fd.writeUInt32LE(0x401, 8); // COMPRESSED and a bit without a name
+  fd.write('Motion-JPEG', 12, 'latin1');
+  fd.write('MJPG', 44, 'latin1');
+  const fdMem = new FakeMemory().map(M, fd);
+  assert.equal(
+    call('VIDIOC_ENUM_FMT', M, fdMem, 0),
+    `ioctl(-1, VIDIOC_ENUM_FMT, {index=3, type=V4L2_BUF_TYPE_VIDEO_CAPTURE, flags=V4L2_FMT_FLAG_COMPRESSED|0x400, description="Motion-JPEG", pixelformat=v4l2_fourcc('M', 'J', 'P', 'G') /* V4L2_PIX_FMT_MJPEG */}) = 0`,
+  );
+  assert.equal(call('VIDIOC_ENUM_FMT', M, fdMem), `ioctl(-1, VIDIOC_ENUM_FMT, {index=3, type=V4L2_BUF_TYPE_VIDEO_CAPTURE})${EBADF}`);
+
+  const rb = new FakeMemory().u32(M, 4, 1, 1, 0, 0);
+  assert.equal(call('VIDIOC_REQBUFS', M, rb, 0), 'ioctl(-1, VIDIOC_REQBUFS, {type=V4L2_BUF_TYPE_VIDEO_CAPTURE, memory=V4L2_MEMORY_MMAP, count=4 => 4}) = 0');
+
+  const buf = Buffer.alloc(88);
+  buf.writeUInt32LE(2, 0); // index
+  buf.writeUInt32LE(1, 4); // VIDEO_CAPTURE
+  buf.writeUInt32LE(1000, 8); // bytesused
+  buf.writeUInt32LE(0x2005, 12); // MAPPED|DONE|TIMESTAMP_MONOTONIC, source EOF
+  buf.writeBigInt64LE(12n, 24);
+  buf.writeBigInt64LE(345n, 32);
+  buf.writeUInt32LE(1, 60); // MMAP
+  buf.writeUInt32LE(0x3000, 64);
+  buf.writeUInt32LE(4096, 72);
+  const bufMem = new FakeMemory().map(M, buf);
+  const head = 'type=V4L2_BUF_TYPE_VIDEO_CAPTURE, index=2, memory=V4L2_MEMORY_MMAP, m.offset=0x3000, length=4096, bytesused=1000';
+  assert.equal(call('VIDIOC_QUERYBUF', M, bufMem, 0), `ioctl(-1, VIDIOC_QUERYBUF, {${head}, flags=V4L2_BUF_FLAG_MAPPED|V4L2_BUF_FLAG_DONE|V4L2_BUF_FLAG_TIMESTAMP_MONOTONIC|V4L2_BUF_FLAG_TSTAMP_SRC_EOF, ...}) = 0`);
+  assert.equal(
+    call('VIDIOC_DQBUF', M, bufMem, 0, { xlat: 'verbose' }).replace(/^.*flags=/, ''),
+    '0x5 /* V4L2_BUF_FLAG_MAPPED|V4L2_BUF_FLAG_DONE */|0x2000 /* V4L2_BUF_FLAG_TIMESTAMP_MONOTONIC */|0 /* V4L2_BUF_FLAG_TSTAMP_SRC_EOF */, timestamp={tv_sec=12, tv_usec=345}, ...}) = 0',
+  );
+  assert.equal(call('VIDIOC_DQBUF', M, bufMem), `ioctl(-1, VIDIOC_DQBUF, {type=V4L2_BUF_TYPE_VIDEO_CAPTURE})${EBADF}`);
+});
+
+test('v4l2: answers of successful calls: sizes, intervals, inputs, controls, created buffers', () => {
+  const fs = Buffer.alloc(44);
+  fs.writeUInt32LE(0, 0);
+  fs.write('YUYV', 4, 'latin1');
+  fs.writeUInt32LE(3, 8); // STEPWISE
+  [16, 1920, 2, 16, 1080, 2].forEach((v, i) => fs.writeUInt32LE(v, 12 + 4 * i));
+  assert.equal(
+    call('VIDIOC_ENUM_FRAMESIZES', M, new FakeMemory().map(M, fs), 0),
+    "ioctl(-1, VIDIOC_ENUM_FRAMESIZES, {index=0, pixel_format=v4l2_fourcc('Y', 'U', 'Y', 'V') /* V4L2_PIX_FMT_YUYV */, type=V4L2_FRMSIZE_TYPE_STEPWISE, stepwise={min_width=16, max_width=1920, step_width=2, min_height=16, max_height=1080, step_height=2}}) = 0",
+  );
+  const fi = Buffer.alloc(52);
+  fi.write('YUYV', 4, 'latin1');
+  fi.writeUInt32LE(640, 8);
+  fi.writeUInt32LE(480, 12);
+  fi.writeUInt32LE(1, 16); // DISCRETE
+  fi.writeUInt32LE(1, 20);
+  fi.writeUInt32LE(30, 24);
+  assert.match(call('VIDIOC_ENUM_FRAMEINTERVALS', M, new FakeMemory().map(M, fi), 0), /width=640, height=480, type=V4L2_FRMIVAL_TYPE_DISCRETE, discrete=1\/30\}\) = 0$/);
+
+  const inp = Buffer.alloc(80);
+  inp.writeUInt32LE(1, 0);
+  inp.write('Camera 1', 4, 'latin1');
+  inp.writeUInt32LE(2, 36);
+  assert.equal(call('VIDIOC_ENUMINPUT', M, new FakeMemory().map(M, inp), 0), 'ioctl(-1, VIDIOC_ENUMINPUT, {index=1, name="Camera 1", type=V4L2_INPUT_TYPE_CAMERA}) = 0');
+
+  const std = Buffer.alloc(72);
+  std.write('PAL', 16, 'latin1');
+  std.writeUInt32LE(1, 40);
+  std.writeUInt32LE(25, 44);
+  std.writeUInt32LE(625, 48);
+  assert.equal(call('VIDIOC_ENUMSTD', M, new FakeMemory().map(M, std), 0), 'ioctl(-1, VIDIOC_ENUMSTD, {index=0, name="PAL", frameperiod=1/25, framelines=625}) = 0');
+
+  const q = Buffer.alloc(68);
+  q.writeUInt32LE(0x980900, 0); // V4L2_CID_BRIGHTNESS
+  q.writeUInt32LE(1, 4); // INTEGER
+  q.write('Brightness', 8, 'latin1');
+  q.writeInt32LE(-128, 40);
+  q.writeInt32LE(127, 44);
+  q.writeInt32LE(1, 48);
+  q.writeInt32LE(0, 52);
+  q.writeUInt32LE(0x20, 56); // SLIDER
+  const qm = new FakeMemory().map(M, q);
+  assert.equal(call('VIDIOC_QUERYCTRL', M, qm, 0), 'ioctl(-1, VIDIOC_QUERYCTRL, {id=V4L2_CID_BRIGHTNESS, type=V4L2_CTRL_TYPE_INTEGER, name="Brightness", ...}) = 0');
+  // -v: the limits and flags; the reserved words only when set
+  assert.equal(
+    call('VIDIOC_QUERYCTRL', M, qm, 0, { verbose: true }),
+    'ioctl(-1, VIDIOC_QUERYCTRL, {id=V4L2_CID_BRIGHTNESS, type=V4L2_CTRL_TYPE_INTEGER, name="Brightness", minimum=-128, maximum=127, step=1, default_value=0, flags=V4L2_CTRL_FLAG_SLIDER}) = 0',
+  );
+
+  const cb = Buffer.alloc(256);
+  cb.writeUInt32LE(5, 0); // index the driver gave
+  cb.writeUInt32LE(2, 4);
+  cb.writeUInt32LE(1, 8);
+  cb.writeUInt32LE(0x77, 16); // a buffer type without a format union
+  assert.equal(
+    call('VIDIOC_CREATE_BUFS', M, new FakeMemory().map(M, cb), 0),
+    'ioctl(-1, VIDIOC_CREATE_BUFS, {count=2, memory=V4L2_MEMORY_MMAP, format={type=0x77 /* V4L2_BUF_TYPE_??? */}}) = 0 ({index=5, count=2})',
+  );
+  assert.equal(call('VIDIOC_CREATE_BUFS', M, new FakeMemory().map(M, cb)), `ioctl(-1, VIDIOC_CREATE_BUFS, {count=2, memory=V4L2_MEMORY_MMAP, format={type=0x77 /* V4L2_BUF_TYPE_??? */}})${EBADF}`);
+});

@@ -3,6 +3,7 @@
  * it (registerIoctlFamily), so this list is the one place that says which families exist.
  */
 import './ioctl-block.js';
+import './ioctl-dm.js';
 import './ioctl-evdev.js';
 import './ioctl-fs.js';
 import './ioctl-gpio.js';
@@ -11,11 +12,14 @@ import './ioctl-kd.js';
 import './ioctl-loop.js';
 import './ioctl-misc.js';
 import './ioctl-mtd.js';
+import './ioctl-perf.js';
 import './ioctl-ptp.js';
 import './ioctl-rtc.js';
 import './ioctl-scsi.js';
 import './ioctl-seccomp.js';
+import './ioctl-sg-io.js';
 import './ioctl-sock.js';
+import './ioctl-tee.js';
 import './ioctl-term.js';
 import './ioctl-ubi.js';
 import './ioctl-uffd.js';

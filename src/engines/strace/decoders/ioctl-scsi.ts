@@ -10,7 +10,7 @@ import { registerIoctlFamily } from './ioctl.js';
 const SG_SCSI_RESET_NO_ESCALATE = 0x100n;
 
 /** How a request prints its argument: none, an int by value (hex), int * read at entry or at exit. */
-type Kind = 'none' | 'hexInt' | 'intIn' | 'intOut' | 'ptrOut' | 'reset' | 'io';
+type Kind = 'none' | 'hexInt' | 'intIn' | 'intOut' | 'ptrOut' | 'reset';
 
 /** Numbers from scsi/sg.h (the ioctl name table has them, but these are fixed ABI). */
 const KINDS = new Map<number, Kind>([
@@ -34,7 +34,6 @@ const KINDS = new Map<number, Kind>([
   [0x2282, 'intOut'], // SG_GET_VERSION_NUM
   [0x2283, 'intIn'], // SG_NEXT_CMD_LEN
   [0x2284, 'reset'], // SG_SCSI_RESET
-  [0x2285, 'io'], // SG_IO
   [0x2286, 'ptrOut'], // SG_GET_REQUEST_TABLE
   [0x2287, 'intIn'], // SG_SET_KEEP_ORPHAN
   [0x2288, 'intOut'], // SG_GET_KEEP_ORPHAN
@@ -76,9 +75,6 @@ function scsi(c: Ctx, code: number, arg: bigint): number | undefined {
       if (c.entering) return 0;
       c.push(addr(arg));
       return 0;
-    case 'io':
-      c.push(addr(arg));
-      return RVAL_DECODED;
   }
 }
 

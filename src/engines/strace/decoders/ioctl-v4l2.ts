@@ -4,19 +4,30 @@
  * What is decoded: the structures a request sends (S_/TRY_ requests in full, the key fields of
  * G_/ENUM_/QUERY requests: index, type, id), pixel formats as v4l2_fourcc('Y', 'U', 'Y', 'V')
  * with the header's name, control ids by name or as CLASS+offset. Answers decoded at exit:
- * formats, stream parameters, controls, crops, the standard and input numbers, the frame buffer;
- * the other G_/ENUM_/QUERY answers (QUERYCAP, ENUM_*, QUERYBUF, tuners, ...) are not yet.
+ * formats, stream parameters, controls, crops, the standard and input numbers, the frame buffer,
+ * capabilities, enumerations (formats, inputs, standards, frame sizes and intervals), buffers,
+ * tuners and control descriptions.
  */
-import { Ctx, RVAL_DECODED, flagsStr } from '../printer.js';
+import { Ctx, RVAL_DECODED, flagsStr, timevalValue, xvalStr } from '../printer.js';
 import { addr, arr, chg, cmt, field, hexStr, num, str, struct, sym, type Field, type Value } from '../value.js';
 import {
+  v4l2_buf_flags,
+  v4l2_buf_flags_ts_src,
+  v4l2_buf_flags_ts_type,
   v4l2_buf_types,
   v4l2_capture_modes,
   v4l2_colorspaces,
   v4l2_control_classes,
   v4l2_control_id_flags,
+  v4l2_control_flags,
   v4l2_control_ids,
+  v4l2_control_types,
+  v4l2_device_capabilities,
   v4l2_fields,
+  v4l2_format_description_flags,
+  v4l2_frameinterval_types,
+  v4l2_framesize_types,
+  v4l2_input_types,
   v4l2_memories,
   v4l2_pix_fmts,
   v4l2_sliced_flags,
@@ -28,7 +39,7 @@ import {
   v4l2_vbi_flags,
 } from '../xlat/tables.gen.js';
 import { ioc, iocSize, registerIoctlFamily } from './ioctl.js';
-import { fieldsOf, keepAtEntry, scalars, type Row } from './ioctl-struct.js';
+import { fieldsOf, keepAtEntry, nonzero, scalars, type Row } from './ioctl-struct.js';
 
 /** One character of a fourcc: 'Y', '\'', '\xef'. */
 function fourccChar(ch: number): string {
@@ -190,11 +201,22 @@ function streamparm(c: Ctx, b: Buffer): Value {
   return struct(f);
 }
 
+/**
+ * A char[size] field: up to its NUL, else size-1 characters and `...`; -s applies as well.
+ */
+function chars(c: Ctx, b: Buffer, off: number, size: number): Value {
+  const s = b.subarray(off, off + size);
+  const z = s.indexOf(0);
+  const max = c.o.strsize;
+  if (z >= 0 && z <= max) return str(s.subarray(0, z));
+  return str(s.subarray(0, Math.min(z >= 0 ? z : size - 1, max)), true);
+}
+
 /** struct v4l2_tuner { __u32 index; __u8 name[32]; __u32 type, capability, rangelow, rangehigh, rxsubchans, audmode; __s32 signal, afc; } */
 function tuner(c: Ctx, b: Buffer): Value {
   return struct([
     field('index', num(u32(b, 0))),
-    field('name', c.bufz(b.subarray(4, 36))),
+    field('name', chars(c, b, 4, 32)),
     field('type', c.xval(BigInt(u32(b, 36)), v4l2_tuner_types, 'V4L2_TUNER_???')),
     field('capability', c.flags(BigInt(u32(b, 40)), v4l2_tuner_capabilities, 'V4L2_TUNER_CAP_???')),
     field('rangelow', num(u32(b, 44))),
@@ -285,8 +307,6 @@ const sent =
     c.push(b ? f(c, b) : addr(arg));
     return RVAL_DECODED;
   };
-/** A GET answered in the argument, not decoded yet: the address. */
-const answer: Handler = (c, arg) => (c.entering ? 0 : (c.push(addr(arg)), 0));
 /**
  * A GET whose request part is read at entry: printed at exit as `sent` shows it when the call
  * failed, as `got` shows the answer when it succeeded.
@@ -353,26 +373,205 @@ const intGotStruct =
     return 0;
   };
 
+// ---- answers of the G_/ENUM_/QUERY requests, printed at exit -------------------------------
+
+const index = (_c: Ctx, b: Buffer): Value => struct([field('index', num(u32(b, 0)))]);
+const typeIndex = (c: Ctx, b: Buffer): Value => struct([field('type', bufType(c, u32(b, 4))), field('index', num(u32(b, 0)))]);
+const fract = (b: Buffer, off: number): Value => sym(`${u32(b, off)}/${u32(b, off + 4)}`);
+const V4L2_CAP_DEVICE_CAPS = 0x80000000;
+
+/** KERNEL_VERSION(a, b, c) of a version word; hex under -X raw, both under -X verbose. */
+function kernelVersion(c: Ctx, v: number): Value {
+  const text = `KERNEL_VERSION(${v >>> 16}, ${(v >>> 8) & 0xff}, ${v & 0xff})`;
+  if (c.o.xlat === 'abbrev') return sym(text);
+  const h = hexStr(BigInt(v));
+  return sym(c.o.xlat === 'raw' ? h : `${h} /* ${text} */`);
+}
+
+/** struct v4l2_capability { __u8 driver[16], card[32], bus_info[32]; __u32 version, capabilities, device_caps; } */
+function capability(c: Ctx, b: Buffer): Value {
+  const caps = u32(b, 84);
+  const f: Field[] = [
+    field('driver', chars(c, b, 0, 16)),
+    field('card', chars(c, b, 16, 32)),
+    field('bus_info', chars(c, b, 48, 32)),
+    field('version', kernelVersion(c, u32(b, 80))),
+    field('capabilities', c.flags(BigInt(caps), v4l2_device_capabilities, 'V4L2_CAP_???')),
+  ];
+  // device_caps is meaningful only when the driver says so
+  if (caps & V4L2_CAP_DEVICE_CAPS) f.push(field('device_caps', c.flags(BigInt(u32(b, 88)), v4l2_device_capabilities, 'V4L2_CAP_???')));
+  return struct(f);
+}
+
+/** struct v4l2_fmtdesc { __u32 index, type, flags; __u8 description[32]; __u32 pixelformat; ... } */
+const fmtdesc = (c: Ctx, b: Buffer): Value =>
+  struct([
+    field('index', num(u32(b, 0))),
+    field('type', bufType(c, u32(b, 4))),
+    field('flags', c.flags(BigInt(u32(b, 8)), v4l2_format_description_flags, 'V4L2_FMT_FLAG_???')),
+    field('description', chars(c, b, 12, 32)),
+    field('pixelformat', fourcc(c, u32(b, 44))),
+  ]);
+
+/** struct v4l2_requestbuffers { __u32 count, type, memory; ... }: the count the driver granted after ` => `. */
+const reqbufs = (c: Ctx, b: Buffer, before?: Buffer): Value =>
+  struct([
+    field('type', bufType(c, u32(b, 4))),
+    field('memory', memory(c, u32(b, 8))),
+    field('count', before ? chg(num(u32(before, 0)), num(u32(b, 0))) : num(u32(b, 0))),
+  ]);
+
+const memory = (c: Ctx, v: number): Value => c.xval(BigInt(v), v4l2_memories, 'V4L2_MEMORY_???');
+
+/**
+ * v4l2_buffer flags: the flag bits, then the timestamp type and source fields by name
+ * (TIMESTAMP_MASK 0xe000, TSTAMP_SRC_MASK 0x70000, whose zero values are names too).
+ */
+function bufFlags(c: Ctx, v: number): Value {
+  if (c.o.xlat === 'raw') return sym(hexStr(BigInt(v >>> 0)));
+  const rest = (v & ~0x7e000) >>> 0;
+  const parts: string[] = [];
+  if (rest) parts.push(flagsStr(BigInt(rest), v4l2_buf_flags, undefined, c.o.xlat));
+  parts.push(xvalStr(BigInt(v & 0xe000), v4l2_buf_flags_ts_type, 'V4L2_BUF_FLAG_TIMESTAMP_???', c.o.xlat));
+  parts.push(xvalStr(BigInt(v & 0x70000), v4l2_buf_flags_ts_src, 'V4L2_BUF_FLAG_TSTAMP_SRC_???', c.o.xlat));
+  return sym(parts.join('|'));
+}
+
+/**
+ * struct v4l2_buffer { __u32 index, type, bytesused, flags, field; struct timeval timestamp (24);
+ * ...; __u32 memory (60); union m (64); __u32 length (72); ... }: the timestamp only after DQBUF.
+ */
+function buffer(c: Ctx, b: Buffer, dq: boolean): Value {
+  const mem = u32(b, 60);
+  const f: Field[] = [field('type', bufType(c, u32(b, 4))), field('index', num(u32(b, 0))), field('memory', memory(c, mem))];
+  const memName = v4l2_memories.lookup(BigInt(mem));
+  if (memName === 'V4L2_MEMORY_MMAP') f.push(field('m.offset', x32(b, 64)));
+  else if (memName === 'V4L2_MEMORY_USERPTR') f.push(field('m.userptr', sym(hexStr(b.readBigUInt64LE(64)))));
+  else if (memName === 'V4L2_MEMORY_DMABUF') f.push(field('m.fd', num(b.readInt32LE(64))));
+  f.push(field('length', num(u32(b, 72))), field('bytesused', num(u32(b, 8))), field('flags', bufFlags(c, u32(b, 12))));
+  if (dq) f.push(field('timestamp', timevalValue(b, 24)));
+  return struct(f, true);
+}
+
+/** struct v4l2_standard { __u32 index; v4l2_std_id id; __u8 name[24] (16); struct v4l2_fract frameperiod (40); __u32 framelines (48); } */
+const standard = (c: Ctx, b: Buffer): Value =>
+  struct([field('index', num(u32(b, 0))), field('name', chars(c, b, 16, 24)), field('frameperiod', fract(b, 40)), field('framelines', num(u32(b, 48)))]);
+
+/** struct v4l2_input { __u32 index; __u8 name[32]; __u32 type (36); ... } */
+const input = (c: Ctx, b: Buffer): Value =>
+  struct([field('index', num(u32(b, 0))), field('name', chars(c, b, 4, 32)), field('type', c.xval(BigInt(u32(b, 36)), v4l2_input_types, 'V4L2_INPUT_TYPE_???'))]);
+
+/**
+ * The head v4l2_queryctrl and v4l2_query_ext_ctrl share ({ __u32 id, type; char name[32]; }): id
+ * (as sent, ` => ` the one found when it differs), type and name.
+ */
+function ctrlHead(c: Ctx, b: Buffer, before: Buffer): Field[] {
+  const id0 = u32(before, 0);
+  const id = u32(b, 0);
+  return [
+    field('id', id === id0 ? queryId(c, id) : chg(queryId(c, id0), queryId(c, id))),
+    field('type', c.xval(BigInt(u32(b, 4)), v4l2_control_types, 'V4L2_CTRL_TYPE_???')),
+    field('name', chars(c, b, 8, 32)),
+  ];
+}
+const ctrlFlags = (c: Ctx, b: Buffer, off: number): Field => field('flags', c.flags(BigInt(u32(b, off)), v4l2_control_flags, 'V4L2_CTRL_FLAG_???'));
+/** reserved words, shown only when some are set. */
+function reserved(b: Buffer, off: number, n: number): Field[] {
+  return nonzero(b, off, 4 * n) ? [field('reserved', arr(scalars(b, off, n, 'x32')))] : [];
+}
+
+/** struct v4l2_queryctrl { head; __s32 minimum, maximum, step, default_value (40); __u32 flags (56), reserved[2]; }: the limits under -v. */
+function queryctrl(c: Ctx, b: Buffer, before: Buffer): Value {
+  const head = ctrlHead(c, b, before);
+  if (c.abbrev) return struct(head, true);
+  const i = (k: string, off: number): Field => field(k, num(b.readInt32LE(off)));
+  return struct([...head, i('minimum', 40), i('maximum', 44), i('step', 48), i('default_value', 52), ctrlFlags(c, b, 56), ...reserved(b, 60, 2)]);
+}
+
+/**
+ * struct v4l2_query_ext_ctrl { head; __s64 minimum, maximum; __u64 step; __s64 default_value (40..);
+ * __u32 flags (72), elem_size, elems, nr_of_dims, dims[4] (88), reserved[32] (104); }: the rest under -v.
+ */
+function queryExtCtrl(c: Ctx, b: Buffer, before: Buffer): Value {
+  const head = ctrlHead(c, b, before);
+  if (c.abbrev) return struct(head, true);
+  const dims = u32(b, 84);
+  return struct([
+    ...head,
+    field('minimum', num(b.readBigInt64LE(40))),
+    field('maximum', num(b.readBigInt64LE(48))),
+    field('step', num(b.readBigUInt64LE(56))),
+    field('default_value', num(b.readBigInt64LE(64))),
+    ctrlFlags(c, b, 72),
+    field('elem_size', num(u32(b, 76))),
+    field('elems', num(u32(b, 80))),
+    field('nr_of_dims', num(dims)),
+    field('dims', arr(scalars(b, 88, Math.min(dims, 4), 'u32'))),
+    ...reserved(b, 104, 32),
+  ]);
+}
+
+/** struct v4l2_frmsizeenum { __u32 index, pixel_format, type; union { discrete, stepwise } (12); } */
+function frmsize(c: Ctx, b: Buffer): Value {
+  const type = u32(b, 8);
+  const f: Field[] = [field('index', num(u32(b, 0))), field('pixel_format', fourcc(c, u32(b, 4))), field('type', c.xval(BigInt(type), v4l2_framesize_types, 'V4L2_FRMSIZE_TYPE_???'))];
+  const name = v4l2_framesize_types.lookup(BigInt(type));
+  const n = (k: string, off: number): Field => field(k, num(u32(b, off)));
+  if (name === 'V4L2_FRMSIZE_TYPE_DISCRETE') f.push(field('discrete', struct([n('width', 12), n('height', 16)])));
+  else if (name === 'V4L2_FRMSIZE_TYPE_STEPWISE')
+    f.push(field('stepwise', struct([n('min_width', 12), n('max_width', 16), n('step_width', 20), n('min_height', 24), n('max_height', 28), n('step_height', 32)])));
+  return struct(f);
+}
+
+/** struct v4l2_frmivalenum { __u32 index, pixel_format, width, height, type; union { discrete, stepwise } (20); } */
+function frmival(c: Ctx, b: Buffer): Value {
+  const type = u32(b, 16);
+  const f: Field[] = [
+    field('index', num(u32(b, 0))),
+    field('pixel_format', fourcc(c, u32(b, 4))),
+    field('width', num(u32(b, 8))),
+    field('height', num(u32(b, 12))),
+    field('type', c.xval(BigInt(type), v4l2_frameinterval_types, 'V4L2_FRMIVAL_TYPE_???')),
+  ];
+  const name = v4l2_frameinterval_types.lookup(BigInt(type));
+  if (name === 'V4L2_FRMIVAL_TYPE_DISCRETE') f.push(field('discrete', fract(b, 20)));
+  else if (name === 'V4L2_FRMIVAL_TYPE_CONTINUOUS' || name === 'V4L2_FRMIVAL_TYPE_STEPWISE')
+    f.push(field('stepwise', struct([field('min', fract(b, 20)), field('max', fract(b, 28)), field('step', fract(b, 36))])));
+  return struct(f);
+}
+
+/**
+ * VIDIOC_CREATE_BUFS: the request at entry; at exit of a success the index and count of the
+ * buffers made, after the return value as strace shows them.
+ */
+const createBufs: Handler = (c, arg, code) => {
+  if (c.entering) {
+    const b = arg ? c.fetch(arg, iocSize(code)) : undefined;
+    c.push(b ? struct([field('count', num(u32(b, 4))), field('memory', memory(c, u32(b, 8))), field('format', format(c, b, 16, true))]) : addr(arg));
+    if (!b) return RVAL_DECODED;
+    c.noTrailingSep = true;
+    return 0;
+  }
+  const b = c.fetch(arg, 8);
+  if (b) c.aux = `{index=${u32(b, 0)}, count=${u32(b, 4)}}`;
+  return 0;
+};
+
 let table: Map<number, Handler> | undefined;
 function handlers(): Map<number, Handler> {
   const only = (...rows: [string, number, (c: Ctx, b: Buffer, off: number) => Value][]) =>
     sent((c, b) => struct(rows.map(([n, off, v]) => field(n, v(c, b, off)))));
-  const U = (_c: Ctx, b: Buffer, off: number): Value => num(u32(b, off));
   const T = (c: Ctx, b: Buffer, off: number): Value => bufType(c, u32(b, off));
-  const FCC = (c: Ctx, b: Buffer, off: number): Value => fourcc(c, u32(b, off));
-  const CID = (c: Ctx, b: Buffer, off: number): Value => cid(c, u32(b, off));
-  const MEM = (c: Ctx, b: Buffer, off: number): Value => c.xval(BigInt(u32(b, off)), v4l2_memories, 'V4L2_MEMORY_???');
-  const QID = (c: Ctx, b: Buffer, off: number): Value => queryId(c, u32(b, off));
   return (table ??= new Map<number, Handler>([
-    [ioc('VIDIOC_QUERYCAP'), answer],
-    [ioc('VIDIOC_ENUM_FMT'), only(['index', 0, U], ['type', 4, T])],
+    [ioc('VIDIOC_QUERYCAP'), intGotStruct(capability)],
+    [ioc('VIDIOC_ENUM_FMT'), asked((c, b) => struct([field('index', num(u32(b, 0))), field('type', bufType(c, u32(b, 4)))]), fmtdesc)],
     [ioc('VIDIOC_G_FMT'), asked((c, b) => format(c, b, 0, false), (c, b) => format(c, b, 0, true))],
     [ioc('VIDIOC_S_FMT'), adjusted((c, b) => format(c, b, 0, true), fmtBack)],
     [ioc('VIDIOC_TRY_FMT'), adjusted((c, b) => format(c, b, 0, true), fmtBack)],
-    [ioc('VIDIOC_REQBUFS'), only(['type', 4, T], ['memory', 8, MEM], ['count', 0, U])],
-    [ioc('VIDIOC_QUERYBUF'), only(['type', 4, T], ['index', 0, U])],
-    [ioc('VIDIOC_QBUF'), only(['type', 4, T], ['index', 0, U])],
-    [ioc('VIDIOC_DQBUF'), only(['type', 4, T])],
+    [ioc('VIDIOC_REQBUFS'), asked((c, b) => reqbufs(c, b), (c, b, before) => reqbufs(c, b, before))],
+    [ioc('VIDIOC_QUERYBUF'), asked(typeIndex, (c, b) => buffer(c, b, false))],
+    [ioc('VIDIOC_QBUF'), asked(typeIndex, (c, b) => buffer(c, b, false))],
+    [ioc('VIDIOC_DQBUF'), asked((c, b) => struct([field('type', bufType(c, u32(b, 4)))]), (c, b) => buffer(c, b, true))],
     [ioc('VIDIOC_G_FBUF'), intGotStruct((_c, b) => fbuf(b))],
     [ioc('VIDIOC_S_FBUF'), sent((_c, b) => fbuf(b))],
     [ioc('VIDIOC_STREAMON'), intSent(4, (c, v) => bufType(c, Number(v)))],
@@ -381,8 +580,8 @@ function handlers(): Map<number, Handler> {
     [ioc('VIDIOC_S_PARM'), adjusted(streamparm, parmBack)],
     [ioc('VIDIOC_G_STD'), intGot(8, (v) => sym(hexStr(v)))],
     [ioc('VIDIOC_S_STD'), intSent(8, (_c, v) => sym(hexStr(v)))],
-    [ioc('VIDIOC_ENUMSTD'), only(['index', 0, U])],
-    [ioc('VIDIOC_ENUMINPUT'), only(['index', 0, U])],
+    [ioc('VIDIOC_ENUMSTD'), asked(index, standard)],
+    [ioc('VIDIOC_ENUMINPUT'), asked(index, input)],
     [ioc('VIDIOC_G_CTRL'), asked((c, b) => struct([field('id', cid(c, u32(b, 0)))]), (c, b) => struct([field('id', cid(c, u32(b, 0))), field('value', num(b.readInt32LE(4)))]))],
     [
       ioc('VIDIOC_S_CTRL'),
@@ -391,9 +590,9 @@ function handlers(): Map<number, Handler> {
         (c, b, before) => struct([field('id', cid(c, u32(before, 0))), field('value', chg(num(before.readInt32LE(4)), num(b.readInt32LE(4))))]),
       ),
     ],
-    [ioc('VIDIOC_G_TUNER'), only(['index', 0, U])],
-    [ioc('VIDIOC_S_TUNER'), sent(tuner)],
-    [ioc('VIDIOC_QUERYCTRL'), only(['id', 0, QID])],
+    [ioc('VIDIOC_G_TUNER'), asked(index, tuner)],
+    [ioc('VIDIOC_S_TUNER'), adjusted(tuner, (c, b) => { const t = tuner(c, b); return t.t === 'struct' ? struct(t.f.slice(1)) : t; })],
+    [ioc('VIDIOC_QUERYCTRL'), asked((c, b) => struct([field('id', queryId(c, u32(b, 0)))]), queryctrl)],
     [ioc('VIDIOC_G_INPUT'), intGot(4, (v) => num(v))],
     [ioc('VIDIOC_S_INPUT'), intSent(4, (_c, v) => num(v))],
     [
@@ -409,11 +608,11 @@ function handlers(): Map<number, Handler> {
     [ioc('VIDIOC_G_EXT_CTRLS'), (c, arg) => extControls(c, arg, true)],
     [ioc('VIDIOC_S_EXT_CTRLS'), (c, arg) => extControls(c, arg, false)],
     [ioc('VIDIOC_TRY_EXT_CTRLS'), (c, arg) => extControls(c, arg, false)],
-    [ioc('VIDIOC_ENUM_FRAMESIZES'), only(['index', 0, U], ['pixel_format', 4, FCC])],
-    [ioc('VIDIOC_ENUM_FRAMEINTERVALS'), only(['index', 0, U], ['pixel_format', 4, FCC], ['width', 8, U], ['height', 12, U])],
+    [ioc('VIDIOC_ENUM_FRAMESIZES'), asked((c, b) => struct([field('index', num(u32(b, 0))), field('pixel_format', fourcc(c, u32(b, 4)))]), frmsize)],
+    [ioc('VIDIOC_ENUM_FRAMEINTERVALS'), asked((c, b) => struct([field('index', num(u32(b, 0))), field('pixel_format', fourcc(c, u32(b, 4))), field('width', num(u32(b, 8))), field('height', num(u32(b, 12)))]), frmival)],
     // struct v4l2_create_buffers { __u32 index, count, memory; struct v4l2_format format (at 16); }
-    [ioc('VIDIOC_CREATE_BUFS'), only(['count', 4, U], ['memory', 8, MEM], ['format', 16, (c, b, off) => format(c, b, off, false)])],
-    [ioc('VIDIOC_QUERY_EXT_CTRL'), only(['id', 0, QID])],
+    [ioc('VIDIOC_CREATE_BUFS'), createBufs],
+    [ioc('VIDIOC_QUERY_EXT_CTRL'), asked((c, b) => struct([field('id', queryId(c, u32(b, 0)))]), queryExtCtrl)],
   ]));
 }
 

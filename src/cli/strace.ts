@@ -4,7 +4,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { errnoMessage, errnoNumber, Tracer, UtraceError, type Task } from '../api.js';
+import { errnoMessage, errnoNumber, releaseStdio, Tracer, UtraceError, type Task } from '../api.js';
 import { StraceEngine } from '../engines/strace/engine.js';
 import { PathTrace } from '../engines/strace/pathtrace.js';
 import type { SummarySort } from '../engines/strace/summary.js';
@@ -15,6 +15,7 @@ import { durationText, leaderStamp } from '../engines/strace/timefmt.js';
 import { attachError, BufferedSink, dieOfSignal, exitLikeChild, installSignalHandlers, UsageError } from './common.js';
 import { normalizeArgv, parseStraceCommandLine, shortTakesValue, type StraceConfig } from './strace-options.js';
 import { ownIo, say, type CommandIo } from './io.js';
+import type { InheritedState } from './inherited.js';
 import { hostingAllowed, hostLaunched, launcherSignals } from './host/launcher.js';
 
 export const STRACE_USAGE = `usage: utrace strace [-ACcdfFhqrtTvVwxyYzZ] [-a column] [-e expr]... [-o file] [-s strsize]
@@ -155,8 +156,8 @@ export function commandEnv(base: NodeJS.ProcessEnv, edits: readonly string[]): R
   return env;
 }
 
-/** @param env.inheritedFds descriptors 3 and up we were given, which the command inherits */
-export async function straceMain(argv: string[], env: { inheritedFds?: readonly number[] } = {}): Promise<number> {
+/** @param env what bin/utrace.js was given, which the command inherits (cli/inherited.ts) */
+export async function straceMain(argv: string[], env: Partial<InheritedState> = {}): Promise<number> {
   const name = straceName();
   const err = (msg: string): void => {
     process.stderr.write(`${name}: ${msg}\n`);
@@ -244,7 +245,9 @@ export async function straceMain(argv: string[], env: { inheritedFds?: readonly 
     task = await tracer.spawn(file ? [file, ...command.slice(1)] : command, {
       argv0: command[0],
       env: commandEnv(process.env, p.env),
-      inheritFds: env.inheritedFds,
+      inheritFds: env.fds,
+      stdio: [0, 1, 2].map((fd) => (env.closedStd?.includes(fd) ? 'close' : 'inherit')),
+      signals: env.signals,
       // Only when following (-f), as strace's --seccomp-bpf: the filter is inherited, and in
       // a child we do not trace every selected syscall would fail with ENOSYS.
       syscalls: p.noSeccomp || !p.follow ? undefined : engine.prefilter,
@@ -257,6 +260,9 @@ export async function straceMain(argv: string[], env: { inheritedFds?: readonly 
     }
     throw e;
   }
+  // The program has its stdin and stdout: ours must not keep a pipe open behind its back
+  // (the trace goes to stderr or -o; nothing of ours reads stdin).
+  releaseStdio([0, 1]);
   timeline?.processName(task.tgid, command[0]!.split('/').pop()!);
   const ops = engine.attach(task).ops;
   // Joinable for as long as it lives: we are its host (host/launcher.ts).

@@ -200,12 +200,14 @@ export async function straceMain(argv: string[], env: Partial<InheritedState> = 
   }
   const { engine, finish, timeline } = built;
 
-  if (pids.length && hostingAllowed()) {
+  // -p with a command: both traced by our own tracer (the command is launched, then the
+  // processes attached), as strace does.
+  if (pids.length && !command.length && hostingAllowed()) {
     finish();
     await tracer.close();
     return straceJoin(argv, p, err);
   }
-  if (pids.length) {
+  if (pids.length && !command.length) {
     const procs: Promise<unknown>[] = [];
     // Installed before the first attach: a signal arriving mid-attach must still detach.
     let stopping = false;
@@ -268,18 +270,52 @@ export async function straceMain(argv: string[], env: Partial<InheritedState> = 
   // Joinable for as long as it lives: we are its host (host/launcher.ts).
   const lh = hostLaunched(tracer, task, command, name, [{ name: 'strace', owns: (e) => e.ops === ops }]);
   // strace kills what it launched when interrupted (once the commands that joined have left).
+  let interrupted = false;
   const stop = launcherSignals(lh, name, () => engine.detachAll(), () => {
+    interrupted = true;
     try {
       task.process.threads[0]?.signal(9);
     } catch {
       /* already gone */
     }
   });
+  // -p PID as well: attached once the command is held, before it runs (as strace: a failed
+  // attach ends the trace, the command killed).
+  const attached: Promise<unknown>[] = [];
+  for (const pid of pids) {
+    let tasks: Task[];
+    try {
+      tasks = await tracer.attachProcess(pid);
+    } catch (e) {
+      process.stderr.write(attachError(pid, e));
+      engine.detachAll();
+      try {
+        task.process.threads[0]?.signal(9);
+      } catch {
+        /* already gone */
+      }
+      task.start();
+      await task.process.exit;
+      stop.dispose();
+      await tracer.close();
+      finish();
+      return 1;
+    }
+    if (!quietAttach) err(`Process ${pid} attached${tasks.length > 1 ? ` with ${tasks.length} threads` : ''}`);
+    timeline?.processName(pid, comm(pid));
+    for (const t of tasks) engine.attach(t);
+    attached.push(tasks[0]!.process.exit);
+  }
   task.start();
   const st = await task.process.exit;
-  // Followed children may outlive the program (a daemon, a pid namespace's init): traced to
-  // their end, as by strace; a signal to us still ends it all.
+  // Followed children may outlive the program (a daemon, a pid namespace's init), and so may
+  // the processes of -p: traced to their end, as by strace; a signal to us still ends it all.
   if (p.follow) await Promise.race([engine.allGone(), stop.done]);
+  else if (attached.length) await Promise.race([Promise.all(attached), stop.done]);
+  if (interrupted && attached.length) {
+    engine.detachAll();
+    if (!quietAttach) for (const pid of pids) err(`Process ${pid} detached`);
+  }
   stop.dispose();
   finish();
   await lh?.close();
@@ -368,7 +404,8 @@ export function buildStraceOutput(tracer: Tracer, p: ParsedStrace, io: CommandIo
     write: json ? () => undefined : (s) => sink.write(s),
     outputFor,
     format: {
-      followForks: p.follow > 0,
+      // Pid prefixes whenever more than one process may be traced (as strace decides at start).
+      followForks: p.follow > 0 || p.pids.length + (p.command.length ? 1 : 0) > 1,
       toFile,
       stamp: absolute || relative ? (ns, prev) => leaderStamp(ns, prev, absolute, relative) : undefined,
       syscallTimes: durationPrecision !== undefined,

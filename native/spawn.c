@@ -292,7 +292,21 @@ static napi_value n_stdio_to_null(napi_env env, napi_callback_info info) {
   return make_undefined(env);
 }
 
+/* pipe() -> [readFd, writeFd], both close-on-exec (Node has no pipe of its own with
+ * blocking descriptors, which synchronous writers need). */
+static napi_value n_pipe(napi_env env, napi_callback_info info) {
+  (void)info;
+  int fds[2];
+  if (pipe2(fds, O_CLOEXEC) < 0) return utrace_throw(env, errno, "pipe2", 0);
+  napi_value arr;
+  napi_create_array_with_length(env, 2, &arr);
+  napi_set_element(env, arr, 0, make_i64(env, fds[0]));
+  napi_set_element(env, arr, 1, make_i64(env, fds[1]));
+  return arr;
+}
+
 void spawn_register(napi_env env, napi_value exports) {
   EXPORT_FN(env, exports, "spawn", n_spawn);
+  EXPORT_FN(env, exports, "pipe", n_pipe);
   EXPORT_FN(env, exports, "stdioToNull", n_stdio_to_null);
 }

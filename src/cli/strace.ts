@@ -1,10 +1,11 @@
 /**
  * `utrace strace`: strace's command line on the strace engine (docs/cli.md).
  */
+import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { errnoMessage, errnoNumber, releaseStdio, Tracer, UtraceError, type Task } from '../api.js';
+import { errnoMessage, errnoNumber, makePipe, releaseStdio, Tracer, UtraceError, type Task } from '../api.js';
 import { StraceEngine } from '../engines/strace/engine.js';
 import { PathTrace } from '../engines/strace/pathtrace.js';
 import type { SummarySort } from '../engines/strace/summary.js';
@@ -78,7 +79,6 @@ function refuseUnsupported(c: StraceConfig): void {
   if (c.detachOnExecve) no('-b/--detach-on');
   if (c.instructionPointer) no('-i/--instruction-pointer');
   if (c.decodePids.has('comm')) no('-Y/--decode-pids=comm');
-  if (c.output !== undefined && /^[|!]/.test(c.output)) no('-o |COMMAND');
   if (c.sortBy !== undefined && !summarySort(c.sortBy)) no(`-S ${c.sortBy}`);
 }
 
@@ -198,7 +198,7 @@ export async function straceMain(argv: string[], env: Partial<InheritedState> = 
     }
     throw e;
   }
-  const { engine, finish, timeline } = built;
+  const { engine, finish, timeline, outputDone } = built;
 
   // -p with a command: both traced by our own tracer (the command is launched, then the
   // processes attached), as strace does.
@@ -237,6 +237,7 @@ export async function straceMain(argv: string[], env: Partial<InheritedState> = 
     await Promise.race([Promise.all(procs), stop.done]);
     stop.dispose();
     finish();
+    await outputDone();
     return stop.signal ? dieOfSignal(stop.signal) : 0;
   }
 
@@ -318,6 +319,7 @@ export async function straceMain(argv: string[], env: Partial<InheritedState> = 
   }
   stop.dispose();
   finish();
+  await outputDone();
   await lh?.close();
   return exitLikeChild(st);
 }
@@ -360,6 +362,8 @@ export interface StraceOutput {
   finish: () => void;
   /** The --timeline writer, for process and thread names. */
   timeline: TimelineWriter | undefined;
+  /** After finish(): settles once `-o |COMMAND`'s command has read it all and ended. */
+  outputDone: () => Promise<void>;
 }
 
 /**
@@ -374,7 +378,21 @@ export function buildStraceOutput(tracer: Tracer, p: ParsedStrace, io: CommandIo
   // -ff with -o: FILE.TID per thread, as strace; without -o it is plain -f.
   const perTask = toFile && p.outputSeparately;
   if (perTask && p.json) throw new UsageError('--json: not with -ff (one file per thread)');
-  const sink = toFile && !perTask ? new ReportingSink(open(p.output!, '-o'), true, p.output!, (m) => say(io, m))
+  // -o '|COMMAND' (or '!COMMAND'): the trace is COMMAND's stdin (sh -c), as strace's popen.
+  const piped = toFile && /^[|!]/.test(p.output!);
+  if (piped && perTask) throw new UsageError('piping the output and -ff/--output-separately are mutually exclusive');
+  let pipeCommand: ChildProcess | undefined;
+  const openMain = (): number => {
+    if (!piped) return open(p.output!, '-o');
+    const [r, w] = makePipe();
+    try {
+      pipeCommand = spawn('/bin/sh', ['-c', p.output!.slice(1)], { stdio: [r, 'inherit', 'inherit'] });
+    } finally {
+      fs.closeSync(r);
+    }
+    return w;
+  };
+  const sink = toFile && !perTask ? new ReportingSink(openMain(), true, p.output!, (m) => say(io, m))
     : new BufferedSink(io.stderr, false);
   // Open until the thread is done (or the trace ends).
   const taskSinks = new Map<number, BufferedSink>();
@@ -453,7 +471,12 @@ export function buildStraceOutput(tracer: Tracer, p: ParsedStrace, io: CommandIo
     if (timelineFd !== undefined) fs.closeSync(timelineFd);
     if (toFile && !perTask) sink.close();
   };
-  return { engine, finish, timeline };
+  const outputDone = async (): Promise<void> => {
+    const c = pipeCommand;
+    if (!c || c.exitCode !== null || c.signalCode !== null) return;
+    await new Promise<void>((r) => c.once('exit', () => r()));
+  };
+  return { engine, finish, timeline, outputDone };
 }
 
 /** argv without its -p/--attach options (what a host is sent: the process is given there). */

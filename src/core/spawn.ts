@@ -120,3 +120,8 @@ export function resolveProgram(file: string, pathEnv: string | undefined, cwd?: 
 export function releaseStdio(fds: readonly number[]): void {
   native.stdioToNull([...fds]);
 }
+
+/** A pipe with blocking, close-on-exec ends: [read, write] (for synchronous writers). */
+export function makePipe(): [number, number] {
+  return native.pipe();
+}

@@ -125,6 +125,8 @@ export interface NativeAddon {
   spawn(req: SpawnRequest): number;
   /** /dev/null over each of our descriptors given (0..2 only). */
   stdioToNull(fds: number[]): void;
+  /** pipe2(O_CLOEXEC): [readFd, writeFd], blocking. */
+  pipe(): [number, number];
   /** sched_getaffinity of a thread (0: the calling thread) into buf: bytes the kernel wrote. */
   getAffinity(tid: number, buf: Uint8Array): number;
   /** sched_setaffinity of a thread (0: the calling thread) from buf's first length bytes. */

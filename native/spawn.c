@@ -38,6 +38,17 @@ struct spawn_req {
   size_t filter_len;
   bool setpgid, no_aslr;
   int64_t options;
+  /* The program's signal mask and SIG_IGN signals (bit N-1: signal N). */
+  uint64_t sig_blocked, sig_ignored;
+};
+
+/* The kernel's struct sigaction: glibc's refuses the signals it reserves (32, 33), which a
+ * program may have been given blocked or ignored all the same. */
+struct kernel_sigaction {
+  void *handler;
+  unsigned long flags;
+  void *restorer;
+  uint64_t mask;
 };
 
 static void free_strv(char **v) {
@@ -76,14 +87,22 @@ static void child_fail(int fd, int err) {
 }
 
 static void child(struct spawn_req *r, int sync_rd, int err_wr) {
-  /* Node ignores SIGPIPE and blocks some signals; the program must start with defaults. */
-  sigset_t none;
-  sigemptyset(&none);
-  for (int s = 1; s < 65; s++)
-    if (s != SIGKILL && s != SIGSTOP) signal(s, SIG_DFL);
-  sigprocmask(SIG_SETMASK, &none, NULL);
+  /* Node ignores SIGPIPE and sets its own mask: the program starts with the state asked for
+   * (by default none blocked or ignored), not Node's. */
+  for (int s = 1; s < 65; s++) {
+    if (s == SIGKILL || s == SIGSTOP) continue;
+    struct kernel_sigaction ka = {(r->sig_ignored >> (s - 1)) & 1 ? SIG_IGN : SIG_DFL, 0, NULL, 0};
+    syscall(SYS_rt_sigaction, s, &ka, NULL, sizeof ka.mask);
+  }
+  uint64_t mask = r->sig_blocked;
+  syscall(SYS_rt_sigprocmask, SIG_SETMASK, &mask, NULL, sizeof mask);
   if (r->setpgid) setpgid(0, 0);
   for (int i = 0; i < 3; i++) {
+    /* Closed where the user closed it (Node put /dev/null there). */
+    if (r->fds[i] == -2) {
+      if (i != sync_rd && i != err_wr) close(i);
+      continue;
+    }
     /* Inherited stdio must survive execve even where the parent marked it close-on-exec. */
     if (r->fds[i] < 0 || r->fds[i] == i) fcntl(i, F_SETFD, 0);
     if (r->fds[i] < 0 || r->fds[i] == i) continue;
@@ -110,10 +129,10 @@ static void child(struct spawn_req *r, int sync_rd, int err_wr) {
   _exit(127); /* the failed execve is visible to the tracer */
 }
 
-/* spawn({file, argv, envp, cwd, stdio:[fd,fd,fd], seccomp, setpgid, noAslr, options}) -> pid */
+/* spawn({file, argv, envp, cwd, stdio:[fd,fd,fd], sigBlocked, sigIgnored, seccomp, setpgid, noAslr, options}) -> pid */
 static napi_value n_spawn(napi_env env, napi_callback_info info) {
   static const char *u =
-      "spawn({file, argv, envp, cwd?, stdio:[in,out,err], seccomp?, setpgid, noAslr, options})";
+      "spawn({file, argv, envp, cwd?, stdio:[in,out,err], sigBlocked, sigIgnored, seccomp?, setpgid, noAslr, options})";
   napi_value argv[1], v;
   if (arg_count(env, info, 1, argv, u) < 0) return NULL;
   napi_value o = argv[0];
@@ -152,6 +171,10 @@ static napi_value n_spawn(napi_env env, napi_callback_info info) {
       r.inherit[i] = fd;
     }
   }
+  napi_get_named_property(env, o, "sigBlocked", &v);
+  if (arg_u64(env, v, &r.sig_blocked, u) < 0) goto out;
+  napi_get_named_property(env, o, "sigIgnored", &v);
+  if (arg_u64(env, v, &r.sig_ignored, u) < 0) goto out;
   napi_get_named_property(env, o, "seccomp", &v);
   napi_typeof(env, v, &t);
   if (t == napi_object) {
@@ -236,4 +259,54 @@ out:
   return result;
 }
 
-void spawn_register(napi_env env, napi_value exports) { EXPORT_FN(env, exports, "spawn", n_spawn); }
+/* stdioToNull([fd...]): /dev/null over each of our own descriptors given (0..2), so that a
+ * pipe or terminal we were started with is the launched program's alone: a writer to its
+ * stdin sees EPIPE once the program closes it, a reader of its stdout sees end of file. */
+static napi_value n_stdio_to_null(napi_env env, napi_callback_info info) {
+  static const char *u = "stdioToNull([fd...])";
+  napi_value argv[1];
+  if (arg_count(env, info, 1, argv, u) < 0) return NULL;
+  bool is_arr = false;
+  napi_is_array(env, argv[0], &is_arr);
+  if (!is_arr) return utrace_throw_type(env, u);
+  int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+  if (null < 0) return utrace_throw(env, errno, "open(/dev/null)", 0);
+  uint32_t n;
+  napi_get_array_length(env, argv[0], &n);
+  for (uint32_t i = 0; i < n; i++) {
+    napi_value el;
+    int32_t fd = -1;
+    napi_get_element(env, argv[0], i, &el);
+    if (arg_i32(env, el, &fd, u) < 0) {
+      close(null);
+      return NULL;
+    }
+    if (fd < 0 || fd > 2 || fd == null) continue;
+    if (dup2(null, fd) < 0) {
+      int e = errno;
+      close(null);
+      return utrace_throw(env, e, "dup2", 0);
+    }
+  }
+  if (null > 2) close(null);
+  return make_undefined(env);
+}
+
+/* pipe() -> [readFd, writeFd], both close-on-exec (Node has no pipe of its own with
+ * blocking descriptors, which synchronous writers need). */
+static napi_value n_pipe(napi_env env, napi_callback_info info) {
+  (void)info;
+  int fds[2];
+  if (pipe2(fds, O_CLOEXEC) < 0) return utrace_throw(env, errno, "pipe2", 0);
+  napi_value arr;
+  napi_create_array_with_length(env, 2, &arr);
+  napi_set_element(env, arr, 0, make_i64(env, fds[0]));
+  napi_set_element(env, arr, 1, make_i64(env, fds[1]));
+  return arr;
+}
+
+void spawn_register(napi_env env, napi_value exports) {
+  EXPORT_FN(env, exports, "spawn", n_spawn);
+  EXPORT_FN(env, exports, "pipe", n_pipe);
+  EXPORT_FN(env, exports, "stdioToNull", n_stdio_to_null);
+}

@@ -4,6 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { takeInherited } from './inherited.js';
 
 const pkg = JSON.parse(readFileSync(fileURLToPath(new URL('../../../package.json', import.meta.url)), 'utf8')) as { version: string };
 
@@ -44,10 +45,10 @@ if (extraCa !== undefined) {
   delete process.env['UTRACE_NODE_EXTRA_CA_CERTS'];
 }
 
-// Descriptors 3..9 bin/utrace.js found open (see there): programs `utrace strace` starts get
-// them, as under strace. Not in the environment of anything we start.
-const inheritedFds = (process.env['UTRACE_INHERITED_FDS'] ?? '').split(' ').filter(Boolean).map(Number);
-delete process.env['UTRACE_INHERITED_FDS'];
+// Descriptors, closed standard descriptors and signal state bin/utrace.js was given (see
+// there): programs `utrace strace` starts get them, as under strace. Not in the environment of
+// anything we start.
+const inherited = takeInherited(process.env);
 
 // Diagnostics must never kill the tracer: with `target remote | utrace ...` our stderr is a
 // socket gdb reads, and it is gone once gdb exits while the engines go on (EPIPE).
@@ -72,7 +73,7 @@ async function main(argv: string[]): Promise<number> {
     case 'strace': {
       // Each subcommand loads only its own modules (start-up time: gdb measures it).
       const { straceMain } = await import('./strace.js');
-      return straceMain(rest, { inheritedFds });
+      return straceMain(rest, inherited);
     }
     case 'run': {
       const { runMain } = await import('./run.js');

@@ -1,10 +1,11 @@
 /**
  * `utrace strace`: strace's command line on the strace engine (docs/cli.md).
  */
+import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { errnoMessage, errnoNumber, Tracer, UtraceError, type Task } from '../api.js';
+import { errnoMessage, errnoNumber, makePipe, releaseStdio, Tracer, UtraceError, type Task } from '../api.js';
 import { StraceEngine } from '../engines/strace/engine.js';
 import { PathTrace } from '../engines/strace/pathtrace.js';
 import type { SummarySort } from '../engines/strace/summary.js';
@@ -15,6 +16,7 @@ import { durationText, leaderStamp } from '../engines/strace/timefmt.js';
 import { attachError, BufferedSink, dieOfSignal, exitLikeChild, installSignalHandlers, UsageError } from './common.js';
 import { normalizeArgv, parseStraceCommandLine, shortTakesValue, type StraceConfig } from './strace-options.js';
 import { ownIo, say, type CommandIo } from './io.js';
+import type { InheritedState } from './inherited.js';
 import { hostingAllowed, hostLaunched, launcherSignals } from './host/launcher.js';
 
 export const STRACE_USAGE = `usage: utrace strace [-ACcdfFhqrtTvVwxyYzZ] [-a column] [-e expr]... [-o file] [-s strsize]
@@ -77,7 +79,6 @@ function refuseUnsupported(c: StraceConfig): void {
   if (c.detachOnExecve) no('-b/--detach-on');
   if (c.instructionPointer) no('-i/--instruction-pointer');
   if (c.decodePids.has('comm')) no('-Y/--decode-pids=comm');
-  if (c.output !== undefined && /^[|!]/.test(c.output)) no('-o |COMMAND');
   if (c.sortBy !== undefined && !summarySort(c.sortBy)) no(`-S ${c.sortBy}`);
 }
 
@@ -155,8 +156,8 @@ export function commandEnv(base: NodeJS.ProcessEnv, edits: readonly string[]): R
   return env;
 }
 
-/** @param env.inheritedFds descriptors 3 and up we were given, which the command inherits */
-export async function straceMain(argv: string[], env: { inheritedFds?: readonly number[] } = {}): Promise<number> {
+/** @param env what bin/utrace.js was given, which the command inherits (cli/inherited.ts) */
+export async function straceMain(argv: string[], env: Partial<InheritedState> = {}): Promise<number> {
   const name = straceName();
   const err = (msg: string): void => {
     process.stderr.write(`${name}: ${msg}\n`);
@@ -198,14 +199,16 @@ export async function straceMain(argv: string[], env: { inheritedFds?: readonly 
     }
     throw e;
   }
-  const { engine, finish, timeline } = built;
+  const { engine, finish, timeline, outputDone } = built;
 
-  if (pids.length && hostingAllowed()) {
+  // -p with a command: both traced by our own tracer (the command is launched, then the
+  // processes attached), as strace does.
+  if (pids.length && !command.length && hostingAllowed()) {
     finish();
     await tracer.close();
     return straceJoin(argv, p, err);
   }
-  if (pids.length) {
+  if (pids.length && !command.length) {
     const procs: Promise<unknown>[] = [];
     // Installed before the first attach: a signal arriving mid-attach must still detach.
     let stopping = false;
@@ -235,6 +238,7 @@ export async function straceMain(argv: string[], env: { inheritedFds?: readonly 
     await Promise.race([Promise.all(procs), stop.done]);
     stop.dispose();
     finish();
+    await outputDone();
     return stop.signal ? dieOfSignal(stop.signal) : 0;
   }
 
@@ -245,7 +249,9 @@ export async function straceMain(argv: string[], env: { inheritedFds?: readonly 
     task = await tracer.spawn(file ? [file, ...command.slice(1)] : command, {
       argv0: command[0],
       env: commandEnv(process.env, p.env),
-      inheritFds: env.inheritedFds,
+      inheritFds: env.fds,
+      stdio: [0, 1, 2].map((fd) => (env.closedStd?.includes(fd) ? 'close' : 'inherit')),
+      signals: env.signals,
       // Only when following (-f), as strace's --seccomp-bpf: the filter is inherited, and in
       // a child we do not trace every selected syscall would fail with ENOSYS.
       syscalls: p.noSeccomp || !p.follow ? undefined : engine.prefilter,
@@ -258,6 +264,9 @@ export async function straceMain(argv: string[], env: { inheritedFds?: readonly 
     }
     throw e;
   }
+  // The program has its stdin and stdout: ours must not keep a pipe open behind its back
+  // (the trace goes to stderr or -o; nothing of ours reads stdin).
+  releaseStdio([0, 1]);
   timeline?.processName(task.tgid, command[0]!.split('/').pop()!);
   const ops = engine.attach(task).ops;
   // Joinable for as long as it lives: we are its host (host/launcher.ts).
@@ -270,20 +279,51 @@ export async function straceMain(argv: string[], env: { inheritedFds?: readonly 
     engine.detachAll();
     // Really detached first: dying while still its tracer would kill it (PTRACE_O_EXITKILL).
     await tracer.close();
-    if (!quietAttach) err(`Process ${task.tgid} detached`);
+    if (!quietAttach) for (const pid of [task.tgid, ...pids]) err(`Process ${pid} detached`);
     try {
       process.kill(task.tgid, signal);
     } catch {
       /* already gone */
     }
   });
+  // -p PID as well: attached once the command is held, before it runs (as strace: a failed
+  // attach ends the trace, the command killed).
+  const attached: Promise<unknown>[] = [];
+  for (const pid of pids) {
+    let tasks: Task[];
+    try {
+      tasks = await tracer.attachProcess(pid);
+    } catch (e) {
+      process.stderr.write(attachError(pid, e));
+      engine.detachAll();
+      try {
+        task.process.threads[0]?.signal(9);
+      } catch {
+        /* already gone */
+      }
+      task.start();
+      await task.process.exit;
+      stop.dispose();
+      await tracer.close();
+      finish();
+      return 1;
+    }
+    if (!quietAttach) err(`Process ${pid} attached${tasks.length > 1 ? ` with ${tasks.length} threads` : ''}`);
+    timeline?.processName(pid, comm(pid));
+    for (const t of tasks) engine.attach(t);
+    attached.push(tasks[0]!.process.exit);
+  }
   task.start();
   const st = await Promise.race([task.process.exit, stop.done.then(() => undefined)]);
-  // Followed children may outlive the program (a daemon, a pid namespace's init): traced to
-  // their end, as by strace; a signal to us still ends it all.
-  if (st && p.follow && !fatal) await Promise.race([engine.allGone(), stop.done]);
+  // Followed children may outlive the program (a daemon, a pid namespace's init), and so may
+  // the processes of -p: traced to their end, as by strace; a signal to us still ends it all.
+  if (st && !fatal) {
+    if (p.follow) await Promise.race([engine.allGone(), stop.done]);
+    else if (attached.length) await Promise.race([Promise.all(attached), stop.done]);
+  }
   stop.dispose();
   finish();
+  await outputDone();
   await lh?.close();
   return fatal ? dieOfSignal(fatal) : exitLikeChild(st!);
 }
@@ -326,6 +366,8 @@ export interface StraceOutput {
   finish: () => void;
   /** The --timeline writer, for process and thread names. */
   timeline: TimelineWriter | undefined;
+  /** After finish(): settles once `-o |COMMAND`'s command has read it all and ended. */
+  outputDone: () => Promise<void>;
 }
 
 /**
@@ -340,7 +382,21 @@ export function buildStraceOutput(tracer: Tracer, p: ParsedStrace, io: CommandIo
   // -ff with -o: FILE.TID per thread, as strace; without -o it is plain -f.
   const perTask = toFile && p.outputSeparately;
   if (perTask && p.json) throw new UsageError('--json: not with -ff (one file per thread)');
-  const sink = toFile && !perTask ? new ReportingSink(open(p.output!, '-o'), true, p.output!, (m) => say(io, m))
+  // -o '|COMMAND' (or '!COMMAND'): the trace is COMMAND's stdin (sh -c), as strace's popen.
+  const piped = toFile && /^[|!]/.test(p.output!);
+  if (piped && perTask) throw new UsageError('piping the output and -ff/--output-separately are mutually exclusive');
+  let pipeCommand: ChildProcess | undefined;
+  const openMain = (): number => {
+    if (!piped) return open(p.output!, '-o');
+    const [r, w] = makePipe();
+    try {
+      pipeCommand = spawn('/bin/sh', ['-c', p.output!.slice(1)], { stdio: [r, 'inherit', 'inherit'] });
+    } finally {
+      fs.closeSync(r);
+    }
+    return w;
+  };
+  const sink = toFile && !perTask ? new ReportingSink(openMain(), true, p.output!, (m) => say(io, m))
     : new BufferedSink(io.stderr, false);
   // Open until the thread is done (or the trace ends).
   const taskSinks = new Map<number, BufferedSink>();
@@ -370,7 +426,8 @@ export function buildStraceOutput(tracer: Tracer, p: ParsedStrace, io: CommandIo
     write: json ? () => undefined : (s) => sink.write(s),
     outputFor,
     format: {
-      followForks: p.follow > 0,
+      // Pid prefixes whenever more than one process may be traced (as strace decides at start).
+      followForks: p.follow > 0 || p.pids.length + (p.command.length ? 1 : 0) > 1,
       toFile,
       stamp: absolute || relative ? (ns, prev) => leaderStamp(ns, prev, absolute, relative) : undefined,
       syscallTimes: durationPrecision !== undefined,
@@ -419,7 +476,12 @@ export function buildStraceOutput(tracer: Tracer, p: ParsedStrace, io: CommandIo
     if (timelineFd !== undefined) fs.closeSync(timelineFd);
     if (toFile && !perTask) sink.close();
   };
-  return { engine, finish, timeline };
+  const outputDone = async (): Promise<void> => {
+    const c = pipeCommand;
+    if (!c || c.exitCode !== null || c.signalCode !== null) return;
+    await new Promise<void>((r) => c.once('exit', () => r()));
+  };
+  return { engine, finish, timeline, outputDone };
 }
 
 /** argv without its -p/--attach options (what a host is sent: the process is given there). */

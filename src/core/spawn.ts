@@ -8,6 +8,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { SYSCALLS } from '../arch/x86_64/syscalls.gen.js';
 import type { SpawnRequest } from '../native/native.js';
+import { native } from './addon.js';
 import { UtraceError } from './errors.js';
 import { buildSeccompFilter } from './seccomp.js';
 
@@ -15,8 +16,8 @@ export interface SpawnOptions {
   cwd?: string;
   /** Environment (default: process.env). */
   env?: Record<string, string | undefined>;
-  /** Per fd 0..2: 'inherit' (default), 'ignore' (/dev/null) or an open fd. */
-  stdio?: 'inherit' | 'ignore' | readonly ('inherit' | 'ignore' | number)[];
+  /** Per fd 0..2: 'inherit' (default), 'ignore' (/dev/null), 'close' or an open fd. */
+  stdio?: 'inherit' | 'ignore' | readonly ('inherit' | 'ignore' | 'close' | number)[];
   /** argv[0] as the program sees it (default: argv[0]). */
   argv0?: string;
   /** Seccomp prefilter: only these syscall numbers cause syscall stops. */
@@ -30,6 +31,11 @@ export interface SpawnOptions {
    * them (Node marks what it inherited close-on-exec; these are cleared in the child).
    */
   inheritFds?: readonly number[];
+  /**
+   * The program's signal mask and ignored signals (bit N-1: signal N; every other signal
+   * SIG_DFL). Default: nothing blocked or ignored (not this process's state: Node's own).
+   */
+  signals?: { blocked: bigint; ignored: bigint };
 }
 const ALL_NRS = SYSCALLS.filter((s) => s !== undefined).map((s) => s!.nr);
 
@@ -47,6 +53,7 @@ export function spawnRequest(argv: readonly string[], options: SpawnOptions, ptr
   const opened: number[] = [];
   const fds = normStdio(options.stdio).map((s) => {
     if (s === 'inherit') return -1;
+    if (s === 'close') return -2;
     if (s === 'ignore') {
       const fd = fs.openSync('/dev/null', 'r+');
       opened.push(fd);
@@ -62,6 +69,8 @@ export function spawnRequest(argv: readonly string[], options: SpawnOptions, ptr
     cwd: options.cwd,
     stdio: fds,
     inherit: options.inheritFds?.filter((fd) => fd > 2),
+    sigBlocked: options.signals?.blocked ?? 0n,
+    sigIgnored: options.signals?.ignored ?? 0n,
     seccomp: syscalls ? buildSeccompFilter(syscalls, ALL_NRS) : undefined,
     setpgid: options.setpgid ?? false,
     noAslr: options.noAslr ?? false,
@@ -70,7 +79,7 @@ export function spawnRequest(argv: readonly string[], options: SpawnOptions, ptr
   return { req, syscalls, opened };
 }
 
-function normStdio(s: SpawnOptions['stdio']): ('inherit' | 'ignore' | number)[] {
+function normStdio(s: SpawnOptions['stdio']): ('inherit' | 'ignore' | 'close' | number)[] {
   if (s === undefined || s === 'inherit') return ['inherit', 'inherit', 'inherit'];
   if (s === 'ignore') return ['ignore', 'ignore', 'ignore'];
   return [0, 1, 2].map((i) => s[i] ?? 'inherit');
@@ -101,4 +110,18 @@ export function resolveProgram(file: string, pathEnv: string | undefined, cwd?: 
     if (p) return p;
   }
   throw new UtraceError('ENOENT', 'spawn', undefined, file);
+}
+
+/**
+ * Put /dev/null over this process's own fds (of 0..2) once a launched program has its copies:
+ * a pipe or terminal we were started with is then the program's alone (a writer to its stdin
+ * sees EPIPE once it closes it, a reader of its stdout end of file), as under strace.
+ */
+export function releaseStdio(fds: readonly number[]): void {
+  native.stdioToNull([...fds]);
+}
+
+/** A pipe with blocking, close-on-exec ends: [read, write] (for synchronous writers). */
+export function makePipe(): [number, number] {
+  return native.pipe();
 }

@@ -49,10 +49,13 @@ export interface SpawnRequest {
   argv: string[];
   envp: string[];
   cwd?: string;
-  /** fds to install as 0, 1, 2 in the child; -1 keeps the parent's. */
+  /** fds to install as 0, 1, 2 in the child; -1 keeps the parent's, -2 closes it. */
   stdio: [number, number, number];
   /** Descriptors 3 and up the child keeps across execve (their close-on-exec flag cleared). */
   inherit?: number[];
+  /** The child's signal mask and SIG_IGN signals (bit N-1: signal N); others SIG_DFL. */
+  sigBlocked: bigint;
+  sigIgnored: bigint;
   /** struct sock_filter[] to install before execve, or undefined. */
   seccomp?: Uint8Array;
   setpgid: boolean;
@@ -125,6 +128,10 @@ export interface NativeAddon {
   /** Put one byte at addr (a stopped tracee): the byte that was there, or -errno. */
   swapByte(pid: number, addr: bigint, byte: number): number;
   spawn(req: SpawnRequest): number;
+  /** /dev/null over each of our descriptors given (0..2 only). */
+  stdioToNull(fds: number[]): void;
+  /** pipe2(O_CLOEXEC): [readFd, writeFd], blocking. */
+  pipe(): [number, number];
   /** sched_getaffinity of a thread (0: the calling thread) into buf: bytes the kernel wrote. */
   getAffinity(tid: number, buf: Uint8Array): number;
   /** sched_setaffinity of a thread (0: the calling thread) from buf's first length bytes. */

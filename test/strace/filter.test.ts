@@ -56,6 +56,12 @@ test('strace error messages name the bad token', () => {
     ['inject=openat:delay_enter=x', "invalid inject argument 'openat:delay_enter=x'"],
     ['inject=openat:error=4096', "invalid inject argument 'openat:error=4096'"],
     ['inject=foo:error=ENOENT', "invalid system call 'foo'"],
+    // The set is read first: empty or bad, it is the message, whatever follows (strace's).
+    ['inject=', "invalid system call ''"],
+    ['inject=:when=3', "invalid system call ''"],
+    ['inject=,::', "invalid system call ','"],
+    ['fault=', "invalid system call ''"],
+    ['fault=!,,:when=4', "invalid system call '!,,'"],
     ['inject=openat:error=ENOENT:when=3+0', "invalid inject argument 'openat:error=ENOENT:when=3+0'"],
     ['inject=openat:error=ENOENT:when=70000', "invalid inject argument 'openat:error=ENOENT:when=70000'"],
     ['inject=openat:foo=1', "invalid inject argument 'openat:foo=1'"],

@@ -73,8 +73,10 @@ export class InjectRules {
     const bad = (): never => {
       throw new FilterError(`invalid ${what} '${spec}'`);
     };
-    if (spec === '' || spec.startsWith(':')) bad();
     const [name, ...tokens] = spec.split(':').filter((t, i) => i === 0 || t !== '');
+    // The set first, as strace: an empty or bad one is "invalid system call", whatever follows.
+    const set = new NumberSet();
+    parseSyscallSet(name!, set);
     let when = { first: 1, last: Infinity, step: 1 };
     let error: number | undefined;
     let retval: bigint | undefined;
@@ -149,8 +151,6 @@ export class InjectRules {
           bad();
       }
     }
-    const set = new NumberSet();
-    parseSyscallSet(name, set);
     if (error === undefined && retval === undefined && signal === undefined && delayEnter === undefined && delayExit === undefined) {
       if (faultOnly) error = 38; // ENOSYS, strace's default for fault=
       else bad();

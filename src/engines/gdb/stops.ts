@@ -338,6 +338,24 @@ export class StopProtocol {
     return false;
   }
 
+  /**
+   * Non-stop: does gdb still have to take (vStopped) a stop of this thread, or the fork event
+   * that made its process? Its resume is ignored then, as gdbserver ignores it for a thread in
+   * its notification queue, the one sent and not yet acked included: gdb resumes every thread
+   * it counts as running with a wildcard (`vCont;c`) before it has read the `%Stop` of one that
+   * stopped, and a fork child run that way exits before gdb's detach (gdb: "Can't detach
+   * process.") or stops again with a second stop for a thread gdb was told of once.
+   */
+  private untold(ts: ThreadState): boolean {
+    for (const ev of this.queue) {
+      if (ev.kind !== 'thread') continue;
+      if (ev.ts === ts) return true;
+      const r = ev.reason;
+      if ((r?.kind === 'fork' || r?.kind === 'vfork') && r.child.pid === ts.inf.pid) return true;
+    }
+    return false;
+  }
+
   /** Drop queued events (never the one gdb is about to ack with vStopped). */
   filterQueue(keep: (ev: StopEvent) => boolean): void {
     this.queue = this.queue.filter((ev) => ev === this.notifHead || keep(ev));
@@ -728,7 +746,7 @@ export class StopProtocol {
         this.stopNonStop(ts, GDB_SIGNAL.NONE);
         continue;
       }
-      if (ts.resumed || this.hasQueued(ts)) continue;
+      if (ts.resumed || this.untold(ts)) continue;
       ts.resumed = true;
       ts.stepping = a.action === 's' || a.action === 'S' || a.action === 'r';
       ts.range = a.action === 'r' ? { start: a.start!, end: a.end! } : undefined;

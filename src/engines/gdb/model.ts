@@ -94,6 +94,10 @@ export class Inferior {
   readonly threads = new Map<Task, ThreadState>();
   /** Software breakpoints gdb inserted, with their target-side conditions. */
   readonly swbps = new Map<bigint, Buffer[]>();
+  /** Addresses of int3 breakpoints gdb removed (and did not insert again): a thread that hit
+   * one while it was in may report the trap only after the removal (stopped by
+   * PTRACE_INTERRUPT, its SIGTRAP stays queued until its next resume). */
+  readonly formerBps = new Set<bigint>();
   /** Those of them served by a debug register instead of an int3 (see drForConditions). */
   readonly drBps = new Set<bigint>();
   /** The debug-register slots DR0-DR3 (debugRegs.ts). */

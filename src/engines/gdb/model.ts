@@ -49,6 +49,9 @@ export class ThreadState {
   /** A signal stop kept open until gdb decides what to deliver: resolves the report's vote. */
   gate: ((vote: number) => void) | undefined;
   gateReport: SignalReport | undefined;
+  /** A gate just opened (release): its vote reaches the core a promise turn later and would
+   * override a STOP asked before, so a hold waits for it (StopProtocol.holdThread). */
+  voting: Promise<void> | undefined;
   /** gdb considers the thread running. */
   resumed = false;
   stepping = false;

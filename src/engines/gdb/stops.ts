@@ -119,6 +119,10 @@ export class StopProtocol {
   /** Resolves once the thread is held by us (or gone). */
   holdThread(ts: ThreadState): Promise<void> {
     if (ts.held || !isLive(ts) || ts.engine.detached) return Promise.resolve();
+    // Still in the report whose gate release() opened: a STOP now would count as held at once
+    // and then be overridden by the gate's vote, the thread running on while reported stopped
+    // (a T00 for vCont;t, then its breakpoint hit: two stops of one thread for gdb).
+    if (ts.voting) return ts.voting.then(() => this.holdThread(ts));
     return new Promise((resolve) => {
       ts.waiters.push(resolve);
       if (ts.stopRequested || ts.busy) return;
@@ -211,6 +215,10 @@ export class StopProtocol {
       }
       if (sig) rep.signo = sig;
       gate(kind | (sig ? SignalAction.DELIVER : SignalAction.IGN));
+      const voting: Promise<void> = e.barrier().then(() => {
+        if (ts.voting === voting) ts.voting = undefined;
+      });
+      ts.voting = voting;
       return;
     }
     try {

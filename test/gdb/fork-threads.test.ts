@@ -28,7 +28,7 @@ const SRC = fs.readFileSync(`${ROOT}/test/fixtures/gdb_fork_nexts.c`, 'utf8').sp
 const lineOf = (marker: string): number => SRC.findIndex((l) => l.includes(marker)) + 1;
 const FIRST = lineOf('/* first nap */');
 /** `next` three times per turn of the main loop. */
-const TURNS = 8;
+const TURNS = 6;
 
 /** One gdb -batch session against the server over stdio (asynchronous: two run side by side). */
 function gdbSession(settings: string[], forkFunc: string): Promise<string> {
@@ -76,15 +76,15 @@ async function repeat(runs: number, settings: string[], forkFunc: string): Promi
 }
 
 test('non-stop: next while other threads fork: every fork child is detached, every next ends on its line', opts, async () => {
-  await repeat(6, ['set non-stop on'], 'fork');
+  await repeat(4, ['set non-stop on'], 'fork');
 });
 
 test('all-stop over non-stop (target-non-stop on): next while other threads vfork', opts, async () => {
-  await repeat(4, ['maint set target-non-stop on'], 'vfork');
+  await repeat(3, ['maint set target-non-stop on'], 'vfork');
 });
 
 test('all-stop: next while other threads vfork and wake at the step\'s breakpoint: no SIGTRAP of a removed breakpoint', opts, async () => {
-  await repeat(8, ['maint set target-non-stop off', 'set displaced-stepping on'], 'vfork');
+  await repeat(6, ['maint set target-non-stop off', 'set displaced-stepping on'], 'vfork');
 });
 
 test('protocol, non-stop: a wildcard vCont;c before gdb acked a fork stop resumes neither the forking thread nor the child', { timeout: 60000 }, async () => {

@@ -28,8 +28,8 @@
  *    reported (reportNext); one of a thread gdb left stopped (scheduler-locking, an inferior
  *    call) waits for a resume of that thread. A queued stop gone stale is dropped: its thread
  *    died, gdb removed the breakpoint it hit (validStop); at a resume also a finished step of
- *    a thread gdb resumes again, and a breakpoint hit whose PC gdb moved (moot: reported, either
- *    would be a plain SIGTRAP). The PC of a hit is put back on the breakpoint when it is seen,
+ *    a thread gdb now continues, and a breakpoint hit whose PC gdb moved (moot: reported, either
+ *    would be a plain SIGTRAP); a finished step of a thread gdb steps again is its stop. The PC of a hit is put back on the breakpoint when it is seen,
  *    so a dropped hit is hit again if the breakpoint is still there. When only stale stops
  *    were left, the threads gdb resumed simply go on (reportNext). A range step still in its
  *    range when its thread is asked to stop is held with no stop to report.
@@ -384,15 +384,31 @@ export class StopProtocol {
    * All-stop, at a resume: a queued stop that gdb's time at the prompt made moot (as
    * gdbserver and gdb's own native target judge their pending statuses). Reported, either
    * would be a plain SIGTRAP to gdb, a few bytes past a breakpoint (issue 15):
-   *  - a finished step of a thread gdb resumes again: gdb gave up that step when it heard of
-   *    another thread's stop; the thread just goes on as now asked;
+   *  - a finished step of a thread gdb continues (or range-steps, the PC still in the range):
+   *    gdb gave up that step when it heard of another thread's stop; the thread just goes on
+   *    as now asked. Stepped again (s, or r with the PC out of the range), the finished step is
+   *    the stop, as gdbserver reports it: a second step would run one more instruction than
+   *    gdb asked for (a displaced step of a `call` then also ran the callee's first
+   *    instruction, and gdb's fix-up of the return address corrupted the saved frame
+   *    pointer instead: a SIGSEGV later, gdb.threads/next-fork-other-thread);
    *  - a breakpoint hit whose PC gdb moved (jump, an inferior call): the thread goes on from
    *    there. (A hit of a breakpoint gdb removed is validStop's.)
    */
-  private moot(ev: StopEvent, go: { ts: ThreadState }[]): boolean {
+  private moot(ev: StopEvent, go: { ts: ThreadState; action: VContAction }[]): boolean {
     if (ev.kind !== 'thread') return false;
     const ts = ev.ts;
-    if (ev.step) return go.some((r) => r.ts === ts);
+    if (ev.step) {
+      const a = go.find((r) => r.ts === ts)?.action;
+      if (!a) return false;
+      if (a.action === 'c' || a.action === 'C') return true;
+      if (a.action !== 'r') return false;
+      try {
+        const pc = ts.task.regs().pc;
+        return pc >= a.start! && pc < a.end!;
+      } catch {
+        return true; // dead meanwhile
+      }
+    }
     if (ev.bpAddr === undefined) return false;
     try {
       return ts.task.regs().pc !== ev.bpAddr;

@@ -4,7 +4,13 @@
 // its thread, not vanish.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { SERVER, fixtureBin, gdbEx, gdbOpts } from './helpers.js';
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as net from 'node:net';
+import * as path from 'node:path';
+import { RspTestClient } from './testClient.js';
+import { SocketTransport } from '../../src/engines/gdb/server.js';
+import { SERVER, exited, fixtureBin, gdbEx, gdbOpts, startServer } from './helpers.js';
 
 const PROG = fixtureBin('gdb_sig_threads');
 
@@ -15,5 +21,64 @@ test('4 threads send themselves SIGUSR1 at once, 10 rounds, gdb prints and passe
     assert.match(out, /lost=0/, `run ${run}: ${out.slice(-600)}`);
     assert.match(out, /exited normally/, out.slice(-600));
     assert.equal(seen, 40, `run ${run}: gdb saw every signal once`);
+  }
+});
+
+// Non-stop: gdb delivers a thread's signal (vCont;C) and, at once, stops it (vCont;t). The
+// signal's stop sat in a gate; its vote reached the core a promise turn after the STOP, which
+// then counted as held at once: gdb heard T00, and then the thread's hit of a breakpoint in
+// the signal handler, two stops of one thread (gdb.threads/next-fork-other-thread, non-stop
+// with SIGCHLD). One of them now, never both.
+test('protocol, non-stop: vCont;C then vCont;t of the same thread at once: one stop of it, not a T00 and then its breakpoint hit', { timeout: 60000 }, async () => {
+  const srv = await startServer(['--once', '127.0.0.1:0', '--', PROG, '3']);
+  const pid = Number(/pid = (\d+)/.exec(srv.stderr())![1]);
+  const p = pid.toString(16);
+  const sock = net.connect(srv.port!, '127.0.0.1');
+  await new Promise((r) => sock.once('connect', r));
+  const c = new RspTestClient(new SocketTransport(sock));
+  const stops: string[] = [];
+  /** Every stop for a while: the notifications and the vStopped replies after each. */
+  const collect = async (ms: number): Promise<void> => {
+    const end = Date.now() + ms;
+    while (Date.now() < end) {
+      let n: Buffer;
+      try {
+        n = await c.nextNotification(Math.max(1, end - Date.now()));
+      } catch {
+        return;
+      }
+      stops.push(n.toString('latin1').replace(/^Stop:/, ''));
+      for (let r = await c.request('vStopped'); r !== 'OK'; r = await c.request('vStopped')) stops.push(r);
+    }
+  };
+  try {
+    await c.request('qSupported:multiprocess+;swbreak+;xmlRegisters=i386');
+    assert.equal(await c.request('QNonStop:1'), 'OK');
+    assert.match(await c.request('?'), /^T05/);
+    assert.equal(await c.request('vStopped'), 'OK');
+    // A breakpoint on the SIGUSR1 handler (static: its address from the symbol and the map).
+    const sym = execFileSync('nm', [PROG]).toString().split('\n').find((l) => / t handler$/.test(l))!;
+    const base = fs.readFileSync(`/proc/${pid}/maps`, 'utf8').split('\n').find((l) => l.includes(path.basename(PROG)))!;
+    const handler = (BigInt('0x' + base.split('-')[0]!) + BigInt('0x' + sym.split(' ')[0]!)).toString(16);
+    assert.equal(await c.request(`Z0,${handler},1`), 'OK');
+    assert.equal(await c.request('vCont;c'), 'OK');
+    await collect(1500);
+    const first = stops.map((s) => new RegExp(`^T1e.*thread:p${p}\\.([0-9a-f]+);`).exec(s)).find((m) => m);
+    assert.ok(first, stops.join('\n'));
+    const tid = first[1]!;
+    stops.length = 0;
+    // Both packets in one write, as fast as gdb can send them.
+    c.sendPacket(`vCont;C1e:p${p}.${tid}`);
+    c.sendPacket(`vCont;t:p${p}.${tid}`);
+    assert.equal((await c.nextPacket()).toString('latin1'), 'OK');
+    assert.equal((await c.nextPacket()).toString('latin1'), 'OK');
+    await collect(1500);
+    const mine = stops.filter((s) => s.includes(`thread:p${p}.${tid};`));
+    assert.equal(mine.length, 1, `one stop of thread ${tid}: ${mine.join(' | ')}`);
+    assert.match(mine[0]!, /^T(00|05swbreak)/);
+    assert.equal(await c.request(`vKill;${p}`), 'OK');
+  } finally {
+    sock.destroy();
+    await exited(srv.child);
   }
 });

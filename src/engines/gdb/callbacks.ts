@@ -114,6 +114,16 @@ function onSignal(s: GdbSession, ts: ThreadState, rep: SignalReport): number | P
         ev = { kind: 'thread', ts, signal: GDB_SIGNAL.TRAP, reason: { kind: 'swbreak' }, bpAddr: addr };
       } else if (ts.inf.proc.hasBreakpoint(addr)) {
         return undefined; // another engine's breakpoint: its business
+      } else if (ts.inf.formerBps.has(addr) && !permanentBreakpoint(ts, addr)) {
+        // The hit of a breakpoint gdb has removed since: the thread was stopped for another
+        // thread's stop (PTRACE_INTERRUPT, whose stop comes before the queued SIGTRAP) and
+        // resumed after the removal. gdb would hear a plain SIGTRAP a byte past the address
+        // (issue 15); gdbserver, which sees the trap first, drops the pending hit. Dropped
+        // too: the PC goes back and the original instruction runs.
+        if (DEBUG) s.stops.dbg(`stale hit of removed breakpoint ${addr.toString(16)} by ${ts.tid}`);
+        regs.pc = addr;
+        ts.task.setRegs(regs);
+        return s.stops.proceed(ts) | SignalAction.IGN;
       }
     }
     if (!ev && rep.code === TRAP_HWBKPT) {
@@ -223,6 +233,7 @@ function onNewThread(s: GdbSession, cts: ThreadState): number {
 function onExec(s: GdbSession, ts: ThreadState, exec: ExecReport): number {
   const inf = ts.inf;
   inf.swbps.clear(); // a new address space: the core dropped its table too
+  inf.formerBps.clear();
   inf.drBps.clear();
   inf.hw = [null, null, null, null];
   inf.rDebug = 0n;

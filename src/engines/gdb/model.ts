@@ -49,6 +49,9 @@ export class ThreadState {
   /** A signal stop kept open until gdb decides what to deliver: resolves the report's vote. */
   gate: ((vote: number) => void) | undefined;
   gateReport: SignalReport | undefined;
+  /** A gate just opened (release): its vote reaches the core a promise turn later and would
+   * override a STOP asked before, so a hold waits for it (StopProtocol.holdThread). */
+  voting: Promise<void> | undefined;
   /** gdb considers the thread running. */
   resumed = false;
   stepping = false;
@@ -94,6 +97,10 @@ export class Inferior {
   readonly threads = new Map<Task, ThreadState>();
   /** Software breakpoints gdb inserted, with their target-side conditions. */
   readonly swbps = new Map<bigint, Buffer[]>();
+  /** Addresses of int3 breakpoints gdb removed (and did not insert again): a thread that hit
+   * one while it was in may report the trap only after the removal (stopped by
+   * PTRACE_INTERRUPT, its SIGTRAP stays queued until its next resume). */
+  readonly formerBps = new Set<bigint>();
   /** Those of them served by a debug register instead of an int3 (see drForConditions). */
   readonly drBps = new Set<bigint>();
   /** The debug-register slots DR0-DR3 (debugRegs.ts). */

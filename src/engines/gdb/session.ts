@@ -313,6 +313,7 @@ export class GdbSession {
       }
     }
     for (const addr of inf.swbps.keys()) {
+      inf.formerBps.add(addr);
       try {
         inf.proc.removeBreakpoint(inf.owner!, addr);
       } catch {

@@ -28,8 +28,8 @@
  *    reported (reportNext); one of a thread gdb left stopped (scheduler-locking, an inferior
  *    call) waits for a resume of that thread. A queued stop gone stale is dropped: its thread
  *    died, gdb removed the breakpoint it hit (validStop); at a resume also a finished step of
- *    a thread gdb resumes again, and a breakpoint hit whose PC gdb moved (moot: reported, either
- *    would be a plain SIGTRAP). The PC of a hit is put back on the breakpoint when it is seen,
+ *    a thread gdb now continues, and a breakpoint hit whose PC gdb moved (moot: reported, either
+ *    would be a plain SIGTRAP); a finished step of a thread gdb steps again is its stop. The PC of a hit is put back on the breakpoint when it is seen,
  *    so a dropped hit is hit again if the breakpoint is still there. When only stale stops
  *    were left, the threads gdb resumed simply go on (reportNext). A range step still in its
  *    range when its thread is asked to stop is held with no stop to report.
@@ -119,6 +119,10 @@ export class StopProtocol {
   /** Resolves once the thread is held by us (or gone). */
   holdThread(ts: ThreadState): Promise<void> {
     if (ts.held || !isLive(ts) || ts.engine.detached) return Promise.resolve();
+    // Still in the report whose gate release() opened: a STOP now would count as held at once
+    // and then be overridden by the gate's vote, the thread running on while reported stopped
+    // (a T00 for vCont;t, then its breakpoint hit: two stops of one thread for gdb).
+    if (ts.voting) return ts.voting.then(() => this.holdThread(ts));
     return new Promise((resolve) => {
       ts.waiters.push(resolve);
       if (ts.stopRequested || ts.busy) return;
@@ -211,6 +215,10 @@ export class StopProtocol {
       }
       if (sig) rep.signo = sig;
       gate(kind | (sig ? SignalAction.DELIVER : SignalAction.IGN));
+      const voting: Promise<void> = e.barrier().then(() => {
+        if (ts.voting === voting) ts.voting = undefined;
+      });
+      ts.voting = voting;
       return;
     }
     try {
@@ -338,6 +346,24 @@ export class StopProtocol {
     return false;
   }
 
+  /**
+   * Non-stop: does gdb still have to take (vStopped) a stop of this thread, or the fork event
+   * that made its process? Its resume is ignored then, as gdbserver ignores it for a thread in
+   * its notification queue, the one sent and not yet acked included: gdb resumes every thread
+   * it counts as running with a wildcard (`vCont;c`) before it has read the `%Stop` of one that
+   * stopped, and a fork child run that way exits before gdb's detach (gdb: "Can't detach
+   * process.") or stops again with a second stop for a thread gdb was told of once.
+   */
+  private untold(ts: ThreadState): boolean {
+    for (const ev of this.queue) {
+      if (ev.kind !== 'thread') continue;
+      if (ev.ts === ts) return true;
+      const r = ev.reason;
+      if ((r?.kind === 'fork' || r?.kind === 'vfork') && r.child.pid === ts.inf.pid) return true;
+    }
+    return false;
+  }
+
   /** Drop queued events (never the one gdb is about to ack with vStopped). */
   filterQueue(keep: (ev: StopEvent) => boolean): void {
     this.queue = this.queue.filter((ev) => ev === this.notifHead || keep(ev));
@@ -358,15 +384,31 @@ export class StopProtocol {
    * All-stop, at a resume: a queued stop that gdb's time at the prompt made moot (as
    * gdbserver and gdb's own native target judge their pending statuses). Reported, either
    * would be a plain SIGTRAP to gdb, a few bytes past a breakpoint (issue 15):
-   *  - a finished step of a thread gdb resumes again: gdb gave up that step when it heard of
-   *    another thread's stop; the thread just goes on as now asked;
+   *  - a finished step of a thread gdb continues (or range-steps, the PC still in the range):
+   *    gdb gave up that step when it heard of another thread's stop; the thread just goes on
+   *    as now asked. Stepped again (s, or r with the PC out of the range), the finished step is
+   *    the stop, as gdbserver reports it: a second step would run one more instruction than
+   *    gdb asked for (a displaced step of a `call` then also ran the callee's first
+   *    instruction, and gdb's fix-up of the return address corrupted the saved frame
+   *    pointer instead: a SIGSEGV later, gdb.threads/next-fork-other-thread);
    *  - a breakpoint hit whose PC gdb moved (jump, an inferior call): the thread goes on from
    *    there. (A hit of a breakpoint gdb removed is validStop's.)
    */
-  private moot(ev: StopEvent, go: { ts: ThreadState }[]): boolean {
+  private moot(ev: StopEvent, go: { ts: ThreadState; action: VContAction }[]): boolean {
     if (ev.kind !== 'thread') return false;
     const ts = ev.ts;
-    if (ev.step) return go.some((r) => r.ts === ts);
+    if (ev.step) {
+      const a = go.find((r) => r.ts === ts)?.action;
+      if (!a) return false;
+      if (a.action === 'c' || a.action === 'C') return true;
+      if (a.action !== 'r') return false;
+      try {
+        const pc = ts.task.regs().pc;
+        return pc >= a.start! && pc < a.end!;
+      } catch {
+        return true; // dead meanwhile
+      }
+    }
     if (ev.bpAddr === undefined) return false;
     try {
       return ts.task.regs().pc !== ev.bpAddr;
@@ -728,7 +770,7 @@ export class StopProtocol {
         this.stopNonStop(ts, GDB_SIGNAL.NONE);
         continue;
       }
-      if (ts.resumed || this.hasQueued(ts)) continue;
+      if (ts.resumed || this.untold(ts)) continue;
       ts.resumed = true;
       ts.stepping = a.action === 's' || a.action === 'S' || a.action === 'r';
       ts.range = a.action === 'r' ? { start: a.start!, end: a.end! } : undefined;

@@ -49,9 +49,10 @@ function breakpoint(s: GdbSession, p: string): string {
         return 'E01';
       }
       inf.swbps.set(z.addr, conds);
+      inf.formerBps.delete(z.addr);
     } else {
       // OK even when absent: gdb removes inherited breakpoints from fork children.
-      inf.swbps.delete(z.addr);
+      if (inf.swbps.delete(z.addr)) inf.formerBps.add(z.addr);
       if (inf.drBps.delete(z.addr)) {
         hwRemove(inf, 0, z.addr, 1, s.log);
         return 'OK';

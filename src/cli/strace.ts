@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { errnoMessage, errnoNumber, Tracer, UtraceError, type Task } from '../api.js';
 import { StraceEngine } from '../engines/strace/engine.js';
 import { PathTrace } from '../engines/strace/pathtrace.js';
+import { taskCommText } from '../engines/strace/pidcomm.js';
 import type { SummarySort } from '../engines/strace/summary.js';
 import { JsonEventWriter } from '../engines/strace/json.js';
 import { TimelineWriter } from '../engines/strace/timeline.js';
@@ -41,9 +42,11 @@ export const STRACE_USAGE = `usage: utrace strace [-ACcdfFhqrtTvVwxyYzZ] [-a col
   -q/-qq/-qqq, --quiet[=SET]  quieter (attach, exit, personality, thread-execve, path-resolution)
   -v, --no-abbrev           verbose structures        -X, --const-print-style=raw|abbrev|verbose
   -E, --env=VAR[=VAL]       set or remove VAR in the command's environment
+  -Y, --decode-pids=comm    print the command name of processes after their ids
   -V, --version             version                   -h, --help  this help
   --json                    one JSON object per event (NDJSON) instead of strace lines
   --timeline F              also write a Chrome trace-event timeline (Perfetto) to F
+  --pid-prefix              with -o, every line starts with its pid (as with -f)
   --no-seccomp              do not use a seccomp-bpf prefilter for -e trace= on a launched command
   --colocate, --no-colocate  force / turn off co-scheduling of a thread that stops often with the
                             tracer on one CPU (default: where it wins; UTRACE_COLOCATE=0|1)
@@ -76,9 +79,21 @@ function refuseUnsupported(c: StraceConfig): void {
   if (c.user !== undefined) no('-u/--user');
   if (c.detachOnExecve) no('-b/--detach-on');
   if (c.instructionPointer) no('-i/--instruction-pointer');
-  if (c.decodePids.has('comm')) no('-Y/--decode-pids=comm');
   if (c.output !== undefined && /^[|!]/.test(c.output)) no('-o |COMMAND');
   if (c.sortBy !== undefined && !summarySort(c.sortBy)) no(`-S ${c.sortBy}`);
+}
+
+/**
+ * The tracer process is called what it stands in for (/proc/PID/comm "strace", not "node"): a
+ * traced program that names its parent or its tracer (TracerPid), as with -Y, sees strace's
+ * name. Only the kernel's short name changes; the command line in ps stays ours.
+ */
+function nameSelfStrace(): void {
+  try {
+    fs.writeFileSync('/proc/self/comm', 'strace');
+  } catch {
+    /* no procfs: the name stays */
+  }
 }
 
 /** Names that cannot be paths (PATH_MAX 4096 with its NUL), refused up front as strace does. */
@@ -184,6 +199,7 @@ export async function straceMain(argv: string[], env: { inheritedFds?: readonly 
     return 0;
   }
   const quietAttach = p.quiet.has('attach');
+  nameSelfStrace();
   const tracer = new Tracer({ colocate: p.colocate });
   let built: StraceOutput;
   try {
@@ -371,6 +387,8 @@ export function buildStraceOutput(tracer: Tracer, p: ParsedStrace, io: CommandIo
       quietSuperseded: p.quiet.has('thread-execve'),
       syscallNumber: p.syscallNumber,
       column: p.column,
+      pidPrefix: p.pidPrefix,
+      taskComm: p.decodePids.has('comm') ? (tid) => taskCommText(tid, p.hexStrings) : undefined,
       signalSelected: (s) => filter.signalSelected(s),
       statusSelected: filter.statusGiven ? (s) => filter.statusSelected(s) : undefined,
     },
@@ -388,6 +406,7 @@ export function buildStraceOutput(tracer: Tracer, p: ParsedStrace, io: CommandIo
     onInvalidSyscall: p.debug ? (tid, nr) => say(io, `${straceName()}: pid ${tid} invalid syscall 0x${(nr >>> 0).toString(16)}`) : undefined,
     decodeFds: p.decodeFds,
     pidns: p.decodePids.has('pidns'),
+    pidComm: p.decodePids.has('comm'),
     pathTrace,
     onAttach: extra.onAttach,
   });
@@ -437,7 +456,8 @@ export function withoutPids(argv: string[]): string[] {
 async function straceJoin(argv: string[], p: ParsedStrace, err: (m: string) => void): Promise<number> {
   const { ensureHost, join, targetOf, JoinGroup } = await import('./host/join.js');
   const quietAttach = p.quiet.has('attach');
-  const words = withoutPids(argv);
+  // Each process has a host of its own, which sees only it: the prefix strace gives several.
+  const words = p.pids.length > 1 ? [...withoutPids(argv), '--pid-prefix'] : withoutPids(argv);
   const handed = [{ role: 'stdout', fd: 1 }, { role: 'stderr', fd: 2 }];
   const out = p.output;
   let outFd: number | undefined;

@@ -14,7 +14,9 @@ import { InjectState, type InjectRule } from '../qualifier/inject.js';
 import type { StraceFilter } from './filter.js';
 import { SyscallSummary } from './summary.js';
 import { dumpText } from './dumpio.js';
-import { pidNsValue, translatePid } from './pidns.js';
+import { pidNsComment, pidNsValue, translatePid } from './pidns.js';
+import { pidCommText } from './pidcomm.js';
+import { cmt, num, sym, type Value } from './value.js';
 import { fdText, type DecodeFdsName } from './fdinfo.js';
 import type { PathTrace } from './pathtrace.js';
 import type { JsonEventWriter } from './json.js';
@@ -46,6 +48,8 @@ export interface StraceOptions {
   decodeFds?: ReadonlySet<DecodeFdsName>;
   /** --pidns-translation: ids of a tracee's pid namespace also as they are in ours. */
   pidns?: boolean;
+  /** -Y (--decode-pids=comm): ids followed by the "<comm>" of the process they name. */
+  pidComm?: boolean;
   /** -P: only calls that name these paths or use descriptors open on them. */
   pathTrace?: PathTrace;
   /** A new thread or process is now traced (strace's "Process N attached" message). */
@@ -101,6 +105,10 @@ export class StraceEngine {
       pidTranslate: opts.pidns ? translatePid : undefined,
       netlinkProtocol,
     };
+    if (opts.pidComm) {
+      const hexStyle = this._decode.hexStrings;
+      this._decode = { ...this._decode, pidComm: (tid, pid, kind) => pidCommText(tid, pid, kind, hexStyle) };
+    }
     const silent = (): void => undefined;
     this.formatter = opts.outputFor && this._trace
       ? new PerTaskFormatter(opts.outputFor, opts.format)
@@ -116,6 +124,7 @@ export class StraceEngine {
       reportClone: (a, e, flags, child) => self._clone(child),
       reportExit: (a, e, exit) => {
         e.data.exitCode = exit.code;
+        if (opts.pidComm) this.formatter.pinComm(e.task.tid);
         // The call that ends the thread never returns: "= ?" now, as strace prints it at the
         // exit stop (a leader gone with pthread_exit dies only when its process does).
         if (this._trace) this.formatter.syscallNoReturn(e.task.tid, nowNs());
@@ -263,12 +272,21 @@ export class StraceEngine {
     const ns = nowNs();
     if (this._trace && this._o.filter.signalSelected(sig.signo)) {
       const tid = e.task.tid;
-      const pidValue = this._o.pidns ? (pid: number) => pidNsValue(tid, pid) : undefined;
+      const pidValue = this._o.pidComm ? (pid: number) => this._pidValue(tid, pid)
+        : this._o.pidns ? (pid: number) => pidNsValue(tid, pid) : undefined;
       this.formatter.signal(tid, sig.signo, sig.info, ns, pidValue);
     }
     this._o.json?.signal(e.task.tgid, e.task.tid, sig.signo, sig.info, ns);
     this._o.timeline?.signal(e.task.tgid, e.task.tid, sig.signo, sig.info, ns);
     return undefined;
+  }
+
+  /** si_pid of a signal's siginfo, as decoders print ids (-Y, --pidns-translation). */
+  private _pidValue(tid: number, pid: number): Value {
+    const comm = this._decode.pidComm?.(tid, pid, 'tgid') ?? '';
+    const shown = comm ? sym(`${pid}${comm}`) : num(pid);
+    const ours = this._o.pidns ? translatePid(tid, pid, 'tgid') : undefined;
+    return ours === undefined ? shown : cmt(shown, pidNsComment(ours));
   }
 
   private _clone(child: Task): void {

@@ -201,7 +201,7 @@ export class DecodedSyscall {
           break;
         default:
           s = c.rval.toString();
-          if (c.o.pidTranslate && PID_RETURNS[this.name]) s = renderValue(c.pidv(c.rval, PID_RETURNS[this.name]));
+          if ((c.o.pidTranslate || c.o.pidComm) && PID_RETURNS[this.name]) s = renderValue(c.pidv(c.rval, PID_RETURNS[this.name]));
       }
       if (c.aux !== undefined) s += ` (${c.aux})`;
     }

@@ -403,6 +403,7 @@ export function buildStraceOutput(tracer: Tracer, p: ParsedStrace, io: CommandIo
     json,
     timeline,
     fdPaths: p.decodeFds.has('path'),
+    onMessage: (m) => say(io, `${straceName()}: ${m}`),
     onInvalidSyscall: p.debug ? (tid, nr) => say(io, `${straceName()}: pid ${tid} invalid syscall 0x${(nr >>> 0).toString(16)}`) : undefined,
     decodeFds: p.decodeFds,
     pidns: p.decodePids.has('pidns'),

@@ -10,7 +10,8 @@ import {
 import { DEFAULT_DECODE_OPTIONS, type DecodeOptions } from './printer.js';
 import { decodeEntry, type DecodedSyscall } from './syscall.js';
 import { PerTaskFormatter, TraceFormatter, type FormatOptions, type TaskOutput, type Formatter } from './format.js';
-import { InjectState, type InjectRule } from '../qualifier/inject.js';
+import { InjectState, type InjectRule, type Poke } from '../qualifier/inject.js';
+import { applyPokes } from '../qualifier/poke.js';
 import type { StraceFilter } from './filter.js';
 import { SyscallSummary } from './summary.js';
 import { dumpText } from './dumpio.js';
@@ -54,6 +55,8 @@ export interface StraceOptions {
   pathTrace?: PathTrace;
   /** A new thread or process is now traced (strace's "Process N attached" message). */
   onAttach?: (tid: number) => void;
+  /** A message strace prints and goes on (a poke that could not be made), without the name. */
+  onMessage?: (msg: string) => void;
   /** -d: a call whose number the table does not know (strace's "invalid syscall" debug line). */
   onInvalidSyscall?: (tid: number, nr: number) => void;
 }
@@ -189,7 +192,7 @@ export class StraceEngine {
     detachEngines(this._engines, (e) => this.formatter.detached(e.task.tid));
   }
 
-  private _entry(e: Engine<TaskState>, call: SyscallReport, action = 0): number | undefined {
+  private _entry(e: Engine<TaskState>, call: SyscallReport, action = 0): number | undefined | Promise<number | undefined> {
     const st = e.data;
     const task = e.task;
     const nr = call.nr;
@@ -200,6 +203,8 @@ export class StraceEngine {
     const traced = this._o.filter.syscallSelected(nr) && (!this._o.pathTrace || this._o.pathTrace.matches(nr, call.args, task, task.tgid));
     const rule = traced ? this._inject.check(task.tid, nr) : undefined;
     st.inject = rule;
+    // poke_enter= before the call is decoded: what it prints is what the kernel gets.
+    const poked = rule?.pokeEnter ? this._poke(task, nr, call.args, rule.pokeEnter) : false;
     if (traced) {
       let sp: bigint | undefined;
       if (nr === 15 /* rt_sigreturn */) sp = task.regs().sp;
@@ -210,6 +215,8 @@ export class StraceEngine {
       st.entryNs = nowNs();
       st.call = d;
       if (rule && (rule.error !== undefined || rule.retval !== undefined)) d.injected = true;
+      if (poked) d.poked = true;
+      if (rule?.delayEnter !== undefined || rule?.delayExit !== undefined) d.delayed = true;
       // An engine attached after this one (closer to user mode, so called first at entry)
       // aborted the call: its result is injected, as with our own -e inject=.
       if (action & SyscallAction.ABORT) d.injected = true;
@@ -222,13 +229,18 @@ export class StraceEngine {
       call.sendSignal(rule.signal);
       st.inject = { ...rule, signal: undefined };
     }
-    if (rule && (rule.error !== undefined || rule.retval !== undefined)) {
-      return Resume.RESUME | SyscallAction.ABORT;
-    }
-    return undefined;
+    const vote = rule && (rule.error !== undefined || rule.retval !== undefined) ? Resume.RESUME | SyscallAction.ABORT : undefined;
+    // delay_enter=: the thread stays stopped that long before the call runs.
+    if (rule?.delayEnter) return delayUs(rule.delayEnter).then(() => vote);
+    return vote;
   }
 
-  private _exit(e: Engine<TaskState>, call: SyscallReport): undefined {
+  /** inject's poke_enter=/poke_exit= on the call `task` is in: made (at least in part)? */
+  private _poke(task: Task, nr: number, args: readonly bigint[], pokes: readonly Poke[]): boolean {
+    return applyPokes(task, task.tid, nr, args, pokes, (m) => this._o.onMessage?.(m));
+  }
+
+  private _exit(e: Engine<TaskState>, call: SyscallReport): undefined | Promise<undefined> {
     const st = e.data;
     const rule = st.inject;
     st.inject = undefined;
@@ -237,8 +249,12 @@ export class StraceEngine {
       else if (rule.retval !== undefined) call.setReturn(rule.retval);
       if (rule.signal !== undefined) call.sendSignal(rule.signal);
     }
+    // poke_exit= before the results are decoded; delay_exit= after they print.
+    const poked = rule?.pokeExit ? this._poke(e.task, call.nr, call.args, rule.pokeExit) : false;
+    const delay = rule?.delayExit ? delayUs(rule.delayExit).then(() => undefined) : undefined;
     const d = st.call;
-    if (!d) return undefined;
+    if (!d) return delay;
+    if (poked) d.poked = true;
     st.call = undefined;
     // rt_sigreturn restores orig_rax = -1 itself (restore_sigcontext): not a skipped call.
     if (this.detectEarlierAborts && !d.injected && d.nr !== 15 && d.nr !== -1 && e.task.regs().getSigned('orig_rax') === -1n) {
@@ -264,7 +280,7 @@ export class StraceEngine {
     }
     this._o.json?.syscall(d, st.entryNs, ns);
     this._o.timeline?.syscall(d, st.entryNs, ns);
-    return undefined;
+    return delay;
   }
 
   private _signal(e: Engine<TaskState>, sig: SignalReport | null): undefined {
@@ -329,6 +345,11 @@ export class StraceEngine {
 
 // /proc/PID of a tracee is procDir(PID): under `unshare -pf` /proc numbers tasks as an ancestor
 // namespace does.
+
+/** inject's delay_enter=/delay_exit= (microseconds; timers count whole milliseconds). */
+function delayUs(us: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, Math.ceil(us / 1000)));
+}
 
 /** CPU time a thread has run, in ns (/proc/TID/schedstat's first field). */
 function cpuNs(tid: number): bigint | undefined {

@@ -84,6 +84,8 @@ export class DecodedSyscall {
   exited = false;
   /** Set by the engine when it replaced the result (-e inject). */
   injected = false;
+  /** Set by the engine when it wrote where arguments point (inject poke_enter=/poke_exit=). */
+  poked = false;
   /** Set by the engine when a delay was injected. */
   delayed = false;
   /** Lines printed after the call's own (-e read=/write= hex dumps). */
@@ -205,7 +207,9 @@ export class DecodedSyscall {
       }
       if (c.aux !== undefined) s += ` (${c.aux})`;
     }
-    if (this.injected) s += ' (INJECTED)';
+    // What was tampered with: the arguments (pokes), the result, or both.
+    if (this.poked) s += this.injected ? ' (INJECTED: args, retval)' : ' (INJECTED: args)';
+    else if (this.injected) s += ' (INJECTED)';
     if (this.delayed) s += ' (DELAYED)';
     return s;
   }

@@ -2,12 +2,13 @@
  * Unix sockets: the peer's credentials (SO_PEERCRED) and descriptors passed with a message
  * (SCM_RIGHTS, unix(7)), which Node's net module cannot do. A resident tracer receives a
  * joining command's output files and gdb connection this way, so no byte is relayed through
- * an extra process.
+ * an extra process. Also a plain blocking pipe, which Node cannot make either.
  */
 #define _GNU_SOURCE /* struct ucred, MSG_CMSG_CLOEXEC */
 #include "utrace.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -134,7 +135,20 @@ static napi_value n_recv_fds(napi_env env, napi_callback_info info) {
   return out;
 }
 
+/* pipe() -> [readFd, writeFd], both close-on-exec and blocking: a writer that waits for its
+ * reader (strace -o '|COMMAND' stalls the trace as strace does), which Node cannot make. */
+static napi_value n_pipe(napi_env env, napi_callback_info info) {
+  int fds[2];
+  if (pipe2(fds, O_CLOEXEC) < 0) return utrace_throw(env, errno, "pipe2", 0);
+  napi_value arr;
+  napi_create_array_with_length(env, 2, &arr);
+  napi_set_element(env, arr, 0, make_i64(env, fds[0]));
+  napi_set_element(env, arr, 1, make_i64(env, fds[1]));
+  return arr;
+}
+
 void sockets_register(napi_env env, napi_value exports) {
+  EXPORT_FN(env, exports, "pipe", n_pipe);
   EXPORT_FN(env, exports, "peerCred", n_peer_cred);
   EXPORT_FN(env, exports, "sendFds", n_send_fds);
   EXPORT_FN(env, exports, "recvFds", n_recv_fds);

@@ -15,7 +15,7 @@ import { comm } from '../engines/strace/engine.js';
 import { durationText, leaderStamp } from '../engines/strace/timefmt.js';
 import { attachError, BufferedSink, dieOfSignal, exitLikeChild, installSignalHandlers, UsageError } from './common.js';
 import { normalizeArgv, parseStraceCommandLine, shortTakesValue, type StraceConfig } from './strace-options.js';
-import { ownIo, say, type CommandIo } from './io.js';
+import { ownIo, pipeTo, say, type CommandIo } from './io.js';
 import { hostingAllowed, hostLaunched, launcherSignals } from './host/launcher.js';
 
 export const STRACE_USAGE = `usage: utrace strace [-ACcdfFhqrtTvVwxyYzZ] [-a column] [-e expr]... [-o file] [-s strsize]
@@ -79,7 +79,6 @@ function refuseUnsupported(c: StraceConfig): void {
   if (c.user !== undefined) no('-u/--user');
   if (c.detachOnExecve) no('-b/--detach-on');
   if (c.instructionPointer) no('-i/--instruction-pointer');
-  if (c.output !== undefined && /^[|!]/.test(c.output)) no('-o |COMMAND');
   if (c.sortBy !== undefined && !summarySort(c.sortBy)) no(`-S ${c.sortBy}`);
 }
 
@@ -94,6 +93,11 @@ function nameSelfStrace(): void {
   } catch {
     /* no procfs: the name stays */
   }
+}
+
+/** A pipe output that goes nowhere: the one made for a host is made when joining it. */
+function nullPipe(): { fd: number; done: Promise<void> } {
+  return { fd: fs.openSync('/dev/null', 'w'), done: Promise.resolve() };
 }
 
 /** Names that cannot be paths (PATH_MAX 4096 with its NUL), refused up front as strace does. */
@@ -203,7 +207,9 @@ export async function straceMain(argv: string[], env: { inheritedFds?: readonly 
   const tracer = new Tracer({ colocate: p.colocate });
   let built: StraceOutput;
   try {
-    built = buildStraceOutput(tracer, p, ownIo(), {
+    // Joining a host (-p): the trace goes through the host, which is handed our pipe then.
+    const io = pids.length && hostingAllowed() ? { ...ownIo(), openPipe: nullPipe } : ownIo();
+    built = buildStraceOutput(tracer, p, io, {
       onAttach: quietAttach ? undefined : (tid) => err(`Process ${tid} attached`),
     });
   } catch (e) {
@@ -213,10 +219,15 @@ export async function straceMain(argv: string[], env: { inheritedFds?: readonly 
     }
     throw e;
   }
-  const { engine, finish, timeline } = built;
+  const { engine, timeline } = built;
+  // The trace's reader (-o '|COMMAND') is waited for, as strace's pclose does.
+  const finish = async (): Promise<void> => {
+    built.finish();
+    await built.closed;
+  };
 
   if (pids.length && hostingAllowed()) {
-    finish();
+    built.finish();
     await tracer.close();
     return straceJoin(argv, p, err);
   }
@@ -239,7 +250,7 @@ export async function straceMain(argv: string[], env: { inheritedFds?: readonly 
         process.stderr.write(attachError(pid, e));
         stop.dispose();
         await tracer.close();
-        finish();
+        await finish();
         return 1;
       }
       if (!quietAttach) err(`Process ${pid} attached${tasks.length > 1 ? ` with ${tasks.length} threads` : ''}`);
@@ -249,7 +260,7 @@ export async function straceMain(argv: string[], env: { inheritedFds?: readonly 
     }
     await Promise.race([Promise.all(procs), stop.done]);
     stop.dispose();
-    finish();
+    await finish();
     return stop.signal ? dieOfSignal(stop.signal) : 0;
   }
 
@@ -268,7 +279,7 @@ export async function straceMain(argv: string[], env: { inheritedFds?: readonly 
   } catch (e) {
     if (e instanceof UtraceError) {
       err(`Can't stat '${command[0]}': ${e.code === 'ENOENT' ? 'No such file or directory' : e.message}`);
-      finish();
+      await finish();
       return 1;
     }
     throw e;
@@ -291,7 +302,7 @@ export async function straceMain(argv: string[], env: { inheritedFds?: readonly 
   // their end, as by strace; a signal to us still ends it all.
   if (p.follow) await Promise.race([engine.allGone(), stop.done]);
   stop.dispose();
-  finish();
+  await finish();
   await lh?.close();
   return exitLikeChild(st);
 }
@@ -334,6 +345,8 @@ export interface StraceOutput {
   finish: () => void;
   /** The --timeline writer, for process and thread names. */
   timeline: TimelineWriter | undefined;
+  /** Settles once what reads the trace is done (-o '|COMMAND': the command ended). */
+  closed: Promise<void>;
 }
 
 /**
@@ -348,7 +361,9 @@ export function buildStraceOutput(tracer: Tracer, p: ParsedStrace, io: CommandIo
   // -ff with -o: FILE.TID per thread, as strace; without -o it is plain -f.
   const perTask = toFile && p.outputSeparately;
   if (perTask && p.json) throw new UsageError('--json: not with -ff (one file per thread)');
-  const sink = toFile && !perTask ? new ReportingSink(open(p.output!, '-o'), true, p.output!, (m) => say(io, m))
+  // -o '|COMMAND' (or '!COMMAND'): the trace is COMMAND's input; it is waited for at the end.
+  const piped = toFile && /^[|!]/.test(p.output!) && io.openPipe ? io.openPipe(p.output!.slice(1)) : undefined;
+  const sink = toFile && !perTask ? new ReportingSink(piped ? piped.fd : open(p.output!, '-o'), true, p.output!, (m) => say(io, m))
     : new BufferedSink(io.stderr, false);
   // Open until the thread is done (or the trace ends).
   const taskSinks = new Map<number, BufferedSink>();
@@ -430,7 +445,7 @@ export function buildStraceOutput(tracer: Tracer, p: ParsedStrace, io: CommandIo
     if (timelineFd !== undefined) fs.closeSync(timelineFd);
     if (toFile && !perTask) sink.close();
   };
-  return { engine, finish, timeline };
+  return { engine, finish, timeline, closed: piped?.done ?? Promise.resolve() };
 }
 
 /** argv without its -p/--attach options (what a host is sent: the process is given there). */
@@ -462,9 +477,15 @@ async function straceJoin(argv: string[], p: ParsedStrace, err: (m: string) => v
   const handed = [{ role: 'stdout', fd: 1 }, { role: 'stderr', fd: 2 }];
   const out = p.output;
   let outFd: number | undefined;
+  let piped: Promise<void> | undefined;
   if (out !== undefined && !p.outputSeparately) {
     try {
-      outFd = fs.openSync(out, p.append ? 'a' : 'w');
+      if (/^[|!]/.test(out)) {
+        // -o '|COMMAND': run here, its pipe handed over as the file of that name.
+        const pipe = pipeTo(out.slice(1));
+        outFd = pipe.fd;
+        piped = pipe.done;
+      } else outFd = fs.openSync(out, p.append ? 'a' : 'w');
     } catch (e) {
       err(`Can't fopen '${out}': ${(e as Error).message}`);
       return 1;
@@ -498,5 +519,6 @@ async function straceJoin(argv: string[], p: ParsedStrace, err: (m: string) => v
     group.dispose();
     if (outFd !== undefined) fs.closeSync(outFd);
   }
+  await piped;
   return code;
 }

@@ -10,6 +10,11 @@ export interface PeerCredentials {
   gid: number;
 }
 
+/** A blocking pipe (Node makes only non-blocking ones), both ends close-on-exec: [read, write]. */
+export function blockingPipe(): [number, number] {
+  return native.pipe();
+}
+
 export function socketPeer(fd: number): PeerCredentials {
   const [pid, uid, gid] = native.peerCred(fd);
   return { pid, uid, gid };

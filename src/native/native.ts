@@ -79,6 +79,8 @@ export interface NativeAddon {
   kill(pid: number, signal: number): void;
   /** Does an execute breakpoint in DR0 stop a (forked, reaped) probe child? */
   debugRegsTrap(): boolean;
+  /** A blocking pipe, both ends close-on-exec: [read, write]. */
+  pipe(): [number, number];
   /** [pid, uid, gid] of a unix socket's peer. */
   peerCred(fd: number): [number, number, number];
   /** One message with descriptors (SCM_RIGHTS), waiting up to timeoutMs for room: bytes sent. */

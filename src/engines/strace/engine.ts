@@ -12,6 +12,7 @@ import { decodeEntry, type DecodedSyscall } from './syscall.js';
 import { PerTaskFormatter, TraceFormatter, type FormatOptions, type TaskOutput, type Formatter } from './format.js';
 import { InjectState, type InjectRule, type Poke } from '../qualifier/inject.js';
 import { applyPokes } from '../qualifier/poke.js';
+import { StopMemory } from './stopmemory.js';
 import type { StraceFilter } from './filter.js';
 import { SyscallSummary } from './summary.js';
 import { dumpText } from './dumpio.js';
@@ -209,7 +210,7 @@ export class StraceEngine {
       let sp: bigint | undefined;
       if (nr === 15 /* rt_sigreturn */) sp = task.regs().sp;
       const f = this._o.filter;
-      const d = decodeEntry({ nr, tid: task.tid, pid: task.tgid, args: call.args, mem: task, sp, raw: f.raw.has(nr) },
+      const d = decodeEntry({ nr, tid: task.tid, pid: task.tgid, args: call.args, mem: new StopMemory(task), sp, raw: f.raw.has(nr) },
         f.abbrev.has(nr) && f.verbose.has(nr) ? this._decode
           : { ...this._decode, verbose: this._decode.verbose || !f.abbrev.has(nr), notVerbose: !f.verbose.has(nr) });
       st.entryNs = nowNs();
@@ -262,10 +263,11 @@ export class StraceEngine {
     }
     const ns = nowNs();
     const ret = call.ret ?? 0n;
-    d.exit(ret, e.task);
+    const mem = new StopMemory(e.task);
+    d.exit(ret, mem);
     const f = this._o.filter;
     if (f.dumping && !d.injected) {
-      d.dump = dumpText(d.nr, call.args, d.rval, e.task.tgid, e.task,
+      d.dump = dumpText(d.nr, call.args, d.rval, e.task.tgid, mem,
         (dir, fd) => (dir === 'read' ? f.readFds : f.writeFds).has(fd));
     }
     if (this._trace) this.formatter.syscallExit(d, ns, ns - st.entryNs);

@@ -40,7 +40,7 @@ const LONG: Record<string, ArgKind> = {
   'summary-wall-clock': 0, 'syscall-number': 0, 'syscall-times': 2, 'timestamps': 2, 'tips': 2,
   'trace': 1, 'trace-path': 1, 'user': 1, 'verbose': 1, 'version': 0, 'write': 1,
   // utrace's own
-  'json': 0, 'timeline': 1, 'no-seccomp': 0, 'colocate': 0, 'no-colocate': 0, 'pid-prefix': 0,
+  'json': 0, 'timeline': 1, 'no-seccomp': 0, 'colocate': 0, 'no-colocate': 0, 'pid-prefix': 0, 'daemon-of': 1,
 };
 
 /** Long options that are the same as a short one with the same argument. */
@@ -125,6 +125,9 @@ export interface StraceConfig {
   timeline?: string;
   /** --pid-prefix: every line of -o FILE starts with its pid, as when several are traced. */
   pidPrefix: boolean;
+  /** Internal (-D's tracer): PID,FD: trace process PID, which execs the command once a byte
+   * is written to FD. */
+  daemonOf?: { pid: number; fd: number };
   /** Messages strace prints and goes on ("deprecated", "has no effect"). */
   warnings: string[];
 }
@@ -373,6 +376,12 @@ export function parseStraceCommandLine(argv: string[]): StraceConfig {
       case 'timeline': c.timeline = v; break;
       case 'no-seccomp': c.noSeccomp = true; break;
       case 'pid-prefix': c.pidPrefix = true; break;
+      case 'daemon-of': {
+        const m = /^(\d+),(\d+)$/.exec(v);
+        if (!m) usage(`invalid --daemon-of argument: '${v}'`);
+        c.daemonOf = { pid: Number(m![1]), fd: Number(m![2]) };
+        break;
+      }
       default: usage(`unrecognized option '${tok.rawName}'`);
     }
   }

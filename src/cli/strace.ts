@@ -4,7 +4,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { errnoMessage, errnoNumber, Tracer, UtraceError, type Task } from '../api.js';
+import { Attach, Event, blockingPipe, errnoMessage, errnoNumber, execWhenReady, startDaemonChild, Tracer, UtraceError, type Task } from '../api.js';
 import { StraceEngine } from '../engines/strace/engine.js';
 import { PathTrace } from '../engines/strace/pathtrace.js';
 import { taskCommText } from '../engines/strace/pidcomm.js';
@@ -43,6 +43,7 @@ export const STRACE_USAGE = `usage: utrace strace [-ACcdfFhqrtTvVwxyYzZ] [-a col
   -v, --no-abbrev           verbose structures        -X, --const-print-style=raw|abbrev|verbose
   -E, --env=VAR[=VAL]       set or remove VAR in the command's environment
   -Y, --decode-pids=comm    print the command name of processes after their ids
+  -D, -DD, -DDD             the tracer as a detached grandchild (-DD: own process group, -DDD: session)
   -V, --version             version                   -h, --help  this help
   --json                    one JSON object per event (NDJSON) instead of strace lines
   --timeline F              also write a Chrome trace-event timeline (Perfetto) to F
@@ -74,7 +75,6 @@ function refuseUnsupported(c: StraceConfig): void {
   const no = (what: string): never => {
     throw new UsageError(`${what} is not supported by utrace strace`);
   };
-  if (c.daemonize) no('-D/--daemonize');
   if (c.stackTraces) no('-k/--stack-traces');
   if (c.user !== undefined) no('-u/--user');
   if (c.detachOnExecve) no('-b/--detach-on');
@@ -93,6 +93,102 @@ function nameSelfStrace(): void {
   } catch {
     /* no procfs: the name stays */
   }
+}
+
+/**
+ * -D: this process becomes the program, keeping its pid as its shell's child; the tracer is
+ * started as a detached grandchild (-DD: in a process group of its own, -DDD: a session), and
+ * says through a pipe when it has seized us.
+ */
+function daemonize(argv: string[], p: ParsedStrace, name: string, err: (m: string) => void, inherit: readonly number[]): number {
+  const [r, w] = blockingPipe();
+  const { opts, command } = normalizeArgv(argv);
+  const words = opts.flatMap((a) => {
+    if (a.startsWith('--')) return a.startsWith('--daemonize=') ? [] : [a];
+    // A short group: drop its D letters (before a letter that takes the rest as its value).
+    let out = '-';
+    for (let j = 1; j < a.length; j++) {
+      if (shortTakesValue(a[j]!)) {
+        out += a.slice(j);
+        break;
+      }
+      if (a[j] !== 'D') out += a[j];
+    }
+    return out === '-' ? [] : [out];
+  });
+  const script = process.argv[1]!;
+  process.env['UTRACE_STRACE_ARGV0'] = name;
+  try {
+    startDaemonChild(process.execPath, [process.execPath, script, 'strace', ...words, `--daemon-of=${process.pid},${w}`, '--', ...command],
+      w, p.daemonize);
+  } catch (e) {
+    err((e as Error).message);
+    return 1;
+  } finally {
+    delete process.env['UTRACE_STRACE_ARGV0'];
+    fs.closeSync(w);
+  }
+  const file = command[0]!.includes('/') ? command[0]! : lookPath(command[0]!) ?? command[0]!;
+  try {
+    execWhenReady(r, file, command, commandEnv(process.env, p.env) ?? { ...process.env }, inherit);
+  } catch (e) {
+    err(e instanceof UtraceError && e.code === 'ENOENT' ? `Can't stat '${command[0]}': No such file or directory` : (e as Error).message);
+  }
+  return 1;
+}
+
+/** -D's tracer: seize the process that waits for us, tell it to exec, trace it to its end. */
+async function daemonTrace(tracer: Tracer, built: StraceOutput, of: { pid: number; fd: number }, err: (m: string) => void): Promise<number> {
+  let tasks: Task[];
+  try {
+    tasks = await tracer.attachProcess(of.pid);
+  } catch (e) {
+    process.stderr.write(attachError(of.pid, e));
+    fs.closeSync(of.fd);
+    built.finish();
+    await tracer.close();
+    return 1;
+  }
+  // Only its main thread, which execs (Node's other threads end then).
+  const main = tasks.find((t) => t.tid === of.pid)!;
+  built.engine.attach(main);
+  // Its exec shows the trace, if the execve line did not (-e trace= without it).
+  const gate = tracer.attachTask(main, Attach.CREATE, { name: 'strace-D', reportExec: () => built.showTrace() }, undefined);
+  gate.setEvents(Event.EXEC);
+  try {
+    fs.writeSync(of.fd, 'x');
+  } catch (e) {
+    err((e as Error).message);
+  }
+  fs.closeSync(of.fd);
+  await main.process.exit;
+  built.finish();
+  await built.closed;
+  await tracer.close();
+  return 0;
+}
+
+/**
+ * The trace from the program's first execve on (-D's tracer seizes it before that, in our
+ * code): what is written before is dropped, the execve line's own leader (pid, time) kept.
+ */
+function untilExec(write: (s: string) => void): { write: (s: string) => void; show: () => void } {
+  let shown = false;
+  let held = '';
+  return {
+    write: (s) => {
+      if (shown) return write(s);
+      if (s.startsWith('execve(')) {
+        shown = true;
+        write(held + s);
+        return;
+      }
+      held = s.endsWith('\n') ? '' : held + s;
+    },
+    show: () => {
+      shown = true;
+    },
+  };
 }
 
 /** A pipe output that goes nowhere: the one made for a host is made when joining it. */
@@ -202,7 +298,8 @@ export async function straceMain(argv: string[], env: { inheritedFds?: readonly 
     process.stdout.write(versionText());
     return 0;
   }
-  const quietAttach = p.quiet.has('attach');
+  if (p.daemonize && !p.daemonOf) return daemonize(argv, p, name, err, env.inheritedFds ?? []);
+  const quietAttach = p.quiet.has('attach') || p.daemonOf !== undefined;
   nameSelfStrace();
   const tracer = new Tracer({ colocate: p.colocate });
   let built: StraceOutput;
@@ -210,6 +307,7 @@ export async function straceMain(argv: string[], env: { inheritedFds?: readonly 
     // Joining a host (-p): the trace goes through the host, which is handed our pipe then.
     const io = pids.length && hostingAllowed() ? { ...ownIo(), openPipe: nullPipe } : ownIo();
     built = buildStraceOutput(tracer, p, io, {
+      hideUntilExec: p.daemonOf !== undefined,
       onAttach: quietAttach ? undefined : (tid) => err(`Process ${tid} attached`),
     });
   } catch (e) {
@@ -226,6 +324,7 @@ export async function straceMain(argv: string[], env: { inheritedFds?: readonly 
     await built.closed;
   };
 
+  if (p.daemonOf) return daemonTrace(tracer, built, p.daemonOf, err);
   if (pids.length && hostingAllowed()) {
     built.finish();
     await tracer.close();
@@ -347,6 +446,8 @@ export interface StraceOutput {
   timeline: TimelineWriter | undefined;
   /** Settles once what reads the trace is done (-o '|COMMAND': the command ended). */
   closed: Promise<void>;
+  /** hideUntilExec: the program has exec'd, show the trace from now on. */
+  showTrace: () => void;
 }
 
 /**
@@ -354,7 +455,7 @@ export interface StraceOutput {
  * by `utrace strace` and `utrace run --strace`. A file that cannot be opened is a UsageError.
  */
 export function buildStraceOutput(tracer: Tracer, p: ParsedStrace, io: CommandIo,
-  extra: { onAttach?: (tid: number) => void } = {}): StraceOutput {
+  extra: { onAttach?: (tid: number) => void; hideUntilExec?: boolean } = {}): StraceOutput {
   const { filter } = p;
   const open = (file: string, opt: string): number => io.openOutput(file, opt, p.append);
   const toFile = p.output !== undefined;
@@ -387,10 +488,11 @@ export function buildStraceOutput(tracer: Tracer, p: ParsedStrace, io: CommandIo
   const pathTrace = p.tracePaths.length ? new PathTrace(p.tracePaths, io.cwd) : undefined;
   if (pathTrace && !p.quiet.has('path-resolution')) for (const n of pathTrace.notes) say(io, `${straceName()}: ${n}`);
   const durationPrecision = p.syscallTimes;
+  const gate = extra.hideUntilExec ? untilExec((s) => sink.write(s)) : undefined;
   const engine = new StraceEngine(tracer, {
     filter,
     follow: p.follow > 0,
-    write: json ? () => undefined : (s) => sink.write(s),
+    write: json ? () => undefined : gate ? gate.write : (s) => sink.write(s),
     outputFor,
     format: {
       followForks: p.follow > 0,
@@ -445,7 +547,7 @@ export function buildStraceOutput(tracer: Tracer, p: ParsedStrace, io: CommandIo
     if (timelineFd !== undefined) fs.closeSync(timelineFd);
     if (toFile && !perTask) sink.close();
   };
-  return { engine, finish, timeline, closed: piped?.done ?? Promise.resolve() };
+  return { engine, finish, timeline, closed: piped?.done ?? Promise.resolve(), showTrace: () => gate?.show() };
 }
 
 /** argv without its -p/--attach options (what a host is sent: the process is given there). */

@@ -83,6 +83,8 @@ static napi_value n_daemon_child(napi_env env, napi_callback_info info) {
       for (int s = 1; s < 65; s++)
         if (s != SIGKILL && s != SIGSTOP) signal(s, SIG_DFL);
       sigprocmask(SIG_SETMASK, &none, NULL);
+      /* Node marks what it inherited close-on-exec, stdio included: the tracer writes there. */
+      for (int i = 0; i < 3; i++) fcntl(i, F_SETFD, 0);
       fcntl((int)keep, F_SETFD, 0);
       execve(file, args, environ);
       _exit(127);

@@ -57,4 +57,9 @@ test('-D/-DD/-DDD: the program is the shell\'s child and traced; the tracer a gr
     assert.match(text, /^execve\("\/bin\/sh", \["\/bin\/sh", "-c", /, `${d}: ${text}`);
     assert.match(text, /exit_group\(7\) += \?\n\+\+\+ exited with 7 \+\+\+\n$/);
   }
+  // Without -o, the tracer writes to the stderr we were given (Node had marked it close-on-exec).
+  const e = spawnSync(utrace, ['strace', '-D', '-e', 'trace=execve', '/bin/echo', 'hi'], { encoding: 'utf8', timeout: 30000 });
+  assert.equal(e.status, 0);
+  assert.equal(e.stdout, 'hi\n');
+  assert.match(e.stderr, /^execve\("\/bin\/echo", \["\/bin\/echo", "hi"\], .*\) = 0\n\+\+\+ exited with 0 \+\+\+\n$/);
 });

@@ -15,7 +15,8 @@
         "native/affinity.c",
         "native/deathlock.c",
         "native/reap.c",
-        "native/signals.c"
+        "native/signals.c",
+        "native/daemon.c"
       ],
       "cflags": ["-std=gnu11", "-Wall", "-Wextra", "-Wno-unused-parameter", "-fvisibility=hidden", "-O2"],
       "defines": ["NAPI_VERSION=8"]

@@ -167,6 +167,7 @@ static napi_value init(napi_env env, napi_value exports) {
   deathlock_register(env, exports);
   reap_register(env, exports);
   signals_register(env, exports);
+  daemon_register(env, exports);
   return exports;
 }
 

@@ -60,6 +60,7 @@ void affinity_register(napi_env env, napi_value exports);
 void deathlock_register(napi_env env, napi_value exports);
 void reap_register(napi_env env, napi_value exports);
 void signals_register(napi_env env, napi_value exports);
+void daemon_register(napi_env env, napi_value exports);
 
 #define EXPORT_FN(env, exports, name, fn)                                              \
   do {                                                                                 \

@@ -28,6 +28,7 @@ export { procDir, procIsOurs, procStatus } from './core/procfs.js';
 export { debugRegistersTrap } from './core/capabilities.js';
 export { raiseDefault } from './core/selfSignal.js';
 export { makePipe, releaseStdio } from './core/spawn.js';
+export { startDaemonChild, execWhenReady } from './core/daemon.js';
 export { socketPeer, sendWithFds, receiveWithFds, socketProtocolName, netlinkRequest } from './core/sockets.js';
 export type { PeerCredentials } from './core/sockets.js';
 export { readCStringBytes } from './core/cstring.js';

@@ -6,6 +6,8 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { spawn } from 'node:child_process';
+import { makePipe } from '../api.js';
 import { UsageError, writeAll } from './common.js';
 
 export interface CommandIo {
@@ -20,6 +22,13 @@ export interface CommandIo {
    * UsageError: "-o FILE: EACCES ..."). append: opened for appending, not truncated (-A).
    */
   openOutput(file: string, opt: string, append?: boolean): number;
+  /**
+   * strace -o '|COMMAND': COMMAND run by /bin/sh with the read end of a pipe as its input and
+   * our stdout and stderr; returns the write end (the caller closes it) and the command's end.
+   * A served command has none: its own process made the pipe and handed the write end over as
+   * the output file named '|COMMAND' (openOutput finds it).
+   */
+  openPipe?(command: string): { fd: number; done: Promise<void> };
 }
 
 /** This process's own descriptors and files. */
@@ -36,7 +45,27 @@ export function ownIo(): CommandIo {
         throw new UsageError(`${opt} ${file}: ${(e as Error).message}`);
       }
     },
+    openPipe: pipeTo,
   };
+}
+
+/** See CommandIo.openPipe. */
+export function pipeTo(command: string): { fd: number; done: Promise<void> } {
+  const [r, w] = makePipe();
+  let child;
+  try {
+    child = spawn('/bin/sh', ['-c', command], { stdio: [r, 1, 2] });
+  } catch (e) {
+    fs.closeSync(w);
+    throw e;
+  } finally {
+    fs.closeSync(r);
+  }
+  const done = new Promise<void>((resolve) => {
+    child.once('close', () => resolve());
+    child.once('error', () => resolve());
+  });
+  return { fd: w, done };
 }
 
 /**

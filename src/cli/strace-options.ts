@@ -40,7 +40,7 @@ const LONG: Record<string, ArgKind> = {
   'summary-wall-clock': 0, 'syscall-number': 0, 'syscall-times': 2, 'timestamps': 2, 'tips': 2,
   'trace': 1, 'trace-path': 1, 'user': 1, 'verbose': 1, 'version': 0, 'write': 1,
   // utrace's own
-  'json': 0, 'timeline': 1, 'no-seccomp': 0, 'colocate': 0, 'no-colocate': 0,
+  'json': 0, 'timeline': 1, 'no-seccomp': 0, 'colocate': 0, 'no-colocate': 0, 'pid-prefix': 0, 'daemon-of': 1,
 };
 
 /** Long options that are the same as a short one with the same argument. */
@@ -123,6 +123,11 @@ export interface StraceConfig {
   colocate?: 'on' | 'off';
   json: boolean;
   timeline?: string;
+  /** --pid-prefix: every line of -o FILE starts with its pid, as when several are traced. */
+  pidPrefix: boolean;
+  /** Internal (-D's tracer): PID,FD: trace process PID, which execs the command once a byte
+   * is written to FD. */
+  daemonOf?: { pid: number; fd: number };
   /** Messages strace prints and goes on ("deprecated", "has no effect"). */
   warnings: string[];
 }
@@ -217,7 +222,7 @@ export function parseStraceCommandLine(argv: string[]): StraceConfig {
     filter: new StraceFilter(), wallClock: false, verbose: false, hexStrings: 'none', decodeFds: new Set(),
     decodePids: new Set(), quiet: new Set(), tracePaths: [], env: [], daemonize: 0, detachOnExecve: false,
     syscallNumber: false, instructionPointer: false, stackTraces: false, debug: false, seccompBpf: false,
-    noSeccomp: false, json: false, warnings: [],
+    noSeccomp: false, json: false, pidPrefix: false, warnings: [],
   };
   let q = 0;
   let t = 0;
@@ -372,6 +377,13 @@ export function parseStraceCommandLine(argv: string[]): StraceConfig {
       case 'no-colocate': c.colocate = 'off'; break;
       case 'timeline': c.timeline = v; break;
       case 'no-seccomp': c.noSeccomp = true; break;
+      case 'pid-prefix': c.pidPrefix = true; break;
+      case 'daemon-of': {
+        const m = /^(\d+),(\d+)$/.exec(v);
+        if (!m) usage(`invalid --daemon-of argument: '${v}'`);
+        c.daemonOf = { pid: Number(m![1]), fd: Number(m![2]) };
+        break;
+      }
       default: usage(`unrecognized option '${tok.rawName}'`);
     }
   }

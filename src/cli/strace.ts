@@ -1,13 +1,13 @@
 /**
  * `utrace strace`: strace's command line on the strace engine (docs/cli.md).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { errnoMessage, errnoNumber, makePipe, releaseStdio, Tracer, UtraceError, type Task } from '../api.js';
+import { Attach, Event, makePipe, errnoMessage, errnoNumber, execWhenReady, releaseStdio, startDaemonChild, Tracer, UtraceError, type Task } from '../api.js';
 import { StraceEngine } from '../engines/strace/engine.js';
 import { PathTrace } from '../engines/strace/pathtrace.js';
+import { taskCommText } from '../engines/strace/pidcomm.js';
 import type { SummarySort } from '../engines/strace/summary.js';
 import { JsonEventWriter } from '../engines/strace/json.js';
 import { TimelineWriter } from '../engines/strace/timeline.js';
@@ -15,7 +15,7 @@ import { comm } from '../engines/strace/engine.js';
 import { durationText, leaderStamp } from '../engines/strace/timefmt.js';
 import { attachError, BufferedSink, dieOfSignal, exitLikeChild, installSignalHandlers, UsageError } from './common.js';
 import { normalizeArgv, parseStraceCommandLine, shortTakesValue, type StraceConfig } from './strace-options.js';
-import { ownIo, say, type CommandIo } from './io.js';
+import { ownIo, pipeTo, say, type CommandIo } from './io.js';
 import type { InheritedState } from './inherited.js';
 import { hostingAllowed, hostLaunched, launcherSignals } from './host/launcher.js';
 
@@ -43,9 +43,12 @@ export const STRACE_USAGE = `usage: utrace strace [-ACcdfFhqrtTvVwxyYzZ] [-a col
   -q/-qq/-qqq, --quiet[=SET]  quieter (attach, exit, personality, thread-execve, path-resolution)
   -v, --no-abbrev           verbose structures        -X, --const-print-style=raw|abbrev|verbose
   -E, --env=VAR[=VAL]       set or remove VAR in the command's environment
+  -Y, --decode-pids=comm    print the command name of processes after their ids
+  -D, -DD, -DDD             the tracer as a detached grandchild (-DD: own process group, -DDD: session)
   -V, --version             version                   -h, --help  this help
   --json                    one JSON object per event (NDJSON) instead of strace lines
   --timeline F              also write a Chrome trace-event timeline (Perfetto) to F
+  --pid-prefix              with -o, every line starts with its pid (as with -f)
   --no-seccomp              do not use a seccomp-bpf prefilter for -e trace= on a launched command
   --colocate, --no-colocate  force / turn off co-scheduling of a thread that stops often with the
                             tracer on one CPU (default: where it wins; UTRACE_COLOCATE=0|1)
@@ -73,13 +76,125 @@ function refuseUnsupported(c: StraceConfig): void {
   const no = (what: string): never => {
     throw new UsageError(`${what} is not supported by utrace strace`);
   };
-  if (c.daemonize) no('-D/--daemonize');
   if (c.stackTraces) no('-k/--stack-traces');
   if (c.user !== undefined) no('-u/--user');
   if (c.detachOnExecve) no('-b/--detach-on');
   if (c.instructionPointer) no('-i/--instruction-pointer');
-  if (c.decodePids.has('comm')) no('-Y/--decode-pids=comm');
   if (c.sortBy !== undefined && !summarySort(c.sortBy)) no(`-S ${c.sortBy}`);
+}
+
+/**
+ * The tracer process is called what it stands in for (/proc/PID/comm "strace", not "node"): a
+ * traced program that names its parent or its tracer (TracerPid), as with -Y, sees strace's
+ * name. Only the kernel's short name changes; the command line in ps stays ours.
+ */
+function nameSelfStrace(): void {
+  try {
+    fs.writeFileSync('/proc/self/comm', 'strace');
+  } catch {
+    /* no procfs: the name stays */
+  }
+}
+
+/**
+ * -D: this process becomes the program, keeping its pid as its shell's child; the tracer is
+ * started as a detached grandchild (-DD: in a process group of its own, -DDD: a session), and
+ * says through a pipe when it has seized us.
+ */
+function daemonize(argv: string[], p: ParsedStrace, name: string, err: (m: string) => void, inherit: readonly number[]): number {
+  const [r, w] = makePipe();
+  const { opts, command } = normalizeArgv(argv);
+  const words = opts.flatMap((a) => {
+    if (a.startsWith('--')) return a.startsWith('--daemonize=') ? [] : [a];
+    // A short group: drop its D letters (before a letter that takes the rest as its value).
+    let out = '-';
+    for (let j = 1; j < a.length; j++) {
+      if (shortTakesValue(a[j]!)) {
+        out += a.slice(j);
+        break;
+      }
+      if (a[j] !== 'D') out += a[j];
+    }
+    return out === '-' ? [] : [out];
+  });
+  const script = process.argv[1]!;
+  process.env['UTRACE_STRACE_ARGV0'] = name;
+  try {
+    startDaemonChild(process.execPath, [process.execPath, script, 'strace', ...words, `--daemon-of=${process.pid},${w}`, '--', ...command],
+      w, p.daemonize);
+  } catch (e) {
+    err((e as Error).message);
+    return 1;
+  } finally {
+    delete process.env['UTRACE_STRACE_ARGV0'];
+    fs.closeSync(w);
+  }
+  const file = command[0]!.includes('/') ? command[0]! : lookPath(command[0]!) ?? command[0]!;
+  try {
+    execWhenReady(r, file, command, commandEnv(process.env, p.env) ?? { ...process.env }, inherit);
+  } catch (e) {
+    err(e instanceof UtraceError && e.code === 'ENOENT' ? `Can't stat '${command[0]}': No such file or directory` : (e as Error).message);
+  }
+  return 1;
+}
+
+/** -D's tracer: seize the process that waits for us, tell it to exec, trace it to its end. */
+async function daemonTrace(tracer: Tracer, built: StraceOutput, of: { pid: number; fd: number }, err: (m: string) => void): Promise<number> {
+  let tasks: Task[];
+  try {
+    tasks = await tracer.attachProcess(of.pid);
+  } catch (e) {
+    process.stderr.write(attachError(of.pid, e));
+    fs.closeSync(of.fd);
+    built.finish();
+    await tracer.close();
+    return 1;
+  }
+  // Only its main thread, which execs (Node's other threads end then).
+  const main = tasks.find((t) => t.tid === of.pid)!;
+  built.engine.attach(main);
+  // Its exec shows the trace, if the execve line did not (-e trace= without it).
+  const gate = tracer.attachTask(main, Attach.CREATE, { name: 'strace-D', reportExec: () => built.showTrace() }, undefined);
+  gate.setEvents(Event.EXEC);
+  try {
+    fs.writeSync(of.fd, 'x');
+  } catch (e) {
+    err((e as Error).message);
+  }
+  fs.closeSync(of.fd);
+  await main.process.exit;
+  built.finish();
+  await built.closed;
+  await tracer.close();
+  return 0;
+}
+
+/**
+ * The trace from the program's first execve on (-D's tracer seizes it before that, in our
+ * code): what is written before is dropped, the execve line's own leader (pid, time) kept.
+ */
+function untilExec(write: (s: string) => void): { write: (s: string) => void; show: () => void } {
+  let shown = false;
+  let held = '';
+  return {
+    write: (s) => {
+      if (shown) return write(s);
+      if (s.startsWith('execve(')) {
+        shown = true;
+        write(held + s);
+        return;
+      }
+      held = s.endsWith('\n') ? '' : held + s;
+    },
+    show: () => {
+      shown = true;
+    },
+  };
+}
+
+/** A pipe output that goes nowhere: the one made for a host is made when joining it. */
+function nullPipe(): { fd: number; done: Promise<void> } {
+  return { fd: fs.openSync('/dev/null', 'w'), done: Promise.resolve() };
 }
 
 /** Names that cannot be paths (PATH_MAX 4096 with its NUL), refused up front as strace does. */
@@ -184,11 +299,16 @@ export async function straceMain(argv: string[], env: Partial<InheritedState> = 
     process.stdout.write(versionText());
     return 0;
   }
-  const quietAttach = p.quiet.has('attach');
+  if (p.daemonize && !p.daemonOf) return daemonize(argv, p, name, err, env.inheritedFds ?? []);
+  const quietAttach = p.quiet.has('attach') || p.daemonOf !== undefined;
+  nameSelfStrace();
   const tracer = new Tracer({ colocate: p.colocate });
   let built: StraceOutput;
   try {
-    built = buildStraceOutput(tracer, p, ownIo(), {
+    // Joining a host (-p): the trace goes through the host, which is handed our pipe then.
+    const io = pids.length && hostingAllowed() ? { ...ownIo(), openPipe: nullPipe } : ownIo();
+    built = buildStraceOutput(tracer, p, io, {
+      hideUntilExec: p.daemonOf !== undefined,
       onAttach: quietAttach ? undefined : (tid) => err(`Process ${tid} attached`),
       onUnknownDetached: quietAttach ? undefined : (tid) => err(`Detached unknown pid ${tid}`),
     });
@@ -199,12 +319,18 @@ export async function straceMain(argv: string[], env: Partial<InheritedState> = 
     }
     throw e;
   }
-  const { engine, finish, timeline, outputDone } = built;
+  const { engine, timeline } = built;
+  // The trace's reader (-o '|COMMAND') is waited for, as strace's pclose does.
+  const finish = async (): Promise<void> => {
+    built.finish();
+    await built.closed;
+  };
 
+  if (p.daemonOf) return daemonTrace(tracer, built, p.daemonOf, err);
   // -p with a command: both traced by our own tracer (the command is launched, then the
   // processes attached), as strace does.
   if (pids.length && !command.length && hostingAllowed()) {
-    finish();
+    built.finish();
     await tracer.close();
     return straceJoin(argv, p, err);
   }
@@ -227,7 +353,7 @@ export async function straceMain(argv: string[], env: Partial<InheritedState> = 
         process.stderr.write(attachError(pid, e));
         stop.dispose();
         await tracer.close();
-        finish();
+        await finish();
         return 1;
       }
       if (!quietAttach) err(`Process ${pid} attached${tasks.length > 1 ? ` with ${tasks.length} threads` : ''}`);
@@ -237,8 +363,7 @@ export async function straceMain(argv: string[], env: Partial<InheritedState> = 
     }
     await Promise.race([Promise.all(procs), stop.done]);
     stop.dispose();
-    finish();
-    await outputDone();
+    await finish();
     return stop.signal ? dieOfSignal(stop.signal) : 0;
   }
 
@@ -259,7 +384,7 @@ export async function straceMain(argv: string[], env: Partial<InheritedState> = 
   } catch (e) {
     if (e instanceof UtraceError) {
       err(`Can't stat '${command[0]}': ${e.code === 'ENOENT' ? 'No such file or directory' : e.message}`);
-      finish();
+      await finish();
       return 1;
     }
     throw e;
@@ -305,7 +430,7 @@ export async function straceMain(argv: string[], env: Partial<InheritedState> = 
       await task.process.exit;
       stop.dispose();
       await tracer.close();
-      finish();
+      await finish();
       return 1;
     }
     if (!quietAttach) err(`Process ${pid} attached${tasks.length > 1 ? ` with ${tasks.length} threads` : ''}`);
@@ -322,8 +447,7 @@ export async function straceMain(argv: string[], env: Partial<InheritedState> = 
     else if (attached.length) await Promise.race([Promise.all(attached), stop.done]);
   }
   stop.dispose();
-  finish();
-  await outputDone();
+  await finish();
   await lh?.close();
   return fatal ? dieOfSignal(fatal) : exitLikeChild(st!);
 }
@@ -366,8 +490,10 @@ export interface StraceOutput {
   finish: () => void;
   /** The --timeline writer, for process and thread names. */
   timeline: TimelineWriter | undefined;
-  /** After finish(): settles once `-o |COMMAND`'s command has read it all and ended. */
-  outputDone: () => Promise<void>;
+  /** Settles once what reads the trace is done (-o '|COMMAND': the command ended). */
+  closed: Promise<void>;
+  /** hideUntilExec: the program has exec'd, show the trace from now on. */
+  showTrace: () => void;
 }
 
 /**
@@ -375,28 +501,16 @@ export interface StraceOutput {
  * by `utrace strace` and `utrace run --strace`. A file that cannot be opened is a UsageError.
  */
 export function buildStraceOutput(tracer: Tracer, p: ParsedStrace, io: CommandIo,
-  extra: { onAttach?: (tid: number) => void; onUnknownDetached?: (tid: number) => void } = {}): StraceOutput {
+  extra: { onAttach?: (tid: number) => void; onUnknownDetached?: (tid: number) => void; hideUntilExec?: boolean } = {}): StraceOutput {
   const { filter } = p;
   const open = (file: string, opt: string): number => io.openOutput(file, opt, p.append);
   const toFile = p.output !== undefined;
   // -ff with -o: FILE.TID per thread, as strace; without -o it is plain -f.
   const perTask = toFile && p.outputSeparately;
   if (perTask && p.json) throw new UsageError('--json: not with -ff (one file per thread)');
-  // -o '|COMMAND' (or '!COMMAND'): the trace is COMMAND's stdin (sh -c), as strace's popen.
-  const piped = toFile && /^[|!]/.test(p.output!);
-  if (piped && perTask) throw new UsageError('piping the output and -ff/--output-separately are mutually exclusive');
-  let pipeCommand: ChildProcess | undefined;
-  const openMain = (): number => {
-    if (!piped) return open(p.output!, '-o');
-    const [r, w] = makePipe();
-    try {
-      pipeCommand = spawn('/bin/sh', ['-c', p.output!.slice(1)], { stdio: [r, 'inherit', 'inherit'] });
-    } finally {
-      fs.closeSync(r);
-    }
-    return w;
-  };
-  const sink = toFile && !perTask ? new ReportingSink(openMain(), true, p.output!, (m) => say(io, m))
+  // -o '|COMMAND' (or '!COMMAND'): the trace is COMMAND's input; it is waited for at the end.
+  const piped = toFile && /^[|!]/.test(p.output!) && io.openPipe ? io.openPipe(p.output!.slice(1)) : undefined;
+  const sink = toFile && !perTask ? new ReportingSink(piped ? piped.fd : open(p.output!, '-o'), true, p.output!, (m) => say(io, m))
     : new BufferedSink(io.stderr, false);
   // Open until the thread is done (or the trace ends).
   const taskSinks = new Map<number, BufferedSink>();
@@ -420,10 +534,11 @@ export function buildStraceOutput(tracer: Tracer, p: ParsedStrace, io: CommandIo
   const pathTrace = p.tracePaths.length ? new PathTrace(p.tracePaths, io.cwd) : undefined;
   if (pathTrace && !p.quiet.has('path-resolution')) for (const n of pathTrace.notes) say(io, `${straceName()}: ${n}`);
   const durationPrecision = p.syscallTimes;
+  const gate = extra.hideUntilExec ? untilExec((s) => sink.write(s)) : undefined;
   const engine = new StraceEngine(tracer, {
     filter,
     follow: p.follow > 0,
-    write: json ? () => undefined : (s) => sink.write(s),
+    write: json ? () => undefined : gate ? gate.write : (s) => sink.write(s),
     outputFor,
     format: {
       // Pid prefixes whenever more than one process may be traced (as strace decides at start).
@@ -436,6 +551,8 @@ export function buildStraceOutput(tracer: Tracer, p: ParsedStrace, io: CommandIo
       quietSuperseded: p.quiet.has('thread-execve'),
       syscallNumber: p.syscallNumber,
       column: p.column,
+      pidPrefix: p.pidPrefix,
+      taskComm: p.decodePids.has('comm') ? (tid) => taskCommText(tid, p.hexStrings) : undefined,
       signalSelected: (s) => filter.signalSelected(s),
       statusSelected: filter.statusGiven ? (s) => filter.statusSelected(s) : undefined,
     },
@@ -450,9 +567,11 @@ export function buildStraceOutput(tracer: Tracer, p: ParsedStrace, io: CommandIo
     json,
     timeline,
     fdPaths: p.decodeFds.has('path'),
+    onMessage: (m) => say(io, `${straceName()}: ${m}`),
     onInvalidSyscall: p.debug ? (tid, nr) => say(io, `${straceName()}: pid ${tid} invalid syscall 0x${(nr >>> 0).toString(16)}`) : undefined,
     decodeFds: p.decodeFds,
     pidns: p.decodePids.has('pidns'),
+    pidComm: p.decodePids.has('comm'),
     pathTrace,
     onAttach: extra.onAttach,
     onUnknownDetached: extra.onUnknownDetached,
@@ -476,12 +595,7 @@ export function buildStraceOutput(tracer: Tracer, p: ParsedStrace, io: CommandIo
     if (timelineFd !== undefined) fs.closeSync(timelineFd);
     if (toFile && !perTask) sink.close();
   };
-  const outputDone = async (): Promise<void> => {
-    const c = pipeCommand;
-    if (!c || c.exitCode !== null || c.signalCode !== null) return;
-    await new Promise<void>((r) => c.once('exit', () => r()));
-  };
-  return { engine, finish, timeline, outputDone };
+  return { engine, finish, timeline, closed: piped?.done ?? Promise.resolve(), showTrace: () => gate?.show() };
 }
 
 /** argv without its -p/--attach options (what a host is sent: the process is given there). */
@@ -508,13 +622,20 @@ export function withoutPids(argv: string[]): string[] {
 async function straceJoin(argv: string[], p: ParsedStrace, err: (m: string) => void): Promise<number> {
   const { ensureHost, join, targetOf, JoinGroup } = await import('./host/join.js');
   const quietAttach = p.quiet.has('attach');
-  const words = withoutPids(argv);
+  // Each process has a host of its own, which sees only it: the prefix strace gives several.
+  const words = p.pids.length > 1 ? [...withoutPids(argv), '--pid-prefix'] : withoutPids(argv);
   const handed = [{ role: 'stdout', fd: 1 }, { role: 'stderr', fd: 2 }];
   const out = p.output;
   let outFd: number | undefined;
+  let piped: Promise<void> | undefined;
   if (out !== undefined && !p.outputSeparately) {
     try {
-      outFd = fs.openSync(out, p.append ? 'a' : 'w');
+      if (/^[|!]/.test(out)) {
+        // -o '|COMMAND': run here, its pipe handed over as the file of that name.
+        const pipe = pipeTo(out.slice(1));
+        outFd = pipe.fd;
+        piped = pipe.done;
+      } else outFd = fs.openSync(out, p.append ? 'a' : 'w');
     } catch (e) {
       err(`Can't fopen '${out}': ${(e as Error).message}`);
       return 1;
@@ -548,5 +669,6 @@ async function straceJoin(argv: string[], p: ParsedStrace, err: (m: string) => v
     group.dispose();
     if (outFd !== undefined) fs.closeSync(outFd);
   }
+  await piped;
   return code;
 }

@@ -82,6 +82,12 @@ export interface NativeAddon {
   kill(pid: number, signal: number): void;
   /** Does an execute breakpoint in DR0 stop a (forked, reaped) probe child? */
   debugRegsTrap(): boolean;
+  /** strace -D: `file` started as a detached grandchild (mode 2: own process group, 3: own
+   * session), keepFd inherited: its pid, or -errno. */
+  daemonChild(file: string, argv: string[], keepFd: number, mode: number): number;
+  /** strace -D: signals to defaults, one byte read from readyFd, then execve. Returns only on
+   * failure: -errno, 0 when readyFd ended without a byte. */
+  execAfter(readyFd: number, file: string, argv: string[], envp: string[], inherit: number[]): number;
   /** [pid, uid, gid] of a unix socket's peer. */
   peerCred(fd: number): [number, number, number];
   /** One message with descriptors (SCM_RIGHTS), waiting up to timeoutMs for room: bytes sent. */

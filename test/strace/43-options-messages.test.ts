@@ -45,7 +45,7 @@ test('strace\'s checks and their order: -D/--daemonize, -s, piping with -ff, sec
     [['-DDDD', 'true'], ["Too many -D's (4), maximum supported -D count is 3", true]],
     [['--daemonize=pgr', 'true'], ["invalid --daemonize argument: 'pgr'", true]],
     // Valid, but not done by utrace: refused by name rather than ignored.
-    [['-DD', 'true'], ['-D/--daemonize is not supported by utrace strace', false]],
+    [['-k', 'true'], ['-k/--stack-traces is not supported by utrace strace', false]],
     [['-s', '1073741824', 'true'], ["invalid -s argument: '1073741824'", true]],
     [['--string-limit=-42', 'true'], ["invalid --string-limit argument: '-42'", true]],
     [['-o', '|cat', '-ff', 'true'], ['piping the output and -ff/--output-separately are mutually exclusive', true]],

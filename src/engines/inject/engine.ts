@@ -2,7 +2,7 @@
  * The fault-injection engine: strace's `-e inject=` as an engine of its own, so it can be
  * combined with any other engine on the same threads (`utrace run --inject SPEC`). Written
  * only against the public API. SPEC is strace's syntax: `SET:error=E|retval=N[:signal=S]
- * [:when=W][:delay_enter=US][:delay_exit=US]`.
+ * [:when=W][:delay_enter=US][:delay_exit=US][:poke_enter=@argN=HEX][:poke_exit=@argN=HEX]`.
  *
  * At syscall entry a rule that fires votes ABORT (the call is skipped) and also puts the
  * result in rax at once, so every engine's exit report (in attach order, some of which run
@@ -14,6 +14,7 @@ import {
 } from '../../api.js';
 import { InjectRules, InjectState, type InjectRule } from '../qualifier/inject.js';
 import { FilterError } from '../qualifier/sets.js';
+import { applyPokes } from '../qualifier/poke.js';
 
 interface TaskState {
   rule?: InjectRule;
@@ -41,6 +42,8 @@ export class InjectEngine {
   /** Number of injections made so far. */
   injected = 0;
   private readonly _listeners: ((task: Task, nr: number) => void)[] = [];
+  /** Where a poke that could not be made is said (strace's words, without a name). */
+  onMessage: (msg: string) => void = () => undefined;
 
   constructor(private readonly _tracer: Tracer, rules: InjectRules, readonly follow = true) {
     this._state = new InjectState(rules);
@@ -84,6 +87,7 @@ export class InjectEngine {
     const rule = this._state.check(e.task.tid, call.nr);
     e.data.rule = rule;
     if (!rule) return undefined;
+    if (rule.pokeEnter) applyPokes(e.task, e.task.tid, call.nr, call.args, rule.pokeEnter, this.onMessage);
     const forced = rule.error !== undefined || rule.retval !== undefined;
     const vote = forced ? Resume.RESUME | SyscallAction.ABORT : undefined;
     if (forced) {
@@ -103,6 +107,7 @@ export class InjectEngine {
     if (!rule) return undefined;
     if (rule.error !== undefined || rule.retval !== undefined) call.setReturn(resultOf(rule));
     if (rule.signal !== undefined) e.task.signal(rule.signal);
+    if (rule.pokeExit) applyPokes(e.task, e.task.tid, call.nr, call.args, rule.pokeExit, this.onMessage);
     if (rule.delayExit) return delay(rule.delayExit);
     return undefined;
   }

@@ -1,7 +1,8 @@
 /**
  * strace's tampering qualifiers, `inject=SPEC` and `fault=SPEC` (strace filter_qualify.c), as
  * the strace engine's `-e` and the inject engine both take them: SPEC is
- * `SET:error=E|retval=N[:signal=S][:when=W][:delay_enter=T][:delay_exit=T][:syscall=NAME]`.
+ * `SET:error=E|retval=N[:signal=S][:when=W][:delay_enter=T][:delay_exit=T][:syscall=NAME]
+ * [:poke_enter=@argN=HEX,...][:poke_exit=@argN=HEX,...]`.
  */
 import { SYSCALLS, SYSCALL_CLASS_NAMES, SYSCALL_NR, errnoNumber } from '../../api.js';
 import { FilterError, NSYSCALLS, NumberSet, parseSyscallSet } from './sets.js';
@@ -26,6 +27,33 @@ export interface InjectRule {
   readonly delayExit?: number;
   /** Syscall number to run instead (must be a %pure syscall), with error/retval. */
   readonly syscall?: number;
+  /** Bytes written where arguments point, as the call starts (before it is decoded). */
+  readonly pokeEnter?: readonly Poke[];
+  /** Bytes written where arguments point, as the call returns (before it is decoded). */
+  readonly pokeExit?: readonly Poke[];
+}
+
+/** poke_enter=/poke_exit='s @argN=HEX: `data` written at the address argument `arg` holds. */
+export interface Poke {
+  /** 1-based argument number (1..7, as strace counts them). */
+  readonly arg: number;
+  readonly data: Buffer;
+}
+
+/** Most bytes one poke writes. */
+export const POKE_MAX = 1024;
+
+/** @argN=HEX[,@argM=HEX...]: each argument at most once, HEX an even number of digits. */
+export function parsePokes(v: string): Poke[] | undefined {
+  const out: Poke[] = [];
+  for (const item of v.split(',')) {
+    const m = /^@arg([1-7])=((?:[0-9a-fA-F]{2})+)$/.exec(item);
+    if (!m || m[2]!.length > POKE_MAX * 2) return undefined;
+    const arg = Number(m[1]);
+    if (out.some((p) => p.arg === arg)) return undefined;
+    out.push({ arg, data: Buffer.from(m[2]!, 'hex') });
+  }
+  return out;
 }
 
 function parseWhen(v: string): { first: number; last: number; step: number } | undefined {
@@ -84,6 +112,8 @@ export class InjectRules {
     let delayEnter: number | undefined;
     let delayExit: number | undefined;
     let syscall: number | undefined;
+    let pokeEnter: Poke[] | undefined;
+    let pokeExit: Poke[] | undefined;
     for (const tok of tokens) {
       const eq = tok.indexOf('=');
       const key = eq >= 0 ? tok.slice(0, eq + 1) : tok;
@@ -147,15 +177,24 @@ export class InjectRules {
           }
           break;
         }
+        case 'poke_enter=':
+        case 'poke_exit=': {
+          if (faultOnly || (key === 'poke_enter=' ? pokeEnter : pokeExit) !== undefined) bad();
+          const pokes = parsePokes(val) ?? bad();
+          if (key === 'poke_enter=') pokeEnter = pokes;
+          else pokeExit = pokes;
+          break;
+        }
         default:
           bad();
       }
     }
-    if (error === undefined && retval === undefined && signal === undefined && delayEnter === undefined && delayExit === undefined) {
+    if (error === undefined && retval === undefined && signal === undefined && delayEnter === undefined &&
+      delayExit === undefined && pokeEnter === undefined && pokeExit === undefined) {
       if (faultOnly) error = 38; // ENOSYS, strace's default for fault=
       else bad();
     }
-    const rule: InjectRule = { ...when, error, retval, signal, delayEnter, delayExit, syscall };
+    const rule: InjectRule = { ...when, error, retval, signal, delayEnter, delayExit, syscall, pokeEnter, pokeExit };
     for (let nr = 0; nr < NSYSCALLS; nr++) if (SYSCALLS[nr] && set.has(nr)) this._byNr.set(nr, rule);
     return this;
   }

@@ -10,11 +10,15 @@ import {
 import { DEFAULT_DECODE_OPTIONS, type DecodeOptions } from './printer.js';
 import { decodeEntry, type DecodedSyscall } from './syscall.js';
 import { PerTaskFormatter, TraceFormatter, type FormatOptions, type TaskOutput, type Formatter } from './format.js';
-import { InjectState, type InjectRule } from '../qualifier/inject.js';
+import { InjectState, type InjectRule, type Poke } from '../qualifier/inject.js';
+import { applyPokes } from '../qualifier/poke.js';
+import { StopMemory } from './stopmemory.js';
 import type { StraceFilter } from './filter.js';
 import { SyscallSummary } from './summary.js';
 import { dumpText } from './dumpio.js';
-import { pidNsValue, translatePid } from './pidns.js';
+import { pidNsComment, pidNsValue, translatePid } from './pidns.js';
+import { pidCommText } from './pidcomm.js';
+import { cmt, num, sym, type Value } from './value.js';
 import { fdText, type DecodeFdsName } from './fdinfo.js';
 import type { PathTrace } from './pathtrace.js';
 import type { JsonEventWriter } from './json.js';
@@ -46,6 +50,8 @@ export interface StraceOptions {
   decodeFds?: ReadonlySet<DecodeFdsName>;
   /** --pidns-translation: ids of a tracee's pid namespace also as they are in ours. */
   pidns?: boolean;
+  /** -Y (--decode-pids=comm): ids followed by the "<comm>" of the process they name. */
+  pidComm?: boolean;
   /** -P: only calls that name these paths or use descriptors open on them. */
   pathTrace?: PathTrace;
   /** A new thread or process is now traced (strace's "Process N attached" message). */
@@ -55,6 +61,8 @@ export interface StraceOptions {
    * go (strace's "Detached unknown pid N").
    */
   onUnknownDetached?: (tid: number) => void;
+  /** A message strace prints and goes on (a poke that could not be made), without the name. */
+  onMessage?: (msg: string) => void;
   /** -d: a call whose number the table does not know (strace's "invalid syscall" debug line). */
   onInvalidSyscall?: (tid: number, nr: number) => void;
 }
@@ -120,6 +128,10 @@ export class StraceEngine {
       pidTranslate: opts.pidns ? translatePid : undefined,
       netlinkProtocol,
     };
+    if (opts.pidComm) {
+      const hexStyle = this._decode.hexStrings;
+      this._decode = { ...this._decode, pidComm: (tid, pid, kind) => pidCommText(tid, pid, kind, hexStyle) };
+    }
     const silent = (): void => undefined;
     this.formatter = opts.outputFor && this._trace
       ? new PerTaskFormatter(opts.outputFor, opts.format)
@@ -135,6 +147,7 @@ export class StraceEngine {
       reportClone: (a, e, flags, child) => self._clone(e.task, child),
       reportExit: (a, e, exit) => {
         e.data.exitCode = exit.code;
+        if (opts.pidComm) this.formatter.pinComm(e.task.tid);
         // The call that ends the thread never returns: "= ?" now, as strace prints it at the
         // exit stop (a leader gone with pthread_exit dies only when its process does).
         if (this._trace) this.formatter.syscallNoReturn(e.task.tid, nowNs());
@@ -205,7 +218,7 @@ export class StraceEngine {
     detachEngines(this._engines, (e) => this.formatter.detached(e.task.tid));
   }
 
-  private _entry(e: Engine<TaskState>, call: SyscallReport, action = 0): number | undefined {
+  private _entry(e: Engine<TaskState>, call: SyscallReport, action = 0): number | undefined | Promise<number | undefined> {
     const st = e.data;
     const task = e.task;
     const nr = call.nr;
@@ -216,18 +229,22 @@ export class StraceEngine {
     const traced = this._o.filter.syscallSelected(nr) && (!this._o.pathTrace || this._o.pathTrace.matches(nr, call.args, task, task.tgid));
     const rule = traced ? this._inject.check(task.tid, nr) : undefined;
     st.inject = rule;
+    // poke_enter= before the call is decoded: what it prints is what the kernel gets.
+    const poked = rule?.pokeEnter ? this._poke(task, nr, call.args, rule.pokeEnter) : false;
     if (traced) {
       let sp: bigint | undefined;
       if (nr === 15 /* rt_sigreturn */) sp = task.regs().sp;
       const f = this._o.filter;
       let prevName: string | undefined;
       if (nr === NR_RESTART_SYSCALL && st.restartNr !== undefined) prevName = SYSCALLS[st.restartNr]?.name;
-      const d = decodeEntry({ nr, tid: task.tid, pid: task.tgid, args: call.args, mem: task, sp, raw: f.raw.has(nr), prevName },
+      const d = decodeEntry({ nr, tid: task.tid, pid: task.tgid, args: call.args, mem: new StopMemory(task), sp, raw: f.raw.has(nr), prevName },
         f.abbrev.has(nr) && f.verbose.has(nr) ? this._decode
           : { ...this._decode, verbose: this._decode.verbose || !f.abbrev.has(nr), notVerbose: !f.verbose.has(nr) });
       st.entryNs = nowNs();
       st.call = d;
       if (rule && (rule.error !== undefined || rule.retval !== undefined)) d.injected = true;
+      if (poked) d.poked = true;
+      if (rule?.delayEnter !== undefined || rule?.delayExit !== undefined) d.delayed = true;
       // An engine attached after this one (closer to user mode, so called first at entry)
       // aborted the call: its result is injected, as with our own -e inject=.
       if (action & SyscallAction.ABORT) d.injected = true;
@@ -240,13 +257,18 @@ export class StraceEngine {
       call.sendSignal(rule.signal);
       st.inject = { ...rule, signal: undefined };
     }
-    if (rule && (rule.error !== undefined || rule.retval !== undefined)) {
-      return Resume.RESUME | SyscallAction.ABORT;
-    }
-    return undefined;
+    const vote = rule && (rule.error !== undefined || rule.retval !== undefined) ? Resume.RESUME | SyscallAction.ABORT : undefined;
+    // delay_enter=: the thread stays stopped that long before the call runs.
+    if (rule?.delayEnter) return delayUs(rule.delayEnter).then(() => vote);
+    return vote;
   }
 
-  private _exit(e: Engine<TaskState>, call: SyscallReport): undefined {
+  /** inject's poke_enter=/poke_exit= on the call `task` is in: made (at least in part)? */
+  private _poke(task: Task, nr: number, args: readonly bigint[], pokes: readonly Poke[]): boolean {
+    return applyPokes(task, task.tid, nr, args, pokes, (m) => this._o.onMessage?.(m));
+  }
+
+  private _exit(e: Engine<TaskState>, call: SyscallReport): undefined | Promise<undefined> {
     const st = e.data;
     if (call.nr !== NR_RESTART_SYSCALL) st.restartNr = call.ret === ERESTART_RESTARTBLOCK ? call.nr : undefined;
     const rule = st.inject;
@@ -256,8 +278,12 @@ export class StraceEngine {
       else if (rule.retval !== undefined) call.setReturn(rule.retval);
       if (rule.signal !== undefined) call.sendSignal(rule.signal);
     }
+    // poke_exit= before the results are decoded; delay_exit= after they print.
+    const poked = rule?.pokeExit ? this._poke(e.task, call.nr, call.args, rule.pokeExit) : false;
+    const delay = rule?.delayExit ? delayUs(rule.delayExit).then(() => undefined) : undefined;
     const d = st.call;
-    if (!d) return undefined;
+    if (!d) return delay;
+    if (poked) d.poked = true;
     st.call = undefined;
     // rt_sigreturn restores orig_rax = -1 itself (restore_sigcontext): not a skipped call.
     if (this.detectEarlierAborts && !d.injected && d.nr !== 15 && d.nr !== -1 && e.task.regs().getSigned('orig_rax') === -1n) {
@@ -265,10 +291,11 @@ export class StraceEngine {
     }
     const ns = nowNs();
     const ret = call.ret ?? 0n;
-    d.exit(ret, e.task);
+    const mem = new StopMemory(e.task);
+    d.exit(ret, mem);
     const f = this._o.filter;
     if (f.dumping && !d.injected) {
-      d.dump = dumpText(d.nr, call.args, d.rval, e.task.tgid, e.task,
+      d.dump = dumpText(d.nr, call.args, d.rval, e.task.tgid, mem,
         (dir, fd) => (dir === 'read' ? f.readFds : f.writeFds).has(fd));
     }
     if (this._trace) this.formatter.syscallExit(d, ns, ns - st.entryNs);
@@ -283,7 +310,7 @@ export class StraceEngine {
     }
     this._o.json?.syscall(d, st.entryNs, ns);
     this._o.timeline?.syscall(d, st.entryNs, ns);
-    return undefined;
+    return delay;
   }
 
   private _signal(e: Engine<TaskState>, sig: SignalReport | null): undefined {
@@ -291,12 +318,21 @@ export class StraceEngine {
     const ns = nowNs();
     if (this._trace && this._o.filter.signalSelected(sig.signo)) {
       const tid = e.task.tid;
-      const pidValue = this._o.pidns ? (pid: number) => pidNsValue(tid, pid) : undefined;
+      const pidValue = this._o.pidComm ? (pid: number) => this._pidValue(tid, pid)
+        : this._o.pidns ? (pid: number) => pidNsValue(tid, pid) : undefined;
       this.formatter.signal(tid, sig.signo, sig.info, ns, pidValue);
     }
     this._o.json?.signal(e.task.tgid, e.task.tid, sig.signo, sig.info, ns);
     this._o.timeline?.signal(e.task.tgid, e.task.tid, sig.signo, sig.info, ns);
     return undefined;
+  }
+
+  /** si_pid of a signal's siginfo, as decoders print ids (-Y, --pidns-translation). */
+  private _pidValue(tid: number, pid: number): Value {
+    const comm = this._decode.pidComm?.(tid, pid, 'tgid') ?? '';
+    const shown = comm ? sym(`${pid}${comm}`) : num(pid);
+    const ours = this._o.pidns ? translatePid(tid, pid, 'tgid') : undefined;
+    return ours === undefined ? shown : cmt(shown, pidNsComment(ours));
   }
 
   private _clone(parent: Task, child: Task): void {
@@ -367,6 +403,11 @@ function callCloneFlags(task: Task): bigint {
     /* gone */
   }
   return 0n;
+}
+
+/** inject's delay_enter=/delay_exit= (microseconds; timers count whole milliseconds). */
+function delayUs(us: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, Math.ceil(us / 1000)));
 }
 
 /** CPU time a thread has run, in ns (/proc/TID/schedstat's first field). */

@@ -47,6 +47,13 @@ export interface FormatOptions {
   readonly quietSuperseded?: boolean;
   /** -n: the syscall's number before its name ("[  39] getpid()"). */
   readonly syscallNumber?: boolean;
+  /**
+   * -o FILE: the pid prefix on every line even while one task is traced (strace decides it
+   * once: for several -p, each joined to its own host here, which sees only its process).
+   */
+  readonly pidPrefix?: boolean;
+  /** -Y: "<comm>" of a traced thread, after its id in the pid prefix ('' when unknown). */
+  readonly taskComm?: (tid: number) => string;
 }
 
 export type SyscallStatus = 'successful' | 'failed' | 'unfinished' | 'unavailable' | 'detached';
@@ -58,6 +65,8 @@ interface TaskState {
   entryNs?: bigint;
   /** Staged text (status filtering only). */
   staged?: string;
+  /** -Y: the thread's "<comm>" as it was when it began to exit (its lines after that). */
+  comm?: string;
 }
 
 export class TraceFormatter {
@@ -67,6 +76,8 @@ export class TraceFormatter {
   private _printing: number | undefined;
   private _col = 0;
   private _lastNs: bigint | undefined;
+  /** -o FILE: several tasks were traced at once; strace decides the prefix once, up front. */
+  private _many = false;
 
   constructor(
     private readonly _write: (s: string) => void,
@@ -78,6 +89,7 @@ export class TraceFormatter {
   /** Registers a traced task (counts for the [pid N] prefix). */
   addTask(tid: number): void {
     if (!this._tasks.has(tid)) this._tasks.set(tid, {});
+    if (this._tasks.size > 1) this._many = true;
   }
 
   /** Forgets a task (after its exit line); does not print. */
@@ -87,6 +99,14 @@ export class TraceFormatter {
       this._printing = undefined;
       this._col = 0;
     }
+  }
+
+  /**
+   * -Y: the thread is exiting: its name now is the one its last lines show (by the time they
+   * print, its parent may have reaped it).
+   */
+  pinComm(tid: number): void {
+    if (this._o.taskComm) this._task(tid).comm = this._o.taskComm(tid);
   }
 
   get taskCount(): number {
@@ -270,6 +290,7 @@ export class TraceFormatter {
     if (!t) {
       t = {};
       this._tasks.set(tid, t);
+      if (this._tasks.size > 1) this._many = true;
     }
     return t;
   }
@@ -283,8 +304,9 @@ export class TraceFormatter {
 
   private _prefix(tid: number): string {
     const n = this._tasks.size;
-    if (this._o.toFile) return this._o.followForks || n > 1 ? `${String(tid).padEnd(5)} ` : '';
-    return n > 1 ? `[pid ${String(tid).padStart(5)}] ` : '';
+    const comm = this._o.taskComm ? this._tasks.get(tid)?.comm ?? this._o.taskComm(tid) : '';
+    if (this._o.toFile) return this._o.followForks || this._o.pidPrefix || this._many ? `${(String(tid) + comm).padEnd(5)} ` : '';
+    return n > 1 ? `[pid ${String(tid).padStart(5)}${comm}] ` : '';
   }
 
   private _stamp(ns: bigint): string {
@@ -361,7 +383,7 @@ export interface TaskOutput {
 }
 
 /** What the strace engine needs of a formatter. */
-export type Formatter = Pick<TraceFormatter, 'addTask' | 'removeTask' | 'syscallEntry' | 'syscallExit' |
+export type Formatter = Pick<TraceFormatter, 'addTask' | 'removeTask' | 'pinComm' | 'syscallEntry' | 'syscallExit' |
   'syscallNoReturn' | 'detached' | 'signal' | 'stopped' | 'exited' | 'killed' | 'superseded' | 'renameTask' | 'flush'>;
 
 /**
@@ -398,6 +420,10 @@ export class PerTaskFormatter implements Formatter {
     p.f.removeTask(tid);
     this._per.delete(tid);
     p.out.end();
+  }
+
+  pinComm(): void {
+    // No pid prefix in a file of its own.
   }
 
   syscallEntry(d: DecodedSyscall, ns: bigint): void {

@@ -56,6 +56,24 @@ shape(['accept', 'accept4', 'bpf', 'epoll_create', 'epoll_create1', 'eventfd', '
   'pidfd_open', 'pipe', 'pipe2', 'signalfd', 'signalfd4', 'socket', 'socketpair', 'timerfd_create',
   'userfaultfd', 'fsopen', 'landlock_create_ruleset'], []);
 
+/**
+ * fsconfig(fs_fd, cmd, key, value, aux): what value and aux are depends on cmd (<linux/mount.h>):
+ * FSCONFIG_SET_PATH(_EMPTY) gives a path relative to the descriptor aux, FSCONFIG_SET_FD a
+ * descriptor in aux; the other commands neither. fs_fd is a filesystem context (fsopen,
+ * fspick), never open on a path.
+ */
+function fsconfigShape(cmd: bigint): [number, Arg][] {
+  switch (BigInt.asUintN(32, cmd)) {
+    case 3n: // FSCONFIG_SET_PATH
+    case 4n: // FSCONFIG_SET_PATH_EMPTY
+      return [[3, 'path'], [4, 'fd']];
+    case 5n: // FSCONFIG_SET_FD
+      return [[4, 'fd']];
+    default:
+      return [];
+  }
+}
+
 const FILE = SYSCALL_CLASS_NAMES['%file'] ?? 0;
 const DESC = SYSCALL_CLASS_NAMES['%desc'] ?? 0;
 const PATH_MAX = 4096;
@@ -88,7 +106,7 @@ export class PathTrace {
   matches(nr: number, args: readonly bigint[], mem: TaskMemory, pid: number): boolean {
     const sc = SYSCALLS[nr];
     if (!sc) return false;
-    let shapeArgs = SHAPES[sc.name];
+    let shapeArgs = sc.name === 'fsconfig' ? fsconfigShape(args[1] ?? 0n) : SHAPES[sc.name];
     if (!shapeArgs) {
       if (sc.classes & FILE) shapeArgs = [[0, 'path']];
       else if (sc.classes & DESC) shapeArgs = [[0, 'fd']];

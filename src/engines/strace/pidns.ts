@@ -90,6 +90,19 @@ export function translatePid(tracee: number, value: number, kind: PidKind): numb
   return undefined;
 }
 
+/**
+ * `value` (an id of `kind` in the namespace of thread `tracee`) as a number of ours: itself
+ * when the tracee shares our namespace, its translation otherwise (undefined: not found).
+ */
+export function ourPid(tracee: number, value: number, kind: PidKind): number | undefined {
+  if (value <= 0) return undefined;
+  ownNs ??= nsOf('self');
+  const dir = procDir(tracee);
+  const ns = dir === undefined ? undefined : nsOfPath(dir);
+  if (ns === undefined || ns === ownNs) return value;
+  return translatePid(tracee, value, kind);
+}
+
 function taskIds(p: string): string[] {
   try {
     return readdirSync(`/proc/${p}/task`);

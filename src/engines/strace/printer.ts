@@ -83,6 +83,8 @@ export interface DecodeOptions {
   readonly netlinkProtocol?: (pid: number, fd: number) => number | undefined;
   /** --pidns-translation: an id of the tracee's pid namespace as it is in ours, if it differs. */
   readonly pidTranslate?: (tid: number, value: number, kind: PidKind) => number | undefined;
+  /** -Y: "<comm>" of the process an id of the tracee's namespace names ('' when none). */
+  readonly pidComm?: (tid: number, value: number, kind: PidKind) => string;
 }
 
 export const DEFAULT_DECODE_OPTIONS: DecodeOptions = {
@@ -214,15 +216,19 @@ export class Ctx {
   pidv(v: bigint, kind: PidKind = 'tgid'): Value {
     const n = I32(v);
     const ours = this.o.pidTranslate?.(this.tid, Number(n), kind);
-    return ours === undefined ? num(n) : cmt(num(n), pidNsComment(ours));
+    const comm = this.o.pidComm?.(this.tid, Number(n), kind);
+    const shown = comm ? sym(`${n}${comm}`) : num(n);
+    return ours === undefined ? shown : cmt(shown, pidNsComment(ours));
   }
 
   /** A process id, or minus a process group id (F_SETOWN, F_GETOWN). */
   pidOrPgrp(v: bigint): Value {
     const n = I32(v);
-    if (n >= 0n || !this.o.pidTranslate) return this.pidv(v);
-    const ours = this.o.pidTranslate(this.tid, Number(-n), 'pgid');
-    return ours === undefined ? num(n) : cmt(num(n), pidNsComment(ours));
+    if (n >= 0n || (!this.o.pidTranslate && !this.o.pidComm)) return this.pidv(v);
+    const ours = this.o.pidTranslate?.(this.tid, Number(-n), 'pgid');
+    const comm = this.o.pidComm?.(this.tid, Number(-n), 'pgid');
+    const shown = comm ? sym(`${n}${comm}`) : num(n);
+    return ours === undefined ? shown : cmt(shown, pidNsComment(ours));
   }
 
   /** A descriptor of the process that the tracee's pidfd refers to (pidfd_getfd). */

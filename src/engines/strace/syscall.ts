@@ -86,6 +86,8 @@ export class DecodedSyscall {
   exited = false;
   /** Set by the engine when it replaced the result (-e inject). */
   injected = false;
+  /** Set by the engine when it wrote where arguments point (inject poke_enter=/poke_exit=). */
+  poked = false;
   /** Set by the engine when a delay was injected. */
   delayed = false;
   /** Lines printed after the call's own (-e read=/write= hex dumps). */
@@ -208,11 +210,13 @@ export class DecodedSyscall {
           break;
         default:
           s = c.rval.toString();
-          if (c.o.pidTranslate && PID_RETURNS[this.name]) s = renderValue(c.pidv(c.rval, PID_RETURNS[this.name]));
+          if ((c.o.pidTranslate || c.o.pidComm) && PID_RETURNS[this.name]) s = renderValue(c.pidv(c.rval, PID_RETURNS[this.name]));
       }
       if (c.aux !== undefined) s += ` (${c.aux})`;
     }
-    if (this.injected) s += ' (INJECTED)';
+    // What was tampered with: the arguments (pokes), the result, or both.
+    if (this.poked) s += this.injected ? ' (INJECTED: args, retval)' : ' (INJECTED: args)';
+    else if (this.injected) s += ' (INJECTED)';
     if (this.delayed) s += ' (DELAYED)';
     return s;
   }

@@ -213,7 +213,9 @@ function rusageValue(c: Ctx, ad: bigint): Value {
 
 const wait4: Decoder = (c) => {
   if (c.entering) {
-    c.push(c.int(0));
+    // A process, or minus a process group (-1: any child, 0: our group: plain numbers).
+    const pid = I32(c.a[0]);
+    c.push(pid > 0n || pid < -1n ? c.pidOrPgrp(c.a[0]) : c.int(0));
     return 0;
   }
   c.push(c.rval === 0n ? c.ptr(1) : statusPtr(c, c.a[1]), c.flags(U32(c.a[2]), wait4_options, 'W???'));
@@ -223,7 +225,10 @@ const wait4: Decoder = (c) => {
 
 const waitid: Decoder = (c) => {
   if (c.entering) {
-    c.push(c.xval(U32(c.a[0]), waitid_types, 'P_???', 'd'), c.int(1));
+    // The id is a process (P_PID), a process group (P_PGID) or a pidfd (P_PIDFD).
+    const type = U32(c.a[0]);
+    const id = type === 1n ? c.pidv(c.a[1]) : type === 2n ? c.pidv(c.a[1], 'pgid') : type === 3n ? c.fd(c.a[1]) : c.int(1);
+    c.push(c.xval(type, waitid_types, 'P_???', 'd'), id);
     return 0;
   }
   c.push(siginfoAt(c, c.a[2]), c.flags(U32(c.a[3]), wait4_options, 'W???'), rusageValue(c, c.a[4]));

@@ -299,7 +299,7 @@ export async function straceMain(argv: string[], env: Partial<InheritedState> = 
     process.stdout.write(versionText());
     return 0;
   }
-  if (p.daemonize && !p.daemonOf) return daemonize(argv, p, name, err, env.inheritedFds ?? []);
+  if (p.daemonize && !p.daemonOf) return daemonize(argv, p, name, err, env.fds ?? []);
   const quietAttach = p.quiet.has('attach') || p.daemonOf !== undefined;
   nameSelfStrace();
   const tracer = new Tracer({ colocate: p.colocate });

@@ -117,6 +117,18 @@ export const advise = xlat('advise', [
   [0x5n, 'POSIX_FADV_NOREUSE'],
 ]);
 
+/** include/uapi/linux/if_packet.h (sockaddr_ll.sll_pkttype) */
+export const af_packet_types = xlat('af_packet_types', [
+  [0x0n, 'PACKET_HOST'],
+  [0x1n, 'PACKET_BROADCAST'],
+  [0x2n, 'PACKET_MULTICAST'],
+  [0x3n, 'PACKET_OTHERHOST'],
+  [0x4n, 'PACKET_OUTGOING'],
+  [0x5n, 'PACKET_LOOPBACK'],
+  [0x6n, 'PACKET_USER'],
+  [0x7n, 'PACKET_KERNEL'],
+]);
+
 /** include/uapi/linux/aio_abi.h (struct iocb's aio_lio_opcode) */
 export const aio_cmds = xlat('aio_cmds', [
   [0x0n, 'IOCB_CMD_PREAD'],
@@ -373,6 +385,13 @@ export const bond_xstats_attrs = xlat('bond_xstats_attrs', [
   [0x1n, 'BOND_XSTATS_3AD'],
 ]);
 
+/** include/uapi/linux/bpf.h (BPF_PROG_ATTACH flags) */
+export const bpf_attach_flags = xlat('bpf_attach_flags', [
+  [0x1n, 'BPF_F_ALLOW_OVERRIDE'],
+  [0x2n, 'BPF_F_ALLOW_MULTI'],
+  [0x4n, 'BPF_F_REPLACE'],
+]);
+
 /** include/uapi/linux/bpf.h (enum bpf_attach_type) */
 export const bpf_attach_type = xlat('bpf_attach_type', [
   [0x0n, 'BPF_CGROUP_INET_INGRESS'],
@@ -474,6 +493,78 @@ export const bpf_commands = xlat('bpf_commands', [
   [0x23n, 'BPF_PROG_BIND_MAP'],
 ]);
 
+/** include/uapi/linux/bpf.h (file_flags, open_flags) */
+export const bpf_file_mode_flags = xlat('bpf_file_mode_flags', [
+  [0x8n, 'BPF_F_RDONLY'],
+  [0x10n, 'BPF_F_WRONLY'],
+]);
+
+/** include/uapi/linux/bpf.h (kprobe_multi flags) */
+export const bpf_link_create_kprobe_multi_flags = xlat('bpf_link_create_kprobe_multi_flags', [
+  [0x1n, 'BPF_F_KPROBE_MULTI_RETURN'],
+]);
+
+/** include/uapi/linux/bpf.h (BPF_MAP_CREATE map_flags) */
+export const bpf_map_flags = xlat('bpf_map_flags', [
+  [0x1n, 'BPF_F_NO_PREALLOC'],
+  [0x2n, 'BPF_F_NO_COMMON_LRU'],
+  [0x4n, 'BPF_F_NUMA_NODE'],
+  [0x8n, 'BPF_F_RDONLY'],
+  [0x10n, 'BPF_F_WRONLY'],
+  [0x20n, 'BPF_F_STACK_BUILD_ID'],
+  [0x40n, 'BPF_F_ZERO_SEED'],
+  [0x80n, 'BPF_F_RDONLY_PROG'],
+  [0x100n, 'BPF_F_WRONLY_PROG'],
+  [0x200n, 'BPF_F_CLONE'],
+  [0x400n, 'BPF_F_MMAPABLE'],
+  [0x800n, 'BPF_F_PRESERVE_ELEMS'],
+  [0x1000n, 'BPF_F_INNER_MAP'],
+]);
+
+/** include/uapi/linux/bpf.h (enum bpf_map_type) */
+export const bpf_map_types = xlat('bpf_map_types', [
+  [0x0n, 'BPF_MAP_TYPE_UNSPEC'],
+  [0x1n, 'BPF_MAP_TYPE_HASH'],
+  [0x2n, 'BPF_MAP_TYPE_ARRAY'],
+  [0x3n, 'BPF_MAP_TYPE_PROG_ARRAY'],
+  [0x4n, 'BPF_MAP_TYPE_PERF_EVENT_ARRAY'],
+  [0x5n, 'BPF_MAP_TYPE_PERCPU_HASH'],
+  [0x6n, 'BPF_MAP_TYPE_PERCPU_ARRAY'],
+  [0x7n, 'BPF_MAP_TYPE_STACK_TRACE'],
+  [0x8n, 'BPF_MAP_TYPE_CGROUP_ARRAY'],
+  [0x9n, 'BPF_MAP_TYPE_LRU_HASH'],
+  [0xan, 'BPF_MAP_TYPE_LRU_PERCPU_HASH'],
+  [0xbn, 'BPF_MAP_TYPE_LPM_TRIE'],
+  [0xcn, 'BPF_MAP_TYPE_ARRAY_OF_MAPS'],
+  [0xdn, 'BPF_MAP_TYPE_HASH_OF_MAPS'],
+  [0xen, 'BPF_MAP_TYPE_DEVMAP'],
+  [0xfn, 'BPF_MAP_TYPE_SOCKMAP'],
+  [0x10n, 'BPF_MAP_TYPE_CPUMAP'],
+  [0x11n, 'BPF_MAP_TYPE_XSKMAP'],
+  [0x12n, 'BPF_MAP_TYPE_SOCKHASH'],
+  [0x13n, 'BPF_MAP_TYPE_CGROUP_STORAGE'],
+  [0x14n, 'BPF_MAP_TYPE_REUSEPORT_SOCKARRAY'],
+  [0x15n, 'BPF_MAP_TYPE_PERCPU_CGROUP_STORAGE'],
+  [0x16n, 'BPF_MAP_TYPE_QUEUE'],
+  [0x17n, 'BPF_MAP_TYPE_STACK'],
+  [0x18n, 'BPF_MAP_TYPE_SK_STORAGE'],
+  [0x19n, 'BPF_MAP_TYPE_DEVMAP_HASH'],
+  [0x1an, 'BPF_MAP_TYPE_STRUCT_OPS'],
+  [0x1bn, 'BPF_MAP_TYPE_RINGBUF'],
+  [0x1cn, 'BPF_MAP_TYPE_INODE_STORAGE'],
+  [0x1dn, 'BPF_MAP_TYPE_TASK_STORAGE'],
+  [0x1en, 'BPF_MAP_TYPE_BLOOM_FILTER'],
+  [0x1fn, 'BPF_MAP_TYPE_USER_RINGBUF'],
+]);
+
+/** include/uapi/linux/bpf.h (map element flags) */
+export const bpf_map_update_elem_flags = xlat('bpf_map_update_elem_flags', [
+  [0x0n, 'BPF_ANY'],
+  [0x1n, 'BPF_NOEXIST'],
+  [0x2n, 'BPF_EXIST'],
+  [0x4n, 'BPF_F_LOCK'],
+]);
+
 /** include/uapi/linux/filter.h */
 export const bpf_miscop = xlat('bpf_miscop', [
   [0x0n, 'BPF_TAX'],
@@ -521,7 +612,6 @@ export const bpf_prog_flags = xlat('bpf_prog_flags', [
   [0x4n, 'BPF_F_TEST_RND_HI32'],
   [0x8n, 'BPF_F_TEST_STATE_FREQ'],
   [0x10n, 'BPF_F_SLEEPABLE'],
-  [0x20n, 'BPF_F_XDP_HAS_FRAGS'],
 ]);
 
 /** include/uapi/linux/bpf.h (enum bpf_prog_type) */
@@ -560,6 +650,11 @@ export const bpf_prog_types = xlat('bpf_prog_types', [
   [0x1fn, 'BPF_PROG_TYPE_SYSCALL'],
 ]);
 
+/** include/uapi/linux/bpf.h (BPF_PROG_QUERY flags) */
+export const bpf_query_flags = xlat('bpf_query_flags', [
+  [0x1n, 'BPF_F_QUERY_EFFECTIVE'],
+]);
+
 /** include/uapi/linux/filter.h */
 export const bpf_rval = xlat('bpf_rval', [
   [0x0n, 'BPF_K'],
@@ -578,6 +673,22 @@ export const bpf_size = xlat('bpf_size', [
 export const bpf_src = xlat('bpf_src', [
   [0x0n, 'BPF_K'],
   [0x8n, 'BPF_X'],
+]);
+
+/** include/uapi/linux/bpf.h (enum bpf_task_fd_type) */
+export const bpf_task_fd_type = xlat('bpf_task_fd_type', [
+  [0x0n, 'BPF_FD_TYPE_RAW_TRACEPOINT'],
+  [0x1n, 'BPF_FD_TYPE_TRACEPOINT'],
+  [0x2n, 'BPF_FD_TYPE_KPROBE'],
+  [0x3n, 'BPF_FD_TYPE_KRETPROBE'],
+  [0x4n, 'BPF_FD_TYPE_UPROBE'],
+  [0x5n, 'BPF_FD_TYPE_URETPROBE'],
+]);
+
+/** include/uapi/linux/bpf.h (BPF_PROG_TEST_RUN flags) */
+export const bpf_test_run_flags = xlat('bpf_test_run_flags', [
+  [0x1n, 'BPF_F_TEST_RUN_ON_CPU'],
+  [0x2n, 'BPF_F_TEST_XDP_LIVE_FRAMES'],
 ]);
 
 /** include/uapi/linux/if_bridge.h */
@@ -902,6 +1013,86 @@ export const dumpable = xlat('dumpable', [
   [0x0n, 'SUID_DUMP_DISABLE'],
   [0x1n, 'SUID_DUMP_USER'],
   [0x2n, 'SUID_DUMP_ROOT'],
+]);
+
+/** include/uapi/linux/bpf_common.h, bpf.h (eBPF instruction classes) */
+export const ebpf_class = xlat('ebpf_class', [
+  [0x0n, 'BPF_LD'],
+  [0x1n, 'BPF_LDX'],
+  [0x2n, 'BPF_ST'],
+  [0x3n, 'BPF_STX'],
+  [0x4n, 'BPF_ALU'],
+  [0x5n, 'BPF_JMP'],
+  [0x6n, 'BPF_JMP32'],
+  [0x7n, 'BPF_ALU64'],
+]);
+
+/** include/uapi/linux/bpf_common.h, bpf.h (eBPF load/store modes) */
+export const ebpf_mode = xlat('ebpf_mode', [
+  [0x0n, 'BPF_IMM'],
+  [0x20n, 'BPF_ABS'],
+  [0x40n, 'BPF_IND'],
+  [0x60n, 'BPF_MEM'],
+  [0xc0n, 'BPF_ATOMIC'],
+]);
+
+/** include/uapi/linux/bpf_common.h, bpf.h (eBPF ALU operations) */
+export const ebpf_op_alu = xlat('ebpf_op_alu', [
+  [0x0n, 'BPF_ADD'],
+  [0x10n, 'BPF_SUB'],
+  [0x20n, 'BPF_MUL'],
+  [0x30n, 'BPF_DIV'],
+  [0x40n, 'BPF_OR'],
+  [0x50n, 'BPF_AND'],
+  [0x60n, 'BPF_LSH'],
+  [0x70n, 'BPF_RSH'],
+  [0x80n, 'BPF_NEG'],
+  [0x90n, 'BPF_MOD'],
+  [0xa0n, 'BPF_XOR'],
+  [0xb0n, 'BPF_MOV'],
+  [0xc0n, 'BPF_ARSH'],
+  [0xd0n, 'BPF_END'],
+]);
+
+/** include/uapi/linux/bpf_common.h, bpf.h (eBPF jump operations) */
+export const ebpf_op_jmp = xlat('ebpf_op_jmp', [
+  [0x0n, 'BPF_JA'],
+  [0x10n, 'BPF_JEQ'],
+  [0x20n, 'BPF_JGT'],
+  [0x30n, 'BPF_JGE'],
+  [0x40n, 'BPF_JSET'],
+  [0x50n, 'BPF_JNE'],
+  [0x60n, 'BPF_JSGT'],
+  [0x70n, 'BPF_JSGE'],
+  [0x80n, 'BPF_CALL'],
+  [0x90n, 'BPF_EXIT'],
+  [0xa0n, 'BPF_JLT'],
+  [0xb0n, 'BPF_JLE'],
+  [0xc0n, 'BPF_JSLT'],
+  [0xd0n, 'BPF_JSLE'],
+]);
+
+/** include/uapi/linux/bpf.h (eBPF registers) */
+export const ebpf_regs = xlat('ebpf_regs', [
+  [0x0n, 'BPF_REG_0'],
+  [0x1n, 'BPF_REG_1'],
+  [0x2n, 'BPF_REG_2'],
+  [0x3n, 'BPF_REG_3'],
+  [0x4n, 'BPF_REG_4'],
+  [0x5n, 'BPF_REG_5'],
+  [0x6n, 'BPF_REG_6'],
+  [0x7n, 'BPF_REG_7'],
+  [0x8n, 'BPF_REG_8'],
+  [0x9n, 'BPF_REG_9'],
+  [0xan, 'BPF_REG_10'],
+]);
+
+/** include/uapi/linux/bpf_common.h, bpf.h (eBPF load/store sizes) */
+export const ebpf_size = xlat('ebpf_size', [
+  [0x0n, 'BPF_W'],
+  [0x8n, 'BPF_H'],
+  [0x10n, 'BPF_B'],
+  [0x18n, 'BPF_DW'],
 ]);
 
 /** include/uapi/linux/eventfd.h */
@@ -2391,6 +2582,15 @@ export const hdio_ide_nice_bits = xlat('hdio_ide_nice_bits', [
   [0x4n, 'IDE_NICE_2'],
 ]);
 
+/** include/uapi/linux/hw_breakpoint.h (bp_type) */
+export const hw_breakpoint_type = xlat('hw_breakpoint_type', [
+  [0x0n, 'HW_BREAKPOINT_EMPTY'],
+  [0x1n, 'HW_BREAKPOINT_R'],
+  [0x2n, 'HW_BREAKPOINT_W'],
+  [0x3n, 'HW_BREAKPOINT_RW'],
+  [0x4n, 'HW_BREAKPOINT_X'],
+]);
+
 /** include/uapi/linux/icmp.h */
 export const icmp_filter_flags = xlat('icmp_filter_flags', [
   [0x0n, 'ICMP_ECHOREPLY'],
@@ -3437,6 +3637,47 @@ export const kexec_load_flags = xlat('kexec_load_flags', [
   [0x2n, 'KEXEC_PRESERVE_CONTEXT'],
 ]);
 
+/** include/linux/key.h (key_perm_t: possessor, user, group, other; not in the UAPI headers) */
+export const key_perms = xlat('key_perms', [
+  [0x1000000n, 'KEY_POS_VIEW'],
+  [0x2000000n, 'KEY_POS_READ'],
+  [0x4000000n, 'KEY_POS_WRITE'],
+  [0x8000000n, 'KEY_POS_SEARCH'],
+  [0x10000000n, 'KEY_POS_LINK'],
+  [0x20000000n, 'KEY_POS_SETATTR'],
+  [0x10000n, 'KEY_USR_VIEW'],
+  [0x20000n, 'KEY_USR_READ'],
+  [0x40000n, 'KEY_USR_WRITE'],
+  [0x80000n, 'KEY_USR_SEARCH'],
+  [0x100000n, 'KEY_USR_LINK'],
+  [0x200000n, 'KEY_USR_SETATTR'],
+  [0x100n, 'KEY_GRP_VIEW'],
+  [0x200n, 'KEY_GRP_READ'],
+  [0x400n, 'KEY_GRP_WRITE'],
+  [0x800n, 'KEY_GRP_SEARCH'],
+  [0x1000n, 'KEY_GRP_LINK'],
+  [0x2000n, 'KEY_GRP_SETATTR'],
+  [0x1n, 'KEY_OTH_VIEW'],
+  [0x2n, 'KEY_OTH_READ'],
+  [0x4n, 'KEY_OTH_WRITE'],
+  [0x8n, 'KEY_OTH_SEARCH'],
+  [0x10n, 'KEY_OTH_LINK'],
+  [0x20n, 'KEY_OTH_SETATTR'],
+]);
+
+/** include/uapi/linux/keyctl.h */
+export const key_reqkeys = xlat('key_reqkeys', [
+  [-1n, 'KEY_REQKEY_DEFL_NO_CHANGE'],
+  [0x0n, 'KEY_REQKEY_DEFL_DEFAULT'],
+  [0x1n, 'KEY_REQKEY_DEFL_THREAD_KEYRING'],
+  [0x2n, 'KEY_REQKEY_DEFL_PROCESS_KEYRING'],
+  [0x3n, 'KEY_REQKEY_DEFL_SESSION_KEYRING'],
+  [0x4n, 'KEY_REQKEY_DEFL_USER_KEYRING'],
+  [0x5n, 'KEY_REQKEY_DEFL_USER_SESSION_KEYRING'],
+  [0x6n, 'KEY_REQKEY_DEFL_GROUP_KEYRING'],
+  [0x7n, 'KEY_REQKEY_DEFL_REQUESTOR_KEYRING'],
+]);
+
 /** include/uapi/linux/keyctl.h */
 export const key_spec = xlat('key_spec', [
   [-1n, 'KEY_SPEC_THREAD_KEYRING'],
@@ -3447,6 +3688,67 @@ export const key_spec = xlat('key_spec', [
   [-6n, 'KEY_SPEC_GROUP_KEYRING'],
   [-7n, 'KEY_SPEC_REQKEY_AUTH_KEY'],
   [-8n, 'KEY_SPEC_REQUESTOR_KEYRING'],
+]);
+
+/** include/uapi/linux/keyctl.h */
+export const keyctl_caps0 = xlat('keyctl_caps0', [
+  [0x1n, 'KEYCTL_CAPS0_CAPABILITIES'],
+  [0x2n, 'KEYCTL_CAPS0_PERSISTENT_KEYRINGS'],
+  [0x4n, 'KEYCTL_CAPS0_DIFFIE_HELLMAN'],
+  [0x8n, 'KEYCTL_CAPS0_PUBLIC_KEY'],
+  [0x10n, 'KEYCTL_CAPS0_BIG_KEY'],
+  [0x20n, 'KEYCTL_CAPS0_INVALIDATE'],
+  [0x40n, 'KEYCTL_CAPS0_RESTRICT_KEYRING'],
+  [0x80n, 'KEYCTL_CAPS0_MOVE'],
+]);
+
+/** include/uapi/linux/keyctl.h */
+export const keyctl_caps1 = xlat('keyctl_caps1', [
+  [0x1n, 'KEYCTL_CAPS1_NS_KEYRING_NAME'],
+  [0x2n, 'KEYCTL_CAPS1_NS_KEY_TAG'],
+  [0x4n, 'KEYCTL_CAPS1_NOTIFICATIONS'],
+]);
+
+/** include/uapi/linux/keyctl.h */
+export const keyctl_commands = xlat('keyctl_commands', [
+  [0x0n, 'KEYCTL_GET_KEYRING_ID'],
+  [0x1n, 'KEYCTL_JOIN_SESSION_KEYRING'],
+  [0x2n, 'KEYCTL_UPDATE'],
+  [0x3n, 'KEYCTL_REVOKE'],
+  [0x4n, 'KEYCTL_CHOWN'],
+  [0x5n, 'KEYCTL_SETPERM'],
+  [0x6n, 'KEYCTL_DESCRIBE'],
+  [0x7n, 'KEYCTL_CLEAR'],
+  [0x8n, 'KEYCTL_LINK'],
+  [0x9n, 'KEYCTL_UNLINK'],
+  [0xan, 'KEYCTL_SEARCH'],
+  [0xbn, 'KEYCTL_READ'],
+  [0xcn, 'KEYCTL_INSTANTIATE'],
+  [0xdn, 'KEYCTL_NEGATE'],
+  [0xen, 'KEYCTL_SET_REQKEY_KEYRING'],
+  [0xfn, 'KEYCTL_SET_TIMEOUT'],
+  [0x10n, 'KEYCTL_ASSUME_AUTHORITY'],
+  [0x11n, 'KEYCTL_GET_SECURITY'],
+  [0x12n, 'KEYCTL_SESSION_TO_PARENT'],
+  [0x13n, 'KEYCTL_REJECT'],
+  [0x14n, 'KEYCTL_INSTANTIATE_IOV'],
+  [0x15n, 'KEYCTL_INVALIDATE'],
+  [0x16n, 'KEYCTL_GET_PERSISTENT'],
+  [0x17n, 'KEYCTL_DH_COMPUTE'],
+  [0x18n, 'KEYCTL_PKEY_QUERY'],
+  [0x19n, 'KEYCTL_PKEY_ENCRYPT'],
+  [0x1an, 'KEYCTL_PKEY_DECRYPT'],
+  [0x1bn, 'KEYCTL_PKEY_SIGN'],
+  [0x1cn, 'KEYCTL_PKEY_VERIFY'],
+  [0x1dn, 'KEYCTL_RESTRICT_KEYRING'],
+  [0x1en, 'KEYCTL_MOVE'],
+  [0x1fn, 'KEYCTL_CAPABILITIES'],
+  [0x20n, 'KEYCTL_WATCH_KEY'],
+]);
+
+/** include/uapi/linux/keyctl.h */
+export const keyctl_move_flags = xlat('keyctl_move_flags', [
+  [0x1n, 'KEYCTL_MOVE_EXCL'],
 ]);
 
 /** include/uapi/linux/landlock.h */
@@ -4500,6 +4802,33 @@ export const notifyflags = xlat('notifyflags', [
   [0x80000000n, 'DN_MULTISHOT'],
 ]);
 
+/** include/uapi/linux/elf.h (the regset types of PTRACE_GETREGSET; NT_FPREGSET is the ELF ABI's name for 2) */
+export const nt_descriptor_types = xlat('nt_descriptor_types', [
+  [0x1n, 'NT_PRSTATUS'],
+  [0x2n, 'NT_FPREGSET'],
+  [0x2n, 'NT_PRFPREG'],
+  [0x3n, 'NT_PRPSINFO'],
+  [0x4n, 'NT_PRXREG'],
+  [0x4n, 'NT_TASKSTRUCT'],
+  [0x5n, 'NT_PLATFORM'],
+  [0x6n, 'NT_AUXV'],
+  [0x7n, 'NT_GWINDOWS'],
+  [0x8n, 'NT_ASRS'],
+  [0xan, 'NT_PSTATUS'],
+  [0xdn, 'NT_PSINFO'],
+  [0xen, 'NT_PRCRED'],
+  [0xfn, 'NT_UTSNAME'],
+  [0x10n, 'NT_LWPSTATUS'],
+  [0x11n, 'NT_LWPSINFO'],
+  [0x14n, 'NT_PRFPXREG'],
+  [0x53494749n, 'NT_SIGINFO'],
+  [0x46494c45n, 'NT_FILE'],
+  [0x46e62b7fn, 'NT_PRXFPREG'],
+  [0x200n, 'NT_386_TLS'],
+  [0x201n, 'NT_386_IOPERM'],
+  [0x202n, 'NT_X86_XSTATE'],
+]);
+
 /** include/uapi/linux/neighbour.h */
 export const nud_states = xlat('nud_states', [
   [0x1n, 'NUD_INCOMPLETE'],
@@ -4605,7 +4934,7 @@ export const packet_mreq_type = xlat('packet_mreq_type', [
   [0x3n, 'PACKET_MR_UNICAST'],
 ]);
 
-/** include/uapi/linux/perf_event.h (perf_event_attr size of each published version) */
+/** include/uapi/linux/perf_event.h (PERF_ATTR_SIZE_VER*) */
 export const perf_attr_size = xlat('perf_attr_size', [
   [0x40n, 'PERF_ATTR_SIZE_VER0'],
   [0x48n, 'PERF_ATTR_SIZE_VER1'],
@@ -4615,6 +4944,37 @@ export const perf_attr_size = xlat('perf_attr_size', [
   [0x70n, 'PERF_ATTR_SIZE_VER5'],
   [0x78n, 'PERF_ATTR_SIZE_VER6'],
   [0x80n, 'PERF_ATTR_SIZE_VER7'],
+]);
+
+/** include/uapi/linux/perf_event.h (enum perf_branch_sample_type) */
+export const perf_branch_sample_type = xlat('perf_branch_sample_type', [
+  [0x1n, 'PERF_SAMPLE_BRANCH_USER'],
+  [0x2n, 'PERF_SAMPLE_BRANCH_KERNEL'],
+  [0x4n, 'PERF_SAMPLE_BRANCH_HV'],
+  [0x8n, 'PERF_SAMPLE_BRANCH_ANY'],
+  [0x10n, 'PERF_SAMPLE_BRANCH_ANY_CALL'],
+  [0x20n, 'PERF_SAMPLE_BRANCH_ANY_RETURN'],
+  [0x40n, 'PERF_SAMPLE_BRANCH_IND_CALL'],
+  [0x80n, 'PERF_SAMPLE_BRANCH_ABORT_TX'],
+  [0x100n, 'PERF_SAMPLE_BRANCH_IN_TX'],
+  [0x200n, 'PERF_SAMPLE_BRANCH_NO_TX'],
+  [0x400n, 'PERF_SAMPLE_BRANCH_COND'],
+  [0x800n, 'PERF_SAMPLE_BRANCH_CALL_STACK'],
+  [0x1000n, 'PERF_SAMPLE_BRANCH_IND_JUMP'],
+  [0x2000n, 'PERF_SAMPLE_BRANCH_CALL'],
+  [0x4000n, 'PERF_SAMPLE_BRANCH_NO_FLAGS'],
+  [0x8000n, 'PERF_SAMPLE_BRANCH_NO_CYCLES'],
+  [0x10000n, 'PERF_SAMPLE_BRANCH_TYPE_SAVE'],
+  [0x20000n, 'PERF_SAMPLE_BRANCH_HW_INDEX'],
+  [0x40000n, 'PERF_SAMPLE_BRANCH_PRIV_SAVE'],
+]);
+
+/** include/uapi/linux/perf_event.h (perf_event_open flags) */
+export const perf_event_open_flags = xlat('perf_event_open_flags', [
+  [0x1n, 'PERF_FLAG_FD_NO_GROUP'],
+  [0x2n, 'PERF_FLAG_FD_OUTPUT'],
+  [0x4n, 'PERF_FLAG_PID_CGROUP'],
+  [0x8n, 'PERF_FLAG_FD_CLOEXEC'],
 ]);
 
 /** include/uapi/linux/perf_event.h (enum perf_event_read_format) */
@@ -4655,9 +5015,63 @@ export const perf_event_sample_format = xlat('perf_event_sample_format', [
   [0x1000000n, 'PERF_SAMPLE_WEIGHT_STRUCT'],
 ]);
 
+/** include/uapi/linux/perf_event.h (enum perf_hw_cache_id) */
+export const perf_hw_cache_id = xlat('perf_hw_cache_id', [
+  [0x0n, 'PERF_COUNT_HW_CACHE_L1D'],
+  [0x1n, 'PERF_COUNT_HW_CACHE_L1I'],
+  [0x2n, 'PERF_COUNT_HW_CACHE_LL'],
+  [0x3n, 'PERF_COUNT_HW_CACHE_DTLB'],
+  [0x4n, 'PERF_COUNT_HW_CACHE_ITLB'],
+  [0x5n, 'PERF_COUNT_HW_CACHE_BPU'],
+  [0x6n, 'PERF_COUNT_HW_CACHE_NODE'],
+]);
+
+/** include/uapi/linux/perf_event.h (enum perf_hw_cache_op_id) */
+export const perf_hw_cache_op_id = xlat('perf_hw_cache_op_id', [
+  [0x0n, 'PERF_COUNT_HW_CACHE_OP_READ'],
+  [0x1n, 'PERF_COUNT_HW_CACHE_OP_WRITE'],
+  [0x2n, 'PERF_COUNT_HW_CACHE_OP_PREFETCH'],
+]);
+
+/** include/uapi/linux/perf_event.h (enum perf_hw_cache_op_result_id) */
+export const perf_hw_cache_op_result_id = xlat('perf_hw_cache_op_result_id', [
+  [0x0n, 'PERF_COUNT_HW_CACHE_RESULT_ACCESS'],
+  [0x1n, 'PERF_COUNT_HW_CACHE_RESULT_MISS'],
+]);
+
+/** include/uapi/linux/perf_event.h (enum perf_hw_id) */
+export const perf_hw_id = xlat('perf_hw_id', [
+  [0x0n, 'PERF_COUNT_HW_CPU_CYCLES'],
+  [0x1n, 'PERF_COUNT_HW_INSTRUCTIONS'],
+  [0x2n, 'PERF_COUNT_HW_CACHE_REFERENCES'],
+  [0x3n, 'PERF_COUNT_HW_CACHE_MISSES'],
+  [0x4n, 'PERF_COUNT_HW_BRANCH_INSTRUCTIONS'],
+  [0x5n, 'PERF_COUNT_HW_BRANCH_MISSES'],
+  [0x6n, 'PERF_COUNT_HW_BUS_CYCLES'],
+  [0x7n, 'PERF_COUNT_HW_STALLED_CYCLES_FRONTEND'],
+  [0x8n, 'PERF_COUNT_HW_STALLED_CYCLES_BACKEND'],
+  [0x9n, 'PERF_COUNT_HW_REF_CPU_CYCLES'],
+]);
+
 /** include/uapi/linux/perf_event.h */
 export const perf_ioctl_flags = xlat('perf_ioctl_flags', [
   [0x1n, 'PERF_IOC_FLAG_GROUP'],
+]);
+
+/** include/uapi/linux/perf_event.h (enum perf_sw_ids) */
+export const perf_sw_ids = xlat('perf_sw_ids', [
+  [0x0n, 'PERF_COUNT_SW_CPU_CLOCK'],
+  [0x1n, 'PERF_COUNT_SW_TASK_CLOCK'],
+  [0x2n, 'PERF_COUNT_SW_PAGE_FAULTS'],
+  [0x3n, 'PERF_COUNT_SW_CONTEXT_SWITCHES'],
+  [0x4n, 'PERF_COUNT_SW_CPU_MIGRATIONS'],
+  [0x5n, 'PERF_COUNT_SW_PAGE_FAULTS_MIN'],
+  [0x6n, 'PERF_COUNT_SW_PAGE_FAULTS_MAJ'],
+  [0x7n, 'PERF_COUNT_SW_ALIGNMENT_FAULTS'],
+  [0x8n, 'PERF_COUNT_SW_EMULATION_FAULTS'],
+  [0x9n, 'PERF_COUNT_SW_DUMMY'],
+  [0xan, 'PERF_COUNT_SW_BPF_OUTPUT'],
+  [0xbn, 'PERF_COUNT_SW_CGROUP_SWITCHES'],
 ]);
 
 /** include/uapi/linux/perf_event.h (enum perf_type_id) */
@@ -5003,6 +5417,11 @@ export const ptp_pin_funcs = xlat('ptp_pin_funcs', [
   [0x1n, 'PTP_PF_EXTTS'],
   [0x2n, 'PTP_PF_PEROUT'],
   [0x3n, 'PTP_PF_PHYSYNC'],
+]);
+
+/** include/uapi/linux/ptrace.h */
+export const ptrace_peeksiginfo_flags = xlat('ptrace_peeksiginfo_flags', [
+  [0x1n, 'PTRACE_PEEKSIGINFO_SHARED'],
 ]);
 
 /** include/uapi/linux/ptrace.h */
@@ -6182,7 +6601,6 @@ export const sigsegv_codes = xlat('sigsegv_codes', [
   [0x7n, 'SEGV_ADIPERR'],
   [0x8n, 'SEGV_MTEAERR'],
   [0x9n, 'SEGV_MTESERR'],
-  [0xan, 'SEGV_CPERR'],
 ]);
 
 /** include/uapi/asm-generic/siginfo.h */
@@ -6845,6 +7263,27 @@ export const tee_ioctl_shm_flags = xlat('tee_ioctl_shm_flags', [
   [0x2n, 'TEE_IOCTL_SHM_DMA_BUF'],
 ]);
 
+/** include/uapi/asm-generic/termbits.h (indices of c_cc) */
+export const term_cc = xlat('term_cc', [
+  [0x0n, 'VINTR'],
+  [0x1n, 'VQUIT'],
+  [0x2n, 'VERASE'],
+  [0x3n, 'VKILL'],
+  [0x4n, 'VEOF'],
+  [0x5n, 'VTIME'],
+  [0x6n, 'VMIN'],
+  [0x7n, 'VSWTC'],
+  [0x8n, 'VSTART'],
+  [0x9n, 'VSTOP'],
+  [0xan, 'VSUSP'],
+  [0xbn, 'VEOL'],
+  [0xcn, 'VREPRINT'],
+  [0xdn, 'VDISCARD'],
+  [0xen, 'VWERASE'],
+  [0xfn, 'VLNEXT'],
+  [0x10n, 'VEOL2'],
+]);
+
 /** include/uapi/asm-generic/termbits.h */
 export const term_cflags = xlat('term_cflags', [
   [0x40n, 'CSTOPB'],
@@ -6947,6 +7386,7 @@ export const term_oflags_tabdly = xlat('term_oflags_tabdly', [
   [0x0n, 'TAB0'],
   [0x800n, 'TAB1'],
   [0x1000n, 'TAB2'],
+  [0x1800n, 'XTABS'],
   [0x1800n, 'TAB3'],
 ]);
 
@@ -6978,6 +7418,41 @@ export const tpacket_versions = xlat('tpacket_versions', [
   [0x0n, 'TPACKET_V1'],
   [0x1n, 'TPACKET_V2'],
   [0x2n, 'TPACKET_V3'],
+]);
+
+/** include/uapi/linux/tty.h */
+export const tty_ldiscs = xlat('tty_ldiscs', [
+  [0x0n, 'N_TTY'],
+  [0x1n, 'N_SLIP'],
+  [0x2n, 'N_MOUSE'],
+  [0x3n, 'N_PPP'],
+  [0x4n, 'N_STRIP'],
+  [0x5n, 'N_AX25'],
+  [0x6n, 'N_X25'],
+  [0x7n, 'N_6PACK'],
+  [0x8n, 'N_MASC'],
+  [0x9n, 'N_R3964'],
+  [0xan, 'N_PROFIBUS_FDL'],
+  [0xbn, 'N_IRDA'],
+  [0xcn, 'N_SMSBLOCK'],
+  [0xdn, 'N_HDLC'],
+  [0xen, 'N_SYNC_PPP'],
+  [0xfn, 'N_HCI'],
+  [0x10n, 'N_GIGASET_M101'],
+  [0x11n, 'N_SLCAN'],
+  [0x12n, 'N_PPS'],
+  [0x13n, 'N_V253'],
+  [0x14n, 'N_CAIF'],
+  [0x15n, 'N_GSM0710'],
+  [0x16n, 'N_TI_WL'],
+  [0x17n, 'N_TRACESINK'],
+  [0x18n, 'N_TRACEROUTER'],
+  [0x19n, 'N_NCI'],
+  [0x1an, 'N_SPEAKUP'],
+  [0x1bn, 'N_NULL'],
+  [0x1cn, 'N_MCTP'],
+  [0x1dn, 'N_DEVELOPMENT'],
+  [0x1en, 'N_CAN327'],
 ]);
 
 /** include/uapi/mtd/ubi-user.h */
@@ -7131,6 +7606,114 @@ export const uring_enter_flags = xlat('uring_enter_flags', [
   [0x10n, 'IORING_ENTER_REGISTERED_RING'],
 ]);
 
+/** include/uapi/linux/io_uring.h (special descriptor values in registered file tables) */
+export const uring_files_update_fds = xlat('uring_files_update_fds', [
+  [-2n, 'IORING_REGISTER_FILES_SKIP'],
+]);
+
+/** include/uapi/linux/io_uring.h (io-wq worker categories: IORING_REGISTER_IOWQ_MAX_WORKERS indices) */
+export const uring_iowq_acct = xlat('uring_iowq_acct', [
+  [0x0n, 'IO_WQ_BOUND'],
+  [0x1n, 'IO_WQ_UNBOUND'],
+]);
+
+/** include/uapi/linux/io_uring.h (io_uring_probe_op.flags) */
+export const uring_op_flags = xlat('uring_op_flags', [
+  [0x1n, 'IO_URING_OP_SUPPORTED'],
+]);
+
+/** include/uapi/linux/io_uring.h (enum io_uring_op) */
+export const uring_ops = xlat('uring_ops', [
+  [0x0n, 'IORING_OP_NOP'],
+  [0x1n, 'IORING_OP_READV'],
+  [0x2n, 'IORING_OP_WRITEV'],
+  [0x3n, 'IORING_OP_FSYNC'],
+  [0x4n, 'IORING_OP_READ_FIXED'],
+  [0x5n, 'IORING_OP_WRITE_FIXED'],
+  [0x6n, 'IORING_OP_POLL_ADD'],
+  [0x7n, 'IORING_OP_POLL_REMOVE'],
+  [0x8n, 'IORING_OP_SYNC_FILE_RANGE'],
+  [0x9n, 'IORING_OP_SENDMSG'],
+  [0xan, 'IORING_OP_RECVMSG'],
+  [0xbn, 'IORING_OP_TIMEOUT'],
+  [0xcn, 'IORING_OP_TIMEOUT_REMOVE'],
+  [0xdn, 'IORING_OP_ACCEPT'],
+  [0xen, 'IORING_OP_ASYNC_CANCEL'],
+  [0xfn, 'IORING_OP_LINK_TIMEOUT'],
+  [0x10n, 'IORING_OP_CONNECT'],
+  [0x11n, 'IORING_OP_FALLOCATE'],
+  [0x12n, 'IORING_OP_OPENAT'],
+  [0x13n, 'IORING_OP_CLOSE'],
+  [0x14n, 'IORING_OP_FILES_UPDATE'],
+  [0x15n, 'IORING_OP_STATX'],
+  [0x16n, 'IORING_OP_READ'],
+  [0x17n, 'IORING_OP_WRITE'],
+  [0x18n, 'IORING_OP_FADVISE'],
+  [0x19n, 'IORING_OP_MADVISE'],
+  [0x1an, 'IORING_OP_SEND'],
+  [0x1bn, 'IORING_OP_RECV'],
+  [0x1cn, 'IORING_OP_OPENAT2'],
+  [0x1dn, 'IORING_OP_EPOLL_CTL'],
+  [0x1en, 'IORING_OP_SPLICE'],
+  [0x1fn, 'IORING_OP_PROVIDE_BUFFERS'],
+  [0x20n, 'IORING_OP_REMOVE_BUFFERS'],
+  [0x21n, 'IORING_OP_TEE'],
+  [0x22n, 'IORING_OP_SHUTDOWN'],
+  [0x23n, 'IORING_OP_RENAMEAT'],
+  [0x24n, 'IORING_OP_UNLINKAT'],
+  [0x25n, 'IORING_OP_MKDIRAT'],
+  [0x26n, 'IORING_OP_SYMLINKAT'],
+  [0x27n, 'IORING_OP_LINKAT'],
+  [0x28n, 'IORING_OP_MSG_RING'],
+  [0x29n, 'IORING_OP_FSETXATTR'],
+  [0x2an, 'IORING_OP_SETXATTR'],
+  [0x2bn, 'IORING_OP_FGETXATTR'],
+  [0x2cn, 'IORING_OP_GETXATTR'],
+  [0x2dn, 'IORING_OP_SOCKET'],
+  [0x2en, 'IORING_OP_URING_CMD'],
+]);
+
+/** include/uapi/linux/io_uring.h (io_uring_register opcodes) */
+export const uring_register_opcodes = xlat('uring_register_opcodes', [
+  [0x0n, 'IORING_REGISTER_BUFFERS'],
+  [0x1n, 'IORING_UNREGISTER_BUFFERS'],
+  [0x2n, 'IORING_REGISTER_FILES'],
+  [0x3n, 'IORING_UNREGISTER_FILES'],
+  [0x4n, 'IORING_REGISTER_EVENTFD'],
+  [0x5n, 'IORING_UNREGISTER_EVENTFD'],
+  [0x6n, 'IORING_REGISTER_FILES_UPDATE'],
+  [0x7n, 'IORING_REGISTER_EVENTFD_ASYNC'],
+  [0x8n, 'IORING_REGISTER_PROBE'],
+  [0x9n, 'IORING_REGISTER_PERSONALITY'],
+  [0xan, 'IORING_UNREGISTER_PERSONALITY'],
+  [0xbn, 'IORING_REGISTER_RESTRICTIONS'],
+  [0xcn, 'IORING_REGISTER_ENABLE_RINGS'],
+  [0xdn, 'IORING_REGISTER_FILES2'],
+  [0xen, 'IORING_REGISTER_FILES_UPDATE2'],
+  [0xfn, 'IORING_REGISTER_BUFFERS2'],
+  [0x10n, 'IORING_REGISTER_BUFFERS_UPDATE'],
+  [0x11n, 'IORING_REGISTER_IOWQ_AFF'],
+  [0x12n, 'IORING_UNREGISTER_IOWQ_AFF'],
+  [0x13n, 'IORING_REGISTER_IOWQ_MAX_WORKERS'],
+  [0x14n, 'IORING_REGISTER_RING_FDS'],
+  [0x15n, 'IORING_UNREGISTER_RING_FDS'],
+  [0x16n, 'IORING_REGISTER_PBUF_RING'],
+  [0x17n, 'IORING_UNREGISTER_PBUF_RING'],
+]);
+
+/** include/uapi/linux/io_uring.h (io_uring_restriction.opcode) */
+export const uring_restriction_opcodes = xlat('uring_restriction_opcodes', [
+  [0x0n, 'IORING_RESTRICTION_REGISTER_OP'],
+  [0x1n, 'IORING_RESTRICTION_SQE_OP'],
+  [0x2n, 'IORING_RESTRICTION_SQE_FLAGS_ALLOWED'],
+  [0x3n, 'IORING_RESTRICTION_SQE_FLAGS_REQUIRED'],
+]);
+
+/** include/uapi/linux/io_uring.h (io_uring_rsrc_register.flags) */
+export const uring_rsrc_flags = xlat('uring_rsrc_flags', [
+  [0x1n, 'IORING_RSRC_REGISTER_SPARSE'],
+]);
+
 /** include/uapi/linux/io_uring.h (io_uring_params.features) */
 export const uring_setup_features = xlat('uring_setup_features', [
   [0x1n, 'IORING_FEAT_SINGLE_MMAP'],
@@ -7162,6 +7745,17 @@ export const uring_setup_flags = xlat('uring_setup_flags', [
   [0x200n, 'IORING_SETUP_TASKRUN_FLAG'],
   [0x400n, 'IORING_SETUP_SQE128'],
   [0x800n, 'IORING_SETUP_CQE32'],
+]);
+
+/** include/uapi/linux/io_uring.h (io_uring_sqe.flags) */
+export const uring_sqe_flags = xlat('uring_sqe_flags', [
+  [0x1n, 'IOSQE_FIXED_FILE'],
+  [0x2n, 'IOSQE_IO_DRAIN'],
+  [0x4n, 'IOSQE_IO_LINK'],
+  [0x8n, 'IOSQE_IO_HARDLINK'],
+  [0x10n, 'IOSQE_ASYNC'],
+  [0x20n, 'IOSQE_BUFFER_SELECT'],
+  [0x40n, 'IOSQE_CQE_SKIP_SUCCESS'],
 ]);
 
 /** include/uapi/linux/resource.h */

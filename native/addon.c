@@ -138,6 +138,34 @@ int arg_string(napi_env env, napi_value v, char **out, const char *usage) {
   return 0;
 }
 
+void free_strv(char **v) {
+  if (!v) return;
+  for (char **p = v; *p; p++) free(*p);
+  free(v);
+}
+
+int arg_strv(napi_env env, napi_value arr, char ***out, const char *usage) {
+  bool is_arr;
+  uint32_t n;
+  napi_is_array(env, arr, &is_arr);
+  if (!is_arr) {
+    utrace_throw_type(env, usage);
+    return -1;
+  }
+  napi_get_array_length(env, arr, &n);
+  char **v = calloc(n + 1, sizeof(char *));
+  for (uint32_t i = 0; i < n; i++) {
+    napi_value el;
+    napi_get_element(env, arr, i, &el);
+    if (arg_string(env, el, &v[i], usage) < 0) {
+      free_strv(v);
+      return -1;
+    }
+  }
+  *out = v;
+  return 0;
+}
+
 napi_value make_i64(napi_env env, int64_t v) {
   napi_value r;
   napi_create_int64(env, v, &r);

@@ -23,34 +23,6 @@
 
 extern char **environ;
 
-static void free_strv(char **v) {
-  if (!v) return;
-  for (char **p = v; *p; p++) free(*p);
-  free(v);
-}
-
-static int get_strv(napi_env env, napi_value arr, char ***out, const char *u) {
-  bool is_arr;
-  uint32_t n;
-  napi_is_array(env, arr, &is_arr);
-  if (!is_arr) {
-    utrace_throw_type(env, u);
-    return -1;
-  }
-  napi_get_array_length(env, arr, &n);
-  char **v = calloc(n + 1, sizeof(char *));
-  for (uint32_t i = 0; i < n; i++) {
-    napi_value el;
-    napi_get_element(env, arr, i, &el);
-    if (arg_string(env, el, &v[i], u) < 0) {
-      free_strv(v);
-      return -1;
-    }
-  }
-  *out = v;
-  return 0;
-}
-
 static napi_value n_daemon_child(napi_env env, napi_callback_info info) {
   static const char *u = "daemonChild(file, argv, keepFd, mode)";
   napi_value argv[4];
@@ -58,7 +30,7 @@ static napi_value n_daemon_child(napi_env env, napi_callback_info info) {
   char *file = NULL, **args = NULL;
   int64_t keep, mode;
   if (arg_string(env, argv[0], &file, u) < 0) return NULL;
-  if (get_strv(env, argv[1], &args, u) < 0 || arg_i64(env, argv[2], &keep, u) < 0 || arg_i64(env, argv[3], &mode, u) < 0) {
+  if (arg_strv(env, argv[1], &args, u) < 0 || arg_i64(env, argv[2], &keep, u) < 0 || arg_i64(env, argv[3], &mode, u) < 0) {
     free(file);
     free_strv(args);
     return NULL;
@@ -129,7 +101,7 @@ static napi_value n_exec_after(napi_env env, napi_callback_info info) {
   int64_t fd;
   char *file = NULL, **args = NULL, **envp = NULL;
   if (arg_i64(env, argv[0], &fd, u) < 0 || arg_string(env, argv[1], &file, u) < 0) return NULL;
-  if (get_strv(env, argv[2], &args, u) < 0 || get_strv(env, argv[3], &envp, u) < 0) {
+  if (arg_strv(env, argv[2], &args, u) < 0 || arg_strv(env, argv[3], &envp, u) < 0) {
     free(file);
     free_strv(args);
     return NULL;

@@ -51,34 +51,11 @@ struct kernel_sigaction {
   uint64_t mask;
 };
 
-static void free_strv(char **v) {
-  if (!v) return;
-  for (char **p = v; *p; p++) free(*p);
-  free(v);
-}
-
+/* obj[key], an array of strings, as a NULL-terminated vector. */
 static int get_strv(napi_env env, napi_value obj, const char *key, char ***out, const char *u) {
   napi_value arr;
-  uint32_t n;
-  bool is_arr;
   napi_get_named_property(env, obj, key, &arr);
-  napi_is_array(env, arr, &is_arr);
-  if (!is_arr) {
-    utrace_throw_type(env, u);
-    return -1;
-  }
-  napi_get_array_length(env, arr, &n);
-  char **v = calloc(n + 1, sizeof(char *));
-  for (uint32_t i = 0; i < n; i++) {
-    napi_value el;
-    napi_get_element(env, arr, i, &el);
-    if (arg_string(env, el, &v[i], u) < 0) {
-      free_strv(v);
-      return -1;
-    }
-  }
-  *out = v;
-  return 0;
+  return arg_strv(env, arr, out, u);
 }
 
 static void child_fail(int fd, int err) {

@@ -33,6 +33,9 @@ int arg_i32(napi_env env, napi_value v, int32_t *out, const char *usage);
 int arg_u64(napi_env env, napi_value v, uint64_t *out, const char *usage);
 int arg_buffer(napi_env env, napi_value v, void **data, size_t *len, const char *usage);
 int arg_string(napi_env env, napi_value v, char **out, const char *usage); /* malloc'ed */
+/* An array of strings as a NULL-terminated malloc'ed vector (for execve); free_strv frees it. */
+int arg_strv(napi_env env, napi_value arr, char ***out, const char *usage);
+void free_strv(char **v);
 int arg_count(napi_env env, napi_callback_info info, size_t want, napi_value *argv,
               const char *usage);
 

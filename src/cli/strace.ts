@@ -334,6 +334,15 @@ export async function straceMain(argv: string[], env: Partial<InheritedState> = 
     await tracer.close();
     return straceJoin(argv, p, err);
   }
+  /** -p PID attached and traced (strace's message, the timeline's name): its exit. Throws as
+   * attachProcess does. (Wrapped: an async function would wait for a promise it returns.) */
+  const attachPid = async (pid: number): Promise<{ exit: Promise<unknown> }> => {
+    const tasks = await tracer.attachProcess(pid);
+    if (!quietAttach) err(`Process ${pid} attached${tasks.length > 1 ? ` with ${tasks.length} threads` : ''}`);
+    timeline?.processName(pid, comm(pid));
+    for (const t of tasks) engine.attach(t);
+    return { exit: tasks[0]!.process.exit };
+  };
   if (pids.length && !command.length) {
     const procs: Promise<unknown>[] = [];
     // Installed before the first attach: a signal arriving mid-attach must still detach.
@@ -346,9 +355,8 @@ export async function straceMain(argv: string[], env: Partial<InheritedState> = 
     });
     for (const pid of pids) {
       if (stopping) break;
-      let tasks: Task[];
       try {
-        tasks = await tracer.attachProcess(pid);
+        procs.push((await attachPid(pid)).exit);
       } catch (e) {
         process.stderr.write(attachError(pid, e));
         stop.dispose();
@@ -356,10 +364,6 @@ export async function straceMain(argv: string[], env: Partial<InheritedState> = 
         await finish();
         return 1;
       }
-      if (!quietAttach) err(`Process ${pid} attached${tasks.length > 1 ? ` with ${tasks.length} threads` : ''}`);
-      timeline?.processName(pid, comm(pid));
-      for (const t of tasks) engine.attach(t);
-      procs.push(tasks[0]!.process.exit);
     }
     await Promise.race([Promise.all(procs), stop.done]);
     stop.dispose();
@@ -415,9 +419,8 @@ export async function straceMain(argv: string[], env: Partial<InheritedState> = 
   // attach ends the trace, the command killed).
   const attached: Promise<unknown>[] = [];
   for (const pid of pids) {
-    let tasks: Task[];
     try {
-      tasks = await tracer.attachProcess(pid);
+      attached.push((await attachPid(pid)).exit);
     } catch (e) {
       process.stderr.write(attachError(pid, e));
       engine.detachAll();
@@ -433,10 +436,6 @@ export async function straceMain(argv: string[], env: Partial<InheritedState> = 
       await finish();
       return 1;
     }
-    if (!quietAttach) err(`Process ${pid} attached${tasks.length > 1 ? ` with ${tasks.length} threads` : ''}`);
-    timeline?.processName(pid, comm(pid));
-    for (const t of tasks) engine.attach(t);
-    attached.push(tasks[0]!.process.exit);
   }
   task.start();
   const st = await Promise.race([task.process.exit, stop.done.then(() => undefined)]);

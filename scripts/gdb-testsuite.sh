@@ -286,7 +286,7 @@ if [ "$MODE" = all ]; then
   [ -x "$GNU_GDBSERVER" ] || [ "$SIDE" = utrace ] || die "no GNU gdbserver at $GNU_GDBSERVER (GNU_GDBSERVER=...)"
   write_wrapper
   write_netns_helper
-  [ -f "$ROOT/dist/src/cli/launch.js" ] || die "this checkout is not built (npm ci / npm run build)"
+  [ -f "$ROOT/dist/src/cli/launch.cjs" ] || die "this checkout is not built (npm ci / npm run build)"
   # The caching procs' answers are per run: a fixed server must be asked again.
   for s in "${SIDES[@]}"; do rm -rf "$(objdir "$s")/cache" "$(objdir "$s")/temp"; done
   QUEUE="$RUNS/queue"

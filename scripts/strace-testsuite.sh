@@ -291,7 +291,7 @@ if [ "$MODE" = all ]; then
       else log "strace: baseline recorded for all ${#SELECTED[@]} tests (--rerun-baseline to redo)"; fi ;;
   esac
   write_wrapper
-  [ -f "$ROOT/dist/src/cli/launch.js" ] || die "this checkout is not built (npm ci / npm run build)"
+  [ -f "$ROOT/dist/src/cli/launch.cjs" ] || die "this checkout is not built (npm ci / npm run build)"
   run_suite utrace "${SELECTED[@]}"
 fi
 

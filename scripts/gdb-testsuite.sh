@@ -47,8 +47,11 @@
 #   --report-only      compare the recorded runs of the selected files, run nothing
 #   --diff-only        print only the table rows whose counts differ
 #   -h, --help
+# Environment: UTRACE_SERVER_ARGS=ARGS puts ARGS before gdbserver's own in utrace's command
+# line (e.g. --remote-debug, to see every packet in the file's gdb.log).
 set -euo pipefail
 
+UTRACE_SERVER_ARGS=${UTRACE_SERVER_ARGS:-}
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 WORK=${GDB_SUITE_DIR:-/var/tmp/utrace-gdb-suite}
 SRC_VERSION=${GDB_SUITE_VERSION:-13.1-3}
@@ -188,7 +191,7 @@ write_wrapper() {
 #!/bin/sh
 # Written by $ROOT/scripts/gdb-testsuite.sh: gdb's test suite runs this as \$GDBSERVER,
 # with gdbserver's command line ([--once] [--multi] COMM PROG ARGS...).
-exec "$ROOT/bin/utrace.js" gdbserver "\$@"
+exec "$ROOT/bin/utrace.js" gdbserver $UTRACE_SERVER_ARGS "\$@"
 EOF
   chmod +x "$WRAPPER"
 }

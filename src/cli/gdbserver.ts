@@ -46,6 +46,7 @@ options:
   --debug                       log the server's workings on stderr
   --remote-debug                log every packet on stderr
   --debug-format=OPT[,OPT...]   all, none, timestamp (debug lines start with the time)
+  --debug-file=FILE             write --debug and --remote-debug lines to FILE, not stderr
   --event-loop-debug            accepted
   --disable-packet=OPT[,OPT...] vCont, qC, qfThreadInfo, Tthread, T, threads (the four before T)
   --version                     show the version
@@ -88,6 +89,7 @@ interface Parsed {
   remoteDebug: boolean;
   debug: boolean;
   timestamp: boolean;
+  debugFile: string | undefined;
   noAslr: boolean;
   shell: boolean;
   wrapper: string[] | undefined;
@@ -158,6 +160,7 @@ export function parseGdbserverArgs(argv: string[]): Parsed | 'help' | 'version' 
       once: { type: 'boolean' },
       'remote-debug': { type: 'boolean' },
       debug: { type: 'boolean' },
+      'debug-file': { type: 'string' },
       'event-loop-debug': { type: 'boolean' },
       'disable-randomization': { type: 'boolean' },
       'no-disable-randomization': { type: 'boolean' },
@@ -204,6 +207,7 @@ export function parseGdbserverArgs(argv: string[]): Parsed | 'help' | 'version' 
     remoteDebug: !!values['remote-debug'],
     debug: !!values.debug,
     timestamp,
+    debugFile: values['debug-file'],
     noAslr: !values['no-disable-randomization'],
     shell: !!values['startup-with-shell'] && !values['no-startup-with-shell'],
     wrapper,
@@ -263,6 +267,18 @@ export async function gdbserverMain(argv: string[]): Promise<number> {
   const log = (m: string): void => {
     process.stderr.write(m + '\n');
   };
+  let debugLog: ((m: string) => void) | undefined;
+  if (opts.debugFile !== undefined) {
+    // gdbserver's --debug-file: the debug lines only; messages for the user stay on stderr.
+    let fd: number;
+    try {
+      fd = fs.openSync(opts.debugFile, 'w', 0o600);
+    } catch (e) {
+      log(`utrace gdbserver: --debug-file ${opts.debugFile}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+      return 1;
+    }
+    debugLog = (m) => void fs.writeSync(fd, m + '\n');
+  }
   const stdio = opts.addr.kind === 'stdio';
   try {
     await checkListenAddress(opts.addr, opts.addrText);
@@ -293,6 +309,7 @@ export async function gdbserverMain(argv: string[]): Promise<number> {
     wrapper: opts.wrapper,
     disabledPackets: opts.disabled,
     debug: { general: opts.debug, remote: opts.remoteDebug, timestamp: opts.timestamp },
+    debugLog,
     onExitRequest: () => {
       exiting = true;
       session.closeConnection();

@@ -144,6 +144,24 @@ test('monitor: help, set debug, set remote-debug, set debug-format, unknown comm
   assert.match(err, /Killing process\(es\)/, 'monitor exit kills the started program');
 });
 
+test('--debug-file=FILE: debug and packet lines go to FILE (mode 0600), messages for the user stay on stderr', gdbOpts, async () => {
+  const file = path.join(tmp, 'debug-file.log');
+  const srv = await startServer(['--once', '--debug', '--remote-debug', `--debug-file=${file}`, '127.0.0.1:0', PROG, 'loop', '2']);
+  const out = gdb([`target remote 127.0.0.1:${srv.port}`, 'break tick', 'continue', 'monitor exit']);
+  assert.match(out, /Breakpoint 1, tick/, out);
+  assert.equal(await exited(srv.child), 0);
+  const log = fs.readFileSync(file, 'utf8');
+  assert.match(log, /^\[remote\] getpkt \(.*\$Z0,/m);
+  assert.match(log, /^\[gdb\] /m);
+  assert.equal(fs.statSync(file).mode & 0o777, 0o600);
+  const err = srv.stderr();
+  assert.doesNotMatch(err, /\[remote\]|\[gdb\]/);
+  assert.match(err, /Killing process\(es\)/);
+  const bad = runServer(['--debug-file=/nonexistent-dir/x.log', ':0', PROG]);
+  assert.equal(bad.code, 1);
+  assert.match(bad.err, /--debug-file \/nonexistent-dir\/x\.log: ENOENT/);
+});
+
 // ------------------------------------------------------------------ 4. maintenance options, --wrapper
 
 test('options as gdbserver takes them: --debug, --remote-debug, --debug-format, --event-loop-debug, --disable-packet', () => {

@@ -47,6 +47,8 @@ export interface GdbSessionOptions {
   disabledPackets?: ReadonlySet<string>;
   /** Debug output at start (--debug, --remote-debug, --debug-format=timestamp). */
   debug?: Partial<DebugSettings>;
+  /** Where debug lines go (--debug-file); default: log. */
+  debugLog?: (msg: string) => void;
 }
 
 /** What `--debug`, `--remote-debug`, `--debug-format` and `monitor set …` switch. */
@@ -424,7 +426,7 @@ export class GdbSession {
       const t = Date.now();
       m = `${Math.floor(t / 1000)}.${String((t % 1000) * 1000).padStart(6, '0')} ${m}`;
     }
-    this.log(m);
+    (this.opts.debugLog ?? this.log)(m);
   }
 
   /** The RspConnection packet handler: the packet's handler from the table, its reply sent. */

@@ -48,7 +48,7 @@
  * withMemory, for a running thread it paused (non-stop); detach and kill in session.ts
  * (holdThreadForce, openGateForDetach, releaseForKill).
  */
-import { Resume, SI_TKILL, SignalAction, ptraceAbi } from '../../api.js';
+import { Resume, SI_TKILL, SignalAction, UtraceError, ptraceAbi } from '../../api.js';
 import type { SignalReport } from '../../api.js';
 import {
   DEFERRED, GDB_SIGNAL, NO_RESUMED_REPLY, expeditedRegisters, formatExited, formatKilled, formatTStop, formatThreadExited,
@@ -305,9 +305,19 @@ export class StopProtocol {
    * (`print global`); when every thread runs, the current one is paused for the access.
    */
   withMemory<T>(fn: (ts: ThreadState) => T): T | Promise<T> {
-    const ts = this.s.needThread();
-    if (ts.held) return fn(ts);
-    for (const o of ts.inf.threads.values()) if (o.held && !o.gone) return fn(o);
+    const cur = this.s.needThread();
+    // Every thread of the process reaches its memory, so any stopped one will do; one that
+    // died since gdb chose it (threads come and go in non-stop) would fail with ESRCH.
+    const stopped = [cur, ...cur.inf.threads.values()].filter((o) => o.held && isLive(o));
+    for (const o of stopped) {
+      try {
+        return fn(o);
+      } catch (e) {
+        if (!(e instanceof UtraceError && e.code === 'ESRCH')) throw e;
+      }
+    }
+    const ts = isLive(cur) ? cur : ([...cur.inf.threads.values()].find(isLive) ?? cur);
+    if (ts.held || !isLive(ts)) return fn(ts);
     return withTimeout(this.holdThread(ts), 'thread did not stop for a memory access').then(() => {
       try {
         return fn(ts);

@@ -3,7 +3,8 @@
 // debug registers are taken. Real gdb 13 in batch mode; the kind of trap shows in
 // $_siginfo.si_code (TRAP_HWBKPT = 4 for a debug register, SI_KERNEL = 0x80 for int3).
 // Where debug registers never trap (DR false: some hypervisors), the server must keep
-// conditions on int3s and refuse gdb's hbreak and watchpoints with a clear error.
+// conditions on int3s; it accepts gdb's hbreak and watchpoints as GNU gdbserver does there,
+// and says once that they will not trigger.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
@@ -45,13 +46,13 @@ for (const mt of [false, true]) {
 
 test('with the four debug registers taken by hbreak and watchpoints, the conditional breakpoint is an int3 and still stops only at 700', opts, () => {
   if (!DR) {
-    // No debug registers: gdb hears so at its first insertion and says it cannot; once they are
-    // deleted the conditional breakpoint (an int3) works.
+    // Debug registers that never trap: hbreak and watch are accepted (as gdbserver accepts
+    // them), the server warns once, and the conditional breakpoint (an int3) still works.
     const out = gdb([`target remote | ${SERVER} stdio -- ${PROG} loop`,
       'set breakpoint condition-evaluation target', 'hbreak add', 'watch g', 'break tick if i == 700', 'continue',
-      'delete 1 2', 'continue', 'p i', 'p $_siginfo.si_code', 'delete', 'continue']);
-    assert.match(out, /Cannot insert hardware breakpoint 1/, out);
-    assert.match(out, /Could not insert hardware watchpoint 2/, out);
+      'delete 1 2', 'p i', 'p $_siginfo.si_code', 'delete', 'continue']);
+    assert.doesNotMatch(out, /Cannot insert|Could not insert/, out);
+    assert.equal(out.match(/debug registers do not trap/g)?.length, 1, out);
     assert.match(out, /Breakpoint 3, tick \(i=700\)/, out);
     assert.match(out, /^\$1 = 700$/m);
     assert.match(out, /^\$2 = 128$/m, 'an int3 trap (SI_KERNEL)');
@@ -77,14 +78,14 @@ test('with the four debug registers taken by hbreak and watchpoints, the conditi
 test('gdb\'s hbreak and watchpoints take the debug registers back from a conditional breakpoint inserted before them', opts, () => {
   if (!DR) {
     // No debug registers to take back: the conditional breakpoint is an int3 from the start
-    // in a multi-threaded process, and the hardware breakpoints are refused, not left silent.
+    // in a multi-threaded process; the hardware breakpoint is accepted with a warning.
     const out = gdb([`target remote | ${SERVER} stdio -- ${PROG} loop-mt`,
       'set breakpoint condition-evaluation target', 'break tick if i == 300', 'continue', 'p $_siginfo.si_code',
-      'hbreak worker', 'continue', 'p i', 'delete', 'continue']);
+      'hbreak worker', 'continue']);
     assert.match(out, /Breakpoint 1, tick \(i=300\)/, out);
     assert.match(out, /^\$1 = 128$/m, 'an int3 trap (SI_KERNEL)');
-    assert.match(out, /Cannot insert hardware breakpoint 2/, out);
-    assert.match(out, /^\$2 = 300$/m, 'the refused continue did not run the program on');
+    assert.doesNotMatch(out, /Cannot insert/, out);
+    assert.match(out, /debug registers do not trap/, out);
     assert.match(out, /sum=999000/);
     assert.match(out, /exited normally/);
     return;

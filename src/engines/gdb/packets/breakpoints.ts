@@ -4,9 +4,10 @@
  * for one with target-side conditions), 1 hardware breakpoints, 2 write and 4 access
  * watchpoints (debug registers, debugRegs.ts). Type 3 (read watchpoints) is not supported:
  * x86 cannot trap reads only, and gdb falls back to an access watchpoint. Where the debug
- * registers never trap (some hypervisors), types 1-4 get the empty reply: gdb then says it
- * cannot insert them and uses software watchpoints, rather than waiting for a hit that never
- * comes.
+ * registers never trap (some hypervisors), types 1, 2 and 4 are still accepted, as GNU
+ * gdbserver accepts them on the same machine (refusing them made gdb fail the command, not
+ * fall back to software watchpoints), and the server says once on its log that they will not
+ * trigger.
  */
 import { debugRegistersTrap } from '../../../api.js';
 import { parseZPacket } from '../protocol/index.js';
@@ -20,10 +21,17 @@ export const breakpointPackets: PacketFamily = {
   z: breakpoint,
 };
 
+const warned = new WeakSet<GdbSession>();
+function warnNoTrap(s: GdbSession): void {
+  if (warned.has(s)) return;
+  warned.add(s);
+  s.log("warning: this machine's debug registers do not trap (a hypervisor's setting): hardware breakpoints and watchpoints are set but will not trigger; in gdb, `set can-use-hw-watchpoints 0` and `break` instead of `hbreak` work");
+}
+
 function breakpoint(s: GdbSession, p: string): string {
   const z = parseZPacket(p);
   if (z.type === 3 || z.type > 4) return ''; // x86 cannot trap reads only: gdb retries with Z4
-  if (z.type !== 0 && !debugRegistersTrap()) return '';
+  if (z.type !== 0 && z.insert && !debugRegistersTrap()) warnNoTrap(s);
   const ts = s.needThread();
   const inf = ts.inf;
   if (z.type === 0) {

@@ -17,7 +17,7 @@ import { DEBUG } from './stops.js';
 import { conditionTrue, finishStepOver, stepOverBreakpoint } from './stepping.js';
 import type { GdbSession } from './session.js';
 
-const { SIGCHLD, SIGTRAP, SI_KERNEL, TRAP_BRKPT, TRAP_TRACE, TRAP_HWBKPT } = ptraceAbi;
+const { SIGCHLD, SIGILL, SIGSEGV, SIGTRAP, SI_KERNEL, TRAP_BRKPT, TRAP_TRACE, TRAP_HWBKPT } = ptraceAbi;
 
 /** clone(2)'s exit-signal bits. */
 const CSIGNAL = 0xffn;
@@ -154,7 +154,13 @@ function onSignal(s: GdbSession, ts: ThreadState, rep: SignalReport): number | P
   // with a plain STOP, released synchronously by the resume packet (no promise turn).
   if (ev) return s.stops.holdWith(ts, ev) | SignalAction.IGN;
   const gdbSig = gdbSignalFromLinux(sig);
-  if (s.passSignals.has(gdbSig) && sig !== SIGTRAP) return s.stops.resumeKind(ts) | SignalAction.DELIVER;
+  // Passed without a stop, as gdbserver passes them: not while gdb steps the thread (gdb steps
+  // over the handler itself, with a breakpoint at its return; delivered under a step, the
+  // step would end in the handler and gdb would stop there), and not a signal a breakpoint
+  // can cause (SIGTRAP, SIGILL, SIGSEGV).
+  if (s.passSignals.has(gdbSig) && !ts.stepping && sig !== SIGTRAP && sig !== SIGILL && sig !== SIGSEGV) {
+    return s.stops.resumeKind(ts) | SignalAction.DELIVER;
+  }
   return s.stops.holdInGate(ts, rep, { kind: 'thread', ts, signal: gdbSig });
 }
 

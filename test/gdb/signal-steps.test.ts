@@ -11,7 +11,7 @@ const PROG = fixtureBin('gdb_sig_next');
 
 test('`next` over a loop that a 1 ms SIGALRM handler ends stops after the loop, not in the handler (5 runs)', gdbOpts, () => {
   for (let run = 0; run < 5; run++) {
-    const out = gdbEx([`target remote | ${SERVER} stdio -- ${PROG}`, 'handle SIGALRM nostop noprint pass',
+    const out = gdbEx(['set remotetimeout 30', `target remote | ${SERVER} stdio -- ${PROG}`, 'handle SIGALRM nostop noprint pass',
       'break on_alarm', 'break main', 'continue', 'disable 1', 'advance 39', 'next', 'info line *$pc', 'p hits', 'continue'], PROG);
     assert.match(out, /^39\t {2}while \(hits < 200\)/m, out);
     assert.doesNotMatch(out, /on_alarm \(sig=/, `run ${run}: the step ended in the handler\n${out}`);
@@ -23,7 +23,7 @@ test('`next` over a loop that a 1 ms SIGALRM handler ends stops after the loop, 
 });
 
 test('a SIGSEGV under `handle SIGSEGV nostop noprint` still reaches gdb when gdb steps, and the program handles it', gdbOpts, () => {
-  const out = gdbEx([`target remote | ${SERVER} stdio -- ${PROG} segv`, 'handle SIGSEGV nostop noprint pass',
+  const out = gdbEx(['set remotetimeout 30', `target remote | ${SERVER} stdio -- ${PROG} segv`, 'handle SIGSEGV nostop noprint pass',
     'break on_segv', 'disable 1', 'break main', 'continue', 'next', 'next', 'next', 'next', 'continue'], PROG);
   assert.doesNotMatch(out, /on_segv \(sig=/, out);
   assert.match(out, /faults=1/, out);

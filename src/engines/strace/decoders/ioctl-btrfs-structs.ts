@@ -296,7 +296,7 @@ export function dataContainer(c: Ctx, ad: bigint, size: bigint, paths: boolean):
   const room = size > 16n ? (size - 16n) / 8n : 0n;
   const n = BigInt(cnt) < room ? BigInt(cnt) : room;
   if (paths) {
-    f.push(field('val', c.array(base, n, 8, (e) => c.cstr(base + u64(e, 0), 4096))));
+    f.push(field('val', c.array(base, n, 8, (e) => c.cstr(U64(base + u64(e, 0)), 4096))));
   } else {
     f.push(
       field(

@@ -247,6 +247,15 @@ const spaceInfo: Request = (c, arg) => {
   return 0;
 };
 
+/** struct btrfs_ioctl_scrub_args: the range asked for (the progress is written back). */
+function scrubArgs(c: Ctx, b: Buffer): Value {
+  return struct([
+    field('devid', devid(c, u64(b, 0))),
+    field('start', bound64(c.o.xlat, u64(b, 8))),
+    field('end', bound64(c.o.xlat, u64(b, 16))),
+    field('flags', c.flags(u64(b, 24), btrfs_scrub_flags, 'BTRFS_SCRUB_???')),
+  ]);
+}
 const scrubDone = (c: Ctx, arg: bigint): Value | undefined => ok(c, arg, SCRUB_SIZE, (b) => struct([field('progress', scrubProgress(b))]));
 
 const devInfo = inOut(
@@ -455,7 +464,7 @@ function table(): Map<number, Request> {
     ['BTRFS_IOC_INO_LOOKUP', inoLookup],
     ['BTRFS_IOC_INO_LOOKUP_USER', inoLookupUser],
     ['BTRFS_IOC_SPACE_INFO', spaceInfo],
-    ['BTRFS_IOC_SCRUB', inOut(32, (c, b) => struct([field('devid', devid(c, u64(b, 0))), field('start', bound64(c.o.xlat, u64(b, 8))), field('end', bound64(c.o.xlat, u64(b, 16))), field('flags', c.flags(u64(b, 24), btrfs_scrub_flags, 'BTRFS_SCRUB_???'))]), scrubDone)],
+    ['BTRFS_IOC_SCRUB', inOut(32, scrubArgs, scrubDone)],
     ['BTRFS_IOC_SCRUB_PROGRESS', inOut(8, (c, b) => struct([field('devid', devid(c, u64(b, 0)))]), scrubDone)],
     ['BTRFS_IOC_DEV_INFO', devInfo],
     ['BTRFS_IOC_FS_INFO', output(FS_INFO_SIZE, fsInfo)],

@@ -3,6 +3,7 @@
  * it (registerIoctlFamily), so this list is the one place that says which families exist.
  */
 import './ioctl-block.js';
+import './ioctl-btrfs.js';
 import './ioctl-dm.js';
 import './ioctl-evdev.js';
 import './ioctl-fs.js';

@@ -748,6 +748,303 @@ export const bsg_subprotocol_scsi = xlat('bsg_subprotocol_scsi', [
   [0x2n, 'BSG_SUB_PROTOCOL_SCSI_TRANSPORT'],
 ]);
 
+/** include/uapi/linux/btrfs.h (struct btrfs_balance_args flags) */
+export const btrfs_balance_args = xlat('btrfs_balance_args', [
+  [0x1n, 'BTRFS_BALANCE_ARGS_PROFILES'],
+  [0x2n, 'BTRFS_BALANCE_ARGS_USAGE'],
+  [0x4n, 'BTRFS_BALANCE_ARGS_DEVID'],
+  [0x8n, 'BTRFS_BALANCE_ARGS_DRANGE'],
+  [0x10n, 'BTRFS_BALANCE_ARGS_VRANGE'],
+  [0x20n, 'BTRFS_BALANCE_ARGS_LIMIT'],
+  [0x40n, 'BTRFS_BALANCE_ARGS_LIMIT_RANGE'],
+  [0x80n, 'BTRFS_BALANCE_ARGS_STRIPES_RANGE'],
+  [0x100n, 'BTRFS_BALANCE_ARGS_CONVERT'],
+  [0x200n, 'BTRFS_BALANCE_ARGS_SOFT'],
+  [0x400n, 'BTRFS_BALANCE_ARGS_USAGE_RANGE'],
+]);
+
+/** include/uapi/linux/btrfs.h (BTRFS_IOC_BALANCE_CTL argument) */
+export const btrfs_balance_ctl_cmds = xlat('btrfs_balance_ctl_cmds', [
+  [0x1n, 'BTRFS_BALANCE_CTL_PAUSE'],
+  [0x2n, 'BTRFS_BALANCE_CTL_CANCEL'],
+]);
+
+/** include/uapi/linux/btrfs.h (struct btrfs_ioctl_balance_args flags) */
+export const btrfs_balance_flags = xlat('btrfs_balance_flags', [
+  [0x1n, 'BTRFS_BALANCE_DATA'],
+  [0x2n, 'BTRFS_BALANCE_SYSTEM'],
+  [0x4n, 'BTRFS_BALANCE_METADATA'],
+  [0x8n, 'BTRFS_BALANCE_FORCE'],
+  [0x10n, 'BTRFS_BALANCE_RESUME'],
+]);
+
+/** include/uapi/linux/btrfs.h (struct btrfs_ioctl_balance_args state) */
+export const btrfs_balance_state = xlat('btrfs_balance_state', [
+  [0x1n, 'BTRFS_BALANCE_STATE_RUNNING'],
+  [0x2n, 'BTRFS_BALANCE_STATE_PAUSE_REQ'],
+  [0x4n, 'BTRFS_BALANCE_STATE_CANCEL_REQ'],
+]);
+
+/** fs/btrfs/compression.h (enum btrfs_compression_type: the defrag compress_type values; no UAPI header has them) */
+export const btrfs_compress_types = xlat('btrfs_compress_types', [
+  [0x0n, 'BTRFS_COMPRESS_NONE'],
+  [0x1n, 'BTRFS_COMPRESS_ZLIB'],
+  [0x2n, 'BTRFS_COMPRESS_LZO'],
+  [0x3n, 'BTRFS_COMPRESS_ZSTD'],
+]);
+
+/** include/uapi/linux/btrfs.h (struct btrfs_ioctl_dev_replace_start_params) */
+export const btrfs_cont_reading_from_srcdev_mode = xlat('btrfs_cont_reading_from_srcdev_mode', [
+  [0x0n, 'BTRFS_IOCTL_DEV_REPLACE_CONT_READING_FROM_SRCDEV_MODE_ALWAYS'],
+  [0x1n, 'BTRFS_IOCTL_DEV_REPLACE_CONT_READING_FROM_SRCDEV_MODE_AVOID'],
+]);
+
+/** include/uapi/linux/btrfs_tree.h (enum btrfs_csum_type) */
+export const btrfs_csum_types = xlat('btrfs_csum_types', [
+  [0x0n, 'BTRFS_CSUM_TYPE_CRC32'],
+  [0x1n, 'BTRFS_CSUM_TYPE_XXHASH'],
+  [0x2n, 'BTRFS_CSUM_TYPE_SHA256'],
+  [0x3n, 'BTRFS_CSUM_TYPE_BLAKE2'],
+]);
+
+/** include/uapi/linux/btrfs.h (struct btrfs_ioctl_defrag_range_args flags) */
+export const btrfs_defrag_flags = xlat('btrfs_defrag_flags', [
+  [0x1n, 'BTRFS_DEFRAG_RANGE_COMPRESS'],
+  [0x2n, 'BTRFS_DEFRAG_RANGE_START_IO'],
+]);
+
+/** include/uapi/linux/btrfs.h (struct btrfs_ioctl_dev_replace_args cmd) */
+export const btrfs_dev_replace_cmds = xlat('btrfs_dev_replace_cmds', [
+  [0x0n, 'BTRFS_IOCTL_DEV_REPLACE_CMD_START'],
+  [0x1n, 'BTRFS_IOCTL_DEV_REPLACE_CMD_STATUS'],
+  [0x2n, 'BTRFS_IOCTL_DEV_REPLACE_CMD_CANCEL'],
+]);
+
+/** include/uapi/linux/btrfs.h (struct btrfs_ioctl_dev_replace_args result) */
+export const btrfs_dev_replace_results = xlat('btrfs_dev_replace_results', [
+  [0x0n, 'BTRFS_IOCTL_DEV_REPLACE_RESULT_NO_ERROR'],
+  [0x1n, 'BTRFS_IOCTL_DEV_REPLACE_RESULT_NOT_STARTED'],
+  [0x2n, 'BTRFS_IOCTL_DEV_REPLACE_RESULT_ALREADY_STARTED'],
+  [0x3n, 'BTRFS_IOCTL_DEV_REPLACE_RESULT_SCRUB_INPROGRESS'],
+]);
+
+/** include/uapi/linux/btrfs.h (struct btrfs_ioctl_dev_replace_status_params replace_state) */
+export const btrfs_dev_replace_state = xlat('btrfs_dev_replace_state', [
+  [0x0n, 'BTRFS_IOCTL_DEV_REPLACE_STATE_NEVER_STARTED'],
+  [0x1n, 'BTRFS_IOCTL_DEV_REPLACE_STATE_STARTED'],
+  [0x2n, 'BTRFS_IOCTL_DEV_REPLACE_STATE_FINISHED'],
+  [0x3n, 'BTRFS_IOCTL_DEV_REPLACE_STATE_CANCELED'],
+  [0x4n, 'BTRFS_IOCTL_DEV_REPLACE_STATE_SUSPENDED'],
+]);
+
+/** include/uapi/linux/btrfs.h (struct btrfs_ioctl_get_dev_stats flags) */
+export const btrfs_dev_stats_flags = xlat('btrfs_dev_stats_flags', [
+  [0x1n, 'BTRFS_DEV_STATS_RESET'],
+]);
+
+/** include/uapi/linux/btrfs.h (enum btrfs_dev_stat_values: indexes of btrfs_ioctl_get_dev_stats values) */
+export const btrfs_dev_stats_values = xlat('btrfs_dev_stats_values', [
+  [0x0n, 'BTRFS_DEV_STAT_WRITE_ERRS'],
+  [0x1n, 'BTRFS_DEV_STAT_READ_ERRS'],
+  [0x2n, 'BTRFS_DEV_STAT_FLUSH_ERRS'],
+  [0x3n, 'BTRFS_DEV_STAT_CORRUPTION_ERRS'],
+  [0x4n, 'BTRFS_DEV_STAT_GENERATION_ERRS'],
+]);
+
+/** include/uapi/linux/btrfs.h (struct btrfs_ioctl_vol_args_v2 flags of BTRFS_IOC_RM_DEV_V2) */
+export const btrfs_device_flags = xlat('btrfs_device_flags', [
+  [0x8n, 'BTRFS_DEVICE_SPEC_BY_ID'],
+]);
+
+/** include/uapi/linux/btrfs.h (struct btrfs_ioctl_encoded_io_args compression) */
+export const btrfs_encoded_io_compression = xlat('btrfs_encoded_io_compression', [
+  [0x0n, 'BTRFS_ENCODED_IO_COMPRESSION_NONE'],
+  [0x1n, 'BTRFS_ENCODED_IO_COMPRESSION_ZLIB'],
+  [0x2n, 'BTRFS_ENCODED_IO_COMPRESSION_ZSTD'],
+  [0x3n, 'BTRFS_ENCODED_IO_COMPRESSION_LZO_4K'],
+  [0x4n, 'BTRFS_ENCODED_IO_COMPRESSION_LZO_8K'],
+  [0x5n, 'BTRFS_ENCODED_IO_COMPRESSION_LZO_16K'],
+  [0x6n, 'BTRFS_ENCODED_IO_COMPRESSION_LZO_32K'],
+  [0x7n, 'BTRFS_ENCODED_IO_COMPRESSION_LZO_64K'],
+]);
+
+/** include/uapi/linux/btrfs.h (struct btrfs_ioctl_encoded_io_args encryption) */
+export const btrfs_encoded_io_encryption = xlat('btrfs_encoded_io_encryption', [
+  [0x0n, 'BTRFS_ENCODED_IO_ENCRYPTION_NONE'],
+]);
+
+/** include/uapi/linux/btrfs.h (struct btrfs_ioctl_feature_flags compat_ro_flags) */
+export const btrfs_features_compat_ro = xlat('btrfs_features_compat_ro', [
+  [0x1n, 'BTRFS_FEATURE_COMPAT_RO_FREE_SPACE_TREE'],
+  [0x2n, 'BTRFS_FEATURE_COMPAT_RO_FREE_SPACE_TREE_VALID'],
+  [0x4n, 'BTRFS_FEATURE_COMPAT_RO_VERITY'],
+  [0x8n, 'BTRFS_FEATURE_COMPAT_RO_BLOCK_GROUP_TREE'],
+]);
+
+/** include/uapi/linux/btrfs.h (struct btrfs_ioctl_feature_flags incompat_flags) */
+export const btrfs_features_incompat = xlat('btrfs_features_incompat', [
+  [0x1n, 'BTRFS_FEATURE_INCOMPAT_MIXED_BACKREF'],
+  [0x2n, 'BTRFS_FEATURE_INCOMPAT_DEFAULT_SUBVOL'],
+  [0x4n, 'BTRFS_FEATURE_INCOMPAT_MIXED_GROUPS'],
+  [0x8n, 'BTRFS_FEATURE_INCOMPAT_COMPRESS_LZO'],
+  [0x10n, 'BTRFS_FEATURE_INCOMPAT_COMPRESS_ZSTD'],
+  [0x20n, 'BTRFS_FEATURE_INCOMPAT_BIG_METADATA'],
+  [0x40n, 'BTRFS_FEATURE_INCOMPAT_EXTENDED_IREF'],
+  [0x80n, 'BTRFS_FEATURE_INCOMPAT_RAID56'],
+  [0x100n, 'BTRFS_FEATURE_INCOMPAT_SKINNY_METADATA'],
+  [0x200n, 'BTRFS_FEATURE_INCOMPAT_NO_HOLES'],
+  [0x400n, 'BTRFS_FEATURE_INCOMPAT_METADATA_UUID'],
+  [0x800n, 'BTRFS_FEATURE_INCOMPAT_RAID1C34'],
+  [0x1000n, 'BTRFS_FEATURE_INCOMPAT_ZONED'],
+  [0x2000n, 'BTRFS_FEATURE_INCOMPAT_EXTENT_TREE_V2'],
+]);
+
+/** include/uapi/linux/btrfs.h (struct btrfs_ioctl_fs_info_args flags) */
+export const btrfs_fs_info_flags = xlat('btrfs_fs_info_flags', [
+  [0x1n, 'BTRFS_FS_INFO_FLAG_CSUM_INFO'],
+  [0x2n, 'BTRFS_FS_INFO_FLAG_GENERATION'],
+  [0x4n, 'BTRFS_FS_INFO_FLAG_METADATA_UUID'],
+]);
+
+/** include/uapi/linux/btrfs_tree.h (item key types, in header order; UINT32_MAX: an open search bound) */
+export const btrfs_key_types = xlat('btrfs_key_types', [
+  [0x1n, 'BTRFS_INODE_ITEM_KEY'],
+  [0xcn, 'BTRFS_INODE_REF_KEY'],
+  [0xdn, 'BTRFS_INODE_EXTREF_KEY'],
+  [0x18n, 'BTRFS_XATTR_ITEM_KEY'],
+  [0x24n, 'BTRFS_VERITY_DESC_ITEM_KEY'],
+  [0x25n, 'BTRFS_VERITY_MERKLE_ITEM_KEY'],
+  [0x30n, 'BTRFS_ORPHAN_ITEM_KEY'],
+  [0x3cn, 'BTRFS_DIR_LOG_ITEM_KEY'],
+  [0x48n, 'BTRFS_DIR_LOG_INDEX_KEY'],
+  [0x54n, 'BTRFS_DIR_ITEM_KEY'],
+  [0x60n, 'BTRFS_DIR_INDEX_KEY'],
+  [0x6cn, 'BTRFS_EXTENT_DATA_KEY'],
+  [0x80n, 'BTRFS_EXTENT_CSUM_KEY'],
+  [0x84n, 'BTRFS_ROOT_ITEM_KEY'],
+  [0x90n, 'BTRFS_ROOT_BACKREF_KEY'],
+  [0x9cn, 'BTRFS_ROOT_REF_KEY'],
+  [0xa8n, 'BTRFS_EXTENT_ITEM_KEY'],
+  [0xa9n, 'BTRFS_METADATA_ITEM_KEY'],
+  [0xb0n, 'BTRFS_TREE_BLOCK_REF_KEY'],
+  [0xb2n, 'BTRFS_EXTENT_DATA_REF_KEY'],
+  [0xb4n, 'BTRFS_EXTENT_REF_V0_KEY'],
+  [0xb6n, 'BTRFS_SHARED_BLOCK_REF_KEY'],
+  [0xb8n, 'BTRFS_SHARED_DATA_REF_KEY'],
+  [0xc0n, 'BTRFS_BLOCK_GROUP_ITEM_KEY'],
+  [0xc6n, 'BTRFS_FREE_SPACE_INFO_KEY'],
+  [0xc7n, 'BTRFS_FREE_SPACE_EXTENT_KEY'],
+  [0xc8n, 'BTRFS_FREE_SPACE_BITMAP_KEY'],
+  [0xccn, 'BTRFS_DEV_EXTENT_KEY'],
+  [0xd8n, 'BTRFS_DEV_ITEM_KEY'],
+  [0xe4n, 'BTRFS_CHUNK_ITEM_KEY'],
+  [0xf0n, 'BTRFS_QGROUP_STATUS_KEY'],
+  [0xf2n, 'BTRFS_QGROUP_INFO_KEY'],
+  [0xf4n, 'BTRFS_QGROUP_LIMIT_KEY'],
+  [0xf6n, 'BTRFS_QGROUP_RELATION_KEY'],
+  [0xf8n, 'BTRFS_BALANCE_ITEM_KEY'],
+  [0xf8n, 'BTRFS_TEMPORARY_ITEM_KEY'],
+  [0xf9n, 'BTRFS_DEV_STATS_KEY'],
+  [0xf9n, 'BTRFS_PERSISTENT_ITEM_KEY'],
+  [0xfan, 'BTRFS_DEV_REPLACE_KEY'],
+  [0xfdn, 'BTRFS_STRING_ITEM_KEY'],
+  [0xffffffffn, 'UINT32_MAX'],
+]);
+
+/** include/uapi/linux/btrfs.h (struct btrfs_ioctl_logical_ino_args flags) */
+export const btrfs_logical_ino_args_flags = xlat('btrfs_logical_ino_args_flags', [
+  [0x1n, 'BTRFS_LOGICAL_INO_ARGS_IGNORE_OFFSET'],
+]);
+
+/** include/uapi/linux/btrfs.h (struct btrfs_qgroup_inherit flags) */
+export const btrfs_qgroup_inherit_flags = xlat('btrfs_qgroup_inherit_flags', [
+  [0x1n, 'BTRFS_QGROUP_INHERIT_SET_LIMITS'],
+]);
+
+/** include/uapi/linux/btrfs.h (struct btrfs_qgroup_limit flags) */
+export const btrfs_qgroup_limit_flags = xlat('btrfs_qgroup_limit_flags', [
+  [0x1n, 'BTRFS_QGROUP_LIMIT_MAX_RFER'],
+  [0x2n, 'BTRFS_QGROUP_LIMIT_MAX_EXCL'],
+  [0x4n, 'BTRFS_QGROUP_LIMIT_RSV_RFER'],
+  [0x8n, 'BTRFS_QGROUP_LIMIT_RSV_EXCL'],
+  [0x10n, 'BTRFS_QGROUP_LIMIT_RFER_CMPR'],
+  [0x20n, 'BTRFS_QGROUP_LIMIT_EXCL_CMPR'],
+]);
+
+/** include/uapi/linux/btrfs.h (struct btrfs_ioctl_quota_ctl_args cmd) */
+export const btrfs_quota_ctl_cmds = xlat('btrfs_quota_ctl_cmds', [
+  [0x1n, 'BTRFS_QUOTA_CTL_ENABLE'],
+  [0x2n, 'BTRFS_QUOTA_CTL_DISABLE'],
+  [0x3n, 'BTRFS_QUOTA_CTL_RESCAN__NOTUSED'],
+]);
+
+/** include/uapi/linux/btrfs.h (struct btrfs_ioctl_scrub_args flags) */
+export const btrfs_scrub_flags = xlat('btrfs_scrub_flags', [
+  [0x1n, 'BTRFS_SCRUB_READONLY'],
+]);
+
+/** include/uapi/linux/btrfs.h (struct btrfs_ioctl_send_args flags) */
+export const btrfs_send_flags = xlat('btrfs_send_flags', [
+  [0x1n, 'BTRFS_SEND_FLAG_NO_FILE_DATA'],
+  [0x2n, 'BTRFS_SEND_FLAG_OMIT_STREAM_HEADER'],
+  [0x4n, 'BTRFS_SEND_FLAG_OMIT_END_CMD'],
+  [0x8n, 'BTRFS_SEND_FLAG_VERSION'],
+  [0x10n, 'BTRFS_SEND_FLAG_COMPRESSED'],
+]);
+
+/** include/uapi/linux/btrfs_tree.h (block group profiles: btrfs_balance_args profiles/target, btrfs_ioctl_space_info flags) */
+export const btrfs_space_info_flags = xlat('btrfs_space_info_flags', [
+  [0x1n, 'BTRFS_BLOCK_GROUP_DATA'],
+  [0x2n, 'BTRFS_BLOCK_GROUP_SYSTEM'],
+  [0x4n, 'BTRFS_BLOCK_GROUP_METADATA'],
+  [0x8n, 'BTRFS_BLOCK_GROUP_RAID0'],
+  [0x10n, 'BTRFS_BLOCK_GROUP_RAID1'],
+  [0x20n, 'BTRFS_BLOCK_GROUP_DUP'],
+  [0x40n, 'BTRFS_BLOCK_GROUP_RAID10'],
+  [0x80n, 'BTRFS_BLOCK_GROUP_RAID5'],
+  [0x100n, 'BTRFS_BLOCK_GROUP_RAID6'],
+  [0x200n, 'BTRFS_BLOCK_GROUP_RAID1C3'],
+  [0x400n, 'BTRFS_BLOCK_GROUP_RAID1C4'],
+  [0x1000000000000n, 'BTRFS_AVAIL_ALLOC_BIT_SINGLE'],
+  [0x2000000000000n, 'BTRFS_SPACE_INFO_GLOBAL_RSV'],
+]);
+
+/** include/uapi/linux/btrfs.h (struct btrfs_ioctl_vol_args_v2 flags of subvolume requests; BTRFS_IOC_SUBVOL_GETFLAGS/SETFLAGS) */
+export const btrfs_subvol_flags = xlat('btrfs_subvol_flags', [
+  [0x1n, 'BTRFS_SUBVOL_CREATE_ASYNC'],
+  [0x2n, 'BTRFS_SUBVOL_RDONLY'],
+  [0x4n, 'BTRFS_SUBVOL_QGROUP_INHERIT'],
+  [0x10n, 'BTRFS_SUBVOL_SPEC_BY_ID'],
+]);
+
+/** include/uapi/linux/btrfs_tree.h (tree and special object ids; negative ones are u64 -N; first name of a value wins; UINT64_MAX: an open search bound) */
+export const btrfs_tree_objectids = xlat('btrfs_tree_objectids', [
+  [0x1n, 'BTRFS_ROOT_TREE_OBJECTID'],
+  [0x2n, 'BTRFS_EXTENT_TREE_OBJECTID'],
+  [0x3n, 'BTRFS_CHUNK_TREE_OBJECTID'],
+  [0x4n, 'BTRFS_DEV_TREE_OBJECTID'],
+  [0x5n, 'BTRFS_FS_TREE_OBJECTID'],
+  [0x6n, 'BTRFS_ROOT_TREE_DIR_OBJECTID'],
+  [0x7n, 'BTRFS_CSUM_TREE_OBJECTID'],
+  [0x8n, 'BTRFS_QUOTA_TREE_OBJECTID'],
+  [0x9n, 'BTRFS_UUID_TREE_OBJECTID'],
+  [0xan, 'BTRFS_FREE_SPACE_TREE_OBJECTID'],
+  [0xbn, 'BTRFS_BLOCK_GROUP_TREE_OBJECTID'],
+  [-4n, 'BTRFS_BALANCE_OBJECTID'],
+  [-5n, 'BTRFS_ORPHAN_OBJECTID'],
+  [-6n, 'BTRFS_TREE_LOG_OBJECTID'],
+  [-7n, 'BTRFS_TREE_LOG_FIXUP_OBJECTID'],
+  [-8n, 'BTRFS_TREE_RELOC_OBJECTID'],
+  [-9n, 'BTRFS_DATA_RELOC_TREE_OBJECTID'],
+  [-10n, 'BTRFS_EXTENT_CSUM_OBJECTID'],
+  [-11n, 'BTRFS_FREE_SPACE_OBJECTID'],
+  [-12n, 'BTRFS_FREE_INO_OBJECTID'],
+  [-255n, 'BTRFS_MULTIPLE_OBJECTIDS'],
+  [0x100n, 'BTRFS_FIRST_FREE_OBJECTID'],
+  [-256n, 'BTRFS_LAST_FREE_OBJECTID'],
+  [-1n, 'UINT64_MAX'],
+]);
+
 /** include/uapi/linux/capability.h */
 export const cap = xlat('cap', [
   [0x0n, 'CAP_CHOWN'],

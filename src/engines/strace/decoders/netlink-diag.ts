@@ -4,7 +4,7 @@
  * family byte, then its attributes. TCPDIAG_GETSOCK/DCCPDIAG_GETSOCK carry the older
  * inet_diag_req.
  */
-import { Ctx } from '../printer.js';
+import { Ctx, flagsStr, xvalStr } from '../printer.js';
 import { addr, arr, call, field, hexStr, hexstr, num, str, struct, sym, type Field, type Value } from '../value.js';
 import {
   addrfams,
@@ -12,6 +12,16 @@ import {
   inet_diag_attrs,
   inet_diag_bytecodes,
   inet_diag_req_attrs,
+  inet_diag_ulp_info_attrs,
+  mptcp_subflow_attrs,
+  mptcp_subflow_flags,
+  sk_diag_bpf_storage_attrs,
+  sk_diag_bpf_storage_rep_attrs,
+  sk_meminfo,
+  tls_cipher_types,
+  tls_conf_types,
+  tls_info_attrs,
+  tls_versions,
   inet_protocols,
   netlink_diag_attrs,
   netlink_diag_flags,
@@ -25,7 +35,9 @@ import {
   packet_diag_attrs,
   packet_diag_show,
   smc_diag_attrs,
+  smc_decl_codes,
   smc_diag_modes,
+  smc_link_group_roles,
   smc_states,
   socktypes,
   tcp_states,
@@ -33,10 +45,33 @@ import {
   unix_diag_show,
 } from '../xlat/tables.gen.js';
 import type { Xlat } from '../xlat/xlat.js';
-import { ifindexValue } from './common.js';
-import { ipv4Text, ipv6Text } from './net.js';
+import { extTail, ifindexValue } from './common.js';
+import { ipv4Text, ipv6Text, sockaddrValue } from './net.js';
 import { bpfInsnValue } from './seccomp.js';
-import { arrayAttr, spread, type AttrDecoder, bitset, familyStructPayload, rawBytes, registerProtocol, strAttr, structAttr, tableProtocol, u32Attr, xvalAttr, type AttrSpec, type Msg, type StructSpec } from './netlink.js';
+import {
+  arrayAttr,
+  bitset,
+  familyStructPayload,
+  fixedStrAttr,
+  indexedArrayAttr,
+  nested,
+  rawBytes,
+  registerProtocol,
+  spread,
+  strAttr,
+  structAttr,
+  tableProtocol,
+  u16Attr,
+  u32Attr,
+  u64Attr,
+  u8Attr,
+  x32Attr,
+  xvalAttr,
+  type AttrDecoder,
+  type AttrSpec,
+  type Msg,
+  type StructSpec,
+} from './netlink.js';
 
 const NETLINK_SOCK_DIAG = 4;
 const NLM_F_REQUEST = 1;
@@ -73,7 +108,6 @@ function sockid(c: Ctx, b: Buffer, o: number, family: number): Value {
   return struct(f);
 }
 
-const A = (types: Xlat, dflt: string): AttrSpec => ({ types, dflt });
 const V = (x: Xlat, n: string): number => Number(x.valueOf(n) ?? -1n);
 const UNIX_ATTRS: AttrSpec = {
   types: unix_diag_attrs,
@@ -138,7 +172,146 @@ const PACKET_ATTRS: AttrSpec = {
     [V(packet_diag_attrs, 'PACKET_DIAG_FILTER')]: arrayAttr(8, (c, b) => bpfInsnValue(b, false, c.o.xlat)),
   },
 };
-const INET_ATTRS = A(inet_diag_attrs, 'INET_DIAG_???');
+
+// ---- INET_DIAG_* attributes of inet_diag_msg replies (inet_diag.h, sock_diag.h, tls.h, mptcp.h) --
+
+const I = (n: string): number => V(inet_diag_attrs, n);
+const u32s = (b: Buffer, names: string[], o = 0): Field[] => names.map((n, i) => field(n, num(b.readUInt32LE(o + i * 4))));
+const hex32 = (v: number): Value => sym(v ? `0x${v.toString(16)}` : '0');
+
+/** RCV_SHUTDOWN|SEND_SHUTDOWN flags, always with the number: 0x1 /\* RCV_SHUTDOWN *\/. */
+const shutdownAttr: AttrDecoder = (c, ad, len) => {
+  if (len < 1) return undefined;
+  const b = c.fetchAlways(ad, 1);
+  return b ? sym(flagsStr(BigInt(b[0]!), sock_shutdown_flags, '???_SHUTDOWN', c.o.xlat === 'raw' ? 'raw' : 'verbose')) : addr(ad);
+};
+
+/** The bytes as one integer when they are 1, 2, 4 or 8 (a map value), in hex; else the bytes. */
+const naturalHexAttr: AttrDecoder = (c, ad, len) => {
+  if (![1, 2, 4, 8].includes(len)) return undefined;
+  const b = c.fetchAlways(ad, len);
+  if (!b) return addr(ad);
+  const v = len === 8 ? b.readBigUInt64LE(0) : BigInt(b.readUIntLE(0, len));
+  return sym(hexStr(v));
+};
+
+/** An array of struct sockaddr_storage (128 bytes): INET_DIAG_LOCALS / INET_DIAG_PEERS (SCTP). */
+const sockaddrsAttr = arrayAttr(128, (c, _b, _i, at) => sockaddrValue(c, at, 128n));
+
+/** struct tcp_diag_md5sig {family; prefixlen; keylen; __be32 addr[4]; key[80]}. */
+const md5sigAttr = arrayAttr(100, (c, b) => {
+  const family = b[0]!;
+  const keylen = b.readUInt16LE(2);
+  const f: Field[] = [field('tcpm_family', fam(c, family)), field('tcpm_prefixlen', num(b[1]!)), field('tcpm_keylen', num(keylen))];
+  if (family === AF_INET) f.push(field('tcpm_addr', call('inet_addr', str(Buffer.from(ipv4Text(b, 4))))));
+  else if (family === AF_INET6) f.push({ k: 'tcpm_addr', v: call('inet_pton', sym('AF_INET6'), str(Buffer.from(ipv6Text(b, 4))), sym('&tcpm_addr')), bare: true });
+  else f.push(field('tcpm_addr', hexstr(b.subarray(4, 20))));
+  f.push(field('tcpm_key', hexstr(b.subarray(20, 20 + Math.min(keylen, 80)))));
+  return struct(f);
+});
+
+const SOCKOPT_BITS = ['recverr', 'is_icsk', 'freebind', 'hdrincl', 'mc_loop', 'transparent', 'mc_all', 'nodefrag', 'bind_address_no_port', 'recverr_rfc4884', 'defer_connect'];
+/**
+ * struct inet_diag_sockopt: two bytes of one-bit fields (the set ones print) and 5 unused bits;
+ * bytes after them print only when not zero.
+ */
+const sockoptAttr: AttrDecoder = (c, ad, len) => {
+  if (len < 2) return undefined;
+  const b = c.fetchAlways(ad, 2);
+  if (!b) return addr(ad);
+  const bits = b.readUInt16LE(0);
+  const f: Field[] = SOCKOPT_BITS.flatMap((n, i) => (bits & (1 << i) ? [field(n, num(1))] : []));
+  if (bits >> 11) f.push(field('unused', sym(`0x${(bits >> 11).toString(16)} /* bits 3..8 */`)));
+  const tail = extTail(c, ad, 2, BigInt(len));
+  return tail ? spread([struct(f), tail.v]) : struct(f);
+};
+
+const TLS = (n: string): number => V(tls_info_attrs, n);
+const TLS_ATTRS: AttrSpec = {
+  types: tls_info_attrs,
+  dflt: 'TLS_INFO_???',
+  dec: {
+    [TLS('TLS_INFO_VERSION')]: xvalAttr(2, tls_versions, 'TLS_???_VERSION'),
+    [TLS('TLS_INFO_CIPHER')]: xvalAttr(2, tls_cipher_types, 'TLS_CIPHER_???'),
+    [TLS('TLS_INFO_TXCONF')]: xvalAttr(2, tls_conf_types, 'TLS_CONF_???'),
+    [TLS('TLS_INFO_RXCONF')]: xvalAttr(2, tls_conf_types, 'TLS_CONF_???'),
+  },
+};
+const MP = (n: string): number => V(mptcp_subflow_attrs, n);
+const MPTCP_ATTRS: AttrSpec = {
+  types: mptcp_subflow_attrs,
+  dflt: 'MPTCP_SUBFLOW_ATTR_???',
+  dec: {
+    [MP('MPTCP_SUBFLOW_ATTR_TOKEN_REM')]: x32Attr,
+    [MP('MPTCP_SUBFLOW_ATTR_TOKEN_LOC')]: x32Attr,
+    [MP('MPTCP_SUBFLOW_ATTR_RELWRITE_SEQ')]: u32Attr,
+    [MP('MPTCP_SUBFLOW_ATTR_MAP_SEQ')]: u64Attr,
+    [MP('MPTCP_SUBFLOW_ATTR_MAP_SFSEQ')]: u32Attr,
+    [MP('MPTCP_SUBFLOW_ATTR_SSN_OFFSET')]: u32Attr,
+    [MP('MPTCP_SUBFLOW_ATTR_MAP_DATALEN')]: u16Attr,
+    [MP('MPTCP_SUBFLOW_ATTR_FLAGS')]: xvalAttr(4, mptcp_subflow_flags, 'MPTCP_SUBFLOW_FLAG_???', true),
+    [MP('MPTCP_SUBFLOW_ATTR_ID_REM')]: u8Attr,
+    [MP('MPTCP_SUBFLOW_ATTR_ID_LOC')]: u8Attr,
+  },
+};
+const ULP = (n: string): number => V(inet_diag_ulp_info_attrs, n);
+const ULP_ATTRS: AttrSpec = {
+  types: inet_diag_ulp_info_attrs,
+  dflt: 'INET_ULP_INFO_???',
+  dec: {
+    [ULP('INET_ULP_INFO_NAME')]: fixedStrAttr,
+    [ULP('INET_ULP_INFO_TLS')]: nested(TLS_ATTRS),
+    [ULP('INET_ULP_INFO_MPTCP')]: nested(MPTCP_ATTRS),
+  },
+};
+const BS = (n: string): number => V(sk_diag_bpf_storage_attrs, n);
+const BPF_STORAGE_ATTRS: AttrSpec = {
+  types: sk_diag_bpf_storage_attrs,
+  dflt: 'SK_DIAG_BPF_STORAGE_???',
+  dec: { [BS('SK_DIAG_BPF_STORAGE_MAP_ID')]: u32Attr, [BS('SK_DIAG_BPF_STORAGE_MAP_VALUE')]: naturalHexAttr },
+};
+const BPF_STORAGES_ATTRS: AttrSpec = {
+  types: sk_diag_bpf_storage_rep_attrs,
+  dflt: 'SK_DIAG_BPF_STORAGE_???',
+  dec: { [V(sk_diag_bpf_storage_rep_attrs, 'SK_DIAG_BPF_STORAGE')]: nested(BPF_STORAGE_ATTRS) },
+};
+
+const INET_ATTRS: AttrSpec = {
+  types: inet_diag_attrs,
+  dflt: 'INET_DIAG_???',
+  dec: {
+    [I('INET_DIAG_MEMINFO')]: structAttr(16, (_, b) => u32s(b, ['idiag_rmem', 'idiag_wmem', 'idiag_fmem', 'idiag_tmem'])),
+    [I('INET_DIAG_VEGASINFO')]: structAttr(16, (_, b) => u32s(b, ['tcpv_enabled', 'tcpv_rttcnt', 'tcpv_rtt', 'tcpv_minrtt'])),
+    [I('INET_DIAG_CONG')]: strAttr,
+    [I('INET_DIAG_TOS')]: u8Attr,
+    [I('INET_DIAG_TCLASS')]: u8Attr,
+    [I('INET_DIAG_SKMEMINFO')]: indexedArrayAttr(4, sk_meminfo, 'SK_MEMINFO_???'),
+    [I('INET_DIAG_SHUTDOWN')]: shutdownAttr,
+    // struct tcp_dctcp_info {u16 enabled; u16 ce_state; u32 alpha; u32 ab_ecn; u32 ab_tot}
+    [I('INET_DIAG_DCTCPINFO')]: structAttr(16, (_, b) => [
+      field('dctcp_enabled', num(b.readUInt16LE(0))),
+      field('dctcp_ce_state', num(b.readUInt16LE(2))),
+      ...u32s(b, ['dctcp_alpha', 'dctcp_ab_ecn', 'dctcp_ab_tot'], 4),
+    ]),
+    [I('INET_DIAG_PROTOCOL')]: xvalAttr(1, inet_protocols, 'IPPROTO_???'),
+    [I('INET_DIAG_SKV6ONLY')]: u8Attr,
+    [I('INET_DIAG_LOCALS')]: sockaddrsAttr,
+    [I('INET_DIAG_PEERS')]: sockaddrsAttr,
+    [I('INET_DIAG_MARK')]: u32Attr,
+    // struct tcp_bbr_info: the bandwidth halves in hex
+    [I('INET_DIAG_BBRINFO')]: structAttr(20, (_, b) => [
+      field('bbr_bw_lo', hex32(b.readUInt32LE(0))),
+      field('bbr_bw_hi', hex32(b.readUInt32LE(4))),
+      ...u32s(b, ['bbr_min_rtt', 'bbr_pacing_gain', 'bbr_cwnd_gain'], 8),
+    ]),
+    [I('INET_DIAG_CLASS_ID')]: u32Attr,
+    [I('INET_DIAG_MD5SIG')]: md5sigAttr,
+    [I('INET_DIAG_ULP_INFO')]: nested(ULP_ATTRS),
+    [I('INET_DIAG_SK_BPF_STORAGES')]: nested(BPF_STORAGES_ATTRS),
+    [I('INET_DIAG_CGROUP_ID')]: u64Attr,
+    [I('INET_DIAG_SOCKOPT')]: sockoptAttr,
+  },
+};
 /** struct inet_diag_bc_op {code; yes; no}. */
 const bcOp = (c: Ctx, b: Buffer, o = 0): Value =>
   struct([
@@ -203,10 +376,60 @@ const INET_REQ_ATTRS: AttrSpec = {
     [V(inet_diag_req_attrs, 'INET_DIAG_REQ_PROTOCOL')]: xvalAttr(4, inet_protocols, 'IPPROTO_???'),
   },
 };
+
+// ---- SMC_DIAG_* attributes of smc_diag_msg replies (smc_diag.h) -----------------------------------
+
+/** struct smc_diag_cursor {u16 reserved; u16 wrap; u32 count} at `o`. */
+const cursor = (b: Buffer, o: number): Value =>
+  struct([field('reserved', num(b.readUInt16LE(o))), field('wrap', num(b.readUInt16LE(o + 2))), field('count', num(b.readUInt32LE(o + 4)))]);
+const hex8 = (v: number): Value => sym(v ? `0x${v.toString(16)}` : '0');
+/** A NUL-padded character array of `n` bytes at `o`. */
+const charArray = (b: Buffer, o: number, n: number): Value => {
+  const s = b.subarray(o, o + n);
+  const z = s.indexOf(0);
+  return str(z >= 0 ? s.subarray(0, z) : s);
+};
+const SMC = (n: string): number => V(smc_diag_attrs, n);
+const declCode = (c: Ctx, v: number): Value => sym(xvalStr(BigInt(v), smc_decl_codes, 'SMC_CLC_DECL_???', c.o.xlat === 'raw' ? 'raw' : 'verbose'));
 const SMC_ATTRS: AttrSpec = {
   types: smc_diag_attrs,
   dflt: 'SMC_DIAG_???',
-  dec: { [V(smc_diag_attrs, 'SMC_DIAG_SHUTDOWN')]: xvalAttr(1, sock_shutdown_flags, '???_SHUTDOWN', true) },
+  dec: {
+    // struct smc_diag_conninfo
+    [SMC('SMC_DIAG_CONNINFO')]: structAttr(76, (_, b) => [
+      ...u32s(b, ['token', 'sndbuf_size', 'rmbe_size', 'peer_rmbe_size']),
+      ...['rx_prod', 'rx_cons', 'tx_prod', 'tx_cons'].map((n, i) => field(n, cursor(b, 16 + i * 8))),
+      ...['rx_prod_flags', 'rx_conn_state_flags', 'tx_prod_flags', 'tx_conn_state_flags'].map((n, i) => field(n, hex8(b[48 + i]!))),
+      ...['tx_prep', 'tx_sent', 'tx_fin'].map((n, i) => field(n, cursor(b, 52 + i * 8))),
+    ]),
+    // struct smc_diag_lgrinfo {struct smc_diag_linkinfo lnk[1]; u8 role}
+    [SMC('SMC_DIAG_LGRINFO')]: structAttr(147, (c, b) => [
+      field(
+        'lnk',
+        arr([
+          struct([
+            field('link_id', num(b[0]!)),
+            field('ibname', charArray(b, 1, 64)),
+            field('ibport', num(b[65]!)),
+            field('gid', charArray(b, 66, 40)),
+            field('peer_gid', charArray(b, 106, 40)),
+          ]),
+        ]),
+      ),
+      field('role', c.xval(BigInt(b[146]!), smc_link_group_roles, 'SMC_???')),
+    ]),
+    [SMC('SMC_DIAG_SHUTDOWN')]: xvalAttr(1, sock_shutdown_flags, '???_SHUTDOWN', true),
+    // struct smcd_diag_dmbinfo {u32 linkid; u64 peer_gid, my_gid, token, peer_token}
+    [SMC('SMC_DIAG_DMBINFO')]: structAttr(40, (_, b) => [
+      field('linkid', num(b.readUInt32LE(0))),
+      ...['peer_gid', 'my_gid', 'token', 'peer_token'].map((n, i) => field(n, sym(hexStr(b.readBigUInt64LE(8 + i * 8))))),
+    ]),
+    // struct smc_diag_fallback {u32 reason; u32 peer_diagnosis}: SMC_CLC_DECL_* codes, with the number
+    [SMC('SMC_DIAG_FALLBACK')]: structAttr(8, (c, b) => [
+      field('reason', declCode(c, b.readUInt32LE(0))),
+      field('peer_diagnosis', declCode(c, b.readUInt32LE(4))),
+    ]),
+  },
 };
 
 const S = (size: number, fields: StructSpec['fields'], attrs?: AttrSpec): StructSpec => ({ size, fields, attrs });

@@ -4,6 +4,7 @@
  * port attributes (IFLA_BRPORT_*) for AF_BRIDGE and IPv6 ones (IFLA_INET6_*) for AF_INET6.
  */
 import type { Ctx } from '../printer.js';
+import { uidValue } from './file.js';
 import { addr, arr, call, cmt, field, hexStr, hexstr, num, struct, sym, type Field, type Value } from '../value.js';
 import {
   in6_addr_gen_mode,
@@ -38,9 +39,16 @@ import {
   rtnl_ifla_bridge_vlan_tunnel_attrs,
   rtnl_ifla_inet_attrs,
   rtnl_ifla_mctp_attrs,
+  br_boolopts,
+  rtnl_ifla_br_attrs,
+  rtnl_ifla_br_mcast_querier_attrs,
+  rtnl_ifla_tun_attrs,
+  tun_device_types,
 } from '../xlat/tables.gen.js';
 import { ifindexValue } from './common.js';
 import {
+  attrs,
+  bitset,
   structTailAttr,
   clockTAttr,
   fdAttr,
@@ -194,10 +202,126 @@ const XDP = spec(rtnl_ifla_xdp_attrs, 'IFLA_XDP_???', {
   [XD('IFLA_XDP_HW_PROG_ID')]: u32Attr,
   [XD('IFLA_XDP_EXPECTED_FD')]: fdAttr,
 });
-const LINKINFO = spec(rtnl_ifla_info_attrs, 'IFLA_INFO_???', {
-  [A(rtnl_ifla_info_attrs, 'IFLA_INFO_KIND')]: strAttr,
-  [A(rtnl_ifla_info_attrs, 'IFLA_INFO_SLAVE_KIND')]: strAttr,
+
+// ---- IFLA_LINKINFO: IFLA_INFO_DATA / _XSTATS / _SLAVE_DATA by the kind named beside them --------
+
+/** A hardware address of any length: aa:bb:cc. */
+const macAttr: AttrDecoder = (c, ad, len) => {
+  const b = c.fetchAlways(ad, len);
+  return b ? macValue(c, b) : addr(ad);
+};
+/** A big-endian ethertype: htons(ETH_P_…). */
+const be16ProtoAttr: AttrDecoder = (c, ad, len) => {
+  if (len < 2) return undefined;
+  const b = c.fetchAlways(ad, 2);
+  return b ? call('htons', c.xval(BigInt(b.readUInt16BE(0)), ethernet_protocols, 'ETH_P_???')) : addr(ad);
+};
+const uidAttr: AttrDecoder = (c, ad, len) => {
+  if (len < 4) return undefined;
+  const b = c.fetchAlways(ad, 4);
+  return b ? uidValue(BigInt(b.readUInt32LE(0))) : addr(ad);
+};
+
+const BQ = (n: string): number => A(rtnl_ifla_br_mcast_querier_attrs, n);
+const MCAST_QUERIER = spec(rtnl_ifla_br_mcast_querier_attrs, 'BRIDGE_QUERIER_???', {
+  [BQ('BRIDGE_QUERIER_IP_ADDRESS')]: inetAddrAttr(4),
+  [BQ('BRIDGE_QUERIER_IP_PORT')]: ifindexAttr,
+  [BQ('BRIDGE_QUERIER_IP_OTHER_TIMER')]: clockTAttr,
+  [BQ('BRIDGE_QUERIER_IPV6_ADDRESS')]: inetAddrAttr(16),
+  [BQ('BRIDGE_QUERIER_IPV6_PORT')]: ifindexAttr,
+  [BQ('BRIDGE_QUERIER_IPV6_OTHER_TIMER')]: clockTAttr,
 });
+const BRA = (n: string): number => A(rtnl_ifla_br_attrs, n);
+const brDec: Record<number, AttrDecoder> = {};
+for (const n of ['FORWARD_DELAY', 'HELLO_TIME', 'MAX_AGE', 'AGEING_TIME', 'HELLO_TIMER', 'TCN_TIMER', 'TOPOLOGY_CHANGE_TIMER', 'GC_TIMER'])
+  brDec[BRA(`IFLA_BR_${n}`)] = clockTAttr;
+for (const n of ['LAST_MEMBER_INTVL', 'MEMBERSHIP_INTVL', 'QUERIER_INTVL', 'QUERY_INTVL', 'QUERY_RESPONSE_INTVL', 'STARTUP_QUERY_INTVL']) brDec[BRA(`IFLA_BR_MCAST_${n}`)] = clockTAttr;
+for (const n of ['STP_STATE', 'ROOT_PATH_COST', 'MCAST_HASH_ELASTICITY', 'MCAST_HASH_MAX', 'MCAST_LAST_MEMBER_CNT', 'MCAST_STARTUP_QUERY_CNT']) brDec[BRA(`IFLA_BR_${n}`)] = u32Attr;
+for (const n of ['PRIORITY', 'ROOT_PORT', 'VLAN_DEFAULT_PVID']) brDec[BRA(`IFLA_BR_${n}`)] = u16Attr;
+for (const n of ['VLAN_FILTERING', 'TOPOLOGY_CHANGE', 'TOPOLOGY_CHANGE_DETECTED', 'MCAST_ROUTER', 'MCAST_SNOOPING', 'MCAST_QUERY_USE_IFADDR', 'MCAST_QUERIER'])
+  brDec[BRA(`IFLA_BR_${n}`)] = u8Attr;
+for (const n of ['NF_CALL_IPTABLES', 'NF_CALL_IP6TABLES', 'NF_CALL_ARPTABLES', 'VLAN_STATS_ENABLED', 'MCAST_STATS_ENABLED', 'MCAST_IGMP_VERSION', 'MCAST_MLD_VERSION', 'VLAN_STATS_PER_PORT'])
+  brDec[BRA(`IFLA_BR_${n}`)] = u8Attr;
+brDec[BRA('IFLA_BR_GROUP_FWD_MASK')] = x16Attr;
+brDec[BRA('IFLA_BR_VLAN_PROTOCOL')] = be16ProtoAttr;
+brDec[BRA('IFLA_BR_ROOT_ID')] = bridgeIdAttr;
+brDec[BRA('IFLA_BR_BRIDGE_ID')] = bridgeIdAttr;
+brDec[BRA('IFLA_BR_GROUP_ADDR')] = macAttr;
+// struct br_boolopt_multi {u32 optval; u32 optmask}: bits numbered by BR_BOOLOPT_*
+brDec[BRA('IFLA_BR_MULTI_BOOLOPT')] = structAttr(8, (c, b) => [
+  field('optval', bitset(c, b.readUInt32LE(0), br_boolopts, 'BR_BOOLOPT_???')),
+  field('optmask', bitset(c, b.readUInt32LE(4), br_boolopts, 'BR_BOOLOPT_???')),
+]);
+brDec[BRA('IFLA_BR_MCAST_QUERIER_STATE')] = nested(MCAST_QUERIER);
+const BRIDGE_DATA = spec(rtnl_ifla_br_attrs, 'IFLA_BR_???', brDec);
+
+const TUN = (n: string): number => A(rtnl_ifla_tun_attrs, n);
+const TUN_DATA = spec(rtnl_ifla_tun_attrs, 'IFLA_TUN_???', {
+  [TUN('IFLA_TUN_OWNER')]: uidAttr,
+  [TUN('IFLA_TUN_GROUP')]: uidAttr,
+  [TUN('IFLA_TUN_TYPE')]: xvalAttr(1, tun_device_types, 'IFF_???'),
+  [TUN('IFLA_TUN_PI')]: u8Attr,
+  [TUN('IFLA_TUN_VNET_HDR')]: u8Attr,
+  [TUN('IFLA_TUN_PERSIST')]: u8Attr,
+  [TUN('IFLA_TUN_MULTI_QUEUE')]: u8Attr,
+  [TUN('IFLA_TUN_NUM_QUEUES')]: u32Attr,
+  [TUN('IFLA_TUN_NUM_DISABLED_QUEUES')]: u32Attr,
+});
+
+/** struct can_device_stats (linux/can/netlink.h): IFLA_INFO_XSTATS of "can" links. */
+const canStatsAttr = structAttr(24, (_c, b) =>
+  ['bus_error', 'error_warning', 'error_passive', 'bus_off', 'arbitration_lost', 'restarts'].map((n, i) => field(n, u32f(b, i * 4))),
+);
+
+/** What IFLA_INFO_DATA / IFLA_INFO_XSTATS hold for a link kind, and IFLA_INFO_SLAVE_DATA for a slave kind. */
+const KIND_DATA: Record<string, AttrDecoder> = { bridge: nested(BRIDGE_DATA), tun: nested(TUN_DATA) };
+const KIND_XSTATS: Record<string, AttrDecoder> = { can: canStatsAttr };
+const SLAVE_KIND_DATA: Record<string, AttrDecoder> = { bridge: nested(BRPORT) };
+
+const INFO = (n: string): number => A(rtnl_ifla_info_attrs, n);
+const IFLA_INFO_KIND = INFO('IFLA_INFO_KIND');
+const IFLA_INFO_SLAVE_KIND = INFO('IFLA_INFO_SLAVE_KIND');
+const LINKINFO_BASE: Record<number, AttrDecoder> = { [IFLA_INFO_KIND]: strAttr, [IFLA_INFO_SLAVE_KIND]: strAttr };
+const LINKINFO_SPECS = new Map<string, AttrSpec>();
+
+/** The string of the first `type` attribute among `len` bytes at `ad` (the kind names). */
+function kindOf(c: Ctx, ad: bigint, len: number, type: number): string | undefined {
+  for (let off = 0; len - off >= 4; ) {
+    const h = c.fetchAlways(ad + BigInt(off), 4);
+    if (!h) return undefined;
+    const n = h.readUInt16LE(0);
+    if (n < 4 || n > len - off) return undefined;
+    if ((h.readUInt16LE(2) & 0x3fff) === type) {
+      const b = c.fetchAlways(ad + BigInt(off + 4), Math.min(n - 4, 64));
+      if (!b) return undefined;
+      const z = b.indexOf(0);
+      return b.subarray(0, z >= 0 ? z : b.length).toString('latin1');
+    }
+    off += (n + 3) & ~3;
+  }
+  return undefined;
+}
+
+/** IFLA_LINKINFO: the kind attributes first name how the data beside them is laid out. */
+const linkinfoAttr: AttrDecoder = (c, ad, len, depth) => {
+  const kind = kindOf(c, ad, len, IFLA_INFO_KIND);
+  const slave = kindOf(c, ad, len, IFLA_INFO_SLAVE_KIND);
+  const key = `${kind ?? ''}\0${slave ?? ''}`;
+  let sp = LINKINFO_SPECS.get(key);
+  if (!sp) {
+    const dec = { ...LINKINFO_BASE };
+    const data = kind !== undefined ? Object.hasOwn(KIND_DATA, kind) && KIND_DATA[kind] : undefined;
+    const xstats = kind !== undefined ? Object.hasOwn(KIND_XSTATS, kind) && KIND_XSTATS[kind] : undefined;
+    const slaveData = slave !== undefined ? Object.hasOwn(SLAVE_KIND_DATA, slave) && SLAVE_KIND_DATA[slave] : undefined;
+    if (data) dec[INFO('IFLA_INFO_DATA')] = data;
+    if (xstats) dec[INFO('IFLA_INFO_XSTATS')] = xstats;
+    if (slaveData) dec[INFO('IFLA_INFO_SLAVE_DATA')] = slaveData;
+    sp = spec(rtnl_ifla_info_attrs, 'IFLA_INFO_???', dec);
+    // kinds are a handful of names; hostile ones are not kept
+    if (LINKINFO_SPECS.size < 64) LINKINFO_SPECS.set(key, sp);
+  }
+  return attrs(c, ad, len, sp, depth);
+};
 
 // ---- statistics -------------------------------------------------------------------------------
 
@@ -298,7 +422,7 @@ const common: Record<number, AttrDecoder> = {
   [L('IFLA_STATS')]: linkStatsAttr(4, 24),
   [L('IFLA_STATS64')]: linkStatsAttr(8, 25),
   [L('IFLA_MAP')]: ifmapAttr,
-  [L('IFLA_LINKINFO')]: nested(LINKINFO),
+  [L('IFLA_LINKINFO')]: linkinfoAttr,
   [L('IFLA_VFINFO_LIST')]: nested(VFINFO_LIST),
   [L('IFLA_VF_PORTS')]: nested(VF_PORTS),
   [L('IFLA_EXT_MASK')]: xvalAttr(4, rtnl_ifla_ext_filter, 'RTEXT_FILTER_???', true),

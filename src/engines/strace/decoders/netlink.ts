@@ -462,7 +462,7 @@ export function structTailAttr(size: number, fields: (c: Ctx, b: Buffer) => Fiel
  * An array of `size`-byte elements filling the data (fewer bytes than one element print hex):
  * at most -s elements, an unreadable one ends it with its address.
  */
-export function arrayAttr(size: number, elem: (c: Ctx, b: Buffer, i: number) => Value): AttrDecoder {
+export function arrayAttr(size: number, elem: (c: Ctx, b: Buffer, i: number, at: bigint) => Value): AttrDecoder {
   return (c, ad, len) => {
     if (len < size) return undefined;
     const n = Math.floor(len / size);
@@ -473,7 +473,7 @@ export function arrayAttr(size: number, elem: (c: Ctx, b: Buffer, i: number) => 
       const at = ad + BigInt(i * size);
       const b = c.fetchAlways(at, size);
       if (!b) return out.length ? { t: 'arr', a: out, moreAt: at } : addr(ad);
-      out.push(elem(c, b, i));
+      out.push(elem(c, b, i, at));
     }
     return arr(out);
   };

@@ -692,6 +692,13 @@ export const bpf_test_run_flags = xlat('bpf_test_run_flags', [
 ]);
 
 /** include/uapi/linux/if_bridge.h */
+export const br_boolopts = xlat('br_boolopts', [
+  [0x0n, 'BR_BOOLOPT_NO_LL_LEARN'],
+  [0x1n, 'BR_BOOLOPT_MCAST_VLAN_SNOOPING'],
+  [0x2n, 'BR_BOOLOPT_MST_ENABLE'],
+]);
+
+/** include/uapi/linux/if_bridge.h */
 export const br_mcast_dirs = xlat('br_mcast_dirs', [
   [0x0n, 'BR_MCAST_DIR_RX'],
   [0x1n, 'BR_MCAST_DIR_TX'],
@@ -3146,6 +3153,14 @@ export const inet_diag_req_attrs = xlat('inet_diag_req_attrs', [
   [0x3n, 'INET_DIAG_REQ_PROTOCOL'],
 ]);
 
+/** include/uapi/linux/inet_diag.h */
+export const inet_diag_ulp_info_attrs = xlat('inet_diag_ulp_info_attrs', [
+  [0x0n, 'INET_ULP_INFO_UNSPEC'],
+  [0x1n, 'INET_ULP_INFO_NAME'],
+  [0x2n, 'INET_ULP_INFO_TLS'],
+  [0x3n, 'INET_ULP_INFO_MPTCP'],
+]);
+
 /** include/uapi/linux/in.h, include/uapi/linux/in6.h */
 export const inet_protocols = xlat('inet_protocols', [
   [0x0n, 'IPPROTO_IP'],
@@ -4431,6 +4446,35 @@ export const mpol_modes = xlat('mpol_modes', [
   [0x3n, 'MPOL_INTERLEAVE'],
   [0x4n, 'MPOL_LOCAL'],
   [0x5n, 'MPOL_PREFERRED_MANY'],
+]);
+
+/** include/uapi/linux/mptcp.h */
+export const mptcp_subflow_attrs = xlat('mptcp_subflow_attrs', [
+  [0x0n, 'MPTCP_SUBFLOW_ATTR_UNSPEC'],
+  [0x1n, 'MPTCP_SUBFLOW_ATTR_TOKEN_REM'],
+  [0x2n, 'MPTCP_SUBFLOW_ATTR_TOKEN_LOC'],
+  [0x3n, 'MPTCP_SUBFLOW_ATTR_RELWRITE_SEQ'],
+  [0x4n, 'MPTCP_SUBFLOW_ATTR_MAP_SEQ'],
+  [0x5n, 'MPTCP_SUBFLOW_ATTR_MAP_SFSEQ'],
+  [0x6n, 'MPTCP_SUBFLOW_ATTR_SSN_OFFSET'],
+  [0x7n, 'MPTCP_SUBFLOW_ATTR_MAP_DATALEN'],
+  [0x8n, 'MPTCP_SUBFLOW_ATTR_FLAGS'],
+  [0x9n, 'MPTCP_SUBFLOW_ATTR_ID_REM'],
+  [0xan, 'MPTCP_SUBFLOW_ATTR_ID_LOC'],
+  [0xbn, 'MPTCP_SUBFLOW_ATTR_PAD'],
+]);
+
+/** include/uapi/linux/mptcp.h */
+export const mptcp_subflow_flags = xlat('mptcp_subflow_flags', [
+  [0x1n, 'MPTCP_SUBFLOW_FLAG_MCAP_REM'],
+  [0x2n, 'MPTCP_SUBFLOW_FLAG_MCAP_LOC'],
+  [0x4n, 'MPTCP_SUBFLOW_FLAG_JOIN_REM'],
+  [0x8n, 'MPTCP_SUBFLOW_FLAG_JOIN_LOC'],
+  [0x10n, 'MPTCP_SUBFLOW_FLAG_BKUP_REM'],
+  [0x20n, 'MPTCP_SUBFLOW_FLAG_BKUP_LOC'],
+  [0x40n, 'MPTCP_SUBFLOW_FLAG_FULLY_ESTABLISHED'],
+  [0x80n, 'MPTCP_SUBFLOW_FLAG_CONNECTED'],
+  [0x100n, 'MPTCP_SUBFLOW_FLAG_MAPVALID'],
 ]);
 
 /** include/uapi/linux/mman.h */
@@ -5944,6 +5988,70 @@ export const rtnl_families = xlat('rtnl_families', [
   [0x81n, 'RTNL_FAMILY_IP6MR'],
 ]);
 
+/** include/uapi/linux/if_link.h */
+export const rtnl_ifla_br_attrs = xlat('rtnl_ifla_br_attrs', [
+  [0x0n, 'IFLA_BR_UNSPEC'],
+  [0x1n, 'IFLA_BR_FORWARD_DELAY'],
+  [0x2n, 'IFLA_BR_HELLO_TIME'],
+  [0x3n, 'IFLA_BR_MAX_AGE'],
+  [0x4n, 'IFLA_BR_AGEING_TIME'],
+  [0x5n, 'IFLA_BR_STP_STATE'],
+  [0x6n, 'IFLA_BR_PRIORITY'],
+  [0x7n, 'IFLA_BR_VLAN_FILTERING'],
+  [0x8n, 'IFLA_BR_VLAN_PROTOCOL'],
+  [0x9n, 'IFLA_BR_GROUP_FWD_MASK'],
+  [0xan, 'IFLA_BR_ROOT_ID'],
+  [0xbn, 'IFLA_BR_BRIDGE_ID'],
+  [0xcn, 'IFLA_BR_ROOT_PORT'],
+  [0xdn, 'IFLA_BR_ROOT_PATH_COST'],
+  [0xen, 'IFLA_BR_TOPOLOGY_CHANGE'],
+  [0xfn, 'IFLA_BR_TOPOLOGY_CHANGE_DETECTED'],
+  [0x10n, 'IFLA_BR_HELLO_TIMER'],
+  [0x11n, 'IFLA_BR_TCN_TIMER'],
+  [0x12n, 'IFLA_BR_TOPOLOGY_CHANGE_TIMER'],
+  [0x13n, 'IFLA_BR_GC_TIMER'],
+  [0x14n, 'IFLA_BR_GROUP_ADDR'],
+  [0x15n, 'IFLA_BR_FDB_FLUSH'],
+  [0x16n, 'IFLA_BR_MCAST_ROUTER'],
+  [0x17n, 'IFLA_BR_MCAST_SNOOPING'],
+  [0x18n, 'IFLA_BR_MCAST_QUERY_USE_IFADDR'],
+  [0x19n, 'IFLA_BR_MCAST_QUERIER'],
+  [0x1an, 'IFLA_BR_MCAST_HASH_ELASTICITY'],
+  [0x1bn, 'IFLA_BR_MCAST_HASH_MAX'],
+  [0x1cn, 'IFLA_BR_MCAST_LAST_MEMBER_CNT'],
+  [0x1dn, 'IFLA_BR_MCAST_STARTUP_QUERY_CNT'],
+  [0x1en, 'IFLA_BR_MCAST_LAST_MEMBER_INTVL'],
+  [0x1fn, 'IFLA_BR_MCAST_MEMBERSHIP_INTVL'],
+  [0x20n, 'IFLA_BR_MCAST_QUERIER_INTVL'],
+  [0x21n, 'IFLA_BR_MCAST_QUERY_INTVL'],
+  [0x22n, 'IFLA_BR_MCAST_QUERY_RESPONSE_INTVL'],
+  [0x23n, 'IFLA_BR_MCAST_STARTUP_QUERY_INTVL'],
+  [0x24n, 'IFLA_BR_NF_CALL_IPTABLES'],
+  [0x25n, 'IFLA_BR_NF_CALL_IP6TABLES'],
+  [0x26n, 'IFLA_BR_NF_CALL_ARPTABLES'],
+  [0x27n, 'IFLA_BR_VLAN_DEFAULT_PVID'],
+  [0x28n, 'IFLA_BR_PAD'],
+  [0x29n, 'IFLA_BR_VLAN_STATS_ENABLED'],
+  [0x2an, 'IFLA_BR_MCAST_STATS_ENABLED'],
+  [0x2bn, 'IFLA_BR_MCAST_IGMP_VERSION'],
+  [0x2cn, 'IFLA_BR_MCAST_MLD_VERSION'],
+  [0x2dn, 'IFLA_BR_VLAN_STATS_PER_PORT'],
+  [0x2en, 'IFLA_BR_MULTI_BOOLOPT'],
+  [0x2fn, 'IFLA_BR_MCAST_QUERIER_STATE'],
+]);
+
+/** include/uapi/linux/if_bridge.h */
+export const rtnl_ifla_br_mcast_querier_attrs = xlat('rtnl_ifla_br_mcast_querier_attrs', [
+  [0x0n, 'BRIDGE_QUERIER_UNSPEC'],
+  [0x1n, 'BRIDGE_QUERIER_IP_ADDRESS'],
+  [0x2n, 'BRIDGE_QUERIER_IP_PORT'],
+  [0x3n, 'BRIDGE_QUERIER_IP_OTHER_TIMER'],
+  [0x4n, 'BRIDGE_QUERIER_PAD'],
+  [0x5n, 'BRIDGE_QUERIER_IPV6_ADDRESS'],
+  [0x6n, 'BRIDGE_QUERIER_IPV6_PORT'],
+  [0x7n, 'BRIDGE_QUERIER_IPV6_OTHER_TIMER'],
+]);
+
 /** include/uapi/linux/if_bridge.h (IFLA_AF_SPEC of AF_BRIDGE messages) */
 export const rtnl_ifla_bridge_attrs = xlat('rtnl_ifla_bridge_attrs', [
   [0x0n, 'IFLA_BRIDGE_FLAGS'],
@@ -6098,6 +6206,20 @@ export const rtnl_ifla_stats_attrs = xlat('rtnl_ifla_stats_attrs', [
   [0x3n, 'IFLA_STATS_LINK_XSTATS_SLAVE'],
   [0x4n, 'IFLA_STATS_LINK_OFFLOAD_XSTATS'],
   [0x5n, 'IFLA_STATS_AF_SPEC'],
+]);
+
+/** include/uapi/linux/if_link.h */
+export const rtnl_ifla_tun_attrs = xlat('rtnl_ifla_tun_attrs', [
+  [0x0n, 'IFLA_TUN_UNSPEC'],
+  [0x1n, 'IFLA_TUN_OWNER'],
+  [0x2n, 'IFLA_TUN_GROUP'],
+  [0x3n, 'IFLA_TUN_TYPE'],
+  [0x4n, 'IFLA_TUN_PI'],
+  [0x5n, 'IFLA_TUN_VNET_HDR'],
+  [0x6n, 'IFLA_TUN_PERSIST'],
+  [0x7n, 'IFLA_TUN_MULTI_QUEUE'],
+  [0x8n, 'IFLA_TUN_NUM_QUEUES'],
+  [0x9n, 'IFLA_TUN_NUM_DISABLED_QUEUES'],
 ]);
 
 /** include/uapi/linux/if_link.h */
@@ -6916,6 +7038,33 @@ export const sigtrap_codes = xlat('sigtrap_codes', [
   [0x6n, 'TRAP_PERF'],
 ]);
 
+/** include/uapi/linux/sock_diag.h */
+export const sk_diag_bpf_storage_attrs = xlat('sk_diag_bpf_storage_attrs', [
+  [0x0n, 'SK_DIAG_BPF_STORAGE_NONE'],
+  [0x1n, 'SK_DIAG_BPF_STORAGE_PAD'],
+  [0x2n, 'SK_DIAG_BPF_STORAGE_MAP_ID'],
+  [0x3n, 'SK_DIAG_BPF_STORAGE_MAP_VALUE'],
+]);
+
+/** include/uapi/linux/sock_diag.h */
+export const sk_diag_bpf_storage_rep_attrs = xlat('sk_diag_bpf_storage_rep_attrs', [
+  [0x0n, 'SK_DIAG_BPF_STORAGE_REP_NONE'],
+  [0x1n, 'SK_DIAG_BPF_STORAGE'],
+]);
+
+/** include/uapi/linux/sock_diag.h */
+export const sk_meminfo = xlat('sk_meminfo', [
+  [0x0n, 'SK_MEMINFO_RMEM_ALLOC'],
+  [0x1n, 'SK_MEMINFO_RCVBUF'],
+  [0x2n, 'SK_MEMINFO_WMEM_ALLOC'],
+  [0x3n, 'SK_MEMINFO_SNDBUF'],
+  [0x4n, 'SK_MEMINFO_FWD_ALLOC'],
+  [0x5n, 'SK_MEMINFO_WMEM_QUEUED'],
+  [0x6n, 'SK_MEMINFO_OPTMEM'],
+  [0x7n, 'SK_MEMINFO_BACKLOG'],
+  [0x8n, 'SK_MEMINFO_DROPS'],
+]);
+
 /** include/uapi/linux/filter.h */
 export const skf_ad = xlat('skf_ad', [
   [0x0n, 'SKF_AD_PROTOCOL'],
@@ -6936,6 +7085,43 @@ export const skf_ad = xlat('skf_ad', [
   [0x3cn, 'SKF_AD_VLAN_TPID'],
 ]);
 
+/** net/smc/smc_clc.h (SMC_CLC_DECL_*: not in the UAPI headers) */
+export const smc_decl_codes = xlat('smc_decl_codes', [
+  [0x1010000n, 'SMC_CLC_DECL_MEM'],
+  [0x2010000n, 'SMC_CLC_DECL_TIMEOUT_CL'],
+  [0x2020000n, 'SMC_CLC_DECL_TIMEOUT_AL'],
+  [0x3000000n, 'SMC_CLC_DECL_CNFERR'],
+  [0x3010000n, 'SMC_CLC_DECL_PEERNOSMC'],
+  [0x3020000n, 'SMC_CLC_DECL_IPSEC'],
+  [0x3030000n, 'SMC_CLC_DECL_NOSMCDEV'],
+  [0x3030001n, 'SMC_CLC_DECL_NOSMCDDEV'],
+  [0x3030002n, 'SMC_CLC_DECL_NOSMCRDEV'],
+  [0x3030003n, 'SMC_CLC_DECL_NOISM2SUPP'],
+  [0x3030004n, 'SMC_CLC_DECL_NOV2EXT'],
+  [0x3030005n, 'SMC_CLC_DECL_NOV2DEXT'],
+  [0x3030006n, 'SMC_CLC_DECL_NOSEID'],
+  [0x3030007n, 'SMC_CLC_DECL_NOSMCD2DEV'],
+  [0x3030008n, 'SMC_CLC_DECL_NOUEID'],
+  [0x3040000n, 'SMC_CLC_DECL_MODEUNSUPP'],
+  [0x3050000n, 'SMC_CLC_DECL_RMBE_EC'],
+  [0x3060000n, 'SMC_CLC_DECL_OPTUNSUPP'],
+  [0x3070000n, 'SMC_CLC_DECL_DIFFPREFIX'],
+  [0x3080000n, 'SMC_CLC_DECL_GETVLANERR'],
+  [0x3090000n, 'SMC_CLC_DECL_ISMVLANERR'],
+  [0x30a0000n, 'SMC_CLC_DECL_NOACTLINK'],
+  [0x30b0000n, 'SMC_CLC_DECL_NOSRVLINK'],
+  [0x30c0000n, 'SMC_CLC_DECL_VERSMISMAT'],
+  [0x30d0000n, 'SMC_CLC_DECL_MAX_DMB'],
+  [0x30e0000n, 'SMC_CLC_DECL_NOROUTE'],
+  [0x30f0000n, 'SMC_CLC_DECL_NOINDIRECT'],
+  [0x4000000n, 'SMC_CLC_DECL_SYNCERR'],
+  [0x5000000n, 'SMC_CLC_DECL_PEERDECL'],
+  [0x9990000n, 'SMC_CLC_DECL_INTERR'],
+  [0x9990001n, 'SMC_CLC_DECL_ERR_RTOK'],
+  [0x9990002n, 'SMC_CLC_DECL_ERR_RDYLNK'],
+  [0x9990003n, 'SMC_CLC_DECL_ERR_REGBUF'],
+]);
+
 /** include/uapi/linux/smc_diag.h */
 export const smc_diag_attrs = xlat('smc_diag_attrs', [
   [0x0n, 'SMC_DIAG_NONE'],
@@ -6951,6 +7137,12 @@ export const smc_diag_modes = xlat('smc_diag_modes', [
   [0x0n, 'SMC_DIAG_MODE_SMCR'],
   [0x1n, 'SMC_DIAG_MODE_FALLBACK_TCP'],
   [0x2n, 'SMC_DIAG_MODE_SMCD'],
+]);
+
+/** net/smc/smc_core.h (enum smc_lgr_role: not in the UAPI headers) */
+export const smc_link_group_roles = xlat('smc_link_group_roles', [
+  [0x0n, 'SMC_CLNT'],
+  [0x1n, 'SMC_SERV'],
 ]);
 
 /** net/smc/smc.h (enum smc_state; not in the UAPI headers) */
@@ -7710,6 +7902,43 @@ export const timerfd_settime_flags = xlat('timerfd_settime_flags', [
   [0x2n, 'TFD_TIMER_CANCEL_ON_SET'],
 ]);
 
+/** include/uapi/linux/tls.h */
+export const tls_cipher_types = xlat('tls_cipher_types', [
+  [0x33n, 'TLS_CIPHER_AES_GCM_128'],
+  [0x34n, 'TLS_CIPHER_AES_GCM_256'],
+  [0x35n, 'TLS_CIPHER_AES_CCM_128'],
+  [0x36n, 'TLS_CIPHER_CHACHA20_POLY1305'],
+  [0x37n, 'TLS_CIPHER_SM4_GCM'],
+  [0x38n, 'TLS_CIPHER_SM4_CCM'],
+  [0x39n, 'TLS_CIPHER_ARIA_GCM_128'],
+  [0x3an, 'TLS_CIPHER_ARIA_GCM_256'],
+]);
+
+/** include/net/tls.h (TLS_CONF_*: not in the UAPI headers) */
+export const tls_conf_types = xlat('tls_conf_types', [
+  [0x1n, 'TLS_CONF_BASE'],
+  [0x2n, 'TLS_CONF_SW'],
+  [0x3n, 'TLS_CONF_HW'],
+  [0x4n, 'TLS_CONF_HW_RECORD'],
+]);
+
+/** include/uapi/linux/tls.h */
+export const tls_info_attrs = xlat('tls_info_attrs', [
+  [0x0n, 'TLS_INFO_UNSPEC'],
+  [0x1n, 'TLS_INFO_VERSION'],
+  [0x2n, 'TLS_INFO_CIPHER'],
+  [0x3n, 'TLS_INFO_TXCONF'],
+  [0x4n, 'TLS_INFO_RXCONF'],
+  [0x5n, 'TLS_INFO_ZC_RO_TX'],
+  [0x6n, 'TLS_INFO_RX_NO_PAD'],
+]);
+
+/** include/uapi/linux/tls.h */
+export const tls_versions = xlat('tls_versions', [
+  [0x303n, 'TLS_1_2_VERSION'],
+  [0x304n, 'TLS_1_3_VERSION'],
+]);
+
 /** include/uapi/linux/if_packet.h */
 export const tpacket_versions = xlat('tpacket_versions', [
   [0x0n, 'TPACKET_V1'],
@@ -7750,6 +7979,12 @@ export const tty_ldiscs = xlat('tty_ldiscs', [
   [0x1cn, 'N_MCTP'],
   [0x1dn, 'N_DEVELOPMENT'],
   [0x1en, 'N_CAN327'],
+]);
+
+/** include/uapi/linux/if_tun.h */
+export const tun_device_types = xlat('tun_device_types', [
+  [0x1n, 'IFF_TUN'],
+  [0x2n, 'IFF_TAP'],
 ]);
 
 /** include/uapi/mtd/ubi-user.h */

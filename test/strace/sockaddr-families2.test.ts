@@ -1,10 +1,19 @@
 // Socket addresses of the second family group (sockaddr-families2.ts: RxRPC, IEEE 802.15.4, AF_ALG,
 // NFC, vsock, QRTR, XDP, MCTP) and the -X raw/verbose forms of AF_INET/AF_INET6 fields
-// (sockaddr-inet.ts), over fake tracee memory: whole structures, short ones (sa_data), styles.
+// (sockaddr-inet.ts), over fake tracee memory: whole structures, short ones (sa_data), styles;
+// then a real program's addresses against the real strace in each -X style.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { setDecoderErrorHook } from '../../src/engines/strace/syscall.js';
 import { FakeMemory, formatCall } from './helpers.js';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+const utrace = path.join(root, 'bin/utrace.js');
+const prog = path.join(root, 'test/fixtures/bin/sockaddr_more');
+const haveStrace = spawnSync('strace', ['-V']).status === 0;
 
 const M = 0x10000000n;
 const EBADF = ' = -1 EBADF (Bad file descriptor)';
@@ -194,4 +203,20 @@ test('every decoded family over hostile bytes, every length, every style: no dec
     setDecoderErrorHook(prev);
   }
   assert.deepEqual(errors, []);
+});
+
+test('a real program\'s addresses of these families as the real strace prints them, in each -X style', { skip: !haveStrace && 'strace not installed' }, () => {
+  const run = (argv: string[], style: string): string[] => {
+    const r = spawnSync(argv[0]!, [...argv.slice(1), '-X', style, '-e', 'trace=connect', prog], { encoding: 'utf8', timeout: 30000 });
+    assert.equal(r.status, 0, r.stderr);
+    return r.stderr
+      .split('\n')
+      .filter((l) => l.startsWith('connect('))
+      .map((l) => l.replace(/ +=/, ' ='));
+  };
+  for (const style of ['abbrev', 'raw', 'verbose']) {
+    const ours = run([utrace, 'strace'], style);
+    assert.equal(ours.length, 20, ours.join('\n'));
+    assert.deepEqual(ours, run(['strace'], style), style);
+  }
 });

@@ -1,11 +1,11 @@
 /**
  * Sockets: socket/socketpair/bind/connect/listen/accept/accept4/shutdown, send and recv calls (with msghdr,
  * iovec and control messages), getsockname/getpeername (get/setsockopt: sockopt.ts), with AF_UNIX, AF_INET,
- * AF_INET6 and AF_NETLINK addresses (strace net.c, sockaddr.c, msghdr.c); other families in
- * sockaddr-families.ts.
+ * AF_INET6 (sockaddr-inet.ts) and AF_NETLINK addresses (strace net.c, sockaddr.c, msghdr.c); other
+ * families in sockaddr-families.ts.
  */
 import { Ctx, I32, RV, RVAL_DECODED, U32, flagsStr, xvalStr, type Decoder } from '../printer.js';
-import { NULL, addr, arr, call, chg, field, num, str, struct, sym, type Field, type Value } from '../value.js';
+import { NULL, addr, arr, chg, field, num, str, struct, sym, type Field, type Value } from '../value.js';
 import {
   addrfams,
   inet_protocols,
@@ -22,58 +22,20 @@ import {
 } from '../xlat/tables.gen.js';
 import type { Xlat } from '../xlat/xlat.js';
 import { renderValue } from '../render.js';
-import { ifindexValue, iovArray } from './common.js';
+import { iovArray } from './common.js';
 import { cmsgValue } from './cmsg.js';
 import { familyFields } from './sockaddr-families.js';
+import { moreFamilyFields } from './sockaddr-families2.js';
+import { SOCKADDR_IN6_LEN_V1, SOCKADDR_IN_LEN, in4Fields, in6Fields } from './sockaddr-inet.js';
 import { messages as netlinkMessages } from './netlink-protocols.js';
+
+export { ipv4Text, ipv6Text } from './sockaddr-inet.js';
 
 const AF_UNIX = 1;
 const AF_INET = 2;
 const AF_INET6 = 10;
 const AF_NETLINK = 16;
 const SOCKADDR_STORAGE = 128;
-
-export function ipv4Text(b: Buffer, off: number): string {
-  return `${b[off]}.${b[off + 1]}.${b[off + 2]}.${b[off + 3]}`;
-}
-
-/** inet_ntop(AF_INET6) as glibc prints it (longest zero run of 2+ words becomes ::). */
-export function ipv6Text(b: Buffer, off: number): string {
-  const w: number[] = [];
-  for (let i = 0; i < 8; i++) w.push(b.readUInt16BE(off + i * 2));
-  let best = -1;
-  let bestLen = 0;
-  for (let i = 0; i < 8; ) {
-    if (w[i] !== 0) {
-      i++;
-      continue;
-    }
-    let j = i;
-    while (j < 8 && w[j] === 0) j++;
-    if (j - i > bestLen) {
-      best = i;
-      bestLen = j - i;
-    }
-    i = j;
-  }
-  if (bestLen < 2) best = -1;
-  let s = '';
-  for (let i = 0; i < 8; i++) {
-    if (best >= 0 && i >= best && i < best + bestLen) {
-      if (i === best) s += ':';
-      continue;
-    }
-    if (i) s += ':';
-    // IPv4-compatible and IPv4-mapped addresses end in dotted quad.
-    if (i === 6 && best === 0 && (bestLen === 6 || (bestLen === 5 && w[5] === 0xffff))) {
-      s += ipv4Text(b, off + 12);
-      break;
-    }
-    s += w[i].toString(16);
-  }
-  if (best >= 0 && best + bestLen === 8) s += ':';
-  return s;
-}
 
 /** struct sockaddr of `len` bytes at `ad` (strace decode_sockaddr). */
 export function sockaddrValue(c: Ctx, ad: bigint, len: bigint): Value {
@@ -97,24 +59,8 @@ export function sockaddrValue(c: Ctx, ad: bigint, len: bigint): Value {
     }
     return struct(f);
   }
-  if (fam === AF_INET && n >= 16) {
-    f.push(field('sin_port', call('htons', num(b.readUInt16BE(2)))), field('sin_addr', call('inet_addr', str(Buffer.from(ipv4Text(b, 4))))));
-    return struct(f);
-  }
-  if (fam === AF_INET6 && n >= 24) {
-    f.push(
-      field('sin6_port', call('htons', num(b.readUInt16BE(2)))),
-      field('sin6_flowinfo', call('htonl', num(b.readUInt32BE(4)))),
-      { k: 'sin6_addr', v: call('inet_pton', sym('AF_INET6'), str(Buffer.from(ipv6Text(b, 8))), sym('&sin6_addr')), bare: true },
-    );
-    if (n >= 28) {
-      // Link-local unicast and multicast addresses name their interface (strace print_ifindex).
-      const linkLocal = (b[8] === 0xfe && (b[9]! & 0xc0) === 0x80) || (b[8] === 0xff && (b[9]! & 0x0f) === 0x02);
-      const scope = b.readUInt32LE(24);
-      f.push(field('sin6_scope_id', linkLocal ? ifindexValue(c, scope) : num(scope)));
-    }
-    return struct(f);
-  }
+  if (fam === AF_INET && n >= SOCKADDR_IN_LEN) return struct([...f, ...in4Fields(c, b, 0)]);
+  if (fam === AF_INET6 && n >= SOCKADDR_IN6_LEN_V1) return struct([...f, ...in6Fields(c, b, 0, n)]);
   if (fam === AF_NETLINK && n >= 12) {
     // nl_pad shows only when set; nl_groups as C's %#08x (the width counts the 0x; zero has none).
     const pad = b.readUInt16LE(2);
@@ -124,7 +70,7 @@ export function sockaddrValue(c: Ctx, ad: bigint, len: bigint): Value {
     f.push(field('nl_pid', c.pidv(BigInt(b.readInt32LE(4)))), field('nl_groups', sym(groups ? `0x${groups.toString(16).padStart(6, '0')}` : '00000000')));
     return struct(f);
   }
-  const more = familyFields(c, fam, b, n);
+  const more = familyFields(c, fam, b, n) ?? moreFamilyFields(c, fam, b, n);
   if (more) return struct([...f, ...more.f], more.more);
   if (n > 2) f.push(field('sa_data', str(b.subarray(2, n))));
   return struct(f);

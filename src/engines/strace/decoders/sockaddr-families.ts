@@ -1,8 +1,9 @@
 /**
  * Socket address families beyond unix/inet/netlink (net.ts): AF_AX25 (linux/ax25.h), AF_IPX
- * (linux/ipx.h), AF_X25 (linux/x25.h), AF_PACKET (linux/if_packet.h). Each takes the address
- * bytes read (sa_family included) and gives the fields after sa_family, or undefined when the
- * address is too short for the family's structure (then sa_data is shown).
+ * (linux/ipx.h), AF_X25 (linux/x25.h), AF_PACKET (linux/if_packet.h) here; AF_RXRPC, AF_ALG,
+ * AF_NFC, AF_VSOCK, AF_QIPCRTR, AF_XDP, AF_MCTP and AF_IEEE802154 in sockaddr-families2.ts.
+ * Each takes the address bytes read (sa_family included) and gives the fields after sa_family,
+ * or undefined when the address is too short for the family's structure (then sa_data is shown).
  */
 import { type Ctx } from '../printer.js';
 import { arr, call, cmt, field, hex, hexstr, num, str, struct, sym, type Field, type Value } from '../value.js';
@@ -18,6 +19,15 @@ export interface FamilyFields {
   readonly f: Field[];
   /** Bytes past what the fields show (strace's trailing `...`). */
   readonly more?: boolean;
+}
+
+/**
+ * A fixed char array the kernel reads as a C string: up to its NUL; without one, all but the
+ * last byte (which the kernel overwrites with a NUL) and `...`.
+ */
+export function charArray(a: Buffer): Value {
+  const z = a.indexOf(0);
+  return z >= 0 ? str(a.subarray(0, z)) : str(a.subarray(0, Math.max(a.length - 1, 0)), true);
 }
 
 /** C's %#02x: 0x-prefixed except zero, which is padded to two digits. */
@@ -39,11 +49,7 @@ function ipx(b: Buffer, n: number): FamilyFields | undefined {
 /** struct sockaddr_x25: a NUL-terminated X.121 address in 16 bytes. */
 function x25(b: Buffer, n: number): FamilyFields | undefined {
   if (n < 18) return undefined;
-  const a = b.subarray(2, 18);
-  const z = a.indexOf(0);
-  // Without a NUL the kernel's string is cut to 15 characters.
-  const v = z >= 0 ? str(a.subarray(0, z)) : str(a.subarray(0, 15), true);
-  return { f: [field('sx25_addr', struct([field('x25_addr', v)]))] };
+  return { f: [field('sx25_addr', struct([field('x25_addr', charArray(b.subarray(2, 18)))]))] };
 }
 
 const AX25_ADDR_LEN = 7;

@@ -117,6 +117,11 @@ export const advise = xlat('advise', [
   [0x5n, 'POSIX_FADV_NOREUSE'],
 ]);
 
+/** include/linux/crypto.h (kernel-internal); crypto/af_alg.c accepts no other bit in salg_feat and salg_mask */
+export const af_alg_flags = xlat('af_alg_flags', [
+  [0x1000n, 'CRYPTO_ALG_KERN_DRIVER_ONLY'],
+]);
+
 /** include/uapi/linux/if_packet.h (sockaddr_ll.sll_pkttype) */
 export const af_packet_types = xlat('af_packet_types', [
   [0x0n, 'PACKET_HOST'],
@@ -2912,6 +2917,24 @@ export const icmp_filter_flags = xlat('icmp_filter_flags', [
   [0x12n, 'ICMP_ADDRESSREPLY'],
 ]);
 
+/** include/net/af_ieee802154.h (kernel-internal: ieee802154_addr_sa.addr_type) */
+export const ieee802154_addr_types = xlat('ieee802154_addr_types', [
+  [0x0n, 'IEEE802154_ADDR_NONE'],
+  [0x2n, 'IEEE802154_ADDR_SHORT'],
+  [0x3n, 'IEEE802154_ADDR_LONG'],
+]);
+
+/** include/net/af_ieee802154.h (kernel-internal: ieee802154_addr_sa.pan_id) */
+export const ieee802154_pan_ids = xlat('ieee802154_pan_ids', [
+  [0xffffn, 'IEEE802154_PANID_BROADCAST'],
+]);
+
+/** include/net/af_ieee802154.h (kernel-internal: ieee802154_addr_sa.short_addr) */
+export const ieee802154_short_addrs = xlat('ieee802154_short_addrs', [
+  [0xfffen, 'IEEE802154_ADDR_UNDEF'],
+  [0xffffn, 'IEEE802154_ADDR_BROADCAST'],
+]);
+
 /** include/uapi/linux/quota.h */
 export const if_dqblk_valid = xlat('if_dqblk_valid', [
   [0x1n, 'QIF_BLIMITS'],
@@ -4129,6 +4152,12 @@ export const lirc_modes = xlat('lirc_modes', [
   [0x10n, 'LIRC_MODE_LIRCCODE'],
 ]);
 
+/** net/nfc/llcp.h (kernel-internal: sockaddr_nfc_llcp.dsap, ssap) */
+export const llcp_saps = xlat('llcp_saps', [
+  [0x1n, 'LLCP_SAP_SDP'],
+  [0xffn, 'LLCP_SAP_MAX'],
+]);
+
 /** include/uapi/asm-generic/fcntl.h */
 export const lockfcmds = xlat('lockfcmds', [
   [0x0n, 'F_RDLCK'],
@@ -4220,6 +4249,17 @@ export const mbind_flags = xlat('mbind_flags', [
   [0x1n, 'MPOL_MF_STRICT'],
   [0x2n, 'MPOL_MF_MOVE'],
   [0x4n, 'MPOL_MF_MOVE_ALL'],
+]);
+
+/** include/uapi/linux/mctp.h (mctp_addr.s_addr) */
+export const mctp_addrs = xlat('mctp_addrs', [
+  [0x0n, 'MCTP_ADDR_NULL'],
+  [0xffn, 'MCTP_ADDR_ANY'],
+]);
+
+/** include/uapi/linux/mctp.h (sockaddr_mctp.smctp_network) */
+export const mctp_nets = xlat('mctp_nets', [
+  [0x0n, 'MCTP_NET_ANY'],
 ]);
 
 /** include/uapi/linux/if_bridge.h (struct br_mdb_entry flags) */
@@ -4853,6 +4893,17 @@ export const nf_queue_msg_types = xlat('nf_queue_msg_types', [
 export const nf_ulog_msg_types = xlat('nf_ulog_msg_types', [
   [0x0n, 'NFULNL_MSG_PACKET'],
   [0x1n, 'NFULNL_MSG_CONFIG'],
+]);
+
+/** include/uapi/linux/nfc.h (sockaddr_nfc.nfc_protocol) */
+export const nfc_protocols = xlat('nfc_protocols', [
+  [0x1n, 'NFC_PROTO_JEWEL'],
+  [0x2n, 'NFC_PROTO_MIFARE'],
+  [0x3n, 'NFC_PROTO_FELICA'],
+  [0x4n, 'NFC_PROTO_ISO14443'],
+  [0x5n, 'NFC_PROTO_NFC_DEP'],
+  [0x6n, 'NFC_PROTO_ISO14443_B'],
+  [0x7n, 'NFC_PROTO_ISO15693'],
 ]);
 
 /** include/uapi/linux/netfilter/nfnetlink.h (nfgenmsg version) */
@@ -5771,6 +5822,16 @@ export const ptrace_syscall_info_op = xlat('ptrace_syscall_info_op', [
   [0x1n, 'PTRACE_SYSCALL_INFO_ENTRY'],
   [0x2n, 'PTRACE_SYSCALL_INFO_EXIT'],
   [0x3n, 'PTRACE_SYSCALL_INFO_SECCOMP'],
+]);
+
+/** include/uapi/linux/qrtr.h (sockaddr_qrtr.sq_node) */
+export const qrtr_nodes = xlat('qrtr_nodes', [
+  [0xffffffffn, 'QRTR_NODE_BCAST'],
+]);
+
+/** include/uapi/linux/qrtr.h (sockaddr_qrtr.sq_port) */
+export const qrtr_ports = xlat('qrtr_ports', [
+  [0xfffffffen, 'QRTR_PORT_CTRL'],
 ]);
 
 /** include/uapi/linux/quota.h */
@@ -6701,6 +6762,15 @@ export const rwf_flags = xlat('rwf_flags', [
   [0x10n, 'RWF_APPEND'],
 ]);
 
+/** fs/afs/afs_cm.h, fs/afs/afs_vl.h, fs/afs/protocol_yfs.h (kernel-internal: AF_RXRPC service ids AFS uses) */
+export const rxrpc_services = xlat('rxrpc_services', [
+  [0x1n, 'CM_SERVICE'],
+  [0x34n, 'VL_SERVICE'],
+  [0x9c4n, 'YFS_FS_SERVICE'],
+  [0x9c5n, 'YFS_CM_SERVICE'],
+  [0x9c7n, 'YFS_VL_SERVICE'],
+]);
+
 /** include/uapi/linux/sched.h (struct sched_attr's sched_flags) */
 export const sched_attr_flags = xlat('sched_attr_flags', [
   [0x1n, 'SCHED_FLAG_RESET_ON_FORK'],
@@ -7541,6 +7611,14 @@ export const sock_xdp_options = xlat('sock_xdp_options', [
   [0x6n, 'XDP_UMEM_COMPLETION_RING'],
   [0x7n, 'XDP_STATISTICS'],
   [0x8n, 'XDP_OPTIONS'],
+]);
+
+/** include/uapi/linux/if_xdp.h (sockaddr_xdp.sxdp_flags) */
+export const sockaddr_xdp_flags = xlat('sockaddr_xdp_flags', [
+  [0x1n, 'XDP_SHARED_UMEM'],
+  [0x2n, 'XDP_COPY'],
+  [0x4n, 'XDP_ZEROCOPY'],
+  [0x8n, 'XDP_USE_NEED_WAKEUP'],
 ]);
 
 /** include/linux/socket.h */
@@ -9244,6 +9322,24 @@ export const v4l2_tuner_types = xlat('v4l2_tuner_types', [
 export const v4l2_vbi_flags = xlat('v4l2_vbi_flags', [
   [0x1n, 'V4L2_VBI_UNSYNC'],
   [0x2n, 'V4L2_VBI_INTERLACED'],
+]);
+
+/** include/uapi/linux/vm_sockets.h (sockaddr_vm.svm_cid) */
+export const vsock_cids = xlat('vsock_cids', [
+  [0xffffffffn, 'VMADDR_CID_ANY'],
+  [0x0n, 'VMADDR_CID_HYPERVISOR'],
+  [0x1n, 'VMADDR_CID_LOCAL'],
+  [0x2n, 'VMADDR_CID_HOST'],
+]);
+
+/** include/uapi/linux/vm_sockets.h (sockaddr_vm.svm_flags) */
+export const vsock_flags = xlat('vsock_flags', [
+  [0x1n, 'VMADDR_FLAG_TO_HOST'],
+]);
+
+/** include/uapi/linux/vm_sockets.h (sockaddr_vm.svm_port) */
+export const vsock_ports = xlat('vsock_ports', [
+  [0xffffffffn, 'VMADDR_PORT_ANY'],
 ]);
 
 /** include/uapi/linux/wait.h */

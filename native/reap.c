@@ -1,19 +1,31 @@
 /*
- * Former tracees that become our children, and pidfds for src/core/procfs.ts.
+ * Former tracees that become our children, strays, and pidfds for src/core/procfs.ts.
  *
  * When utrace is a pid namespace's init (`unshare -pf utrace strace -f …`, as strace's own
  * suite runs it), the kernel hands it every orphan of the namespace, among them the zombies of
  * processes it traced whose parent died first. Nobody else can reap those: left alone they
  * stay zombies, and a nested namespace's init that exits waits for them forever
- * (zap_pid_ns_processes), while we wait for that init. So we reap them, as an init does, but
- * only them: a process we never traced stays unreaped (libuv's children are libuv's; a
- * command's orphans we did not follow are not ours to take).
+ * (zap_pid_ns_processes), while we wait for that init. So we reap them, as an init does,
+ * silently here: their exit was told when we saw it as their tracer (any other child of ours
+ * is a stray, below; libuv's children are libuv's).
  * "Them" cannot be told by pid (a pid is reused once reaped, and /proc may be an ancestor
  * namespace's), so each thread-group leader we track is held by a pidfd from the moment it is
  * tracked: it is traced then, nobody can reap it before we have seen its exit, so the pid is
  * still that process. The pidfd stays when the process is disowned (its exit consumed, or a
  * detach), until the process is reaped by anyone; a waitid(P_PIDFD) on it can only ever reap
  * that one process, and only once it is our child.
+ *
+ * Strays: children of ours that nobody will ever wait for, and whose exit nobody was told of.
+ * A tracee's clone(CLONE_PARENT) makes its child ours (its parent's parent; the core seizes
+ * it with the clone event and lets it go alive when no engine follows it), and so does an
+ * orphan left to us as a namespace's init. Left alone, a stray stays a zombie (its pid taken:
+ * a program that waits for it to vanish, as strace's clone_parent test does, waits forever).
+ * strayChild() names the one in front, which src/core/waitHub.ts then reaps and tells of: a
+ * waitable child that is not a stop, not tracked, not a former tracee whose exit we saw, and
+ * not one of libuv's child processes (Node's child_process:
+ * libuv waits for each of its own pids, and must find them). libuv's are its loop's process
+ * handles; uv_spawn registers its child before it returns, on the JS thread, so from that
+ * thread the walk sees every one of them. Hence only the JS thread may call strayChild.
  */
 #define _GNU_SOURCE
 #include "utrace.h"
@@ -26,6 +38,7 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <uv.h>
 
 #ifndef SYS_pidfd_open
 #define SYS_pidfd_open 434
@@ -51,6 +64,7 @@ struct held {
   pid_t pid;  /* 0 = empty, -1 = removed */
   int fd;
   int former; /* disowned: its status is no longer awaited by the JS side */
+  int exited; /* its exit was consumed by us as its tracer (reap_exited) */
 };
 static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
 static struct held *tab;
@@ -66,11 +80,11 @@ static struct held *find_nolock(pid_t pid) {
   return NULL;
 }
 
-static void put_nolock(pid_t pid, int fd, int former) {
+static void put_nolock(pid_t pid, int fd, int former, int exited) {
   size_t mask = cap - 1, i = (size_t)pid * 2654435761u & mask;
   while (tab[i].pid > 0) i = (i + 1) & mask;
   if (tab[i].pid == 0) used++;
-  tab[i] = (struct held){pid, fd, former};
+  tab[i] = (struct held){pid, fd, former, exited};
   live++;
   formers += former;
 }
@@ -81,6 +95,7 @@ static void drop_nolock(struct held *h) {
   h->pid = -1;
   h->fd = -1;
   h->former = 0;
+  h->exited = 0;
   live--;
 }
 
@@ -94,7 +109,7 @@ static int grow_nolock(void) {
   cap = ncap;
   live = used = formers = 0;
   for (size_t i = 0; i < oldcap; i++)
-    if (old[i].pid > 0) put_nolock(old[i].pid, old[i].fd, old[i].former);
+    if (old[i].pid > 0) put_nolock(old[i].pid, old[i].fd, old[i].former, old[i].exited);
   free(old);
   return 0;
 }
@@ -122,7 +137,7 @@ void reap_hold(pid_t pid) {
   int fd = pidfd_open_raw(pid, 0);
   if (fd >= 0) {
     if ((used + 1) * 2 > cap && grow_nolock() < 0) close(fd);
-    else put_nolock(pid, fd, 0);
+    else put_nolock(pid, fd, 0, 0);
   }
   pthread_mutex_unlock(&mu);
 }
@@ -140,13 +155,22 @@ void reap_release(pid_t pid) {
   pthread_mutex_unlock(&mu);
 }
 
-/* Reap `pid`, a waitable child that is not tracked, if it is a former tracee: 1 when reaped,
- * 0 when it is not ours to reap. */
+/* A wait consumed pid's exit (as its tracer: its parent may be another process). */
+void reap_exited(pid_t pid) {
+  pthread_mutex_lock(&mu);
+  struct held *h = find_nolock(pid);
+  if (h) h->exited = 1;
+  pthread_mutex_unlock(&mu);
+}
+
+/* Reap `pid`, a waitable child that is not tracked, if it is a former tracee whose exit we
+ * saw (told already): 1 when reaped, 0 when it is not ours to reap so. A former tracee let go
+ * alive (detached) is a stray once it is our child: its exit is news. */
 int reap_former(pid_t pid) {
   int done = 0;
   pthread_mutex_lock(&mu);
   struct held *h = find_nolock(pid);
-  if (h && h->former) {
+  if (h && h->former && h->exited) {
     siginfo_t si;
     memset(&si, 0, sizeof si);
     if (syscall(SYS_waitid, P_PIDFD, h->fd, &si, WEXITED | WNOHANG | __WALL, NULL) == 0 && si.si_pid) {
@@ -166,7 +190,7 @@ int reap_formers(void) {
   int n = 0;
   pthread_mutex_lock(&mu);
   for (size_t i = 0; i < cap; i++) {
-    if (tab[i].pid <= 0 || !tab[i].former) continue;
+    if (tab[i].pid <= 0 || !tab[i].former || !tab[i].exited) continue;
     siginfo_t si;
     memset(&si, 0, sizeof si);
     if (syscall(SYS_waitid, P_PIDFD, tab[i].fd, &si, WEXITED | WNOHANG | __WALL, NULL) == 0 && si.si_pid) {
@@ -176,6 +200,35 @@ int reap_formers(void) {
   }
   pthread_mutex_unlock(&mu);
   return n;
+}
+
+struct uv_find {
+  pid_t pid;
+  int found;
+};
+
+static void uv_find_child(uv_handle_t *h, void *arg) {
+  struct uv_find *f = arg;
+  if (uv_handle_get_type(h) == UV_PROCESS && uv_process_get_pid((uv_process_t *)h) == f->pid) f->found = 1;
+}
+
+/* strayChild() -> the pid of a stray child (see the top) waitable now, or 0. Reaps the former
+ * tracees it finds in front on the way. JS thread only (libuv's handles are walked). */
+static napi_value n_stray_child(napi_env env, napi_callback_info info) {
+  (void)info;
+  uv_loop_t *loop = NULL;
+  if (napi_get_uv_event_loop(env, &loop) != napi_ok || !loop) return make_i64(env, 0);
+  for (;;) {
+    siginfo_t si;
+    memset(&si, 0, sizeof si);
+    if (waitid(P_ALL, 0, &si, WEXITED | WNOHANG | WNOWAIT | __WALL) < 0 || !si.si_pid) return make_i64(env, 0);
+    /* Ours come first (the drain consumes them; a stray behind them is seen after). */
+    if (si.si_code == CLD_TRAPPED || tracked_has(si.si_pid)) return make_i64(env, 0);
+    if (reap_former(si.si_pid)) continue;
+    struct uv_find f = {si.si_pid, 0};
+    uv_walk(loop, uv_find_child, &f);
+    return make_i64(env, f.found ? 0 : si.si_pid);
+  }
 }
 
 /* pidfdOpen(pid, flags): a pidfd (close it with fs.closeSync), or throws. */
@@ -192,4 +245,5 @@ static napi_value n_pidfd_open(napi_env env, napi_callback_info info) {
 
 void reap_register(napi_env env, napi_value exports) {
   EXPORT_FN(env, exports, "pidfdOpen", n_pidfd_open);
+  EXPORT_FN(env, exports, "strayChild", n_stray_child);
 }

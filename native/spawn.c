@@ -40,6 +40,11 @@ struct spawn_req {
   int64_t options;
   /* The program's signal mask and SIG_IGN signals (bit N-1: signal N). */
   uint64_t sig_blocked, sig_ignored;
+  /* After a failed execve: a line for fd 2 per errno (NULL-terminated; may be NULL), and the
+   * exit status. Prepared here: the child of a threaded process may not format (strerror
+   * takes locks). */
+  char **exec_errors;
+  int exec_fail_status;
 };
 
 /* The kernel's struct sigaction: glibc's refuses the signals it reserves (32, 33), which a
@@ -103,7 +108,14 @@ static void child(struct spawn_req *r, int sync_rd, int err_wr) {
   }
   kill(getpid(), SIGSTOP);
   execve(r->file, r->argv, r->envp);
-  _exit(127); /* the failed execve is visible to the tracer */
+  /* The failed execve is visible to the tracer. */
+  int e = errno;
+  if (r->exec_errors) {
+    int n = 0;
+    while (r->exec_errors[n]) n++;
+    if (e < n) (void)!write(2, r->exec_errors[e], strlen(r->exec_errors[e]));
+  }
+  _exit(r->exec_fail_status);
 }
 
 /* spawn({file, argv, envp, cwd, stdio:[fd,fd,fd], sigBlocked, sigIgnored, seccomp, setpgid, noAslr, options}) -> pid */
@@ -166,6 +178,13 @@ static napi_value n_spawn(napi_env env, napi_callback_info info) {
   napi_get_value_bool(env, v, &r.no_aslr);
   napi_get_named_property(env, o, "options", &v);
   if (arg_i64(env, v, &r.options, u) < 0) goto out;
+  r.exec_fail_status = 127;
+  napi_get_named_property(env, o, "execErrors", &v);
+  napi_typeof(env, v, &t);
+  if (t == napi_object && arg_strv(env, v, &r.exec_errors, u) < 0) goto out;
+  napi_get_named_property(env, o, "execFailStatus", &v);
+  napi_typeof(env, v, &t);
+  if (t == napi_number) napi_get_value_int32(env, v, &r.exec_fail_status);
 
   int sync[2], errp[2];
   if (pipe2(sync, O_CLOEXEC) < 0) {
@@ -231,6 +250,7 @@ out:
   free(r.cwd);
   free_strv(r.argv);
   free_strv(r.envp);
+  free_strv(r.exec_errors);
   free(r.filter);
   free(r.inherit);
   return result;

@@ -52,6 +52,7 @@ int tracked_has(pid_t pid);
 void reap_hold(pid_t pid);
 void reap_release(pid_t pid);
 int reap_former(pid_t pid);
+void reap_exited(pid_t pid);
 int reap_formers(void);
 
 void ptrace_ops_register(napi_env env, napi_value exports);

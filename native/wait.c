@@ -139,8 +139,9 @@ static int is_ours(const siginfo_t *si) {
   return si->si_code == CLD_TRAPPED || tracked_has(si->si_pid);
 }
 
-/* Find one waitable pid of ours without consuming anything. Returns pid, 0 if none, -errno. */
-static pid_t peek_ours(void) {
+/* Find one waitable pid of ours without consuming anything. Returns pid, 0 if none, -errno.
+ * *foreign (if given) is set to a foreign child found in front: libuv's, or a stray (reap.c). */
+static pid_t peek_ours(int32_t *foreign) {
   siginfo_t si;
   do {
     memset(&si, 0, sizeof si);
@@ -149,7 +150,8 @@ static pid_t peek_ours(void) {
     if (is_ours(&si)) return si.si_pid;
     /* A former tracee left to us (we are a pid namespace's init): reaped, look again. */
   } while (reap_former(si.si_pid));
-  /* A foreign child (libuv's) is in front: look at ours one by one. */
+  if (foreign) *foreign = si.si_pid;
+  /* A foreign child is in front: look at ours one by one. */
   pid_t *pids;
   size_t n = tracked_snapshot(&pids);
   pid_t found = 0;
@@ -168,6 +170,7 @@ static int consume(pid_t pid, int32_t *out, void *sysinfo, size_t sysinfo_len) {
   int status;
   pid_t r = waitpid(pid, &status, __WALL | WNOHANG);
   if (r <= 0) return r < 0 ? -errno : 0;
+  if (!WIFSTOPPED(status)) reap_exited(r);
   out[0] = r;
   out[1] = status;
   out[2] = 0;
@@ -373,12 +376,13 @@ static int bounded_waitid(siginfo_t *si) {
  * at most about that long (the watchdog's bound, see above). hint > 0 says "this is the only
  * thread running": the block is then a direct waitpid on it (one syscall per stop); otherwise
  * it is a WNOWAIT peek over all children followed by a consume. */
-static int wait_next_core(int32_t *out, void *sysinfo, size_t silen, double spin, int32_t hint) {
+static int wait_next_core(int32_t *out, void *sysinfo, size_t silen, double spin, int32_t hint,
+                          int32_t *foreign) {
   void *outp = out;
   /* With a hint and a budget, go straight to the blocking waitpid: the hinted thread was
    * just resumed, so a non-blocking look first would almost always find nothing. */
   if (hint <= 0 || spin <= 0) {
-    pid_t pid = peek_ours();
+    pid_t pid = peek_ours(foreign);
     if (pid == -ECHILD) return -1;
     if (pid > 0 && consume(pid, outp, sysinfo, silen) > 0) return 1;
   }
@@ -394,6 +398,7 @@ static int wait_next_core(int32_t *out, void *sysinfo, size_t silen, double spin
         continue;
       }
       if (r == hint) {
+        if (!WIFSTOPPED(status)) reap_exited(r);
         out[0] = r;
         out[1] = status;
         out[2] = 0;
@@ -417,7 +422,7 @@ static int wait_next_core(int32_t *out, void *sysinfo, size_t silen, double spin
       if (w == 0 && si.si_pid) {
         if (is_ours(&si)) found = consume(si.si_pid, outp, sysinfo, silen) > 0;
         else {
-          pid_t p = peek_ours();
+          pid_t p = peek_ours(foreign);
           if (p > 0) found = consume(p, outp, sysinfo, silen) > 0;
           else break; /* a foreign zombie in front: let the waiter thread handle it */
         }
@@ -458,7 +463,8 @@ struct wait_ctl {
   int32_t status;     /* out: its wait status */
   int32_t silen;      /* out: syscall-info length, or -errno */
   int32_t resume_err; /* out: 0, or -errno of the restart */
-  int32_t unused_out[4];
+  int32_t foreign;    /* out: a foreign child seen in front (libuv's or a stray), or 0 */
+  int32_t unused_out[3];
 };
 _Static_assert(sizeof(struct wait_ctl) == 16 * sizeof(int32_t), "ctl is an Int32Array(16)");
 _Static_assert(offsetof(struct wait_ctl, status) == offsetof(struct wait_ctl, tid) + 4 &&
@@ -496,7 +502,8 @@ static napi_value n_wait_fast(napi_env env, napi_callback_info info) {
     c->resume_err = pre_resume(c->resume_tid, c->resume_req, c->resume_sig);
     c->resume_tid = 0;
   }
-  return make_i64(env, wait_next_core(&c->tid, fast_si, fast_silen, (double)c->block_us, c->hint_tid));
+  c->foreign = 0;
+  return make_i64(env, wait_next_core(&c->tid, fast_si, fast_silen, (double)c->block_us, c->hint_tid, &c->foreign));
 }
 
 /* waitCtlLayout() -> { field: index in the Int32Array } for every field of struct wait_ctl. */
@@ -512,6 +519,7 @@ static napi_value n_wait_ctl_layout(napi_env env, napi_callback_info info) {
     {"status", offsetof(struct wait_ctl, status)},
     {"sysinfoLength", offsetof(struct wait_ctl, silen)},
     {"resumeError", offsetof(struct wait_ctl, resume_err)},
+    {"foreign", offsetof(struct wait_ctl, foreign)},
   };
   napi_value obj;
   napi_create_object(env, &obj);
@@ -540,6 +548,7 @@ static napi_value n_wait_pid(napi_env env, napi_callback_info info) {
   while (r < 0 && errno == EINTR);
   if (r < 0) return utrace_throw(env, errno, "waitpid", pid);
   if (r == 0) return make_i64(env, 0);
+  if (!WIFSTOPPED(status)) reap_exited(r);
   int32_t *out = outp;
   out[0] = r;
   out[1] = status;
@@ -551,10 +560,12 @@ static napi_value n_wait_pid(napi_env env, napi_callback_info info) {
 static napi_threadsafe_function tsfn;
 static pthread_t waiter;
 static int armed, started;
+static const char stray_tag = 1; /* a notification's data: "a stray may be in front" */
 
-/* A foreign child in front of the others: libuv reaps its own soon (1 ms); one that stays
- * (an orphan we never traced, left to us as a namespace's init) is looked at less and less
- * often, up to every FOREIGN_PAUSE_MAX_NS, instead of spinning on it. */
+/* A foreign child in front of the others: libuv reaps its own soon (1 ms); a stray (reap.c)
+ * is JS's to reap: it is told after the same pause (notify 2). One that stays (libuv's for a
+ * while, or one JS leaves) is looked at less and less often, up to every
+ * FOREIGN_PAUSE_MAX_NS, instead of spinning on it. */
 #define FOREIGN_PAUSE_MAX_NS 16000000L
 
 static void *waiter_main(void *arg) {
@@ -574,9 +585,10 @@ static void *waiter_main(void *arg) {
     if (r == 0 && si.si_pid) {
       if (is_ours(&si)) notify = 1;
       else {
-        pid_t p = peek_ours();
+        pid_t p = peek_ours(NULL);
         if (p > 0) notify = 1;
         else if (p == 0) {
+          notify = 2;
           /* Former tracees behind it (waitid reports the same child first each time). */
           reap_formers();
           foreign_ns = si.si_pid != foreign ? 1000000
@@ -593,24 +605,26 @@ static void *waiter_main(void *arg) {
     if (notify && armed) {
       armed = 0;
       pthread_mutex_unlock(&mu);
-      napi_call_threadsafe_function(tsfn, NULL, napi_tsfn_nonblocking);
+      napi_call_threadsafe_function(tsfn, notify == 2 ? (void *)&stray_tag : NULL, napi_tsfn_nonblocking);
       pthread_mutex_lock(&mu);
     }
   }
   return NULL;
 }
 
+/* The callback's argument: true when a foreign child is in front and nothing of ours waits. */
 static void call_js(napi_env env, napi_value js_cb, void *context, void *data) {
   (void)context;
-  (void)data;
   if (!env) return;
-  napi_value undef;
+  napi_value undef, stray;
   napi_get_undefined(env, &undef);
-  napi_call_function(env, undef, js_cb, 0, NULL, NULL);
+  napi_get_boolean(env, data == &stray_tag, &stray);
+  napi_call_function(env, undef, js_cb, 1, &stray, NULL);
 }
 
 /* waiterStart(callback): once per process. The callback runs on the JS thread when an
- * event of ours is waitable and the waiter was armed. */
+ * event of ours is waitable and the waiter was armed, or (argument true) when a foreign child
+ * that may be a stray (reap.c) sits in front with nothing of ours behind it. */
 static napi_value n_waiter_start(napi_env env, napi_callback_info info) {
   static const char *u = "waiterStart(callback)";
   napi_value argv[1], name;

@@ -384,6 +384,9 @@ export async function straceMain(argv: string[], env: Partial<InheritedState> = 
       // Only when following (-f), as strace's --seccomp-bpf: the filter is inherited, and in
       // a child we do not trace every selected syscall would fail with ENOSYS.
       syscalls: p.noSeccomp || !p.follow ? undefined : engine.prefilter,
+      // A program that exists but cannot be run: its execve fails traced, then strace's
+      // launcher says so and exits 1.
+      execFailure: { message: `${name}: exec: `, status: 1 },
     });
   } catch (e) {
     if (e instanceof UtraceError) {
@@ -397,7 +400,7 @@ export async function straceMain(argv: string[], env: Partial<InheritedState> = 
   // (the trace goes to stderr or -o; nothing of ours reads stdin).
   releaseStdio([0, 1]);
   timeline?.processName(task.tgid, command[0]!.split('/').pop()!);
-  const ops = engine.attach(task).ops;
+  const ops = engine.attach(task, true).ops;
   // Joinable for as long as it lives: we are its host (host/launcher.ts).
   const lh = hostLaunched(tracer, task, command, name, [{ name: 'strace', owns: (e) => e.ops === ops }]);
   // Interrupted (once the commands that joined have left), strace detaches, its calls in flight
@@ -576,6 +579,8 @@ export function buildStraceOutput(tracer: Tracer, p: ParsedStrace, io: CommandIo
     onUnknownDetached: extra.onUnknownDetached,
   });
   if (p.overheadNs !== undefined) engine.summary.overheadNs = p.overheadNs;
+  // A child of ours nobody traces (a CLONE_PARENT child without -f) was reaped: strace's note.
+  if (!p.quiet.has('exit')) tracer.on('stray-exit', (pid: number) => say(io, `${straceName()}: Exit of unknown pid ${pid} ignored`));
   let finished = false;
   const finish = (): void => {
     if (finished) return;

@@ -17,13 +17,18 @@ export interface StopSink {
   _dispatch(tid: number, status: number, silen: number): void;
   /** Internal failures (a deferred restart that failed for another reason than death). */
   emit(event: 'error', error: unknown): boolean;
+  /** A stray child of this Node process (never traced, e.g. a tracee's CLONE_PARENT child)
+   * exited and was reaped: its pid and wait status. */
+  _strayExit(pid: number, status: number): void;
 }
 
 export interface TraceBackend {
   // ---------------------------------------------------------------- stop delivery
 
-  /** Called once per Tracer: start waiting (idempotent). */
-  start(): void;
+  /** Called once per Tracer: start waiting (idempotent); sink hears of strays until forget(). */
+  start(sink: StopSink): void;
+  /** sink (a closed Tracer) hears of nothing more. */
+  forget(sink: StopSink): void;
   /** Stops and the death of tid go to sink; its exit is ours to reap. */
   own(tid: number, sink: StopSink): void;
   /** No longer ours: its stops are not waited for, its exit not reaped. */

@@ -9,6 +9,7 @@ import * as path from 'node:path';
 import { SYSCALLS } from '../arch/x86_64/syscalls.gen.js';
 import type { SpawnRequest } from '../native/native.js';
 import { native } from './addon.js';
+import { errnoMessage } from './errno.js';
 import { UtraceError } from './errors.js';
 import { buildSeccompFilter } from './seccomp.js';
 
@@ -36,7 +37,17 @@ export interface SpawnOptions {
    * SIG_DFL). Default: nothing blocked or ignored (not this process's state: Node's own).
    */
   signals?: { blocked: bigint; ignored: bigint };
+  /**
+   * A program given by a path that exists but that the kernel may refuse to run (a directory,
+   * no execute permission, a format it does not know) is not refused by spawn() with EACCES:
+   * its execve runs, traced, and fails where engines see it; the child then writes `message`
+   * and the error's text ("Permission denied") as a line to its stderr, and exits with
+   * `status`, as a shell or strace's launcher does. A missing program is still ENOENT.
+   */
+  execFailure?: { message: string; status: number };
 }
+/** errno values up to which execFailure's lines are prepared (<asm-generic/errno.h> ends at 133). */
+const ERRNO_MAX = 133;
 const ALL_NRS = SYSCALLS.filter((s) => s !== undefined).map((s) => s!.nr);
 
 /** The native request for argv and options, the syscalls of its seccomp prefilter (null:
@@ -49,7 +60,7 @@ export function spawnRequest(argv: readonly string[], options: SpawnOptions, ptr
 } {
   if (!argv.length) throw new UtraceError('EINVAL', 'spawn', undefined, 'empty argv');
   const env = options.env ?? process.env;
-  const file = resolveProgram(argv[0]!, env['PATH'], options.cwd);
+  const file = resolveProgram(argv[0]!, env['PATH'], options.cwd, options.execFailure !== undefined);
   const opened: number[] = [];
   const fds = normStdio(options.stdio).map((s) => {
     if (s === 'inherit') return -1;
@@ -76,6 +87,11 @@ export function spawnRequest(argv: readonly string[], options: SpawnOptions, ptr
     noAslr: options.noAslr ?? false,
     options: ptraceOptions,
   };
+  const fail = options.execFailure;
+  if (fail) {
+    req.execErrors = Array.from({ length: ERRNO_MAX + 1 }, (_, n) => (n ? `${fail.message}${errnoMessage(n)}\n` : ''));
+    req.execFailStatus = fail.status;
+  }
   return { req, syscalls, opened };
 }
 
@@ -85,8 +101,10 @@ function normStdio(s: SpawnOptions['stdio']): ('inherit' | 'ignore' | 'close' | 
   return [0, 1, 2].map((i) => s[i] ?? 'inherit');
 }
 
-/** execvp's lookup, done before forking so a missing program is ENOENT from spawn(). */
-export function resolveProgram(file: string, pathEnv: string | undefined, cwd?: string): string {
+/** execvp's lookup, done before forking so a missing program is ENOENT from spawn(); a path
+ * that exists but is not an executable file is EACCES, unless `tryExec` (the execve fails
+ * then, in the child: SpawnOptions.execFailure). */
+export function resolveProgram(file: string, pathEnv: string | undefined, cwd?: string, tryExec = false): string {
   const check = (p: string): string | undefined => {
     try {
       const st = fs.statSync(p);
@@ -100,7 +118,7 @@ export function resolveProgram(file: string, pathEnv: string | undefined, cwd?: 
   if (file.includes('/')) {
     const abs = path.resolve(cwd ?? process.cwd(), file);
     if (!fs.existsSync(abs)) throw new UtraceError('ENOENT', 'spawn', undefined, file);
-    if (!check(abs)) throw new UtraceError('EACCES', 'spawn', undefined, file);
+    if (!tryExec && !check(abs)) throw new UtraceError('EACCES', 'spawn', undefined, file);
     // As typed: execve resolves it against the same directory, and the traced program's first
     // execve shows the path its user gave (as under strace).
     return file;

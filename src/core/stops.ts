@@ -62,7 +62,7 @@ export abstract class StopMachine extends EventEmitter {
   constructor(backend: TraceBackend) {
     super();
     this._backend = backend;
-    backend.start();
+    backend.start(this);
   }
 
   /** engine.control(): see Tracer.control. */
@@ -80,6 +80,11 @@ export abstract class StopMachine extends EventEmitter {
   }
 
   // ---------------------------------------------------------------- stops
+
+  /** @internal a stray child exited (backend.ts): the 'stray-exit' event */
+  _strayExit(pid: number, status: number): void {
+    this.emit('stray-exit', pid, exitStatusOf(status));
+  }
 
   /** @internal */
   _dispatch(tid: number, status: number, silen: number): void {

@@ -37,7 +37,9 @@ export interface TracerOptions {
 
 /**
  * The tracer. Events: 'engine-error' (engine, callbackName, error) when a callback throws
- * (the engine is detached, the thread goes on); 'error' for internal failures.
+ * (the engine is detached, the thread goes on); 'error' for internal failures; 'stray-exit'
+ * (pid, ExitStatus) when a child of this Node process that was never traced (a tracee's
+ * CLONE_PARENT child) exited, and was reaped (every open tracer hears of it).
  */
 export class Tracer extends StopMachine {
   /** How long the drain may block waiting for the next stop before yielding to the event
@@ -282,6 +284,7 @@ export class Tracer extends StopMachine {
       if (this._tasks.get(task.tid) === task) waits.push(this._untilGone(task));
     }
     await Promise.all(waits);
+    this._backend.forget(this);
     this._refresh();
   }
 

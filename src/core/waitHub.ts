@@ -16,6 +16,7 @@ import type { StopSink, TraceBackend } from './backend.js';
 import type { AffinityOps } from './colocate.js';
 import { isGone, UtraceError } from './errors.js';
 import { errnoName } from './errno.js';
+import { ownProcPid, procStatus } from './procfs.js';
 import * as P from './ptrace.js';
 import type { Task } from './task.js';
 
@@ -33,6 +34,7 @@ const CTL_TID = 8;
 const CTL_STATUS = 9;
 const CTL_SYSINFO_LENGTH = 10;
 const CTL_RESUME_ERROR = 11;
+const CTL_FOREIGN = 12;
 
 /** The layout this file was written for, by the addon's field names. */
 export const WAIT_CTL_LAYOUT: Readonly<Record<string, number>> = {
@@ -45,6 +47,7 @@ export const WAIT_CTL_LAYOUT: Readonly<Record<string, number>> = {
   status: CTL_STATUS,
   sysinfoLength: CTL_SYSINFO_LENGTH,
   resumeError: CTL_RESUME_ERROR,
+  foreign: CTL_FOREIGN,
 };
 
 {
@@ -77,6 +80,11 @@ const hub = {
   fresh: 0,
   freshGen: 1,
   started: false,
+  /** The open Tracers: they hear of strays (reapStrays). */
+  sinks: new Set<StopSink>(),
+  /** The foreign child a drain last looked at as a stray: once per drain (libuv's stays in
+   * front until the event loop runs, and the drain would look at it on every stop). */
+  strayTried: 0,
   /** Inputs and outputs of native.waitFast(): no argument conversions on the hot path. */
   ctl: new Int32Array(16),
   ctlReady: false,
@@ -137,6 +145,7 @@ function drain(): void {
   const t0 = nowMs();
   let yielded = false;
   let n = 0;
+  hub.strayTried = 0;
   try {
     for (;;) {
       const hint = hub.running === 1 ? hub.lastResumed : 0;
@@ -163,6 +172,11 @@ function drain(): void {
         ctl[CTL_HINT_TID] = 0;
         r = native.waitFast();
       }
+      const foreign = ctl[CTL_FOREIGN]!;
+      if (foreign && foreign !== hub.strayTried) {
+        hub.strayTried = foreign;
+        reapStrays();
+      }
       if (r === 0 && block) {
         // Waited the whole bound in vain: what runs now runs on; stop blocking for it.
         hub.freshGen++;
@@ -187,6 +201,9 @@ function drain(): void {
       // The clock every 8 stops: a busy tracee stops every few microseconds, and a quiet one
       // ends the loop through the bounded wait anyway.
       if ((++n & 7) === 0 && nowMs() - t0 > DRAIN_SLICE_MS) {
+        // A busy thread's waits look at it alone (the hint), and its next stop would be in
+        // front of any stray: look now, while it is held (not waitable).
+        reapStrays();
         flushPending();
         yielded = true;
         setImmediate(drain);
@@ -199,6 +216,32 @@ function drain(): void {
     if (!serving) native.drainActive(false);
   }
   if (!serving) idle(yielded);
+}
+
+/**
+ * Reap the strays in front of the waitable children (reap.c, strayChild): children of ours
+ * nobody will wait for, which a tracee's clone(CLONE_PARENT) makes (a program may wait for such
+ * a child to vanish). Each is told to every open Tracer. Not one we still trace: a child
+ * auto-attached by a clone event and killed before that event reached us is the state
+ * machine's, once its parent's event is handled.
+ */
+function reapStrays(): void {
+  const out = new Int32Array(4);
+  for (let pid = native.strayChild(); pid > 0; pid = native.strayChild()) {
+    if (procStatus(pid)?.['TracerPid'] === ownProcPid()) return;
+    try {
+      if (native.waitPid(pid, out, false) !== 1) return;
+    } catch {
+      return; // reaped meanwhile by someone else (ECHILD)
+    }
+    for (const sink of [...hub.sinks]) sink._strayExit(pid, out[1]!);
+  }
+}
+
+/** The waiter thread's call: a stop of ours is waitable, or a foreign child is in front. */
+function onWake(stray: boolean): void {
+  if (stray) reapStrays();
+  drain();
 }
 
 /** Leaving the synchronous loops for the event loop: the waiter thread takes over. */
@@ -239,10 +282,14 @@ function readWhileHeld(fd: number, buf: Uint8Array, onRead: (n: number) => void,
 
 /** The one real backend of this Node process. */
 export const waitHub: TraceBackend & AffinityOps = {
-  start(): void {
+  start(sink: StopSink): void {
+    hub.sinks.add(sink);
     if (hub.started) return;
     hub.started = true;
-    native.waiterStart(drain);
+    native.waiterStart(onWake);
+  },
+  forget(sink: StopSink): void {
+    hub.sinks.delete(sink);
   },
   own(tid: number, sink: StopSink): void {
     hub.owner.set(tid, sink);

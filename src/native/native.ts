@@ -62,6 +62,10 @@ export interface SpawnRequest {
   noAslr: boolean;
   /** PTRACE_SEIZE options. */
   options: number;
+  /** After a failed execve: the line to write to fd 2, indexed by errno (none: nothing), and
+   * the exit status (default 127). */
+  execErrors?: string[];
+  execFailStatus?: number;
 }
 
 export interface NativeAddon {
@@ -107,7 +111,7 @@ export interface NativeAddon {
   waitCtlLayout(): Record<string, number>;
   /** Restart ctl.resumeTid if set, then wait: 1 = event (ctl.tid, status, sysinfoLength),
    * 0 = none within ctl.blockMicros, -1 = no children; ctl.resumeError = 0 or -errno of the
-   * restart. */
+   * restart; ctl.foreign = a foreign child seen in front of the others (libuv's or a stray), or 0. */
   waitFast(): number;
   /** out = [pid, status, 0, 0]; 1 = event, 0 = none (non-blocking). */
   waitPid(pid: number, out: Int32Array, blocking: boolean): number;
@@ -116,12 +120,16 @@ export interface NativeAddon {
   /** Wait (bounded like the waits, drainActive) for fd to be readable, then read once:
    * bytes read (0 = end of file), -EINTR when the bound ended the wait, or -errno. */
   readBounded(fd: number, buf: Uint8Array): number;
-  waiterStart(callback: () => void): void;
+  /** callback(stray): stray when a foreign child sits in front with nothing of ours behind. */
+  waiterStart(callback: (stray: boolean) => void): void;
   waiterArm(armed: boolean): void;
   waiterRef(keepAlive: boolean): void;
   /** Track pid's stops and exit as ours (on) or no longer; a tracked thread-group leader is
    * also held by a pidfd, so that its zombie can be reaped if it is left to us (reap.c). */
   track(pid: number, on: boolean): void;
+  /** A waitable child of ours that nobody will wait for (not a stop, not tracked, not a former
+   * tracee, not libuv's): its pid, or 0 (reap.c). JS thread only. */
+  strayChild(): number;
   /** pidfd_open(2): a descriptor (close it with fs.closeSync), or throws. */
   pidfdOpen(pid: number, flags: number): number;
   /** Default disposition back, unblocked, raised: dies of sig as a program would (signals.c). */

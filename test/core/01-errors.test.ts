@@ -66,6 +66,25 @@ test('spawn where execve itself fails (missing interpreter): ENOENT seen, exit 1
   }
 });
 
+test('execFailure: a path that cannot be run is not refused; its execve fails traced, the child says so and exits', T, async () => {
+  const tracer = newTracer();
+  // Without it, spawn refuses a directory up front.
+  await assert.rejects(withTimeout(tracer.spawn(['/'], { stdio: 'ignore' }), 5000, 'spawn'), code('EACCES'));
+  const err = capture();
+  const task = await withTimeout(tracer.spawn(['/'], { stdio: ['ignore', 'ignore', err.fd], execFailure: { message: 'prog: exec: ', status: 5 } }), 5000, 'spawn');
+  const rets: bigint[] = [];
+  tracer.attachTask(task, Attach.CREATE, {
+    reportSyscallExit(_a, _e, call) {
+      if (call.nr === SYSCALL_NR['execve']) rets.push(call.ret!);
+    },
+  }).setEvents(Event.SYSCALL_EXIT);
+  task.start();
+  assert.deepEqual(await exitOf(task), { code: 5, signal: null, core: false });
+  assert.deepEqual(rets, [-13n], 'execve returned -EACCES');
+  assert.equal(err.text(), 'prog: exec: Permission denied\n');
+  await waitFor(() => !ourZombies().includes(task.tgid), 2000, 'no zombie left');
+});
+
 test('attaching a missing pid: ESRCH', T, async () => {
   const tracer = newTracer();
   const gone = spawnSync('true').pid!;

@@ -97,6 +97,7 @@ export class FakeKernel implements TraceBackend {
   // ---------------------------------------------------------------- TraceBackend
 
   start(): void {}
+  forget(): void {}
   own(tid: number, sink: StopSink): void {
     this.sinks.set(tid, sink);
   }

@@ -117,3 +117,42 @@ for (const host of [false, true]) {
     }
   });
 }
+
+test('a CLONE_PARENT child not followed is reaped: "Exit of unknown pid N ignored" unless quiet=exit', () => {
+  const prog = path.join(fixtures, 'clone_parent');
+  const children = (stdout: string): string[] => [...stdout.matchAll(/^child (\d+)$/gm)].map((m) => m[1]!);
+  for (const [opts, told] of [[[], true], [['-q'], true], [['-qq'], false], [['--quiet=exit'], false]] as const) {
+    const r = strace(['-o', '/dev/null', '-e', 'trace=none', ...opts, prog, '2']);
+    // Status 3: the fixture's child stayed a zombie nobody reaped.
+    assert.equal(r.status, 0, `${opts.join(' ')}: ${r.stderr}`);
+    const pids = children(r.stdout);
+    assert.equal(pids.length, 2, r.stdout);
+    const notes = [...r.stderr.matchAll(/: Exit of unknown pid (\d+) ignored$/gm)].map((m) => m[1]);
+    assert.deepEqual(notes, told ? pids : [], `${opts.join(' ')}: ${r.stderr}`);
+  }
+  // Followed (-f), the child is a tracee: its exit is traced, not unknown.
+  const out = tmp('out');
+  const f = strace(['-f', '-o', out, '-e', 'trace=none', prog]);
+  assert.equal(f.status, 0, f.stderr);
+  const [pid] = children(f.stdout);
+  assert.doesNotMatch(f.stderr, /Exit of unknown pid/);
+  assert.match(fs.readFileSync(out, 'utf8'), new RegExp(`^${pid} +\\+\\+\\+ exited with 42 \\+\\+\\+$`, 'm'));
+});
+
+test('a first execve that fails is traced, then "NAME: exec: ERROR" and exit status 1, the launcher\'s own calls unseen', () => {
+  const r = strace(['/']);
+  assert.equal(r.status, 1, r.stderr);
+  const lines = r.stderr.trimEnd().split('\n');
+  assert.match(lines[0]!, /^execve\("\/", \["\/"\], 0x[\da-f]+ \/\* \d+ vars \*\/\) += -1 EACCES \(Permission denied\)$/);
+  assert.deepEqual(lines.slice(1), ['utrace strace: exec: Permission denied', '+++ exited with 1 +++']);
+  // With -o: the message on stderr, the trace in the file.
+  const out = tmp('out');
+  const o = strace(['-o', out, '/etc/passwd']);
+  assert.equal(o.status, 1, o.stderr);
+  assert.equal(o.stderr, 'utrace strace: exec: Permission denied\n');
+  assert.match(fs.readFileSync(out, 'utf8'), /^execve\("\/etc\/passwd", .*= -1 EACCES \(Permission denied\)\n\+\+\+ exited with 1 \+\+\+\n$/);
+  // A missing program is still refused before anything runs.
+  const m = strace(['/nonexistent/prog']);
+  assert.equal(m.status, 1);
+  assert.equal(m.stderr, 'utrace strace: Can\'t stat \'/nonexistent/prog\': No such file or directory\n');
+});

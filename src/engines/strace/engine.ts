@@ -76,6 +76,9 @@ interface TaskState {
   exitCode?: number;
   /** The call that last returned ERESTART_RESTARTBLOCK: restart_syscall resumes it. */
   restartNr?: number;
+  /** The program we launched, before its first execve succeeded ('pending'); 'failed' once
+   * one failed: what runs then is the launcher's own error path, not the program. */
+  launch?: 'pending' | 'failed';
 }
 
 /** restart_syscall (x86_64) and the calls whose restart it is (ERESTART_RESTARTBLOCK users:
@@ -85,6 +88,8 @@ interface TaskState {
 const CLONE_PTRACE = 0x2000n;
 const CLONE_UNTRACED = 0x800000n;
 const NR_RESTART_SYSCALL = 219;
+const NR_EXECVE = 59;
+const NR_EXECVEAT = 322;
 const RESTARTERS = [35, 230, 7, 202];
 const ERESTART_RESTARTBLOCK = -516n;
 
@@ -155,6 +160,7 @@ export class StraceEngine {
       reportExec: (a, e, exec) => {
         // A non-leader thread's execve: it is the leader's tid now. The leader's death (reported
         // first, with supersededBy) printed the superseded line, unless we did not trace it.
+        e.data.launch = undefined;
         if (exec.formerTid === e.task.tid) return;
         e.data.call?.renumber(e.task.tid);
         if (!this._supersededSeen.delete(exec.formerTid)) this.formatter.superseded(e.task.tid, exec.formerTid, nowNs());
@@ -178,9 +184,11 @@ export class StraceEngine {
     return nrs.includes(NR_RESTART_SYSCALL) ? [...new Set([...nrs, ...RESTARTERS])] : nrs;
   }
 
-  /** Attach to one thread (every thread of an attached process, or the spawned task). */
-  attach(task: Task): Engine<TaskState> {
-    const e = this._tracer.attachTask(task, Attach.CREATE, this._ops, { entryNs: 0n });
+  /** Attach to one thread (every thread of an attached process, or the spawned task).
+   * launched: the task was spawned and is held before its first execve; if that execve fails,
+   * the calls that follow (the launcher's message and exit) are not shown, as under strace. */
+  attach(task: Task, launched = false): Engine<TaskState> {
+    const e = this._tracer.attachTask(task, Attach.CREATE, this._ops, { entryNs: 0n, launch: launched ? 'pending' : undefined });
     e.setEvents(this._events);
     this._engines.add(e);
     this.formatter.addTask(task.tid);
@@ -223,6 +231,7 @@ export class StraceEngine {
     const task = e.task;
     const nr = call.nr;
     st.call = undefined;
+    if (st.launch === 'failed') return undefined;
     if (this._o.onInvalidSyscall && (nr < 0 || !SYSCALLS[nr])) this._o.onInvalidSyscall(task.tid, nr);
     // strace tampers only with calls it traces (-e trace=, -P): a fault= set wider than the
     // trace set neither injects nor counts (:when=) the calls outside it.
@@ -270,6 +279,10 @@ export class StraceEngine {
 
   private _exit(e: Engine<TaskState>, call: SyscallReport): undefined | Promise<undefined> {
     const st = e.data;
+    if (st.launch === 'pending' && (call.nr === NR_EXECVE || call.nr === NR_EXECVEAT)) {
+      const r = call.ret ?? 0n;
+      st.launch = r < 0n && r > -4096n ? 'failed' : undefined;
+    }
     if (call.nr !== NR_RESTART_SYSCALL) st.restartNr = call.ret === ERESTART_RESTARTBLOCK ? call.nr : undefined;
     const rule = st.inject;
     st.inject = undefined;
@@ -314,7 +327,7 @@ export class StraceEngine {
   }
 
   private _signal(e: Engine<TaskState>, sig: SignalReport | null): undefined {
-    if (!sig) return undefined;
+    if (!sig || e.data.launch === 'failed') return undefined;
     const ns = nowNs();
     if (this._trace && this._o.filter.signalSelected(sig.signo)) {
       const tid = e.task.tid;

@@ -12,6 +12,7 @@
  *    tracer can see) or the exit of a pid in the tracked set. When a foreign zombie sits in
  *    front, we poll the tracked pids one by one instead; a former tracee left to us as a pid
  *    namespace's init is reaped (reap.c), another foreign one looked at less and less often.
+ *    A stop alone is taken in one syscall (take_trapped): waitid without WEXITED never reaps.
  *  - Hot path: after handling a stop, JS calls waitFast(), which resumes and blocks for a
  *    bounded time (see "bounded blocking" below). A busy tracee's next stop usually arrives
  *    within microseconds, so most stops never go through the event loop (as fast as C).
@@ -164,23 +165,45 @@ static pid_t peek_ours(int32_t *foreign) {
   return found;
 }
 
+/* A stop and its syscall info, in wait_next_core's out[]: [tid, status, sysinfo length or -errno]. */
+static void fill_stop(int32_t *out, pid_t pid, int status, void *sysinfo, size_t sysinfo_len) {
+  if (!WIFSTOPPED(status)) reap_exited(pid);
+  out[0] = pid;
+  out[1] = status;
+  out[2] = 0;
+  if (sysinfo && sysinfo_len > 0 && WIFSTOPPED(status) &&
+      (WSTOPSIG(status) == (SIGTRAP | 0x80) ||
+       (status >> 8) == (SIGTRAP | (PTRACE_EVENT_SECCOMP << 8)))) {
+    long n = ptrace(PTRACE_GET_SYSCALL_INFO, pid, (void *)sysinfo_len, sysinfo);
+    out[2] = n < 0 ? -errno : (int32_t)n;
+  }
+}
+
 /* Consume pid's status; if it is a syscall or seccomp stop, also fetch the syscall info so
  * the hot path needs no second crossing. out = [pid, status, sysinfoLen, 0]. */
 static int consume(pid_t pid, int32_t *out, void *sysinfo, size_t sysinfo_len) {
   int status;
   pid_t r = waitpid(pid, &status, __WALL | WNOHANG);
   if (r <= 0) return r < 0 ? -errno : 0;
-  if (!WIFSTOPPED(status)) reap_exited(r);
-  out[0] = r;
-  out[1] = status;
-  out[2] = 0;
-  if (sysinfo && sysinfo_len > 0 && WIFSTOPPED(status) &&
-      (WSTOPSIG(status) == (SIGTRAP | 0x80) ||
-       (status >> 8) == (SIGTRAP | (PTRACE_EVENT_SECCOMP << 8)))) {
-    long n = ptrace(PTRACE_GET_SYSCALL_INFO, r, (void *)sysinfo_len, sysinfo);
-    out[2] = n < 0 ? -errno : (int32_t)n;
-  }
+  fill_stop(out, r, status, sysinfo, sysinfo_len);
   return 1;
+}
+
+/* Consume one ptrace stop of any tracee in one syscall, where the peek and consume above take
+ * two: waitid without WEXITED reports no exits at all (so no child of libuv's is reaped), and
+ * a tracee's stops are reported whatever the flags (CLD_TRAPPED). WSTOPPED also consumes the
+ * job-control stop of an untraced child (CLD_STOPPED), which nobody else asks for (libuv waits
+ * for exits only): it is dropped. 1 = a stop in out, 0 = none (exits, if any, are the peek's). */
+static int take_trapped(int32_t *out, void *sysinfo, size_t sysinfo_len) {
+  for (;;) {
+    siginfo_t si;
+    si.si_pid = 0;
+    if (waitid(P_ALL, 0, &si, WSTOPPED | WNOHANG | __WALL) < 0 || si.si_pid == 0) return 0;
+    if (si.si_code != CLD_TRAPPED) continue;
+    /* waitid's si_status is the whole stop code (event << 8 | signal); waitpid's form: */
+    fill_stop(out, si.si_pid, si.si_status << 8 | 0x7f, sysinfo, sysinfo_len);
+    return 1;
+  }
 }
 
 /* A small detached thread that takes none of the process's signals (those are Node's: SIGINT
@@ -376,17 +399,28 @@ static int bounded_waitid(siginfo_t *si) {
  * at most about that long (the watchdog's bound, see above). hint > 0 says "this is the only
  * thread running": the block is then a direct waitpid on it (one syscall per stop); otherwise
  * it is a WNOWAIT peek over all children followed by a consume. */
+#define PEEK_EVERY 16
+static unsigned fast_turn;
+
 static int wait_next_core(int32_t *out, void *sysinfo, size_t silen, double spin, int32_t hint,
                           int32_t *foreign) {
   void *outp = out;
   /* With a hint and a budget, go straight to the blocking waitpid: the hinted thread was
    * just resumed, so a non-blocking look first would almost always find nothing. */
+  int may_block = spin > 0 && watch_ready && draining;
   if (hint <= 0 || spin <= 0) {
-    pid_t pid = peek_ours(foreign);
-    if (pid == -ECHILD) return -1;
-    if (pid > 0 && consume(pid, outp, sysinfo, silen) > 0) return 1;
+    /* Stops first, in one syscall each; every PEEK_EVERY-th look, and when there is no stop,
+     * exits too (a dead thread is reaped soon even while others keep stopping). The blocking
+     * wait below returns at once for an exit: before it, that look would be one more syscall. */
+    int turn = ++fast_turn % PEEK_EVERY;
+    if (turn && take_trapped(out, sysinfo, silen)) return 1;
+    if (!turn || !may_block) {
+      pid_t pid = peek_ours(foreign);
+      if (pid == -ECHILD) return -1;
+      if (pid > 0 && consume(pid, outp, sysinfo, silen) > 0) return 1;
+    }
   }
-  if (spin <= 0 || !watch_ready || !draining) return 0;
+  if (!may_block) return 0;
   watch_period_us = spin >= 200 ? (long)(spin / 2) : 100;
   int found = 0, interrupted = 0;
   while (!found && !interrupted) {
@@ -398,15 +432,7 @@ static int wait_next_core(int32_t *out, void *sysinfo, size_t silen, double spin
         continue;
       }
       if (r == hint) {
-        if (!WIFSTOPPED(status)) reap_exited(r);
-        out[0] = r;
-        out[1] = status;
-        out[2] = 0;
-        if (silen > 0 && WIFSTOPPED(status) && (WSTOPSIG(status) == (SIGTRAP | 0x80) ||
-                                   (status >> 8) == (SIGTRAP | (PTRACE_EVENT_SECCOMP << 8)))) {
-          long n = ptrace(PTRACE_GET_SYSCALL_INFO, r, (void *)silen, sysinfo);
-          out[2] = n < 0 ? -errno : (int32_t)n;
-        }
+        fill_stop(out, r, status, sysinfo, silen);
         found = 1;
       } else if (r < 0 && errno != EINTR) {
         hint = 0;

@@ -190,3 +190,35 @@ test('Node child_process children keep their exit statuses while we trace', T, a
   task.signal(9);
   assert.equal((await exitOf(task)).signal, 9);
 });
+
+test('a child_process child stopped and continued meanwhile keeps its exit status (threads stopping at once)', T, async () => {
+  // Several running threads: the drain takes stops with waitid(WSTOPPED), which also reports
+  // (and consumes) the job-control stop of an untraced child. Neither may disturb the other.
+  const tracer = newTracer();
+  const task = await tracer.spawn([fixture('stress_threads'), '3', '100000000'], { stdio: 'ignore' });
+  let reports = 0;
+  const ops: EngineOps = {
+    reportSyscallEntry() {
+      reports++;
+    },
+    reportClone(_a, _e, _flags, child) {
+      tracer.attachTask(child, Attach.CREATE, ops).setEvents(Event.SYSCALL_ENTRY | Event.CLONE);
+    },
+  };
+  tracer.attachTask(task, Attach.CREATE, ops).setEvents(Event.SYSCALL_ENTRY | Event.CLONE);
+  task.start();
+  await waitFor(() => task.process.threads.length >= 4 && reports > 1000, 10_000, 'threads under way');
+  const cp = cpSpawn('/bin/sh', ['-c', 'sleep 0.3; exit 5'], { stdio: 'ignore' });
+  killLater(cp.pid!);
+  const exited = childExit(cp);
+  cp.kill('SIGSTOP');
+  await waitFor(() => procState(cp.pid!) === 'T', 5000, 'child stopped');
+  const before = reports;
+  await waitFor(() => reports > before + 1000, 5000, 'tracing goes on while it is stopped');
+  cp.kill('SIGCONT');
+  assert.deepEqual(await withTimeout(exited, 10_000, 'child_process exit'), { code: 5, signal: null });
+  const after = reports;
+  await waitFor(() => reports > after + 1000, 5000, 'tracing goes on');
+  task.signal(9);
+  assert.equal((await exitOf(task)).signal, 9);
+});

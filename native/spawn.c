@@ -17,6 +17,7 @@
 #include <fcntl.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -302,7 +303,34 @@ static napi_value n_pipe(napi_env env, napi_callback_info info) {
   return arr;
 }
 
+/* foreground(fd, pgrp, from) -> the terminal's foreground process group before, when it was
+ * `from` (0: our own group) and is now pgrp; 0 when fd is not our controlling terminal or its
+ * foreground was another group (nothing done). gdbserver makes a started program's group the
+ * foreground of its terminal, so the program can read it and change its modes (no SIGTTIN or
+ * SIGTTOU), and gives it back at the end. SIGTTOU is blocked around the change: a caller in a
+ * background group would otherwise be stopped by it (the kernel lets a blocked one through). */
+static napi_value n_foreground(napi_env env, napi_callback_info info) {
+  static const char *u = "foreground(fd, pgrp, from)";
+  napi_value argv[3];
+  int32_t fd, pgrp, from;
+  if (arg_count(env, info, 3, argv, u) < 0 || arg_i32(env, argv[0], &fd, u) < 0 ||
+      arg_i32(env, argv[1], &pgrp, u) < 0 || arg_i32(env, argv[2], &from, u) < 0)
+    return NULL;
+  pid_t before = tcgetpgrp(fd);
+  if (before < 0 || before != (from > 0 ? from : getpgrp())) return make_i64(env, 0);
+  sigset_t ttou, old;
+  sigemptyset(&ttou);
+  sigaddset(&ttou, SIGTTOU);
+  pthread_sigmask(SIG_BLOCK, &ttou, &old);
+  int r = tcsetpgrp(fd, pgrp);
+  int e = errno;
+  pthread_sigmask(SIG_SETMASK, &old, NULL);
+  if (r < 0) return utrace_throw(env, e, "tcsetpgrp", pgrp);
+  return make_i64(env, before);
+}
+
 void spawn_register(napi_env env, napi_value exports) {
+  EXPORT_FN(env, exports, "foreground", n_foreground);
   EXPORT_FN(env, exports, "spawn", n_spawn);
   EXPORT_FN(env, exports, "pipe", n_pipe);
   EXPORT_FN(env, exports, "stdioToNull", n_stdio_to_null);

@@ -27,7 +27,7 @@ export const SI_TKILL = -6; // si_code of a signal sent with tkill(2) (asm-gener
 export { procDir, procIsOurs, procStatus } from './core/procfs.js';
 export { debugRegistersTrap } from './core/capabilities.js';
 export { raiseDefault } from './core/selfSignal.js';
-export { makePipe, releaseStdio } from './core/spawn.js';
+export { makePipe, releaseStdio, setForegroundGroup } from './core/spawn.js';
 export { startDaemonChild, execWhenReady } from './core/daemon.js';
 export { socketPeer, sendWithFds, receiveWithFds, socketProtocolName, netlinkRequest } from './core/sockets.js';
 export type { PeerCredentials } from './core/sockets.js';

@@ -139,6 +139,17 @@ export function releaseStdio(fds: readonly number[]): void {
   native.stdioToNull([...fds]);
 }
 
+/**
+ * Make process group `pgrp` the foreground of the terminal on `fd`, as gdbserver does for the
+ * program it starts (so the program reads its terminal and sets its modes without SIGTTIN or
+ * SIGTTOU), if the foreground is `from` (default: our own group; a tracer started in the
+ * background leaves the terminal alone). Returns the group it had, to give it back to, or 0
+ * when nothing was done.
+ */
+export function setForegroundGroup(fd: number, pgrp: number, from = 0): number {
+  return native.foreground(fd, pgrp, from);
+}
+
 /** A pipe with blocking, close-on-exec ends: [read, write] (for synchronous writers). */
 export function makePipe(): [number, number] {
   return native.pipe();

@@ -144,6 +144,9 @@ export interface NativeAddon {
   spawn(req: SpawnRequest): number;
   /** /dev/null over each of our descriptors given (0..2 only). */
   stdioToNull(fds: number[]): void;
+  /** tcsetpgrp(fd, pgrp) with SIGTTOU blocked, when the foreground group is `from` (0: ours):
+   * the group before, or 0 (nothing done). */
+  foreground(fd: number, pgrp: number, from: number): number;
   /** pipe2(O_CLOEXEC): [readFd, writeFd], blocking. */
   pipe(): [number, number];
   /** sched_getaffinity of a thread (0: the calling thread) into buf: bytes the kernel wrote. */

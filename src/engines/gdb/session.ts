@@ -13,7 +13,7 @@
  * - stepping.ts (steps without gdb), debugRegs.ts (the debug-register allocator),
  *   procfs.ts (/proc), hostio.ts (vFile), svr4.ts (the library list), protocol/ (pure RSP).
  */
-import { Attach, Event, ptraceAbi } from '../../api.js';
+import { Attach, Event, ptraceAbi, setForegroundGroup } from '../../api.js';
 import type { Engine, EngineOps, Process, SpawnOptions, Task, Tracer } from '../../api.js';
 import {
   DEFERRED, GDB_SIGNAL, RspParseError, THREAD_ALL, THREAD_ANY,
@@ -144,6 +144,22 @@ export class GdbSession {
     });
     const inf = this.addInferior(task.process, false);
     const ts = this.addThread(inf, task);
+    // Its group gets the terminal on stderr while it lives, as under gdbserver: a program in a
+    // background group is stopped by SIGTTIN when it reads the terminal, SIGTTOU when it sets
+    // its modes (tcdrain, tcsetattr).
+    try {
+      const before = setForegroundGroup(2, task.tid);
+      const giveBack = (): void => {
+        try {
+          setForegroundGroup(2, before, task.tid);
+        } catch {
+          /* the terminal is gone */
+        }
+      };
+      if (before > 0) void task.process.exit.then(giveBack, giveBack);
+    } catch (e) {
+      this.log(`warning: the terminal stays with the server: ${String(e)}`);
+    }
     // The program's exec is the last of: the shell's, the wrapper's, its own.
     inf.expectExecs = (shell ? 2 : 1) + (wrapper.length ? 1 : 0);
     const started = new Promise<void>((resolve) => (inf.started = resolve));

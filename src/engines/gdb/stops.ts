@@ -304,7 +304,7 @@ export class StopProtocol {
    * address space). In non-stop gdb also reads memory while the selected thread runs
    * (`print global`); when every thread runs, the current one is paused for the access.
    */
-  withMemory<T>(fn: (ts: ThreadState) => T): T | Promise<T> {
+  withMemory<T>(fn: (ts: ThreadState) => T, tries = 3): T | Promise<T> {
     const cur = this.s.needThread();
     // Every thread of the process reaches its memory, so any stopped one will do; one that
     // died since gdb chose it (threads come and go in non-stop) would fail with ESRCH.
@@ -321,6 +321,10 @@ export class StopProtocol {
     return withTimeout(this.holdThread(ts), 'thread did not stop for a memory access').then(() => {
       try {
         return fn(ts);
+      } catch (e) {
+        // It exited instead of stopping: another thread, paused in turn.
+        if (tries > 0 && e instanceof UtraceError && e.code === 'ESRCH') return this.withMemory(fn, tries - 1);
+        throw e;
       } finally {
         if (this.nonStop && ts.resumed && ts.held && !ts.tStop && !this.hasQueued(ts)) this.release(ts, this.resumeKind(ts), 0);
       }

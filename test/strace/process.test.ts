@@ -217,6 +217,23 @@ test('ids, groups, scheduling, uname, getrandom', () => {
   assert.equal(formatCall({ name: 'getrandom', args: [M, 64, 0], ret: 64, mem: big }), `getrandom("${'\\x41'.repeat(32)}"..., 64, 0) = 64`);
 });
 
+test('calls that never fail (%pure): any value is a result; uid/gid getters unsigned', () => {
+  const cases: [string, bigint, string][] = [
+    ['geteuid', 0x8000000000000000n, 'geteuid() = 9223372036854775808'],
+    ['getuid', -4096n, 'getuid() = 18446744073709547520'],
+    ['getegid', -2n, 'getegid() = 18446744073709551614'],
+    ['getgid', 1000n, 'getgid() = 1000'],
+    // Signed, as pid_t is, but never an errno.
+    ['getpid', -1n, 'getpid() = -1'],
+    ['gettid', -2n, 'gettid() = -2'],
+    // A call that can fail still does.
+    ['getpgid', -3n, 'getpgid(0) = -1 ESRCH (No such process)'],
+  ];
+  for (const [name, ret, want] of cases) {
+    assert.equal(formatCall({ name, args: name === 'getpgid' ? [0] : [], ret, mem: empty }).replace(/ {2,}/, ' '), want);
+  }
+});
+
 test('unknown and undecoded syscalls print raw arguments', () => {
   assert.equal(formatCall({ name: 500, args: [1, 2, 3, 4, 5, 6], ret: -38, mem: empty }), 'syscall_0x1f4(0x1, 0x2, 0x3, 0x4, 0x5, 0x6) = -1 ENOSYS (Function not implemented)');
   assert.equal(formatCall({ name: 'vhangup', args: [], ret: 0, mem: empty }), 'vhangup()                               = 0');

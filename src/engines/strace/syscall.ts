@@ -3,7 +3,7 @@
  * (if it asked) at exit, and formats the return value as strace does (syscall.c
  * syscall_exiting_trace). Pure: the engine supplies registers and a memory reader per stop.
  */
-import { SYSCALLS, errnoMessage, errnoName, type TaskMemory } from '../../api.js';
+import { SYSCALLS, SYSCALL_CLASS_NAMES, errnoMessage, errnoName, type TaskMemory } from '../../api.js';
 import { DECODERS } from './decoders/index.js';
 import { Ctx, DEFAULT_DECODE_OPTIONS, RV, RVAL_DECODED, RVAL_MASK, type Decoder, type DecodeOptions, type RvKind } from './printer.js';
 import { renderArgs, renderValue } from './render.js';
@@ -26,6 +26,8 @@ export interface SyscallStop {
   /** The name of the thread's previous syscall, if known (restart_syscall resumes it). */
   readonly prevName?: string;
 }
+
+const PURE = SYSCALL_CLASS_NAMES['%pure'] ?? 0;
 
 /** Kernel-internal restart codes a tracer can observe (include/linux/errno.h). */
 const RESTART_CODES: Record<number, string> = {
@@ -248,5 +250,6 @@ export function decodeEntry(stop: SyscallStop, opts: DecodeOptions = DEFAULT_DEC
   const ctx = new Ctx(name, stop.pid, stop.tid, stop.args, stop.mem, opts);
   ctx.sp = stop.sp;
   ctx.prevName = stop.prevName;
+  ctx.neverFails = ent !== undefined && (ent.classes & PURE) !== 0;
   return new DecodedSyscall(stop.nr, name, ctx, decoder);
 }

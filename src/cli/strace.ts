@@ -303,6 +303,8 @@ export async function straceMain(argv: string[], env: Partial<InheritedState> = 
   const quietAttach = p.quiet.has('attach') || p.daemonOf !== undefined;
   nameSelfStrace();
   const tracer = new Tracer({ colocate: p.colocate });
+  // Without -f: a child the kernel traced for us unasked (clone with CLONE_PTRACE), let go.
+  if (!quietAttach && !p.follow) tracer.on('stray-detached', (tid: number) => err(`Detached unknown pid ${tid}`));
   let built: StraceOutput;
   try {
     // Joining a host (-p): the trace goes through the host, which is handed our pipe then.

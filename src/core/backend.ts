@@ -17,6 +17,9 @@ export interface StopSink {
   _dispatch(tid: number, status: number, silen: number): void;
   /** Internal failures (a deferred restart that failed for another reason than death). */
   emit(event: 'error', error: unknown): boolean;
+  /** A stopped child of one of its threads, not its own, with this exit signal: let go when no
+   * clone event of its threads can claim it (true), else kept for that event (false). */
+  _stray?(tid: number, exitSignal: number): boolean;
 }
 
 export interface TraceBackend {

@@ -103,6 +103,7 @@ export class Host {
     this.ended = new Promise((r) => (this._endResolve = r));
     const keeper: EngineOps = {
       name: 'host',
+      threadsOnly: true,
       // A new thread gets the keeper before it runs: the process stays whole between members.
       reportClone: (_a, _e, _flags, child) => {
         if (child.tgid === this.pid) this._keep(child);

@@ -141,6 +141,10 @@ export class StraceEngine {
     this._ops = {
       name: 'strace',
       syscalls: selected,
+      // Not following (-f): a child the program forks is never traced by us, even for a moment
+      // (the program may trace it itself: strace under strace). A CLONE_PTRACE child the
+      // kernel gives us then is let go by the core (Tracer 'stray-detached').
+      threadsOnly: !opts.follow,
       reportSyscallEntry: (a, e, call) => self._entry(e, call, a),
       reportSyscallExit: (a, e, call) => self._exit(e, call),
       reportSignal: (a, e, sig) => self._signal(e, sig),
@@ -167,7 +171,9 @@ export class StraceEngine {
       // Gone for good without a death report (detached, failed): no longer waited for.
       release: (data) => self._released(data),
     };
-    this._events = Event.SYSCALL | Event.SIGNAL_ALL | Event.EXIT | Event.DEATH | Event.EXEC | Event.JCTL |
+    // -e trace=none (an empty set): no syscall stops at all, not two per call for nothing.
+    const calls = selected?.size === 0 ? 0 : Event.SYSCALL;
+    this._events = calls | Event.SIGNAL_ALL | Event.EXIT | Event.DEATH | Event.EXEC | Event.JCTL |
       (opts.follow || opts.onUnknownDetached ? Event.CLONE : 0);
   }
 

@@ -234,6 +234,22 @@ export class Host {
     this._own = undefined;
   }
 
+  /**
+   * The hosting command let the program go (strace -b execve): unless a command joined, the
+   * host lets go of it too, now, from the command's report (the program runs on untraced).
+   */
+  letGo(): void {
+    if (this.members.length) return;
+    for (const e of this._keepers) {
+      try {
+        e.detach();
+      } catch {
+        /* gone */
+      }
+    }
+    this._keepers.clear();
+  }
+
   /** Every member leaves; the host stays (its own command decides what comes next). */
   async leaveAll(): Promise<void> {
     for (const m of [...this._members]) await this.leave(m);

@@ -328,6 +328,7 @@ export class StraceEngine {
     const ns = nowNs();
     const ret = call.ret ?? 0n;
     const mem = new StopMemory(e.task);
+    if (rule?.retval !== undefined) d.retvalInjected();
     d.exit(ret, mem);
     const f = this._o.filter;
     if (f.dumping && !d.injected) {

@@ -147,8 +147,8 @@ export class Ctx {
   }
 
   /**
-   * A call the kernel never fails (the %pure class: getpid, getuid, ... have no error path):
-   * a value in the errno range is a result, as one an -e inject=retval= puts there.
+   * A call the kernel never fails (the %pure class: getpid, getuid, ... have no error path)
+   * whose result -e inject=retval= set: a value in the errno range is a result.
    */
   neverFails = false;
 

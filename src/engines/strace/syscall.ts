@@ -110,6 +110,15 @@ export class DecodedSyscall {
   get tid(): number {
     return this.ctx.tid;
   }
+  /**
+   * -e inject=…:retval= put the result there (call before exit()): a call that never fails
+   * (%pure: getpid, getuid, ...) shows it as a result whatever its value, as strace does; an
+   * injected error= is still an error.
+   */
+  retvalInjected(): void {
+    this.ctx.neverFails = ((SYSCALLS[this.nr]?.classes ?? 0) & PURE) !== 0;
+  }
+
   /** A non-leader thread's execve: the call returns under the leader's tid (the thread's now). */
   renumber(tid: number): void {
     this.ctx.tid = tid;
@@ -250,6 +259,5 @@ export function decodeEntry(stop: SyscallStop, opts: DecodeOptions = DEFAULT_DEC
   const ctx = new Ctx(name, stop.pid, stop.tid, stop.args, stop.mem, opts);
   ctx.sp = stop.sp;
   ctx.prevName = stop.prevName;
-  ctx.neverFails = ent !== undefined && (ent.classes & PURE) !== 0;
   return new DecodedSyscall(stop.nr, name, ctx, decoder);
 }

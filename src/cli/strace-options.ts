@@ -413,6 +413,10 @@ export function parseStraceCommandLine(argv: string[]): StraceConfig {
     if (c.append) c.warnings.push('-A/--output-append-mode has no effect without -o/--output');
     if (c.outputSeparately && c.follow < 2) c.warnings.push('--output-separately has no effect without -o/--output');
   }
+  if (c.seccompBpf && c.detachOnExecve) {
+    c.warnings.push('--seccomp-bpf is not enabled because it is not compatible with -b');
+    c.seccompBpf = false;
+  }
   if (c.seccompBpf && !c.follow) {
     c.warnings.push('--seccomp-bpf cannot be used without -f/--follow-forks, disabling');
     c.seccompBpf = false;

@@ -78,8 +78,6 @@ function refuseUnsupported(c: StraceConfig): void {
   };
   if (c.stackTraces) no('-k/--stack-traces');
   if (c.user !== undefined) no('-u/--user');
-  if (c.detachOnExecve) no('-b/--detach-on');
-  if (c.instructionPointer) no('-i/--instruction-pointer');
   if (c.sortBy !== undefined && !summarySort(c.sortBy)) no(`-S ${c.sortBy}`);
 }
 
@@ -303,6 +301,11 @@ export async function straceMain(argv: string[], env: Partial<InheritedState> = 
   const quietAttach = p.quiet.has('attach') || p.daemonOf !== undefined;
   nameSelfStrace();
   const tracer = new Tracer({ colocate: p.colocate });
+  // -b execve: the launched command let go at its next execve (then we end, as strace does).
+  const launched: { tgid: number; host?: { letGo(): void }; left: () => void } = { tgid: 0, left: () => undefined };
+  const leftLaunched = new Promise<'detached'>((resolve) => (launched.left = () => resolve('detached')));
+  // Without -f: a child the kernel traced for us unasked (clone with CLONE_PTRACE), let go.
+  if (!quietAttach && !p.follow) tracer.on('stray-detached', (tid: number) => err(`Detached unknown pid ${tid}`));
   let built: StraceOutput;
   try {
     // Joining a host (-p): the trace goes through the host, which is handed our pipe then.
@@ -311,6 +314,13 @@ export async function straceMain(argv: string[], env: Partial<InheritedState> = 
       hideUntilExec: p.daemonOf !== undefined,
       onAttach: quietAttach ? undefined : (tid) => err(`Process ${tid} attached`),
       onUnknownDetached: quietAttach ? undefined : (tid) => err(`Detached unknown pid ${tid}`),
+      onExecDetached: (tgid) => {
+        if (!quietAttach) err(`Process ${tgid} detached`);
+        if (tgid === launched.tgid) {
+          launched.host?.letGo();
+          launched.left();
+        }
+      },
     });
   } catch (e) {
     if (e instanceof UsageError) {
@@ -383,7 +393,8 @@ export async function straceMain(argv: string[], env: Partial<InheritedState> = 
       signals: env.signals,
       // Only when following (-f), as strace's --seccomp-bpf: the filter is inherited, and in
       // a child we do not trace every selected syscall would fail with ENOSYS.
-      syscalls: p.noSeccomp || !p.follow ? undefined : engine.prefilter,
+      // Nor with -b: a process let go would keep the filter, its selected calls failing.
+      syscalls: p.noSeccomp || !p.follow || p.detachOnExecve ? undefined : engine.prefilter,
       // A program that exists but cannot be run: its execve fails traced, then strace's
       // launcher says so and exits 1.
       execFailure: { message: `${name}: exec: `, status: 1 },
@@ -401,8 +412,11 @@ export async function straceMain(argv: string[], env: Partial<InheritedState> = 
   releaseStdio([0, 1]);
   timeline?.processName(task.tgid, command[0]!.split('/').pop()!);
   const ops = engine.attach(task, true).ops;
+  launched.tgid = task.tgid;
+  engine.keepFirstExec(task.tgid);
   // Joinable for as long as it lives: we are its host (host/launcher.ts).
   const lh = hostLaunched(tracer, task, command, name, [{ name: 'strace', owns: (e) => e.ops === ops }]);
+  launched.host = lh?.host;
   // Interrupted (once the commands that joined have left), strace detaches, its calls in flight
   // ending " <detached ...>", passes the signal on to the program it launched, and dies of it.
   let fatal: NodeJS.Signals | undefined;
@@ -441,7 +455,17 @@ export async function straceMain(argv: string[], env: Partial<InheritedState> = 
     }
   }
   task.start();
-  const st = await Promise.race([task.process.exit, stop.done.then(() => undefined)]);
+  const st = await Promise.race([task.process.exit, stop.done.then(() => undefined), leftLaunched]);
+  if (st === 'detached') {
+    // -b execve: the program goes on untraced (our host lets it go too); what -f follows is
+    // traced to its end. strace never sees the program's exit: its status is 0.
+    await Promise.race([engine.allGone(), stop.done]);
+    stop.dispose();
+    await finish();
+    await lh?.close();
+    await tracer.close();
+    return fatal ? dieOfSignal(fatal) : 0;
+  }
   // Followed children may outlive the program (a daemon, a pid namespace's init), and so may
   // the processes of -p: traced to their end, as by strace; a signal to us still ends it all.
   if (st && !fatal) {
@@ -503,7 +527,9 @@ export interface StraceOutput {
  * by `utrace strace` and `utrace run --strace`. A file that cannot be opened is a UsageError.
  */
 export function buildStraceOutput(tracer: Tracer, p: ParsedStrace, io: CommandIo,
-  extra: { onAttach?: (tid: number) => void; onUnknownDetached?: (tid: number) => void; hideUntilExec?: boolean } = {}): StraceOutput {
+  extra: {
+    onAttach?: (tid: number) => void; onUnknownDetached?: (tid: number) => void; onExecDetached?: (tgid: number) => void; hideUntilExec?: boolean;
+  } = {}): StraceOutput {
   const { filter } = p;
   const open = (file: string, opt: string): number => io.openOutput(file, opt, p.append);
   const toFile = p.output !== undefined;
@@ -552,6 +578,7 @@ export function buildStraceOutput(tracer: Tracer, p: ParsedStrace, io: CommandIo
       quietExit: p.quiet.has('exit'),
       quietSuperseded: p.quiet.has('thread-execve'),
       syscallNumber: p.syscallNumber,
+      instructionPointer: p.instructionPointer,
       column: p.column,
       pidPrefix: p.pidPrefix,
       taskComm: p.decodePids.has('comm') ? (tid) => taskCommText(tid, p.hexStrings) : undefined,
@@ -577,6 +604,8 @@ export function buildStraceOutput(tracer: Tracer, p: ParsedStrace, io: CommandIo
     pathTrace,
     onAttach: extra.onAttach,
     onUnknownDetached: extra.onUnknownDetached,
+    detachOnExec: p.detachOnExecve,
+    onExecDetached: extra.onExecDetached,
   });
   if (p.overheadNs !== undefined) engine.summary.overheadNs = p.overheadNs;
   // A child of ours nobody traces (a CLONE_PARENT child without -f) was reaped: strace's note.

@@ -20,6 +20,9 @@ export interface StopSink {
   /** A stray child of this Node process (never traced, e.g. a tracee's CLONE_PARENT child)
    * exited and was reaped: its pid and wait status. */
   _strayExit(pid: number, status: number): void;
+  /** A stopped child of one of its threads, not its own, with this exit signal: let go when no
+   * clone event of its threads can claim it (true), else kept for that event (false). */
+  _stray?(tid: number, exitSignal: number): boolean;
 }
 
 export interface TraceBackend {

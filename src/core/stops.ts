@@ -682,12 +682,43 @@ export abstract class StopMachine extends EventEmitter {
 
   protected _wantedOptions(task: Task): number {
     let o = BASE_OPTIONS | (task._options & P.PTRACE_O_EXITKILL);
-    // New threads must be followed if anyone may attach to them in reportClone.
-    if (this._wantsEvent(task, Event.CLONE)) o |= CLONE_OPTIONS;
+    // New threads must be followed if anyone may attach to them in reportClone; new processes
+    // only if an engine wants more than threads: a fork child traced for a moment could not
+    // be seized by its own parent meanwhile (a tracer under trace).
+    o |= this._cloneOptions(task);
     // A leader's exit stop is the only sign that it left early (pthread_exit) and will sit as
     // a zombie until its process ends (Task.exiting): one stop per process, taken always.
     if (this._wantsEvent(task, Event.EXIT) || task.tid === task.tgid) o |= P.PTRACE_O_TRACEEXIT;
     return o;
+  }
+
+  private _cloneOptions(task: Task): number {
+    let o = 0;
+    for (const e of task._engines) {
+      if (e._detached || !(e._events & Event.CLONE)) continue;
+      if (!e.ops.threadsOnly) return CLONE_OPTIONS;
+      o = P.PTRACE_O_TRACECLONE;
+    }
+    return o;
+  }
+
+  /**
+   * @internal A stopped child of one of our threads that we do not own: the kernel traced it
+   * for us unasked (clone with CLONE_PTRACE while our fork options were off). When none of our
+   * threads would report a child made with that exit signal, no clone event will claim it: it
+   * is let go now (else it would wait stopped forever) and 'stray-detached' (tid) is emitted,
+   * strace's "Detached unknown pid". False: kept for the clone event to come.
+   */
+  _stray(tid: number, exitSignal: number): boolean {
+    const could = P.PTRACE_O_TRACEVFORK | (exitSignal === P.SIGCHLD ? P.PTRACE_O_TRACEFORK : P.PTRACE_O_TRACECLONE);
+    for (const t of this._tasks.values()) if (t._options & could) return false;
+    try {
+      this._backend.detach(tid, 0);
+    } catch {
+      return false;
+    }
+    this.emit('stray-detached', tid);
+    return true;
   }
 
   protected _restart(task: Task, step: Resume | null): void {

@@ -94,6 +94,13 @@ export interface EngineOps<D = any> {
   reportReap?(engine: Engine<D>, task: Task): void;
   /** The engine is gone for good. */
   release?(data: D): void;
+  /**
+   * With Event.CLONE: only new threads of the process matter (reportClone still sees a process
+   * made by clone() with an exit signal other than SIGCHLD). The kernel is then asked for clone
+   * events only (PTRACE_O_TRACECLONE, not FORK/VFORK) unless another engine wants more, so a
+   * child the program forks is never traced, not even for a moment: its parent can trace it.
+   */
+  readonly threadsOnly?: boolean;
   /** Declared syscall interest: only these numbers (lets a seccomp prefilter skip others). */
   readonly syscalls?: Iterable<number>;
   /** A name for error messages. */

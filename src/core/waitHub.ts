@@ -9,12 +9,14 @@
  * synchronously, blocking (bounded by a native watchdog) only for threads likely to stop soon,
  * and fuses each restart decided during a dispatch with its next wait (one crossing per stop).
  */
+import * as fs from 'node:fs';
 import { nowMs } from './clock.js';
 import { native } from './addon.js';
 import type { SpawnRequest } from '../native/native.js';
 import type { StopSink, TraceBackend } from './backend.js';
 import type { AffinityOps } from './colocate.js';
 import { isGone, UtraceError } from './errors.js';
+import { procIsOurs } from './procfs.js';
 import { errnoName } from './errno.js';
 import { ownProcPid, procStatus } from './procfs.js';
 import * as P from './ptrace.js';
@@ -187,7 +189,7 @@ function drain(): void {
       const status = ctl[CTL_STATUS]!;
       const owner = hub.owner.get(tid);
       if (!owner) {
-        if (P.WIFSTOPPED(status)) hub.orphans.set(tid, status);
+        if (P.WIFSTOPPED(status) && !letStrayGo(tid)) hub.orphans.set(tid, status);
       } else {
         hub.dispatching = true;
         try {
@@ -278,6 +280,28 @@ function readWhileHeld(fd: number, buf: Uint8Array, onRead: (n: number) => void,
     native.drainActive(false);
     idle(false);
   }
+}
+
+/**
+ * A new process traced for us though its parent's tracer may have asked for no fork events
+ * (clone with CLONE_PTRACE): the parent's tracer lets it go if no clone event can claim it
+ * (StopMachine._stray). A thread, a child of a process we do not trace (CLONE_PARENT), or a
+ * foreign /proc: kept for a clone event as before.
+ */
+function letStrayGo(tid: number): boolean {
+  if (hub.orphans.has(tid) || !procIsOurs()) return false;
+  let stat: string;
+  try {
+    stat = fs.readFileSync(`/proc/${tid}/stat`, 'utf8');
+  } catch {
+    return false;
+  }
+  // Fields after the command's closing parenthesis: state (3), ppid (4), ... exit_signal (38).
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const ppid = Number(f[1]);
+  const exitSignal = Number(f[35]);
+  if (!(exitSignal > 0)) return false; // a thread (-1)
+  return hub.owner.get(ppid)?._stray?.(tid, exitSignal) ?? false;
 }
 
 /** The one real backend of this Node process. */

@@ -1,7 +1,7 @@
 // Memory, process, signal, time and misc decoders against real strace 6.1 output.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { FakeMemory, formatCall } from './helpers.js';
+import { FakeMemory, decodeCall, formatCall } from './helpers.js';
 
 process.env.TZ = 'UTC';
 const M = 0x10000000n;
@@ -215,6 +215,29 @@ test('ids, groups, scheduling, uname, getrandom', () => {
   assert.equal(formatCall({ name: 'getrandom', args: [M, 4, 1], ret: 4, mem: rnd }), 'getrandom("\\xd2\\x0f\\x7c\\x03", 4, GRND_NONBLOCK) = 4');
   const big = new FakeMemory().map(M, Buffer.alloc(64, 0x41));
   assert.equal(formatCall({ name: 'getrandom', args: [M, 64, 0], ret: 64, mem: big }), `getrandom("${'\\x41'.repeat(32)}"..., 64, 0) = 64`);
+});
+
+test('calls that never fail (%pure) with an injected retval=: any value is a result; uid/gid getters unsigned', () => {
+  const cases: [string, bigint, string][] = [
+    ['geteuid', 0x8000000000000000n, 'geteuid() = 9223372036854775808'],
+    ['getuid', -4096n, 'getuid() = 18446744073709547520'],
+    ['getegid', -2n, 'getegid() = 18446744073709551614'],
+    ['getgid', 1000n, 'getgid() = 1000'],
+    // Signed, as pid_t is, but never an errno.
+    ['getpid', -1n, 'getpid() = -1'],
+    ['gettid', -2n, 'gettid() = -2'],
+    // A call that can fail still does.
+    ['getpgid', -3n, 'getpgid(0) = -1 ESRCH (No such process)'],
+  ];
+  for (const [name, ret, want] of cases) {
+    const d = decodeCall({ name, args: name === 'getpgid' ? [0] : [], mem: empty });
+    d.retvalInjected();
+    d.exit(ret, empty);
+    assert.equal(`${name}(${d.argsText}) = ${d.returnText()}`, want);
+  }
+  // Not injected (or an injected error=): the errno range is an error, as strace prints it.
+  assert.equal(formatCall({ name: 'getppid', ret: -1n, mem: empty }).replace(/ {2,}/, ' '), 'getppid() = -1 EPERM (Operation not permitted)');
+  assert.equal(formatCall({ name: 'geteuid', ret: 0x8000000000000000n, mem: empty }).replace(/ {2,}/, ' '), 'geteuid() = 9223372036854775808');
 });
 
 test('unknown and undecoded syscalls print raw arguments', () => {

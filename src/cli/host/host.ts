@@ -103,6 +103,7 @@ export class Host {
     this.ended = new Promise((r) => (this._endResolve = r));
     const keeper: EngineOps = {
       name: 'host',
+      threadsOnly: true,
       // A new thread gets the keeper before it runs: the process stays whole between members.
       reportClone: (_a, _e, _flags, child) => {
         if (child.tgid === this.pid) this._keep(child);
@@ -231,6 +232,22 @@ export class Host {
   /** The hosting command's own engines are gone (status() no longer lists them). */
   ownLeft(): void {
     this._own = undefined;
+  }
+
+  /**
+   * The hosting command let the program go (strace -b execve): unless a command joined, the
+   * host lets go of it too, now, from the command's report (the program runs on untraced).
+   */
+  letGo(): void {
+    if (this.members.length) return;
+    for (const e of this._keepers) {
+      try {
+        e.detach();
+      } catch {
+        /* gone */
+      }
+    }
+    this._keepers.clear();
   }
 
   /** Every member leaves; the host stays (its own command decides what comes next). */

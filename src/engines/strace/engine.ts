@@ -63,6 +63,13 @@ export interface StraceOptions {
   onUnknownDetached?: (tid: number) => void;
   /** A message strace prints and goes on (a poke that could not be made), without the name. */
   onMessage?: (msg: string) => void;
+  /**
+   * -b execve: a process that has exec'd is let go (its call in flight ends " <detached ...>"),
+   * except at the first execve of a process given to keepFirstExec (the launched command's).
+   */
+  detachOnExec?: boolean;
+  /** -b execve let process tgid go (strace's "Process N detached"). */
+  onExecDetached?: (tgid: number) => void;
   /** -d: a call whose number the table does not know (strace's "invalid syscall" debug line). */
   onInvalidSyscall?: (tid: number, nr: number) => void;
 }
@@ -118,6 +125,8 @@ export class StraceEngine {
    */
   detectEarlierAborts = false;
   private _allGone: (() => void)[] = [];
+  /** -b execve: processes whose next execve is their own start, not a reason to detach. */
+  private readonly _execKeep = new Set<number>();
   /** Former tids of exec'd threads whose superseded leader we saw die (reportExec's to come). */
   private readonly _supersededSeen = new Set<number>();
 
@@ -146,6 +155,10 @@ export class StraceEngine {
     this._ops = {
       name: 'strace',
       syscalls: selected,
+      // Not following (-f): a child the program forks is never traced by us, even for a moment
+      // (the program may trace it itself: strace under strace). A CLONE_PTRACE child the
+      // kernel gives us then is let go by the core (Tracer 'stray-detached').
+      threadsOnly: !opts.follow,
       reportSyscallEntry: (a, e, call) => self._entry(e, call, a),
       reportSyscallExit: (a, e, call) => self._exit(e, call),
       reportSignal: (a, e, sig) => self._signal(e, sig),
@@ -161,19 +174,26 @@ export class StraceEngine {
         // A non-leader thread's execve: it is the leader's tid now. The leader's death (reported
         // first, with supersededBy) printed the superseded line, unless we did not trace it.
         e.data.launch = undefined;
-        if (exec.formerTid === e.task.tid) return;
-        e.data.call?.renumber(e.task.tid);
-        if (!this._supersededSeen.delete(exec.formerTid)) this.formatter.superseded(e.task.tid, exec.formerTid, nowNs());
+        if (exec.formerTid !== e.task.tid) {
+          e.data.call?.renumber(e.task.tid);
+          if (!this._supersededSeen.delete(exec.formerTid)) this.formatter.superseded(e.task.tid, exec.formerTid, nowNs());
+        }
+        return opts.detachOnExec ? this._detachOnExec(e) : undefined;
       },
       // A group-stop (the core seizes, so it sees them): "--- stopped by SIGSTOP ---".
       reportJctl: (a, e, type, notify, signal) => {
-        if (type === 'stopped' && this._trace) this.formatter.stopped(e.task.tid, signal, nowNs());
+        if (type === 'stopped' && this._trace) {
+          this._ip(e.task);
+          this.formatter.stopped(e.task.tid, signal, nowNs());
+        }
       },
       reportDeath: (e, groupDead, signal) => self._death(e, signal),
       // Gone for good without a death report (detached, failed): no longer waited for.
       release: (data) => self._released(data),
     };
-    this._events = Event.SYSCALL | Event.SIGNAL_ALL | Event.EXIT | Event.DEATH | Event.EXEC | Event.JCTL |
+    // -e trace=none (an empty set): no syscall stops at all, not two per call for nothing.
+    const calls = selected?.size === 0 ? 0 : Event.SYSCALL;
+    this._events = calls | Event.SIGNAL_ALL | Event.EXIT | Event.DEATH | Event.EXEC | Event.JCTL |
       (opts.follow || opts.onUnknownDetached ? Event.CLONE : 0);
   }
 
@@ -196,6 +216,19 @@ export class StraceEngine {
     const stopSig = task.groupStop;
     if (stopSig && this._trace) this.formatter.stopped(task.tid, stopSig, nowNs());
     return e;
+  }
+
+  /** -b execve: the next execve of process tgid starts the command we launched (kept traced). */
+  keepFirstExec(tgid: number): void {
+    this._execKeep.add(tgid);
+  }
+
+  private _detachOnExec(e: Engine<TaskState>): number | undefined {
+    const tgid = e.task.tgid;
+    if (this._execKeep.delete(tgid)) return undefined;
+    this.formatter.detached(e.task.tid);
+    this._o.onExecDetached?.(tgid);
+    return Resume.DETACH;
   }
 
   /**
@@ -257,7 +290,10 @@ export class StraceEngine {
       // An engine attached after this one (closer to user mode, so called first at entry)
       // aborted the call: its result is injected, as with our own -e inject=.
       if (action & SyscallAction.ABORT) d.injected = true;
-      if (this._trace) this.formatter.syscallEntry(d, st.entryNs);
+      if (this._trace) {
+        this._ip(task);
+        this.formatter.syscallEntry(d, st.entryNs);
+      }
       if (this._o.summary && this._o.summaryClock !== 'wall') st.entryCpuNs = cpuNs(task.tid);
     }
     // Sent as the call starts, as strace does (the kernel's own: si_code SI_KERNEL); a seccomp
@@ -305,13 +341,17 @@ export class StraceEngine {
     const ns = nowNs();
     const ret = call.ret ?? 0n;
     const mem = new StopMemory(e.task);
+    if (rule?.retval !== undefined) d.retvalInjected();
     d.exit(ret, mem);
     const f = this._o.filter;
     if (f.dumping && !d.injected) {
       d.dump = dumpText(d.nr, call.args, d.rval, e.task.tgid, mem,
         (dir, fd) => (dir === 'read' ? f.readFds : f.writeFds).has(fd));
     }
-    if (this._trace) this.formatter.syscallExit(d, ns, ns - st.entryNs);
+    if (this._trace) {
+      this._ip(e.task);
+      this.formatter.syscallExit(d, ns, ns - st.entryNs);
+    }
     if (this._o.summary) {
       let spent = ns - st.entryNs;
       if (this._o.summaryClock !== 'wall') {
@@ -333,11 +373,24 @@ export class StraceEngine {
       const tid = e.task.tid;
       const pidValue = this._o.pidComm ? (pid: number) => this._pidValue(tid, pid)
         : this._o.pidns ? (pid: number) => pidNsValue(tid, pid) : undefined;
+      this._ip(e.task);
       this.formatter.signal(tid, sig.signo, sig.info, ns, pidValue);
     }
     this._o.json?.signal(e.task.tgid, e.task.tid, sig.signo, sig.info, ns);
     this._o.timeline?.signal(e.task.tgid, e.task.tid, sig.signo, sig.info, ns);
     return undefined;
+  }
+
+  /** -i: the instruction pointer of the thread at its stop, for the line about to print. */
+  private _ip(task: Task): void {
+    if (!this._o.format.instructionPointer) return;
+    let pc: bigint | undefined;
+    try {
+      pc = task.regs().pc;
+    } catch {
+      pc = undefined; // gone under us: sixteen '?'
+    }
+    this.formatter.setIp(task.tid, pc);
   }
 
   /** si_pid of a signal's siginfo, as decoders print ids (-Y, --pidns-translation). */

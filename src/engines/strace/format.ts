@@ -54,6 +54,11 @@ export interface FormatOptions {
   readonly pidPrefix?: boolean;
   /** -Y: "<comm>" of a traced thread, after its id in the pid prefix ('' when unknown). */
   readonly taskComm?: (tid: number) => string;
+  /**
+   * -i: "[%016x] " after the timestamps: the thread's instruction pointer at the stop the line
+   * is printed for (setIp), sixteen '?' for a thread that has ended.
+   */
+  readonly instructionPointer?: boolean;
 }
 
 export type SyscallStatus = 'successful' | 'failed' | 'unfinished' | 'unavailable' | 'detached';
@@ -67,6 +72,8 @@ interface TaskState {
   staged?: string;
   /** -Y: the thread's "<comm>" as it was when it began to exit (its lines after that). */
   comm?: string;
+  /** -i: the instruction pointer at its current stop. */
+  ip?: bigint;
 }
 
 export class TraceFormatter {
@@ -107,6 +114,11 @@ export class TraceFormatter {
    */
   pinComm(tid: number): void {
     if (this._o.taskComm) this._task(tid).comm = this._o.taskComm(tid);
+  }
+
+  /** -i: the thread's instruction pointer at the stop its next lines are printed for. */
+  setIp(tid: number, ip: bigint | undefined): void {
+    this._task(tid).ip = ip;
   }
 
   get taskCount(): number {
@@ -237,6 +249,7 @@ export class TraceFormatter {
   /** "+++ exited with N +++", then forgets the task. */
   exited(tid: number, code: number, ns: bigint): void {
     this.syscallNoReturn(tid, ns);
+    this._gone(tid);
     if (!(this._o.quietExit ?? (this._o.quiet ?? 0) >= 2)) this._fullLine(tid, ns, `+++ exited with ${code} +++`);
     this.removeTask(tid);
   }
@@ -244,6 +257,7 @@ export class TraceFormatter {
   /** "+++ killed by SIGKILL +++" (with " (core dumped)"), then forgets the task. */
   killed(tid: number, signo: number, coreDumped: boolean, ns: bigint): void {
     this.syscallNoReturn(tid, ns);
+    this._gone(tid);
     if (!this._o.signalSelected || this._o.signalSelected(signo)) {
       this._fullLine(tid, ns, `+++ killed by ${signalText(signo)} ${coreDumped ? '(core dumped) ' : ''}+++`);
     }
@@ -263,6 +277,7 @@ export class TraceFormatter {
       this._col = 0;
       this._printing = undefined;
     }
+    this._gone(leader);
     if (!(this._o.quietSuperseded ?? (this._o.quiet ?? 0) >= 3)) this._fullLine(leader, ns, `+++ superseded by execve in pid ${execer} +++`);
     this.removeTask(leader);
     this.renameTask(execer, leader);
@@ -335,7 +350,16 @@ export class TraceFormatter {
   }
 
   private _leaderText(tid: number, ns: bigint): string {
-    return this._prefix(tid) + this._stamp(ns);
+    const lead = this._prefix(tid) + this._stamp(ns);
+    if (!this._o.instructionPointer) return lead;
+    const ip = this._tasks.get(tid)?.ip;
+    return `${lead}[${ip === undefined ? '?'.repeat(16) : ip.toString(16).padStart(16, '0')}] `;
+  }
+
+  /** -i: a thread that has ended has no instruction pointer ("+++" lines). */
+  private _gone(tid: number): void {
+    const t = this._tasks.get(tid);
+    if (t) t.ip = undefined;
   }
 
   /** strace printleader: closes another open line, starts ours. */
@@ -384,7 +408,7 @@ export interface TaskOutput {
 
 /** What the strace engine needs of a formatter. */
 export type Formatter = Pick<TraceFormatter, 'addTask' | 'removeTask' | 'pinComm' | 'syscallEntry' | 'syscallExit' |
-  'syscallNoReturn' | 'detached' | 'signal' | 'stopped' | 'exited' | 'killed' | 'superseded' | 'renameTask' | 'flush'>;
+  'syscallNoReturn' | 'detached' | 'signal' | 'stopped' | 'exited' | 'killed' | 'superseded' | 'renameTask' | 'flush' | 'setIp'>;
 
 /**
  * strace -ff -o FILE: each thread's lines go to a file of its own (FILE.TID), whole, with no pid
@@ -424,6 +448,10 @@ export class PerTaskFormatter implements Formatter {
 
   pinComm(): void {
     // No pid prefix in a file of its own.
+  }
+
+  setIp(tid: number, ip: bigint | undefined): void {
+    this._f(tid).setIp(tid, ip);
   }
 
   syscallEntry(d: DecodedSyscall, ns: bigint): void {

@@ -146,9 +146,15 @@ export class Ctx {
     return !this.entering;
   }
 
+  /**
+   * A call the kernel never fails (the %pure class: getpid, getuid, ... have no error path)
+   * whose result -e inject=retval= set: a value in the errno range is a result.
+   */
+  neverFails = false;
+
   /** The call failed (return value is -errno). */
   get failed(): boolean {
-    return this.rval < 0n && this.rval >= -4095n;
+    return !this.neverFails && this.rval < 0n && this.rval >= -4095n;
   }
 
   push(...v: Value[]): void {

@@ -3,7 +3,7 @@
  * (if it asked) at exit, and formats the return value as strace does (syscall.c
  * syscall_exiting_trace). Pure: the engine supplies registers and a memory reader per stop.
  */
-import { SYSCALLS, errnoMessage, errnoName, type TaskMemory } from '../../api.js';
+import { SYSCALLS, SYSCALL_CLASS_NAMES, errnoMessage, errnoName, type TaskMemory } from '../../api.js';
 import { DECODERS } from './decoders/index.js';
 import { Ctx, DEFAULT_DECODE_OPTIONS, RV, RVAL_DECODED, RVAL_MASK, type Decoder, type DecodeOptions, type RvKind } from './printer.js';
 import { renderArgs, renderValue } from './render.js';
@@ -26,6 +26,8 @@ export interface SyscallStop {
   /** The name of the thread's previous syscall, if known (restart_syscall resumes it). */
   readonly prevName?: string;
 }
+
+const PURE = SYSCALL_CLASS_NAMES['%pure'] ?? 0;
 
 /** Kernel-internal restart codes a tracer can observe (include/linux/errno.h). */
 const RESTART_CODES: Record<number, string> = {
@@ -108,6 +110,15 @@ export class DecodedSyscall {
   get tid(): number {
     return this.ctx.tid;
   }
+  /**
+   * -e inject=…:retval= put the result there (call before exit()): a call that never fails
+   * (%pure: getpid, getuid, ...) shows it as a result whatever its value, as strace does; an
+   * injected error= is still an error.
+   */
+  retvalInjected(): void {
+    this.ctx.neverFails = ((SYSCALLS[this.nr]?.classes ?? 0) & PURE) !== 0;
+  }
+
   /** A non-leader thread's execve: the call returns under the leader's tid (the thread's now). */
   renumber(tid: number): void {
     this.ctx.tid = tid;

@@ -4,7 +4,7 @@
  * process groups, priorities, sched_* and uname/getrandom-adjacent process info
  * (strace clone.c, execve.c, wait.c, resource.c, uid.c, sched.c, affinity.c).
  */
-import { Ctx, I32, RVAL_DECODED, U32, flagsStr, type Decoder } from '../printer.js';
+import { Ctx, I32, RV, RVAL_DECODED, U32, flagsStr, type Decoder } from '../printer.js';
 import { readExact } from '../memory.js';
 import { signalText } from '../siginfo.js';
 import { NULL, addr, arr, cmt, field, hexStr, kv, num, struct, sym, type Field, type Value } from '../value.js';
@@ -422,6 +422,12 @@ export const processDecoders: Record<string, Decoder> = {
   },
   getpriority: entry((c) => c.xval(U32(c.a[0]), priorities, 'PRIO_???', 'd'), PRIO_WHO),
   setpriority: entry((c) => c.xval(U32(c.a[0]), priorities, 'PRIO_???', 'd'), PRIO_WHO, INT(2)),
+  // uid_t and gid_t are unsigned (linux/posix_types.h): an injected 0x8000000000000000 is
+  // 9223372036854775808, not a negative number.
+  getuid: () => RVAL_DECODED | RV.UDEC,
+  geteuid: () => RVAL_DECODED | RV.UDEC,
+  getgid: () => RVAL_DECODED | RV.UDEC,
+  getegid: () => RVAL_DECODED | RV.UDEC,
   setuid: entry(UID(0)),
   setgid: entry(UID(0)),
   setfsuid: entry(UID(0)),

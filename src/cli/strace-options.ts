@@ -11,7 +11,7 @@ import { FilterError, StraceFilter } from '../engines/strace/filter.js';
 import { parsePrecision, type Precision, type TimestampFormat } from '../engines/strace/timefmt.js';
 import type { HexStyle } from '../engines/strace/quote.js';
 import { summaryColumn, type SummaryColumn } from '../engines/strace/summary.js';
-import { UsageError } from './common.js';
+import { UsageError } from './usage.js';
 
 /**
  * 0: no argument, 1: required, 2: optional (only as --name=VALUE; without it parseArgs gets

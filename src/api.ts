@@ -15,11 +15,9 @@ export type {
 } from './core/types.js';
 export { Regs, GPR_NAMES } from './arch/x86_64/regs.js';
 export type { GprName } from './arch/x86_64/regs.js';
-export { SYSCALLS, SYSCALL_NR, SYSCALL_CLASS_NAMES } from './arch/x86_64/syscalls.gen.js';
+export { SYSCALLS, SYSCALL_NR, SYSCALL_CLASS_NAMES, errnoName, errnoMessage, errnoNumber, signalName, signalNumber } from './tables.js';
 export { emulate } from './arch/x86_64/emulate.js';
 export type { EmuMemory, EmuResult, EmuStore } from './arch/x86_64/emulate.js';
-export { errnoName, errnoMessage, errnoNumber } from './core/errno.js';
-export { signalName, signalNumber } from './core/signals.js';
 export * as ptraceAbi from './core/ptrace.js';
 export const CLONE_VFORK = 0x4000n; // clone(2) flags as reportClone passes them (<linux/sched.h>)
 export const CLONE_THREAD = 0x10000n;

@@ -6,12 +6,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import { UtraceError, raiseDefault, signalName, type ExitStatus } from '../api.js';
 
-/** A command-line error; tryHelp: followed by "Try ... -h for more information." */
-export class UsageError extends Error {
-  constructor(message: string, readonly tryHelp = false) {
-    super(message);
-  }
-}
+export { UsageError } from './usage.js';
 
 type OptSpec = Record<string, { type: 'string' | 'boolean'; short?: string }>;
 

@@ -18,7 +18,8 @@ import { UsageError } from './common.js';
 import { say, type CommandIo } from './io.js';
 import { enableTypeScript, isTypeScript, typeScriptLoadError } from './typescript.js';
 import type { EngineSpec } from './host/protocol.js';
-import { buildStraceOutput, prepareStrace } from './strace.js';
+import { prepareStrace } from './strace.js';
+import { buildStraceOutput } from './strace-run.js';
 
 /** How the built engines are told apart in messages and how a gdb spec is served. */
 export interface BuildContext {

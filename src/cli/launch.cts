@@ -6,8 +6,9 @@
  *
  * The cache lives in $XDG_CACHE_HOME/utrace (default ~/.cache/utrace), a directory that must be
  * ours and closed to others (bytecode from there is run as is); otherwise, or with
- * UTRACE_CODE_CACHE=0, there is none. One per subcommand, written at the exit of a run that had
- * none or whose cache V8 refused (another Node, other flags, a new bundle), replacing older ones.
+ * UTRACE_CODE_CACHE=0, there is none. One per subcommand and copy of utrace, written at the exit
+ * of a run that had none, whose cache V8 refused (another Node, other flags, a new bundle) or
+ * that compiled clearly more than the run that wrote it, replacing older ones.
  *
  * A CommonJS module (bin/utrace.cjs is its entry): an ES module entry would start Node's ES
  * module loader, about a third of Node's own start-up, which the bundle does not need.
@@ -20,6 +21,7 @@ import * as fs from 'node:fs';
 import { createRequire } from 'node:module';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import * as v8 from 'node:v8';
 import * as vm from 'node:vm';
 
 const here = __dirname;
@@ -63,11 +65,19 @@ function cacheDir(): string | undefined {
   }
 }
 
-function readCache(file: string): Buffer | undefined {
+/**
+ * A cache file: V8's data after a 4-byte header, the bytecode the run that wrote it had compiled
+ * (v8.getHeapCodeStatistics, in KiB). Whatever a run does not call is not in its cache: a run
+ * that compiled clearly more (a trace after usage errors) writes it again, so the first run's
+ * cache is not the only one.
+ */
+function readCache(file: string): { bytecode: number; data: Buffer } | undefined {
   try {
     const fd = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW);
     try {
-      return closedToOthers(fs.fstatSync(fd), false) ? fs.readFileSync(fd) : undefined;
+      if (!closedToOthers(fs.fstatSync(fd), false)) return undefined;
+      const b = fs.readFileSync(fd);
+      return b.length > 4 ? { bytecode: b.readUInt32LE(0), data: b.subarray(4) } : undefined;
     } finally {
       fs.closeSync(fd);
     }
@@ -76,13 +86,14 @@ function readCache(file: string): Buffer | undefined {
   }
 }
 
-/** Write the cache `name`, and remove the older ones of the same command. */
-function writeCache(dir: string, name: string, data: Buffer): void {
-  const prefix = name.slice(0, name.indexOf('-') + 1);
+/** Write the cache `name`, and remove this copy's older ones of the same command (`prefix`). */
+function writeCache(dir: string, name: string, prefix: string, bytecode: number, data: Buffer): void {
   const file = path.join(dir, name);
   const tmp = `${file}.${process.pid}.tmp`;
   try {
-    fs.writeFileSync(tmp, data, { mode: 0o600, flag: 'wx' });
+    const header = Buffer.alloc(4);
+    header.writeUInt32LE(bytecode);
+    fs.writeFileSync(tmp, Buffer.concat([header, data]), { mode: 0o600, flag: 'wx' });
     fs.renameSync(tmp, file);
     for (const f of fs.readdirSync(dir)) {
       if (f !== name && f.startsWith(prefix) && f.endsWith('.v8cache')) fs.rmSync(path.join(dir, f), { force: true });
@@ -92,6 +103,13 @@ function writeCache(dir: string, name: string, data: Buffer): void {
   }
 }
 
+/** A short hash of a string (FNV-1a, 32 bits): names a copy of utrace in cache file names. */
+function shortHash(s: string): string {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
+  return (h >>> 0).toString(36);
+}
+
 export function launch(): void {
   const st = process.argv[2] === 'run' ? undefined : freshBundle();
   if (!st) {
@@ -99,19 +117,26 @@ export function launch(): void {
     return;
   }
   const dir = cacheDir();
-  // One cache per subcommand: each holds what that command's runs compile.
+  // One cache per subcommand: each holds what that command's runs compile. The bundle's path
+  // is in the name, so that two copies of utrace (an installed one and a checkout) do not
+  // replace each other's cache at every run.
   const cmd = /^[a-z]+$/.test(process.argv[2] ?? '') ? process.argv[2]! : 'other';
-  const name = `${cmd}-${st.size}-${Math.trunc(st.mtimeMs)}-${process.version}-${process.arch}.v8cache`;
+  const prefix = `${cmd}-${shortHash(BUNDLE)}-`;
+  const name = `${prefix}${st.size}-${Math.trunc(st.mtimeMs)}-${process.version}-${process.arch}.v8cache`;
   const cached = dir ? readCache(path.join(dir, name)) : undefined;
   const source = fs.readFileSync(BUNDLE, 'latin1'); // ASCII (scripts/bundle.mjs): a one-byte string
   const script = new vm.Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, {
     filename: BUNDLE,
-    cachedData: cached,
+    cachedData: cached?.data,
     importModuleDynamically: ((specifier: string) => import(specifier)) as never,
   });
-  if (dir && (!cached || script.cachedDataRejected)) {
+  if (dir) {
     // At exit: the cache then holds the bytecode of every function this run compiled.
-    process.once('exit', () => writeCache(dir, name, script.createCachedData()));
+    const had = cached && !script.cachedDataRejected ? cached.bytecode : undefined;
+    process.once('exit', () => {
+      const bytecode = Math.round(v8.getHeapCodeStatistics().bytecode_and_metadata_size / 1024);
+      if (had === undefined || bytecode > had * 1.25) writeCache(dir, name, prefix, bytecode, script.createCachedData());
+    });
   }
   const module = { exports: {} };
   const run = script.runInThisContext() as (...a: unknown[]) => void;

@@ -6,7 +6,9 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { takeInherited } from './inherited.js';
 
-const pkg = JSON.parse(readFileSync(fileURLToPath(new URL('../../../package.json', import.meta.url)), 'utf8')) as { version: string };
+/** Read when asked (-V): not at every start. */
+const version = (): string =>
+  (JSON.parse(readFileSync(fileURLToPath(new URL('../../../package.json', import.meta.url)), 'utf8')) as { version: string }).version;
 
 const USAGE = `usage: utrace <command> [options]
 
@@ -57,7 +59,7 @@ process.stderr.on('error', () => undefined);
 async function main(argv: string[]): Promise<number> {
   const [cmd, ...rest] = argv;
   if ((cmd === 'run' || cmd === 'host' || cmd === 'ps') && asksVersion(rest)) {
-    process.stdout.write(`utrace ${cmd} ${pkg.version}\n`);
+    process.stdout.write(`utrace ${cmd} ${version()}\n`);
     return 0;
   }
   switch (cmd) {
@@ -68,7 +70,7 @@ async function main(argv: string[]): Promise<number> {
       return cmd === undefined ? 1 : 0;
     case '-V':
     case '--version':
-      process.stdout.write(`utrace ${pkg.version}\n`);
+      process.stdout.write(`utrace ${version()}\n`);
       return 0;
     case 'strace': {
       // Each subcommand loads only its own modules (start-up time: gdb measures it).

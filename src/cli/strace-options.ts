@@ -11,7 +11,7 @@ import { FilterError, StraceFilter } from '../engines/strace/filter.js';
 import { parsePrecision, type Precision, type TimestampFormat } from '../engines/strace/timefmt.js';
 import type { HexStyle } from '../engines/strace/quote.js';
 import { summaryColumn, type SummaryColumn } from '../engines/strace/summary.js';
-import { UsageError } from './common.js';
+import { UsageError } from './usage.js';
 
 /**
  * 0: no argument, 1: required, 2: optional (only as --name=VALUE; without it parseArgs gets
@@ -235,6 +235,9 @@ export function parseStraceCommandLine(argv: string[]): StraceConfig {
   let dCount = 0;
   let daemonizeLong = false;
   let quietSet = false; // -e quiet=, --quiet=SET
+  let followShort = 0; // -f, -ff
+  let followLong = false; // --follow-forks
+  let separatelyLong = false; // --output-separately
   const qualify = (expr: string): void => {
     if (/^(?:quiet|silent|silence|q)=/.test(expr)) quietSet = true;
     try {
@@ -281,12 +284,19 @@ export function parseStraceCommandLine(argv: string[]): StraceConfig {
       }
       case 'e': qualify(v); break;
       case 'E': c.env.push(v); break;
-      case 'f': c.follow++; break;
+      case 'f':
+        c.follow++;
+        if (long) followLong = true;
+        else followShort++;
+        break;
       case 'F':
         c.warnings.push('option -F is deprecated, please use -f/--follow-forks instead');
         c.follow++;
         break;
-      case 'output-separately': c.outputSeparately = true; break;
+      case 'output-separately':
+        c.outputSeparately = true;
+        separatelyLong = true;
+        break;
       case 'h': c.help = true; break;
       case 'i': c.instructionPointer = true; break;
       case 'I': {
@@ -388,6 +398,9 @@ export function parseStraceCommandLine(argv: string[]): StraceConfig {
     }
   }
   if (dCount) c.daemonize = dCount;
+  // As strace: the two spellings are not added up (-f --follow-forks is not -ff).
+  if (followShort && followLong) throw new UsageError('-f and --follow-forks cannot be provided simultaneously');
+  if (followShort >= 2 && separatelyLong) throw new UsageError('-ff and --output-separately cannot be provided simultaneously');
   if (q && quietSet) throw new UsageError('-q and -e quiet/--quiet cannot be provided simultaneously');
   // As strace: output to a file (-o) for a command it starts (not only -p) implies -q, unless
   // -q or a quiet set was given: no "Process N attached" lines on the terminal.

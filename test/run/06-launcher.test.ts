@@ -94,7 +94,7 @@ test('code cache: written once per command in $XDG_CACHE_HOME/utrace (0700, 0600
   runIn(home);
   const files = fs.readdirSync(dir);
   assert.equal(files.length, 1, files.join(' '));
-  assert.match(files[0]!, /^strace-\d+-\d+-v\d+\.\d+\.\d+-x64\.v8cache$/);
+  assert.match(files[0]!, /^strace-[0-9a-z]+-\d+-\d+-v\d+\.\d+\.\d+-x64\.v8cache$/);
   const file = path.join(dir, files[0]!);
   assert.equal(fs.statSync(dir).mode & 0o777, 0o700);
   assert.equal(fs.statSync(file).mode & 0o777, 0o600);
@@ -107,6 +107,32 @@ test('code cache: written once per command in $XDG_CACHE_HOME/utrace (0700, 0600
   fs.writeFileSync(file, Buffer.alloc(first.length, 0x5a));
   runIn(home);
   assert.ok(!fs.readFileSync(file).equals(Buffer.alloc(first.length, 0x5a)), 'rewritten');
+  fs.rmSync(home, { recursive: true, force: true });
+});
+
+test('code cache: a run that compiled clearly more (a trace after a usage error) writes it again', () => {
+  assertBundleFresh();
+  const home = fs.mkdtempSync(path.join(os.tmpdir(), 'utrace-cc-'));
+  const dir = path.join(home, 'utrace');
+  const usage = (): void => {
+    const r = spawnSync(utrace, ['strace', '-Z'], { encoding: 'utf8', env: { ...base(), XDG_CACHE_HOME: home }, timeout: 30000 });
+    assert.match(r.stderr, /must have PROG/);
+  };
+  const cache = (): fs.Stats => {
+    const files = fs.readdirSync(dir);
+    assert.equal(files.length, 1, files.join(' '));
+    return fs.statSync(path.join(dir, files[0]!));
+  };
+  usage();
+  const before = cache();
+  runIn(home);
+  const after = cache();
+  assert.notEqual(after.ino, before.ino, 'written again by the trace');
+  assert.ok(after.size > before.size, `${before.size} then ${after.size} bytes`);
+  // A usage error, or the same trace again, compiles no more: the trace's cache stays.
+  usage();
+  runIn(home);
+  assert.equal(cache().ino, after.ino);
   fs.rmSync(home, { recursive: true, force: true });
 });
 

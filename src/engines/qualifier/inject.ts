@@ -4,7 +4,7 @@
  * `SET:error=E|retval=N[:signal=S][:when=W][:delay_enter=T][:delay_exit=T][:syscall=NAME]
  * [:poke_enter=@argN=HEX,...][:poke_exit=@argN=HEX,...]`.
  */
-import { SYSCALLS, SYSCALL_CLASS_NAMES, SYSCALL_NR, errnoNumber } from '../../api.js';
+import { SYSCALLS, SYSCALL_CLASS_NAMES, SYSCALL_NR, errnoNumber } from '../../tables.js';
 import { FilterError, NSYSCALLS, NumberSet, parseSyscallSet } from './sets.js';
 import { sigNumber } from './signals.js';
 

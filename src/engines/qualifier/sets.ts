@@ -5,7 +5,7 @@
  * (and the legacy bare class names) or /regex. Errors are thrown as FilterError with strace's
  * messages ("invalid system call 'foo'").
  */
-import { SYSCALLS, SYSCALL_CLASS_NAMES, SYSCALL_NR } from '../../api.js';
+import { SYSCALLS, SYSCALL_CLASS_NAMES, SYSCALL_NR } from '../../tables.js';
 
 export class FilterError extends Error {
   constructor(message: string) {

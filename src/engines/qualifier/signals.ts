@@ -4,7 +4,7 @@
  * rule (SIGRTMIN, SIGRT_1 … SIGRT_32, strace's ASM_SIGRTMIN = 32 on x86_64) since glibc
  * reserves the first ones and the kernel has no names for them.
  */
-import { signalName, signalNumber } from '../../api.js';
+import { signalName, signalNumber } from '../../tables.js';
 
 export const NSIG = signalNumber('SIGRTMAX')!;
 const SIGRTMIN = signalNumber('SIGRTMIN')!;

@@ -5,7 +5,7 @@
  * are the qualifier module's (shared with the inject engine). Errors are thrown as FilterError
  * with strace's messages ("invalid system call 'foo'").
  */
-import { SYSCALLS } from '../../api.js';
+import { SYSCALLS } from '../../tables.js';
 import { InjectRules, type InjectRule } from '../qualifier/inject.js';
 import { FilterError, NSYSCALLS, NumberSet, parseSyscallSet, parseTokenSet } from '../qualifier/sets.js';
 import { sigNumber } from '../qualifier/signals.js';

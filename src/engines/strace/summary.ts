@@ -13,7 +13,7 @@
  * the columns (the syscall name is always there, last when not named); -O takes a fixed
  * overhead off every call.
  */
-import { SYSCALL_NR } from '../../api.js';
+import { SYSCALL_NR } from '../../tables.js';
 
 export type SummarySort = 'time' | 'min' | 'max' | 'avg' | 'calls' | 'errors' | 'name' | 'nothing';
 export type SummaryColumn = 'percent' | 'time' | 'min' | 'max' | 'avg' | 'calls' | 'errors' | 'name';

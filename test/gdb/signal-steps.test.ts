@@ -29,3 +29,15 @@ test('a SIGSEGV under `handle SIGSEGV nostop noprint` still reaches gdb when gdb
   assert.match(out, /faults=1/, out);
   assert.match(out, /exited normally/, out);
 });
+
+test('$_siginfo written by gdb (qXfer:siginfo:write) is the siginfo the program\'s handler gets', gdbOpts, () => {
+  const prog = fixtureBin('gdb_siginfo_write');
+  const out = gdbEx(['set remotetimeout 30', `target remote | ${SERVER} stdio -- ${prog}`, 'continue', 'p $_siginfo.si_code',
+    'set $_siginfo.si_code = 999', 'set $_siginfo.si_errno = 666', 'set $_siginfo._sifields._sigfault.si_addr = 0x666',
+    'p $_siginfo.si_code', 'continue'], prog);
+  assert.match(out, /Program received signal SIGSEGV/, out);
+  assert.match(out, /^\$1 = 1$/m, 'SEGV_MAPERR before');
+  assert.doesNotMatch(out, /Unable to write siginfo/, out);
+  assert.match(out, /^\$2 = 999$/m, out);
+  assert.match(out, /signo=11 code=999 errno=666 addr=0x666/, out);
+});

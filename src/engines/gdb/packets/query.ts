@@ -26,7 +26,7 @@ export const queryPackets: PacketFamily = {
   qSymbol: () => 'OK', // no symbols wanted
   'qSymbol:': () => 'OK',
   'qRcmd,': (s, p) => monitor(s, hexDecodeString(p.slice(6))),
-  'qXfer:': qXfer,
+  'qXfer:': (s, p, raw) => (p.startsWith('qXfer:siginfo:write:') ? siginfoWrite(s, p, raw) : qXfer(s, p)),
   'qGetTLSAddr:': getTlsAddr,
 };
 
@@ -41,7 +41,7 @@ function qSupported(s: GdbSession, p: string): string {
     ['QSetWorkingDir', true], ['QCatchSyscalls', true], ['qXfer:libraries-svr4:read', true],
     ['augmented-libraries-svr4-read', true], ['qXfer:features:read', true],
     ['qXfer:auxv:read', true], ['qXfer:exec-file:read', true], ['qXfer:threads:read', true],
-    ['qXfer:siginfo:read', true], ['qXfer:osdata:read', true], ['QStartNoAckMode', true], ['QDisableRandomization', true],
+    ['qXfer:siginfo:read', true], ['qXfer:siginfo:write', true], ['qXfer:osdata:read', true], ['QStartNoAckMode', true], ['QDisableRandomization', true],
     ['ConditionalBreakpoints', true], ['multiprocess', s.multiprocess], ['QNonStop', true],
   ];
   if (supports(s.q, 'swbreak')) f.push(['swbreak', true]);
@@ -117,6 +117,24 @@ function rDebugOf(ts: ThreadState): bigint {
     inf.rDebug = auxv ? findRDebug(ts.task, auxv) : NO_R_DEBUG;
   }
   return inf.rDebug;
+}
+
+/**
+ * qXfer:siginfo:write::OFFSET:DATA (`set $_siginfo.si_code = …`): into the siginfo of the
+ * current thread's signal stop, which the core writes back (PTRACE_SETSIGINFO) when that
+ * signal is delivered, as gdbserver does.
+ */
+function siginfoWrite(s: GdbSession, p: string, raw: Buffer): string {
+  const m = /^qXfer:siginfo:write:[^:]*:([0-9a-fA-F]+):/.exec(p);
+  if (!m) return 'E01';
+  const ts = s.currentThread();
+  if (!ts?.siginfo) return 'E01';
+  const offset = parseInt(m[1]!, 16);
+  const data = raw.subarray(m[0].length);
+  if (offset > ts.siginfo.length) return 'E01';
+  const n = Math.min(data.length, ts.siginfo.length - offset);
+  data.copy(ts.siginfo, offset, 0, n);
+  return n.toString(16);
 }
 
 /** The svr4 library list, read through a held thread of the current process. */

@@ -23,6 +23,17 @@
 
 extern char **environ;
 
+/* What a process forked from Node needs before its execve: default dispositions, an empty
+ * signal mask, and stdio kept open (Node marks what it inherited close-on-exec, stdio included). */
+static void exec_state(void) {
+  sigset_t none;
+  sigemptyset(&none);
+  for (int s = 1; s < 65; s++)
+    if (s != SIGKILL && s != SIGSTOP) signal(s, SIG_DFL);
+  sigprocmask(SIG_SETMASK, &none, NULL);
+  for (int i = 0; i < 3; i++) fcntl(i, F_SETFD, 0);
+}
+
 static napi_value n_daemon_child(napi_env env, napi_callback_info info) {
   static const char *u = "daemonChild(file, argv, keepFd, mode)";
   napi_value argv[4];
@@ -50,13 +61,7 @@ static napi_value n_daemon_child(napi_env env, napi_callback_info info) {
       /* The tracer leads its own group (-DD) or session (-DDD). */
       if (mode >= 3) setsid();
       else if (mode == 2) setpgid(0, 0);
-      sigset_t none;
-      sigemptyset(&none);
-      for (int s = 1; s < 65; s++)
-        if (s != SIGKILL && s != SIGSTOP) signal(s, SIG_DFL);
-      sigprocmask(SIG_SETMASK, &none, NULL);
-      /* Node marks what it inherited close-on-exec, stdio included: the tracer writes there. */
-      for (int i = 0; i < 3; i++) fcntl(i, F_SETFD, 0);
+      exec_state();
       fcntl((int)keep, F_SETFD, 0);
       execve(file, args, environ);
       _exit(127);
@@ -106,13 +111,7 @@ static napi_value n_exec_after(napi_env env, napi_callback_info info) {
     free_strv(args);
     return NULL;
   }
-  sigset_t none;
-  sigemptyset(&none);
-  for (int s = 1; s < 65; s++)
-    if (s != SIGKILL && s != SIGSTOP) signal(s, SIG_DFL);
-  sigprocmask(SIG_SETMASK, &none, NULL);
-  /* Node marks what it inherited close-on-exec, stdio included. */
-  for (int i = 0; i < 3; i++) fcntl(i, F_SETFD, 0);
+  exec_state();
   char c;
   ssize_t r;
   do r = read((int)fd, &c, 1);

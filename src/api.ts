@@ -9,7 +9,7 @@ export type { TaskState } from './core/task.js';
 export { Engine, detachEngines } from './core/engine.js';
 export { Process } from './core/process.js';
 export { Event, Resume, SyscallAction, SignalAction, Attach, RESUME_MASK, combine } from './core/actions.js';
-export { UtraceError } from './core/errors.js';
+export { UtraceError, isGone } from './core/errors.js';
 export type {
   ActionResult, EngineOps, SyscallReport, SignalReport, ExecReport, ExitReport, ExitStatus,
 } from './core/types.js';

@@ -48,7 +48,7 @@
  * withMemory, for a running thread it paused (non-stop); detach and kill in session.ts
  * (holdThreadForce, openGateForDetach, releaseForKill).
  */
-import { Resume, SI_TKILL, SignalAction, UtraceError, ptraceAbi } from '../../api.js';
+import { Resume, SI_TKILL, SignalAction, isGone, ptraceAbi } from '../../api.js';
 import type { SignalReport } from '../../api.js';
 import {
   DEFERRED, GDB_SIGNAL, NO_RESUMED_REPLY, expeditedRegisters, formatExited, formatKilled, formatTStop, formatThreadExited,
@@ -313,7 +313,7 @@ export class StopProtocol {
       try {
         return fn(o);
       } catch (e) {
-        if (!(e instanceof UtraceError && e.code === 'ESRCH')) throw e;
+        if (!isGone(e)) throw e;
       }
     }
     const ts = isLive(cur) ? cur : ([...cur.inf.threads.values()].find(isLive) ?? cur);
@@ -323,7 +323,7 @@ export class StopProtocol {
         return fn(ts);
       } catch (e) {
         // It exited instead of stopping: another thread, paused in turn.
-        if (tries > 0 && e instanceof UtraceError && e.code === 'ESRCH') return this.withMemory(fn, tries - 1);
+        if (tries > 0 && isGone(e)) return this.withMemory(fn, tries - 1);
         throw e;
       } finally {
         if (this.nonStop && ts.resumed && ts.held && !ts.tStop && !this.hasQueued(ts)) this.release(ts, this.resumeKind(ts), 0);

@@ -7,7 +7,7 @@ import { BREAKPOINT_INSN } from '../arch/x86_64/regs.js';
 import { Resume } from './actions.js';
 import type { TraceBackend } from './backend.js';
 import type { Engine } from './engine.js';
-import { UtraceError } from './errors.js';
+import { isGone, UtraceError } from './errors.js';
 import { PTRACE_O_EXITKILL } from './ptrace.js';
 import type { Task } from './task.js';
 import type { ExitStatus } from './types.js';
@@ -82,6 +82,53 @@ export class Process {
       }
     }
     return this._backend.writeMemory(tid, addr, data, data.length);
+  }
+
+  /**
+   * Up to len bytes at addr (fewer where the range runs into unmapped memory), whether the
+   * threads run or not: a tracer may read a running tracee's memory (process_vm_readv,
+   * /proc/PID/mem), as gdbserver does in non-stop mode. Through any live thread, another one
+   * if that one has just exited (threads come and go). Breakpoint bytes read as the original.
+   */
+  readMemory(addr: bigint, len: number): Buffer {
+    let gone: unknown;
+    for (const tid of this._liveTids()) {
+      try {
+        return this._read(tid, addr, len);
+      } catch (e) {
+        if (!isGone(e)) throw e;
+        gone = e; // it exited meanwhile: the next one
+      }
+    }
+    throw gone;
+  }
+
+  /** Write bytes at addr (also into read-only text), whether the threads run or not, as
+   * readMemory. Returns bytes written; throws (EFAULT, EIO...) when none could be. */
+  writeMemory(addr: bigint, bytes: Uint8Array): number {
+    let gone: unknown;
+    for (const tid of this._liveTids()) {
+      try {
+        return this._write(tid, addr, bytes);
+      } catch (e) {
+        if (!isGone(e)) throw e;
+        gone = e;
+      }
+    }
+    throw gone;
+  }
+
+  /** The threads to reach the address space through, live ones first: not past their exit
+   * stop (a zombie leader has no address space), stopped ones (they cannot exit under us). */
+  private _liveTids(): number[] {
+    const stopped: number[] = [];
+    const running: number[] = [];
+    for (const t of this._threads) {
+      if (t.state === 'dead' || t._exiting) continue;
+      (t.state === 'stopped' ? stopped : running).push(t.tid);
+    }
+    const out = stopped.concat(running);
+    return out.length ? out : [this._anyTid()];
   }
 
   /** Insert a software breakpoint (int3) at addr for engine. Idempotent per engine; the

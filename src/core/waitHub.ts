@@ -18,7 +18,7 @@ import type { AffinityOps } from './colocate.js';
 import { isGone, UtraceError } from './errors.js';
 import { procIsOurs } from './procfs.js';
 import { errnoName } from './errno.js';
-import { ownProcPid, procStatus } from './procfs.js';
+import { ownProcPid, procDir, procStatus } from './procfs.js';
 import * as P from './ptrace.js';
 import type { Task } from './task.js';
 
@@ -225,19 +225,54 @@ function drain(): void {
  * nobody will wait for, which a tracee's clone(CLONE_PARENT) makes (a program may wait for such
  * a child to vanish). Each is told to every open Tracer. Not one we still trace: a child
  * auto-attached by a clone event and killed before that event reached us is the state
- * machine's, once its parent's event is handled.
+ * machine's, once its parent's event is handled; unless it is a thread whose event can no
+ * longer come (lostThread).
  */
 function reapStrays(): void {
   const out = new Int32Array(4);
   for (let pid = native.strayChild(); pid > 0; pid = native.strayChild()) {
-    if (procStatus(pid)?.['TracerPid'] === ownProcPid()) return;
+    const st = procStatus(pid);
+    const traced = st?.['TracerPid'] === ownProcPid();
+    if (traced && !(st!['Tgid'] !== st!['Pid'] && lostThread(pid))) return;
     try {
       if (native.waitPid(pid, out, false) !== 1) return;
     } catch {
       return; // reaped meanwhile by someone else (ECHILD)
     }
-    for (const sink of [...hub.sinks]) sink._strayExit(pid, out[1]!);
+    if (!traced) for (const sink of [...hub.sinks]) sink._strayExit(pid, out[1]!);
   }
+}
+
+/**
+ * Whether `tid`, a dead thread (not a leader) traced by us that no clone event named, never
+ * will be named: no thread of its group lives to report one. Its creator was killed between the clone and
+ * the event stop (a group exit: SIGKILL, or another thread's exit_group), which the kernel
+ * then skips. Such a thread stays a zombie until we reap it, and holds back its leader's
+ * exit status (a leader is waitable only after every other thread is reaped): a process
+ * killed while its threads churn would never be seen to exit. It was never reported to an
+ * engine, so it is reaped silently. While any thread of the group still lives, its clone
+ * event may come (the new thread can run and die before its creator's stop is handled).
+ */
+function lostThread(tid: number): boolean {
+  const dir = procDir(tid);
+  if (dir === undefined) return false;
+  let tids: string[];
+  try {
+    tids = fs.readdirSync(`${dir}/task`);
+  } catch {
+    return false;
+  }
+  for (const t of tids) {
+    let stat: string;
+    try {
+      stat = fs.readFileSync(`${dir}/task/${t}/stat`, 'utf8');
+    } catch {
+      continue; // reaped meanwhile
+    }
+    const state = stat[stat.lastIndexOf(')') + 2];
+    if (state !== 'Z' && state !== 'X') return false;
+  }
+  return true;
 }
 
 /** The waiter thread's call: a stop of ours is waitable, or a foreign child is in front. */

@@ -473,7 +473,12 @@ export class GdbSession {
   }
 
   private errorReply(p: string, e: unknown): string {
-    if (!(e instanceof RspParseError)) this.log(`'${p.slice(0, 40)}': ${e instanceof Error ? e.message : String(e)}`);
+    if (!(e instanceof RspParseError)) {
+      const m = `'${p.slice(0, 40)}': ${e instanceof Error ? e.message : String(e)}`;
+      this.log(m);
+      // Also beside the packets that led to it, when those go to a --debug-file.
+      if (this.opts.debugLog && (this.debug.general || this.debug.remote)) this.debugLog(`[error] ${m}`);
+    }
     return 'E01';
   }
 

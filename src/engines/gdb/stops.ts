@@ -45,11 +45,11 @@
  * Who releases a held thread: the resume packets (resume, resumeNonStop); reportNext when only
  * stale stops were queued; nextNonStopReply for a stale stop of a thread gdb counts as running;
  * the end of our own step over a breakpoint with a false condition (resumeHeldForStepOver);
- * withMemory, for a running thread it paused (non-stop); detach and kill in session.ts
+ * detach and kill in session.ts
  * (holdThreadForce, openGateForDetach, releaseForKill).
  */
-import { Resume, SI_TKILL, SignalAction, isGone, ptraceAbi } from '../../api.js';
-import type { SignalReport } from '../../api.js';
+import { Resume, SI_TKILL, SignalAction, ptraceAbi } from '../../api.js';
+import type { Process, SignalReport } from '../../api.js';
 import {
   DEFERRED, GDB_SIGNAL, NO_RESUMED_REPLY, expeditedRegisters, formatExited, formatKilled, formatTStop, formatThreadExited,
   gdbSignalFromLinux, linuxSignalFromGdb, resolveVCont, supports, vContActionFor, type VContAction,
@@ -299,36 +299,14 @@ export class StopProtocol {
   }
 
   /**
-   * Run a memory access of the current process through a thread the core lets us use: the
-   * current thread when held, else another held thread of the process (they share the
-   * address space). In non-stop gdb also reads memory while the selected thread runs
-   * (`print global`); when every thread runs, the current one is paused for the access.
+   * The address space of the current thread's process, for the memory packets. Reached
+   * through the process, not through a thread paused for it: in non-stop gdb reads and writes
+   * memory while every thread runs (`print global`), and a thread paused for that may exit
+   * first (threads come and go). A tracer may access a running tracee's memory, and gdbserver
+   * does so (/proc/PID/mem).
    */
-  withMemory<T>(fn: (ts: ThreadState) => T, tries = 3): T | Promise<T> {
-    const cur = this.s.needThread();
-    // Every thread of the process reaches its memory, so any stopped one will do; one that
-    // died since gdb chose it (threads come and go in non-stop) would fail with ESRCH.
-    const stopped = [cur, ...cur.inf.threads.values()].filter((o) => o.held && isLive(o));
-    for (const o of stopped) {
-      try {
-        return fn(o);
-      } catch (e) {
-        if (!isGone(e)) throw e;
-      }
-    }
-    const ts = isLive(cur) ? cur : ([...cur.inf.threads.values()].find(isLive) ?? cur);
-    if (ts.held || !isLive(ts)) return fn(ts);
-    return withTimeout(this.holdThread(ts), 'thread did not stop for a memory access').then(() => {
-      try {
-        return fn(ts);
-      } catch (e) {
-        // It exited instead of stopping: another thread, paused in turn.
-        if (tries > 0 && isGone(e)) return this.withMemory(fn, tries - 1);
-        throw e;
-      } finally {
-        if (this.nonStop && ts.resumed && ts.held && !ts.tStop && !this.hasQueued(ts)) this.release(ts, this.resumeKind(ts), 0);
-      }
-    });
+  memory(): Process {
+    return this.s.needThread().inf.proc;
   }
 
   // ================================================================ the stop queue

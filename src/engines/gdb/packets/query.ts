@@ -8,7 +8,7 @@ import {
   RspParseError, formatQSupported, hexDecodeString, parseHexBigInt, parsePid, parseQSupported, parseQXferRead,
   parseThreadId, qXferSlice, supports, targetXmlBuffer,
 } from '../protocol/index.js';
-import type { ThreadState } from '../model.js';
+import type { Inferior, ThreadState } from '../model.js';
 import { osdata } from '../osdata.js';
 import { auxvOf, cpuHasAvx, exePath } from '../procfs.js';
 import { NO_R_DEBUG, findRDebug, svr4LibraryList } from '../svr4.js';
@@ -61,12 +61,10 @@ function qXfer(s: GdbSession, p: string): string | Buffer | Promise<string | Buf
       const inf = s.currentThread()?.inf;
       if (!inf) return 'E01';
       if (x.offset > 0 && inf.svr4Doc) return qXferSlice(inf.svr4Doc, x.offset, x.length);
-      return s.stops.withMemory((ts) => {
-        const doc = libraryList(s, ts, x.annex);
-        if (doc === undefined) return 'E01';
-        inf.svr4Doc = doc;
-        return qXferSlice(doc, x.offset, x.length);
-      });
+      const doc = libraryList(s, inf, x.annex);
+      if (doc === undefined) return 'E01';
+      inf.svr4Doc = doc;
+      return qXferSlice(doc, x.offset, x.length);
     }
     case 'features':
       if (x.annex !== 'target.xml') return 'E00';
@@ -110,11 +108,10 @@ function qXfer(s: GdbSession, p: string): string | Buffer | Promise<string | Buf
 }
 
 /** ld.so's r_debug for ts's process, found once ld.so has set DT_DEBUG (0 before that). */
-function rDebugOf(ts: ThreadState): bigint {
-  const inf = ts.inf;
+function rDebugOf(inf: Inferior): bigint {
   if (!inf.rDebug) {
     const auxv = auxvOf(inf.pid);
-    inf.rDebug = auxv ? findRDebug(ts.task, auxv) : NO_R_DEBUG;
+    inf.rDebug = auxv ? findRDebug(inf.proc, auxv) : NO_R_DEBUG;
   }
   return inf.rDebug;
 }
@@ -138,8 +135,8 @@ function siginfoWrite(s: GdbSession, p: string, raw: Buffer): string {
 }
 
 /** The svr4 library list, read through a held thread of the current process. */
-function libraryList(s: GdbSession, ts: ThreadState, annex: string): Buffer | undefined {
-  const doc = svr4LibraryList({ mem: ts.task, annex, rDebug: () => rDebugOf(ts), warn: (m) => s.log(m) });
+function libraryList(s: GdbSession, inf: Inferior, annex: string): Buffer | undefined {
+  const doc = svr4LibraryList({ mem: inf.proc, annex, rDebug: () => rDebugOf(inf), warn: (m) => s.log(m) });
   return doc === undefined ? undefined : Buffer.from(doc, 'latin1');
 }
 
@@ -156,7 +153,7 @@ function getTlsAddr(s: GdbSession, p: string): string {
   const lm = parseHexBigInt(parts[2]!);
   if (!ts || !ts.held) return 'E01';
   try {
-    return tlsAddress(ts, offset, lm, findTlsLayout(ts, rDebugOf(ts))).toString(16);
+    return tlsAddress(ts, offset, lm, findTlsLayout(ts, rDebugOf(ts.inf))).toString(16);
   } catch (e) {
     if (!(e instanceof TlsError)) throw e;
     if (DEBUG) s.log(`qGetTLSAddr: ${e.message}`);

@@ -1,7 +1,7 @@
 /**
  * Register and memory packets: g/G (all registers), p/P (one register), m (read memory), M/X
  * (write memory, hex or binary). Registers are those of the thread selected with Hg, and only
- * while it is held; memory goes through any held thread of its process (stops.withMemory).
+ * while it is held; memory goes through its process, running or not (stops.memory).
  */
 import {
   RspParseError, decodeG, encodeG, hexDecode, hexEncode, parseHexBigInt, parseHexNumber, readRegister, writeRegister,
@@ -69,28 +69,26 @@ function parseAddrLen(text: string): [bigint, number] {
 }
 
 /** maddr,len. */
-function readMem(s: GdbSession, p: string): string | Promise<string> {
+function readMem(s: GdbSession, p: string): string {
   const [addr, len] = parseAddrLen(p.slice(1));
   if (len > 0x100000) return 'E01';
-  return s.stops.withMemory((ts) => {
-    let b: Buffer;
-    try {
-      b = ts.task.readMemory(addr, len);
-    } catch {
-      return 'E01';
-    }
-    if (b.length === 0 && len > 0) return 'E01';
-    return hexEncode(b);
-  });
+  let b: Buffer;
+  try {
+    b = s.stops.memory().readMemory(addr, len);
+  } catch {
+    return 'E01';
+  }
+  if (b.length === 0 && len > 0) return 'E01';
+  return hexEncode(b);
 }
 
-function writeMem(s: GdbSession, addr: bigint, data: Buffer): string | Promise<string> {
+function writeMem(s: GdbSession, addr: bigint, data: Buffer): string {
   if (data.length === 0) return 'OK';
-  return s.stops.withMemory((ts) => (ts.task.writeMemory(addr, data) === data.length ? 'OK' : 'E01'));
+  return s.stops.memory().writeMemory(addr, data) === data.length ? 'OK' : 'E01';
 }
 
 /** Maddr,len:hex. */
-function writeMemHex(s: GdbSession, p: string): string | Promise<string> {
+function writeMemHex(s: GdbSession, p: string): string {
   const text = p.slice(1);
   const colon = text.indexOf(':');
   if (colon < 0) throw new RspParseError('M needs addr,len:data');
@@ -101,7 +99,7 @@ function writeMemHex(s: GdbSession, p: string): string | Promise<string> {
 }
 
 /** Xaddr,len:binary (escaped bytes, already unescaped by the reader). */
-function writeMemBin(s: GdbSession, raw: Buffer): string | Promise<string> {
+function writeMemBin(s: GdbSession, raw: Buffer): string {
   const colon = raw.indexOf(0x3a);
   if (colon < 0) throw new RspParseError('X needs addr,len:data');
   const [addr, len] = parseAddrLen(raw.toString('latin1', 1, colon));

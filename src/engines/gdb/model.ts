@@ -23,6 +23,8 @@ export interface ThreadStop {
   step?: boolean;
   /** The step was emulated: the thread did not run, so it is on the CPU it was last seen on. */
   emulated?: boolean;
+  /** The stop's siginfo when it has none from the core (a ^C told at a later resume). */
+  siginfo?: Buffer;
 }
 export interface ExitStop {
   kind: 'exit';

@@ -80,6 +80,10 @@ export class ThreadState {
   tStop = false;
   /** /proc/PID/task/TID/stat, kept open for the `core:` of stop replies. */
   statFd: number | undefined;
+  /** /proc/PID/task/TID/status, kept open for signalPending. */
+  statusFd: number | undefined;
+  /** When emulated steps last looked for a pending signal (performance.now(), ms). */
+  signalCheckAt = -Infinity;
   /** The CPU coreOf last read. */
   lastCore: number | undefined;
   /** The last stop gdb was told about (non-stop `?` repeats it). */

@@ -134,7 +134,12 @@ export class StopProtocol {
         if (ts.engine.control(Resume.STOP) === undefined) return this.markHeld(ts);
         ts.engine.stopped().then(
           () => {
-            if (ts.gen === gen && !ts.held) this.markHeld(ts);
+            if (ts.gen !== gen || ts.held) return;
+            // Stopped for us with PTRACE_INTERRUPT, which has no siginfo; gdbserver stops a
+            // thread with a SIGSTOP it sends (tkill), and `$_siginfo` (and the NT_SIGINFO of
+            // each thread in a gcore) shows that: the same here, not an error.
+            ts.siginfo ??= killInfo(SIGSTOP, SI_TKILL);
+            this.markHeld(ts);
           },
           () => this.markGone(ts),
         );

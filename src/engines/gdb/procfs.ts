@@ -1,6 +1,7 @@
 /**
  * What the gdb engine reads from /proc: the CPU a thread last ran on (the `core:` of stop
- * replies), whether a signal is pending for it, a thread's name, a process's auxv and executable, and whether the CPU has AVX.
+ * replies), whether a signal is pending for it, a thread's name, a process's auxv and
+ * executable, and whether the CPU has AVX.
  */
 import * as fs from 'node:fs';
 import { XSTATE_MIN_AVX_SIZE } from './protocol/index.js';

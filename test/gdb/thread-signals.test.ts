@@ -10,7 +10,7 @@ import * as net from 'node:net';
 import * as path from 'node:path';
 import { RspTestClient } from './testClient.js';
 import { SocketTransport } from '../../src/engines/gdb/server.js';
-import { SERVER, exited, fixtureBin, gdbEx, gdbOpts, startServer } from './helpers.js';
+import { SERVER, exited, fixtureBin, gdbEx, gdbOpts, startServer, tmpDir } from './helpers.js';
 
 const PROG = fixtureBin('gdb_sig_threads');
 
@@ -80,5 +80,28 @@ test('protocol, non-stop: vCont;C then vCont;t of the same thread at once: one s
   } finally {
     sock.destroy();
     await exited(srv.child);
+  }
+});
+
+// A thread stopped because another one stopped has the siginfo of gdbserver's SIGSTOP (tkill)
+// for `$_siginfo`, not "Unable to read siginfo", and a gcore has an NT_SIGINFO for each thread
+// (gdb.base/siginfo-thread.exp).
+test('$_siginfo of a thread stopped for another thread\'s breakpoint: SIGSTOP from tkill, in a gcore too', gdbOpts, () => {
+  const prog = fixtureBin('gdb_prog');
+  const dir = tmpDir('utrace-gdb-siginfo-');
+  const core = path.join(dir, 'core');
+  try {
+    const out = gdbEx([`target remote | ${SERVER} stdio -- ${prog}`, 'break worker', 'continue', 'p $_siginfo.si_signo',
+      'thread 1', 'p $_siginfo.si_signo', 'p $_siginfo.si_code', `gcore ${core}`, 'kill'], prog);
+    assert.match(out, /Thread \d+ "gdb_prog" hit Breakpoint 1, worker/, out);
+    assert.doesNotMatch(out, /Unable to read siginfo/, out);
+    assert.match(out, /^\$1 = 5$/m, out); // the breakpoint's SIGTRAP
+    assert.match(out, /^\$2 = 19$/m, out); // SIGSTOP
+    assert.match(out, /^\$3 = -6$/m, out); // SI_TKILL
+    const fromCore = execFileSync('gdb', ['-batch', '-nx', '-ex', 'thread apply all p $_siginfo.si_signo', prog, core], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    assert.doesNotMatch(fromCore, /Unable to read siginfo/, fromCore);
+    assert.deepEqual(fromCore.match(/^\$\d+ = \d+$/gm)?.map((l) => l.split(' = ')[1]).sort(), ['19', '5'], fromCore);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
   }
 });

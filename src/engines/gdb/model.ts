@@ -23,6 +23,8 @@ export interface ThreadStop {
   step?: boolean;
   /** The step was emulated: the thread did not run, so it is on the CPU it was last seen on. */
   emulated?: boolean;
+  /** The stop's siginfo when it has none from the core (a ^C told at a later resume). */
+  siginfo?: Buffer;
 }
 export interface ExitStop {
   kind: 'exit';
@@ -78,6 +80,10 @@ export class ThreadState {
   tStop = false;
   /** /proc/PID/task/TID/stat, kept open for the `core:` of stop replies. */
   statFd: number | undefined;
+  /** /proc/PID/task/TID/status, kept open for signalPending. */
+  statusFd: number | undefined;
+  /** When emulated steps last looked for a pending signal (performance.now(), ms). */
+  signalCheckAt = -Infinity;
   /** The CPU coreOf last read. */
   lastCore: number | undefined;
   /** The last stop gdb was told about (non-stop `?` repeats it). */

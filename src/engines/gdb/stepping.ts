@@ -8,7 +8,7 @@
 import { Resume, SignalAction, emulate } from '../../api.js';
 import { AMD64_REGISTERS, evaluateConditions, readRegisterValue, type VContAction } from './protocol/index.js';
 import { hasWatchpoints } from './debugRegs.js';
-import { ownSignalPending } from './procfs.js';
+import { signalPending } from './procfs.js';
 import type { ThreadState } from './model.js';
 import type { GdbSession } from './session.js';
 import { DEBUG } from './stops.js';
@@ -22,6 +22,27 @@ const MAX_EMULATED_RANGE_STEP = 1000;
 const EMULATE_STEPS = process.env['UTRACE_GDB_EMULATE'] !== '0';
 
 /**
+ * How late emulated steps of a single-threaded process may notice a pending signal, in ms.
+ * While its only thread is held, a signal comes from outside (a timer, another process, a
+ * child's SIGCHLD), at a moment no instruction depends on; a step that notices it steps for
+ * real and stops for it, as gdbserver's real steps do. Looked for at the first step after gdb's
+ * prompt (gdb's sigstep.exp: a timer expired while gdb waited, then stepi) and then at most
+ * every 10 ms: each look costs more than an emulated step, and a signal that comes faster
+ * than gdb's round trips would otherwise be met at every step, the program making no progress
+ * between them (a 1 ms timer under `next`, each signal a stop, a breakpoint at the handler's
+ * return and a new range step: with 1 ms, the loop that ends at 200 signals saw 400 to 3700).
+ */
+const SIGNAL_CHECK_MS = 10;
+
+/** Is a signal pending, looked for if SIGNAL_CHECK_MS have passed since the last look? */
+function signalDue(ts: ThreadState): boolean {
+  const now = performance.now();
+  if (now - ts.signalCheckAt < SIGNAL_CHECK_MS) return false;
+  ts.signalCheckAt = now;
+  return signalPending(ts);
+}
+
+/**
  * vCont;s or ;r of the only thread gdb resumes (all-stop), with no signal: emulate its
  * instructions (Task.emulateStep) instead of single-stepping them, one for s, until the PC
  * leaves the range for r. True when the step is done; false to step for real (from wherever
@@ -32,12 +53,15 @@ export function emulateSteps(ts: ThreadState, a: VContAction): boolean {
   if ((a.action !== 's' && a.action !== 'r') || a.signal !== undefined) return false;
   if (!ts.held || ts.gate || ts.injectSig || ts.stepOver || ts.fresh || ts.gone) return false;
   if (hasWatchpoints(ts.inf)) return false;
-  // A signal queued for the thread while it was held: sent by another thread gdb ran
-  // meanwhile (scheduler-locking). The check costs a /proc read (~20 us here, more than the
-  // emulated step), so a process with one thread, where nothing else of it ran, skips it.
-  if (ts.inf.threads.size > 1 && ownSignalPending(ts)) return false;
+  // A signal pending: the real step meets it first. With other threads, one of them may have
+  // sent it just now (gdb ran it alone, scheduler-locking): looked for at every step then.
+  if (ts.inf.threads.size > 1) {
+    ts.signalCheckAt = performance.now();
+    if (signalPending(ts)) return false;
+  } else if (signalDue(ts)) return false;
   try {
     for (let n = 0; n < MAX_EMULATED_RANGE_STEP; n++) {
+      if (n > 0 && signalDue(ts)) return false; // a long range: a timer may expire meanwhile
       // A debug-register breakpoint on the instruction traps before it runs: step for real.
       const pc0 = ts.task.regs().pc;
       if (ts.inf.hw.some((s) => s !== null && s.zType <= 1 && s.zAddr === pc0)) return false;

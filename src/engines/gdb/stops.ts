@@ -84,6 +84,8 @@ export class StopProtocol {
   private notifHead: StopEvent | undefined;
   /** Non-stop: a notification sequence is open (until a vStopped is answered OK). */
   private notifPending = false;
+  /** All-stop: a ^C that came while nothing ran, told at the next resume (see interrupt). */
+  private interruptPending = false;
   /** All-stop resume packets so far (a late decision checks that no new one came). */
   private resumes = 0;
   /** All-stop: sends the reply of the resume packet waiting for a stop. */
@@ -132,7 +134,12 @@ export class StopProtocol {
         if (ts.engine.control(Resume.STOP) === undefined) return this.markHeld(ts);
         ts.engine.stopped().then(
           () => {
-            if (ts.gen === gen && !ts.held) this.markHeld(ts);
+            if (ts.gen !== gen || ts.held) return;
+            // Stopped for us with PTRACE_INTERRUPT, which has no siginfo; gdbserver stops a
+            // thread with a SIGSTOP it sends (tkill), and `$_siginfo` (and the NT_SIGINFO of
+            // each thread in a gcore) shows that: the same here, not an error.
+            ts.siginfo ??= killInfo(SIGSTOP, SI_TKILL);
+            this.markHeld(ts);
           },
           () => this.markGone(ts),
         );
@@ -445,6 +452,7 @@ export class StopProtocol {
       reply = formatThreadExited(ev.code, ev.ts.id, this.s.multiprocess);
     } else {
       reply = this.stopReply(ev.ts, ev);
+      if (ev.siginfo) ev.ts.siginfo = ev.siginfo;
       this.s.gThread = ev.ts;
       this.lastStop = ev.ts.lastStop = ev;
     }
@@ -530,6 +538,7 @@ export class StopProtocol {
 
   /** The stop a new or attached process starts with (vRun, vAttach, `?`). */
   initialStop(ev: ThreadStop): void {
+    this.interruptPending = false; // a new process hears nothing of an older one's ^C
     this.lastStop = ev;
     this.lastReply = this.stopReply(ev.ts, ev);
   }
@@ -692,6 +701,13 @@ export class StopProtocol {
         this.queue.push({ kind: 'thread', ts, signal: GDB_SIGNAL.TRAP, reason: { kind: 'syscall_return', syscall: nr } });
       }
     }
+    // A ^C that came while nothing ran stops the program now, before it runs (interrupt).
+    if (this.interruptPending && go.length > 0) {
+      this.interruptPending = false;
+      const g = this.s.gThread;
+      const ts = go.find((r) => r.ts === g)?.ts ?? go[0]!.ts;
+      this.queue.push({ kind: 'thread', ts, signal: GDB_SIGNAL.INT, siginfo: killInfo(SIGINT, SI_USER) });
+    }
     // Stops already queued for threads gdb resumes are reported without running anything,
     // unless moot by now (see moot()).
     let pending = -1;
@@ -789,8 +805,15 @@ export class StopProtocol {
     else void this.holdThread(ts).then(report);
   }
 
-  /** Interrupt (0x03, vCtrlC): stop everything and report SIGINT on the current thread; in
-   * non-stop, stop one running thread (the current one if it runs) and report SIGINT. */
+  /**
+   * Interrupt (0x03, vCtrlC): stop everything and report SIGINT on the current thread; in
+   * non-stop, stop one running thread (the current one if it runs) and report SIGINT.
+   * All-stop, when nothing runs (a stop is being reported, or was just sent): gdb sends its
+   * 0x03 when the user presses ^C while it waits for a reply, and that reply may be on its
+   * way already (a step of a software watchpoint, a breakpoint whose commands continue). The
+   * SIGINT is told at the next resume instead of being lost, as gdbserver's (a kill of the
+   * process group) stays pending until the program runs again.
+   */
   interrupt(): void {
     const info = killInfo(SIGINT, SI_USER);
     const g = this.s.gThread;
@@ -800,7 +823,10 @@ export class StopProtocol {
       if (ts) this.stopNonStop(ts, GDB_SIGNAL.INT, info);
       return;
     }
-    if (this.state !== 'running') return;
+    if (this.state !== 'running') {
+      if (this.s.allThreads().length > 0) this.interruptPending = true;
+      return;
+    }
     // A thread gdb resumed (reportNext reports no other).
     const ts = (g && !g.gone && g.resumed ? g : undefined) ?? this.s.allThreads().find((t) => t.resumed) ?? this.s.allThreads()[0];
     if (!ts) return;

@@ -137,6 +137,7 @@ export class Process {
     const bp = this._breakpoints.get(addr);
     if (bp) {
       bp.owners.add(engine);
+      this._revalidate(addr, bp);
       return;
     }
     const tid = this._anyTid();
@@ -166,6 +167,22 @@ export class Process {
       this._backend.writeMemory(tid, addr, Buffer.from([BREAKPOINT_INSN]), 1);
     }
     this._breakpoints.set(addr, { orig, owners: new Set([engine]) });
+  }
+
+  /**
+   * A breakpoint inserted again: is our int3 still there? A library unloaded and another
+   * mapped at the same address took it away with the old page (gdb, which cannot tell either,
+   * inserts its breakpoint again, as GNU gdbserver expects). The byte found is then the
+   * original, and the int3 goes back in. One peek, at a re-insert only.
+   */
+  private _revalidate(addr: bigint, bp: { orig: number }): void {
+    const tid = this._anyTid();
+    const b = Buffer.alloc(1);
+    if (this._backend.readMemory(tid, addr, b, 1) !== 1) return; // unmapped: nothing to plant
+    if (b[0] === (this._lifted ? bp.orig : BREAKPOINT_INSN)) return;
+    bp.orig = b[0]!;
+    this._watchdog?.inserted(addr, bp.orig);
+    if (!this._lifted) this._backend.writeMemory(tid, addr, Buffer.from([BREAKPOINT_INSN]), 1);
   }
 
   removeBreakpoint(engine: Engine, addr: bigint): boolean {

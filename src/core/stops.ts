@@ -754,6 +754,10 @@ export abstract class StopMachine extends EventEmitter {
       // A co-scheduled thread's sched_*affinity calls must stop (colocate.ts).
       else if (sysStops || task._stepOwed !== null || task._coExit || (task._co && mode === 'none')) req = P.PTRACE_SYSCALL;
       else req = P.PTRACE_CONT;
+      // Run without syscall stops, the thread may enter or leave a syscall unseen (a vfork
+      // stepped into, whose exit stop comes once syscall stops are back on): entry and exit
+      // no longer alternate from the last stop seen, the next one asks the kernel.
+      if (req !== P.PTRACE_SYSCALL && req !== P.PTRACE_LISTEN && !sysStops) task._sysKnown = false;
       const sig = req === P.PTRACE_LISTEN ? 0 : task._sig;
       for (const e of task._engines) if (e._vote !== Resume.STOP) e._vote = Resume.RESUME;
       task._sig = 0;

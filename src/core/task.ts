@@ -225,11 +225,12 @@ export class Task {
    * jumps, calls, returns...): registers and memory end as a single-step would leave them, and
    * no trap is taken (a single-step trap costs ~15 us on a virtual machine, an int3 ~1).
    * Returns false, having changed nothing, for any other instruction; inside a system call
-   * (the kernel may restart it at the next resume); with a signal to deliver at the next
-   * resume; when an operand faults or the store would cross a page or land on a breakpoint;
-   * when a breakpoint sits on the instruction that `engine` did not insert (its owner must
-   * see the hit); and when another engine asked to step the thread (its report follows a real
-   * instruction). The caller then steps the thread for real.
+   * or at a fork, vfork, clone or exec event (the kernel may restart the call at the next
+   * resume, or ends a real step on the way out of it, before any instruction); with a signal
+   * to deliver at the next resume; when an operand faults or the store would cross a page or
+   * land on a breakpoint; when a breakpoint sits on the instruction that `engine` did not
+   * insert (its owner must see the hit); and when another engine asked to step the thread (its
+   * report follows a real instruction). The caller then steps the thread for real.
    * Left to the caller: other threads of the process must not run meanwhile (they would see
    * the store apart from the registers), hardware watchpoints do not fire for these accesses,
    * and a signal pending for the thread is reported after the instruction instead of before.
@@ -237,6 +238,11 @@ export class Task {
   emulateStep(engine?: Engine): boolean {
     this._checkHeld('emulateStep');
     if (this._sig !== 0 || this._exiting) return false;
+    // Stopped inside the kernel (an event of fork, exec, a syscall's entry): a real step first
+    // finishes the call and traps on the way out, before any instruction. orig_rax alone does
+    // not tell, a debugger may have set it to -1 there (gdb does with every PC it writes).
+    const k = this._stop;
+    if (k === 'clone' || k === 'exec' || k === 'syscall-entry' || k === 'seccomp') return false;
     // Another engine's step wants its report after a real instruction.
     for (const e of this._engines) if (e !== engine && (e._vote === Resume.SINGLESTEP || e._vote === Resume.BLOCKSTEP)) return false;
     const regs = this.regs();

@@ -241,7 +241,8 @@ export class StopProtocol {
   }
 
   resumeKind(ts: ThreadState): ResumeKind {
-    return ts.stepping ? Resume.SINGLESTEP : Resume.RESUME;
+    // Our own step over a breakpoint, cut by an event (a fork reported, a clone): it goes on.
+    return ts.stepping || ts.stepOver ? Resume.SINGLESTEP : Resume.RESUME;
   }
 
   /** Threads gdb resumed may run: always in non-stop, only between a resume and the next
@@ -254,6 +255,9 @@ export class StopProtocol {
    * Held too when someone waits for it (holdThread of a thread busy with its own step over
    * sets no stop request: that step over ends here, and the thread stops). */
   proceed(ts: ThreadState): number {
+    // Inside our step over a breakpoint (an event on the way, a clone): the step goes on, the
+    // breakpoint is lifted until it ends; its end holds the thread if someone waits for that.
+    if (ts.stepOver) return Resume.SINGLESTEP;
     if (this.running && ts.resumed && !ts.stopRequested && ts.waiters.length === 0) return this.resumeKind(ts);
     this.markHeld(ts);
     return Resume.STOP;
@@ -697,8 +701,15 @@ export class StopProtocol {
     for (const { ts, action } of go) {
       const nr = ts.atSyscallExit;
       ts.atSyscallExit = undefined;
-      if (nr !== undefined && (action.action === 'c' || action.action === 'C') && this.s.catchesSyscall(nr)) {
+      if (nr === undefined) continue;
+      if ((action.action === 'c' || action.action === 'C') && this.s.catchesSyscall(nr)) {
         this.queue.push({ kind: 'thread', ts, signal: GDB_SIGNAL.TRAP, reason: { kind: 'syscall_return', syscall: nr } });
+      } else if (action.signal === undefined && (action.action === 's' || action.action === 'r')) {
+        // Stepped: gdbserver's thread, stopped in the kernel at PTRACE_EVENT_VFORK_DONE, ends
+        // that step on the way out, right after the syscall instruction, which is where ours
+        // already is (a real step from the exit stop would run one instruction more). A range
+        // step still in its range goes on (moot() drops this stop).
+        this.queue.push({ kind: 'thread', ts, signal: GDB_SIGNAL.TRAP, step: true });
       }
     }
     // A ^C that came while nothing ran stops the program now, before it runs (interrupt).

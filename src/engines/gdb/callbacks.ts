@@ -41,16 +41,17 @@ export function engineOps(s: GdbSession): EngineOps<ThreadState> {
       return Resume.RESUME;
     },
     reportDeath: (e, groupDead) => {
+      if (DEBUG) s.stops.dbg(`death of ${e.data.tid}${groupDead ? ' (group)' : ''}`);
       if (!groupDead) s.stops.threadDied(e.data);
       return undefined;
     },
     reportReap: (e) => {
       const ts = e.data;
+      if (DEBUG) s.stops.dbg(`reap of ${ts.tid}`);
       ts.inf.threads.delete(ts.task);
       s.threadsXml = undefined;
       const wasGone = ts.gone;
       s.stops.markGone(ts);
-      if (s.gThread === ts) s.gThread = undefined;
       // A thread of a live process exited: `w` when gdb asked for thread events (non-stop).
       if (!wasGone && s.stops.nonStop && s.threadEvents && !ts.inf.gone && ts.tid !== ts.inf.pid) {
         void ts.task.exit.then((st) => {

@@ -87,6 +87,18 @@ export function ownSignalPending(ts: ThreadState): boolean {
   return (pending & ~blocked) !== 0;
 }
 
+/**
+ * Has the thread exited, whether or not the core has heard of it yet (a zombie or dead in its
+ * stat, or gone from /proc)? A thread exits while its exit waits its turn among the tracer's
+ * events; asked to stop, it never will.
+ */
+export function exitedOnProc(ts: ThreadState): boolean {
+  const n = readStat(ts);
+  if (n <= 0) return true;
+  const state = statBuf[statBuf.lastIndexOf(0x29, n - 1) + 2];
+  return state === 0x5a || state === 0x58 || state === 0x78; // Z, X, x
+}
+
 /** Close the stat file coreOf keeps open (the thread is gone). */
 export function closeStat(ts: ThreadState): void {
   if (ts.statFd === undefined) return;

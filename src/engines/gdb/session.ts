@@ -487,6 +487,7 @@ export class GdbSession {
   }
 
   private errorReply(p: string, e: unknown): string {
+    this.stops.dbg(`E01 for '${p.slice(0, 40)}': ${e instanceof Error ? e.message : String(e)}`);
     if (!(e instanceof RspParseError)) this.log(`'${p.slice(0, 40)}': ${e instanceof Error ? e.message : String(e)}`);
     return 'E01';
   }
@@ -497,9 +498,11 @@ export class GdbSession {
   currentThread(): ThreadState | undefined {
     const g = this.gThread;
     if (g && isLive(g)) return g;
-    const first = this.allThreads()[0];
-    this.gThread = first;
-    return first;
+    // The selected thread is gone (threads come and go while gdb looks, in non-stop): another
+    // of its process, whose memory gdb is reading (gdbserver reads memory per process).
+    const next = (g && !g.inf.gone ? g.inf.live()[0] : undefined) ?? this.allThreads()[0];
+    this.gThread = next;
+    return next;
   }
 
   findThread(id: ThreadId): ThreadState | undefined {

@@ -55,13 +55,15 @@ import {
   gdbSignalFromLinux, linuxSignalFromGdb, resolveVCont, supports, vContActionFor, type VContAction,
 } from './protocol/index.js';
 import { isLive, type ExitStop, type Inferior, type StopEvent, type ThreadState, type ThreadStop } from './model.js';
-import { closeStat, coreOf, readProc } from './procfs.js';
+import { closeStat, coreOf, exitedOnProc, readProc } from './procfs.js';
 import { emulateSteps } from './stepping.js';
 import type { GdbSession } from './session.js';
 
 const { SIGINT, SIGSTOP, SIGTRAP, SI_USER } = ptraceAbi;
 /** gdb must get an answer to non-resume packets within its 2 s remote timeout. */
 export const QUICK_MS = 1500;
+/** How often a memory access waiting for a thread to stop checks whether it exited instead. */
+const EXIT_POLL_MS = 20;
 export let DEBUG = !!process.env['UTRACE_GDB_DEBUG'];
 /** --debug, `monitor set debug 1|0` (UTRACE_GDB_DEBUG keeps it on). */
 export function setGdbDebug(on: boolean): void {
@@ -304,7 +306,7 @@ export class StopProtocol {
    * address space). In non-stop gdb also reads memory while the selected thread runs
    * (`print global`); when every thread runs, the current one is paused for the access.
    */
-  withMemory<T>(fn: (ts: ThreadState) => T, tries = 3): T | Promise<T> {
+  withMemory<T>(fn: (ts: ThreadState) => T, tries = 10, avoid = new Set<ThreadState>()): T | Promise<T> {
     const cur = this.s.needThread();
     // Every thread of the process reaches its memory, so any stopped one will do; one that
     // died since gdb chose it (threads come and go in non-stop) would fail with ESRCH.
@@ -316,18 +318,49 @@ export class StopProtocol {
         if (!isGone(e)) throw e;
       }
     }
-    const ts = isLive(cur) ? cur : ([...cur.inf.threads.values()].find(isLive) ?? cur);
+    // Not one that /proc shows exited already: the core may still be behind with its exit.
+    const usable = (o: ThreadState): boolean => isLive(o) && !avoid.has(o) && !exitedOnProc(o);
+    const ts = usable(cur) ? cur : ([...cur.inf.threads.values()].find(usable) ?? cur);
     if (ts.held || !isLive(ts)) return fn(ts);
-    return withTimeout(this.holdThread(ts), 'thread did not stop for a memory access').then(() => {
+    if (DEBUG) this.dbg(`hold ${ts.tid} for a memory access`);
+    // It exited instead of stopping (gone, or not yet heard of: its exit waits its turn among
+    // the tracer's events): another thread of the process, paused in turn. In a program whose
+    // threads keep exiting, a few may go the same way.
+    const another = (why: string): T | Promise<T> => {
+      if (DEBUG) this.dbg(`memory access through ${ts.tid}: ${why}`);
+      avoid.add(ts);
+      if (tries > 0) return this.withMemory(fn, tries - 1, avoid);
+      throw new Error(`no thread of process ${ts.inf.pid} stopped for a memory access (${why})`);
+    };
+    return this.holdOrExit(ts).then((held) => {
+      if (!held) return another('exited');
       try {
         return fn(ts);
       } catch (e) {
-        // It exited instead of stopping: another thread, paused in turn.
-        if (tries > 0 && isGone(e)) return this.withMemory(fn, tries - 1);
+        if (isGone(e)) return another(e instanceof Error ? e.message : String(e));
         throw e;
       } finally {
         if (this.nonStop && ts.resumed && ts.held && !ts.tStop && !this.hasQueued(ts)) this.release(ts, this.resumeKind(ts), 0);
       }
+    });
+  }
+
+  /** holdThread for a memory access: true once held, false as soon as /proc shows the thread
+   * exited (the core may hear of its exit much later, in a program with many threads);
+   * rejects when it neither stops nor exits within QUICK_MS. */
+  private holdOrExit(ts: ThreadState): Promise<boolean> {
+    return new Promise((resolve, reject) => {
+      const poll = setInterval(() => {
+        if (exitedOnProc(ts)) finish(false);
+      }, EXIT_POLL_MS);
+      const timer = setTimeout(() => finish(new Error(`thread ${ts.tid} did not stop for a memory access`)), QUICK_MS);
+      const finish = (r: boolean | Error): void => {
+        clearInterval(poll);
+        clearTimeout(timer);
+        if (r instanceof Error) reject(r);
+        else resolve(r);
+      };
+      void this.holdThread(ts).then(() => finish(ts.held));
     });
   }
 

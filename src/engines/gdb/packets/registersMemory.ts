@@ -6,6 +6,7 @@
 import {
   RspParseError, decodeG, encodeG, hexDecode, hexEncode, parseHexBigInt, parseHexNumber, readRegister, writeRegister,
 } from '../protocol/index.js';
+import { isGone } from '../../../api.js';
 import type { ThreadState } from '../model.js';
 import type { GdbSession } from '../session.js';
 import type { PacketFamily } from './types.js';
@@ -76,7 +77,8 @@ function readMem(s: GdbSession, p: string): string | Promise<string> {
     let b: Buffer;
     try {
       b = ts.task.readMemory(addr, len);
-    } catch {
+    } catch (e) {
+      if (isGone(e)) throw e; // the thread exited: withMemory tries another
       return 'E01';
     }
     if (b.length === 0 && len > 0) return 'E01';

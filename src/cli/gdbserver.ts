@@ -304,6 +304,8 @@ export async function gdbserverMain(argv: string[]): Promise<number> {
     log,
     // The protocol owns fd 0/1 in stdio mode: the program reads /dev/null and writes to stderr.
     inferiorStdio: stdio ? ['ignore', 2, 2] : undefined,
+    // dprintf-style agent output: where the program's own stdout is.
+    printfOutput: stdio ? (t) => void process.stderr.write(t) : undefined,
     disableRandomization: opts.noAslr,
     startupWithShell: opts.shell,
     wrapper: opts.wrapper,

@@ -217,6 +217,8 @@ export async function runMain(argv: string[]): Promise<number> {
       if (spec.kind === 'gdb') {
         const session: GdbSession = new GdbSession({
           tracer, extended: false, log,
+          // dprintf-style agent output: where the program's own stdout is.
+          printfOutput: hasStdioGdb ? (t) => void process.stderr.write(t) : undefined,
           onExitRequest: () => session.closeConnection(),
         });
         gdbSession = session;

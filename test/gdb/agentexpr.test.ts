@@ -218,18 +218,28 @@ test('getv / setv use the trace state variables of the environment', () => {
   assert.match(error(evalAgentExpr(code(OP.getv, 0, 1, OP.end), env())), /trace state variable 1/);
 });
 
-test('printf (dprintf agent style) pops fn, channel and args in format order', () => {
-  const calls: Array<[string, bigint[]]> = [];
-  const e: AgentEnv = { ...env(), printf: (fmt, args) => void calls.push([fmt, args]) };
-  const fmt = Buffer.from('x=%d y=%d\0');
-  // Args pushed in reverse (last first), then channel, then function: what gdb's ax_gen_printf emits.
-  const prog = code(OP.const8, 2, OP.const8, 1, OP.const8, 0, OP.const8, 0, OP.printf, 2, 0, fmt.length, ...fmt, OP.end);
+test('printf (dprintf agent style) pops fn, channel and args in format order, and prints them formatted', () => {
+  const calls: Array<[string, bigint, bigint]> = [];
+  const e: AgentEnv = { ...env(), printf: (text, fn, chan) => void calls.push([text.toString('latin1'), fn, chan]) };
+  const fmt = Buffer.from('x=%d y=%d\\n\0'); // as typed: the escape is the server's to process
+  // Args pushed in reverse (last first), then channel, then function: what gdb's gen_printf emits.
+  const prog = code(OP.const8, 2, OP.const8, 1, OP.const8, 7, OP.const8, 9, OP.printf, 2, 0, fmt.length, ...fmt, OP.end);
   assert.equal(value(evalAgentExpr(prog, e, { requireValue: false })), 0n);
-  assert.deepEqual(calls, [['x=%d y=%d', [1n, 2n]]]);
-  // Without a printf hook it is evaluated and ignored.
+  assert.deepEqual(calls, [['x=1 y=2\n', 9n, 7n]]);
+  // Without a printf hook it is evaluated and prints nothing.
   assert.equal(value(evalAgentExpr(prog, env(), { requireValue: false })), 0n);
   const bad = code(OP.const8, 0, OP.const8, 0, OP.printf, 0, 0, 2, 0x41, 0x42, OP.end);
   assert.match(error(evalAgentExpr(bad, env(), { requireValue: false })), /unterminated/);
+  // Format errors, argument counts and unreadable strings fail the program with the cause.
+  const one = (f: string, nargs: number, ...pushed: number[]): string => {
+    const b = Buffer.from(f + '\0', 'latin1');
+    return error(evalAgentExpr(code(...pushed.flatMap((v) => [OP.const8, v]), OP.const8, 0, OP.const8, 0, OP.printf, nargs, 0, b.length, ...b, OP.end), e, { requireValue: false }));
+  };
+  assert.match(one('%d %d', 1, 5), /printf at pc \d+: wrong number of arguments .*2 wanted, 1 given/);
+  assert.match(one('%s', 1, 0x40), /cannot read the string for '%s' at 0x40/);
+  assert.match(one('%q', 1, 1), /unrecognized format specifier 'q'/);
+  assert.match(one('%d', 2, 1), /stack underflow/, 'more arguments than the stack holds');
+  assert.equal(calls.length, 1, 'nothing printed by a failing printf');
 });
 
 test('parseConditionList and parseZPacket', () => {

@@ -121,7 +121,8 @@ class FdPairTransport implements Transport {
  * joins, served until gdb hangs up or detaches; then only its own engines leave. */
 export function gdbConnectionEngine(host: Host, conn: net.Socket | Transport, log: (m: string) => void): RunEngine {
   const transport = new FirstChunkFilter(conn instanceof net.Socket ? new SocketTransport(conn) : conn);
-  const session = new GdbSession({ tracer: host.tracer, extended: false, log });
+  // The host's stdout is nobody's: dprintf-style agent output goes to the log.
+  const session = new GdbSession({ tracer: host.tracer, extended: false, log, printfOutput: (t) => log(t.toString().replace(/\n$/, '')) });
   let ready: Promise<unknown> = Promise.resolve();
   let ended = false;
   const leave = async (): Promise<void> => {

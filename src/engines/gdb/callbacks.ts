@@ -14,7 +14,7 @@ import { GDB_SIGNAL, gdbSignalFromLinux, supports, type StopReason } from './pro
 import { applyDebugRegs, condBpsToDebugRegs, debugHit, debugStopReason, slotReason } from './debugRegs.js';
 import type { ThreadState, ThreadStop } from './model.js';
 import { DEBUG } from './stops.js';
-import { conditionTrue, finishStepOver, stepOverBreakpoint } from './stepping.js';
+import { conditionTrue, finishStepOver, runCommands, stepOverBreakpoint } from './stepping.js';
 import type { GdbSession } from './session.js';
 
 const { SIGCHLD, SIGILL, SIGSEGV, SIGTRAP, SI_KERNEL, TRAP_BRKPT, TRAP_TRACE, TRAP_HWBKPT } = ptraceAbi;
@@ -41,16 +41,17 @@ export function engineOps(s: GdbSession): EngineOps<ThreadState> {
       return Resume.RESUME;
     },
     reportDeath: (e, groupDead) => {
+      if (DEBUG) s.stops.dbg(`death of ${e.data.tid}${groupDead ? ' (group)' : ''}`);
       if (!groupDead) s.stops.threadDied(e.data);
       return undefined;
     },
     reportReap: (e) => {
       const ts = e.data;
+      if (DEBUG) s.stops.dbg(`reap of ${ts.tid}`);
       ts.inf.threads.delete(ts.task);
       s.threadsXml = undefined;
       const wasGone = ts.gone;
       s.stops.markGone(ts);
-      if (s.gThread === ts) s.gThread = undefined;
       // A thread of a live process exited: `w` when gdb asked for thread events (non-stop).
       if (!wasGone && s.stops.nonStop && s.threadEvents && !ts.inf.gone && ts.tid !== ts.inf.pid) {
         void ts.task.exit.then((st) => {
@@ -105,12 +106,17 @@ function onSignal(s: GdbSession, ts: ThreadState, rep: SignalReport): number | P
         regs.pc = addr;
         ts.task.setRegs(regs);
         const conds = ts.inf.swbps.get(addr)!;
+        const cmds = ts.inf.bpCmds.has(addr);
         // Under a permanent breakpoint (the program's own int3) a step over would only trap
         // again, for ever: gdb hears of the hit, as from gdbserver, whose step over traps at
         // once, and skips the int3 itself.
-        if (conds.length && !ts.stepping && !permanentBreakpoint(ts, addr) && !conditionTrue(ts, conds, s.log)) {
-          return stepOverBreakpoint(s, ts, addr);
+        if ((conds.length || cmds) && !ts.stepping && !permanentBreakpoint(ts, addr)) {
+          if (conds.length && !conditionTrue(ts, conds, s.log)) return stepOverBreakpoint(s, ts, addr);
+          // Its commands (dprintf-style agent) run and the hit stays unreported (gdbserver).
+          if (cmds) return stepOverBreakpoint(s, ts, addr, true);
         }
+        // A hit under gdb's step is reported; its commands run as gdbserver runs them there.
+        if (cmds && ts.stepping && (!conds.length || conditionTrue(ts, conds, s.log))) runCommands(s, ts, addr);
         ev = { kind: 'thread', ts, signal: GDB_SIGNAL.TRAP, reason: { kind: 'swbreak' }, bpAddr: addr };
       } else if (ts.inf.proc.hasBreakpoint(addr)) {
         return undefined; // another engine's breakpoint: its business
@@ -132,9 +138,14 @@ function onSignal(s: GdbSession, ts: ThreadState, rep: SignalReport): number | P
         // A debug-register breakpoint traps before the instruction: the PC is on it.
         const addr = hit.zAddr;
         const conds = ts.inf.swbps.get(addr) ?? [];
-        if (conds.length && !ts.stepping && !conditionTrue(ts, conds, s.log)) {
+        const cmds = ts.inf.bpCmds.has(addr);
+        if ((conds.length || cmds) && !ts.stepping) {
+          const run = !conds.length || conditionTrue(ts, conds, s.log);
+          if (run && cmds) runCommands(s, ts, addr);
           // The kernel set RF: resumed, the instruction runs without trapping again.
-          return s.stops.proceed(ts) | SignalAction.IGN;
+          if (!run || cmds) return s.stops.proceed(ts) | SignalAction.IGN;
+        } else if (cmds && (!conds.length || conditionTrue(ts, conds, s.log))) {
+          runCommands(s, ts, addr); // under gdb's step: reported, as for an int3
         }
         ev = { kind: 'thread', ts, signal: GDB_SIGNAL.TRAP, reason: { kind: 'swbreak' }, bpAddr: addr };
       } else if (hit) {
@@ -239,6 +250,7 @@ function onNewThread(s: GdbSession, cts: ThreadState): number {
 function onExec(s: GdbSession, ts: ThreadState, exec: ExecReport): number {
   const inf = ts.inf;
   inf.swbps.clear(); // a new address space: the core dropped its table too
+  inf.bpCmds.clear();
   inf.formerBps.clear();
   inf.drBps.clear();
   inf.hw = [null, null, null, null];

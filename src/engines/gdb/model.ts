@@ -103,6 +103,9 @@ export class Inferior {
   readonly threads = new Map<Task, ThreadState>();
   /** Software breakpoints gdb inserted, with their target-side conditions. */
   readonly swbps = new Map<bigint, Buffer[]>();
+  /** Target-side commands (dprintf-style agent) of those breakpoints that have some: run at a
+   * hit whose condition holds, and the hit is not reported (stepping.ts runCommands). */
+  readonly bpCmds = new Map<bigint, Buffer[]>();
   /** Addresses of int3 breakpoints gdb removed (and did not insert again): a thread that hit
    * one while it was in may report the trap only after the removal (stopped by
    * PTRACE_INTERRUPT, its SIGTRAP stays queued until its next resume). */

@@ -49,6 +49,9 @@ export interface GdbSessionOptions {
   debug?: Partial<DebugSettings>;
   /** Where debug lines go (--debug-file); default: log. */
   debugLog?: (msg: string) => void;
+  /** Output of breakpoint commands (dprintf-style agent), which gdbserver prints on its
+   * stdout; default: stdout. Not stdout where the protocol owns it (stdio transport). */
+  printfOutput?: (text: Buffer) => void;
 }
 
 /** What `--debug`, `--remote-debug`, `--debug-format` and `monitor set …` switch. */
@@ -127,6 +130,16 @@ export class GdbSession {
     this.tracer.on('engine-error', (engine: Engine, name: string, err: unknown) => {
       if (engine.ops === this.ops) this.log(`gdbserver: ${name} on thread ${engine.task.tid}: ${err instanceof Error ? err.stack : String(err)}`);
     });
+  }
+
+  /** Print what a breakpoint's commands printed (stepping.ts runCommands). */
+  printfOutput(text: Buffer): void {
+    try {
+      if (this.opts.printfOutput) this.opts.printfOutput(text);
+      else process.stdout.write(text);
+    } catch (e) {
+      this.log(`breakpoint commands: cannot print: ${e instanceof Error ? e.message : String(e)}`);
+    }
   }
 
   // ================================================================ inferiors
@@ -339,6 +352,7 @@ export class GdbSession {
       }
     }
     inf.swbps.clear();
+    inf.bpCmds.clear();
     inf.drBps.clear();
   }
 
@@ -488,9 +502,11 @@ export class GdbSession {
   currentThread(): ThreadState | undefined {
     const g = this.gThread;
     if (g && isLive(g)) return g;
-    const first = this.allThreads()[0];
-    this.gThread = first;
-    return first;
+    // The selected thread is gone (threads come and go while gdb looks, in non-stop): another
+    // of its process, whose memory gdb is reading (gdbserver reads memory per process).
+    const next = (g && !g.inf.gone ? g.inf.live()[0] : undefined) ?? this.allThreads()[0];
+    this.gThread = next;
+    return next;
   }
 
   findThread(id: ThreadId): ThreadState | undefined {

@@ -6,7 +6,7 @@
  * "Target-side breakpoint conditions".
  */
 import { Resume, SignalAction, emulate } from '../../api.js';
-import { AMD64_REGISTERS, evaluateConditions, readRegisterValue, type VContAction } from './protocol/index.js';
+import { AMD64_REGISTERS, evalAgentExpr, evaluateConditions, readRegisterValue, type AgentEnv, type VContAction } from './protocol/index.js';
 import { hasWatchpoints } from './debugRegs.js';
 import { signalPending } from './procfs.js';
 import type { ThreadState } from './model.js';
@@ -87,11 +87,11 @@ export function emulable(ts: ThreadState, addr: bigint): boolean {
   }
 }
 
-/** Evaluate a breakpoint's target-side conditions (agent bytecode) in the stopped thread. */
-export function conditionTrue(ts: ThreadState, conds: Buffer[], log: (m: string) => void): boolean {
+/** The stopped thread as agent bytecode sees it (registers, memory). */
+function agentEnv(ts: ThreadState): AgentEnv {
   const gpr = ts.task.regs().buf; // read only: no copy
   let fp: Buffer | undefined;
-  const r = evaluateConditions(conds, {
+  return {
     readRegister: (n) => {
       // General registers straight from the stop's cached user_regs_struct; the FP set is
       // fetched only for an FP or vector register.
@@ -109,14 +109,41 @@ export function conditionTrue(ts: ThreadState, conds: Buffer[], log: (m: string)
       const b = ts.task.readMemory(addr, len);
       return b.length === len ? b : undefined;
     },
-  });
+  };
+}
+
+/** Evaluate a breakpoint's target-side conditions (agent bytecode) in the stopped thread. */
+export function conditionTrue(ts: ThreadState, conds: Buffer[], log: (m: string) => void): boolean {
+  const r = evaluateConditions(conds, agentEnv(ts));
   if (r.error) log(`breakpoint condition: ${r.error}`);
   return r.stop;
 }
 
-/** A false target-side condition: step over the breakpoint here, without gdb. Other
- * threads of the process are held meanwhile so none runs past the lifted int3. */
-export function stepOverBreakpoint(s: GdbSession, ts: ThreadState, addr: bigint): number | Promise<number> {
+/**
+ * Run the target-side commands of the breakpoint at addr (dprintf-style agent), in the
+ * stopped thread, once per hit: their printf output goes where gdbserver's goes (the
+ * session's printfOutput). Like gdbserver, the first program that fails ends the run; the
+ * failure is a line on the log, the hit stays unreported.
+ */
+export function runCommands(s: GdbSession, ts: ThreadState, addr: bigint): void {
+  const programs = ts.inf.bpCmds.get(addr);
+  if (!programs) return;
+  const env = agentEnv(ts);
+  env.printf = (text) => s.printfOutput(text);
+  for (const code of programs) {
+    const r = evalAgentExpr(code, env, { requireValue: false });
+    if ('error' in r) {
+      s.log(`breakpoint commands at 0x${addr.toString(16)} (thread ${ts.tid}): ${r.error}`);
+      return;
+    }
+  }
+}
+
+/** A false target-side condition, or a hit whose commands ran: step over the breakpoint
+ * here, without gdb. Other threads of the process are held meanwhile so none runs past the
+ * lifted int3. withCommands: the breakpoint's commands run first (not when the thread stays
+ * on the int3 to hit it again). */
+export function stepOverBreakpoint(s: GdbSession, ts: ThreadState, addr: bigint, withCommands = false): number | Promise<number> {
   // Someone wants this thread held (another thread's step over, which waits for it; or gdb
   // stopping everything): stay held on the int3, the PC already put back. Released, the thread
   // hits it again and the condition is evaluated again (gdbserver does the same). Stepping
@@ -125,6 +152,7 @@ export function stepOverBreakpoint(s: GdbSession, ts: ThreadState, addr: bigint)
     if (DEBUG) s.stops.dbg(`step over ${addr.toString(16)} by ${ts.tid}: another thread's step over first`);
     return s.stops.proceed(ts) | SignalAction.IGN;
   }
+  if (withCommands) runCommands(s, ts, addr);
   const others = ts.inf.live().filter((o) => o !== ts && !o.held);
   if (DEBUG) s.stops.dbg(`step over ${addr.toString(16)} by ${ts.tid}, holding ${others.map((o) => o.tid).join(',')}`);
   // The instruction under the int3 is emulated when the core can: the int3 stays, no

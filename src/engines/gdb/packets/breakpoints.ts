@@ -1,7 +1,8 @@
 /**
  * Breakpoint and watchpoint packets, Z (insert) and z (remove) `TYPE,ADDR,KIND[;cond…]`:
  * type 0 software breakpoints (an int3 in the core's breakpoint table, or a debug register
- * for one with target-side conditions), 1 hardware breakpoints, 2 write and 4 access
+ * for one with target-side conditions; `;cmds:` programs of a dprintf-style agent are kept
+ * in Inferior.bpCmds), 1 hardware breakpoints, 2 write and 4 access
  * watchpoints (debug registers, debugRegs.ts). Type 3 (read watchpoints) is not supported:
  * x86 cannot trap reads only, and gdb falls back to an access watchpoint. Where the debug
  * registers never trap (some hypervisors), types 1, 2 and 4 are still accepted, as GNU
@@ -37,9 +38,13 @@ function breakpoint(s: GdbSession, p: string): string {
   if (z.type === 0) {
     if (z.insert) {
       const conds = z.options.conditions;
-      // Inserted again (gdb does so when the conditions change): same kind as before.
+      // Inserted again (gdb does so when the conditions or commands change: without commands
+      // when a breakpoint joins a dprintf there, so that the hit is reported): same kind as before.
+      const cmds = z.options.commands?.programs ?? [];
+      const setCmds = (): void => void (cmds.length ? inf.bpCmds.set(z.addr, cmds) : inf.bpCmds.delete(z.addr));
       if (inf.drBps.has(z.addr)) {
         inf.swbps.set(z.addr, conds);
+        setCmds();
         return 'OK';
       }
       // A debug register spares a false condition the step over the breakpoint, but traps
@@ -49,6 +54,7 @@ function breakpoint(s: GdbSession, p: string): string {
       if (conds.length && !emulated && !inf.swbps.has(z.addr) && drForConditions(inf, s.stops.nonStop) && hwInsert(inf, 0, z.addr, 1, s.log)) {
         inf.drBps.add(z.addr);
         inf.swbps.set(z.addr, conds);
+        setCmds();
         return 'OK';
       }
       try {
@@ -57,10 +63,12 @@ function breakpoint(s: GdbSession, p: string): string {
         return 'E01';
       }
       inf.swbps.set(z.addr, conds);
+      setCmds();
       inf.formerBps.delete(z.addr);
     } else {
       // OK even when absent: gdb removes inherited breakpoints from fork children.
       if (inf.swbps.delete(z.addr)) inf.formerBps.add(z.addr);
+      inf.bpCmds.delete(z.addr);
       if (inf.drBps.delete(z.addr)) {
         hwRemove(inf, 0, z.addr, 1, s.log);
         return 'OK';

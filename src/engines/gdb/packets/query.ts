@@ -42,7 +42,7 @@ function qSupported(s: GdbSession, p: string): string {
     ['augmented-libraries-svr4-read', true], ['qXfer:features:read', true],
     ['qXfer:auxv:read', true], ['qXfer:exec-file:read', true], ['qXfer:threads:read', true],
     ['qXfer:siginfo:read', true], ['qXfer:siginfo:write', true], ['qXfer:osdata:read', true], ['QStartNoAckMode', true], ['QDisableRandomization', true],
-    ['ConditionalBreakpoints', true], ['multiprocess', s.multiprocess], ['QNonStop', true],
+    ['ConditionalBreakpoints', true], ['BreakpointCommands', true], ['multiprocess', s.multiprocess], ['QNonStop', true],
   ];
   if (supports(s.q, 'swbreak')) f.push(['swbreak', true]);
   if (supports(s.q, 'hwbreak')) f.push(['hwbreak', true]);

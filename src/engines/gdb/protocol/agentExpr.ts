@@ -3,7 +3,8 @@
 // `ConditionalBreakpoints+` advertised, gdb appends `;X<len>,<hex>` to `Z0`
 // and the server decides alone whether a hit is reported (this is what spares
 // gdb's eight packets per conditional hit: docs/gdb-server.md, "Per-stop and
-// per-packet work").
+// per-packet work"). With `BreakpointCommands+`, `;cmds:` programs too (dprintf-style
+// agent: the printf op, formatted in agentPrintf.ts), run at a hit whose condition holds.
 //
 // Values are unsigned 64-bit bigints; signed operations reinterpret them as
 // two's complement. Evaluation is bounded in steps and stack depth, so a
@@ -14,6 +15,7 @@
 
 import type { TaskMemory } from '../../../api.js';
 import { RspParseError, hexDecode, parseHexBigInt, parseHexNumber } from './packet.js';
+import { formatAgentPrintf } from './agentPrintf.js';
 
 export const AX_OP = {
   float: 0x01, add: 0x02, sub: 0x03, mul: 0x04, div_signed: 0x05, div_unsigned: 0x06,
@@ -34,8 +36,10 @@ export interface AgentEnv extends TaskMemory {
   /** Trace state variables (getv/setv). Without these, getv/setv fail. */
   getTraceStateVariable?(n: number): bigint | undefined;
   setTraceStateVariable?(n: number, value: bigint): void;
-  /** The `printf` op (dprintf-style agent). args are in format order. Without it, printf is evaluated and ignored. */
-  printf?(format: string, args: bigint[], fn: bigint, channel: bigint): void;
+  /** The `printf` op's output (dprintf-style agent), formatted (agentPrintf.ts); fn and channel
+   * are gdb's dprintf-function and -channel (0: printf to stdout). Without it, printf is
+   * evaluated and prints nothing. */
+  printf?(text: Buffer, fn: bigint, channel: bigint): void;
 }
 
 export interface AgentLimits {
@@ -255,7 +259,14 @@ function run(code: Buffer, env: AgentEnv, limits: AgentLimits): bigint {
         const channel = pop();
         const args: bigint[] = [];
         for (let i = 0; i < nargs; i++) args.push(pop());
-        env.printf?.(format.subarray(0, slen - 1).toString('utf8'), args, fn, channel);
+        if (!env.printf) break;
+        let text: Buffer;
+        try {
+          text = formatAgentPrintf(format.subarray(0, slen - 1), args, env);
+        } catch (e) {
+          return fail(`printf at pc ${opPc}: ${e instanceof Error ? e.message : String(e)}`);
+        }
+        env.printf(text, fn, channel);
         break;
       }
       case AX_OP.float:

@@ -9,6 +9,7 @@ export * from './tdesc.js';
 export * from './regs.js';
 export * from './signals.js';
 export * from './agentExpr.js';
+export * from './agentPrintf.js';
 export * from './threadId.js';
 export * from './vcont.js';
 export * from './stopReply.js';

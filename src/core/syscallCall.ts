@@ -53,7 +53,8 @@ export class SyscallCall implements SyscallReport {
     const v = loadSysinfo(task);
     if (this.entry) {
       if (v && (v.getUint8(0) === P.SYSCALL_INFO_ENTRY || v.getUint8(0) === P.SYSCALL_INFO_SECCOMP)) {
-        this._nr = Number(v.getBigUint64(24, true));
+        // The number without a BigInt when it fits (it always does but for -1 and junk).
+        this._nr = v.getUint32(28, true) === 0 ? v.getUint32(24, true) : Number(v.getBigUint64(24, true));
         this._args = [
           v.getBigUint64(32, true), v.getBigUint64(40, true), v.getBigUint64(48, true),
           v.getBigUint64(56, true), v.getBigUint64(64, true), v.getBigUint64(72, true),

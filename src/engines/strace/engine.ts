@@ -347,11 +347,12 @@ export class StraceEngine {
     }
     const ns = this._callNs();
     const ret = call.ret ?? 0n;
-    const mem = new StopMemory(e.task);
+    const f = this._o.filter;
+    // Memory is read at exit only by a decoder that is not done, or a dump.
+    const mem = !d.done || f.dumping ? new StopMemory(e.task) : undefined;
     if (rule?.retval !== undefined) d.retvalInjected();
     d.exit(ret, mem);
-    const f = this._o.filter;
-    if (f.dumping && !d.injected) {
+    if (mem && f.dumping && !d.injected) {
       d.dump = dumpText(d.nr, call.args, d.rval, e.task.tgid, mem,
         (dir, fd) => (dir === 'read' ? f.readFds : f.writeFds).has(fd));
     }

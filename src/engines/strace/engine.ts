@@ -286,7 +286,7 @@ export class StraceEngine {
       const f = this._o.filter;
       let prevName: string | undefined;
       if (nr === NR_RESTART_SYSCALL && st.restartNr !== undefined) prevName = SYSCALLS[st.restartNr]?.name;
-      const d = decodeEntry({ nr, tid: task.tid, pid: task.tgid, args: call.args, mem: new StopMemory(task), sp, raw: f.raw.has(nr), prevName },
+      const d = decodeEntry({ nr, tid: task.tid, pid: task.tgid, args: call.args, argsUnsigned: true, mem: new StopMemory(task), sp, raw: f.raw.has(nr), prevName },
         f.abbrev.has(nr) && f.verbose.has(nr) ? this._decode
           : { ...this._decode, verbose: this._decode.verbose || !f.abbrev.has(nr), notVerbose: !f.verbose.has(nr) });
       st.entryNs = this._callNs();

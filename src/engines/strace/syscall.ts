@@ -252,12 +252,14 @@ export class DecodedSyscall {
   }
 }
 
+/** Each known number's decoder, once looked up (by name, in a large table) or made. */
+const BY_NR: (Decoder | undefined)[] = [];
+
 /** Starts decoding a syscall at its entry stop. */
 export function decodeEntry(stop: SyscallStop, opts: DecodeOptions = DEFAULT_DECODE_OPTIONS): DecodedSyscall {
   const ent = stop.nr >= 0 ? SYSCALLS[stop.nr] : undefined;
   const name = ent ? ent.name : syscallName(stop.nr);
-  const decoder = stop.raw ? rawHexDecoder(ent?.nargs ?? 6)
-    : (ent && DECODERS[ent.name]) || (ent ? makeRawDecoder(ent.nargs) : RAW6);
+  const decoder = stop.raw ? rawHexDecoder(ent?.nargs ?? 6) : ent ? (BY_NR[stop.nr] ??= DECODERS[ent.name] || makeRawDecoder(ent.nargs)) : RAW6;
   const ctx = new Ctx(name, stop.pid, stop.tid, stop.args, stop.mem, opts, stop.argsUnsigned);
   ctx.sp = stop.sp;
   ctx.prevName = stop.prevName;

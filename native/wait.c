@@ -484,7 +484,8 @@ struct wait_ctl {
   int32_t resume_tid; /* in: restart this thread first (0: none); cleared once made */
   int32_t resume_req; /* in: its ptrace request */
   int32_t resume_sig; /* in: its signal */
-  int32_t unused_in[3];
+  int32_t want_sysinfo; /* in: fetch a syscall stop's info into the sysinfo buffer (1) or not (0) */
+  int32_t unused_in[2];
   int32_t tid;        /* out: the thread with an event (as wait_next_core) */
   int32_t status;     /* out: its wait status */
   int32_t silen;      /* out: syscall-info length, or -errno */
@@ -529,7 +530,10 @@ static napi_value n_wait_fast(napi_env env, napi_callback_info info) {
     c->resume_tid = 0;
   }
   c->foreign = 0;
-  return make_i64(env, wait_next_core(&c->tid, fast_si, fast_silen, (double)c->block_us, c->hint_tid, &c->foreign));
+  /* The info in the same crossing, for an engine that reads every call (PTRACE_GET_SYSCALL_INFO
+   * costs a syscall: only when JS says the last syscall stops read it). */
+  size_t silen = c->want_sysinfo ? fast_silen : 0;
+  return make_i64(env, wait_next_core(&c->tid, fast_si, silen, (double)c->block_us, c->hint_tid, &c->foreign));
 }
 
 /* waitCtlLayout() -> { field: index in the Int32Array } for every field of struct wait_ctl. */
@@ -541,6 +545,7 @@ static napi_value n_wait_ctl_layout(napi_env env, napi_callback_info info) {
     {"resumeTid", offsetof(struct wait_ctl, resume_tid)},
     {"resumeRequest", offsetof(struct wait_ctl, resume_req)},
     {"resumeSignal", offsetof(struct wait_ctl, resume_sig)},
+    {"wantSysinfo", offsetof(struct wait_ctl, want_sysinfo)},
     {"tid", offsetof(struct wait_ctl, tid)},
     {"status", offsetof(struct wait_ctl, status)},
     {"sysinfoLength", offsetof(struct wait_ctl, silen)},

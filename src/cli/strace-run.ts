@@ -364,7 +364,13 @@ class ReportingSink extends BufferedSink {
   }
 
   override write(s: string): void {
-    if (!this._failed) this._guard(() => super.write(s));
+    if (this._failed) return;
+    // Not through _guard: no closure per line (a buffered write only writes at 64 KiB).
+    try {
+      super.write(s);
+    } catch (e) {
+      this._fail(e);
+    }
   }
 
   override flush(): void {
@@ -375,11 +381,15 @@ class ReportingSink extends BufferedSink {
     try {
       f();
     } catch (e) {
-      const n = errnoNumber((e as NodeJS.ErrnoException).code ?? '');
-      if (n === undefined) throw e;
-      if (!this._failed) this._say(`${straceName()}: ${this._file}: ${errnoMessage(n)}`);
-      this._failed = true;
+      this._fail(e);
     }
+  }
+
+  private _fail(e: unknown): void {
+    const n = errnoNumber((e as NodeJS.ErrnoException).code ?? '');
+    if (n === undefined) throw e;
+    if (!this._failed) this._say(`${straceName()}: ${this._file}: ${errnoMessage(n)}`);
+    this._failed = true;
   }
 }
 

@@ -37,8 +37,12 @@ export interface Pass {
   /** Engines that voted DETACH (made once the pass is over); null: none (no allocation per stop). */
   detach: Engine[] | null;
   name: keyof EngineOps;
-  call: (e: Engine, action: number) => ActionResult;
-  done: (action: number) => void;
+  /** The event's callback for one engine; `arg` is the pass's (the report), so that the hot
+   * passes (syscall stops) can call through module-level functions, not a closure per stop. */
+  call: (e: Engine, action: number, arg: unknown) => ActionResult;
+  /** What the thread does once every engine answered (the pass is handed back, same reason). */
+  done: (action: number, p: Pass) => void;
+  arg: unknown;
 }
 
 /** What a pass needs from the state machine that runs it. */
@@ -54,11 +58,18 @@ let passIds = 0;
 /** A pass over the engines attached to task now (serial: the last attach serial; engines
  * attached later, even from inside the pass, do not see it). */
 export function newPass(task: Task, serial: number, bit: number, quiesce: number | null, name: keyof EngineOps,
-  call: (e: Engine, action: number) => ActionResult, done: (action: number) => void): Pass {
+  call: Pass['call'], done: Pass['done'], arg: unknown = undefined, reversed = false): Pass {
   return {
-    task, bit, quiesce, engines: task._engines.slice(), i: 0, stage: 0, action: Resume.RESUME,
-    serial, id: ++passIds, detach: null, name, call, done,
+    task, bit, quiesce, engines: reversed ? reversedCopy(task._engines) : task._engines.slice(), i: 0, stage: 0,
+    action: Resume.RESUME, serial, id: ++passIds, detach: null, name, call, done, arg,
   };
+}
+
+function reversedCopy(engines: readonly Engine[]): Engine[] {
+  const n = engines.length;
+  const out = new Array<Engine>(n);
+  for (let i = 0; i < n; i++) out[i] = engines[n - 1 - i]!;
+  return out;
 }
 
 export function runPass(host: PassHost, p: Pass): void {
@@ -90,7 +101,7 @@ export function continuePass(host: PassHost, p: Pass): void {
     e._inFlight++;
     let r: ActionResult;
     try {
-      r = quiesce ? e.ops.reportQuiesce!(p.action, e, p.quiesce!) : p.call(e, p.action);
+      r = quiesce ? e.ops.reportQuiesce!(p.action, e, p.quiesce!) : p.call(e, p.action, p.arg);
     } catch (err) {
       e._callbackDone();
       host._engineFailed(e, name, err);
@@ -133,7 +144,7 @@ export function continuePass(host: PassHost, p: Pass): void {
   task._inCallback--;
   if (task.state === 'dead') return;
   try {
-    p.done(p.action);
+    p.done(p.action, p);
   } catch (e) {
     if (!isGone(e)) host.emit('error', e);
   }

@@ -280,13 +280,49 @@ export abstract class StopMachine extends EventEmitter {
     // A step that went through this syscall (see _restart) completes here: its report follows.
     const stepped = task._stepOwed !== null;
     task._stepOwed = null;
-    const next = stepped
-      ? () => this._reportPass(task, () => this._maybeRestart(task))
-      : () => this._maybeRestart(task);
-    if (mode === 'none' || (mode === 'seccomp' && !wasSeccomp)) return next();
-    const call = new SyscallCall(task, false, wasSeccomp);
+    if (mode === 'none' || (mode === 'seccomp' && !wasSeccomp)) {
+      return stepped ? this._reportPass(task, () => this._maybeRestart(task)) : this._maybeRestart(task);
+    }
     this._runPass(this._pass(task, Event.SYSCALL_EXIT, Event.SYSCALL_EXIT, 'reportSyscallExit',
-      (e, a) => e.ops.reportSyscallExit!(a, e, call), next));
+      StopMachine._callExit, stepped ? StopMachine._reportThenRestart : StopMachine._restartAfter,
+      new SyscallCall(task, false, wasSeccomp)));
+  }
+
+  // The syscall passes' callbacks, static: a stop makes no closures (Pass.call, Pass.done).
+  private static _callEntry(e: Engine, a: number, call: unknown): ActionResult {
+    return e.ops.reportSyscallEntry!(a, e, call as SyscallCall);
+  }
+
+  private static _callExit(e: Engine, a: number, call: unknown): ActionResult {
+    return e.ops.reportSyscallExit!(a, e, call as SyscallCall);
+  }
+
+  private static _restartAfter(_a: number, p: Pass): void {
+    p.task._tracer._maybeRestart(p.task);
+  }
+
+  private static _reportThenRestart(_a: number, p: Pass): void {
+    const task = p.task;
+    task._tracer._reportPass(task, () => task._tracer._maybeRestart(task));
+  }
+
+  private static _entryDone(action: number, p: Pass): void {
+    const task = p.task;
+    const m = task._tracer;
+    if (action & SyscallAction.ABORT) {
+      // x86_64: a syscall number of -1 skips the call; rax then holds -ENOSYS, which the exit
+      // report may replace.
+      task._inCallback++;
+      try {
+        const r = task.regs();
+        r.set('orig_rax', -1n);
+        task.setRegs(r);
+      } finally {
+        task._inCallback--;
+      }
+    }
+    task._seccompExit = (p.arg as SyscallCall).seccomp && m._wantsEvent(task, Event.SYSCALL_EXIT);
+    m._maybeRestart(task);
   }
 
   protected _onSeccomp(task: Task, silen: number): void {
@@ -314,25 +350,9 @@ export abstract class StopMachine extends EventEmitter {
   }
 
   protected _entryPass(task: Task, seccomp: boolean, flags: number): void {
-    const call = new SyscallCall(task, true, seccomp);
+    // Engines in reverse attach order: the engine attached last is closest to user mode.
     const pass = this._pass(task, Event.SYSCALL_ENTRY, Event.SYSCALL_ENTRY, 'reportSyscallEntry',
-      (e, a) => e.ops.reportSyscallEntry!(a, e, call), (action) => {
-        if (action & SyscallAction.ABORT) {
-          // x86_64: a syscall number of -1 skips the call; rax then holds -ENOSYS, which
-          // the exit report may replace.
-          task._inCallback++;
-          try {
-            const r = task.regs();
-            r.set('orig_rax', -1n);
-            task.setRegs(r);
-          } finally {
-            task._inCallback--;
-          }
-        }
-        task._seccompExit = seccomp && this._wantsEvent(task, Event.SYSCALL_EXIT);
-        this._maybeRestart(task);
-      });
-    pass.engines.reverse(); // the engine attached last is closest to user mode
+      StopMachine._callEntry, StopMachine._entryDone, new SyscallCall(task, true, seccomp), true);
     pass.action |= flags;
     this._runPass(pass);
   }
@@ -585,8 +605,8 @@ export abstract class StopMachine extends EventEmitter {
   // ---------------------------------------------------------------- passes
 
   protected _pass(task: Task, bit: number, quiesce: number | null, name: keyof EngineOps,
-    call: (e: Engine, action: number) => ActionResult, done: (action: number) => void): Pass {
-    return newPass(task, this._serial, bit, quiesce, name, call, done);
+    call: Pass['call'], done: Pass['done'], arg?: unknown, reversed = false): Pass {
+    return newPass(task, this._serial, bit, quiesce, name, call, done, arg, reversed);
   }
 
   protected _runPass(p: Pass): void {

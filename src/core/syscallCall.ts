@@ -53,17 +53,16 @@ export class SyscallCall implements SyscallReport {
     const v = loadSysinfo(task);
     if (this.entry) {
       if (v && (v.getUint8(0) === P.SYSCALL_INFO_ENTRY || v.getUint8(0) === P.SYSCALL_INFO_SECCOMP)) {
-        this._nr = Number(v.getBigUint64(24, true));
-        this._args = [
-          v.getBigUint64(32, true), v.getBigUint64(40, true), v.getBigUint64(48, true),
-          v.getBigUint64(56, true), v.getBigUint64(64, true), v.getBigUint64(72, true),
-        ];
+        // The number without a BigInt when it fits (it always does but for -1 and junk).
+        this._nr = v.getUint32(28, true) === 0 ? v.getUint32(24, true) : Number(v.getBigUint64(24, true));
+        // Through the 64-bit view: DataView's BigInt reads are calls, these are inlined.
+        this._args = [sysinfoU64[4]!, sysinfoU64[5]!, sysinfoU64[6]!, sysinfoU64[7]!, sysinfoU64[8]!, sysinfoU64[9]!];
       } else this._fromRegs();
       task._sysNr = this._nr!;
       task._sysArgs = this._args!;
       return;
     }
-    if (v && v.getUint8(0) === P.SYSCALL_INFO_EXIT) this._ret = v.getBigInt64(24, true);
+    if (v && v.getUint8(0) === P.SYSCALL_INFO_EXIT) this._ret = sysinfoI64[3]!;
     if (this._nr === undefined || this._ret === undefined) this._fromRegs();
   }
 
@@ -117,6 +116,9 @@ export class SyscallCall implements SyscallReport {
 
 const sysinfoView = new DataView(new ArrayBuffer(88));
 const sysinfoBytes = new Uint8Array(sysinfoView.buffer);
+// struct ptrace_syscall_info's 64-bit fields (x86_64 is little-endian, as the reads above).
+const sysinfoU64 = new BigUint64Array(sysinfoView.buffer);
+const sysinfoI64 = new BigInt64Array(sysinfoView.buffer);
 
 /** PTRACE_GET_SYSCALL_INFO for the current stop, or undefined where unsupported. The view is
  * shared: read it before the next call. */

@@ -16,7 +16,7 @@ export interface SyscallReport {
   readonly entry: boolean;
   /** Syscall number (x86_64 numbering). */
   readonly nr: number;
-  /** The six argument registers at entry. */
+  /** The six argument registers at entry, unsigned 64-bit. */
   readonly args: readonly bigint[];
   /** Signed return value (exit only). */
   readonly ret: bigint | undefined;

@@ -32,6 +32,7 @@ const CTL_HINT_TID = 1;
 const CTL_RESUME_TID = 2;
 const CTL_RESUME_REQUEST = 3;
 const CTL_RESUME_SIGNAL = 4;
+const CTL_WANT_SYSINFO = 5;
 const CTL_TID = 8;
 const CTL_STATUS = 9;
 const CTL_SYSINFO_LENGTH = 10;
@@ -45,6 +46,7 @@ export const WAIT_CTL_LAYOUT: Readonly<Record<string, number>> = {
   resumeTid: CTL_RESUME_TID,
   resumeRequest: CTL_RESUME_REQUEST,
   resumeSignal: CTL_RESUME_SIGNAL,
+  wantSysinfo: CTL_WANT_SYSINFO,
   tid: CTL_TID,
   status: CTL_STATUS,
   sysinfoLength: CTL_SYSINFO_LENGTH,
@@ -60,6 +62,9 @@ export const WAIT_CTL_LAYOUT: Readonly<Record<string, number>> = {
     }
   }
 }
+
+/** struct ptrace_syscall_info as the core reads it (syscallCall.ts): up to the seccomp fields. */
+const SYSINFO_BYTES = 88;
 
 /** How long the drain may block for the next stop: Tracer.blockMicros (set there). */
 export const waitBound = { micros: 4000 };
@@ -90,8 +95,16 @@ const hub = {
   /** Inputs and outputs of native.waitFast(): no argument conversions on the hot path. */
   ctl: new Int32Array(16),
   ctlReady: false,
-  /** Empty: syscall info is fetched lazily (SyscallCall), not by every wait. */
-  sysinfo: new Uint8Array(0),
+  /** struct ptrace_syscall_info of the stop being dispatched, fetched by its wait (same
+   * crossing) while the syscall stops before it had theirs read (ctl wantSysinfo): an engine
+   * that decodes every call pays no second crossing per stop, one that only counts calls no
+   * PTRACE_GET_SYSCALL_INFO. Valid for infoTid only, until it is restarted or its registers
+   * change (syscallInfo below). */
+  sysinfo: new Uint8Array(SYSINFO_BYTES),
+  infoTid: 0,
+  infoLen: 0,
+  /** The info of the stop being dispatched was read (prefetched or not). */
+  infoRead: false,
   /** Set while the drain dispatches a stop: a restart decided then is deferred... */
   dispatching: false,
   /** ...to the drain's next wait, which makes it (resume and wait in one native call, as a
@@ -191,14 +204,23 @@ function drain(): void {
       if (!owner) {
         if (P.WIFSTOPPED(status) && !letStrayGo(tid)) hub.orphans.set(tid, status);
       } else {
+        const silen = ctl[CTL_SYSINFO_LENGTH]!;
+        hub.infoTid = silen > 0 ? tid : 0;
+        hub.infoLen = silen;
+        hub.infoRead = false;
         hub.dispatching = true;
         try {
-          owner._dispatch(tid, status, ctl[CTL_SYSINFO_LENGTH]!);
+          owner._dispatch(tid, status, silen);
         } catch (e) {
           if (!isGone(e)) owner.emit('error', e);
         } finally {
           hub.dispatching = false;
+          hub.infoTid = 0;
         }
+        // A syscall stop (SIGTRAP|0x80, or a seccomp event): fetch the next one's info with
+        // its wait if this one's was read.
+        const code = status >>> 8;
+        if (code === 0x85 || code === (0x05 | (P.PTRACE_EVENT_SECCOMP << 8))) ctl[CTL_WANT_SYSINFO] = hub.infoRead ? 1 : 0;
       }
       // The clock every 8 stops: a busy tracee stops every few microseconds, and a quiet one
       // ends the loop through the bounded wait anyway.
@@ -398,6 +420,7 @@ export const waitHub: TraceBackend & AffinityOps = {
   seize: (tid, options) => native.seize(tid, options),
   interrupt: (tid) => native.interrupt(tid),
   park(tid: number): number {
+    if (tid === hub.infoTid) hub.infoTid = 0;
     native.interrupt(tid);
     native.resume(tid, P.PTRACE_CONT, 0);
     // Blocking, for this one thread: it is already in the kernel with a trap pending, so its
@@ -408,6 +431,7 @@ export const waitHub: TraceBackend & AffinityOps = {
   },
   restart(task: Task, request: number, signal: number): void {
     const tid = task.tid;
+    if (tid === hub.infoTid) hub.infoTid = 0;
     if (hub.dispatching && !hub.pendingTid) {
       // Made by the drain's next wait call (see hub.pendingTid).
       hub.pendingTid = tid;
@@ -416,16 +440,32 @@ export const waitHub: TraceBackend & AffinityOps = {
     } else native.resume(tid, request, signal);
     hub.lastResumed = task._exiting ? 0 : tid;
   },
-  detach: (tid, signal) => native.resume(tid, P.PTRACE_DETACH, signal),
+  detach(tid: number, signal: number): void {
+    if (tid === hub.infoTid) hub.infoTid = 0;
+    native.resume(tid, P.PTRACE_DETACH, signal);
+  },
   setOptions: (tid, options) => native.setOptions(tid, options),
   eventMessage: (tid) => native.getEventMsg(tid),
   getSigInfo: (tid, buf) => native.getSigInfo(tid, buf),
   setSigInfo: (tid, buf) => native.setSigInfo(tid, buf),
-  syscallInfo: (tid, buf) => native.getSyscallInfo(tid, buf),
+  syscallInfo(tid: number, buf: Uint8Array): number {
+    hub.infoRead = true;
+    // Served from the prefetch only for buffers it covers (bytes past the kernel's length are
+    // not the kernel's, with either source).
+    if (tid !== hub.infoTid || buf.length > SYSINFO_BYTES) return native.getSyscallInfo(tid, buf);
+    buf.set(buf.length === SYSINFO_BYTES ? hub.sysinfo : hub.sysinfo.subarray(0, buf.length));
+    return hub.infoLen;
+  },
   getRegSet: (tid, nt, buf) => native.getRegSet(tid, nt, buf),
-  setRegSet: (tid, nt, buf, length) => native.setRegSet(tid, nt, buf, length),
+  setRegSet(tid: number, nt: number, buf: Uint8Array, length: number): void {
+    if (tid === hub.infoTid) hub.infoTid = 0; // the info would now differ (orig_rax, args)
+    native.setRegSet(tid, nt, buf, length);
+  },
   peekUser: (tid, offset) => native.peekUser(tid, offset),
-  pokeUser: (tid, offset, value) => native.pokeUser(tid, offset, value),
+  pokeUser(tid: number, offset: number, value: bigint): void {
+    if (tid === hub.infoTid) hub.infoTid = 0;
+    native.pokeUser(tid, offset, value);
+  },
   tgkill: (tgid, tid, signal) => native.tgkill(tgid, tid, signal),
 
   readMemory: (tid, addr, buf, length) => native.readMemory(tid, addr, buf, length),

@@ -109,7 +109,8 @@ export interface NativeAddon {
   waitSetup(ctl: Int32Array, sysinfo: Uint8Array): void;
   /** Where each field of struct wait_ctl sits in that Int32Array. */
   waitCtlLayout(): Record<string, number>;
-  /** Restart ctl.resumeTid if set, then wait: 1 = event (ctl.tid, status, sysinfoLength),
+  /** Restart ctl.resumeTid if set, then wait: 1 = event (ctl.tid, status, sysinfoLength: with
+   * ctl.wantSysinfo, a syscall stop's PTRACE_GET_SYSCALL_INFO into the sysinfo buffer),
    * 0 = none within ctl.blockMicros, -1 = no children; ctl.resumeError = 0 or -errno of the
    * restart; ctl.foreign = a foreign child seen in front of the others (libuv's or a stray), or 0. */
   waitFast(): number;

@@ -51,6 +51,12 @@ export class FakeKernel implements TraceBackend {
     this.stop(tid, P.SIGTRAP | 0x80);
   }
 
+  /** The syscall info syscallInfo(tid) answers from now on, as is (a loop replaying the same
+   * stops sets it without allocating: bench/jsPerStop.ts). */
+  setSyscallInfo(tid: number, info: Buffer): void {
+    this.sysinfo.set(tid, info);
+  }
+
   /** The matching syscall-exit stop, with its result. */
   syscallExit(tid: number, rval: bigint): void {
     const b = Buffer.alloc(88);

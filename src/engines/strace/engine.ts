@@ -103,6 +103,7 @@ const ERESTART_RESTARTBLOCK = -516n;
 /** Wall-clock nanoseconds with a monotonic fine part. */
 const wallBase = BigInt(Date.now()) * 1_000_000n - process.hrtime.bigint();
 const nowNs = (): bigint => wallBase + process.hrtime.bigint();
+const noTime = (): bigint => 0n;
 
 export class StraceEngine {
   readonly formatter: Formatter;
@@ -113,6 +114,9 @@ export class StraceEngine {
   private readonly _ops: EngineOps<TaskState>;
   private readonly _events: number;
   private readonly _trace: boolean;
+  /** A syscall's entry and exit time: nowNs where anything shows or counts it, else 0n (two
+   * clock reads and BigInts per call saved). */
+  private readonly _callNs: () => bigint;
   private readonly _engines = new Set<Engine<TaskState>>();
   /**
    * Engines attached before this one get their syscall-entry reports after ours (entry runs in
@@ -133,6 +137,9 @@ export class StraceEngine {
   constructor(private readonly _tracer: Tracer, opts: StraceOptions) {
     this._o = opts;
     this._trace = opts.summary !== 'only';
+    const f = opts.format;
+    this._callNs = f.timestamps || f.relative || f.stamp || f.syscallTimes || f.durationText || opts.summary ||
+      opts.json || opts.timeline ? nowNs : noTime;
     this._inject = new InjectState(opts.filter.inject);
     this._decode = {
       ...DEFAULT_DECODE_OPTIONS,
@@ -279,10 +286,10 @@ export class StraceEngine {
       const f = this._o.filter;
       let prevName: string | undefined;
       if (nr === NR_RESTART_SYSCALL && st.restartNr !== undefined) prevName = SYSCALLS[st.restartNr]?.name;
-      const d = decodeEntry({ nr, tid: task.tid, pid: task.tgid, args: call.args, mem: new StopMemory(task), sp, raw: f.raw.has(nr), prevName },
+      const d = decodeEntry({ nr, tid: task.tid, pid: task.tgid, args: call.args, argsUnsigned: true, mem: new StopMemory(task), sp, raw: f.raw.has(nr), prevName },
         f.abbrev.has(nr) && f.verbose.has(nr) ? this._decode
           : { ...this._decode, verbose: this._decode.verbose || !f.abbrev.has(nr), notVerbose: !f.verbose.has(nr) });
-      st.entryNs = nowNs();
+      st.entryNs = this._callNs();
       st.call = d;
       if (rule && (rule.error !== undefined || rule.retval !== undefined)) d.injected = true;
       if (poked) d.poked = true;
@@ -338,13 +345,14 @@ export class StraceEngine {
     if (this.detectEarlierAborts && !d.injected && d.nr !== 15 && d.nr !== -1 && e.task.regs().getSigned('orig_rax') === -1n) {
       d.injected = true;
     }
-    const ns = nowNs();
+    const ns = this._callNs();
     const ret = call.ret ?? 0n;
-    const mem = new StopMemory(e.task);
+    const f = this._o.filter;
+    // Memory is read at exit only by a decoder that is not done, or a dump.
+    const mem = !d.done || f.dumping ? new StopMemory(e.task) : undefined;
     if (rule?.retval !== undefined) d.retvalInjected();
     d.exit(ret, mem);
-    const f = this._o.filter;
-    if (f.dumping && !d.injected) {
+    if (mem && f.dumping && !d.injected) {
       d.dump = dumpText(d.nr, call.args, d.rval, e.task.tgid, mem,
         (dir, fd) => (dir === 'read' ? f.readFds : f.writeFds).has(fd));
     }

@@ -136,10 +136,14 @@ export class Ctx {
     args: readonly bigint[],
     public mem: TaskMemory,
     readonly o: DecodeOptions = DEFAULT_DECODE_OPTIONS,
+    argsUnsigned = false,
   ) {
-    const a: bigint[] = [];
-    for (let i = 0; i < 6; i++) a.push(U64(args[i] ?? 0n));
-    this.a = a;
+    if (argsUnsigned && args.length === 6) this.a = args.slice();
+    else {
+      const a: bigint[] = [];
+      for (let i = 0; i < 6; i++) a.push(U64(args[i] ?? 0n));
+      this.a = a;
+    }
   }
 
   get exiting(): boolean {

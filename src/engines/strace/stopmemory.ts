@@ -16,8 +16,9 @@ const MAX_CACHED_PAGES = 3n;
 const NONE = Buffer.alloc(0);
 
 export class StopMemory implements TaskMemory {
-  /** Page base -> the bytes readable from it (shorter than a page: the rest is not). */
-  private readonly _pages = new Map<bigint, Buffer>();
+  /** Page base -> the bytes readable from it (shorter than a page: the rest is not); made at
+   * the first read (most stops read nothing). */
+  private _pages: Map<bigint, Buffer> | undefined;
 
   constructor(private readonly _mem: TaskMemory) {}
 
@@ -40,20 +41,21 @@ export class StopMemory implements TaskMemory {
   }
 
   writeMemory(addr: bigint, bytes: Uint8Array): number {
-    this._pages.clear();
+    this._pages?.clear();
     if (!this._mem.writeMemory) return 0;
     return this._mem.writeMemory(addr, bytes);
   }
 
   private _page(base: bigint): Buffer {
-    let b = this._pages.get(base);
+    const pages = (this._pages ??= new Map());
+    let b = pages.get(base);
     if (b === undefined) {
       try {
         b = base >= 0n && base < 1n << 64n ? this._mem.readMemory(base, PAGE) ?? NONE : NONE;
       } catch {
         b = NONE;
       }
-      this._pages.set(base, b);
+      pages.set(base, b);
     }
     return b;
   }

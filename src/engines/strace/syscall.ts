@@ -18,6 +18,8 @@ export interface SyscallStop {
   readonly pid: number;
   /** The six argument registers. */
   readonly args: readonly bigint[];
+  /** They are six unsigned 64-bit values already (a SyscallReport's): copied as they are. */
+  readonly argsUnsigned?: boolean;
   readonly mem: TaskMemory;
   /** Stack pointer, if known (rt_sigreturn shows the restored mask from the signal frame). */
   readonly sp?: bigint;
@@ -250,13 +252,15 @@ export class DecodedSyscall {
   }
 }
 
+/** Each known number's decoder, once looked up (by name, in a large table) or made. */
+const BY_NR: (Decoder | undefined)[] = [];
+
 /** Starts decoding a syscall at its entry stop. */
 export function decodeEntry(stop: SyscallStop, opts: DecodeOptions = DEFAULT_DECODE_OPTIONS): DecodedSyscall {
   const ent = stop.nr >= 0 ? SYSCALLS[stop.nr] : undefined;
   const name = ent ? ent.name : syscallName(stop.nr);
-  const decoder = stop.raw ? rawHexDecoder(ent?.nargs ?? 6)
-    : (ent && DECODERS[ent.name]) || (ent ? makeRawDecoder(ent.nargs) : RAW6);
-  const ctx = new Ctx(name, stop.pid, stop.tid, stop.args, stop.mem, opts);
+  const decoder = stop.raw ? rawHexDecoder(ent?.nargs ?? 6) : ent ? (BY_NR[stop.nr] ??= DECODERS[ent.name] || makeRawDecoder(ent.nargs)) : RAW6;
+  const ctx = new Ctx(name, stop.pid, stop.tid, stop.args, stop.mem, opts, stop.argsUnsigned);
   ctx.sp = stop.sp;
   ctx.prevName = stop.prevName;
   return new DecodedSyscall(stop.nr, name, ctx, decoder);

@@ -267,9 +267,9 @@ function reapStrays(): void {
 
 /**
  * Whether `tid`, a dead thread (not a leader) traced by us that no clone event named, never
- * will be named: no thread of its group lives to report one. Its creator was killed between the clone and
- * the event stop (a group exit: SIGKILL, or another thread's exit_group), which the kernel
- * then skips. Such a thread stays a zombie until we reap it, and holds back its leader's
+ * will be named: no thread of its group lives to report one. Its creator was killed between
+ * the clone and the event stop (a group exit: SIGKILL, or another thread's exit_group), which
+ * the kernel then skips. Such a thread stays a zombie until we reap it, and holds back its leader's
  * exit status (a leader is waitable only after every other thread is reaped): a process
  * killed while its threads churn would never be seen to exit. It was never reported to an
  * engine, so it is reaped silently. While any thread of the group still lives, its clone

@@ -301,7 +301,7 @@ export function parseStraceCommandLine(argv: string[]): StraceConfig {
       case 'i': c.instructionPointer = true; break;
       case 'I': {
         const n = { '1': 1, 'anywhere': 1, 'always': 1, '2': 2, 'waiting': 2, '3': 3, 'never': 3, '4': 4, 'never_tstp': 4 }[v];
-        if (n === undefined) usage(`invalid -I argument: '${v}'`);
+        if (n === undefined) usage(`invalid ${long ? `--${tok.name}` : '-I'} argument: '${v}'`);
         c.interruptible = n;
         break;
       }

@@ -73,6 +73,8 @@ test('errors are worded as strace words them; the getopt ones get "Try -h"', () 
     [['--debug=1'], "option '--debug' doesn't allow an argument", true],
     [['-s', 'x'], "invalid -s argument: 'x'", true],
     [['-I', '7'], "invalid -I argument: '7'", true],
+    [['--interruptible=0x1'], "invalid --interruptible argument: '0x1'", true],
+    [['--interr=0x1'], "invalid --interruptible argument: '0x1'", true],
     [['--timestamps=unix,xs'], "invalid --timestamps argument: 'unix,xs'", true],
     [['-c', '-C'], '-c/--summary-only and -C/--summary are mutually exclusive', true],
     [['-w'], '-w/--summary-wall-clock must be given with (-c/--summary-only or -C/--summary)', true],

@@ -6,6 +6,8 @@
  * an option's value in the next word) are resolved first, so parseArgs sees only `--name=v`,
  * `--name` and short groups. Errors are UsageErrors worded as strace's.
  */
+import { pathResolutionNotes } from '../engines/strace/pathtrace.js';
+import type { SummarySort } from '../engines/strace/summary.js';
 import { parseArgs } from 'node:util';
 import { FilterError, StraceFilter } from '../engines/strace/filter.js';
 import { parsePrecision, type Precision, type TimestampFormat } from '../engines/strace/timefmt.js';
@@ -66,9 +68,13 @@ const QUIET_NAMES: Record<string, QuietName> = {
 };
 const ALL_QUIET: QuietName[] = ['attach', 'exit', 'path-resolution', 'personality', 'thread-execve'];
 const DECODE_FDS: DecodeFdsName[] = ['path', 'socket', 'dev', 'pidfd'];
-const SORT_BY = ['time', 'time-total', 'total-time', 'min-time', 'shortest', 'time-min', 'max-time', 'longest',
-  'time-max', 'avg-time', 'time-avg', 'calls', 'count', 'errors', 'error', 'name', 'syscall', 'syscall-name',
-  'nothing', 'none'];
+/** -S names (after `_` → `-`) and the order each asks for: the one table of them. */
+export const SORT_KEYS: Readonly<Record<string, SummarySort>> = {
+  'time': 'time', 'time-percent': 'time', 'time-total': 'time', 'total-time': 'time',
+  'min-time': 'min', 'shortest': 'min', 'time-min': 'min', 'max-time': 'max', 'longest': 'max', 'time-max': 'max',
+  'avg-time': 'avg', 'time-avg': 'avg', 'calls': 'calls', 'count': 'calls', 'errors': 'errors', 'error': 'errors',
+  'name': 'name', 'syscall': 'name', 'syscall-name': 'name', 'nothing': 'nothing', 'none': 'nothing',
+};
 
 export interface StraceConfig {
   help: boolean;
@@ -215,6 +221,26 @@ function uint(v: string, opt: string, max = 0x7fffffff): number {
 
 /** Parse the whole command line (options and command); throws UsageError. */
 export function parseStraceCommandLine(argv: string[]): StraceConfig {
+  const warnings: string[] = [];
+  const early: Early = { loop: -1, notes: [] };
+  try {
+    return parseInto(argv, warnings, early);
+  } catch (e) {
+    // What strace prints while it reads its options, and its -P notes, come before the error
+    // that ends it; the warnings of the checks after its option loop do not.
+    if (e instanceof UsageError) e.before.push(...warnings.slice(0, early.loop < 0 ? warnings.length : early.loop), ...early.notes);
+    throw e;
+  }
+}
+
+/** Messages strace prints before its later usage errors: those of its option loop (how many
+ * of the warnings), and the -P path notes. */
+interface Early {
+  loop: number;
+  notes: string[];
+}
+
+function parseInto(argv: string[], warnings: string[], early: Early): StraceConfig {
   const { opts, command } = normalizeArgv(argv);
   const { tokens } = parseArgs({ args: opts, options: PARSE_OPTIONS, allowPositionals: false, strict: true, tokens: true });
   const c: StraceConfig = {
@@ -222,7 +248,7 @@ export function parseStraceCommandLine(argv: string[]): StraceConfig {
     filter: new StraceFilter(), wallClock: false, verbose: false, hexStrings: 'none', decodeFds: new Set(),
     decodePids: new Set(), quiet: new Set(), tracePaths: [], env: [], daemonize: 0, detachOnExecve: false,
     syscallNumber: false, instructionPointer: false, stackTraces: false, debug: false, seccompBpf: false,
-    noSeccomp: false, json: false, pidPrefix: false, warnings: [],
+    noSeccomp: false, json: false, pidPrefix: false, warnings,
   };
   let q = 0;
   let t = 0;
@@ -324,14 +350,14 @@ export function parseStraceCommandLine(argv: string[]): StraceConfig {
       case 'P': c.tracePaths.push(v); break;
       case 'q': q++; break;
       case 'quiet':
-        if (arg === undefined) q++;
-        else qualify(`quiet=${v}`);
+        // Alone, strace's --quiet is the qualifier with -q's set (so `-q --quiet` conflicts).
+        qualify(`quiet=${arg === undefined ? 'attach,personality' : v}`);
         break;
       case 'r': c.relative = 'us'; break;
       case 'relative-timestamps': c.relative = precisionArg(arg, 'us', '--relative-timestamps'); break;
       case 's': c.strsize = uint(v, long ? `--${tok.name}` : '-s', 0x3fffffff); break;
       case 'S':
-        if (!SORT_BY.includes(v.replace(/_/g, '-'))) usage(`invalid sortby: '${v}'`);
+        if (!Object.hasOwn(SORT_KEYS, v.replace(/_/g, '-'))) usage(`invalid sortby: '${v}'`);
         c.sortBy = v;
         break;
       case 't': t++; break;
@@ -401,7 +427,12 @@ export function parseStraceCommandLine(argv: string[]): StraceConfig {
   // As strace: the two spellings are not added up (-f --follow-forks is not -ff).
   if (followShort && followLong) throw new UsageError('-f and --follow-forks cannot be provided simultaneously');
   if (followShort >= 2 && separatelyLong) throw new UsageError('-ff and --output-separately cannot be provided simultaneously');
-  if (q && quietSet) throw new UsageError('-q and -e quiet/--quiet cannot be provided simultaneously');
+  early.loop = c.warnings.length;
+  // -P paths are resolved once the options are read, and said so unless -e quiet= (not -q)
+  // names path-resolution: the quiet set before -q adds to it (strace: after its usage checks,
+  // before the -q one, at the end).
+  const notes = c.quiet.has('path-resolution') ? [] : pathResolutionNotes(c.tracePaths);
+  const quietConflict = q > 0 && quietSet;
   // As strace: output to a file (-o) for a command it starts (not only -p) implies -q, unless
   // -q or a quiet set was given: no "Process N attached" lines on the terminal.
   if (!q && !quietSet && c.output !== undefined && command.length) q = 1;
@@ -441,6 +472,9 @@ export function parseStraceCommandLine(argv: string[]): StraceConfig {
   if (!c.pids.length && !command.length) usage('must have PROG [ARGS] or -p PID');
   if (c.daemonize && !command.length) usage('PROG [ARGS] must be specified with -D/--daemonize');
   if (c.daemonize > 3) usage(`Too many -D's (${c.daemonize}), maximum supported -D count is 3`);
+  early.notes = notes;
+  if (quietConflict) throw new UsageError('-q and -e quiet/--quiet cannot be provided simultaneously');
+  c.warnings.push(...notes);
   return c;
 }
 

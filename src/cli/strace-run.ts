@@ -443,7 +443,6 @@ export function buildStraceOutput(tracer: Tracer, p: ParsedStrace, io: CommandIo
   const summary = p.summary;
   const { absolute, relative } = p;
   const pathTrace = p.tracePaths.length ? new PathTrace(p.tracePaths, io.cwd) : undefined;
-  if (pathTrace && !p.quiet.has('path-resolution')) for (const n of pathTrace.notes) say(io, `${straceName()}: ${n}`);
   const durationPrecision = p.syscallTimes;
   const gate = extra.hideUntilExec ? untilExec((s) => sink.write(s)) : undefined;
   const engine = new StraceEngine(tracer, {

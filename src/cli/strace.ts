@@ -7,7 +7,7 @@
 import * as fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { SummarySort } from '../engines/strace/summary.js';
-import { parseStraceCommandLine, type StraceConfig } from './strace-options.js';
+import { SORT_KEYS, parseStraceCommandLine, type StraceConfig } from './strace-options.js';
 import { UsageError } from './usage.js';
 import type { InheritedState } from './inherited.js';
 
@@ -86,14 +86,9 @@ function checkNameLengths(c: StraceConfig): void {
 
 /** -S's names for the orders the summary knows. */
 export function summarySort(by: string | undefined): SummarySort | undefined {
-  by = by?.replace(/_/g, '-');
-  const names: Record<string, SummarySort> = {
-    'time': 'time', 'time-total': 'time', 'total-time': 'time', 'calls': 'calls', 'count': 'calls',
-    'errors': 'errors', 'error': 'errors', 'name': 'name', 'syscall': 'name', 'syscall-name': 'name',
-    'nothing': 'nothing', 'none': 'nothing', 'avg-time': 'avg', 'time-avg': 'avg', 'min-time': 'min',
-    'shortest': 'min', 'time-min': 'min', 'max-time': 'max', 'longest': 'max', 'time-max': 'max',
-  };
-  return by === undefined ? 'time' : names[by];
+  if (by === undefined) return 'time';
+  const key = by.replace(/_/g, '-');
+  return Object.hasOwn(SORT_KEYS, key) ? SORT_KEYS[key] : undefined;
 }
 
 /** Parse and validate everything before anything is launched. */
@@ -129,6 +124,7 @@ export async function straceMain(argv: string[], env: Partial<InheritedState> = 
     p = prepareStrace(argv);
   } catch (e) {
     if (e instanceof UsageError) {
+      for (const w of e.before) err(w);
       err(e.message);
       if (e.tryHelp) process.stderr.write(`Try '${name} -h' for more information.\n`);
       return 1;

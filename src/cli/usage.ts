@@ -5,6 +5,8 @@
 
 /** A command-line error; tryHelp: followed by "Try ... -h for more information." */
 export class UsageError extends Error {
+  /** Messages printed before this one (strace's warnings while it read its options). */
+  readonly before: string[] = [];
   constructor(message: string, readonly tryHelp = false) {
     super(message);
   }

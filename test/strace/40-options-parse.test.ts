@@ -80,6 +80,7 @@ test('errors are worded as strace words them; the getopt ones get "Try -h"', () 
     [['-w'], '-w/--summary-wall-clock must be given with (-c/--summary-only or -C/--summary)', true],
     [['--quiet=foo'], "invalid quiet 'foo'", false],
     [['-q', '-e', 'quiet=exit'], '-q and -e quiet/--quiet cannot be provided simultaneously', false],
+    [['-q', '--quiet', '-p', '1'], '-q and -e quiet/--quiet cannot be provided simultaneously', false],
     // Not added up into -ff (strace refuses both spellings together; with -p $$ a shell waited forever).
     [['-f', '--follow-forks', '-p', '1'], '-f and --follow-forks cannot be provided simultaneously', false],
     [['--output-separately', '-ff', '-p', '1'], '-ff and --output-separately cannot be provided simultaneously', false],

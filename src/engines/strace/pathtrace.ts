@@ -80,25 +80,37 @@ const PATH_MAX = 4096;
 /** Most descriptors a select set or a poll array is looked at for (as FD_SETSIZE-ish bound). */
 const MAX_FDS = 1 << 16;
 
+/** The path a -P argument resolves to, when that differs from it (undefined otherwise). */
+function resolvedPath(p: string, cwd: string): string | undefined {
+  let real: string;
+  try {
+    real = fs.realpathSync(path.resolve(cwd, p));
+  } catch {
+    return undefined;
+  }
+  return real !== p ? real : undefined;
+}
+
+/** strace's "Requested path … resolved into …" note for each -P argument that resolves
+ * to another path. */
+export function pathResolutionNotes(paths: readonly string[], cwd = process.cwd()): string[] {
+  const notes: string[] = [];
+  for (const p of paths) {
+    const real = resolvedPath(p, cwd);
+    if (real !== undefined) notes.push(`Requested path "${p}" resolved into "${real}"`);
+  }
+  return notes;
+}
+
 export class PathTrace {
   private readonly _paths = new Set<string>();
-  /** "Requested path … resolved into …" notes for the caller to print (quiet=path-resolution). */
-  readonly notes: string[] = [];
 
   /** @param paths the -P arguments; each also matches as the absolute path it resolves to */
   constructor(paths: readonly string[], cwd = process.cwd()) {
     for (const p of paths) {
       this._paths.add(p);
-      let real: string | undefined;
-      try {
-        real = fs.realpathSync(path.resolve(cwd, p));
-      } catch {
-        real = undefined;
-      }
-      if (real !== undefined && real !== p) {
-        this._paths.add(real);
-        this.notes.push(`Requested path "${p}" resolved into "${real}"`);
-      }
+      const real = resolvedPath(p, cwd);
+      if (real !== undefined) this._paths.add(real);
     }
   }
 

@@ -261,6 +261,7 @@ function parseInto(argv: string[], warnings: string[], early: Early): StraceConf
   let dCount = 0;
   let daemonizeLong = false;
   let quietSet = false; // -e quiet=, --quiet=SET
+  let hexLong = false; // --strings-in-hex
   let followShort = 0; // -f, -ff
   let followLong = false; // --follow-forks
   let separatelyLong = false; // --output-separately
@@ -375,7 +376,15 @@ function parseInto(argv: string[], warnings: string[], early: Early): StraceConf
       case 'syscall-times': c.syscallTimes = precisionArg(arg, 'us', '--syscall-times'); break;
       case 'u': c.user = v; break;
       case 'U': {
-        c.summaryColumns = v.split(',').map((col) => summaryColumn(col) ?? usage(`unknown column name: '${col}'`));
+        const names = v.split(',');
+        const cols: SummaryColumn[] = [];
+        names.forEach((name, i) => {
+          const col = summaryColumn(name) ?? usage(`unknown column name: '${name}'`);
+          // Two names of one column (time, time_percent): strace names the rest of the list.
+          if (cols.includes(col)) usage(`call summary column has been provided more than once: '${name}' (-U option residual: '${names.slice(i).join(',')}')`);
+          cols.push(col);
+        });
+        c.summaryColumns = cols;
         break;
       }
       case 'v': c.verbose = true; break;
@@ -385,7 +394,7 @@ function parseInto(argv: string[], warnings: string[], early: Early): StraceConf
       case 'strings-in-hex': {
         const h = { '': 'all', 'all': 'all', 'non-ascii': 'non-ascii', 'non-ascii-chars': 'non-ascii-chars', 'none': 'none' }[arg ?? ''];
         if (h === undefined) usage(`invalid --strings-in-hex argument: '${v}'`);
-        x = 0;
+        hexLong = true;
         c.hexStrings = h as HexStyle;
         break;
       }
@@ -442,6 +451,7 @@ function parseInto(argv: string[], warnings: string[], early: Early): StraceConf
     if (q >= 3) for (const n of ALL_QUIET) c.quiet.add(n);
   }
   if (t && longTs) throw new UsageError('-t and --absolute-timestamps cannot be provided simultaneously');
+  if (x && hexLong) throw new UsageError('-x and --strings-in-hex cannot be provided simultaneously');
   if (t) c.absolute = t === 1 ? { format: 'time', precision: 's' } : t === 2 ? { format: 'time', precision: 'us' } : { format: 'unix', precision: 'us' };
   if (x) c.hexStrings = x === 1 ? 'non-ascii' : 'all';
   if (y) c.decodeFds.add('path');

@@ -74,6 +74,7 @@ test('errors are worded as strace words them; the getopt ones get "Try -h"', () 
     [['-s', 'x'], "invalid -s argument: 'x'", true],
     [['-I', '7'], "invalid -I argument: '7'", true],
     [['--interruptible=0x1'], "invalid --interruptible argument: '0x1'", true],
+    [['-U', 'time,time_percent,time_total'], "call summary column has been provided more than once: 'time_percent' (-U option residual: 'time_percent,time_total')", true],
     [['--interr=0x1'], "invalid --interruptible argument: '0x1'", true],
     [['--timestamps=unix,xs'], "invalid --timestamps argument: 'unix,xs'", true],
     [['-c', '-C'], '-c/--summary-only and -C/--summary are mutually exclusive', true],
@@ -81,6 +82,7 @@ test('errors are worded as strace words them; the getopt ones get "Try -h"', () 
     [['--quiet=foo'], "invalid quiet 'foo'", false],
     [['-q', '-e', 'quiet=exit'], '-q and -e quiet/--quiet cannot be provided simultaneously', false],
     [['-q', '--quiet', '-p', '1'], '-q and -e quiet/--quiet cannot be provided simultaneously', false],
+    [['--strings-in-hex', '-p', '1', '-xx'], '-x and --strings-in-hex cannot be provided simultaneously', false],
     // Not added up into -ff (strace refuses both spellings together; with -p $$ a shell waited forever).
     [['-f', '--follow-forks', '-p', '1'], '-f and --follow-forks cannot be provided simultaneously', false],
     [['--output-separately', '-ff', '-p', '1'], '-ff and --output-separately cannot be provided simultaneously', false],

@@ -399,7 +399,7 @@ function parseInto(argv: string[], warnings: string[], early: Early): StraceConf
         break;
       }
       case 'X':
-        if (!['raw', 'abbrev', 'verbose'].includes(v)) usage(`invalid -X argument: '${v}'`);
+        if (!['raw', 'abbrev', 'verbose'].includes(v)) usage(`invalid ${long ? `--${tok.name}` : '-X'} argument: '${v}'`);
         c.xlat = v as StraceConfig['xlat'];
         break;
       case 'y': y++; break;

@@ -74,6 +74,7 @@ test('errors are worded as strace words them; the getopt ones get "Try -h"', () 
     [['-s', 'x'], "invalid -s argument: 'x'", true],
     [['-I', '7'], "invalid -I argument: '7'", true],
     [['--interruptible=0x1'], "invalid --interruptible argument: '0x1'", true],
+    [['--const-print-style=test'], "invalid --const-print-style argument: 'test'", true],
     [['-U', 'time,time_percent,time_total'], "call summary column has been provided more than once: 'time_percent' (-U option residual: 'time_percent,time_total')", true],
     [['--interr=0x1'], "invalid --interruptible argument: '0x1'", true],
     [['--timestamps=unix,xs'], "invalid --timestamps argument: 'unix,xs'", true],

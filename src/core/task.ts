@@ -11,7 +11,7 @@ import type { TraceBackend } from './backend.js';
 import type { Engine } from './engine.js';
 import { UtraceError } from './errors.js';
 import type { Process } from './process.js';
-import type { StopMachine } from './stops.js';
+import type { ResumeMachine } from './resume.js';
 import type { ExitStatus } from './types.js';
 
 /** orig_rax outside a system call. */
@@ -34,7 +34,7 @@ export class Task {
   readonly tgid: number;
   /** @internal */ _tid: number;
   /** @internal */ _state: TaskState = 'running';
-  /** @internal */ _tracer: StopMachine;
+  /** @internal */ _tracer: ResumeMachine;
   /** @internal the tracer's */ readonly _backend: TraceBackend;
   /** @internal */ _proc: Process;
   /** @internal engines in attach order */ _engines: Engine[] = [];
@@ -56,7 +56,7 @@ export class Task {
   /** @internal stepping requested at the last restart */ _stepping: Resume | null = null;
   /** @internal a step going through a syscall with PTRACE_SYSCALL, reported at its exit stop */ _stepOwed: Resume | null = null;
   /** @internal a step was cut short by another stop; its trap may still arrive */ _staleStepTrap = false;
-  /** @internal the signal of the signal-delivery stop it is in (StopMachine._holdSafely) */ _stopSig = 0;
+  /** @internal the signal of the signal-delivery stop it is in (ResumeMachine._holdSafely) */ _stopSig = 0;
   /** @internal the report pass waiting for an engine's promise */ _waitingPass: unknown = null;
   /** @internal the spawn hold is on */ _spawnHold = false;
   /** @internal seized by attachProcess, whose caller has not had its turn to attach engines */ _attachGrace = false;
@@ -80,7 +80,7 @@ export class Task {
   /** @internal see supersededBy */ _supersededBy: number | undefined;
 
   /** @internal */
-  constructor(tracer: StopMachine, proc: Process, tid: number) {
+  constructor(tracer: ResumeMachine, proc: Process, tid: number) {
     this._tracer = tracer;
     this._backend = tracer._backend;
     this._proc = proc;

@@ -5,8 +5,9 @@
  * from the JS main thread.
  *
  * This file is the public API: processes (spawn, attach), engines (attach, control), close.
- * The stop state machine it runs on is stops.ts; the kernel is reached through a backend
- * (backend.ts, waitHub.ts). The rules are those of docs/engine-contract.md.
+ * The stop state machine it runs on is stops.ts (what a stop means, its report pass) over
+ * resume.ts (how a thread leaves a stop: restart, hold, detach); the kernel is reached
+ * through a backend (backend.ts, waitHub.ts). The rules are those of docs/engine-contract.md.
  */
 import * as fs from 'node:fs';
 import { Attach, Event, Resume, RESUME_MASK, validResume } from './actions.js';
@@ -18,12 +19,13 @@ import type { Process } from './process.js';
 import * as P from './ptrace.js';
 import { spawnRequest, type SpawnOptions } from './spawn.js';
 import { NR_SCHED_GETAFFINITY, NR_SCHED_SETAFFINITY, type ColocateMode } from './colocate.js';
-import { BASE_OPTIONS, CLONE_OPTIONS, StopMachine } from './stops.js';
+import { BASE_OPTIONS, CLONE_OPTIONS } from './resume.js';
+import { StopMachine } from './stops.js';
 import type { Task } from './task.js';
 import type { EngineOps } from './types.js';
 import { waitBound, waitHub } from './waitHub.js';
 
-export { exitStatusOf } from './stops.js';
+export { exitStatusOf } from './resume.js';
 export type { SpawnOptions } from './spawn.js';
 
 export interface TracerOptions {

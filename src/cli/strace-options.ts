@@ -278,6 +278,8 @@ function parseInto(argv: string[], warnings: string[], early: Early): StraceConf
     if (tok.kind !== 'option') continue;
     const long = tok.rawName.startsWith('--');
     let name = tok.name;
+    // The option as the user wrote it, for messages (strace names the long form if given).
+    const given = long ? `--${tok.name}` : `-${tok.name}`;
     // --X= (one letter) is made only by normalizeArgv, for -X '' (a user's --X is a prefix).
     const v = tok.value ?? '';
     // An optional argument not given (see ArgKind).
@@ -288,7 +290,7 @@ function parseInto(argv: string[], warnings: string[], early: Early): StraceConf
       continue;
     }
     switch (name) {
-      case 'a': c.column = uint(v, long ? `--${tok.name}` : '-a'); break;
+      case 'a': c.column = uint(v, given); break;
       case 'A': c.append = true; break;
       case 'b':
         if (v !== 'execve') throw new UsageError(`Syscall '${v}' for -b isn't supported`);
@@ -328,7 +330,7 @@ function parseInto(argv: string[], warnings: string[], early: Early): StraceConf
       case 'i': c.instructionPointer = true; break;
       case 'I': {
         const n = { '1': 1, 'anywhere': 1, 'always': 1, '2': 2, 'waiting': 2, '3': 3, 'never': 3, '4': 4, 'never_tstp': 4 }[v];
-        if (n === undefined) usage(`invalid ${long ? `--${tok.name}` : '-I'} argument: '${v}'`);
+        if (n === undefined) usage(`invalid ${given} argument: '${v}'`);
         c.interruptible = n;
         break;
       }
@@ -356,7 +358,7 @@ function parseInto(argv: string[], warnings: string[], early: Early): StraceConf
         break;
       case 'r': c.relative = 'us'; break;
       case 'relative-timestamps': c.relative = precisionArg(arg, 'us', '--relative-timestamps'); break;
-      case 's': c.strsize = uint(v, long ? `--${tok.name}` : '-s', 0x3fffffff); break;
+      case 's': c.strsize = uint(v, given, 0x3fffffff); break;
       case 'S':
         if (!Object.hasOwn(SORT_KEYS, v.replace(/_/g, '-'))) usage(`invalid sortby: '${v}'`);
         c.sortBy = v;
@@ -399,7 +401,7 @@ function parseInto(argv: string[], warnings: string[], early: Early): StraceConf
         break;
       }
       case 'X':
-        if (!['raw', 'abbrev', 'verbose'].includes(v)) usage(`invalid ${long ? `--${tok.name}` : '-X'} argument: '${v}'`);
+        if (!['raw', 'abbrev', 'verbose'].includes(v)) usage(`invalid ${given} argument: '${v}'`);
         c.xlat = v as StraceConfig['xlat'];
         break;
       case 'y': y++; break;

@@ -91,25 +91,22 @@ export class Process {
    * if that one has just exited (threads come and go). Breakpoint bytes read as the original.
    */
   readMemory(addr: bigint, len: number): Buffer {
-    let gone: unknown;
-    for (const tid of this._liveTids()) {
-      try {
-        return this._read(tid, addr, len);
-      } catch (e) {
-        if (!isGone(e)) throw e;
-        gone = e; // it exited meanwhile: the next one
-      }
-    }
-    throw gone;
+    return this._viaLiveThread((tid) => this._read(tid, addr, len));
   }
 
   /** Write bytes at addr (also into read-only text), whether the threads run or not, as
    * readMemory. Returns bytes written; throws (EFAULT, EIO...) when none could be. */
   writeMemory(addr: bigint, bytes: Uint8Array): number {
+    return this._viaLiveThread((tid) => this._write(tid, addr, bytes));
+  }
+
+  /** fn through the first thread that still has the address space; one that exited meanwhile
+   * (ESRCH) gives way to the next. */
+  private _viaLiveThread<T>(fn: (tid: number) => T): T {
     let gone: unknown;
     for (const tid of this._liveTids()) {
       try {
-        return this._write(tid, addr, bytes);
+        return fn(tid);
       } catch (e) {
         if (!isGone(e)) throw e;
         gone = e;

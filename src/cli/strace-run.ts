@@ -268,6 +268,7 @@ export async function runStrace(argv: string[], p: ParsedStrace, name: string, e
       // a child we do not trace every selected syscall would fail with ENOSYS.
       // Nor with -b: a process let go would keep the filter, its selected calls failing.
       syscalls: p.noSeccomp || !p.follow || p.detachOnExecve ? undefined : engine.prefilter,
+      unnamedSyscalls: true,
       // A program that exists but cannot be run: its execve fails traced, then strace's
       // launcher says so and exits 1.
       execFailure: { message: `${name}: exec: `, status: 1 },

@@ -78,6 +78,9 @@ export interface TraceBackend {
   setSigInfo(tid: number, buf: Uint8Array): void;
   /** PTRACE_GET_SYSCALL_INFO into buf: its length, or throws (EIO/EINVAL where unsupported). */
   syscallInfo(tid: number, buf: Uint8Array): number;
+  /** The info read at this stop was the core's own look (a call nobody selected): the next
+   * stop of the thread needs none fetched ahead. Optional (a hint). */
+  infoUnused?(tid: number): void;
   getRegSet(tid: number, nt: number, buf: Uint8Array): number;
   setRegSet(tid: number, nt: number, buf: Uint8Array, length: number): void;
   peekUser(tid: number, offset: number): bigint;

@@ -24,6 +24,7 @@ export class Process {
   /** @internal */ _threads = new Set<Task>();
   /** @internal */ _breakpoints = new Map<bigint, Breakpoint>();
   /** @internal syscall numbers the seccomp filter traps, or null when there is no filter */ _seccomp: ReadonlySet<number> | null = null;
+  /** @internal the filter also traps every number the arch's table does not name */ _seccompUnnamed = false;
   /** @internal started by tracer.spawn (killed, not detached, on fatal errors) */ _spawned = false;
   /** @internal */ _exitResolve!: (s: ExitStatus) => void;
   /** @internal */ _exited = false;

@@ -9,6 +9,7 @@
  */
 import { EventEmitter } from 'node:events';
 import { SYSCALL_INSN } from '../arch/x86_64/regs.js';
+import { SYSCALLS } from '../arch/x86_64/syscalls.gen.js';
 import { Event, Resume, SyscallAction } from './actions.js';
 import type { TraceBackend } from './backend.js';
 import type { Engine } from './engine.js';
@@ -28,6 +29,18 @@ export const CLONE_OPTIONS = P.PTRACE_O_TRACECLONE | P.PTRACE_O_TRACEFORK | P.PT
 const LEADER_CHECK_MS = 1000;
 
 export type SyscallMode = 'none' | 'seccomp' | 'all';
+
+/** The calls a thread's engines want reported, when each declared its own (EngineOps.syscalls). */
+export interface SyscallSelection {
+  readonly nrs: ReadonlySet<number>;
+  /** Numbers the arch's table does not name too (EngineOps.unnamedSyscalls). */
+  readonly unnamed: boolean;
+}
+
+/** Whether a selection takes call nr. */
+export function selects(sel: SyscallSelection, nr: number): boolean {
+  return sel.nrs.has(nr) || (sel.unnamed && (nr < 0 || nr >= SYSCALLS.length || SYSCALLS[nr] === undefined));
+}
 
 export abstract class ResumeMachine extends EventEmitter {
   /** @internal */ readonly _backend: TraceBackend;
@@ -97,16 +110,33 @@ export abstract class ResumeMachine extends EventEmitter {
 
   protected _computeSyscallMode(task: Task): SyscallMode {
     let want = false;
-    let declared = true;
+    let declared = true; // every engine's calls stop under the process's seccomp filter
+    let nrs: Set<number> | null = new Set();
+    let unnamed = false;
+    const filter = task._proc._seccomp;
     for (const e of task._engines) {
       if (e._detached || !(e._events & Event.SYSCALL)) continue;
       want = true;
-      const filter = task._proc._seccomp;
-      if (!filter || !e.ops.syscalls) declared = false;
-      else for (const nr of e.ops.syscalls) if (!filter.has(nr)) declared = false;
+      const own = e.ops.syscalls;
+      if (!own) {
+        declared = false;
+        nrs = null;
+        continue;
+      }
+      if (e.ops.unnamedSyscalls) {
+        unnamed = true;
+        if (!task._proc._seccompUnnamed) declared = false;
+      }
+      for (const nr of own) {
+        nrs?.add(nr);
+        if (!filter?.has(nr)) declared = false;
+      }
     }
+    // Calls outside every engine's declared set are not reported (without a filter they still
+    // stop: the number is read at entry and the exit is not looked at).
+    task._sysSel = nrs && { nrs, unnamed };
     if (!want) return 'none';
-    return declared ? 'seccomp' : 'all';
+    return declared && filter ? 'seccomp' : 'all';
   }
 
   protected _wantsEvent(task: Task, bit: number): boolean {
@@ -147,7 +177,7 @@ export abstract class ResumeMachine extends EventEmitter {
       for (const e of task._engines) {
         if (e._vote === Resume.REPORT || e._vote === Resume.INTERRUPT) e._vote = Resume.RESUME;
       }
-      if (task._stop === 'syscall-entry' || (task._stop === 'seccomp' && this._syscallMode(task) === 'seccomp')) {
+      if ((task._stop === 'syscall-entry' && !task._sysSkip) || (task._stop === 'seccomp' && this._syscallMode(task) === 'seccomp')) {
         // Held at entry and asked for a report: the entry pass runs again.
         return this._entryPass(task, task._stop === 'seccomp', SyscallAction.RESUMED);
       }

@@ -18,6 +18,8 @@ import type { Task } from './task.js';
 
 const BPF_LD_W_ABS = 0x20;
 const BPF_JEQ_K = 0x15;
+const BPF_JGT_K = 0x25;
+const BPF_JGE_K = 0x35;
 const BPF_JSET_K = 0x45;
 const BPF_RET_K = 0x06;
 const AUDIT_ARCH_X86_64 = 0xc000003e;
@@ -35,7 +37,11 @@ export const CLONE_UNTRACED = 0x00800000;
 export const SECCOMP_GUARD_DATA = 1;
 const MAX_JUMP = 255;
 
-export function buildSeccompFilter(selected: Iterable<number>, allNrs: readonly number[]): Uint8Array {
+/**
+ * selected: the numbers that stop; allNrs: every number the arch's table names; unnamed: also
+ * stop every number it does not name (past its end, or in a hole of it).
+ */
+export function buildSeccompFilter(selected: Iterable<number>, allNrs: readonly number[], unnamed = false): Uint8Array {
   const sel = new Set(selected);
   // Jump offsets are 8-bit: list whichever side is shorter (selected, or its complement).
   const complement = allNrs.filter((n) => !sel.has(n));
@@ -57,6 +63,14 @@ export function buildSeccompFilter(selected: Iterable<number>, allNrs: readonly 
     [BPF_RET_K, 0, 0, SECCOMP_RET_TRACE | SECCOMP_GUARD_DATA],
     [BPF_LD_W_ABS, 0, 0, OFF_NR],
   ];
+  // Listing the complement, a number not named is not in the list: it stops already.
+  if (unnamed && listSelected) {
+    for (const [lo, hi] of unnamedRanges(allNrs)) {
+      if (hi === undefined) prog.push([BPF_JGE_K, 0, 1, lo]);
+      else prog.push([BPF_JGE_K, 0, 2, lo], [BPF_JGT_K, 1, 0, hi]);
+      prog.push([BPF_RET_K, 0, 0, SECCOMP_RET_TRACE]);
+    }
+  }
   list.forEach((nr, i) => prog.push([BPF_JEQ_K, list.length - i, 0, nr]));
   prog.push([BPF_RET_K, 0, 0, miss], [BPF_RET_K, 0, 0, hit]);
   const buf = Buffer.alloc(prog.length * 8);
@@ -67,6 +81,19 @@ export function buildSeccompFilter(selected: Iterable<number>, allNrs: readonly 
     buf.writeUInt32LE(k >>> 0, i * 8 + 4);
   });
   return buf;
+}
+
+/** The runs of numbers the table does not name: [lo, hi] inclusive, the last one open ([lo]). */
+function unnamedRanges(allNrs: readonly number[]): [number, number?][] {
+  const named = [...new Set(allNrs)].sort((a, b) => a - b);
+  const out: [number, number?][] = [];
+  let next = 0;
+  for (const nr of named) {
+    if (nr > next) out.push([next, nr - 1]);
+    next = nr + 1;
+  }
+  out.push([next]);
+  return out;
 }
 
 /**

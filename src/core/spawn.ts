@@ -23,6 +23,8 @@ export interface SpawnOptions {
   argv0?: string;
   /** Seccomp prefilter: only these syscall numbers cause syscall stops. */
   syscalls?: Iterable<number>;
+  /** With `syscalls`: the prefilter also stops every number the arch's table does not name. */
+  unnamedSyscalls?: boolean;
   /** Put the child in its own process group. */
   setpgid?: boolean;
   /** Disable address-space randomisation (personality ADDR_NO_RANDOMIZE). */
@@ -82,7 +84,7 @@ export function spawnRequest(argv: readonly string[], options: SpawnOptions, ptr
     inherit: options.inheritFds?.filter((fd) => fd > 2),
     sigBlocked: options.signals?.blocked ?? 0n,
     sigIgnored: options.signals?.ignored ?? 0n,
-    seccomp: syscalls ? buildSeccompFilter(syscalls, ALL_NRS) : undefined,
+    seccomp: syscalls ? buildSeccompFilter(syscalls, ALL_NRS, options.unnamedSyscalls ?? false) : undefined,
     setpgid: options.setpgid ?? false,
     noAslr: options.noAslr ?? false,
     options: ptraceOptions,

@@ -16,7 +16,7 @@ import type { Engine } from './engine.js';
 import { isGone } from './errors.js';
 import { abandonPass, newPass, runPass, type Pass } from './passes.js';
 import * as P from './ptrace.js';
-import { ResumeMachine, exitStatusOf, isStopSignal } from './resume.js';
+import { ResumeMachine, exitStatusOf, isStopSignal, selects } from './resume.js';
 import { seccompStop } from './seccomp.js';
 import { affinityCall, colocateAfterStep, colocateSyscallExit, colocator } from './colocate.js';
 import { loadSysinfo, SyscallCall } from './syscallCall.js';
@@ -183,7 +183,16 @@ export abstract class StopMachine extends ResumeMachine {
       task._sysNr = -1;
       task._sysArgs = null;
       task._seccompExit = false;
+      task._sysSkip = false;
       if (mode !== 'all') return this._maybeRestart(task);
+      // Engines that declared their calls: one nobody selected gets no pass, nor does its exit
+      // (and the number read here asks no info of the exit stop: infoUnused).
+      const sel = task._sysSel;
+      if (sel !== null && !selects(sel, new SyscallCall(task, true, false).nr)) {
+        task._sysSkip = true;
+        this._backend.infoUnused?.(task.tid);
+        return this._maybeRestart(task);
+      }
       return this._entryPass(task, false, 0);
     }
     task._stop = 'syscall-exit';
@@ -197,7 +206,9 @@ export abstract class StopMachine extends ResumeMachine {
     // A step that went through this syscall (see _restart) completes here: its report follows.
     const stepped = task._stepOwed !== null;
     task._stepOwed = null;
-    if (mode === 'none' || (mode === 'seccomp' && !wasSeccomp)) {
+    const skipped = task._sysSkip;
+    task._sysSkip = false;
+    if (mode === 'none' || (mode === 'seccomp' && !wasSeccomp) || skipped) {
       return stepped ? this._reportPass(task, () => this._maybeRestart(task)) : this._maybeRestart(task);
     }
     this._runPass(this._pass(task, Event.SYSCALL_EXIT, Event.SYSCALL_EXIT, 'reportSyscallExit',
@@ -378,6 +389,7 @@ export abstract class StopMachine extends ResumeMachine {
     if (!isThread) {
       proc = this._newProcess(childTid);
       proc._seccomp = task._proc._seccomp;
+      proc._seccompUnnamed = task._proc._seccompUnnamed;
       // Not _spawned: a fork child of a tracee is not our child; once detached we could never
       // reap it (and watching it would keep the event loop alive forever).
       if (!(flags & CLONE_VM)) task._proc._scrubInherited(childTid);

@@ -11,7 +11,7 @@ import type { TraceBackend } from './backend.js';
 import type { Engine } from './engine.js';
 import { UtraceError } from './errors.js';
 import type { Process } from './process.js';
-import type { ResumeMachine } from './resume.js';
+import type { ResumeMachine, SyscallSelection } from './resume.js';
 import type { ExitStatus } from './types.js';
 
 /** orig_rax outside a system call. */
@@ -65,6 +65,9 @@ export class Task {
   /** @internal the signal of that stop */ _groupStopSig = 0;
   /** @internal last restart request */ _lastReq = 0;
   /** @internal syscall stop mode for the current engines (null: recompute) */ _modeCache: string | null = null;
+  /** @internal the calls the engines selected, when every one declared its own (ops.syscalls);
+   * null: every call is wanted. Computed with _modeCache. */ _sysSel: SyscallSelection | null = null;
+  /** @internal the syscall being run was selected by no engine: its exit is not reported */ _sysSkip = false;
   /** @internal exit status from PTRACE_EVENT_EXIT */ _exitStatus: number | undefined;
   /** @internal past its exit stop (see exiting) */ _exiting = false;
   /** @internal resumed (or interrupted) since the drain last waited in vain: the generation

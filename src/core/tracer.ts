@@ -85,6 +85,7 @@ export class Tracer extends StopMachine {
     const proc = this._newProcess(pid);
     proc._spawned = true;
     proc._seccomp = syscalls;
+    proc._seccompUnnamed = syscalls !== null && (options.unnamedSyscalls ?? false);
     const task = this._newTask(proc, pid);
     task._options = opts;
     task._state = 'stopped';

@@ -101,8 +101,12 @@ export interface EngineOps<D = any> {
    * child the program forks is never traced, not even for a moment: its parent can trace it.
    */
   readonly threadsOnly?: boolean;
-  /** Declared syscall interest: only these numbers (lets a seccomp prefilter skip others). */
+  /** Declared syscall interest: only these numbers are reported (a seccomp prefilter, where
+   * there is one, stops no other; without one the others stop but are not reported). */
   readonly syscalls?: Iterable<number>;
+  /** With `syscalls`: also every number the architecture's table does not name (past its end,
+   * or a hole in it), which no list of names can select (strace shows them under any filter). */
+  readonly unnamedSyscalls?: boolean;
   /** A name for error messages. */
   readonly name?: string;
 }

@@ -456,6 +456,9 @@ export const waitHub: TraceBackend & AffinityOps = {
     buf.set(buf.length === SYSINFO_BYTES ? hub.sysinfo : hub.sysinfo.subarray(0, buf.length));
     return hub.infoLen;
   },
+  infoUnused(tid: number): void {
+    if (tid === hub.infoTid || hub.dispatching) hub.infoRead = false;
+  },
   getRegSet: (tid, nt, buf) => native.getRegSet(tid, nt, buf),
   setRegSet(tid: number, nt: number, buf: Uint8Array, length: number): void {
     if (tid === hub.infoTid) hub.infoTid = 0; // the info would now differ (orig_rax, args)

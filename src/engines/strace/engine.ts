@@ -162,6 +162,8 @@ export class StraceEngine {
     this._ops = {
       name: 'strace',
       syscalls: selected,
+      // A number the table does not name is shown whatever -e trace= says (strace's rule).
+      unnamedSyscalls: true,
       // Not following (-f): a child the program forks is never traced by us, even for a moment
       // (the program may trace it itself: strace under strace). A CLONE_PTRACE child the
       // kernel gives us then is let go by the core (Tracer 'stray-detached').
@@ -198,9 +200,10 @@ export class StraceEngine {
       // Gone for good without a death report (detached, failed): no longer waited for.
       release: (data) => self._released(data),
     };
-    // -e trace=none (an empty set): no syscall stops at all, not two per call for nothing.
-    const calls = selected?.size === 0 ? 0 : Event.SYSCALL;
-    this._events = calls | Event.SIGNAL_ALL | Event.EXIT | Event.DEATH | Event.EXEC | Event.JCTL |
+    // Even -e trace=none (an empty set) shows calls the table does not name: under a seccomp
+    // prefilter (-f) only those stop; without one every call stops, as under strace, and the
+    // core reports none of the others.
+    this._events = Event.SYSCALL | Event.SIGNAL_ALL | Event.EXIT | Event.DEATH | Event.EXEC | Event.JCTL |
       (opts.follow || opts.onUnknownDetached ? Event.CLONE : 0);
   }
 

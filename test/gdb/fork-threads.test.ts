@@ -16,10 +16,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as net from 'node:net';
-import { RspTestClient } from './testClient.js';
-import { SocketTransport } from '../../src/engines/gdb/server.js';
-import { ROOT, SERVER, exited, fixtureBin, gdbOpts, startServer } from './helpers.js';
+import { ROOT, SERVER, exited, fixtureBin, gdbOpts, rspSession } from './helpers.js';
 
 const PROG = fixtureBin('gdb_fork_nexts');
 const RUNS_ENV = process.env['UTRACE_TEST_RUNS'];
@@ -88,12 +85,7 @@ test('all-stop: next while other threads vfork and wake at the step\'s breakpoin
 });
 
 test('protocol, non-stop: a wildcard vCont;c before gdb acked a fork stop resumes neither the forking thread nor the child', { timeout: 60000 }, async () => {
-  const srv = await startServer(['--once', '127.0.0.1:0', '--', PROG, 'fork', '100000']);
-  const pid = Number(/pid = (\d+)/.exec(srv.stderr())![1]);
-  const p = pid.toString(16);
-  const sock = net.connect(srv.port!, '127.0.0.1');
-  await new Promise((r) => sock.once('connect', r));
-  const c = new RspTestClient(new SocketTransport(sock));
+  const { srv, pid, p, sock, c } = await rspSession(PROG, ['fork', '100000']);
   const state = (path: string): string => {
     try {
       return fs.readFileSync(path, 'utf8').split(') ')[1]![0]!;

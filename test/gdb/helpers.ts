@@ -5,10 +5,13 @@
  */
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { debugRegistersTrap } from '../../src/api.js';
+import { SocketTransport } from '../../src/engines/gdb/server.js';
+import { RspTestClient } from './testClient.js';
 
 /** dist/test/gdb -> package root */
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
@@ -54,6 +57,29 @@ export function startServer(args: string[]): Promise<{ child: ChildProcess; port
     });
     child.on('exit', () => reject(new Error(`server exited: ${err}`)));
   });
+}
+
+/** A raw protocol client on a new TCP connection to the server at port. */
+export async function connectRsp(port: number, host = '127.0.0.1'): Promise<{ c: RspTestClient; sock: net.Socket }> {
+  const sock = net.connect(port, host);
+  await new Promise((r) => sock.once('connect', r));
+  return { c: new RspTestClient(new SocketTransport(sock)), sock };
+}
+
+export interface RspSession {
+  srv: Awaited<ReturnType<typeof startServer>>;
+  /** The program's pid, and the same in hex as thread ids spell it. */
+  pid: number;
+  p: string;
+  sock: net.Socket;
+  c: RspTestClient;
+}
+
+/** `--once` over TCP on `prog args`, and a raw protocol client connected to it. */
+export async function rspSession(prog: string, args: string[] = []): Promise<RspSession> {
+  const srv = await startServer(['--once', '127.0.0.1:0', '--', prog, ...args]);
+  const pid = Number(/pid = (\d+)/.exec(srv.stderr())![1]);
+  return { srv, pid, p: pid.toString(16), ...(await connectRsp(srv.port!)) };
 }
 
 /** The child's exit code, once it has exited. */

@@ -41,6 +41,38 @@ export function gdbEx(cmds: string[], prog: string): string {
   return (r.stdout ?? '') + (r.stderr ?? '');
 }
 
+/** gdb -batch as gdbEx, but asynchronous, so that sessions run side by side; killed after
+ * `seconds`, with `env` added to the environment. */
+export function gdbExAsync(cmds: string[], prog: string, seconds = 60, env?: Record<string, string>): Promise<string> {
+  const child = spawn('timeout', [String(seconds), 'gdb', '-batch', '-nx', ...cmds.flatMap((c) => ['-ex', c]), prog],
+    { env: { ...process.env, ...env } });
+  let out = '';
+  child.stdout.on('data', (b: Buffer) => (out += b.toString()));
+  child.stderr.on('data', (b: Buffer) => (out += b.toString()));
+  return new Promise((resolve) => child.on('close', () => resolve(out)));
+}
+
+/** For races that depend on scheduling: `session` run `runs` times (UTRACE_TEST_RUNS=N: N
+ * times), two at a time; a transcript `check` finds fault with is a failure (the message,
+ * then the transcript). */
+export async function repeatSessions(runs: number, session: () => Promise<string>,
+  check: (out: string) => string | undefined): Promise<{ runs: number; failures: string[] }> {
+  const fromEnv = process.env['UTRACE_TEST_RUNS'];
+  if (fromEnv) runs = Number(fromEnv);
+  const failures: string[] = [];
+  let next = 0;
+  const lane = async (): Promise<void> => {
+    while (next < runs) {
+      next++;
+      const out = await session();
+      const why = check(out);
+      if (why) failures.push(`${why}\n${out}`);
+    }
+  };
+  await Promise.all([lane(), lane()]);
+  return { runs, failures };
+}
+
 /** Start the server as a child and wait for its "Listening on" line (port: TCP only). */
 export function startServer(args: string[]): Promise<{ child: ChildProcess; port?: number; stderr: () => string }> {
   const child = spawn(process.execPath, [WRAPPER, ...args], { stdio: ['ignore', 'ignore', 'pipe'] });

@@ -114,6 +114,23 @@ export async function rspSession(prog: string, args: string[] = []): Promise<Rsp
   return { srv, pid, p: pid.toString(16), ...(await connectRsp(srv.port!)) };
 }
 
+/** The raw reply (ack included) to `?` over a fresh connection to the unix socket at path. */
+export function askStatus(socketPath: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const c = net.createConnection(socketPath);
+    let got = '';
+    c.on('data', (d) => {
+      got += d.toString();
+      if (/#[0-9a-f]{2}/.test(got)) {
+        c.destroy();
+        resolve(got);
+      }
+    });
+    c.on('error', reject);
+    c.write('$?#3f');
+  });
+}
+
 /** The child's exit code, once it has exited. */
 export function exited(child: ChildProcess): Promise<number | null> {
   if (child.exitCode !== null) return Promise.resolve(child.exitCode);

@@ -4,9 +4,10 @@
  *
  * Held. A thread is held (ThreadState.held) while our engine keeps it stopped, in one of two
  * ways:
- *  - a STOP vote: a callback returns Resume.STOP (proceed, holdWith), or holdThread asks the
- *    core with engine.control(Resume.STOP) and waits for engine.stopped(); release() lets it
- *    go with engine.control(RESUME or SINGLESTEP), synchronously;
+ *  - a STOP vote: a callback returns Resume.STOP (StopProtocol.proceed, holdWith), or
+ *    holdThread asks the core with engine.control(Resume.STOP) and waits for
+ *    engine.stopped(); release() lets it go with engine.control(RESUME or SINGLESTEP),
+ *    synchronously;
  *  - a gate: a real signal gdb has to decide on holds the thread inside its reportSignal
  *    callback, whose vote is a promise (ThreadState.gate); release() resolves it, delivering
  *    the signal gdb chose (vCont;C) or none.

@@ -6,11 +6,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as net from 'node:net';
 import * as path from 'node:path';
-import { RspTestClient } from './testClient.js';
-import { SocketTransport } from '../../src/engines/gdb/server.js';
-import { SERVER, exited, fixtureBin, gdbEx, gdbOpts, startServer, tmpDir } from './helpers.js';
+import { SERVER, exited, fixtureBin, gdbEx, gdbOpts, rspSession, tmpDir } from './helpers.js';
 
 const PROG = fixtureBin('gdb_prog');
 const tmp = tmpDir('utrace-gdb-dprintf-');
@@ -80,11 +77,7 @@ const C8 = 0x22; // const8
 const END = 0x27;
 
 test('bad commands: malformed ones refused with E01; an invalid opcode is a log line at each of the 3 hits, none reported, and the program runs on to its exit', opts, async () => {
-  const srv = await startServer(['--once', '127.0.0.1:0', '--', PROG, 'loop', '3']);
-  const pid = Number(/pid = (\d+)/.exec(srv.stderr())![1]);
-  const sock = net.connect(srv.port!, '127.0.0.1');
-  await new Promise((r) => sock.once('connect', r));
-  const c = new RspTestClient(new SocketTransport(sock));
+  const { srv, pid, sock, c } = await rspSession(PROG, ['loop', '3']);
   try {
     assert.match(await c.request('qSupported:swbreak+'), /BreakpointCommands\+/);
     const tick = tickAddress(pid).toString(16);
@@ -109,11 +102,7 @@ for (const [what, program, re] of [
   ['a printf with no end op', [C8, 0, C8, 0, ...printfOp('x\\n', 0)], /ran off the end/],
 ] as Array<[string, number[], RegExp]>) {
   test(`bad commands at a hit: ${what} is a log line; the program runs to its exit`, opts, async () => {
-    const srv = await startServer(['--once', '127.0.0.1:0', '--', PROG, 'loop', '2']);
-    const pid = Number(/pid = (\d+)/.exec(srv.stderr())![1]);
-    const sock = net.connect(srv.port!, '127.0.0.1');
-    await new Promise((r) => sock.once('connect', r));
-    const c = new RspTestClient(new SocketTransport(sock));
+    const { srv, pid, sock, c } = await rspSession(PROG, ['loop', '2']);
     try {
       assert.match(await c.request('qSupported:swbreak+'), /BreakpointCommands\+/);
       assert.equal(await c.request(`Z0,${tickAddress(pid).toString(16)},1${cmds(program)}`), 'OK');

@@ -14,15 +14,10 @@
 // time (UTRACE_TEST_RUNS=N runs each N times).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as net from 'node:net';
-import { RspTestClient } from './testClient.js';
-import { SocketTransport } from '../../src/engines/gdb/server.js';
-import { ROOT, SERVER, exited, fixtureBin, gdbOpts, startServer } from './helpers.js';
+import { ROOT, SERVER, exited, fixtureBin, gdbExAsync, gdbOpts, repeatSessions, rspSession } from './helpers.js';
 
 const PROG = fixtureBin('gdb_fork_nexts');
-const RUNS_ENV = process.env['UTRACE_TEST_RUNS'];
 const opts = { ...gdbOpts, timeout: 240000 };
 const SRC = fs.readFileSync(`${ROOT}/test/fixtures/gdb_fork_nexts.c`, 'utf8').split('\n');
 const lineOf = (marker: string): number => SRC.findIndex((l) => l.includes(marker)) + 1;
@@ -41,11 +36,7 @@ function gdbSession(settings: string[], forkFunc: string): Promise<string> {
     ...Array.from({ length: 3 * TURNS }, () => 'next'),
     'kill',
   ];
-  const child = spawn('timeout', ['90', 'gdb', '-batch', '-nx', ...cmds.flatMap((c) => ['-ex', c]), PROG]);
-  let out = '';
-  child.stdout.on('data', (b: Buffer) => (out += b.toString()));
-  child.stderr.on('data', (b: Buffer) => (out += b.toString()));
-  return new Promise((resolve) => child.on('close', () => resolve(out)));
+  return gdbExAsync(cmds, PROG, 90);
 }
 
 /** What went wrong in a session, if anything: every `next` must end on the next line of the loop. */
@@ -60,19 +51,8 @@ function problem(out: string): string | undefined {
 }
 
 async function repeat(runs: number, settings: string[], forkFunc: string): Promise<void> {
-  if (RUNS_ENV) runs = Number(RUNS_ENV);
-  const failures: string[] = [];
-  let next = 0;
-  const lane = async (): Promise<void> => {
-    while (next < runs) {
-      next++;
-      const out = await gdbSession(settings, forkFunc);
-      const why = problem(out);
-      if (why) failures.push(`${why}\n${out}`);
-    }
-  };
-  await Promise.all([lane(), lane()]);
-  assert.equal(failures.length, 0, `${failures.length} of ${runs} runs failed; the first:\n${failures[0]}`);
+  const r = await repeatSessions(runs, () => gdbSession(settings, forkFunc), problem);
+  assert.equal(r.failures.length, 0, `${r.failures.length} of ${r.runs} runs failed; the first:\n${r.failures[0]}`);
 }
 
 test('non-stop: next while other threads fork: every fork child is detached, every next ends on its line', opts, async () => {
@@ -88,12 +68,7 @@ test('all-stop: next while other threads vfork and wake at the step\'s breakpoin
 });
 
 test('protocol, non-stop: a wildcard vCont;c before gdb acked a fork stop resumes neither the forking thread nor the child', { timeout: 60000 }, async () => {
-  const srv = await startServer(['--once', '127.0.0.1:0', '--', PROG, 'fork', '100000']);
-  const pid = Number(/pid = (\d+)/.exec(srv.stderr())![1]);
-  const p = pid.toString(16);
-  const sock = net.connect(srv.port!, '127.0.0.1');
-  await new Promise((r) => sock.once('connect', r));
-  const c = new RspTestClient(new SocketTransport(sock));
+  const { srv, pid, p, sock, c } = await rspSession(PROG, ['fork', '100000']);
   const state = (path: string): string => {
     try {
       return fs.readFileSync(path, 'utf8').split(') ')[1]![0]!;

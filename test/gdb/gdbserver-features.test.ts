@@ -6,11 +6,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as net from 'node:net';
 import * as path from 'node:path';
-import { RspTestClient } from './testClient.js';
-import { SocketTransport } from '../../src/engines/gdb/server.js';
-import { WRAPPER, exited, fixtureBin, gdbOpts, startServer, tmpDir } from './helpers.js';
+import { WRAPPER, connectRsp, exited, fixtureBin, gdbOpts, startServer, tmpDir } from './helpers.js';
 import { parseGdbserverArgs, programPath } from '../../src/cli/gdbserver.js';
 
 const PROG = fixtureBin('gdb_prog');
@@ -33,12 +30,6 @@ function alive(pid: number): boolean {
 function runServer(args: string[], cwd?: string, env?: NodeJS.ProcessEnv): { code: number | null; err: string } {
   const r = spawnSync(process.execPath, [WRAPPER, ...args], { encoding: 'utf8', timeout: 20000, cwd, env: env ?? process.env });
   return { code: r.status, err: r.stderr };
-}
-
-async function rsp(port: number, host = '127.0.0.1'): Promise<{ c: RspTestClient; sock: net.Socket }> {
-  const sock = net.connect(port, host);
-  await new Promise((r) => sock.once('connect', r));
-  return { c: new RspTestClient(new SocketTransport(sock)), sock };
 }
 
 // ------------------------------------------------------------------ 1. staying up
@@ -191,7 +182,7 @@ test('options as gdbserver takes them: --debug, --remote-debug, --debug-format, 
 
 test('--disable-packet=T,vCont,qC: plain S stop replies, no vCont, no qC; gdb still debugs', gdbOpts, async () => {
   const srv = await startServer(['--once', '--disable-packet=T,vCont,qC', '127.0.0.1:0', PROG, 'loop', '5']);
-  const { c, sock } = await rsp(srv.port!);
+  const { c, sock } = await connectRsp(srv.port!);
   assert.equal(await c.request('vCont?'), '');
   assert.equal(await c.request('qC'), '');
   assert.equal(await c.request('?'), 'S05');
@@ -199,7 +190,7 @@ test('--disable-packet=T,vCont,qC: plain S stop replies, no vCont, no qC; gdb st
   sock.destroy();
   assert.equal(await exited(srv.child), 0);
   const srv2 = await startServer(['--once', '--disable-packet=Tthread', '127.0.0.1:0', PROG, 'loop', '5']);
-  const r = await rsp(srv2.port!);
+  const r = await connectRsp(srv2.port!);
   const stop = await r.c.request('?');
   assert.match(stop, /^T05/);
   assert.doesNotMatch(stop, /thread:/);

@@ -5,11 +5,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as net from 'node:net';
 import * as path from 'node:path';
-import { RspTestClient } from './testClient.js';
-import { SocketTransport } from '../../src/engines/gdb/server.js';
-import { DR, ROOT, SERVER, codeInMemoryAndFile, exited, fixtureBin, haveGdb, startServer, tmpDir } from './helpers.js';
+import { DR, ROOT, SERVER, codeInMemoryAndFile, exited, fixtureBin, haveGdb, rspSession, startServer, tmpDir } from './helpers.js';
 
 const root = ROOT;
 const PROG = fixtureBin('gdb_prog');
@@ -142,21 +139,12 @@ test('attach, Ctrl-C (SIGINT via 0x03), detach: the process keeps running with n
   }
 });
 
-/** `gdbserver --once` over TCP on gdb_prog spin, and a raw protocol client connected to it. */
-async function spinOverTcp() {
-  const srv = await startServer(['--once', '127.0.0.1:0', '--', PROG, 'spin']);
-  const pid = Number(/pid = (\d+)/.exec(srv.stderr())![1]);
-  const sock = net.connect(srv.port!, '127.0.0.1');
-  await new Promise((r) => sock.once('connect', r));
-  return { srv, pid, sock, c: new RspTestClient(new SocketTransport(sock)) };
-}
-
 test('protocol: 3000 requests mixed with garbage, cut packets, oversized ones and 0x03, over a socket read synchronously between stops', opts, async () => {
   // The server reads gdb's bytes straight from the descriptor while the tracee is held
   // (Tracer.readWhileHeld): whatever the chunking, every well-formed request gets its reply,
   // garbage never completes a packet (no '#': it is cut by the next '$'), and the server
   // stays responsive. Ack mode, so no damaged packet is ever executed.
-  const { srv, pid, sock, c } = await spinOverTcp();
+  const { srv, pid, sock, c } = await rspSession(PROG, ['spin']);
   assert.match(await c.request('qSupported:multiprocess+;swbreak+;xmlRegisters=i386'), /PacketSize=47ff/);
   assert.equal(await c.request('Hgp0.0'), 'OK');
   const regs = await c.request('g');
@@ -204,7 +192,7 @@ test('protocol: 3000 requests mixed with garbage, cut packets, oversized ones an
 });
 
 test('protocol: bad checksum NAKed, malformed packets answered, disconnect kills the started process', opts, async () => {
-  const { srv, pid, sock, c } = await spinOverTcp();
+  const { srv, pid, sock, c } = await rspSession(PROG, ['spin']);
   c.sendRaw('$qSupported:multiprocess+;swbreak+#00'); // bad checksum
   const nak = await c.next((t) => t.kind === 'nak' || t.kind === 'packet');
   assert.equal(nak.kind, 'nak');

@@ -5,10 +5,13 @@
  */
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { debugRegistersTrap } from '../../src/api.js';
+import { SocketTransport } from '../../src/engines/gdb/server.js';
+import { RspTestClient } from './testClient.js';
 
 /** dist/test/gdb -> package root */
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
@@ -38,6 +41,38 @@ export function gdbEx(cmds: string[], prog: string): string {
   return (r.stdout ?? '') + (r.stderr ?? '');
 }
 
+/** gdb -batch as gdbEx, but asynchronous, so that sessions run side by side; killed after
+ * `seconds`, with `env` added to the environment. */
+export function gdbExAsync(cmds: string[], prog: string, seconds = 60, env?: Record<string, string>): Promise<string> {
+  const child = spawn('timeout', [String(seconds), 'gdb', '-batch', '-nx', ...cmds.flatMap((c) => ['-ex', c]), prog],
+    { env: { ...process.env, ...env } });
+  let out = '';
+  child.stdout.on('data', (b: Buffer) => (out += b.toString()));
+  child.stderr.on('data', (b: Buffer) => (out += b.toString()));
+  return new Promise((resolve) => child.on('close', () => resolve(out)));
+}
+
+/** For races that depend on scheduling: `session` run `runs` times (UTRACE_TEST_RUNS=N: N
+ * times), two at a time; a transcript `check` finds fault with is a failure (the message,
+ * then the transcript). */
+export async function repeatSessions(runs: number, session: () => Promise<string>,
+  check: (out: string) => string | undefined): Promise<{ runs: number; failures: string[] }> {
+  const fromEnv = process.env['UTRACE_TEST_RUNS'];
+  if (fromEnv) runs = Number(fromEnv);
+  const failures: string[] = [];
+  let next = 0;
+  const lane = async (): Promise<void> => {
+    while (next < runs) {
+      next++;
+      const out = await session();
+      const why = check(out);
+      if (why) failures.push(`${why}\n${out}`);
+    }
+  };
+  await Promise.all([lane(), lane()]);
+  return { runs, failures };
+}
+
 /** Start the server as a child and wait for its "Listening on" line (port: TCP only). */
 export function startServer(args: string[]): Promise<{ child: ChildProcess; port?: number; stderr: () => string }> {
   const child = spawn(process.execPath, [WRAPPER, ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
@@ -53,6 +88,46 @@ export function startServer(args: string[]): Promise<{ child: ChildProcess; port
       }
     });
     child.on('exit', () => reject(new Error(`server exited: ${err}`)));
+  });
+}
+
+/** A raw protocol client on a new TCP connection to the server at port. */
+export async function connectRsp(port: number, host = '127.0.0.1'): Promise<{ c: RspTestClient; sock: net.Socket }> {
+  const sock = net.connect(port, host);
+  await new Promise((r) => sock.once('connect', r));
+  return { c: new RspTestClient(new SocketTransport(sock)), sock };
+}
+
+export interface RspSession {
+  srv: Awaited<ReturnType<typeof startServer>>;
+  /** The program's pid, and the same in hex as thread ids spell it. */
+  pid: number;
+  p: string;
+  sock: net.Socket;
+  c: RspTestClient;
+}
+
+/** `--once` over TCP on `prog args`, and a raw protocol client connected to it. */
+export async function rspSession(prog: string, args: string[] = []): Promise<RspSession> {
+  const srv = await startServer(['--once', '127.0.0.1:0', '--', prog, ...args]);
+  const pid = Number(/pid = (\d+)/.exec(srv.stderr())![1]);
+  return { srv, pid, p: pid.toString(16), ...(await connectRsp(srv.port!)) };
+}
+
+/** The raw reply (ack included) to `?` over a fresh connection to the unix socket at path. */
+export function askStatus(socketPath: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const c = net.createConnection(socketPath);
+    let got = '';
+    c.on('data', (d) => {
+      got += d.toString();
+      if (/#[0-9a-f]{2}/.test(got)) {
+        c.destroy();
+        resolve(got);
+      }
+    });
+    c.on('error', reject);
+    c.write('$?#3f');
   });
 }
 

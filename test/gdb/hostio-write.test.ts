@@ -5,22 +5,13 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as net from 'node:net';
 import * as path from 'node:path';
-import { RspTestClient } from './testClient.js';
-import { SocketTransport } from '../../src/engines/gdb/server.js';
-import { exited, fixtureBin, gdbEx, gdbOpts, startServer, tmpDir } from './helpers.js';
+import { connectRsp, exited, fixtureBin, gdbEx, gdbOpts, startServer, tmpDir } from './helpers.js';
 
 const PROG = fixtureBin('gdb_prog');
 const tmp = tmpDir('utrace-gdb-put-');
 
 const gdb = (cmds: string[]): string => gdbEx(['set sysroot /', ...cmds], PROG);
-
-async function rsp(port: number): Promise<{ c: RspTestClient; sock: net.Socket }> {
-  const sock = net.connect(port, '127.0.0.1');
-  await new Promise((r) => sock.once('connect', r));
-  return { c: new RspTestClient(new SocketTransport(sock)), sock };
-}
 
 test('remote put and remote delete: vFile open(O_CREAT|O_WRONLY|O_TRUNC), pwrite, unlink', gdbOpts, async () => {
   const src = path.join(tmp, 'local.bin');
@@ -41,7 +32,7 @@ test('remote put and remote delete: vFile open(O_CREAT|O_WRONLY|O_TRUNC), pwrite
 
 test('RSP vFile writes: pwrite at an offset, binary data with commas, a bad descriptor', gdbOpts, async () => {
   const srv = await startServer(['--once', '127.0.0.1:0', PROG, 'spin']);
-  const { c, sock } = await rsp(srv.port!);
+  const { c, sock } = await connectRsp(srv.port!);
   const file = path.join(tmp, 'w.txt');
   const hex = (s: string): string => Buffer.from(s).toString('hex');
   const fd = /^F([0-9a-f]+)$/.exec(await c.request(`vFile:open:${hex(file)},601,1a4`))?.[1];
@@ -72,7 +63,7 @@ test('vFile writes run as the traced program\'s user: nobody cannot unlink root\
   const v = spawn('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', PROG, 'spin'], { stdio: 'ignore' });
   await new Promise((r) => setTimeout(r, 300));
   const srv = await startServer(['--once', '127.0.0.1:0', '--attach', String(v.pid)]);
-  const { c, sock } = await rsp(srv.port!);
+  const { c, sock } = await connectRsp(srv.port!);
   try {
     const hex = (s: string): string => Buffer.from(s).toString('hex');
     assert.equal(await c.request(`vFile:unlink:${hex(rootFile)}`), 'F-1,d');

@@ -7,12 +7,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { RspTestClient } from './testClient.js';
-import { SocketTransport } from '../../src/engines/gdb/server.js';
+import { connectRsp } from './helpers.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const utrace = path.join(root, 'bin/utrace.js');
@@ -118,9 +116,7 @@ test('RSP vFile: setfs only to our own processes; open/pread/fstat/close as the 
         }
       }, 20);
     });
-    const sock = net.connect(port, '127.0.0.1');
-    await new Promise((r) => sock.once('connect', r));
-    const c = new RspTestClient(new SocketTransport(sock));
+    const { c, sock } = await connectRsp(port);
     // init (pid 1, root) is not ours: selecting it would lend its permissions.
     assert.equal(await c.request('vFile:setfs:1'), 'F-1,1');
     assert.equal(await c.request(`vFile:setfs:${v.pid!.toString(16)}`), 'F0');

@@ -6,11 +6,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as net from 'node:net';
 import * as path from 'node:path';
-import { RspTestClient } from './testClient.js';
-import { SocketTransport } from '../../src/engines/gdb/server.js';
-import { SERVER, exited, fixtureBin, gdbEx, gdbOpts, startServer, tmpDir } from './helpers.js';
+import { SERVER, exited, fixtureBin, gdbEx, gdbOpts, rspSession, startServer, tmpDir } from './helpers.js';
 
 const NS = fixtureBin('ns_ticker');
 const tmp = tmpDir('utrace-gdb-ns-');
@@ -128,15 +125,10 @@ test('non-stop extended-remote: attach PID (vAttach), info threads, interrupt, m
 });
 
 test('protocol, non-stop: QThreadEvents reports thread creation (T05create:) and exit (w0;…), then W0', { timeout: 60000 }, async () => {
-  const srv = await startServer(['--once', '127.0.0.1:0', '--', NS, '2', '30', '1000']);
-  const pid = Number(/pid = (\d+)/.exec(srv.stderr())![1]);
-  const sock = net.connect(srv.port!, '127.0.0.1');
-  await new Promise((r) => sock.once('connect', r));
-  const c = new RspTestClient(new SocketTransport(sock));
+  const { srv, p, sock, c } = await rspSession(NS, ['2', '30', '1000']);
   try {
     assert.match(await c.request('qSupported:multiprocess+;swbreak+;QThreadEvents+;no-resumed+;xmlRegisters=i386'), /QNonStop\+/);
     assert.equal(await c.request('QNonStop:1'), 'OK');
-    const p = pid.toString(16);
     assert.match(await c.request('?'), new RegExp(`^T05.*thread:p${p}\\.${p};`));
     assert.equal(await c.request('vStopped'), 'OK');
     assert.equal(await c.request('QThreadEvents:1'), 'OK');
@@ -169,12 +161,7 @@ test('protocol, non-stop: QThreadEvents reports thread creation (T05create:) and
 });
 
 test('protocol, non-stop: without QThreadEvents new threads just run; vCont;t of a thread gives T00; ? lists the stopped threads', { timeout: 60000 }, async () => {
-  const srv = await startServer(['--once', '127.0.0.1:0', '--', NS, '2', '100000', '100000000']);
-  const pid = Number(/pid = (\d+)/.exec(srv.stderr())![1]);
-  const p = pid.toString(16);
-  const sock = net.connect(srv.port!, '127.0.0.1');
-  await new Promise((r) => sock.once('connect', r));
-  const c = new RspTestClient(new SocketTransport(sock));
+  const { srv, pid, p, sock, c } = await rspSession(NS, ['2', '100000', '100000000']);
   try {
     await c.request('qSupported:multiprocess+;swbreak+;QThreadEvents+;xmlRegisters=i386');
     assert.equal(await c.request('QNonStop:1'), 'OK');

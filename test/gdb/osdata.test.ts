@@ -4,12 +4,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import * as net from 'node:net';
 import { execFileSync } from 'node:child_process';
-import { RspTestClient } from './testClient.js';
 import { osdata } from '../../src/engines/gdb/osdata.js';
-import { SocketTransport } from '../../src/engines/gdb/server.js';
-import { exited, fixtureBin, gdbEx, gdbOpts, startServer } from './helpers.js';
+import { connectRsp, exited, fixtureBin, gdbEx, gdbOpts, startServer } from './helpers.js';
 
 const PROG = fixtureBin('gdb_prog');
 
@@ -36,9 +33,7 @@ test('info os: the tables, and the debugged program in processes, procgroups, th
 
 test('RSP qXfer:osdata: chunks of one document, an empty one for an unknown table', gdbOpts, async () => {
   const srv = await startServer(['--once', '127.0.0.1:0', PROG, 'spin']);
-  const sock = net.connect(srv.port!, '127.0.0.1');
-  await new Promise((r) => sock.once('connect', r));
-  const c = new RspTestClient(new SocketTransport(sock));
+  const { c, sock } = await connectRsp(srv.port!);
   assert.match(await c.request('qSupported:xmlRegisters=i386'), /qXfer:osdata:read\+/);
   let doc = '';
   for (let off = 0; ; ) {

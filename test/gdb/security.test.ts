@@ -6,10 +6,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { askStatus } from './helpers.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const utrace = path.join(root, 'bin/utrace.js');
@@ -49,20 +49,7 @@ test('unix socket: mode 0600; a peer of another uid is refused, our own uid is s
     assert.ok(refused, `another user: ${other.stdout} ${other.stderr}`);
     await until(() => /another user/.test(log), 5000);
     // Our own user still gets served.
-    const reply = await new Promise<string>((resolve, reject) => {
-      const c = net.createConnection(sock);
-      let got = '';
-      c.on('data', (d) => {
-        got += d.toString();
-        if (/#[0-9a-f]{2}/.test(got)) {
-          c.destroy();
-          resolve(got);
-        }
-      });
-      c.on('error', reject);
-      c.write('$?#3f');
-    });
-    assert.match(reply, /^\+?\$[TSW]/);
+    assert.match(await askStatus(sock), /^\+?\$[TSW]/);
   } finally {
     server.kill('SIGTERM');
     await new Promise((r) => server.on('exit', r));

@@ -7,10 +7,7 @@
 // (test/fixtures/gdb_spin_threads.c) stepped together.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import * as net from 'node:net';
-import { RspTestClient } from './testClient.js';
-import { SocketTransport } from '../../src/engines/gdb/server.js';
-import { exited, fixtureBin, startServer } from './helpers.js';
+import { exited, fixtureBin, rspSession } from './helpers.js';
 
 const PROG = fixtureBin('gdb_spin_threads');
 
@@ -20,12 +17,7 @@ const ripOfG = (g: string): string => g.slice(256, 272);
 const ripOfStop = (r: string): string => /;10:([0-9a-f]{16});/.exec(r)?.[1] ?? '';
 
 test('protocol, all-stop: a thread whose step ended during another thread\'s stop, stepped again, reports that step, not a second one', { timeout: 60000 }, async () => {
-  const srv = await startServer(['--once', '127.0.0.1:0', '--', PROG]);
-  const pid = Number(/pid = (\d+)/.exec(srv.stderr())![1]);
-  const p = pid.toString(16);
-  const sock = net.connect(srv.port!, '127.0.0.1');
-  await new Promise((r) => sock.once('connect', r));
-  const c = new RspTestClient(new SocketTransport(sock));
+  const { srv, p, sock, c } = await rspSession(PROG);
   try {
     await c.request('qSupported:multiprocess+;swbreak+;xmlRegisters=i386');
     await c.request('?');

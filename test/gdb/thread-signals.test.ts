@@ -6,11 +6,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as net from 'node:net';
 import * as path from 'node:path';
-import { RspTestClient } from './testClient.js';
-import { SocketTransport } from '../../src/engines/gdb/server.js';
-import { SERVER, exited, fixtureBin, gdbEx, gdbOpts, startServer, tmpDir } from './helpers.js';
+import { SERVER, exited, fixtureBin, gdbEx, gdbOpts, rspSession, tmpDir } from './helpers.js';
 
 const PROG = fixtureBin('gdb_sig_threads');
 
@@ -30,12 +27,7 @@ test('4 threads send themselves SIGUSR1 at once, 10 rounds, gdb prints and passe
 // the signal handler, two stops of one thread (gdb.threads/next-fork-other-thread, non-stop
 // with SIGCHLD). One of them now, never both.
 test('protocol, non-stop: vCont;C then vCont;t of the same thread at once: one stop of it, not a T00 and then its breakpoint hit', { timeout: 60000 }, async () => {
-  const srv = await startServer(['--once', '127.0.0.1:0', '--', PROG, '3']);
-  const pid = Number(/pid = (\d+)/.exec(srv.stderr())![1]);
-  const p = pid.toString(16);
-  const sock = net.connect(srv.port!, '127.0.0.1');
-  await new Promise((r) => sock.once('connect', r));
-  const c = new RspTestClient(new SocketTransport(sock));
+  const { srv, pid, p, sock, c } = await rspSession(PROG, ['3']);
   const stops: string[] = [];
   /** Every stop for a while: the notifications and the vStopped replies after each. */
   const collect = async (ms: number): Promise<void> => {

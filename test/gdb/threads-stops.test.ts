@@ -8,11 +8,9 @@
 // a time (UTRACE_TEST_RUNS=N runs each N times).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { SERVER, fixtureBin, gdbOpts } from './helpers.js';
+import { SERVER, fixtureBin, gdbExAsync, gdbOpts, repeatSessions } from './helpers.js';
 
 const PROG = fixtureBin('gdb_threads_bp');
-const RUNS_ENV = process.env['UTRACE_TEST_RUNS'];
 /** The program's own total when every call of fn() ran once and whole (no lost instruction);
  * in mode "exit" worker 1 makes no call: 271000. */
 const TOTAL = 'total=405695';
@@ -24,30 +22,13 @@ function gdbAsync(cmds: string[], args = '', env?: Record<string, string>): Prom
   // no debug-file-directory: libc's separate debug info is not loaded (a second per session);
   // remotetimeout: the server's start-up may take more than gdb's 2 s on a loaded machine.
   const all = ['set sysroot /', 'set debug-file-directory /nonexistent', 'set remotetimeout 10', `target remote | ${SERVER} stdio -- ${PROG} ${args}`, ...cmds];
-  const child = spawn('timeout', ['60', 'gdb', '-batch', '-nx', ...all.flatMap((c) => ['-ex', c]), PROG],
-    { env: { ...process.env, ...env } });
-  let out = '';
-  child.stdout.on('data', (b: Buffer) => (out += b.toString()));
-  child.stderr.on('data', (b: Buffer) => (out += b.toString()));
-  return new Promise((resolve) => child.on('close', () => resolve(out)));
+  return gdbExAsync(all, PROG, 60, env);
 }
 
 /** Run the script `runs` times (two at a time); the transcripts that fail check (a message). */
-async function repeat(runs: number, cmds: string[], check: (out: string) => string | undefined, args = '',
+function repeat(runs: number, cmds: string[], check: (out: string) => string | undefined, args = '',
   env?: Record<string, string>): Promise<{ runs: number; failures: string[] }> {
-  if (RUNS_ENV) runs = Number(RUNS_ENV);
-  const failures: string[] = [];
-  let next = 0;
-  const lane = async (): Promise<void> => {
-    while (next < runs) {
-      next++;
-      const out = await gdbAsync(cmds, args, env);
-      const why = check(out);
-      if (why) failures.push(`${why}\n${out}`);
-    }
-  };
-  await Promise.all([lane(), lane()]);
-  return { runs, failures };
+  return repeatSessions(runs, () => gdbAsync(cmds, args, env), check);
 }
 
 /** A whole run: no spurious SIGTRAP, and the program ran to its end with the right total. */

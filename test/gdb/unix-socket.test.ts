@@ -8,10 +8,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { askStatus } from './helpers.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const utrace = path.join(root, 'bin/utrace.js');
@@ -51,23 +51,6 @@ function stop(s: Server, sig: NodeJS.Signals = 'SIGTERM'): Promise<number | null
   });
 }
 
-/** The stop reply to `?` over a fresh connection to p. */
-function ask(p: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const c = net.createConnection(p);
-    let got = '';
-    c.on('data', (d) => {
-      got += d.toString();
-      if (/#[0-9a-f]{2}/.test(got)) {
-        c.destroy();
-        resolve(got);
-      }
-    });
-    c.on('error', reject);
-    c.write('$?#3f');
-  });
-}
-
 function privateDirs(dir: string): string[] {
   return fs.readdirSync(dir).filter((n) => n.startsWith('.utrace-gdb-')).map((n) => path.join(dir, n));
 }
@@ -82,7 +65,7 @@ test('unix:PATH in a private (0700) directory: PATH is the socket itself, mode 0
     assert.ok(st.isSocket(), 'PATH is the socket');
     assert.equal(st.mode & 0o777, 0o600);
     assert.deepEqual(privateDirs(dir), [], 'no extra directory in a private one');
-    assert.match(await ask(sock), /^\+?\$T05/);
+    assert.match(await askStatus(sock), /^\+?\$T05/);
   } finally {
     await stop(s);
   }
@@ -111,7 +94,7 @@ test('unix:PATH in a shared directory: PATH links to a 0600 socket in a fresh 07
     assert.equal(sst.mode & 0o777, 0o600);
     assert.match(s.log(), new RegExp(`Listening on ${sock} \\(a link to ${target}`));
     // gdb's `target remote PATH` and connect(2) follow the link.
-    assert.match(await ask(sock), /^\+?\$T05/);
+    assert.match(await askStatus(sock), /^\+?\$T05/);
   } finally {
     await stop(s);
   }
@@ -149,7 +132,7 @@ test('a killed server\'s leftovers are cleared; a live server and a foreign file
   const second = spawnSync(process.execPath, [utrace, 'gdbserver', `unix:${sock}`, '--', prog], { encoding: 'utf8', timeout: 15000 });
   assert.equal(second.status, 1);
   assert.match(second.stderr, /another server is listening/);
-  assert.match(await ask(sock), /^\+?\$T05/);
+  assert.match(await askStatus(sock), /^\+?\$T05/);
   // SIGKILL: the link, the directory and the socket stay behind…
   await stop(first, 'SIGKILL');
   assert.ok(fs.lstatSync(sock).isSymbolicLink());
@@ -159,7 +142,7 @@ test('a killed server\'s leftovers are cleared; a live server and a foreign file
   try {
     assert.equal(fs.existsSync(firstDir), false, 'stale private directory removed');
     assert.deepEqual(privateDirs(dir).length, 1);
-    assert.match(await ask(sock), /^\+?\$T05/);
+    assert.match(await askStatus(sock), /^\+?\$T05/);
   } finally {
     await stop(third);
   }

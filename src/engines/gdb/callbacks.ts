@@ -13,7 +13,7 @@ import type { EngineOps, ExecReport, SignalReport, SyscallReport, Task } from '.
 import { GDB_SIGNAL, gdbSignalFromLinux, supports, type StopReason } from './protocol/index.js';
 import { applyDebugRegs, condBpsToDebugRegs, debugHit, debugStopReason, slotReason } from './debugRegs.js';
 import type { ThreadState, ThreadStop } from './model.js';
-import { DEBUG } from './stops.js';
+import { DEBUG } from './debug.js';
 import { conditionTrue, finishStepOver, runCommands, stepOverBreakpoint } from './stepping.js';
 import type { GdbSession } from './session.js';
 

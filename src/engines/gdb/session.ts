@@ -7,7 +7,8 @@
  *
  * Where the rest is:
  * - stops.ts: the hold / gate / stop-queue protocol between the engine callbacks and the
- *   packets (which thread is held when, who releases it, how stops are reported);
+ *   packets (which thread is held when, who releases it, how stops are reported), on
+ *   holds.ts (how one thread is held and let go), with nonstop.ts (non-stop's notifications);
  * - callbacks.ts: the engine callbacks (what each report from the core means for gdb);
  * - packets/: the packet handlers, one module per family, and the table (packets/index.ts);
  * - stepping.ts (steps without gdb), debugRegs.ts (the debug-register allocator),
@@ -24,7 +25,8 @@ import { applyDebugRegs } from './debugRegs.js';
 import { hostIo } from './hostio.js';
 import { Inferior, ThreadState, isLive, type ThreadStop } from './model.js';
 import { PACKETS, packetName, type Reply } from './packets/index.js';
-import { StopProtocol, setGdbDebug, withTimeout } from './stops.js';
+import { setGdbDebug } from './debug.js';
+import { StopProtocol, withTimeout } from './stops.js';
 
 const { SIGKILL } = ptraceAbi;
 

@@ -11,7 +11,7 @@ import { hasWatchpoints } from './debugRegs.js';
 import { signalPending } from './procfs.js';
 import type { ThreadState } from './model.js';
 import type { GdbSession } from './session.js';
-import { DEBUG } from './stops.js';
+import { DEBUG } from './debug.js';
 
 /** Instructions of one range step (vCont;r) emulated in a row before real steps take over
  * (these, unlike the synchronous emulation, let a 0x03 from gdb in). */

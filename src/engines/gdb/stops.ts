@@ -2,18 +2,9 @@
  * The hold / gate / stop-queue protocol: when a traced thread is kept stopped for gdb, who lets
  * it go, and how its stops reach gdb. Everything that holds, releases or reports a thread goes
  * through StopProtocol (one per session); docs/gdb-server.md, "All-stop and non-stop", says
- * the same from gdb's side.
- *
- * Held. A thread is held (ThreadState.held) while our engine keeps it stopped, in one of two
- * ways:
- *  - a STOP vote: a callback returns Resume.STOP (proceed, holdWith), or holdThread asks the
- *    core with engine.control(Resume.STOP) and waits for engine.stopped(); release() lets it
- *    go with engine.control(RESUME or SINGLESTEP), synchronously;
- *  - a gate: a real signal gdb has to decide on holds the thread inside its reportSignal
- *    callback, whose vote is a promise (ThreadState.gate); release() resolves it, delivering
- *    the signal gdb chose (vCont;C) or none.
- * Our own traps (breakpoint, watchpoint, step) take the STOP vote, never a gate, so a resume
- * packet releases them without a promise turn.
+ * the same from gdb's side. How one thread is held and released (a STOP vote or a gate) is its
+ * base, ThreadHolds (holds.ts); non-stop's notification sequence is NonStopNotifier
+ * (nonstop.ts), which StopProtocol owns and shares its queue with.
  *
  * All-stop (gdb's default), `state`:
  *  - 'stopped': gdb is at its prompt and every thread is held. A resume packet (resume())
@@ -29,61 +20,54 @@
  *    call) waits for a resume of that thread. A queued stop gone stale is dropped: its thread
  *    died, gdb removed the breakpoint it hit (validStop); at a resume also a finished step of
  *    a thread gdb now continues, and a breakpoint hit whose PC gdb moved (moot: reported, either
- *    would be a plain SIGTRAP); a finished step of a thread gdb steps again is its stop. The PC of a hit is put back on the breakpoint when it is seen,
- *    so a dropped hit is hit again if the breakpoint is still there. When only stale stops
- *    were left, the threads gdb resumed simply go on (reportNext). A range step still in its
- *    range when its thread is asked to stop is held with no stop to report.
+ *    would be a plain SIGTRAP); a finished step of a thread gdb steps again is its stop. The
+ *    PC of a hit is put back on the breakpoint when it is seen, so a dropped hit is hit again
+ *    if the breakpoint is still there. When only stale stops were left, the threads gdb
+ *    resumed simply go on (reportNext). A range step still in its range when its thread is
+ *    asked to stop is held with no stop to report.
  *  - The last thread gdb resumed died (the others are held): gdb hears `N`, no resumed thread
  *    left (threadDied), as from gdbserver.
  *
- * Non-stop (QNonStop:1): only a thread that stopped is held; the others run. Resume packets
- * are answered OK at once (resumeNonStop). Queued stops go out as `%Stop` notifications, one
- * at a time: the one sent is notifHead until gdb acks it with vStopped, which is answered with
- * the next queued stop, or OK when none is left. `?` restarts that sequence with every
- * stopped thread (nonStopStatus).
+ * Non-stop (QNonStop:1): only a thread that stopped is held; the others run; resume packets
+ * are answered at once and stops go out as `%Stop` notifications (nonstop.ts).
  *
- * Who releases a held thread: the resume packets (resume, resumeNonStop); reportNext when only
- * stale stops were queued; nextNonStopReply for a stale stop of a thread gdb counts as running;
- * the end of our own step over a breakpoint with a false condition (resumeHeldForStepOver);
- * detach and kill in session.ts
- * (holdThreadForce, openGateForDetach, releaseForKill).
+ * Who releases a held thread: the resume packets (resume, NonStopNotifier.resume); reportNext
+ * when only stale stops were queued; NonStopNotifier.nextReply for a stale stop of a thread gdb
+ * counts as running; the end of our own step over a breakpoint with a false condition
+ * (resumeHeldForStepOver); detach and kill in session.ts (holdThreadForce, openGateForDetach,
+ * releaseForKill).
  */
-import { Resume, SI_TKILL, SignalAction, ptraceAbi } from '../../api.js';
+import { Resume, ptraceAbi } from '../../api.js';
 import type { Process, SignalReport } from '../../api.js';
 import {
   DEFERRED, GDB_SIGNAL, NO_RESUMED_REPLY, expeditedRegisters, formatExited, formatKilled, formatTStop, formatThreadExited,
-  gdbSignalFromLinux, linuxSignalFromGdb, resolveVCont, supports, vContActionFor, type VContAction,
+  gdbSignalFromLinux, linuxSignalFromGdb, supports, vContActionFor, type VContAction,
 } from './protocol/index.js';
+import { DEBUG } from './debug.js';
+import { ThreadHolds, killInfo } from './holds.js';
 import { isLive, type ExitStop, type Inferior, type StopEvent, type ThreadState, type ThreadStop } from './model.js';
-import { closeStat, coreOf, readProc } from './procfs.js';
+import { NonStopNotifier } from './nonstop.js';
+import { coreOf } from './procfs.js';
 import { emulateSteps } from './stepping.js';
 import type { GdbSession } from './session.js';
 
-const { SIGINT, SIGSTOP, SIGTRAP, SI_USER } = ptraceAbi;
+const { SIGINT, SI_USER } = ptraceAbi;
 /** gdb must get an answer to non-resume packets within its 2 s remote timeout. */
 export const QUICK_MS = 1500;
-export let DEBUG = !!process.env['UTRACE_GDB_DEBUG'];
-/** --debug, `monitor set debug 1|0` (UTRACE_GDB_DEBUG keeps it on). */
-export function setGdbDebug(on: boolean): void {
-  DEBUG = on || !!process.env['UTRACE_GDB_DEBUG'];
-}
 /** How long after the death of the last thread gdb resumed `N` waits for an exit instead. */
 const NO_RESUMED_DELAY_MS = 100;
 
-export type ResumeKind = Resume.RESUME | Resume.SINGLESTEP;
-
-export class StopProtocol {
+export class StopProtocol extends ThreadHolds {
   /** All-stop: see the header. */
   state: 'stopped' | 'running' | 'stopping' = 'stopped';
   /** Non-stop mode (QNonStop:1): each thread stops and runs on its own; stops go out as
    * `%Stop` notifications, one outstanding at a time, the rest fetched with vStopped. */
   nonStop = false;
-  /** Stops not yet told to gdb (and, in non-stop, notifHead until gdb acks it). */
-  private queue: StopEvent[] = [];
-  /** Non-stop: the stop sent last (as `%Stop` or as a vStopped reply), not yet acked. */
-  private notifHead: StopEvent | undefined;
-  /** Non-stop: a notification sequence is open (until a vStopped is answered OK). */
-  private notifPending = false;
+  /** Stops not yet told to gdb (and, in non-stop, the notifier's head until gdb acks it).
+   * Changed in place only: the notifier holds this very array. */
+  private readonly queue: StopEvent[] = [];
+  /** Non-stop's notification sequence. */
+  private readonly notifier: NonStopNotifier;
   /** All-stop: a ^C that came while nothing ran, told at the next resume (see interrupt). */
   private interruptPending = false;
   /** All-stop resume packets so far (a late decision checks that no new one came). */
@@ -94,156 +78,16 @@ export class StopProtocol {
   lastReply = 'W00';
   lastStop: ThreadStop | undefined;
 
-  constructor(private readonly s: GdbSession) {}
+  constructor(s: GdbSession) {
+    super(s);
+    this.notifier = new NonStopNotifier(s, this, this.queue);
+  }
 
   dbg(m: string): void {
     if (DEBUG) this.s.debugLog(`[gdb] ${m} (state ${this.state})`);
   }
 
-  // ================================================================ holding and releasing
-
-  markHeld(ts: ThreadState): void {
-    ts.held = true;
-    const w = ts.waiters;
-    ts.waiters = [];
-    for (const f of w) f();
-  }
-
-  markGone(ts: ThreadState): void {
-    ts.gone = true;
-    ts.held = false;
-    closeStat(ts);
-    const w = ts.waiters;
-    ts.waiters = [];
-    for (const f of w) f();
-  }
-
-  /** Resolves once the thread is held by us (or gone). */
-  holdThread(ts: ThreadState): Promise<void> {
-    if (ts.held || !isLive(ts) || ts.engine.detached) return Promise.resolve();
-    // Still in the report whose gate release() opened: a STOP now would count as held at once
-    // and then be overridden by the gate's vote, the thread running on while reported stopped
-    // (a T00 for vCont;t, then its breakpoint hit: two stops of one thread for gdb).
-    if (ts.voting) return ts.voting.then(() => this.holdThread(ts));
-    return new Promise((resolve) => {
-      ts.waiters.push(resolve);
-      if (ts.stopRequested || ts.busy) return;
-      ts.stopRequested = true;
-      const gen = ts.gen;
-      try {
-        if (ts.engine.control(Resume.STOP) === undefined) return this.markHeld(ts);
-        ts.engine.stopped().then(
-          () => {
-            if (ts.gen !== gen || ts.held) return;
-            // Stopped for us with PTRACE_INTERRUPT, which has no siginfo; gdbserver stops a
-            // thread with a SIGSTOP it sends (tkill), and `$_siginfo` (and the NT_SIGINFO of
-            // each thread in a gcore) shows that: the same here, not an error.
-            ts.siginfo ??= killInfo(SIGSTOP, SI_TKILL);
-            this.markHeld(ts);
-          },
-          () => this.markGone(ts),
-        );
-      } catch {
-        this.markGone(ts);
-      }
-    });
-  }
-
-  /** holdThread, even while the thread steps over a breakpoint on its own (detach). */
-  holdThreadForce(ts: ThreadState): Promise<void> {
-    ts.busy = false;
-    return this.holdThread(ts);
-  }
-
-  /** A new fork child, stopped at its first stop and held there until gdb resumes it. */
-  holdForkChild(cts: ThreadState): void {
-    cts.stopRequested = true;
-    const gen = cts.gen;
-    if (cts.engine.control(Resume.STOP) === undefined) this.markHeld(cts);
-    else cts.engine.stopped().then(() => cts.gen === gen && this.markHeld(cts), () => this.markGone(cts));
-  }
-
-  /** Detach: a thread waiting in its gate goes on, with the real signal gdb has not seen
-   * consumed handed back (our own traps dropped). Resolves once its vote is applied. */
-  openGateForDetach(ts: ThreadState): Promise<void> {
-    const rep = ts.gateReport!;
-    const keep = rep.signo !== SIGTRAP && rep.signo !== SIGINT;
-    ts.gate!(Resume.RESUME | (keep ? SignalAction.DELIVER : SignalAction.IGN));
-    ts.gate = undefined;
-    return ts.engine.barrier();
-  }
-
-  /** Kill (the SIGKILL is sent): every thread of the process goes on to its death, gates
-   * opened with nothing delivered. */
-  releaseForKill(inf: Inferior): void {
-    for (const ts of inf.threads.values()) {
-      if (ts.gate) {
-        ts.gate(Resume.RESUME | SignalAction.IGN);
-        ts.gate = undefined;
-      } else {
-        try {
-          ts.engine.control(Resume.RESUME);
-        } catch {
-          /* dead */
-        }
-      }
-    }
-  }
-
-  /** Let a held thread go: continue or step, delivering a Linux signal if given. */
-  release(ts: ThreadState, kind: ResumeKind, sig: number): void {
-    if (DEBUG) this.dbg(`release ${ts.tid} kind ${kind} sig ${sig} gate ${!!ts.gate} core-state ${ts.task.state}`);
-    const deferred = ts.deferredSig;
-    ts.deferredSig = 0;
-    if (deferred && !sig) sig = deferred;
-    else if (deferred && deferred !== sig) {
-      try {
-        ts.task.signal(deferred); // two signals for it: the other is sent again, gdb hears of it
-      } catch {
-        /* dead */
-      }
-    }
-    ts.held = false;
-    ts.gen++;
-    ts.stopRequested = false;
-    ts.siginfo = undefined;
-    ts.atSyscallExit = undefined;
-    const e = ts.engine;
-    if (e.detached) return;
-    if (ts.gate) {
-      const gate = ts.gate;
-      const rep = ts.gateReport!;
-      ts.gate = undefined;
-      ts.gateReport = undefined;
-      try {
-        e.control(Resume.RESUME); // drops a STOP requested while it sat in the gate
-      } catch {
-        /* dead */
-      }
-      if (sig) rep.signo = sig;
-      gate(kind | (sig ? SignalAction.DELIVER : SignalAction.IGN));
-      const voting: Promise<void> = e.barrier().then(() => {
-        if (ts.voting === voting) ts.voting = undefined;
-      });
-      ts.voting = voting;
-      return;
-    }
-    try {
-      if (sig) {
-        // Not at a signal-delivery stop: queue it, and let it through when it arrives.
-        ts.injectSig = sig;
-        ts.task.signal(sig);
-      }
-      e.control(kind);
-    } catch {
-      /* dead: its death is reported separately */
-    }
-  }
-
-  resumeKind(ts: ThreadState): ResumeKind {
-    // Our own step over a breakpoint, cut by an event (a fork reported, a clone): it goes on.
-    return ts.stepping || ts.stepOver ? Resume.SINGLESTEP : Resume.RESUME;
-  }
+  // ================================================================ when to hold and release
 
   /** Threads gdb resumed may run: always in non-stop, only between a resume and the next
    * stop report in all-stop. */
@@ -291,24 +135,6 @@ export class StopProtocol {
     }
   }
 
-  async stopAll(): Promise<void> {
-    for (;;) {
-      const pending = this.s.allThreads().filter((t) => !t.held);
-      if (pending.length === 0) return;
-      const t = DEBUG ? setTimeout(() => this.dbg(`stopAll waiting for ${pending.filter((x) => !x.held && !x.gone).map((x) => `${x.tid}:${x.task.state}:${x.stopRequested}:${x.busy}:${(readProc(`/proc/${x.inf.pid}/task/${x.tid}/stat`)?.toString() ?? "none").split(") ")[1]?.slice(0, 2)}`).join(' ')}`), 1000) : undefined;
-      await Promise.all(pending.map((t) => this.holdThread(t)));
-      if (t) clearTimeout(t);
-    }
-  }
-
-  private allHeld(): boolean {
-    for (const inf of this.s.inferiors.values()) {
-      if (inf.gone) continue;
-      for (const t of inf.threads.values()) if (!t.held && isLive(t)) return false;
-    }
-    return true;
-  }
-
   /**
    * The address space of the current thread's process, for the memory packets. Reached
    * through the process, not through a thread paused for it: in non-stop gdb reads and writes
@@ -325,15 +151,7 @@ export class StopProtocol {
   queueStop(ev: StopEvent): void {
     if (DEBUG) this.dbg(`queue ${ev.kind === 'exit' ? `exit ${ev.inf.pid}` : ev.kind === 'texit' ? `thread exit ${ev.ts.tid}` : `${ev.ts.tid} sig ${ev.signal} ${ev.reason?.kind ?? ''}`}`);
     this.queue.push(ev);
-    if (this.nonStop) {
-      // One notification at a time; later stops wait for gdb's vStopped. Sent after the
-      // reply of the packet being handled (a vCont;t of a held thread queues at once).
-      if (!this.notifPending) {
-        this.notifPending = true;
-        queueMicrotask(() => this.sendNotification());
-      }
-      return;
-    }
+    if (this.nonStop) return this.notifier.queued();
     if (this.state === 'running') {
       this.state = 'stopping';
       // Every thread held already (one thread, or all stopped at once): report now, in this
@@ -345,34 +163,18 @@ export class StopProtocol {
 
   /** Is a stop for this thread queued and not yet told to gdb? */
   hasQueued(ts: ThreadState): boolean {
-    for (const ev of this.queue) if (ev.kind === 'thread' && ev.ts === ts && ev !== this.notifHead) return true;
-    return false;
-  }
-
-  /**
-   * Non-stop: does gdb still have to take (vStopped) a stop of this thread, or the fork event
-   * that made its process? Its resume is ignored then, as gdbserver ignores it for a thread in
-   * its notification queue, the one sent and not yet acked included: gdb resumes every thread
-   * it counts as running with a wildcard (`vCont;c`) before it has read the `%Stop` of one that
-   * stopped, and a fork child run that way exits before gdb's detach (gdb: "Can't detach
-   * process.") or stops again with a second stop for a thread gdb was told of once.
-   */
-  private untold(ts: ThreadState): boolean {
-    for (const ev of this.queue) {
-      if (ev.kind !== 'thread') continue;
-      if (ev.ts === ts) return true;
-      const r = ev.reason;
-      if ((r?.kind === 'fork' || r?.kind === 'vfork') && r.child.pid === ts.inf.pid) return true;
-    }
+    for (const ev of this.queue) if (ev.kind === 'thread' && ev.ts === ts && ev !== this.notifier.head) return true;
     return false;
   }
 
   /** Drop queued events (never the one gdb is about to ack with vStopped). */
   filterQueue(keep: (ev: StopEvent) => boolean): void {
-    this.queue = this.queue.filter((ev) => ev === this.notifHead || keep(ev));
+    const head = this.notifier.head;
+    retain(this.queue, (ev) => ev === head || keep(ev));
   }
 
-  private validStop(ev: StopEvent): boolean {
+  /** Is a queued stop still worth telling gdb (its thread alive, its breakpoint still in)? */
+  validStop(ev: StopEvent): boolean {
     if (ev.kind === 'exit') return true;
     if (ev.kind === 'texit') return !ev.ts.inf.gone;
     const ts = ev.ts;
@@ -549,13 +351,14 @@ export class StopProtocol {
 
   /** `?`. */
   status(): string {
-    if (this.nonStop) return this.nonStopStatus();
+    if (this.nonStop) return this.notifier.status();
     // Formatted now: qSupported (multiprocess) may have come after the stop.
     if (this.lastStop && !this.lastStop.ts.gone && this.state === 'stopped') return this.stopReply(this.lastStop.ts, this.lastStop);
     return this.lastReply;
   }
 
-  private exitReply(ev: ExitStop): string {
+  /** The reply that tells gdb of a process exit (forgetting the process). */
+  exitReply(ev: ExitStop): string {
     const inf = ev.inf;
     this.s.forget(inf);
     if (ev.signal !== null) {
@@ -566,6 +369,7 @@ export class StopProtocol {
     return formatExited(ev.code ?? 0, inf.pid, this.s.multiprocess);
   }
 
+  /** The `T` reply that tells gdb of a thread's stop. */
   stopReply(ts: ThreadState, ev: ThreadStop): string {
     let registers: Array<[number, string]> = [];
     try {
@@ -584,74 +388,11 @@ export class StopProtocol {
     return formatTStop({ signal: ev.signal, reason, registers, thread: ts.id, core }, this.s.multiprocess);
   }
 
-  // ================================================================ non-stop notifications
+  // ================================================================ non-stop (nonstop.ts)
 
-  /** Format the first valid queued stop for gdb (it stays queued until acked). */
-  private nextNonStopReply(): string | undefined {
-    while (this.queue.length) {
-      const ev = this.queue[0]!;
-      if (!this.validStop(ev)) {
-        this.queue.shift();
-        // A stale stop (say, a hit of a breakpoint gdb removed meanwhile): gdb still counts
-        // the thread as running, so it runs again.
-        if (ev.kind === 'thread' && ev.ts.resumed && ev.ts.held && !ev.ts.gone && !this.hasQueued(ev.ts)) {
-          this.release(ev.ts, this.resumeKind(ev.ts), 0);
-        }
-        continue;
-      }
-      this.notifHead = ev;
-      if (ev.kind === 'exit') return this.exitReply(ev);
-      if (ev.kind === 'texit') return formatThreadExited(ev.code, ev.ts.id, this.s.multiprocess);
-      const ts = ev.ts;
-      ts.resumed = false;
-      ts.stepping = false;
-      ts.range = undefined;
-      ts.lastStop = ev;
-      return this.stopReply(ts, ev);
-    }
-    this.notifHead = undefined;
-    return undefined;
-  }
-
-  private sendNotification(): void {
-    const reply = this.nextNonStopReply();
-    if (reply === undefined) {
-      this.notifPending = false;
-      return;
-    }
-    this.dbg(`%Stop:${reply.slice(0, 40)}`);
-    this.s.conn?.sendNotification('Stop', reply);
-  }
-
-  /** vStopped: gdb took the last stop; answer the next one, or OK when none is left. */
+  /** vStopped (non-stop): gdb took the last `%Stop`; the next one, or OK. */
   vStopped(): string {
-    if (this.notifHead) {
-      const i = this.queue.indexOf(this.notifHead);
-      if (i >= 0) this.queue.splice(i, 1);
-      this.notifHead = undefined;
-    }
-    const reply = this.nextNonStopReply();
-    if (reply !== undefined) return reply;
-    this.notifPending = false;
-    return 'OK';
-  }
-
-  /** `?` in non-stop: a stop for every thread gdb may see stopped, the first one now, the
-   * rest through vStopped (OK when nothing is stopped), as gdbserver's handle_status. */
-  private nonStopStatus(): string {
-    const fresh: StopEvent[] = [];
-    for (const ts of this.s.allThreads()) {
-      if (ts.resumed || !ts.held) continue;
-      const last = ts.lastStop;
-      fresh.push(last ? { ...last, ts } : { kind: 'thread', ts, signal: GDB_SIGNAL.NONE });
-    }
-    // Stops of threads gdb still counts as running follow (they were never told).
-    const pending = this.queue.filter((ev) => ev !== this.notifHead && (ev.kind !== 'thread' || ev.ts.resumed));
-    this.queue = [...fresh, ...pending];
-    this.notifHead = undefined;
-    const reply = this.nextNonStopReply();
-    this.notifPending = reply !== undefined;
-    return reply ?? 'OK';
+    return this.notifier.vStopped();
   }
 
   /** QNonStop:1 (enter non-stop) and QNonStop:0 (back to all-stop; every thread is stopped
@@ -664,9 +405,8 @@ export class StopProtocol {
     }
     if (!this.nonStop) return 'OK';
     this.nonStop = false;
-    this.notifHead = undefined;
-    this.notifPending = false;
-    this.queue = this.queue.filter((ev) => ev.kind !== 'texit');
+    this.notifier.reset();
+    retain(this.queue, (ev) => ev.kind !== 'texit');
     this.state = 'stopping';
     return withTimeout(this.stopAll(), 'threads did not stop').then(() => {
       for (const ts of this.s.allThreads()) {
@@ -683,7 +423,7 @@ export class StopProtocol {
 
   /** vCont (and the legacy c/s/C/S): all-stop replies once a stop is delivered (DEFERRED). */
   resume(actions: VContAction[]): string | typeof DEFERRED {
-    if (this.nonStop) return this.resumeNonStop(actions);
+    if (this.nonStop) return this.notifier.resume(actions);
     this.resumes++;
     const threads = this.s.allThreads();
     // No thread left: the exit of a process whose threads all died (killed from outside while
@@ -723,7 +463,7 @@ export class StopProtocol {
     // unless moot by now (see moot()).
     let pending = -1;
     if (this.queue.length > 0) {
-      this.queue = this.queue.filter((ev) => this.validStop(ev) && !this.moot(ev, go));
+      retain(this.queue, (ev) => this.validStop(ev) && !this.moot(ev, go));
       pending = this.queue.findIndex((ev) => ev.kind === 'exit' || go.some((r) => r.ts === ev.ts));
     }
     // The stop reply goes out from deliverStop itself, at once (often from inside the drain
@@ -776,49 +516,8 @@ export class StopProtocol {
   }
 
   /**
-   * Non-stop vCont: each thread takes its leftmost matching action; threads gdb counts as
-   * running ignore c/s/r, stopped ones ignore t. Answered OK at once; stops follow as
-   * notifications.
-   */
-  private resumeNonStop(actions: VContAction[]): string {
-    const threads = this.s.allThreads();
-    const resolved = resolveVCont(actions, threads.map((ts) => ({ pid: ts.inf.pid, tid: ts.tid, ts })));
-    for (const { thread: { ts }, action: a } of resolved) {
-      if (!a) continue;
-      if (a.action === 't') {
-        this.stopNonStop(ts, GDB_SIGNAL.NONE);
-        continue;
-      }
-      if (ts.resumed || this.untold(ts)) continue;
-      ts.resumed = true;
-      ts.stepping = a.action === 's' || a.action === 'S' || a.action === 'r';
-      ts.range = a.action === 'r' ? { start: a.start!, end: a.end! } : undefined;
-      const sig = a.signal !== undefined ? linuxSignalFromGdb(a.signal) ?? 0 : 0;
-      this.release(ts, this.resumeKind(ts), sig);
-    }
-    return 'OK';
-  }
-
-  /** Non-stop: stop one thread gdb counts as running and report it with `signal`
-   * (0 for vCont;t, SIGINT for vCtrlC), unless another stop of it is on its way. */
-  private stopNonStop(ts: ThreadState, signal: number, info?: Buffer): void {
-    if (!ts.resumed || ts.gone || this.hasQueued(ts)) return;
-    ts.tStop = true;
-    const report = (): void => {
-      ts.tStop = false;
-      if (ts.gone || !ts.resumed || !ts.held || this.hasQueued(ts)) return;
-      // gdbserver stops a thread with a SIGSTOP it sends (tkill), and `$_siginfo` then shows
-      // that; we stop it with PTRACE_INTERRUPT, which has no siginfo of its own: show the same.
-      ts.siginfo = info ?? killInfo(SIGSTOP, SI_TKILL);
-      this.queueStop({ kind: 'thread', ts, signal });
-    };
-    if (ts.held) report();
-    else void this.holdThread(ts).then(report);
-  }
-
-  /**
-   * Interrupt (0x03, vCtrlC): stop everything and report SIGINT on the current thread; in
-   * non-stop, stop one running thread (the current one if it runs) and report SIGINT.
+   * Interrupt (0x03, vCtrlC): stop everything and report SIGINT on the current thread (in
+   * non-stop, NonStopNotifier.interrupt: one running thread).
    * All-stop, when nothing runs (a stop is being reported, or was just sent): gdb sends its
    * 0x03 when the user presses ^C while it waits for a reply, and that reply may be on its
    * way already (a step of a software watchpoint, a breakpoint whose commands continue). The
@@ -826,14 +525,9 @@ export class StopProtocol {
    * process group) stays pending until the program runs again.
    */
   interrupt(): void {
+    if (this.nonStop) return this.notifier.interrupt();
     const info = killInfo(SIGINT, SI_USER);
     const g = this.s.gThread;
-    if (this.nonStop) {
-      const cur = g && !g.gone && g.resumed ? g : undefined;
-      const ts = cur ?? this.s.allThreads().find((t) => t.resumed && !this.hasQueued(t));
-      if (ts) this.stopNonStop(ts, GDB_SIGNAL.INT, info);
-      return;
-    }
     if (this.state !== 'running') {
       if (this.s.allThreads().length > 0) this.interruptPending = true;
       return;
@@ -849,16 +543,6 @@ export class StopProtocol {
   }
 }
 
-/** The siginfo of a signal we sent with kill/tkill. */
-function killInfo(signo: number, code: number): Buffer {
-  const info = Buffer.alloc(128);
-  info.writeInt32LE(signo, 0);
-  info.writeInt32LE(code, 8);
-  info.writeInt32LE(process.pid, 16);
-  info.writeUInt32LE(process.getuid?.() ?? 0, 20);
-  return info;
-}
-
 /** p, or a rejection with `what` after ms. */
 export function withTimeout<T>(p: Promise<T>, what: string, ms = QUICK_MS): Promise<T> {
   return new Promise((resolve, reject) => {
@@ -871,4 +555,11 @@ export function withTimeout<T>(p: Promise<T>, what: string, ms = QUICK_MS): Prom
       reject(e);
     });
   });
+}
+
+/** Keep the elements `keep` accepts, in place (the queue is shared with the notifier). */
+function retain<T>(a: T[], keep: (x: T) => boolean): void {
+  let n = 0;
+  for (const x of a) if (keep(x)) a[n++] = x;
+  a.length = n;
 }

@@ -5,7 +5,7 @@
  */
 import { formatConsoleOutput } from '../protocol/index.js';
 import type { GdbSession } from '../session.js';
-import { setGdbDebug } from '../stops.js';
+import { setGdbDebug } from '../debug.js';
 
 const HELP = `The following monitor commands are supported:
   set debug <0|1>

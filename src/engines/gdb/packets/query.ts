@@ -13,7 +13,7 @@ import { osdata } from '../osdata.js';
 import { auxvOf, cpuHasAvx, exePath } from '../procfs.js';
 import { NO_R_DEBUG, findRDebug, svr4LibraryList } from '../svr4.js';
 import type { GdbSession } from '../session.js';
-import { DEBUG } from '../stops.js';
+import { DEBUG } from '../debug.js';
 import { TlsError, findTlsLayout, tlsAddress } from '../tls.js';
 import { monitor } from './monitor.js';
 import { buildThreadsXml } from './threads.js';

@@ -74,8 +74,10 @@ test('non-stop: one thread held at a breakpoint while the others keep running; i
 test('non-stop: in-line step over a breakpoint (displaced stepping off) stops every thread with thread events on, then resumes them', opts, () => {
   const log = path.join(tmp, 'inline.rsp');
   const out = gdb([
+    // 10 s of ticks: the other workers must still run at `info threads` (3 s were not enough
+    // for the two in-line steps on a loaded machine: their rows were gone).
     'set non-stop on', `set remotelogfile ${log}`,
-    `target remote | ${SERVER} stdio -- ${NS} 3 3000 20`,
+    `target remote | ${SERVER} stdio -- ${NS} 3 10000 20`,
     'break marker', 'continue', 'thread 2', 'set displaced-stepping off', 'next', 'next', 'info threads',
     'delete', 'continue',
   ]);

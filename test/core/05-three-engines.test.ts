@@ -7,7 +7,7 @@ import { after, afterEach, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Attach, Event, SYSCALL_NR } from '../../src/index.js';
 import type { Engine, EngineOps, Task, Tracer } from '../../src/index.js';
-import { capture, cleanup, exitGuard, exitOf, fixture, newTracer, T, untraced } from './helpers.js';
+import { capture, cleanup, exitGuard, exitOf, fixture, newTracer, untraced } from './helpers.js';
 
 afterEach(cleanup);
 after(exitGuard);

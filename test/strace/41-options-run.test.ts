@@ -57,6 +57,7 @@ test('-P PATH: only calls naming PATH or using a descriptor open on it, as strac
   const ours = run(['-P', rel, '-o', path.join(dir, 'p-ours'), '/bin/cat', rel]);
   const theirs = spawnSync('strace', ['-P', rel, '-o', path.join(dir, 'p-theirs'), '/bin/cat', rel], { encoding: 'utf8' });
   assert.equal(ours.status, 0, ours.stderr);
+  assert.equal(theirs.status, 0, theirs.stderr);
   assert.match(ours.stderr, new RegExp(`: Requested path "${rel.replace(/[.]/g, '\\.')}" resolved into "${file.replace(/[.]/g, '\\.')}"`));
   const lines = (f: string): string[] => fs.readFileSync(path.join(dir, f), 'utf8').split('\n');
   const got = lines('p-ours');

@@ -8,7 +8,7 @@ import {
   RspParseError, formatQSupported, hexDecodeString, parseHexBigInt, parsePid, parseQSupported, parseQXferRead,
   parseThreadId, qXferSlice, supports, targetXmlBuffer,
 } from '../protocol/index.js';
-import type { Inferior, ThreadState } from '../model.js';
+import type { Inferior } from '../model.js';
 import { osdata } from '../osdata.js';
 import { auxvOf, cpuHasAvx, exePath } from '../procfs.js';
 import { NO_R_DEBUG, findRDebug, svr4LibraryList } from '../svr4.js';

@@ -3,7 +3,7 @@
  * mkdir/unlink/rename/link/symlink, chmod/chown, utimensat, truncate, getcwd/chdir, umask,
  * mknod, statfs. Output follows strace 6.x (open.c, stat.c, statx.c, dirent*.c, utimes.c, ...).
  */
-import { Ctx, I32, RV, RVAL_DECODED, U32, flagsStr, symbolicModeStr, type Decoder } from '../printer.js';
+import { Ctx, RV, RVAL_DECODED, U32, flagsStr, symbolicModeStr, type Decoder } from '../printer.js';
 import { renderValue } from '../render.js';
 import { extTail } from './common.js';
 import { isoTime } from '../timefmt.js';

@@ -5,7 +5,7 @@
  * MEMGETOOBSEL (obsolete layouts) print their address.
  */
 import { Ctx, RVAL_DECODED } from '../printer.js';
-import { addr, arr, field, num, struct, type Value } from '../value.js';
+import { arr, field, num, struct, type Value } from '../value.js';
 import { mtd_file_mode_options, mtd_flags_options, mtd_mode_options, mtd_nandecc_options, mtd_otp_options, mtd_type_options } from '../xlat/tables.gen.js';
 import { ioc, registerIoctlFamily } from './ioctl.js';
 import { capped, fetched, fieldsOf, keepAtEntry, scalarOut, scalars, structOf, type Row } from './ioctl-struct.js';

@@ -5,7 +5,7 @@
  * structure: one {...} showing both once the call returns.
  */
 import { Ctx, RVAL_DECODED } from '../printer.js';
-import { addr, arr, cmt, field, hexStr, num, str, struct, sym, type Field, type Value } from '../value.js';
+import { arr, cmt, field, hexStr, num, str, struct, sym, type Field, type Value } from '../value.js';
 import { isoTime } from '../timefmt.js';
 import { ptp_extts_flags, ptp_perout_flags, ptp_pin_funcs } from '../xlat/tables.gen.js';
 import { ioc, registerIoctlFamily } from './ioctl.js';

@@ -4,8 +4,8 @@
  * structs are read and written by the kernel, so they print at exit, with the fields the kernel
  * filled (features, ioctls, copy, zeropage) only when the call succeeded.
  */
-import { Ctx, RVAL_DECODED } from '../printer.js';
-import { addr, chg, field, struct, sym, type Field, type Value } from '../value.js';
+import { Ctx } from '../printer.js';
+import { chg, field, struct, sym, type Field, type Value } from '../value.js';
 import { xlat, type Xlat } from '../xlat/xlat.js';
 import {
   uffd_api_features,

@@ -12,12 +12,7 @@ import {
   msg_flags,
   netlink_protocols,
   shutdown_modes,
-  sock_ip_options,
-  sock_ipv6_options,
-  sock_options,
-  sock_tcp_options,
   sock_type_flags,
-  socketlayers,
   socktypes,
 } from '../xlat/tables.gen.js';
 import type { Xlat } from '../xlat/xlat.js';

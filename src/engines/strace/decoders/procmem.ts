@@ -3,7 +3,7 @@
  * process_madvise, mincore (mm/migrate.c, mm/process_vm_access.c, mm/madvise.c, mm/mincore.c).
  */
 import { errnoName } from '../../../api.js';
-import { Ctx, I32, RVAL_DECODED, U32, type Decoder } from '../printer.js';
+import { Ctx, RVAL_DECODED, U32, type Decoder } from '../printer.js';
 import { NULL, addr, arr, hexStr, num, sym, type Value } from '../value.js';
 import { iovArray } from './common.js';
 import { madvise_cmds, mbind_flags } from '../xlat/tables.gen.js';

@@ -4,7 +4,7 @@
  * asm/ldt.h), from the kernel's personality.h, ustat and sysctl UAPI layouts.
  */
 import { Ctx, RV, RVAL_DECODED, U32, flagsStr, xvalStr, type Decoder } from '../printer.js';
-import { NULL, addr, field, hexStr, num, struct, sym, type Value } from '../value.js';
+import { NULL, addr, field, num, struct, sym, type Value } from '../value.js';
 import { personality_flags, personality_types } from '../xlat/tables.gen.js';
 
 const PER_MASK = 0xffn;

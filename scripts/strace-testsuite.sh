@@ -32,6 +32,8 @@
 #   --skip-baseline    never run the strace baseline; use what is recorded
 #   --rerun-baseline   run the baseline even for tests already recorded
 #                      (default: run it only for selected tests without a recorded result)
+#   --baseline-only    run the strace baseline (as above), not utrace: on a new machine, the
+#                      list of strace's passes, then --skip-baseline -t on those alone
 #   --timeout SECONDS  utrace's per-test time limit (default 300), raised to 5x the test's
 #                      time with strace when that is longer (at most 1500, the suite's own
 #                      limit, which strace's runs get: its qual_fault takes ~18 min here when
@@ -64,6 +66,7 @@ while [ $# -gt 0 ]; do
     --tests=*) TESTS_ARG=${1#--tests=}; shift ;;
     --skip-baseline) BASELINE=skip; shift ;;
     --rerun-baseline) BASELINE=rerun; shift ;;
+    --baseline-only) BASELINE_ONLY=1; shift ;;
     --timeout) TIMEOUT=${2:?--timeout needs seconds}; shift 2 ;;
     --work) WORK=${2:?--work needs a directory}; shift 2 ;;
     --build-only) MODE=build; shift ;;
@@ -290,6 +293,12 @@ if [ "$MODE" = all ]; then
       if [ ${#missing[@]} -gt 0 ]; then run_suite strace "${missing[@]}"
       else log "strace: baseline recorded for all ${#SELECTED[@]} tests (--rerun-baseline to redo)"; fi ;;
   esac
+  if [ -n "${BASELINE_ONLY:-}" ]; then
+    grep -l '^:test-result: PASS' "$WORK"/runs/strace/*.trs 2>/dev/null | sed 's|.*/||; s|\.trs$||' \
+      > "$WORK/pass-strace.txt" || true
+    log "strace baseline: $(wc -l < "$WORK/pass-strace.txt") tests pass, listed in $WORK/pass-strace.txt"
+    exit 0
+  fi
   write_wrapper
   [ -f "$ROOT/dist/src/cli/launch.cjs" ] || die "this checkout is not built (npm ci / npm run build)"
   run_suite utrace "${SELECTED[@]}"

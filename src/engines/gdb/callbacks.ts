@@ -14,7 +14,7 @@ import { GDB_SIGNAL, gdbSignalFromLinux, supports, type StopReason } from './pro
 import { applyDebugRegs, condBpsToDebugRegs, debugHit, debugStopReason, slotReason } from './debugRegs.js';
 import type { ThreadState, ThreadStop } from './model.js';
 import { DEBUG } from './debug.js';
-import { conditionTrue, finishStepOver, runCommands, stepOverBreakpoint } from './stepping.js';
+import { conditionTrue, endStepOver, finishStepOver, runCommands, stepOverBreakpoint } from './stepping.js';
 import type { GdbSession } from './session.js';
 
 const { SIGCHLD, SIGILL, SIGSEGV, SIGTRAP, SI_KERNEL, TRAP_BRKPT, TRAP_TRACE, TRAP_HWBKPT } = ptraceAbi;
@@ -90,6 +90,8 @@ function onStepDone(s: GdbSession, ts: ThreadState): number {
 
 function onSignal(s: GdbSession, ts: ThreadState, rep: SignalReport): number | Promise<number> | void {
   if (DEBUG) s.stops.dbg(`signal ${rep.signo} code ${rep.code} on ${ts.tid}`);
+  // Our own step's trap comes as a report (onQuiesce), never here: a signal cut the step over.
+  if (ts.stepOver) endStepOver(s, ts, `cut by signal ${rep.signo}`);
   const sig = rep.signo;
   if (ts.injectSig && sig === ts.injectSig) {
     ts.injectSig = 0;

@@ -190,8 +190,20 @@ export function stepOverBreakpoint(s: GdbSession, ts: ThreadState, addr: bigint,
 
 /** The step over the breakpoint is done: the int3 goes back, the others go on. */
 export function finishStepOver(s: GdbSession, ts: ThreadState): number {
+  endStepOver(s, ts, 'done');
+  return s.stops.proceed(ts);
+}
+
+/**
+ * The step over the breakpoint ends without its step: the int3 goes back, the others go on.
+ * A signal stop cut it (the instruction under the int3 faulted, or a signal came first): the
+ * signal is then decided on as any other, with the breakpoint in place (a handler that runs
+ * the same code hits it). Left on, each later resume of the thread was a step (resumeKind)
+ * whose trap gdb heard as a SIGTRAP.
+ */
+export function endStepOver(s: GdbSession, ts: ThreadState, why: string): void {
   const { addr, others } = ts.stepOver!;
-  if (DEBUG) s.stops.dbg(`step over ${addr.toString(16)} by ${ts.tid} done`);
+  if (DEBUG) s.stops.dbg(`step over ${addr.toString(16)} by ${ts.tid} ${why}`);
   ts.stepOver = undefined;
   ts.busy = false;
   if (ts.inf.swbps.has(addr)) {
@@ -202,5 +214,4 @@ export function finishStepOver(s: GdbSession, ts: ThreadState): number {
     }
   }
   s.stops.resumeHeldForStepOver(others);
-  return s.stops.proceed(ts);
 }

@@ -68,8 +68,6 @@ function refuseUnsupported(c: StraceConfig): void {
   const no = (what: string): never => {
     throw new UsageError(`${what} is not supported by utrace strace`);
   };
-  if (c.stackTraces) no('-k/--stack-traces');
-  if (c.user !== undefined) no('-u/--user');
   if (c.sortBy !== undefined && !summarySort(c.sortBy)) no(`-S ${c.sortBy}`);
 }
 

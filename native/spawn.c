@@ -24,6 +24,7 @@
 #include <sys/personality.h>
 #include <sys/prctl.h>
 #include <sys/ptrace.h>
+#include <grp.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -46,6 +47,10 @@ struct spawn_req {
    * takes locks). */
   char **exec_errors;
   int exec_fail_status;
+  /* strace -u: the ids the program runs with (has_user: set), its supplementary groups. */
+  bool has_user;
+  uint32_t uid, gid, n_groups;
+  gid_t *groups;
 };
 
 /* The kernel's struct sigaction: glibc's refuses the signals it reserves (32, 33), which a
@@ -107,6 +112,11 @@ static void child(struct spawn_req *r, int sync_rd, int err_wr) {
         child_fail(err_wr, errno);
     }
   }
+  /* After the filter (which needs CAP_SYS_ADMIN without no_new_privs), before the hold: the
+   * program's own calls run as the user from its execve on. */
+  if (r->has_user && (setgroups(r->n_groups, r->groups) < 0 || setresgid(r->gid, r->gid, r->gid) < 0 ||
+                      setresuid(r->uid, r->uid, r->uid) < 0))
+    child_fail(err_wr, errno);
   kill(getpid(), SIGSTOP);
   execve(r->file, r->argv, r->envp);
   /* The failed execve is visible to the tracer. */
@@ -119,7 +129,7 @@ static void child(struct spawn_req *r, int sync_rd, int err_wr) {
   _exit(r->exec_fail_status);
 }
 
-/* spawn({file, argv, envp, cwd, stdio:[fd,fd,fd], sigBlocked, sigIgnored, seccomp, setpgid, noAslr, options}) -> pid */
+/* spawn({file, argv, envp, cwd, stdio:[fd,fd,fd], sigBlocked, sigIgnored, seccomp, setpgid, noAslr, options, user?}) -> pid */
 static napi_value n_spawn(napi_env env, napi_callback_info info) {
   static const char *u =
       "spawn({file, argv, envp, cwd?, stdio:[in,out,err], sigBlocked, sigIgnored, seccomp?, setpgid, noAslr, options})";
@@ -186,6 +196,27 @@ static napi_value n_spawn(napi_env env, napi_callback_info info) {
   napi_get_named_property(env, o, "execFailStatus", &v);
   napi_typeof(env, v, &t);
   if (t == napi_number) napi_get_value_int32(env, v, &r.exec_fail_status);
+  /* user: {uid, gid, groups: [gid...]} */
+  napi_get_named_property(env, o, "user", &v);
+  napi_typeof(env, v, &t);
+  if (t == napi_object) {
+    napi_value f;
+    r.has_user = true;
+    napi_get_named_property(env, v, "uid", &f);
+    napi_get_value_uint32(env, f, &r.uid);
+    napi_get_named_property(env, v, "gid", &f);
+    napi_get_value_uint32(env, f, &r.gid);
+    napi_get_named_property(env, v, "groups", &f);
+    napi_get_array_length(env, f, &r.n_groups);
+    r.groups = calloc(r.n_groups ? r.n_groups : 1, sizeof(gid_t));
+    for (uint32_t i = 0; i < r.n_groups; i++) {
+      napi_value el;
+      uint32_t g = 0;
+      napi_get_element(env, f, i, &el);
+      napi_get_value_uint32(env, el, &g);
+      r.groups[i] = g;
+    }
+  }
 
   int sync[2], errp[2];
   if (pipe2(sync, O_CLOEXEC) < 0) {
@@ -254,6 +285,7 @@ out:
   free_strv(r.exec_errors);
   free(r.filter);
   free(r.inherit);
+  free(r.groups);
   return result;
 }
 

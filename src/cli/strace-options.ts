@@ -14,6 +14,7 @@ import { parsePrecision, type Precision, type TimestampFormat } from '../engines
 import type { HexStyle } from '../engines/strace/quote.js';
 import { summaryColumn, type SummaryColumn } from '../engines/strace/summary.js';
 import { UsageError } from './usage.js';
+import { lookupUser, type UserIds } from './passwd.js';
 
 /**
  * 0: no argument, 1: required, 2: optional (only as --name=VALUE; without it parseArgs gets
@@ -115,13 +116,14 @@ export interface StraceConfig {
   /** -E: VAR=VAL sets, VAR alone removes. */
   env: string[];
   user?: string;
+  /** -u USER: the ids the command runs with. */
+  runAs?: UserIds;
   /** -D count (1 grandchild, 2 pgroup, 3 session). */
   daemonize: number;
   interruptible?: number;
   detachOnExecve: boolean;
   syscallNumber: boolean;
   instructionPointer: boolean;
-  stackTraces: boolean;
   debug: boolean;
   seccompBpf: boolean;
   noSeccomp: boolean;
@@ -161,6 +163,8 @@ export function normalizeArgv(argv: string[]): { opts: string[]; command: string
         if (i + 1 >= argv.length) throw new UsageError(`option '--${name}' requires an argument`, true);
         opts.push(`--${name}=${argv[++i]}`);
       } else opts.push(kind === 2 ? `--${name}=` : `--${name}`);
+      // -h: strace prints its help at once, whatever follows.
+      if (name === 'help') return { opts, command: [] };
       continue;
     }
     // A short group: the first letter taking a value takes the rest, or the next word.
@@ -168,6 +172,10 @@ export function normalizeArgv(argv: string[]): { opts: string[]; command: string
       const c = a[j]!;
       const kind = SHORT[c];
       if (kind === undefined) throw new UsageError(`invalid option -- '${c}'`, true);
+      if (c === 'h') {
+        opts.push(a.slice(0, j + 1));
+        return { opts, command: [] };
+      }
       if (kind === 1) {
         if (j === a.length - 1) {
           if (i + 1 >= argv.length) throw new UsageError(`option requires an argument -- '${c}'`, true);
@@ -222,32 +230,23 @@ function uint(v: string, opt: string, max = 0x7fffffff): number {
 /** Parse the whole command line (options and command); throws UsageError. */
 export function parseStraceCommandLine(argv: string[]): StraceConfig {
   const warnings: string[] = [];
-  const early: Early = { loop: -1, notes: [] };
   try {
-    return parseInto(argv, warnings, early);
+    return parseInto(argv, warnings);
   } catch (e) {
-    // What strace prints while it reads its options, and its -P notes, come before the error
-    // that ends it; the warnings of the checks after its option loop do not.
-    if (e instanceof UsageError) e.before.push(...warnings.slice(0, early.loop < 0 ? warnings.length : early.loop), ...early.notes);
+    // The checks run in strace's order: what it said before the error is printed before it.
+    if (e instanceof UsageError) e.before.push(...warnings);
     throw e;
   }
 }
 
-/** Messages strace prints before its later usage errors: those of its option loop (how many
- * of the warnings), and the -P path notes. */
-interface Early {
-  loop: number;
-  notes: string[];
-}
-
-function parseInto(argv: string[], warnings: string[], early: Early): StraceConfig {
+function parseInto(argv: string[], warnings: string[]): StraceConfig {
   const { opts, command } = normalizeArgv(argv);
   const { tokens } = parseArgs({ args: opts, options: PARSE_OPTIONS, allowPositionals: false, strict: true, tokens: true });
   const c: StraceConfig = {
     help: false, version: 0, follow: 0, outputSeparately: false, append: false, pids: [], command,
     filter: new StraceFilter(), wallClock: false, verbose: false, hexStrings: 'none', decodeFds: new Set(),
     decodePids: new Set(), quiet: new Set(), tracePaths: [], env: [], daemonize: 0, detachOnExecve: false,
-    syscallNumber: false, instructionPointer: false, stackTraces: false, debug: false, seccompBpf: false,
+    syscallNumber: false, instructionPointer: false, debug: false, seccompBpf: false,
     noSeccomp: false, json: false, pidPrefix: false, warnings,
   };
   let q = 0;
@@ -256,6 +255,9 @@ function parseInto(argv: string[], warnings: string[], early: Early): StraceConf
   let absState: TimestampFormat | undefined;
   let x = 0;
   let y = 0;
+  let yLong = false; // --decode-fds, -e decode-fds=
+  let zCount = 0; // -z, -Z and their long names
+  let deprecatedF = false;
   let summaryOnly = false;
   let summaryAlso = false;
   let dCount = 0;
@@ -267,10 +269,11 @@ function parseInto(argv: string[], warnings: string[], early: Early): StraceConf
   let separatelyLong = false; // --output-separately
   const qualify = (expr: string): void => {
     if (/^(?:quiet|silent|silence|q)=/.test(expr)) quietSet = true;
+    if (/^decode-fds?=/.test(expr)) yLong = true;
     try {
       applyQualifier(c, expr);
     } catch (e) {
-      if (e instanceof FilterError) throw new UsageError(e.message);
+      if (e instanceof FilterError) throw new UsageError(e.message, e.tryHelp);
       throw e;
     }
   };
@@ -296,15 +299,18 @@ function parseInto(argv: string[], warnings: string[], early: Early): StraceConf
         if (v !== 'execve') throw new UsageError(`Syscall '${v}' for -b isn't supported`);
         c.detachOnExecve = true;
         break;
-      case 'c': summaryOnly = true; break;
-      case 'C': summaryAlso = true; break;
-      case 'd': c.debug = true; break;
-      case 'D':
-        if (daemonizeLong) throw new UsageError('-D and --daemonize cannot be provided simultaneously');
-        dCount++;
+      // The second of -c and -C ends the option loop.
+      case 'c':
+        if (summaryAlso) usage('-c/--summary-only and -C/--summary are mutually exclusive');
+        summaryOnly = true;
         break;
+      case 'C':
+        if (summaryOnly) usage('-c/--summary-only and -C/--summary are mutually exclusive');
+        summaryAlso = true;
+        break;
+      case 'd': c.debug = true; break;
+      case 'D': dCount++; break;
       case 'daemonize': {
-        if (dCount) throw new UsageError('-D and --daemonize cannot be provided simultaneously');
         const n = { '': 1, 'grandchild': 1, 'pgroup': 2, 'pgrp': 2, 'session': 3 }[(arg ?? '').toLowerCase()];
         if (n === undefined) usage(`invalid --daemonize argument: '${v}'`);
         daemonizeLong = true;
@@ -314,19 +320,17 @@ function parseInto(argv: string[], warnings: string[], early: Early): StraceConf
       case 'e': qualify(v); break;
       case 'E': c.env.push(v); break;
       case 'f':
-        c.follow++;
         if (long) followLong = true;
         else followShort++;
         break;
-      case 'F':
-        c.warnings.push('option -F is deprecated, please use -f/--follow-forks instead');
-        c.follow++;
-        break;
+      case 'F': deprecatedF = true; break;
       case 'output-separately':
-        c.outputSeparately = true;
         separatelyLong = true;
         break;
-      case 'h': c.help = true; break;
+      // normalizeArgv ended the options here.
+      case 'h':
+        c.help = true;
+        return c;
       case 'i': c.instructionPointer = true; break;
       case 'I': {
         const n = { '1': 1, 'anywhere': 1, 'always': 1, '2': 2, 'waiting': 2, '3': 3, 'never': 3, '4': 4, 'never_tstp': 4 }[v];
@@ -334,7 +338,7 @@ function parseInto(argv: string[], warnings: string[], early: Early): StraceConf
         c.interruptible = n;
         break;
       }
-      case 'k': c.stackTraces = true; break;
+      case 'k': throw new UsageError('Stack traces (-k/--stack-traces option) are not supported by this build of strace');
       case 'n': c.syscallNumber = true; break;
       case 'o': c.output = v; break;
       case 'O': {
@@ -406,14 +410,19 @@ function parseInto(argv: string[], warnings: string[], early: Early): StraceConf
         break;
       case 'y': y++; break;
       case 'decode-fds':
-        if (arg === undefined) y++;
-        else qualify(`decode-fds=${v}`);
+        qualify(`decode-fds=${arg ?? 'path'}`);
         break;
       case 'Y': c.decodePids.add('comm'); break;
       case 'decode-pids': qualify(`decode-pids=${v}`); break;
       case 'pidns-translation': c.decodePids.add('pidns'); break;
-      case 'z': qualify('status=successful'); break;
-      case 'Z': qualify('status=failed'); break;
+      case 'z':
+        zCount++;
+        qualify('status=successful');
+        break;
+      case 'Z':
+        zCount++;
+        qualify('status=failed');
+        break;
       case 'seccomp-bpf': c.seccompBpf = true; break;
       case 'secontext': throw new UsageError(NO_SECONTEXT);
       case 'tips':
@@ -434,60 +443,105 @@ function parseInto(argv: string[], warnings: string[], early: Early): StraceConf
       default: usage(`unrecognized option '${tok.rawName}'`);
     }
   }
-  if (dCount) c.daemonize = dCount;
+  afterOptionLoop(c, { q, quietSet, t, longTs, x, hexLong, y, yLong, summaryOnly, summaryAlso, dCount, daemonizeLong,
+    followShort, followLong, separatelyLong, deprecatedF, zCount });
+  return c;
+}
+
+/** What the option loop counted, for the checks after it. */
+interface Counted {
+  q: number; quietSet: boolean; t: number; longTs: boolean; x: number; hexLong: boolean; y: number; yLong: boolean;
+  summaryOnly: boolean; summaryAlso: boolean; dCount: number; daemonizeLong: boolean; followShort: number;
+  followLong: boolean; separatelyLong: boolean; deprecatedF: boolean; zCount: number;
+}
+
+/**
+ * strace's checks once its options are read, in its order (each error ends it; each warning
+ * is printed, before any later error): -V, the command, -D, the option pairs that conflict,
+ * --seccomp-bpf and -F, the summary's options, what has no effect, -P's notes, -u, -o |, -q.
+ */
+function afterOptionLoop(c: StraceConfig, k: Counted): void {
+  if (c.version) return;
+  const { command } = c;
+  if (!c.pids.length && !command.length) usage('must have PROG [ARGS] or -p PID');
+  if (k.dCount && k.daemonizeLong) throw new UsageError('-D and --daemonize cannot be provided simultaneously');
+  if (k.dCount) c.daemonize = k.dCount;
+  if (c.daemonize && !command.length) usage('PROG [ARGS] must be specified with -D/--daemonize');
+  if (c.daemonize > 3) usage(`Too many -D's (${c.daemonize}), maximum supported -D count is 3`);
+  if (k.t && k.longTs) throw new UsageError('-t and --absolute-timestamps cannot be provided simultaneously');
+  if (k.x && k.hexLong) throw new UsageError('-x and --strings-in-hex cannot be provided simultaneously');
+  if (k.y && k.yLong) throw new UsageError('-y and --decode-fds cannot be provided simultaneously');
+  if (k.t) c.absolute = k.t === 1 ? { format: 'time', precision: 's' } : k.t === 2 ? { format: 'time', precision: 'us' } : { format: 'unix', precision: 'us' };
+  if (k.x) c.hexStrings = k.x === 1 ? 'non-ascii' : 'all';
+  if (k.y) c.decodeFds.add('path');
+  if (k.y >= 2) for (const n of DECODE_FDS) c.decodeFds.add(n);
+  if (c.seccompBpf && c.detachOnExecve) {
+    c.warnings.push('--seccomp-bpf is not enabled because it is not compatible with -b');
+    c.seccompBpf = false;
+  }
   // As strace: the two spellings are not added up (-f --follow-forks is not -ff).
-  if (followShort && followLong) throw new UsageError('-f and --follow-forks cannot be provided simultaneously');
-  if (followShort >= 2 && separatelyLong) throw new UsageError('-ff and --output-separately cannot be provided simultaneously');
-  early.loop = c.warnings.length;
+  if (k.followShort && k.followLong) throw new UsageError('-f and --follow-forks cannot be provided simultaneously');
+  if (k.followShort >= 2 && k.separatelyLong) throw new UsageError('-ff and --output-separately cannot be provided simultaneously');
+  if (c.seccompBpf && c.pids.length && !command.length) c.warnings.push('--seccomp-bpf is not enabled for processes attached with -p');
+  let followLong = k.followLong;
+  if (c.seccompBpf && !k.followShort && !followLong) {
+    c.warnings.push('--seccomp-bpf cannot be used without -f/--follow-forks, disabling');
+    c.seccompBpf = false;
+  }
+  // -F (any number of them) is --follow-forks, or nothing next to -f.
+  if (k.deprecatedF) {
+    if (k.followShort || followLong) c.warnings.push('deprecated option -F ignored');
+    else {
+      c.warnings.push('option -F is deprecated, please use -f/--follow-forks instead');
+      followLong = true;
+    }
+  }
+  // -f decides alone (-f --output-separately: one output); else --output-separately does,
+  // followed or not (without -f: FILE.PID for the command only).
+  c.outputSeparately = k.followShort ? k.followShort >= 2 : k.separatelyLong;
+  c.follow = k.followShort || followLong ? (c.outputSeparately ? 2 : 1) : 0;
+  if (k.summaryOnly || k.summaryAlso) c.summary = k.summaryOnly ? 'only' : 'also';
+  if (c.summary && c.outputSeparately) usage('(-c/--summary-only or -C/--summary) and -ff/--output-separately are mutually exclusive');
+  if (c.wallClock && !c.summary) usage('-w/--summary-wall-clock must be given with (-c/--summary-only or -C/--summary)');
+  if (c.summaryColumns && !c.summary) usage('-U/--summary-columns must be given with (-c/--summary-only or -C/--summary)');
+  if (c.sortBy !== undefined && !c.summary) c.warnings.push('-S/--summary-sort-by has no effect without (-c/--summary-only or -C/--summary)');
+  if (c.output === undefined) {
+    if (c.outputSeparately && !c.follow) c.warnings.push('--output-separately has no effect without -o/--output');
+    if (c.append) c.warnings.push('-A/--output-append-mode has no effect without -o/--output');
+  }
+  if (c.summary === 'only') {
+    const none = (opt: string): number => c.warnings.push(`${opt} has no effect with -c/--summary-only`);
+    if (c.instructionPointer) none('-i/--instruction-pointer');
+    if (c.syscallNumber) none('-n/--syscall-number');
+    if (c.relative) none('-r/--relative-timestamps');
+    if (c.absolute) none('-t/--absolute-timestamps');
+    if (c.syscallTimes) none('-T/--syscall-times');
+    if (c.decodeFds.size) none('-y/--decode-fds');
+  }
+  if (k.zCount > 1) {
+    c.warnings.push('Only the last of -z/--successful-only/-Z/--failed-only options will take effect. See status qualifier for more complex filters.');
+  }
   // -P paths are resolved once the options are read, and said so unless -e quiet= (not -q)
-  // names path-resolution: the quiet set before -q adds to it (strace: after its usage checks,
-  // before the -q one, at the end).
-  const notes = c.quiet.has('path-resolution') ? [] : pathResolutionNotes(c.tracePaths);
-  const quietConflict = q > 0 && quietSet;
+  // names path-resolution.
+  if (!c.quiet.has('path-resolution')) c.warnings.push(...pathResolutionNotes(c.tracePaths));
+  if (c.user !== undefined) {
+    if (process.getuid?.() !== 0) throw new UsageError('You must be root to use the -u/--username option');
+    c.runAs = lookupUser(c.user);
+    if (!c.runAs) throw new UsageError(`Cannot find user '${c.user}'`);
+  }
+  if (c.output !== undefined && /^[|!]/.test(c.output) && c.outputSeparately) {
+    usage('piping the output and -ff/--output-separately are mutually exclusive');
+  }
+  if (k.q > 0 && k.quietSet) throw new UsageError('-q and -e quiet/--quiet cannot be provided simultaneously');
   // As strace: output to a file (-o) for a command it starts (not only -p) implies -q, unless
   // -q or a quiet set was given: no "Process N attached" lines on the terminal.
-  if (!q && !quietSet && c.output !== undefined && command.length) q = 1;
+  let q = k.q;
+  if (!q && !k.quietSet && c.output !== undefined && command.length) q = 1;
   if (q) {
     c.quiet.add('attach').add('personality');
     if (q >= 2) c.quiet.add('exit');
     if (q >= 3) for (const n of ALL_QUIET) c.quiet.add(n);
   }
-  if (t && longTs) throw new UsageError('-t and --absolute-timestamps cannot be provided simultaneously');
-  if (x && hexLong) throw new UsageError('-x and --strings-in-hex cannot be provided simultaneously');
-  if (t) c.absolute = t === 1 ? { format: 'time', precision: 's' } : t === 2 ? { format: 'time', precision: 'us' } : { format: 'unix', precision: 'us' };
-  if (x) c.hexStrings = x === 1 ? 'non-ascii' : 'all';
-  if (y) c.decodeFds.add('path');
-  if (y >= 2) for (const n of DECODE_FDS) c.decodeFds.add(n);
-  if (summaryOnly && summaryAlso) usage('-c/--summary-only and -C/--summary are mutually exclusive');
-  if (summaryOnly || summaryAlso) c.summary = summaryOnly ? 'only' : 'also';
-  if (c.follow >= 2) c.outputSeparately = true;
-  if (c.summary && c.outputSeparately && c.follow >= 2) usage('(-c/--summary-only or -C/--summary) and -ff/--output-separately are mutually exclusive');
-  if (c.wallClock && !c.summary) usage('-w/--summary-wall-clock must be given with (-c/--summary-only or -C/--summary)');
-  if (c.summaryColumns && !c.summary) usage('-U/--summary-columns must be given with (-c/--summary-only or -C/--summary)');
-  if (c.sortBy !== undefined && !c.summary) c.warnings.push('-S/--summary-sort-by has no effect without (-c/--summary-only or -C/--summary)');
-  if (c.output === undefined) {
-    if (c.append) c.warnings.push('-A/--output-append-mode has no effect without -o/--output');
-    if (c.outputSeparately && c.follow < 2) c.warnings.push('--output-separately has no effect without -o/--output');
-  }
-  if (c.seccompBpf && c.detachOnExecve) {
-    c.warnings.push('--seccomp-bpf is not enabled because it is not compatible with -b');
-    c.seccompBpf = false;
-  }
-  if (c.seccompBpf && !c.follow) {
-    c.warnings.push('--seccomp-bpf cannot be used without -f/--follow-forks, disabling');
-    c.seccompBpf = false;
-  }
-  if (c.output !== undefined && /^[|!]/.test(c.output) && c.outputSeparately) {
-    usage('piping the output and -ff/--output-separately are mutually exclusive');
-  }
-  if (c.version || c.help) return c;
-  if (!c.pids.length && !command.length) usage('must have PROG [ARGS] or -p PID');
-  if (c.daemonize && !command.length) usage('PROG [ARGS] must be specified with -D/--daemonize');
-  if (c.daemonize > 3) usage(`Too many -D's (${c.daemonize}), maximum supported -D count is 3`);
-  early.notes = notes;
-  if (quietConflict) throw new UsageError('-q and -e quiet/--quiet cannot be provided simultaneously');
-  c.warnings.push(...notes);
-  return c;
 }
 
 const NO_SECONTEXT = 'SELinux context printing (--secontext option) is not supported by this build of strace';

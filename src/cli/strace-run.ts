@@ -129,6 +129,21 @@ function untilExec(write: (s: string) => void): { write: (s: string) => void; sh
   };
 }
 
+/** -d: the ptrace options the first thread was seized with, said once as strace says its own. */
+function debugOptions(p: ParsedStrace, err: (m: string) => void, task: Task): void {
+  if (!p.debug || debugSaid) return;
+  debugSaid = true;
+  // Read from the task (core keeps them internal): what the seize really set.
+  err(`ptrace_setoptions = 0x${(task._options >>> 0).toString(16)}`);
+}
+let debugSaid = false;
+
+/** A failed attach (-p) as strace words it: "attach: ptrace(PTRACE_SEIZE, PID): No such process". */
+function straceAttachError(pid: number, e: unknown): string {
+  const n = e instanceof UtraceError ? errnoNumber(e.code) : undefined;
+  return `attach: ptrace(PTRACE_SEIZE, ${pid}): ${n !== undefined ? errnoMessage(n) : (e as Error).message}`;
+}
+
 /** A pipe output that goes nowhere: the one made for a host is made when joining it. */
 function nullPipe(): { fd: number; done: Promise<void> } {
   return { fd: fs.openSync('/dev/null', 'w'), done: Promise.resolve() };
@@ -224,6 +239,7 @@ export async function runStrace(argv: string[], p: ParsedStrace, name: string, e
     if (!quietAttach) err(`Process ${pid} attached${tasks.length > 1 ? ` with ${tasks.length} threads` : ''}`);
     timeline?.processName(pid, comm(pid));
     for (const t of tasks) engine.attach(t);
+    debugOptions(p, err, tasks[0]!);
     return { exit: tasks[0]!.process.exit };
   };
   if (pids.length && !command.length) {
@@ -241,7 +257,7 @@ export async function runStrace(argv: string[], p: ParsedStrace, name: string, e
       try {
         procs.push((await attachPid(pid)).exit);
       } catch (e) {
-        process.stderr.write(attachError(pid, e));
+        err(straceAttachError(pid, e));
         stop.dispose();
         await tracer.close();
         await finish();
@@ -272,6 +288,7 @@ export async function runStrace(argv: string[], p: ParsedStrace, name: string, e
       // A program that exists but cannot be run: its execve fails traced, then strace's
       // launcher says so and exits 1.
       execFailure: { message: `${name}: exec: `, status: 1 },
+      user: p.runAs,
     });
   } catch (e) {
     if (e instanceof UtraceError) {
@@ -284,6 +301,7 @@ export async function runStrace(argv: string[], p: ParsedStrace, name: string, e
   // The program has its stdin and stdout: ours must not keep a pipe open behind its back
   // (the trace goes to stderr or -o; nothing of ours reads stdin).
   releaseStdio([0, 1]);
+  debugOptions(p, err, task);
   timeline?.processName(task.tgid, command[0]!.split('/').pop()!);
   const ops = engine.attach(task, true).ops;
   launched.tgid = task.tgid;
@@ -313,7 +331,7 @@ export async function runStrace(argv: string[], p: ParsedStrace, name: string, e
     try {
       attached.push((await attachPid(pid)).exit);
     } catch (e) {
-      process.stderr.write(attachError(pid, e));
+      err(straceAttachError(pid, e));
       engine.detachAll();
       try {
         task.process.threads[0]?.signal(9);
@@ -568,7 +586,7 @@ async function straceJoin(argv: string[], p: ParsedStrace, err: (m: string) => v
         await ensureHost(target);
         group.add(await join(target, [{ kind: 'strace', words }], handed, ['strace', ...argv]));
       } catch (e) {
-        process.stderr.write(attachError(pid, e));
+        err(straceAttachError(pid, e));
         code = 1;
         break;
       }

@@ -35,6 +35,8 @@ export const STRACE_USAGE = `usage: utrace strace [-ACcdfFhqrtTvVwxyYzZ] [-a col
   -q/-qq/-qqq, --quiet[=SET]  quieter (attach, exit, personality, thread-execve, path-resolution)
   -v, --no-abbrev           verbose structures        -X, --const-print-style=raw|abbrev|verbose
   -E, --env=VAR[=VAL]       set or remove VAR in the command's environment
+  -u, --user=USER           run the command as USER (its uid, gid and groups; root only)
+  -d, --debug               say the ptrace options set (ptrace_setoptions = 0xN)
   -Y, --decode-pids=comm    print the command name of processes after their ids
   -D, -DD, -DDD             the tracer as a detached grandchild (-DD: own process group, -DDD: session)
   -V, --version             version                   -h, --help  this help
@@ -68,8 +70,6 @@ function refuseUnsupported(c: StraceConfig): void {
   const no = (what: string): never => {
     throw new UsageError(`${what} is not supported by utrace strace`);
   };
-  if (c.stackTraces) no('-k/--stack-traces');
-  if (c.user !== undefined) no('-u/--user');
   if (c.sortBy !== undefined && !summarySort(c.sortBy)) no(`-S ${c.sortBy}`);
 }
 

@@ -47,6 +47,11 @@ export interface SpawnOptions {
    * `status`, as a shell or strace's launcher does. A missing program is still ENOENT.
    */
   execFailure?: { message: string; status: number };
+  /**
+   * strace -u: the program runs with this uid, gid and supplementary groups (set in the child
+   * before its execve; the tracer keeps its own). Needs root.
+   */
+  user?: { uid: number; gid: number; groups: readonly number[] };
 }
 /** errno values up to which execFailure's lines are prepared (<asm-generic/errno.h> ends at 133). */
 const ERRNO_MAX = 133;
@@ -88,6 +93,7 @@ export function spawnRequest(argv: readonly string[], options: SpawnOptions, ptr
     setpgid: options.setpgid ?? false,
     noAslr: options.noAslr ?? false,
     options: ptraceOptions,
+    user: options.user ? { ...options.user, groups: [...options.user.groups] } : undefined,
   };
   const fail = options.execFailure;
   if (fail) {

@@ -66,6 +66,8 @@ export interface SpawnRequest {
    * the exit status (default 127). */
   execErrors?: string[];
   execFailStatus?: number;
+  /** Run the program as this user (setgroups, setresgid, setresuid after the seccomp filter). */
+  user?: { uid: number; gid: number; groups: number[] };
 }
 
 export interface NativeAddon {

@@ -8,7 +8,8 @@
 import { SYSCALLS, SYSCALL_CLASS_NAMES, SYSCALL_NR } from '../../tables.js';
 
 export class FilterError extends Error {
-  constructor(message: string) {
+  /** @param tryHelp strace follows it with its "Try -h" line */
+  constructor(message: string, readonly tryHelp = false) {
     super(message);
     this.name = 'FilterError';
   }
@@ -100,6 +101,9 @@ export function parseSyscallSet(str: string, set: NumberSet): void {
   if (!done) throw new FilterError(`invalid system call '${str}'`);
 }
 
+/** The personalities a token may name after '@' on x86_64; only the first is traced. */
+const PERSONALITIES = ['64', '32', 'x32'];
+
 function addSyscallToken(token: string, set: NumberSet): boolean {
   let t = token;
   let optional = false;
@@ -107,7 +111,26 @@ function addSyscallToken(token: string, set: NumberSet): boolean {
     t = t.slice(1);
     optional = true;
   }
+  // NAME@PERS (after the last '@'): the call of that personality only. 32-bit and x32 calls
+  // are never seen here, so such a token selects nothing; its name is checked against the
+  // 64-bit table (not the 32-bit ones: a name only those have is refused).
+  const at = t.lastIndexOf('@');
+  if (at >= 0) {
+    const pers = t.slice(at + 1);
+    if (!PERSONALITIES.includes(pers)) throw new FilterError(`incorrect personality designator '${pers}' in qualification '${t}'`, true);
+    const found = selectBase(t.slice(0, at), pers === '64' ? set : new NumberSet());
+    return found || optional;
+  }
+  return selectBase(t, set) || optional;
+}
+
+/** A token's name, number, class or regex (or 'all'): its calls added; false if none is. */
+function selectBase(t: string, set: NumberSet): boolean {
   let found = false;
+  if (t === 'all') {
+    for (let nr = 0; nr < NSYSCALLS; nr++) if (SYSCALLS[nr]) set.add(nr);
+    return true;
+  }
   if (/^\d/.test(t)) {
     if (/^\d+$/.test(t)) {
       const n = Number(t);
@@ -152,5 +175,5 @@ function addSyscallToken(token: string, set: NumberSet): boolean {
       }
     }
   }
-  return found || optional;
+  return found;
 }

@@ -132,7 +132,7 @@ static void child(struct spawn_req *r, int sync_rd, int err_wr) {
 /* spawn({file, argv, envp, cwd, stdio:[fd,fd,fd], sigBlocked, sigIgnored, seccomp, setpgid, noAslr, options, user?}) -> pid */
 static napi_value n_spawn(napi_env env, napi_callback_info info) {
   static const char *u =
-      "spawn({file, argv, envp, cwd?, stdio:[in,out,err], sigBlocked, sigIgnored, seccomp?, setpgid, noAslr, options})";
+      "spawn({file, argv, envp, cwd?, stdio:[in,out,err], sigBlocked, sigIgnored, seccomp?, setpgid, noAslr, options, user?})";
   napi_value argv[1], v;
   if (arg_count(env, info, 1, argv, u) < 0) return NULL;
   napi_value o = argv[0];

@@ -141,7 +141,11 @@ let debugSaid = false;
 /** A failed attach (-p) as strace words it: "attach: ptrace(PTRACE_SEIZE, PID): No such process". */
 function straceAttachError(pid: number, e: unknown): string {
   const n = e instanceof UtraceError ? errnoNumber(e.code) : undefined;
-  return `attach: ptrace(PTRACE_SEIZE, ${pid}): ${n !== undefined ? errnoMessage(n) : (e as Error).message}`;
+  const line = `attach: ptrace(PTRACE_SEIZE, ${pid}): ${n !== undefined ? errnoMessage(n) : (e as Error).message}`;
+  // The errno name and our hint on a line of their own, strace's line kept as scripts match it;
+  // none for ESRCH, whose text says it all (strace's options-syntax compares that line alone).
+  if (!(e instanceof UtraceError) || e.code === 'ESRCH') return line;
+  return `${line}\n${straceName()}: hint: ${e.code}${e.hint ? `: ${e.hint}` : ''}`;
 }
 
 /** A pipe output that goes nowhere: the one made for a host is made when joining it. */

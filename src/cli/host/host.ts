@@ -167,6 +167,11 @@ export class Host {
     return this._members.filter((m) => !m.left);
   }
 
+  /** Whether any command ever joined (members that left included). */
+  get everJoined(): boolean {
+    return this._members.length > 0;
+  }
+
   /** The live threads of the process. */
   threads(): Task[] {
     return this.process.threads.filter((t) => t.state !== 'dead');

@@ -57,8 +57,9 @@ export function hostLaunched(tracer: Tracer, task: Task, argv: string[], who: st
         process.stderr.write(`${who}: ${others.length === 1 ? 'another command traces' : `${others.length} other commands trace`} ${host.pid}: ${owners(host)}; staying until ${others.length === 1 ? 'it leaves' : 'they leave'}\n`);
       }
       await host.whenAlone();
-      // The program ended: the joiners' exit reports are on their way (host.ts).
-      await Promise.race([host.ended, new Promise((r) => setTimeout(r, 100).unref())]);
+      // The program ended: the joiners' exit reports are on their way (host.ts). With nobody
+      // ever joined there is none to wait for (it cost every gdbserver and strace run 100 ms).
+      if (host.everJoined) await Promise.race([host.ended, new Promise((r) => setTimeout(r, 100).unref())]);
       served?.close();
     },
   };

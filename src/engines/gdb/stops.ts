@@ -307,7 +307,7 @@ export class StopProtocol extends ThreadHolds {
       const w = this.stopWaiter;
       this.stopWaiter = undefined;
       w?.(NO_RESUMED_REPLY);
-    }, NO_RESUMED_DELAY_MS);
+    }, NO_RESUMED_DELAY_MS).unref(); // a server with nothing else to do must not wait for it
   }
 
   /**

@@ -13,7 +13,8 @@
  *  - 'stepping': a condition evaluated by the server (`if i == 2`, never true) makes the
  *    breakpoint be hit and stepped over every millisecond; kill at a random moment.
  *
- * `node dist/bench/sigkill.js [RUNS] [held|loop|stepping] [--diagnose]` prints the counts;
+ * `node dist/bench/sigkill.js [RUNS] [held|loop|stepping] [--command] [--diagnose]` prints the
+ * counts (--command: SIGKILL the `utrace gdbserver` command gdb started, not the tracer);
  * `npm run stress` and test/gdb/watchdog.test.ts call runScenario. --diagnose runs
  * test/fixtures/bp_victim_diag (a SIGTRAP handler reports what the released thread saw) with the
  * helper's timings (UTRACE_WATCHDOG_DEBUG) and says of each death which window it fell in
@@ -31,6 +32,13 @@ const VICTIM = path.join(root, 'test/fixtures/bin/bp_victim');
 const DIAG_VICTIM = path.join(root, 'test/fixtures/bin/bp_victim_diag');
 
 export type Variant = 'held' | 'loop' | 'stepping';
+/**
+ * Whom the SIGKILL is for: 'command', the `utrace gdbserver --attach` that gdb started (what a
+ * user kills: it joined the process's host, which holds the ptrace attachment and detaches when
+ * its last member is gone); 'tracer', the process named by TracerPid (the host itself: the
+ * breakpoint watchdog's case).
+ */
+export type Whom = 'command' | 'tracer';
 /** ok: normal exit; sigtrap: died of SIGTRAP (a leftover int3 or trap); other: anything else. */
 export interface Outcome {
   result: 'ok' | 'sigtrap' | 'other';
@@ -79,6 +87,27 @@ function tracerOf(pid: number): number {
   }
 }
 
+/** The `utrace … gdbserver … --attach PID` process among gdb's descendants. */
+function commandOf(gdbPid: number, pid: number): number | undefined {
+  const parent = new Map<number, number>();
+  const cmd = new Map<number, string>();
+  for (const d of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      parent.set(Number(d), Number(/^PPid:\s+(\d+)/m.exec(fs.readFileSync(`/proc/${d}/status`, 'utf8'))![1]));
+      cmd.set(Number(d), fs.readFileSync(`/proc/${d}/cmdline`, 'utf8').split('\0').join(' '));
+    } catch {
+      /* gone */
+    }
+  }
+  const under = (p: number): boolean => {
+    for (let q = parent.get(p); q !== undefined && q > 1; q = parent.get(q)) if (q === gdbPid) return true;
+    return false;
+  };
+  for (const [p, c] of cmd) if (/\bgdbserver\b/.test(c) && c.includes(`--attach ${pid}`) && !/^sh /.test(c) && under(p)) return p;
+  return undefined;
+}
+
 function killGroup(c: ChildProcess | undefined): void {
   try {
     if (c?.pid) process.kill(-c.pid, 'SIGKILL');
@@ -114,12 +143,13 @@ export function diagnose(diag: string, killedAt: bigint, helper: string): string
 }
 
 /** One run of the scenario. */
-export async function runOnce(variant: Variant, hog: boolean, diagnosing = false): Promise<Outcome> {
+export async function runOnce(variant: Variant, hog: boolean, diagnosing = false, whom: Whom = 'tracer'): Promise<Outcome> {
   // The hog checks that we live, so a run killed from outside (a test timeout) leaves none behind.
   const hogProc = hog ? spawn('sh', ['-c', `while kill -0 ${process.pid} 2>/dev/null; do :; done`], { stdio: 'ignore', detached: true }) : undefined;
   const wdLog = diagnosing ? path.join(os.tmpdir(), `utrace-sigkill-wd-${process.pid}.log`) : '';
   if (wdLog) fs.rmSync(wdLog, { force: true });
-  const victim = spawn(diagnosing ? DIAG_VICTIM : VICTIM, [], { stdio: ['ignore', 'pipe', 'pipe'] });
+  // In tmp: a victim killed by SIGTRAP dumps core in its working directory.
+  const victim = spawn(diagnosing ? DIAG_VICTIM : VICTIM, [], { stdio: ['ignore', 'pipe', 'pipe'], cwd: os.tmpdir() });
   let vout = '';
   victim.stdout!.on('data', (d: Buffer) => (vout += d.toString()));
   victim.stderr!.on('data', (d: Buffer) => (vout += d.toString()));
@@ -155,13 +185,17 @@ export async function runOnce(variant: Variant, hog: boolean, diagnosing = false
     const tracer = tracerOf(pid);
     if (tracer <= 0) return { result: 'other', detail: `not traced before the kill: ${gout.trim().split('\n').pop()}`, hog };
     const helperRssKiB = helperRss(tracer);
+    const victimPid = whom === 'tracer' ? tracer : commandOf(gdb.pid!, pid);
+    if (!victimPid) return { result: 'other', detail: 'no utrace gdbserver command under gdb', hog };
+    if (victimPid === tracer && whom === 'command') return { result: 'other', detail: 'the command is the tracer (no host)', hog };
     const killedAt = process.hrtime.bigint();
-    process.kill(tracer, 'SIGKILL');
+    process.kill(victimPid, 'SIGKILL');
+    // The host detaches once its last member is gone: no tracer at all.
     const gone = await Promise.race([
-      until(() => tracerOf(pid) !== tracer, 5000, 'the tracer to die').then(() => true, () => false),
+      until(() => (whom === 'tracer' ? tracerOf(pid) !== tracer : tracerOf(pid) <= 0), 5000, 'the tracer to go').then(() => true, () => false),
       exit.then(() => true),
     ]);
-    if (!gone) return { result: 'other', detail: 'still traced 5 s after SIGKILL', hog };
+    if (!gone) return { result: 'other', detail: `still traced 5 s after SIGKILL of the ${whom}`, hog };
     await sleep(20);
     try {
       process.kill(pid, 'SIGUSR1');
@@ -216,11 +250,11 @@ export interface Tally {
 }
 
 /** runs runs, every other one with a CPU hog. */
-export async function runScenario(variant: Variant, runs: number, progress?: (i: number, o: Outcome) => void, diagnosing = false): Promise<Tally> {
+export async function runScenario(variant: Variant, runs: number, progress?: (i: number, o: Outcome) => void, diagnosing = false, whom: Whom = 'tracer'): Promise<Tally> {
   const t: Tally = { runs, ok: 0, sigtrap: 0, other: 0, withHog: { runs: 0, ok: 0 }, details: [], wakes: [], bySentinel: 0 };
   for (let i = 0; i < runs; i++) {
     const hog = i % 2 === 1;
-    const o = await runOnce(variant, hog, diagnosing);
+    const o = await runOnce(variant, hog, diagnosing, whom);
     t[o.result]++;
     if (hog) {
       t.withHog.runs++;
@@ -235,19 +269,20 @@ export async function runScenario(variant: Variant, runs: number, progress?: (i:
   return t;
 }
 
-export function formatTally(variant: Variant, t: Tally): string {
+export function formatTally(variant: Variant, t: Tally, whom: Whom = 'tracer'): string {
   const w = [...t.wakes].sort((a, b) => a - b);
   const wakes = w.length ? `; helper woken ${w[w.length >> 1]!.toFixed(2)} ms after the kill (median; max ${w[w.length - 1]!.toFixed(2)}), the sentinel first in ${t.bySentinel} of ${w.length}` : '';
-  return `sigkill ${variant}: ${t.ok}/${t.runs} normal exit (${t.withHog.ok}/${t.withHog.runs} with a CPU hog), ` +
+  return `sigkill of the ${whom}, ${variant}: ${t.ok}/${t.runs} normal exit (${t.withHog.ok}/${t.withHog.runs} with a CPU hog), ` +
     `${t.sigtrap} SIGTRAP, ${t.other} other` + (t.helperRssKiB !== undefined ? `; watchdog helper RSS ${t.helperRssKiB} KiB` : '') + wakes + (t.details.length ? `\n  ${t.details.slice(0, 20).join('\n  ')}` : '');
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.argv[1])) {
-  const args = process.argv.slice(2).filter((a) => a !== '--diagnose');
+  const args = process.argv.slice(2).filter((a) => !a.startsWith('--'));
   const runs = Number(args[0] ?? 20);
   const variant = (args[1] ?? 'held') as Variant;
   const diagnosing = process.argv.includes('--diagnose');
-  const t = await runScenario(variant, runs, (i, o) => process.stderr.write(o.result === 'ok' ? '.' : o.result === 'sigtrap' ? 'T' : 'x'), diagnosing);
+  const whom: Whom = process.argv.includes('--command') ? 'command' : 'tracer';
+  const t = await runScenario(variant, runs, (i, o) => process.stderr.write(o.result === 'ok' ? '.' : o.result === 'sigtrap' ? 'T' : 'x'), diagnosing, whom);
   process.stderr.write('\n');
-  console.log(formatTally(variant, t));
+  console.log(formatTally(variant, t, whom));
 }

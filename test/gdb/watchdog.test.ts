@@ -205,7 +205,7 @@ test('core API: an attached process gets a watchdog at its first breakpoint, a s
   }
 });
 
-test('issue 19, repeated: SIGKILL of utrace with a breakpoint on a function called every millisecond; held at gdb\'s prompt the program always exits normally; continuing at each hit it is counted (npm run stress: 100 runs)', { ...gdbOpts, timeout: 240000 }, async () => {
+test('issue 19, repeated: SIGKILL of the host (the tracer) with a breakpoint on a function called every millisecond; held at gdb\'s prompt the program always exits normally; continuing at each hit it is counted (npm run stress: 100 runs)', { ...gdbOpts, timeout: 240000 }, async () => {
   // Guaranteed: every thread held, no int3 of ours in memory, no thread in a trap stop.
   const held = await runScenario('held', 2);
   assert.equal(held.ok, held.runs, formatTally('held', held));
@@ -214,6 +214,14 @@ test('issue 19, repeated: SIGKILL of utrace with a breakpoint on a function call
   const loop = await runScenario('loop', 2);
   process.stderr.write(`# ${formatTally('held', held)}\n# ${formatTally('loop', loop)}\n`);
   assert.equal(loop.other, 0, formatTally('loop', loop));
+});
+
+test('issue 19 as users meet it: SIGKILL of the `utrace gdbserver --attach` command (the host holds the attachment) leaves the program running to its normal exit, breakpoint hit every millisecond or stepped over by a false condition (npm run stress: 100 + 20 runs)', { ...gdbOpts, timeout: 240000 }, async () => {
+  const loop = await runScenario('loop', 3, undefined, false, 'command');
+  const stepping = await runScenario('stepping', 2, undefined, false, 'command');
+  process.stderr.write(`# ${formatTally('loop', loop, 'command')}\n# ${formatTally('stepping', stepping, 'command')}\n`);
+  assert.equal(loop.ok, loop.runs, formatTally('loop', loop, 'command'));
+  assert.equal(stepping.ok, stepping.runs, formatTally('stepping', stepping, 'command'));
 });
 
 test('the sentinel: its holder\'s death alone makes the helper write every byte back, while the tracer\'s own lock is still held; a goodbye then ends it quietly', { timeout: 30000 }, async () => {

@@ -107,3 +107,26 @@ test('the one thread gdb runs (scheduler-locking) exits: gdb hears that no resum
   assert.match(out, /\[Switching to thread 1 /, out);
   assert.equal(ranClean(out), undefined, out);
 });
+
+test('threads that meet a breakpoint on a `syscall` again as they restart their sleep, while gdb stops every thread: each is shown on it, never one byte past it (the trap queued behind the interrupt)', opts, async () => {
+  // A thread whose sleep our stop cut is restarted by the kernel on the syscall instruction,
+  // int3 and all: it traps at once, and the next stop of all threads may reach it between the
+  // trap and its signal stop. Stopped for the interrupt first, its PC is one byte past the
+  // int3, in the middle of the instruction, where gdb puts breakpoints of its own
+  // (gdb.threads/next-fork-other-thread: one inside a `syscall` made every thread that
+  // restarted the call run `bswap %esp`).
+  const prog = fixtureBin('gdb_sleep_bp');
+  const cmds = ['set sysroot /', 'set debug-file-directory /nonexistent', 'set remotetimeout 10', `target remote | ${SERVER} stdio -- ${prog}`, 'break *sleep_insn'];
+  for (let i = 0; i < 60; i++) cmds.push('continue', 'thread apply all print/x $pc');
+  cmds.push('delete', 'continue');
+  const r = await repeatSessions(4, () => gdbExAsync(cmds, prog, 120), (out) => {
+    const at = /Breakpoint 1 at 0x([0-9a-f]+)/.exec(out)?.[1];
+    if (!at) return 'no breakpoint';
+    const past = `= 0x${(BigInt(`0x${at}`) + 1n).toString(16)}\n`;
+    if (out.includes(past)) return `a thread shown at 0x${at} + 1`;
+    if (/received signal/.test(out)) return 'a signal';
+    if (!/naps done, 0 failed/.test(out) || !/exited normally/.test(out)) return 'the program did not end normally';
+    return undefined;
+  });
+  assertNone(r);
+});

@@ -92,6 +92,10 @@ function onSignal(s: GdbSession, ts: ThreadState, rep: SignalReport): number | P
   if (DEBUG) s.stops.dbg(`signal ${rep.signo} code ${rep.code} on ${ts.tid}`);
   // Our own step's trap comes as a report (onQuiesce), never here: a signal cut the step over.
   if (ts.stepOver) endStepOver(s, ts, `cut by signal ${rep.signo}`);
+  // Let go to take a trap queued behind our interrupt (ThreadHolds.takeQueuedTrap): held
+  // after it whatever it turns out to be, as the interrupt's stop was meant to hold it.
+  const tookTrap = ts.takingTrap;
+  ts.takingTrap = false;
   const sig = rep.signo;
   if (ts.injectSig && sig === ts.injectSig) {
     ts.injectSig = 0;
@@ -121,7 +125,7 @@ function onSignal(s: GdbSession, ts: ThreadState, rep: SignalReport): number | P
         if (cmds && ts.stepping && (!conds.length || conditionTrue(ts, conds, s.log))) runCommands(s, ts, addr);
         ev = { kind: 'thread', ts, signal: GDB_SIGNAL.TRAP, reason: { kind: 'swbreak' }, bpAddr: addr };
       } else if (ts.inf.proc.hasBreakpoint(addr)) {
-        return undefined; // another engine's breakpoint: its business
+        return tookTrap ? s.stops.proceed(ts) : undefined; // another engine's breakpoint: its business
       } else if (ts.inf.formerBps.has(addr) && !permanentBreakpoint(ts, addr)) {
         // The hit of a breakpoint gdb has removed since: the thread was stopped for another
         // thread's stop (PTRACE_INTERRUPT, whose stop comes before the queued SIGTRAP) and

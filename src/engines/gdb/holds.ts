@@ -17,7 +17,7 @@
 import { Resume, SI_TKILL, SignalAction, ptraceAbi } from '../../api.js';
 import { DEBUG } from './debug.js';
 import { isLive, type Inferior, type ThreadState } from './model.js';
-import { closeStat, readProc } from './procfs.js';
+import { closeStat, ownSignalPending, readProc } from './procfs.js';
 import type { GdbSession } from './session.js';
 
 const { SIGINT, SIGSTOP, SIGTRAP } = ptraceAbi;
@@ -63,6 +63,7 @@ export abstract class ThreadHolds {
         ts.engine.stopped().then(
           () => {
             if (ts.gen !== gen || ts.held) return;
+            if (this.takeQueuedTrap(ts)) return;
             // Stopped for us with PTRACE_INTERRUPT, which has no siginfo; gdbserver stops a
             // thread with a SIGSTOP it sends (tkill), and `$_siginfo` (and the NT_SIGINFO of
             // each thread in a gcore) shows that: the same here, not an error.
@@ -75,6 +76,39 @@ export abstract class ThreadHolds {
         this.markGone(ts);
       }
     });
+  }
+
+  /**
+   * A thread that met one of our int3s just as PTRACE_INTERRUPT came stops for the interrupt
+   * first (the kernel takes a ptrace trap before it dequeues signals): its PC is one byte past
+   * the breakpoint and the SIGTRAP still queued. Held so, gdb would read that PC (and put its
+   * own breakpoints by it: one in the middle of a `syscall`, 0f cc, made every thread that
+   * restarted the call run `bswap %esp`: gdb.threads/next-fork-other-thread's SIGSEGVs and
+   * SIGTRAPs). gdbserver, which stops threads with SIGSTOP, sees the trap first. So the thread
+   * is let go to take it: the trap's stop comes before any instruction, and is handled as every
+   * hit is (the PC put back, the hit queued, or dropped if gdb removed the breakpoint), which
+   * holds the thread. True if it was let go.
+   */
+  private takeQueuedTrap(ts: ThreadState): boolean {
+    const inf = ts.inf;
+    if ((!inf.swbps.size && !inf.formerBps.size) || ts.takingTrap) return false;
+    let pc: bigint;
+    try {
+      pc = ts.task.regs().pc - 1n;
+    } catch {
+      return false;
+    }
+    if (!inf.swbps.has(pc) && !inf.formerBps.has(pc)) return false;
+    if (!ownSignalPending(ts, SIGTRAP)) return false;
+    if (DEBUG) this.dbg(`${ts.tid} stopped with the trap of ${pc.toString(16)} queued: let it take it`);
+    ts.takingTrap = true;
+    try {
+      ts.engine.control(Resume.RESUME);
+    } catch {
+      ts.takingTrap = false;
+      return false;
+    }
+    return true;
   }
 
   /** holdThread, even while the thread steps over a breakpoint on its own (detach). */
@@ -132,6 +166,7 @@ export abstract class ThreadHolds {
       }
     }
     ts.held = false;
+    ts.takingTrap = false;
     ts.gen++;
     ts.stopRequested = false;
     ts.siginfo = undefined;

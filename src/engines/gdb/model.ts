@@ -82,6 +82,8 @@ export class ThreadState {
   statFd: number | undefined;
   /** /proc/PID/task/TID/status, kept open for signalPending. */
   statusFd: number | undefined;
+  /** Let go from an interrupt stop to take the int3 trap queued behind it (holds.ts). */
+  takingTrap = false;
   /** When emulated steps last looked for a pending signal (performance.now(), ms). */
   signalCheckAt = -Infinity;
   /** The CPU coreOf last read. */

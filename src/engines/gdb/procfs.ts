@@ -97,19 +97,33 @@ function statusMask(n: number, key: string): [number, number] | undefined {
  * a file kept open per thread (about 12 us here).
  */
 export function signalPending(ts: ThreadState): boolean {
-  let n: number;
-  try {
-    if (ts.statusFd === undefined) ts.statusFd = fs.openSync(`/proc/${ts.task.tgid}/task/${ts.tid}/status`, 'r');
-    n = fs.readSync(ts.statusFd, statusBuf, 0, statusBuf.length, 0);
-  } catch {
-    closeStat(ts);
-    return false; // gone: the real resume reports it
-  }
+  const n = readStatus(ts);
+  if (n === undefined) return false; // gone: the real resume reports it
   const own = statusMask(n, 'SigPnd:\t');
   const shared = statusMask(n, 'ShdPnd:\t');
   const blocked = statusMask(n, 'SigBlk:\t') ?? [0, 0];
   if (!own || !shared) return true; // unreadable: step for real, which cannot go wrong
   return ((own[0] | shared[0]) & ~blocked[0]) !== 0 || ((own[1] | shared[1]) & ~blocked[1]) !== 0;
+}
+
+/** /proc/PID/task/TID/status into statusBuf: its length, or undefined if the thread is gone. */
+function readStatus(ts: ThreadState): number | undefined {
+  try {
+    if (ts.statusFd === undefined) ts.statusFd = fs.openSync(`/proc/${ts.task.tgid}/task/${ts.tid}/status`, 'r');
+    return fs.readSync(ts.statusFd, statusBuf, 0, statusBuf.length, 0);
+  } catch {
+    closeStat(ts);
+    return undefined;
+  }
+}
+
+/** Is signal signo (1-64) pending for the thread itself (SigPnd: a fault, an int3's trap)? */
+export function ownSignalPending(ts: ThreadState, signo: number): boolean {
+  const n = readStatus(ts);
+  const own = n === undefined ? undefined : statusMask(n, 'SigPnd:\t');
+  if (!own) return false;
+  const bit = signo - 1;
+  return ((bit < 32 ? own[0] : own[1]) & (1 << (bit & 31))) !== 0;
 }
 
 /** Close the stat and status files kept open (the thread is gone). */

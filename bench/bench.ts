@@ -122,21 +122,17 @@ async function main(): Promise<void> {
   const modes: BenchCtx[] = [];
   if (PIN !== 'pinned') modes.push({ reps: REPS, pinned: false, prefix: [] });
   if (PIN !== 'unpinned') modes.push({ reps: REPS, pinned: true, prefix: ['taskset', '-c', CPU] });
-  const results: { name: string; by: [string, Row][] }[] = [];
+  // Each row is printed as soon as its source is done: the gdb rows alone take minutes.
+  console.log(`utrace bench (${REPS} interleaved runs each, medians; ratio = ours / reference; pinned = taskset -c ${CPU} on both sides)\n`);
   for (const [key, source] of SOURCES) {
     if (ONLY && !ONLY.includes(key)) continue;
     const per: Row[][] = [];
     for (const ctx of modes) per.push(await source(ctx));
     // Sources return the same rows in each mode, in the same order.
-    per[0]?.forEach((r, i) => results.push({
-      name: r.name,
-      by: modes.map((m, j) => [m.pinned ? `pinned` : 'unpinned', per[j]![i]!] as [string, Row]),
-    }));
-  }
-  console.log(`\nutrace bench (${REPS} interleaved runs each, medians; ratio = ours / reference; pinned = taskset -c ${CPU} on both sides)\n`);
-  for (const r of results) {
-    console.log(r.name);
-    for (const [label, row] of r.by) print(label, row);
+    per[0]?.forEach((r, i) => {
+      console.log(r.name);
+      modes.forEach((m, j) => print(m.pinned ? 'pinned' : 'unpinned', per[j]![i]!));
+    });
   }
 }
 

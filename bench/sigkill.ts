@@ -104,7 +104,10 @@ function commandOf(gdbPid: number, pid: number): number | undefined {
     for (let q = parent.get(p); q !== undefined && q > 1; q = parent.get(q)) if (q === gdbPid) return true;
     return false;
   };
-  for (const [p, c] of cmd) if (/\bgdbserver\b/.test(c) && c.includes(`--attach ${pid}`) && !/^sh /.test(c) && under(p)) return p;
+  // Not the shell gdb runs `target remote | …` through (dash, gdb's /bin/sh without $SHELL,
+  // stays as its parent): the command itself.
+  const shell = (c: string): boolean => /^(\S*\/)?(ba|da)?sh$/.test(c.split(' ')[0]!);
+  for (const [p, c] of cmd) if (/\bgdbserver\b/.test(c) && c.includes(`--attach ${pid}`) && !shell(c) && under(p)) return p;
   return undefined;
 }
 

@@ -174,6 +174,7 @@ export async function runOnce(variant: Variant, hog: boolean, diagnosing = false
     gdb = spawn('gdb', [...args, diagnosing ? DIAG_VICTIM : VICTIM], {
       stdio: ['ignore', 'pipe', 'pipe'],
       detached: true,
+      cwd: os.tmpdir(), // a core of gdb's own lands there, not in the checkout
       env: wdLog ? { ...process.env, UTRACE_WATCHDOG_DEBUG: wdLog } : process.env,
     });
     gdb.stdout!.on('data', (d: Buffer) => (gout += d.toString()));

@@ -54,17 +54,24 @@ export interface Outcome {
 
 /** VmRSS (KiB) of the tracer's breakpoint watchdog (its child utrace-watchdog). */
 export function helperRss(tracer: number): number | undefined {
+  for (const st of procStatuses().values()) {
+    if (/^Name:\s+utrace-watchdog$/m.test(st) && new RegExp(`^PPid:\\s+${tracer}$`, 'm').test(st)) return Number(/^VmRSS:\s+(\d+)/m.exec(st)?.[1]);
+  }
+  return undefined;
+}
+
+/** Every process's /proc/PID/status, by pid (one that ends while it is read is left out). */
+function procStatuses(): Map<number, string> {
+  const all = new Map<number, string>();
   for (const d of fs.readdirSync('/proc')) {
     if (!/^\d+$/.test(d)) continue;
     try {
-      const st = fs.readFileSync(`/proc/${d}/status`, 'utf8');
-      if (!/^Name:\s+utrace-watchdog$/m.test(st) || !new RegExp(`^PPid:\\s+${tracer}$`, 'm').test(st)) continue;
-      return Number(/^VmRSS:\s+(\d+)/m.exec(st)?.[1]);
+      all.set(Number(d), fs.readFileSync(`/proc/${d}/status`, 'utf8'));
     } catch {
       /* gone */
     }
   }
-  return undefined;
+  return all;
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -90,16 +97,7 @@ function tracerOf(pid: number): number {
 /** The `utrace … gdbserver … --attach PID` process among gdb's descendants. */
 function commandOf(gdbPid: number, pid: number): number | undefined {
   const parent = new Map<number, number>();
-  const cmd = new Map<number, string>();
-  for (const d of fs.readdirSync('/proc')) {
-    if (!/^\d+$/.test(d)) continue;
-    try {
-      parent.set(Number(d), Number(/^PPid:\s+(\d+)/m.exec(fs.readFileSync(`/proc/${d}/status`, 'utf8'))![1]));
-      cmd.set(Number(d), fs.readFileSync(`/proc/${d}/cmdline`, 'utf8').split('\0').join(' '));
-    } catch {
-      /* gone */
-    }
-  }
+  for (const [p, st] of procStatuses()) parent.set(p, Number(/^PPid:\s+(\d+)/m.exec(st)?.[1]));
   const under = (p: number): boolean => {
     for (let q = parent.get(p); q !== undefined && q > 1; q = parent.get(q)) if (q === gdbPid) return true;
     return false;
@@ -107,7 +105,16 @@ function commandOf(gdbPid: number, pid: number): number | undefined {
   // Not the shell gdb runs `target remote | …` through (dash, gdb's /bin/sh without $SHELL,
   // stays as its parent): the command itself.
   const shell = (c: string): boolean => /^(\S*\/)?(ba|da)?sh$/.test(c.split(' ')[0]!);
-  for (const [p, c] of cmd) if (/\bgdbserver\b/.test(c) && c.includes(`--attach ${pid}`) && !shell(c) && under(p)) return p;
+  for (const p of parent.keys()) {
+    if (!under(p)) continue;
+    let c: string;
+    try {
+      c = fs.readFileSync(`/proc/${p}/cmdline`, 'utf8').split('\0').join(' ');
+    } catch {
+      continue; // gone
+    }
+    if (/\bgdbserver\b/.test(c) && c.includes(`--attach ${pid}`) && !shell(c)) return p;
+  }
   return undefined;
 }
 

@@ -115,13 +115,14 @@ async function main(): Promise<void> {
   if (K > 0) {
     // Issue 19's scenario as users meet it: `kill -9` of the utrace command. Every run must end
     // in the program's normal exit, also with the harder stepping variant.
-    for (const [variant, n] of [['loop', K], ['stepping', Math.max(1, Math.round(K / 5))]] as const) {
+    const fifth = Math.max(1, Math.round(K / 5));
+    for (const [variant, n] of [['loop', K], ['stepping', fifth]] as const) {
       const t = await runScenario(variant, n, undefined, false, 'command');
       console.log(`${formatTally(variant, t, 'command')}  ${t.ok === t.runs ? 'ok' : 'FAILED'}`);
       ok &&= t.ok === t.runs;
     }
     // A SIGKILL of the host itself (the tracer): the watchdog's race, reported without a bound.
-    console.log(formatTally('loop', await runScenario('loop', Math.max(1, Math.round(K / 5))), 'tracer'));
+    console.log(formatTally('loop', await runScenario('loop', fifth), 'tracer'));
   }
   process.exitCode = ok ? 0 : 1;
 }

@@ -17,12 +17,12 @@ const TOTAL = 'total=405695';
 const opts = { ...gdbOpts, timeout: 180000 };
 
 /** gdb -batch as gdbEx, but asynchronous, so that two sessions run side by side. */
-function gdbAsync(cmds: string[], args = '', env?: Record<string, string>): Promise<string> {
+function gdbAsync(cmds: string[], args = '', env?: Record<string, string>, prog = PROG): Promise<string> {
   // sysroot /: the libraries are read from the local files, not fetched through the server;
   // no debug-file-directory: libc's separate debug info is not loaded (a second per session);
   // remotetimeout: the server's start-up may take more than gdb's 2 s on a loaded machine.
-  const all = ['set sysroot /', 'set debug-file-directory /nonexistent', 'set remotetimeout 10', `target remote | ${SERVER} stdio -- ${PROG} ${args}`, ...cmds];
-  return gdbExAsync(all, PROG, 60, env);
+  const all = ['set sysroot /', 'set debug-file-directory /nonexistent', 'set remotetimeout 10', `target remote | ${SERVER} stdio -- ${prog} ${args}`, ...cmds];
+  return gdbExAsync(all, prog, 60, env);
 }
 
 /** Run the script `runs` times (two at a time); the transcripts that fail check (a message). */
@@ -116,10 +116,10 @@ test('threads that meet a breakpoint on a `syscall` again as they restart their 
   // (gdb.threads/next-fork-other-thread: one inside a `syscall` made every thread that
   // restarted the call run `bswap %esp`).
   const prog = fixtureBin('gdb_sleep_bp');
-  const cmds = ['set sysroot /', 'set debug-file-directory /nonexistent', 'set remotetimeout 10', `target remote | ${SERVER} stdio -- ${prog}`, 'break *sleep_insn'];
+  const cmds = ['break *sleep_insn'];
   for (let i = 0; i < 60; i++) cmds.push('continue', 'thread apply all print/x $pc');
   cmds.push('delete', 'continue');
-  const r = await repeatSessions(4, () => gdbExAsync(cmds, prog, 120), (out) => {
+  const r = await repeatSessions(4, () => gdbAsync(cmds, '', undefined, prog), (out) => {
     const at = /Breakpoint 1 at 0x([0-9a-f]+)/.exec(out)?.[1];
     if (!at) return 'no breakpoint';
     const past = `= 0x${(BigInt(`0x${at}`) + 1n).toString(16)}\n`;

@@ -78,6 +78,7 @@ static napi_value n_resume(napi_env env, napi_callback_info info) {
     default:
       return utrace_throw(env, EINVAL, "ptrace(resume)", tid);
   }
+  wait_forget((pid_t)tid);
   if (ptrace((enum __ptrace_request)req, (pid_t)tid, 0, (void *)(long)sig) < 0)
     return utrace_throw(env, errno, req_name(req), tid);
   return make_undefined(env);

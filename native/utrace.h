@@ -47,6 +47,8 @@ napi_value make_undefined(napi_env env);
 void tracked_add(pid_t pid);
 void tracked_remove(pid_t pid);
 int tracked_has(pid_t pid);
+/* A thread restarted or detached: a stop of its that wait.c took ahead (a round) is gone. */
+void wait_forget(pid_t tid);
 
 /* Former tracees left to us as our children (see reap.c). */
 void reap_hold(pid_t pid);

@@ -16,6 +16,8 @@
  *  - Hot path: after handling a stop, JS calls waitFast(), which resumes and blocks for a
  *    bounded time (see "bounded blocking" below). A busy tracee's next stop usually arrives
  *    within microseconds, so most stops never go through the event loop (as fast as C).
+ *  - Several busy threads are served in turn: the stops waitable at once are taken together
+ *    and handed out in order (rounds, below), as strace does.
  *  - Idle path: when waitFast() finds nothing, JS arms the waiter thread, which blocks in
  *    waitid(WNOWAIT) and wakes JS through one threadsafe function. It never consumes a
  *    status, so the two paths cannot race for one; it disarms itself before notifying so an
@@ -204,6 +206,119 @@ static int take_trapped(int32_t *out, void *sysinfo, size_t sysinfo_len) {
     fill_stop(out, si.si_pid, si.si_status << 8 | 0x7f, sysinfo, sysinfo_len);
     return 1;
   }
+}
+
+/* ---- rounds: the stops waitable at once, served in turn ----
+ * waitid hands out the first waitable tracee in the kernel's list order, so a thread that
+ * stops again before the tracer's next look is served again ahead of threads that have waited
+ * longer: with several busy threads the tracer served two of four threads until they were
+ * done, then the other two (4 threads x 25000 getppid under -f: two finished at half the
+ * trace). strace serves them in turn. So, like strace, when a syscall stop is taken every
+ * other stop waitable then is taken too (one waitid each, and one that finds none), and they
+ * are handed out in that order before the next round is taken.
+ * A stop taken ahead is consumed in the kernel, so every wait looks here first (waitFast,
+ * waitPid), and a restart or detach of the thread forgets it, as the kernel forgets a stop
+ * nobody waited for. Only syscall stops wait in a round: meanwhile the thread may have been
+ * killed, or replaced by another thread's execve (which takes the leader's tid), and its
+ * syscall info tells which (no thread, or no syscall stop any more): such a stop is dropped
+ * and the thread's real state comes through waitid. A signal or event stop taken in a round
+ * is handed out at once. */
+#define ROUND_MAX 64
+static struct { pid_t tid; int status; } round_q[ROUND_MAX];
+static unsigned round_head, round_len;
+
+#define SYSCALL_INFO_NONE 0
+#define SYSCALL_INFO_SECCOMP 3
+
+static int is_seccomp_stop(int status) {
+  return WIFSTOPPED(status) && (status >> 8) == (SIGTRAP | (PTRACE_EVENT_SECCOMP << 8));
+}
+
+static int is_syscall_stop(int status) {
+  return WIFSTOPPED(status) && (WSTOPSIG(status) == (SIGTRAP | 0x80) || is_seccomp_stop(status));
+}
+
+static void round_push(pid_t tid, int status) {
+  unsigned k = (round_head + round_len) % ROUND_MAX;
+  round_q[k].tid = tid;
+  round_q[k].status = status;
+  round_len++;
+}
+
+/* Remove tid's stop from the round: 1 (and its status) if it had one. */
+static int round_remove(pid_t tid, int *status) {
+  for (unsigned i = 0; i < round_len; i++) {
+    if (round_q[(round_head + i) % ROUND_MAX].tid != tid) continue;
+    if (status) *status = round_q[(round_head + i) % ROUND_MAX].status;
+    for (unsigned j = i; j + 1 < round_len; j++)
+      round_q[(round_head + j) % ROUND_MAX] = round_q[(round_head + j + 1) % ROUND_MAX];
+    round_len--;
+    return 1;
+  }
+  return 0;
+}
+
+void wait_forget(pid_t tid) {
+  if (round_len) round_remove(tid, NULL);
+}
+
+/* A stop that waited in a round, if the thread is still in it: out[] as fill_stop, with the
+ * syscall info read into sysinfo (or, if not wanted, a scratch buffer: it is the test). */
+static int round_stop_holds(pid_t tid, int status, int32_t *out, void *sysinfo, size_t sysinfo_len) {
+  unsigned char scratch[128];
+  void *buf = sysinfo && sysinfo_len > 0 ? sysinfo : scratch;
+  size_t len = buf == scratch ? sizeof scratch : sysinfo_len;
+  long n = ptrace(PTRACE_GET_SYSCALL_INFO, tid, (void *)len, buf);
+  if (n <= 0) return 0; /* gone (ESRCH), or not stopped any more */
+  unsigned op = *(unsigned char *)buf;
+  if (op == SYSCALL_INFO_NONE || (op == SYSCALL_INFO_SECCOMP) != is_seccomp_stop(status)) return 0;
+  out[0] = tid;
+  out[1] = status;
+  out[2] = buf == scratch ? 0 : (int32_t)n;
+  return 1;
+}
+
+static int round_next(int32_t *out, void *sysinfo, size_t sysinfo_len) {
+  while (round_len) {
+    pid_t tid = round_q[round_head].tid;
+    int status = round_q[round_head].status;
+    round_head = (round_head + 1) % ROUND_MAX;
+    round_len--;
+    if (round_stop_holds(tid, status, out, sysinfo, sysinfo_len)) return 1;
+  }
+  return 0;
+}
+
+/* One stop of any tracee, consumed without its info (take_trapped's wait). */
+static int take_raw(pid_t *tid, int *status) {
+  for (;;) {
+    siginfo_t si;
+    si.si_pid = 0;
+    if (waitid(P_ALL, 0, &si, WSTOPPED | WNOHANG | __WALL) < 0 || si.si_pid == 0) return 0;
+    if (si.si_code != CLD_TRAPPED) continue;
+    *tid = si.si_pid;
+    *status = si.si_status << 8 | 0x7f;
+    return 1;
+  }
+}
+
+/* take_trapped, and behind a syscall stop the rest of its round. */
+static int take_round(int32_t *out, void *sysinfo, size_t sysinfo_len) {
+  pid_t tid, t2;
+  int status, s2;
+  if (!take_raw(&tid, &status)) return 0;
+  if (is_syscall_stop(status)) {
+    while (round_len < ROUND_MAX && take_raw(&t2, &s2)) {
+      if (!is_syscall_stop(s2)) {
+        round_push(tid, status);
+        fill_stop(out, t2, s2, sysinfo, sysinfo_len);
+        return 1;
+      }
+      round_push(t2, s2);
+    }
+  }
+  fill_stop(out, tid, status, sysinfo, sysinfo_len);
+  return 1;
 }
 
 /* A small detached thread that takes none of the process's signals (those are Node's: SIGINT
@@ -405,6 +520,7 @@ static unsigned fast_turn;
 static int wait_next_core(int32_t *out, void *sysinfo, size_t silen, double spin, int32_t hint,
                           int32_t *foreign) {
   void *outp = out;
+  if (round_len && round_next(out, sysinfo, silen)) return 1;
   /* With a hint and a budget, go straight to the blocking waitpid: the hinted thread was
    * just resumed, so a non-blocking look first would almost always find nothing. */
   int may_block = spin > 0 && watch_ready && draining;
@@ -413,7 +529,7 @@ static int wait_next_core(int32_t *out, void *sysinfo, size_t silen, double spin
      * exits too (a dead thread is reaped soon even while others keep stopping). The blocking
      * wait below returns at once for an exit: before it, that look would be one more syscall. */
     int turn = ++fast_turn % PEEK_EVERY;
-    if (turn && take_trapped(out, sysinfo, silen)) return 1;
+    if (turn && (hint <= 0 ? take_round(out, sysinfo, silen) : take_trapped(out, sysinfo, silen))) return 1;
     if (!turn || !may_block) {
       pid_t pid = peek_ours(foreign);
       if (pid == -ECHILD) return -1;
@@ -469,6 +585,7 @@ static int32_t pre_resume(int32_t tid, int64_t req, int64_t sig) {
     default:
       return -EINVAL;
   }
+  wait_forget(tid);
   return ptrace((enum __ptrace_request)req, (pid_t)tid, 0, (void *)(long)sig) < 0 ? -errno : 0;
 }
 
@@ -575,6 +692,9 @@ static napi_value n_wait_pid(napi_env env, napi_callback_info info) {
   napi_get_value_bool(env, argv[2], &blocking);
   int status;
   pid_t r;
+  if (pid > 0 && round_len && round_remove((pid_t)pid, &status) &&
+      round_stop_holds((pid_t)pid, status, outp, NULL, 0))
+    return make_i64(env, 1);
   do r = waitpid((pid_t)pid, &status, __WALL | (blocking ? 0 : WNOHANG));
   while (r < 0 && errno == EINTR);
   if (r < 0) return utrace_throw(env, errno, "waitpid", pid);

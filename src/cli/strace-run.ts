@@ -129,14 +129,16 @@ function untilExec(write: (s: string) => void): { write: (s: string) => void; sh
   };
 }
 
-/** -d: the ptrace options the first thread was seized with, said once as strace says its own. */
-function debugOptions(p: ParsedStrace, err: (m: string) => void, task: Task): void {
-  if (!p.debug || debugSaid) return;
-  debugSaid = true;
-  // Read from the task (core keeps them internal): what the seize really set.
-  err(`ptrace_setoptions = 0x${(task._options >>> 0).toString(16)}`);
+/** -d: the ptrace options the first thread was seized with, said once a run as strace says
+ * its own (a host runs several commands' runs). */
+function debugOptionsOnce(p: ParsedStrace, err: (m: string) => void): (task: Task) => void {
+  let said = !p.debug;
+  return (task) => {
+    if (said) return;
+    said = true;
+    err(`ptrace_setoptions = 0x${(task.ptraceOptions >>> 0).toString(16)}`);
+  };
 }
-let debugSaid = false;
 
 /** A failed attach (-p) as strace words it: "attach: ptrace(PTRACE_SEIZE, PID): No such process". */
 function straceAttachError(pid: number, e: unknown): string {
@@ -191,6 +193,7 @@ export async function runStrace(argv: string[], p: ParsedStrace, name: string, e
   const { command, pids } = p;
   if (p.daemonize && !p.daemonOf) return daemonize(argv, p, name, err, env.fds ?? []);
   const quietAttach = p.quiet.has('attach') || p.daemonOf !== undefined;
+  const debugOptions = debugOptionsOnce(p, err);
   nameSelfStrace();
   const tracer = new Tracer({ colocate: p.colocate });
   // -b execve: the launched command let go at its next execve (then we end, as strace does).
@@ -243,7 +246,7 @@ export async function runStrace(argv: string[], p: ParsedStrace, name: string, e
     if (!quietAttach) err(`Process ${pid} attached${tasks.length > 1 ? ` with ${tasks.length} threads` : ''}`);
     timeline?.processName(pid, comm(pid));
     for (const t of tasks) engine.attach(t);
-    debugOptions(p, err, tasks[0]!);
+    debugOptions(tasks[0]!);
     return { exit: tasks[0]!.process.exit };
   };
   if (pids.length && !command.length) {
@@ -305,7 +308,7 @@ export async function runStrace(argv: string[], p: ParsedStrace, name: string, e
   // The program has its stdin and stdout: ours must not keep a pipe open behind its back
   // (the trace goes to stderr or -o; nothing of ours reads stdin).
   releaseStdio([0, 1]);
-  debugOptions(p, err, task);
+  debugOptions(task);
   timeline?.processName(task.tgid, command[0]!.split('/').pop()!);
   const ops = engine.attach(task, true).ops;
   launched.tgid = task.tgid;

@@ -96,6 +96,11 @@ export class Task {
     return this._tid;
   }
 
+  /** The PTRACE_O_* options in effect on the thread (what its seize set, and any set since). */
+  get ptraceOptions(): number {
+    return this._options;
+  }
+
   get state(): TaskState {
     return this._state;
   }

@@ -52,9 +52,10 @@ export interface Outcome {
   bySentinel?: boolean;
 }
 
-/** VmRSS (KiB) of the tracer's breakpoint watchdog (its child utrace-watchdog). */
-export function helperRss(tracer: number): number | undefined {
-  for (const st of procStatuses().values()) {
+/** VmRSS (KiB) of the tracer's breakpoint watchdog (its child utrace-watchdog), from one
+ * procStatuses() scan. */
+export function helperRss(tracer: number, statuses = procStatuses()): number | undefined {
+  for (const st of statuses.values()) {
     if (/^Name:\s+utrace-watchdog$/m.test(st) && new RegExp(`^PPid:\\s+${tracer}$`, 'm').test(st)) return Number(/^VmRSS:\s+(\d+)/m.exec(st)?.[1]);
   }
   return undefined;
@@ -94,10 +95,11 @@ function tracerOf(pid: number): number {
   }
 }
 
-/** The `utrace … gdbserver … --attach PID` process among gdb's descendants. */
-function commandOf(gdbPid: number, pid: number): number | undefined {
+/** The `utrace … gdbserver … --attach PID` process among gdb's descendants, from one
+ * procStatuses() scan. */
+function commandOf(gdbPid: number, pid: number, statuses: Map<number, string>): number | undefined {
   const parent = new Map<number, number>();
-  for (const [p, st] of procStatuses()) parent.set(p, Number(/^PPid:\s+(\d+)/m.exec(st)?.[1]));
+  for (const [p, st] of statuses) parent.set(p, Number(/^PPid:\s+(\d+)/m.exec(st)?.[1]));
   const under = (p: number): boolean => {
     for (let q = parent.get(p); q !== undefined && q > 1; q = parent.get(q)) if (q === gdbPid) return true;
     return false;
@@ -195,8 +197,10 @@ export async function runOnce(variant: Variant, hog: boolean, diagnosing = false
     }
     const tracer = tracerOf(pid);
     if (tracer <= 0) return { result: 'other', detail: `not traced before the kill: ${gout.trim().split('\n').pop()}`, hog };
-    const helperRssKiB = helperRss(tracer);
-    const victimPid = whom === 'tracer' ? tracer : commandOf(gdb.pid!, pid);
+    // One scan of /proc serves both lookups.
+    const statuses = procStatuses();
+    const helperRssKiB = helperRss(tracer, statuses);
+    const victimPid = whom === 'tracer' ? tracer : commandOf(gdb.pid!, pid, statuses);
     if (!victimPid) return { result: 'other', detail: 'no utrace gdbserver command under gdb', hog };
     if (victimPid === tracer && whom === 'command') return { result: 'other', detail: 'the command is the tracer (no host)', hog };
     const killedAt = process.hrtime.bigint();

@@ -19,6 +19,12 @@ after(exitGuard);
 const NR_GETPPID = 110;
 const T = { timeout: 60_000 };
 
+/** A slow engine's callback: the stops taken with this one wait in the round meanwhile. */
+function busy(ms: number): void {
+  const t0 = performance.now();
+  while (performance.now() - t0 < ms);
+}
+
 /** The tid of each getppid exit, in the order the engines saw them. */
 async function getppidOrder(threads: number, calls: number): Promise<number[]> {
   const tracer = newTracer();
@@ -72,9 +78,7 @@ test('a non-leader execve while busy threads\' stops wait their turn: the exec i
         tracer.attachTask(child, Attach.CREATE, ops).setEvents(MASK);
       },
       reportSyscallEntry() {
-        // A slow engine: the stops taken with the execve's wait their turn while it runs.
-        const t0 = performance.now();
-        while (performance.now() - t0 < 1);
+        busy(1); // the stops taken with the execve's wait their turn while it runs
       },
       reportSyscallExit() {},
       reportExec(_a, e, ex) {
@@ -106,9 +110,7 @@ test('SIGKILL while stops wait their turn: each thread\'s exit is reported, not 
         tracer.attachTask(child, Attach.CREATE, ops).setEvents(MASK);
       },
       reportSyscallEntry(_a, e) {
-        // A slow engine: the other threads' stops wait in the round meanwhile.
-        const t0 = performance.now();
-        while (performance.now() - t0 < 0.5);
+        busy(0.5);
         if (++reports === 200) {
           // Every thread is in a stop or about to be: the tracer is the slowest part.
           killer = e.task.tid;

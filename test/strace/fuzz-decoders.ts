@@ -8,11 +8,11 @@
  */
 import { SYSCALLS } from '../../src/api.js';
 import { DECODERS } from '../../src/engines/strace/decoders/index.js';
+import { ioctlNames } from '../../src/engines/strace/decoders/ioctl.js';
 import { TraceFormatter } from '../../src/engines/strace/format.js';
 import { valueToJson } from '../../src/engines/strace/json.js';
 import type { DecodeOptions } from '../../src/engines/strace/printer.js';
 import { decodeEntry, setDecoderErrorHook } from '../../src/engines/strace/syscall.js';
-import { IOCTL_NAMES } from '../../src/engines/strace/xlat/ioctls.gen.js';
 import { FakeMemory } from './helpers.js';
 
 /** Longest line accepted (verbose mode with -s 64 and nested arrays stays far below). */
@@ -190,7 +190,7 @@ const FOCUS = ['ioctl', 'sendto'];
 
 /** A known request number, sometimes with its size or direction bits disturbed. */
 function ioctlRequest(r: Rng): bigint {
-  let code = r.pick(IOCTL_NAMES)[0];
+  let code = r.pick(ioctlNames())[0];
   if (r.chance(0.1)) code ^= 1 << (16 + r.int(14));
   if (r.chance(0.05)) code ^= 1 << (30 + r.int(2));
   // any number and size of the same type byte: families that name requests by their number

@@ -23,12 +23,21 @@ export const iocType = (code: number): number => (code >>> 8) & 0xff;
 export const iocNr = (code: number): number => code & 0xff;
 export const iocSize = (code: number): number => (code >>> 16) & 0x3fff;
 
+let names: (readonly [number, string])[] | undefined;
+/** The generated table, (request number, name) sorted by number then name. */
+export function ioctlNames(): readonly (readonly [number, string])[] {
+  return (names ??= IOCTL_NAMES.trim().split('\n').map((line) => {
+    const sp = line.indexOf(' ');
+    return [Number(line.slice(0, sp)), line.slice(sp + 1)] as const;
+  }));
+}
+
 let byCode: Map<number, string[]> | undefined;
 let byName: Map<string, number> | undefined;
 function index(): void {
   byCode = new Map();
   byName = new Map();
-  for (const [v, n] of IOCTL_NAMES) {
+  for (const [v, n] of ioctlNames()) {
     const l = byCode.get(v);
     if (l) l.push(n);
     else byCode.set(v, [n]);

@@ -13,13 +13,20 @@ export interface Xlat {
   valueOf(name: string): bigint | undefined;
 }
 
+type Entries = readonly (readonly [bigint, string])[];
+
 class XlatTable implements Xlat {
   private _byValue: Map<bigint, string> | undefined;
   private _byName: Map<string, bigint> | undefined;
   constructor(
     readonly name: string,
-    readonly entries: readonly (readonly [bigint, string])[],
+    private _entries: Entries | string,
   ) {}
+
+  get entries(): Entries {
+    if (typeof this._entries === 'string') this._entries = unpack(this._entries);
+    return this._entries;
+  }
 
   lookup(v: bigint): string | undefined {
     if (!this._byValue) {
@@ -35,6 +42,26 @@ class XlatTable implements Xlat {
   }
 }
 
-export function xlat(name: string, entries: readonly (readonly [bigint, string])[]): Xlat {
+export function xlat(name: string, entries: Entries): Xlat {
   return new XlatTable(name, entries);
+}
+
+/**
+ * A table in the generated files' packed form: one "VALUE NAME" line per entry (VALUE as
+ * BigInt() reads it: 0x1f, -4; blank lines around it ignored), unpacked on first use. A run uses a few dozen of the ~600
+ * tables: as array literals every one was built at each start, and its bytecode was in the code
+ * cache every start deserializes (start-up time, docs/design.md).
+ */
+export function packedXlat(name: string, text: string): Xlat {
+  return new XlatTable(name, text);
+}
+
+/** "VALUE NAME" lines to entries. */
+export function unpack(text: string): [bigint, string][] {
+  const body = text.trim();
+  if (!body) return [];
+  return body.split('\n').map((line) => {
+    const sp = line.indexOf(' ');
+    return [BigInt(line.slice(0, sp)), line.slice(sp + 1)];
+  });
 }

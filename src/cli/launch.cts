@@ -124,8 +124,10 @@ export function launch(): void {
   const prefix = `${cmd}-${shortHash(BUNDLE)}-`;
   const name = `${prefix}${st.size}-${Math.trunc(st.mtimeMs)}-${process.version}-${process.arch}.v8cache`;
   const cached = dir ? readCache(path.join(dir, name)) : undefined;
-  const source = fs.readFileSync(BUNDLE, 'latin1'); // ASCII (scripts/bundle.mjs): a one-byte string
-  const script = new vm.Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, {
+  // ASCII (scripts/bundle.mjs): a one-byte string. Already a function expression, the module
+  // wrapper: a wrapper added here would be one more copy of the string for V8 to flatten.
+  const source = fs.readFileSync(BUNDLE, 'latin1');
+  const script = new vm.Script(source, {
     filename: BUNDLE,
     cachedData: cached?.data,
     importModuleDynamically: ((specifier: string) => import(specifier)) as never,

@@ -119,9 +119,10 @@ export function launch(): void {
   const dir = cacheDir();
   // One cache per subcommand: each holds what that command's runs compile. The bundle's path
   // is in the name, so that two copies of utrace (an installed one and a checkout) do not
-  // replace each other's cache at every run.
+  // replace each other's cache at every run; so are Node's flags (V8 refuses a cache made
+  // under other flags, and bin/utrace.js gives --single-threaded on one CPU only).
   const cmd = /^[a-z]+$/.test(process.argv[2] ?? '') ? process.argv[2]! : 'other';
-  const prefix = `${cmd}-${shortHash(BUNDLE)}-`;
+  const prefix = `${cmd}-${shortHash(BUNDLE)}-${shortHash(process.execArgv.join('\0'))}-`;
   const name = `${prefix}${st.size}-${Math.trunc(st.mtimeMs)}-${process.version}-${process.arch}.v8cache`;
   const cached = dir ? readCache(path.join(dir, name)) : undefined;
   // ASCII (scripts/bundle.mjs): a one-byte string. Already a function expression, the module

@@ -56,19 +56,34 @@ function nodeCmdline(cmd: string, args: string[] = []): string[] {
   return r.stdout.toString('latin1').split('\0').filter(Boolean);
 }
 
+/** The script Node runs: the first argument after Node's own options. */
+const script = (cmdline: string[]): string | undefined => cmdline.slice(1).find((a) => !a.startsWith('--'));
+
 test('bin/utrace.js runs the CLI from bin/utrace.cjs, directly and through a symbolic link; `node bin/utrace.js` still works', () => {
   const cjs = path.join(root, 'bin/utrace.cjs');
-  assert.equal(nodeCmdline(utrace)[2], cjs);
+  assert.equal(script(nodeCmdline(utrace)), cjs);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'utrace-bin-'));
   try {
     const link = path.join(dir, 'utrace'); // npm's node_modules/.bin/utrace
     fs.symlinkSync(utrace, link);
-    assert.equal(nodeCmdline(link)[2], cjs);
+    assert.equal(script(nodeCmdline(link)), cjs);
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
   // Node on the file itself: the ES module lines of bin/utrace.js start the same CLI.
   assert.equal(nodeCmdline(process.execPath, [utrace])[1], utrace);
+});
+
+test('bin/utrace.js: Node without background threads (--single-threaded) when its affinity is one CPU, with them otherwise', () => {
+  const allowed = /^Cpus_allowed_list:\s*(\S+)$/m.exec(fs.readFileSync('/proc/self/status', 'utf8'))![1]!;
+  const one = /^\d+$/.test(allowed);
+  assert.equal(nodeCmdline(utrace).includes('--single-threaded'), one, `affinity ${allowed}`);
+  const cpu = allowed.split(/[,-]/)[0]!;
+  assert.ok(nodeCmdline('taskset', ['-c', cpu, utrace]).includes('--single-threaded'), `taskset -c ${cpu}`);
+  if (!one) {
+    const two = allowed.includes('-') ? `${cpu},${Number(cpu) + 1}` : allowed.split(',').slice(0, 2).join(',');
+    assert.ok(!nodeCmdline('taskset', ['-c', two, utrace]).includes('--single-threaded'), `taskset -c ${two}`);
+  }
 });
 
 /** The launcher uses the bundle only when it is newer than its inputs (`npm run build`; a bare
@@ -94,7 +109,7 @@ test('code cache: written once per command in $XDG_CACHE_HOME/utrace (0700, 0600
   runIn(home);
   const files = fs.readdirSync(dir);
   assert.equal(files.length, 1, files.join(' '));
-  assert.match(files[0]!, /^strace-[0-9a-z]+-\d+-\d+-v\d+\.\d+\.\d+-x64\.v8cache$/);
+  assert.match(files[0]!, /^strace-[0-9a-z]+-[0-9a-z]+-\d+-\d+-v\d+\.\d+\.\d+-x64\.v8cache$/);
   const file = path.join(dir, files[0]!);
   assert.equal(fs.statSync(dir).mode & 0o777, 0o700);
   assert.equal(fs.statSync(file).mode & 0o777, 0o600);

@@ -7,8 +7,11 @@
  * times slower per stop (caches and branch predictors are cold after each switch to the tracee
  * and the kernel), so what it shows is work saved, not the time a trace saves.
  *
- * `node --max-semi-space-size=4 dist/bench/jsPerStop.js [STOPS/2, default 100000] [FILE]`
- * (the young generation bin/utrace.js gives Node), best pinned: `taskset -c 1 ...`.
+ * `node --max-semi-space-size=4 dist/bench/jsPerStop.js [STOPS/2, default 100000] [FILE] [THREADS]
+ * [interleave]` (the young generation bin/utrace.js gives Node), best pinned: `taskset -c 1 ...`.
+ * THREADS > 1: the program's threads (made by clone events) take turns, a whole call each; with
+ * `interleave`, every thread enters its call before any leaves it (each line then prints as
+ * strace's `<unfinished ...>` and `<... resumed>` pair), as busy threads served in turn do.
  */
 import { FakeKernel } from '../test/core/fakeBackend.js';
 import { Tracer } from '../src/index.js';
@@ -19,7 +22,7 @@ import * as fs from 'node:fs';
 
 const NR_GETPPID = 110n;
 
-async function main(n: number, file: string): Promise<void> {
+async function main(n: number, file: string, threads: number, interleave: boolean): Promise<void> {
   const kernel = new FakeKernel();
   kernel.restart = () => undefined; // no request log: it would grow by one line per stop
   const tracer = new Tracer({ backend: kernel, colocate: 'off' });
@@ -44,19 +47,35 @@ async function main(n: number, file: string): Promise<void> {
   const task = await tracer.spawn(['/bin/true']);
   engine.attach(task, false);
   task.start();
-  const tid = task.tid;
+  const tids = [task.tid];
+  for (let t = 1; t < threads; t++) {
+    const tid = task.tid + t;
+    kernel.setEventMessage(task.tid, tid);
+    kernel.stop(task.tid, P.SIGTRAP, P.PTRACE_EVENT_CLONE);
+    kernel.stop(tid, P.SIGSTOP, P.PTRACE_EVENT_STOP);
+    tids.push(tid);
+  }
   const entry = Buffer.alloc(88);
   entry[0] = P.SYSCALL_INFO_ENTRY;
   entry.writeBigUInt64LE(NR_GETPPID, 24);
   const exit = Buffer.alloc(88);
   exit[0] = P.SYSCALL_INFO_EXIT;
   exit.writeBigInt64LE(4242n, 24);
+  const stop = (tid: number, info: Buffer): void => {
+    kernel.setSyscallInfo(tid, info);
+    kernel.stop(tid, P.SIGTRAP | 0x80);
+  };
   const run = (calls: number): void => {
-    for (let i = 0; i < calls; i++) {
-      kernel.setSyscallInfo(tid, entry);
-      kernel.stop(tid, P.SIGTRAP | 0x80);
-      kernel.setSyscallInfo(tid, exit);
-      kernel.stop(tid, P.SIGTRAP | 0x80);
+    for (let i = 0; i < calls; i += tids.length) {
+      if (interleave) {
+        for (const tid of tids) stop(tid, entry);
+        for (const tid of tids) stop(tid, exit);
+      } else {
+        for (const tid of tids) {
+          stop(tid, entry);
+          stop(tid, exit);
+        }
+      }
     }
   };
   run(20_000); // optimized before it is timed
@@ -71,10 +90,11 @@ async function main(n: number, file: string): Promise<void> {
   flush();
   fs.closeSync(fd);
   ns.sort((a, b) => a - b);
-  console.log(`JS per syscall stop (fake kernel, strace -f -o FILE, getppid): min ${ns[0]!.toFixed(0)} ns, median ${ns[3]!.toFixed(0)} ns`);
+  const how = threads > 1 ? `, ${threads} threads${interleave ? ' interleaved' : ' in turn'}` : '';
+  console.log(`JS per syscall stop (fake kernel, strace -f -o FILE, getppid${how}): min ${ns[0]!.toFixed(0)} ns, median ${ns[3]!.toFixed(0)} ns`);
 }
 
-main(Number(process.argv[2] ?? 100_000), process.argv[3] ?? '/dev/null').catch((e) => {
+main(Number(process.argv[2] ?? 100_000), process.argv[3] ?? '/dev/null', Number(process.argv[4] ?? 1), process.argv[5] === 'interleave').catch((e) => {
   console.error(e);
   process.exitCode = 1;
 });

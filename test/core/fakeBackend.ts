@@ -82,6 +82,11 @@ export class FakeKernel implements TraceBackend {
     this.sinks.get(tid)!._dispatch(tid, (code & 0xff) << 8, 0);
   }
 
+  /** PTRACE_GETEVENTMSG's answer for tid's next event stop (a clone's new tid). */
+  setEventMessage(tid: number, msg: number): void {
+    this.eventMsg.set(tid, msg);
+  }
+
   /** A raw ptrace stop: WSTOPSIG sig, event ev. */
   stop(tid: number, sig: number, ev = 0): void {
     const sink = this.sinks.get(tid);

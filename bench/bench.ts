@@ -66,12 +66,14 @@ const filter = (ctx: BenchCtx): Row[] => {
 
 // Composition (issue 5): the same full trace with an idle gdb engine attached too (gdb
 // connects over stdio, continues, and waits for the exit). The loop times itself, so gdb's
-// and Node's start-up are left out: what is compared is the cost of the extra engine.
+// and Node's start-up are left out: what is compared is the cost of the extra engine. Both
+// sides start utrace the same way, through bin/utrace.js, which picks Node's flags (on one
+// CPU, --single-threaded: 14% of the pinned loop time when only one side had it).
 const compose = (ctx: BenchCtx): Row[] => [pair(ctx, `utrace run: full trace of ${N} getppid with an idle gdb engine (loop time)`, 'the same without gdb', 1.1,
   // A remote timeout of 30 s: gdb's 2 s default can end before Node has started on a loaded
   // machine (the late qSupported reply then answers the next packet).
   () => loopTime(ctx, ['gdb', '-batch', '-nx', '-ex', 'set remotetimeout 30', '-ex',
-    `target remote | node ${utrace} run --gdb stdio --strace='-f -o /tmp/utrace-bench.trace2' -- ${loop} ${N} time`,
+    `target remote | ${utrace} run --gdb stdio --strace='-f -o /tmp/utrace-bench.trace2' -- ${loop} ${N} time`,
     '-ex', 'continue', loop]),
   () => loopTime(ctx, [utrace, 'run', `--strace=-f -o /tmp/utrace-bench.trace3`, '--', loop, N, 'time']))];
 

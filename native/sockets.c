@@ -4,6 +4,9 @@
  * joining command's output files and gdb connection this way, so no byte is relayed through
  * an extra process. Also what a tracee's socket is: its protocol name (the sockfs xattr) and
  * one request/answer exchange with a kernel netlink family (sock_diag), which Node cannot open.
+ * And a listening unix socket that costs nothing until someone connects: made here, watched on
+ * libuv's loop, and handed to Node's net module (which brings a dozen modules with it) only at
+ * the first connection.
  */
 #define _GNU_SOURCE /* struct ucred, MSG_CMSG_CLOEXEC */
 #include "utrace.h"
@@ -15,8 +18,10 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/time.h>
+#include <sys/un.h>
 #include <sys/xattr.h>
 #include <unistd.h>
+#include <uv.h>
 
 #define MAX_FDS 16
 
@@ -226,10 +231,157 @@ static napi_value n_netlink_request(napi_env env, napi_callback_info info) {
   return r;
 }
 
+/* listenUnix(path, backlog) -> fd: a non-blocking, close-on-exec unix stream socket bound to
+ * path and listening (EADDRINUSE when the path exists). */
+static napi_value n_listen_unix(napi_env env, napi_callback_info info) {
+  static const char *u = "listenUnix(path, backlog)";
+  napi_value argv[2];
+  if (arg_count(env, info, 2, argv, u) < 0) return NULL;
+  struct sockaddr_un sa;
+  memset(&sa, 0, sizeof sa);
+  sa.sun_family = AF_UNIX;
+  size_t plen = 0;
+  if (napi_get_value_string_utf8(env, argv[0], NULL, 0, &plen) != napi_ok) return utrace_throw_type(env, u);
+  if (plen == 0 || plen >= sizeof sa.sun_path) return utrace_throw(env, ENAMETOOLONG, "bind", 0);
+  napi_get_value_string_utf8(env, argv[0], sa.sun_path, sizeof sa.sun_path, &plen);
+  int64_t backlog;
+  if (arg_i64(env, argv[1], &backlog, u) < 0) return NULL;
+  int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (fd < 0) return utrace_throw(env, errno, "socket", 0);
+  if (bind(fd, (struct sockaddr *)&sa, sizeof sa) < 0) {
+    int e = errno;
+    close(fd);
+    return utrace_throw(env, e, "bind", 0);
+  }
+  if (listen(fd, (int)backlog) < 0) {
+    int e = errno;
+    close(fd);
+    return utrace_throw(env, e, "listen", 0);
+  }
+  return make_i64(env, fd);
+}
+
+/* One-shot watches of descriptors on libuv's loop (main thread only): watchReadable(fd, cb)
+ * -> id calls cb() once, the first time fd is readable (a listening socket: a connection
+ * waits), then forgets it; unwatch(id) forgets it before. A watch does not keep the loop
+ * alive. The descriptor stays the caller's; it must not be closed while watched. */
+struct watch {
+  uv_poll_t poll;
+  napi_env env;
+  napi_ref cb;
+  napi_async_context ctx;
+  int64_t id;
+  struct watch *next;
+};
+static struct watch *watches;
+static int64_t watch_ids;
+
+static void watch_closed(uv_handle_t *h) {
+  free(h->data);
+}
+
+/* Unlink w, drop its JS references and close its libuv handle (freed once closed). */
+static void watch_end(struct watch *w) {
+  for (struct watch **pp = &watches; *pp; pp = &(*pp)->next) {
+    if (*pp == w) {
+      *pp = w->next;
+      break;
+    }
+  }
+  uv_poll_stop(&w->poll);
+  napi_delete_reference(w->env, w->cb);
+  napi_async_destroy(w->env, w->ctx);
+  uv_close((uv_handle_t *)&w->poll, watch_closed);
+}
+
+static void watch_fired(uv_poll_t *p, int status, int events) {
+  (void)status;
+  (void)events;
+  struct watch *w = p->data;
+  napi_env env = w->env;
+  napi_handle_scope scope;
+  napi_open_handle_scope(env, &scope);
+  napi_value cb, recv, result;
+  napi_get_reference_value(env, w->cb, &cb);
+  napi_get_global(env, &recv); /* napi_make_callback wants an object */
+  napi_async_context ctx = w->ctx;
+  w->ctx = NULL;
+  /* Forgotten before the call: the callback may watch again or unwatch. */
+  uv_poll_stop(&w->poll);
+  for (struct watch **pp = &watches; *pp; pp = &(*pp)->next) {
+    if (*pp == w) {
+      *pp = w->next;
+      break;
+    }
+  }
+  napi_ref ref = w->cb;
+  uv_close((uv_handle_t *)&w->poll, watch_closed);
+  if (cb) napi_make_callback(env, ctx, recv, cb, 0, NULL, &result);
+  napi_delete_reference(env, ref);
+  napi_async_destroy(env, ctx);
+  napi_close_handle_scope(env, scope);
+}
+
+static napi_value n_watch_readable(napi_env env, napi_callback_info info) {
+  static const char *u = "watchReadable(fd, callback)";
+  napi_value argv[2];
+  if (arg_count(env, info, 2, argv, u) < 0) return NULL;
+  int64_t fd;
+  if (arg_i64(env, argv[0], &fd, u) < 0) return NULL;
+  napi_valuetype t;
+  napi_typeof(env, argv[1], &t);
+  if (t != napi_function) return utrace_throw_type(env, u);
+  uv_loop_t *loop = NULL;
+  if (napi_get_uv_event_loop(env, &loop) != napi_ok || !loop) return utrace_throw(env, ENOSYS, "uv_poll_init", 0);
+  struct watch *w = calloc(1, sizeof *w);
+  if (!w) return utrace_throw(env, ENOMEM, "uv_poll_init", 0);
+  int r = uv_poll_init(loop, &w->poll, (int)fd);
+  if (r < 0) {
+    free(w);
+    return utrace_throw(env, -r, "uv_poll_init", 0);
+  }
+  w->poll.data = w;
+  w->env = env;
+  napi_value name;
+  napi_create_string_utf8(env, "utrace.watchReadable", NAPI_AUTO_LENGTH, &name);
+  napi_async_init(env, NULL, name, &w->ctx);
+  napi_create_reference(env, argv[1], 1, &w->cb);
+  r = uv_poll_start(&w->poll, UV_READABLE, watch_fired);
+  if (r < 0) {
+    napi_delete_reference(env, w->cb);
+    napi_async_destroy(env, w->ctx);
+    uv_close((uv_handle_t *)&w->poll, watch_closed);
+    return utrace_throw(env, -r, "uv_poll_start", 0);
+  }
+  uv_unref((uv_handle_t *)&w->poll);
+  w->id = ++watch_ids;
+  w->next = watches;
+  watches = w;
+  return make_i64(env, w->id);
+}
+
+static napi_value n_unwatch(napi_env env, napi_callback_info info) {
+  static const char *u = "unwatch(id)";
+  napi_value argv[1];
+  if (arg_count(env, info, 1, argv, u) < 0) return NULL;
+  int64_t id;
+  if (arg_i64(env, argv[0], &id, u) < 0) return NULL;
+  for (struct watch *w = watches; w; w = w->next) {
+    if (w->id == id) {
+      watch_end(w);
+      break;
+    }
+  }
+  return make_undefined(env);
+}
+
 void sockets_register(napi_env env, napi_value exports) {
   EXPORT_FN(env, exports, "peerCred", n_peer_cred);
   EXPORT_FN(env, exports, "sendFds", n_send_fds);
   EXPORT_FN(env, exports, "recvFds", n_recv_fds);
   EXPORT_FN(env, exports, "sockProtoName", n_sock_proto_name);
   EXPORT_FN(env, exports, "netlinkRequest", n_netlink_request);
+  EXPORT_FN(env, exports, "listenUnix", n_listen_unix);
+  EXPORT_FN(env, exports, "watchReadable", n_watch_readable);
+  EXPORT_FN(env, exports, "unwatch", n_unwatch);
 }

@@ -27,7 +27,7 @@ export { debugRegistersTrap } from './core/capabilities.js';
 export { raiseDefault } from './core/selfSignal.js';
 export { makePipe, releaseStdio, setForegroundGroup } from './core/spawn.js';
 export { startDaemonChild, execWhenReady } from './core/daemon.js';
-export { socketPeer, sendWithFds, receiveWithFds, socketProtocolName, netlinkRequest } from './core/sockets.js';
+export { socketPeer, sendWithFds, receiveWithFds, socketProtocolName, netlinkRequest, listenUnix, watchReadable } from './core/sockets.js';
 export type { PeerCredentials } from './core/sockets.js';
 export { readCStringBytes } from './core/cstring.js';
 export type { TaskMemory } from './core/cstring.js';

@@ -53,8 +53,28 @@ if (extraCa !== undefined) {
 const inherited = takeInherited(process.env);
 
 // Diagnostics must never kill the tracer: with `target remote | utrace ...` our stderr is a
-// socket gdb reads, and it is gone once gdb exits while the engines go on (EPIPE).
-process.stderr.on('error', () => undefined);
+// socket gdb reads, and it is gone once gdb exits while the engines go on (EPIPE). The handler
+// goes on when the stream is first used: Node makes process.stderr on first use, and one on a
+// terminal or a pipe loads node:net and the streams (several ms), which a trace written to a
+// file (`strace -o F`) never needs.
+const stderrOf = Object.getOwnPropertyDescriptor(process, 'stderr')?.get;
+if (stderrOf) {
+  let guarded = false;
+  Object.defineProperty(process, 'stderr', {
+    configurable: true,
+    enumerable: true,
+    get(): NodeJS.WriteStream {
+      const s = stderrOf.call(process) as NodeJS.WriteStream;
+      if (!guarded) {
+        guarded = true;
+        s.on('error', () => undefined);
+      }
+      return s;
+    },
+  });
+} else {
+  process.stderr.on('error', () => undefined);
+}
 
 async function main(argv: string[]): Promise<number> {
   const [cmd, ...rest] = argv;

@@ -59,3 +59,24 @@ export function socketProtocolName(path: string): string | undefined {
 export function netlinkRequest(protocol: number, request: Uint8Array, timeoutMs = 1000): Buffer {
   return native.netlinkRequest(protocol, request, timeoutMs);
 }
+
+/**
+ * A listening unix stream socket at `path` (non-blocking, close-on-exec), as a descriptor:
+ * throws a UtraceError (EADDRINUSE when the path exists). Hand it to Node's net module
+ * (`server.listen({ fd })`) when a connection comes (watchReadable): a program that is never
+ * joined never loads that module, which brings a dozen with it.
+ */
+export function listenUnix(path: string, backlog = 16): number {
+  return native.listenUnix(path, backlog);
+}
+
+/**
+ * Call `callback` once, the first time `fd` is readable (for a listening socket: a connection
+ * waits), from the event loop, which the watch does not keep alive. Returns the cancel; the
+ * descriptor stays the caller's, and must not be closed before the watch has fired or been
+ * cancelled.
+ */
+export function watchReadable(fd: number, callback: () => void): () => void {
+  const id = native.watchReadable(fd, callback);
+  return () => native.unwatch(id);
+}

@@ -106,6 +106,9 @@ export interface NativeAddon {
   /** One request to a kernel netlink family on a socket of its own: every message of the
    * answer (to a dump's end, or the single reply or error), within timeoutMs. */
   netlinkRequest(protocol: number, request: Uint8Array, timeoutMs: number): Buffer;
+  listenUnix(path: string, backlog: number): number;
+  watchReadable(fd: number, callback: () => void): number;
+  unwatch(id: number): void;
   /** The hot path's shared inputs and outputs (struct wait_ctl in native/wait.c, an
    * Int32Array(16)), given once. */
   waitSetup(ctl: Int32Array, sysinfo: Uint8Array): void;

@@ -7,10 +7,15 @@
  * Claiming RUNTIME/PID is what makes a host: the control socket's bind() is the lock, so of two
  * commands that want to host the same process at once, one hosts and the other joins. A socket
  * left by a host that died (connect refused) is removed and claimed again.
+ *
+ * The sockets are made listening by the native layer and handed to Node's net module at their
+ * first connection: most launched programs are never joined, and `node:net` brings `cluster`,
+ * `child_process`, `dgram` and the streams with it (about 7 ms of every `utrace strace` start).
  */
 import * as fs from 'node:fs';
-import * as net from 'node:net';
-import { receiveWithFds, socketPeer, UtraceError } from '../../api.js';
+import { createRequire } from 'node:module';
+import type * as net from 'node:net';
+import { listenUnix, receiveWithFds, socketPeer, UtraceError, watchReadable } from '../../api.js';
 import { servedIo, type CommandIo } from '../io.js';
 import type { Host, Member } from './host.js';
 import { LineReader, parseRequest, type EngineSpec, type JoinRequest, type Reply, type Request } from './protocol.js';
@@ -22,6 +27,9 @@ export type EngineFactory = (host: Host, specs: EngineSpec[], io: CommandIo, fds
 
 /** Serves a gdb connection that came to RUNTIME/PID/gdb as a new member. */
 export type GdbEndpoint = (host: Host, socket: net.Socket, peer: { pid: number; uid: number }) => Promise<Member | undefined>;
+
+/** node:net, loaded when first needed (see above). */
+const netModule = (): typeof net => createRequire(import.meta.url)('node:net') as typeof net;
 
 /** The descriptor under a Node socket (no public API gives it; stable for years). */
 export function socketFd(s: net.Socket | net.Server): number {
@@ -43,7 +51,7 @@ export interface Served {
 /** Is a host listening on paths.ctl? (refused or missing: no) */
 export function hostAlive(paths: HostPaths): Promise<boolean> {
   return new Promise((resolve) => {
-    const s = net.connect(paths.ctl);
+    const s = netModule().connect(paths.ctl);
     s.once('connect', () => {
       s.destroy();
       resolve(true);
@@ -66,45 +74,52 @@ export async function serveHost(host: Host, factory: EngineFactory, gdb: GdbEndp
   command?: string[]): Promise<Served | undefined> {
   const paths = hostPaths(host.pid, runtimeDir());
   privateDir(paths.dir);
-  const ctl = net.createServer({ pauseOnConnect: true });
+  let ctlFd: number;
   for (let attempt = 0; ; attempt++) {
     try {
-      await listen(ctl, paths.ctl);
+      ctlFd = listenUnix(paths.ctl);
       break;
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EADDRINUSE' || attempt > 0) throw e;
+      if (!(e instanceof UtraceError && e.code === 'EADDRINUSE') || attempt > 0) throw e;
       if (await hostAlive(paths)) return undefined;
       fs.rmSync(paths.ctl, { force: true }); // a dead host's socket
     }
   }
-  fs.chmodSync(paths.ctl, 0o600);
-  const target = processId(host.pid);
-  const self = processId(process.pid)!;
-  const info: HostInfo = { target: target ?? { pid: host.pid, start: 0 }, command: command ? command.join(' ') : commandLine(host.pid), host: self };
-  fs.writeFileSync(paths.info + '.tmp', JSON.stringify(info) + '\n', { mode: 0o600 });
-  fs.renameSync(paths.info + '.tmp', paths.info);
-  ctl.on('connection', (s: net.Socket) => void onControl(host, s, info, factory, log));
-
-  let gdbServer: net.Server | undefined;
+  const sockets: LazyServer[] = [];
+  try {
+    fs.chmodSync(paths.ctl, 0o600);
+    const target = processId(host.pid);
+    const self = processId(process.pid)!;
+    const info: HostInfo = { target: target ?? { pid: host.pid, start: 0 }, command: command ? command.join(' ') : commandLine(host.pid), host: self };
+    fs.writeFileSync(paths.info + '.tmp', JSON.stringify(info) + '\n', { mode: 0o600 });
+    fs.renameSync(paths.info + '.tmp', paths.info);
+    sockets.push(lazyServer(ctlFd, log, () => {
+      const ctl = netModule().createServer({ pauseOnConnect: true });
+      ctl.on('connection', (s: net.Socket) => void onControl(host, s, info, factory, log));
+      return ctl;
+    }));
+  } catch (e) {
+    fs.closeSync(ctlFd);
+    throw e;
+  }
   if (gdb) {
-    gdbServer = net.createServer((s) => {
+    fs.rmSync(paths.gdb, { force: true });
+    const gdbFd = listenUnix(paths.gdb);
+    fs.chmodSync(paths.gdb, 0o600);
+    sockets.push(lazyServer(gdbFd, log, () => netModule().createServer((s) => {
       const peer = peerOf(s);
       if (!peer) return void s.destroy();
       gdb(host, s, peer).catch((e) => {
         log(`utrace host: gdb connection: ${e instanceof Error ? e.message : String(e)}`);
         s.destroy();
       });
-    });
-    fs.rmSync(paths.gdb, { force: true });
-    await listen(gdbServer, paths.gdb);
-    fs.chmodSync(paths.gdb, 0o600);
+    })));
   }
   let closed = false;
   const close = (): void => {
     if (closed) return;
     closed = true;
-    ctl.close();
-    gdbServer?.close();
+    for (const s of sockets) s.close();
     // Only what is still ours: another host may have claimed the pid since (pid reuse).
     if (readHostInfo(paths)?.host.pid === process.pid) {
       for (const f of [paths.ctl, paths.gdb, paths.info]) fs.rmSync(f, { force: true });
@@ -119,14 +134,31 @@ export async function serveHost(host: Host, factory: EngineFactory, gdb: GdbEndp
   return { paths, close };
 }
 
-function listen(server: net.Server, file: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(file, () => {
-      server.off('error', reject);
-      resolve();
-    });
+interface LazyServer {
+  close(): void;
+}
+
+/** A listening descriptor served by the net.Server `make` builds at its first connection. */
+function lazyServer(fd: number, log: (m: string) => void, make: () => net.Server): LazyServer {
+  let server: net.Server | undefined;
+  let closed = false;
+  const cancel = watchReadable(fd, () => {
+    if (closed) return;
+    server = make();
+    server.on('error', (e) => log(`utrace host: ${e.message}`));
+    server.listen({ fd });
   });
+  return {
+    close() {
+      if (closed) return;
+      closed = true;
+      if (server) server.close(); // closes fd
+      else {
+        cancel();
+        fs.closeSync(fd);
+      }
+    },
+  };
 }
 
 /** The peer of a unix socket if it may talk to us: our uid, or root. */

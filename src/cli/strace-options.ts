@@ -6,7 +6,7 @@
  * an option's value in the next word) are resolved first, so parseArgs sees only `--name=v`,
  * `--name` and short groups. Errors are UsageErrors worded as strace's.
  */
-import { pathResolutionNotes } from '../engines/strace/pathtrace.js';
+import { pathResolutionNotes } from '../engines/strace/pathresolve.js';
 import type { SummarySort } from '../engines/strace/summary.js';
 import { parseArgs } from 'node:util';
 import { FilterError, StraceFilter } from '../engines/strace/filter.js';

@@ -180,3 +180,21 @@ test('code cache: none in a directory others can write or read, none with UTRACE
   fs.rmSync(home, { recursive: true, force: true });
   fs.rmSync(off, { recursive: true, force: true });
 });
+
+test('a usage error of utrace strace loads neither the native addon nor the tracer (strace\'s test suite asks for hundreds)', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'utrace-usage-'));
+  const maps = path.join(dir, 'maps');
+  const preload = path.join(dir, 'preload.cjs');
+  // What was mapped at exit: a loaded addon is a mapping of its .node file.
+  fs.writeFileSync(preload, `process.on('exit', () => { const fs = require('fs'); fs.writeFileSync(${JSON.stringify(maps)}, fs.readFileSync('/proc/self/maps')); });`);
+  try {
+    const r = spawnSync(process.execPath, ['-r', preload, path.join(root, 'bin/utrace.cjs'), 'strace', '--no-such-option'], { encoding: 'utf8', env: base(), timeout: 30000 });
+    assert.equal(r.status, 1, r.stderr);
+    assert.match(r.stderr, /no-such-option/);
+    const mapped = fs.readFileSync(maps, 'utf8');
+    assert.ok(mapped.includes('/node'), 'the maps are the process\'s');
+    assert.ok(!mapped.includes('utrace_native.node'), 'the native addon was loaded');
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});

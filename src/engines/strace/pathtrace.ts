@@ -6,9 +6,9 @@
  * strace does: a descriptor matches when /proc/PID/fd/N links to the path.
  */
 import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { SYSCALLS, SYSCALL_CLASS_NAMES, type TaskMemory } from '../../api.js';
 import { readCString, readExact } from './memory.js';
+import { resolvedPath } from './pathresolve.js';
 
 const PAGE = 4096n;
 
@@ -79,28 +79,6 @@ const DESC = SYSCALL_CLASS_NAMES['%desc'] ?? 0;
 const PATH_MAX = 4096;
 /** Most descriptors a select set or a poll array is looked at for (as FD_SETSIZE-ish bound). */
 const MAX_FDS = 1 << 16;
-
-/** The path a -P argument resolves to, when that differs from it (undefined otherwise). */
-function resolvedPath(p: string, cwd: string): string | undefined {
-  let real: string;
-  try {
-    real = fs.realpathSync(path.resolve(cwd, p));
-  } catch {
-    return undefined;
-  }
-  return real !== p ? real : undefined;
-}
-
-/** strace's "Requested path … resolved into …" note for each -P argument that resolves
- * to another path. */
-export function pathResolutionNotes(paths: readonly string[], cwd = process.cwd()): string[] {
-  const notes: string[] = [];
-  for (const p of paths) {
-    const real = resolvedPath(p, cwd);
-    if (real !== undefined) notes.push(`Requested path "${p}" resolved into "${real}"`);
-  }
-  return notes;
-}
 
 export class PathTrace {
   private readonly _paths = new Set<string>();

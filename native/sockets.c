@@ -280,8 +280,8 @@ static void watch_closed(uv_handle_t *h) {
   free(h->data);
 }
 
-/* Unlink w, drop its JS references and close its libuv handle (freed once closed). */
-static void watch_end(struct watch *w) {
+/* Take w off the list and stop its libuv handle, closed then (freed once closed). */
+static void watch_unlink(struct watch *w) {
   for (struct watch **pp = &watches; *pp; pp = &(*pp)->next) {
     if (*pp == w) {
       *pp = w->next;
@@ -289,9 +289,14 @@ static void watch_end(struct watch *w) {
     }
   }
   uv_poll_stop(&w->poll);
+  uv_close((uv_handle_t *)&w->poll, watch_closed);
+}
+
+/* Unwatched before it fired: its JS references dropped too. */
+static void watch_end(struct watch *w) {
   napi_delete_reference(w->env, w->cb);
   napi_async_destroy(w->env, w->ctx);
-  uv_close((uv_handle_t *)&w->poll, watch_closed);
+  watch_unlink(w);
 }
 
 static void watch_fired(uv_poll_t *p, int status, int events) {
@@ -305,18 +310,15 @@ static void watch_fired(uv_poll_t *p, int status, int events) {
   napi_get_reference_value(env, w->cb, &cb);
   napi_get_global(env, &recv); /* napi_make_callback wants an object */
   napi_async_context ctx = w->ctx;
-  w->ctx = NULL;
-  /* Forgotten before the call: the callback may watch again or unwatch. */
-  uv_poll_stop(&w->poll);
-  for (struct watch **pp = &watches; *pp; pp = &(*pp)->next) {
-    if (*pp == w) {
-      *pp = w->next;
-      break;
-    }
-  }
   napi_ref ref = w->cb;
-  uv_close((uv_handle_t *)&w->poll, watch_closed);
-  if (cb) napi_make_callback(env, ctx, recv, cb, 0, NULL, &result);
+  /* Forgotten before the call: the callback may watch again or unwatch. */
+  watch_unlink(w);
+  /* The callback catches what it throws (src/cli/host/serve.ts); anything that escapes is
+   * dropped here rather than left pending on the environment. */
+  if (cb && napi_make_callback(env, ctx, recv, cb, 0, NULL, &result) == napi_pending_exception) {
+    napi_value ignored;
+    napi_get_and_clear_last_exception(env, &ignored);
+  }
   napi_delete_reference(env, ref);
   napi_async_destroy(env, ctx);
   napi_close_handle_scope(env, scope);

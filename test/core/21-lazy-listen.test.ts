@@ -68,6 +68,29 @@ test('a cancelled watch never fires; the descriptor is then the caller\'s to clo
   done();
 });
 
+test('a callback that throws does not take the process down, and later watches still fire', async () => {
+  const { sock, done } = tmpSock();
+  const fd = listenUnix(sock);
+  const fd2 = listenUnix(`${sock}2`);
+  let later = 0;
+  watchReadable(fd, () => {
+    throw new Error('thrown in a watch callback');
+  });
+  const c = net.connect(sock);
+  await new Promise((r) => c.once('connect', r));
+  await tick(50);
+  watchReadable(fd2, () => later++);
+  const c2 = net.connect(`${sock}2`);
+  await new Promise((r) => c2.once('connect', r));
+  await tick(50);
+  assert.equal(later, 1);
+  c.destroy();
+  c2.destroy();
+  fs.closeSync(fd);
+  fs.closeSync(fd2);
+  done();
+});
+
 test('listenUnix: an existing path is EADDRINUSE, an overlong one ENAMETOOLONG (errno names), the socket file is there', () => {
   const { sock, done } = tmpSock();
   const fd = listenUnix(sock);

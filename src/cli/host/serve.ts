@@ -102,19 +102,6 @@ export async function serveHost(host: Host, factory: EngineFactory, gdb: GdbEndp
     fs.closeSync(ctlFd);
     throw e;
   }
-  if (gdb) {
-    fs.rmSync(paths.gdb, { force: true });
-    const gdbFd = listenUnix(paths.gdb);
-    fs.chmodSync(paths.gdb, 0o600);
-    sockets.push(lazyServer(gdbFd, log, () => netModule().createServer((s) => {
-      const peer = peerOf(s);
-      if (!peer) return void s.destroy();
-      gdb(host, s, peer).catch((e) => {
-        log(`utrace host: gdb connection: ${e instanceof Error ? e.message : String(e)}`);
-        s.destroy();
-      });
-    })));
-  }
   let closed = false;
   const close = (): void => {
     if (closed) return;
@@ -130,6 +117,24 @@ export async function serveHost(host: Host, factory: EngineFactory, gdb: GdbEndp
       }
     }
   };
+  if (gdb) {
+    try {
+      fs.rmSync(paths.gdb, { force: true });
+      const gdbFd = listenUnix(paths.gdb);
+      sockets.push(lazyServer(gdbFd, log, () => netModule().createServer((s) => {
+        const peer = peerOf(s);
+        if (!peer) return void s.destroy();
+        gdb(host, s, peer).catch((e) => {
+          log(`utrace host: gdb connection: ${e instanceof Error ? e.message : String(e)}`);
+          s.destroy();
+        });
+      })));
+      fs.chmodSync(paths.gdb, 0o600);
+    } catch (e) {
+      close(); // no half host: the control socket and host.json go too
+      throw e;
+    }
+  }
   void host.ended.then(close);
   return { paths, close };
 }
@@ -144,9 +149,13 @@ function lazyServer(fd: number, log: (m: string) => void, make: () => net.Server
   let closed = false;
   const cancel = watchReadable(fd, () => {
     if (closed) return;
-    server = make();
-    server.on('error', (e) => log(`utrace host: ${e.message}`));
-    server.listen({ fd });
+    try {
+      server = make();
+      server.on('error', (e) => log(`utrace host: ${e.message}`));
+      server.listen({ fd });
+    } catch (e) {
+      log(`utrace host: cannot serve ${fd}: ${e instanceof Error ? e.message : String(e)}`);
+    }
   });
   return {
     close() {

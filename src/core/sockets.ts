@@ -66,7 +66,7 @@ export function netlinkRequest(protocol: number, request: Uint8Array, timeoutMs 
  * (`server.listen({ fd })`) when a connection comes (watchReadable): a program that is never
  * joined never loads that module, which brings a dozen with it.
  */
-export function listenUnix(path: string, backlog = 16): number {
+export function listenUnix(path: string, backlog = 511): number { // Node's own default
   return native.listenUnix(path, backlog);
 }
 

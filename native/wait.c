@@ -223,9 +223,10 @@ static int take_trapped(int32_t *out, void *sysinfo, size_t sysinfo_len) {
  * waitid hands out the first waitable tracee in the kernel's list order, so a thread that
  * stops again before the tracer's next look is served again ahead of threads that have waited
  * longer: of 4 threads making 25000 getppid calls each under -f, two made about 23500 calls
- * in the first half of the trace and the other two about 1500. strace serves them in turn. So, like strace, when a syscall stop is taken every
- * other stop waitable then is taken too (one waitid each, and one that finds none), and they
- * are handed out in that order before the next round is taken.
+ * in the first half of the trace and the other two about 1500. strace serves them in turn.
+ * So, like strace, when a syscall stop is taken every other stop waitable then is taken too
+ * (one waitid each, and one that finds none), and they are handed out in that order before
+ * the next round is taken.
  * A stop taken ahead is consumed in the kernel, so every wait looks here first (waitFast,
  * waitPid), and a restart or detach of the thread forgets it, as the kernel forgets a stop
  * nobody waited for. Only syscall stops wait in a round: meanwhile the thread may have been

@@ -48,15 +48,16 @@ export function xlat(name: string, entries: Entries): Xlat {
 
 /**
  * A table in the generated files' packed form: one "VALUE NAME" line per entry (VALUE as
- * BigInt() reads it: 0x1f, -4; blank lines around it ignored), unpacked on first use. A run uses a few dozen of the ~600
- * tables: as array literals every one was built at each start, and its bytecode was in the code
- * cache every start deserializes (start-up time, docs/design.md).
+ * BigInt() reads it: 0x1f, -4; blank lines around it ignored), unpacked on first use. A run
+ * uses a few dozen of the ~600 tables: as array literals every one was built at each start,
+ * and its bytecode was in the code cache every start deserializes (start-up time,
+ * docs/design.md).
  */
 export function packedXlat(name: string, text: string): Xlat {
   return new XlatTable(name, text);
 }
 
-/** "VALUE NAME" lines to entries. */
+/** "VALUE NAME" lines to entries (also the ioctl table's form, decoders/ioctl.ts). */
 export function unpack(text: string): [bigint, string][] {
   const body = text.trim();
   if (!body) return [];

@@ -11,6 +11,7 @@
 import { Ctx, RVAL_DECODED, flagsStr, type Decoder, type XlatStyle } from '../printer.js';
 import { hexStr, sym } from '../value.js';
 import { ioctl_dirs } from '../xlat/tables.gen.js';
+import { unpack } from '../xlat/xlat.js';
 import { IOCTL_NAMES } from '../xlat/ioctls.gen.js';
 
 export type IoctlFamily = (c: Ctx, code: number, arg: bigint) => number | undefined;
@@ -26,10 +27,7 @@ export const iocSize = (code: number): number => (code >>> 16) & 0x3fff;
 let names: (readonly [number, string])[] | undefined;
 /** The generated table, (request number, name) sorted by number then name. */
 export function ioctlNames(): readonly (readonly [number, string])[] {
-  return (names ??= IOCTL_NAMES.trim().split('\n').map((line) => {
-    const sp = line.indexOf(' ');
-    return [Number(line.slice(0, sp)), line.slice(sp + 1)] as const;
-  }));
+  return (names ??= unpack(IOCTL_NAMES).map(([v, n]) => [Number(v), n] as const));
 }
 
 let byCode: Map<number, string[]> | undefined;

@@ -8,7 +8,7 @@
  * shipped in the package, made by scripts/prebuild.mjs). Executables built by binding.gyp
  * (NATIVE_EXECUTABLES) sit beside the .node file in either place.
  */
-import { createRequire } from 'node:module';
+import nodeGypBuild from 'node-gyp-build';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -25,8 +25,6 @@ let addonFile: string | undefined;
  * looked for and where. */
 export function nativeAddonPath(): string {
   if (addonFile === undefined) {
-    const require = createRequire(import.meta.url);
-    const nodeGypBuild = require('node-gyp-build') as { path(dir: string): string };
     try {
       addonFile = nodeGypBuild.path(PACKAGE_ROOT);
     } catch (e) {

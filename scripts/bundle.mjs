@@ -23,10 +23,11 @@ const metaUrl = {
   setup(build) {
     build.onLoad({ filter: /\.js$/ }, (args) => {
       let contents = fs.readFileSync(args.path, 'utf8');
-      // `import * as fs from 'node:fs'` would become a copy of the module whose every property
-      // is a getter (esbuild's CommonJS interop), paid at each fs.readSync; the default import
-      // is the module itself, the same functions.
-      contents = contents.replace(/^import \* as (\w+) from '(node:[\w/]+)';$/gm, "import $1 from '$2';");
+      // `import * as fs from 'node:fs'` (and a default import) would become a copy of the
+      // module made at load, whose every property is a getter (esbuild's CommonJS interop,
+      // __toESM): 55 copies of ~100 getters each at every start, and a getter at each
+      // fs.readSync. A plain require is the module itself, the same functions.
+      contents = contents.replace(/^import \* as (\w+) from '(node:[\w/]+)';$/gm, "const $1 = require('$2');");
       if (contents.includes('import.meta.url')) {
         const rel = path.relative(dir, args.path).split(path.sep).join('/');
         contents = contents.replaceAll('import.meta.url', `__utraceModuleUrl(${JSON.stringify(rel)})`);

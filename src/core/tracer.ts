@@ -263,10 +263,12 @@ export class Tracer extends StopMachine {
    * request. Each read goes to onRead at once (buf is reused: copy what must outlive the
    * call); a resume onRead asks for is followed to its stop (reports included) before the
    * next read. Returns when the peer has been quiet for about blockMicros, when a thread
-   * keeps running, after a drain slice (the event loop gets its turn), when ready() says the
-   * peer now waits for something else (a promise, which only the event loop settles), or at
-   * end of file or a read error, which the caller's own stream on the descriptor then sees.
-   * Does nothing when called from a callback or from onRead itself.
+   * keeps running, when ready() says the peer now waits for something else (a promise, which
+   * only the event loop settles), or at end of file or a read error, which the caller's own
+   * stream on the descriptor then sees. After a drain slice it returns too, and goes on by
+   * itself after one turn of the event loop (setImmediate) if ready() still holds: ready()
+   * must then also say whether fd is still the peer's. Does nothing when called from a
+   * callback or from onRead itself.
    */
   readWhileHeld(fd: number, buf: Uint8Array, onRead: (n: number) => void, ready?: () => boolean): void {
     this._backend.readWhileHeld(fd, buf, onRead, ready);

@@ -315,17 +315,26 @@ function readWhileHeld(fd: number, buf: Uint8Array, onRead: (n: number) => void,
   // bound. Inside, the only running threads are those onRead resumed: likely to stop soon.
   if (hub.serving || hub.draining || hub.running > 0) return;
   hub.serving = true;
+  // Both cheap when already so (after a yield below): no thread is woken.
   native.waiterArm(false);
   native.drainActive(true);
   const t0 = nowMs();
+  let yielded = false;
   try {
     for (;;) {
       if (hub.running > 0) drain();
-      // A thread runs on (or the drain used its slice): its stops, and the peer's bytes,
-      // come through the event loop now.
-      if (hub.running > 0 || nowMs() - t0 > DRAIN_SLICE_MS) break;
+      // A thread runs on: its stops, and the peer's bytes, come through the event loop now.
+      if (hub.running > 0) break;
       // The peer waits for something other than a stop (a promise): let the event loop run.
       if (ready && !ready()) break;
+      // The slice is used (by the drain or the reads) while gdb keeps talking: one turn of the
+      // event loop for the rest of the process, then on. Leaving for good would wake the
+      // waiter and the watchdog threads (arm, park) only to take them back at the next packet:
+      // a gdb session crosses a slice every few breakpoint hits.
+      if (nowMs() - t0 > DRAIN_SLICE_MS) {
+        yielded = true;
+        break;
+      }
       const n = native.readBounded(fd, buf);
       // Quiet for the bound, end of file or an error: the caller's stream sees the latter two
       // itself when the event loop reads the descriptor again.
@@ -334,9 +343,21 @@ function readWhileHeld(fd: number, buf: Uint8Array, onRead: (n: number) => void,
     }
   } finally {
     hub.serving = false;
-    native.drainActive(false);
-    idle(false);
+    if (yielded) setImmediate(() => serveOn(fd, buf, onRead, ready));
+    else leaveServing();
   }
+}
+
+/** After readWhileHeld's yield: on, or (it cannot: a thread runs, a drain is on) leave as it
+ * would have. Leaving twice is harmless (the waiter armed again, the watchdog told again). */
+function serveOn(fd: number, buf: Uint8Array, onRead: (n: number) => void, ready?: () => boolean): void {
+  if (!hub.serving && !hub.draining && hub.running === 0 && (!ready || ready())) readWhileHeld(fd, buf, onRead, ready);
+  else if (!hub.serving && !hub.draining) leaveServing();
+}
+
+function leaveServing(): void {
+  native.drainActive(false);
+  idle(false);
 }
 
 /**

@@ -56,7 +56,9 @@ export class HotInput {
       const reader = this.reader;
       if (!reader || this.stream.destroyed || this.stream.isPaused()) return;
       const buf = (this.buf ??= Buffer.allocUnsafeSlow(64 * 1024));
-      reader(this.fd!, buf, (n) => cb(buf.subarray(0, n)), () => !this.stream.isPaused());
+      // destroyed too: the reader may go on after a turn of the event loop (Tracer.readWhileHeld),
+      // when a closed descriptor's number may belong to another socket already.
+      reader(this.fd!, buf, (n) => cb(buf.subarray(0, n)), () => !this.stream.destroyed && !this.stream.isPaused());
     });
   }
 }

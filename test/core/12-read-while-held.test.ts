@@ -84,3 +84,50 @@ test('returns at once while a thread runs: its stops and the peer come through t
   const st = await exitOf(task);
   assert.equal(st.signal, 9);
 });
+
+test('a used slice yields one turn of the event loop, then reads on by itself; leaving later re-arms the waiter', T, async () => {
+  const tracer = newTracer();
+  const task = await tracer.spawn([fixture('getppid_loop'), '20'], { stdio: 'ignore' });
+  let hold = true;
+  let stops = 0;
+  const engine = tracer.attachTask(task, Attach.CREATE, {
+    reportSyscallEntry: () => {
+      stops++;
+      return hold ? Resume.STOP : Resume.RESUME;
+    },
+  });
+  engine.setEvents(Event.SYSCALL_ENTRY);
+  task.start();
+  await waitFor(() => stops >= 1 && task.state === 'stopped', 5000, 'first syscall entry held');
+
+  // A peer that keeps talking for ~30 ms (a byte per ~1.5 ms of handling): past the 4 ms slice
+  // several times, never quiet for the read bound.
+  const BYTES = 20;
+  const peer = fifo();
+  const buf = Buffer.alloc(16);
+  const got: string[] = [];
+  let readsAtTurn = -1;
+  setImmediate(() => (readsAtTurn = got.length)); // queued before: runs at the first yield
+  const onRead = (n: number): void => {
+    for (const c of buf.toString('latin1', 0, n)) got.push(c);
+    const until = performance.now() + 1.5;
+    while (performance.now() < until) { /* the handling of a packet */ }
+    if (got.length < BYTES) peer.write(String.fromCharCode(97 + got.length));
+  };
+  peer.write('a');
+  tracer.readWhileHeld(peer.fd, buf, onRead);
+  const readsInFirstCall = got.length;
+  await waitFor(() => got.length === BYTES, 5000, `all ${BYTES} bytes read without another call (${got.length})`);
+  assert.ok(readsInFirstCall < BYTES, `the first call yielded (${readsInFirstCall} reads in it)`);
+  assert.ok(readsAtTurn >= readsInFirstCall && readsAtTurn < BYTES, `the event loop ran mid-stream (${readsAtTurn} reads by then)`);
+  assert.equal(got.join(''), 'abcdefghijklmnopqrst', 'in order');
+  assert.equal(task.state, 'stopped', 'still held');
+
+  // The peer is quiet now: the last call leaves (waiter armed), and the thread's stops and exit
+  // come through the event loop.
+  hold = false;
+  engine.control(Resume.RESUME);
+  const st = await exitOf(task);
+  assert.equal(st.code, 0);
+  assert.ok(stops > 1);
+});

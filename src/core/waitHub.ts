@@ -348,11 +348,12 @@ function readWhileHeld(fd: number, buf: Uint8Array, onRead: (n: number) => void,
   }
 }
 
-/** After readWhileHeld's yield: on, or (it cannot: a thread runs, a drain is on) leave as it
- * would have. Leaving twice is harmless (the waiter armed again, the watchdog told again). */
+/** After readWhileHeld's yield: on (it leaves by itself when ready() no longer holds), or, as
+ * it refuses while a thread runs, leave as the slice's end would have. A serve or drain on
+ * meanwhile leaves for us. Leaving twice is harmless (the waiter armed again). */
 function serveOn(fd: number, buf: Uint8Array, onRead: (n: number) => void, ready?: () => boolean): void {
-  if (!hub.serving && !hub.draining && hub.running === 0 && (!ready || ready())) readWhileHeld(fd, buf, onRead, ready);
-  else if (!hub.serving && !hub.draining) leaveServing();
+  if (hub.running > 0 && !hub.serving && !hub.draining) leaveServing();
+  else readWhileHeld(fd, buf, onRead, ready);
 }
 
 function leaveServing(): void {

@@ -350,9 +350,7 @@ static napi_value n_watch_readable(napi_env env, napi_callback_info info) {
   napi_create_reference(env, argv[1], 1, &w->cb);
   r = uv_poll_start(&w->poll, UV_READABLE, watch_fired);
   if (r < 0) {
-    napi_delete_reference(env, w->cb);
-    napi_async_destroy(env, w->ctx);
-    uv_close((uv_handle_t *)&w->poll, watch_closed);
+    watch_end(w); /* not on the list yet: only its references and handle go */
     return utrace_throw(env, -r, "uv_poll_start", 0);
   }
   uv_unref((uv_handle_t *)&w->poll);

@@ -8,7 +8,8 @@
  * ours and closed to others (bytecode from there is run as is); otherwise, or with
  * UTRACE_CODE_CACHE=0, there is none. One per subcommand and copy of utrace, written at the exit
  * of a run that had none, whose cache V8 refused (another Node, other flags, a new bundle) or
- * that compiled clearly more than the run that wrote it, replacing older ones.
+ * that compiled clearly more than the thin run (no trace) that wrote it, replacing older ones;
+ * caches unused for a month are removed then.
  *
  * A CommonJS module (bin/utrace.cjs is its entry): an ES module entry would start Node's ES
  * module loader, about a third of Node's own start-up, which the bundle does not need.
@@ -17,12 +18,14 @@
  * share its classes with the CLI rather than meet the bundle's copies. So does a missing bundle
  * or one older than any of its inputs (a `tsc` without `npm run build`).
  */
-import * as fs from 'node:fs';
+// `import x = require()`: tsc makes `import * as` a copy of the module with a getter per property
+// (its __importStar), five of them at every start; node:v8 is loaded only when a cache is written
+// or checked (with the stream modules it pulls in, ~8 ms of a start).
+import fs = require('node:fs');
 import { createRequire } from 'node:module';
-import * as os from 'node:os';
-import * as path from 'node:path';
-import * as v8 from 'node:v8';
-import * as vm from 'node:vm';
+import os = require('node:os');
+import path = require('node:path');
+import vm = require('node:vm');
 
 const here = __dirname;
 const BUNDLE = path.join(here, 'utrace.bundle.cjs');
@@ -66,18 +69,29 @@ function cacheDir(): string | undefined {
 }
 
 /**
- * A cache file: V8's data after a 4-byte header, the bytecode the run that wrote it had compiled
- * (v8.getHeapCodeStatistics, in KiB). Whatever a run does not call is not in its cache: a run
- * that compiled clearly more (a trace after usage errors) writes it again, so the first run's
- * cache is not the only one.
+ * A cache file: V8's data after a 4-byte header: the bytecode the run that wrote it had compiled
+ * (v8.getHeapCodeStatistics, in KiB), and in the top bit whether that run was thin (it never
+ * loaded the native addon: a usage error, --help, --version). Whatever a run does not call is not
+ * in its cache: a run that compiled clearly more than the thin run that wrote the cache (a trace
+ * after usage errors) writes it again. A cache written by a run that traced is kept as is:
+ * measuring would load node:v8, ~8 ms of every start, for the few decoders a later trace adds.
  */
-function readCache(file: string): { bytecode: number; data: Buffer } | undefined {
+interface Cache {
+  bytecode: number;
+  thin: boolean;
+  data: Buffer;
+}
+const THIN = 0x80000000;
+
+function readCache(file: string): Cache | undefined {
   try {
     const fd = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW);
     try {
       if (!closedToOthers(fs.fstatSync(fd), false)) return undefined;
       const b = fs.readFileSync(fd);
-      return b.length > 4 ? { bytecode: b.readUInt32LE(0), data: b.subarray(4) } : undefined;
+      if (b.length <= 4) return undefined;
+      const h = b.readUInt32LE(0);
+      return { bytecode: h & ~THIN, thin: (h & THIN) !== 0, data: b.subarray(4) };
     } finally {
       fs.closeSync(fd);
     }
@@ -86,21 +100,44 @@ function readCache(file: string): { bytecode: number; data: Buffer } | undefined
   }
 }
 
-/** Write the cache `name`, and remove this copy's older ones of the same command (`prefix`). */
-function writeCache(dir: string, name: string, prefix: string, bytecode: number, data: Buffer): void {
+/** A cache or a temporary file nobody used for this long belongs to a copy of utrace, a Node or
+ * flags no longer run (a removed checkout, an older install): removed when a cache is written. */
+const STALE_MS = 30 * 24 * 3600 * 1000;
+
+/**
+ * Write the cache `name`; remove this copy's older ones of the same command (`prefix`), and any
+ * cache or leftover temporary file (a run killed while writing) not used for STALE_MS (its
+ * access time: the kernel updates it at least daily under relatime).
+ */
+function writeCache(dir: string, name: string, prefix: string, bytecode: number, thin: boolean, data: Buffer): void {
   const file = path.join(dir, name);
   const tmp = `${file}.${process.pid}.tmp`;
   try {
     const header = Buffer.alloc(4);
-    header.writeUInt32LE(bytecode);
+    header.writeUInt32LE((Math.min(bytecode, ~THIN >>> 0) | (thin ? THIN : 0)) >>> 0);
     fs.writeFileSync(tmp, Buffer.concat([header, data]), { mode: 0o600, flag: 'wx' });
     fs.renameSync(tmp, file);
-    for (const f of fs.readdirSync(dir)) {
-      if (f !== name && f.startsWith(prefix) && f.endsWith('.v8cache')) fs.rmSync(path.join(dir, f), { force: true });
-    }
   } catch {
     fs.rmSync(tmp, { force: true });
+    return;
   }
+  const now = Date.now();
+  for (const f of fs.readdirSync(dir)) {
+    if (f === name || !(f.endsWith('.v8cache') || f.endsWith('.tmp'))) continue;
+    const p = path.join(dir, f);
+    try {
+      const st = fs.lstatSync(p);
+      if ((f.startsWith(prefix) && f.endsWith('.v8cache')) || now - Math.max(st.atimeMs, st.mtimeMs) > STALE_MS) fs.rmSync(p, { force: true });
+    } catch {
+      /* gone meanwhile */
+    }
+  }
+}
+
+/** Whether this run loaded the native addon (it traced something): Node's module cache, which
+ * holds every addon by its file name. */
+function loadedAddon(): boolean {
+  return Object.keys(require.cache).some((k) => k.endsWith('.node'));
 }
 
 /** A short hash of a string (FNV-1a, 32 bits): names a copy of utrace in cache file names. */
@@ -135,10 +172,12 @@ export function launch(): void {
   });
   if (dir) {
     // At exit: the cache then holds the bytecode of every function this run compiled.
-    const had = cached && !script.cachedDataRejected ? cached.bytecode : undefined;
+    const had = cached && !script.cachedDataRejected ? cached : undefined;
     process.once('exit', () => {
+      if (had && !had.thin) return;
+      const v8 = require('node:v8') as typeof import('node:v8');
       const bytecode = Math.round(v8.getHeapCodeStatistics().bytecode_and_metadata_size / 1024);
-      if (had === undefined || bytecode > had * 1.25) writeCache(dir, name, prefix, bytecode, script.createCachedData());
+      if (!had || bytecode > had.bytecode * 1.25) writeCache(dir, name, prefix, bytecode, !loadedAddon(), script.createCachedData());
     });
   }
   const module = { exports: {} };

@@ -151,6 +151,35 @@ test('code cache: a run that compiled clearly more (a trace after a usage error)
   fs.rmSync(home, { recursive: true, force: true });
 });
 
+test('code cache: writing one removes caches and leftover temporary files unused for a month, and nothing else', () => {
+  assertBundleFresh();
+  const home = fs.mkdtempSync(path.join(os.tmpdir(), 'utrace-cc-'));
+  const dir = path.join(home, 'utrace');
+  fs.mkdirSync(dir, { mode: 0o700 });
+  const day = 24 * 3600;
+  const now = Date.now() / 1000;
+  const put = (name: string, ageDays: number): void => {
+    fs.writeFileSync(path.join(dir, name), 'x', { mode: 0o600 });
+    fs.utimesSync(path.join(dir, name), now - ageDays * day, now - ageDays * day);
+  };
+  // Another copy of utrace (another bundle path hash), another Node: old and recent.
+  put('strace-zzzz1-zzzz2-1-1-v18.0.0-x64.v8cache', 40);
+  put('gdbserver-zzzz1-zzzz2-1-1-v18.0.0-x64.v8cache', 40);
+  put('strace-zzzz3-zzzz2-1-1-v18.0.0-x64.v8cache', 2);
+  put('strace-zzzz1-zzzz2-1-1-v18.0.0-x64.v8cache.123.tmp', 40);
+  put('notes.txt', 400);
+  // Used recently (read: its access time) although written long ago: kept.
+  put('host-zzzz4-zzzz2-1-1-v18.0.0-x64.v8cache', 90);
+  fs.utimesSync(path.join(dir, 'host-zzzz4-zzzz2-1-1-v18.0.0-x64.v8cache'), now - day, now - 90 * day);
+  runIn(home);
+  const left = fs.readdirSync(dir).sort();
+  const ours = left.filter((f) => /^strace-[0-9a-z]+-[0-9a-z]+-\d+-\d+-v\d+\.\d+\.\d+-x64\.v8cache$/.test(f) && !f.includes('zzzz'));
+  assert.equal(ours.length, 1, left.join(' '));
+  assert.deepEqual(left.filter((f) => !ours.includes(f)),
+    ['host-zzzz4-zzzz2-1-1-v18.0.0-x64.v8cache', 'notes.txt', 'strace-zzzz3-zzzz2-1-1-v18.0.0-x64.v8cache']);
+  fs.rmSync(home, { recursive: true, force: true });
+});
+
 test('code cache: none in a directory others can write or read, none with UTRACE_CODE_CACHE=0', () => {
   assertBundleFresh();
   const home = fs.mkdtempSync(path.join(os.tmpdir(), 'utrace-cc-'));

@@ -31,7 +31,7 @@ const u32 = (b: Buffer, off: number): bigint => BigInt(b.readUInt32LE(off));
 /** The object ids as the u64 values the structures carry (the header spells some as -N). */
 const OBJECTIDS: Xlat = xlat(
   'btrfs_tree_objectids',
-  btrfs_tree_objectids.entries.map(([v, n]) => [U64(v), n] as const),
+  () => btrfs_tree_objectids.entries.map(([v, n]) => [U64(v), n] as const),
 );
 /** The header defines no compat feature bit: every set bit is unknown. */
 const FEATURES_COMPAT: Xlat = xlat('btrfs_features_compat', []);

@@ -12,7 +12,7 @@ import { ioc, registerIoctlFamily } from './ioctl.js';
 /** HDIO_SET_NICE bits print as `1 << IDE_NICE_x`. */
 const niceFlags = xlat(
   'hdio_nice_flags',
-  hdio_ide_nice_bits.entries.map(([bit, name]) => [1n << bit, `1 << ${name}`] as const),
+  () => hdio_ide_nice_bits.entries.map(([bit, name]) => [1n << bit, `1 << ${name}`] as const),
 );
 
 type Kind = 'geo' | 'cmd' | 'reset' | 'ulongOut' | 'ulongIn' | 'identity' | 'oldIdentity' | 'niceOut' | 'niceIn' | 'busOut' | 'busIn';

@@ -547,7 +547,7 @@ const NETCONFMSG = mk('ncm_family', 1, () => [], NETCONF);
 const BR_PORT_MSG = mk('family', 8, (c, b) => [field('ifindex', ifindexValue(c, b.readUInt32LE(4)))], MDB);
 const RTGENMSG_NSID = mk('rtgen_family', 1, () => [], NSID);
 /** RTM_NEWCACHEREPORT: rtgen_family is an AF_* or RTNL_FAMILY_IPMR/IP6MR, naming the attributes. */
-const rtnlFamilies = xlat('rtnl_families_all', [...addrfams.entries, ...rtnl_families.entries]);
+const rtnlFamilies = xlat('rtnl_families_all', () => [...addrfams.entries, ...rtnl_families.entries]);
 const CREPORT4 = spec(rtnl_ipmra_creport_attrs, 'IPMRA_CREPORT_???', {
   [A(rtnl_ipmra_creport_attrs, 'IPMRA_CREPORT_MSGTYPE')]: xvalAttr(1, igmpmsg_types, 'IGMPMSG_???'),
   [A(rtnl_ipmra_creport_attrs, 'IPMRA_CREPORT_VIF_ID')]: u32Attr,

@@ -83,7 +83,7 @@ export function classByName(name: string | undefined): FlagClass {
   return undefined;
 }
 
-const ackFlags = xlat('netlink_ack_flags_all', [...netlink_flags.entries, ...netlink_ack_flags.entries]);
+const ackFlags = xlat('netlink_ack_flags_all', () => [...netlink_flags.entries, ...netlink_ack_flags.entries]);
 const CLASS_FLAGS: Record<'get' | 'new' | 'del', Xlat> = { get: netlink_get_flags, new: netlink_new_flags, del: netlink_delete_flags };
 
 /** The payload bytes as a hex-escaped string (-s applies), or the address when unreadable. */

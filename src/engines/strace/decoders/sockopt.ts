@@ -49,7 +49,7 @@ const SOL_ALG = 279;
 const SOL_TLS = 282;
 const SOL_XDP = 283;
 
-const joined = (name: string, ...xs: Xlat[]): Xlat => xlat(name, xs.flatMap((x) => x.entries));
+const joined = (name: string, ...xs: Xlat[]): Xlat => xlat(name, () => xs.flatMap((x) => x.entries));
 const GET_SOCKET = joined('getsockopt SOL_SOCKET', sock_options, getsock_options);
 const SET_SOCKET = joined('setsockopt SOL_SOCKET', sock_options, setsock_options);
 const GET_IP = joined('getsockopt SOL_IP', sock_ip_options, getsock_ip_options);

@@ -20,11 +20,12 @@ class XlatTable implements Xlat {
   private _byName: Map<string, bigint> | undefined;
   constructor(
     readonly name: string,
-    private _entries: Entries | string,
+    private _entries: Entries | string | (() => Entries),
   ) {}
 
   get entries(): Entries {
     if (typeof this._entries === 'string') this._entries = unpack(this._entries);
+    else if (typeof this._entries === 'function') this._entries = this._entries();
     return this._entries;
   }
 
@@ -37,12 +38,16 @@ class XlatTable implements Xlat {
   }
 
   valueOf(name: string): bigint | undefined {
+    // Decoders look names up at load time (netlink attribute numbers, option sets): a packed
+    // table answers from its text, unpacked only when a trace prints from it.
+    if (typeof this._entries === 'string') return packedValueOf(this._entries, name);
     if (!this._byName) this._byName = new Map(this.entries.map(([v, n]) => [n, v]));
     return this._byName.get(name);
   }
 }
 
-export function xlat(name: string, entries: Entries): Xlat {
+/** Entries, or a function that makes them on first use (a table built from others). */
+export function xlat(name: string, entries: Entries | (() => Entries)): Xlat {
   return new XlatTable(name, entries);
 }
 
@@ -55,6 +60,20 @@ export function xlat(name: string, entries: Entries): Xlat {
  */
 export function packedXlat(name: string, text: string): Xlat {
   return new XlatTable(name, text);
+}
+
+/** The value of the last "VALUE NAME" line naming `name` (as the unpacked table's name index). */
+export function packedValueOf(text: string, name: string): bigint | undefined {
+  let end = text.length;
+  for (;;) {
+    const at = text.lastIndexOf(` ${name}`, end);
+    if (at < 0) return undefined;
+    const after = at + 1 + name.length;
+    const lineStart = text.lastIndexOf('\n', at) + 1;
+    if ((after === text.length || text[after] === '\n') && text.indexOf(' ', lineStart) === at) return BigInt(text.slice(lineStart, at).trim());
+    if (at === 0) return undefined;
+    end = at - 1;
+  }
 }
 
 /** "VALUE NAME" lines to entries (also the ioctl table's form, decoders/ioctl.ts). */

@@ -6,7 +6,8 @@
 // - src/arch imports nothing outside src/arch (no core, native, engines, cli);
 // - src/core never imports the engines, the CLI or the public API modules built on it;
 // - an engine (src/engines/NAME/) imports only src/api.ts (or src/tables.ts, its pure part: option
-//   parsing needs no tracer), its own files and the shared engine modules: src/engines/qualifier/
+//   parsing needs no tracer; or src/builtins.ts, Node modules loaded on first use), its own files
+//   and the shared engine modules: src/engines/qualifier/
 //   (strace's qualifier grammar), run.ts and user.ts; so no engine imports another engine's
 //   internals, and the shared modules import no engine;
 // - nothing imports src/cli.
@@ -18,8 +19,8 @@ import tseslint from 'typescript-eslint';
 /** `../` repeated n times, as a regex. */
 const up = (n) => String.raw`(?:\.\./)`.repeat(n);
 
-const ENGINE_RULE = 'an engine imports only src/api.ts (or src/tables.ts), its own files and the shared engine modules (src/engines/qualifier/, src/engines/run.ts, src/engines/user.ts)';
-const SHARED_RULE = 'a shared engine module (src/engines/qualifier/, run.ts, user.ts) imports only src/api.ts (or src/tables.ts) and the shared engine modules, no engine';
+const ENGINE_RULE = 'an engine imports only src/api.ts (or src/tables.ts, src/builtins.ts), its own files and the shared engine modules (src/engines/qualifier/, src/engines/run.ts, src/engines/user.ts)';
+const SHARED_RULE = 'a shared engine module (src/engines/qualifier/, run.ts, user.ts) imports only src/api.ts (or src/tables.ts, src/builtins.ts) and the shared engine modules, no engine';
 const NATIVE_RULE = 'src/native is imported only by src/core';
 const CLI_RULE = 'nothing imports src/cli';
 
@@ -36,7 +37,7 @@ function restrict(files, patterns) {
 /** Engine files `depth` folders below src/engines/NAME/ (0: NAME/x.ts). */
 function engineBlock(depth) {
   const toEngines = up(depth + 1);
-  const allowed = String.raw`qualifier/|run\.js$|user\.js$|\.\./(?:api|tables)\.js$`;
+  const allowed = String.raw`qualifier/|run\.js$|user\.js$|\.\./(?:api|tables|builtins)\.js$`;
   return restrict([`src/engines/*/${'*/'.repeat(depth)}*.ts`], [[`^${toEngines}(?!${allowed})`, ENGINE_RULE]]);
 }
 
@@ -44,7 +45,7 @@ function engineBlock(depth) {
 function sharedRootBlock(files, extra = '') {
   return restrict(files, [
     [String.raw`^\./(?!qualifier/|run\.js$|user\.js$${extra})`, SHARED_RULE],
-    [String.raw`^\.\./(?!(?:api|tables)\.js$)`, SHARED_RULE],
+    [String.raw`^\.\./(?!(?:api|tables|builtins)\.js$)`, SHARED_RULE],
   ]);
 }
 
@@ -60,7 +61,7 @@ const layers = [
   engineBlock(0),
   engineBlock(1),
   engineBlock(2),
-  restrict(['src/engines/qualifier/**/*.ts'], [[String.raw`^\.\./(?!\.\./(?:api|tables)\.js$)`, SHARED_RULE]]),
+  restrict(['src/engines/qualifier/**/*.ts'], [[String.raw`^\.\./(?!\.\./(?:api|tables|builtins)\.js$)`, SHARED_RULE]]),
   sharedRootBlock(['src/engines/*.ts']),
   restrict(['src/cli/**/*.ts', 'src/cli/**/*.cts'], [[String.raw`(?:^|/)native/`, NATIVE_RULE]]),
   // Tests may test the CLI's own modules; nothing else may import them.

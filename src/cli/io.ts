@@ -6,8 +6,8 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { createRequire } from 'node:module';
 import { makePipe } from '../api.js';
+import { childProcess } from '../builtins.js';
 import { UsageError, writeAll } from './common.js';
 
 export interface CommandIo {
@@ -48,10 +48,6 @@ export function ownIo(): CommandIo {
     openPipe: pipeTo,
   };
 }
-
-/** node:child_process, loaded when a pipe is asked for: it brings a dozen modules with it (the
- * streams, net, dgram, cluster), 7 ms of every start of `utrace strace` on a 2-core VM. */
-const childProcess = (): typeof import('node:child_process') => createRequire(import.meta.url)('node:child_process') as typeof import('node:child_process');
 
 /** See CommandIo.openPipe. */
 export function pipeTo(command: string): { fd: number; done: Promise<void> } {

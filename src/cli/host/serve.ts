@@ -13,9 +13,9 @@
  * `child_process`, `dgram` and the streams with it (about 7 ms of every `utrace strace` start).
  */
 import * as fs from 'node:fs';
-import { createRequire } from 'node:module';
 import type * as net from 'node:net';
 import { listenUnix, receiveWithFds, socketPeer, UtraceError, watchReadable } from '../../api.js';
+import { netModule } from '../../builtins.js';
 import { servedIo, type CommandIo } from '../io.js';
 import type { Host, Member } from './host.js';
 import { LineReader, parseRequest, type EngineSpec, type JoinRequest, type Reply, type Request } from './protocol.js';
@@ -27,9 +27,6 @@ export type EngineFactory = (host: Host, specs: EngineSpec[], io: CommandIo, fds
 
 /** Serves a gdb connection that came to RUNTIME/PID/gdb as a new member. */
 export type GdbEndpoint = (host: Host, socket: net.Socket, peer: { pid: number; uid: number }) => Promise<Member | undefined>;
-
-/** node:net, loaded when first needed (see above). */
-const netModule = (): typeof net => createRequire(import.meta.url)('node:net') as typeof net;
 
 /** The descriptor under a Node socket (no public API gives it; stable for years). */
 export function socketFd(s: net.Socket | net.Server): number {

@@ -17,11 +17,12 @@
  * trip per packet. A non-root utrace can only trace processes of its own uid and gid, so it
  * opens files itself; a tracee of fsuid 0 (root with capabilities) is served by us too.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { hexDecodeString, parseHexNumber } from './protocol/index.js';
 import { procStatus } from '../../api.js';
+import { childProcess } from '../../builtins.js';
 
 /** gdb's fileio errno values (gdb/include/gdb/fileio.h). */
 const FILEIO_ERRNO: Record<string, number> = {
@@ -175,7 +176,7 @@ class CredHelper {
   private dead = false;
 
   constructor(creds: FsCreds, onLog: (m: string) => void) {
-    this.child = spawn(process.execPath, [HELPER, String(creds.uid), String(creds.gid), creds.groups.join(',')], {
+    this.child = childProcess().spawn(process.execPath, [HELPER, String(creds.uid), String(creds.gid), creds.groups.join(',')], {
       stdio: ['pipe', 'pipe', 'inherit'],
       cwd: '/',
       env: {},

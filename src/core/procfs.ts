@@ -30,8 +30,17 @@ function readStatus(dir: string): Record<string, string> | undefined {
  * TracerPid, are then in that namespace's numbering.
  */
 export function ownProcPid(): string {
-  ownPid ??= readStatus('/proc/self')?.['Pid'] ?? String(process.pid);
+  // /proc/self is a link to that number: one readlink, not status's forty lines parsed.
+  ownPid ??= readLink('/proc/self') ?? String(process.pid);
   return ownPid;
+}
+
+function readLink(p: string): string | undefined {
+  try {
+    return fs.readlinkSync(p);
+  } catch {
+    return undefined;
+  }
 }
 let ownPid: string | undefined;
 

@@ -34,7 +34,9 @@ export function ownProcPid(): string {
   ownPid ??= readLink('/proc/self') ?? String(process.pid);
   return ownPid;
 }
+let ownPid: string | undefined;
 
+/** A symbolic link's target, or undefined (gone, no /proc). */
 function readLink(p: string): string | undefined {
   try {
     return fs.readlinkSync(p);
@@ -42,7 +44,6 @@ function readLink(p: string): string | undefined {
     return undefined;
   }
 }
-let ownPid: string | undefined;
 
 /** Whether /proc is our pid namespace's: its pids are the ones we see (then /proc/PID is PID). */
 export function procIsOurs(): boolean {
@@ -130,9 +131,5 @@ let level: number | undefined;
 let ownNs: string | undefined;
 
 function nsLink(dir: string): string | undefined {
-  try {
-    return fs.readlinkSync(`${dir}/ns/pid`);
-  } catch {
-    return undefined;
-  }
+  return readLink(`${dir}/ns/pid`);
 }
